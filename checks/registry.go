@@ -1,0 +1,841 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/redact"
+)
+
+// ErrUnknownCheck is returned for an operation on a name that is not
+// registered.
+var ErrUnknownCheck = errors.New("unknown check")
+
+// ErrDuplicateCheck is returned when a name is registered twice.
+var ErrDuplicateCheck = errors.New("duplicate check")
+
+// DefaultMargin is how much longer than the largest timeout of its checks a
+// request may wait, for scheduling and bookkeeping.
+const DefaultMargin = 50 * time.Millisecond
+
+// Registry holds checks, runs them and remembers their results. It is safe
+// for concurrent use; checks may be added and removed at any time, also
+// after Start.
+type Registry struct {
+	clock      clock.Clock
+	logger     *slog.Logger
+	limit      int
+	margin     time.Duration
+	liveGrace  time.Duration
+	drainDelay time.Duration
+	created    time.Time
+	inst       instruments
+
+	mu      sync.Mutex // guards entries and the lifecycle fields; never held while a check runs
+	entries map[string]*entry
+	snap    atomic.Pointer[snapshot]
+	started bool
+	stopped bool
+	bgCtx   context.Context
+	bgStop  context.CancelFunc
+	loops   sync.WaitGroup
+
+	sf       singleflight.Group
+	inflight inflight
+
+	startTime   atomic.Int64 // unix nanos of Start (or creation)
+	draining    atomic.Bool
+	drainOnce   sync.Once
+	drainNotify chan struct{}
+
+	events dispatcher
+}
+
+// snapshot is an immutable view of the registered checks, swapped on every
+// change, so the request path reads it without a lock.
+type snapshot struct {
+	all []*entry // sorted by name
+	// byEndpoint is indexed by Endpoint value (1..7).
+	byEndpoint [AllEndpoints + 1][]*entry
+	byName     map[string]*entry
+}
+
+// entry is one registered check and its state.
+type entry struct {
+	c     *Check
+	state atomic.Pointer[state]
+	ovr   atomic.Pointer[Override]
+	mu    sync.Mutex // serialises record; never held while the check runs
+	busy  atomic.Bool
+	stop  context.CancelFunc // background loop, nil for on-request checks
+	done  chan struct{}      // closed when the background loop exits
+	attrs entryAttrs
+}
+
+// state is the immutable result of the thresholds after a run.
+type state struct {
+	status     Status // pass, warn or fail after thresholds; never unknown
+	last       Outcome
+	ranAt      time.Time // clock time the run finished
+	since      time.Time
+	consecFail int
+	consecOK   int
+}
+
+// RegistryOption configures a Registry.
+type RegistryOption interface {
+	applyRegistry(*registryConfig)
+}
+
+type registryConfig struct {
+	clock      clock.Clock
+	logger     *slog.Logger
+	mp         metric.MeterProvider
+	limit      int
+	margin     time.Duration
+	liveGrace  time.Duration
+	drainDelay time.Duration
+	listeners  []func(Transition)
+	err        error
+}
+
+type registryOptionFunc func(*registryConfig)
+
+func (f registryOptionFunc) applyRegistry(c *registryConfig) { f(c) }
+
+// WithLogger sets the logger for transitions, overrides, panics and drain.
+// The default is slog.Default().
+func WithLogger(l *slog.Logger) RegistryOption {
+	return registryOptionFunc(func(c *registryConfig) {
+		if l == nil {
+			c.err = errors.New("logger: must not be nil")
+		}
+		c.logger = l
+	})
+}
+
+// WithMeterProvider sets where the registry's metrics go. The default
+// records nothing.
+func WithMeterProvider(mp metric.MeterProvider) RegistryOption {
+	return registryOptionFunc(func(c *registryConfig) {
+		if mp == nil {
+			c.err = errors.New("meter provider: must not be nil")
+		}
+		c.mp = mp
+	})
+}
+
+// WithConcurrency bounds how many checks of one request run at once. The
+// default is 4 × GOMAXPROCS.
+func WithConcurrency(n int) RegistryOption {
+	return registryOptionFunc(func(c *registryConfig) {
+		if n < 1 {
+			c.err = fmt.Errorf("concurrency: %d must be at least 1", n)
+		}
+		c.limit = n
+	})
+}
+
+// WithMargin sets how much longer than the largest timeout of its checks a
+// request may wait (default 50ms).
+func WithMargin(d time.Duration) RegistryOption {
+	return registryOptionFunc(func(c *registryConfig) {
+		if d < 0 {
+			c.err = fmt.Errorf("margin: %v must not be negative", d)
+		}
+		c.margin = d
+	})
+}
+
+// WithLivenessGracePeriod makes liveness pass for d after Start whatever
+// its checks say, so a slow boot is not mistaken for a dead process.
+func WithLivenessGracePeriod(d time.Duration) RegistryOption {
+	return registryOptionFunc(func(c *registryConfig) {
+		if d < 0 {
+			c.err = fmt.Errorf("liveness grace period: %v must not be negative", d)
+		}
+		c.liveGrace = d
+	})
+}
+
+// WithDrainDelay sets how long Drain keeps serving after readiness turns
+// fail, so load balancers notice before the server stops (default 0).
+func WithDrainDelay(d time.Duration) RegistryOption {
+	return registryOptionFunc(func(c *registryConfig) {
+		if d < 0 {
+			c.err = fmt.Errorf("drain delay: %v must not be negative", d)
+		}
+		c.drainDelay = d
+	})
+}
+
+// WithListener adds a function called on every status transition. It runs
+// outside any lock and may call back into the registry.
+func WithListener(fn func(Transition)) RegistryOption {
+	return registryOptionFunc(func(c *registryConfig) {
+		if fn == nil {
+			c.err = errors.New("listener: must not be nil")
+		}
+		c.listeners = append(c.listeners, fn)
+	})
+}
+
+// WithClock sets the clock used for TTLs, staleness and grace periods. It
+// exists for tests.
+func WithClock(c clock.Clock) RegistryOption {
+	return registryOptionFunc(func(rc *registryConfig) {
+		if c == nil {
+			rc.err = errors.New("clock: must not be nil")
+		}
+		rc.clock = c
+	})
+}
+
+// NewRegistry returns an empty registry. Invalid options return an error
+// naming the option.
+func NewRegistry(opts ...RegistryOption) (*Registry, error) {
+	cfg := registryConfig{
+		clock:  clock.Real{},
+		logger: slog.Default(),
+		mp:     noop.NewMeterProvider(),
+		limit:  4 * runtime.GOMAXPROCS(0),
+		margin: DefaultMargin,
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		o.applyRegistry(&cfg)
+		if cfg.err != nil {
+			return nil, fmt.Errorf("checks: registry option %w", cfg.err)
+		}
+	}
+	r := &Registry{
+		clock:       cfg.clock,
+		logger:      cfg.logger,
+		limit:       cfg.limit,
+		margin:      cfg.margin,
+		liveGrace:   cfg.liveGrace,
+		drainDelay:  cfg.drainDelay,
+		entries:     make(map[string]*entry),
+		drainNotify: make(chan struct{}),
+	}
+	r.created = r.clock.Now()
+	r.startTime.Store(r.created.UnixNano())
+	r.bgCtx, r.bgStop = context.WithCancel(context.Background())
+	r.snap.Store(&snapshot{byName: map[string]*entry{}})
+	for _, l := range cfg.listeners {
+		r.events.subscribe(l)
+	}
+	if err := r.inst.init(cfg.mp, r); err != nil {
+		return nil, fmt.Errorf("checks: metrics: %w", err)
+	}
+	return r, nil
+}
+
+// Register builds a check with NewCheck and adds it.
+func (r *Registry) Register(name string, fn CheckFunc, opts ...Option) error {
+	c, err := NewCheck(name, fn, opts...)
+	if err != nil {
+		return err
+	}
+	return r.Add(c)
+}
+
+// Add adds checks built by NewCheck or a built-in constructor. A name that
+// is already registered is an error wrapping ErrDuplicateCheck; nothing is
+// added then. Adding after Start starts background checks at once.
+func (r *Registry) Add(cs ...*Check) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		if c == nil {
+			return fmt.Errorf("%w: nil *Check", ErrInvalidCheck)
+		}
+		if _, dup := r.entries[c.name]; dup || seen[c.name] {
+			return fmt.Errorf("%w %q: name: already registered", ErrDuplicateCheck, c.name)
+		}
+		seen[c.name] = true
+	}
+	for _, c := range cs {
+		e := &entry{c: c, attrs: newEntryAttrs(c)}
+		r.entries[c.name] = e
+		if r.started && !r.stopped && c.s.interval > 0 {
+			r.startLoop(e)
+		}
+	}
+	r.rebuild()
+	return nil
+}
+
+// Remove unregisters a check and stops its background loop. It reports
+// whether the name was registered.
+func (r *Registry) Remove(name string) bool {
+	r.mu.Lock()
+	e, ok := r.entries[name]
+	if ok {
+		delete(r.entries, name)
+		r.rebuild()
+	}
+	r.mu.Unlock()
+	if ok && e.stop != nil {
+		e.stop()
+		<-e.done
+	}
+	return ok
+}
+
+// rebuild publishes a new snapshot. Callers hold r.mu.
+func (r *Registry) rebuild() {
+	s := &snapshot{byName: make(map[string]*entry, len(r.entries))}
+	for _, e := range r.entries {
+		s.all = append(s.all, e)
+		s.byName[e.c.name] = e
+	}
+	slices.SortFunc(s.all, func(a, b *entry) int {
+		switch {
+		case a.c.name < b.c.name:
+			return -1
+		case a.c.name > b.c.name:
+			return 1
+		}
+		return 0
+	})
+	for ep := Endpoint(1); ep <= AllEndpoints; ep++ {
+		for _, e := range s.all {
+			if e.c.s.endpoints&ep != 0 || ep == AllEndpoints {
+				s.byEndpoint[ep] = append(s.byEndpoint[ep], e)
+			}
+		}
+	}
+	r.snap.Store(s)
+}
+
+// Names returns the registered check names in order.
+func (r *Registry) Names() []string {
+	s := r.snap.Load()
+	names := make([]string, len(s.all))
+	for i, e := range s.all {
+		names[i] = e.c.name
+	}
+	return names
+}
+
+// Start starts the background checks. Checks added later start at once.
+// Start after Stop is an error.
+func (r *Registry) Start(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return errors.New("checks: Start after Stop")
+	}
+	if r.started {
+		return nil
+	}
+	r.started = true
+	r.startTime.Store(r.clock.Now().UnixNano())
+	for _, e := range r.snap.Load().all {
+		if e.c.s.interval > 0 {
+			r.startLoop(e)
+		}
+	}
+	return nil
+}
+
+// Stop stops the background checks and waits for their loops to exit. A run
+// that ignores its context is abandoned, not waited for; Shutdown waits
+// for those too.
+func (r *Registry) Stop() {
+	r.mu.Lock()
+	r.stopped = true
+	r.bgStop()
+	r.mu.Unlock()
+	r.loops.Wait()
+}
+
+// Shutdown stops the background checks and waits, until ctx is done, for
+// every check run still in progress. It does not drain; call Drain first.
+func (r *Registry) Shutdown(ctx context.Context) error {
+	r.Stop()
+	return r.inflight.wait(ctx)
+}
+
+// Drain turns readiness to fail at once (liveness is unaffected), waits for
+// the drain delay or until ctx is done so that load balancers notice, then
+// stops the background checks. It returns ctx's error if ctx ended first.
+func (r *Registry) Drain(ctx context.Context) error {
+	r.drainOnce.Do(func() {
+		r.draining.Store(true)
+		close(r.drainNotify)
+		r.logger.LogAttrs(ctx, slog.LevelWarn, "igmon: draining: readiness now fails",
+			slog.Duration("delay", r.drainDelay))
+	})
+	var err error
+	if r.drainDelay > 0 {
+		t := time.NewTimer(r.drainDelay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		t.Stop()
+	}
+	r.Stop()
+	return err
+}
+
+// Draining reports whether Drain has been called.
+func (r *Registry) Draining() bool { return r.draining.Load() }
+
+// DrainStarted returns a channel closed when Drain is first called.
+func (r *Registry) DrainStarted() <-chan struct{} { return r.drainNotify }
+
+// startLoop starts e's background loop. Callers hold r.mu.
+func (r *Registry) startLoop(e *entry) {
+	ctx, cancel := context.WithCancel(r.bgCtx)
+	e.stop = cancel
+	e.done = make(chan struct{})
+	r.loops.Add(1)
+	go func() {
+		defer r.loops.Done()
+		defer close(e.done)
+		s := e.c.s
+		t := time.NewTimer(jittered(s.initialDelay, s.jitter))
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			r.refresh(ctx, e)
+			t.Reset(jittered(s.interval, s.jitter))
+		}
+	}()
+}
+
+func jittered(d time.Duration, f float64) time.Duration {
+	if d <= 0 || f == 0 {
+		return d
+	}
+	return d + time.Duration((rand.Float64()*2-1)*f*float64(d))
+}
+
+// refresh runs e once, sharing the run with concurrent callers.
+func (r *Registry) refresh(ctx context.Context, e *entry) {
+	r.sf.Do(e.c.name, func() (any, error) {
+		r.runAndRecord(ctx, e)
+		return nil, nil
+	})
+}
+
+func (r *Registry) runAndRecord(ctx context.Context, e *entry) {
+	if !e.busy.CompareAndSwap(false, true) {
+		// The previous run ignored its timeout and is still going: do not
+		// pile another goroutine on top of it.
+		now := r.clock.Now()
+		r.record(e, Outcome{Status: StatusFail, Err: ErrStillRunning, Start: now})
+		return
+	}
+	r.inflight.add()
+	o := runCheck(ctx, e.c, func() {
+		e.busy.Store(false)
+		r.inflight.done()
+	})
+	if ctx.Err() != nil && r.bgCtx.Err() != nil {
+		return // stopping: a cancelled run says nothing about the component
+	}
+	var pe *PanicError
+	if errors.As(o.Err, &pe) {
+		r.logger.LogAttrs(context.Background(), slog.LevelError, "igmon: check panicked",
+			slog.String("check", e.c.name), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
+	}
+	r.inst.recordRun(e, o)
+	r.record(e, o)
+}
+
+// record applies the thresholds to an outcome and publishes the new state.
+func (r *Registry) record(e *entry, o Outcome) {
+	now := r.clock.Now()
+	before := r.view(e, now)
+	e.mu.Lock()
+	prev := e.state.Load()
+	ns := &state{last: o, ranAt: now, status: StatusUnknown}
+	if prev != nil {
+		ns.status, ns.since, ns.consecFail, ns.consecOK = prev.status, prev.since, prev.consecFail, prev.consecOK
+	}
+	if o.Status == StatusFail {
+		ns.consecFail++
+		ns.consecOK = 0
+		if ns.status == StatusUnknown || ns.consecFail >= e.c.s.failureThreshold {
+			ns.status = StatusFail
+		}
+	} else {
+		ns.consecOK++
+		ns.consecFail = 0
+		if ns.status == StatusPass || ns.status == StatusWarn || ns.consecOK >= e.c.s.successThreshold {
+			ns.status = o.Status
+		}
+	}
+	if prev == nil || ns.status != prev.status {
+		ns.since = now
+	}
+	e.state.Store(ns)
+	e.mu.Unlock()
+	r.emitIfChanged(e, before, now, o.Duration)
+}
+
+// emitIfChanged logs, counts and publishes a transition when e's effective
+// status differs from before.
+func (r *Registry) emitIfChanged(e *entry, before Result, now time.Time, d time.Duration) {
+	after := r.view(e, now)
+	if after.Status == before.Status {
+		return
+	}
+	tr := Transition{
+		Name: e.c.name, From: before.Status, To: after.Status, Err: after.Err,
+		Time: now, Duration: d, ConsecutiveFailures: after.ConsecutiveFailures,
+		ComponentType: e.c.s.componentType,
+	}
+	if !before.Since.IsZero() {
+		tr.PreviousFor = now.Sub(before.Since)
+	}
+	level := slog.LevelInfo
+	switch after.Status {
+	case StatusWarn:
+		level = slog.LevelWarn
+	case StatusFail, StatusUnknown:
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("check", tr.Name), slog.String("from", tr.From.String()),
+		slog.String("to", tr.To.String()), slog.Duration("duration", d),
+	}
+	if tr.Err != nil {
+		attrs = append(attrs, slog.String("error", redact.Error(tr.Err)))
+	}
+	r.logger.LogAttrs(context.Background(), level, "igmon: check status changed", attrs...)
+	r.inst.recordTransition(e, tr.To)
+	r.events.publish(tr)
+}
+
+// view computes e's current Result: thresholds, staleness, override and
+// criticality applied. It does not allocate on the success path.
+func (r *Registry) view(e *entry, now time.Time) Result {
+	c := e.c
+	res := Result{
+		Name: c.name, ComponentType: c.s.componentType, Endpoints: c.s.endpoints,
+		Critical: c.s.critical, Status: StatusUnknown, Err: ErrNotRun,
+	}
+	if st := e.state.Load(); st != nil {
+		res.Status, res.Err = st.status, st.last.Err
+		res.Observation, res.Details = st.last.Observation, st.last.Details
+		res.Time, res.Duration, res.Since = st.ranAt, st.last.Duration, st.since
+		res.ConsecutiveFailures, res.ConsecutiveSuccesses = st.consecFail, st.consecOK
+		if c.s.interval > 0 && now.Sub(st.ranAt) > time.Duration(c.s.staleFactor)*c.s.interval {
+			res.Status, res.Err, res.Stale = StatusFail, ErrStale, true
+		}
+	}
+	if ov := e.ovr.Load(); ov != nil {
+		res.Override = ov
+		res.Status = ov.Status
+		if ov.Status == StatusFail {
+			res.Err = ErrOutOfService
+		} else {
+			res.Err = nil
+		}
+	}
+	if !c.s.critical && (res.Status == StatusFail || res.Status == StatusUnknown) {
+		res.Status = StatusWarn
+	}
+	return res
+}
+
+// needsRun reports whether an on-request check's cached result is missing
+// or older than its TTL.
+func needsRun(e *entry, now time.Time) bool {
+	if e.c.s.interval > 0 {
+		return false
+	}
+	st := e.state.Load()
+	return st == nil || now.Sub(st.ranAt) >= e.c.s.ttl
+}
+
+// Transition is a change of a check's effective status.
+type Transition struct {
+	Name          string
+	ComponentType string
+	From, To      Status
+	// Err is the error behind the new status (unredacted), if any.
+	Err  error
+	Time time.Time
+	// Duration is how long the run that caused the transition took.
+	Duration time.Duration
+	// PreviousFor is how long the check was in From: the outage length on
+	// recovery.
+	PreviousFor         time.Duration
+	ConsecutiveFailures int
+}
+
+// Subscribe adds a transition listener and returns a function that removes
+// it. Listeners run outside any lock, one transition at a time, in order,
+// and may call back into the registry.
+func (r *Registry) Subscribe(fn func(Transition)) (unsubscribe func()) {
+	return r.events.subscribe(fn)
+}
+
+// Override forces a check out of service (StatusFail) or into service
+// (StatusPass) until ClearOverride, with a reason that is logged and shown
+// to authorized callers.
+func (r *Registry) Override(name string, status Status, reason string) error {
+	if status != StatusFail && status != StatusPass {
+		return fmt.Errorf("checks: override %q: status: must be StatusFail or StatusPass, got %v", name, status)
+	}
+	return r.setOverride(name, &Override{Status: status, Reason: reason, Time: r.clock.Now()}, reason)
+}
+
+// ClearOverride removes an operator override; the check reports its own
+// results again.
+func (r *Registry) ClearOverride(name, reason string) error {
+	return r.setOverride(name, nil, reason)
+}
+
+func (r *Registry) setOverride(name string, ov *Override, reason string) error {
+	e := r.snap.Load().byName[name]
+	if e == nil {
+		return fmt.Errorf("checks: override %q: %w", name, ErrUnknownCheck)
+	}
+	now := r.clock.Now()
+	before := r.view(e, now)
+	e.ovr.Store(ov)
+	action := "cleared"
+	if ov != nil {
+		action = "set to " + ov.Status.String()
+	}
+	r.logger.LogAttrs(context.Background(), slog.LevelWarn, "igmon: check override "+action,
+		slog.String("check", name), slog.String("reason", reason))
+	r.emitIfChanged(e, before, now, 0)
+	return nil
+}
+
+// Result returns the current result of one check, without running it.
+func (r *Registry) Result(name string) (Result, bool) {
+	e := r.snap.Load().byName[name]
+	if e == nil {
+		return Result{}, false
+	}
+	return r.view(e, r.clock.Now()), true
+}
+
+// Results returns the current results of every check, without running any.
+func (r *Registry) Results() []Result {
+	s := r.snap.Load()
+	now := r.clock.Now()
+	out := make([]Result, len(s.all))
+	for i, e := range s.all {
+		out[i] = r.view(e, now)
+	}
+	return out
+}
+
+// Report is the evaluation of one endpoint.
+type Report struct {
+	Endpoint Endpoint
+	Status   Status
+	Results  []Result
+	// Excluded lists the names skipped with ?exclude; Unknown the excluded
+	// names that matched no check.
+	Excluded, UnknownExcluded []string
+	// Draining is set while readiness fails because of Drain.
+	Draining bool
+}
+
+// Evaluate runs the stale on-request checks of an endpoint (sharing runs
+// with concurrent callers) and returns every result with the aggregate.
+// Excluded names are skipped.
+func (r *Registry) Evaluate(ctx context.Context, ep Endpoint, exclude ...string) Report {
+	s := r.snap.Load()
+	list := s.byEndpoint[ep&AllEndpoints]
+	rep := Report{Endpoint: ep}
+	if len(exclude) > 0 {
+		kept := make([]*entry, 0, len(list))
+		for _, e := range list {
+			if slices.Contains(exclude, e.c.name) {
+				rep.Excluded = append(rep.Excluded, e.c.name)
+				continue
+			}
+			kept = append(kept, e)
+		}
+		for _, x := range exclude {
+			if s.byName[x] == nil {
+				rep.UnknownExcluded = append(rep.UnknownExcluded, x)
+			}
+		}
+		list = kept
+	}
+	r.ensureFresh(ctx, list)
+	now := r.clock.Now()
+	rep.Results = make([]Result, len(list))
+	for i, e := range list {
+		rep.Results[i] = r.view(e, now)
+	}
+	rep.Status, rep.Draining = r.aggregate(ep, rep.Results, now)
+	return rep
+}
+
+// Status is Evaluate without the per-check results: the cheap path the
+// plain /livez and /readyz answers use. It does not allocate when every
+// result is fresh.
+func (r *Registry) Status(ctx context.Context, ep Endpoint) Status {
+	list := r.snap.Load().byEndpoint[ep&AllEndpoints]
+	r.ensureFresh(ctx, list)
+	now := r.clock.Now()
+	agg := StatusPass
+	grace := r.inGrace(ep, now)
+	for _, e := range list {
+		st := r.view(e, now).Status
+		if grace && e.c.s.endpoints&Liveness != 0 {
+			continue
+		}
+		agg = worse(agg, st)
+	}
+	if ep&Readiness != 0 && ep != AllEndpoints && r.draining.Load() {
+		agg = StatusFail
+	}
+	return agg
+}
+
+func (r *Registry) aggregate(ep Endpoint, results []Result, now time.Time) (Status, bool) {
+	agg := StatusPass
+	grace := r.inGrace(ep, now)
+	for _, res := range results {
+		if grace && res.Endpoints&Liveness != 0 {
+			continue
+		}
+		agg = worse(agg, res.Status)
+	}
+	draining := ep&Readiness != 0 && ep != AllEndpoints && r.draining.Load()
+	if draining {
+		agg = StatusFail
+	}
+	if agg == StatusUnknown {
+		agg = StatusFail
+	}
+	return agg, draining
+}
+
+// inGrace reports whether liveness failures are forgiven at now.
+func (r *Registry) inGrace(ep Endpoint, now time.Time) bool {
+	return ep == Liveness && r.liveGrace > 0 && now.Sub(time.Unix(0, r.startTime.Load())) < r.liveGrace
+}
+
+// ensureFresh runs the on-request checks in list whose results are older
+// than their TTL, a bounded number at a time, and waits for them at most the
+// largest timeout plus the margin (or until ctx ends).
+func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
+	now := r.clock.Now()
+	n := 0
+	for _, e := range list {
+		if needsRun(e, now) {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	todo := make([]*entry, 0, n)
+	var maxTimeout time.Duration
+	for _, e := range list {
+		if needsRun(e, now) {
+			todo = append(todo, e)
+			maxTimeout = max(maxTimeout, e.c.s.timeout)
+		}
+	}
+	if len(todo) == 1 {
+		// One check: run it here, no goroutine hand-off needed. runCheck
+		// itself returns at the timeout.
+		r.refresh(context.Background(), todo[0])
+		return
+	}
+	done := make(chan struct{})
+	r.inflight.add()
+	go func() {
+		defer r.inflight.done()
+		var g errgroup.Group
+		g.SetLimit(r.limit)
+		for _, e := range todo {
+			g.Go(func() error {
+				r.refresh(context.Background(), e)
+				return nil
+			})
+		}
+		_ = g.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(maxTimeout + r.margin)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// inflight counts goroutines running checks so Shutdown can wait for them.
+type inflight struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{}
+}
+
+func (f *inflight) add() {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.zero = make(chan struct{})
+	}
+	f.n++
+	f.mu.Unlock()
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	f.n--
+	if f.n == 0 {
+		close(f.zero)
+	}
+	f.mu.Unlock()
+}
+
+func (f *inflight) wait(ctx context.Context) error {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.mu.Unlock()
+		return nil
+	}
+	z := f.zero
+	f.mu.Unlock()
+	select {
+	case <-z:
+		return nil
+	case <-ctx.Done():
+		f.mu.Lock()
+		n := f.n
+		f.mu.Unlock()
+		return fmt.Errorf("checks: %d check runs still in progress: %w", n, ctx.Err())
+	}
+}

@@ -1,0 +1,152 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// ErrTimeout is reported when a check did not return within its timeout.
+var ErrTimeout = errors.New("check timed out")
+
+// ErrPanic is wrapped by the error reported for a check that panicked.
+var ErrPanic = errors.New("check panicked")
+
+// ErrStale is reported for a background check whose last result is older
+// than its stale factor times its interval.
+var ErrStale = errors.New("result is stale")
+
+// ErrStillRunning is reported when an earlier run of the check is still
+// running after its timeout, so no new run was started.
+var ErrStillRunning = errors.New("previous run still in progress after its timeout")
+
+// ErrNotRun is reported for a check that has never completed a run.
+var ErrNotRun = errors.New("check has not run yet")
+
+// ErrOutOfService is reported for a check an operator took out of service.
+var ErrOutOfService = errors.New("out of service by operator override")
+
+// ErrDraining is reported by readiness while the registry drains.
+var ErrDraining = errors.New("shutting down")
+
+type warnError struct{ err error }
+
+func (w warnError) Error() string { return w.err.Error() }
+func (w warnError) Unwrap() error { return w.err }
+
+// Warn marks err as a degraded result: the check reports warn (HTTP 200,
+// visible in the body, logs and metrics) instead of fail. Warn(nil) is nil.
+func Warn(err error) error {
+	if err == nil {
+		return nil
+	}
+	return warnError{err}
+}
+
+// Warnf is Warn(fmt.Errorf(format, a...)).
+func Warnf(format string, a ...any) error { return Warn(fmt.Errorf(format, a...)) }
+
+// IsWarn reports whether err was marked by Warn.
+func IsWarn(err error) bool {
+	var w warnError
+	return errors.As(err, &w)
+}
+
+// Observation is a measured value attached to a run, shown as the IETF
+// observedValue / observedUnit.
+type Observation struct {
+	// Measurement is the second half of the "component:measurement" key,
+	// e.g. "responseTime", "utilization", "freeBytes", "daysLeft".
+	Measurement string
+	Value       float64
+	// Unit is a short unit string: "ms", "s", "By", "%", "days", "{call}".
+	Unit string
+}
+
+// recorder collects Observe and Detail calls made during one run.
+type recorder struct {
+	mu      sync.Mutex
+	obs     *Observation
+	details map[string]string
+}
+
+type recorderKey struct{}
+
+// Observe attaches an observed value to the check run that ctx belongs to.
+// The last call wins. Outside a check run it does nothing.
+func Observe(ctx context.Context, measurement string, value float64, unit string) {
+	if r, ok := ctx.Value(recorderKey{}).(*recorder); ok {
+		r.mu.Lock()
+		r.obs = &Observation{Measurement: measurement, Value: value, Unit: unit}
+		r.mu.Unlock()
+	}
+}
+
+// Detail attaches a key/value detail (pool sizes, the address dialled) to
+// the check run that ctx belongs to. Details are shown only to authorized
+// callers. Outside a check run it does nothing.
+func Detail(ctx context.Context, key, value string) {
+	if r, ok := ctx.Value(recorderKey{}).(*recorder); ok {
+		r.mu.Lock()
+		if r.details == nil {
+			r.details = make(map[string]string)
+		}
+		r.details[key] = value
+		r.mu.Unlock()
+	}
+}
+
+// Outcome is what one run of a check produced, before thresholds,
+// criticality, staleness and overrides are applied.
+type Outcome struct {
+	// Status is pass, warn or fail.
+	Status Status
+	// Err is the error the check returned (nil on pass).
+	Err error
+	// Observation is set when the check called Observe.
+	Observation *Observation
+	// Details holds what the check passed to Detail.
+	Details map[string]string
+	// Start is when the run began; Duration how long it took.
+	Start    time.Time
+	Duration time.Duration
+}
+
+// Override is an operator's run-time decision about a check.
+type Override struct {
+	// Status is StatusFail (out of service) or StatusPass (forced in service).
+	Status Status
+	Reason string
+	Time   time.Time
+}
+
+// Result is the current state of a registered check, with thresholds,
+// criticality, staleness and overrides applied.
+type Result struct {
+	Name          string
+	ComponentType string
+	Endpoints     Endpoint
+	Critical      bool
+	// Status is what the check contributes to its endpoints: a failing
+	// non-critical check reports warn.
+	Status Status
+	// Err explains a non-pass status. It is unredacted: pass it through the
+	// redactor before showing it to anyone.
+	Err error
+	// Observation is the last observed value, if the check reported one.
+	Observation *Observation
+	Details     map[string]string
+	// Time is when the last run finished; zero if it never ran.
+	Time     time.Time
+	Duration time.Duration
+	// Since is when Status last changed.
+	Since                time.Time
+	ConsecutiveFailures  int
+	ConsecutiveSuccesses int
+	// Stale is set when a background result has outlived its stale factor.
+	Stale bool
+	// Override is the operator override in force, if any.
+	Override *Override
+}

@@ -1,0 +1,88 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+)
+
+// PanicError is the error reported for a check that panicked. It wraps
+// ErrPanic; Stack is logged, never shown over HTTP.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (p *PanicError) Error() string { return fmt.Sprintf("check panicked: %v", p.Value) }
+
+// Unwrap returns ErrPanic.
+func (p *PanicError) Unwrap() error { return ErrPanic }
+
+// runCheck runs c once under its timeout. The check body runs in its own
+// goroutine so that a check that ignores its context cannot hold the caller
+// past the timeout; exited, if non-nil, is called when that goroutine
+// finally returns (the registry uses it to avoid piling up hung runs).
+func runCheck(parent context.Context, c *Check, exited func()) Outcome {
+	rec := &recorder{}
+	ctx, cancel := context.WithTimeout(context.WithValue(parent, recorderKey{}, rec), c.s.timeout)
+	defer cancel()
+	start := time.Now()
+	done := make(chan error, 1) // buffered: an abandoned run must not block
+	go func() {
+		err := safeCall(ctx, c.fn)
+		if exited != nil {
+			exited() // before the send, so the caller never sees a finished run as running
+		}
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		select {
+		case err = <-done: // returned right at the deadline
+		default:
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil {
+				err = fmt.Errorf("%w after %v", ErrTimeout, c.s.timeout)
+			} else {
+				err = fmt.Errorf("check cancelled: %w", context.Cause(ctx))
+			}
+		}
+	}
+	o := Outcome{Start: start, Duration: time.Since(start), Err: err}
+	// A check that returned the context's own error after the deadline is
+	// a timeout too, whatever it wrapped it in.
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrTimeout) && parent.Err() == nil {
+		o.Err = fmt.Errorf("%w after %v: %w", ErrTimeout, c.s.timeout, err)
+	}
+	switch {
+	case err == nil:
+		o.Status = StatusPass
+	case IsWarn(err):
+		o.Status = StatusWarn
+	default:
+		o.Status = StatusFail
+	}
+	// Copy under the lock: an abandoned run may still call Detail later.
+	rec.mu.Lock()
+	o.Observation = rec.obs
+	if len(rec.details) > 0 {
+		o.Details = make(map[string]string, len(rec.details))
+		for k, v := range rec.details {
+			o.Details[k] = v
+		}
+	}
+	rec.mu.Unlock()
+	return o
+}
+
+func safeCall(ctx context.Context, fn CheckFunc) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return fn(ctx)
+}

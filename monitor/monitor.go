@@ -1,0 +1,224 @@
+package monitor
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/jackcode/igmon/checks"
+)
+
+// Monitor wires igmon together inside one service.
+type Monitor struct {
+	cfg      config
+	resource *resource.Resource
+	mp       metric.MeterProvider
+	ownMP    *sdkmetric.MeterProvider // nil when the user supplied the provider
+	logger   *slog.Logger
+	checks   *checks.Registry
+	handler  http.Handler
+
+	mu       sync.Mutex
+	started  bool
+	shutdown bool
+}
+
+// New builds a Monitor. Invalid options return an error naming the option.
+func New(opts ...Option) (*Monitor, error) {
+	var cfg config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	m := &Monitor{cfg: cfg, logger: cfg.logger}
+	if m.logger == nil {
+		m.logger = slog.Default()
+	}
+	res, err := buildResource(&m.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("monitor: resource: %w", err)
+	}
+	m.resource = res
+	if cfg.meterProvider != nil {
+		m.mp = cfg.meterProvider
+	} else {
+		popts := []sdkmetric.Option{sdkmetric.WithResource(res)}
+		for _, r := range cfg.readers {
+			popts = append(popts, sdkmetric.WithReader(r))
+		}
+		m.ownMP = sdkmetric.NewMeterProvider(popts...)
+		m.mp = m.ownMP
+	}
+	ropts := []checks.RegistryOption{
+		checks.WithLogger(m.logger),
+		checks.WithMeterProvider(m.mp),
+		checks.WithDrainDelay(cfg.drainDelay),
+		checks.WithLivenessGracePeriod(cfg.liveGrace),
+	}
+	m.checks, err = checks.NewRegistry(append(ropts, cfg.registryOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("monitor: option WithRegistryOptions: %w", err)
+	}
+	hopts := []checks.HandlerOption{checks.WithServiceInfo(checks.ServiceInfo{
+		ServiceID:   m.cfg.serviceName,
+		Version:     m.cfg.serviceVersion,
+		Description: m.cfg.description,
+	})}
+	if cfg.authorizer != nil {
+		hopts = append(hopts, checks.WithAuthorizer(cfg.authorizer))
+	}
+	m.handler = m.checks.Handler(hopts...)
+	return m, nil
+}
+
+// buildResource merges, in rising precedence: OTEL_RESOURCE_ATTRIBUTES and
+// OTEL_SERVICE_NAME, then the options. It fills cfg.serviceName from the
+// result so that health+json shows the same name.
+func buildResource(cfg *config) (*resource.Resource, error) {
+	if cfg.instanceID == "" {
+		cfg.instanceID = newUUID()
+	}
+	var attrs []attribute.KeyValue
+	if cfg.serviceName != "" {
+		attrs = append(attrs, attribute.String("service.name", cfg.serviceName))
+	}
+	if cfg.serviceVersion != "" {
+		attrs = append(attrs, attribute.String("service.version", cfg.serviceVersion))
+	}
+	if cfg.environment != "" {
+		attrs = append(attrs, attribute.String("deployment.environment.name", cfg.environment))
+	}
+	attrs = append(attrs, attribute.String("service.instance.id", cfg.instanceID))
+	res, err := resource.New(context.Background(),
+		resource.WithTelemetrySDK(),
+		resource.WithFromEnv(),
+		resource.WithAttributes(attrs...),
+	)
+	if err != nil && !errors.Is(err, resource.ErrPartialResource) {
+		return nil, err
+	}
+	if v, ok := res.Set().Value("service.name"); ok && v.AsString() != "" {
+		cfg.serviceName = v.AsString()
+	} else {
+		cfg.serviceName = filepath.Base(os.Args[0])
+		res, err = resource.Merge(res, resource.NewSchemaless(attribute.String("service.name", cfg.serviceName)))
+		if err != nil {
+			return nil, err
+		}
+	}
+	if cfg.serviceVersion == "" {
+		if v, ok := res.Set().Value("service.version"); ok {
+			cfg.serviceVersion = v.AsString()
+		}
+	}
+	if cfg.environment == "" {
+		if v, ok := res.Set().Value("deployment.environment.name"); ok {
+			cfg.environment = v.AsString()
+		}
+	}
+	return res, nil
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// ServiceName returns the effective service.name.
+func (m *Monitor) ServiceName() string { return m.cfg.serviceName }
+
+// ServiceVersion returns the effective service.version.
+func (m *Monitor) ServiceVersion() string { return m.cfg.serviceVersion }
+
+// Environment returns the effective deployment.environment.name.
+func (m *Monitor) Environment() string { return m.cfg.environment }
+
+// Resource returns the OpenTelemetry resource describing this service.
+func (m *Monitor) Resource() *resource.Resource { return m.resource }
+
+// MeterProvider returns the provider every igmon instrument records into.
+func (m *Monitor) MeterProvider() metric.MeterProvider { return m.mp }
+
+// Logger returns the Monitor's logger.
+func (m *Monitor) Logger() *slog.Logger { return m.logger }
+
+// Checks returns the health-check registry.
+func (m *Monitor) Checks() *checks.Registry { return m.checks }
+
+// Register adds a check to the registry; see checks.NewCheck.
+func (m *Monitor) Register(name string, fn checks.CheckFunc, opts ...checks.Option) error {
+	return m.checks.Register(name, fn, opts...)
+}
+
+// Add adds checks built by the checks package's constructors.
+func (m *Monitor) Add(cs ...*checks.Check) error { return m.checks.Add(cs...) }
+
+// Handler serves /livez, /readyz, /startupz and /healthz (and
+// /<endpoint>/<check>), mountable on any mux or on its own port.
+func (m *Monitor) Handler() http.Handler { return m.handler }
+
+// Start starts background checks. It returns at once.
+func (m *Monitor) Start(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.shutdown {
+		return errors.New("monitor: Start after Shutdown")
+	}
+	if m.started {
+		return nil
+	}
+	if err := m.checks.Start(ctx); err != nil {
+		return err
+	}
+	m.started = true
+	m.logger.LogAttrs(ctx, slog.LevelInfo, "igmon: monitor started",
+		slog.String("service", m.cfg.serviceName), slog.String("version", m.cfg.serviceVersion),
+		slog.String("environment", m.cfg.environment))
+	return nil
+}
+
+// Shutdown drains (readiness fails at once, liveness stays green, the drain
+// delay passes), stops background work, waits for running checks and
+// flushes metrics, all within ctx's deadline. It returns every error that
+// prevented a clean stop.
+func (m *Monitor) Shutdown(ctx context.Context) error {
+	m.mu.Lock()
+	if m.shutdown {
+		m.mu.Unlock()
+		return nil
+	}
+	m.shutdown = true
+	m.mu.Unlock()
+	var errs []error
+	if err := m.checks.Drain(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("drain: %w", err))
+	}
+	if err := m.checks.Shutdown(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if m.ownMP != nil {
+		if err := m.ownMP.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("metrics: %w", err))
+		}
+	}
+	m.logger.LogAttrs(context.Background(), slog.LevelInfo, "igmon: monitor stopped")
+	return errors.Join(errs...)
+}

@@ -1,0 +1,156 @@
+package monitor
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/jackcode/igmon/checks"
+)
+
+// Option configures a Monitor.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	serviceName    string
+	serviceVersion string
+	environment    string
+	instanceID     string
+	description    string
+	meterProvider  metric.MeterProvider
+	readers        []sdkmetric.Reader
+	logger         *slog.Logger
+	authorizer     checks.Authorizer
+	drainDelay     time.Duration
+	liveGrace      time.Duration
+	registryOpts   []checks.RegistryOption
+	errs           []error
+}
+
+func (c *config) fail(option, format string, a ...any) {
+	c.errs = append(c.errs, fmt.Errorf("monitor: option %s: "+format, append([]any{option}, a...)...))
+}
+
+// WithServiceName sets service.name. Without it the Monitor uses
+// OTEL_SERVICE_NAME, then service.name from OTEL_RESOURCE_ATTRIBUTES, then
+// the executable's name.
+func WithServiceName(name string) Option {
+	return optionFunc(func(c *config) {
+		if name == "" {
+			c.fail("WithServiceName", "name must not be empty")
+		}
+		c.serviceName = name
+	})
+}
+
+// WithServiceVersion sets service.version, also shown as the health+json
+// version.
+func WithServiceVersion(v string) Option {
+	return optionFunc(func(c *config) { c.serviceVersion = v })
+}
+
+// WithEnvironment sets deployment.environment.name (production, staging).
+func WithEnvironment(env string) Option {
+	return optionFunc(func(c *config) { c.environment = env })
+}
+
+// WithInstanceID sets service.instance.id. The default is a random UUID per
+// process, as the semantic conventions recommend.
+func WithInstanceID(id string) Option {
+	return optionFunc(func(c *config) { c.instanceID = id })
+}
+
+// WithDescription sets the health+json description.
+func WithDescription(d string) Option {
+	return optionFunc(func(c *config) { c.description = d })
+}
+
+// WithMeterProvider makes the Monitor record into mp instead of building
+// its own MeterProvider. The Monitor does not shut a provider it did not
+// build.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp == nil {
+			c.fail("WithMeterProvider", "provider must not be nil")
+		}
+		c.meterProvider = mp
+	})
+}
+
+// WithReader adds a metric reader (a PeriodicReader around an exporter, or a
+// ManualReader in tests) to the MeterProvider the Monitor builds. It cannot
+// be combined with WithMeterProvider.
+func WithReader(r sdkmetric.Reader) Option {
+	return optionFunc(func(c *config) {
+		if r == nil {
+			c.fail("WithReader", "reader must not be nil")
+		}
+		c.readers = append(c.readers, r)
+	})
+}
+
+// WithLogger sets the structured logger for transitions, drain and
+// diagnostics. The default is slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) {
+		if l == nil {
+			c.fail("WithLogger", "logger must not be nil")
+		}
+		c.logger = l
+	})
+}
+
+// WithAuthorizer lets requests the authorizer admits see health details
+// (error text, observed values). See checks.BearerToken.
+func WithAuthorizer(a checks.Authorizer) Option {
+	return optionFunc(func(c *config) {
+		if a == nil {
+			c.fail("WithAuthorizer", "authorizer must not be nil")
+		}
+		c.authorizer = a
+	})
+}
+
+// WithDrainDelay sets how long Shutdown keeps serving with readiness failed
+// before it stops background work, so load balancers notice.
+func WithDrainDelay(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d < 0 {
+			c.fail("WithDrainDelay", "%v must not be negative", d)
+		}
+		c.drainDelay = d
+	})
+}
+
+// WithLivenessGracePeriod makes /livez pass for d after Start.
+func WithLivenessGracePeriod(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d < 0 {
+			c.fail("WithLivenessGracePeriod", "%v must not be negative", d)
+		}
+		c.liveGrace = d
+	})
+}
+
+// WithRegistryOptions passes options through to the check registry
+// (concurrency, margin, listeners, a clock for tests).
+func WithRegistryOptions(opts ...checks.RegistryOption) Option {
+	return optionFunc(func(c *config) { c.registryOpts = append(c.registryOpts, opts...) })
+}
+
+func (c *config) validate() error {
+	if c.meterProvider != nil && len(c.readers) > 0 {
+		c.fail("WithReader", "cannot be combined with WithMeterProvider: add the reader to your provider")
+	}
+	return errors.Join(c.errs...)
+}
