@@ -127,7 +127,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	// Fast path: the plain aggregate that probes ask for, answered from
 	// cached results without building a report.
 	if name == "" && req.URL.RawQuery == "" && !asJSON {
-		if h.r.Status(req.Context(), ep) != StatusFail {
+		if st := h.r.Status(req.Context(), ep); st == StatusPass || st == StatusWarn {
 			hdr["Content-Type"] = hdrPlain
 			w.WriteHeader(http.StatusOK)
 			if !head {

@@ -439,6 +439,11 @@ func jittered(d time.Duration, f float64) time.Duration {
 // refresh runs e once, sharing the run with concurrent callers.
 func (r *Registry) refresh(ctx context.Context, e *entry) {
 	r.sf.Do(e.c.name, func() (any, error) {
+		// A caller that decided to run just before another run finished
+		// would run the check twice in one TTL: look again.
+		if e.c.s.interval == 0 && !needsRun(e, r.clock.Now()) {
+			return nil, nil
+		}
 		r.runAndRecord(ctx, e)
 		return nil, nil
 	})
@@ -700,7 +705,8 @@ func (r *Registry) Evaluate(ctx context.Context, ep Endpoint, exclude ...string)
 
 // Status is Evaluate without the per-check results: the cheap path the
 // plain /livez and /readyz answers use. It does not allocate when every
-// result is fresh.
+// result is fresh. StatusUnknown (a check that never ran) must be treated
+// as failing.
 func (r *Registry) Status(ctx context.Context, ep Endpoint) Status {
 	list := r.snap.Load().byEndpoint[ep&AllEndpoints]
 	r.ensureFresh(ctx, list)

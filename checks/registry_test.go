@@ -1,0 +1,652 @@
+package checks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+func pass(context.Context) error { return nil }
+
+func newTestRegistry(t *testing.T, opts ...RegistryOption) *Registry {
+	t.Helper()
+	r, err := NewRegistry(append([]RegistryOption{WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return r
+}
+
+func mustRegister(t *testing.T, r *Registry, name string, fn CheckFunc, opts ...Option) {
+	t.Helper()
+	if err := r.Register(name, fn, opts...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNewCheckValidation(t *testing.T) {
+	tests := []struct {
+		name      string
+		checkName string
+		fn        CheckFunc
+		opts      []Option
+		wantField string
+	}{
+		{"empty name", "", pass, nil, `"": name`},
+		{"bad char", "a b", pass, nil, `"a b": name`},
+		{"colon", "db:ping", pass, nil, `"db:ping": name`},
+		{"slash", "db/ping", pass, nil, `"db/ping": name`},
+		{"too long", strings.Repeat("x", MaxNameLen+1), pass, nil, "name: longer"},
+		{"nil func", "db", nil, nil, `"db": func`},
+		{"tiny timeout", "db", pass, []Option{WithTimeout(10)}, `"db": timeout`},
+		{"negative timeout", "db", pass, []Option{WithTimeout(-time.Second)}, `"db": timeout`},
+		{"interval below timeout", "db", pass, []Option{WithTimeout(2 * time.Second), WithInterval(time.Second)}, `"db": interval`},
+		{"zero interval", "db", pass, []Option{WithInterval(0)}, `"db": interval`},
+		{"bad thresholds", "db", pass, []Option{WithThresholds(0, 1)}, `"db": failure threshold`},
+		{"bad success threshold", "db", pass, []Option{WithThresholds(1, 0)}, `"db": success threshold`},
+		{"bad ttl", "db", pass, []Option{WithTTL(0)}, `"db": ttl`},
+		{"bad endpoints", "db", pass, []Option{WithEndpoints(0)}, `"db": endpoints`},
+		{"bad jitter", "db", pass, []Option{WithJitter(1.5)}, `"db": jitter`},
+		{"empty component", "db", pass, []Option{WithComponentType("")}, `"db": component type`},
+		{"stale factor", "db", pass, []Option{WithStaleFactor(0)}, `"db": stale factor`},
+		{"negative delay", "db", pass, []Option{WithInitialDelay(-1)}, `"db": initial delay`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewCheck(tt.checkName, tt.fn, tt.opts...)
+			if err == nil {
+				t.Fatal("want error")
+			}
+			if !errors.Is(err, ErrInvalidCheck) {
+				t.Errorf("error %v does not wrap ErrInvalidCheck", err)
+			}
+			if !strings.Contains(err.Error(), tt.wantField) {
+				t.Errorf("error %q does not name %q", err, tt.wantField)
+			}
+		})
+	}
+	if _, err := NewCheck("ok-name_1.x", pass, WithTimeout(time.Millisecond), WithInterval(time.Second)); err != nil {
+		t.Fatalf("valid check rejected: %v", err)
+	}
+}
+
+func TestRegistryOptionValidation(t *testing.T) {
+	tests := []struct {
+		opt  RegistryOption
+		want string
+	}{
+		{WithConcurrency(0), "concurrency"},
+		{WithMargin(-1), "margin"},
+		{WithLivenessGracePeriod(-1), "liveness grace period"},
+		{WithDrainDelay(-1), "drain delay"},
+		{WithLogger(nil), "logger"},
+		{WithMeterProvider(nil), "meter provider"},
+		{WithClock(nil), "clock"},
+		{WithListener(nil), "listener"},
+	}
+	for _, tt := range tests {
+		_, err := NewRegistry(tt.opt)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("NewRegistry(%s option) error = %v, want it to name %q", tt.want, err, tt.want)
+		}
+	}
+}
+
+func TestDuplicateName(t *testing.T) {
+	r := newTestRegistry(t)
+	mustRegister(t, r, "db", pass)
+	err := r.Register("db", pass)
+	if !errors.Is(err, ErrDuplicateCheck) || !strings.Contains(err.Error(), `"db"`) {
+		t.Fatalf("duplicate: got %v", err)
+	}
+	a, _ := NewCheck("x", pass)
+	b, _ := NewCheck("x", pass)
+	if err := r.Add(a, b); !errors.Is(err, ErrDuplicateCheck) {
+		t.Fatalf("duplicate within one Add: got %v", err)
+	}
+	if len(r.Names()) != 1 {
+		t.Fatalf("a failed Add must add nothing, have %v", r.Names())
+	}
+}
+
+func TestStatusesAndCriticality(t *testing.T) {
+	r := newTestRegistry(t)
+	mustRegister(t, r, "ok", pass)
+	mustRegister(t, r, "degraded", func(context.Context) error { return Warnf("p95 %dms", 900) })
+	mustRegister(t, r, "optional", func(context.Context) error { return errors.New("down") }, NonCritical())
+	ctx := context.Background()
+	rep := r.Evaluate(ctx, Readiness)
+	if rep.Status != StatusWarn {
+		t.Fatalf("aggregate = %v, want warn", rep.Status)
+	}
+	want := map[string]Status{"ok": StatusPass, "degraded": StatusWarn, "optional": StatusWarn}
+	for _, res := range rep.Results {
+		if res.Status != want[res.Name] {
+			t.Errorf("%s = %v, want %v", res.Name, res.Status, want[res.Name])
+		}
+	}
+	mustRegister(t, r, "critical", func(context.Context) error { return errors.New("down") })
+	if st := r.Status(ctx, Readiness); st != StatusFail {
+		t.Fatalf("critical failure: aggregate = %v, want fail", st)
+	}
+}
+
+func TestHungCheckAnsweredWithinTimeout(t *testing.T) {
+	release := make(chan struct{})
+	var started atomic.Int32
+	r := newTestRegistry(t, WithMargin(20*time.Millisecond))
+	// Ignores its context on purpose: the worst kind of check.
+	mustRegister(t, r, "hung", func(context.Context) error {
+		started.Add(1)
+		<-release
+		return nil
+	}, WithTimeout(100*time.Millisecond), WithTTL(time.Millisecond))
+	mustRegister(t, r, "fine", pass, WithTimeout(100*time.Millisecond))
+	defer close(release)
+
+	begin := time.Now()
+	rep := r.Evaluate(context.Background(), Readiness)
+	elapsed := time.Since(begin)
+	// Behaviour, not performance: the request must not wait for the hung
+	// check. The bound is generous for a loaded CI machine but far below
+	// "forever".
+	if elapsed > 2*time.Second {
+		t.Fatalf("request waited %v for a check with a 100ms timeout", elapsed)
+	}
+	res, _ := r.Result("hung")
+	if res.Status != StatusFail || !errors.Is(res.Err, ErrTimeout) {
+		t.Fatalf("hung check: %v %v, want fail with ErrTimeout", res.Status, res.Err)
+	}
+	if rep.Status != StatusFail {
+		t.Fatalf("aggregate %v, want fail", rep.Status)
+	}
+	// A second request while the first run is still stuck must not start
+	// another goroutine.
+	time.Sleep(5 * time.Millisecond) // let the 1ms TTL expire
+	r.Evaluate(context.Background(), Readiness)
+	res, _ = r.Result("hung")
+	if !errors.Is(res.Err, ErrStillRunning) {
+		t.Fatalf("second run: %v, want ErrStillRunning", res.Err)
+	}
+	if n := started.Load(); n != 1 {
+		t.Fatalf("hung check started %d times, want 1", n)
+	}
+}
+
+func TestCheckContextCancelledAtTimeout(t *testing.T) {
+	cancelled := make(chan error, 1)
+	c, err := NewCheck("slow", func(ctx context.Context) error {
+		<-ctx.Done()
+		cancelled <- ctx.Err()
+		return ctx.Err()
+	}, WithTimeout(20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.Run(context.Background())
+	if o.Status != StatusFail || !errors.Is(o.Err, ErrTimeout) {
+		t.Fatalf("outcome %v %v, want fail ErrTimeout", o.Status, o.Err)
+	}
+	if err := <-cancelled; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("check's ctx ended with %v, want DeadlineExceeded", err)
+	}
+}
+
+func TestPanickingCheck(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil))
+	r := newTestRegistry(t, WithLogger(logger))
+	mustRegister(t, r, "boom", func(context.Context) error { panic("nil map write") })
+	rep := r.Evaluate(context.Background(), Readiness)
+	if rep.Status != StatusFail {
+		t.Fatalf("aggregate %v, want fail", rep.Status)
+	}
+	res := rep.Results[0]
+	var pe *PanicError
+	if !errors.Is(res.Err, ErrPanic) || !errors.As(res.Err, &pe) || pe.Value != "nil map write" {
+		t.Fatalf("err = %v, want a PanicError", res.Err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "check panicked") || !strings.Contains(logs.String(), "goroutine") {
+		t.Fatalf("panic with stack not logged: %s", logs.String())
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func TestConcurrentRequestsShareOneRunPerTTL(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := newTestRegistry(t, WithClock(fc))
+	var runs atomic.Int32
+	mustRegister(t, r, "psp", func(context.Context) error {
+		runs.Add(1)
+		time.Sleep(20 * time.Millisecond) // keep the run open while requests pile in
+		return nil
+	}, WithTTL(time.Second))
+	mustRegister(t, r, "kyc", func(context.Context) error { runs.Add(1); return nil }, WithTTL(time.Second))
+	h := r.Handler()
+
+	burst := func() {
+		var wg sync.WaitGroup
+		var bad atomic.Int32
+		for range 1000 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+				if rec.Code != http.StatusOK {
+					bad.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if bad.Load() != 0 {
+			t.Fatalf("%d requests failed", bad.Load())
+		}
+	}
+	burst()
+	if n := runs.Load(); n != 2 {
+		t.Fatalf("1000 requests ran the checks %d times, want 2 (one per check)", n)
+	}
+	fc.Advance(500 * time.Millisecond)
+	burst()
+	if n := runs.Load(); n != 2 {
+		t.Fatalf("within the TTL: %d runs, want still 2", n)
+	}
+	fc.Advance(600 * time.Millisecond)
+	burst()
+	if n := runs.Load(); n != 4 {
+		t.Fatalf("after the TTL: %d runs, want 4", n)
+	}
+}
+
+func TestStaleBackgroundResult(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := newTestRegistry(t, WithClock(fc))
+	ran := make(chan struct{}, 1)
+	mustRegister(t, r, "ledger", func(context.Context) error {
+		select {
+		case ran <- struct{}{}:
+		default:
+		}
+		return nil
+	}, WithInterval(time.Hour), WithTimeout(time.Second), WithJitter(0))
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-ran
+	waitFor(t, func() bool { res, _ := r.Result("ledger"); return res.Status == StatusPass })
+	fc.Advance(3 * time.Hour) // exactly k × interval: still fresh
+	if res, _ := r.Result("ledger"); res.Stale {
+		t.Fatal("stale at exactly 3 intervals")
+	}
+	fc.Advance(time.Second)
+	res, _ := r.Result("ledger")
+	if !res.Stale || res.Status != StatusFail || !errors.Is(res.Err, ErrStale) {
+		t.Fatalf("after 3h1s: stale=%v status=%v err=%v, want stale fail", res.Stale, res.Status, res.Err)
+	}
+	if st := r.Status(context.Background(), Readiness); st != StatusFail {
+		t.Fatalf("readiness with a stale result = %v, want fail", st)
+	}
+}
+
+func TestStartupReadinessUntilFirstPass(t *testing.T) {
+	gate := make(chan struct{})
+	r := newTestRegistry(t)
+	mustRegister(t, r, "migrations", func(ctx context.Context) error {
+		select {
+		case <-gate:
+			return nil
+		default:
+			return errors.New("not yet")
+		}
+	}, WithInterval(10*time.Millisecond), WithTimeout(5*time.Millisecond), WithEndpoints(Readiness|Startup))
+	ctx := context.Background()
+	if st := r.Status(ctx, Readiness); st == StatusPass || st == StatusWarn {
+		t.Fatalf("before any run readiness = %v, want failing", st)
+	}
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { res, _ := r.Result("migrations"); return res.Status == StatusFail })
+	close(gate)
+	waitFor(t, func() bool { return r.Status(ctx, Startup) == StatusPass })
+	if st := r.Status(ctx, Readiness); st != StatusPass {
+		t.Fatalf("after first pass readiness = %v", st)
+	}
+}
+
+func TestThresholdsDampFlapping(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := newTestRegistry(t, WithClock(fc))
+	var fail atomic.Bool
+	mustRegister(t, r, "game-agg", func(context.Context) error {
+		if fail.Load() {
+			return errors.New("502")
+		}
+		return nil
+	}, WithThresholds(3, 2), WithTTL(time.Second))
+	ctx := context.Background()
+	step := func(failing bool) Status {
+		fail.Store(failing)
+		fc.Advance(time.Second)
+		return r.Status(ctx, Readiness)
+	}
+	seq := []struct {
+		failing bool
+		want    Status
+	}{
+		{false, StatusUnknown}, {false, StatusPass}, // 2 successes to come up the first time
+		{true, StatusPass}, {true, StatusPass}, {true, StatusFail}, // 3 failures to go down
+		{false, StatusFail}, {false, StatusPass}, // 2 successes to come back
+		{true, StatusPass}, {false, StatusPass}, {true, StatusPass}, // isolated blips are damped
+	}
+	for i, s := range seq {
+		if got := step(s.failing); got != s.want {
+			t.Fatalf("step %d (failing=%v): %v, want %v", i, s.failing, got, s.want)
+		}
+	}
+}
+
+func TestDrainFailsReadinessKeepsLiveness(t *testing.T) {
+	r := newTestRegistry(t, WithDrainDelay(300*time.Millisecond))
+	mustRegister(t, r, "ping", pass, WithEndpoints(Liveness|Readiness))
+	mustRegister(t, r, "bg", pass, WithInterval(10*time.Millisecond), WithTimeout(5*time.Millisecond))
+	ctx := context.Background()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := r.Handler()
+	get := func(p string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+		return rec.Code
+	}
+	waitFor(t, func() bool { return get("/readyz") == http.StatusOK })
+
+	done := make(chan error, 1)
+	go func() { done <- r.Drain(ctx) }()
+	<-r.DrainStarted()
+	// During the delay: not ready, still alive, and the drain has not
+	// returned yet.
+	if c := get("/readyz"); c != http.StatusServiceUnavailable {
+		t.Fatalf("readyz during drain = %d, want 503", c)
+	}
+	if c := get("/livez"); c != http.StatusOK {
+		t.Fatalf("livez during drain = %d, want 200", c)
+	}
+	select {
+	case <-done:
+		t.Fatal("Drain returned before its delay")
+	default:
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz?verbose", nil))
+	if !strings.Contains(rec.Body.String(), "[-]shutdown failed") {
+		t.Fatalf("verbose readyz during drain:\n%s", rec.Body.String())
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Background loops are gone: goleak in TestMain proves no goroutine is
+	// left; here, the registry refuses to restart.
+	if err := r.Start(ctx); err == nil {
+		t.Fatal("Start after Drain must fail")
+	}
+}
+
+func TestLivenessGracePeriod(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := newTestRegistry(t, WithClock(fc), WithLivenessGracePeriod(time.Minute))
+	mustRegister(t, r, "event-loop", func(context.Context) error { return errors.New("stuck") }, WithEndpoints(Liveness), WithTTL(time.Millisecond))
+	ctx := context.Background()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Status(ctx, Liveness); st != StatusPass {
+		t.Fatalf("within grace: %v, want pass", st)
+	}
+	fc.Advance(61 * time.Second)
+	if st := r.Status(ctx, Liveness); st != StatusFail {
+		t.Fatalf("after grace: %v, want fail", st)
+	}
+}
+
+func TestOverride(t *testing.T) {
+	r := newTestRegistry(t)
+	mustRegister(t, r, "pragmatic", pass, WithComponentType(ComponentGameProvider))
+	ctx := context.Background()
+	if err := r.Override("pragmatic", StatusFail, "provider maintenance 02:00-03:00"); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := r.Result("pragmatic")
+	if res.Status != StatusFail || res.Override == nil || !errors.Is(res.Err, ErrOutOfService) {
+		t.Fatalf("after override: %+v", res)
+	}
+	if st := r.Status(ctx, Readiness); st != StatusFail {
+		t.Fatalf("readiness = %v", st)
+	}
+	if err := r.ClearOverride("pragmatic", "maintenance over"); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.Status(ctx, Readiness); st != StatusPass {
+		t.Fatalf("after clear: %v", st)
+	}
+	if err := r.Override("nope", StatusFail, ""); !errors.Is(err, ErrUnknownCheck) {
+		t.Fatalf("unknown name: %v", err)
+	}
+	if err := r.Override("pragmatic", StatusWarn, ""); err == nil || !strings.Contains(err.Error(), "status") {
+		t.Fatalf("warn override: %v", err)
+	}
+}
+
+func TestTransitionsListenerMayCallBack(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	var r *Registry
+	r = newTestRegistry(t, WithListener(func(tr Transition) {
+		// Calling back into the registry from a listener must not deadlock.
+		_ = r.Results()
+		if tr.Name == "wallet" && tr.To == StatusFail {
+			_ = r.Override("bonus", StatusFail, "wallet down")
+		}
+		mu.Lock()
+		got = append(got, tr.Name+":"+tr.From.String()+">"+tr.To.String())
+		mu.Unlock()
+	}))
+	var fail atomic.Bool
+	mustRegister(t, r, "wallet", func(context.Context) error {
+		if fail.Load() {
+			return errors.New("down")
+		}
+		return nil
+	}, WithTTL(time.Nanosecond))
+	mustRegister(t, r, "bonus", pass, WithTTL(time.Hour))
+	ctx := context.Background()
+	r.Evaluate(ctx, Readiness)
+	fail.Store(true)
+	r.Evaluate(ctx, Readiness)
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"bonus:unknown>pass", "wallet:unknown>pass", "wallet:pass>fail", "bonus:pass>fail"}
+	if len(got) != len(want) {
+		t.Fatalf("transitions %v, want %v", got, want)
+	}
+	// The first two come from one concurrent evaluation: any order.
+	if !(got[0] == want[0] && got[1] == want[1] || got[0] == want[1] && got[1] == want[0]) || got[2] != want[2] || got[3] != want[3] {
+		t.Fatalf("transitions %v, want %v", got, want)
+	}
+}
+
+func TestTransitionsLoggedOnce(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	r := newTestRegistry(t, WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))))
+	mustRegister(t, r, "db", func(context.Context) error {
+		return errors.New("dial postgres://app:hunter2@db:5432: refused")
+	}, WithTTL(time.Nanosecond))
+	for range 5 {
+		r.Evaluate(context.Background(), Readiness)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := buf.String()
+	if n := strings.Count(out, "check status changed"); n != 1 {
+		t.Fatalf("%d transition lines for one transition:\n%s", n, out)
+	}
+	if strings.Contains(out, "hunter2") || !strings.Contains(out, "check=db") || !strings.Contains(out, "duration=") {
+		t.Fatalf("log line must name the check and duration and redact the error:\n%s", out)
+	}
+}
+
+func TestRegisterAfterStart(t *testing.T) {
+	r := newTestRegistry(t)
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan struct{}, 1)
+	mustRegister(t, r, "late", func(context.Context) error {
+		select {
+		case ran <- struct{}{}:
+		default:
+		}
+		return nil
+	}, WithInterval(10*time.Millisecond), WithTimeout(5*time.Millisecond))
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("background check added after Start never ran")
+	}
+	if !r.Remove("late") || r.Remove("late") {
+		t.Fatal("Remove must report whether the check existed")
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	r := newTestRegistry(t, WithMeterProvider(mp))
+	var fail atomic.Bool
+	mustRegister(t, r, "psp", func(context.Context) error {
+		if fail.Load() {
+			return errors.New("503")
+		}
+		return nil
+	}, WithTTL(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
+	r.Evaluate(context.Background(), Readiness)
+	fail.Store(true)
+	r.Evaluate(context.Background(), Readiness)
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, sm := range rm.ScopeMetrics {
+		if sm.Scope.Name != ScopeName {
+			continue
+		}
+		for _, m := range sm.Metrics {
+			found[m.Name] = true
+			switch d := m.Data.(type) {
+			case metricdata.Gauge[int64]: // status
+				for _, dp := range d.DataPoints {
+					state, _ := dp.Attributes.Value(AttrCheckState)
+					want := int64(0)
+					if state.AsString() == "fail" {
+						want = 1
+					}
+					if dp.Value != want {
+						t.Errorf("status{%s} = %d, want %d", state.AsString(), dp.Value, want)
+					}
+				}
+				if len(d.DataPoints) != 4 {
+					t.Errorf("status has %d series, want 4 states", len(d.DataPoints))
+				}
+			case metricdata.Histogram[float64]:
+				var n uint64
+				for _, dp := range d.DataPoints {
+					n += dp.Count
+				}
+				if n != 2 || m.Unit != "s" {
+					t.Errorf("duration: %d runs unit %q, want 2 runs in s", n, m.Unit)
+				}
+			case metricdata.Sum[int64]: // transitions: unknown>pass, pass>fail
+				var n int64
+				for _, dp := range d.DataPoints {
+					n += dp.Value
+				}
+				if n != 2 {
+					t.Errorf("transitions = %d, want 2", n)
+				}
+			}
+		}
+	}
+	for _, name := range []string{MetricCheckStatus, MetricCheckDuration, MetricCheckTransitions, MetricCheckAge} {
+		if !found[name] {
+			t.Errorf("metric %s missing; have %v", name, found)
+		}
+	}
+}
+
+func TestObserveAndDetail(t *testing.T) {
+	c, err := NewCheck("disk", func(ctx context.Context) error {
+		Observe(ctx, "freeBytes", 1<<30, "By")
+		Detail(ctx, "path", "/var/lib")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.Run(context.Background())
+	if o.Observation == nil || o.Observation.Value != 1<<30 || o.Observation.Unit != "By" || o.Details["path"] != "/var/lib" {
+		t.Fatalf("outcome %+v", o)
+	}
+	// Outside a run they are no-ops, not panics.
+	Observe(context.Background(), "x", 1, "1")
+	Detail(context.Background(), "k", "v")
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 10s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
