@@ -1,0 +1,70 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackcode/igmon/checks"
+)
+
+// Default check thresholds of a probe: a provider is reported failing
+// after three failed runs in a row and recovered after two passing ones
+// (the values Gatus users have settled on).
+const (
+	DefaultFailureThreshold = 3
+	DefaultSuccessThreshold = 2
+)
+
+// Check returns a background health check that runs the probe: the
+// registry schedules it every probe interval (with the probe's jitter) and
+// applies failure and success thresholds (default 3 and 2) to its runs.
+// The check is non-critical by default, so a failing endpoint shows as
+// warn without failing /readyz; pass checks.WithCritical(true) to make it
+// gate readiness. opts are applied after the defaults and override them.
+//
+// A probe given to a registry this way must not also be added to a
+// [Runner]: Check returns [ErrScheduled] if it already was.
+func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
+	if !p.owner.CompareAndSwap(ownerNone, ownerCheck) && p.owner.Load() != ownerCheck {
+		return nil, fmt.Errorf("%w: probe %q is run by a Runner", ErrScheduled, p.name)
+	}
+	// The probe cuts itself at its timeout and classifies that as
+	// ReasonTimeout; the check's own timeout is a safety net behind it.
+	margin := min(time.Second, p.cfg.interval-p.cfg.timeout)
+	ct := checks.ComponentComponent
+	if p.kind == KindHTTP {
+		ct = checks.ComponentHTTP
+	}
+	base := []checks.Option{
+		checks.WithInterval(p.cfg.interval),
+		checks.WithTimeout(p.cfg.timeout + margin),
+		checks.WithJitter(p.cfg.jitter),
+		checks.WithThresholds(DefaultFailureThreshold, DefaultSuccessThreshold),
+		checks.NonCritical(),
+		checks.WithComponentType(ct),
+		checks.WithMeasurement("responseTime"),
+	}
+	return checks.NewCheck(p.name, p.checkFunc, append(base, opts...)...)
+}
+
+func (p *Probe) checkFunc(ctx context.Context) error {
+	r := p.Run(ctx)
+	checks.Observe(ctx, "responseTime", float64(r.Duration.Microseconds())/1000, "ms")
+	checks.Detail(ctx, "kind", string(p.kind))
+	checks.Detail(ctx, "target", p.target)
+	if r.StatusCode != 0 {
+		checks.Detail(ctx, "statusCode", strconv.Itoa(r.StatusCode))
+	}
+	if !r.CertExpiry.IsZero() {
+		checks.Detail(ctx, "certExpiry", r.CertExpiry.UTC().Format(time.RFC3339))
+	}
+	if r.Reason != ReasonNone {
+		checks.Detail(ctx, "failureReason", string(r.Reason))
+	}
+	if r.Reason == ReasonCanceled {
+		return ctx.Err()
+	}
+	return p.errFor(&r)
+}

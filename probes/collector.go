@@ -1,0 +1,142 @@
+package probes
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// DefaultMinInterval is how long a host or process sample is reused. Metric
+// readers rarely collect more often than every few seconds; readers that
+// collect within the same second share one read of /proc.
+const DefaultMinInterval = time.Second
+
+// ErrInvalidOption is wrapped by every error about a bad collector option.
+var ErrInvalidOption = errors.New("probes: invalid option")
+
+// CollectorOption configures the in-process collectors ([Host], [Process],
+// [Runtime], [Cgroup]). An option that does not apply to a collector is
+// ignored by it.
+type CollectorOption interface {
+	applyCollector(*collectorConfig)
+}
+
+type collectorOptionFunc func(*collectorConfig)
+
+func (f collectorOptionFunc) applyCollector(c *collectorConfig) { f(c) }
+
+type collectorConfig struct {
+	minInterval time.Duration
+	clock       clock.Clock
+	filesystems []string
+	fsSet       bool
+	interfaces  map[string]bool
+	cgroupDir   string
+	procCgroup  string
+	readTimeout time.Duration
+	err         error
+}
+
+func newCollectorConfig(opts []CollectorOption) (collectorConfig, error) {
+	c := collectorConfig{
+		minInterval: DefaultMinInterval,
+		clock:       clock.Real{},
+		readTimeout: 5 * time.Second,
+		cgroupDir:   "",
+		procCgroup:  "/proc/self/cgroup",
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.applyCollector(&c)
+		}
+	}
+	if c.err != nil {
+		return c, fmt.Errorf("%w: %v", ErrInvalidOption, c.err)
+	}
+	return c, nil
+}
+
+// WithMinInterval sets how long a sample is reused before the system is
+// read again (default [DefaultMinInterval]). Zero disables reuse across
+// time; concurrent collections still share one read.
+func WithMinInterval(d time.Duration) CollectorOption {
+	return collectorOptionFunc(func(c *collectorConfig) {
+		c.minInterval = d
+		if d < 0 {
+			c.err = fmt.Errorf("min interval: %v must not be negative", d)
+		}
+	})
+}
+
+// WithClock sets the clock that decides when a cached sample has expired.
+// Tests pass a fake clock to control re-reads without sleeping.
+func WithClock(cl clock.Clock) CollectorOption {
+	return collectorOptionFunc(func(c *collectorConfig) {
+		c.clock = cl
+		if cl == nil {
+			c.err = errors.New("clock: must not be nil")
+		}
+	})
+}
+
+// WithFilesystems selects the paths whose file systems [Host] reports. Each
+// path is resolved to its mount point once, at construction. The default is
+// the root and the working directory. No paths turns the file-system
+// metrics off.
+func WithFilesystems(paths ...string) CollectorOption {
+	return collectorOptionFunc(func(c *collectorConfig) {
+		c.filesystems = append([]string(nil), paths...)
+		c.fsSet = true
+	})
+}
+
+// WithInterfaces restricts [Host]'s network metrics to the named
+// interfaces (default: all). Use it on nodes with many virtual interfaces to
+// bound the number of series.
+func WithInterfaces(names ...string) CollectorOption {
+	return collectorOptionFunc(func(c *collectorConfig) {
+		c.interfaces = make(map[string]bool, len(names))
+		for _, n := range names {
+			c.interfaces[n] = true
+		}
+	})
+}
+
+// WithCgroupDir makes [Cgroup] read cpu.max, memory.max and memory.current
+// from dir instead of the process's own cgroup v2 directory (found through
+// /proc/self/cgroup under /sys/fs/cgroup).
+func WithCgroupDir(dir string) CollectorOption {
+	return collectorOptionFunc(func(c *collectorConfig) {
+		c.cgroupDir = dir
+		if dir == "" {
+			c.err = errors.New("cgroup dir: must not be empty")
+		}
+	})
+}
+
+// WithReadTimeout bounds one read of the system (default 5s): gopsutil can
+// block on a slow /proc or network file system.
+func WithReadTimeout(d time.Duration) CollectorOption {
+	return collectorOptionFunc(func(c *collectorConfig) {
+		c.readTimeout = d
+		if d <= 0 {
+			c.err = fmt.Errorf("read timeout: %v must be positive", d)
+		}
+	})
+}
+
+// meterFrom returns the probes meter of mp, or a no-op meter for nil.
+func meterFrom(mp metric.MeterProvider) metric.Meter {
+	if mp == nil {
+		mp = noop.NewMeterProvider()
+	}
+	return mp.Meter(ScopeName)
+}
+
+// set is metric.WithAttributeSet, named for brevity where many are built.
+var set = metric.WithAttributeSet

@@ -1,0 +1,31 @@
+// Package probes collects facts about the machine, the process, the Go
+// runtime, the container, database pools and remote endpoints, and exposes
+// them as OpenTelemetry metrics with the semantic-convention names.
+//
+// There are two families.
+//
+// In-process collectors ([Host], [Process], [Runtime], [Cgroup], [DBPool])
+// register asynchronous instruments: they cost nothing between collections
+// and read the system only when a metric reader collects. Several readers
+// collecting at once share one read: each collector caches its sample for a
+// short period ([WithMinInterval]) and coalesces concurrent reads. Each
+// returns a value whose Close unregisters its callback.
+//
+// Synthetic probes ([HTTP], [TCP], [DNS], [TLS], [GRPCHealth]) actively
+// contact an endpoint and record whether it answered, how long each phase
+// took (dns, connect, tls, processing, transfer), why it failed (a bounded
+// [FailureReason]) and when its certificate expires. A [Runner] schedules
+// them on an interval with jitter and bounded concurrency; alternatively
+// [Probe.Check] turns a probe into a background health check with failure
+// and success thresholds that a checks.Registry schedules. A probe is
+// scheduled by one of the two, never both, so that an endpoint is not
+// probed twice. The last results of every probe are kept for display.
+//
+// Probes never keep a second copy of a number that is a metric: the only
+// state they hold is the previous sample needed to turn cumulative CPU time
+// into utilization, and the bounded result history of synthetic probes.
+package probes
+
+// ScopeName is the instrumentation scope of every metric this package
+// emits.
+const ScopeName = "github.com/jackcode/igmon/probes"

@@ -1,0 +1,244 @@
+package probes
+
+import (
+	"context"
+	"io"
+	"net"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+func TestHostReportsSemconvMetrics(t *testing.T) {
+	mp, rd := testMeter(t)
+	h, err := Host(mp, WithMinInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	time.Sleep(150 * time.Millisecond) // let CPU time advance past the utilization window
+	rm := collect(t, rd)
+
+	if n := mustValue(t, rm, "system.cpu.logical.count"); n < 1 {
+		t.Errorf("system.cpu.logical.count = %v", n)
+	}
+	var utilSum float64
+	for _, m := range cpuModes {
+		mustValue(t, rm, "system.cpu.time", attribute.String("cpu.mode", m))
+		utilSum += mustValue(t, rm, "system.cpu.utilization", attribute.String("cpu.mode", m))
+	}
+	if utilSum < 0.99 || utilSum > 1.01 {
+		t.Errorf("utilization over all modes sums to %v, want 1", utilSum)
+	}
+	limit := mustValue(t, rm, "system.memory.limit")
+	used := mustValue(t, rm, "system.memory.usage", attribute.String("system.memory.state", "used"))
+	if used <= 0 || used >= limit {
+		t.Errorf("memory used %v, limit %v", used, limit)
+	}
+	if u := mustValue(t, rm, "system.memory.utilization", attribute.String("system.memory.state", "used")); u <= 0 || u >= 1 {
+		t.Errorf("memory utilization %v", u)
+	}
+	if up := mustValue(t, rm, "system.uptime"); up <= 0 {
+		t.Errorf("uptime %v", up)
+	}
+	mustValue(t, rm, MetricLoadAverage1m)
+	mustValue(t, rm, "system.network.io", attribute.String("network.interface.name", "lo"), attribute.String("network.io.direction", "receive"))
+	mustValue(t, rm, "system.network.packet.count", attribute.String("network.interface.name", "lo"))
+	fsUsed := mustValue(t, rm, "system.filesystem.usage", attribute.String("system.filesystem.mountpoint", "/"), attribute.String("system.filesystem.state", "used"))
+	fsLimit := mustValue(t, rm, "system.filesystem.limit", attribute.String("system.filesystem.mountpoint", "/"))
+	if fsUsed <= 0 || fsUsed > fsLimit {
+		t.Errorf("filesystem used %v of %v", fsUsed, fsLimit)
+	}
+
+	m, _ := findMetric(rm, "system.cpu.time")
+	if m.Unit != "s" {
+		t.Errorf("system.cpu.time unit %q", m.Unit)
+	}
+	if s, ok := m.Data.(metricdata.Sum[float64]); !ok || !s.IsMonotonic {
+		t.Errorf("system.cpu.time is %T, want a monotonic sum", m.Data)
+	}
+}
+
+func TestHostConcurrentReadersShareOneRead(t *testing.T) {
+	fake := clock.NewFake(time.Now())
+	r1, r2 := sdkmetric.NewManualReader(), sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r1), sdkmetric.WithReader(r2))
+	defer mp.Shutdown(context.Background())
+	h, err := Host(mp, WithClock(fake), WithMinInterval(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+
+	var wg sync.WaitGroup
+	for _, rd := range []*sdkmetric.ManualReader{r1, r2} {
+		wg.Go(func() { collect(t, rd) })
+	}
+	wg.Wait()
+	if n := h.sampler.readCount(); n != 1 {
+		t.Fatalf("two concurrent collections made %d host reads, want 1", n)
+	}
+	collect(t, r1) // same cycle, later: still cached
+	if n := h.sampler.readCount(); n != 1 {
+		t.Fatalf("a collection within the min interval re-read the host (%d reads)", n)
+	}
+	fake.Advance(2 * time.Second)
+	collect(t, r2)
+	if n := h.sampler.readCount(); n != 2 {
+		t.Fatalf("after the min interval: %d reads, want 2", n)
+	}
+}
+
+func TestHostCPUUtilizationRisesUnderLoad(t *testing.T) {
+	mp, rd := testMeter(t)
+	h, err := Host(mp, WithMinInterval(0), WithFilesystems())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	p, err := Process(mp, WithMinInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	time.Sleep(150 * time.Millisecond)
+	before := collect(t, rd)
+	cpuBefore := mustValue(t, before, "process.cpu.time", attribute.String("cpu.mode", "user"))
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			x := 0
+			for {
+				select {
+				case <-stop:
+					_ = x
+					return
+				default:
+					for i := range 10000 {
+						x += i
+					}
+				}
+			}
+		})
+	}
+	time.Sleep(time.Second)
+	during := collect(t, rd)
+	close(stop)
+	wg.Wait()
+
+	idle := mustValue(t, during, "system.cpu.utilization", attribute.String("cpu.mode", "idle"))
+	iowait := mustValue(t, during, "system.cpu.utilization", attribute.String("cpu.mode", "iowait"))
+	if busy := 1 - idle - iowait; busy < 0.5 {
+		t.Errorf("with every CPU burning, busy utilization = %.2f, want >= 0.5", busy)
+	}
+	if u := mustValue(t, during, "process.cpu.utilization", attribute.String("cpu.mode", "user")); u < 0.15 {
+		t.Errorf("process user utilization while burning = %.2f, want >= 0.15", u)
+	}
+	if d := mustValue(t, during, "process.cpu.time", attribute.String("cpu.mode", "user")) - cpuBefore; d < 0.2 {
+		t.Errorf("process user CPU time rose by %.2fs over a 1s burn on %d CPUs", d, runtime.GOMAXPROCS(0))
+	}
+}
+
+func TestHostLoopbackTrafficRaisesNetworkIO(t *testing.T) {
+	mp, rd := testMeter(t)
+	h, err := Host(mp, WithMinInterval(0), WithInterfaces("lo"), WithFilesystems())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	lo := attribute.String("network.interface.name", "lo")
+	rx := attribute.String("network.io.direction", "receive")
+	before := collect(t, rd)
+	if _, ok := value(before, "system.network.io", lo, rx); !ok {
+		t.Skip("no loopback interface named lo on this system")
+	}
+	if pts := points(before, "system.network.io"); len(pts) != 2 {
+		t.Errorf("WithInterfaces(lo): %d network.io points, want 2 (rx, tx)", len(pts))
+	}
+	rx0 := mustValue(t, before, "system.network.io", lo, rx)
+
+	const n = 8 << 20
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int64)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- 0
+			return
+		}
+		got, _ := io.Copy(io.Discard, c)
+		c.Close()
+		done <- got
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	for sent := 0; sent < n; sent += len(buf) {
+		if _, err := c.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	if got := <-done; got != n {
+		t.Fatalf("server received %d bytes, want %d", got, n)
+	}
+	ln.Close()
+
+	after := collect(t, rd)
+	if d := mustValue(t, after, "system.network.io", lo, rx) - rx0; d < n {
+		t.Errorf("lo received bytes rose by %.0f after sending %d over loopback", d, n)
+	}
+}
+
+func TestHostCloseUnregisters(t *testing.T) {
+	mp, rd := testMeter(t)
+	h, err := Host(mp, WithFilesystems())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if pts := points(collect(t, rd), "system.cpu.time"); len(pts) != 0 {
+		t.Errorf("after Close: %d system.cpu.time points", len(pts))
+	}
+}
+
+func TestCollectorOptionErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  CollectorOption
+	}{
+		{"negative min interval", WithMinInterval(-time.Second)},
+		{"nil clock", WithClock(nil)},
+		{"empty cgroup dir", WithCgroupDir("")},
+		{"zero read timeout", WithReadTimeout(0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Host(nil, tt.opt); err == nil {
+				t.Fatal("Host accepted an invalid option")
+			}
+		})
+	}
+	if _, err := Host(nil, WithFilesystems("/definitely/not/here")); err == nil {
+		t.Error("Host accepted a file system path that does not exist")
+	}
+}

@@ -1,0 +1,108 @@
+package probes
+
+import (
+	"os"
+	"runtime"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+func TestProcessMemoryRisesWithAllocation(t *testing.T) {
+	mp, rd := testMeter(t)
+	p, err := Process(mp, WithMinInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	r, err := Runtime(mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	before := collect(t, rd)
+	rss0 := mustValue(t, before, "process.memory.usage")
+	goUsed0 := mustValue(t, before, "go.memory.used", attribute.String("go.memory.type", "other"))
+	alloc0 := mustValue(t, before, "go.memory.allocated")
+
+	const n = 64 << 20
+	buf := make([]byte, n)
+	for i := 0; i < n; i += os.Getpagesize() {
+		buf[i] = 1 // touch every page so it becomes resident
+	}
+	after := collect(t, rd)
+	runtime.KeepAlive(buf)
+
+	if d := mustValue(t, after, "process.memory.usage") - rss0; d < n/2 {
+		t.Errorf("process.memory.usage rose by %.0f bytes after touching %d", d, n)
+	}
+	if v := mustValue(t, after, "process.memory.virtual"); v < mustValue(t, after, "process.memory.usage") {
+		t.Errorf("virtual memory %v below resident %v", v, mustValue(t, after, "process.memory.usage"))
+	}
+	if d := mustValue(t, after, "go.memory.used", attribute.String("go.memory.type", "other")) - goUsed0; d < n/2 {
+		t.Errorf("go.memory.used rose by %.0f", d)
+	}
+	if d := mustValue(t, after, "go.memory.allocated") - alloc0; d < n {
+		t.Errorf("go.memory.allocated rose by %.0f, want >= %d", d, n)
+	}
+	if th := mustValue(t, after, "process.thread.count"); th < 1 {
+		t.Errorf("thread count %v", th)
+	}
+	if up := mustValue(t, after, "process.uptime"); up <= 0 {
+		t.Errorf("process uptime %v", up)
+	}
+}
+
+func TestProcessFileDescriptorsFollowOpenFiles(t *testing.T) {
+	mp, rd := testMeter(t)
+	p, err := Process(mp, WithMinInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	fd0 := mustValue(t, collect(t, rd), "process.unix.file_descriptor.count")
+	var files []*os.File
+	for range 20 {
+		f, err := os.Open(os.Args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	fd1 := mustValue(t, collect(t, rd), "process.unix.file_descriptor.count")
+	for _, f := range files {
+		f.Close()
+	}
+	if fd1-fd0 < 20 {
+		t.Errorf("fd count rose by %v after opening 20 files", fd1-fd0)
+	}
+}
+
+func TestRuntimeGoroutineCount(t *testing.T) {
+	mp, rd := testMeter(t)
+	r, err := Runtime(mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	g0 := mustValue(t, collect(t, rd), "go.goroutine.count")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	for range 50 {
+		go func() { <-stop; done <- struct{}{} }()
+	}
+	g1 := mustValue(t, collect(t, rd), "go.goroutine.count")
+	close(stop)
+	for range 50 {
+		<-done
+	}
+	if g1-g0 < 50 {
+		t.Errorf("goroutine count rose by %v after starting 50", g1-g0)
+	}
+	rm := collect(t, rd)
+	if p := mustValue(t, rm, "go.processor.limit"); int(p) != runtime.GOMAXPROCS(0) {
+		t.Errorf("go.processor.limit = %v, GOMAXPROCS = %d", p, runtime.GOMAXPROCS(0))
+	}
+	mustValue(t, rm, "go.config.gogc")
+	mustValue(t, rm, "go.memory.gc.goal")
+}

@@ -1,0 +1,361 @@
+package probes
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/jackcode/igmon/internal/redact"
+)
+
+// Kind is the kind of a synthetic probe.
+type Kind string
+
+// The synthetic probe kinds.
+const (
+	KindHTTP Kind = "http"
+	KindTCP  Kind = "tcp"
+	KindDNS  Kind = "dns"
+	KindTLS  Kind = "tls"
+	KindGRPC Kind = "grpc"
+)
+
+// FailureReason is the bounded cause of a failed probe run. It is a metric
+// attribute (igmon.probe.failure_reason) and an alert field, so it never
+// carries free text: the detail is in [Result.Error].
+type FailureReason string
+
+// The failure reasons. The set is closed: a new reason is a new release.
+const (
+	ReasonNone FailureReason = ""
+	// ReasonDNS: the name did not resolve (NXDOMAIN, no addresses, resolver error).
+	ReasonDNS FailureReason = "dns"
+	// ReasonConnect: the TCP connection was refused or unreachable.
+	ReasonConnect FailureReason = "connect"
+	// ReasonTLS: the TLS handshake or certificate verification failed.
+	ReasonTLS FailureReason = "tls"
+	// ReasonTimeout: the probe's timeout expired.
+	ReasonTimeout FailureReason = "timeout"
+	// ReasonHTTPStatus: the HTTP status was not one of the expected ones.
+	ReasonHTTPStatus FailureReason = "http_status"
+	// ReasonAssertion: a body, JSON or latency assertion failed.
+	ReasonAssertion FailureReason = "assertion"
+	// ReasonBodyRead: the response body could not be read.
+	ReasonBodyRead FailureReason = "body_read"
+	// ReasonGRPCStatus: the health RPC failed or the service is not SERVING.
+	ReasonGRPCStatus FailureReason = "grpc_status"
+	// ReasonCertExpiry: the certificate expires sooner than allowed by
+	// [WithMinCertValidity].
+	ReasonCertExpiry FailureReason = "cert_expiry"
+	// ReasonOther: any other error.
+	ReasonOther FailureReason = "other"
+	// ReasonCanceled: the caller cancelled the run (e.g. the runner
+	// stopped). Such runs are not recorded.
+	ReasonCanceled FailureReason = "canceled"
+)
+
+var recordedReasons = [...]FailureReason{ReasonNone, ReasonDNS, ReasonConnect, ReasonTLS, ReasonTimeout,
+	ReasonHTTPStatus, ReasonAssertion, ReasonBodyRead, ReasonGRPCStatus, ReasonCertExpiry, ReasonOther}
+
+// Phases are the durations of the steps of one run. A step that did not
+// happen (no DNS lookup for an IP address, no TLS for http://) is zero.
+type Phases struct {
+	DNS     time.Duration
+	Connect time.Duration
+	TLS     time.Duration
+	// Processing is from the request being written to the first response
+	// byte (HTTP) or the whole RPC (gRPC).
+	Processing time.Duration
+	// Transfer is from the first response byte to the end of the body read.
+	Transfer time.Duration
+}
+
+// Result is the outcome of one probe run.
+type Result struct {
+	Probe    string
+	Kind     Kind
+	Start    time.Time
+	Duration time.Duration
+	Success  bool
+	// Reason is empty on success.
+	Reason FailureReason
+	// Error is the redacted error text; empty on success.
+	Error  string
+	Phases Phases
+	// StatusCode is the HTTP status, or the gRPC health status
+	// (grpc_health_v1.HealthCheckResponse_ServingStatus) for gRPC probes.
+	StatusCode int
+	// CertExpiry is the earliest NotAfter of the peer certificates, for
+	// TLS, HTTPS and gRPC-over-TLS probes.
+	CertExpiry time.Time
+	// BodyBytes is how much of the body was read; BodyTruncated is set when
+	// the body was longer than the read limit.
+	BodyBytes     int64
+	BodyTruncated bool
+	// Addresses are the resolved addresses (DNS probes, at most 8).
+	Addresses []netip.Addr
+}
+
+// ProbeError is the error a probe's check returns for a failed run.
+type ProbeError struct {
+	Probe  string
+	Reason FailureReason
+	Err    error
+}
+
+func (e *ProbeError) Error() string {
+	return fmt.Sprintf("probe %q: %s: %s", e.Probe, e.Reason, redact.Error(e.Err))
+}
+
+// Unwrap returns the underlying error.
+func (e *ProbeError) Unwrap() error { return e.Err }
+
+// ErrorType returns the failure reason, so the OTel error.type helpers
+// report the bounded reason rather than a Go type name.
+func (e *ProbeError) ErrorType() string { return string(e.Reason) }
+
+// Errors returned by probe constructors and schedulers.
+var (
+	// ErrInvalidProbe is wrapped by every error about a bad probe
+	// definition; the message names the probe and the field.
+	ErrInvalidProbe = errors.New("probes: invalid probe")
+	// ErrScheduled is returned when a probe that is already scheduled by a
+	// Runner is given to a checks registry (or the other way round).
+	ErrScheduled = errors.New("probes: probe is already scheduled elsewhere")
+	// ErrRunnerStopped is returned by a Runner used after Stop.
+	ErrRunnerStopped = errors.New("probes: runner stopped")
+)
+
+// errAssertion, errStatus and friends carry the reason of failures that
+// are not Go network errors.
+type reasonError struct {
+	reason FailureReason
+	err    error
+}
+
+func (e *reasonError) Error() string { return e.err.Error() }
+func (e *reasonError) Unwrap() error { return e.err }
+
+func failf(reason FailureReason, format string, a ...any) error {
+	return &reasonError{reason: reason, err: fmt.Errorf(format, a...)}
+}
+
+// Defaults for synthetic probes.
+const (
+	DefaultProbeInterval = 30 * time.Second
+	DefaultProbeTimeout  = 10 * time.Second
+	DefaultProbeJitter   = 0.1
+	DefaultHistory       = 100
+	DefaultMaxBodyBytes  = 1 << 20
+	// MaxNameLen bounds probe names, which become metric attributes and
+	// check names.
+	MaxNameLen = 128
+)
+
+// prober is one kind of probe.
+type prober interface {
+	// run performs one probe, filling r, and returns the error that made
+	// it fail (classified later) or nil.
+	run(ctx context.Context, r *Result) error
+	close() error
+}
+
+const (
+	ownerNone int32 = iota
+	ownerRunner
+	ownerCheck
+)
+
+// Probe is a synthetic probe of one endpoint. Build it with [HTTP], [TCP],
+// [DNS], [TLS] or [GRPCHealth]; run it with a [Runner], with
+// [Probe.Check] in a checks registry, or directly with [Probe.Run].
+type Probe struct {
+	name   string
+	kind   Kind
+	target string // redacted, for display
+	cfg    config
+	impl   prober
+	inst   *probeInstruments
+	owner  atomic.Int32
+
+	mu      sync.Mutex
+	history []Result // ring buffer
+	next    int
+	full    bool
+}
+
+// Name returns the probe's name.
+func (p *Probe) Name() string { return p.name }
+
+// Kind returns the probe's kind.
+func (p *Probe) Kind() Kind { return p.kind }
+
+// Target returns the probed URL or address, with credentials redacted.
+func (p *Probe) Target() string { return p.target }
+
+// Interval returns how often the probe runs when scheduled.
+func (p *Probe) Interval() time.Duration { return p.cfg.interval }
+
+// Timeout returns the probe's timeout.
+func (p *Probe) Timeout() time.Duration { return p.cfg.timeout }
+
+// Close releases the probe's connections (idle HTTP connections, a gRPC
+// connection it dialled itself). A Runner or registry must have stopped
+// running it first.
+func (p *Probe) Close() error { return p.impl.close() }
+
+func newProbe(mp metric.MeterProvider, kind Kind, name, target string, opts []Option) (*Probe, config, error) {
+	cfg := defaultConfig(kind)
+	if err := validName(name); err != nil {
+		return nil, cfg, fmt.Errorf("%w %q: name: %v", ErrInvalidProbe, name, err)
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	bad := func(err error) error { return fmt.Errorf("%w %q (%s): %v", ErrInvalidProbe, name, kind, err) }
+	if err := errors.Join(cfg.errs...); err != nil {
+		return nil, cfg, bad(err)
+	}
+	switch {
+	case cfg.interval <= 0:
+		return nil, cfg, bad(fmt.Errorf("interval: %v must be positive", cfg.interval))
+	case cfg.timeout <= 0:
+		return nil, cfg, bad(fmt.Errorf("timeout: %v must be positive", cfg.timeout))
+	case cfg.timeout > cfg.interval:
+		return nil, cfg, bad(fmt.Errorf("timeout: %v is longer than the interval %v", cfg.timeout, cfg.interval))
+	}
+	p := &Probe{name: name, kind: kind, target: redact.String(target), cfg: cfg}
+	p.history = make([]Result, cfg.history)
+	inst, err := newProbeInstruments(meterFrom(mp), p)
+	if err != nil {
+		return nil, cfg, fmt.Errorf("probe %q: %w", name, err)
+	}
+	p.inst = inst
+	return p, cfg, nil
+}
+
+func validName(name string) error {
+	if name == "" {
+		return errors.New("must not be empty")
+	}
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("longer than %d bytes", MaxNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return fmt.Errorf("byte %q at %d is not one of [A-Za-z0-9._-]", c, i)
+		}
+	}
+	return nil
+}
+
+// Run probes the endpoint once, under the probe's timeout, records the
+// result in the metrics and the history, and returns it. A run cancelled
+// by ctx (rather than timed out) is returned with ReasonCanceled and not
+// recorded: it says nothing about the endpoint.
+func (p *Probe) Run(ctx context.Context) Result {
+	rctx, cancel := context.WithTimeout(ctx, p.cfg.timeout)
+	defer cancel()
+	r := Result{Probe: p.name, Kind: p.kind, Start: time.Now()}
+	err := p.impl.run(rctx, &r)
+	r.Duration = time.Since(r.Start)
+	if err == nil && p.cfg.maxLatency > 0 && r.Duration > p.cfg.maxLatency {
+		err = failf(ReasonAssertion, "latency %v exceeds %v", r.Duration.Round(time.Microsecond), p.cfg.maxLatency)
+	}
+	if err == nil && p.cfg.minCertValidity > 0 && !r.CertExpiry.IsZero() {
+		if left := time.Until(r.CertExpiry); left < p.cfg.minCertValidity {
+			err = failf(ReasonCertExpiry, "certificate expires in %v, less than %v", left.Round(time.Second), p.cfg.minCertValidity)
+		}
+	}
+	if err != nil {
+		r.Error = redact.Error(err)
+		switch {
+		case ctx.Err() != nil:
+			r.Reason = ReasonCanceled
+			return r
+		case errors.Is(rctx.Err(), context.DeadlineExceeded):
+			r.Reason = ReasonTimeout
+		default:
+			r.Reason = classify(err)
+		}
+	} else {
+		r.Success = true
+	}
+	p.inst.record(ctx, p, &r)
+	p.mu.Lock()
+	if len(p.history) > 0 {
+		p.history[p.next] = r
+		p.next = (p.next + 1) % len(p.history)
+		p.full = p.full || p.next == 0
+	}
+	p.mu.Unlock()
+	return r
+}
+
+// Results returns the kept results, oldest first.
+func (p *Probe) Results() []Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.full {
+		return append([]Result(nil), p.history[:p.next]...)
+	}
+	out := make([]Result, 0, len(p.history))
+	out = append(out, p.history[p.next:]...)
+	return append(out, p.history[:p.next]...)
+}
+
+// Last returns the most recent result, if any.
+func (p *Probe) Last() (Result, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.history) == 0 || (!p.full && p.next == 0) {
+		return Result{}, false
+	}
+	return p.history[(p.next-1+len(p.history))%len(p.history)], true
+}
+
+// errFor returns the error a check reports for r.
+func (p *Probe) errFor(r *Result) error {
+	if r.Success {
+		return nil
+	}
+	return &ProbeError{Probe: p.name, Reason: r.Reason, Err: errors.New(r.Error)}
+}
+
+// tlsClientConfig returns a copy of c for dialling host, or a default
+// config.
+func tlsClientConfig(c *tls.Config, host string) *tls.Config {
+	var out *tls.Config
+	if c != nil {
+		out = c.Clone()
+	} else {
+		out = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if out.ServerName == "" {
+		out.ServerName = host
+	}
+	return out
+}
+
+// earliestExpiry returns the earliest NotAfter of the peer certificates.
+func earliestExpiry(cs tls.ConnectionState) time.Time {
+	var t time.Time
+	for _, c := range cs.PeerCertificates {
+		if t.IsZero() || c.NotAfter.Before(t) {
+			t = c.NotAfter
+		}
+	}
+	return t
+}

@@ -1,0 +1,90 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+)
+
+// GRPCHealth returns a probe that calls grpc.health.v1.Health/Check and
+// succeeds when the service is SERVING. It dials target itself (plaintext,
+// or TLS with [WithTLSConfig]; more with [WithGRPCDialOptions]), or uses
+// the application's connection given with [WithGRPCConn], in which case
+// target is only a label and may be empty.
+//
+// A gRPC connection is kept between runs, so only the processing phase is
+// reported; Unavailable maps to [ReasonConnect], DeadlineExceeded to
+// [ReasonTimeout], other codes and non-SERVING answers to
+// [ReasonGRPCStatus].
+func GRPCHealth(mp metric.MeterProvider, name, target string, opts ...Option) (*Probe, error) {
+	p, cfg, err := newProbe(mp, KindGRPC, name, target, opts)
+	if err != nil {
+		return nil, err
+	}
+	g := &grpcProbe{service: cfg.grpcService, conn: cfg.grpcConn}
+	if g.conn == nil {
+		if target == "" {
+			return nil, fmt.Errorf("%w %q (grpc): target: must not be empty without WithGRPCConn", ErrInvalidProbe, name)
+		}
+		creds := insecure.NewCredentials()
+		if cfg.tlsConfig != nil {
+			creds = credentials.NewTLS(cfg.tlsConfig.Clone())
+		}
+		dopts := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, cfg.grpcDialOpts...)
+		conn, err := grpc.NewClient(target, dopts...)
+		if err != nil {
+			return nil, fmt.Errorf("%w %q (grpc): target: %v", ErrInvalidProbe, name, err)
+		}
+		g.conn, g.own = conn, true
+	}
+	if p.target == "" {
+		p.target = g.conn.Target()
+	}
+	g.client = healthpb.NewHealthClient(g.conn)
+	p.impl = g
+	return p, nil
+}
+
+type grpcProbe struct {
+	conn    *grpc.ClientConn
+	own     bool
+	client  healthpb.HealthClient
+	service string
+}
+
+func (g *grpcProbe) run(ctx context.Context, r *Result) error {
+	start := time.Now()
+	resp, err := g.client.Check(ctx, &healthpb.HealthCheckRequest{Service: g.service})
+	r.Phases.Processing = time.Since(start)
+	if err != nil {
+		switch status.Code(err) {
+		case codes.DeadlineExceeded:
+			return &reasonError{reason: ReasonTimeout, err: err}
+		case codes.Unavailable:
+			return &reasonError{reason: ReasonConnect, err: err}
+		case codes.Canceled:
+			return err
+		}
+		return &reasonError{reason: ReasonGRPCStatus, err: err}
+	}
+	r.StatusCode = int(resp.GetStatus())
+	if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return failf(ReasonGRPCStatus, "health status %s", resp.GetStatus())
+	}
+	return nil
+}
+
+func (g *grpcProbe) close() error {
+	if g.own {
+		return g.conn.Close()
+	}
+	return nil
+}

@@ -1,0 +1,240 @@
+package probes
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+)
+
+// HTTP returns a probe that sends one request to rawURL (http or https) on
+// a fresh connection, so every run measures the dns, connect, tls,
+// processing (to first byte) and transfer phases a new client would see.
+// By default any 2xx status passes; see [WithExpectStatus],
+// [WithBodyContains], [WithJSONField] and [WithMaxLatency] for assertions.
+// At most [WithMaxBodyBytes] of the body are read.
+func HTTP(mp metric.MeterProvider, name, rawURL string, opts ...Option) (*Probe, error) {
+	p, cfg, err := newProbe(mp, KindHTTP, name, rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Parse quotes the URL in its error: keep credentials out.
+		return nil, fmt.Errorf("%w %q (http): url: not a valid URL", ErrInvalidProbe, name)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w %q (http): url: scheme %q is not http or https", ErrInvalidProbe, name, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%w %q (http): url: no host", ErrInvalidProbe, name)
+	}
+	if _, err := http.NewRequest(cfg.method, rawURL, nil); err != nil {
+		return nil, fmt.Errorf("%w %q (http): method: %q is not valid", ErrInvalidProbe, name, cfg.method)
+	}
+	if net.ParseIP(u.Hostname()) == nil {
+		p.inst.setDNSQuestion(u.Hostname())
+	}
+	dialer := &net.Dialer{Resolver: resolverFor(cfg.resolverAddr)}
+	tr := &http.Transport{
+		Proxy:             http.ProxyFromEnvironment,
+		DialContext:       dialer.DialContext,
+		TLSClientConfig:   tlsClientConfig(cfg.tlsConfig, ""),
+		DisableKeepAlives: true, // every run measures a new connection
+		ForceAttemptHTTP2: true,
+		// Compressed bodies would make the read limit a limit on
+		// compressed bytes only; ask for identity.
+		DisableCompression: true,
+	}
+	client := &http.Client{Transport: tr}
+	if cfg.noRedirects {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	p.impl = &httpProbe{p: p, cfg: cfg, url: rawURL, client: client, tr: tr}
+	return p, nil
+}
+
+type httpProbe struct {
+	p      *Probe
+	cfg    config
+	url    string
+	client *http.Client
+	tr     *http.Transport
+}
+
+func (h *httpProbe) close() error {
+	h.tr.CloseIdleConnections()
+	return nil
+}
+
+// timeline collects httptrace events. Hooks may run on other goroutines
+// (happy-eyeballs dials), hence the lock.
+type timeline struct {
+	mu                  sync.Mutex
+	dnsStart, dnsDone   time.Time
+	dnsErr              error
+	connStart, connDone time.Time
+	connErr             error
+	tlsStart, tlsDone   time.Time
+	tlsErr              error
+	wrote, firstByte    time.Time
+}
+
+func (t *timeline) trace() *httptrace.ClientTrace {
+	now := func(f *time.Time) { t.mu.Lock(); *f = time.Now(); t.mu.Unlock() }
+	return &httptrace.ClientTrace{
+		DNSStart: func(httptrace.DNSStartInfo) { now(&t.dnsStart) },
+		DNSDone: func(i httptrace.DNSDoneInfo) {
+			t.mu.Lock()
+			t.dnsDone, t.dnsErr = time.Now(), i.Err
+			t.mu.Unlock()
+		},
+		ConnectStart: func(string, string) {
+			t.mu.Lock()
+			if t.connStart.IsZero() || !t.connDone.IsZero() {
+				t.connStart, t.connDone = time.Now(), time.Time{}
+			}
+			t.mu.Unlock()
+		},
+		ConnectDone: func(_, _ string, err error) {
+			t.mu.Lock()
+			if err == nil {
+				t.connDone = time.Now()
+			}
+			t.connErr = err
+			t.mu.Unlock()
+		},
+		TLSHandshakeStart: func() { now(&t.tlsStart) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			t.mu.Lock()
+			t.tlsDone, t.tlsErr = time.Now(), err
+			t.mu.Unlock()
+		},
+		WroteRequest:         func(httptrace.WroteRequestInfo) { now(&t.wrote) },
+		GotFirstResponseByte: func() { now(&t.firstByte) },
+	}
+}
+
+func span(a, b time.Time) time.Duration {
+	if a.IsZero() || b.IsZero() || b.Before(a) {
+		return 0
+	}
+	return b.Sub(a)
+}
+
+// reason guesses the failed phase of a transport error that classify
+// could not place, from how far the request got.
+func (t *timeline) reason() FailureReason {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.dnsErr != nil:
+		return ReasonDNS
+	case !t.connStart.IsZero() && t.connDone.IsZero():
+		return ReasonConnect
+	case !t.tlsStart.IsZero() && (t.tlsDone.IsZero() || t.tlsErr != nil):
+		return ReasonTLS
+	}
+	return ReasonOther
+}
+
+func (h *httpProbe) run(ctx context.Context, r *Result) error {
+	var tl timeline
+	var body io.Reader
+	if h.cfg.body != nil {
+		body = bytes.NewReader(h.cfg.body)
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, tl.trace()), h.cfg.method, h.url, body)
+	if err != nil {
+		return err
+	}
+	for k, v := range h.cfg.header {
+		req.Header[k] = v
+	}
+	if host := h.cfg.header.Get("Host"); host != "" {
+		req.Host = host
+	}
+	resp, err := h.client.Do(req)
+	if err == nil {
+		defer resp.Body.Close()
+	}
+	defer func() {
+		tl.mu.Lock()
+		r.Phases.DNS = span(tl.dnsStart, tl.dnsDone)
+		r.Phases.Connect = span(tl.connStart, tl.connDone)
+		r.Phases.TLS = span(tl.tlsStart, tl.tlsDone)
+		r.Phases.Processing = span(tl.wrote, tl.firstByte)
+		tl.mu.Unlock()
+		if r.Phases.DNS > 0 {
+			h.p.inst.recordLookup(ctx, r.Phases.DNS, tl.dnsErr)
+		}
+	}()
+	if err != nil {
+		if reason := classify(err); reason != ReasonOther {
+			return err
+		}
+		return &reasonError{reason: tl.reason(), err: err}
+	}
+	r.StatusCode = resp.StatusCode
+	if resp.TLS != nil {
+		r.CertExpiry = earliestExpiry(*resp.TLS)
+	}
+	buf, readErr := io.ReadAll(io.LimitReader(resp.Body, h.cfg.maxBody+1))
+	end := time.Now()
+	tl.mu.Lock()
+	r.Phases.Transfer = span(tl.firstByte, end)
+	tl.mu.Unlock()
+	if int64(len(buf)) > h.cfg.maxBody {
+		buf, r.BodyTruncated = buf[:h.cfg.maxBody], true
+	}
+	r.BodyBytes = int64(len(buf))
+	if readErr != nil {
+		if errors.Is(readErr, context.DeadlineExceeded) || ctx.Err() != nil {
+			return readErr
+		}
+		return &reasonError{reason: ReasonBodyRead, err: fmt.Errorf("reading body: %w", readErr)}
+	}
+	if !h.statusOK(resp.StatusCode) {
+		return failf(ReasonHTTPStatus, "status %d is not expected", resp.StatusCode)
+	}
+	for _, s := range h.cfg.bodyContains {
+		if !bytes.Contains(buf, []byte(s)) {
+			return failf(ReasonAssertion, "body does not contain %q", s)
+		}
+	}
+	for _, a := range h.cfg.jsonFields {
+		got, err := jsonField(buf, a.path)
+		if err != nil {
+			return failf(ReasonAssertion, "json field: %v", err)
+		}
+		if got != a.want {
+			return failf(ReasonAssertion, "json field %s: got %q, want %q", a.path, truncate(got, 64), a.want)
+		}
+	}
+	return nil
+}
+
+func (h *httpProbe) statusOK(code int) bool {
+	if len(h.cfg.expectStatus) == 0 {
+		return code >= 200 && code < 300
+	}
+	return slices.Contains(h.cfg.expectStatus, code)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,325 @@
+package probes
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// Option configures a synthetic probe. Options that apply to some kinds
+// only (WithMethod for HTTP, WithGRPCService for gRPC, ...) make the
+// constructor of any other kind fail, naming the option.
+type Option interface {
+	apply(*config)
+}
+
+type kindSet uint8
+
+func kinds(ks ...Kind) kindSet {
+	var s kindSet
+	for _, k := range ks {
+		s |= kindBit(k)
+	}
+	return s
+}
+
+func kindBit(k Kind) kindSet {
+	switch k {
+	case KindHTTP:
+		return 1
+	case KindTCP:
+		return 2
+	case KindDNS:
+		return 4
+	case KindTLS:
+		return 8
+	case KindGRPC:
+		return 16
+	}
+	return 0
+}
+
+type option struct {
+	name  string
+	kinds kindSet // 0: every kind
+	fn    func(*config)
+}
+
+func (o option) apply(c *config) {
+	if o.kinds != 0 && o.kinds&kindBit(c.kind) == 0 {
+		c.errs = append(c.errs, fmt.Errorf("%s: does not apply to %s probes", o.name, c.kind))
+		return
+	}
+	o.fn(c)
+}
+
+type jsonAssertion struct {
+	path string
+	want string
+}
+
+type config struct {
+	kind            Kind
+	interval        time.Duration
+	timeout         time.Duration
+	jitter          float64
+	history         int
+	maxLatency      time.Duration
+	minCertValidity time.Duration
+	tlsConfig       *tls.Config
+	resolverAddr    string
+
+	// HTTP
+	method       string
+	header       http.Header
+	body         []byte
+	expectStatus []int
+	bodyContains []string
+	jsonFields   []jsonAssertion
+	maxBody      int64
+	noRedirects  bool
+
+	// DNS
+	network string
+
+	// gRPC
+	grpcService  string
+	grpcConn     *grpc.ClientConn
+	grpcDialOpts []grpc.DialOption
+
+	errs []error
+}
+
+func defaultConfig(k Kind) config {
+	return config{
+		kind:     k,
+		interval: DefaultProbeInterval,
+		timeout:  DefaultProbeTimeout,
+		jitter:   DefaultProbeJitter,
+		history:  DefaultHistory,
+		method:   http.MethodGet,
+		header:   http.Header{},
+		maxBody:  DefaultMaxBodyBytes,
+		network:  "ip",
+	}
+}
+
+func (c *config) errorf(format string, a ...any) {
+	c.errs = append(c.errs, fmt.Errorf(format, a...))
+}
+
+// WithInterval sets how often a scheduled probe runs (default 30s). It
+// must be at least the timeout.
+func WithInterval(d time.Duration) Option {
+	return option{name: "interval", fn: func(c *config) {
+		c.interval = d
+		if d <= 0 {
+			c.errorf("interval: %v must be positive", d)
+		}
+	}}
+}
+
+// WithTimeout bounds one run (default 10s): a hung target is cut at the
+// timeout and the run fails with [ReasonTimeout].
+func WithTimeout(d time.Duration) Option {
+	return option{name: "timeout", fn: func(c *config) {
+		c.timeout = d
+		if d <= 0 {
+			c.errorf("timeout: %v must be positive", d)
+		}
+	}}
+}
+
+// WithJitter spreads runs by up to ±f of the interval (default 0.1) so that
+// replicas do not probe an endpoint in lock step.
+func WithJitter(f float64) Option {
+	return option{name: "jitter", fn: func(c *config) {
+		c.jitter = f
+		if f < 0 || f >= 1 {
+			c.errorf("jitter: %v must be in [0, 1)", f)
+		}
+	}}
+}
+
+// WithHistory sets how many recent results are kept for display (default
+// 100; 0 keeps none).
+func WithHistory(n int) Option {
+	return option{name: "history", fn: func(c *config) {
+		c.history = n
+		if n < 0 {
+			c.errorf("history: %d must not be negative", n)
+		}
+	}}
+}
+
+// WithMaxLatency fails a run that succeeded but took longer than d, with
+// [ReasonAssertion].
+func WithMaxLatency(d time.Duration) Option {
+	return option{name: "max latency", fn: func(c *config) {
+		c.maxLatency = d
+		if d <= 0 {
+			c.errorf("max latency: %v must be positive", d)
+		}
+	}}
+}
+
+// WithMinCertValidity fails a run whose peer certificate expires within d,
+// with [ReasonCertExpiry]. HTTPS, TLS and gRPC-over-TLS probes only.
+func WithMinCertValidity(d time.Duration) Option {
+	return option{name: "min cert validity", kinds: kinds(KindHTTP, KindTLS, KindGRPC), fn: func(c *config) {
+		c.minCertValidity = d
+		if d <= 0 {
+			c.errorf("min cert validity: %v must be positive", d)
+		}
+	}}
+}
+
+// WithTLSConfig sets the TLS client configuration (root CAs, client
+// certificates, ServerName). HTTP, TLS and gRPC probes only; for gRPC it
+// turns TLS on.
+func WithTLSConfig(tc *tls.Config) Option {
+	return option{name: "tls config", kinds: kinds(KindHTTP, KindTLS, KindGRPC), fn: func(c *config) {
+		c.tlsConfig = tc
+		if tc == nil {
+			c.errorf("tls config: must not be nil")
+		}
+	}}
+}
+
+// WithResolver makes the probe resolve names through the DNS server at
+// addr ("ip:port") instead of the system resolver. Not for gRPC probes,
+// which resolve through gRPC's own resolvers.
+func WithResolver(addr string) Option {
+	return option{name: "resolver", kinds: kinds(KindHTTP, KindTCP, KindDNS, KindTLS), fn: func(c *config) {
+		c.resolverAddr = addr
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || host == "" || port == "" {
+			c.errorf("resolver: %q is not host:port", addr)
+		}
+	}}
+}
+
+// WithMethod sets the HTTP method (default GET).
+func WithMethod(m string) Option {
+	return option{name: "method", kinds: kinds(KindHTTP), fn: func(c *config) {
+		c.method = m
+		if m == "" || strings.ContainsAny(m, " \t\r\n") {
+			c.errorf("method: %q is not an HTTP method", m)
+		}
+	}}
+}
+
+// WithHeader adds a request header. HTTP probes only.
+func WithHeader(key, value string) Option {
+	return option{name: "header", kinds: kinds(KindHTTP), fn: func(c *config) {
+		if key == "" {
+			c.errorf("header: key must not be empty")
+			return
+		}
+		c.header.Add(key, value)
+	}}
+}
+
+// WithBody sets the request body. HTTP probes only.
+func WithBody(b []byte) Option {
+	return option{name: "body", kinds: kinds(KindHTTP), fn: func(c *config) { c.body = append([]byte(nil), b...) }}
+}
+
+// WithExpectStatus sets the accepted HTTP status codes (default any 2xx).
+func WithExpectStatus(codes ...int) Option {
+	return option{name: "expect status", kinds: kinds(KindHTTP), fn: func(c *config) {
+		c.expectStatus = append([]int(nil), codes...)
+		for _, s := range codes {
+			if s < 100 || s > 599 {
+				c.errorf("expect status: %d is not an HTTP status", s)
+			}
+		}
+		if len(codes) == 0 {
+			c.errorf("expect status: no codes given")
+		}
+	}}
+}
+
+// WithBodyContains fails the run with [ReasonAssertion] unless the body
+// (as far as it was read) contains s. HTTP probes only.
+func WithBodyContains(s string) Option {
+	return option{name: "body contains", kinds: kinds(KindHTTP), fn: func(c *config) {
+		c.bodyContains = append(c.bodyContains, s)
+		if s == "" {
+			c.errorf("body contains: must not be empty")
+		}
+	}}
+}
+
+// WithJSONField fails the run with [ReasonAssertion] unless the JSON body
+// has want at path. The path is dot-separated object keys and array
+// indexes ("status", "checks.0.state"); want is compared with the value's
+// JSON text, without quotes for strings ("ok", "42", "true", "null").
+// HTTP probes only.
+func WithJSONField(path, want string) Option {
+	return option{name: "json field", kinds: kinds(KindHTTP), fn: func(c *config) {
+		c.jsonFields = append(c.jsonFields, jsonAssertion{path: path, want: want})
+		if path == "" {
+			c.errorf("json field: path must not be empty")
+		}
+	}}
+}
+
+// WithMaxBodyBytes bounds how much of the response body is read (default
+// 1 MiB). A longer body is not an error: reading stops at the limit and the
+// assertions see the prefix. HTTP probes only.
+func WithMaxBodyBytes(n int64) Option {
+	return option{name: "max body bytes", kinds: kinds(KindHTTP), fn: func(c *config) {
+		c.maxBody = n
+		if n < 0 {
+			c.errorf("max body bytes: %d must not be negative", n)
+		}
+	}}
+}
+
+// WithoutRedirects reports a redirect as the response instead of following
+// it. HTTP probes only.
+func WithoutRedirects() Option {
+	return option{name: "without redirects", kinds: kinds(KindHTTP), fn: func(c *config) { c.noRedirects = true }}
+}
+
+// WithIPNetwork selects which addresses a DNS probe asks for: "ip" (A and
+// AAAA, the default), "ip4" (A) or "ip6" (AAAA).
+func WithIPNetwork(network string) Option {
+	return option{name: "ip network", kinds: kinds(KindDNS), fn: func(c *config) {
+		c.network = network
+		if network != "ip" && network != "ip4" && network != "ip6" {
+			c.errorf("ip network: %q is not ip, ip4 or ip6", network)
+		}
+	}}
+}
+
+// WithGRPCService sets the service name sent in the health request
+// (default "", the server's overall health).
+func WithGRPCService(service string) Option {
+	return option{name: "grpc service", kinds: kinds(KindGRPC), fn: func(c *config) { c.grpcService = service }}
+}
+
+// WithGRPCConn makes a gRPC probe use conn (the application's own
+// connection) instead of dialling the target. The probe does not close
+// conn.
+func WithGRPCConn(conn *grpc.ClientConn) Option {
+	return option{name: "grpc conn", kinds: kinds(KindGRPC), fn: func(c *config) {
+		c.grpcConn = conn
+		if conn == nil {
+			c.errorf("grpc conn: must not be nil")
+		}
+	}}
+}
+
+// WithGRPCDialOptions adds options for dialling the target of a gRPC probe.
+func WithGRPCDialOptions(opts ...grpc.DialOption) Option {
+	return option{name: "grpc dial options", kinds: kinds(KindGRPC), fn: func(c *config) {
+		c.grpcDialOpts = append(c.grpcDialOpts, opts...)
+	}}
+}
