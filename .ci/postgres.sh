@@ -1,7 +1,11 @@
 # shellcheck shell=bash
-# Starts a throwaway PostgreSQL 15 cluster in a temp dir as a non-root user
-# on a loopback port, and exports IGMON_TEST_POSTGRES_DSN and the control
-# variables the tests use to stop and restart it.
+# Starts two throwaway PostgreSQL clusters in temp dirs, as a non-root user,
+# on loopback ports:
+#   IGMON_TEST_POSTGRES_DSN          shared by every test package;
+#   IGMON_TEST_POSTGRES_RESTART_DSN  for the test that stops and restarts its
+#                                    server (IGMON_TEST_POSTGRES_CTL stop|start),
+#                                    so packages testing in parallel never see
+#                                    that outage.
 
 pg_bin() {
   local d
@@ -10,35 +14,52 @@ pg_bin() {
   done
 }
 
-start_postgres() {
-  local bin
-  bin=$(pg_bin || true)
-  if [ -z "$bin" ]; then
-    echo "== installing postgresql"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
-    bin=$(pg_bin)
-  fi
-  local user=postgres
+PG_DIRS=()
+
+# start_cluster NAME: starts a cluster and sets PG_DSN and PG_CTL.
+start_cluster() {
+  local bin user=postgres
+  bin=$(pg_bin)
   id "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user"
-  PGDIR=$(mktemp -d /tmp/igmon-pg.XXXXXX)
-  chown "$user" "$PGDIR"
-  PGPORT=$(( 20000 + RANDOM % 20000 ))
+  local dir port
+  dir=$(mktemp -d "/tmp/igmon-pg-$1.XXXXXX")
+  chown "$user" "$dir"
+  PG_DIRS+=("$dir")
   local as=()
   [ "$(id -u)" = 0 ] && as=(runuser -u "$user" --)
-  "${as[@]}" "$bin/initdb" -D "$PGDIR/data" -U igmon --auth=trust >/dev/null
-  "${as[@]}" "$bin/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
-    -o "-h 127.0.0.1 -p $PGPORT -k $PGDIR -c fsync=off -c max_connections=200" start >/dev/null
-  export IGMON_TEST_POSTGRES_DSN="postgres://igmon@127.0.0.1:$PGPORT/postgres?sslmode=disable"
-  # Tests stop and restart the server to show checks failing and recovering.
-  export IGMON_TEST_POSTGRES_CTL="${as[*]} $bin/pg_ctl -D $PGDIR/data -l $PGDIR/log -w -o '-h 127.0.0.1 -p $PGPORT -k $PGDIR -c fsync=off -c max_connections=200'"
-  echo "== postgres on 127.0.0.1:$PGPORT"
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U igmon --auth=trust >/dev/null
+  for _ in 1 2 3 4 5; do
+    port=$(( 20000 + RANDOM % 20000 ))
+    local opts="-h 127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200"
+    if "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "$opts" start >/dev/null; then
+      PG_DSN="postgres://igmon@127.0.0.1:$port/postgres?sslmode=disable"
+      PG_CTL="${as[*]} $bin/pg_ctl -D $dir/data -l $dir/log -w -o '$opts'"
+      echo "== postgres ($1) on 127.0.0.1:$port"
+      return 0
+    fi
+  done
+  echo "could not start postgres ($1)"; cat "$dir/log"; return 1
+}
+
+start_postgres() {
+  if [ -z "$(pg_bin)" ]; then
+    echo "== installing postgresql"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+  fi
+  start_cluster shared
+  export IGMON_TEST_POSTGRES_DSN="$PG_DSN"
+  start_cluster restart
+  export IGMON_TEST_POSTGRES_RESTART_DSN="$PG_DSN"
+  export IGMON_TEST_POSTGRES_CTL="$PG_CTL"
 }
 
 stop_postgres() {
-  [ -n "${PGDIR:-}" ] || return 0
-  local bin; bin=$(pg_bin)
-  local as=()
+  local bin dir as=()
+  bin=$(pg_bin)
   [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
-  "${as[@]}" "$bin/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$PGDIR"
+  for dir in "${PG_DIRS[@]}"; do
+    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+  done
+  PG_DIRS=()
 }

@@ -1,8 +1,10 @@
 // Command quickstart is the smallest useful igmon service: an HTTP API with
-// a few health checks and the standard health endpoints.
+// a few health checks, the standard health endpoints, and the same health
+// served as grpc.health.v1 for gRPC clients and Kubernetes grpc probes.
 //
 //	go run ./examples/quickstart
 //	curl -s localhost:8080/readyz?verbose
+//	grpc-health-probe -addr 127.0.0.1:9090 -service readiness
 package main
 
 import (
@@ -11,13 +13,15 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"google.golang.org/grpc"
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/monitor"
@@ -25,16 +29,17 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	grpcAddr := flag.String("grpc-addr", "127.0.0.1:9090", "listen address of the grpc.health.v1 service (empty: off)")
 	token := flag.String("health-token", os.Getenv("IGMON_HEALTH_TOKEN"), "bearer token that unlocks health details")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*addr, *token, logger); err != nil {
+	if err := run(*addr, *grpcAddr, *token, logger); err != nil {
 		logger.Error("quickstart failed", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, token string, logger *slog.Logger) error {
+func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 	opts := []monitor.Option{
 		monitor.WithServiceName("quickstart"),
 		monitor.WithServiceVersion("0.1.0"),
@@ -61,15 +66,12 @@ func run(addr, token string, logger *slog.Logger) error {
 	}
 	// The Go runtime itself, for liveness: a goroutine explosion means the
 	// process is wedged.
-	if err := m.Register("goroutines", func(ctx context.Context) error {
-		n := runtime.NumGoroutine()
-		checks.Observe(ctx, "count", float64(n), "{goroutine}")
-		if n > 10000 {
-			return fmt.Errorf("%d goroutines", n)
-		}
-		return nil
-	}, checks.WithEndpoints(checks.Liveness|checks.Readiness), checks.WithComponentType(checks.ComponentSystem),
-		checks.WithInterval(5*time.Second)); err != nil {
+	goroutines, err := checks.Goroutines(10000, checks.WithGoroutinesWarn(5000),
+		checks.WithEndpoints(checks.Liveness|checks.Readiness), checks.WithInterval(5*time.Second))
+	if err != nil {
+		return err
+	}
+	if err := m.Add(goroutines); err != nil {
 		return err
 	}
 
@@ -94,19 +96,62 @@ func run(addr, token string, logger *slog.Logger) error {
 	if err := m.Start(ctx); err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("quickstart listening", "url", "http://"+addr+"/readyz?verbose")
 
+	// The same registry as grpc.health.v1: "" and "readiness", "liveness",
+	// "startup", and each check by name.
+	var gsrv *grpc.Server
+	var hs *checks.GRPCHealthServer
+	if grpcAddr != "" {
+		lis, err := net.Listen("tcp", grpcAddr)
+		if err != nil {
+			return errors.Join(err, srv.Close())
+		}
+		if hs, err = checks.NewGRPCHealthServer(m.Checks()); err != nil {
+			return errors.Join(err, lis.Close(), srv.Close())
+		}
+		gsrv = grpc.NewServer()
+		hs.Register(gsrv)
+		go func() { errc <- gsrv.Serve(lis) }()
+		logger.Info("quickstart gRPC health listening", "addr", grpcAddr)
+	}
+
 	select {
 	case err := <-errc:
-		return err
+		stopGRPC(gsrv, hs, time.Second)
+		return errors.Join(err, srv.Close())
 	case <-ctx.Done():
 	}
 	// Readiness fails first and stays failed through the drain delay, so a
-	// load balancer stops sending traffic before the server closes.
+	// load balancer stops sending traffic before the server closes. The
+	// drain also ends every gRPC Watch stream with NOT_SERVING, so the
+	// graceful stop below is not held up by them.
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = m.Shutdown(sctx)
+	stopGRPC(gsrv, hs, 5*time.Second)
 	return errors.Join(err, srv.Shutdown(sctx))
+}
+
+// stopGRPC stops the gRPC server gracefully, forcing it after grace.
+func stopGRPC(gsrv *grpc.Server, hs *checks.GRPCHealthServer, grace time.Duration) {
+	if gsrv == nil {
+		return
+	}
+	hs.Shutdown()
+	done := make(chan struct{})
+	go func() {
+		gsrv.GracefulStop()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		gsrv.Stop()
+		<-done
+	}
 }

@@ -1,0 +1,193 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// Errors reported by the built-in checks. Each failure wraps one of them
+// (or the client's own error), so callers can tell the cases apart with
+// errors.Is.
+var (
+	// ErrSlowResponse is wrapped by the warning a network check reports
+	// when its round trip took longer than [WithLatencyWarn].
+	ErrSlowResponse = errors.New("response slower than threshold")
+	// ErrUnexpectedStatus is reported by [HTTP] for a status code outside
+	// the expected set.
+	ErrUnexpectedStatus = errors.New("unexpected HTTP status")
+	// ErrUnexpectedBody is reported by [HTTP] when the body does not contain
+	// the expected text or JSON field value.
+	ErrUnexpectedBody = errors.New("unexpected response body")
+	// ErrNotServing is reported by [GRPC] when the peer answers with a
+	// status other than SERVING.
+	ErrNotServing = errors.New("gRPC service not serving")
+	// ErrCertExpiry is reported by [TLSCert] when the earliest certificate
+	// of the served chain expires within a threshold.
+	ErrCertExpiry = errors.New("certificate expires soon")
+	// ErrUnexpectedAddrs is reported by [DNS] when the answer lacks an
+	// expected address or has too few addresses.
+	ErrUnexpectedAddrs = errors.New("unexpected DNS answer")
+	// ErrThresholdExceeded is reported by [DiskFree], [Memory] and
+	// [Goroutines] when a measured value crosses a threshold.
+	ErrThresholdExceeded = errors.New("threshold exceeded")
+)
+
+// builtin is what every built-in constructor shares: the check's name, the
+// common settings, the shared options and the first error an option found.
+type builtin struct {
+	kind        string // constructor name, for error messages
+	name        string
+	s           settings
+	latencyWarn time.Duration
+	latencyOK   bool // the constructor accepts WithLatencyWarn
+	dialer      Dialer
+	dialerOK    bool // the constructor accepts WithDialer
+	err         error
+}
+
+func newBuiltin(kind, name, component, measurement string) builtin {
+	s := defaultSettings()
+	s.componentType = component
+	s.measurement = measurement
+	return builtin{kind: kind, name: name, s: s}
+}
+
+// fail records the first option error; later ones are usually consequences.
+func (b *builtin) fail(field, format string, a ...any) {
+	if b.err == nil {
+		b.err = fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...))
+	}
+}
+
+// build validates the collected configuration and returns the check.
+func (b *builtin) build(fn CheckFunc) (*Check, error) {
+	if b.latencyWarn != 0 && !b.latencyOK {
+		b.fail("latency warn", "WithLatencyWarn does not apply to checks.%s", b.kind)
+	}
+	if b.dialer != nil && !b.dialerOK {
+		b.fail("dialer", "WithDialer does not apply to checks.%s", b.kind)
+	}
+	if b.err != nil {
+		return nil, fmt.Errorf("%w %q: %v", ErrInvalidCheck, b.name, b.err)
+	}
+	return newCheck(b.name, fn, b.s)
+}
+
+// specificOption is an option that belongs to one built-in constructor. It
+// is an Option so that every constructor can take ...Option and accept the
+// common options too; given to any other constructor, or to NewCheck, it
+// makes construction fail with an error naming it.
+type specificOption[T any] struct {
+	name, owner string
+	fn          func(*T)
+}
+
+func (o specificOption[T]) apply(s *settings) {
+	s.err = fmt.Errorf("%s: applies only to checks.%s", o.name, o.owner)
+}
+
+// sharedOption is an option every built-in constructor accepts
+// (WithName, WithLatencyWarn) but NewCheck does not.
+type sharedOption struct {
+	name string
+	fn   func(*builtin)
+}
+
+func (o sharedOption) apply(s *settings) {
+	s.err = fmt.Errorf("%s: applies only to built-in checks", o.name)
+}
+
+// configure applies opts to a built-in's configuration: its own options,
+// the shared ones, and the common check options.
+func configure[T any](cfg *T, b *builtin, opts []Option) {
+	for _, o := range opts {
+		switch o := o.(type) {
+		case nil:
+		case specificOption[T]:
+			o.fn(cfg)
+		case sharedOption:
+			o.fn(b)
+		default:
+			o.apply(&b.s)
+		}
+	}
+}
+
+// WithName replaces a built-in check's default name ("database",
+// "http-<host>", "tcp-<host>-<port>", ...). Register two checks of the same
+// kind against different peers under distinct names.
+func WithName(name string) Option {
+	return sharedOption{name: "WithName", fn: func(b *builtin) { b.name = name }}
+}
+
+// WithLatencyWarn makes a network check (SQL, HTTP, TCP, DNS, TLSCert, GRPC,
+// Pinger, Func) report warn when a successful round trip took longer than d.
+// The round trip is always reported as the observed "responseTime" in ms.
+func WithLatencyWarn(d time.Duration) Option {
+	return sharedOption{name: "WithLatencyWarn", fn: func(b *builtin) {
+		b.latencyWarn = d
+		if d <= 0 {
+			b.fail("latency warn", "%v must be positive", d)
+		}
+	}}
+}
+
+// latency observes the round trip that began at start and turns it into a
+// warning above the threshold.
+func latency(ctx context.Context, start time.Time, warnAbove time.Duration) error {
+	d := time.Since(start)
+	Observe(ctx, "responseTime", float64(d)/float64(time.Millisecond), "ms")
+	if warnAbove > 0 && d > warnAbove {
+		return Warn(fmt.Errorf("%w: took %v, threshold %v", ErrSlowResponse, d.Round(time.Microsecond), warnAbove))
+	}
+	return nil
+}
+
+// defaultName builds "<prefix>-<s>" with every run of bytes a check name
+// may not contain replaced by one '-', cut to MaxNameLen.
+func defaultName(prefix, s string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	if s != "" {
+		b.WriteByte('-')
+	}
+	for i := 0; i < len(s) && b.Len() < MaxNameLen; i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+			b.WriteByte(c)
+		default:
+			// One '-' for a run of unusable bytes ("[::1]:5432").
+			if out := b.String(); out[len(out)-1] != '-' {
+				b.WriteByte('-')
+			}
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}
+
+// splitHostPort validates a "host:port" address and returns its host.
+func splitHostPort(addr string) (string, error) {
+	if addr == "" {
+		return "", errors.New("must not be empty")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("%q is not host:port: %w", addr, err)
+	}
+	if host == "" {
+		return "", fmt.Errorf("%q has no host", addr)
+	}
+	if port == "" {
+		return "", fmt.Errorf("%q has no port", addr)
+	}
+	p, err := net.LookupPort("tcp", port)
+	if err != nil || p == 0 {
+		return "", fmt.Errorf("%q: port %q is not a valid TCP port", addr, port)
+	}
+	return host, nil
+}

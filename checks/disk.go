@@ -1,0 +1,105 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/shirou/gopsutil/v4/disk"
+)
+
+// Default thresholds of [DiskFree], in percent of the filesystem's size
+// available to the service.
+const (
+	DefaultDiskWarnPercent = 10
+	DefaultDiskFailPercent = 5
+)
+
+type diskConfig struct {
+	builtin
+	warnBytes, failBytes uint64
+	warnPct, failPct     float64
+	bytesSet, pctSet     bool
+}
+
+func diskOption(name string, fn func(*diskConfig)) Option {
+	return specificOption[diskConfig]{name: name, owner: "DiskFree", fn: fn}
+}
+
+// WithFreeBytes makes [DiskFree] warn below warn and fail below fail free
+// bytes (0 turns a level off). It replaces the default percentage
+// thresholds unless WithFreePercent is also given.
+func WithFreeBytes(warn, fail uint64) Option {
+	return diskOption("WithFreeBytes", func(c *diskConfig) {
+		c.warnBytes, c.failBytes, c.bytesSet = warn, fail, true
+		if warn != 0 && warn < fail {
+			c.fail("free bytes", "warn %d is below fail %d: thresholds in the wrong order", warn, fail)
+		}
+	})
+}
+
+// WithFreePercent makes [DiskFree] warn below warn and fail below fail
+// percent free (0 turns a level off). The defaults are
+// DefaultDiskWarnPercent and DefaultDiskFailPercent.
+func WithFreePercent(warn, fail float64) Option {
+	return diskOption("WithFreePercent", func(c *diskConfig) {
+		c.warnPct, c.failPct, c.pctSet = warn, fail, true
+		switch {
+		case warn < 0 || warn > 100 || fail < 0 || fail > 100:
+			c.fail("free percent", "%v and %v must be within [0, 100]", warn, fail)
+		case warn != 0 && warn < fail:
+			c.fail("free percent", "warn %v is below fail %v: thresholds in the wrong order", warn, fail)
+		}
+	})
+}
+
+// DiskFree checks the free space of the filesystem holding path, as an
+// unprivileged process sees it. The free bytes are observed as
+// "freeBytes"; the total and the free percentage are details.
+//
+// The default name is "disk-<path>" and the component type system.
+func DiskFree(path string, opts ...Option) (*Check, error) {
+	cfg := diskConfig{
+		builtin: newBuiltin("DiskFree", defaultName("disk", path), ComponentSystem, "freeBytes"),
+		warnPct: DefaultDiskWarnPercent, failPct: DefaultDiskFailPercent,
+	}
+	configure(&cfg, &cfg.builtin, opts)
+	if cfg.bytesSet && !cfg.pctSet {
+		// Byte thresholds alone replace the default percentages.
+		cfg.warnPct, cfg.failPct = 0, 0
+	}
+	if path == "" {
+		cfg.fail("path", "must not be empty")
+	} else if _, err := os.Stat(path); err != nil {
+		cfg.fail("path", "%v", err)
+	}
+	c := cfg
+	return cfg.build(func(ctx context.Context) error {
+		u, err := disk.UsageWithContext(ctx, path)
+		if err != nil {
+			return fmt.Errorf("disk: %w", err)
+		}
+		// Free is what unprivileged writers can still use; Total includes
+		// the root reserve, so compute the share against used + free.
+		size := u.Used + u.Free
+		pct := 0.0
+		if size > 0 {
+			pct = float64(u.Free) / float64(size) * 100
+		}
+		Observe(ctx, "freeBytes", float64(u.Free), "By")
+		Detail(ctx, "totalBytes", strconv.FormatUint(u.Total, 10))
+		Detail(ctx, "freePercent", strconv.FormatFloat(pct, 'f', 1, 64))
+		switch {
+		case c.failBytes > 0 && u.Free < c.failBytes:
+			return fmt.Errorf("%w: %d bytes free, below %d", ErrThresholdExceeded, u.Free, c.failBytes)
+		case c.failPct > 0 && pct < c.failPct:
+			return fmt.Errorf("%w: %.1f%% free, below %v%%", ErrThresholdExceeded, pct, c.failPct)
+		case c.warnBytes > 0 && u.Free < c.warnBytes:
+			return Warnf("%w: %d bytes free, below %d", ErrThresholdExceeded, u.Free, c.warnBytes)
+		case c.warnPct > 0 && pct < c.warnPct:
+			return Warnf("%w: %.1f%% free, below %v%%", ErrThresholdExceeded, pct, c.warnPct)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,301 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+)
+
+// The gRPC health service names that map to endpoints. The empty name
+// ("the server's overall health") is readiness too. Any other name is a
+// check's name; a check named like an endpoint is reachable only through
+// its endpoint.
+const (
+	GRPCServiceLiveness  = "liveness"
+	GRPCServiceReadiness = "readiness"
+	GRPCServiceStartup   = "startup"
+)
+
+// DefaultGRPCWatchInterval is how often an open Watch stream re-evaluates
+// its service besides reacting to transitions, so that on-request checks
+// nobody else asks about are refreshed too.
+const DefaultGRPCWatchInterval = 5 * time.Second
+
+// maxListServices is the grpc.health.v1 List cap: above it List answers
+// RESOURCE_EXHAUSTED.
+const maxListServices = 100
+
+// GRPCHealthOption configures a [GRPCHealthServer].
+type GRPCHealthOption interface {
+	applyGRPCHealth(*grpcHealthConfig)
+}
+
+type grpcHealthConfig struct {
+	interval time.Duration
+	err      error
+}
+
+type grpcHealthOptionFunc func(*grpcHealthConfig)
+
+func (f grpcHealthOptionFunc) applyGRPCHealth(c *grpcHealthConfig) { f(c) }
+
+// WithWatchInterval sets how often an open Watch stream re-evaluates its
+// service besides reacting to transitions (default
+// DefaultGRPCWatchInterval). It also picks up checks added after the
+// stream opened.
+func WithWatchInterval(d time.Duration) GRPCHealthOption {
+	return grpcHealthOptionFunc(func(c *grpcHealthConfig) {
+		c.interval = d
+		if d <= 0 {
+			c.err = fmt.Errorf("watch interval: %v must be positive", d)
+		}
+	})
+}
+
+// GRPCHealthServer serves a [Registry] as grpc.health.v1.Health on the
+// service's own *grpc.Server, so gRPC clients, load balancers and
+// Kubernetes' grpc probes see the same health as /livez and /readyz.
+//
+// Service names map to endpoints: "" and "readiness" to readiness,
+// "liveness" to liveness, "startup" to startup, and every other name to the
+// check of that name. pass and warn are SERVING; fail and unknown are
+// NOT_SERVING. Check runs stale on-request checks like an HTTP probe does
+// and answers NOT_FOUND for an unknown name.
+//
+// Watch sends the current status and then only changes. It learns about
+// changes from the registry's transitions (and re-evaluates every
+// WithWatchInterval), and never blocks the registry: a slow reader only
+// ever gets the latest status. When the registry starts draining, or
+// Shutdown is called, every stream sends NOT_SERVING and ends, so
+// grpc.Server.GracefulStop is not held up by open streams. While draining,
+// Check answers NOT_SERVING for every service except "liveness", which
+// keeps reporting the liveness checks so that a kubelet does not restart a
+// pod that is shutting down cleanly.
+//
+// The server owns no goroutines; Watch runs on the stream's goroutine.
+type GRPCHealthServer struct {
+	healthpb.UnimplementedHealthServer
+
+	reg      *Registry
+	interval time.Duration
+
+	mu       sync.Mutex
+	watchers map[chan struct{}]struct{}
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	unsub     func()
+}
+
+var _ healthpb.HealthServer = (*GRPCHealthServer)(nil)
+
+// NewGRPCHealthServer returns a health server for reg. Register it with
+// healthpb.RegisterHealthServer(grpcServer, hs), or with
+// [GRPCHealthServer.Register], and call Shutdown when the gRPC server
+// stops.
+func NewGRPCHealthServer(reg *Registry, opts ...GRPCHealthOption) (*GRPCHealthServer, error) {
+	if reg == nil {
+		return nil, errors.New("checks: grpc health server: registry: must not be nil")
+	}
+	cfg := grpcHealthConfig{interval: DefaultGRPCWatchInterval}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		o.applyGRPCHealth(&cfg)
+		if cfg.err != nil {
+			return nil, fmt.Errorf("checks: grpc health server: %w", cfg.err)
+		}
+	}
+	s := &GRPCHealthServer{
+		reg:      reg,
+		interval: cfg.interval,
+		watchers: make(map[chan struct{}]struct{}),
+		closed:   make(chan struct{}),
+	}
+	s.unsub = reg.Subscribe(func(Transition) { s.wakeAll() })
+	return s, nil
+}
+
+// Register registers s as the grpc.health.v1.Health service of gs.
+func (s *GRPCHealthServer) Register(gs grpc.ServiceRegistrar) {
+	healthpb.RegisterHealthServer(gs, s)
+}
+
+// Shutdown sets every service to NOT_SERVING for good, ends every Watch
+// stream and unsubscribes from the registry. Call it before
+// grpc.Server.GracefulStop. It is idempotent.
+func (s *GRPCHealthServer) Shutdown() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.unsub()
+	})
+}
+
+// wakeAll nudges every Watch stream to re-evaluate. It never blocks: each
+// stream has a one-slot channel, and a nudge that finds the slot full is
+// already covered by the pending one, which makes the stream compute the
+// newest status (the stale one is never sent).
+func (s *GRPCHealthServer) wakeAll() {
+	s.mu.Lock()
+	for ch := range s.watchers {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	s.mu.Unlock()
+}
+
+// stopping reports whether every service must read NOT_SERVING.
+func (s *GRPCHealthServer) stopping() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return s.reg.Draining()
+	}
+}
+
+// target is what a service name refers to: an endpoint or a check.
+type target struct {
+	ep    Endpoint
+	entry *entry
+}
+
+func (s *GRPCHealthServer) resolve(service string) (target, bool) {
+	switch service {
+	case "", GRPCServiceReadiness:
+		return target{ep: Readiness}, true
+	case GRPCServiceLiveness:
+		return target{ep: Liveness}, true
+	case GRPCServiceStartup:
+		return target{ep: Startup}, true
+	}
+	e := s.reg.snap.Load().byName[service]
+	if e == nil {
+		return target{}, false
+	}
+	return target{entry: e}, true
+}
+
+// servingStatus evaluates service, running its stale on-request checks.
+func (s *GRPCHealthServer) servingStatus(ctx context.Context, service string) (healthpb.HealthCheckResponse_ServingStatus, bool) {
+	t, ok := s.resolve(service)
+	if !ok {
+		return healthpb.HealthCheckResponse_SERVICE_UNKNOWN, false
+	}
+	if s.stopping() && t.ep != Liveness {
+		return healthpb.HealthCheckResponse_NOT_SERVING, true
+	}
+	var st Status
+	if t.entry != nil {
+		st = s.reg.evaluateOne(ctx, AllEndpoints, t.entry).Status
+	} else {
+		st = s.reg.Status(ctx, t.ep)
+	}
+	return servingOf(st), true
+}
+
+func servingOf(st Status) healthpb.HealthCheckResponse_ServingStatus {
+	if st == StatusPass || st == StatusWarn {
+		return healthpb.HealthCheckResponse_SERVING
+	}
+	return healthpb.HealthCheckResponse_NOT_SERVING
+}
+
+// Check implements grpc.health.v1.Health/Check.
+func (s *GRPCHealthServer) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	st, ok := s.servingStatus(ctx, req.GetService())
+	if !ok {
+		return nil, status.Error(codes.NotFound, "unknown service")
+	}
+	return &healthpb.HealthCheckResponse{Status: st}, nil
+}
+
+// List implements grpc.health.v1.Health/List: the endpoints and every
+// check, evaluated once (a non-atomic snapshot, as the protocol allows).
+// More than 100 services answer RESOURCE_EXHAUSTED.
+func (s *GRPCHealthServer) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
+	names := s.reg.Names()
+	if n := len(names) + 4; n > maxListServices {
+		return nil, status.Errorf(codes.ResourceExhausted, "%d services exceed the List maximum of %d", n, maxListServices)
+	}
+	out := make(map[string]*healthpb.HealthCheckResponse, len(names)+4)
+	for _, svc := range []string{"", GRPCServiceLiveness, GRPCServiceReadiness, GRPCServiceStartup} {
+		st, _ := s.servingStatus(ctx, svc)
+		out[svc] = &healthpb.HealthCheckResponse{Status: st}
+	}
+	// The endpoint evaluations above refreshed every stale check.
+	stopping := s.stopping()
+	for _, res := range s.reg.Results() {
+		if _, taken := out[res.Name]; taken {
+			continue
+		}
+		st := servingOf(res.Status)
+		if stopping {
+			st = healthpb.HealthCheckResponse_NOT_SERVING
+		}
+		out[res.Name] = &healthpb.HealthCheckResponse{Status: st}
+	}
+	return &healthpb.HealthListResponse{Statuses: out}, nil
+}
+
+// Watch implements grpc.health.v1.Health/Watch. It sends the current status
+// at once, then every change; an unknown service is SERVICE_UNKNOWN until a
+// check of that name appears. The stream ends, after sending NOT_SERVING,
+// when the registry drains or the server shuts down.
+func (s *GRPCHealthServer) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
+	service := req.GetService()
+	ctx := stream.Context()
+	wake := make(chan struct{}, 1)
+	s.mu.Lock()
+	s.watchers[wake] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.watchers, wake)
+		s.mu.Unlock()
+	}()
+	tick := time.NewTicker(s.interval)
+	defer tick.Stop()
+
+	last := healthpb.HealthCheckResponse_ServingStatus(-1)
+	send := func(st healthpb.HealthCheckResponse_ServingStatus) error {
+		if st == last {
+			return nil
+		}
+		last = st
+		return stream.Send(&healthpb.HealthCheckResponse{Status: st})
+	}
+	for {
+		if s.stopping() {
+			if err := send(healthpb.HealthCheckResponse_NOT_SERVING); err != nil {
+				return err
+			}
+			return nil
+		}
+		st, _ := s.servingStatus(ctx, service)
+		if s.stopping() {
+			continue // drained while evaluating: end with NOT_SERVING
+		}
+		if err := send(st); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return status.FromContextError(ctx.Err()).Err()
+		case <-wake:
+		case <-tick.C:
+		case <-s.reg.DrainStarted():
+		case <-s.closed:
+		}
+	}
+}
