@@ -1,0 +1,583 @@
+// igmon dashboard. Plain JavaScript, no framework, no build step.
+//
+// Rules this file keeps: every string from the server goes into the DOM
+// through textContent or setAttribute, never through an HTML parser; URLs are relative
+// so the page works wherever the handler is mounted; the bearer token
+// lives in sessionStorage and travels only in an Authorization header.
+(function () {
+  "use strict";
+
+  var TOKEN_KEY = "igmon.dashboard.token";
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var STATUSES = { pass: 1, warn: 1, fail: 1, unknown: 1 };
+
+  var state = {
+    token: readToken(),
+    snap: null,
+    es: null,
+    timer: null,
+    refreshMs: 2000,
+    updates: 0,
+    transport: ""
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  function readToken() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; }
+  }
+  function writeToken(t) {
+    try {
+      if (t) { sessionStorage.setItem(TOKEN_KEY, t); } else { sessionStorage.removeItem(TOKEN_KEY); }
+    } catch (e) { /* storage disabled: keep it in memory */ }
+    state.token = t;
+  }
+
+  // el builds an element; text is always set as text, never parsed.
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+  function svgEl(tag, attrs) {
+    var e = document.createElementNS(SVGNS, tag);
+    for (var k in attrs) {
+      if (Object.prototype.hasOwnProperty.call(attrs, k)) { e.setAttribute(k, String(attrs[k])); }
+    }
+    return e;
+  }
+  function statusOf(s) { return STATUSES[s] ? s : "unknown"; }
+  function cssToken(s) { return String(s || "none").toLowerCase().replace(/[^a-z0-9_-]/g, "-"); }
+
+  // ---- formatting -------------------------------------------------------
+
+  function isNum(x) { return typeof x === "number" && isFinite(x); }
+  function fmtLatency(sec) {
+    if (!isNum(sec)) { return "–"; }
+    if (sec < 0.001) { return (sec * 1e6).toFixed(0) + " µs"; }
+    if (sec < 1) { return (sec * 1000).toFixed(sec < 0.01 ? 1 : 0) + " ms"; }
+    return sec.toFixed(sec < 10 ? 2 : 1) + " s";
+  }
+  function fmtPct(ratio) {
+    if (!isNum(ratio)) { return "–"; }
+    var p = ratio * 100;
+    if (p === 0) { return "0%"; }
+    return (p < 0.1 ? p.toFixed(2) : p < 10 ? p.toFixed(1) : p.toFixed(0)) + "%";
+  }
+  function fmtUptime(pct) {
+    if (!isNum(pct)) { return "–"; }
+    return (pct >= 99.995 ? "100" : pct.toFixed(pct >= 99 ? 2 : 1)) + "%";
+  }
+  function fmtCount(n) {
+    if (!isNum(n)) { return "–"; }
+    if (n >= 1e9) { return (n / 1e9).toFixed(1) + "G"; }
+    if (n >= 1e6) { return (n / 1e6).toFixed(1) + "M"; }
+    if (n >= 1e4) { return (n / 1e3).toFixed(1) + "k"; }
+    return String(Math.round(n));
+  }
+  function fmtRate(r) {
+    if (!isNum(r)) { return "–"; }
+    return (r >= 100 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2)) + "/s";
+  }
+  function fmtWindow(sec) {
+    if (!isNum(sec) || sec <= 0) { return ""; }
+    if (sec % 86400 === 0) { return sec / 86400 + "d"; }
+    if (sec % 3600 === 0) { return sec / 3600 + "h"; }
+    if (sec % 60 === 0) { return sec / 60 + "m"; }
+    return sec + "s";
+  }
+  function parseTime(t) {
+    if (!t) { return null; }
+    var d = new Date(t);
+    return isNaN(d.getTime()) ? null : d;
+  }
+  function fmtAgo(t, now) {
+    var d = parseTime(t);
+    if (!d) { return ""; }
+    var s = Math.round((now - d.getTime()) / 1000);
+    var future = s < 0;
+    s = Math.abs(s);
+    var txt = s < 60 ? s + "s" : s < 3600 ? Math.floor(s / 60) + "m" : s < 86400 ?
+      Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m" : Math.floor(s / 86400) + "d";
+    return future ? "in " + txt : txt + " ago";
+  }
+  function fmtClock(t) {
+    var d = parseTime(t);
+    return d ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }) : "";
+  }
+  function timeEl(t, text) {
+    var e = el("time", null, text);
+    var d = parseTime(t);
+    if (d) { e.setAttribute("datetime", d.toISOString()); e.title = d.toLocaleString(); }
+    return e;
+  }
+
+  // ---- sparklines (inline SVG built here) -------------------------------
+
+  function sparkline(points, kind, label) {
+    var w = 120, h = 28, pad = 2;
+    var box = svgEl("svg", { "class": "spark spark-" + kind, viewBox: "0 0 " + w + " " + h,
+      preserveAspectRatio: "none", role: "img", "aria-label": label });
+    var title = svgEl("title", {});
+    title.textContent = label;
+    box.appendChild(title);
+    var vals = (points || []).filter(isNum);
+    if (!points || points.length < 2 || vals.length === 0) {
+      box.appendChild(svgEl("line", { x1: 0, y1: h - pad, x2: w, y2: h - pad, "class": "spark-empty" }));
+      return box;
+    }
+    var max = Math.max.apply(null, vals);
+    if (kind === "errors") { max = Math.max(max, 0.01); }
+    if (max <= 0) { max = 1; }
+    var step = w / (points.length - 1);
+    var line = "", area = "", run = [];
+    function flush() {
+      if (run.length === 0) { return; }
+      line += "M" + run.join("L");
+      area += "M" + run[0].split(",")[0] + "," + (h - pad) + "L" + run.join("L") +
+        "L" + run[run.length - 1].split(",")[0] + "," + (h - pad) + "Z";
+      run = [];
+    }
+    for (var i = 0; i < points.length; i++) {
+      var v = points[i];
+      if (!isNum(v)) { flush(); continue; }
+      var x = (i * step).toFixed(1);
+      var y = (h - pad - (v / max) * (h - 2 * pad)).toFixed(1);
+      run.push(x + "," + y);
+    }
+    flush();
+    if (area) { box.appendChild(svgEl("path", { d: area, "class": "spark-area" })); }
+    if (line) { box.appendChild(svgEl("path", { d: line, "class": "spark-line" })); }
+    return box;
+  }
+
+  // ---- rendering --------------------------------------------------------
+
+  function pill(status, text) {
+    return el("span", "pill status-" + statusOf(status), text || statusOf(status));
+  }
+
+  function metric(label, value, title) {
+    var d = el("div", "metric");
+    d.appendChild(el("dt", null, label));
+    var v = el("dd", null, value);
+    if (title) { d.title = title; }
+    d.appendChild(v);
+    return d;
+  }
+
+  function keyValues(map, cls) {
+    var dl = el("dl", cls);
+    Object.keys(map || {}).sort().forEach(function (k) {
+      dl.appendChild(el("dt", null, k));
+      dl.appendChild(el("dd", null, map[k]));
+    });
+    return dl;
+  }
+
+  function renderComponent(c, snap, now) {
+    var st = statusOf(c.status);
+    var card = el("article", "card status-" + st);
+    card.setAttribute("data-component-id", c.id || "");
+    card.setAttribute("data-status", st);
+
+    var head = el("div", "card-head");
+    head.appendChild(el("span", "dot"));
+    var name = el("h3", "name", c.name || c.id);
+    head.appendChild(name);
+    if (c.kind) { head.appendChild(el("span", "kind", c.kind)); }
+    head.appendChild(pill(st));
+    card.appendChild(head);
+
+    var sub = el("div", "sub muted");
+    if (c.summary) { sub.appendChild(el("span", null, c.summary)); }
+    if (c.since && st !== "pass") { sub.appendChild(el("span", null, st + " for " + fmtAgo(c.since, now).replace(" ago", ""))); }
+    if (sub.childNodes.length) { card.appendChild(sub); }
+
+    var win = fmtWindow(snap.windowSeconds);
+    var m = el("dl", "metrics");
+    m.appendChild(metric("p50", fmtLatency(c.p50)));
+    m.appendChild(metric("p95", fmtLatency(c.p95)));
+    m.appendChild(metric("errors", fmtPct(c.errorRate)));
+    m.appendChild(metric("rate", fmtRate(c.requestRate)));
+    m.appendChild(metric("volume", fmtCount(c.volume), win ? "calls in the last " + win : ""));
+    m.appendChild(metric("uptime", fmtUptime(c.uptimePct), win ? "over the last " + win : ""));
+    card.appendChild(m);
+
+    if ((c.latencySparkline && c.latencySparkline.length) || (c.errorSparkline && c.errorSparkline.length)) {
+      var sp = el("div", "sparks");
+      var f1 = el("figure");
+      f1.appendChild(sparkline(c.latencySparkline, "latency", "latency of " + (c.name || c.id)));
+      f1.appendChild(el("figcaption", null, "latency"));
+      var f2 = el("figure");
+      f2.appendChild(sparkline(c.errorSparkline, "errors", "error rate of " + (c.name || c.id)));
+      f2.appendChild(el("figcaption", null, "errors"));
+      sp.appendChild(f1);
+      sp.appendChild(f2);
+      card.appendChild(sp);
+    }
+
+    if (c.override) {
+      var o = el("div", "override");
+      o.appendChild(el("strong", null, c.override.status === "fail" ? "Maintenance" : "Forced " + statusOf(c.override.status)));
+      if (c.override.reason) { o.appendChild(el("span", null, " · " + c.override.reason)); }
+      if (c.override.setAt) { o.appendChild(el("span", "muted", " · " + fmtAgo(c.override.setAt, now))); }
+      card.appendChild(o);
+    }
+    if (c.lastError) {
+      var le = el("div", "lasterror");
+      le.appendChild(el("span", "label", "last error" + (c.lastErrorAt ? " · " + fmtAgo(c.lastErrorAt, now) : "")));
+      le.appendChild(el("code", null, c.lastError));
+      card.appendChild(le);
+    }
+    if (c.details && Object.keys(c.details).length) {
+      var det = el("details", "more");
+      det.appendChild(el("summary", null, "details"));
+      det.appendChild(keyValues(c.details, "kv"));
+      card.appendChild(det);
+    }
+    if (snap.canAct) {
+      var acts = el("div", "actions");
+      if (c.override) {
+        acts.appendChild(button("Clear override", function () {
+          ask({ title: "Clear override of " + (c.name || c.id), text: "The component reports its own status again." },
+            function (reason) { return act("DELETE", "api/overrides", { component: c.id, reason: reason }); });
+        }));
+      } else {
+        acts.appendChild(button("Maintenance", function () {
+          ask({ title: "Put " + (c.name || c.id) + " into maintenance",
+            text: "Forces its status to fail (out of service) until cleared. Logged with your address." },
+          function (reason) { return act("POST", "api/overrides", { component: c.id, status: "fail", reason: reason }); });
+        }));
+      }
+      card.appendChild(acts);
+    }
+    return card;
+  }
+
+  function renderGroups(snap, now) {
+    var root = $("groups");
+    var frag = document.createDocumentFragment();
+    (snap.groups || []).forEach(function (g) {
+      var sec = el("section", "group");
+      sec.setAttribute("data-group", g.name || "");
+      var comps = g.components || [];
+      var worst = "pass", rank = { pass: 0, warn: 1, unknown: 2, fail: 3 };
+      comps.forEach(function (c) { if (rank[statusOf(c.status)] > rank[worst]) { worst = statusOf(c.status); } });
+      var h = el("h2", "group-title");
+      h.appendChild(el("span", "dot status-" + worst));
+      h.appendChild(el("span", null, g.name));
+      h.appendChild(el("span", "count", comps.length));
+      sec.appendChild(h);
+      var grid = el("div", "grid");
+      comps.forEach(function (c) { grid.appendChild(renderComponent(c, snap, now)); });
+      sec.appendChild(grid);
+      frag.appendChild(sec);
+    });
+    root.replaceChildren(frag);
+  }
+
+  var stateRank = { firing: 0, pending: 1, resolved: 2 };
+  function renderAlerts(snap, now) {
+    var list = (snap.alerts || []).slice().sort(function (a, b) {
+      var d = (stateRank[a.state] === undefined ? 3 : stateRank[a.state]) - (stateRank[b.state] === undefined ? 3 : stateRank[b.state]);
+      return d || String(a.since || "").localeCompare(String(b.since || ""));
+    });
+    var active = list.filter(function (a) { return a.state === "firing" || a.state === "pending"; }).length;
+    $("alerts-count").textContent = active ? String(active) : "";
+    var root = $("alerts");
+    var frag = document.createDocumentFragment();
+    if (list.length === 0) { frag.appendChild(el("p", "empty ok", "No alerts. All quiet.")); }
+    list.forEach(function (a) {
+      var row = el("div", "alert state-" + cssToken(a.state) + " sev-" + cssToken(a.severity));
+      row.setAttribute("data-alert", a.name || "");
+      row.setAttribute("data-state", a.state || "");
+      var head = el("div", "alert-head");
+      head.appendChild(el("span", "pill state", a.state));
+      head.appendChild(el("strong", "alert-name", a.name));
+      if (a.severity) { head.appendChild(el("span", "sev", a.severity)); }
+      if (a.silenced) { head.appendChild(el("span", "tag", "silenced")); }
+      if (isNum(a.value)) { head.appendChild(el("span", "muted", "value " + (Math.round(a.value * 1000) / 1000))); }
+      if (a.since) {
+        var since = el("span", "muted since", "since ");
+        since.appendChild(timeEl(a.since, fmtClock(a.since) + " (" + fmtAgo(a.since, now) + ")"));
+        head.appendChild(since);
+      }
+      row.appendChild(head);
+      var ann = a.annotations || {};
+      if (ann.summary) { row.appendChild(el("p", "alert-summary", ann.summary)); }
+      var labels = el("div", "labels");
+      Object.keys(a.labels || {}).sort().forEach(function (k) { labels.appendChild(el("span", "chip", k + "=" + a.labels[k])); });
+      if (labels.childNodes.length) { row.appendChild(labels); }
+      var rest = {};
+      Object.keys(ann).forEach(function (k) { if (k !== "summary") { rest[k] = ann[k]; } });
+      if (Object.keys(rest).length) { row.appendChild(keyValues(rest, "kv annotations")); }
+      if (a.evidence && a.evidence.length) {
+        var ev = el("div", "evidence");
+        ev.appendChild(el("span", "label", "evidence"));
+        var ul = el("ul");
+        a.evidence.forEach(function (x) { ul.appendChild(el("li", null, x)); });
+        ev.appendChild(ul);
+        row.appendChild(ev);
+      }
+      if (snap.canAct && a.state !== "resolved" && !a.silenced) {
+        var acts = el("div", "actions");
+        acts.appendChild(button("Silence", function () {
+          var matchers = [{ name: "alertname", op: "=", value: a.name }];
+          if (a.labels && a.labels.component) { matchers.push({ name: "component", op: "=", value: a.labels.component }); }
+          ask({ title: "Silence " + a.name, duration: true,
+            text: "Mutes notifications for " + matchers.map(function (m) { return m.name + m.op + m.value; }).join(", ") + "." },
+          function (reason, duration) { return act("POST", "api/silences", { matchers: matchers, duration: duration, comment: reason }); });
+        }));
+        row.appendChild(acts);
+      }
+      frag.appendChild(row);
+    });
+    root.replaceChildren(frag);
+  }
+
+  function renderEvents(snap, now) {
+    var frag = document.createDocumentFragment();
+    var evs = snap.events || [];
+    if (evs.length === 0) { frag.appendChild(el("li", "empty", "No events yet.")); }
+    evs.slice(0, 100).forEach(function (e) {
+      var li = el("li", "event sev-" + cssToken(e.severity));
+      li.appendChild(timeEl(e.time, fmtClock(e.time)));
+      var body = el("div", "event-body");
+      var top = el("div");
+      if (e.kind) { top.appendChild(el("span", "tag", e.kind)); }
+      if (e.component) { top.appendChild(el("strong", null, e.component + " ")); }
+      top.appendChild(el("span", null, e.message));
+      body.appendChild(top);
+      if (e.detail) { body.appendChild(el("code", "event-detail", e.detail)); }
+      li.appendChild(body);
+      frag.appendChild(li);
+    });
+    $("events").replaceChildren(frag);
+  }
+
+  function renderOverrides(snap, now) {
+    var frag = document.createDocumentFragment();
+    (snap.groups || []).forEach(function (g) {
+      (g.components || []).forEach(function (c) {
+        if (!c.override) { return; }
+        var li = el("li");
+        li.appendChild(pill(c.override.status, c.override.status === "fail" ? "maintenance" : "forced " + statusOf(c.override.status)));
+        li.appendChild(el("strong", null, " " + (c.name || c.id)));
+        if (c.override.reason) { li.appendChild(el("span", null, " · " + c.override.reason)); }
+        if (c.override.setAt) { li.appendChild(el("span", "muted", " · " + fmtAgo(c.override.setAt, now))); }
+        frag.appendChild(li);
+      });
+    });
+    if (!frag.childNodes.length) { frag.appendChild(el("li", "empty", "None.")); }
+    $("overrides").replaceChildren(frag);
+  }
+
+  function renderSilences(snap, now) {
+    var frag = document.createDocumentFragment();
+    (snap.silences || []).forEach(function (s) {
+      var li = el("li");
+      li.appendChild(el("code", null, "{" + (s.matchers || []).map(function (m) {
+        return m.name + m.op + JSON.stringify(m.value);
+      }).join(", ") + "}"));
+      if (s.endsAt) { li.appendChild(el("span", "muted", " · ends " + fmtAgo(s.endsAt, now))); }
+      if (s.author) { li.appendChild(el("span", null, " · " + s.author)); }
+      if (s.comment) { li.appendChild(el("div", "muted small", s.comment)); }
+      if (snap.canAct) {
+        li.appendChild(button("Expire", function () {
+          ask({ title: "Expire silence", text: "Notifications for these alerts resume." },
+            function () { return act("DELETE", "api/silences", { id: s.id }); }, true);
+        }));
+      }
+      frag.appendChild(li);
+    });
+    if (!frag.childNodes.length) { frag.appendChild(el("li", "empty", "None.")); }
+    $("silences").replaceChildren(frag);
+  }
+
+  function renderHeader(snap, now) {
+    var st = statusOf(snap.status);
+    var ov = $("overall");
+    ov.className = "pill big status-" + st;
+    ov.textContent = { pass: "All systems operational", warn: "Degraded", fail: "Failing", unknown: "Unknown" }[st];
+    if (snap.title) { $("title").textContent = snap.title; document.title = (st === "pass" ? "" : "[" + st + "] ") + snap.title; }
+    var svc = snap.service || {};
+    $("service").textContent = [svc.name, svc.version, svc.environment, svc.instance].filter(Boolean).join(" · ");
+    var counts = { pass: 0, warn: 0, fail: 0, unknown: 0 };
+    (snap.groups || []).forEach(function (g) { (g.components || []).forEach(function (c) { counts[statusOf(c.status)]++; }); });
+    var c = $("counts");
+    var frag = document.createDocumentFragment();
+    ["fail", "warn", "unknown", "pass"].forEach(function (k) {
+      if (counts[k]) { frag.appendChild(el("span", "count-" + k, counts[k] + " " + k)); }
+    });
+    c.replaceChildren(frag);
+    $("generated").textContent = snap.generated ? "updated " + fmtClock(snap.generated) : "";
+    document.body.classList.toggle("detailed", !!snap.detailed);
+  }
+
+  function apply(snap, transport) {
+    state.snap = snap;
+    state.updates++;
+    if (isNum(snap.refreshSeconds) && snap.refreshSeconds > 0) { state.refreshMs = snap.refreshSeconds * 1000; }
+    var now = Date.now();
+    renderHeader(snap, now);
+    renderAlerts(snap, now);
+    renderGroups(snap, now);
+    renderEvents(snap, now);
+    renderOverrides(snap, now);
+    renderSilences(snap, now);
+    showError("");
+    if (state.token && !snap.detailed) { showError("The token was not accepted: showing the public view."); }
+    setLive(transport);
+    document.body.setAttribute("data-state", "live");
+    document.body.setAttribute("data-updates", String(state.updates));
+  }
+
+  function showError(msg) {
+    var e = $("error");
+    e.textContent = msg;
+    e.hidden = !msg;
+  }
+  function setLive(transport, problem) {
+    state.transport = transport;
+    document.body.setAttribute("data-transport", transport);
+    var l = $("live");
+    l.className = "live" + (problem ? " stale" : "");
+    l.textContent = problem || (transport === "sse" ? "live" : "live · polling") + (state.token ? " · operator" : "");
+  }
+
+  // ---- transport: SSE for the public view, polling with a token ---------
+
+  function stop() {
+    if (state.es) { state.es.close(); state.es = null; }
+    if (state.timer) { clearTimeout(state.timer); state.timer = null; }
+  }
+
+  function start() {
+    stop();
+    $("auth-toggle").textContent = state.token ? "Operator ✓" : "Operator";
+    if (!state.token && window.EventSource) { stream(); } else { poll(); }
+  }
+
+  function stream() {
+    var es = new EventSource("events");
+    state.es = es;
+    es.addEventListener("snapshot", function (e) {
+      try { apply(JSON.parse(e.data), "sse"); } catch (err) { showError("Bad data from the server."); }
+    });
+    es.addEventListener("unavailable", function () { setLive("sse", "status source unavailable"); });
+    es.onerror = function () {
+      if (es.readyState === EventSource.CLOSED) {
+        // The server refused the stream (closed, or a proxy that cannot
+        // stream): poll instead.
+        es.close();
+        state.es = null;
+        poll();
+        return;
+      }
+      setLive("sse", "reconnecting…");
+    };
+  }
+
+  function headers(extra) {
+    var h = extra || {};
+    if (state.token) { h.Authorization = "Bearer " + state.token; }
+    return h;
+  }
+
+  function poll() {
+    state.timer = null;
+    fetch("status.json", { headers: headers(), cache: "no-store", credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
+      .then(function (snap) { apply(snap, "poll"); })
+      .catch(function () { setLive("poll", "disconnected · retrying"); })
+      .then(function () {
+        if (!state.es) { state.timer = setTimeout(poll, state.refreshMs); }
+      });
+  }
+
+  // ---- actions ----------------------------------------------------------
+
+  function button(label, onClick) {
+    var b = el("button", "btn small", label);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function act(method, url, body) {
+    return fetch(url, {
+      method: method,
+      headers: headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify(body),
+      credentials: "same-origin"
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) { throw new Error(j.error || "HTTP " + r.status); }
+        return j;
+      });
+    });
+  }
+
+  var dialogSubmit = null;
+  function ask(opts, submit, noReason) {
+    var d = $("dialog");
+    $("dialog-title").textContent = opts.title;
+    $("dialog-text").textContent = opts.text || "";
+    $("dialog-duration-row").hidden = !opts.duration;
+    var reason = $("dialog-reason");
+    reason.value = "";
+    reason.required = !noReason;
+    reason.parentNode.hidden = !!noReason;
+    $("dialog-error").hidden = true;
+    dialogSubmit = submit;
+    if (typeof d.showModal === "function") { d.showModal(); } else { d.setAttribute("open", ""); }
+    if (!noReason) { reason.focus(); }
+  }
+
+  function initDialog() {
+    var d = $("dialog");
+    $("dialog-cancel").addEventListener("click", function () { d.close(); });
+    $("dialog-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!dialogSubmit) { d.close(); return; }
+      var ok = $("dialog-ok");
+      ok.disabled = true;
+      dialogSubmit($("dialog-reason").value.trim(), $("dialog-duration").value)
+        .then(function () { d.close(); if (!state.es) { stop(); poll(); } })
+        .catch(function (err) {
+          var e2 = $("dialog-error");
+          e2.textContent = err.message;
+          e2.hidden = false;
+        })
+        .then(function () { ok.disabled = false; });
+    });
+  }
+
+  function initAuth() {
+    var form = $("auth");
+    $("auth-toggle").addEventListener("click", function () { form.hidden = !form.hidden; if (!form.hidden) { $("token").focus(); } });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      writeToken($("token").value.trim());
+      $("token").value = "";
+      form.hidden = true;
+      start();
+    });
+    $("auth-clear").addEventListener("click", function () {
+      writeToken("");
+      form.hidden = true;
+      start();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initAuth();
+    initDialog();
+    start();
+  });
+})();

@@ -1,0 +1,196 @@
+//go:build linux
+
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// requireChromium skips without Chromium, except in CI where the browser
+// test is part of the contract (.ci/run installs Debian's chromium).
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but %s is missing: install Debian's chromium package", chromiumPath)
+		}
+		t.Skipf("%s not found: install Debian's chromium package to run the browser test", chromiumPath)
+	}
+}
+
+// chromium runs headless Chromium with args and returns its stdout.
+// Virtual time lets the page's timers (EventSource reconnects) run ahead
+// of the wall clock; the process group is killed if it hangs.
+func chromium(t *testing.T, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	base := []string{
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-dev-shm-usage", "--user-data-dir=" + t.TempDir(), "--virtual-time-budget=5000",
+	}
+	cmd := exec.CommandContext(ctx, chromiumPath, append(base, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+// outageSource serves a healthy platform on its first snapshot and a
+// Stripe outage with a firing alert from then on, so the failure can only
+// reach the page through a live update.
+type outageSource struct {
+	*platformSource
+	served atomic.Int64
+}
+
+func (o *outageSource) Snapshot(ctx context.Context, detailed bool) (Snapshot, error) {
+	s, err := o.platformSource.Snapshot(ctx, detailed)
+	if o.served.Add(1) == 1 {
+		o.fail()
+	}
+	return s, err
+}
+
+func TestBrowserShowsLiveFailure(t *testing.T) {
+	requireChromium(t)
+	src := &outageSource{platformSource: newPlatformSource()}
+	src.now = time.Now
+	h := mustNew(t, src, WithRefresh(MinRefresh), WithTitle("Casino platform"))
+	// Headless Chromium's virtual time stands still while a response is
+	// open, so each stream ends after one event and the page's
+	// EventSource reconnects; every reconnect asks the Source afresh.
+	h.cfg.streamEvents = 1
+	h.cache.ttl = 0
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer h.Close()
+
+	// The HTML the server sends knows nothing of the platform.
+	initial := do(h, "GET", "/", "").Body.String()
+	if strings.Contains(initial, "stripe") || strings.Contains(initial, "status-fail") {
+		t.Fatal("initial HTML already contains component data")
+	}
+
+	dom := string(chromium(t, "--dump-dom", srv.URL+"/"))
+	if !strings.Contains(dom, `data-state="live"`) {
+		t.Fatalf("the page never received live data:\n%s", dom)
+	}
+	if m := regexp.MustCompile(`data-transport="([a-z]+)"`).FindStringSubmatch(dom); m == nil || m[1] != "sse" {
+		t.Errorf("transport %v, want sse", m)
+	}
+	m := regexp.MustCompile(`data-updates="(\d+)"`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatal("no data-updates on the body")
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 2 {
+		t.Errorf("updates %v: the failure must arrive after the first render", m)
+	}
+	for _, g := range []string{GroupServers, GroupAPI, GroupDatabases, GroupPayments, GroupGames, GroupKYC, GroupNetwork} {
+		if !strings.Contains(dom, `data-group="`+g+`"`) {
+			t.Errorf("group %q missing", g)
+		}
+	}
+	for _, id := range []string{"host", "process", "route-bet", "postgres", "stripe", "adyen", "evolution", "sumsub", "dns-psp"} {
+		if !strings.Contains(dom, `data-component-id="`+id+`"`) {
+			t.Errorf("component %q missing", id)
+		}
+	}
+	for _, want := range []string{
+		`<article class="card status-fail" data-component-id="stripe" data-status="fail">`,
+		`<article class="card status-pass" data-component-id="postgres" data-status="pass">`,
+		`data-alert="PaymentProviderErrors" data-state="firing"`,
+		`stripe error rate 42% over 5m`,
+		`class="spark spark-latency"`,
+		`Failing`,
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("DOM lacks %s", want)
+		}
+	}
+	if strings.Contains(dom, "s3cr3t") || strings.Contains(dom, "PSP migration window") {
+		t.Error("public page shows details")
+	}
+	if t.Failed() {
+		t.Logf("DOM:\n%s", dom)
+	}
+
+	// IGMON_DASHBOARD_SCREENSHOT=/tmp/igmon-dashboard.png keeps a picture
+	// of the page for a person to look at.
+	if out := os.Getenv("IGMON_DASHBOARD_SCREENSHOT"); out != "" {
+		chromium(t, "--hide-scrollbars", "--window-size=1400,1700", "--screenshot="+out, srv.URL+"/")
+		if _, err := os.Stat(out); err != nil {
+			t.Fatalf("no screenshot: %v", err)
+		}
+	}
+}
+
+// TestBrowserAuthorizedView signs in the way an operator does (a token in
+// sessionStorage) and checks that the page switches to polling with the
+// Authorization header and shows details and action buttons.
+func TestBrowserAuthorizedView(t *testing.T) {
+	requireChromium(t)
+	src := newPlatformSource()
+	src.now = time.Now
+	src.fail()
+	h := mustNew(t, src, WithRefresh(MinRefresh), WithAuthorizer(bearer), WithActions(&fakeActions{}))
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	// Test-only sign-in page: stores the token like the page's form does,
+	// then opens the dashboard in the same tab.
+	mux.HandleFunc("/test-signin", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<script>sessionStorage.setItem("igmon.dashboard.token", %q); location.replace("/");</script>`, testToken)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer h.Close()
+
+	dom := string(chromium(t, "--dump-dom", srv.URL+"/test-signin"))
+	for _, want := range []string{
+		`data-transport="poll"`,
+		`postgres://REDACTED@db.internal`, // last error, redacted
+		`PSP migration window`,            // override reason
+		`postgres began failing 20s before stripe errors rose`,
+		`vendor maintenance, ticket OPS-12`,
+		`>Silence</button>`,
+		`>Maintenance</button>`,
+		`>Clear override</button>`,
+		`>Expire</button>`,
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("authorized DOM lacks %s", want)
+		}
+	}
+	if strings.Contains(dom, "s3cr3t") || strings.Contains(dom, "abc123") {
+		t.Error("authorized view shows an unredacted secret")
+	}
+	if t.Failed() {
+		t.Logf("DOM:\n%s", dom)
+	}
+	if out := os.Getenv("IGMON_DASHBOARD_SCREENSHOT"); out != "" {
+		out = strings.TrimSuffix(out, ".png") + "-operator.png"
+		chromium(t, "--hide-scrollbars", "--window-size=1400,1700", "--screenshot="+out, srv.URL+"/test-signin")
+	}
+}
