@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/monitor/dashboard"
 )
 
 // Monitor wires igmon together inside one service.
@@ -28,10 +29,17 @@ type Monitor struct {
 	logger   *slog.Logger
 	checks   *checks.Registry
 	handler  http.Handler
+	events   *EventLog          // see events.go
+	probes   probeSet           // see probes.go
+	alerting *alertingState     // see alerting.go; nil when off
+	dash     *dashboard.Handler // see statuspage.go; nil until asked for
+	tel      *telemetry         // exporters, in-process reader; see telemetry.go
 
 	mu       sync.Mutex
 	started  bool
 	shutdown bool
+
+	deps dependencySet // dependencies and their instruments; see dependency.go
 }
 
 // New builds a Monitor. Invalid options return an error naming the option.
@@ -51,18 +59,11 @@ func New(opts ...Option) (*Monitor, error) {
 	}
 	res, err := buildResource(&m.cfg)
 	if err != nil {
-		return nil, fmt.Errorf("monitor: resource: %w", err)
+		return nil, closeAll(fmt.Errorf("monitor: resource: %w", err), cfg.telemetry.exporters)
 	}
 	m.resource = res
-	if cfg.meterProvider != nil {
-		m.mp = cfg.meterProvider
-	} else {
-		popts := []sdkmetric.Option{sdkmetric.WithResource(res)}
-		for _, r := range cfg.readers {
-			popts = append(popts, sdkmetric.WithReader(r))
-		}
-		m.ownMP = sdkmetric.NewMeterProvider(popts...)
-		m.mp = m.ownMP
+	if err := m.initTelemetry(res); err != nil {
+		return nil, err
 	}
 	ropts := []checks.RegistryOption{
 		checks.WithLogger(m.logger),
@@ -72,7 +73,24 @@ func New(opts ...Option) (*Monitor, error) {
 	}
 	m.checks, err = checks.NewRegistry(append(ropts, cfg.registryOpts...)...)
 	if err != nil {
+		m.closeTelemetry()
 		return nil, fmt.Errorf("monitor: option WithRegistryOptions: %w", err)
+	}
+	if err := m.registerTelemetryCheck(); err != nil {
+		m.closeTelemetry()
+		return nil, fmt.Errorf("monitor: telemetry check: %w", err)
+	}
+	if err := m.initEvents(); err != nil {
+		m.closeTelemetry()
+		return nil, err
+	}
+	if err := m.startSystemProbes(); err != nil {
+		m.closeTelemetry()
+		return nil, err
+	}
+	if err := m.initAlerting(); err != nil {
+		m.closeTelemetry()
+		return nil, errors.Join(err, m.closeProbes())
 	}
 	hopts := []checks.HandlerOption{checks.WithServiceInfo(checks.ServiceInfo{
 		ServiceID:   m.cfg.serviceName,
@@ -106,6 +124,14 @@ func buildResource(cfg *config) (*resource.Resource, error) {
 	attrs = append(attrs, attribute.String("service.instance.id", cfg.instanceID))
 	res, err := resource.New(context.Background(),
 		resource.WithTelemetrySDK(),
+		// Host and process identity; never the command line, which may
+		// carry secrets.
+		resource.WithHost(),
+		resource.WithOSType(),
+		resource.WithProcessPID(),
+		resource.WithProcessExecutableName(),
+		resource.WithProcessRuntimeName(),
+		resource.WithProcessRuntimeVersion(),
 		resource.WithFromEnv(),
 		resource.WithAttributes(attrs...),
 	)
@@ -188,7 +214,13 @@ func (m *Monitor) Start(ctx context.Context) error {
 	if err := m.checks.Start(ctx); err != nil {
 		return err
 	}
+	if m.alerting != nil {
+		if err := m.alerting.start(); err != nil {
+			return fmt.Errorf("monitor: alerting: %w", err)
+		}
+	}
 	m.started = true
+	m.events.Record(Event{Component: m.cfg.serviceName, Kind: EventLifecycle, Message: "monitor started"})
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "igmon: monitor started",
 		slog.String("service", m.cfg.serviceName), slog.String("version", m.cfg.serviceVersion),
 		slog.String("environment", m.cfg.environment))
@@ -206,13 +238,35 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	m.shutdown = true
+	started := m.started
 	m.mu.Unlock()
 	var errs []error
+	m.events.Record(Event{Component: m.cfg.serviceName, Kind: EventLifecycle, Severity: SeverityWarning, Message: "draining: readiness fails"})
 	if err := m.checks.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain: %w", err))
 	}
+	if m.alerting != nil {
+		if started {
+			// Stop evaluating and deliver what is queued while the
+			// deadline allows.
+			if err := m.alerting.stop(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("alerting: %w", err))
+			}
+		} else if err := m.alerting.disp.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("alerting: %w", err))
+		}
+	}
+	m.mu.Lock()
+	dash := m.dash
+	m.mu.Unlock()
+	if dash != nil {
+		dash.Close()
+	}
 	if err := m.checks.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	if err := m.closeProbes(); err != nil {
+		errs = append(errs, fmt.Errorf("probes: %w", err))
 	}
 	if m.ownMP != nil {
 		if err := m.ownMP.Shutdown(ctx); err != nil {

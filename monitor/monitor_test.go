@@ -179,3 +179,32 @@ func TestShutdownRespectsDeadline(t *testing.T) {
 		t.Fatalf("Shutdown with a 1h drain delay and a 50ms deadline: %v", err)
 	}
 }
+
+func TestMonitorEventsRecordTransitionsAndOverrides(t *testing.T) {
+	m, err := New(quiet, WithEventCapacity(50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	_ = m.Register("wallet-db", func(context.Context) error { return errors.New("dial postgres://u:pw@db: refused") })
+	_ = m.Register("pragmatic", func(context.Context) error { return nil })
+	m.Checks().Evaluate(context.Background(), checks.Readiness)
+	if err := m.Override("pragmatic", checks.StatusFail, "provider maintenance", "ops@10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	db := m.Events().Query(EventQuery{Component: "wallet-db", Kind: EventCheck})
+	if len(db) != 1 || db[0].Severity != SeverityCritical || !strings.Contains(db[0].Message, "refused") || strings.Contains(db[0].Message, "pw@") {
+		t.Fatalf("wallet-db events %+v", db)
+	}
+	ov := m.Events().Query(EventQuery{Component: "pragmatic", Kind: EventOverride})
+	if len(ov) != 1 || ov[0].Attrs["by"] != "ops@10.0.0.1" {
+		t.Fatalf("override events %+v", ov)
+	}
+	// The override also changed the check's status: a transition event.
+	if tr := m.Events().Query(EventQuery{Component: "pragmatic", Kind: EventCheck}); len(tr) != 2 {
+		t.Fatalf("pragmatic transitions %+v", tr)
+	}
+	if _, err := New(WithEventCapacity(0)); err == nil || !strings.Contains(err.Error(), "WithEventCapacity") {
+		t.Fatalf("capacity 0: %v", err)
+	}
+}

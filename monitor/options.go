@@ -9,7 +9,9 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/probes"
 )
 
 // Option configures a Monitor.
@@ -22,19 +24,26 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	serviceName    string
-	serviceVersion string
-	environment    string
-	instanceID     string
-	description    string
-	meterProvider  metric.MeterProvider
-	readers        []sdkmetric.Reader
-	logger         *slog.Logger
-	authorizer     checks.Authorizer
-	drainDelay     time.Duration
-	liveGrace      time.Duration
-	registryOpts   []checks.RegistryOption
-	errs           []error
+	serviceName     string
+	serviceVersion  string
+	environment     string
+	instanceID      string
+	description     string
+	meterProvider   metric.MeterProvider
+	readers         []sdkmetric.Reader
+	logger          *slog.Logger
+	authorizer      checks.Authorizer
+	drainDelay      time.Duration
+	liveGrace       time.Duration
+	registryOpts    []checks.RegistryOption
+	eventCapacity   int
+	noSystemMetrics bool
+	alerting        bool
+	alertRules      []alerting.Rule
+	alertOpts       []alerting.Option
+	hostOpts        []probes.CollectorOption
+	telemetry       telemetryConfig
+	errs            []error
 }
 
 func (c *config) fail(option, format string, a ...any) {
@@ -142,6 +151,29 @@ func WithLivenessGracePeriod(d time.Duration) Option {
 	})
 }
 
+// WithEventCapacity sets how many events the event log keeps (default
+// 1000).
+func WithEventCapacity(n int) Option {
+	return optionFunc(func(c *config) {
+		if n < 1 {
+			c.fail("WithEventCapacity", "%d must be at least 1", n)
+		}
+		c.eventCapacity = n
+	})
+}
+
+// WithoutSystemMetrics turns off the host, process, Go runtime and cgroup
+// metrics the Monitor publishes by default.
+func WithoutSystemMetrics() Option {
+	return optionFunc(func(c *config) { c.noSystemMetrics = true })
+}
+
+// WithHostOptions configures the host collector (filesystems, interfaces,
+// sample reuse); see the probes package.
+func WithHostOptions(opts ...probes.CollectorOption) Option {
+	return optionFunc(func(c *config) { c.hostOpts = append(c.hostOpts, opts...) })
+}
+
 // WithRegistryOptions passes options through to the check registry
 // (concurrency, margin, listeners, a clock for tests).
 func WithRegistryOptions(opts ...checks.RegistryOption) Option {
@@ -152,5 +184,6 @@ func (c *config) validate() error {
 	if c.meterProvider != nil && len(c.readers) > 0 {
 		c.fail("WithReader", "cannot be combined with WithMeterProvider: add the reader to your provider")
 	}
+	c.telemetry.validate(c)
 	return errors.Join(c.errs...)
 }

@@ -1,0 +1,71 @@
+package alerting
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Delivery outcomes, the values of the outcome attribute.
+const (
+	outcomeSent = iota
+	outcomeFailed
+	outcomeRetried
+	outcomeDropped
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{"sent", "failed", "retried", "dropped"}
+
+// MetricSuppressed counts firing alerts kept out of a notification, by
+// reason (inhibited, silenced, maintenance).
+const MetricSuppressed = "igmon.alert.suppressed"
+
+// AttrReason is the reason attribute of MetricSuppressed.
+const AttrReason = "reason"
+
+type dispatchInstruments struct {
+	sent    metric.Int64Counter
+	muted   metric.Int64Counter
+	opts    map[string]*[numOutcomes]metric.AddOption
+	reasons map[string]metric.AddOption
+}
+
+func newDispatchInstruments(mp metric.MeterProvider, rcvs []Receiver) (*dispatchInstruments, error) {
+	m := mp.Meter(ScopeName)
+	in := &dispatchInstruments{opts: map[string]*[numOutcomes]metric.AddOption{}, reasons: map[string]metric.AddOption{}}
+	var err error
+	if in.sent, err = m.Int64Counter(MetricNotifications, metric.WithUnit("{notification}"),
+		metric.WithDescription("Alert notification delivery attempts by receiver and outcome (sent, failed, retried, dropped).")); err != nil {
+		return nil, err
+	}
+	if in.muted, err = m.Int64Counter(MetricSuppressed, metric.WithUnit("{alert}"),
+		metric.WithDescription("Firing alerts kept out of notifications, by reason.")); err != nil {
+		return nil, err
+	}
+	for _, r := range rcvs {
+		for _, name := range []string{r.Name, r.Name + "/fallback"} {
+			var o [numOutcomes]metric.AddOption
+			for i, out := range outcomeNames {
+				o[i] = metric.WithAttributeSet(attribute.NewSet(
+					attribute.String(AttrAlertReceiver, name), attribute.String(AttrOutcome, out)))
+			}
+			in.opts[name] = &o
+		}
+	}
+	for _, r := range []string{"inhibited", "silenced", "maintenance"} {
+		in.reasons[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrReason, r)))
+	}
+	return in, nil
+}
+
+func (in *dispatchInstruments) outcome(receiver string, o int) {
+	if opts := in.opts[receiver]; opts != nil {
+		in.sent.Add(context.Background(), 1, opts[o])
+	}
+}
+
+func (in *dispatchInstruments) suppressed(reason string) {
+	in.muted.Add(context.Background(), 1, in.reasons[reason])
+}

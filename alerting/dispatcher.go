@@ -1,0 +1,359 @@
+package alerting
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Dispatcher is the notification pipeline: inhibit → silence → maintenance
+// → group → dedup → repeat → deliver. Receive records alerts and returns at
+// once; Tick flushes the groups that are due; delivery runs on one worker
+// per receiver behind a bounded queue, so a dead receiver never blocks the
+// evaluator.
+//
+// Tests drive time with a fake clock and call Tick and Flush; Start runs
+// Tick every tick interval on the real clock.
+type Dispatcher struct {
+	cfg      config
+	silences *Silences
+	routes   []Route
+	workers  map[string]*worker
+	inst     *dispatchInstruments
+
+	mu     sync.Mutex
+	alerts map[string]*alertEntry // by fingerprint
+	groups map[string]*group
+
+	runMu  sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+	closed bool
+}
+
+type alertEntry struct {
+	alert  Alert
+	groups int // how many groups hold it
+}
+
+type group struct {
+	key       string
+	route     *Route
+	labels    Labels
+	alerts    map[string]*alertEntry
+	nextFlush time.Time
+	flushed   bool
+	lastSent  time.Time
+	notified  map[string]bool // told as firing and not yet as resolved
+	last      map[string]bool // firing fingerprints of the last notification
+}
+
+// NewDispatcher builds the pipeline and starts one delivery worker per
+// receiver; Close stops them.
+func NewDispatcher(opts ...Option) (*Dispatcher, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	if err := cfg.validateDispatch(); err != nil {
+		return nil, err
+	}
+	d := &Dispatcher{
+		cfg:      cfg,
+		silences: cfg.silences,
+		routes:   slices.Clone(cfg.routes),
+		workers:  map[string]*worker{},
+		alerts:   map[string]*alertEntry{},
+		groups:   map[string]*group{},
+	}
+	if d.silences == nil {
+		d.silences = NewSilences(cfg.clock)
+	}
+	if len(d.routes) == 0 && len(cfg.receivers) > 0 {
+		r := Route{GroupBy: []string{LabelAlertName}}
+		for _, rc := range cfg.receivers {
+			r.Receivers = append(r.Receivers, rc.Name)
+		}
+		r.withDefaults()
+		d.routes = []Route{r}
+	}
+	var err error
+	if d.inst, err = newDispatchInstruments(cfg.meterProvider, cfg.receivers); err != nil {
+		return nil, err
+	}
+	for _, rc := range cfg.receivers {
+		d.workers[rc.Name] = newWorker(rc, &d.cfg, d.inst)
+	}
+	return d, nil
+}
+
+// Silences returns the silence set the pipeline consults.
+func (d *Dispatcher) Silences() *Silences { return d.silences }
+
+// Receive records the evaluator's firing and resolved alerts. It never
+// blocks on delivery.
+func (d *Dispatcher) Receive(alerts []Alert) {
+	now := d.cfg.clock.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, a := range alerts {
+		e, known := d.alerts[a.Fingerprint]
+		if !known {
+			if a.State != StateFiring {
+				continue // resolved before we ever saw it fire
+			}
+			e = &alertEntry{}
+			d.alerts[a.Fingerprint] = e
+		}
+		e.alert = a
+		if known {
+			continue
+		}
+		for i := range d.routes {
+			r := &d.routes[i]
+			if !r.Matchers.MatchLabels(a.Labels) {
+				continue
+			}
+			d.addToGroup(r, i, e, now)
+			if !r.Continue {
+				break
+			}
+		}
+		if e.groups == 0 {
+			delete(d.alerts, a.Fingerprint)
+		}
+	}
+}
+
+func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time) {
+	gl := make(Labels, len(r.GroupBy))
+	var kb strings.Builder
+	kb.WriteString(strconv.Itoa(idx))
+	for _, k := range r.GroupBy {
+		v := e.alert.Labels[k]
+		gl[k] = v
+		kb.WriteString("\xff" + k + "=" + v)
+	}
+	key := kb.String()
+	g := d.groups[key]
+	if g == nil {
+		g = &group{key: key, route: r, labels: gl, alerts: map[string]*alertEntry{},
+			nextFlush: now.Add(r.GroupWait), notified: map[string]bool{}, last: map[string]bool{}}
+		d.groups[key] = g
+	}
+	if _, ok := g.alerts[e.alert.Fingerprint]; !ok {
+		g.alerts[e.alert.Fingerprint] = e
+		e.groups++
+	}
+}
+
+// Tick flushes every group whose group_wait or group_interval elapsed at
+// the clock's current time and queues the resulting notifications.
+func (d *Dispatcher) Tick() {
+	now := d.cfg.clock.Now()
+	var out []*Notification
+	var routes []*Route
+	d.mu.Lock()
+	keys := slices.Sorted(maps.Keys(d.groups))
+	for _, k := range keys {
+		g := d.groups[k]
+		if now.Before(g.nextFlush) {
+			continue
+		}
+		if n := d.flush(g, now); n != nil {
+			out = append(out, n)
+			routes = append(routes, g.route)
+		}
+	}
+	d.mu.Unlock()
+	for i, n := range out {
+		for _, name := range routes[i].Receivers {
+			c := *n
+			c.Receiver = name
+			d.workers[name].enqueue(&c)
+		}
+	}
+}
+
+// muted tells why a firing alert must not be notified now, or "".
+func (d *Dispatcher) muted(a *Alert, now time.Time) string {
+	for i := range d.cfg.inhibits {
+		ir := &d.cfg.inhibits[i]
+		if !ir.Target.MatchLabels(a.Labels) {
+			continue
+		}
+		for _, src := range d.alerts {
+			if ir.inhibits(&src.alert, a) {
+				return "inhibited"
+			}
+		}
+	}
+	if _, ok := d.silences.Mutes(a.Labels, now); ok {
+		return "silenced"
+	}
+	for i := range d.cfg.maintenance {
+		w := &d.cfg.maintenance[i]
+		if w.Matchers.MatchLabels(a.Labels) && w.Active(now) {
+			return "maintenance"
+		}
+	}
+	return ""
+}
+
+// flush applies the mute stages, dedup and repeat to one group. Resolved
+// alerts are sent only to receivers that were told they fired, and are
+// never muted: closing an open page is always wanted.
+func (d *Dispatcher) flush(g *group, now time.Time) *Notification {
+	g.nextFlush = now.Add(g.route.GroupInterval)
+	var firing, resolved []Alert
+	for fp, e := range g.alerts {
+		switch e.alert.State {
+		case StateFiring:
+			if reason := d.muted(&e.alert, now); reason != "" {
+				d.inst.suppressed(reason)
+				continue
+			}
+			firing = append(firing, e.alert)
+		case StateResolved:
+			if g.notified[fp] {
+				resolved = append(resolved, e.alert)
+			}
+			d.removeFromGroup(g, fp, e)
+		}
+	}
+	changed := len(resolved) > 0 || len(firing) != len(g.last)
+	for _, a := range firing {
+		if !g.last[a.Fingerprint] {
+			changed = true
+		}
+	}
+	reason := ""
+	switch {
+	case changed && !g.flushed && len(firing) > 0:
+		reason = "new"
+	case changed && len(firing) == 0 && len(resolved) > 0:
+		reason = "resolved"
+	case changed && len(firing) > 0:
+		reason = "changed"
+	case len(firing) > 0 && now.Sub(g.lastSent) >= g.route.RepeatInterval:
+		reason = "repeat"
+	}
+	// Forget what left the group; muted alerts that were notified stay
+	// in notified so their resolve is delivered later.
+	for fp := range g.notified {
+		if _, ok := g.alerts[fp]; !ok {
+			delete(g.notified, fp)
+		}
+	}
+	if len(g.alerts) == 0 {
+		delete(d.groups, g.key)
+	}
+	if reason == "" {
+		return nil
+	}
+	g.flushed, g.lastSent = true, now
+	clear(g.last)
+	for _, a := range firing {
+		g.notified[a.Fingerprint] = true
+		g.last[a.Fingerprint] = true
+	}
+	all := append(firing, resolved...)
+	slices.SortFunc(all, func(a, b Alert) int {
+		return cmp.Or(cmp.Compare(a.State, b.State), cmp.Compare(a.Fingerprint, b.Fingerprint))
+	})
+	status := "firing"
+	if len(firing) == 0 {
+		status = "resolved"
+	}
+	return &Notification{
+		GroupKey:          g.route.groupKeyPrefix() + g.labels.String(),
+		GroupLabels:       g.labels.Clone(),
+		Status:            status,
+		Reason:            reason,
+		Alerts:            all,
+		CommonLabels:      commonLabels(all),
+		CommonAnnotations: commonAnnotations(all),
+		ExternalURL:       d.cfg.externalURL,
+	}
+}
+
+func (r *Route) groupKeyPrefix() string {
+	if len(r.Matchers) == 0 {
+		return "{}:"
+	}
+	return r.Matchers.String() + ":"
+}
+
+func (d *Dispatcher) removeFromGroup(g *group, fp string, e *alertEntry) {
+	delete(g.alerts, fp)
+	e.groups--
+	if e.groups <= 0 {
+		delete(d.alerts, fp)
+	}
+}
+
+// Flush waits until every queued notification has been delivered or has
+// failed for good, or ctx ends.
+func (d *Dispatcher) Flush(ctx context.Context) error {
+	for _, w := range d.workers {
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Start runs Tick every tick interval until Close.
+func (d *Dispatcher) Start() error {
+	d.runMu.Lock()
+	defer d.runMu.Unlock()
+	if d.closed {
+		return errors.New("alerting: dispatcher closed")
+	}
+	if d.cancel != nil {
+		return errors.New("alerting: dispatcher already started")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel, d.done = cancel, make(chan struct{})
+	go func(done chan struct{}) {
+		defer close(done)
+		t := time.NewTicker(d.cfg.tickInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				d.Tick()
+			}
+		}
+	}(d.done)
+	return nil
+}
+
+// Close stops the tick loop and the delivery workers and waits for them.
+// Notifications still queued are dropped and counted.
+func (d *Dispatcher) Close() error {
+	d.runMu.Lock()
+	if d.closed {
+		d.runMu.Unlock()
+		return nil
+	}
+	d.closed = true
+	cancel, done := d.cancel, d.done
+	d.runMu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	for _, w := range d.workers {
+		w.stop()
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+// Package alerting detects deviations in what igmon measures and notifies the
+// on-call team.
+//
+// Detection: an [Evaluator] collects metrics in process (any [MetricSource],
+// typically the SDK's ManualReader) and check states (a [CheckSource]) every
+// evaluation interval, keeps per-series windows of cumulative snapshots, and
+// evaluates [Rule]s of six kinds: [Threshold] on a gauge, [Ratio] of two
+// counters over a window, [Quantile] of a histogram over a window,
+// [CheckState], [Absence] of successes while requests arrive, and
+// multi-window multi-burn-rate [SLO] rules as in the SRE workbook. Each alert
+// moves inactive → pending → firing → resolved with `for`, `keep_firing_for`
+// and flap damping.
+//
+// Notification: a [Dispatcher] runs the stages inhibit → silence →
+// maintenance → group → dedup → repeat and hands each group notification to
+// a bounded, non-blocking per-receiver delivery queue that retries with
+// exponential backoff and jitter, honours Retry-After, never retries
+// permanent failures, and falls back to a second notifier. Notifiers for
+// webhooks, Alertmanager, Slack, PagerDuty, Telegram, Opsgenie, SMTP and slog
+// live in the notify subpackage and implement [Notifier].
+//
+// alerting never imports the check engine or the probes: it reads metrics
+// and check states through [MetricSource] and [CheckSource], which the
+// monitor package adapts.
+package alerting

@@ -1,0 +1,414 @@
+package alerting
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/template"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// Sink receives the firing and resolved alerts after every evaluation. It
+// must not block: the Dispatcher only records them under a short lock.
+type Sink interface {
+	Receive(alerts []Alert)
+}
+
+// Evaluator evaluates a rule set against in-process metrics and check
+// states. Evaluate runs one cycle; Start runs cycles every interval until
+// Stop.
+type Evaluator struct {
+	cfg   config
+	rules []*ruleState
+	store *store
+	inst  *evalInstruments
+
+	mu sync.Mutex // serialises cycles
+	rm metricdata.ResourceMetrics
+
+	snap atomic.Pointer[[]Alert]
+
+	runMu  sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+type result struct {
+	active bool
+	data   bool
+	value  float64
+}
+
+type ruleState struct {
+	rule      Rule
+	index     int
+	by        []attribute.Key
+	groupIdx  map[string]int32
+	groups    []Labels
+	keyBuf    []byte
+	sels      []*selState
+	variants  []string // SLO severities; one unnamed variant otherwise
+	results   []result
+	instances []*instance
+	tmplKeys  []string
+	tmpls     []*template.Template
+	window    time.Duration
+	threshold float64
+	eval      func(now int64, e *Evaluator)
+	seq       uint64 // store collection the cycle reads
+
+	// scratch, reused across cycles
+	a, b    []float64
+	na, nb  []int
+	full    []bool
+	full2   []bool
+	vec     [][]float64
+	bounds  [][]float64
+	point   []float64
+	slo     [][]float64 // per distinct window: burn per group
+	sloWins []time.Duration
+	tb      strings.Builder
+	tdata   TemplateData
+}
+
+// NewEvaluator validates rules and returns an evaluator for them.
+func NewEvaluator(rules []Rule, opts ...Option) (*Evaluator, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	if err := cfg.validateEval(); err != nil {
+		return nil, err
+	}
+	if err := ValidateRules(rules); err != nil {
+		return nil, err
+	}
+	e := &Evaluator{cfg: cfg, store: newStore(cfg.ringCap, cfg.maxSeries)}
+	for i := range rules {
+		r, err := e.compile(i, rules[i])
+		if err != nil {
+			return nil, err
+		}
+		e.rules = append(e.rules, r)
+	}
+	if cfg.metrics == nil && e.needsMetrics() {
+		return nil, fmt.Errorf("%w: WithMetricSource: rules read metrics but no source is set", ErrInvalidOption)
+	}
+	var err error
+	if e.inst, err = newEvalInstruments(cfg.meterProvider, e); err != nil {
+		return nil, fmt.Errorf("alerting: metrics: %w", err)
+	}
+	empty := []Alert{}
+	e.snap.Store(&empty)
+	return e, nil
+}
+
+func (e *Evaluator) needsMetrics() bool {
+	for _, r := range e.rules {
+		if len(r.sels) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
+	rule.Labels = maps.Clone(rule.Labels)
+	rule.By = slices.Clone(rule.By)
+	r := &ruleState{rule: rule, index: i, groupIdx: map[string]int32{}}
+	for _, k := range rule.By {
+		r.by = append(r.by, attribute.Key(k))
+	}
+	r.tmplKeys = slices.Sorted(maps.Keys(rule.Annotations))
+	for _, k := range r.tmplKeys {
+		t, err := parseTemplate(rule.Name+"/"+k, rule.Annotations[k])
+		if err != nil {
+			return nil, &FieldError{Rule: rule.Name, Field: "annotations." + k, Msg: err.Error()}
+		}
+		r.tmpls = append(r.tmpls, t)
+	}
+	st := e.store
+	switch c := rule.Condition.(type) {
+	case *Threshold:
+		r.threshold = c.Value
+		r.sels = append(r.sels, st.addSelector(r, c.Metric))
+		if c.Of != nil {
+			r.sels = append(r.sels, st.addSelector(r, *c.Of))
+		}
+		cc := *c
+		r.eval = func(_ int64, e *Evaluator) { r.evalThreshold(&cc, e.store.seq) }
+	case *Ratio:
+		r.threshold, r.window = c.Value, c.Window
+		r.sels = append(r.sels, st.addSelector(r, c.Numerator, c.Window), st.addSelector(r, c.Denominator, c.Window))
+		cc := *c
+		r.eval = func(now int64, _ *Evaluator) { r.evalRatio(&cc, now) }
+	case *Quantile:
+		r.threshold, r.window = c.Value, c.Window
+		r.sels = append(r.sels, st.addSelector(r, c.Histogram, c.Window))
+		cc := *c
+		r.eval = func(now int64, _ *Evaluator) { r.evalQuantile(&cc, now) }
+	case *Absence:
+		r.window = c.Window
+		r.sels = append(r.sels, st.addSelector(r, c.Success, c.Window), st.addSelector(r, c.Requests, c.Window))
+		cc := *c
+		r.eval = func(now int64, _ *Evaluator) { r.evalAbsence(&cc, now) }
+	case *CheckState:
+		cc := *c
+		cc.Checks = slices.Clone(c.Checks)
+		if len(cc.States) == 0 {
+			cc.States = []string{"fail"}
+		}
+		r.window = c.For
+		if e.cfg.checks == nil {
+			return nil, fmt.Errorf("%w: WithCheckSource: rule %q reads check states but no source is set", ErrInvalidOption, rule.Name)
+		}
+		for _, name := range cc.Checks {
+			r.checkGroup(name)
+		}
+		r.eval = func(now int64, e *Evaluator) { r.evalCheck(&cc, e.cfg.checks, now) }
+	case *SLO:
+		cc := *c
+		cc.Windows = slices.Clone(c.windows())
+		for _, w := range cc.Windows {
+			for _, d := range []time.Duration{w.Long, w.Short} {
+				if !slices.Contains(r.sloWins, d) {
+					r.sloWins = append(r.sloWins, d)
+				}
+			}
+			if !slices.Contains(r.variants, w.Severity) {
+				r.variants = append(r.variants, w.Severity)
+			}
+		}
+		r.threshold = cc.Objective
+		r.window = cc.Windows[0].Long
+		r.sels = append(r.sels, st.addSelector(r, c.Total, r.sloWins...))
+		if c.Errors != nil {
+			r.sels = append(r.sels, st.addSelector(r, *c.Errors, r.sloWins...))
+		}
+		r.slo = make([][]float64, len(r.sloWins))
+		r.eval = func(now int64, _ *Evaluator) { r.evalSLO(&cc, now) }
+	default:
+		return nil, &FieldError{Rule: rule.Name, Field: "kind", Msg: fmt.Sprintf("unsupported condition %T", c)}
+	}
+	return r, nil
+}
+
+// groupFor returns the alert group of a series of this rule, creating it
+// the first time its By values are seen.
+func (r *ruleState) groupFor(attrs *attribute.Set) int32 {
+	r.keyBuf = r.keyBuf[:0]
+	for _, k := range r.by {
+		v, _ := attrs.Value(k)
+		r.keyBuf = append(r.keyBuf, v.Emit()...)
+		r.keyBuf = append(r.keyBuf, 0xff)
+	}
+	if g, ok := r.groupIdx[string(r.keyBuf)]; ok {
+		return g
+	}
+	l := make(Labels, len(r.by))
+	for _, k := range r.by {
+		if v, ok := attrs.Value(k); ok {
+			l[string(k)] = v.Emit()
+		}
+	}
+	return r.addGroup(string(r.keyBuf), l)
+}
+
+func (r *ruleState) addGroup(key string, l Labels) int32 {
+	g := int32(len(r.groups))
+	r.groupIdx[key] = g
+	r.groups = append(r.groups, l)
+	return g
+}
+
+func (r *ruleState) checkGroup(name string) int32 {
+	if g, ok := r.groupIdx[name]; ok {
+		return g
+	}
+	return r.addGroup(name, Labels{"igmon.check.name": name})
+}
+
+func (r *ruleState) nvariants() int { return max(1, len(r.variants)) }
+
+// Evaluate runs one evaluation cycle at the clock's current time.
+func (e *Evaluator) Evaluate(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	start := time.Now()
+	now := e.cfg.clock.Now()
+	nowNs := now.UnixNano()
+	var errs []error
+	if e.cfg.metrics != nil {
+		if err := e.cfg.metrics.Collect(ctx, &e.rm); err != nil {
+			errs = append(errs, fmt.Errorf("alerting: collect metrics: %w", err))
+			// Rules still run: gauges turn stale and counters see no
+			// increase, which is the honest reading of "no data".
+			e.rm.ScopeMetrics = e.rm.ScopeMetrics[:0]
+		}
+		e.store.ingest(&e.rm, nowNs)
+	}
+	var out []Alert
+	for _, r := range e.rules {
+		r.seq = e.store.seq
+		r.eval(nowNs, e)
+		e.advance(r, now)
+		for _, in := range r.instances {
+			if in != nil && in.state != StateInactive {
+				out = append(out, r.alert(in))
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Alert) int {
+		return cmp.Or(cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Fingerprint, b.Fingerprint))
+	})
+	e.snap.Store(&out)
+	e.inst.setCounts(e)
+	e.inst.recordCycle(ctx, time.Since(start), e.store.tracked)
+	if e.cfg.sink != nil {
+		send := make([]Alert, 0, len(out))
+		for _, a := range out {
+			if a.State == StateFiring || a.State == StateResolved {
+				send = append(send, a)
+			}
+		}
+		e.cfg.sink.Receive(send)
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		e.cfg.logger.Warn("alert evaluation incomplete", slog.String("error", err.Error()))
+	}
+	return err
+}
+
+func (e *Evaluator) advance(r *ruleState, now time.Time) {
+	nv := r.nvariants()
+	need := len(r.groups) * nv
+	if len(r.instances) < need {
+		r.instances = append(r.instances, make([]*instance, need-len(r.instances))...)
+	}
+	data := &r.tdata
+	*data = TemplateData{Rule: r.rule.Name, Threshold: r.threshold, Window: r.window}
+	for i := range r.instances {
+		var res result
+		if i < len(r.results) {
+			res = r.results[i]
+		}
+		in := r.instances[i]
+		if in == nil {
+			if !res.active {
+				continue
+			}
+			in = r.newInstance(i)
+			r.instances[i] = in
+		}
+		changed := in.step(now, res.active, &r.rule, e.cfg.resolvedRetain)
+		if res.data {
+			in.value = res.value
+		}
+		if in.state == StateInactive {
+			r.instances[i] = nil
+			continue
+		}
+		if changed || in.state != StateResolved {
+			data.Value, data.Labels, data.State = in.value, in.labels, in.state.String()
+			if in.annotations == nil && len(r.tmpls) > 0 {
+				in.annotations = make(map[string]string, len(r.tmpls))
+			}
+			for k, t := range r.tmpls {
+				in.annotations[r.tmplKeys[k]] = render(t, data, &r.tb)
+			}
+		}
+	}
+}
+
+func (r *ruleState) newInstance(i int) *instance {
+	nv := r.nvariants()
+	l := make(Labels, len(r.rule.Labels)+len(r.by)+2)
+	maps.Copy(l, r.rule.Labels)
+	maps.Copy(l, r.groups[i/nv])
+	if len(r.variants) > 0 {
+		l["severity"] = r.variants[i%nv]
+	}
+	l[LabelAlertName] = r.rule.Name
+	return &instance{labels: l, fingerprint: l.Fingerprint()}
+}
+
+func (r *ruleState) alert(in *instance) Alert {
+	return Alert{
+		Rule:        r.rule.Name,
+		Fingerprint: in.fingerprint,
+		Labels:      in.labels,
+		Annotations: maps.Clone(in.annotations),
+		State:       in.state,
+		Value:       in.value,
+		ActiveAt:    in.activeAt,
+		FiredAt:     in.firedAt,
+		ResolvedAt:  in.resolvedAt,
+		Flapping:    in.flapping,
+	}
+}
+
+// Alerts returns the pending, firing and recently resolved alerts of the
+// last cycle, sorted by rule and fingerprint. The slice is shared: do not
+// modify it.
+func (e *Evaluator) Alerts() []Alert { return *e.snap.Load() }
+
+// Rules returns the rule names in evaluation order.
+func (e *Evaluator) Rules() []string {
+	names := make([]string, len(e.rules))
+	for i, r := range e.rules {
+		names[i] = r.rule.Name
+	}
+	return names
+}
+
+// Start runs Evaluate every interval in a goroutine until Stop.
+func (e *Evaluator) Start() error {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if e.cancel != nil {
+		return errors.New("alerting: evaluator already started")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel, e.done = cancel, make(chan struct{})
+	go e.loop(ctx, e.done)
+	return nil
+}
+
+func (e *Evaluator) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(e.cfg.interval)
+	defer t.Stop()
+	for {
+		cctx, cancel := context.WithTimeout(ctx, e.cfg.interval)
+		_ = e.Evaluate(cctx)
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Stop ends the loop started by Start and waits for it.
+func (e *Evaluator) Stop() {
+	e.runMu.Lock()
+	cancel, done := e.cancel, e.done
+	e.cancel, e.done = nil, nil
+	e.runMu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}

@@ -1,0 +1,112 @@
+package alerting_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// A dependency error-rate rule over igmon.dependency.calls, evaluated from
+// an in-process ManualReader, notifying through the pipeline.
+func Example() {
+	ctx := context.Background()
+	clk := clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(ctx)
+	calls, _ := mp.Meter("igmon").Int64Counter("igmon.dependency.calls")
+
+	num, _ := alerting.ParseSelector(`igmon.dependency.calls{outcome=~"error|timeout"}`)
+	den, _ := alerting.ParseSelector(`igmon.dependency.calls`)
+	rules := []alerting.Rule{{
+		Name:        "DependencyErrorRate",
+		By:          []string{"igmon.dependency.name"},
+		Labels:      map[string]string{"severity": "page", "team": "payments"},
+		Annotations: map[string]string{"summary": `{{ index .Labels "igmon.dependency.name" }}: {{ percent .Value }} errors`},
+		Condition:   &alerting.Ratio{Numerator: num, Denominator: den, Window: 5 * time.Minute, MinRequests: 10, Value: 0.05},
+	}}
+
+	d, _ := alerting.NewDispatcher(alerting.WithClock(clk),
+		alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: alerting.NotifierFunc(
+			func(_ context.Context, n *alerting.Notification) error {
+				fmt.Println("notify", n.Receiver, n.Status, n.Alerts[0].Annotations["summary"])
+				return nil
+			})}),
+		alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{"team"}, GroupWait: 30 * time.Second}))
+	defer d.Close()
+	ev, _ := alerting.NewEvaluator(rules, alerting.WithClock(clk), alerting.WithMetricSource(reader), alerting.WithSink(d))
+
+	_ = ev.Evaluate(ctx) // first cycle: baseline
+	stripe := func(outcome string) metric.AddOption {
+		return metric.WithAttributes(attribute.String("igmon.dependency.name", "stripe"), attribute.String("outcome", outcome))
+	}
+	calls.Add(ctx, 90, stripe("success"))
+	calls.Add(ctx, 10, stripe("timeout"))
+	clk.Advance(15 * time.Second)
+	_ = ev.Evaluate(ctx)
+	for _, a := range ev.Alerts() {
+		fmt.Println(a.Rule, a.State, a.Labels["igmon.dependency.name"])
+	}
+	clk.Advance(30 * time.Second) // group_wait
+	d.Tick()
+	_ = d.Flush(ctx)
+	// Output:
+	// DependencyErrorRate firing stripe
+	// notify oncall firing stripe: 10.00% errors
+}
+
+func ExampleParseRules() {
+	rules, err := alerting.ParseRules([]byte(`
+rules:
+  - name: NoSuccessfulDeposits
+    by: [igmon.dependency.name]
+    labels: {severity: page}
+    absence:
+      success: 'igmon.dependency.calls{igmon.dependency.operation="deposit", outcome="success"}'
+      requests: 'igmon.dependency.calls{igmon.dependency.operation="deposit"}'
+      window: 10m
+      min_requests: 5
+`))
+	fmt.Println(len(rules), rules[0].Name, rules[0].Condition.Kind(), err)
+
+	_, err = alerting.ParseRules([]byte("rules:\n  - name: Slow\n    quantile: {histogram: igmon.dependency.duration, quantile: 95, window: 5m}\n"))
+	fmt.Println(err)
+	// Output:
+	// 1 NoSuccessfulDeposits absence <nil>
+	// alerting: rule "Slow" field quantile.quantile (line 3): must be between 0 and 1 exclusive, got 95
+}
+
+func ExampleExportPrometheusRules() {
+	total, _ := alerting.ParseSelector(`igmon.dependency.duration{igmon.dependency.operation="deposit"}`)
+	out, _ := alerting.ExportPrometheusRules([]alerting.Rule{{
+		Name: "DepositSlow", By: []string{"igmon.dependency.name"}, For: 5 * time.Minute,
+		Condition: &alerting.Quantile{Histogram: total, Quantile: 0.95, Window: 5 * time.Minute, Value: 0.8},
+	}}, alerting.PrometheusExport{})
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fmt.Println(l)
+	}
+	// Output:
+	// groups:
+	//     - name: igmon
+	//       rules:
+	//         - alert: DepositSlow
+	//           expr: histogram_quantile(0.95, sum by (igmon_dependency_name, le) (rate(igmon_dependency_duration_seconds_bucket{igmon_dependency_operation="deposit"}[5m]))) > 0.8
+	//           for: 5m
+}
+
+func ExampleBurnRate() {
+	// 1.44 % errors against a 99.9 % objective burn the budget 14.4× too
+	// fast: a 30-day budget is gone in 50 hours, 2 % of it per hour.
+	rate := alerting.BurnRate(0.0144, 0.999)
+	fmt.Printf("%.1f %v %.0f%%\n", rate, alerting.TimeToExhaustion(rate, 30*24*time.Hour),
+		100*alerting.BudgetConsumed(rate, time.Hour, 30*24*time.Hour))
+	// Output: 14.4 50h0m0s 2%
+}

@@ -1,0 +1,299 @@
+package alerting
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+func (r *ruleState) resetResults() {
+	n := len(r.groups) * r.nvariants()
+	if cap(r.results) < n {
+		r.results = make([]result, n)
+	}
+	r.results = r.results[:n]
+	clear(r.results)
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// gaugeAgg aggregates the latest values of live gauge members per group.
+func (r *ruleState) gaugeAgg(sel *selState, seq uint64, agg Aggregation, dst []float64, n []int) {
+	for _, m := range sel.members {
+		s := m.s
+		if s.seq != seq || s.kind != kindGauge {
+			continue
+		}
+		v, g := s.cur[0], m.group
+		if n[g] == 0 {
+			dst[g] = v
+		} else {
+			switch agg {
+			case AggMin:
+				dst[g] = math.Min(dst[g], v)
+			case AggSum, AggAvg:
+				dst[g] += v
+			default:
+				dst[g] = math.Max(dst[g], v)
+			}
+		}
+		n[g]++
+	}
+	if agg == AggAvg {
+		for g := range dst {
+			if n[g] > 0 {
+				dst[g] /= float64(n[g])
+			}
+		}
+	}
+}
+
+func (r *ruleState) evalThreshold(c *Threshold, seq uint64) {
+	r.resetResults()
+	ng := len(r.groups)
+	r.a, r.na = grow(r.a, ng), grow(r.na, ng)
+	r.gaugeAgg(r.sels[0], seq, c.Aggregation, r.a, r.na)
+	if c.Of != nil {
+		r.b, r.nb = grow(r.b, ng), grow(r.nb, ng)
+		r.gaugeAgg(r.sels[1], seq, c.Aggregation, r.b, r.nb)
+	}
+	op := cmpOp(c.Op)
+	for g := range ng {
+		if r.na[g] == 0 {
+			continue
+		}
+		v := r.a[g]
+		if c.Of != nil {
+			if r.nb[g] == 0 || r.b[g] == 0 {
+				continue
+			}
+			v /= r.b[g]
+		}
+		r.results[g] = result{data: true, value: v, active: op.compare(v, c.Value)}
+	}
+}
+
+func cmpOp(o Op) Op {
+	if o == "" {
+		return Above
+	}
+	return o
+}
+
+// sumIncrease adds each member's increase of element 0 (counter value or
+// histogram count) over window w into dst and ANDs coverage into full.
+func (r *ruleState) sumIncrease(sel *selState, w time.Duration, now int64, dst []float64, n []int, full []bool) {
+	wi := sel.metric.windowIndex(w)
+	windows := sel.metric.windows
+	for _, m := range sel.members {
+		s := m.s
+		if s.kind == kindGauge || s.kind == 0 {
+			continue
+		}
+		v, f := s.inc(wi, windows, now, r.seq)
+		g := m.group
+		dst[g] += v[0]
+		if n[g] == 0 {
+			full[g] = f
+		} else {
+			full[g] = full[g] && f
+		}
+		n[g]++
+	}
+}
+
+func (r *ruleState) evalRatio(c *Ratio, now int64) {
+	r.resetResults()
+	ng := len(r.groups)
+	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
+	r.sumIncrease(r.sels[0], c.Window, now, r.a, r.na, r.full)
+	r.sumIncrease(r.sels[1], c.Window, now, r.b, r.nb, r.full)
+	op := cmpOp(c.Op)
+	for g := range ng {
+		den := r.b[g]
+		if r.nb[g] == 0 || den <= 0 {
+			continue
+		}
+		v := r.a[g] / den
+		r.results[g] = result{data: true, value: v, active: den >= c.MinRequests && op.compare(v, c.Value)}
+	}
+}
+
+func (r *ruleState) evalAbsence(c *Absence, now int64) {
+	r.resetResults()
+	ng := len(r.groups)
+	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
+	r.full2 = grow(r.full2, ng)
+	succFull := r.full2
+	r.sumIncrease(r.sels[0], c.Window, now, r.a, r.na, succFull)
+	r.sumIncrease(r.sels[1], c.Window, now, r.b, r.nb, r.full)
+	for g := range ng {
+		if r.nb[g] == 0 {
+			continue
+		}
+		covered := r.full[g] && (r.na[g] == 0 || succFull[g])
+		req := r.b[g]
+		r.results[g] = result{data: true, value: r.a[g],
+			active: covered && req > 0 && req >= c.MinRequests && r.a[g] == 0}
+	}
+}
+
+// sumBuckets adds each histogram member's bucket increases over w into the
+// group's vector. Members whose bounds differ from the group's first
+// member are skipped: mixing layouts would make the quantile meaningless.
+func (r *ruleState) sumBuckets(sel *selState, w time.Duration, now int64, full []bool) {
+	wi := sel.metric.windowIndex(w)
+	for _, m := range sel.members {
+		s := m.s
+		if s.kind != kindHistogram {
+			continue
+		}
+		g := m.group
+		nb := len(s.cur) - 2
+		if r.bounds[g] == nil {
+			r.bounds[g] = s.bounds
+			if cap(r.vec[g]) < nb {
+				r.vec[g] = make([]float64, nb)
+			}
+			r.vec[g] = r.vec[g][:nb]
+			clear(r.vec[g])
+			full[g] = true
+		} else if !slices.Equal(r.bounds[g], s.bounds) {
+			continue
+		}
+		v, f := s.inc(wi, sel.metric.windows, now, r.seq)
+		if !f {
+			full[g] = false
+		}
+		acc := r.vec[g]
+		for i, x := range v[2:] {
+			acc[i] += x
+		}
+	}
+}
+
+func (r *ruleState) prepVec(ng int) {
+	if len(r.vec) < ng {
+		r.vec = append(r.vec, make([][]float64, ng-len(r.vec))...)
+	}
+	r.bounds = grow(r.bounds, ng)
+	r.full = grow(r.full, ng)
+}
+
+func (r *ruleState) evalQuantile(c *Quantile, now int64) {
+	r.resetResults()
+	ng := len(r.groups)
+	r.prepVec(ng)
+	r.sumBuckets(r.sels[0], c.Window, now, r.full)
+	op := cmpOp(c.Op)
+	for g := range ng {
+		if r.bounds[g] == nil {
+			continue
+		}
+		var total float64
+		for _, v := range r.vec[g] {
+			total += v
+		}
+		if total <= 0 || total < c.MinCount {
+			continue
+		}
+		v := histogramQuantile(c.Quantile, r.bounds[g], r.vec[g])
+		if math.IsNaN(v) {
+			continue
+		}
+		r.results[g] = result{data: true, value: v, active: op.compare(v, c.Value)}
+	}
+}
+
+func (r *ruleState) evalCheck(c *CheckState, src CheckSource, now int64) {
+	names := c.Checks
+	if len(names) == 0 {
+		if l, ok := src.(CheckLister); ok {
+			names = l.CheckNames()
+		}
+	}
+	for _, n := range names {
+		r.checkGroup(n)
+	}
+	r.resetResults()
+	for _, n := range names {
+		g := r.groupIdx[n]
+		status, since, ok := src.CheckStatus(n)
+		if !ok {
+			continue
+		}
+		held := time.Duration(now - since.UnixNano())
+		if since.IsZero() {
+			held = 0
+		}
+		r.results[g] = result{data: true, value: held.Seconds(),
+			active: slices.Contains(c.States, status) && held >= c.For}
+	}
+}
+
+func (r *ruleState) evalSLO(c *SLO, now int64) {
+	r.resetResults()
+	ng := len(r.groups)
+	for wi, w := range r.sloWins {
+		r.slo[wi] = grow(r.slo[wi], ng)
+		burn := r.slo[wi]
+		r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
+		if c.Errors != nil {
+			r.sumIncrease(r.sels[0], w, now, r.b, r.nb, r.full)
+			r.sumIncrease(r.sels[1], w, now, r.a, r.na, r.full)
+		} else {
+			r.prepVec(ng)
+			r.sumBuckets(r.sels[0], w, now, r.full)
+			for g := range ng {
+				if r.bounds[g] == nil {
+					continue
+				}
+				var total float64
+				for _, v := range r.vec[g] {
+					total += v
+				}
+				r.b[g], r.nb[g] = total, 1
+				r.a[g] = total - countAtOrBelow(c.LatencyThreshold, r.bounds[g], r.vec[g])
+			}
+		}
+		for g := range ng {
+			total := r.b[g]
+			if r.nb[g] == 0 || total <= 0 || total < c.MinEvents {
+				burn[g] = math.NaN() // not enough events: never burning
+				continue
+			}
+			burn[g] = BurnRate(r.a[g]/total, c.Objective)
+		}
+	}
+	nv := r.nvariants()
+	for g := range ng {
+		for vi, sev := range r.variants {
+			res := result{}
+			for _, bw := range c.Windows {
+				if bw.Severity != sev {
+					continue
+				}
+				long := r.slo[slices.Index(r.sloWins, bw.Long)][g]
+				short := r.slo[slices.Index(r.sloWins, bw.Short)][g]
+				if math.IsNaN(long) {
+					continue
+				}
+				if !res.data || long > res.value {
+					res.value = long
+				}
+				res.data = true
+				if !math.IsNaN(short) && long > bw.Factor && short > bw.Factor {
+					res.active = true
+				}
+			}
+			r.results[g*nv+vi] = res
+		}
+	}
+}

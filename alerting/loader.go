@@ -1,0 +1,410 @@
+package alerting
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ParseRules reads rules from YAML or JSON (JSON is read by the same YAML
+// parser). Every error names the rule, the field and the line:
+//
+//	rules:
+//	  - name: DependencyErrorRate
+//	    by: [igmon.dependency.name]
+//	    labels: {severity: page, team: payments}
+//	    annotations: {summary: "{{ percent .Value }} errors"}
+//	    for: 2m
+//	    ratio:
+//	      numerator: 'igmon.dependency.calls{outcome=~"error|timeout"}'
+//	      denominator: igmon.dependency.calls
+//	      window: 5m
+//	      min_requests: 100
+//	      value: 0.05
+//
+// Durations accept Go syntax plus d (days) and w (weeks): 3d, 1w, 1d12h.
+func ParseRules(data []byte) ([]Rule, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidRule, err)
+	}
+	if root.Kind == 0 {
+		return nil, nil
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		return nil, &FieldError{Rule: "", Line: doc.Line, Msg: "the file must be a mapping with a rules list"}
+	}
+	if err := checkKeys(doc, "", "", fileKeys); err != nil {
+		return nil, err
+	}
+	list := mapValue(doc, "rules")
+	if list == nil {
+		return nil, nil
+	}
+	if list.Kind != yaml.SequenceNode {
+		return nil, &FieldError{Field: "rules", Line: list.Line, Msg: "must be a list"}
+	}
+	var rules []Rule
+	names := map[string]bool{}
+	for i, rn := range list.Content {
+		name := fmt.Sprintf("#%d", i)
+		if v := mapValue(rn, "name"); v != nil && v.Kind == yaml.ScalarNode && v.Value != "" {
+			name = v.Value
+		}
+		r, err := parseRule(rn, name)
+		if err != nil {
+			return nil, err
+		}
+		if names[r.Name] {
+			return nil, &FieldError{Rule: r.Name, Field: "name", Line: lineOf(rn, "name"), Msg: "duplicate rule name"}
+		}
+		names[r.Name] = true
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+// LoadRules reads all of r and parses it with ParseRules.
+func LoadRules(r io.Reader) ([]Rule, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	if err != nil {
+		return nil, fmt.Errorf("alerting: read rules: %w", err)
+	}
+	return ParseRules(b)
+}
+
+// LoadRulesFile parses the YAML or JSON rule file at path.
+func LoadRulesFile(path string) ([]Rule, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: read rules: %w", err)
+	}
+	rules, err := ParseRules(b)
+	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, err
+	}
+	return rules, nil
+}
+
+type ruleSpec struct {
+	Name          string            `yaml:"name"`
+	By            []string          `yaml:"by"`
+	Labels        map[string]string `yaml:"labels"`
+	Annotations   map[string]string `yaml:"annotations"`
+	For           string            `yaml:"for"`
+	KeepFiringFor string            `yaml:"keep_firing_for"`
+	Flap          *struct {
+		Threshold int    `yaml:"threshold"`
+		Window    string `yaml:"window"`
+	} `yaml:"flap"`
+	Threshold *struct {
+		Metric      string  `yaml:"metric"`
+		Of          string  `yaml:"of"`
+		Aggregation string  `yaml:"aggregation"`
+		Op          string  `yaml:"op"`
+		Value       float64 `yaml:"value"`
+	} `yaml:"threshold"`
+	Ratio *struct {
+		Numerator   string  `yaml:"numerator"`
+		Denominator string  `yaml:"denominator"`
+		Window      string  `yaml:"window"`
+		MinRequests float64 `yaml:"min_requests"`
+		Op          string  `yaml:"op"`
+		Value       float64 `yaml:"value"`
+	} `yaml:"ratio"`
+	Quantile *struct {
+		Histogram string  `yaml:"histogram"`
+		Quantile  float64 `yaml:"quantile"`
+		Window    string  `yaml:"window"`
+		MinCount  float64 `yaml:"min_count"`
+		Op        string  `yaml:"op"`
+		Value     float64 `yaml:"value"`
+	} `yaml:"quantile"`
+	CheckState *struct {
+		Checks []string `yaml:"checks"`
+		States []string `yaml:"states"`
+		For    string   `yaml:"for"`
+	} `yaml:"check_state"`
+	Absence *struct {
+		Success     string  `yaml:"success"`
+		Requests    string  `yaml:"requests"`
+		Window      string  `yaml:"window"`
+		MinRequests float64 `yaml:"min_requests"`
+	} `yaml:"absence"`
+	SLO *struct {
+		Objective        float64 `yaml:"objective"`
+		Period           string  `yaml:"period"`
+		Total            string  `yaml:"total"`
+		Errors           string  `yaml:"errors"`
+		LatencyThreshold float64 `yaml:"latency_threshold"`
+		MinEvents        float64 `yaml:"min_events"`
+		Windows          []struct {
+			Severity string  `yaml:"severity"`
+			Long     string  `yaml:"long"`
+			Short    string  `yaml:"short"`
+			Factor   float64 `yaml:"factor"`
+		} `yaml:"windows"`
+	} `yaml:"slo"`
+}
+
+var (
+	fileKeys = []string{"rules"}
+	ruleKeys = []string{"name", "by", "labels", "annotations", "for", "keep_firing_for", "flap",
+		"threshold", "ratio", "quantile", "check_state", "absence", "slo"}
+	kindKeys = map[string][]string{
+		"flap":        {"threshold", "window"},
+		"threshold":   {"metric", "of", "aggregation", "op", "value"},
+		"ratio":       {"numerator", "denominator", "window", "min_requests", "op", "value"},
+		"quantile":    {"histogram", "quantile", "window", "min_count", "op", "value"},
+		"check_state": {"checks", "states", "for"},
+		"absence":     {"success", "requests", "window", "min_requests"},
+		"slo":         {"objective", "period", "total", "errors", "latency_threshold", "min_events", "windows"},
+	}
+	burnKeys  = []string{"severity", "long", "short", "factor"}
+	kindOrder = []string{"threshold", "ratio", "quantile", "check_state", "absence", "slo"}
+	lineRE    = regexp.MustCompile(`line (\d+)`)
+)
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func checkKeys(n *yaml.Node, rule, prefix string, allowed []string) error {
+	if n.Kind != yaml.MappingNode {
+		return &FieldError{Rule: rule, Field: strings.TrimSuffix(prefix, "."), Line: n.Line, Msg: "must be a mapping"}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.Contains(allowed, k.Value) {
+			return &FieldError{Rule: rule, Field: prefix + k.Value, Line: k.Line,
+				Msg: fmt.Sprintf("unknown field (want one of %s)", strings.Join(allowed, ", "))}
+		}
+	}
+	return nil
+}
+
+// nodeAt follows a field path such as "slo.windows[1].factor".
+func nodeAt(n *yaml.Node, path string) *yaml.Node {
+	cur := n
+	for _, part := range strings.Split(path, ".") {
+		idx := -1
+		if i := strings.IndexByte(part, '['); i >= 0 && strings.HasSuffix(part, "]") {
+			idx, _ = strconv.Atoi(part[i+1 : len(part)-1])
+			part = part[:i]
+		}
+		next := mapValue(cur, part)
+		if next == nil {
+			return cur
+		}
+		cur = next
+		if idx >= 0 {
+			if cur.Kind != yaml.SequenceNode || idx >= len(cur.Content) {
+				return cur
+			}
+			cur = cur.Content[idx]
+		}
+	}
+	return cur
+}
+
+func lineOf(n *yaml.Node, path string) int {
+	if x := nodeAt(n, path); x != nil {
+		return x.Line
+	}
+	return n.Line
+}
+
+func parseRule(rn *yaml.Node, name string) (Rule, error) {
+	if err := checkKeys(rn, name, "", ruleKeys); err != nil {
+		return Rule{}, err
+	}
+	kinds := 0
+	for _, k := range kindOrder {
+		if v := mapValue(rn, k); v != nil {
+			kinds++
+			allowed := kindKeys[k]
+			if err := checkKeys(v, name, k+".", allowed); err != nil {
+				return Rule{}, err
+			}
+			if k == "slo" {
+				if ws := mapValue(v, "windows"); ws != nil && ws.Kind == yaml.SequenceNode {
+					for i, w := range ws.Content {
+						if err := checkKeys(w, name, fmt.Sprintf("slo.windows[%d].", i), burnKeys); err != nil {
+							return Rule{}, err
+						}
+					}
+				}
+			}
+		}
+	}
+	if f := mapValue(rn, "flap"); f != nil {
+		if err := checkKeys(f, name, "flap.", kindKeys["flap"]); err != nil {
+			return Rule{}, err
+		}
+	}
+	if kinds != 1 {
+		return Rule{}, &FieldError{Rule: name, Field: "kind", Line: rn.Line,
+			Msg: fmt.Sprintf("exactly one of %s is required, found %d", strings.Join(kindOrder, ", "), kinds)}
+	}
+	var s ruleSpec
+	if err := rn.Decode(&s); err != nil {
+		line := rn.Line
+		if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		msg := err.Error()
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			msg = te.Errors[0]
+		}
+		return Rule{}, &FieldError{Rule: name, Line: line, Msg: msg}
+	}
+	c := &conv{node: rn, rule: name}
+	r := Rule{Name: s.Name, By: s.By, Labels: s.Labels, Annotations: s.Annotations,
+		For: c.dur("for", s.For), KeepFiringFor: c.dur("keep_firing_for", s.KeepFiringFor)}
+	if s.Flap != nil {
+		r.Flap = FlapDamping{Threshold: s.Flap.Threshold, Window: c.dur("flap.window", s.Flap.Window)}
+	}
+	switch {
+	case s.Threshold != nil:
+		t := s.Threshold
+		cond := &Threshold{Metric: c.sel("threshold.metric", t.Metric), Aggregation: Aggregation(t.Aggregation), Op: Op(t.Op), Value: t.Value}
+		if t.Of != "" {
+			of := c.sel("threshold.of", t.Of)
+			cond.Of = &of
+		}
+		r.Condition = cond
+	case s.Ratio != nil:
+		x := s.Ratio
+		r.Condition = &Ratio{Numerator: c.sel("ratio.numerator", x.Numerator), Denominator: c.sel("ratio.denominator", x.Denominator),
+			Window: c.dur("ratio.window", x.Window), MinRequests: x.MinRequests, Op: Op(x.Op), Value: x.Value}
+	case s.Quantile != nil:
+		x := s.Quantile
+		r.Condition = &Quantile{Histogram: c.sel("quantile.histogram", x.Histogram), Quantile: x.Quantile,
+			Window: c.dur("quantile.window", x.Window), MinCount: x.MinCount, Op: Op(x.Op), Value: x.Value}
+	case s.CheckState != nil:
+		x := s.CheckState
+		r.Condition = &CheckState{Checks: x.Checks, States: x.States, For: c.dur("check_state.for", x.For)}
+	case s.Absence != nil:
+		x := s.Absence
+		r.Condition = &Absence{Success: c.sel("absence.success", x.Success), Requests: c.sel("absence.requests", x.Requests),
+			Window: c.dur("absence.window", x.Window), MinRequests: x.MinRequests}
+	case s.SLO != nil:
+		x := s.SLO
+		cond := &SLO{Objective: x.Objective, Period: c.dur("slo.period", x.Period), Total: c.sel("slo.total", x.Total),
+			LatencyThreshold: x.LatencyThreshold, MinEvents: x.MinEvents}
+		if x.Errors != "" {
+			e := c.sel("slo.errors", x.Errors)
+			cond.Errors = &e
+		}
+		for i, w := range x.Windows {
+			p := fmt.Sprintf("slo.windows[%d].", i)
+			cond.Windows = append(cond.Windows, BurnWindow{Severity: w.Severity, Factor: w.Factor,
+				Long: c.dur(p+"long", w.Long), Short: c.dur(p+"short", w.Short)})
+		}
+		r.Condition = cond
+	}
+	if c.err != nil {
+		return Rule{}, c.err
+	}
+	if err := r.Validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.Rule = name
+			fe.Line = lineOf(rn, fe.Field)
+			if fe.Field == "kind" {
+				fe.Line = rn.Line
+			}
+		}
+		return Rule{}, err
+	}
+	return r, nil
+}
+
+// conv converts strings to selectors and durations, keeping the first
+// error with its field and line.
+type conv struct {
+	node *yaml.Node
+	rule string
+	err  error
+}
+
+func (c *conv) fail(field string, err error) {
+	if c.err == nil {
+		c.err = &FieldError{Rule: c.rule, Field: field, Line: lineOf(c.node, field), Msg: err.Error()}
+	}
+}
+
+func (c *conv) sel(field, s string) Selector {
+	if s == "" {
+		return Selector{}
+	}
+	sel, err := ParseSelector(s)
+	if err != nil {
+		c.fail(field, err)
+	}
+	return sel
+}
+
+func (c *conv) dur(field, s string) time.Duration {
+	if s == "" {
+		return 0
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		c.fail(field, err)
+	}
+	return d
+}
+
+var dayWeek = regexp.MustCompile(`(\d+(?:\.\d+)?)([dw])`)
+
+// ParseDuration parses Go durations extended with d (24h) and w (7d).
+func ParseDuration(s string) (time.Duration, error) {
+	var extra time.Duration
+	rest := dayWeek.ReplaceAllStringFunc(s, func(m string) string {
+		sub := dayWeek.FindStringSubmatch(m)
+		n, _ := strconv.ParseFloat(sub[1], 64)
+		unit := 24 * time.Hour
+		if sub[2] == "w" {
+			unit *= 7
+		}
+		extra += time.Duration(n * float64(unit))
+		return ""
+	})
+	if rest == "" {
+		if extra == 0 && s != "" && !strings.ContainsAny(s, "123456789") {
+			return 0, nil
+		}
+		return extra, nil
+	}
+	d, err := time.ParseDuration(rest)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (use 30s, 5m, 1h, 3d, 1w)", s)
+	}
+	return d + extra, nil
+}

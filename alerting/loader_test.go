@@ -1,0 +1,188 @@
+package alerting
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadRulesFileAllKinds(t *testing.T) {
+	rules, err := LoadRulesFile("testdata/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, r := range rules {
+		kinds[r.Name] = r.Condition.Kind()
+	}
+	want := map[string]string{"HostCPUHigh": "threshold", "DBPoolSaturated": "threshold", "DependencyErrorRate": "ratio",
+		"StripeDepositSlow": "quantile", "CheckFailing": "check_state", "NoSuccessfulDeposits": "absence",
+		"DepositAvailability": "slo", "APILatencySLO": "slo"}
+	if len(kinds) != len(want) {
+		t.Fatalf("kinds %v", kinds)
+	}
+	for n, k := range want {
+		if kinds[n] != k {
+			t.Errorf("%s: kind %q, want %q", n, kinds[n], k)
+		}
+	}
+	r := rules[2]
+	c := r.Condition.(*Ratio)
+	if r.For != 2*time.Minute || r.KeepFiringFor != 5*time.Minute || r.Flap != (FlapDamping{4, 30 * time.Minute}) ||
+		c.Window != 5*time.Minute || c.MinRequests != 100 || c.Numerator.Matchers[0].Type != MatchRegexp {
+		t.Errorf("ratio rule %+v %+v", r, c)
+	}
+	slo := rules[6].Condition.(*SLO)
+	if slo.Period != 28*24*time.Hour || len(slo.Windows) != 3 || slo.Windows[2].Long != 72*time.Hour {
+		t.Errorf("slo %+v", slo)
+	}
+}
+
+func TestParseRulesJSON(t *testing.T) {
+	js := `{"rules": [{"name": "CPU", "labels": {"severity": "page"}, "for": "1m",
+	  "threshold": {"metric": "system.cpu.utilization", "op": ">=", "value": 0.95}}]}`
+	rules, err := ParseRules([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 1 || rules[0].Condition.(*Threshold).Op != AboveOrEqual || rules[0].For != time.Minute {
+		t.Fatalf("%+v", rules)
+	}
+}
+
+func TestParseRulesErrorsNameRuleFieldLine(t *testing.T) {
+	cases := []struct {
+		name, src string
+		rule      string
+		field     string
+		line      int
+	}{
+		{"unknown field", `rules:
+  - name: A
+    threshold:
+      metric: x
+      valeu: 3
+`, "A", "threshold.valeu", 5},
+		{"bad duration", `rules:
+  - name: B
+    ratio:
+      numerator: a
+      denominator: b
+      window: 5 minutes
+`, "B", "ratio.window", 6},
+		{"missing window", `rules:
+  - name: C
+    ratio:
+      numerator: a
+      denominator: b
+`, "C", "ratio.window", 4},
+		{"bad selector", `rules:
+  - name: D
+    threshold:
+      metric: 'cpu{mode=idle}'
+`, "D", "threshold.metric", 4},
+		{"bad quantile", `rules:
+
+  - name: E
+    quantile:
+      histogram: h
+      window: 5m
+      quantile: 95
+`, "E", "quantile.quantile", 7},
+		{"two kinds", `rules:
+  - name: F
+    threshold: {metric: a}
+    ratio: {numerator: a, denominator: b, window: 1m}
+`, "F", "kind", 2},
+		{"wrong type", `rules:
+  - name: G
+    threshold:
+      metric: a
+      value: lots
+`, "G", "", 5},
+		{"duplicate", `rules:
+  - name: H
+    threshold: {metric: a}
+  - name: H
+    threshold: {metric: a}
+`, "H", "name", 4},
+		{"bad template", `rules:
+  - name: I
+    annotations:
+      summary: "{{ .Value"
+    threshold: {metric: a}
+`, "I", "annotations.summary", 4},
+		{"missing name", `rules:
+  - threshold: {metric: a}
+`, "#0", "name", 2},
+	}
+	for _, c := range cases {
+		_, err := ParseRules([]byte(c.src))
+		var fe *FieldError
+		if !errors.As(err, &fe) {
+			t.Errorf("%s: err %v is not a FieldError", c.name, err)
+			continue
+		}
+		if fe.Rule != c.rule || fe.Field != c.field || fe.Line != c.line {
+			t.Errorf("%s: got rule=%q field=%q line=%d (%v), want %q %q %d", c.name, fe.Rule, fe.Field, fe.Line, err, c.rule, c.field, c.line)
+		}
+		if !errors.Is(err, ErrInvalidRule) || !strings.Contains(err.Error(), "line ") {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"5m": 5 * time.Minute, "3d": 72 * time.Hour, "1w": 168 * time.Hour,
+		"1d12h": 36 * time.Hour, "90s": 90 * time.Second} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"5 minutes", "d", "1x", "-"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func FuzzParseRules(f *testing.F) {
+	seed, _ := os.ReadFile("testdata/rules.yaml")
+	f.Add(seed)
+	f.Add([]byte(`{"rules":[{"name":"x","threshold":{"metric":"a{b=\"c\"}","value":1}}]}`))
+	f.Add([]byte("rules:\n  - name: a\n    slo: {objective: 0.9, total: t, errors: e, windows: [{severity: p, long: 1h, short: 5m, factor: 2}]}\n"))
+	f.Add([]byte("rules: [1, 2]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rules, err := ParseRules(data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidRule) {
+				t.Fatalf("error does not wrap ErrInvalidRule: %v", err)
+			}
+			return
+		}
+		// Whatever parses must validate and compile.
+		if err := ValidateRules(rules); err != nil {
+			t.Fatalf("parsed rules do not validate: %v", err)
+		}
+	})
+}
+
+func FuzzParseSelector(f *testing.F) {
+	for _, s := range []string{`igmon.dependency.calls{outcome=~"error|timeout", igmon.dependency.name="stripe"}`,
+		`a`, `a{}`, `a{b!~"x.*"}`, `a{b="\"q\""}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sel, err := ParseSelector(s)
+		if err != nil {
+			return
+		}
+		// Round trip: the rendered selector parses to the same thing.
+		again, err := ParseSelector(sel.String())
+		if err != nil || again.String() != sel.String() {
+			t.Fatalf("round trip %q → %q: %v", s, sel.String(), err)
+		}
+	})
+}

@@ -1,0 +1,143 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/jackcode/igmon/alerting"
+)
+
+// DefaultOpsgenieURL is the Alert API base (EU: https://api.eu.opsgenie.com).
+const DefaultOpsgenieURL = "https://api.opsgenie.com"
+
+// OpsgenieConfig configures the Opsgenie Alert API notifier.
+type OpsgenieConfig struct {
+	APIKey     string // integration key, sent as "Authorization: GenieKey …"
+	URL        string
+	Responders []OpsgenieResponder
+	Priority   string // P1..P5; default derived from severity
+	Source     string // default "igmon"
+}
+
+// OpsgenieResponder is a team, user, escalation or schedule.
+type OpsgenieResponder struct {
+	Type string `json:"type"`
+	Name string `json:"name,omitempty"`
+	ID   string `json:"id,omitempty"`
+}
+
+// Opsgenie creates an alert per firing alert (alias = the alert's
+// fingerprint, so Opsgenie deduplicates across replicas) and closes it by
+// alias when resolved. Atlassian ends Opsgenie support in April 2027; the
+// Jira Service Management ops API has the same shape behind another base URL.
+type Opsgenie struct {
+	cfg OpsgenieConfig
+	s   sender
+}
+
+// NewOpsgenie returns an Opsgenie notifier.
+func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (*Opsgenie, error) {
+	if cfg.APIKey == "" {
+		return nil, fmt.Errorf("%w: OpsgenieConfig.APIKey is required", ErrInvalidConfig)
+	}
+	if cfg.URL == "" {
+		cfg.URL = DefaultOpsgenieURL
+	}
+	if err := requireURL("OpsgenieConfig.URL", cfg.URL); err != nil {
+		return nil, err
+	}
+	switch cfg.Priority {
+	case "", "P1", "P2", "P3", "P4", "P5":
+	default:
+		return nil, fmt.Errorf("%w: OpsgenieConfig.Priority must be P1..P5", ErrInvalidConfig)
+	}
+	if cfg.Source == "" {
+		cfg.Source = "igmon"
+	}
+	cfg.URL = strings.TrimRight(cfg.URL, "/")
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Opsgenie{cfg: cfg, s: sender{name: "opsgenie", opts: o, secrets: []string{cfg.APIKey}}}, nil
+}
+
+// OpsgenieAlert is the create-alert body.
+type OpsgenieAlert struct {
+	Message     string              `json:"message"`
+	Alias       string              `json:"alias"`
+	Description string              `json:"description,omitempty"`
+	Responders  []OpsgenieResponder `json:"responders,omitempty"`
+	Tags        []string            `json:"tags,omitempty"`
+	Details     map[string]string   `json:"details,omitempty"`
+	Entity      string              `json:"entity,omitempty"`
+	Source      string              `json:"source"`
+	Priority    string              `json:"priority"`
+}
+
+// OpsgenieClose is the close-alert body.
+type OpsgenieClose struct {
+	Source string `json:"source"`
+	Note   string `json:"note,omitempty"`
+}
+
+func (o *Opsgenie) priority(sev string) string {
+	if o.cfg.Priority != "" {
+		return o.cfg.Priority
+	}
+	switch sev {
+	case "page", "critical":
+		return "P1"
+	case "error":
+		return "P2"
+	case "ticket", "warning":
+		return "P4"
+	}
+	return "P3"
+}
+
+// Alias is the Opsgenie alias of an alert.
+func Alias(a *alerting.Alert) string { return a.Labels.Fingerprint() }
+
+// Notify implements alerting.Notifier.
+func (o *Opsgenie) Notify(ctx context.Context, n *alerting.Notification) error {
+	hdr := http.Header{"Authorization": {"GenieKey " + o.cfg.APIKey}}
+	for i := range n.Alerts {
+		a := &n.Alerts[i]
+		alias := Alias(a)
+		if a.State == alerting.StateResolved {
+			u := o.cfg.URL + "/v2/alerts/" + url.PathEscape(alias) + "/close?identifierType=alias"
+			if _, _, err := o.s.post(ctx, u, hdr, OpsgenieClose{Source: o.cfg.Source, Note: "resolved"}); err != nil {
+				return err
+			}
+			continue
+		}
+		details := maps.Clone(a.Labels)
+		var tags []string
+		for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
+			if k == "severity" || k == "team" {
+				tags = append(tags, k+":"+a.Labels[k])
+			}
+		}
+		body := OpsgenieAlert{
+			Message:     truncateRunes(summary(a), 130),
+			Alias:       alias,
+			Description: truncateRunes(a.Annotations["description"], 15000),
+			Responders:  o.cfg.Responders,
+			Tags:        tags,
+			Details:     details,
+			Entity:      a.Labels["igmon.dependency.name"],
+			Source:      o.cfg.Source,
+			Priority:    o.priority(a.Labels["severity"]),
+		}
+		if _, _, err := o.s.post(ctx, o.cfg.URL+"/v2/alerts", hdr, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}

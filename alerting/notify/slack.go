@@ -1,0 +1,90 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackcode/igmon/alerting"
+)
+
+// SlackConfig configures a Slack incoming webhook. The URL is the secret:
+// anyone who has it can post to the channel.
+type SlackConfig struct {
+	WebhookURL string
+}
+
+// Slack posts to an incoming webhook. Slack answers 200 with body "ok";
+// 400 invalid_payload, 403 action_prohibited, 404 channel_not_found and 410
+// channel_is_archived are permanent, 429 and 5xx are retried.
+type Slack struct {
+	url string
+	s   sender
+}
+
+// NewSlack returns a Slack notifier.
+func NewSlack(cfg SlackConfig, opts ...Option) (*Slack, error) {
+	if err := requireURL("SlackConfig.WebhookURL", cfg.WebhookURL); err != nil {
+		return nil, err
+	}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Slack{url: cfg.WebhookURL, s: sender{name: "slack", opts: o, secrets: urlSecrets(cfg.WebhookURL)}}, nil
+}
+
+// SlackMessage is the webhook body. Attachments are legacy but the only way
+// to get the red/green bar on-call people scan for.
+type SlackMessage struct {
+	Text        string            `json:"text"`
+	Attachments []SlackAttachment `json:"attachments,omitempty"`
+}
+
+// SlackAttachment is one coloured block.
+type SlackAttachment struct {
+	Color    string `json:"color"`
+	Title    string `json:"title"`
+	Text     string `json:"text"`
+	Fallback string `json:"fallback"`
+}
+
+// slackEscape escapes the three characters Slack's mrkdwn reserves.
+func slackEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// Message builds the Slack body for n.
+func (s *Slack) Message(n *alerting.Notification) SlackMessage {
+	color := "danger"
+	if n.Status == "resolved" {
+		color = "good"
+	}
+	var b strings.Builder
+	for i := range n.Alerts {
+		a := &n.Alerts[i]
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "*%s* %s", a.State, slackEscape(summary(a)))
+		if r := a.Annotations["runbook_url"]; r != "" {
+			fmt.Fprintf(&b, " (<%s|runbook>)", slackEscape(r))
+		}
+	}
+	t := slackEscape(title(n))
+	return SlackMessage{Text: t, Attachments: []SlackAttachment{{
+		Color: color, Title: t, Text: truncateRunes(b.String(), 7000), Fallback: t}}}
+}
+
+// Notify implements alerting.Notifier.
+func (s *Slack) Notify(ctx context.Context, n *alerting.Notification) error {
+	body, _, err := s.s.post(ctx, s.url, nil, s.Message(n))
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(string(body)) != "ok" {
+		return alerting.Permanent(errors.New("slack: unexpected answer " + s.s.mask(truncateRunes(string(body), 100))))
+	}
+	return nil
+}

@@ -1,0 +1,44 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/jackcode/igmon/alerting"
+)
+
+// Slog logs notifications: firing at Warn (Error for severity page),
+// resolved at Info. Useful as the last-resort fallback and in development.
+type Slog struct {
+	l *slog.Logger
+}
+
+// NewSlog returns a slog notifier; nil means slog.Default().
+func NewSlog(l *slog.Logger) *Slog {
+	if l == nil {
+		l = slog.Default()
+	}
+	return &Slog{l: l}
+}
+
+// Notify implements alerting.Notifier.
+func (s *Slog) Notify(ctx context.Context, n *alerting.Notification) error {
+	for i := range n.Alerts {
+		a := &n.Alerts[i]
+		level := slog.LevelInfo
+		if a.State == alerting.StateFiring {
+			level = slog.LevelWarn
+			if a.Labels["severity"] == "page" || a.Labels["severity"] == "critical" {
+				level = slog.LevelError
+			}
+		}
+		s.l.Log(ctx, level, "alert "+a.State.String(),
+			slog.String("alertname", a.Labels[alerting.LabelAlertName]),
+			slog.String("summary", summary(a)),
+			slog.String("labels", a.Labels.String()),
+			slog.Float64("value", a.Value),
+			slog.String("receiver", n.Receiver),
+			slog.String("reason", n.Reason))
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package alerting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// Option configures an Evaluator or a Dispatcher. Options that concern only
+// one of them are ignored by the other.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	clock         clock.Clock
+	logger        *slog.Logger
+	meterProvider metric.MeterProvider
+
+	// evaluator
+	metrics        MetricSource
+	checks         CheckSource
+	interval       time.Duration
+	sink           Sink
+	ringCap        int
+	maxSeries      int
+	resolvedRetain time.Duration
+
+	// dispatcher
+	routes       []Route
+	receivers    []Receiver
+	inhibits     []InhibitRule
+	maintenance  []MaintenanceWindow
+	silences     *Silences
+	tickInterval time.Duration
+	sleep        func(ctx context.Context, d time.Duration) error
+	externalURL  string
+}
+
+func defaultConfig() config {
+	return config{
+		clock:          clock.Real{},
+		logger:         slog.New(slog.DiscardHandler),
+		meterProvider:  noop.NewMeterProvider(),
+		interval:       15 * time.Second,
+		ringCap:        32,
+		maxSeries:      100_000,
+		resolvedRetain: 15 * time.Minute,
+		tickInterval:   time.Second,
+	}
+}
+
+// WithClock sets the time source; tests pass a *clock.Fake.
+func WithClock(c clock.Clock) Option { return optionFunc(func(cfg *config) { cfg.clock = c }) }
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return optionFunc(func(cfg *config) { cfg.logger = l }) }
+
+// WithMeterProvider sets where alerting's own metrics go; the default is a
+// no-op provider.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(cfg *config) { cfg.meterProvider = mp })
+}
+
+// WithMetricSource sets where the Evaluator reads metrics, e.g. an
+// *sdkmetric.ManualReader registered on igmon's MeterProvider.
+func WithMetricSource(s MetricSource) Option {
+	return optionFunc(func(cfg *config) { cfg.metrics = s })
+}
+
+// WithCheckSource sets where CheckState rules read check states.
+func WithCheckSource(s CheckSource) Option { return optionFunc(func(cfg *config) { cfg.checks = s }) }
+
+// WithInterval sets the evaluation interval of Start (default 15s).
+func WithInterval(d time.Duration) Option { return optionFunc(func(cfg *config) { cfg.interval = d }) }
+
+// WithSink sets where the Evaluator sends firing and resolved alerts after
+// each cycle, typically a *Dispatcher.
+func WithSink(s Sink) Option { return optionFunc(func(cfg *config) { cfg.sink = s }) }
+
+// WithWindowResolution sets how many snapshots a series keeps per window
+// (default 32): a window is read with an error of at most window/(n-2).
+func WithWindowResolution(n int) Option { return optionFunc(func(cfg *config) { cfg.ringCap = n }) }
+
+// WithMaxSeries caps the number of tracked series (default 100000); new
+// series beyond it are ignored and counted.
+func WithMaxSeries(n int) Option { return optionFunc(func(cfg *config) { cfg.maxSeries = n }) }
+
+// WithResolvedRetention sets how long resolved alerts stay listed (default
+// 15m).
+func WithResolvedRetention(d time.Duration) Option {
+	return optionFunc(func(cfg *config) { cfg.resolvedRetain = d })
+}
+
+// ErrInvalidOption is wrapped by errors for invalid options.
+var ErrInvalidOption = errors.New("alerting: invalid option")
+
+func (c *config) validateEval() error {
+	switch {
+	case c.clock == nil:
+		return fmt.Errorf("%w: WithClock: nil clock", ErrInvalidOption)
+	case c.logger == nil:
+		return fmt.Errorf("%w: WithLogger: nil logger", ErrInvalidOption)
+	case c.meterProvider == nil:
+		return fmt.Errorf("%w: WithMeterProvider: nil provider", ErrInvalidOption)
+	case c.interval <= 0:
+		return fmt.Errorf("%w: WithInterval: must be positive, got %v", ErrInvalidOption, c.interval)
+	case c.ringCap < 4:
+		return fmt.Errorf("%w: WithWindowResolution: need at least 4, got %d", ErrInvalidOption, c.ringCap)
+	case c.maxSeries <= 0:
+		return fmt.Errorf("%w: WithMaxSeries: must be positive, got %d", ErrInvalidOption, c.maxSeries)
+	case c.resolvedRetain < 0:
+		return fmt.Errorf("%w: WithResolvedRetention: must not be negative", ErrInvalidOption)
+	}
+	return nil
+}

@@ -1,0 +1,426 @@
+package alerting
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MetricType is the OTel instrument kind, which decides the Prometheus
+// suffixes.
+type MetricType int
+
+// Metric types.
+const (
+	TypeGauge         MetricType = iota // gauges and observable gauges
+	TypeCounter                         // monotonic sums: _total
+	TypeUpDownCounter                   // non-monotonic sums: exported as gauges
+	TypeHistogram                       // _bucket, _sum, _count
+)
+
+// MetricInfo describes a metric a rule may read.
+type MetricInfo struct {
+	Name string
+	Type MetricType
+	Unit string
+}
+
+// IgmonMetrics are the metrics igmon emits (semantic-convention names where
+// they exist), with the instrument kind and unit that decide their
+// Prometheus names.
+var IgmonMetrics = []MetricInfo{
+	{"http.client.request.duration", TypeHistogram, "s"},
+	{"http.server.request.duration", TypeHistogram, "s"},
+	{"igmon.dependency.calls", TypeCounter, "{call}"},
+	{"igmon.dependency.duration", TypeHistogram, "s"},
+	{"system.cpu.utilization", TypeGauge, "1"},
+	{"system.memory.utilization", TypeGauge, "1"},
+	{"system.memory.usage", TypeUpDownCounter, "By"},
+	{"system.filesystem.utilization", TypeGauge, "1"},
+	{"process.cpu.utilization", TypeGauge, "1"},
+	{"process.memory.usage", TypeUpDownCounter, "By"},
+	{"db.client.connection.count", TypeUpDownCounter, "{connection}"},
+	{"db.client.connection.max", TypeUpDownCounter, "{connection}"},
+	{"igmon.check.status", TypeGauge, "1"},
+	{"igmon.check.duration", TypeHistogram, "s"},
+	{"igmon.check.transitions", TypeCounter, "{transition}"},
+}
+
+var promUnits = map[string]string{
+	"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds",
+	"min": "minutes", "h": "hours", "d": "days",
+	"By": "bytes", "KiBy": "kibibytes", "MiBy": "mebibytes", "GiBy": "gibibytes",
+	"KBy": "kilobytes", "MBy": "megabytes", "GBy": "gigabytes",
+	"%": "percent", "Hz": "hertz", "V": "volts", "A": "amperes", "J": "joules", "W": "watts", "Cel": "celsius",
+}
+
+var nonWord = regexp.MustCompile(`[^a-zA-Z0-9]+`)
+
+// PrometheusMetricName is the name Prometheus sees for an OTel metric under
+// the default OTel→Prometheus translation (underscore escaping with
+// suffixes): dots become underscores, the unit becomes a suffix
+// (http.server.request.duration → http_server_request_duration_seconds),
+// counters end in _total and unit-1 gauges in _ratio. Histogram series add
+// _bucket, _sum and _count to it.
+func PrometheusMetricName(m MetricInfo) string {
+	tokens := strings.FieldsFunc(nonWord.ReplaceAllString(m.Name, "_"), func(r rune) bool { return r == '_' })
+	unit := promUnit(m.Unit)
+	if unit != "" && !slices.Contains(tokens, unit) {
+		tokens = append(tokens, unit)
+	}
+	if m.Type == TypeGauge && m.Unit == "1" && !slices.Contains(tokens, "ratio") {
+		tokens = append(tokens, "ratio")
+	}
+	if m.Type == TypeCounter && (len(tokens) == 0 || tokens[len(tokens)-1] != "total") {
+		tokens = append(tokens, "total")
+	}
+	name := strings.Join(tokens, "_")
+	if name != "" && name[0] >= '0' && name[0] <= '9' {
+		name = "_" + name
+	}
+	return name
+}
+
+func promUnit(u string) string {
+	if u == "" || u == "1" || strings.HasPrefix(u, "{") {
+		return ""
+	}
+	// Drop annotations such as By{packet}.
+	if i := strings.IndexByte(u, '{'); i >= 0 {
+		u = u[:i]
+	}
+	main, per, hasPer := strings.Cut(u, "/")
+	out := promUnits[main]
+	if out == "" {
+		out = strings.Trim(nonWord.ReplaceAllString(main, "_"), "_")
+	}
+	if hasPer {
+		p := map[string]string{"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}[per]
+		if p == "" {
+			p = strings.Trim(nonWord.ReplaceAllString(per, "_"), "_")
+		}
+		out += "_per_" + p
+	}
+	return out
+}
+
+// PrometheusLabelName translates an attribute key: igmon.dependency.name →
+// igmon_dependency_name.
+func PrometheusLabelName(key string) string {
+	s := nonWord.ReplaceAllString(key, "_")
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		s = "key_" + s
+	}
+	return s
+}
+
+// PrometheusExport configures ExportPrometheusRules.
+type PrometheusExport struct {
+	// Group is the rule group name (default "igmon").
+	Group string
+	// Interval is the evaluation interval of the group (default: none, use
+	// Prometheus' global one).
+	Interval time.Duration
+	// Metrics adds the application's own metrics to IgmonMetrics.
+	Metrics []MetricInfo
+}
+
+type promFile struct {
+	Groups []promGroup `yaml:"groups"`
+}
+
+type promGroup struct {
+	Name     string     `yaml:"name"`
+	Interval string     `yaml:"interval,omitempty"`
+	Rules    []promRule `yaml:"rules"`
+}
+
+type promRule struct {
+	Alert         string            `yaml:"alert"`
+	Expr          string            `yaml:"expr"`
+	For           string            `yaml:"for,omitempty"`
+	KeepFiringFor string            `yaml:"keep_firing_for,omitempty"`
+	Labels        map[string]string `yaml:"labels,omitempty"`
+	Annotations   map[string]string `yaml:"annotations,omitempty"`
+}
+
+// ExportPrometheusRules renders rules as a Prometheus alerting-rules file,
+// so a fleet evaluates the same rules centrally. Expressions use the
+// Prometheus names of the metrics (see PrometheusMetricName); a rule that
+// reads a metric missing from IgmonMetrics and cfg.Metrics is an error.
+// Flap damping has no PromQL equivalent and is left out; annotation
+// templates are translated best-effort ($value, $labels,
+// humanizePercentage).
+func ExportPrometheusRules(rules []Rule, cfg PrometheusExport) ([]byte, error) {
+	if err := ValidateRules(rules); err != nil {
+		return nil, err
+	}
+	known := map[string]MetricInfo{}
+	for _, m := range IgmonMetrics {
+		known[m.Name] = m
+	}
+	for _, m := range cfg.Metrics {
+		known[m.Name] = m
+	}
+	g := promGroup{Name: cfg.Group}
+	if g.Name == "" {
+		g.Name = "igmon"
+	}
+	if cfg.Interval > 0 {
+		g.Interval = promDuration(cfg.Interval)
+	}
+	for i := range rules {
+		out, err := exportRule(&rules[i], known)
+		if err != nil {
+			return nil, err
+		}
+		g.Rules = append(g.Rules, out...)
+	}
+	return yaml.Marshal(promFile{Groups: []promGroup{g}})
+}
+
+type promCtx struct {
+	rule  *Rule
+	known map[string]MetricInfo
+	by    string
+	err   error
+}
+
+func (p *promCtx) metric(s Selector) MetricInfo {
+	m, ok := p.known[s.Metric]
+	if !ok && p.err == nil {
+		p.err = &FieldError{Rule: p.rule.Name, Field: p.rule.Condition.Kind(),
+			Msg: fmt.Sprintf("metric %q is not a known igmon metric; declare it in PrometheusExport.Metrics", s.Metric)}
+	}
+	return m
+}
+
+// series renders the selector for one Prometheus series of s.
+func (p *promCtx) series(s Selector, suffix string, extra ...string) string {
+	m := p.metric(s)
+	var ms []string
+	for _, x := range s.Matchers {
+		ms = append(ms, PrometheusLabelName(x.Name)+x.Type.String()+strconv.Quote(x.Value))
+	}
+	ms = append(ms, extra...)
+	name := PrometheusMetricName(m) + suffix
+	if len(ms) == 0 {
+		return name
+	}
+	return name + "{" + strings.Join(ms, ", ") + "}"
+}
+
+// count renders the "events" series of a counter or histogram.
+func (p *promCtx) count(s Selector) string {
+	if p.metric(s).Type == TypeHistogram {
+		return p.series(s, "_count")
+	}
+	return p.series(s, "")
+}
+
+func (p *promCtx) sum(expr string, extraBy ...string) string {
+	by := p.by
+	if len(extraBy) > 0 {
+		if by == "" {
+			by = strings.Join(extraBy, ", ")
+		} else {
+			by += ", " + strings.Join(extraBy, ", ")
+		}
+	}
+	if by == "" {
+		return "sum(" + expr + ")"
+	}
+	return "sum by (" + by + ") (" + expr + ")"
+}
+
+func (p *promCtx) agg(a Aggregation, expr string) string {
+	if a == "" {
+		a = AggMax
+	}
+	if p.by == "" {
+		return string(a) + "(" + expr + ")"
+	}
+	return string(a) + " by (" + p.by + ") (" + expr + ")"
+}
+
+func (p *promCtx) increase(s Selector, w time.Duration) string {
+	return p.sum("increase(" + p.count(s) + "[" + promDuration(w) + "])")
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
+	p := &promCtx{rule: r, known: known}
+	var by []string
+	for _, k := range r.By {
+		by = append(by, PrometheusLabelName(k))
+	}
+	p.by = strings.Join(by, ", ")
+	base := promRule{Alert: r.Name, Labels: maps.Clone(r.Labels), Annotations: promAnnotations(r)}
+	if r.For > 0 {
+		base.For = promDuration(r.For)
+	}
+	if r.KeepFiringFor > 0 {
+		base.KeepFiringFor = promDuration(r.KeepFiringFor)
+	}
+	var out []promRule
+	switch c := r.Condition.(type) {
+	case *Threshold:
+		expr := p.agg(c.Aggregation, p.series(c.Metric, ""))
+		if c.Of != nil {
+			expr = "(" + expr + " / " + p.agg(c.Aggregation, p.series(*c.Of, "")) + ")"
+		}
+		base.Expr = expr + " " + string(cmpOp(c.Op)) + " " + num(c.Value)
+	case *Ratio:
+		den := p.increase(c.Denominator, c.Window)
+		base.Expr = "(" + p.increase(c.Numerator, c.Window) + " / " + den + ") " + string(cmpOp(c.Op)) + " " + num(c.Value)
+		if c.MinRequests > 0 {
+			base.Expr = "(" + base.Expr + ") and (" + den + " >= " + num(c.MinRequests) + ")"
+		}
+	case *Quantile:
+		if p.metric(c.Histogram).Type != TypeHistogram && p.err == nil {
+			p.err = &FieldError{Rule: r.Name, Field: "quantile.histogram", Msg: c.Histogram.Metric + " is not a histogram"}
+		}
+		w := promDuration(c.Window)
+		base.Expr = "histogram_quantile(" + num(c.Quantile) + ", " + p.sum("rate("+p.series(c.Histogram, "_bucket")+"["+w+"])", "le") +
+			") " + string(cmpOp(c.Op)) + " " + num(c.Value)
+		if c.MinCount > 0 {
+			base.Expr = "(" + base.Expr + ") and (" + p.increase(c.Histogram, c.Window) + " >= " + num(c.MinCount) + ")"
+		}
+	case *CheckState:
+		states := c.States
+		if len(states) == 0 {
+			states = []string{"fail"}
+		}
+		extra := []string{"igmon_check_state=~" + strconv.Quote(strings.Join(states, "|"))}
+		if len(c.Checks) > 0 {
+			q := make([]string, len(c.Checks))
+			for i, n := range c.Checks {
+				q[i] = regexp.QuoteMeta(n)
+			}
+			extra = append(extra, "igmon_check_name=~"+strconv.Quote(strings.Join(q, "|")))
+		}
+		status := p.series(Selector{Metric: "igmon.check.status"}, "", extra...)
+		base.Expr = "max by (igmon_check_name) (" + status + ") == 1"
+		if d := r.For + c.For; d > 0 {
+			base.For = promDuration(d)
+		}
+	case *Absence:
+		req := p.increase(c.Requests, c.Window)
+		base.Expr = "(" + req + " >= " + num(max(c.MinRequests, 1)) + ") unless (" + p.increase(c.Success, c.Window) + " > 0)"
+	case *SLO:
+		errRatio := func(w time.Duration) string {
+			if c.Errors != nil {
+				return "(" + p.increase(*c.Errors, w) + " / " + p.increase(c.Total, w) + ")"
+			}
+			good := p.sum("increase(" + p.series(c.Total, "_bucket", "le="+strconv.Quote(num(c.LatencyThreshold))) + "[" + promDuration(w) + "])")
+			return "(1 - " + good + " / " + p.increase(c.Total, w) + ")"
+		}
+		var sevs []string
+		for _, w := range c.windows() {
+			if !slices.Contains(sevs, w.Severity) {
+				sevs = append(sevs, w.Severity)
+			}
+		}
+		for _, sev := range sevs {
+			var parts []string
+			for _, w := range c.windows() {
+				if w.Severity != sev {
+					continue
+				}
+				t := num(ErrorRatioThreshold(w.Factor, c.Objective))
+				part := errRatio(w.Long) + " > " + t + " and " + errRatio(w.Short) + " > " + t
+				if c.MinEvents > 0 {
+					part += " and " + p.increase(c.Total, w.Long) + " >= " + num(c.MinEvents)
+				}
+				parts = append(parts, "("+part+")")
+			}
+			pr := base
+			pr.Labels = maps.Clone(base.Labels)
+			if pr.Labels == nil {
+				pr.Labels = map[string]string{}
+			}
+			pr.Labels["severity"] = sev
+			pr.Expr = strings.Join(parts, " or ")
+			out = append(out, pr)
+		}
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	if len(out) == 0 {
+		out = append(out, base)
+	}
+	return out, nil
+}
+
+var (
+	tmplIndexLabel = regexp.MustCompile(`index \.Labels "([^"]+)"`)
+	tmplDotLabel   = regexp.MustCompile(`\.Labels\.([A-Za-z_][A-Za-z0-9_]*)`)
+	tmplAction     = regexp.MustCompile(`\{\{.*?\}\}`)
+)
+
+func promAnnotations(r *Rule) map[string]string {
+	if len(r.Annotations) == 0 {
+		return nil
+	}
+	var window string
+	var threshold float64
+	switch c := r.Condition.(type) {
+	case *Threshold:
+		threshold = c.Value
+	case *Ratio:
+		window, threshold = promDuration(c.Window), c.Value
+	case *Quantile:
+		window, threshold = promDuration(c.Window), c.Value
+	case *Absence:
+		window = promDuration(c.Window)
+	case *SLO:
+		threshold = c.Objective
+	}
+	rep := strings.NewReplacer(
+		".Value", "$value", ".Threshold", num(threshold), ".Window", strconv.Quote(window), ".Rule", strconv.Quote(r.Name),
+		"percent", "humanizePercentage", "duration", "humanizeDuration")
+	out := map[string]string{}
+	for k, v := range r.Annotations {
+		// Only template actions are rewritten; the text around them
+		// ("request duration") stays as written.
+		out[k] = tmplAction.ReplaceAllStringFunc(v, func(a string) string {
+			a = tmplIndexLabel.ReplaceAllStringFunc(a, func(m string) string {
+				key := tmplIndexLabel.FindStringSubmatch(m)[1]
+				return `index $labels "` + PrometheusLabelName(key) + `"`
+			})
+			a = tmplDotLabel.ReplaceAllString(a, "$$labels.$1")
+			return rep.Replace(a)
+		})
+	}
+	return out
+}
+
+// promDuration renders d in Prometheus syntax: 5m, 1h30m, 3d.
+func promDuration(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	units := []struct {
+		d time.Duration
+		s string
+	}{{7 * 24 * time.Hour, "w"}, {24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}}
+	for _, u := range units {
+		if n := d / u.d; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10) + u.s)
+			d -= n * u.d
+		}
+	}
+	if b.Len() == 0 {
+		return "1ms"
+	}
+	return b.String()
+}

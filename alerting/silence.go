@@ -1,0 +1,150 @@
+package alerting
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// ErrSilenceNotFound is returned for an unknown silence ID.
+var ErrSilenceNotFound = errors.New("alerting: silence not found")
+
+// ErrInvalidSilence is wrapped by silence validation errors.
+var ErrInvalidSilence = errors.New("alerting: invalid silence")
+
+// Silence mutes firing alerts whose labels match all Matchers between
+// StartsAt and EndsAt. Every silence names its author and says why, so the
+// audit trail survives.
+type Silence struct {
+	ID        string    `json:"id"`
+	Matchers  Matchers  `json:"matchers"`
+	StartsAt  time.Time `json:"startsAt"`
+	EndsAt    time.Time `json:"endsAt"`
+	CreatedBy string    `json:"createdBy"`
+	Comment   string    `json:"comment"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiredBy string    `json:"expiredBy,omitempty"`
+}
+
+// Active reports whether s mutes at t.
+func (s *Silence) Active(t time.Time) bool { return !t.Before(s.StartsAt) && t.Before(s.EndsAt) }
+
+// Silences is a concurrency-safe set of silences.
+type Silences struct {
+	clock  clock.Clock
+	retain time.Duration
+	mu     sync.RWMutex
+	m      map[string]*Silence
+}
+
+// NewSilences returns an empty set that uses c for "now" (nil: the real
+// clock). Expired silences stay listed for a day for the audit trail.
+func NewSilences(c clock.Clock) *Silences {
+	if c == nil {
+		c = clock.Real{}
+	}
+	return &Silences{clock: c, retain: 24 * time.Hour, m: map[string]*Silence{}}
+}
+
+// Add validates s, assigns an ID and stores it. A zero StartsAt means now.
+func (ss *Silences) Add(s Silence) (string, error) {
+	now := ss.clock.Now()
+	if s.StartsAt.IsZero() {
+		s.StartsAt = now
+	}
+	switch {
+	case len(s.Matchers) == 0:
+		return "", fmt.Errorf("%w: matchers: at least one is required", ErrInvalidSilence)
+	case s.CreatedBy == "":
+		return "", fmt.Errorf("%w: createdBy: the author is required", ErrInvalidSilence)
+	case s.Comment == "":
+		return "", fmt.Errorf("%w: comment: say why the alerts are silenced", ErrInvalidSilence)
+	case !s.EndsAt.After(s.StartsAt):
+		return "", fmt.Errorf("%w: endsAt: must be after startsAt", ErrInvalidSilence)
+	case !s.EndsAt.After(now):
+		return "", fmt.Errorf("%w: endsAt: must be in the future", ErrInvalidSilence)
+	}
+	for _, m := range s.Matchers {
+		if m == nil || m.Name == "" {
+			return "", fmt.Errorf("%w: matchers: empty matcher", ErrInvalidSilence)
+		}
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	s.ID = hex.EncodeToString(b[:])
+	s.CreatedAt = now
+	s.Matchers = slices.Clone(s.Matchers)
+	ss.mu.Lock()
+	ss.m[s.ID] = &s
+	ss.gcLocked(now)
+	ss.mu.Unlock()
+	return s.ID, nil
+}
+
+// Expire ends silence id now, recording who ended it.
+func (ss *Silences) Expire(id, by string) error {
+	now := ss.clock.Now()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	s, ok := ss.m[id]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrSilenceNotFound, id)
+	}
+	if s.EndsAt.After(now) {
+		s.EndsAt = now
+		if s.StartsAt.After(now) {
+			s.StartsAt = now
+		}
+		s.ExpiredBy = by
+	}
+	return nil
+}
+
+// List returns all silences, active first, then by end time.
+func (ss *Silences) List() []Silence {
+	now := ss.clock.Now()
+	ss.mu.RLock()
+	out := make([]Silence, 0, len(ss.m))
+	for _, s := range ss.m {
+		out = append(out, *s)
+	}
+	ss.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Silence) int {
+		aa, ba := a.Active(now), b.Active(now)
+		if aa != ba {
+			if aa {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(a.EndsAt.Compare(b.EndsAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// Mutes returns the ID of an active silence matching l.
+func (ss *Silences) Mutes(l Labels, now time.Time) (string, bool) {
+	ss.mu.RLock()
+	defer ss.mu.RUnlock()
+	for id, s := range ss.m {
+		if s.Active(now) && s.Matchers.MatchLabels(l) {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+func (ss *Silences) gcLocked(now time.Time) {
+	for id, s := range ss.m {
+		if now.Sub(s.EndsAt) > ss.retain {
+			delete(ss.m, id)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package exporters_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/jackcode/igmon/exporters"
+)
+
+// Push to a collector agent on the node. Most settings usually come from
+// the OTEL_EXPORTER_OTLP_* environment; options win over it.
+func ExampleOTLP() {
+	ctx := context.Background()
+	otlp, err := exporters.OTLP(ctx,
+		exporters.WithEndpoint("http://otel-agent:4317"), // http:// means plain text
+		exporters.WithInterval(15*time.Second),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := exporters.NewPipeline([]*exporters.Exporter{otlp})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var opts []sdkmetric.Option
+	for _, r := range p.Readers() {
+		opts = append(opts, sdkmetric.WithReader(r))
+	}
+	mp := sdkmetric.NewMeterProvider(opts...)
+	_ = p.Instrument(mp) // count the pipeline's own failures
+	defer func() {
+		// Shutdown flushes; bound it so a missing collector cannot hold
+		// the process.
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		_ = mp.Shutdown(ctx)
+	}()
+	fmt.Println(otlp.Name(), otlp.Interval())
+	// Output: otlp 15s
+}
+
+// Read what is exported, from inside the process: this is what alert rules
+// and the dashboard see.
+func ExampleInProcess() {
+	ctx := context.Background()
+	ip, err := exporters.NewInProcess()
+	if err != nil {
+		log.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(ip.Reader()))
+	defer mp.Shutdown(ctx)
+	bets, _ := exporters.BucketAdvice(mp).Meter("casino").Int64Counter("casino.bets")
+	bets.Add(ctx, 3)
+
+	rm, err := ip.Collect(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rm.ScopeMetrics[0].Metrics[0].Name)
+	// Output: casino.bets
+}
+
+// Print metrics while developing.
+func ExampleStdout() {
+	e, err := exporters.Stdout(exporters.WithWriter(os.Stderr), exporters.WithInterval(10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(e.Name())
+	_ = e.Shutdown(context.Background())
+	// Output: stdout
+}

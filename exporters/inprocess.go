@@ -1,0 +1,148 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// DefaultCacheTTL is how long [InProcess.Collect] reuses a collection.
+const DefaultCacheTTL = time.Second
+
+// ErrNotRegistered is returned by [InProcess.Collect] when its reader is
+// not part of a MeterProvider: telemetry is disabled (OTEL_SDK_DISABLED) or
+// the Monitor records into a provider it did not build.
+var ErrNotRegistered = errors.New("exporters: in-process reader is not registered with a MeterProvider")
+
+// InProcess is the reader igmon reads itself: alert rules and the
+// dashboard collect through it, so they see exactly the numbers the
+// exporters send. Collections are shared: concurrent callers wait for one
+// collection, and a result is reused for the cache TTL, so a dashboard with
+// many viewers does not multiply the cost of collecting.
+type InProcess struct {
+	reader *sdkmetric.ManualReader
+	clock  clock.Clock
+	ttl    time.Duration
+	sf     singleflight.Group
+
+	mu     sync.Mutex
+	cached metricdata.ResourceMetrics
+	at     time.Time
+	valid  bool
+}
+
+// InProcessOption configures [NewInProcess].
+type InProcessOption interface {
+	applyInProcess(*inProcessConfig)
+}
+
+type inProcessConfig struct {
+	clock clock.Clock
+	ttl   time.Duration
+	err   error
+}
+
+type inProcessOption func(*inProcessConfig)
+
+func (f inProcessOption) applyInProcess(c *inProcessConfig) { f(c) }
+
+// WithCacheTTL sets how long a collection is reused (default 1s); 0
+// collects on every call (concurrent calls still share one).
+func WithCacheTTL(d time.Duration) InProcessOption {
+	return inProcessOption(func(c *inProcessConfig) {
+		if d < 0 {
+			c.err = fmt.Errorf("%w WithCacheTTL: %v must not be negative", ErrInvalidOption, d)
+		}
+		c.ttl = d
+	})
+}
+
+// ClockOption sets the clock; it configures both [NewPipeline] and
+// [NewInProcess].
+type ClockOption interface {
+	PipelineOption
+	InProcessOption
+}
+
+type clockOption struct{ c clock.Clock }
+
+func (o clockOption) applyPipeline(c *pipelineConfig)   { c.clock = o.c }
+func (o clockOption) applyInProcess(c *inProcessConfig) { c.clock = o.c }
+
+// WithClock sets the clock that drives log rate limiting, Check's
+// durations and the cache TTL; tests pass a fake one.
+func WithClock(c clock.Clock) ClockOption {
+	if c == nil {
+		c = clock.Real{}
+	}
+	return clockOption{c}
+}
+
+// NewInProcess returns an in-process reader. Register Reader with the
+// MeterProvider (the Monitor always does).
+func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
+	c := inProcessConfig{clock: clock.Real{}, ttl: DefaultCacheTTL}
+	for _, o := range opts {
+		if o != nil {
+			o.applyInProcess(&c)
+		}
+	}
+	if c.err != nil {
+		return nil, fmt.Errorf("exporters: NewInProcess: %w", c.err)
+	}
+	return &InProcess{reader: sdkmetric.NewManualReader(), clock: c.clock, ttl: c.ttl}, nil
+}
+
+// Reader is the reader to register with the MeterProvider.
+func (p *InProcess) Reader() sdkmetric.Reader { return p.reader }
+
+// Collect returns the current metrics. The result may be shared with other
+// callers and must be treated as read-only. Temporality is cumulative, so
+// values are totals since start.
+func (p *InProcess) Collect(ctx context.Context) (metricdata.ResourceMetrics, error) {
+	if rm, ok := p.fresh(); ok {
+		return rm, nil
+	}
+	for attempt := 0; ; attempt++ {
+		v, err, _ := p.sf.Do("collect", func() (any, error) {
+			if rm, ok := p.fresh(); ok {
+				return rm, nil
+			}
+			var rm metricdata.ResourceMetrics
+			if err := p.reader.Collect(ctx, &rm); err != nil {
+				if errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+					return rm, ErrNotRegistered
+				}
+				return rm, fmt.Errorf("exporters: in-process collect: %w", err)
+			}
+			p.mu.Lock()
+			p.cached, p.at, p.valid = rm, p.clock.Now(), true
+			p.mu.Unlock()
+			return rm, nil
+		})
+		// The shared collection ran with the first caller's context: if
+		// that caller gave up, try again with ours.
+		if err != nil && attempt == 0 && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			continue
+		}
+		rm, _ := v.(metricdata.ResourceMetrics)
+		return rm, err
+	}
+}
+
+func (p *InProcess) fresh() (metricdata.ResourceMetrics, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.valid && p.ttl > 0 && p.clock.Now().Sub(p.at) < p.ttl {
+		return p.cached, true
+	}
+	return metricdata.ResourceMetrics{}, false
+}

@@ -1,0 +1,119 @@
+package prometheus
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	promclient "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+
+	"github.com/jackcode/igmon/exporters"
+)
+
+// DefaultMaxInFlight bounds concurrent scrapes: a scrape storm must not
+// multiply collection work.
+const DefaultMaxInFlight = 4
+
+// Exporter is a pull exporter with its scrape handler.
+type Exporter struct {
+	reg     *promclient.Registry
+	exp     *exporters.Exporter
+	handler http.Handler
+}
+
+// Option configures [New].
+type Option interface {
+	apply(*config)
+}
+
+type config struct {
+	namespace    string
+	noTargetInfo bool
+	maxInFlight  int
+	name         string
+	err          error
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithNamespace prefixes every metric name (namespace_metric).
+func WithNamespace(ns string) Option {
+	return optionFunc(func(c *config) {
+		if ns == "" {
+			c.err = errors.Join(c.err, fmt.Errorf("%w WithNamespace: must not be empty", exporters.ErrInvalidOption))
+		}
+		c.namespace = ns
+	})
+}
+
+// WithoutTargetInfo leaves out the target_info metric that carries the
+// resource (service.name, service.instance.id, host, ...).
+func WithoutTargetInfo() Option {
+	return optionFunc(func(c *config) { c.noTargetInfo = true })
+}
+
+// WithMaxInFlight sets how many scrapes may run at once (default 4);
+// others get 503.
+func WithMaxInFlight(n int) Option {
+	return optionFunc(func(c *config) {
+		if n < 1 {
+			c.err = errors.Join(c.err, fmt.Errorf("%w WithMaxInFlight: %d must be at least 1", exporters.ErrInvalidOption, n))
+		}
+		c.maxInFlight = n
+	})
+}
+
+// WithName sets the exporter's name in igmon (default "prometheus").
+func WithName(name string) Option {
+	return optionFunc(func(c *config) { c.name = name })
+}
+
+// New builds the exporter and its private registry.
+func New(opts ...Option) (*Exporter, error) {
+	c := config{maxInFlight: DefaultMaxInFlight, name: "prometheus"}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.err != nil {
+		return nil, fmt.Errorf("prometheus: %w", c.err)
+	}
+	reg := promclient.NewRegistry()
+	popts := []otelprom.Option{otelprom.WithRegisterer(reg)}
+	if c.namespace != "" {
+		popts = append(popts, otelprom.WithNamespace(c.namespace))
+	}
+	if c.noTargetInfo {
+		popts = append(popts, otelprom.WithoutTargetInfo())
+	}
+	pe, err := otelprom.New(popts...)
+	if err != nil {
+		return nil, fmt.Errorf("prometheus: %w", err)
+	}
+	e, err := exporters.NewPull(c.name, pe)
+	if err != nil {
+		return nil, fmt.Errorf("prometheus: %w", err)
+	}
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		// A collection error for one metric must not hide all others.
+		ErrorHandling:       promhttp.ContinueOnError,
+		MaxRequestsInFlight: c.maxInFlight,
+	})
+	return &Exporter{reg: reg, exp: e, handler: h}, nil
+}
+
+// Exporter is what monitor.WithExporters takes.
+func (e *Exporter) Exporter() *exporters.Exporter { return e.exp }
+
+// Handler serves the Prometheus text (or negotiated) exposition format.
+// Mount it at /metrics.
+func (e *Exporter) Handler() http.Handler { return e.handler }
+
+// Registerer is the private registry, for adding the service's own
+// client_golang collectors to the same scrape.
+func (e *Exporter) Registerer() promclient.Registerer { return e.reg }

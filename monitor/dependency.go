@@ -1,0 +1,420 @@
+package monitor
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/window"
+)
+
+// Dependency kinds. Any other name that passes validation is allowed too.
+const (
+	KindPayment      = "payment"
+	KindGameProvider = "game_provider"
+	KindKYC          = "kyc"
+	KindDatabase     = "database"
+	KindCache        = "cache"
+	KindInternal     = "internal"
+)
+
+// Limits on names that become attribute values.
+const (
+	// MaxNameLen bounds dependency kinds, names and operation names.
+	MaxNameLen = 64
+	// MaxOperations bounds the distinct operations recorded per dependency
+	// when WithOperations is not given; later ones are recorded as _OTHER.
+	MaxOperations = 64
+	// MaxHosts bounds the distinct server addresses recorded per dependency
+	// when WithHosts is not given.
+	MaxHosts = 16
+	// maxErrorTypes bounds error.type values that come from ErrorType()
+	// methods, per dependency.
+	maxErrorTypes = 32
+	// DefaultStatsWindow is the default length of a dependency's window.
+	DefaultStatsWindow = time.Minute
+)
+
+// OperationOther is the operation recorded for a call whose operation is
+// unknown, invalid or beyond the bound.
+const OperationOther = "_OTHER"
+
+// ErrInvalidDependency is wrapped by every error about a bad dependency
+// definition.
+var ErrInvalidDependency = errors.New("invalid dependency")
+
+// ErrDuplicateDependency is returned when a name is declared twice on one
+// Monitor.
+var ErrDuplicateDependency = errors.New("duplicate dependency")
+
+// Dependency is something the service calls: a payment provider, a game
+// aggregator, a KYC vendor, a database, an internal service. It records
+// every call (through Transport, Track or TrackValue) as OpenTelemetry
+// metrics and in a sliding window that feeds Stats and HealthCheck.
+//
+// Declare each dependency once with Monitor.Dependency and share it; all
+// methods are safe for concurrent use. A nil *Dependency records nothing
+// and passes calls through.
+type Dependency struct {
+	kind, name string
+	inst       *instruments
+	win        *window.Window
+	now        func() time.Time
+	cfg        depConfig
+
+	base      []attribute.KeyValue // kind, name
+	ops       cowMap[string, *opState]
+	otherOp   *opState
+	defaultOp *opState
+	errTypes  bounded
+	hosts     hostTable
+	httpAttrs cowMap[httpKey, []metric.RecordOption]
+}
+
+// DependencyOption configures a Dependency.
+type DependencyOption interface {
+	applyDependency(*depConfig)
+}
+
+type depOptionFunc func(*depConfig)
+
+func (f depOptionFunc) applyDependency(c *depConfig) { f(c) }
+
+type depConfig struct {
+	defaultOp     string
+	operations    []string
+	classifier    func(*http.Response, error) Outcome
+	errClassifier func(error) Outcome
+	window        time.Duration
+	hosts         []string
+	clock         clock.Clock
+	errs          []error
+}
+
+func (c *depConfig) fail(option, format string, a ...any) {
+	c.errs = append(c.errs, fmt.Errorf("option %s: "+format, append([]any{option}, a...)...))
+}
+
+// WithDefaultOperation sets the operation recorded for calls that name
+// none (Transport requests without WithOperation, Track with op ""). The
+// default is _OTHER.
+func WithDefaultOperation(op string) DependencyOption {
+	return depOptionFunc(func(c *depConfig) {
+		if err := validName(op); err != nil {
+			c.fail("WithDefaultOperation", "%v", err)
+		}
+		c.defaultOp = op
+	})
+}
+
+// WithOperations fixes the set of operations recorded; any other operation
+// is recorded as _OTHER. Without it the first MaxOperations distinct valid
+// operation names are recorded as given.
+func WithOperations(ops ...string) DependencyOption {
+	return depOptionFunc(func(c *depConfig) {
+		if len(ops) == 0 {
+			c.fail("WithOperations", "no operations given")
+		}
+		if len(ops) > MaxOperations {
+			c.fail("WithOperations", "%d operations exceed the maximum of %d", len(ops), MaxOperations)
+		}
+		for _, op := range ops {
+			if err := validName(op); err != nil {
+				c.fail("WithOperations", "operation %q: %v", op, err)
+			}
+		}
+		c.operations = append(c.operations, ops...)
+	})
+}
+
+// WithClassifier sets how Transport classifies a request's result. fn sees
+// the response (status and headers; it must not read the body) or the
+// transport error, and returns the outcome, or OutcomeUnset for the default:
+// transport errors are OutcomeError (OutcomeTimeout for timeouts,
+// OutcomeCanceled for cancellations), 5xx OutcomeError, 4xx OutcomeRejected,
+// anything else OutcomeSuccess. Use it to make, say, HTTP 402 a
+// OutcomeDeclined that does not count against the provider.
+func WithClassifier(fn func(resp *http.Response, err error) Outcome) DependencyOption {
+	return depOptionFunc(func(c *depConfig) {
+		if fn == nil {
+			c.fail("WithClassifier", "func must not be nil")
+		}
+		c.classifier = fn
+	})
+}
+
+// WithErrorClassifier sets how Track and TrackValue classify a non-nil
+// error; fn returns OutcomeUnset for the default: errors marked by Declined
+// are OutcomeDeclined, deadline errors OutcomeTimeout, cancellations
+// OutcomeCanceled and all others OutcomeError.
+func WithErrorClassifier(fn func(err error) Outcome) DependencyOption {
+	return depOptionFunc(func(c *depConfig) {
+		if fn == nil {
+			c.fail("WithErrorClassifier", "func must not be nil")
+		}
+		c.errClassifier = fn
+	})
+}
+
+// WithStatsWindow sets the length of the sliding window behind Stats and
+// HealthCheck: whole seconds from 1s to 1h, default one minute.
+func WithStatsWindow(d time.Duration) DependencyOption {
+	return depOptionFunc(func(c *depConfig) {
+		if d < time.Second || d > window.MaxSize*time.Second || d%time.Second != 0 {
+			c.fail("WithStatsWindow", "%v is not a whole number of seconds in [1s, 1h]", d)
+		}
+		c.window = d
+	})
+}
+
+// WithHosts fixes the server addresses (host names, without port) that
+// Transport records as server.address; requests to other hosts are recorded
+// as _OTHER. Without it the first MaxHosts distinct hosts are recorded.
+func WithHosts(hosts ...string) DependencyOption {
+	return depOptionFunc(func(c *depConfig) {
+		if len(hosts) == 0 {
+			c.fail("WithHosts", "no hosts given")
+		}
+		for _, h := range hosts {
+			if h == "" || strings.ContainsAny(h, ":/ ") {
+				c.fail("WithHosts", "%q is not a host name", h)
+			}
+		}
+		c.hosts = append(c.hosts, hosts...)
+	})
+}
+
+// withClock sets the clock for latencies and the window (tests).
+func withClock(c clock.Clock) DependencyOption {
+	return depOptionFunc(func(cfg *depConfig) { cfg.clock = c })
+}
+
+// validName accepts names that are safe as attribute values, URL path
+// segments and check names: [A-Za-z0-9._-], 1 to MaxNameLen bytes.
+func validName(s string) error {
+	if s == "" {
+		return errors.New("must not be empty")
+	}
+	if len(s) > MaxNameLen {
+		return fmt.Errorf("%d bytes is longer than %d", len(s), MaxNameLen)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return fmt.Errorf("byte %q at %d is not one of [A-Za-z0-9._-]", c, i)
+		}
+	}
+	return nil
+}
+
+// dependencySet is the Monitor's registry of dependencies and the
+// instruments they and the middleware share.
+type dependencySet struct {
+	mu     sync.Mutex
+	inst   *instruments
+	byName map[string]*Dependency
+}
+
+func (m *Monitor) instruments() (*instruments, error) {
+	m.deps.mu.Lock()
+	defer m.deps.mu.Unlock()
+	if m.deps.inst == nil {
+		in, err := newInstruments(m.mp)
+		if err != nil {
+			return nil, fmt.Errorf("monitor: instruments: %w", err)
+		}
+		m.deps.inst = in
+	}
+	return m.deps.inst, nil
+}
+
+// Dependency declares a dependency of the given kind (KindPayment,
+// KindGameProvider, ... or your own) and name ("stripe",
+// "pragmatic-play"). Kind and name must be 1 to MaxNameLen bytes of
+// [A-Za-z0-9._-]; names are unique per Monitor. The error wraps
+// ErrInvalidDependency (naming the field) or ErrDuplicateDependency.
+func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Dependency, error) {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("monitor: %w %q: "+format, append([]any{ErrInvalidDependency, name}, a...)...)
+	}
+	if err := validName(name); err != nil {
+		return nil, bad("name: %v", err)
+	}
+	if err := validName(kind); err != nil {
+		return nil, bad("kind: %v", err)
+	}
+	cfg := depConfig{window: DefaultStatsWindow}
+	for _, o := range opts {
+		if o != nil {
+			o.applyDependency(&cfg)
+		}
+	}
+	if len(cfg.errs) > 0 {
+		return nil, bad("%w", errors.Join(cfg.errs...))
+	}
+	if cfg.defaultOp != "" && len(cfg.operations) > 0 && !slices.Contains(cfg.operations, cfg.defaultOp) {
+		return nil, bad("option WithDefaultOperation: %q is not one of WithOperations", cfg.defaultOp)
+	}
+	inst, err := m.instruments()
+	if err != nil {
+		return nil, err
+	}
+	d, err := newDependency(inst, kind, name, cfg)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	m.deps.mu.Lock()
+	defer m.deps.mu.Unlock()
+	if _, dup := m.deps.byName[name]; dup {
+		return nil, fmt.Errorf("monitor: %w %q", ErrDuplicateDependency, name)
+	}
+	if m.deps.byName == nil {
+		m.deps.byName = make(map[string]*Dependency)
+	}
+	m.deps.byName[name] = d
+	return d, nil
+}
+
+func newDependency(inst *instruments, kind, name string, cfg depConfig) (*Dependency, error) {
+	win, err := window.New(int(cfg.window / time.Second))
+	if err != nil {
+		return nil, err
+	}
+	d := &Dependency{
+		kind: kind, name: name, inst: inst, win: win, cfg: cfg,
+		now:  time.Now,
+		base: []attribute.KeyValue{attribute.String(AttrDependencyKind, kind), attribute.String(AttrDependencyName, name)},
+	}
+	if cfg.clock != nil {
+		d.now = cfg.clock.Now
+	}
+	d.errTypes.limit = maxErrorTypes
+	d.hosts.init(cfg.hosts)
+	d.otherOp = d.newOpState(OperationOther)
+	for _, op := range cfg.operations {
+		d.ops.loadOrStore(op, func() *opState { return d.newOpState(op) })
+	}
+	d.defaultOp = d.otherOp
+	if cfg.defaultOp != "" {
+		d.defaultOp = d.ops.loadOrStore(cfg.defaultOp, func() *opState { return d.newOpState(cfg.defaultOp) })
+	}
+	return d, nil
+}
+
+// Dependencies returns the declared dependencies, sorted by kind and name.
+func (m *Monitor) Dependencies() []*Dependency {
+	m.deps.mu.Lock()
+	ds := make([]*Dependency, 0, len(m.deps.byName))
+	for _, d := range m.deps.byName {
+		ds = append(ds, d)
+	}
+	m.deps.mu.Unlock()
+	slices.SortFunc(ds, func(a, b *Dependency) int {
+		if c := strings.Compare(a.kind, b.kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return ds
+}
+
+// Kind returns the dependency's kind.
+func (d *Dependency) Kind() string { return d.kind }
+
+// Name returns the dependency's name.
+func (d *Dependency) Name() string { return d.name }
+
+// opState holds the precomputed attribute sets of one operation, so that
+// recording a call builds none.
+type opState struct {
+	name     string
+	attrs    []attribute.KeyValue // kind, name, operation
+	inFlight []metric.AddOption
+	plain    [numOutcomes]outcomeOpts // outcome without error.type
+	withErr  cowMap[errKey, outcomeOpts]
+}
+
+type errKey struct {
+	outcome Outcome
+	errType string
+}
+
+type outcomeOpts struct {
+	rec []metric.RecordOption
+	add []metric.AddOption
+}
+
+func newOutcomeOpts(set attribute.Set) outcomeOpts {
+	o := metric.WithAttributeSet(set)
+	return outcomeOpts{rec: []metric.RecordOption{o}, add: []metric.AddOption{o}}
+}
+
+func (d *Dependency) newOpState(op string) *opState {
+	s := &opState{name: op}
+	s.attrs = append(slices.Clone(d.base), attribute.String(AttrDependencyOperation, op))
+	s.inFlight = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(s.attrs...))}
+	for o := OutcomeSuccess; o < numOutcomes; o++ {
+		s.plain[o] = newOutcomeOpts(attribute.NewSet(append(slices.Clone(s.attrs),
+			attribute.String(AttrDependencyOutcome, o.String()))...))
+	}
+	return s
+}
+
+// opts returns the measurement options for an outcome and error.type.
+func (s *opState) opts(o Outcome, errType string) outcomeOpts {
+	if errType == "" {
+		return s.plain[o]
+	}
+	k := errKey{o, errType}
+	return s.withErr.loadOrStore(k, func() outcomeOpts {
+		return newOutcomeOpts(attribute.NewSet(append(slices.Clone(s.attrs),
+			attribute.String(AttrDependencyOutcome, o.String()),
+			attribute.String(attrErrorType, errType))...))
+	})
+}
+
+// operation resolves an operation name to its state: "" is the default,
+// names outside WithOperations, invalid names and names beyond
+// MaxOperations are _OTHER.
+func (d *Dependency) operation(op string) *opState {
+	if op == "" {
+		return d.defaultOp
+	}
+	if s, ok := d.ops.load(op); ok {
+		return s
+	}
+	if len(d.cfg.operations) > 0 || validName(op) != nil || d.ops.len() >= MaxOperations {
+		return d.otherOp
+	}
+	op = strings.Clone(op) // the caller's string may alias a larger buffer
+	if s, ok := d.ops.loadOrStoreLimit(op, MaxOperations, func() *opState { return d.newOpState(op) }); ok {
+		return s
+	}
+	return d.otherOp
+}
+
+// errorType returns the bounded error.type of err.
+func (d *Dependency) errorType(err error) string {
+	info := inspect(err)
+	return d.boundErrorType(info.errorType())
+}
+
+func (d *Dependency) boundErrorType(t string, fixed bool) string {
+	if fixed {
+		return t
+	}
+	if validName(t) != nil {
+		return ErrorTypeOther
+	}
+	return d.errTypes.get(t)
+}

@@ -1,0 +1,231 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/redact"
+)
+
+// Event kinds recorded by igmon itself.
+const (
+	EventCheck        = "check"        // a check changed status
+	EventProbe        = "probe"        // a synthetic probe started or ended a failure streak
+	EventAlert        = "alert"        // an alert changed state
+	EventNotification = "notification" // a notification was delivered or finally failed
+	EventOverride     = "override"     // an operator overrode a check
+	EventSilence      = "silence"      // a silence was created or removed
+	EventLifecycle    = "lifecycle"    // the service started, drained or stopped
+)
+
+// Event severities.
+const (
+	SeverityInfo     = "info"
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+)
+
+// Event is one entry of the timeline a person on call reads.
+type Event struct {
+	Time      time.Time         `json:"time"`
+	Component string            `json:"component"`
+	Kind      string            `json:"kind"`
+	Severity  string            `json:"severity"`
+	Message   string            `json:"message"`
+	Attrs     map[string]string `json:"attrs,omitempty"`
+}
+
+// DefaultEventCapacity is how many events the log keeps by default.
+const DefaultEventCapacity = 1000
+
+// EventLog is a bounded ring of recent events, mirrored to slog. It is safe
+// for concurrent use; recording never blocks on readers.
+type EventLog struct {
+	clock  clock.Clock
+	logger *slog.Logger
+
+	mu    sync.RWMutex
+	ring  []Event
+	next  int // index the next event goes to
+	total uint64
+}
+
+// NewEventLog returns a log keeping the last capacity events (at least 1).
+// A nil logger means slog.Default(); a nil clock the real one.
+func NewEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*EventLog, error) {
+	if capacity < 1 {
+		return nil, fmt.Errorf("monitor: event log capacity: %d must be at least 1", capacity)
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if c == nil {
+		c = clock.Real{}
+	}
+	return &EventLog{clock: c, logger: logger, ring: make([]Event, 0, capacity)}, nil
+}
+
+// Record adds an event, stamping the time if it is zero and redacting the
+// message and attribute values, and logs it.
+func (l *EventLog) Record(e Event) {
+	if e.Time.IsZero() {
+		e.Time = l.clock.Now()
+	}
+	if e.Severity == "" {
+		e.Severity = SeverityInfo
+	}
+	e.Message = redact.String(e.Message)
+	if len(e.Attrs) > 0 {
+		attrs := make(map[string]string, len(e.Attrs))
+		for k, v := range e.Attrs {
+			attrs[k] = redact.String(v)
+		}
+		e.Attrs = attrs
+	}
+	l.mu.Lock()
+	if len(l.ring) < cap(l.ring) {
+		l.ring = append(l.ring, e)
+	} else {
+		l.ring[l.next] = e
+	}
+	l.next = (l.next + 1) % cap(l.ring)
+	l.total++
+	l.mu.Unlock()
+
+	level := slog.LevelInfo
+	switch e.Severity {
+	case SeverityWarning:
+		level = slog.LevelWarn
+	case SeverityCritical:
+		level = slog.LevelError
+	}
+	attrs := make([]slog.Attr, 0, 3+len(e.Attrs))
+	attrs = append(attrs, slog.String("event", e.Kind), slog.String("component", e.Component))
+	for k, v := range e.Attrs {
+		attrs = append(attrs, slog.String(k, v))
+	}
+	l.logger.LogAttrs(context.Background(), level, e.Message, attrs...)
+}
+
+// EventQuery selects events. Zero fields match everything.
+type EventQuery struct {
+	Component string
+	Kind      string
+	Since     time.Time // inclusive
+	Until     time.Time // exclusive
+	// Limit keeps the newest Limit matches (0: all).
+	Limit int
+}
+
+// Query returns the matching events, oldest first.
+func (l *EventLog) Query(q EventQuery) []Event {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	n := len(l.ring)
+	start := 0
+	if n == cap(l.ring) {
+		start = l.next
+	}
+	var out []Event
+	for i := 0; i < n; i++ {
+		e := l.ring[(start+i)%n]
+		if q.Component != "" && e.Component != q.Component ||
+			q.Kind != "" && e.Kind != q.Kind ||
+			!q.Since.IsZero() && e.Time.Before(q.Since) ||
+			!q.Until.IsZero() && !e.Time.Before(q.Until) {
+			continue
+		}
+		out = append(out, e)
+	}
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[len(out)-q.Limit:]
+	}
+	return out
+}
+
+// Total returns how many events were ever recorded, including those the
+// ring has dropped.
+func (l *EventLog) Total() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.total
+}
+
+// ErrBadQuery is wrapped by ParseEventQuery errors.
+var ErrBadQuery = errors.New("bad event query")
+
+// MaxEventQueryLimit bounds the limit a caller may ask for.
+const MaxEventQueryLimit = 10000
+
+// ParseEventQuery reads component, kind, since, until (RFC 3339) and limit
+// from URL query values.
+func ParseEventQuery(get func(string) string) (EventQuery, error) {
+	q := EventQuery{Component: get("component"), Kind: get("kind")}
+	if len(q.Component) > 256 || len(q.Kind) > 64 {
+		return q, fmt.Errorf("%w: component or kind too long", ErrBadQuery)
+	}
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{{"since", &q.Since}, {"until", &q.Until}} {
+		if v := get(f.name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return q, fmt.Errorf("%w: %s: want RFC 3339, got %q", ErrBadQuery, f.name, truncate(v, 64))
+			}
+			*f.dst = t
+		}
+	}
+	if v := get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > MaxEventQueryLimit {
+			return q, fmt.Errorf("%w: limit: want 0..%d, got %q", ErrBadQuery, MaxEventQueryLimit, truncate(v, 64))
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// Handler serves the events as JSON: GET ?component=&kind=&since=&until=&limit=.
+func (l *EventLog) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		vals := r.URL.Query()
+		q, err := ParseEventQuery(vals.Get)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		events := l.Query(q)
+		if events == nil {
+			events = []Event{}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodHead {
+			return
+		}
+		_ = json.NewEncoder(w).Encode(struct {
+			Events []Event `json:"events"`
+		}{events})
+	})
+}

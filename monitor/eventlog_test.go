@@ -1,0 +1,111 @@
+package monitor
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+func TestEventLogRingAndQuery(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	l, err := NewEventLog(3, slog.New(slog.DiscardHandler), fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []string{"postgres", "stripe", "postgres", "stripe", "kyc"} {
+		fc.Advance(time.Second)
+		l.Record(Event{Component: c, Kind: EventCheck, Message: "m" + string(rune('0'+i))})
+	}
+	all := l.Query(EventQuery{})
+	if len(all) != 3 || all[0].Message != "m2" || all[2].Message != "m4" || l.Total() != 5 {
+		t.Fatalf("ring: %+v total %d", all, l.Total())
+	}
+	if got := l.Query(EventQuery{Component: "stripe"}); len(got) != 1 || got[0].Message != "m3" {
+		t.Fatalf("by component: %+v", got)
+	}
+	t0 := time.Date(2026, 3, 1, 12, 0, 4, 0, time.UTC)
+	if got := l.Query(EventQuery{Since: t0}); len(got) != 2 || got[0].Message != "m3" {
+		t.Fatalf("since: %+v", got)
+	}
+	if got := l.Query(EventQuery{Until: t0}); len(got) != 1 || got[0].Message != "m2" {
+		t.Fatalf("until: %+v", got)
+	}
+	if got := l.Query(EventQuery{Limit: 1}); len(got) != 1 || got[0].Message != "m4" {
+		t.Fatalf("limit keeps newest: %+v", got)
+	}
+	if _, err := NewEventLog(0, nil, nil); err == nil || !strings.Contains(err.Error(), "capacity") {
+		t.Fatalf("capacity 0: %v", err)
+	}
+}
+
+func TestEventLogRedacts(t *testing.T) {
+	l, _ := NewEventLog(10, slog.New(slog.DiscardHandler), nil)
+	l.Record(Event{Component: "db", Message: "dial postgres://u:pw1@h/db", Attrs: map[string]string{"error": "password=pw2"}})
+	e := l.Query(EventQuery{})[0]
+	if strings.Contains(e.Message, "pw1") || strings.Contains(e.Attrs["error"], "pw2") || e.Severity != SeverityInfo || e.Time.IsZero() {
+		t.Fatalf("event %+v", e)
+	}
+}
+
+func TestEventLogHandler(t *testing.T) {
+	l, _ := NewEventLog(10, slog.New(slog.DiscardHandler), nil)
+	l.Record(Event{Component: "stripe", Kind: EventAlert, Severity: SeverityCritical, Message: "PaymentErrorRate firing"})
+	l.Record(Event{Component: "kyc", Kind: EventCheck, Message: "kyc pass>warn"})
+	h := l.Handler()
+	tests := []struct {
+		target string
+		code   int
+		n      int
+	}{
+		{"/events", 200, 2},
+		{"/events?component=stripe", 200, 1},
+		{"/events?kind=check", 200, 1},
+		{"/events?since=2000-01-01T00:00:00Z&limit=1", 200, 1},
+		{"/events?since=yesterday", 400, 0},
+		{"/events?limit=-1", 400, 0},
+		{"/events?limit=99999999", 400, 0},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", tt.target, nil))
+		if rec.Code != tt.code {
+			t.Fatalf("%s: %d %s", tt.target, rec.Code, rec.Body)
+		}
+		if tt.code != 200 {
+			continue
+		}
+		var body struct{ Events []Event }
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Events) != tt.n {
+			t.Fatalf("%s: %v %d events", tt.target, err, len(body.Events))
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/events", nil))
+	if rec.Code != 405 {
+		t.Fatalf("POST: %d", rec.Code)
+	}
+}
+
+func FuzzParseEventQuery(f *testing.F) {
+	f.Add("stripe", "alert", "2026-01-01T00:00:00Z", "", "10")
+	f.Add("", "", "x", "2026-13-01", "-5")
+	f.Fuzz(func(t *testing.T, component, kind, since, until, limit string) {
+		vals := map[string]string{"component": component, "kind": kind, "since": since, "until": until, "limit": limit}
+		q, err := ParseEventQuery(func(k string) string { return vals[k] })
+		if err != nil {
+			if len(err.Error()) > 400 {
+				t.Fatalf("error echoes too much input: %d bytes", len(err.Error()))
+			}
+			return
+		}
+		if q.Limit < 0 || q.Limit > MaxEventQueryLimit {
+			t.Fatalf("limit %d accepted", q.Limit)
+		}
+	})
+}

@@ -1,0 +1,6 @@
+// Package benchotel benchmarks igmon's HTTP instrumentation against
+// otelhttp. It is a separate module so that igmon's own go.mod never
+// depends on otelhttp.
+//
+//	cd monitor/internal/benchotel && go test -run '^$' -bench . -benchtime=200ms -count=5
+package benchotel

@@ -1,0 +1,129 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+func TestHealthCheckFromTraffic(t *testing.T) {
+	m, _ := newDepMonitor(t)
+	clk := clock.NewFake(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+	d := mustDep(t, m, KindPayment, "psp", withClock(clk), WithStatsWindow(30*time.Second))
+	c, err := d.HealthCheck(WithMinCalls(20), WithErrorRateThresholds(0.05, 0.20), WithLatencyThresholds(500*time.Millisecond, 2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name() != "psp" || c.ComponentType() != checks.ComponentPaymentProvider || c.Critical() {
+		t.Fatalf("check %s %s critical=%v", c.Name(), c.ComponentType(), c.Critical())
+	}
+	ctx := context.Background()
+	boom := errors.New("boom")
+	calls := func(n int, lat time.Duration, err error) {
+		for range n {
+			_ = d.Track(ctx, "deposit", func(context.Context) error { clk.Advance(lat); return err })
+		}
+	}
+	run := func() checks.Outcome { return c.Run(ctx) }
+
+	// One failure at low volume must not page.
+	calls(1, time.Millisecond, boom)
+	o := run()
+	if o.Status != checks.StatusPass || o.Observation == nil || o.Observation.Measurement != "calls" || o.Observation.Value != 1 {
+		t.Fatalf("too few calls: %+v obs %+v", o, o.Observation)
+	}
+	if !strings.Contains(o.Details["reason"], "below the minimum of 20") {
+		t.Fatalf("reason %q", o.Details["reason"])
+	}
+
+	tests := []struct {
+		name       string
+		ok, failed int
+		lat        time.Duration
+		status     checks.Status
+		sentinel   error
+	}{
+		{"healthy", 99, 0, 10 * time.Millisecond, checks.StatusPass, nil},
+		{"error rate warn", 90, 10, 10 * time.Millisecond, checks.StatusWarn, ErrHighErrorRate},
+		{"error rate fail", 70, 30, 10 * time.Millisecond, checks.StatusFail, ErrHighErrorRate},
+		{"slow warn", 100, 0, 800 * time.Millisecond, checks.StatusWarn, ErrSlowCalls},
+		{"slow fail", 100, 0, 3 * time.Second, checks.StatusFail, ErrSlowCalls},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk.Advance(time.Hour) // empty the window
+			// Latencies are written to the window directly: advancing the
+			// fake clock by each call's latency would move the window.
+			for range tt.ok {
+				d.win.Record(clk.Now(), tt.lat, int(OutcomeSuccess))
+			}
+			calls(tt.failed, 0, boom)
+			o := run()
+			if o.Status != tt.status {
+				t.Fatalf("status %v (%v), want %v; stats %+v", o.Status, o.Err, tt.status, d.Stats())
+			}
+			if tt.sentinel != nil && !errors.Is(o.Err, tt.sentinel) {
+				t.Fatalf("error %v does not wrap %v", o.Err, tt.sentinel)
+			}
+			if o.Observation == nil || o.Observation.Measurement != "errorRate" || o.Observation.Unit != "%" {
+				t.Fatalf("observation %+v", o.Observation)
+			}
+			if o.Details["p95"] == "" || o.Details["calls"] == "" {
+				t.Fatalf("details %v", o.Details)
+			}
+		})
+	}
+
+	// Failures age out of the window and the check recovers.
+	clk.Advance(time.Hour)
+	calls(50, time.Millisecond, boom)
+	if o := run(); o.Status != checks.StatusFail {
+		t.Fatalf("all failing: %v", o.Status)
+	}
+	clk.Advance(31 * time.Second)
+	calls(50, time.Millisecond, nil)
+	if o := run(); o.Status != checks.StatusPass {
+		t.Fatalf("after the failures left the window: %v %v", o.Status, o.Err)
+	}
+}
+
+func TestHealthCheckRegistersWithMonitor(t *testing.T) {
+	m, _ := newDepMonitor(t)
+	d := mustDep(t, m, KindGameProvider, "evolution")
+	c, err := d.HealthCheck(WithCheckName("evolution-traffic"), WithCheckOptions(checks.WithCritical(true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Add(c); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Critical() || c.ComponentType() != checks.ComponentGameProvider {
+		t.Fatal("options not applied")
+	}
+}
+
+func TestHealthCheckOptionsValidated(t *testing.T) {
+	m, _ := newDepMonitor(t)
+	d := mustDep(t, m, KindKYC, "kyc")
+	for _, tc := range []struct {
+		opt   HealthOption
+		field string
+	}{
+		{WithErrorRateThresholds(-0.1, 0.5), "WithErrorRateThresholds"},
+		{WithErrorRateThresholds(0.5, 0.1), "WithErrorRateThresholds"},
+		{WithErrorRateThresholds(0.1, 1.5), "WithErrorRateThresholds"},
+		{WithLatencyThresholds(-1, 0), "WithLatencyThresholds"},
+		{WithLatencyThresholds(2*time.Second, time.Second), "WithLatencyThresholds"},
+		{WithMinCalls(0), "WithMinCalls"},
+		{WithCheckName("bad name"), "name"},
+	} {
+		if _, err := d.HealthCheck(tc.opt); err == nil || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("error %v does not name %s", err, tc.field)
+		}
+	}
+}

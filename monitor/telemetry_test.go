@@ -1,0 +1,380 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/exporters"
+	"github.com/jackcode/igmon/internal/otlptest"
+)
+
+// eventually is generous: the test machine is small and shared.
+const eventually = 30 * time.Second
+
+// clearOTelEnv keeps the developer's or CI's OTEL_* settings out of a test.
+func clearOTelEnv(t *testing.T) {
+	for _, k := range []string{
+		exporters.EnvSDKDisabled, exporters.EnvEndpoint, exporters.EnvMetricsEndpoint, exporters.EnvHeaders,
+		exporters.EnvMetricsHeaders, exporters.EnvInsecure, exporters.EnvMetricsInsecure, exporters.EnvTemporality,
+		exporters.EnvMetricExportInterval, exporters.EnvMetricExportTimeout, "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME",
+	} {
+		t.Setenv(k, "")
+	}
+}
+
+func startReceiver(t *testing.T) *otlptest.Receiver {
+	t.Helper()
+	r, err := otlptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Stop)
+	return r
+}
+
+func fastOTLP(t *testing.T, r *otlptest.Receiver) *exporters.Exporter {
+	t.Helper()
+	e, err := exporters.OTLP(context.Background(), exporters.WithEndpoint(r.Endpoint()),
+		exporters.WithInterval(50*time.Millisecond), exporters.WithTimeout(2*time.Second), exporters.WithoutRetry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func shutdown(t *testing.T, m *Monitor) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = m.Shutdown(ctx)
+	})
+}
+
+func waitPoint(t *testing.T, r *otlptest.Receiver, pred func(otlptest.Point) bool) otlptest.Point {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), eventually)
+	defer cancel()
+	p, err := r.WaitFor(ctx, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestMonitorExportsOverOTLPWithResource(t *testing.T) {
+	clearOTelEnv(t)
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "brand=luckyspin")
+	r := startReceiver(t)
+	m, err := New(quiet, WithoutSystemMetrics(), WithServiceName("wallet"), WithServiceVersion("1.4.2"),
+		WithEnvironment("production"), WithInstanceID("wallet-7"), WithExporters(fastOTLP(t, r)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shutdown(t, m)
+	h, err := m.MeterProvider().Meter("casino").Float64Histogram("casino.spin.duration", metric.WithUnit("s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Record(context.Background(), 0.3, metric.WithAttributeSet(attribute.NewSet(attribute.String("game", "slots"))))
+
+	p := waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "casino.spin.duration" })
+	if p.Unit != "s" || p.Attrs["game"] != "slots" || p.Value != 1 || p.Sum != 0.3 || len(p.Bounds) != len(exporters.DurationBuckets()) {
+		t.Errorf("point = %+v", p)
+	}
+	for k, want := range map[string]string{
+		"service.name": "wallet", "service.version": "1.4.2", "deployment.environment.name": "production",
+		"service.instance.id": "wallet-7", "brand": "luckyspin", "telemetry.sdk.language": "go",
+	} {
+		if p.Resource[k] != want {
+			t.Errorf("resource %s = %q, want %q", k, p.Resource[k], want)
+		}
+	}
+	for _, k := range []string{"host.name", "process.pid", "process.runtime.name", "os.type"} {
+		if p.Resource[k] == "" {
+			t.Errorf("resource lacks %s: %v", k, p.Resource)
+		}
+	}
+	if _, ok := p.Resource["process.command_args"]; ok {
+		t.Error("the command line (which may hold secrets) is in the resource")
+	}
+	// The in-process reader sees the same instrument.
+	rm, err := m.Metrics().Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasMetric(rm, "casino.spin.duration") {
+		t.Error("in-process reader does not see what is exported")
+	}
+}
+
+func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestMonitorUsesOTLPFromEnv(t *testing.T) {
+	clearOTelEnv(t)
+	r := startReceiver(t)
+	t.Setenv(exporters.EnvEndpoint, r.Endpoint())
+	t.Setenv(exporters.EnvMetricExportInterval, "50")
+	m, err := New(quiet, WithoutSystemMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shutdown(t, m)
+	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.env")
+	c.Add(context.Background(), 2)
+	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.env" && p.Value == 2 })
+	if st := m.TelemetryStatus(); len(st) != 1 || st[0].Name != "otlp" {
+		t.Fatalf("status = %+v", st)
+	}
+	if _, ok := m.Checks().Result(TelemetryCheck); !ok {
+		t.Fatal("no telemetry check")
+	}
+
+	// WithExporters() with no arguments turns the environment default off.
+	m2, err := New(quiet, WithoutSystemMetrics(), WithExporters())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shutdown(t, m2)
+	if len(m2.TelemetryStatus()) != 0 {
+		t.Fatal("WithExporters() still exports")
+	}
+}
+
+func TestMonitorInProcessOnlyByDefault(t *testing.T) {
+	clearOTelEnv(t)
+	m, err := New(quiet, WithoutSystemMetrics(), WithCardinalityLimit(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shutdown(t, m)
+	if len(m.TelemetryStatus()) != 0 {
+		t.Fatal("exporting with nothing configured")
+	}
+	if _, ok := m.Checks().Result(TelemetryCheck); ok {
+		t.Fatal("telemetry check without an exporter to watch")
+	}
+	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.players")
+	for i := range 100 {
+		c.Add(context.Background(), 1, metric.WithAttributes(attribute.Int("player", i)))
+	}
+	rm, err := m.Metrics().Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, mt := range sm.Metrics {
+			if mt.Name == "igmon.test.players" {
+				if n := len(mt.Data.(metricdata.Sum[int64]).DataPoints); n != 5 {
+					t.Fatalf("%d series with WithCardinalityLimit(5)", n)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("metric not collected")
+}
+
+func TestMonitorSDKDisabled(t *testing.T) {
+	clearOTelEnv(t)
+	r := startReceiver(t)
+	t.Setenv(exporters.EnvSDKDisabled, "true")
+	t.Setenv(exporters.EnvEndpoint, r.Endpoint())
+	m, err := New(quiet, WithoutSystemMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shutdown(t, m)
+	if _, ok := m.MeterProvider().(noop.MeterProvider); !ok {
+		t.Fatalf("provider is %T, want noop", m.MeterProvider())
+	}
+	if _, err := m.Metrics().Collect(context.Background()); !errors.Is(err, exporters.ErrNotRegistered) {
+		t.Fatalf("Collect = %v", err)
+	}
+	if err := m.Register("db", func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	if code := get(t, srv.URL+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz = %d with telemetry disabled", code)
+	}
+
+	t.Setenv(exporters.EnvSDKDisabled, "maybe")
+	if _, err := New(quiet, WithoutSystemMetrics()); err == nil || !strings.Contains(err.Error(), exporters.EnvSDKDisabled) {
+		t.Fatalf("bad OTEL_SDK_DISABLED: %v", err)
+	}
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	code, _ := getBody(t, url)
+	return code
+}
+
+func getBody(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestMonitorCollectorDown: the collector dies mid-run. Instrumented calls
+// and the health endpoints carry on, the telemetry check warns without
+// failing readiness, and when the collector returns export resumes with the
+// cumulative totals.
+func TestMonitorCollectorDown(t *testing.T) {
+	clearOTelEnv(t)
+	r := startReceiver(t)
+	m, err := New(quiet, WithoutSystemMetrics(), WithExporters(fastOTLP(t, r)), WithTelemetryWarnAfter(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shutdown(t, m)
+	if err := m.Register("db", func(context.Context) error { return nil }, checks.WithTTL(time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.bets")
+	set := metric.WithAttributeSet(attribute.NewSet(attribute.String("game", "roulette")))
+	ctx := context.Background()
+	c.Add(ctx, 10, set)
+	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" && p.Value == 10 })
+
+	r.Stop()
+	deadline := time.Now().Add(eventually)
+	for {
+		c.Add(ctx, 1, set) // the service keeps working while exports fail
+		if code := get(t, srv.URL+"/readyz"); code != http.StatusOK {
+			t.Fatalf("/readyz = %d while the collector is down", code)
+		}
+		if st := m.TelemetryStatus(); st[0].ConsecutiveFailures >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("export failures never counted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The check has a 1s TTL; poll until it shows the warning.
+	for {
+		code, body := getBody(t, srv.URL+"/readyz?verbose")
+		if code != http.StatusOK {
+			t.Fatalf("/readyz?verbose = %d: a dead collector must not fail readiness\n%s", code, body)
+		}
+		if strings.Contains(body, "telemetry") && strings.Contains(body, "warn") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("telemetry check never warned:\n%s", body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	rm, err := m.Metrics().Collect(ctx)
+	if err != nil || !hasMetric(rm, exporters.MetricExportFailures) {
+		t.Fatalf("failure counter not in the in-process reader: %v", err)
+	}
+
+	var added int64
+	for range 5 {
+		c.Add(ctx, 1, set)
+		added++
+	}
+	if err := r.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	r.Reset()
+	// Whatever was added while down is in the next export: totals are
+	// cumulative. At least 10 + the loop's adds + 5.
+	p := waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" })
+	if p.Value < float64(10+added+2) || !p.Cumulative {
+		t.Fatalf("after restart %+v, want a cumulative total ≥ %d", p, 10+added+2)
+	}
+	for {
+		res, _ := m.Checks().Result(TelemetryCheck)
+		_ = m.Checks().Status(ctx, checks.Readiness)
+		if res.Status == checks.StatusPass {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("telemetry check stuck at %v", res.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestMonitorShutdownReportsUndeliveredMetrics(t *testing.T) {
+	clearOTelEnv(t)
+	r := startReceiver(t)
+	e, err := exporters.OTLP(context.Background(), exporters.WithEndpoint(r.Endpoint()), exporters.WithInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(quiet, WithoutSystemMetrics(), WithExporters(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := m.MeterProvider().Meter("t").Int64Counter("c")
+	c.Add(context.Background(), 1)
+	r.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if err := m.Shutdown(ctx); err == nil || !strings.Contains(err.Error(), "metrics") {
+		t.Fatalf("Shutdown = %v, want the export error", err)
+	}
+}
+
+func TestTelemetryOptionsValidation(t *testing.T) {
+	clearOTelEnv(t)
+	mp := sdkmetric.NewMeterProvider()
+	defer mp.Shutdown(context.Background())
+	stdout, err := exporters.Stdout(exporters.WithWriter(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		opts []Option
+		want string
+	}{
+		{[]Option{WithCardinalityLimit(-1)}, "WithCardinalityLimit"},
+		{[]Option{WithTelemetryWarnAfter(0)}, "WithTelemetryWarnAfter"},
+		{[]Option{WithTelemetryLogInterval(0)}, "WithTelemetryLogInterval"},
+		{[]Option{WithExporters(nil)}, "WithExporters"},
+		{[]Option{WithMeterProvider(mp), WithExporters(stdout)}, "WithExporters"},
+	} {
+		if _, err := New(append([]Option{quiet, WithoutSystemMetrics()}, tt.opts...)...); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v", tt.want, err)
+		}
+	}
+	_ = stdout.Shutdown(context.Background())
+}

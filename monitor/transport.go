@@ -1,0 +1,202 @@
+package monitor
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Transport wraps next (http.DefaultTransport when nil) so that every
+// request through it is recorded: the semantic-convention metric
+// http.client.request.duration and the dependency's own metrics and window.
+// The operation comes from the request's context (WithOperation) or the
+// dependency's default. The duration ends when next.RoundTrip returns, at
+// the response headers, as in otelhttp. Requests are not modified and
+// response bodies are not wrapped.
+func (d *Dependency) Transport(next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if d == nil {
+		return next
+	}
+	return &transport{d: d, next: next}
+}
+
+type transport struct {
+	d    *Dependency
+	next http.RoundTripper
+}
+
+// httpKey identifies one attribute set of http.client.request.duration.
+// Every field is bounded: hosts by the host table, methods by the known
+// list, status codes by their range, error types by errorType.
+type httpKey struct {
+	host    *hostInfo
+	method  uint8
+	proto   uint8
+	status  int
+	errType string
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	d := t.d
+	ctx := req.Context()
+	op, _ := OperationFrom(ctx)
+	c := d.begin(ctx, op)
+	k := httpKey{host: d.hosts.lookup(req.URL), method: d.inst.methods.index(req.Method)}
+	done := false
+	defer func() {
+		if !done { // next panicked
+			k.errType = ErrorTypePanic
+			secs := c.end(ctx, OutcomeError, ErrorTypePanic)
+			d.inst.clientDuration.Record(ctx, secs, d.httpOpts(k)...)
+		}
+	}()
+	resp, err := t.next.RoundTrip(req)
+	done = true
+
+	status := 0
+	if err == nil && resp != nil {
+		status = resp.StatusCode
+		k.proto = protocolVersion(resp.ProtoMajor, resp.ProtoMinor)
+		k.status = status
+	}
+	o := OutcomeUnset
+	if d.cfg.classifier != nil {
+		if err != nil {
+			o = d.cfg.classifier(nil, err)
+		} else {
+			o = d.cfg.classifier(resp, nil)
+		}
+	}
+	if !o.valid() {
+		o = httpOutcome(status, err)
+	}
+	// error.type by the semantic conventions: the error class before a
+	// response, the status code for 4xx and 5xx responses.
+	switch {
+	case err != nil:
+		k.errType = d.errorType(err)
+	case status >= 400:
+		k.errType = statusText(status)
+	}
+	depErrType := k.errType
+	if o == OutcomeSuccess {
+		depErrType = ""
+	}
+	secs := c.end(ctx, o, depErrType)
+	d.inst.clientDuration.Record(ctx, secs, d.httpOpts(k)...)
+	return resp, err
+}
+
+// httpOutcome is the default classification of an HTTP result.
+func httpOutcome(status int, err error) Outcome {
+	switch {
+	case err != nil:
+		return defaultOutcome(err)
+	case status >= 500:
+		return OutcomeError
+	case status >= 400:
+		return OutcomeRejected
+	}
+	return OutcomeSuccess
+}
+
+func (d *Dependency) httpOpts(k httpKey) []metric.RecordOption {
+	return d.httpAttrs.loadOrStore(k, func() []metric.RecordOption {
+		attrs := []attribute.KeyValue{
+			attribute.String(attrHTTPMethod, d.inst.methods.name(k.method)),
+			attribute.String(attrServerAddress, k.host.addr),
+		}
+		if k.host.port > 0 {
+			attrs = append(attrs, attribute.Int(attrServerPort, k.host.port))
+		}
+		if k.status > 0 {
+			attrs = append(attrs, attribute.Int(attrHTTPStatus, k.status))
+		}
+		if k.proto > 0 {
+			attrs = append(attrs, attribute.String(attrNetworkProtocolVersion, protocolNames[k.proto]))
+		}
+		if k.errType != "" {
+			attrs = append(attrs, attribute.String(attrErrorType, k.errType))
+		}
+		return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
+	})
+}
+
+// hostInfo is a server.address / server.port pair.
+type hostInfo struct {
+	addr string
+	port int
+}
+
+type hostKey struct {
+	https bool
+	host  string // URL.Host as given: "api.psp.com", "10.0.0.1:8443"
+}
+
+// hostTable bounds server.address: a fixed list (WithHosts) or the first
+// MaxHosts hosts seen; anything else is _OTHER without a port.
+type hostTable struct {
+	fixed []string
+	seen  cowMap[hostKey, *hostInfo]
+	full  atomic.Bool
+	other *hostInfo
+}
+
+func (t *hostTable) init(fixed []string) {
+	t.fixed = fixed
+	t.other = &hostInfo{addr: ErrorTypeOther}
+}
+
+func (t *hostTable) lookup(u *url.URL) *hostInfo {
+	if u == nil {
+		return t.other
+	}
+	k := hostKey{https: u.Scheme == "https", host: u.Host}
+	if h, ok := t.seen.load(k); ok {
+		return h
+	}
+	if t.full.Load() {
+		return t.other
+	}
+	name := u.Hostname()
+	if name == "" || (len(t.fixed) > 0 && !slices.Contains(t.fixed, name)) {
+		return t.other
+	}
+	port := portOf(u)
+	k.host = strings.Clone(k.host)
+	h, ok := t.seen.loadOrStoreLimit(k, MaxHosts, func() *hostInfo {
+		return &hostInfo{addr: strings.Clone(name), port: port}
+	})
+	if !ok {
+		t.full.Store(true)
+		return t.other
+	}
+	return h
+}
+
+// portOf returns the URL's port, or the scheme's default, or 0.
+func portOf(u *url.URL) int {
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err == nil && n > 0 && n < 65536 {
+			return n
+		}
+		return 0
+	}
+	switch u.Scheme {
+	case "http":
+		return 80
+	case "https":
+		return 443
+	}
+	return 0
+}
