@@ -29,7 +29,7 @@ func benchSetup(b *testing.B, kinds int) (*igmonMeters, []Rule) {
 						attribute.String("igmon.dependency.kind", fmt.Sprintf("kind%d", k)),
 						attribute.String("igmon.dependency.name", fmt.Sprintf("dep%d", n)),
 						attribute.String("igmon.dependency.operation", op),
-						attribute.String("outcome", o)))
+						attribute.String("igmon.dependency.outcome", o)))
 					m.calls.Add(ctx, 100, a)
 					m.depDur.Record(ctx, 0.1, a)
 				}
@@ -44,15 +44,15 @@ func benchSetup(b *testing.B, kinds int) (*igmonMeters, []Rule) {
 		var c Condition
 		switch i % 4 {
 		case 0:
-			c = &Ratio{Numerator: mustSel(b, `igmon.dependency.calls{`+kind+`, outcome=~"error|timeout"}`),
+			c = &Ratio{Numerator: mustSel(b, `igmon.dependency.calls{`+kind+`, igmon.dependency.outcome=~"error|timeout"}`),
 				Denominator: mustSel(b, `igmon.dependency.calls{`+kind+`}`), Window: 5 * time.Minute, MinRequests: 10, Value: 0.5}
 		case 1:
 			c = &Quantile{Histogram: mustSel(b, `igmon.dependency.duration{`+kind+`}`), Quantile: 0.95, Window: 5 * time.Minute, Value: 5}
 		case 2:
-			c = &Absence{Success: mustSel(b, `igmon.dependency.calls{`+kind+`, outcome="success"}`),
+			c = &Absence{Success: mustSel(b, `igmon.dependency.calls{`+kind+`, igmon.dependency.outcome="success"}`),
 				Requests: mustSel(b, `igmon.dependency.calls{`+kind+`}`), Window: 10 * time.Minute}
 		case 3:
-			e := mustSel(b, `igmon.dependency.calls{`+kind+`, outcome!="success"}`)
+			e := mustSel(b, `igmon.dependency.calls{`+kind+`, igmon.dependency.outcome!="success"}`)
 			c = &SLO{Objective: 0.5, Total: mustSel(b, `igmon.dependency.calls{`+kind+`}`), Errors: &e}
 		}
 		rules = append(rules, Rule{Name: name, By: by, Condition: c})

@@ -95,7 +95,7 @@ func TestRatioErrorRateWithMinRequests(t *testing.T) {
 		Name: "DependencyErrorRate",
 		By:   []string{"igmon.dependency.kind", "igmon.dependency.name"},
 		Condition: &Ratio{
-			Numerator:   mustSel(t, `igmon.dependency.calls{outcome=~"error|timeout"}`),
+			Numerator:   mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}`),
 			Denominator: mustSel(t, `igmon.dependency.calls`),
 			Window:      5 * time.Minute, MinRequests: 100, Value: 0.05,
 		},
@@ -180,7 +180,7 @@ func TestAbsenceSilentFailure(t *testing.T) {
 	e := newEval(t, m, []Rule{{
 		Name: "NoSuccessfulDeposits", By: []string{"igmon.dependency.name"},
 		Condition: &Absence{
-			Success:  mustSel(t, `igmon.dependency.calls{igmon.dependency.operation="deposit", outcome="success"}`),
+			Success:  mustSel(t, `igmon.dependency.calls{igmon.dependency.operation="deposit", igmon.dependency.outcome="success"}`),
 			Requests: mustSel(t, `igmon.dependency.calls{igmon.dependency.operation="deposit"}`),
 			Window:   10 * time.Minute, MinRequests: 5,
 		},
@@ -210,7 +210,7 @@ func TestAbsenceSilentFailure(t *testing.T) {
 func TestAbsenceNeedsTraffic(t *testing.T) {
 	m := newMeters(t)
 	e := newEval(t, m, []Rule{{Name: "NoDeposits", Condition: &Absence{
-		Success:  mustSel(t, `igmon.dependency.calls{outcome="success"}`),
+		Success:  mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome="success"}`),
 		Requests: mustSel(t, `igmon.dependency.calls`), Window: 10 * time.Minute}}})
 	for range 50 {
 		m.clk.Advance(15 * time.Second)
@@ -327,7 +327,7 @@ func TestFlapDampingKeepsFiring(t *testing.T) {
 
 func TestSLOBurnRateMultiWindow(t *testing.T) {
 	m := newMeters(t)
-	errSel := mustSel(t, `igmon.dependency.calls{outcome!="success"}`)
+	errSel := mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome!="success"}`)
 	e := newEval(t, m, []Rule{{
 		Name: "DepositAvailability", By: []string{"igmon.dependency.name"},
 		Condition: &SLO{Objective: 0.999, Total: mustSel(t, `igmon.dependency.calls{igmon.dependency.operation="deposit"}`),
@@ -356,7 +356,7 @@ func TestSLOBurnRateMultiWindow(t *testing.T) {
 
 func TestSLOMinEventsGuard(t *testing.T) {
 	m := newMeters(t)
-	errSel := mustSel(t, `igmon.dependency.calls{outcome!="success"}`)
+	errSel := mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome!="success"}`)
 	e := newEval(t, m, []Rule{{Name: "LowTraffic",
 		Condition: &SLO{Objective: 0.999, Total: mustSel(t, `igmon.dependency.calls`), Errors: &errSel, MinEvents: 100}}})
 	eval(t, e)
@@ -413,7 +413,7 @@ func TestBurnRateMath(t *testing.T) {
 func TestDeltaTemporalityAndCounterReset(t *testing.T) {
 	m := newMeters(t, sdkmetric.WithTemporalitySelector(sdkmetric.DeltaTemporalitySelector))
 	rule := Rule{Name: "Errors", Condition: &Ratio{
-		Numerator:   mustSel(t, `igmon.dependency.calls{outcome="error"}`),
+		Numerator:   mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome="error"}`),
 		Denominator: mustSel(t, `igmon.dependency.calls`), Window: 5 * time.Minute, Value: 0.3}}
 	e := newEval(t, m, []Rule{rule})
 	eval(t, e)
@@ -435,7 +435,7 @@ func TestDeltaTemporalityAndCounterReset(t *testing.T) {
 	src := MetricSourceFunc(func(_ context.Context, rm *metricdata.ResourceMetrics) error {
 		v := vals[0]
 		vals = vals[1:]
-		attrs := attribute.NewSet(attribute.String("outcome", "error"))
+		attrs := attribute.NewSet(attribute.String("igmon.dependency.outcome", "error"))
 		rm.ScopeMetrics = []metricdata.ScopeMetrics{{Metrics: []metricdata.Metrics{{
 			Name: "igmon.dependency.calls",
 			Data: metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true,

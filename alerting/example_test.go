@@ -24,7 +24,7 @@ func Example() {
 	defer mp.Shutdown(ctx)
 	calls, _ := mp.Meter("igmon").Int64Counter("igmon.dependency.calls")
 
-	num, _ := alerting.ParseSelector(`igmon.dependency.calls{outcome=~"error|timeout"}`)
+	num, _ := alerting.ParseSelector(`igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}`)
 	den, _ := alerting.ParseSelector(`igmon.dependency.calls`)
 	rules := []alerting.Rule{{
 		Name:        "DependencyErrorRate",
@@ -46,7 +46,7 @@ func Example() {
 
 	_ = ev.Evaluate(ctx) // first cycle: baseline
 	stripe := func(outcome string) metric.AddOption {
-		return metric.WithAttributes(attribute.String("igmon.dependency.name", "stripe"), attribute.String("outcome", outcome))
+		return metric.WithAttributes(attribute.String("igmon.dependency.name", "stripe"), attribute.String("igmon.dependency.outcome", outcome))
 	}
 	calls.Add(ctx, 90, stripe("success"))
 	calls.Add(ctx, 10, stripe("timeout"))
@@ -70,7 +70,7 @@ rules:
     by: [igmon.dependency.name]
     labels: {severity: page}
     absence:
-      success: 'igmon.dependency.calls{igmon.dependency.operation="deposit", outcome="success"}'
+      success: 'igmon.dependency.calls{igmon.dependency.operation="deposit", igmon.dependency.outcome="success"}'
       requests: 'igmon.dependency.calls{igmon.dependency.operation="deposit"}'
       window: 10m
       min_requests: 5

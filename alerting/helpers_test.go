@@ -67,7 +67,7 @@ func depAttrs(kind, name, op, outcome string) metric.MeasurementOption {
 		attribute.String("igmon.dependency.kind", kind),
 		attribute.String("igmon.dependency.name", name),
 		attribute.String("igmon.dependency.operation", op),
-		attribute.String("outcome", outcome)))
+		attribute.String("igmon.dependency.outcome", outcome)))
 }
 
 // call records n calls of stripe deposit (or another dependency) with the

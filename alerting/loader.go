@@ -24,7 +24,7 @@ import (
 //	    annotations: {summary: "{{ percent .Value }} errors"}
 //	    for: 2m
 //	    ratio:
-//	      numerator: 'igmon.dependency.calls{outcome=~"error|timeout"}'
+//	      numerator: 'igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}'
 //	      denominator: igmon.dependency.calls
 //	      window: 5m
 //	      min_requests: 100

@@ -170,7 +170,7 @@ func FuzzParseRules(f *testing.F) {
 }
 
 func FuzzParseSelector(f *testing.F) {
-	for _, s := range []string{`igmon.dependency.calls{outcome=~"error|timeout", igmon.dependency.name="stripe"}`,
+	for _, s := range []string{`igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout", igmon.dependency.name="stripe"}`,
 		`a`, `a{}`, `a{b!~"x.*"}`, `a{b="\"q\""}`} {
 		f.Add(s)
 	}

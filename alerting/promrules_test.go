@@ -109,7 +109,7 @@ func TestPrometheusExportExpressions(t *testing.T) {
 		byName[r.Alert] = append(byName[r.Alert], r)
 	}
 	ratio := byName["DependencyErrorRate"][0]
-	wantRatio := `((sum by (igmon_dependency_kind, igmon_dependency_name) (increase(igmon_dependency_calls_total{outcome=~"error|timeout"}[5m])) / ` +
+	wantRatio := `((sum by (igmon_dependency_kind, igmon_dependency_name) (increase(igmon_dependency_calls_total{igmon_dependency_outcome=~"error|timeout"}[5m])) / ` +
 		`sum by (igmon_dependency_kind, igmon_dependency_name) (increase(igmon_dependency_calls_total[5m]))) > 0.05) and ` +
 		`(sum by (igmon_dependency_kind, igmon_dependency_name) (increase(igmon_dependency_calls_total[5m])) >= 100)`
 	if ratio.Expr != wantRatio || ratio.For != "2m" || ratio.KeepFiringFor != "5m" {
