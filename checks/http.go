@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackcode/igmon/internal/jsonfield"
 	"github.com/jackcode/igmon/internal/redact"
 )
 
@@ -240,7 +239,7 @@ func (h *httpCheck) run(ctx context.Context) error {
 			return fmt.Errorf("%w: body does not contain the expected text", ErrUnexpectedBody)
 		}
 		if h.jsonPath != nil {
-			got, err := jsonField(body, h.jsonPath)
+			got, err := jsonfield.Lookup(body, h.jsonPath)
 			if err != nil {
 				return fmt.Errorf("%w: %w", ErrUnexpectedBody, err)
 			}
@@ -274,51 +273,6 @@ func (h *httpCheck) want() string {
 		s[i] = strconv.Itoa(c)
 	}
 	return "(want " + strings.Join(s, ", ") + ")"
-}
-
-// errNoField is returned by jsonField when path does not lead to a value.
-var errNoField = errors.New("field not found")
-
-// jsonField returns the value at path in the JSON document body, as text:
-// a string's value, a number's literal, "true"/"false" or "null". Objects
-// and arrays are not comparable values and yield an error.
-func jsonField(body []byte, path []string) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return "", fmt.Errorf("body is not JSON: %w", err)
-	}
-	for i, seg := range path {
-		switch node := v.(type) {
-		case map[string]any:
-			next, ok := node[seg]
-			if !ok {
-				return "", fmt.Errorf("%w: %s", errNoField, strings.Join(path[:i+1], "."))
-			}
-			v = next
-		case []any:
-			idx, err := strconv.Atoi(seg)
-			if err != nil || idx < 0 || idx >= len(node) {
-				return "", fmt.Errorf("%w: %s", errNoField, strings.Join(path[:i+1], "."))
-			}
-			v = node[idx]
-		default:
-			return "", fmt.Errorf("%w: %s", errNoField, strings.Join(path[:i+1], "."))
-		}
-	}
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case json.Number:
-		return x.String(), nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case nil:
-		return "null", nil
-	default:
-		return "", fmt.Errorf("%s is an object or array, not a value", strings.Join(path, "."))
-	}
 }
 
 func truncate(s string, n int) string {

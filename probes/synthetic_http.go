@@ -1,6 +1,8 @@
 package probes
 
 import (
+	"github.com/jackcode/igmon/internal/jsonfield"
+
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -214,7 +216,7 @@ func (h *httpProbe) run(ctx context.Context, r *Result) error {
 		}
 	}
 	for _, a := range h.cfg.jsonFields {
-		got, err := jsonField(buf, a.path)
+		got, err := jsonfield.Lookup(buf, jsonfield.Split(a.path))
 		if err != nil {
 			return failf(ReasonAssertion, "json field: %v", err)
 		}
