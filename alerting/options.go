@@ -44,6 +44,7 @@ type config struct {
 	tickInterval time.Duration
 	sleep        func(ctx context.Context, d time.Duration) error
 	externalURL  string
+	onDelivery   func(Delivery)
 }
 
 func defaultConfig() config {
@@ -122,4 +123,21 @@ func (c *config) validateEval() error {
 		return fmt.Errorf("%w: WithResolvedRetention: must not be negative", ErrInvalidOption)
 	}
 	return nil
+}
+
+// Delivery is the final outcome of one notification to one receiver,
+// after retries.
+type Delivery struct {
+	Receiver, GroupKey string
+	Firing, Resolved   int
+	// Err is nil when the receiver accepted the notification. Its text may
+	// be shown only after redaction.
+	Err error
+}
+
+// WithDeliveryListener calls fn with the final outcome of every
+// notification (the event log records them). It runs on the receiver's
+// delivery goroutine and must not block.
+func WithDeliveryListener(fn func(Delivery)) Option {
+	return optionFunc(func(c *config) { c.onDelivery = fn })
 }

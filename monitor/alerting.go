@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -51,6 +52,10 @@ type alertingState struct {
 	disp     *alerting.Dispatcher
 	silences *alerting.Silences
 
+	// last is what the evaluator collected in its current cycle: the
+	// evidence is read from the same numbers the rules saw.
+	last atomic.Pointer[metricdata.ResourceMetrics]
+
 	mu   sync.Mutex
 	prev map[string]alerting.State // by fingerprint
 }
@@ -72,8 +77,18 @@ func (m *Monitor) initAlerting() error {
 	if !m.cfg.alerting {
 		return nil
 	}
+	if m.cfg.meterProvider != nil {
+		// The in-process reader is only registered with the provider the
+		// Monitor builds: on the user's provider these rules would never
+		// see a number and never fire, silently.
+		for _, r := range m.cfg.alertRules {
+			if _, ok := r.Condition.(*alerting.CheckState); !ok {
+				return fmt.Errorf("monitor: option WithAlerting: rule %q reads metrics, which the Monitor cannot read from a provider given with WithMeterProvider", r.Name)
+			}
+		}
+	}
 	a := &alertingState{m: m, prev: map[string]alerting.State{}}
-	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp)}
+	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithDeliveryListener(m.recordDelivery)}
 	disp, err := alerting.NewDispatcher(append(base, m.cfg.alertOpts...)...)
 	if err != nil {
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
@@ -82,9 +97,11 @@ func (m *Monitor) initAlerting() error {
 	src := alerting.MetricSourceFunc(func(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 		got, err := m.tel.inproc.Collect(ctx)
 		if err != nil {
+			a.last.Store(nil)
 			return err
 		}
 		*rm = got
+		a.last.Store(&got)
 		return nil
 	})
 	eopts := append(base, alerting.WithMetricSource(src), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a))
@@ -115,15 +132,12 @@ func (a *alertingState) stop(ctx context.Context) error {
 // records state changes in the event log and hands the alerts on.
 func (a *alertingState) Receive(alerts []alerting.Alert) {
 	out := make([]alerting.Alert, len(alerts))
-	var rm *metricdata.ResourceMetrics
+	rm := a.last.Load()
+	if rm == nil {
+		rm = &metricdata.ResourceMetrics{}
+	}
 	for i, al := range alerts {
 		if al.State == alerting.StateFiring || al.State == alerting.StatePending {
-			if rm == nil {
-				rm = &metricdata.ResourceMetrics{}
-				if got, err := a.m.tel.inproc.Collect(context.Background()); err == nil {
-					*rm = got
-				}
-			}
 			al.Annotations = maps.Clone(al.Annotations)
 			if al.Annotations == nil {
 				al.Annotations = map[string]string{}
@@ -171,7 +185,16 @@ func (a *alertingState) recordChanges(alerts []alerting.Alert) {
 		if ev := al.Annotations[AnnotationEvidence]; ev != "" {
 			attrs["evidence"] = ev
 		}
-		a.m.events.Record(Event{Component: alertComponent(al), Kind: EventAlert, Severity: sev, Message: msg, Attrs: attrs})
+		// Stamped with when the state changed on the evaluator's clock,
+		// as check events carry their transition time.
+		at := al.ActiveAt
+		switch al.State {
+		case alerting.StateFiring:
+			at = al.FiredAt
+		case alerting.StateResolved:
+			at = al.ResolvedAt
+		}
+		a.m.events.Record(Event{Time: at, Component: alertComponent(al), Kind: EventAlert, Severity: sev, Message: msg, Attrs: attrs})
 	}
 }
 
@@ -204,7 +227,7 @@ func (a *alertingState) evidence(al alerting.Alert, rm metricdata.ResourceMetric
 	}
 	var fs []failing
 	for _, r := range a.m.checks.Results() {
-		if r.Status == checks.StatusPass || r.Since.IsZero() || r.Name == target && r.Name != "" && len(fs) > 10 {
+		if r.Status == checks.StatusPass || r.Since.IsZero() {
 			continue
 		}
 		if started.Sub(r.Since) > evidenceWindow || r.Since.Sub(started) > time.Minute {
@@ -308,8 +331,9 @@ func (m *Monitor) AlertsHandler() http.Handler {
 	return alerting.NewHandler(m.alerting.eval, m.alerting.silences, opts...)
 }
 
-// dashboardAlerts converts alerts and silences for the status page.
-func (a *alertingState) dashboardAlerts(now time.Time, detailed bool) ([]dashboard.Alert, []dashboard.Silence) {
+// dashboardAlerts converts alerts and silences for the status page; rm is
+// the snapshot's collection, read for the evidence of detailed views.
+func (a *alertingState) dashboardAlerts(now time.Time, detailed bool, rm metricdata.ResourceMetrics) ([]dashboard.Alert, []dashboard.Silence) {
 	var out []dashboard.Alert
 	for _, al := range a.eval.Alerts() {
 		since := al.ActiveAt
@@ -322,8 +346,8 @@ func (a *alertingState) dashboardAlerts(now time.Time, detailed bool) ([]dashboa
 		da := dashboard.Alert{Name: al.Rule, State: al.State.String(), Severity: al.Labels["severity"], Since: since,
 			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value}
 		_, da.Silenced = a.silences.Mutes(al.Labels, now)
-		if ev := a.evidence(al, a.collect()); detailed && al.State != alerting.StateResolved {
-			da.Evidence = ev
+		if detailed && al.State != alerting.StateResolved {
+			da.Evidence = a.evidence(al, rm)
 		}
 		out = append(out, da)
 	}
@@ -339,11 +363,6 @@ func (a *alertingState) dashboardAlerts(now time.Time, detailed bool) ([]dashboa
 		sil = append(sil, ds)
 	}
 	return out, sil
-}
-
-func (a *alertingState) collect() metricdata.ResourceMetrics {
-	rm, _ := a.m.tel.inproc.Collect(context.Background())
-	return rm
 }
 
 func (a *alertingState) silence(req dashboard.SilenceRequest) (string, error) {
@@ -363,8 +382,11 @@ func (a *alertingState) silence(req dashboard.SilenceRequest) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", dashboard.ErrInvalid, err)
 	}
+	// Author and comment are for authorized viewers: attributes, which the
+	// status page withholds from the public (see publicEvent).
 	a.m.events.Record(Event{Component: "alerting", Kind: EventSilence, Severity: SeverityInfo,
-		Message: fmt.Sprintf("silence %s created by %s until %s: %s", id, req.Author, req.EndsAt.UTC().Format(time.RFC3339), req.Comment)})
+		Message: fmt.Sprintf("silence %s created until %s: %s", id, req.EndsAt.UTC().Format(time.RFC3339), req.Comment),
+		Attrs:   map[string]string{"by": req.Author, "reason": req.Comment}})
 	return id, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"sync"
@@ -148,6 +149,11 @@ func (l *EventLog) Query(q EventQuery) []Event {
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[len(out)-q.Limit:]
 	}
+	// Callers get their own attribute maps: the ring's are shared by
+	// every reader.
+	for i := range out {
+		out[i].Attrs = maps.Clone(out[i].Attrs)
+	}
 	return out
 }
 
@@ -202,7 +208,11 @@ func truncate(s string, n int) string {
 }
 
 // Handler serves the events as JSON: GET ?component=&kind=&since=&until=&limit=.
-func (l *EventLog) Handler() http.Handler {
+func (l *EventLog) Handler() http.Handler { return l.handler(false) }
+
+// handler serves the log; public drops the attributes that carry error
+// text, operator reasons and evidence.
+func (l *EventLog) handler(public bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -217,6 +227,11 @@ func (l *EventLog) Handler() http.Handler {
 			return
 		}
 		events := l.Query(q)
+		if public {
+			for i := range events {
+				events[i].Attrs = publicAttrs(events[i].Attrs)
+			}
+		}
 		if events == nil {
 			events = []Event{}
 		}
@@ -228,4 +243,20 @@ func (l *EventLog) Handler() http.Handler {
 			Events []Event `json:"events"`
 		}{events})
 	})
+}
+
+// publicAttrs drops the attributes only authorized callers may see.
+func publicAttrs(a map[string]string) map[string]string {
+	if len(a) == 0 {
+		return a
+	}
+	out := make(map[string]string, len(a))
+	for k, v := range a {
+		switch k {
+		case "error", "reason", "evidence", "by":
+		default:
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -108,4 +109,28 @@ func FuzzParseEventQuery(f *testing.F) {
 			t.Fatalf("limit %d accepted", q.Limit)
 		}
 	})
+}
+
+func TestEventsHandlerWithholdsDetails(t *testing.T) {
+	m, err := New(quiet, WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("X-Ops") == "1" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	m.Events().Record(Event{Component: "db", Kind: EventCheck, Message: "db pass → fail", Attrs: map[string]string{"error": "connection refused", "to": "fail"}})
+	get := func(admin bool) string {
+		req := httptest.NewRequest("GET", "/events", nil)
+		if admin {
+			req.Header.Set("X-Ops", "1")
+		}
+		rec := httptest.NewRecorder()
+		m.EventsHandler().ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	if body := get(false); strings.Contains(body, "connection refused") || !strings.Contains(body, `"to":"fail"`) {
+		t.Fatalf("public event log: %s", body)
+	}
+	if body := get(true); !strings.Contains(body, "connection refused") {
+		t.Fatalf("authorized event log lacks the error: %s", body)
+	}
 }

@@ -1,8 +1,13 @@
 package monitor
 
 import (
+	"net/http"
+
+	"time"
+
 	"fmt"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/redact"
 )
@@ -27,14 +32,29 @@ func (m *Monitor) initEvents() error {
 			sev = SeverityCritical
 		}
 		msg := fmt.Sprintf("check %s: %s → %s", tr.Name, tr.From, tr.To)
-		if tr.Err != nil && tr.To != checks.StatusPass {
-			msg += ": " + redact.Error(tr.Err)
-		}
 		attrs := map[string]string{"from": tr.From.String(), "to": tr.To.String(), "component_type": tr.ComponentType}
+		if tr.Err != nil && tr.To != checks.StatusPass {
+			// Also an attribute, so that the status page can show the
+			// error to authorized viewers only.
+			e := redact.Error(tr.Err)
+			msg += ": " + e
+			attrs["error"] = e
+		}
 		if tr.PreviousFor > 0 && tr.From != checks.StatusUnknown {
 			attrs["previous_for"] = tr.PreviousFor.String()
 		}
-		m.events.Record(Event{Time: tr.Time, Component: tr.Name, Kind: EventCheck, Severity: sev, Message: msg, Attrs: attrs})
+		kind := EventCheck
+		if m.isProbe(tr.Name) {
+			// A synthetic probe's check turns fail only after its failure
+			// threshold: the start (and end) of a failure streak.
+			kind = EventProbe
+			if tr.To == checks.StatusFail || tr.To == checks.StatusWarn {
+				msg = fmt.Sprintf("probe %s failure streak: %d consecutive failures", tr.Name, tr.ConsecutiveFailures)
+			} else if tr.From == checks.StatusFail || tr.From == checks.StatusWarn {
+				msg = fmt.Sprintf("probe %s recovered after %s", tr.Name, tr.PreviousFor.Round(time.Second))
+			}
+		}
+		m.events.Record(Event{Time: tr.Time, Component: tr.Name, Kind: kind, Severity: sev, Message: msg, Attrs: attrs})
 	})
 	return nil
 }
@@ -51,7 +71,7 @@ func (m *Monitor) Override(name string, status checks.Status, reason, by string)
 		return err
 	}
 	m.events.Record(Event{Component: name, Kind: EventOverride, Severity: SeverityWarning,
-		Message: fmt.Sprintf("override %s set to %s: %s", name, status, reason), Attrs: map[string]string{"by": by}})
+		Message: fmt.Sprintf("override %s set to %s: %s", name, status, reason), Attrs: map[string]string{"by": by, "reason": reason}})
 	return nil
 }
 
@@ -61,6 +81,47 @@ func (m *Monitor) ClearOverride(name, reason, by string) error {
 		return err
 	}
 	m.events.Record(Event{Component: name, Kind: EventOverride, Severity: SeverityInfo,
-		Message: fmt.Sprintf("override %s cleared: %s", name, reason), Attrs: map[string]string{"by": by}})
+		Message: fmt.Sprintf("override %s cleared: %s", name, reason), Attrs: map[string]string{"by": by, "reason": reason}})
 	return nil
+}
+
+// isProbe reports whether name is a synthetic probe added with AddProbe.
+func (m *Monitor) isProbe(name string) bool {
+	m.probes.mu.Lock()
+	defer m.probes.mu.Unlock()
+	for _, p := range m.probes.synthetic {
+		if p.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// recordDelivery puts the final outcome of a notification in the event log.
+func (m *Monitor) recordDelivery(d alerting.Delivery) {
+	e := Event{Component: "alerting", Kind: EventNotification, Severity: SeverityInfo,
+		Message: fmt.Sprintf("notification to %s delivered (%d firing, %d resolved)", d.Receiver, d.Firing, d.Resolved),
+		Attrs:   map[string]string{"receiver": d.Receiver, "group": d.GroupKey}}
+	if d.Err != nil {
+		e.Severity = SeverityWarning
+		e.Message = fmt.Sprintf("notification to %s failed after retries (%d firing, %d resolved)", d.Receiver, d.Firing, d.Resolved)
+		e.Attrs["error"] = redact.Error(d.Err)
+	}
+	m.events.Record(e)
+}
+
+// EventsHandler serves the event log as JSON (see EventLog.Handler) behind
+// the Monitor's authorizer: callers it does not admit (and everyone, when
+// there is none) get the timeline without error text, operator reasons or
+// evidence.
+func (m *Monitor) EventsHandler() http.Handler {
+	full := m.events.Handler()
+	public := m.events.handler(true)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m.cfg.authorizer != nil && m.cfg.authorizer(r) {
+			full.ServeHTTP(w, r)
+			return
+		}
+		public.ServeHTTP(w, r)
+	})
 }

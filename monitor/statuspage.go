@@ -51,6 +51,7 @@ func (s *spark) push(lat, errRate float64) {
 // routeSample is a route's cumulative counts at one collection.
 type routeSample struct {
 	at     time.Time
+	start  time.Time // earliest start time of the route's points
 	count  uint64
 	errs   uint64
 	bounds []float64
@@ -67,6 +68,11 @@ func (m *Monitor) Dashboard(opts ...dashboard.Option) (*dashboard.Handler, error
 	defer m.mu.Unlock()
 	if m.dash != nil {
 		return m.dash, nil
+	}
+	if m.shutdown {
+		// Shutdown has already closed what it knew of: a new handler's
+		// event streams would never end.
+		return nil, errors.New("monitor: dashboard: Monitor is shut down")
 	}
 	base := []dashboard.Option{
 		dashboard.WithLogger(m.logger),
@@ -128,9 +134,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 			ErrorRate: ratio(st.Failures, st.Calls), RequestRate: float64(st.Calls) / st.Window.Seconds(),
 			Volume: int64(st.Calls), UptimePct: pct(st.Calls-st.Failures, st.Calls),
 		}
-		if st.Calls > 0 {
-			c.Status = dashboard.StatusPass
-		}
+		c.Status = statusOfTraffic(st.Failures, st.Calls)
 		if res, ok := results[d.Name()]; ok {
 			claimed[res.Name] = true
 			fillFromCheck(&c, res, detailed)
@@ -180,18 +184,41 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	}
 
 	if m.alerting != nil {
-		snap.Alerts, snap.Silences = m.alerting.dashboardAlerts(now, detailed)
+		snap.Alerts, snap.Silences = m.alerting.dashboardAlerts(now, detailed, rm)
 	}
 	events := m.events.Query(EventQuery{Limit: 50})
 	for i := len(events) - 1; i >= 0; i-- {
-		e := events[i]
-		ev := dashboard.Event{Time: e.Time, Component: e.Component, Severity: e.Severity, Kind: e.Kind, Message: e.Message}
-		if detailed && e.Attrs["error"] != "" {
-			ev.Detail = e.Attrs["error"]
-		}
-		snap.Events = append(snap.Events, ev)
+		snap.Events = append(snap.Events, publicEvent(events[i], detailed))
 	}
 	return snap, nil
+}
+
+// publicEvent converts an event for the page. Error text and what
+// operators typed (override reasons, silence comments) end the message
+// after ": " and are also attributes; they move to Detail, which only
+// authorized viewers get.
+func publicEvent(e Event, detailed bool) dashboard.Event {
+	ev := dashboard.Event{Time: e.Time, Component: e.Component, Severity: e.Severity, Kind: e.Kind, Message: e.Message}
+	for _, k := range []string{"error", "reason"} {
+		v := e.Attrs[k]
+		if v == "" {
+			continue
+		}
+		if msg, ok := strings.CutSuffix(ev.Message, ": "+v); ok {
+			ev.Message = msg
+		} else if e.Attrs["from"] != "" {
+			// The log redacts the message and the attribute apart; if
+			// they no longer line up, say only what changed.
+			ev.Message = fmt.Sprintf("check %s: %s → %s", e.Component, e.Attrs["from"], e.Attrs["to"])
+		} else {
+			ev.Message = e.Kind + " " + e.Component
+		}
+		if detailed {
+			ev.Detail = v
+		}
+		break
+	}
+	return ev
 }
 
 func (p *statusPage) spark(id string) *spark {
@@ -201,6 +228,20 @@ func (p *statusPage) spark(id string) *spark {
 		p.sparks[id] = s
 	}
 	return s
+}
+
+// statusOfTraffic judges a component without a health check by its error
+// ratio: over 5% fails, over 1% warns, no traffic is unknown.
+func statusOfTraffic(errs, n uint64) dashboard.Status {
+	switch r := ratio(errs, n); {
+	case n == 0:
+		return dashboard.StatusUnknown
+	case r > 0.05:
+		return dashboard.StatusFail
+	case r > 0.01:
+		return dashboard.StatusWarn
+	}
+	return dashboard.StatusPass
 }
 
 func secs(d time.Duration, n uint64) float64 {
@@ -366,12 +407,32 @@ func processComponent(m *Monitor, rm metricdata.ResourceMetrics) dashboard.Compo
 	return c
 }
 
-func poolSummary(rm metricdata.ResourceMetrics, _ string) string {
+// poolSummary describes the connection pool of the datastore check name:
+// the pool of that name, or the only pool when there is just one.
+func poolSummary(rm metricdata.ResourceMetrics, name string) string {
+	pools := map[string]bool{}
+	eachPoint(rm, "db.client.connection.max", func(s attribute.Set, _ float64) {
+		v, _ := s.Value("db.client.connection.pool.name")
+		pools[v.AsString()] = true
+	})
+	pool := name
+	if !pools[name] {
+		if len(pools) != 1 {
+			return ""
+		}
+		for p := range pools {
+			pool = p
+		}
+	}
+	ofPool := func(s attribute.Set) bool {
+		v, _ := s.Value("db.client.connection.pool.name")
+		return v.AsString() == pool
+	}
 	used, okU := gaugeSum(rm, "db.client.connection.count", func(s attribute.Set) bool {
 		st, _ := s.Value("db.client.connection.state")
-		return st.AsString() == "used"
+		return ofPool(s) && st.AsString() == "used"
 	})
-	max, okM := gaugeSum(rm, "db.client.connection.max", nil)
+	max, okM := gaugeSum(rm, "db.client.connection.max", ofPool)
 	if okU && okM && max > 0 {
 		return fmt.Sprintf("pool %.0f/%.0f in use", used, max)
 	}
@@ -453,8 +514,11 @@ func (p *statusPage) routeComponents(rm metricdata.ResourceMetrics, now time.Tim
 				}
 				s := cur[route]
 				if s == nil {
-					s = &routeSample{at: now, bounds: dp.Bounds, counts: make([]uint64, len(dp.BucketCounts))}
+					s = &routeSample{at: now, start: dp.StartTime, bounds: dp.Bounds, counts: make([]uint64, len(dp.BucketCounts))}
 					cur[route] = s
+				}
+				if !dp.StartTime.IsZero() && dp.StartTime.Before(s.start) {
+					s.start = dp.StartTime
 				}
 				s.count += dp.Count
 				if _, isErr := dp.Attributes.Value("error.type"); isErr {
@@ -472,20 +536,25 @@ func (p *statusPage) routeComponents(rm metricdata.ResourceMetrics, now time.Tim
 	for route, s := range cur {
 		ring := p.routes[route]
 		if ring == nil {
-			ring = &routeRing{}
+			// The counts are cumulative: until the ring covers a whole
+			// window, the figures run from the start of the counts.
+			start := s.start
+			if start.IsZero() || !start.Before(now) {
+				start = now.Add(-time.Second)
+			}
+			ring = &routeRing{samples: []routeSample{{at: start, counts: make([]uint64, len(s.counts))}}}
 			p.routes[route] = ring
 		}
-		if tick || len(ring.samples) == 0 {
+		if tick {
 			ring.samples = append(ring.samples, *s)
-			// Keep five minutes of samples.
-			for len(ring.samples) > 1 && now.Sub(ring.samples[0].at) > 5*time.Minute {
+			// The base is the newest sample at least a window old, so
+			// the figures cover the window and never shrink to nothing
+			// because the page was not looked at for a while.
+			for len(ring.samples) > 2 && now.Sub(ring.samples[1].at) >= 5*time.Minute {
 				ring.samples = ring.samples[1:]
 			}
 		}
 		base := ring.samples[0]
-		if len(ring.samples) == 1 && base.at.Equal(now) {
-			base = routeSample{at: now.Add(-time.Second), counts: make([]uint64, len(s.counts))} // first sight: since start
-		}
 		n := s.count - min(base.count, s.count)
 		e := s.errs - min(base.errs, s.errs)
 		delta := make([]uint64, len(s.counts))
@@ -497,17 +566,14 @@ func (p *statusPage) routeComponents(rm metricdata.ResourceMetrics, now time.Tim
 			}
 		}
 		span := now.Sub(base.at).Seconds()
+		firstSight := len(ring.samples) == 1 && ring.samples[0].at.Equal(now)
 		c := dashboard.Component{ID: "route-" + slug(route), Name: route, Kind: "route", Status: dashboard.StatusUnknown,
 			P50: quantile(0.5, s.bounds, delta), P95: quantile(0.95, s.bounds, delta),
 			ErrorRate: ratio(e, n), RequestRate: float64(n) / math.Max(span, 1), Volume: int64(n), UptimePct: pct(n-e, n)}
-		if n > 0 {
-			c.Status = dashboard.StatusPass
-			if c.ErrorRate > 0.05 {
-				c.Status = dashboard.StatusFail
-			} else if c.ErrorRate > 0.01 {
-				c.Status = dashboard.StatusWarn
-			}
+		if firstSight {
+			c.RequestRate = math.NaN() // no rate from a single cumulative sample
 		}
+		c.Status = statusOfTraffic(e, n)
 		sp := p.spark(c.ID)
 		if tick {
 			sp.push(c.P95, c.ErrorRate)
@@ -579,12 +645,26 @@ func (a pageActions) Unsilence(ctx context.Context, id string) error {
 	return a.m.alerting.unsilence(id)
 }
 
+// checkOf maps a component ID of the page to the check behind it: a
+// dependency's card is "<kind>-<name>", its passive health check "<name>".
+func (a pageActions) checkOf(component string) string {
+	if _, ok := a.m.checks.Result(component); ok {
+		return component
+	}
+	for _, d := range a.m.Dependencies() {
+		if d.Kind()+"-"+d.Name() == component {
+			return d.Name()
+		}
+	}
+	return component
+}
+
 func (a pageActions) Override(ctx context.Context, component string, status dashboard.Status, reason string) error {
 	st := checks.StatusFail
 	if status == dashboard.StatusPass {
 		st = checks.StatusPass
 	}
-	err := a.m.Override(component, st, reason, "dashboard")
+	err := a.m.Override(a.checkOf(component), st, reason, "dashboard")
 	if errors.Is(err, checks.ErrUnknownCheck) {
 		return fmt.Errorf("%w: %v", dashboard.ErrNotFound, err)
 	}
@@ -592,7 +672,7 @@ func (a pageActions) Override(ctx context.Context, component string, status dash
 }
 
 func (a pageActions) ClearOverride(ctx context.Context, component, reason string) error {
-	err := a.m.ClearOverride(component, reason, "dashboard")
+	err := a.m.ClearOverride(a.checkOf(component), reason, "dashboard")
 	if errors.Is(err, checks.ErrUnknownCheck) {
 		return fmt.Errorf("%w: %v", dashboard.ErrNotFound, err)
 	}
