@@ -217,7 +217,7 @@ func NewCheck(name string, fn CheckFunc, opts ...Option) (*Check, error) {
 }
 
 func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
-	if err := validName(name); err != nil {
+	if err := ValidateName(name); err != nil {
 		return nil, fmt.Errorf("%w %q: name: %v", ErrInvalidCheck, name, err)
 	}
 	bad := func(format string, a ...any) error {
@@ -236,10 +236,11 @@ func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
 	return &Check{name: name, fn: fn, s: s}, nil
 }
 
-// validName accepts names that are safe as URL path segments, metric
-// attribute values and IETF keys: letters, digits and ._-/ up to
-// MaxNameLen, with no ':'.
-func validName(name string) error {
+// ValidateName accepts names that are safe as URL path segments, metric
+// attribute values and IETF keys: letters, digits and ._- up to
+// MaxNameLen, with no ':'. Anything that becomes a check (synthetic probes
+// too) is named by this rule.
+func ValidateName(name string) error {
 	if name == "" {
 		return errors.New("must not be empty")
 	}

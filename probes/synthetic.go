@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/jackcode/igmon/checks"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -156,7 +157,7 @@ const (
 	DefaultMaxBodyBytes  = 1 << 20
 	// MaxNameLen bounds probe names, which become metric attributes and
 	// check names.
-	MaxNameLen = 128
+	MaxNameLen = checks.MaxNameLen
 )
 
 // prober is one kind of probe.
@@ -213,7 +214,7 @@ func (p *Probe) Close() error { return p.impl.close() }
 
 func newProbe(mp metric.MeterProvider, kind Kind, name, target string, opts []Option) (*Probe, config, error) {
 	cfg := defaultConfig(kind)
-	if err := validName(name); err != nil {
+	if err := checks.ValidateName(name); err != nil {
 		return nil, cfg, fmt.Errorf("%w %q: name: %v", ErrInvalidProbe, name, err)
 	}
 	for _, o := range opts {
@@ -241,24 +242,6 @@ func newProbe(mp metric.MeterProvider, kind Kind, name, target string, opts []Op
 	}
 	p.inst = inst
 	return p, cfg, nil
-}
-
-func validName(name string) error {
-	if name == "" {
-		return errors.New("must not be empty")
-	}
-	if len(name) > MaxNameLen {
-		return fmt.Errorf("longer than %d bytes", MaxNameLen)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-		default:
-			return fmt.Errorf("byte %q at %d is not one of [A-Za-z0-9._-]", c, i)
-		}
-	}
-	return nil
 }
 
 // Run probes the endpoint once, under the probe's timeout, records the
