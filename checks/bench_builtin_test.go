@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/jackcode/igmon/internal/pgtest"
 )
 
 // benchVsBare runs the bare client call and then the check doing the same
@@ -171,10 +172,11 @@ func BenchmarkGRPCCheck(b *testing.B) {
 }
 
 func BenchmarkSQLCheck(b *testing.B) {
-	if os.Getenv("IGMON_TEST_POSTGRES_DSN") == "" {
-		b.Skip("IGMON_TEST_POSTGRES_DSN is not set")
+	// Benchmarks are not CI's gate: skip even in CI when no server is set.
+	if !pgtest.Configured() {
+		b.Skip(pgtest.EnvDSN + " is not set")
 	}
-	db := openPostgres(b)
+	db := openPostgres(b, pgtest.DSN(b))
 	benchVsBare(b, db.PingContext, benchOK[*Check](b)(SQL(db)))
 }
 

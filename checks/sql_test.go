@@ -2,36 +2,24 @@ package checks
 
 import (
 	"database/sql"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackcode/igmon/internal/pgtest"
 )
 
-// openPostgres opens a pool on the PostgreSQL server CI starts. It skips only
-// outside CI when the server is not configured.
-func openPostgres(t testing.TB) *sql.DB {
+// openPostgres opens a pool of at most 4 connections on the server dsn
+// names: the tests check that the pool statistics report the limit and
+// that a check never grows the pool past it.
+func openPostgres(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
-	dsn := os.Getenv("IGMON_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("IGMON_TEST_POSTGRES_DSN is not set in CI: .ci/run starts PostgreSQL and exports it")
-		}
-		t.Skip("IGMON_TEST_POSTGRES_DSN is not set: run `source .ci/postgres.sh; start_postgres` (or .ci/test) to test against a real PostgreSQL")
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := pgtest.Open(t, dsn)
 	db.SetMaxOpenConns(4)
-	t.Cleanup(func() { db.Close() })
 	return db
 }
 
 func TestSQL(t *testing.T) {
-	db := openPostgres(t)
+	db := openPostgres(t, pgtest.DSN(t))
 	tests := []struct {
 		name   string
 		opts   []Option
@@ -64,44 +52,20 @@ func TestSQL(t *testing.T) {
 	}
 }
 
-// pgctl runs the CI's pg_ctl command prefix with action (stop / start).
-func pgctl(t *testing.T, action string) {
-	t.Helper()
-	ctl := os.Getenv("IGMON_TEST_POSTGRES_CTL")
-	if ctl == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("IGMON_TEST_POSTGRES_CTL is not set in CI")
-		}
-		t.Skip("IGMON_TEST_POSTGRES_CTL is not set: cannot stop and restart the server")
-	}
-	out, err := exec.Command("bash", "-c", ctl+" "+action).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pg_ctl %s: %v\n%s", action, err, out)
-	}
-}
-
 func TestSQLServerStopAndRestart(t *testing.T) {
-	if os.Getenv("IGMON_TEST_POSTGRES_CTL") == "" && os.Getenv("CI") == "" {
-		t.Skip("IGMON_TEST_POSTGRES_CTL is not set")
-	}
-	// The server this test stops is its own (IGMON_TEST_POSTGRES_RESTART_DSN),
-	// so other packages testing in parallel never see the outage.
-	if dsn := os.Getenv("IGMON_TEST_POSTGRES_RESTART_DSN"); dsn != "" {
-		t.Setenv("IGMON_TEST_POSTGRES_DSN", dsn)
-	} else if os.Getenv("CI") != "" {
-		t.Fatal("IGMON_TEST_POSTGRES_RESTART_DSN is not set in CI")
-	}
-	db := openPostgres(t)
+	// The server this test stops is its own (pgtest.RestartDSN), so other
+	// packages testing in parallel never see the outage.
+	db := openPostgres(t, pgtest.RestartDSN(t))
 	const timeout = 2 * time.Second
 	c, err := SQL(db, WithQuery("SELECT 1"), WithTimeout(timeout))
 	c = built(t, c, err)
 	wantOutcome(t, runOnce(t, c), StatusPass, nil)
 
-	pgctl(t, "stop")
+	pgtest.Stop(t)
 	restarted := false
 	t.Cleanup(func() {
 		if !restarted {
-			pgctl(t, "start")
+			pgtest.Start(t)
 		}
 	})
 	// Stopped: the check fails, and it does so within its timeout rather
@@ -110,7 +74,7 @@ func TestSQLServerStopAndRestart(t *testing.T) {
 	wantOutcome(t, o, StatusFail, nil)
 	t.Logf("while stopped: %v (after %v)", o.Err, o.Duration)
 
-	pgctl(t, "start")
+	pgtest.Start(t)
 	restarted = true
 	// Back: the pool replaces its dead connections and the check passes
 	// again. Reconnecting may take a few attempts on a loaded machine.

@@ -4,33 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/jackcode/igmon/internal/pgtest"
 )
 
-func openPostgres(t *testing.T) *sql.DB {
-	t.Helper()
-	dsn := os.Getenv("IGMON_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("IGMON_TEST_POSTGRES_DSN is not set but CI is: the PostgreSQL tests must run in CI")
-		}
-		t.Skip("IGMON_TEST_POSTGRES_DSN not set: skipping the PostgreSQL tests (source .ci/postgres.sh; start_postgres)")
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func TestDBPoolCountsMoveWithHeldConnections(t *testing.T) {
-	db := openPostgres(t)
+	db := pgtest.Open(t, pgtest.DSN(t))
 	db.SetMaxOpenConns(3)
 	db.SetMaxIdleConns(2)
 	mp, rd := testMeter(t)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -93,58 +92,6 @@ func TestHostConcurrentReadersShareOneRead(t *testing.T) {
 	collect(t, r2)
 	if n := h.sampler.readCount(); n != 2 {
 		t.Fatalf("after the min interval: %d reads, want 2", n)
-	}
-}
-
-func TestHostCPUUtilizationRisesUnderLoad(t *testing.T) {
-	mp, rd := testMeter(t)
-	h, err := Host(mp, WithMinInterval(0), WithFilesystems())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	p, err := Process(mp, WithMinInterval(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	time.Sleep(150 * time.Millisecond)
-	before := collect(t, rd)
-	cpuBefore := mustValue(t, before, "process.cpu.time", attribute.String("cpu.mode", "user"))
-
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			x := 0
-			for {
-				select {
-				case <-stop:
-					_ = x
-					return
-				default:
-					for i := range 10000 {
-						x += i
-					}
-				}
-			}
-		})
-	}
-	time.Sleep(time.Second)
-	during := collect(t, rd)
-	close(stop)
-	wg.Wait()
-
-	idle := mustValue(t, during, "system.cpu.utilization", attribute.String("cpu.mode", "idle"))
-	iowait := mustValue(t, during, "system.cpu.utilization", attribute.String("cpu.mode", "iowait"))
-	if busy := 1 - idle - iowait; busy < 0.5 {
-		t.Errorf("with every CPU burning, busy utilization = %.2f, want >= 0.5", busy)
-	}
-	if u := mustValue(t, during, "process.cpu.utilization", attribute.String("cpu.mode", "user")); u < 0.15 {
-		t.Errorf("process user utilization while burning = %.2f, want >= 0.15", u)
-	}
-	if d := mustValue(t, during, "process.cpu.time", attribute.String("cpu.mode", "user")) - cpuBefore; d < 0.2 {
-		t.Errorf("process user CPU time rose by %.2fs over a 1s burn on %d CPUs", d, runtime.GOMAXPROCS(0))
 	}
 }
 

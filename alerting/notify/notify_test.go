@@ -118,19 +118,52 @@ func retryAfter(err error) time.Duration {
 	return 0
 }
 
-func TestWebhookV4Shape(t *testing.T) {
+// notifierAt builds a notifier that delivers to the receiver at url (an
+// httptest server's).
+type notifierAt func(url string) (alerting.Notifier, error)
+
+// deliver sends n through the notifier newAt builds for a receiver that
+// answers with responses, and returns the requests the receiver got and
+// Notify's error. Every provider posts JSON, so every request must be a
+// JSON POST.
+func deliver(t *testing.T, newAt notifierAt, n *alerting.Notification, responses ...response) ([]captured, error) {
+	t.Helper()
 	var c capture
-	srv := c.server(t, response{status: 200})
-	w, err := NewWebhook(WebhookConfig{URL: srv.URL + "/hook?token=s3cr3t"})
+	srv := c.server(t, responses...)
+	nf, err := newAt(srv.URL)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("constructor: %v", err)
 	}
-	if err := w.Notify(context.Background(), testNotification()); err != nil {
-		t.Fatal(err)
+	err = nf.Notify(context.Background(), n)
+	reqs := c.all()
+	for _, r := range reqs {
+		if r.method != http.MethodPost || r.header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s with Content-Type %q, want a JSON POST", r.method, r.path, r.header.Get("Content-Type"))
+		}
 	}
-	r := c.all()[0]
-	if r.method != http.MethodPost || r.header.Get("Content-Type") != "application/json" {
-		t.Fatalf("%s %s", r.method, r.header.Get("Content-Type"))
+	return reqs, err
+}
+
+// mustDeliver is deliver for a delivery that must succeed with want
+// requests.
+func mustDeliver(t *testing.T, newAt notifierAt, n *alerting.Notification, want int, responses ...response) []captured {
+	t.Helper()
+	reqs, err := deliver(t, newAt, n, responses...)
+	if err != nil {
+		t.Fatalf("Notify: %v", err)
+	}
+	if len(reqs) != want {
+		t.Fatalf("%d requests, want %d: %+v", len(reqs), want, reqs)
+	}
+	return reqs
+}
+
+func TestWebhookV4Shape(t *testing.T) {
+	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+		return NewWebhook(WebhookConfig{URL: url + "/hook?token=s3cr3t"})
+	}, testNotification(), 1, response{status: 200})[0]
+	if r.path != "/hook" || r.query != "token=s3cr3t" {
+		t.Errorf("posted to %s?%s, want the configured URL", r.path, r.query)
 	}
 	m := decode(t, r.body)
 	wantKeys(t, "message", m, "version", "groupKey", "truncatedAlerts", "status", "receiver", "groupLabels",
@@ -158,16 +191,9 @@ func TestWebhookMaxAlertsTruncates(t *testing.T) {
 }
 
 func TestAlertmanagerV2Shape(t *testing.T) {
-	var c capture
-	srv := c.server(t, response{status: 200})
-	am, err := NewAlertmanager(AlertmanagerConfig{URL: srv.URL + "/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := am.Notify(context.Background(), testNotification()); err != nil {
-		t.Fatal(err)
-	}
-	r := c.all()[0]
+	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+		return NewAlertmanager(AlertmanagerConfig{URL: url + "/"})
+	}, testNotification(), 1, response{status: 200})[0]
 	if r.path != "/api/v2/alerts" {
 		t.Fatalf("path %s", r.path)
 	}
@@ -183,17 +209,14 @@ func TestAlertmanagerV2Shape(t *testing.T) {
 	}
 }
 
-func TestSlackShapeAndErrorCodes(t *testing.T) {
-	var c capture
-	srv := c.server(t, response{status: 200, body: "ok"})
-	s, err := NewSlack(SlackConfig{WebhookURL: srv.URL + "/services/T000/B000/XXXX"})
-	if err != nil {
-		t.Fatal(err)
+func TestSlackShape(t *testing.T) {
+	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+		return NewSlack(SlackConfig{WebhookURL: url + "/services/T000/B000/XXXX"})
+	}, testNotification(), 1, response{status: 200, body: "ok"})[0]
+	if r.path != "/services/T000/B000/XXXX" {
+		t.Errorf("posted to %s, want the webhook URL", r.path)
 	}
-	if err := s.Notify(context.Background(), testNotification()); err != nil {
-		t.Fatal(err)
-	}
-	m := decode(t, c.all()[0].body)
+	m := decode(t, r.body)
 	att := m["attachments"].([]any)[0].(map[string]any)
 	if !strings.HasPrefix(m["text"].(string), "[FIRING:1] payments") || att["color"] != "danger" {
 		t.Errorf("message %v", m)
@@ -201,48 +224,15 @@ func TestSlackShapeAndErrorCodes(t *testing.T) {
 	if !strings.Contains(att["text"].(string), "stripe &lt;deposit&gt; errors 12% &amp; rising") {
 		t.Errorf("text not escaped: %q", att["text"])
 	}
-	cases := []struct {
-		status     int
-		body       string
-		header     map[string]string
-		permanent  bool
-		retryAfter time.Duration
-	}{
-		{400, "invalid_payload", nil, true, 0},
-		{403, "action_prohibited", nil, true, 0},
-		{404, "channel_not_found", nil, true, 0},
-		{410, "channel_is_archived", nil, true, 0},
-		{429, "rate_limited", map[string]string{"Retry-After": "7"}, false, 7 * time.Second},
-		{500, "rollup_error", nil, false, 0},
-	}
-	for _, tc := range cases {
-		var c capture
-		srv := c.server(t, response{status: tc.status, body: tc.body, header: tc.header})
-		s, _ := NewSlack(SlackConfig{WebhookURL: srv.URL + "/services/T000/B000/SECRETPATH"})
-		err := s.Notify(context.Background(), testNotification())
-		if err == nil || errors.Is(err, alerting.ErrPermanent) != tc.permanent || retryAfter(err) != tc.retryAfter {
-			t.Errorf("%d %s: err=%v permanent=%v retryAfter=%v", tc.status, tc.body, err, errors.Is(err, alerting.ErrPermanent), retryAfter(err))
-		}
-		if err != nil && (strings.Contains(err.Error(), "SECRETPATH") || !strings.Contains(err.Error(), tc.body)) {
-			t.Errorf("error %q leaks the URL or hides Slack's reason", err)
-		}
-	}
 }
 
 func TestPagerDutyTriggerResolveDedupKey(t *testing.T) {
-	var c capture
-	srv := c.server(t, response{status: 202, body: `{"status":"success","message":"Event processed","dedup_key":"x"}`})
 	const key = "R0UT1NGK3Y0123456789abcdef012345"
-	pd, err := NewPagerDuty(PagerDutyConfig{RoutingKey: key, URL: srv.URL + "/v2/enqueue", Source: "casino-api"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := testNotification()
-	if err := pd.Notify(context.Background(), n); err != nil {
-		t.Fatal(err)
-	}
-	reqs := c.all()
-	if len(reqs) != 2 || reqs[0].path != "/v2/enqueue" {
+	reqs := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+		return NewPagerDuty(PagerDutyConfig{RoutingKey: key, URL: url + "/v2/enqueue", Source: "casino-api"})
+	}, n, 2, response{status: 202, body: `{"status":"success","message":"Event processed","dedup_key":"x"}`})
+	if reqs[0].path != "/v2/enqueue" {
 		t.Fatalf("requests %+v", reqs)
 	}
 	trig, res := decode(t, reqs[0].body), decode(t, reqs[1].body)
@@ -262,35 +252,13 @@ func TestPagerDutyTriggerResolveDedupKey(t *testing.T) {
 	if trig["dedup_key"] != want || trig["dedup_key"] == res["dedup_key"] {
 		t.Errorf("dedup_key %v, want %v", trig["dedup_key"], want)
 	}
-	for _, tc := range []struct {
-		status    int
-		permanent bool
-	}{{400, true}, {429, false}, {500, false}} {
-		var c capture
-		srv := c.server(t, response{status: tc.status, body: `{"status":"invalid event","message":"routing_key ` + key + ` unknown"}`})
-		pd, _ := NewPagerDuty(PagerDutyConfig{RoutingKey: key, URL: srv.URL})
-		err := pd.Notify(context.Background(), n)
-		if err == nil || errors.Is(err, alerting.ErrPermanent) != tc.permanent {
-			t.Errorf("%d: %v", tc.status, err)
-		}
-		if strings.Contains(err.Error(), key) {
-			t.Errorf("%d: error leaks the routing key: %v", tc.status, err)
-		}
-	}
 }
 
-func TestTelegramHTMLAndRetryAfter(t *testing.T) {
-	var c capture
-	srv := c.server(t, response{status: 200, body: `{"ok":true,"result":{"message_id":1}}`})
+func TestTelegramHTML(t *testing.T) {
 	const token = "123456:AAH-secret-token"
-	tg, err := NewTelegram(TelegramConfig{Token: token, ChatID: "-1001234", URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tg.Notify(context.Background(), testNotification()); err != nil {
-		t.Fatal(err)
-	}
-	r := c.all()[0]
+	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+		return NewTelegram(TelegramConfig{Token: token, ChatID: "-1001234", URL: url})
+	}, testNotification(), 1, response{status: 200, body: `{"ok":true,"result":{"message_id":1}}`})[0]
 	if r.path != "/bot"+token+"/sendMessage" {
 		t.Fatalf("path %s", r.path)
 	}
@@ -305,45 +273,14 @@ func TestTelegramHTMLAndRetryAfter(t *testing.T) {
 	if m["link_preview_options"].(map[string]any)["is_disabled"] != true {
 		t.Error("link previews must be off")
 	}
-
-	var c2 capture
-	srv2 := c2.server(t, response{status: 429, body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}`})
-	tg2, _ := NewTelegram(TelegramConfig{Token: token, ChatID: "@alerts", URL: srv2.URL})
-	err = tg2.Notify(context.Background(), testNotification())
-	if retryAfter(err) != 3*time.Second || errors.Is(err, alerting.ErrPermanent) {
-		t.Errorf("429: %v", err)
-	}
-	var c3 capture
-	srv3 := c3.server(t, response{status: 400, body: `{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"}`})
-	tg3, _ := NewTelegram(TelegramConfig{Token: token, ChatID: "@alerts", URL: srv3.URL})
-	err = tg3.Notify(context.Background(), testNotification())
-	if !errors.Is(err, alerting.ErrPermanent) {
-		t.Errorf("400: %v", err)
-	}
-	// Connection refused: the token is in the URL path and must not leak.
-	srv3.Close()
-	err = tg3.Notify(context.Background(), testNotification())
-	if err == nil || strings.Contains(err.Error(), "secret-token") || strings.Contains(err.Error(), "/bot") {
-		t.Errorf("transport error leaks the URL: %v", err)
-	}
 }
 
 func TestOpsgenieCreateAndClose(t *testing.T) {
-	var c capture
-	srv := c.server(t, response{status: 202, body: `{"result":"Request will be processed","requestId":"abc"}`})
-	og, err := NewOpsgenie(OpsgenieConfig{APIKey: "genie-secret", URL: srv.URL,
-		Responders: []OpsgenieResponder{{Type: "team", Name: "payments"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := testNotification()
-	if err := og.Notify(context.Background(), n); err != nil {
-		t.Fatal(err)
-	}
-	reqs := c.all()
-	if len(reqs) != 2 {
-		t.Fatalf("%d requests", len(reqs))
-	}
+	reqs := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+		return NewOpsgenie(OpsgenieConfig{APIKey: "genie-secret", URL: url,
+			Responders: []OpsgenieResponder{{Type: "team", Name: "payments"}}})
+	}, n, 2, response{status: 202, body: `{"result":"Request will be processed","requestId":"abc"}`})
 	if reqs[0].path != "/v2/alerts" || reqs[0].header.Get("Authorization") != "GenieKey genie-secret" {
 		t.Errorf("create %s %v", reqs[0].path, reqs[0].header)
 	}
@@ -356,12 +293,92 @@ func TestOpsgenieCreateAndClose(t *testing.T) {
 	if reqs[1].path != wantClose || reqs[1].query != "identifierType=alias" {
 		t.Errorf("close %s?%s, want %s", reqs[1].path, reqs[1].query, wantClose)
 	}
-	var c2 capture
-	srv2 := c2.server(t, response{status: 401, body: `{"message":"Key genie-secret is invalid"}`})
-	og2, _ := NewOpsgenie(OpsgenieConfig{APIKey: "genie-secret", URL: srv2.URL})
-	err = og2.Notify(context.Background(), n)
-	if !errors.Is(err, alerting.ErrPermanent) || strings.Contains(err.Error(), "genie-secret") {
-		t.Errorf("401: %v", err)
+}
+
+// TestProviderErrors checks how each provider's documented error answers
+// are classified (permanent, or retried after the time the provider asks
+// for) and that the error names the provider's reason without the
+// credential, which real APIs sometimes echo back.
+func TestProviderErrors(t *testing.T) {
+	const (
+		slackPath = "/services/T000/B000/SECRETPATH"
+		pdKey     = "R0UT1NGK3Y0123456789abcdef012345"
+		tgToken   = "123456:AAH-secret-token"
+		genieKey  = "genie-secret"
+	)
+	slack := func(url string) (alerting.Notifier, error) { return NewSlack(SlackConfig{WebhookURL: url + slackPath}) }
+	pagerDuty := func(url string) (alerting.Notifier, error) {
+		return NewPagerDuty(PagerDutyConfig{RoutingKey: pdKey, URL: url})
+	}
+	telegram := func(url string) (alerting.Notifier, error) {
+		return NewTelegram(TelegramConfig{Token: tgToken, ChatID: "@alerts", URL: url})
+	}
+	opsgenie := func(url string) (alerting.Notifier, error) {
+		return NewOpsgenie(OpsgenieConfig{APIKey: genieKey, URL: url})
+	}
+	pdBody := `{"status":"invalid event","message":"routing_key ` + pdKey + ` unknown"}`
+	tests := []struct {
+		name       string
+		newAt      notifierAt
+		resp       response
+		permanent  bool
+		retryAfter time.Duration
+		reason     string // the provider's reason, which the error must carry
+		secret     string // what the error must not contain
+	}{
+		{"slack 400", slack, response{status: 400, body: "invalid_payload"}, true, 0, "invalid_payload", "SECRETPATH"},
+		{"slack 403", slack, response{status: 403, body: "action_prohibited"}, true, 0, "action_prohibited", "SECRETPATH"},
+		{"slack 404", slack, response{status: 404, body: "channel_not_found"}, true, 0, "channel_not_found", "SECRETPATH"},
+		{"slack 410", slack, response{status: 410, body: "channel_is_archived"}, true, 0, "channel_is_archived", "SECRETPATH"},
+		{"slack 429", slack, response{status: 429, body: "rate_limited", header: map[string]string{"Retry-After": "7"}},
+			false, 7 * time.Second, "rate_limited", "SECRETPATH"},
+		{"slack 500", slack, response{status: 500, body: "rollup_error"}, false, 0, "rollup_error", "SECRETPATH"},
+
+		{"pagerduty 400", pagerDuty, response{status: 400, body: pdBody}, true, 0, "invalid event", pdKey},
+		{"pagerduty 429", pagerDuty, response{status: 429, body: pdBody}, false, 0, "invalid event", pdKey},
+		{"pagerduty 500", pagerDuty, response{status: 500, body: pdBody}, false, 0, "invalid event", pdKey},
+
+		{"telegram 429", telegram, response{status: 429,
+			body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}`},
+			false, 3 * time.Second, "Too Many Requests", tgToken},
+		{"telegram 400", telegram, response{status: 400,
+			body: `{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"}`},
+			true, 0, "can't parse entities", tgToken},
+
+		{"opsgenie 401", opsgenie, response{status: 401, body: `{"message":"Key ` + genieKey + ` is invalid"}`}, true, 0, "is invalid", genieKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := deliver(t, tt.newAt, testNotification(), tt.resp)
+			if err == nil {
+				t.Fatal("Notify succeeded")
+			}
+			if errors.Is(err, alerting.ErrPermanent) != tt.permanent || retryAfter(err) != tt.retryAfter {
+				t.Errorf("err=%v permanent=%v retryAfter=%v, want permanent=%v retryAfter=%v",
+					err, errors.Is(err, alerting.ErrPermanent), retryAfter(err), tt.permanent, tt.retryAfter)
+			}
+			if strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("error leaks the credential: %v", err)
+			}
+			if !strings.Contains(err.Error(), tt.reason) {
+				t.Errorf("error %q hides the provider's reason %q", err, tt.reason)
+			}
+		})
+	}
+}
+
+// TestTelegramTransportErrorHidesToken: the token is in the URL path, which
+// net/http puts in a transport error's text.
+func TestTelegramTransportErrorHidesToken(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close() // connection refused from here on
+	tg, err := NewTelegram(TelegramConfig{Token: "123456:AAH-secret-token", ChatID: "@alerts", URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tg.Notify(context.Background(), testNotification())
+	if err == nil || strings.Contains(err.Error(), "secret-token") || strings.Contains(err.Error(), "/bot") {
+		t.Errorf("transport error leaks the URL: %v", err)
 	}
 }
 
@@ -396,6 +413,39 @@ func TestConstructorsNameTheField(t *testing.T) {
 	}
 }
 
+// dispatchTo returns the real dispatcher, on a fake clock, routing every
+// alert to receivers after a one-second group wait and retrying without
+// waiting. logger nil keeps the dispatcher's default.
+func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...alerting.Receiver) (*alerting.Dispatcher, *clock.Fake) {
+	t.Helper()
+	clk := clock.NewFake(t0)
+	opts := []alerting.Option{alerting.WithClock(clk),
+		alerting.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })}
+	if logger != nil {
+		opts = append(opts, alerting.WithLogger(logger))
+	}
+	route := alerting.Route{GroupWait: time.Second}
+	for _, r := range receivers {
+		opts = append(opts, alerting.WithReceiver(r))
+		route.Receivers = append(route.Receivers, r.Name)
+	}
+	d, err := alerting.NewDispatcher(append(opts, alerting.WithRoute(route))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d, clk
+}
+
+// fireOnce hands the dispatcher the test notification's firing alert, lets
+// the group wait pass and waits for the deliveries.
+func fireOnce(ctx context.Context, d *alerting.Dispatcher, clk *clock.Fake) error {
+	d.Receive(testNotification().Alerts[:1])
+	clk.Advance(time.Second)
+	d.Tick()
+	return d.Flush(ctx)
+}
+
 // TestFailThreeTimesThenDeliveredOnce runs the real pipeline against a
 // receiver that answers 503, 503, 429 and then 200: the alert arrives once.
 func TestFailThreeTimesThenDeliveredOnce(t *testing.T) {
@@ -408,21 +458,10 @@ func TestFailThreeTimesThenDeliveredOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewFake(t0)
-	d, err := alerting.NewDispatcher(alerting.WithClock(clk),
-		alerting.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
-		alerting.WithReceiver(alerting.Receiver{Name: "hook", Notifier: wh}),
-		alerting.WithRoute(alerting.Route{Receivers: []string{"hook"}, GroupWait: time.Second}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	d.Receive(testNotification().Alerts[:1])
-	clk.Advance(time.Second)
-	d.Tick()
+	d, clk := dispatchTo(t, nil, alerting.Receiver{Name: "hook", Notifier: wh})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := d.Flush(ctx); err != nil {
+	if err := fireOnce(ctx, d, clk); err != nil {
 		t.Fatal(err)
 	}
 	reqs := c.all()
@@ -454,22 +493,12 @@ func TestSecretsNeverLogged(t *testing.T) {
 	og, _ := NewOpsgenie(OpsgenieConfig{APIKey: "GENIEKEYSECRET", URL: echo("GENIEKEYSECRET")})
 	sl, _ := NewSlack(SlackConfig{WebhookURL: echo("/services/T1/B1/HOOKSECRET") + "/services/T1/B1/HOOKSECRET"})
 	var logs bytes.Buffer
-	clk := clock.NewFake(t0)
-	d, err := alerting.NewDispatcher(alerting.WithClock(clk), alerting.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
-		alerting.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
-		alerting.WithReceiver(alerting.Receiver{Name: "tg", Notifier: tg}),
-		alerting.WithReceiver(alerting.Receiver{Name: "pd", Notifier: pd}),
-		alerting.WithReceiver(alerting.Receiver{Name: "og", Notifier: og}),
-		alerting.WithReceiver(alerting.Receiver{Name: "slack", Notifier: sl}),
-		alerting.WithRoute(alerting.Route{Receivers: []string{"tg", "pd", "og", "slack"}, GroupWait: time.Second}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	d.Receive(testNotification().Alerts[:1])
-	clk.Advance(time.Second)
-	d.Tick()
-	_ = d.Flush(context.Background())
+	d, clk := dispatchTo(t, slog.New(slog.NewTextHandler(&logs, nil)),
+		alerting.Receiver{Name: "tg", Notifier: tg},
+		alerting.Receiver{Name: "pd", Notifier: pd},
+		alerting.Receiver{Name: "og", Notifier: og},
+		alerting.Receiver{Name: "slack", Notifier: sl})
+	_ = fireOnce(context.Background(), d, clk)
 	out := logs.String()
 	if strings.Count(out, "alert notification failed") != 4 {
 		t.Fatalf("want one failure line per receiver:\n%s", out)
