@@ -3,6 +3,7 @@ package alerting
 import (
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -33,23 +34,89 @@ type MetricInfo struct {
 
 // IgmonMetrics are the metrics igmon emits (semantic-convention names where
 // they exist), with the instrument kind and unit that decide their
-// Prometheus names.
+// Prometheus names. The list is complete: monitor's tests build a Monitor
+// with every feature wired and fail when a collected metric is missing here
+// or differs in kind or unit, so ExportPrometheusRules accepts exactly the
+// metrics a service running igmon has.
 var IgmonMetrics = []MetricInfo{
-	{"http.client.request.duration", TypeHistogram, "s"},
+	// HTTP server middleware and instrumented transports (monitor).
 	{"http.server.request.duration", TypeHistogram, "s"},
+	{"http.server.active_requests", TypeUpDownCounter, "{request}"},
+	{"http.client.request.duration", TypeHistogram, "s"},
+	// Dependencies: Track and Transport (monitor).
 	{"igmon.dependency.calls", TypeCounter, "{call}"},
 	{"igmon.dependency.duration", TypeHistogram, "s"},
-	{"system.cpu.utilization", TypeGauge, "1"},
-	{"system.memory.utilization", TypeGauge, "1"},
-	{"system.memory.usage", TypeUpDownCounter, "By"},
-	{"system.filesystem.utilization", TypeGauge, "1"},
-	{"process.cpu.utilization", TypeGauge, "1"},
-	{"process.memory.usage", TypeUpDownCounter, "By"},
-	{"db.client.connection.count", TypeUpDownCounter, "{connection}"},
-	{"db.client.connection.max", TypeUpDownCounter, "{connection}"},
+	{"igmon.dependency.in_flight", TypeUpDownCounter, "{call}"},
+	// Health checks (checks).
 	{"igmon.check.status", TypeGauge, "1"},
 	{"igmon.check.duration", TypeHistogram, "s"},
 	{"igmon.check.transitions", TypeCounter, "{transition}"},
+	{"igmon.check.result.age", TypeGauge, "s"},
+	// Host (probes.Host). system.cpu.utilization has one series per
+	// cpu.mode, idle included.
+	{"system.cpu.time", TypeCounter, "s"},
+	{"system.cpu.utilization", TypeGauge, "1"},
+	{"system.cpu.logical.count", TypeUpDownCounter, "{cpu}"},
+	{"system.memory.usage", TypeUpDownCounter, "By"},
+	{"system.memory.utilization", TypeGauge, "1"},
+	{"system.memory.limit", TypeUpDownCounter, "By"},
+	{"system.uptime", TypeGauge, "s"},
+	{"system.network.io", TypeCounter, "By"},
+	{"system.network.errors", TypeCounter, "{error}"},
+	{"system.network.packet.count", TypeCounter, "{packet}"},
+	{"system.network.packet.dropped", TypeCounter, "{packet}"},
+	{"system.filesystem.usage", TypeUpDownCounter, "By"},
+	{"system.filesystem.utilization", TypeGauge, "1"},
+	{"system.filesystem.limit", TypeUpDownCounter, "By"},
+	{"igmon.system.cpu.load_average.1m", TypeGauge, "1"},
+	{"igmon.system.cpu.load_average.5m", TypeGauge, "1"},
+	{"igmon.system.cpu.load_average.15m", TypeGauge, "1"},
+	// Process (probes.Process).
+	{"process.cpu.time", TypeCounter, "s"},
+	{"process.cpu.utilization", TypeGauge, "1"},
+	{"process.uptime", TypeGauge, "s"},
+	{"process.memory.usage", TypeUpDownCounter, "By"},
+	{"process.memory.virtual", TypeUpDownCounter, "By"},
+	{"process.thread.count", TypeUpDownCounter, "{thread}"},
+	{"process.unix.file_descriptor.count", TypeUpDownCounter, "{file_descriptor}"},
+	// Go runtime (probes.Runtime).
+	{"go.memory.used", TypeUpDownCounter, "By"},
+	{"go.memory.limit", TypeUpDownCounter, "By"},
+	{"go.memory.allocated", TypeCounter, "By"},
+	{"go.memory.allocations", TypeCounter, "{allocation}"},
+	{"go.memory.gc.goal", TypeUpDownCounter, "By"},
+	{"go.memory.gc.cycles", TypeCounter, "{gc_cycle}"},
+	{"go.goroutine.count", TypeUpDownCounter, "{goroutine}"},
+	{"go.processor.limit", TypeUpDownCounter, "{thread}"},
+	{"go.config.gogc", TypeUpDownCounter, "%"},
+	// Container (probes.Cgroup, cgroup v2 only).
+	{"container.cpu.time", TypeCounter, "s"},
+	{"container.memory.usage", TypeCounter, "By"},
+	{"igmon.container.cpu.limit", TypeGauge, "{cpu}"},
+	{"igmon.container.memory.limit", TypeUpDownCounter, "By"},
+	// database/sql pools (probes.DBPool).
+	{"db.client.connection.count", TypeUpDownCounter, "{connection}"},
+	{"db.client.connection.max", TypeUpDownCounter, "{connection}"},
+	{"db.client.connection.idle.max", TypeUpDownCounter, "{connection}"},
+	{"igmon.db.client.connection.wait.count", TypeCounter, "{request}"},
+	{"igmon.db.client.connection.wait.duration", TypeCounter, "s"},
+	{"igmon.db.client.connection.closed", TypeCounter, "{connection}"},
+	// Synthetic probes (probes.HTTP, TCP, TLS, DNS, GRPCHealth).
+	{"igmon.probe.success", TypeGauge, "1"},
+	{"igmon.probe.duration", TypeHistogram, "s"},
+	{"igmon.probe.phase.duration", TypeHistogram, "s"},
+	{"igmon.probe.tls.cert.expiry", TypeGauge, "s"},
+	{"dns.lookup.duration", TypeHistogram, "s"},
+	// Alerting itself.
+	{MetricAlerts, TypeGauge, "{alert}"},
+	{MetricEvaluationDuration, TypeHistogram, "s"},
+	{MetricSeries, TypeGauge, "{series}"},
+	{MetricNotifications, TypeCounter, "{notification}"},
+	{MetricSuppressed, TypeCounter, "{alert}"},
+	// The export pipeline (exporters), when a push exporter is configured.
+	{"igmon.telemetry.export.failures", TypeCounter, "{export}"},
+	{"otel.sdk.exporter.metric_data_point.exported", TypeCounter, "{data_point}"},
+	{"otel.sdk.exporter.operation.duration", TypeHistogram, "s"},
 }
 
 var promUnits = map[string]string{
@@ -154,9 +221,11 @@ type promRule struct {
 // so a fleet evaluates the same rules centrally. Expressions use the
 // Prometheus names of the metrics (see PrometheusMetricName); a rule that
 // reads a metric missing from IgmonMetrics and cfg.Metrics is an error.
-// Flap damping has no PromQL equivalent and is left out; annotation
-// templates are translated best-effort ($value, $labels,
-// humanizePercentage).
+// Numbers are rounded to 12 significant digits. An SLO rule becomes one
+// rule per severity whose value, like the evaluator's, is a burn rate, so
+// $value means the same in both. Flap damping has no PromQL equivalent and
+// is left out; annotation templates are translated best-effort ($value,
+// $labels, humanizePercentage).
 func ExportPrometheusRules(rules []Rule, cfg PrometheusExport) ([]byte, error) {
 	if err := ValidateRules(rules); err != nil {
 		return nil, err
@@ -253,7 +322,48 @@ func (p *promCtx) increase(s Selector, w time.Duration) string {
 	return p.sum("increase(" + p.count(s) + "[" + promDuration(w) + "])")
 }
 
-func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+// num renders v as a PromQL number literal a person can read: binary
+// noise from arithmetic on the rule's numbers is rounded away (1-0.928 is
+// 0.07200000000000006 in float64; the rule means 0.072), and ordinary
+// magnitudes are written without an exponent.
+func num(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	case v == 0:
+		return "0" // also for -0
+	}
+	// 12 significant digits keep every number a person writes in a rule
+	// and drop the last few bits that float64 arithmetic gets wrong.
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', numDigits, 64), 64)
+	if err != nil || math.IsInf(r, 0) {
+		r = v // rounding overflowed past MaxFloat64: keep v as it is
+	}
+	if a := math.Abs(r); a >= 1e-6 && a < 1e15 {
+		return strconv.FormatFloat(r, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(r, 'g', -1, 64)
+}
+
+// numDigits is the precision num rounds to.
+const numDigits = 12
+
+// leValue renders a histogram bucket bound as the le label value that the
+// OTLP→Prometheus translators (the Collector's prometheusremotewrite
+// exporter, Prometheus' own OTLP receiver) write: shortest decimal, never
+// an exponent. Unlike num it does not round: a label matcher must equal
+// the stored string exactly, and a bound is the float the histogram was
+// configured with, not the result of arithmetic.
+func leValue(v float64) string {
+	if math.IsInf(v, 1) {
+		return "+Inf"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
 
 func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 	p := &promCtx{rule: r, known: known}
@@ -315,41 +425,7 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 		req := p.increase(c.Requests, c.Window)
 		base.Expr = "(" + req + " >= " + num(max(c.MinRequests, 1)) + ") unless (" + p.increase(c.Success, c.Window) + " > 0)"
 	case *SLO:
-		errRatio := func(w time.Duration) string {
-			if c.Errors != nil {
-				return "(" + p.increase(*c.Errors, w) + " / " + p.increase(c.Total, w) + ")"
-			}
-			good := p.sum("increase(" + p.series(c.Total, "_bucket", "le="+strconv.Quote(num(c.LatencyThreshold))) + "[" + promDuration(w) + "])")
-			return "(1 - " + good + " / " + p.increase(c.Total, w) + ")"
-		}
-		var sevs []string
-		for _, w := range c.windows() {
-			if !slices.Contains(sevs, w.Severity) {
-				sevs = append(sevs, w.Severity)
-			}
-		}
-		for _, sev := range sevs {
-			var parts []string
-			for _, w := range c.windows() {
-				if w.Severity != sev {
-					continue
-				}
-				t := num(ErrorRatioThreshold(w.Factor, c.Objective))
-				part := errRatio(w.Long) + " > " + t + " and " + errRatio(w.Short) + " > " + t
-				if c.MinEvents > 0 {
-					part += " and " + p.increase(c.Total, w.Long) + " >= " + num(c.MinEvents)
-				}
-				parts = append(parts, "("+part+")")
-			}
-			pr := base
-			pr.Labels = maps.Clone(base.Labels)
-			if pr.Labels == nil {
-				pr.Labels = map[string]string{}
-			}
-			pr.Labels["severity"] = sev
-			pr.Expr = strings.Join(parts, " or ")
-			out = append(out, pr)
-		}
+		out = exportSLO(p, c, base)
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -358,6 +434,65 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 		out = append(out, base)
 	}
 	return out, nil
+}
+
+// exportSLO renders one Prometheus rule per severity in the SRE
+// workbook's multiwindow, multi-burn-rate form. The expression's value is
+// the burn rate over the long window of the first pair that fires, as in
+// process, where an SLO alert's value is a burn rate too (not the error
+// ratio), so $value reads the same in annotations either way:
+//
+//	(errors[1h] / total[1h]) / (1 - 0.999) > 14.4 and (errors[5m] / total[5m]) / (1 - 0.999) > 14.4
+//	  and total[1h] >= min_events and total[5m] >= min_events
+//	or (…the next pair of the same severity…)
+//
+// The budget is written as (1 - objective) so Prometheus computes the
+// same float64 the evaluator does. min_events guards both windows, as the
+// evaluator does (a window with fewer events has no burn rate).
+func exportSLO(p *promCtx, c *SLO, base promRule) []promRule {
+	errRatio := func(w time.Duration) string {
+		if c.Errors != nil {
+			return "(" + p.increase(*c.Errors, w) + " / " + p.increase(c.Total, w) + ")"
+		}
+		good := p.sum("increase(" + p.series(c.Total, "_bucket", "le="+strconv.Quote(leValue(c.LatencyThreshold))) + "[" + promDuration(w) + "])")
+		return "(1 - " + good + " / " + p.increase(c.Total, w) + ")"
+	}
+	budget := "(1 - " + num(c.Objective) + ")"
+	burn := func(w time.Duration) string { return errRatio(w) + " / " + budget }
+	var sevs []string
+	for _, w := range c.windows() {
+		if !slices.Contains(sevs, w.Severity) {
+			sevs = append(sevs, w.Severity)
+		}
+	}
+	var out []promRule
+	for _, sev := range sevs {
+		var parts []string
+		for _, w := range c.windows() {
+			if w.Severity != sev {
+				continue
+			}
+			f := num(w.Factor)
+			// The long window comes first: "a and b" keeps a's value.
+			part := burn(w.Long) + " > " + f + " and " + burn(w.Short) + " > " + f
+			if c.MinEvents > 0 {
+				part += " and " + p.increase(c.Total, w.Long) + " >= " + num(c.MinEvents)
+				if w.Short != w.Long {
+					part += " and " + p.increase(c.Total, w.Short) + " >= " + num(c.MinEvents)
+				}
+			}
+			parts = append(parts, "("+part+")")
+		}
+		pr := base
+		pr.Labels = maps.Clone(base.Labels)
+		if pr.Labels == nil {
+			pr.Labels = map[string]string{}
+		}
+		pr.Labels["severity"] = sev
+		pr.Expr = strings.Join(parts, " or ")
+		out = append(out, pr)
+	}
+	return out
 }
 
 var (

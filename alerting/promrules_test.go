@@ -1,11 +1,17 @@
 package alerting
 
 import (
+	"context"
+	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -126,13 +132,29 @@ func TestPrometheusExportExpressions(t *testing.T) {
 	if len(slo) != 2 || slo[0].Labels["severity"] != "page" || slo[1].Labels["severity"] != "ticket" {
 		t.Fatalf("slo rules %+v", slo)
 	}
-	if !strings.Contains(slo[0].Expr, "[1h]") || !strings.Contains(slo[0].Expr, "> 0.0144") || !strings.Contains(slo[0].Expr, " or ") ||
-		!strings.Contains(slo[1].Expr, "[3d]") {
+	// Burn rates against the factors, not error ratios against factor ×
+	// budget: $value is the burn rate, as in process.
+	errs1h := `(sum by (igmon_dependency_name) (increase(igmon_dependency_calls_total{igmon_dependency_operation="deposit", igmon_dependency_outcome!="success"}[1h])) / ` +
+		`sum by (igmon_dependency_name) (increase(igmon_dependency_calls_total{igmon_dependency_operation="deposit"}[1h])))`
+	if !strings.HasPrefix(slo[0].Expr, "("+errs1h+" / (1 - 0.999) > 14.4 and (") ||
+		!strings.Contains(slo[0].Expr, "[5m]))) / (1 - 0.999) > 14.4 and ") ||
+		!strings.Contains(slo[0].Expr, ") or (") || !strings.Contains(slo[0].Expr, " / (1 - 0.999) > 6 and ") ||
+		!strings.Contains(slo[1].Expr, "[3d]))) / (1 - 0.999) > 1 and ") || strings.Contains(slo[0].Expr, "0.0144") {
 		t.Errorf("slo page %s\nticket %s", slo[0].Expr, slo[1].Expr)
 	}
+	// min_events guards both windows of a pair, as the evaluator does.
+	for _, w := range []string{"1h", "5m", "6h", "30m"} {
+		if !strings.Contains(slo[0].Expr, `sum by (igmon_dependency_name) (increase(igmon_dependency_calls_total{igmon_dependency_operation="deposit"}[`+w+`])) >= 100`) {
+			t.Errorf("slo page: no min_events guard on the %s window: %s", w, slo[0].Expr)
+		}
+	}
 	lat := byName["APILatencySLO"][0].Expr
-	if !strings.Contains(lat, `http_server_request_duration_seconds_bucket{http_route="/api/bets", le="0.25"}`) {
+	if !strings.Contains(lat, `(1 - sum(increase(http_server_request_duration_seconds_bucket{http_route="/api/bets", le="0.25"}[1h])) / `+
+		`sum(increase(http_server_request_duration_seconds_count{http_route="/api/bets"}[1h]))) / (1 - 0.99) > 14.4`) {
 		t.Errorf("latency slo %s", lat)
+	}
+	if cpu := byName["HostCPUHigh"][0].Expr; cpu != `min(system_cpu_utilization_ratio{cpu_mode="idle"}) < 0.1` {
+		t.Errorf("host cpu %s", cpu)
 	}
 	if c := byName["CheckFailing"][0]; c.Expr != `max by (igmon_check_name) (igmon_check_status_ratio{igmon_check_state=~"fail|warn"}) == 1` || c.For != "2m" {
 		t.Errorf("check %+v", c)
@@ -165,5 +187,435 @@ func TestPrometheusMetricName(t *testing.T) {
 		if got := PrometheusMetricName(in); got != want {
 			t.Errorf("%+v → %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestPrometheusNumberFormat(t *testing.T) {
+	cases := []struct {
+		name string
+		in   float64
+		want string
+	}{
+		{"0.1+0.2", 0.1 + 0.2, "0.3"},
+		{"1-0.928", 1 - 0.928, "0.072"},
+		{"14.4*(1-0.999)", 14.4 * (1 - 0.999), "0.0144"},
+		{"6*(1-0.999)", 6 * (1 - 0.999), "0.006"},
+		{"800ms in seconds", (800 * time.Millisecond).Seconds(), "0.8"},
+		{"250ms in seconds", float64(250*time.Millisecond) / float64(time.Second), "0.25"},
+		{"one third", 1.0 / 3, "0.333333333333"},
+		{"integer", 100, "100"},
+		{"negative", -0.05, "-0.05"},
+		{"zero", 0, "0"},
+		{"negative zero", math.Copysign(0, -1), "0"},
+		{"million", 1e6, "1000000"},
+		{"12 digits", 123456789012, "123456789012"},
+		{"largest plain", 999999999999999, "1e+15"}, // rounds to 12 digits first
+		{"huge", 1e21, "1e+21"},
+		{"max float", math.MaxFloat64, "1.79769313486e+308"},
+		{"smallest plain", 0.000001, "0.000001"},
+		{"tiny", 1.5e-5, "0.000015"},
+		{"tinier", 5e-7, "5e-07"},
+		{"denormal", 5e-324, "5e-324"},
+		{"inf", math.Inf(1), "Inf"},
+		{"-inf", math.Inf(-1), "-Inf"},
+		{"nan", math.NaN(), "NaN"},
+	}
+	for _, c := range cases {
+		if got := num(c.in); got != c.want {
+			t.Errorf("%s: num(%v) = %q, want %q", c.name, c.in, got, c.want)
+		}
+	}
+}
+
+// FuzzPrometheusNumber checks that num keeps the value (to its 12
+// significant digits) and writes ordinary magnitudes without an exponent.
+func FuzzPrometheusNumber(f *testing.F) {
+	for _, v := range []float64{0.1 + 0.2, 1 - 0.928, 14.4 * (1 - 0.999), 0.8, 1e-7, 1e20, -3.5, math.MaxFloat64} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		s := num(v)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return
+		}
+		back, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("num(%v) = %q does not parse: %v", v, s, err)
+		}
+		if d := math.Abs(back - v); d > 1e-11*math.Abs(v) {
+			t.Fatalf("num(%v) = %q, off by %v", v, s, d)
+		}
+		if a := math.Abs(back); a >= 1e-6 && a < 1e15 && strings.ContainsAny(s, "eE") {
+			t.Fatalf("num(%v) = %q uses an exponent", v, s)
+		}
+	})
+}
+
+func TestPrometheusLeValueIsTheExportersSpelling(t *testing.T) {
+	// strconv 'f' shortest, as the OTLP→Prometheus translators write le.
+	for in, want := range map[float64]string{0.25: "0.25", 1: "1", 0.005: "0.005", 0.00001: "0.00001", 30: "30", math.Inf(1): "+Inf"} {
+		if got := leValue(in); got != want {
+			t.Errorf("leValue(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIgmonMetricsTable(t *testing.T) {
+	names, prom := map[string]bool{}, map[string]string{}
+	for _, m := range IgmonMetrics {
+		if names[m.Name] {
+			t.Errorf("%s listed twice", m.Name)
+		}
+		names[m.Name] = true
+		if m.Unit == "" {
+			t.Errorf("%s: no unit", m.Name)
+		}
+		// Two OTel metrics must not collapse into one Prometheus name.
+		pn := PrometheusMetricName(m)
+		if prev, dup := prom[pn]; dup {
+			t.Errorf("%s and %s both become %s", prev, m.Name, pn)
+		}
+		prom[pn] = m.Name
+	}
+	// Hand-translated, so the test does not trust PrometheusMetricName.
+	for name, want := range map[string]string{
+		"igmon.probe.success":                      "igmon_probe_success_ratio",
+		"igmon.probe.duration":                     "igmon_probe_duration_seconds",
+		"igmon.alerts":                             "igmon_alerts",
+		"igmon.alert.notifications":                "igmon_alert_notifications_total",
+		"igmon.check.result.age":                   "igmon_check_result_age_seconds",
+		"system.network.io":                        "system_network_io_bytes_total",
+		"go.config.gogc":                           "go_config_gogc_percent",
+		"igmon.db.client.connection.wait.duration": "igmon_db_client_connection_wait_duration_seconds_total",
+		"otel.sdk.exporter.operation.duration":     "otel_sdk_exporter_operation_duration_seconds",
+	} {
+		if prom[want] != name {
+			t.Errorf("%s: want Prometheus name %s; table maps %s to %q", name, want, want, prom[want])
+		}
+	}
+}
+
+// TestHostCPUExampleIgnoresIdle evaluates the HostCPUHigh rule of
+// testdata/rules.yaml on CPU utilization shaped as probes.Host emits it:
+// one series per cpu.mode, idle included, summing to 1. A rule that
+// aggregates over every mode reads idle itself and fires on a quiet host.
+func TestHostCPUExampleIgnoresIdle(t *testing.T) {
+	rules, err := LoadRulesFile("testdata/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cpu []Rule
+	for _, r := range rules {
+		if r.Name == "HostCPUHigh" {
+			cpu = append(cpu, r)
+		}
+	}
+	if len(cpu) != 1 {
+		t.Fatalf("testdata/rules.yaml: %d HostCPUHigh rules", len(cpu))
+	}
+	modes := []string{"user", "system", "nice", "idle", "iowait", "interrupt", "steal"}
+	cases := []struct {
+		name  string
+		share []float64 // in the order of modes
+		fires bool
+	}{
+		{"quiet host", []float64{0.02, 0.01, 0, 0.97, 0, 0, 0}, false},
+		{"half busy", []float64{0.35, 0.1, 0, 0.5, 0.05, 0, 0}, false},
+		{"busy host", []float64{0.8, 0.12, 0, 0.04, 0.02, 0.01, 0.01}, true},
+		{"io bound", []float64{0.1, 0.05, 0, 0.05, 0.8, 0, 0}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMeters(t)
+			e := newEval(t, m, cpu)
+			for i, mode := range modes {
+				m.cpu.Record(context.Background(), c.share[i], metric.WithAttributeSet(attribute.NewSet(attribute.String("cpu.mode", mode))))
+			}
+			a := find(eval(t, e), "HostCPUHigh")
+			if fired := a != nil && a.State == StatePending; fired != c.fires {
+				t.Fatalf("alert %+v, want active=%v", a, c.fires)
+			}
+			if a != nil && a.Value != c.share[3] {
+				t.Errorf("value %v, want the idle share %v", a.Value, c.share[3])
+			}
+		})
+	}
+}
+
+// miniPromQL evaluates the exported SLO expressions for one alert group:
+// every "sum [by (...)] (increase(selector[window]))" is looked up in
+// data, and the operators keep PromQL's filter semantics (a comparison
+// without bool drops the sample; "a and b" keeps a's value when b has
+// one; "a or b" takes a's, else b's). It covers the grammar exportSLO
+// writes, which is what lets a test compare the exported $value with the
+// evaluator's.
+type miniPromQL struct {
+	toks []string
+	pos  int
+	data func(selector, window string) (float64, bool)
+	t    *testing.T
+}
+
+// sample is one group's value; ok is false when the vector is empty.
+type sample struct {
+	v  float64
+	ok bool
+}
+
+var miniTok = regexp.MustCompile(`\s*(\{[^}]*\}|\[[^\]]*\]|>=|<=|==|[()/*+<>-]|[0-9.]+(?:e[-+]?[0-9]+)?|[A-Za-z_][A-Za-z0-9_]*|,)`)
+
+func evalMiniPromQL(t *testing.T, expr string, data func(selector, window string) (float64, bool)) sample {
+	t.Helper()
+	p := &miniPromQL{data: data, t: t}
+	for rest := expr; strings.TrimSpace(rest) != ""; {
+		m := miniTok.FindStringSubmatchIndex(rest)
+		if m == nil || m[0] != 0 {
+			t.Fatalf("cannot lex %q", rest)
+		}
+		p.toks = append(p.toks, rest[m[2]:m[3]])
+		rest = rest[m[1]:]
+	}
+	v := p.or()
+	if p.pos != len(p.toks) {
+		t.Fatalf("trailing %q in %s", p.toks[p.pos:], expr)
+	}
+	return v
+}
+
+func (p *miniPromQL) peek() string {
+	if p.pos < len(p.toks) {
+		return p.toks[p.pos]
+	}
+	return ""
+}
+
+func (p *miniPromQL) next() string { s := p.peek(); p.pos++; return s }
+
+func (p *miniPromQL) expect(s string) {
+	if got := p.next(); got != s {
+		p.t.Fatalf("want %q at token %d, got %q (%q)", s, p.pos-1, got, p.toks)
+	}
+}
+
+func (p *miniPromQL) or() sample {
+	a := p.and()
+	for p.peek() == "or" {
+		p.next()
+		if b := p.and(); !a.ok {
+			a = b
+		}
+	}
+	return a
+}
+
+func (p *miniPromQL) and() sample {
+	a := p.cmp()
+	for p.peek() == "and" {
+		p.next()
+		if b := p.cmp(); !b.ok {
+			a = sample{}
+		}
+	}
+	return a
+}
+
+func (p *miniPromQL) cmp() sample {
+	a := p.add()
+	ops := map[string]func(x, y float64) bool{
+		">": func(x, y float64) bool { return x > y }, ">=": func(x, y float64) bool { return x >= y },
+		"<": func(x, y float64) bool { return x < y }, "<=": func(x, y float64) bool { return x <= y },
+		"==": func(x, y float64) bool { return x == y },
+	}
+	if op, ok := ops[p.peek()]; ok {
+		p.next()
+		b := p.add()
+		if !a.ok || !b.ok || !op(a.v, b.v) {
+			return sample{}
+		}
+	}
+	return a
+}
+
+func (p *miniPromQL) add() sample {
+	a := p.mul()
+	for p.peek() == "+" || p.peek() == "-" {
+		op := p.next()
+		b := p.mul()
+		if op == "+" {
+			a.v += b.v
+		} else {
+			a.v -= b.v
+		}
+		a.ok = a.ok && b.ok
+	}
+	return a
+}
+
+func (p *miniPromQL) mul() sample {
+	a := p.primary()
+	for p.peek() == "*" || p.peek() == "/" {
+		op := p.next()
+		b := p.primary()
+		if op == "*" {
+			a.v *= b.v
+		} else {
+			a.v /= b.v
+		}
+		a.ok = a.ok && b.ok
+	}
+	return a
+}
+
+func (p *miniPromQL) primary() sample {
+	switch tok := p.next(); tok {
+	case "(":
+		v := p.or()
+		p.expect(")")
+		return v
+	case "sum":
+		if p.peek() == "by" {
+			p.next()
+			p.expect("(")
+			for p.next() != ")" {
+			}
+		}
+		p.expect("(")
+		p.expect("increase")
+		p.expect("(")
+		sel := p.next()
+		if strings.HasPrefix(p.peek(), "{") {
+			sel += p.next()
+		}
+		w := strings.Trim(p.next(), "[]")
+		p.expect(")")
+		p.expect(")")
+		v, ok := p.data(sel, w)
+		return sample{v, ok}
+	default:
+		v, err := strconv.ParseFloat(tok, 64)
+		if err != nil {
+			p.t.Fatalf("unexpected token %q in %q", tok, p.toks)
+		}
+		return sample{v, true}
+	}
+}
+
+func TestMiniPromQL(t *testing.T) {
+	data := func(sel, w string) (float64, bool) {
+		return map[string]float64{"a[5m]": 10, "b[5m]": 4}[sel+"["+w+"]"], sel != "missing"
+	}
+	for expr, want := range map[string]sample{
+		"sum(increase(a[5m])) / sum by (x) (increase(b[5m]))":                 {2.5, true},
+		"sum(increase(a[5m])) > 11":                                           {},
+		"sum(increase(a[5m])) > 9 and sum(increase(b[5m])) >= 4":              {10, true},
+		"(sum(increase(a[5m])) > 11) or (sum(increase(b[5m])) - 1)":           {3, true},
+		"sum(increase(a[5m])) / (1 - 0.5) > 1 and sum(increase(missing[5m]))": {},
+	} {
+		if got := evalMiniPromQL(t, expr, data); got != want {
+			t.Errorf("%s = %+v, want %+v", expr, got, want)
+		}
+	}
+}
+
+// TestPrometheusSLOValueIsBurnRate evaluates exported SLO rules on known
+// window increases: the value must be the burn rate over the long window
+// of the first firing pair (what the evaluator reports), and the rule must
+// fire exactly when a pair burns faster than its factor on both windows
+// with enough events.
+func TestPrometheusSLOValueIsBurnRate(t *testing.T) {
+	errSel := mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}`)
+	page := []BurnWindow{{Severity: "page", Long: time.Hour, Short: 5 * time.Minute, Factor: 14.4},
+		{Severity: "page", Long: 6 * time.Hour, Short: 30 * time.Minute, Factor: 6}}
+	type win struct{ errs, total float64 }
+	cases := []struct {
+		name      string
+		objective float64
+		latency   bool
+		minEvents float64
+		windows   map[string]win // by Prometheus window
+		want      float64        // 0: must not fire
+	}{
+		{"fast burn", 0.999, false, 0, map[string]win{"1h": {200, 10000}, "5m": {20, 1000}, "6h": {200, 60000}, "30m": {20, 5000}}, 20},
+		{"slow burn: second pair", 0.999, false, 0, map[string]win{"1h": {100, 10000}, "5m": {1, 1000}, "6h": {600, 60000}, "30m": {50, 5000}}, 10},
+		{"short window recovered", 0.999, false, 0, map[string]win{"1h": {200, 10000}, "5m": {0, 1000}, "6h": {200, 60000}, "30m": {0, 5000}}, 0},
+		{"budget with noise", 0.928, false, 0, map[string]win{"1h": {300, 200}, "5m": {30, 20}, "6h": {300, 200}, "30m": {30, 20}}, 1.5 / (1 - 0.928)},
+		{"too few events on the short window", 0.999, false, 100, map[string]win{"1h": {300, 10000}, "5m": {3, 50}, "6h": {300, 60000}, "30m": {3, 50}}, 0},
+		{"enough events", 0.999, false, 100, map[string]win{"1h": {300, 10000}, "5m": {3, 150}, "6h": {300, 60000}, "30m": {3, 150}}, 30},
+		{"latency objective", 0.99, true, 0, map[string]win{"1h": {30, 100}, "5m": {3, 10}, "6h": {30, 1000}, "30m": {3, 100}}, 30},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			slo := &SLO{Objective: c.objective, Total: Selector{Metric: "igmon.dependency.calls"}, Errors: &errSel, Windows: page, MinEvents: c.minEvents}
+			if c.latency {
+				slo = &SLO{Objective: c.objective, Total: Selector{Metric: "http.server.request.duration"}, LatencyThreshold: 0.25, Windows: page, MinEvents: c.minEvents}
+			}
+			out, err := ExportPrometheusRules([]Rule{{Name: "SLO", Condition: slo}}, PrometheusExport{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f promFile
+			if err := yaml.Unmarshal(out, &f); err != nil || len(f.Groups[0].Rules) != 1 {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			expr := f.Groups[0].Rules[0].Expr
+			got := evalMiniPromQL(t, expr, func(sel, w string) (float64, bool) {
+				x, ok := c.windows[w]
+				switch {
+				case !ok:
+					t.Fatalf("window %s not in the case", w)
+				case strings.Contains(sel, "outcome"):
+					return x.errs, true
+				case strings.Contains(sel, `le="0.25"`):
+					return x.total - x.errs, true // good events
+				}
+				return x.total, true
+			})
+			if c.want == 0 {
+				if got.ok {
+					t.Fatalf("fires with %v: %s", got.v, expr)
+				}
+				return
+			}
+			if !got.ok || math.Abs(got.v-c.want) > 1e-9*c.want {
+				t.Fatalf("value %+v, want burn rate %v: %s", got, c.want, expr)
+			}
+		})
+	}
+}
+
+// TestPrometheusSLOValueMatchesEvaluator runs one SLO rule in process and
+// the exported expression on the same increases: the values agree, so
+// $value in an annotation means the same in Prometheus and in igmon.
+func TestPrometheusSLOValueMatchesEvaluator(t *testing.T) {
+	errSel := mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome="error"}`)
+	rule := Rule{Name: "DepositAvailability", By: []string{"igmon.dependency.name"},
+		Condition: &SLO{Objective: 0.995, Total: mustSel(t, `igmon.dependency.calls`), Errors: &errSel, MinEvents: 10,
+			Windows: []BurnWindow{{Severity: "page", Long: 10 * time.Minute, Short: time.Minute, Factor: 2}}}}
+	m := newMeters(t)
+	e := newEval(t, m, []Rule{rule})
+	eval(t, e)
+	m.call("stripe", "deposit", "success", 93, 0.1)
+	m.call("stripe", "deposit", "error", 7, 0.1)
+	m.clk.Advance(30 * time.Second)
+	a := find(eval(t, e), "DepositAvailability")
+	if a == nil || a.State != StateFiring {
+		t.Fatalf("in process: %+v", a)
+	}
+
+	out, err := ExportPrometheusRules([]Rule{rule}, PrometheusExport{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f promFile
+	_ = yaml.Unmarshal(out, &f)
+	got := evalMiniPromQL(t, f.Groups[0].Rules[0].Expr, func(sel, _ string) (float64, bool) {
+		// Every call happened inside both windows.
+		if strings.Contains(sel, `outcome="error"`) {
+			return 7, true
+		}
+		return 100, true
+	})
+	if !got.ok || got.v != a.Value {
+		t.Fatalf("exported value %+v, in process %v (burn rate %v)", got, a.Value, BurnRate(0.07, 0.995))
 	}
 }

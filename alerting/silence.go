@@ -42,6 +42,43 @@ type Silences struct {
 	retain time.Duration
 	mu     sync.RWMutex
 	m      map[string]*Silence
+
+	subMu  sync.Mutex
+	subs   []silenceSub // in subscription order
+	nextID uint64
+}
+
+type silenceSub struct {
+	id uint64
+	fn func(SilenceChange)
+}
+
+// SilenceChangeKind says what happened to a silence.
+type SilenceChangeKind int
+
+// Silence changes reported to Subscribe listeners.
+const (
+	SilenceCreated SilenceChangeKind = iota + 1 // Add stored a new silence
+	SilenceExpired                              // Expire ended a silence before its end time
+)
+
+func (k SilenceChangeKind) String() string {
+	switch k {
+	case SilenceCreated:
+		return "created"
+	case SilenceExpired:
+		return "expired"
+	}
+	return fmt.Sprintf("SilenceChangeKind(%d)", int(k))
+}
+
+// SilenceChange is one change to a silence set: the silence as it is
+// after the change (its ExpiredBy names who ended it) and the set's clock
+// time of the change.
+type SilenceChange struct {
+	Kind    SilenceChangeKind
+	Silence Silence
+	Time    time.Time
 }
 
 // NewSilences returns an empty set that uses c for "now" (nil: the real
@@ -85,26 +122,63 @@ func (ss *Silences) Add(s Silence) (string, error) {
 	ss.m[s.ID] = &s
 	ss.gcLocked(now)
 	ss.mu.Unlock()
+	ss.notify(SilenceChange{Kind: SilenceCreated, Silence: s, Time: now})
 	return s.ID, nil
 }
 
-// Expire ends silence id now, recording who ended it.
+// Expire ends silence id now, recording who ended it. Expiring a silence
+// that already ended changes nothing and reports nothing.
 func (ss *Silences) Expire(id, by string) error {
 	now := ss.clock.Now()
 	ss.mu.Lock()
-	defer ss.mu.Unlock()
 	s, ok := ss.m[id]
 	if !ok {
+		ss.mu.Unlock()
 		return fmt.Errorf("%w: %s", ErrSilenceNotFound, id)
 	}
-	if s.EndsAt.After(now) {
+	changed := s.EndsAt.After(now)
+	if changed {
 		s.EndsAt = now
 		if s.StartsAt.After(now) {
 			s.StartsAt = now
 		}
 		s.ExpiredBy = by
 	}
+	after := *s
+	ss.mu.Unlock()
+	if changed {
+		ss.notify(SilenceChange{Kind: SilenceExpired, Silence: after, Time: now})
+	}
 	return nil
+}
+
+// Subscribe calls fn after every silence the set creates or expires,
+// whichever way the change came (Go code, NewHandler's HTTP API, a
+// dashboard), so that an audit trail fed from here cannot miss a path. fn
+// runs synchronously in the goroutine that made the change, after the
+// set's lock is released (fn may read the set); it must not block. The
+// returned function removes fn.
+func (ss *Silences) Subscribe(fn func(SilenceChange)) (unsubscribe func()) {
+	ss.subMu.Lock()
+	defer ss.subMu.Unlock()
+	ss.nextID++
+	id := ss.nextID
+	ss.subs = append(ss.subs, silenceSub{id, fn})
+	return func() {
+		ss.subMu.Lock()
+		ss.subs = slices.DeleteFunc(ss.subs, func(s silenceSub) bool { return s.id == id })
+		ss.subMu.Unlock()
+	}
+}
+
+func (ss *Silences) notify(c SilenceChange) {
+	c.Silence.Matchers = slices.Clone(c.Silence.Matchers)
+	ss.subMu.Lock()
+	subs := slices.Clone(ss.subs)
+	ss.subMu.Unlock()
+	for _, s := range subs {
+		s.fn(c)
+	}
 }
 
 // List returns all silences, active first, then by end time.

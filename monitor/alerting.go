@@ -1,11 +1,13 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,8 +27,13 @@ import (
 const AnnotationEvidence = "evidence"
 
 // evidenceWindow is how far back a failing component counts as a possible
-// cause of an alert.
+// cause of an alert, and the window error types are counted over for rules
+// that have none of their own (threshold, check_state).
 const evidenceWindow = 10 * time.Minute
+
+// maxCauseLines bounds the check lines of the evidence: a notification
+// is read on a phone.
+const maxCauseLines = 5
 
 // WithAlerting makes the Monitor evaluate rules on what it measures (the
 // in-process metrics reader and the check registry) and send alerts through
@@ -55,6 +62,16 @@ type alertingState struct {
 	// last is what the evaluator collected in its current cycle: the
 	// evidence is read from the same numbers the rules saw.
 	last atomic.Pointer[metricdata.ResourceMetrics]
+
+	// now is the evaluator's clock. The alerting options that carry a
+	// test's fake clock are opaque to this package, so tests of this
+	// package set it to the same fake clock.
+	now func() time.Time
+	// rules by name, for the window of an alert's rule.
+	rules map[string]alerting.Rule
+	// errs holds recent totals of dependency calls by error type, so that
+	// the evidence counts the alert's window, not the process lifetime.
+	errs *errorHistory
 
 	mu   sync.Mutex
 	prev map[string]alerting.State // by fingerprint
@@ -87,13 +104,22 @@ func (m *Monitor) initAlerting() error {
 			}
 		}
 	}
-	a := &alertingState{m: m, prev: map[string]alerting.State{}}
+	a := &alertingState{m: m, prev: map[string]alerting.State{}, now: time.Now, rules: map[string]alerting.Rule{}}
+	windows := []time.Duration{evidenceWindow}
+	for _, r := range m.cfg.alertRules {
+		a.rules[r.Name] = r
+		windows = append(windows, ruleWindows(r)...)
+	}
+	a.errs = newErrorHistory(windows)
 	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithDeliveryListener(m.recordDelivery)}
 	disp, err := alerting.NewDispatcher(append(base, m.cfg.alertOpts...)...)
 	if err != nil {
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
 	}
 	a.disp, a.silences = disp, disp.Silences()
+	// One hook for every way a silence changes (Go code, the alerting
+	// HTTP API, the dashboard): the audit trail cannot miss a path.
+	a.silences.Subscribe(a.recordSilence)
 	src := alerting.MetricSourceFunc(func(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 		got, err := m.tel.inproc.Collect(ctx)
 		if err != nil {
@@ -135,6 +161,10 @@ func (a *alertingState) Receive(alerts []alerting.Alert) {
 	rm := a.last.Load()
 	if rm == nil {
 		rm = &metricdata.ResourceMetrics{}
+	} else {
+		// Receive runs once per evaluation cycle, alerts or not: the
+		// snapshot cadence of the error-type windows.
+		a.errs.recordFrom(a.now(), *rm)
 	}
 	for i, al := range alerts {
 		if al.State == alerting.StateFiring || al.State == alerting.StatePending {
@@ -208,65 +238,192 @@ func alertComponent(al alerting.Alert) string {
 	return al.Rule
 }
 
-// evidence explains an alert: the value and rule, the components that
-// started failing shortly before (earliest first: the likely cause), and
-// the dependency's most frequent error types. Simple on purpose: a person
-// must be able to check every line.
+// evidence explains an alert: the value and rule, the checks that started
+// failing shortly before (still failing, or failed and recovered; earliest
+// first: the likely cause), and the dependency's most frequent error types
+// over the alert's window. Simple on purpose: a person must be able to
+// check every line.
 func (a *alertingState) evidence(al alerting.Alert, rm metricdata.ResourceMetrics) []string {
 	var ev []string
+	now := a.now()
 	started := al.ActiveAt
 	if started.IsZero() {
-		started = time.Now()
+		started = now
 	}
 	ev = append(ev, fmt.Sprintf("%s = %.4g since %s", al.Rule, al.Value, started.UTC().Format(time.RFC3339)))
+	ev = append(ev, a.causes(started)...)
 	target := alertComponent(al)
-	type failing struct {
-		name  string
-		since time.Time
-		res   checks.Result
-	}
-	var fs []failing
-	for _, r := range a.m.checks.Results() {
-		if r.Status == checks.StatusPass || r.Since.IsZero() {
-			continue
-		}
-		if started.Sub(r.Since) > evidenceWindow || r.Since.Sub(started) > time.Minute {
-			continue
-		}
-		fs = append(fs, failing{r.Name, r.Since, r})
-	}
-	sort.Slice(fs, func(i, j int) bool { return fs[i].since.Before(fs[j].since) })
-	for i, f := range fs {
-		if i == 5 {
-			break
-		}
-		when := "at the same time"
-		if d := started.Sub(f.since).Round(time.Second); d > 0 {
-			when = d.String() + " before"
-		} else if d < 0 {
-			when = (-d).String() + " after"
-		}
-		line := fmt.Sprintf("check %s turned %s %s (%s)", f.name, f.res.Status, when, f.since.UTC().Format(time.RFC3339))
-		if f.res.Err != nil {
-			line += ": " + redact.Error(f.res.Err)
-		}
-		ev = append(ev, line)
-	}
-	if types := topErrorTypes(rm, target, 3); len(types) > 0 {
-		ev = append(ev, "top error types of "+target+": "+strings.Join(types, ", "))
+	window := a.errorWindow(al)
+	if types := a.topErrorTypes(rm, target, window, now, 3); len(types) > 0 {
+		ev = append(ev, fmt.Sprintf("top error types of %s (last %s): %s", target, shortDuration(window), strings.Join(types, ", ")))
 	}
 	return ev
 }
 
-// topErrorTypes reads igmon.dependency.calls and lists the most frequent
-// error.type values of the dependency named name.
-func topErrorTypes(rm metricdata.ResourceMetrics, name string, n int) []string {
-	counts := map[string]float64{}
+// cause is one check that turned non-pass near the start of an alert.
+type cause struct {
+	name      string
+	status    string
+	since     time.Time
+	recovered time.Time // zero while still non-passing
+	err       string    // redacted
+}
+
+// causes lists the checks that turned non-pass from evidenceWindow before
+// started to a minute after it: those still non-passing (from the
+// registry) and those that have recovered since (from the check
+// transitions in the event log), one line per check, earliest first, at
+// most maxCauseLines.
+func (a *alertingState) causes(started time.Time) []string {
+	from, to := started.Add(-evidenceWindow), started.Add(time.Minute)
+	in := func(t time.Time) bool { return !t.Before(from) && !t.After(to) }
+	byName := map[string]cause{}
+	failing := map[string]bool{}
+	for _, r := range a.m.checks.Results() {
+		if r.Status == checks.StatusPass || r.Since.IsZero() || !in(r.Since) {
+			continue
+		}
+		c := cause{name: r.Name, status: r.Status.String(), since: r.Since}
+		if r.Err != nil {
+			c.err = redact.Error(r.Err)
+		}
+		byName[r.Name] = c
+		failing[r.Name] = true
+	}
+	// Failure episodes that ended: a transition away from pass, then one
+	// back to pass. The log is oldest first; an episode that began before
+	// the query's start has no opening event and is skipped, as it began
+	// outside the window.
+	open := map[string]cause{}
+	for _, e := range a.m.events.Query(EventQuery{Since: from}) {
+		if e.Kind != EventCheck && e.Kind != EventProbe || e.Attrs["to"] == "" {
+			continue
+		}
+		name, toStatus := e.Component, e.Attrs["to"]
+		if toStatus != checks.StatusPass.String() {
+			if _, ok := open[name]; !ok {
+				open[name] = cause{name: name, status: toStatus, since: e.Time, err: e.Attrs["error"]}
+			}
+			continue
+		}
+		c, ok := open[name]
+		if !ok {
+			continue
+		}
+		delete(open, name)
+		if failing[name] || !in(c.since) {
+			continue
+		}
+		c.recovered = e.Time
+		byName[name] = c // the latest episode of a check wins
+	}
+	list := slices.SortedFunc(maps.Values(byName), func(x, y cause) int {
+		return cmp.Or(x.since.Compare(y.since), cmp.Compare(x.name, y.name))
+	})
+	var out []string
+	for i, c := range list {
+		if i == maxCauseLines {
+			break
+		}
+		var line string
+		if c.recovered.IsZero() {
+			line = fmt.Sprintf("check %s turned %s %s (%s)", c.name, c.status, relative(c.since, started), c.since.UTC().Format(time.RFC3339))
+		} else {
+			line = fmt.Sprintf("check %s turned %s %s, recovered %s (%s to %s)", c.name, c.status, relative(c.since, started),
+				relative(c.recovered, started), c.since.UTC().Format(time.RFC3339), c.recovered.UTC().Format(time.RFC3339))
+		}
+		if c.err != "" {
+			line += ": " + c.err
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// relative says when t was, seen from ref: "2m10s before", "5s after".
+func relative(t, ref time.Time) string {
+	switch d := ref.Sub(t).Round(time.Second); {
+	case d > 0:
+		return d.String() + " before"
+	case d < 0:
+		return (-d).String() + " after"
+	}
+	return "at the same time"
+}
+
+// shortDuration prints 1m instead of 1m0s and 1h instead of 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// ruleWindows lists the windows a rule's alerts count their data over:
+// one per burn-rate window of an SLO (its long window), none for threshold
+// and check_state rules.
+func ruleWindows(r alerting.Rule) []time.Duration {
+	switch c := r.Condition.(type) {
+	case *alerting.Ratio:
+		return []time.Duration{c.Window}
+	case *alerting.Quantile:
+		return []time.Duration{c.Window}
+	case *alerting.Absence:
+		return []time.Duration{c.Window}
+	case *alerting.SLO:
+		var out []time.Duration
+		for _, w := range sloWindows(c) {
+			out = append(out, w.Long)
+		}
+		return out
+	}
+	return nil
+}
+
+func sloWindows(c *alerting.SLO) []alerting.BurnWindow {
+	if len(c.Windows) == 0 {
+		return alerting.DefaultBurnWindows
+	}
+	return c.Windows
+}
+
+// errorWindow is the window of the alert's rule (for an SLO, the long
+// window of the alert's severity), else evidenceWindow.
+func (a *alertingState) errorWindow(al alerting.Alert) time.Duration {
+	r, ok := a.rules[al.Rule]
+	if !ok {
+		return evidenceWindow
+	}
+	if c, ok := r.Condition.(*alerting.SLO); ok {
+		ws := sloWindows(c)
+		for _, w := range ws {
+			if w.Severity == al.Labels["severity"] {
+				return w.Long
+			}
+		}
+		return ws[0].Long
+	}
+	if ws := ruleWindows(r); len(ws) > 0 && ws[0] > 0 {
+		return ws[0]
+	}
+	return evidenceWindow
+}
+
+// topErrorTypes lists the most frequent error.type values of the
+// dependency named name over the window before now: the increase of its
+// igmon.dependency.calls series since the recorded snapshot at or before
+// now-window.
+func (a *alertingState) topErrorTypes(rm metricdata.ResourceMetrics, name string, window time.Duration, now time.Time, n int) []string {
+	totals := map[string]float64{}
 	eachPoint(rm, "igmon.dependency.calls", func(s attribute.Set, v float64) {
-		dep, _ := s.Value("igmon.dependency.name")
+		dep, _ := s.Value(AttrDependencyName)
 		et, ok := s.Value("error.type")
 		if dep.AsString() == name && ok && et.AsString() != "" {
-			counts[et.AsString()] += v
+			totals[et.AsString()] += v
 		}
 	})
 	type kv struct {
@@ -274,8 +431,10 @@ func topErrorTypes(rm metricdata.ResourceMetrics, name string, n int) []string {
 		v float64
 	}
 	var list []kv
-	for k, v := range counts {
-		list = append(list, kv{k, v})
+	for k, total := range totals {
+		if v := a.errs.increase(window, now, errorKey{name, k}, total); v > 0 {
+			list = append(list, kv{k, v})
+		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].v > list[j].v || list[i].v == list[j].v && list[i].k < list[j].k })
 	var out []string
@@ -286,6 +445,168 @@ func topErrorTypes(rm metricdata.ResourceMetrics, name string, n int) []string {
 		out = append(out, fmt.Sprintf("%s (%.0f)", e.k, e.v))
 	}
 	return out
+}
+
+// errorKey is one (dependency, error.type) pair of igmon.dependency.calls.
+type errorKey struct{ dep, errType string }
+
+// dependencyErrorTotals sums igmon.dependency.calls by dependency and
+// error type (calls without an error type are not errors).
+func dependencyErrorTotals(rm metricdata.ResourceMetrics) map[errorKey]float64 {
+	out := map[errorKey]float64{}
+	addErrorTotals(out, rm)
+	return out
+}
+
+func addErrorTotals(out map[errorKey]float64, rm metricdata.ResourceMetrics) {
+	eachPoint(rm, "igmon.dependency.calls", func(s attribute.Set, v float64) {
+		et, ok := s.Value("error.type")
+		if !ok || et.AsString() == "" {
+			return
+		}
+		dep, _ := s.Value(AttrDependencyName)
+		out[errorKey{dep.AsString(), et.AsString()}] += v
+	})
+}
+
+const (
+	// historySlots is how many snapshots a window keeps.
+	historySlots = 10
+	// historySteps is how many snapshot spacings a window spans: the
+	// snapshot the increase is counted from is at most window/historySteps
+	// (or one evaluation interval, if longer) older than the window's
+	// start.
+	historySteps = 8
+)
+
+// errorHistory keeps, per evidence window, a ring of cumulative error
+// totals taken at evaluations. Memory is bounded: windows are those of the
+// rules, slots are fixed, and keys are the (dependency, error.type) pairs
+// of the latest collection, which igmon.dependency.calls' cardinality
+// limit bounds.
+type errorHistory struct {
+	mu      sync.Mutex
+	rings   map[time.Duration]*totalsRing
+	scratch map[errorKey]float64 // the totals of a cycle, reused
+}
+
+// totalsRing holds snapshots spaced at least spacing apart.
+type totalsRing struct {
+	spacing time.Duration
+	times   [historySlots]time.Time
+	head, n int
+	vals    map[errorKey]*[historySlots]float64 // slots aligned with times
+}
+
+func newErrorHistory(windows []time.Duration) *errorHistory {
+	h := &errorHistory{rings: map[time.Duration]*totalsRing{}}
+	for _, w := range windows {
+		if w > 0 && h.rings[w] == nil {
+			h.rings[w] = &totalsRing{spacing: w / historySteps, vals: map[errorKey]*[historySlots]float64{}}
+		}
+	}
+	return h
+}
+
+// recordFrom records the error totals of the collection rm taken at now.
+func (h *errorHistory) recordFrom(now time.Time, rm metricdata.ResourceMetrics) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.scratch == nil {
+		h.scratch = map[errorKey]float64{}
+	}
+	clear(h.scratch)
+	addErrorTotals(h.scratch, rm)
+	for _, r := range h.rings {
+		r.record(now, h.scratch)
+	}
+}
+
+// record stores totals as the snapshot at now in every ring whose newest
+// snapshot is at least its spacing old.
+func (h *errorHistory) record(now time.Time, totals map[errorKey]float64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.rings {
+		r.record(now, totals)
+	}
+}
+
+func (r *totalsRing) record(now time.Time, totals map[errorKey]float64) {
+	if r.n > 0 && now.Sub(r.times[(r.head+r.n-1)%historySlots]) < r.spacing {
+		return
+	}
+	slot := (r.head + r.n) % historySlots
+	if r.n < historySlots {
+		r.n++
+	} else {
+		r.head = (r.head + 1) % historySlots
+	}
+	r.times[slot] = now
+	for k, v := range totals {
+		vs := r.vals[k]
+		if vs == nil {
+			// A pair first seen now counted 0 in the older snapshots.
+			vs = new([historySlots]float64)
+			r.vals[k] = vs
+		}
+		vs[slot] = v
+	}
+	for k := range r.vals {
+		if _, ok := totals[k]; !ok {
+			delete(r.vals, k)
+		}
+	}
+}
+
+// increase returns how much key's total grew over window before now, with
+// current as its value now: from the newest snapshot at or before
+// now-window (zero when the history is younger than the window: the
+// counters started within it), through the later snapshots, to current.
+// A total smaller than the one before means the counter restarted: the new
+// total is what was counted since.
+func (h *errorHistory) increase(window time.Duration, now time.Time, key errorKey, current float64) float64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rings[window]
+	if r == nil {
+		return current
+	}
+	vs := r.vals[key]
+	val := func(slot int) float64 {
+		if vs == nil {
+			return 0
+		}
+		return vs[slot]
+	}
+	cutoff := now.Add(-window)
+	first := 0 // index (from the oldest) of the first snapshot after the base
+	prev := 0.0
+	for i := 0; i < r.n; i++ {
+		slot := (r.head + i) % historySlots
+		if r.times[slot].After(cutoff) {
+			break
+		}
+		first, prev = i+1, val(slot)
+	}
+	var sum float64
+	step := func(v float64) {
+		if v >= prev {
+			sum += v - prev
+		} else {
+			sum += v
+		}
+		prev = v
+	}
+	for i := first; i < r.n; i++ {
+		slot := (r.head + i) % historySlots
+		if r.times[slot].After(now) {
+			break
+		}
+		step(val(slot))
+	}
+	step(current)
+	return sum
 }
 
 // Alerts returns the alerts the evaluator holds (pending, firing, recently
@@ -378,15 +699,11 @@ func (a *alertingState) silence(req dashboard.SilenceRequest) (string, error) {
 		}
 		ms = append(ms, m)
 	}
+	// The event is recorded by recordSilence, as for every other path.
 	id, err := a.silences.Add(alerting.Silence{Matchers: ms, StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.Author, Comment: req.Comment})
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", dashboard.ErrInvalid, err)
 	}
-	// Author and comment are for authorized viewers: attributes, which the
-	// status page withholds from the public (see publicEvent).
-	a.m.events.Record(Event{Component: "alerting", Kind: EventSilence, Severity: SeverityInfo,
-		Message: fmt.Sprintf("silence %s created until %s: %s", id, req.EndsAt.UTC().Format(time.RFC3339), req.Comment),
-		Attrs:   map[string]string{"by": req.Author, "reason": req.Comment}})
 	return id, nil
 }
 
@@ -394,6 +711,33 @@ func (a *alertingState) unsilence(id string) error {
 	if err := a.silences.Expire(id, "dashboard"); err != nil {
 		return fmt.Errorf("%w: %v", dashboard.ErrNotFound, err)
 	}
-	a.m.events.Record(Event{Component: "alerting", Kind: EventSilence, Severity: SeverityInfo, Message: "silence " + id + " expired from the dashboard"})
 	return nil
+}
+
+// recordSilence puts a silence change in the event log, whichever path
+// made it. The author and the comment are for authorized viewers: they are
+// attributes (by, created_by, reason), which the status page and
+// EventsHandler withhold from the public, and the comment ends the
+// message after ": " so that both can cut it off. The matchers stay in the
+// message, as the public silence list shows them too.
+func (a *alertingState) recordSilence(c alerting.SilenceChange) {
+	s := c.Silence
+	ms := make([]string, len(s.Matchers))
+	for i, mt := range s.Matchers {
+		ms[i] = mt.String()
+	}
+	e := Event{Time: c.Time, Component: "alerting", Kind: EventSilence, Severity: SeverityInfo,
+		Attrs: map[string]string{"silence_id": s.ID, "reason": s.Comment}}
+	switch c.Kind {
+	case alerting.SilenceCreated:
+		e.Message = fmt.Sprintf("silence %s {%s} created until %s: %s", s.ID, strings.Join(ms, ", "), s.EndsAt.UTC().Format(time.RFC3339), s.Comment)
+		e.Attrs["by"] = s.CreatedBy
+	case alerting.SilenceExpired:
+		e.Message = fmt.Sprintf("silence %s {%s} expired: %s", s.ID, strings.Join(ms, ", "), s.Comment)
+		e.Attrs["by"] = s.ExpiredBy
+		e.Attrs["created_by"] = s.CreatedBy
+	default:
+		return
+	}
+	a.m.events.Record(e)
 }

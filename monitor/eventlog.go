@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -229,6 +230,7 @@ func (l *EventLog) handler(public bool) http.Handler {
 		events := l.Query(q)
 		if public {
 			for i := range events {
+				events[i].Message, _ = withheld(events[i])
 				events[i].Attrs = publicAttrs(events[i].Attrs)
 			}
 		}
@@ -253,10 +255,35 @@ func publicAttrs(a map[string]string) map[string]string {
 	out := make(map[string]string, len(a))
 	for k, v := range a {
 		switch k {
-		case "error", "reason", "evidence", "by":
+		case "error", "reason", "evidence", "by", "created_by":
 		default:
 			out[k] = v
 		}
 	}
 	return out
+}
+
+// withheld splits an event's message into what anyone may read and the
+// detail only authorized callers get. Error text and what operators typed
+// (override reasons, silence comments) end the message after ": " and are
+// also the "error" or "reason" attribute; they are cut off the message.
+func withheld(e Event) (message, detail string) {
+	message = e.Message
+	for _, k := range []string{"error", "reason"} {
+		v := e.Attrs[k]
+		if v == "" {
+			continue
+		}
+		if msg, ok := strings.CutSuffix(message, ": "+v); ok {
+			message = msg
+		} else if e.Attrs["from"] != "" {
+			// The log redacts the message and the attribute apart; if
+			// they no longer line up, say only what changed.
+			message = fmt.Sprintf("check %s: %s → %s", e.Component, e.Attrs["from"], e.Attrs["to"])
+		} else {
+			message = e.Kind + " " + e.Component
+		}
+		return message, v
+	}
+	return message, ""
 }

@@ -193,30 +193,13 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	return snap, nil
 }
 
-// publicEvent converts an event for the page. Error text and what
-// operators typed (override reasons, silence comments) end the message
-// after ": " and are also attributes; they move to Detail, which only
-// authorized viewers get.
+// publicEvent converts an event for the page: what only authorized
+// viewers may read (see withheld) moves to Detail, which only they get.
 func publicEvent(e Event, detailed bool) dashboard.Event {
-	ev := dashboard.Event{Time: e.Time, Component: e.Component, Severity: e.Severity, Kind: e.Kind, Message: e.Message}
-	for _, k := range []string{"error", "reason"} {
-		v := e.Attrs[k]
-		if v == "" {
-			continue
-		}
-		if msg, ok := strings.CutSuffix(ev.Message, ": "+v); ok {
-			ev.Message = msg
-		} else if e.Attrs["from"] != "" {
-			// The log redacts the message and the attribute apart; if
-			// they no longer line up, say only what changed.
-			ev.Message = fmt.Sprintf("check %s: %s → %s", e.Component, e.Attrs["from"], e.Attrs["to"])
-		} else {
-			ev.Message = e.Kind + " " + e.Component
-		}
-		if detailed {
-			ev.Detail = v
-		}
-		break
+	msg, detail := withheld(e)
+	ev := dashboard.Event{Time: e.Time, Component: e.Component, Severity: e.Severity, Kind: e.Kind, Message: msg}
+	if detailed {
+		ev.Detail = detail
 	}
 	return ev
 }

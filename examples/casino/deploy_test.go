@@ -43,38 +43,11 @@ const (
 	collectorFile  = "deploy/otel-collector.yaml"
 )
 
-// casinoMetrics are the metrics igmon emits beyond alerting.IgmonMetrics
-// (the table ExportPrometheusRules knows) that the demo's rules and
-// dashboard read. Names come from the packages' constants where they
-// export one; instrument kind and unit decide the Prometheus suffixes.
-var casinoMetrics = []alerting.MetricInfo{
-	{Name: monitor.MetricHTTPServerActive, Type: alerting.TypeUpDownCounter, Unit: "{request}"},
-	{Name: monitor.MetricDependencyInFlight, Type: alerting.TypeUpDownCounter, Unit: "{call}"},
-	{Name: checks.MetricCheckAge, Type: alerting.TypeGauge, Unit: "s"},
-	{Name: probes.MetricProbeSuccess, Type: alerting.TypeGauge, Unit: "1"},
-	{Name: probes.MetricProbeDuration, Type: alerting.TypeHistogram, Unit: "s"},
-	{Name: probes.MetricProbePhaseDuration, Type: alerting.TypeHistogram, Unit: "s"},
-	{Name: probes.MetricProbeCertExpiry, Type: alerting.TypeGauge, Unit: "s"},
-	{Name: probes.MetricDNSLookupDuration, Type: alerting.TypeHistogram, Unit: "s"},
-	{Name: probes.MetricDBWaitCount, Type: alerting.TypeCounter, Unit: "{request}"},
-	{Name: probes.MetricDBWaitDuration, Type: alerting.TypeCounter, Unit: "s"},
-	{Name: probes.MetricDBClosed, Type: alerting.TypeCounter, Unit: "{connection}"},
-	{Name: "db.client.connection.idle.max", Type: alerting.TypeUpDownCounter, Unit: "{connection}"},
-	{Name: "system.cpu.time", Type: alerting.TypeCounter, Unit: "s"},
-	{Name: "process.cpu.time", Type: alerting.TypeCounter, Unit: "s"},
-	{Name: "go.memory.used", Type: alerting.TypeUpDownCounter, Unit: "By"},
-	{Name: "go.goroutine.count", Type: alerting.TypeUpDownCounter, Unit: "{goroutine}"},
-	{Name: alerting.MetricAlerts, Type: alerting.TypeGauge, Unit: "{alert}"},
-	{Name: alerting.MetricEvaluationDuration, Type: alerting.TypeHistogram, Unit: "s"},
-	{Name: alerting.MetricNotifications, Type: alerting.TypeCounter, Unit: "{notification}"},
-	{Name: alerting.MetricSuppressed, Type: alerting.TypeCounter, Unit: "{alert}"},
-}
-
 // promNames returns every series name Prometheus stores for the metrics
 // igmon emits: histograms as _bucket, _sum and _count.
 func promNames() map[string]bool {
 	names := map[string]bool{}
-	for _, m := range slices.Concat(alerting.IgmonMetrics, casinoMetrics) {
+	for _, m := range alerting.IgmonMetrics {
 		n := alerting.PrometheusMetricName(m)
 		if m.Type == alerting.TypeHistogram {
 			for _, s := range []string{"_bucket", "_sum", "_count"} {
@@ -116,8 +89,10 @@ var (
 	promGrouping = regexp.MustCompile(`\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^()]*)\)`)
 	promVar      = regexp.MustCompile(`\$\{?\w+\}?`)
 	promIdent    = regexp.MustCompile(`[A-Za-z_:][A-Za-z0-9_:]*`)
-	promMatchKey = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)`)
-	promKeywords = map[string]bool{"and": true, "or": true, "unless": true, "bool": true, "offset": true,
+	// promNoisyNumber is a literal with more than 12 decimals.
+	promNoisyNumber = regexp.MustCompile(`\.\d{13,}`)
+	promMatchKey    = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)`)
+	promKeywords    = map[string]bool{"and": true, "or": true, "unless": true, "bool": true, "offset": true,
 		"by": true, "without": true, "on": true, "ignoring": true, "group_left": true, "group_right": true,
 		"inf": true, "nan": true, "Inf": true, "NaN": true}
 )
@@ -265,7 +240,10 @@ func exportRules(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := alerting.ExportPrometheusRules(rules, alerting.PrometheusExport{Group: "igmon-casino", Metrics: casinoMetrics})
+	// The demo's rules read only metrics igmon emits (alerting.IgmonMetrics),
+	// so PrometheusExport.Metrics, where an application declares its own,
+	// stays empty.
+	out, err := alerting.ExportPrometheusRules(rules, alerting.PrometheusExport{Group: "igmon-casino"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +290,11 @@ func TestPrometheusRulesUpToDate(t *testing.T) {
 	for _, r := range file.Groups[0].Rules {
 		alerts[r.Alert] = true
 		checkPromQL(t, "rule "+r.Alert, r.Expr, names, labels)
+		// Thresholds are the numbers a person wrote, not float64 noise
+		// (1 - 0.928 = 0.07200000000000006).
+		if n := promNoisyNumber.FindString(promString.ReplaceAllString(r.Expr, `""`)); n != "" {
+			t.Errorf("rule %s: number %s is not rounded", r.Alert, n)
+		}
 		if r.Labels["severity"] == "" {
 			t.Errorf("rule %s: no severity label", r.Alert)
 		}
@@ -756,7 +739,7 @@ func TestDeployOTelCollectorConfig(t *testing.T) {
 }
 
 // TestDeployMetricsEmitted checks the metric table the tests above trust
-// (alerting.IgmonMetrics and casinoMetrics) against what igmon's packages
+// (alerting.IgmonMetrics) against what igmon's packages
 // really emit: each metric is recorded on a real MeterProvider, collected,
 // and its instrument kind and unit (which decide the Prometheus name) are
 // compared.
@@ -888,7 +871,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 	// Only the metrics the demo's rules and dashboard read must all be
 	// exercised here; the rest of the table is checked when present.
 	needed := map[string]bool{}
-	for _, m := range slices.Concat(alerting.IgmonMetrics, casinoMetrics) {
+	for _, m := range alerting.IgmonMetrics {
 		needed[m.Name] = false
 	}
 	for _, name := range []string{
@@ -901,7 +884,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 	} {
 		needed[name] = true
 	}
-	for _, want := range slices.Concat(alerting.IgmonMetrics, casinoMetrics) {
+	for _, want := range alerting.IgmonMetrics {
 		got, ok := emitted[want.Name]
 		if !ok {
 			if needed[want.Name] {

@@ -1,0 +1,483 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// codePSP is a payment provider answering with the status code it is set
+// to.
+func codePSP(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	var code atomic.Int32
+	code.Store(http.StatusOK)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(int(code.Load()))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &code
+}
+
+// waitCollected polls the in-process reader until the dependency's error
+// totals are want, so that the next evaluation's snapshot sees every call
+// made (the reader reuses a collection for a second of real time).
+func waitCollected(t *testing.T, m *Monitor, want map[errorKey]float64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rm, err := m.Metrics().Collect(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := dependencyErrorTotals(rm)
+		if fmt.Sprint(got) == fmt.Sprint(want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("error totals %v, want %v", got, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// errorTypesLine returns the evidence line about error types, or "".
+func errorTypesLine(ev []string) string {
+	for _, l := range ev {
+		if strings.HasPrefix(l, "top error types") {
+			return l
+		}
+	}
+	return ""
+}
+
+func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
+	fc := clock.NewFake(alT0)
+	psp, code := codePSP(t)
+	rules := []alerting.Rule{
+		paymentErrorRule(t), // window 1m
+		{Name: "StripeCheckDown", Condition: &alerting.CheckState{Checks: []string{"stripe"}}}, // no window: 10m
+		{Name: "PaymentsSLO", Condition: &alerting.SLO{Objective: 0.99,
+			Total:   alerting.Selector{Metric: "igmon.dependency.calls"},
+			Errors:  &alerting.Selector{Metric: "igmon.dependency.calls", Matchers: alerting.Matchers{mustMatch(t, alerting.MatchEqual, AttrDependencyOutcome, "error")}},
+			Windows: []alerting.BurnWindow{{Severity: "page", Long: 2 * time.Minute, Short: 30 * time.Second, Factor: 10}, {Severity: "ticket", Long: 30 * time.Minute, Short: 5 * time.Minute, Factor: 1}}}},
+	}
+	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)), WithAlerting(rules, alerting.WithClock(fc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	m.alerting.now = fc.Now
+	client := &http.Client{Transport: mustDep(t, m, KindPayment, "stripe").Transport(nil)}
+	evaluate := func() {
+		t.Helper()
+		if err := m.EvaluateAlerts(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// advance moves the clock on in evaluation-interval steps, evaluating
+	// at each, as the evaluator's loop would.
+	advance := func(d time.Duration) {
+		t.Helper()
+		for end := fc.Now().Add(d); fc.Now().Before(end); {
+			fc.Advance(15 * time.Second)
+			evaluate()
+		}
+	}
+	evidenceOf := func(rule string, labels map[string]string) string {
+		labels[AttrDependencyName] = "stripe"
+		al := alerting.Alert{Rule: rule, Labels: labels, Value: 1, ActiveAt: fc.Now()}
+		return errorTypesLine(m.alerting.evidence(al, *m.alerting.last.Load()))
+	}
+
+	// t0: five 503s, then a first snapshot.
+	code.Store(http.StatusServiceUnavailable)
+	callPSP(t, client, psp.URL, 5)
+	waitCollected(t, m, map[errorKey]float64{{"stripe", "503"}: 5})
+	evaluate()
+	// t0+2m: four 500s.
+	advance(2 * time.Minute)
+	code.Store(http.StatusInternalServerError)
+	callPSP(t, client, psp.URL, 4)
+	waitCollected(t, m, map[errorKey]float64{{"stripe", "503"}: 5, {"stripe", "500"}: 4})
+	evaluate()
+	advance(30 * time.Second) // t0+2m30s
+
+	tests := []struct {
+		rule   string
+		labels map[string]string
+		want   string
+	}{
+		// The 503s are older than the ratio rule's minute.
+		{"PaymentProviderErrors", map[string]string{}, "top error types of stripe (last 1m): 500 (4)"},
+		// Ten minutes reach back before the first snapshot: the history is
+		// younger than the window, so all errors since start count.
+		{"StripeCheckDown", map[string]string{}, "top error types of stripe (last 10m): 503 (5), 500 (4)"},
+		// An SLO alert counts over the long window of its severity.
+		{"PaymentsSLO", map[string]string{"severity": "page"}, "top error types of stripe (last 2m): 500 (4)"},
+		{"PaymentsSLO", map[string]string{"severity": "ticket"}, "top error types of stripe (last 30m): 503 (5), 500 (4)"},
+	}
+	for _, tt := range tests {
+		if got := evidenceOf(tt.rule, tt.labels); got != tt.want {
+			t.Errorf("%s %v at t0+2m30s: %q, want %q", tt.rule, tt.labels, got, tt.want)
+		}
+	}
+
+	// t0+11m: the ten-minute window starts at t0+1m, after the 503s.
+	advance(8*time.Minute + 30*time.Second)
+	if got, want := evidenceOf("StripeCheckDown", map[string]string{}), "top error types of stripe (last 10m): 500 (4)"; got != want {
+		t.Errorf("at t0+11m: %q, want %q", got, want)
+	}
+	// Nothing failed in the last minute: no error-type line at all.
+	if got := evidenceOf("PaymentProviderErrors", map[string]string{}); got != "" {
+		t.Errorf("at t0+11m the 1m window still shows %q", got)
+	}
+	// t0+13m: the 500s (t0+2m) are older than the window too.
+	advance(2 * time.Minute)
+	if got := evidenceOf("StripeCheckDown", map[string]string{}); got != "" {
+		t.Errorf("at t0+13m: %q, want no line", got)
+	}
+}
+
+func mustMatch(t *testing.T, typ alerting.MatchType, name, value string) *alerting.Matcher {
+	t.Helper()
+	mt, err := alerting.NewMatcher(typ, name, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mt
+}
+
+func TestErrorHistory(t *testing.T) {
+	k := errorKey{"stripe", "503"}
+	at := func(s int) time.Time { return alT0.Add(time.Duration(s) * time.Second) }
+	type snap struct {
+		sec   int
+		total float64 // <0: the pair is absent from that collection
+	}
+	tests := []struct {
+		name    string
+		window  time.Duration
+		snaps   []snap
+		nowSec  int
+		current float64
+		want    float64
+	}{
+		{"from the snapshot at the window's start", time.Minute, []snap{{0, 10}, {30, 12}, {60, 20}}, 90, 25, 13},
+		{"history younger than the window counts all", 10 * time.Minute, []snap{{0, 10}, {75, 12}}, 90, 25, 25},
+		{"reset: a smaller total counts the new total", time.Minute, []snap{{0, 10}, {30, 50}, {45, 3}}, 60, 5, 40 + 3 + 2},
+		{"reset at the current value", time.Minute, []snap{{0, 10}, {30, 50}}, 60, 4, 40 + 4},
+		{"no change", time.Minute, []snap{{0, 7}, {30, 7}}, 90, 7, 0},
+		{"a pair new since the base counted 0 there", time.Minute, []snap{{0, -1}, {30, 2}}, 60, 6, 6},
+		{"a pair that vanished restarts from 0", time.Minute, []snap{{0, 8}, {30, -1}, {45, 3}}, 60, 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newErrorHistory([]time.Duration{tt.window})
+			for _, s := range tt.snaps {
+				totals := map[errorKey]float64{{"kyc", "timeout"}: 1}
+				if s.total >= 0 {
+					totals[k] = s.total
+				}
+				h.record(at(s.sec), totals)
+			}
+			if got := h.increase(tt.window, at(tt.nowSec), k, tt.current); got != tt.want {
+				t.Errorf("increase = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// Memory stays bounded: a fixed number of snapshots per window, spaced by
+// a fraction of it, and only the pairs of the latest collection.
+func TestErrorHistoryIsBounded(t *testing.T) {
+	h := newErrorHistory([]time.Duration{time.Minute, time.Minute, 10 * time.Minute, 0})
+	if len(h.rings) != 2 {
+		t.Fatalf("%d rings for 2 distinct windows", len(h.rings))
+	}
+	for i := range 1000 {
+		h.record(alT0.Add(time.Duration(i)*time.Second), map[errorKey]float64{{"stripe", fmt.Sprint(i % 3)}: float64(i), {"kyc", "timeout"}: float64(i)})
+	}
+	for w, r := range h.rings {
+		if r.n != historySlots {
+			t.Errorf("window %v: %d snapshots", w, r.n)
+		}
+		if len(r.vals) != 2 {
+			t.Errorf("window %v keeps %d pairs, want the 2 of the last collection", w, len(r.vals))
+		}
+		oldest, newest := r.times[r.head], r.times[(r.head+r.n-1)%historySlots]
+		// The ring still reaches back a full window.
+		if newest.Sub(oldest) < w {
+			t.Errorf("window %v: snapshots span only %v", w, newest.Sub(oldest))
+		}
+	}
+}
+
+func TestEvidenceListsRecoveredChecks(t *testing.T) {
+	fc := clock.NewFake(alT0)
+	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+		WithAlerting([]alerting.Rule{{Name: "DepositsFailing", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}}, alerting.WithClock(fc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	m.alerting.now = fc.Now
+
+	var mu sync.Mutex
+	down := map[string]bool{}
+	set := func(name string, d bool) {
+		mu.Lock()
+		down[name] = d
+		mu.Unlock()
+	}
+	for _, name := range []string{"old-cache", "kyc", "wallet-db", "stripe", "c1", "c2", "c3", "c4"} {
+		if err := m.Register(name, func(context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if down[name] {
+				return errors.New("dial tcp 10.0.0.7:443: connection refused (token=abc123secret)")
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func() { m.Checks().Evaluate(context.Background(), checks.Readiness) }
+	run() // everything passes at t0
+
+	// old-cache fails and recovers long before the window.
+	set("old-cache", true)
+	run()
+	fc.Advance(time.Minute)
+	set("old-cache", false)
+	run()
+
+	fc.Advance(20 * time.Minute) // t0+21m
+	set("kyc", true)             // fails 3m before the alert, recovers 1m before
+	run()
+	fc.Advance(time.Minute)
+	set("stripe", true) // fails 2m before and recovers after the alert started
+	run()
+	fc.Advance(30 * time.Second)
+	set("wallet-db", true) // fails 1m30s before and is still failing
+	run()
+	fc.Advance(30 * time.Second)
+	set("kyc", false)
+	run()
+	active := fc.Now().Add(time.Minute) // t0+24m
+	fc.Advance(time.Minute + 10*time.Second)
+	set("stripe", false)
+	run()
+
+	al := alerting.Alert{Rule: "DepositsFailing", Value: 1, ActiveAt: active, Labels: alerting.Labels{"igmon.check.name": "wallet-db"}}
+	ev := m.alerting.evidence(al, metricdata.ResourceMetrics{})
+	want := []string{
+		"DepositsFailing = 1 since 2025-03-14T20:24:00Z",
+		"check kyc turned fail 3m0s before, recovered 1m0s before (2025-03-14T20:21:00Z to 2025-03-14T20:23:00Z): dial tcp 10.0.0.7:443: connection refused",
+		"check stripe turned fail 2m0s before, recovered 10s after (2025-03-14T20:22:00Z to 2025-03-14T20:24:10Z): dial tcp 10.0.0.7:443: connection refused",
+		"check wallet-db turned fail 1m30s before (2025-03-14T20:22:30Z): dial tcp 10.0.0.7:443: connection refused",
+	}
+	if len(ev) != len(want) {
+		t.Fatalf("evidence:\n%s\nwant:\n%s", strings.Join(ev, "\n"), strings.Join(want, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(ev[i], want[i]) {
+			t.Errorf("line %d:\n%s\nwant prefix\n%s", i, ev[i], want[i])
+		}
+		if strings.Contains(ev[i], "abc123secret") {
+			t.Errorf("line %d not redacted: %s", i, ev[i])
+		}
+	}
+
+	// More causes than fit: five lines, earliest first (c1..c4 fail after
+	// the others, and kyc fails again and recovers).
+	for _, name := range []string{"c1", "c2", "c3", "c4"} {
+		fc.Advance(5 * time.Second)
+		set(name, true)
+		run()
+	}
+	fc.Advance(5 * time.Second)
+	for _, name := range []string{"c1", "c2", "c3", "c4"} {
+		set(name, false)
+	}
+	run()
+	ev = m.alerting.evidence(al, metricdata.ResourceMetrics{})
+	if len(ev) != 1+maxCauseLines {
+		t.Fatalf("%d lines:\n%s", len(ev), strings.Join(ev, "\n"))
+	}
+	for i, name := range []string{"kyc", "stripe", "wallet-db", "c1", "c2"} {
+		if !strings.HasPrefix(ev[1+i], "check "+name+" ") {
+			t.Errorf("line %d is %q, want check %s", 1+i, ev[1+i], name)
+		}
+	}
+}
+
+func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
+	fc := clock.NewFake(alT0)
+	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
+		WithAlerting([]alerting.Rule{{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}}, alerting.WithClock(fc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	srv := httptest.NewServer(http.StripPrefix("/alerting", m.AlertsHandler()))
+	defer srv.Close()
+	do := func(method, path, body string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer ops")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+
+	resp := do("POST", "/alerting/silences",
+		`{"matchers":["alertname=\"WalletDBDown\""],"duration":"2h","createdBy":"ana","comment":"failover to postgres://admin:hunter2@replica:5432"}`)
+	var created struct{ ID string }
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST: %d", resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.ID == "" {
+		t.Fatalf("POST answer %+v %v", created, err)
+	}
+	evs := m.Events().Query(EventQuery{Kind: EventSilence})
+	if len(evs) != 1 {
+		t.Fatalf("silence events after POST: %+v", evs)
+	}
+	e := evs[0]
+	if e.Component != "alerting" || !e.Time.Equal(alT0) || e.Attrs["by"] != "ana" || e.Attrs["silence_id"] != created.ID ||
+		!strings.Contains(e.Attrs["reason"], "failover to") || !strings.Contains(e.Message, `alertname="WalletDBDown"`) ||
+		!strings.Contains(e.Message, "created until 2025-03-14T22:00:00Z") {
+		t.Errorf("created event %+v", e)
+	}
+	if strings.Contains(fmt.Sprint(e), "hunter2") {
+		t.Errorf("event keeps a secret: %+v", e)
+	}
+
+	fc.Advance(10 * time.Minute)
+	if resp := do("DELETE", "/alerting/silences/"+created.ID+"?by=bob", ""); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE: %d", resp.StatusCode)
+	}
+	evs = m.Events().Query(EventQuery{Kind: EventSilence})
+	if len(evs) != 2 {
+		t.Fatalf("silence events after DELETE: %+v", evs)
+	}
+	e = evs[1]
+	if !e.Time.Equal(alT0.Add(10*time.Minute)) || e.Attrs["by"] != "bob" || e.Attrs["created_by"] != "ana" ||
+		e.Attrs["silence_id"] != created.ID || !strings.Contains(e.Message, "expired") {
+		t.Errorf("expired event %+v", e)
+	}
+
+	// Callers the authorizer does not admit see that silences changed, not
+	// who did it or why.
+	get := func(auth bool) string {
+		req := httptest.NewRequest("GET", "/events?kind=silence", nil)
+		if auth {
+			req.Header.Set("Authorization", "Bearer ops")
+		}
+		rec := httptest.NewRecorder()
+		m.EventsHandler().ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	pub := get(false)
+	for _, secret := range []string{"ana", "bob", "failover"} {
+		if strings.Contains(pub, secret) {
+			t.Errorf("public event log shows %q: %s", secret, pub)
+		}
+	}
+	if !strings.Contains(pub, created.ID) || !strings.Contains(pub, "expired") {
+		t.Errorf("public event log lacks the silence changes: %s", pub)
+	}
+	if full := get(true); !strings.Contains(full, `"by":"ana"`) || !strings.Contains(full, "failover") {
+		t.Errorf("authorized event log lacks author or comment: %s", full)
+	}
+}
+
+// The public event log withholds error text also where the message
+// carries it, as check transitions' messages do.
+func TestEventsHandlerCutsErrorsFromMessages(t *testing.T) {
+	fc := clock.NewFake(alT0)
+	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("X-Ops") == "1" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	if err := m.Register("wallet-db", func(context.Context) error { return errors.New("connection refused by 10.0.0.5") }); err != nil {
+		t.Fatal(err)
+	}
+	m.Checks().Evaluate(context.Background(), checks.Readiness)
+	get := func(admin bool) string {
+		req := httptest.NewRequest("GET", "/events?kind=check", nil)
+		if admin {
+			req.Header.Set("X-Ops", "1")
+		}
+		rec := httptest.NewRecorder()
+		m.EventsHandler().ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	if pub := get(false); strings.Contains(pub, "connection refused") || !strings.Contains(pub, "wallet-db") {
+		t.Errorf("public event log: %s", pub)
+	}
+	if full := get(true); !strings.Contains(full, "connection refused") {
+		t.Errorf("authorized event log: %s", full)
+	}
+}
+
+// errorsCollection is a collection with pairs (dependency, error.type)
+// series of igmon.dependency.calls, as the cardinality limit allows.
+func errorsCollection(pairs int) metricdata.ResourceMetrics {
+	var pts []metricdata.DataPoint[int64]
+	for i := range pairs {
+		pts = append(pts, metricdata.DataPoint[int64]{Value: int64(i), Attributes: attribute.NewSet(
+			attribute.String(AttrDependencyName, fmt.Sprintf("dep-%d", i%20)),
+			attribute.String(AttrDependencyOutcome, "error"),
+			attribute.String("error.type", fmt.Sprintf("type-%d", i/20)))})
+	}
+	return metricdata.ResourceMetrics{ScopeMetrics: []metricdata.ScopeMetrics{{Metrics: []metricdata.Metrics{{
+		Name: "igmon.dependency.calls", Data: metricdata.Sum[int64]{IsMonotonic: true, Temporality: metricdata.CumulativeTemporality, DataPoints: pts}}}}}}
+}
+
+// BenchmarkEvidenceSnapshot measures what the windowed error types add to
+// an evaluation cycle: the baseline reads the totals from the collection
+// (as the evidence did before), the snapshot also stores them in the ring
+// of every window (four here: 1m, 10m and an SLO's 1h and 6h).
+func BenchmarkEvidenceSnapshot(b *testing.B) {
+	rm := errorsCollection(2000)
+	b.Run("baseline-totals", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = dependencyErrorTotals(rm)
+		}
+	})
+	b.Run("totals+snapshot", func(b *testing.B) {
+		h := newErrorHistory([]time.Duration{time.Minute, evidenceWindow, time.Hour, 6 * time.Hour})
+		now := alT0
+		b.ReportAllocs()
+		for b.Loop() {
+			now = now.Add(15 * time.Minute) // past every spacing: each ring stores
+			h.recordFrom(now, rm)
+		}
+	})
+}

@@ -1,0 +1,310 @@
+package monitor
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"database/sql"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"; sql.Open does not connect
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/notify"
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/exporters"
+	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/probes"
+)
+
+// TestIgmonMetricsListsEverythingEmitted keeps alerting.IgmonMetrics (the
+// table ExportPrometheusRules translates names with) equal to what a
+// Monitor really emits: a Monitor with every feature wired records into
+// its in-process reader, and every collected metric must be in the table
+// with the same instrument kind and unit, which decide its Prometheus name.
+// A new instrument anywhere in igmon fails this test until it is listed.
+func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
+	ctx := context.Background()
+	fc := clock.NewFake(alT0)
+
+	// Alerting: a failing check fires one rule, a silence mutes another,
+	// and notifications go to a webhook on loopback.
+	hook := newHookReceiver(t)
+	wh, err := notify.NewWebhook(notify.WebhookConfig{URL: hook.srv.URL + "/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errSel, err := alerting.ParseSelector(`igmon.dependency.calls{igmon.dependency.outcome="error"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, err := alerting.ParseSelector(`igmon.dependency.calls`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := []alerting.Rule{
+		{Name: "KYCDown", Condition: &alerting.CheckState{Checks: []string{"kyc-vendor"}, States: []string{"warn", "fail"}}, Labels: map[string]string{"severity": "page"}},
+		{Name: "KYCDownMuted", Condition: &alerting.CheckState{Checks: []string{"kyc-vendor"}, States: []string{"warn", "fail"}}, Labels: map[string]string{"severity": "ticket"}},
+		{Name: "PaymentErrors", Condition: &alerting.Ratio{Numerator: errSel, Denominator: total, Window: time.Minute, Value: 0.5}},
+	}
+
+	// Push exporters, one of them failing, so the export pipeline records
+	// its own metrics, failures included.
+	exp, err := exporters.Stdout(exporters.WithWriter(io.Discard), exporters.WithInterval(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	down, err := stdoutmetric.New(stdoutmetric.WithWriter(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing, err := exporters.NewPush("collector", collectorDown{down}, exporters.WithInterval(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(quiet, WithServiceName("casino"), WithExporters(exp, failing),
+		WithRegistryOptions(checks.WithClock(fc)),
+		WithAlerting(rules, alerting.WithClock(fc),
+			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
+			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
+				GroupWait: time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}),
+		))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(ctx)
+
+	// Checks: one passing, one failing (non-critical: it warns).
+	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.NonCritical()); err != nil {
+		t.Fatal(err)
+	}
+	m.Checks().Evaluate(ctx, checks.Readiness)
+
+	// A payment provider through the dependency transport, a tracked call,
+	// and the server middleware around the API that calls them.
+	psp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	}))
+	defer psp.Close()
+	stripe := mustDep(t, m, KindPayment, "stripe")
+	client := &http.Client{Transport: stripe.Transport(nil)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/deposits", func(w http.ResponseWriter, r *http.Request) {
+		resp, err := client.Get(psp.URL + "/v1/payment_intents")
+		if err != nil {
+			http.Error(w, "psp", http.StatusBadGateway)
+			return
+		}
+		resp.Body.Close()
+	})
+	api, err := m.Middleware(mux)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/api/deposits", nil))
+	if err := stripe.Track(ctx, "refund", func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	// A database pool (sql.Open does not connect: the counters read zero).
+	db, err := sql.Open("pgx", "postgres://igmon@127.0.0.1:1/wallet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(10)
+	db.SetMaxIdleConns(5)
+	if err := m.DBPool("wallet", db, probes.WithIdleMax(5)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Synthetic probes: HTTP, TLS (certificate expiry) and DNS (lookup
+	// duration), run once each.
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer tlsSrv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(tlsSrv.Certificate())
+	var synth []*probes.Probe
+	for _, mk := range []func() (*probes.Probe, error){
+		func() (*probes.Probe, error) {
+			return probes.HTTP(m.MeterProvider(), "stripe-health", psp.URL+"/health")
+		},
+		func() (*probes.Probe, error) {
+			return probes.TLS(m.MeterProvider(), "psp-tls", tlsSrv.Listener.Addr().String(), probes.WithTLSConfig(&tls.Config{RootCAs: pool}))
+		},
+		func() (*probes.Probe, error) { return probes.DNS(m.MeterProvider(), "resolver", "localhost") },
+	} {
+		p, err := mk()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.AddProbe(p); err != nil {
+			t.Fatal(err)
+		}
+		synth = append(synth, p)
+	}
+	for _, p := range synth {
+		if r := p.Run(ctx); !r.Success {
+			t.Fatalf("probe %s: %s %s", p.Name(), r.Reason, r.Error)
+		}
+	}
+
+	// Alerting: the first cycle fires the check rules, a silence mutes
+	// one, and the dispatcher notifies after group_wait.
+	if _, err := m.Silences().Add(alerting.Silence{Matchers: mustMatchers(t, `alertname="KYCDownMuted"`),
+		EndsAt: alT0.Add(time.Hour), CreatedBy: "test", Comment: "muted to count suppression"}); err != nil {
+		t.Fatal(err)
+	}
+	alertState(t, m, "KYCDown", alerting.StateFiring)
+	fc.Advance(2 * time.Second)
+	deliver(t, m)
+	if msgs := hook.take(); len(msgs) != 1 || msgs[0].Alerts[0].Labels[alerting.LabelAlertName] != "KYCDown" {
+		t.Fatalf("notifications %+v, want one for KYCDown", msgs)
+	}
+
+	// Collect until the export pipeline has exported once (its metrics
+	// exist only after an export) and the utilizations have a second sample.
+	want := []string{
+		MetricHTTPServerDuration, MetricHTTPServerActive, MetricHTTPClientDuration,
+		MetricDependencyCalls, MetricDependencyDuration, MetricDependencyInFlight,
+		checks.MetricCheckStatus, checks.MetricCheckDuration, checks.MetricCheckTransitions, checks.MetricCheckAge,
+		"system.cpu.time", "system.memory.usage", "system.filesystem.utilization",
+		"process.cpu.time", "process.memory.usage", "go.goroutine.count", "go.memory.used",
+		"db.client.connection.count", "db.client.connection.max", "db.client.connection.idle.max", probes.MetricDBWaitCount,
+		probes.MetricProbeSuccess, probes.MetricProbeDuration, probes.MetricProbePhaseDuration,
+		probes.MetricProbeCertExpiry, probes.MetricDNSLookupDuration,
+		alerting.MetricAlerts, alerting.MetricEvaluationDuration, alerting.MetricSeries,
+		alerting.MetricNotifications, alerting.MetricSuppressed,
+		exporters.MetricDataPointsExported, exporters.MetricExportDuration, exporters.MetricExportFailures,
+	}
+	var emitted map[string]alerting.MetricInfo
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		rm, err := m.Metrics().Collect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		emitted = metricInfos(t, rm)
+		missing := slices.DeleteFunc(slices.Clone(want), func(n string) bool { _, ok := emitted[n]; return ok })
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never collected %q; the wiring above should emit them", missing)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	listed := map[string]alerting.MetricInfo{}
+	for _, mi := range alerting.IgmonMetrics {
+		listed[mi.Name] = mi
+	}
+	for _, name := range sortedKeys(emitted) {
+		got := emitted[name]
+		want, ok := listed[name]
+		switch {
+		case !ok:
+			t.Errorf("%s (%s, unit %q) is emitted but missing from alerting.IgmonMetrics", name, kindName(got.Type), got.Unit)
+		case got != want:
+			t.Errorf("%s: emitted as %s with unit %q (Prometheus %s), alerting.IgmonMetrics says %s with unit %q (%s)",
+				name, kindName(got.Type), got.Unit, alerting.PrometheusMetricName(got),
+				kindName(want.Type), want.Unit, alerting.PrometheusMetricName(want))
+		}
+	}
+	var unseen []string
+	for _, mi := range alerting.IgmonMetrics {
+		if _, ok := emitted[mi.Name]; !ok {
+			unseen = append(unseen, mi.Name)
+		}
+	}
+	// Platform-dependent ones (cgroup v2, a memory limit) may be absent.
+	t.Logf("listed but not emitted on this machine: %q", unseen)
+}
+
+// collectorDown is a push exporter whose every export fails, like one
+// pointed at a collector that is down.
+type collectorDown struct{ sdkmetric.Exporter }
+
+func (collectorDown) Export(context.Context, *metricdata.ResourceMetrics) error {
+	return errors.New("connection refused")
+}
+
+// metricInfos turns a collection into name → kind and unit, as the
+// Prometheus translation sees them.
+func metricInfos(t *testing.T, rm metricdata.ResourceMetrics) map[string]alerting.MetricInfo {
+	t.Helper()
+	out := map[string]alerting.MetricInfo{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, md := range sm.Metrics {
+			info := alerting.MetricInfo{Name: md.Name, Unit: md.Unit}
+			switch d := md.Data.(type) {
+			case metricdata.Gauge[int64], metricdata.Gauge[float64]:
+				info.Type = alerting.TypeGauge
+			case metricdata.Sum[int64]:
+				info.Type = sumKind(d.IsMonotonic)
+			case metricdata.Sum[float64]:
+				info.Type = sumKind(d.IsMonotonic)
+			case metricdata.Histogram[int64], metricdata.Histogram[float64]:
+				info.Type = alerting.TypeHistogram
+			default:
+				t.Errorf("%s: data type %T has no Prometheus rule translation", md.Name, d)
+				continue
+			}
+			if prev, dup := out[md.Name]; dup && prev != info {
+				t.Errorf("%s is emitted twice, as %+v and %+v", md.Name, prev, info)
+			}
+			out[md.Name] = info
+		}
+	}
+	return out
+}
+
+func sumKind(monotonic bool) alerting.MetricType {
+	if monotonic {
+		return alerting.TypeCounter
+	}
+	return alerting.TypeUpDownCounter
+}
+
+func kindName(k alerting.MetricType) string {
+	switch k {
+	case alerting.TypeGauge:
+		return "gauge"
+	case alerting.TypeCounter:
+		return "counter"
+	case alerting.TypeUpDownCounter:
+		return "up-down counter"
+	case alerting.TypeHistogram:
+		return "histogram"
+	}
+	return "unknown"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func mustMatchers(t *testing.T, s string) alerting.Matchers {
+	t.Helper()
+	ms, err := alerting.ParseMatchers(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
