@@ -456,8 +456,8 @@ func TestDeltaTemporalityAndCounterReset(t *testing.T) {
 	}
 	s := e2.store.metrics["igmon.dependency.calls"].all[0]
 	// 100 → 150 (+50) → reset to 20 (+20) → 30 (+10): adjusted total 180.
-	if s.cur[0] != 180 {
-		t.Fatalf("adjusted total = %v, want 180", s.cur[0])
+	if s.cur()[0] != 180 {
+		t.Fatalf("adjusted total = %v, want 180", s.cur()[0])
 	}
 }
 

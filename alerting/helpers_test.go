@@ -9,13 +9,15 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // a Monday
 
 // igmonMeters records into the instruments igmon really emits, through a
-// real SDK MeterProvider read by a ManualReader, as monitor wires it.
+// real SDK MeterProvider read by a ManualReader, as monitor wires it
+// (with exporters.ExemplarView).
 type igmonMeters struct {
 	clk      *clock.Fake
 	reader   *sdkmetric.ManualReader
@@ -34,7 +36,8 @@ func newMeters(t testing.TB, readerOpts ...sdkmetric.ManualReaderOption) *igmonM
 	m := &igmonMeters{clk: clock.NewFake(t0), reader: sdkmetric.NewManualReader(readerOpts...)}
 	// The SDK's default cardinality limit (2000 per instrument) would fold
 	// the benchmark's 5,000 series per instrument into an overflow series.
-	m.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(m.reader), sdkmetric.WithCardinalityLimit(50_000))
+	m.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(m.reader), sdkmetric.WithCardinalityLimit(50_000),
+		sdkmetric.WithView(exporters.ExemplarView()))
 	t.Cleanup(func() { _ = m.mp.Shutdown(context.Background()) })
 	meter := m.mp.Meter("github.com/jackcode/igmon/monitor")
 	var err error

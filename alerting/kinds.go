@@ -31,7 +31,7 @@ func (r *ruleState) gaugeAgg(sel *selState, seq uint64, agg Aggregation, dst []f
 		if s.seq != seq || s.kind != kindGauge {
 			continue
 		}
-		v, g := s.cur[0], m.group
+		v, g := s.ch.cur[s.off], m.group
 		if n[g] == 0 {
 			dst[g] = v
 		} else {
@@ -89,21 +89,21 @@ func cmpOp(o Op) Op {
 
 // sumIncrease adds each member's increase of element 0 (counter value or
 // histogram count) over window w into dst and ANDs coverage into full.
-func (r *ruleState) sumIncrease(sel *selState, w time.Duration, now int64, dst []float64, n []int, full []bool) {
-	wi := sel.metric.windowIndex(w)
-	windows := sel.metric.windows
-	for _, m := range sel.members {
-		s := m.s
-		if s.kind == kindGauge || s.kind == 0 {
+func (r *ruleState) sumIncrease(sel *selState, w time.Duration, dst []float64, n []int, full []bool) {
+	m := sel.metric
+	wi, nw := m.windowIndex(w), len(m.windows)
+	kinds, inc0, cover := m.kinds, m.inc0, m.full
+	for _, mb := range sel.members {
+		if k := kinds[mb.slot]; k != kindCounter && k != kindHistogram {
 			continue
 		}
-		v, f := s.inc(wi, windows, now, r.seq)
-		g := m.group
-		dst[g] += v[0]
+		i := int(mb.slot)*nw + wi
+		g := mb.group
+		dst[g] += inc0[i]
 		if n[g] == 0 {
-			full[g] = f
+			full[g] = cover[i]
 		} else {
-			full[g] = full[g] && f
+			full[g] = full[g] && cover[i]
 		}
 		n[g]++
 	}
@@ -113,8 +113,8 @@ func (r *ruleState) evalRatio(c *Ratio, now int64) {
 	r.resetResults()
 	ng := len(r.groups)
 	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
-	r.sumIncrease(r.sels[0], c.Window, now, r.a, r.na, r.full)
-	r.sumIncrease(r.sels[1], c.Window, now, r.b, r.nb, r.full)
+	r.sumIncrease(r.sels[0], c.Window, r.a, r.na, r.full)
+	r.sumIncrease(r.sels[1], c.Window, r.b, r.nb, r.full)
 	op := cmpOp(c.Op)
 	for g := range ng {
 		den := r.b[g]
@@ -132,8 +132,8 @@ func (r *ruleState) evalAbsence(c *Absence, now int64) {
 	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
 	r.full2 = grow(r.full2, ng)
 	succFull := r.full2
-	r.sumIncrease(r.sels[0], c.Window, now, r.a, r.na, succFull)
-	r.sumIncrease(r.sels[1], c.Window, now, r.b, r.nb, r.full)
+	r.sumIncrease(r.sels[0], c.Window, r.a, r.na, succFull)
+	r.sumIncrease(r.sels[1], c.Window, r.b, r.nb, r.full)
 	for g := range ng {
 		if r.nb[g] == 0 {
 			continue
@@ -148,15 +148,16 @@ func (r *ruleState) evalAbsence(c *Absence, now int64) {
 // sumBuckets adds each histogram member's bucket increases over w into the
 // group's vector. Members whose bounds differ from the group's first
 // member are skipped: mixing layouts would make the quantile meaningless.
-func (r *ruleState) sumBuckets(sel *selState, w time.Duration, now int64, full []bool) {
-	wi := sel.metric.windowIndex(w)
-	for _, m := range sel.members {
-		s := m.s
-		if s.kind != kindHistogram {
+func (r *ruleState) sumBuckets(sel *selState, w time.Duration, full []bool) {
+	m := sel.metric
+	wi, nw := m.windowIndex(w), len(m.windows)
+	for _, mb := range sel.members {
+		if m.kinds[mb.slot] != kindHistogram {
 			continue
 		}
-		g := m.group
-		nb := len(s.cur) - 2
+		s := mb.s
+		g := mb.group
+		nb := s.width - 2
 		if r.bounds[g] == nil {
 			r.bounds[g] = s.bounds
 			if cap(r.vec[g]) < nb {
@@ -165,15 +166,14 @@ func (r *ruleState) sumBuckets(sel *selState, w time.Duration, now int64, full [
 			r.vec[g] = r.vec[g][:nb]
 			clear(r.vec[g])
 			full[g] = true
-		} else if !slices.Equal(r.bounds[g], s.bounds) {
+		} else if !sameBounds(r.bounds[g], s.bounds) {
 			continue
 		}
-		v, f := s.inc(wi, sel.metric.windows, now, r.seq)
-		if !f {
+		if !m.full[int(mb.slot)*nw+wi] {
 			full[g] = false
 		}
 		acc := r.vec[g]
-		for i, x := range v[2:] {
+		for i, x := range s.ch.inc[wi][s.off+2 : s.off+s.width] {
 			acc[i] += x
 		}
 	}
@@ -191,7 +191,7 @@ func (r *ruleState) evalQuantile(c *Quantile, now int64) {
 	r.resetResults()
 	ng := len(r.groups)
 	r.prepVec(ng)
-	r.sumBuckets(r.sels[0], c.Window, now, r.full)
+	r.sumBuckets(r.sels[0], c.Window, r.full)
 	op := cmpOp(c.Op)
 	for g := range ng {
 		if r.bounds[g] == nil {
@@ -246,11 +246,11 @@ func (r *ruleState) evalSLO(c *SLO, now int64) {
 		burn := r.slo[wi]
 		r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
 		if c.Errors != nil {
-			r.sumIncrease(r.sels[0], w, now, r.b, r.nb, r.full)
-			r.sumIncrease(r.sels[1], w, now, r.a, r.na, r.full)
+			r.sumIncrease(r.sels[0], w, r.b, r.nb, r.full)
+			r.sumIncrease(r.sels[1], w, r.a, r.na, r.full)
 		} else {
 			r.prepVec(ng)
-			r.sumBuckets(r.sels[0], w, now, r.full)
+			r.sumBuckets(r.sels[0], w, r.full)
 			for g := range ng {
 				if r.bounds[g] == nil {
 					continue

@@ -1,67 +1,64 @@
 package alerting
 
-// ring holds snapshots of a series' reset-adjusted cumulative values, at
-// least step apart, enough of them to look back one window. Snapshots are
-// stored flat (width values each) so that a series costs a few slices, not
-// a pointer per snapshot.
-type ring struct {
+// timeline is the shared clock of one window of one metric: the times of
+// the last len(times) snapshots, at least step apart. Every series of the
+// metric stores its snapshot values at the same positions, so where "one
+// window ago" lies is found once per metric and window, not once per
+// series.
+type timeline struct {
 	step   int64 // ns between kept snapshots
-	width  int
 	times  []int64
-	vals   []float64
-	pushes int // snapshots ever pushed; entry a lives at a % len(times)
-	n      int
+	pushes int // snapshots ever taken; snapshot a lives at a % len(times)
 
-	// cursor is the absolute number of the newest snapshot at or before
-	// the last lookup. Lookups move forward in time, so advancing it costs
-	// one comparison per cycle instead of a search.
+	// Decided at the start of each cycle for every series of the metric:
+	pushed bool // this cycle took a snapshot, at slot(pushes-1)
+	base   int  // absolute number of the newest snapshot at or before now-window, or -1
+
+	// cursor is base of the previous cycle. Lookups move forward in time,
+	// so advancing it costs one comparison per cycle instead of a search.
 	cursor int
 }
 
-func newRing(step int64, capacity, width int) *ring {
-	r := &ring{}
-	r.init(step, make([]int64, capacity), make([]float64, capacity*width), width)
-	return r
+func newTimeline(step int64, capacity int) timeline {
+	return timeline{step: step, times: make([]int64, capacity), base: -1, cursor: -1}
 }
 
-func (r *ring) init(step int64, times []int64, vals []float64, width int) {
-	*r = ring{step: step, width: width, times: times, vals: vals}
+func (t *timeline) slot(a int) int { return a % len(t.times) }
+
+// oldest is the absolute number of the oldest snapshot still kept.
+func (t *timeline) oldest() int { return max(0, t.pushes-len(t.times)) }
+
+// advance takes a snapshot at now when step has passed since the last one
+// and finds the base for a lookback to from.
+func (t *timeline) advance(now, from int64) {
+	t.pushed = false
+	if t.pushes == 0 || now-t.times[t.slot(t.pushes-1)] >= t.step {
+		t.times[t.slot(t.pushes)] = now
+		t.pushes++
+		t.pushed = true
+	}
+	t.base = t.at(from)
 }
 
-func (r *ring) slot(a int) int { return a % len(r.times) }
-
-func (r *ring) push(t int64, v []float64) {
-	if r.n > 0 && t-r.times[r.slot(r.pushes-1)] < r.step {
-		return
-	}
-	j := r.slot(r.pushes)
-	copy(r.vals[j*r.width:(j+1)*r.width], v)
-	r.times[j] = t
-	r.pushes++
-	if r.n < len(r.times) {
-		r.n++
-	}
-}
-
-// at returns the newest snapshot taken at or before t. When every snapshot
-// is newer than t it returns the oldest one and full=false.
-func (r *ring) at(t int64) (vals []float64, ts int64, full, ok bool) {
-	if r.n == 0 {
-		return nil, 0, false, false
-	}
-	oldest := r.pushes - r.n
-	c := r.cursor
-	if c < oldest || c >= r.pushes || r.times[r.slot(c)] > t {
+// at returns the absolute number of the newest snapshot taken at or before
+// from, or -1 when every kept snapshot is newer.
+func (t *timeline) at(from int64) int {
+	oldest := t.oldest()
+	c := t.cursor
+	if c < oldest || c >= t.pushes || t.times[t.slot(c)] > from {
 		// First lookup, the cursor's snapshot was overwritten, or time
 		// went backwards: start from the oldest snapshot.
 		c = oldest
+		if t.pushes == 0 || t.times[t.slot(c)] > from {
+			t.cursor = -1
+			return -1
+		}
 	}
-	for c+1 < r.pushes && r.times[r.slot(c+1)] <= t {
+	for c+1 < t.pushes && t.times[t.slot(c+1)] <= from {
 		c++
 	}
-	r.cursor = c
-	j := r.slot(c)
-	return r.vals[j*r.width : (j+1)*r.width], r.times[j], r.times[j] <= t, true
+	t.cursor = c
+	return c
 }
 
-func (r *ring) reset() { r.n, r.pushes, r.cursor = 0, 0, 0 }
+func (t *timeline) time(a int) int64 { return t.times[t.slot(a)] }

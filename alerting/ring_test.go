@@ -2,26 +2,47 @@ package alerting
 
 import "testing"
 
-func TestRingLookup(t *testing.T) {
-	r := newRing(10, 4, 1)
-	if _, _, _, ok := r.at(5); ok {
-		t.Fatal("empty ring answered")
+func TestTimelineLookup(t *testing.T) {
+	tl := newTimeline(10, 4)
+	if got := tl.at(5); got != -1 {
+		t.Fatalf("empty timeline answered %d", got)
 	}
+	var pushed []bool
 	for _, ts := range []int64{0, 5, 10, 20, 30, 40, 50} { // 5 is within step: skipped
-		r.push(ts, []float64{float64(ts)})
+		tl.advance(ts, ts-1000)
+		pushed = append(pushed, tl.pushed)
 	}
-	// Kept: 20, 30, 40, 50 (capacity 4).
+	if want := []bool{true, false, true, true, true, true, true}; string(boolBytes(pushed)) != string(boolBytes(want)) {
+		t.Fatalf("pushed = %v, want %v", pushed, want)
+	}
+	// Kept: 20, 30, 40, 50 (capacity 4), absolute numbers 2..5.
 	cases := []struct {
-		t    int64
-		want float64
-		full bool
+		from int64
+		want int64 // time of the base snapshot; -1: none at or before from
 	}{
-		{15, 20, false}, {20, 20, true}, {35, 30, true}, {49, 40, true}, {100, 50, true}, {25, 20, true},
+		{15, -1}, {20, 20}, {35, 30}, {49, 40}, {100, 50}, {25, 20},
 	}
 	for _, c := range cases {
-		v, _, full, _ := r.at(c.t)
-		if v[0] != c.want || full != c.full {
-			t.Errorf("at(%d) = %v full=%v, want %v full=%v", c.t, v[0], full, c.want, c.full)
+		a := tl.at(c.from)
+		got := int64(-1)
+		if a >= 0 {
+			got = tl.time(a)
+		}
+		if got != c.want {
+			t.Errorf("at(%d) = snapshot at %d, want %d", c.from, got, c.want)
 		}
 	}
+	if tl.oldest() != 2 {
+		t.Errorf("oldest = %d, want 2", tl.oldest())
+	}
+}
+
+func boolBytes(bs []bool) []byte {
+	out := make([]byte, len(bs))
+	for i, b := range bs {
+		if b {
+			out[i] = 1
+		}
+	}
+	return out
 }

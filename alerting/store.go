@@ -17,60 +17,49 @@ const (
 )
 
 // series is one tracked stream (metric name + attribute set). Counters and
-// histograms keep reset-adjusted running totals in cur, so a window's
+// histograms keep reset-adjusted running totals (cur), so a window's
 // increase is cur minus the snapshot one window ago, whatever the
 // temporality and however often the counter restarted.
+//
+// The numbers themselves live in the metric's chunks, laid out so that
+// one cycle streams through memory: a chunk holds, for up to
+// chunkSlots series, every series' cur next to each other, and each
+// snapshot of each window as one contiguous block. A series is its slot.
 type series struct {
 	attrs    attribute.Set
+	hash     attribute.Distinct
 	tracked  bool // false: matches no selector; remembered so matchers run once
 	dead     bool
 	kind     seriesKind
+	width    int
+	slot     int32
+	ch       *chunk
+	off      int    // offset of element 0 in the chunk's per-slot arrays
 	seq      uint64 // collection in which the series was last seen
 	lastSeen int64
-	zeroAt   int64 // the adjusted totals were 0 at this time (0: unknown)
 	started  bool
 	rawStart int64
-	cur      []float64 // gauge: [v]; counter: [total]; histogram: [count, sum, buckets...]
-	raw      []float64 // last raw cumulative point, for reset detection
 	bounds   []float64
-	rings    []ring // one per window of the metric (step 0: none)
-
-	// Increases over every window, computed once per collection while the
-	// series is hot in cache (at ingest); rules only read these.
-	incSeq  uint64
-	incFull []bool
-	incVec  []float64 // len(windows)*width: increase of every element
 }
 
-// ensureInc recomputes the window increases if this collection has not
-// (a delta series without points in this collection is not folded).
-func (s *series) ensureInc(windows []time.Duration, now int64, seq uint64) {
-	if s.incSeq == seq && len(s.incFull) == len(windows) {
-		return
-	}
-	w := len(s.cur)
-	if len(s.incFull) != len(windows) || len(s.incVec) != len(windows)*w {
-		s.incFull = make([]bool, len(windows))
-		s.incVec = make([]float64, len(windows)*w)
-	}
-	for i, d := range windows {
-		if s.rings[i].times == nil {
-			continue
-		}
-		s.incFull[i] = s.increase(i, d, now, s.incVec[i*w:(i+1)*w])
-	}
-	s.incSeq = seq
-}
+func (s *series) cur() []float64 { return s.ch.cur[s.off : s.off+s.width] }
 
-// inc returns the increase of every element over window wi.
-func (s *series) inc(wi int, windows []time.Duration, now int64, seq uint64) ([]float64, bool) {
-	s.ensureInc(windows, now, seq)
-	w := len(s.cur)
-	return s.incVec[wi*w : (wi+1)*w], s.incFull[wi]
+// chunk stores the numbers of a run of slots, stride values per slot
+// (the widest series of the metric).
+type chunk struct {
+	first int32 // first slot
+	size  int   // slots it holds
+	n     int   // slots handed out
+	cur   []float64
+	raw   []float64
+	seen  []float64   // cur at firstAt: the series' own first snapshot
+	inc   [][]float64 // per window: the increase of every element
+	snaps [][]float64 // per window: capSnap blocks of size*stride values
 }
 
 type member struct {
 	s     *series
+	slot  int32
 	group int32
 }
 
@@ -84,9 +73,36 @@ type selState struct {
 type metricState struct {
 	name    string
 	windows []time.Duration
+	lines   []timeline // one per window
 	sels    []*selState
-	byHash  map[attribute.Distinct][]*series
+	byHash  map[attribute.Distinct]*series
 	all     []*series
+
+	// byPos caches the series at each position of the previous
+	// collection: the SDK emits its series in a stable order, so the map
+	// lookup is skipped for almost every point.
+	byPos []*series
+	pos   int
+
+	// Per slot (a tracked series' index), flat so that rules summing
+	// thousands of members read contiguous memory: the kind, and element
+	// 0's increase (counter value, histogram count) and coverage over
+	// every window at slot*len(windows)+window. zeroAt: the adjusted
+	// totals were 0 at this time (0: unknown); firstAt: when the series'
+	// own first snapshot was taken; born (per window, like inc0): the
+	// absolute number of the first shared snapshot that holds the series.
+	slots   []*series
+	free    []int32
+	kinds   []seriesKind
+	widths  []int32
+	zeroAt  []int64
+	firstAt []int64
+	born    []int
+	inc0    []float64
+	full    []bool
+	chunks  []*chunk
+	stride  int
+	capSnap int // snapshots kept per window
 }
 
 func (m *metricState) windowIndex(w time.Duration) int { return slices.Index(m.windows, w) }
@@ -111,17 +127,20 @@ func newStore(ringCap, maxSeries int) *store {
 func (st *store) metric(name string) *metricState {
 	m := st.metrics[name]
 	if m == nil {
-		m = &metricState{name: name, byHash: map[attribute.Distinct][]*series{}}
+		m = &metricState{name: name, byHash: map[attribute.Distinct]*series{}, capSnap: st.ringCap}
 		st.metrics[name] = m
 	}
 	return m
 }
 
+// addSelector registers what a rule reads. Rules are compiled before the
+// first collection, so a metric's windows are fixed once series exist.
 func (st *store) addSelector(r *ruleState, sel Selector, windows ...time.Duration) *selState {
 	m := st.metric(sel.Metric)
 	for _, w := range windows {
 		if w > 0 && !slices.Contains(m.windows, w) {
 			m.windows = append(m.windows, w)
+			m.lines = append(m.lines, newTimeline(max(1, int64(w)/int64(st.ringCap-2)), st.ringCap))
 		}
 		if w > st.staleAfter {
 			st.staleAfter = w
@@ -135,6 +154,12 @@ func (st *store) addSelector(r *ruleState, sel Selector, windows ...time.Duratio
 // ingest folds one collection into the tracked series.
 func (st *store) ingest(rm *metricdata.ResourceMetrics, now int64) {
 	st.seq++
+	for _, m := range st.metrics {
+		m.pos = 0
+		for i, w := range m.windows {
+			m.lines[i].advance(now, now-int64(w))
+		}
+	}
 	for i := range rm.ScopeMetrics {
 		for j := range rm.ScopeMetrics[i].Metrics {
 			md := &rm.ScopeMetrics[i].Metrics[j]
@@ -182,28 +207,49 @@ func (st *store) ingest(rm *metricdata.ResourceMetrics, now int64) {
 			}
 		}
 	}
+	for _, m := range st.metrics {
+		m.snapshot(now)
+	}
 	st.gc(now)
 	st.prevNow = now
 }
 
+// chunkSlots bounds a chunk. Chunks start small (a metric with three
+// series should not reserve room for thousands) and double up to this.
+const chunkSlots = 512
+
 // lookup finds or creates the series for attrs. It returns nil for series
-// no selector wants and for new series beyond maxSeries.
+// no selector wants and for new series beyond maxSeries. Series are told
+// apart by their attribute hash, as the SDK's own aggregation does.
 func (st *store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, width int, now int64) *series {
 	d := attrs.Equivalent()
-	for _, s := range m.byHash[d] {
-		if s.attrs.Equals(attrs) {
-			s.lastSeen = now
-			if !s.tracked {
-				return nil
-			}
-			if s.kind != kind || len(s.cur) != width {
-				st.reshape(s, kind, width)
-			}
-			return s
+	p := m.pos
+	m.pos++
+	var s *series
+	if p < len(m.byPos) && m.byPos[p] != nil && m.byPos[p].hash == d {
+		s = m.byPos[p]
+	} else if s = m.byHash[d]; s != nil {
+		if p >= len(m.byPos) {
+			m.byPos = append(m.byPos, make([]*series, p+1-len(m.byPos))...)
 		}
+		m.byPos[p] = s
 	}
-	s := &series{attrs: *attrs, lastSeen: now}
-	m.byHash[d] = append(m.byHash[d], s)
+	if s != nil {
+		s.lastSeen = now
+		if !s.tracked {
+			return nil
+		}
+		if s.kind != kind || s.width != width {
+			if width > m.stride {
+				m.restride(width)
+			}
+			m.zeroAt[s.slot] = 0 // a different stream now: its history is unknown
+			m.reshape(s, kind, width)
+		}
+		return s
+	}
+	s = &series{attrs: *attrs, hash: d, lastSeen: now, slot: -1}
+	m.byHash[d] = s
 	for _, sel := range m.sels {
 		if sel.sel.Matchers.MatchSet(attrs) {
 			if !s.tracked {
@@ -212,8 +258,12 @@ func (st *store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, w
 					return nil
 				}
 				s.tracked = true
+				if width > m.stride {
+					m.restride(width)
+				}
+				m.assignSlot(s)
 			}
-			sel.members = append(sel.members, member{s: s, group: sel.rule.groupFor(attrs)})
+			sel.members = append(sel.members, member{s: s, slot: s.slot, group: sel.rule.groupFor(attrs)})
 		}
 	}
 	if !s.tracked {
@@ -221,38 +271,122 @@ func (st *store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, w
 	}
 	st.tracked++
 	m.all = append(m.all, s)
+	m.reshape(s, kind, width)
 	if st.seq > 1 {
 		// The series was absent from the previous collection, so whatever
-		// it counts now arrived since then.
-		s.zeroAt = st.prevNow
+		// it counts now arrived since then: its total was 0 at every
+		// snapshot taken so far (reshape left 0s there).
+		m.zeroAt[s.slot] = st.prevNow
+		nw := len(m.lines)
+		for i := range m.lines {
+			m.born[int(s.slot)*nw+i] = m.lines[i].oldest()
+		}
 	}
-	s.rings = make([]ring, len(m.windows))
-	for i, w := range m.windows {
-		s.rings[i].step = max(1, int64(w)/int64(st.ringCap-2))
-	}
-	st.reshape(s, kind, width)
 	return s
 }
 
-// reshape sizes a series for kind and width. The snapshots of all its
-// windows live in one slab each for times and values, so reading a series'
-// windows touches few cache lines.
-func (st *store) reshape(s *series, kind seriesKind, width int) {
-	s.kind = kind
-	s.cur = make([]float64, width)
-	s.raw = make([]float64, width)
-	s.started = false
-	if kind == kindGauge || len(s.rings) == 0 {
-		for i := range s.rings {
-			s.rings[i].init(s.rings[i].step, nil, nil, width)
+// assignSlot gives s a free slot, or a new one at the end of the last
+// chunk (adding a chunk when it is full).
+func (m *metricState) assignSlot(s *series) {
+	if n := len(m.free); n > 0 {
+		s.slot = m.free[n-1]
+		m.free = m.free[:n-1]
+		m.slots[s.slot] = s
+	} else {
+		s.slot = int32(len(m.slots))
+		m.slots = append(m.slots, s)
+		m.kinds = append(m.kinds, 0)
+		m.widths = append(m.widths, 0)
+		m.zeroAt = append(m.zeroAt, 0)
+		m.firstAt = append(m.firstAt, 0)
+		for range m.lines {
+			m.born = append(m.born, 0)
+			m.inc0 = append(m.inc0, 0)
+			m.full = append(m.full, false)
 		}
-		return
+		if k := len(m.chunks); k == 0 || m.chunks[k-1].n == m.chunks[k-1].size {
+			size := chunkSlots
+			if k < 5 {
+				size = chunkSlots >> (5 - k) // 16, 32, 64, 128, 256, then 512
+			}
+			m.chunks = append(m.chunks, m.newChunk(s.slot, size, m.stride))
+		}
+		m.chunks[len(m.chunks)-1].n++
 	}
-	c := st.ringCap
-	times := make([]int64, c*len(s.rings))
-	vals := make([]float64, c*width*len(s.rings))
-	for i := range s.rings {
-		s.rings[i].init(s.rings[i].step, times[i*c:(i+1)*c:(i+1)*c], vals[i*c*width:(i+1)*c*width:(i+1)*c*width], width)
+	for _, c := range m.chunks {
+		if s.slot >= c.first && int(s.slot-c.first) < c.size {
+			s.ch, s.off = c, int(s.slot-c.first)*m.stride
+		}
+	}
+}
+
+func (m *metricState) newChunk(first int32, size, stride int) *chunk {
+	n := size * stride
+	c := &chunk{first: first, size: size}
+	flat := make([]float64, 3*n)
+	c.cur, c.raw, c.seen = flat[:n:n], flat[n:2*n:2*n], flat[2*n:]
+	for range m.lines {
+		c.inc = append(c.inc, make([]float64, n))
+		c.snaps = append(c.snaps, make([]float64, m.capSnap*n))
+	}
+	return c
+}
+
+// restride widens every slot to stride values (a histogram with more
+// buckets than any before). Rare: a metric's histograms share buckets.
+func (m *metricState) restride(stride int) {
+	old := m.stride
+	m.stride = stride
+	for i, c := range m.chunks {
+		nc := m.newChunk(c.first, c.size, stride)
+		nc.n = c.n
+		for k := range c.size {
+			move := func(dst, src []float64) { copy(dst[k*stride:k*stride+old], src[k*old:(k+1)*old]) }
+			move(nc.cur, c.cur)
+			move(nc.raw, c.raw)
+			move(nc.seen, c.seen)
+			for wi := range c.inc {
+				move(nc.inc[wi], c.inc[wi])
+				for j := range m.capSnap {
+					move(nc.snaps[wi][j*c.size*stride:], c.snaps[wi][j*c.size*old:])
+				}
+			}
+		}
+		m.chunks[i] = nc
+	}
+	for _, s := range m.slots {
+		if s != nil {
+			s.ch = m.chunks[slices.IndexFunc(m.chunks, func(c *chunk) bool { return c.first <= s.slot && int(s.slot-c.first) < c.size })]
+			s.off = int(s.slot-s.ch.first) * stride
+		}
+	}
+}
+
+// reshape sets a series' kind and width and forgets its history: zeros in
+// every value and snapshot, no first snapshot yet, born now.
+func (m *metricState) reshape(s *series, kind seriesKind, width int) {
+	s.kind, s.width = kind, width
+	s.started = false
+	m.kinds[s.slot], m.widths[s.slot] = kind, int32(width)
+	m.firstAt[s.slot] = 0
+	c, off, n := s.ch, s.off, s.ch.size*m.stride
+	clear(c.cur[off : off+m.stride])
+	clear(c.raw[off : off+m.stride])
+	clear(c.seen[off : off+m.stride])
+	nw := len(m.lines)
+	for wi := range m.lines {
+		clear(c.inc[wi][off : off+m.stride])
+		for j := range m.capSnap {
+			clear(c.snaps[wi][j*n+off : j*n+off+m.stride])
+		}
+		// This cycle's snapshot, if one is taken, is written after the
+		// points are folded: it already holds the series.
+		tl := &m.lines[wi]
+		b := tl.pushes
+		if tl.pushed {
+			b--
+		}
+		m.born[int(s.slot)*nw+wi] = b
 	}
 }
 
@@ -261,7 +395,7 @@ func (st *store) gauge(m *metricState, attrs *attribute.Set, v float64, now int6
 	if s == nil {
 		return
 	}
-	s.cur[0] = v
+	s.ch.cur[s.off] = v
 	s.seq = st.seq
 }
 
@@ -275,8 +409,7 @@ func (st *store) counter(m *metricState, attrs *attribute.Set, v float64, start 
 	}
 	p := st.point[:1]
 	p[0] = v
-	st.fold(s, p, start.UnixNano(), t == metricdata.DeltaTemporality, now)
-	s.ensureInc(m.windows, now, st.seq)
+	st.fold(m, s, p, start.UnixNano(), t == metricdata.DeltaTemporality)
 }
 
 func (st *store) histogram(m *metricState, attrs *attribute.Set, count uint64, sum float64, bounds []float64, counts []uint64, start time.Time, t metricdata.Temporality, now int64) {
@@ -285,12 +418,12 @@ func (st *store) histogram(m *metricState, attrs *attribute.Set, count uint64, s
 	if s == nil {
 		return
 	}
-	if !slices.Equal(s.bounds, bounds) {
+	if !sameBounds(s.bounds, bounds) {
 		if s.bounds != nil {
-			st.reshape(s, kindHistogram, width)
-			s.zeroAt = 0
+			m.zeroAt[s.slot] = 0
+			m.reshape(s, kindHistogram, width)
 		}
-		s.bounds = slices.Clone(bounds)
+		s.bounds = m.internBounds(bounds)
 	}
 	if cap(st.point) < width {
 		st.point = make([]float64, width)
@@ -300,59 +433,145 @@ func (st *store) histogram(m *metricState, attrs *attribute.Set, count uint64, s
 	for i, c := range counts {
 		p[2+i] = float64(c)
 	}
-	st.fold(s, p, start.UnixNano(), t == metricdata.DeltaTemporality, now)
-	s.ensureInc(m.windows, now, st.seq)
+	st.fold(m, s, p, start.UnixNano(), t == metricdata.DeltaTemporality)
+}
+
+// internBounds returns a shared copy of bounds, so that comparing the
+// bounds of two series of one metric is a pointer comparison.
+func (m *metricState) internBounds(bounds []float64) []float64 {
+	for _, s := range m.slots {
+		if s != nil && s.bounds != nil && slices.Equal(s.bounds, bounds) {
+			return s.bounds
+		}
+	}
+	return slices.Clone(bounds)
+}
+
+func sameBounds(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	return slices.Equal(a, b)
 }
 
 // fold adds a raw point to the adjusted totals. Element 0 (the count or
 // counter value) decides resets: it never decreases between two points of
 // one cumulative stream, and a new start time also means a restart.
-func (st *store) fold(s *series, p []float64, start int64, delta bool, now int64) {
+func (st *store) fold(m *metricState, s *series, p []float64, start int64, delta bool) {
+	cur := s.ch.cur[s.off : s.off+len(p)]
+	raw := s.ch.raw[s.off : s.off+len(p)]
 	switch {
 	case delta:
 		for i, v := range p {
-			s.cur[i] += v
+			cur[i] += v
 		}
 	case !s.started:
-		copy(s.cur, p)
-		if s.zeroAt == 0 && !s.started && st.seq > 1 {
-			s.zeroAt = st.prevNow
+		copy(cur, p)
+		if m.zeroAt[s.slot] == 0 && st.seq > 1 {
+			m.zeroAt[s.slot] = st.prevNow
 		}
-	case start != s.rawStart || p[0] < s.raw[0]:
+	case start != s.rawStart || p[0] < raw[0]:
 		for i, v := range p {
-			s.cur[i] += v
+			cur[i] += v
 		}
 	default:
 		for i, v := range p {
-			s.cur[i] += v - s.raw[i]
+			cur[i] += v - raw[i]
 		}
 	}
-	copy(s.raw, p)
+	copy(raw, p)
 	s.rawStart = start
 	s.started = true
 	s.seq = st.seq
-	for i := range s.rings {
-		s.rings[i].push(now, s.cur)
+}
+
+// snapshot runs after every point of a collection is folded: it stores
+// this cycle's snapshot of every tracked counter and histogram (seen or
+// not: an unseen series simply did not grow) and computes the increases
+// over every window once; rules only read them. Each pass streams through
+// contiguous blocks.
+func (m *metricState) snapshot(now int64) {
+	nw := len(m.lines)
+	if nw == 0 {
+		return
+	}
+	for _, c := range m.chunks {
+		for k := range c.n {
+			slot := c.first + int32(k)
+			if m.firstAt[slot] == 0 && m.slots[slot] != nil && m.kinds[slot] != kindGauge {
+				// A series' own first snapshot: the shared ones are up to
+				// a step apart, and a series born between two of them
+				// would otherwise be compared with the older one for a
+				// whole step.
+				off := k * m.stride
+				copy(c.seen[off:off+m.stride], c.cur[off:off+m.stride])
+				m.firstAt[slot] = now
+			}
+		}
+		for wi := range m.lines {
+			m.windowPass(c, wi, now)
+		}
 	}
 }
 
-// increase writes cur minus the value one window ago into dst and reports
-// whether the history covered the whole window.
-func (s *series) increase(wi int, w time.Duration, now int64, dst []float64) (full bool) {
-	from := now - int64(w)
-	if s.zeroAt != 0 && s.zeroAt >= from {
-		copy(dst, s.cur)
-		return true
+func (m *metricState) windowPass(c *chunk, wi int, now int64) {
+	nw, stride, block := len(m.lines), m.stride, c.size*m.stride
+	tl := &m.lines[wi]
+	from := now - int64(m.windows[wi])
+	snaps, inc := c.snaps[wi], c.inc[wi]
+	var push, base []float64
+	if tl.pushed {
+		j := tl.slot(tl.pushes-1) * block
+		push = snaps[j : j+block]
 	}
-	base, _, full, ok := s.rings[wi].at(from)
-	if !ok {
-		copy(dst, s.cur)
-		return false
+	a, ta := tl.base, int64(0)
+	if a >= 0 {
+		j := tl.slot(a) * block
+		base, ta = snaps[j:j+block], tl.time(a)
 	}
-	for i := range dst {
-		dst[i] = s.cur[i] - base[i]
+	for k := range c.n {
+		slot := int(c.first) + k
+		if kd := m.kinds[slot]; kd != kindCounter && kd != kindHistogram {
+			continue
+		}
+		w := int(m.widths[slot])
+		off := k * stride
+		cur, dst := c.cur[off:off+w], inc[off:off+w]
+		if push != nil {
+			copy(push[off:off+w], cur)
+		}
+		za, fa, born := m.zeroAt[slot], m.firstAt[slot], m.born[slot*nw+wi]
+		var b []float64
+		full := true
+		switch {
+		case za != 0 && za >= from:
+		case a >= born && a >= 0 && (fa <= ta || fa > from):
+			b = base[off : off+w]
+		case fa <= from:
+			// The series' first snapshot is newer than the shared base
+			// (or the shared ones do not hold it yet) and still at or
+			// before from: the closest base there is.
+			b = c.seen[off : off+w]
+		case born < tl.pushes:
+			// Every snapshot of this series is newer than from: the
+			// oldest one is the best base there is.
+			j := tl.slot(max(born, tl.oldest()))*block + off
+			b, full = snaps[j:j+w], false
+		default:
+			full = false
+		}
+		if b == nil {
+			copy(dst, cur)
+		} else {
+			for i := range dst {
+				dst[i] = cur[i] - b[i]
+			}
+		}
+		m.inc0[slot*nw+wi], m.full[slot*nw+wi] = dst[0], full
 	}
-	return full
 }
 
 // gc forgets series unseen for longer than the longest window: their
@@ -366,28 +585,24 @@ func (st *store) gc(now int64) {
 	limit := now - int64(st.staleAfter) - int64(5*time.Minute)
 	for _, m := range st.metrics {
 		removed := false
-		for d, list := range m.byHash {
-			keep := list[:0]
-			for _, s := range list {
-				if s.lastSeen < limit {
-					s.dead = true
-					removed = true
-					if s.tracked {
-						st.tracked--
-					}
-					continue
-				}
-				keep = append(keep, s)
+		for d, s := range m.byHash {
+			if s.lastSeen >= limit {
+				continue
 			}
-			if len(keep) == 0 {
-				delete(m.byHash, d)
-			} else {
-				m.byHash[d] = keep
+			s.dead = true
+			removed = true
+			delete(m.byHash, d)
+			if s.tracked {
+				st.tracked--
+				m.slots[s.slot] = nil
+				m.kinds[s.slot] = 0
+				m.free = append(m.free, s.slot)
 			}
 		}
 		if !removed {
 			continue
 		}
+		clear(m.byPos)
 		m.all = slices.DeleteFunc(m.all, func(s *series) bool { return s.dead })
 		for _, sel := range m.sels {
 			sel.members = slices.DeleteFunc(sel.members, func(mb member) bool { return mb.s.dead })

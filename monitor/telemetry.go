@@ -148,6 +148,9 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 	mopts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
 		sdkmetric.WithCardinalityLimit(limit),
+		// Each reader (in-process every alert cycle, OTLP every export)
+		// would otherwise pay the SDK's per-series exemplar reset.
+		sdkmetric.WithView(exporters.ExemplarView()),
 		sdkmetric.WithReader(inproc.Reader()),
 	}
 	for _, r := range p.Readers() {

@@ -1,0 +1,187 @@
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// scripted is a metric source whose collection the test writes directly.
+type scripted struct{ rm metricdata.ResourceMetrics }
+
+func (s *scripted) Collect(_ context.Context, out *metricdata.ResourceMetrics) error {
+	*out = s.rm
+	return nil
+}
+
+func (s *scripted) set(ms ...metricdata.Metrics) {
+	s.rm = metricdata.ResourceMetrics{ScopeMetrics: []metricdata.ScopeMetrics{{Metrics: ms}}}
+}
+
+func counterOf(name string, vals map[string]int64) metricdata.Metrics {
+	var dps []metricdata.DataPoint[int64]
+	for k, v := range vals {
+		dps = append(dps, metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attribute.String("s", k)), Value: v})
+	}
+	return metricdata.Metrics{Name: name, Data: metricdata.Sum[int64]{
+		Temporality: metricdata.CumulativeTemporality, IsMonotonic: true, DataPoints: dps}}
+}
+
+func histOf(name string, pts map[string][]uint64, bounds map[string][]float64) metricdata.Metrics {
+	var dps []metricdata.HistogramDataPoint[float64]
+	for k, counts := range pts {
+		var n uint64
+		for _, c := range counts {
+			n += c
+		}
+		dps = append(dps, metricdata.HistogramDataPoint[float64]{Attributes: attribute.NewSet(attribute.String("s", k)),
+			Count: n, Bounds: bounds[k], BucketCounts: counts})
+	}
+	return metricdata.Metrics{Name: name, Data: metricdata.Histogram[float64]{
+		Temporality: metricdata.CumulativeTemporality, DataPoints: dps}}
+}
+
+// increaseOf reads what rules read: element 0's increase over w of the
+// series s=key.
+func increaseOf(t *testing.T, e *Evaluator, metric, key string, w time.Duration) (float64, bool) {
+	t.Helper()
+	m := e.store.metrics[metric]
+	for _, s := range m.all {
+		if v, _ := s.attrs.Value("s"); v.AsString() == key {
+			i := int(s.slot)*len(m.windows) + m.windowIndex(w)
+			return m.inc0[i], m.full[i]
+		}
+	}
+	t.Fatalf("series %s not tracked", key)
+	return 0, false
+}
+
+// TestStoreManySeries crosses several chunk boundaries (16, 32, 64, ...
+// slots) and checks every series' increase: series i grows by i per cycle.
+func TestStoreManySeries(t *testing.T) {
+	clk := clock.NewFake(t0)
+	src := &scripted{}
+	e, err := NewEvaluator([]Rule{{Name: "r", By: []string{"s"}, Condition: &Ratio{
+		Numerator: mustSel(t, "calls"), Denominator: mustSel(t, "calls"), Window: 5 * time.Minute, Value: 2}}},
+		WithClock(clk), WithMetricSource(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 700
+	for cycle := range 40 {
+		vals := map[string]int64{}
+		for i := range n {
+			vals[fmt.Sprint(i)] = int64(i * (cycle + 1))
+		}
+		src.set(counterOf("calls", vals))
+		eval(t, e)
+		clk.Advance(15 * time.Second)
+	}
+	if got := len(e.store.metrics["calls"].chunks); got < 5 {
+		t.Fatalf("%d chunks for %d series: the test no longer crosses chunk boundaries", got, n)
+	}
+	for _, i := range []int{0, 1, 15, 16, 47, 48, 200, 699} {
+		got, full := increaseOf(t, e, "calls", fmt.Sprint(i), 5*time.Minute)
+		if want := float64(i * 20); got != want || !full { // 5m = 20 cycles of 15s
+			t.Errorf("series %d: increase %v full=%v, want %v full", i, got, full, want)
+		}
+	}
+}
+
+// TestStoreWiderHistogram: a series with more buckets than any before
+// widens every slot; the narrower series keep their history.
+func TestStoreWiderHistogram(t *testing.T) {
+	clk := clock.NewFake(t0)
+	src := &scripted{}
+	e, err := NewEvaluator([]Rule{{Name: "p50", By: []string{"s"}, Condition: &Quantile{
+		Histogram: mustSel(t, "lat"), Quantile: 0.5, Window: 5 * time.Minute, Value: 100}}},
+		WithClock(clk), WithMetricSource(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bounds := map[string][]float64{"narrow": {1, 2}, "wide": {1, 2, 3, 4}}
+	pts := map[string][]uint64{"narrow": {0, 0, 0}}
+	for cycle := range 30 {
+		c := uint64(cycle + 1)
+		pts["narrow"] = []uint64{c, 0, 0} // all at or below 1
+		if cycle >= 10 {
+			w := uint64(cycle - 9)
+			pts["wide"] = []uint64{0, 0, 0, w, 0} // all in (3, 4]
+		}
+		src.set(histOf("lat", pts, bounds))
+		eval(t, e)
+		clk.Advance(15 * time.Second)
+	}
+	if got, _ := increaseOf(t, e, "lat", "narrow", 5*time.Minute); got != 20 {
+		t.Errorf("narrow count increase = %v, want 20 (history lost when slots widened?)", got)
+	}
+	if got, _ := increaseOf(t, e, "lat", "wide", 5*time.Minute); got != 20 {
+		t.Errorf("wide count increase = %v, want 20", got)
+	}
+	r := e.rules[0]
+	for g, l := range r.groups {
+		v := r.results[g].value
+		switch l["s"] {
+		case "narrow":
+			if v <= 0 || v > 1 {
+				t.Errorf("narrow p50 = %v, want within (0, 1]", v)
+			}
+		case "wide":
+			if v <= 3 || v > 4 || math.IsNaN(v) {
+				t.Errorf("wide p50 = %v, want within (3, 4]", v)
+			}
+		}
+	}
+}
+
+// TestStoreSlotReuse: a series that disappears is forgotten after the
+// longest window plus 5 minutes; a new series takes its slot and starts
+// with a clean history.
+func TestStoreSlotReuse(t *testing.T) {
+	clk := clock.NewFake(t0)
+	src := &scripted{}
+	e, err := NewEvaluator([]Rule{{Name: "r", By: []string{"s"}, Condition: &Ratio{
+		Numerator: mustSel(t, "calls"), Denominator: mustSel(t, "calls"), Window: 5 * time.Minute, Value: 2}}},
+		WithClock(clk), WithMetricSource(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(vals map[string]int64) {
+		src.set(counterOf("calls", vals))
+		eval(t, e)
+		clk.Advance(15 * time.Second)
+	}
+	for c := range 10 {
+		step(map[string]int64{"old": int64(1000 * (c + 1)), "stay": int64(c)})
+	}
+	oldSlot := e.store.metrics["calls"].all[0].slot
+	for c := range 50 { // 12.5 minutes without "old"
+		step(map[string]int64{"stay": int64(10 + c)})
+	}
+	if got := e.store.tracked; got != 1 {
+		t.Fatalf("tracked = %d after the series vanished for 12m, want 1", got)
+	}
+	for c := range 25 { // past 5m, so the increase comes from snapshots
+		step(map[string]int64{"stay": int64(60 + c), "new": int64(3 * (c + 1))})
+	}
+	m := e.store.metrics["calls"]
+	var reused bool
+	for _, s := range m.all {
+		if v, _ := s.attrs.Value("s"); v.AsString() == "new" {
+			reused = s.slot == oldSlot
+		}
+	}
+	if !reused {
+		t.Errorf("the new series did not take the freed slot %d", oldSlot)
+	}
+	if got, full := increaseOf(t, e, "calls", "new", 5*time.Minute); got != 60 || !full {
+		t.Errorf("new series increase = %v full=%v, want 60 full (history of the old slot leaked?)", got, full)
+	}
+}
