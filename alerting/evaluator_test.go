@@ -532,3 +532,37 @@ func TestStartStop(t *testing.T) {
 	e.Stop()
 	e.Stop()
 }
+
+// TestSLOValueIsFirstFiringPair: with two pairs of one severity firing,
+// the alert's value is the first pair's long-window burn rate (what the
+// exported PromQL yields), not the higher burn of a later pair.
+func TestSLOValueIsFirstFiringPair(t *testing.T) {
+	m := newMeters(t)
+	errSel := mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome="error"}`)
+	e := newEval(t, m, []Rule{{Name: "Availability", Condition: &SLO{
+		Objective: 0.99, Total: mustSel(t, `igmon.dependency.calls`), Errors: &errSel,
+		Windows: []BurnWindow{
+			{Severity: "page", Long: 20 * time.Minute, Short: 2 * time.Minute, Factor: 10},
+			{Severity: "page", Long: time.Hour, Short: 10 * time.Minute, Factor: 2},
+		}}}})
+	eval(t, e)
+	for i := range 240 { // an hour: 90% errors, then 20% for the last 30 minutes
+		errs := 9
+		if i >= 120 {
+			errs = 2
+		}
+		m.call("stripe", "deposit", "error", errs, 0.1)
+		m.call("stripe", "deposit", "success", 10-errs, 0.1)
+		m.clk.Advance(15 * time.Second)
+		eval(t, e)
+	}
+	a := find(e.Alerts(), "Availability")
+	if a == nil || a.State != StateFiring {
+		t.Fatalf("alert = %+v, want firing", a)
+	}
+	// First pair: 20% errors over 20m = burn 20. The hour's burn (~55)
+	// is higher but belongs to the second pair.
+	if a.Value < 18 || a.Value > 22 {
+		t.Fatalf("value = %v, want the 20m burn rate ≈ 20", a.Value)
+	}
+}

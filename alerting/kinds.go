@@ -285,13 +285,18 @@ func (r *ruleState) evalSLO(c *SLO, now int64) {
 				if math.IsNaN(long) {
 					continue
 				}
-				if !res.data || long > res.value {
+				// The value is the long-window burn rate of the first pair
+				// that fires (what the exported PromQL's "a and b" yields),
+				// or, while none fires, the highest one.
+				firing := !math.IsNaN(short) && long > bw.Factor && short > bw.Factor
+				switch {
+				case res.active:
+				case firing:
+					res.value, res.active = long, true
+				case !res.data || long > res.value:
 					res.value = long
 				}
 				res.data = true
-				if !math.IsNaN(short) && long > bw.Factor && short > bw.Factor {
-					res.active = true
-				}
 			}
 			r.results[g*nv+vi] = res
 		}
