@@ -68,9 +68,9 @@ var IgmonMetrics = []MetricInfo{
 	{"system.filesystem.usage", TypeUpDownCounter, "By"},
 	{"system.filesystem.utilization", TypeGauge, "1"},
 	{"system.filesystem.limit", TypeUpDownCounter, "By"},
-	{"igmon.system.cpu.load_average.1m", TypeGauge, "1"},
-	{"igmon.system.cpu.load_average.5m", TypeGauge, "1"},
-	{"igmon.system.cpu.load_average.15m", TypeGauge, "1"},
+	{"igmon.system.cpu.load_average.1m", TypeGauge, "{thread}"},
+	{"igmon.system.cpu.load_average.5m", TypeGauge, "{thread}"},
+	{"igmon.system.cpu.load_average.15m", TypeGauge, "{thread}"},
 	// Process (probes.Process).
 	{"process.cpu.time", TypeCounter, "s"},
 	{"process.cpu.utilization", TypeGauge, "1"},

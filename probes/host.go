@@ -179,9 +179,9 @@ func (h *HostProbe) register(m metric.Meter) error {
 	h.fsUsage = i64u("system.filesystem.usage", "By", "Reports a file system's space usage across states.")
 	h.fsUtil = f64g("system.filesystem.utilization", "1", "Share of a file system's space in use.")
 	h.fsLimit = i64u("system.filesystem.limit", "By", "The total storage capacity of the file system.")
-	h.load1 = f64g(MetricLoadAverage1m, "1", "Run-queue length averaged over 1 minute.")
-	h.load5 = f64g(MetricLoadAverage5m, "1", "Run-queue length averaged over 5 minutes.")
-	h.load15 = f64g(MetricLoadAverage15m, "1", "Run-queue length averaged over 15 minutes.")
+	h.load1 = f64g(MetricLoadAverage1m, "{thread}", "Run-queue length averaged over 1 minute.")
+	h.load5 = f64g(MetricLoadAverage5m, "{thread}", "Run-queue length averaged over 5 minutes.")
+	h.load15 = f64g(MetricLoadAverage15m, "{thread}", "Run-queue length averaged over 15 minutes.")
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
