@@ -136,6 +136,8 @@ func (m *Monitor) initAlerting() error {
 		_ = disp.Close()
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
 	}
+	// The evidence windows follow the evaluator's clock (alerting.WithClock).
+	a.now = a.eval.Now
 	m.alerting = a
 	return nil
 }

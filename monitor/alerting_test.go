@@ -173,7 +173,6 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	m.alerting.now = fc.Now
 
 	var dbDown atomic.Bool
 	dbDown.Store(true)

@@ -81,7 +81,6 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	m.alerting.now = fc.Now
 	client := &http.Client{Transport: mustDep(t, m, KindPayment, "stripe").Transport(nil)}
 	evaluate := func() {
 		t.Helper()
@@ -235,7 +234,6 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	m.alerting.now = fc.Now
 
 	var mu sync.Mutex
 	down := map[string]bool{}
