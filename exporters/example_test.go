@@ -8,6 +8,7 @@ import (
 	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/exporters"
 )
@@ -74,4 +75,26 @@ func ExampleStdout() {
 	fmt.Println(e.Name())
 	_ = e.Shutdown(context.Background())
 	// Output: stdout
+}
+
+// A provider built by hand gets the view the Monitor installs: exemplars
+// as the SDK keeps them, without the per-collection cost of reservoirs
+// that saw nothing.
+func ExampleExemplarView() {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(
+		sdkmetric.WithReader(reader),
+		sdkmetric.WithView(exporters.ExemplarView()),
+	)
+	defer mp.Shutdown(context.Background())
+	calls, _ := mp.Meter("wallet").Int64Counter("igmon.dependency.calls")
+	calls.Add(context.Background(), 1)
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		log.Fatal(err)
+	}
+	sum := rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.Sum[int64])
+	fmt.Println(sum.DataPoints[0].Value, len(sum.DataPoints[0].Exemplars))
+	// Output: 1 0
 }

@@ -94,13 +94,13 @@ func (m *Monitor) initAlerting() error {
 	if !m.cfg.alerting {
 		return nil
 	}
-	if m.cfg.meterProvider != nil {
-		// The in-process reader is only registered with the provider the
-		// Monitor builds: on the user's provider these rules would never
-		// see a number and never fire, silently.
+	if m.cfg.meterProvider != nil && m.cfg.telemetry.inproc == nil {
+		// Without WithInProcess the in-process reader is only registered
+		// with the provider the Monitor builds: on the user's provider
+		// these rules would never see a number and never fire, silently.
 		for _, r := range m.cfg.alertRules {
 			if _, ok := r.Condition.(*alerting.CheckState); !ok {
-				return fmt.Errorf("monitor: option WithAlerting: rule %q reads metrics, which the Monitor cannot read from a provider given with WithMeterProvider", r.Name)
+				return fmt.Errorf("monitor: option WithAlerting: rule %q reads metrics, which the Monitor cannot read from a provider given with WithMeterProvider unless its reader is given with WithInProcess", r.Name)
 			}
 		}
 	}

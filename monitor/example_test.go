@@ -8,7 +8,10 @@ import (
 	"net/http/httptest"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/monitor"
 )
 
@@ -34,4 +37,33 @@ func Example() {
 	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	fmt.Println(rec.Code, rec.Body)
 	// Output: 200 ok
+}
+
+// A service that builds its own MeterProvider keeps in-process alerting by
+// registering the Monitor's in-process reader with it.
+func ExampleWithInProcess() {
+	inproc, err := exporters.NewInProcess()
+	if err != nil {
+		panic(err)
+	}
+	mp := sdkmetric.NewMeterProvider(
+		sdkmetric.WithReader(inproc.Reader()),
+		sdkmetric.WithView(exporters.ExemplarView()),
+		// ... the service's own readers and exporters
+	)
+	defer mp.Shutdown(context.Background())
+
+	m, err := monitor.New(
+		monitor.WithServiceName("wallet"),
+		monitor.WithLogger(slog.New(slog.DiscardHandler)),
+		monitor.WithMeterProvider(mp),
+		monitor.WithInProcess(inproc),
+	)
+	if err != nil {
+		panic(err)
+	}
+	defer m.Shutdown(context.Background())
+	_, err = m.Metrics().Collect(context.Background())
+	fmt.Println("in-process reader registered:", err == nil)
+	// Output: in-process reader registered: true
 }

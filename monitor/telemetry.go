@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -28,6 +29,7 @@ type telemetryConfig struct {
 	cardSet      bool
 	warnAfter    int
 	logInterval  time.Duration
+	inproc       *exporters.InProcess
 }
 
 // WithExporters names where metrics go: exporters.OTLP, exporters.Stdout,
@@ -58,6 +60,23 @@ func WithCardinalityLimit(n int) Option {
 			c.fail("WithCardinalityLimit", "%d must not be negative", n)
 		}
 		c.telemetry.cardinality, c.telemetry.cardSet = n, true
+	})
+}
+
+// WithInProcess makes p the Monitor's in-process reader: what alert rules,
+// the evidence and the dashboard read (Metrics). It is how a service that
+// builds its own MeterProvider keeps in-process alerting: register
+// p.Reader() with that provider (with exporters.ExemplarView, as the
+// Monitor's own provider has it) and pass the provider with
+// WithMeterProvider. Without WithMeterProvider the Monitor registers p with
+// the provider it builds. monitor.New fails when p is not registered with
+// the provider the Monitor records into.
+func WithInProcess(p *exporters.InProcess) Option {
+	return optionFunc(func(c *config) {
+		if p == nil {
+			c.fail("WithInProcess", "reader must not be nil")
+		}
+		c.telemetry.inproc = p
 	})
 }
 
@@ -104,13 +123,23 @@ type telemetry struct {
 // gives a no-op provider; the health endpoints keep working.
 func (m *Monitor) initTelemetry(res *resource.Resource) error {
 	cfg := &m.cfg.telemetry
-	inproc, err := exporters.NewInProcess()
-	if err != nil {
-		return fmt.Errorf("monitor: %w", err)
+	inproc := cfg.inproc
+	if inproc == nil {
+		var err error
+		if inproc, err = exporters.NewInProcess(); err != nil {
+			return fmt.Errorf("monitor: %w", err)
+		}
 	}
 	m.tel = &telemetry{inproc: inproc}
 	if m.cfg.meterProvider != nil {
 		m.mp = m.cfg.meterProvider
+		if cfg.inproc != nil {
+			// Catch a forgotten sdkmetric.WithReader(p.Reader()) now: later
+			// the rules would read nothing and never fire.
+			if _, err := inproc.Collect(context.Background()); errors.Is(err, exporters.ErrNotRegistered) {
+				return errors.New("monitor: option WithInProcess: its Reader() is not registered with the provider given by WithMeterProvider")
+			}
+		}
 		return nil
 	}
 	exps := cfg.exporters
@@ -214,7 +243,8 @@ func (m *Monitor) registerTelemetryCheck() error {
 // Metrics returns the in-process reader: what alert rules and the
 // dashboard read, the same numbers the exporters send. It exists on every
 // Monitor; its Collect returns exporters.ErrNotRegistered when telemetry is
-// disabled or the Monitor records into a provider it did not build.
+// disabled, or when the Monitor records into a provider it did not build
+// and no registered reader was given with WithInProcess.
 func (m *Monitor) Metrics() *exporters.InProcess { return m.tel.inproc }
 
 // TelemetryStatus returns the health of every push exporter (failures,
