@@ -185,3 +185,65 @@ func TestStoreSlotReuse(t *testing.T) {
 		t.Errorf("new series increase = %v full=%v, want 60 full (history of the old slot leaked?)", got, full)
 	}
 }
+
+// TestStoreMaxSeries: series beyond the cap are ignored and counted, the
+// tracked ones keep working.
+func TestStoreMaxSeries(t *testing.T) {
+	clk := clock.NewFake(t0)
+	src := &scripted{}
+	e, err := NewEvaluator([]Rule{{Name: "r", By: []string{"s"}, Condition: &Ratio{
+		Numerator: mustSel(t, "calls"), Denominator: mustSel(t, "calls"), Window: 5 * time.Minute, Value: 2}}},
+		WithClock(clk), WithMetricSource(src), WithMaxSeries(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := range 3 {
+		vals := map[string]int64{}
+		for i := range 5 {
+			vals[fmt.Sprint(i)] = int64(c + 1)
+		}
+		src.set(counterOf("calls", vals))
+		eval(t, e)
+		clk.Advance(15 * time.Second)
+	}
+	if e.store.tracked != 3 || e.store.overflowed != 2 {
+		t.Fatalf("tracked %d, overflowed %d; want 3 and 2", e.store.tracked, e.store.overflowed)
+	}
+	if n := len(e.store.metrics["calls"].slots); n != 3 {
+		t.Fatalf("%d slots for 3 tracked series", n)
+	}
+}
+
+// TestStoreBoundsChange: a histogram series whose bucket layout changes
+// (a new View after a restart) starts a new history: the quantile uses
+// the new buckets only.
+func TestStoreBoundsChange(t *testing.T) {
+	clk := clock.NewFake(t0)
+	src := &scripted{}
+	e, err := NewEvaluator([]Rule{{Name: "p50", Condition: &Quantile{
+		Histogram: mustSel(t, "lat"), Quantile: 0.5, Window: 5 * time.Minute, Value: 100}}},
+		WithClock(clk), WithMetricSource(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(bounds []float64, counts []uint64) {
+		src.set(histOf("lat", map[string][]uint64{"a": counts}, map[string][]float64{"a": bounds}))
+		eval(t, e)
+		clk.Advance(15 * time.Second)
+	}
+	step(nil, nil) // a first, empty cycle
+	for c := range 10 {
+		step([]float64{1, 2}, []uint64{uint64(c + 1), 0, 0}) // all ≤ 1
+	}
+	for c := range 30 {
+		step([]float64{10, 20}, []uint64{0, uint64(c + 1), 0}) // all in (10, 20]
+	}
+	r := e.rules[0]
+	if v := r.results[0].value; v <= 10 || v > 20 {
+		t.Fatalf("p50 after the layout change = %v, want within (10, 20]", v)
+	}
+	m := e.store.metrics["lat"]
+	if got := m.slots[0].bounds; len(got) != 2 || got[0] != 10 {
+		t.Fatalf("bounds = %v, want the new layout", got)
+	}
+}
