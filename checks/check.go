@@ -238,7 +238,7 @@ func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
 
 // ValidateName accepts names that are safe as URL path segments, metric
 // attribute values and IETF keys: letters, digits and ._- up to
-// MaxNameLen, with no ':'. Anything that becomes a check (synthetic probes
+// MaxNameLen, with no ':', and neither "." nor "..". Anything that becomes a check (synthetic probes
 // too) is named by this rule.
 func ValidateName(name string) error {
 	if name == "" {
@@ -246,6 +246,11 @@ func ValidateName(name string) error {
 	}
 	if len(name) > MaxNameLen {
 		return fmt.Errorf("longer than %d bytes", MaxNameLen)
+	}
+	if name == "." || name == ".." {
+		// Path dot-segments: /readyz/.. is cleaned away before it could
+		// reach the check.
+		return fmt.Errorf("%q is a path dot-segment", name)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]

@@ -12,9 +12,13 @@ import (
 
 // ServiceInfo is the service metadata of the health+json response.
 type ServiceInfo struct {
-	ServiceID   string
-	Version     string
-	ReleaseID   string
+	// ServiceID identifies the service ("wallet-api").
+	ServiceID string
+	// Version is the public version of the service ("1.4.2").
+	Version string
+	// ReleaseID is the build or deployment the service runs.
+	ReleaseID string
+	// Description says what the service is, for humans.
 	Description string
 }
 
@@ -106,7 +110,7 @@ var (
 const healthJSONType = "application/health+json"
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	ep, path, name, ok := parsePath(req.URL.Path)
+	ep, path, name, ok := h.parsePath(req.URL.Path)
 	if !ok {
 		http.NotFound(w, req)
 		return
@@ -197,8 +201,12 @@ func (r *Registry) evaluateOne(ctx context.Context, ep Endpoint, e *entry) Repor
 	return Report{Endpoint: ep, Status: st, Results: []Result{res}}
 }
 
-// parsePath finds the endpoint in the last or second-to-last path segment.
-func parsePath(p string) (ep Endpoint, seg, name string, ok bool) {
+// parsePath finds the endpoint in the last or second-to-last path segment:
+// /<prefix>/readyz is the aggregate, /<prefix>/readyz/<check> one check.
+// A check may be named like an endpoint ("livez"): /readyz/livez is that
+// check when it exists, and the livez aggregate of a handler mounted under
+// a /readyz prefix otherwise.
+func (h *handler) parsePath(p string) (ep Endpoint, seg, name string, ok bool) {
 	p = strings.TrimRight(p, "/")
 	last := p
 	parent := ""
@@ -209,11 +217,14 @@ func parsePath(p string) (ep Endpoint, seg, name string, ok bool) {
 			parent = parent[j+1:]
 		}
 	}
-	if ep, ok := endpointOf(last); ok {
-		return ep, last, "", true
+	lastEP, lastIsEP := endpointOf(last)
+	if pep, ok := endpointOf(parent); ok && last != "" {
+		if !lastIsEP || h.r.snap.Load().byName[last] != nil {
+			return pep, parent, last, true
+		}
 	}
-	if ep, ok := endpointOf(parent); ok && last != "" {
-		return ep, parent, last, true
+	if lastIsEP {
+		return lastEP, last, "", true
 	}
 	return 0, "", "", false
 }

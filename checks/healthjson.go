@@ -2,6 +2,7 @@ package checks
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/jackcode/igmon/internal/redact"
@@ -91,7 +92,9 @@ func (h *handler) healthJSON(rep Report, detailed bool) []byte {
 				hc.Override = &healthOverride{Status: ov.Status.String(), Reason: redact.String(ov.Reason), Time: ov.Time.UTC().Format(time.RFC3339Nano)}
 			}
 		}
-		key := res.Name + ":" + measurement
+		// The draft forbids ':' inside either half of the key; a check
+		// name cannot hold one, a measurement passed to Observe might.
+		key := res.Name + ":" + strings.ReplaceAll(measurement, ":", "_")
 		resp.Checks[key] = append(resp.Checks[key], hc)
 	}
 	b, err := json.Marshal(resp)

@@ -54,6 +54,12 @@ type Registry struct {
 	bgStop  context.CancelFunc
 	loops   sync.WaitGroup
 
+	// runCtx parents the on-request runs. It is not bgCtx: Stop (and so
+	// Drain) must leave on-request checks working, because /livez is still
+	// probed while the service drains; Shutdown cancels it.
+	runCtx  context.Context
+	runStop context.CancelFunc
+
 	sf       singleflight.Group
 	inflight inflight
 
@@ -237,6 +243,8 @@ func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 	r.created = r.clock.Now()
 	r.startTime.Store(r.created.UnixNano())
 	r.bgCtx, r.bgStop = context.WithCancel(context.Background())
+	r.runCtx, r.runStop = context.WithCancel(context.Background())
+	r.events.logger = cfg.logger
 	r.snap.Store(&snapshot{byName: map[string]*entry{}})
 	for _, l := range cfg.listeners {
 		r.events.subscribe(l)
@@ -368,10 +376,15 @@ func (r *Registry) Stop() {
 	r.loops.Wait()
 }
 
-// Shutdown stops the background checks and waits, until ctx is done, for
-// every check run still in progress. It does not drain; call Drain first.
+// Shutdown stops the background checks, cancels the context of every check
+// run still in progress (on-request runs included) and waits, until ctx is
+// done, for them to return. A check that respects its context therefore
+// ends at once instead of at its timeout. Runs started after Shutdown are
+// cancelled at once and leave the last results in place. It does not drain;
+// call Drain first.
 func (r *Registry) Shutdown(ctx context.Context) error {
 	r.Stop()
+	r.runStop()
 	return r.inflight.wait(ctx)
 }
 
@@ -462,7 +475,7 @@ func (r *Registry) runAndRecord(ctx context.Context, e *entry) {
 		e.busy.Store(false)
 		r.inflight.done()
 	})
-	if ctx.Err() != nil && r.bgCtx.Err() != nil {
+	if ctx.Err() != nil && (r.bgCtx.Err() != nil || r.runCtx.Err() != nil) {
 		return // stopping: a cancelled run says nothing about the component
 	}
 	var pe *PanicError
@@ -583,17 +596,22 @@ func needsRun(e *entry, now time.Time) bool {
 
 // Transition is a change of a check's effective status.
 type Transition struct {
-	Name          string
+	// Name is the check's name.
+	Name string
+	// ComponentType is the check's component type.
 	ComponentType string
-	From, To      Status
+	// From is the status before the change, To the status after it.
+	From, To Status
 	// Err is the error behind the new status (unredacted), if any.
-	Err  error
+	Err error
+	// Time is when the change happened (the registry's clock).
 	Time time.Time
 	// Duration is how long the run that caused the transition took.
 	Duration time.Duration
 	// PreviousFor is how long the check was in From: the outage length on
 	// recovery.
-	PreviousFor         time.Duration
+	PreviousFor time.Duration
+	// ConsecutiveFailures counts the failed runs in a row behind To.
 	ConsecutiveFailures int
 }
 
@@ -660,9 +678,13 @@ func (r *Registry) Results() []Result {
 
 // Report is the evaluation of one endpoint.
 type Report struct {
+	// Endpoint is the endpoint evaluated.
 	Endpoint Endpoint
-	Status   Status
-	Results  []Result
+	// Status is the aggregate: the worst result, unknown counted as fail,
+	// fail while draining (readiness).
+	Status Status
+	// Results are the evaluated checks, sorted by name.
+	Results []Result
 	// Excluded lists the names skipped with ?exclude; Unknown the excluded
 	// names that matched no check.
 	Excluded, UnknownExcluded []string
@@ -775,7 +797,7 @@ func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
 	if len(todo) == 1 {
 		// One check: run it here, no goroutine hand-off needed. runCheck
 		// itself returns at the timeout.
-		r.refresh(context.Background(), todo[0])
+		r.refresh(r.runCtx, todo[0])
 		return
 	}
 	done := make(chan struct{})
@@ -786,7 +808,7 @@ func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
 		g.SetLimit(r.limit)
 		for _, e := range todo {
 			g.Go(func() error {
-				r.refresh(context.Background(), e)
+				r.refresh(r.runCtx, e)
 				return nil
 			})
 		}

@@ -381,7 +381,9 @@ func TestThresholdsDampFlapping(t *testing.T) {
 }
 
 func TestDrainFailsReadinessKeepsLiveness(t *testing.T) {
-	r := newTestRegistry(t, WithDrainDelay(300*time.Millisecond))
+	// An hour-long delay ended by cancelling ctx: "Drain has not returned
+	// during its delay" then holds on any machine, however loaded.
+	r := newTestRegistry(t, WithDrainDelay(time.Hour))
 	mustRegister(t, r, "ping", pass, WithEndpoints(Liveness|Readiness))
 	mustRegister(t, r, "bg", pass, WithInterval(10*time.Millisecond), WithTimeout(5*time.Millisecond))
 	ctx := context.Background()
@@ -396,8 +398,10 @@ func TestDrainFailsReadinessKeepsLiveness(t *testing.T) {
 	}
 	waitFor(t, func() bool { return get("/readyz") == http.StatusOK })
 
+	drainCtx, endDelay := context.WithCancel(ctx)
+	defer endDelay()
 	done := make(chan error, 1)
-	go func() { done <- r.Drain(ctx) }()
+	go func() { done <- r.Drain(drainCtx) }()
 	<-r.DrainStarted()
 	// During the delay: not ready, still alive, and the drain has not
 	// returned yet.
@@ -417,8 +421,12 @@ func TestDrainFailsReadinessKeepsLiveness(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), "[-]shutdown failed") {
 		t.Fatalf("verbose readyz during drain:\n%s", rec.Body.String())
 	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	endDelay()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Drain cut short by ctx returned %v, want ctx's error", err)
+	}
+	if c := get("/readyz"); c != http.StatusServiceUnavailable {
+		t.Fatalf("readyz after drain = %d, want 503", c)
 	}
 	// Background loops are gone: goleak in TestMain proves no goroutine is
 	// left; here, the registry refuses to restart.

@@ -60,7 +60,8 @@ type Observation struct {
 	// Measurement is the second half of the "component:measurement" key,
 	// e.g. "responseTime", "utilization", "freeBytes", "daysLeft".
 	Measurement string
-	Value       float64
+	// Value is the measured number, in Unit.
+	Value float64
 	// Unit is a short unit string: "ms", "s", "By", "%", "days", "{call}".
 	Unit string
 }
@@ -109,8 +110,9 @@ type Outcome struct {
 	Observation *Observation
 	// Details holds what the check passed to Detail.
 	Details map[string]string
-	// Start is when the run began; Duration how long it took.
-	Start    time.Time
+	// Start is when the run began.
+	Start time.Time
+	// Duration is how long the run took.
 	Duration time.Duration
 }
 
@@ -118,17 +120,24 @@ type Outcome struct {
 type Override struct {
 	// Status is StatusFail (out of service) or StatusPass (forced in service).
 	Status Status
+	// Reason is the operator's explanation, logged and shown to
+	// authorized callers (redacted).
 	Reason string
-	Time   time.Time
+	// Time is when the override was set.
+	Time time.Time
 }
 
 // Result is the current state of a registered check, with thresholds,
 // criticality, staleness and overrides applied.
 type Result struct {
-	Name          string
+	// Name is the check's name.
+	Name string
+	// ComponentType is the check's IETF componentType.
 	ComponentType string
-	Endpoints     Endpoint
-	Critical      bool
+	// Endpoints are the endpoints the check affects.
+	Endpoints Endpoint
+	// Critical reports whether a failure fails the endpoints (else warn).
+	Critical bool
 	// Status is what the check contributes to its endpoints: a failing
 	// non-critical check reports warn.
 	Status Status
@@ -137,12 +146,17 @@ type Result struct {
 	Err error
 	// Observation is the last observed value, if the check reported one.
 	Observation *Observation
-	Details     map[string]string
+	// Details are what the last run passed to Detail; shown only to
+	// authorized callers.
+	Details map[string]string
 	// Time is when the last run finished; zero if it never ran.
-	Time     time.Time
+	Time time.Time
+	// Duration is how long the last run took.
 	Duration time.Duration
 	// Since is when Status last changed.
-	Since                time.Time
+	Since time.Time
+	// ConsecutiveFailures counts the failed runs in a row up to the last
+	// one; ConsecutiveSuccesses the passing ones. One of them is 0.
 	ConsecutiveFailures  int
 	ConsecutiveSuccesses int
 	// Stale is set when a background result has outlived its stale factor.

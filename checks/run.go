@@ -11,10 +11,13 @@ import (
 // PanicError is the error reported for a check that panicked. It wraps
 // ErrPanic; Stack is logged, never shown over HTTP.
 type PanicError struct {
+	// Value is what the check passed to panic.
 	Value any
+	// Stack is the goroutine's stack at the panic.
 	Stack []byte
 }
 
+// Error returns "check panicked: <value>".
 func (p *PanicError) Error() string { return fmt.Sprintf("check panicked: %v", p.Value) }
 
 // Unwrap returns ErrPanic.

@@ -29,6 +29,15 @@ const (
 	EnvTemporality          = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
 	EnvMetricExportInterval = "OTEL_METRIC_EXPORT_INTERVAL"
 	EnvMetricExportTimeout  = "OTEL_METRIC_EXPORT_TIMEOUT"
+
+	// PEM files for TLS: the CA that signs the collector's certificate,
+	// and this service's certificate and key for mutual TLS.
+	EnvCertificate              = "OTEL_EXPORTER_OTLP_CERTIFICATE"
+	EnvMetricsCertificate       = "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE"
+	EnvClientCertificate        = "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"
+	EnvMetricsClientCertificate = "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE"
+	EnvClientKey                = "OTEL_EXPORTER_OTLP_CLIENT_KEY"
+	EnvMetricsClientKey         = "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY"
 )
 
 // ErrInvalidEnv is wrapped by every error about a bad environment variable.
@@ -95,6 +104,10 @@ type envConfig struct {
 	tempSet     bool
 	interval    time.Duration
 	readerTO    time.Duration
+	// TLS files: the variable each path came from, so that an unreadable
+	// file is reported under the name the operator set.
+	caFile, certFile, keyFile string
+	caVar, certVar, keyVar    string
 }
 
 // readEnv parses every variable igmon reads for OTLP and reports all the
@@ -159,6 +172,22 @@ func readEnv(lookup LookupFunc) (envConfig, error) {
 			fail(k, err)
 		}
 		c.interval = d
+	}
+	if k, v, ok := get(EnvMetricsCertificate, EnvCertificate); ok {
+		c.caVar, c.caFile = k, strings.TrimSpace(v)
+	}
+	if k, v, ok := get(EnvMetricsClientCertificate, EnvClientCertificate); ok {
+		c.certVar, c.certFile = k, strings.TrimSpace(v)
+	}
+	if k, v, ok := get(EnvMetricsClientKey, EnvClientKey); ok {
+		c.keyVar, c.keyFile = k, strings.TrimSpace(v)
+	}
+	if (c.certFile == "") != (c.keyFile == "") {
+		k := EnvClientCertificate
+		if c.certFile != "" {
+			k = EnvClientKey
+		}
+		fail(k, errors.New("must be set together with the client certificate and key"))
 	}
 	if k, v, ok := get(EnvMetricExportTimeout); ok {
 		d, err := parseMillis(v)

@@ -113,7 +113,8 @@ func WithInsecure() OTLPOption {
 }
 
 // WithTLSConfig sets the TLS configuration (private CA, client
-// certificate for mTLS).
+// certificate for mTLS). It replaces the OTEL_EXPORTER_OTLP_[METRICS_]
+// CERTIFICATE, CLIENT_CERTIFICATE and CLIENT_KEY files.
 func WithTLSConfig(cfg *tls.Config) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
 		if cfg == nil {
@@ -185,8 +186,10 @@ func WithEnvLookup(lookup LookupFunc) OTLPOption {
 
 // OTLP returns an exporter that pushes to an OpenTelemetry Collector over
 // gRPC. Options win over the OTEL_EXPORTER_OTLP_* and OTEL_METRIC_EXPORT_*
-// variables, which win over the defaults: localhost:4317 over TLS, gzip,
-// cumulative temporality, a 60s interval and a 10s request timeout. A bad
+// variables (including the CERTIFICATE, CLIENT_CERTIFICATE and CLIENT_KEY
+// PEM files for a private CA and mutual TLS), which win over the defaults:
+// localhost:4317 over TLS, gzip, cumulative temporality, a 60s interval
+// and a 10s request timeout. A bad
 // option or variable is an error naming it. OTLP does not connect: a
 // collector that is down shows up as failed exports, never as an error
 // here.
@@ -226,6 +229,11 @@ func OTLP(ctx context.Context, opts ...OTLPOption) (*Exporter, error) {
 	}
 	if c.headers == nil {
 		c.headers = env.headers
+	}
+	if c.tls == nil && !insecure {
+		if c.tls, err = tlsFromEnv(env); err != nil {
+			return nil, err
+		}
 	}
 	if c.compression == "" {
 		c.compression = env.compression

@@ -37,12 +37,12 @@ const (
 
 // Event is one entry of the timeline a person on call reads.
 type Event struct {
-	Time      time.Time         `json:"time"`
-	Component string            `json:"component"`
-	Kind      string            `json:"kind"`
-	Severity  string            `json:"severity"`
-	Message   string            `json:"message"`
-	Attrs     map[string]string `json:"attrs,omitempty"`
+	Time      time.Time         `json:"time"`            // when it happened
+	Component string            `json:"component"`       // the check, probe, alert or "" for the service
+	Kind      string            `json:"kind"`            // one of the Event* kinds
+	Severity  string            `json:"severity"`        // SeverityInfo, SeverityWarning or SeverityCritical
+	Message   string            `json:"message"`         // one short, redacted line
+	Attrs     map[string]string `json:"attrs,omitempty"` // details; shown to authorized readers only
 }
 
 // DefaultEventCapacity is how many events the log keeps by default.
@@ -119,8 +119,8 @@ func (l *EventLog) Record(e Event) {
 
 // EventQuery selects events. Zero fields match everything.
 type EventQuery struct {
-	Component string
-	Kind      string
+	Component string    // exact component name
+	Kind      string    // exact kind (EventCheck, EventProbe, ...)
 	Since     time.Time // inclusive
 	Until     time.Time // exclusive
 	// Limit keeps the newest Limit matches (0: all).

@@ -161,16 +161,22 @@ func (h *middleware) record(r *http.Request, rw *respWriter, k serverKey, d time
 	if k.status < 100 || k.status > 599 {
 		k.status = 0
 	}
-	k.route = h.route(r)
+	k.route = h.route(r, k.status)
 	h.inst.serverDuration.Record(r.Context(), d.Seconds(), h.opts(k)...)
 }
 
 // route returns the bounded route template of r, "" if unmatched.
-func (h *middleware) route(r *http.Request) string {
+func (h *middleware) route(r *http.Request, status int) string {
 	var rt string
 	if h.routeFn != nil {
 		rt = h.routeFn(r)
 	} else if p := r.Pattern; p != "" {
+		if r.Method == http.MethodConnect && status >= 300 && status < 400 {
+			// ServeMux answers a CONNECT to /tree with a redirect to
+			// /tree/ and sets r.Pattern to that raw path, not to a
+			// pattern: anyone could fill the route table with it.
+			return ""
+		}
 		// "GET example.com/games/{id}" -> "/games/{id}"
 		if i := strings.IndexByte(p, '/'); i >= 0 {
 			rt = p[i:]

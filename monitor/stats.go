@@ -10,12 +10,15 @@ import (
 // WithStatsWindow), computed from real traffic. Canceled calls are left
 // out: they say nothing about the provider.
 type Stats struct {
+	// Kind and Name are the dependency's.
 	Kind, Name string
 	// Window is the length of time the figures cover.
 	Window time.Duration
 	// Calls counts every call in the window; the outcome counts below add
 	// up to it.
-	Calls                                         uint64
+	Calls uint64
+	// Success, Declined, Rejected, Errors and Timeouts count the calls of
+	// each Outcome (OutcomeSuccess, OutcomeDeclined, ...).
 	Success, Declined, Rejected, Errors, Timeouts uint64
 	// Failures is Errors + Timeouts: the calls that count against the
 	// provider.

@@ -1,12 +1,15 @@
 package monitor
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -16,9 +19,22 @@ import (
 // request through it is recorded: the semantic-convention metric
 // http.client.request.duration and the dependency's own metrics and window.
 // The operation comes from the request's context (WithOperation) or the
-// dependency's default. The duration ends when next.RoundTrip returns, at
-// the response headers, as in otelhttp. Requests are not modified and
-// response bodies are not wrapped.
+// dependency's default. Requests are not modified.
+//
+// Durations end when next.RoundTrip returns, at the response headers, as
+// in otelhttp. A response with a body is recorded in the dependency's
+// metrics and window only when its body ends, so that a body that breaks
+// after the headers (connection reset, deadline, truncated stream) counts
+// as a failed call, not a success: the body is wrapped, and the call is
+// recorded at io.EOF, at the first read error or at Close, whichever comes
+// first; until then it counts as in flight. Close every response body, as
+// net/http requires: a body neither read to its end nor closed leaves its
+// call unrecorded. Bodyless responses (HEAD, 204, 304, Content-Length 0)
+// are recorded at once, and 101 Switching Protocols responses keep their
+// writable body unwrapped.
+//
+// Each hop of a redirect that http.Client follows is its own request, as
+// in the semantic conventions: a 3xx counts as a successful call.
 func (d *Dependency) Transport(next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
@@ -62,6 +78,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}()
 	resp, err := t.next.RoundTrip(req)
 	done = true
+	end := d.now()
+	lat := end.Sub(c.start)
 
 	status := 0
 	if err == nil && resp != nil {
@@ -92,9 +110,86 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if o == OutcomeSuccess {
 		depErrType = ""
 	}
-	secs := c.end(ctx, o, depErrType)
-	d.inst.clientDuration.Record(ctx, secs, d.httpOpts(k)...)
+	d.inst.clientDuration.Record(ctx, lat.Seconds(), d.httpOpts(k)...)
+	if err == nil && resp != nil && hasBody(req, resp) {
+		resp.Body = &trackedBody{rc: resp.Body, c: c, ctx: ctx, lat: lat, o: o, errType: depErrType}
+		return resp, nil
+	}
+	c.record(ctx, end, lat, o, depErrType)
 	return resp, err
+}
+
+// hasBody reports whether resp has a body whose reading can still fail.
+func hasBody(req *http.Request, resp *http.Response) bool {
+	switch {
+	case resp.Body == nil, resp.Body == http.NoBody, resp.ContentLength == 0:
+		return false
+	case resp.StatusCode == http.StatusSwitchingProtocols:
+		// The body is the upgraded connection, an io.ReadWriteCloser
+		// that WebSocket clients type-assert: it must stay as it is.
+		return false
+	case req.Method == http.MethodHead, resp.StatusCode == http.StatusNoContent, resp.StatusCode == http.StatusNotModified:
+		return false
+	}
+	return true
+}
+
+// trackedBody finishes a Transport call when its body ends.
+type trackedBody struct {
+	rc       io.ReadCloser
+	c        call
+	ctx      context.Context
+	lat      time.Duration
+	o        Outcome // from the headers
+	errType  string
+	closed   atomic.Bool // Close was called: later read errors are the caller's
+	finished atomic.Bool
+}
+
+func (b *trackedBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	switch {
+	case err == nil:
+	case err == io.EOF:
+		b.finish(b.o, b.errType)
+	case !b.closed.Load():
+		b.fail(err)
+	}
+	return n, err
+}
+
+// Close records the call with the outcome the headers gave, unless the
+// body already ended: closing early (a JSON decoder that stops at the end
+// of its value, a handler that ignores the body) is not a failure.
+func (b *trackedBody) Close() error {
+	b.closed.Store(true)
+	err := b.rc.Close()
+	b.finish(b.o, b.errType)
+	return err
+}
+
+// fail classifies a read error like a transport error: WithClassifier
+// first (with a nil response), then the default.
+func (b *trackedBody) fail(err error) {
+	d := b.c.d
+	o := OutcomeUnset
+	if d.cfg.classifier != nil {
+		o = d.cfg.classifier(nil, err)
+	}
+	if !o.valid() {
+		o = defaultOutcome(err)
+	}
+	et := ""
+	if o != OutcomeSuccess {
+		et = d.errorType(err)
+	}
+	b.finish(o, et)
+}
+
+func (b *trackedBody) finish(o Outcome, errType string) {
+	if b.finished.CompareAndSwap(false, true) {
+		b.c.record(b.ctx, b.c.d.now(), b.lat, o, errType)
+	}
 }
 
 // httpOutcome is the default classification of an HTTP result.

@@ -50,10 +50,26 @@ func TestHostReportsSemconvMetrics(t *testing.T) {
 	mustValue(t, rm, MetricLoadAverage1m)
 	mustValue(t, rm, "system.network.io", attribute.String("network.interface.name", "lo"), attribute.String("network.io.direction", "receive"))
 	mustValue(t, rm, "system.network.packet.count", attribute.String("network.interface.name", "lo"))
+	for _, dir := range []string{"receive", "transmit"} {
+		lo := []attribute.KeyValue{attribute.String("network.interface.name", "lo"), attribute.String("network.io.direction", dir)}
+		mustValue(t, rm, "system.network.io", lo...)
+		if v := mustValue(t, rm, "system.network.errors", lo...); v < 0 {
+			t.Errorf("system.network.errors %s = %v", dir, v)
+		}
+		if v := mustValue(t, rm, "system.network.packet.dropped", lo...); v < 0 {
+			t.Errorf("system.network.packet.dropped %s = %v", dir, v)
+		}
+	}
 	fsUsed := mustValue(t, rm, "system.filesystem.usage", attribute.String("system.filesystem.mountpoint", "/"), attribute.String("system.filesystem.state", "used"))
 	fsLimit := mustValue(t, rm, "system.filesystem.limit", attribute.String("system.filesystem.mountpoint", "/"))
 	if fsUsed <= 0 || fsUsed > fsLimit {
 		t.Errorf("filesystem used %v of %v", fsUsed, fsLimit)
+	}
+	// Utilization is the used share of the limit (within a collection's
+	// rounding; other processes write to the disk too).
+	fsUtil := mustValue(t, rm, "system.filesystem.utilization", attribute.String("system.filesystem.mountpoint", "/"), attribute.String("system.filesystem.state", "used"))
+	if want := fsUsed / fsLimit; fsUtil < want-0.01 || fsUtil > want+0.01 {
+		t.Errorf("filesystem utilization %v, want about %v (used/limit)", fsUtil, want)
 	}
 
 	m, _ := findMetric(rm, "system.cpu.time")

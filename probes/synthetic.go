@@ -78,24 +78,37 @@ type Phases struct {
 	Transfer time.Duration
 }
 
+// When an HTTP probe follows redirects, DNS, Connect, TLS and Processing
+// are summed over every hop and Transfer is the final body's, so the
+// phases add up to (nearly) the run's Duration, as in blackbox_exporter.
+
 // Result is the outcome of one probe run.
 type Result struct {
-	Probe    string
-	Kind     Kind
-	Start    time.Time
-	Duration time.Duration
-	Success  bool
+	Probe    string        // the probe's name
+	Kind     Kind          // the probe's kind
+	Start    time.Time     // when the run began
+	Duration time.Duration // the whole run, every phase and redirect included
+	Success  bool          // the endpoint answered and every assertion held
 	// Reason is empty on success.
 	Reason FailureReason
 	// Error is the redacted error text; empty on success.
-	Error  string
+	Error string
+	// Phases are the durations of the run's steps.
 	Phases Phases
 	// StatusCode is the HTTP status, or the gRPC health status
 	// (grpc_health_v1.HealthCheckResponse_ServingStatus) for gRPC probes.
 	StatusCode int
-	// CertExpiry is the earliest NotAfter of the peer certificates, for
-	// TLS, HTTPS and gRPC-over-TLS probes.
+	// CertExpiry is the earliest NotAfter of the certificates the peer
+	// sent (leaf and intermediates: an intermediate that expires first
+	// breaks the chain just the same), for TLS, HTTPS and gRPC-over-TLS
+	// probes. After redirects it is the final endpoint's.
 	CertExpiry time.Time
+	// TLSResumed is set when the handshake resumed an earlier session
+	// (only with a tls.Config that has a ClientSessionCache); the TLS
+	// phase is then shorter than a new client's.
+	TLSResumed bool
+	// Redirects is how many redirects an HTTP probe followed.
+	Redirects int
 	// BodyBytes is how much of the body was read; BodyTruncated is set when
 	// the body was longer than the read limit.
 	BodyBytes     int64
@@ -111,6 +124,7 @@ type ProbeError struct {
 	Err    error
 }
 
+// Error names the probe and the reason, with the cause redacted.
 func (e *ProbeError) Error() string {
 	return fmt.Sprintf("probe %q: %s: %s", e.Probe, e.Reason, redact.Error(e.Err))
 }

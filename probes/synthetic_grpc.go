@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 )
 
@@ -62,8 +63,15 @@ type grpcProbe struct {
 
 func (g *grpcProbe) run(ctx context.Context, r *Result) error {
 	start := time.Now()
-	resp, err := g.client.Check(ctx, &healthpb.HealthCheckRequest{Service: g.service})
+	var pr peer.Peer
+	resp, err := g.client.Check(ctx, &healthpb.HealthCheckRequest{Service: g.service}, grpc.Peer(&pr))
 	r.Phases.Processing = time.Since(start)
+	if ti, ok := pr.AuthInfo.(credentials.TLSInfo); ok {
+		// The connection's certificate, so WithMinCertValidity and the
+		// expiry metric work for gRPC over TLS as for HTTPS.
+		r.CertExpiry = earliestExpiry(ti.State)
+		r.TLSResumed = ti.State.DidResume
+	}
 	if err != nil {
 		switch status.Code(err) {
 		case codes.DeadlineExceeded:

@@ -81,7 +81,10 @@ func (h *httpProbe) close() error {
 }
 
 // timeline collects httptrace events. Hooks may run on other goroutines
-// (happy-eyeballs dials), hence the lock.
+// (happy-eyeballs dials), hence the lock. A followed redirect runs the
+// hooks again for the next hop, so the phase durations are summed over
+// every hop (as blackbox_exporter reports them) while the start and done
+// times describe the current hop, which is what reason() needs.
 type timeline struct {
 	mu                  sync.Mutex
 	dnsStart, dnsDone   time.Time
@@ -91,19 +94,28 @@ type timeline struct {
 	tlsStart, tlsDone   time.Time
 	tlsErr              error
 	wrote, firstByte    time.Time
+
+	dns, connect, tls, processing time.Duration
+	responses                     int
 }
 
 func (t *timeline) trace() *httptrace.ClientTrace {
-	now := func(f *time.Time) { t.mu.Lock(); *f = time.Now(); t.mu.Unlock() }
 	return &httptrace.ClientTrace{
-		DNSStart: func(httptrace.DNSStartInfo) { now(&t.dnsStart) },
+		DNSStart: func(httptrace.DNSStartInfo) {
+			t.mu.Lock()
+			t.dnsStart, t.dnsDone, t.dnsErr = time.Now(), time.Time{}, nil
+			t.mu.Unlock()
+		},
 		DNSDone: func(i httptrace.DNSDoneInfo) {
 			t.mu.Lock()
 			t.dnsDone, t.dnsErr = time.Now(), i.Err
+			t.dns += span(t.dnsStart, t.dnsDone)
 			t.mu.Unlock()
 		},
 		ConnectStart: func(string, string) {
 			t.mu.Lock()
+			// Parallel or fallback dials of one hop count from the first
+			// start; a new hop starts afresh.
 			if t.connStart.IsZero() || !t.connDone.IsZero() {
 				t.connStart, t.connDone = time.Now(), time.Time{}
 			}
@@ -111,20 +123,36 @@ func (t *timeline) trace() *httptrace.ClientTrace {
 		},
 		ConnectDone: func(_, _ string, err error) {
 			t.mu.Lock()
-			if err == nil {
+			if err == nil && t.connDone.IsZero() {
 				t.connDone = time.Now()
+				t.connect += span(t.connStart, t.connDone)
 			}
 			t.connErr = err
 			t.mu.Unlock()
 		},
-		TLSHandshakeStart: func() { now(&t.tlsStart) },
+		TLSHandshakeStart: func() {
+			t.mu.Lock()
+			t.tlsStart, t.tlsDone, t.tlsErr = time.Now(), time.Time{}, nil
+			t.mu.Unlock()
+		},
 		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
 			t.mu.Lock()
 			t.tlsDone, t.tlsErr = time.Now(), err
+			t.tls += span(t.tlsStart, t.tlsDone)
 			t.mu.Unlock()
 		},
-		WroteRequest:         func(httptrace.WroteRequestInfo) { now(&t.wrote) },
-		GotFirstResponseByte: func() { now(&t.firstByte) },
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			t.mu.Lock()
+			t.wrote = time.Now()
+			t.mu.Unlock()
+		},
+		GotFirstResponseByte: func() {
+			t.mu.Lock()
+			t.firstByte = time.Now()
+			t.processing += span(t.wrote, t.firstByte)
+			t.responses++
+			t.mu.Unlock()
+		},
 	}
 }
 
@@ -173,10 +201,11 @@ func (h *httpProbe) run(ctx context.Context, r *Result) error {
 	}
 	defer func() {
 		tl.mu.Lock()
-		r.Phases.DNS = span(tl.dnsStart, tl.dnsDone)
-		r.Phases.Connect = span(tl.connStart, tl.connDone)
-		r.Phases.TLS = span(tl.tlsStart, tl.tlsDone)
-		r.Phases.Processing = span(tl.wrote, tl.firstByte)
+		r.Phases.DNS = tl.dns
+		r.Phases.Connect = tl.connect
+		r.Phases.TLS = tl.tls
+		r.Phases.Processing = tl.processing
+		r.Redirects = max(tl.responses-1, 0)
 		tl.mu.Unlock()
 		if r.Phases.DNS > 0 {
 			h.p.inst.recordLookup(ctx, r.Phases.DNS, tl.dnsErr)
@@ -190,7 +219,10 @@ func (h *httpProbe) run(ctx context.Context, r *Result) error {
 	}
 	r.StatusCode = resp.StatusCode
 	if resp.TLS != nil {
+		// The final hop's certificate: that is the endpoint the probe
+		// vouches for.
 		r.CertExpiry = earliestExpiry(*resp.TLS)
+		r.TLSResumed = resp.TLS.DidResume
 	}
 	buf, readErr := io.ReadAll(io.LimitReader(resp.Body, h.cfg.maxBody+1))
 	end := time.Now()

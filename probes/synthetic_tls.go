@@ -46,7 +46,9 @@ func (t *tlsProbe) run(ctx context.Context, r *Result) error {
 		}
 		return err
 	}
-	r.CertExpiry = earliestExpiry(tc.ConnectionState())
+	cs := tc.ConnectionState()
+	r.CertExpiry = earliestExpiry(cs)
+	r.TLSResumed = cs.DidResume
 	return nil
 }
 

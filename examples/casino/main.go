@@ -127,7 +127,7 @@ func run(ctx context.Context, cfg config, started func(baseURL string)) (err err
 	if err != nil {
 		return err
 	}
-	baseURL := "http://" + ln.Addr().String()
+	baseURL := browseURL(ln.Addr())
 
 	m, err := newMonitor(cfg, baseURL)
 	if err != nil {

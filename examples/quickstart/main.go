@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -96,9 +97,19 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 	if err := m.Start(ctx); err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 2)
-	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("quickstart listening", "url", "http://"+addr+"/readyz?verbose")
+	go func() { errc <- srv.Serve(ln) }()
+	// The listener's address, not the flag: -addr :8080 must print a URL
+	// that opens (an unspecified host is reachable on 127.0.0.1).
+	url := "http://" + ln.Addr().String()
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && ap.Addr().Unmap().IsUnspecified() {
+		url = "http://" + netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), ap.Port()).String()
+	}
+	logger.Info("quickstart listening", "url", url+"/readyz?verbose")
 
 	// The same registry as grpc.health.v1: "" and "readiness", "liveness",
 	// "startup", and each check by name.

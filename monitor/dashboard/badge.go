@@ -9,13 +9,15 @@ import (
 	"unicode/utf8"
 )
 
-// Badge colours, as shields.io names them.
+// Badge colours. shields.io's brightgreen, yellow and lightgrey give its
+// white 11px text a contrast of about 2:1; these darker shades keep the
+// same hues at WCAG AA's 4.5:1 (TestStatusColoursMeetWCAGContrast).
 const (
-	colourPass    = "#44cc11" // brightgreen
-	colourWarn    = "#dfb317" // yellow
-	colourFail    = "#e05d44" // red
-	colourUnknown = "#9f9f9f" // lightgrey
-	colourMaint   = "#007ec6" // blue
+	colourPass    = "#1a7f37" // green
+	colourWarn    = "#8a5c00" // amber
+	colourFail    = "#cf222e" // red
+	colourUnknown = "#636c76" // grey
+	colourMaint   = "#0969da" // blue
 )
 
 // maxBadgeLabel keeps a badge readable; longer names are cut with "…".

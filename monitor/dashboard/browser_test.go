@@ -38,12 +38,26 @@ func requireChromium(t *testing.T) {
 // of the wall clock; the process group is killed if it hangs.
 func chromium(t *testing.T, args ...string) []byte {
 	t.Helper()
+	stdout, stderr := runChromium(t, args...)
+	if lines := consoleLines(stderr); len(lines) > 0 {
+		t.Errorf("the page wrote to the browser console (a script error, a failed load or a stray log):\n%s",
+			strings.Join(lines, "\n"))
+	}
+	return stdout
+}
+
+// runChromium runs the browser and returns its stdout and stderr.
+func runChromium(t *testing.T, args ...string) ([]byte, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	base := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-dev-shm-usage", "--user-data-dir=" + t.TempDir(), "--virtual-time-budget=5000",
+		// Page console output (console.*, uncaught exceptions, failed
+		// resource loads) goes to stderr as CONSOLE lines.
+		"--enable-logging=stderr", "--v=0",
 	}
 	cmd := exec.CommandContext(ctx, chromiumPath, append(base, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -54,7 +68,20 @@ func chromium(t *testing.T, args ...string) []byte {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
 	}
-	return stdout.Bytes()
+	return stdout.Bytes(), stderr.String()
+}
+
+// consoleLines returns Chromium's log lines for the page's console. The
+// page logs nothing when it works, so any line is an error: an uncaught
+// exception, console.error, or a resource that failed to load.
+func consoleLines(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.Contains(l, ":CONSOLE") || strings.Contains(l, "Uncaught") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // outageSource serves a healthy platform on its first snapshot and a
@@ -192,5 +219,25 @@ func TestBrowserAuthorizedView(t *testing.T) {
 	if out := os.Getenv("IGMON_DASHBOARD_SCREENSHOT"); out != "" {
 		out = strings.TrimSuffix(out, ".png") + "-operator.png"
 		chromium(t, "--hide-scrollbars", "--window-size=1400,1700", "--screenshot="+out, srv.URL+"/test-signin")
+	}
+}
+
+// TestBrowserConsoleIsWatched proves the console check can fail: a page
+// that throws is caught, so a clean run of the dashboard means something.
+func TestBrowserConsoleIsWatched(t *testing.T) {
+	requireChromium(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<!doctype html><title>x</title><script>null.boom;</script>`)
+	}))
+	defer srv.Close()
+	_, stderr := runChromium(t, "--dump-dom", srv.URL+"/")
+	lines := consoleLines(stderr)
+	if len(lines) == 0 || !strings.Contains(strings.Join(lines, "\n"), "Uncaught TypeError") {
+		t.Fatalf("an uncaught exception did not reach the console check; stderr:\n%s", stderr)
 	}
 }

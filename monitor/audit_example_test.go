@@ -1,0 +1,93 @@
+package monitor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/jackcode/igmon/monitor"
+)
+
+// A PSP answers HTTP 402 for a declined card: the classifier makes that a
+// decline, which does not count against the provider. The call is recorded
+// when its body has been read (or closed).
+func ExampleDependency_Transport() {
+	psp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("card") == "declined" {
+			http.Error(w, `{"error":"card_declined"}`, http.StatusPaymentRequired)
+			return
+		}
+		_, _ = io.WriteString(w, `{"id":"ch_1","status":"succeeded"}`)
+	}))
+	defer psp.Close()
+
+	m, err := monitor.New(monitor.WithServiceName("wallet"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	stripe, err := m.Dependency(monitor.KindPayment, "stripe",
+		monitor.WithDefaultOperation("deposit"),
+		monitor.WithClassifier(func(resp *http.Response, err error) monitor.Outcome {
+			if resp != nil && resp.StatusCode == http.StatusPaymentRequired {
+				return monitor.OutcomeDeclined
+			}
+			return monitor.OutcomeUnset // the default rules
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := &http.Client{Transport: stripe.Transport(nil)}
+	for _, card := range []string{"ok", "declined"} {
+		resp, err := client.Post(psp.URL+"/v1/charges?card="+card, "application/json", nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	st := stripe.Stats()
+	fmt.Println(st.Calls, st.Success, st.Declined, st.ErrorRate)
+	// Output: 2 1 1 0
+}
+
+// Passive health: the provider is judged from the service's real calls,
+// without calling it, once the window holds enough of them.
+func ExampleDependency_HealthCheck() {
+	m, err := monitor.New(monitor.WithServiceName("casino-api"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	evo, _ := m.Dependency(monitor.KindGameProvider, "evolution")
+	check, err := evo.HealthCheck(monitor.WithMinCalls(20), monitor.WithErrorRateThresholds(0.05, 0.25))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := m.Add(check); err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	launch := func(fail bool) {
+		_ = evo.Track(ctx, "launch_game", func(context.Context) error {
+			if fail {
+				return errors.New("502 from provider")
+			}
+			return nil
+		})
+	}
+	launch(true) // one failure at low volume does not page
+	fmt.Println(check.Run(ctx).Status)
+	for i := range 39 {
+		launch(i%3 == 0) // 14 of 40 calls failed: 35%
+	}
+	o := check.Run(ctx)
+	fmt.Println(o.Status, o.Observation.Value, o.Observation.Unit)
+	// Output:
+	// pass
+	// fail 35 %
+}
