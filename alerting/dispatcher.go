@@ -30,6 +30,10 @@ type Dispatcher struct {
 	mu     sync.Mutex
 	alerts map[string]*alertEntry // by fingerprint
 	groups map[string]*group
+	// firing holds every firing alert received, routed or not, by
+	// fingerprint: an inhibition source need not be routed anywhere (an
+	// "egress down" alert may exist only to mute its children).
+	firing map[string]Alert
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -71,6 +75,7 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 		workers:  map[string]*worker{},
 		alerts:   map[string]*alertEntry{},
 		groups:   map[string]*group{},
+		firing:   map[string]Alert{},
 	}
 	if d.silences == nil {
 		d.silences = NewSilences(cfg.clock)
@@ -79,6 +84,11 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 		r := Route{GroupBy: []string{LabelAlertName}}
 		for _, rc := range cfg.receivers {
 			r.Receivers = append(r.Receivers, rc.Name)
+		}
+		// The default route re-sends often enough for every receiver
+		// that forgets alerts (an Alertmanager).
+		if limit := resendLimit(cfg.receivers); limit > 0 {
+			r.GroupInterval, r.RepeatInterval = min(5*time.Minute, limit), limit
 		}
 		r.withDefaults()
 		d.routes = []Route{r}
@@ -103,6 +113,13 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, a := range alerts {
+		if len(d.cfg.inhibits) > 0 {
+			if a.State == StateFiring {
+				d.firing[a.Fingerprint] = a
+			} else {
+				delete(d.firing, a.Fingerprint)
+			}
+		}
 		e, known := d.alerts[a.Fingerprint]
 		if !known {
 			if a.State != StateFiring {
@@ -132,10 +149,14 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 }
 
 func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time) {
-	gl := make(Labels, len(r.GroupBy))
+	by := r.GroupBy
+	if len(by) == 1 && by[0] == GroupByAll {
+		by = slices.Sorted(maps.Keys(e.alert.Labels))
+	}
+	gl := make(Labels, len(by))
 	var kb strings.Builder
 	kb.WriteString(strconv.Itoa(idx))
-	for _, k := range r.GroupBy {
+	for _, k := range by {
 		v := e.alert.Labels[k]
 		gl[k] = v
 		kb.WriteString("\xff" + k + "=" + v)
@@ -188,8 +209,8 @@ func (d *Dispatcher) muted(a *Alert, now time.Time) string {
 		if !ir.Target.MatchLabels(a.Labels) {
 			continue
 		}
-		for _, src := range d.alerts {
-			if ir.inhibits(&src.alert, a) {
+		for _, src := range d.firing {
+			if ir.inhibits(&src, a) {
 				return "inhibited"
 			}
 		}

@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,8 @@ type handler struct {
 //	GET    /silences      {"silences": [...]}
 //	POST   /silences      {"matchers": ["team=\"payments\""], "endsAt": "…" | "duration": "2h",
 //	                       "createdBy": "ana", "comment": "PSP maintenance"} → 201 {"id": "…"}
+//	                      (matchers may also be written team=payments, or as
+//	                       Alertmanager API v2 objects {"name","value","isRegex","isEqual"})
 //	DELETE /silences/{id}?by=ana
 //
 // ev or sil may be nil when the process has no evaluator or no pipeline.
@@ -97,12 +100,12 @@ func (h *handler) authorized(w http.ResponseWriter, r *http.Request) bool {
 }
 
 type silenceRequest struct {
-	Matchers  []string  `json:"matchers"`
-	StartsAt  time.Time `json:"startsAt"`
-	EndsAt    time.Time `json:"endsAt"`
-	Duration  string    `json:"duration"`
-	CreatedBy string    `json:"createdBy"`
-	Comment   string    `json:"comment"`
+	Matchers  []json.RawMessage `json:"matchers"`
+	StartsAt  time.Time         `json:"startsAt"`
+	EndsAt    time.Time         `json:"endsAt"`
+	Duration  string            `json:"duration"`
+	CreatedBy string            `json:"createdBy"`
+	Comment   string            `json:"comment"`
 }
 
 func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
@@ -117,13 +120,13 @@ func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := Silence{StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
-	for i, m := range req.Matchers {
-		var mt Matcher
-		if err := mt.UnmarshalText([]byte(m)); err != nil {
+	for i, raw := range req.Matchers {
+		mt, err := parseSilenceMatcher(raw)
+		if err != nil {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("matchers[%d]: %w", i, err))
 			return
 		}
-		s.Matchers = append(s.Matchers, &mt)
+		s.Matchers = append(s.Matchers, mt)
 	}
 	if req.Duration != "" {
 		d, err := ParseDuration(req.Duration)
@@ -143,6 +146,46 @@ func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"id": id})
+}
+
+// amMatcher is a matcher as Alertmanager's API v2 writes it in a
+// postable silence.
+type amMatcher struct {
+	Name    string `json:"name"`
+	Value   string `json:"value"`
+	IsRegex bool   `json:"isRegex"`
+	IsEqual *bool  `json:"isEqual"` // absent means true, as in Alertmanager
+}
+
+// parseSilenceMatcher reads one element of a silence's matchers: either
+// text (`team="payments"`, `team=payments`, `alertname=~"PSP.*"`) or an
+// Alertmanager API v2 object ({"name","value","isRegex","isEqual"}), so
+// scripts written for Alertmanager work unchanged.
+func parseSilenceMatcher(raw json.RawMessage) (*Matcher, error) {
+	var text string
+	if err := json.Unmarshal(raw, &text); err == nil {
+		var m Matcher
+		if err := m.UnmarshalText([]byte(text)); err != nil {
+			return nil, err
+		}
+		return &m, nil
+	}
+	var am amMatcher
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&am); err != nil {
+		return nil, fmt.Errorf("%w: want a matcher string or {\"name\", \"value\", \"isRegex\", \"isEqual\"}", ErrSyntax)
+	}
+	t := MatchEqual
+	switch equal := am.IsEqual == nil || *am.IsEqual; {
+	case am.IsRegex && equal:
+		t = MatchRegexp
+	case am.IsRegex:
+		t = MatchNotRegexp
+	case !equal:
+		t = MatchNotEqual
+	}
+	return NewMatcher(t, am.Name, am.Value)
 }
 
 func (h *handler) expireSilence(w http.ResponseWriter, r *http.Request) {

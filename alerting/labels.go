@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -18,7 +19,10 @@ const LabelAlertName = "alertname"
 // Clone returns a copy of l.
 func (l Labels) Clone() Labels { return maps.Clone(l) }
 
-// String renders l as {a="1", b="2"} with sorted keys.
+// String renders l as {a="1", b="2"} with sorted keys. Values are quoted
+// as Go and PromQL string literals (backslash, quote and control
+// characters escaped), so a value can never close the brace or forge
+// another label, and the text parses back with ParseMatchers.
 func (l Labels) String() string {
 	keys := slices.Sorted(maps.Keys(l))
 	var b strings.Builder
@@ -27,10 +31,9 @@ func (l Labels) String() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(k)
-		b.WriteString(`="`)
-		b.WriteString(strings.ReplaceAll(l[k], `"`, `\"`))
-		b.WriteByte('"')
+		b.WriteString(labelName(k))
+		b.WriteByte('=')
+		b.WriteString(strconv.Quote(l[k]))
 	}
 	b.WriteByte('}')
 	return b.String()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -385,7 +386,7 @@ var dayWeek = regexp.MustCompile(`(\d+(?:\.\d+)?)([dw])`)
 
 // ParseDuration parses Go durations extended with d (24h) and w (7d).
 func ParseDuration(s string) (time.Duration, error) {
-	var extra time.Duration
+	var extra float64 // nanoseconds; float so that overflow is detectable
 	rest := dayWeek.ReplaceAllStringFunc(s, func(m string) string {
 		sub := dayWeek.FindStringSubmatch(m)
 		n, _ := strconv.ParseFloat(sub[1], 64)
@@ -393,18 +394,24 @@ func ParseDuration(s string) (time.Duration, error) {
 		if sub[2] == "w" {
 			unit *= 7
 		}
-		extra += time.Duration(n * float64(unit))
+		extra += n * float64(unit)
 		return ""
 	})
+	// Converting an out-of-range float to a Duration yields garbage (a
+	// "99999999999d" silence would end in the past): refuse it.
+	if extra >= float64(math.MaxInt64) {
+		return 0, fmt.Errorf("invalid duration %q: out of range", s)
+	}
 	if rest == "" {
-		if extra == 0 && s != "" && !strings.ContainsAny(s, "123456789") {
-			return 0, nil
-		}
-		return extra, nil
+		return time.Duration(extra), nil
 	}
 	d, err := time.ParseDuration(rest)
 	if err != nil {
 		return 0, fmt.Errorf("invalid duration %q (use 30s, 5m, 1h, 3d, 1w)", s)
 	}
-	return d + extra, nil
+	sum := time.Duration(extra) + d
+	if (d > 0 && sum < d) || (d < 0 && sum > time.Duration(extra)) {
+		return 0, fmt.Errorf("invalid duration %q: out of range", s)
+	}
+	return sum, nil
 }

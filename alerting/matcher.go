@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -77,7 +78,22 @@ func (m *Matcher) Matches(v string) bool {
 }
 
 func (m *Matcher) String() string {
-	return m.Name + m.Type.String() + strconv.Quote(m.Value)
+	return labelName(m.Name) + m.Type.String() + strconv.Quote(m.Value)
+}
+
+// labelName renders a label or attribute name as the parsers read it:
+// bare when it is an identifier (dots allowed, as in OTel keys), quoted
+// otherwise ("team name"), as Alertmanager's UTF-8 matchers write it.
+func labelName(n string) string {
+	for i := 0; i < len(n); i++ {
+		if !isIdentByte(n[i], i == 0) {
+			return strconv.Quote(n)
+		}
+	}
+	if n == "" {
+		return `""`
+	}
+	return n
 }
 
 // Matchers is a conjunction of matchers.
@@ -159,9 +175,14 @@ func ParseSelector(in string) (Selector, error) {
 	return Selector{Metric: name, Matchers: ms}, nil
 }
 
-// ParseMatchers parses `{a="1", b!~"x.*"}`; the braces are optional.
+// ParseMatchers parses `{a="1", b!~"x.*"}`; the braces are optional. It
+// accepts what Alertmanager's matchers accept (amtool, silences,
+// inhibit_rules): unquoted values such as `alertname=DatabaseDown` or
+// `team=~payments|kyc` (running to the next comma or brace), and
+// double-quoted names such as `"igmon.check.name"="postgres"`. Regular
+// expressions are anchored at both ends.
 func ParseMatchers(in string) (Matchers, error) {
-	p := &parser{in: in}
+	p := &parser{in: in, bare: true}
 	p.space()
 	if p.peek() != '{' {
 		p.in = "{" + in + "}"
@@ -178,8 +199,9 @@ func ParseMatchers(in string) (Matchers, error) {
 }
 
 type parser struct {
-	in  string
-	pos int
+	in   string
+	pos  int
+	bare bool // unquoted values allowed (Alertmanager matchers, not PromQL selectors)
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -226,7 +248,16 @@ func (p *parser) matcherList() (Matchers, error) {
 			p.pos++
 			return ms, nil
 		}
-		name := p.ident()
+		var name string
+		if p.peek() == '"' {
+			n, err := p.quoted()
+			if err != nil {
+				return nil, err
+			}
+			name = n
+		} else {
+			name = p.ident()
+		}
 		if name == "" {
 			return nil, p.errorf("expected an attribute name")
 		}
@@ -245,7 +276,13 @@ func (p *parser) matcherList() (Matchers, error) {
 			return nil, p.errorf("expected =, !=, =~ or !~ after %q", name)
 		}
 		p.space()
-		val, err := p.quoted()
+		var val string
+		var err error
+		if p.bare && p.peek() != '"' {
+			val, err = p.unquoted()
+		} else {
+			val, err = p.quoted()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -287,6 +324,28 @@ func (p *parser) quoted() (string, error) {
 		p.pos++
 	}
 	return "", p.errorf("unterminated string")
+}
+
+// unquoted reads a bare Alertmanager matcher value: everything up to the
+// next comma or closing brace, without surrounding blanks. Quotes and
+// backslashes inside a bare value are refused rather than guessed at.
+func (p *parser) unquoted() (string, error) {
+	start := p.pos
+	for p.pos < len(p.in) && p.in[p.pos] != ',' && p.in[p.pos] != '}' {
+		switch p.in[p.pos] {
+		case '"', '\\', '{', '\'', '`':
+			return "", p.errorf("unexpected %q in an unquoted value (quote the value)", p.in[p.pos])
+		}
+		p.pos++
+	}
+	v := strings.TrimSpace(p.in[start:p.pos])
+	if v == "" {
+		return "", p.errorf("expected a value (use \"\" for the empty string)")
+	}
+	if !utf8.ValidString(v) {
+		return "", p.errorf("value is not valid UTF-8")
+	}
+	return v, nil
 }
 
 // MarshalText renders the matcher as name="value" with its operator.

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -128,16 +129,28 @@ func HTTPStatusError(what string, resp *http.Response, body string, now time.Tim
 	return de
 }
 
-// ParseRetryAfter reads a Retry-After header in seconds or as an HTTP date.
+// ParseRetryAfter reads a Retry-After header (RFC 9110 §10.2.3) given as
+// delay-seconds ("120") or as an HTTP date in any of the three formats
+// http.ParseTime knows ("Wed, 21 Oct 2026 07:28:00 GMT"), relative to now.
+// Anything unreadable, negative or in the past is 0 (retry on the normal
+// backoff); absurd values are capped at a day rather than overflowing.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
+	const maxRetryAfter = 24 * time.Hour
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		if s >= int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
 		return time.Duration(s) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
 }

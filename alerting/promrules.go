@@ -365,6 +365,20 @@ func leValue(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
+// promLabels translates the rule's static label names like attribute keys
+// (igmon.dependency.kind → igmon_dependency_kind), so they match the
+// labels the expression's "by" keeps and load into any Prometheus.
+func promLabels(l map[string]string) map[string]string {
+	if len(l) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(l))
+	for k, v := range l {
+		out[PrometheusLabelName(k)] = v
+	}
+	return out
+}
+
 func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 	p := &promCtx{rule: r, known: known}
 	var by []string
@@ -372,7 +386,7 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 		by = append(by, PrometheusLabelName(k))
 	}
 	p.by = strings.Join(by, ", ")
-	base := promRule{Alert: r.Name, Labels: maps.Clone(r.Labels), Annotations: promAnnotations(r)}
+	base := promRule{Alert: r.Name, Labels: promLabels(r.Labels), Annotations: promAnnotations(r)}
 	if r.For > 0 {
 		base.For = promDuration(r.For)
 	}
@@ -496,9 +510,8 @@ func exportSLO(p *promCtx, c *SLO, base promRule) []promRule {
 }
 
 var (
-	tmplIndexLabel = regexp.MustCompile(`index \.Labels "([^"]+)"`)
-	tmplDotLabel   = regexp.MustCompile(`\.Labels\.([A-Za-z_][A-Za-z0-9_]*)`)
-	tmplAction     = regexp.MustCompile(`\{\{.*?\}\}`)
+	tmplIndexLabel = regexp.MustCompile(`index (?:\.Labels|\$labels) "([^"]+)"`)
+	tmplAction     = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
 )
 
 func promAnnotations(r *Rule) map[string]string {
@@ -519,9 +532,11 @@ func promAnnotations(r *Rule) map[string]string {
 	case *SLO:
 		threshold = c.Objective
 	}
-	rep := strings.NewReplacer(
-		".Value", "$value", ".Threshold", num(threshold), ".Window", strconv.Quote(window), ".Rule", strconv.Quote(r.Name),
-		"percent", "humanizePercentage", "duration", "humanizeDuration")
+	fields := map[string]string{
+		".Value": "$value", ".Labels": "$labels", ".Threshold": num(threshold),
+		".Window": strconv.Quote(window), ".Rule": strconv.Quote(r.Name), ".State": `"firing"`,
+		"percent": "humanizePercentage", "duration": "humanizeDuration",
+	}
 	out := map[string]string{}
 	for k, v := range r.Annotations {
 		// Only template actions are rewritten; the text around them
@@ -531,11 +546,65 @@ func promAnnotations(r *Rule) map[string]string {
 				key := tmplIndexLabel.FindStringSubmatch(m)[1]
 				return `index $labels "` + PrometheusLabelName(key) + `"`
 			})
-			a = tmplDotLabel.ReplaceAllString(a, "$$labels.$1")
-			return rep.Replace(a)
+			return rewriteAction(a, fields)
 		})
 	}
 	return out
+}
+
+// rewriteAction replaces whole identifiers and field chains of one
+// template action through fields, leaving string literals alone: a label
+// called "percentile" or a runbook text saying "duration" stays as it is.
+// .Labels.x becomes $labels.x with x translated like an attribute key.
+func rewriteAction(a string, fields map[string]string) string {
+	var b strings.Builder
+	isWord := func(c byte) bool {
+		return c == '_' || c == '$' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for i := 0; i < len(a); {
+		c := a[i]
+		switch {
+		case c == '"' || c == '`':
+			j := i + 1
+			for j < len(a) && a[j] != c {
+				if c == '"' && a[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(a))
+			b.WriteString(a[i:j])
+			i = j
+		case isWord(c):
+			j := i
+			for j < len(a) && isWord(a[j]) {
+				j++
+			}
+			b.WriteString(rewriteToken(a[i:j], fields))
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+func rewriteToken(tok string, fields map[string]string) string {
+	if r, ok := fields[tok]; ok {
+		return r
+	}
+	for _, p := range []string{".Labels.", "$labels."} {
+		if rest, ok := strings.CutPrefix(tok, p); ok {
+			name, chain, _ := strings.Cut(rest, ".")
+			out := "$labels." + PrometheusLabelName(name)
+			if chain != "" {
+				out += "." + chain
+			}
+			return out
+		}
+	}
+	return tok
 }
 
 // promDuration renders d in Prometheus syntax: 5m, 1h30m, 3d.

@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackcode/igmon/internal/backoff"
@@ -12,7 +13,10 @@ import (
 type Route struct {
 	Matchers  Matchers
 	Receivers []string
-	GroupBy   []string
+	// GroupBy lists the labels whose values split alerts into groups;
+	// []string{GroupByAll} groups by every label (one group per alert),
+	// as Alertmanager's group_by: ['...'] does.
+	GroupBy []string
 	// GroupWait delays the first notification of a new group so that
 	// alerts firing together arrive together (default 30s).
 	GroupWait time.Duration
@@ -23,6 +27,9 @@ type Route struct {
 	RepeatInterval time.Duration
 	Continue       bool
 }
+
+// GroupByAll as the only GroupBy entry groups by all labels.
+const GroupByAll = "..."
 
 // Receiver is a named notification channel.
 type Receiver struct {
@@ -113,6 +120,7 @@ func (c *config) validateDispatch() error {
 		return fmt.Errorf("%w: WithTickInterval: must be positive", ErrInvalidOption)
 	}
 	names := map[string]bool{}
+	rcv := map[string]*Receiver{}
 	for i := range c.receivers {
 		r := &c.receivers[i]
 		switch {
@@ -126,6 +134,7 @@ func (c *config) validateDispatch() error {
 			return fmt.Errorf("%w: WithReceiver %q: Timeout, MaxAttempts, QueueSize and MaxRetryAfter must not be negative", ErrInvalidOption, r.Name)
 		}
 		names[r.Name] = true
+		rcv[r.Name] = r
 		r.withDefaults()
 	}
 	for i := range c.routes {
@@ -141,7 +150,15 @@ func (c *config) validateDispatch() error {
 		if r.GroupWait < 0 || r.GroupInterval < 0 || r.RepeatInterval < 0 {
 			return fmt.Errorf("%w: WithRoute #%d: intervals must not be negative", ErrInvalidOption, i)
 		}
+		if len(r.GroupBy) > 1 && slices.Contains(r.GroupBy, GroupByAll) {
+			return fmt.Errorf("%w: WithRoute #%d: GroupBy: %q must be the only entry", ErrInvalidOption, i, GroupByAll)
+		}
 		r.withDefaults()
+		for _, n := range r.Receivers {
+			if err := checkResend(i, r, rcv[n]); err != nil {
+				return err
+			}
+		}
 	}
 	for i := range c.maintenance {
 		if err := c.maintenance[i].validate(); err != nil {
@@ -149,4 +166,60 @@ func (c *config) validateDispatch() error {
 		}
 	}
 	return nil
+}
+
+// Resender is implemented by notifiers whose receiving end forgets an
+// alert unless it is sent again within an interval, as Alertmanager's API
+// resolves an alert resolve_timeout after the last post. The Dispatcher
+// refuses a route whose RepeatInterval would let such a receiver resolve
+// a firing alert between two notifications.
+type Resender interface {
+	// ResendInterval is the longest time between two posts of a firing
+	// alert that keeps it firing at the receiving end.
+	ResendInterval() time.Duration
+}
+
+func checkResend(route int, r *Route, rc *Receiver) error {
+	if rc == nil {
+		return nil
+	}
+	for _, nt := range []Notifier{rc.Notifier, rc.Fallback} {
+		rs, ok := nt.(Resender)
+		if !ok {
+			continue
+		}
+		if limit := rs.ResendInterval(); limit > 0 && r.resendPeriod() > limit {
+			return fmt.Errorf("%w: WithRoute #%d: GroupInterval %v and RepeatInterval %v re-send a firing group every %v, "+
+				"but receiver %q needs it at least every %v (its alerts would resolve between notifications)",
+				ErrInvalidOption, route, r.GroupInterval, r.RepeatInterval, r.resendPeriod(), rc.Name, limit)
+		}
+	}
+	return nil
+}
+
+// resendPeriod is how often an unchanged firing group is re-sent: repeats
+// are due after RepeatInterval but only checked at group flushes, every
+// GroupInterval.
+func (r *Route) resendPeriod() time.Duration {
+	if r.GroupInterval <= 0 {
+		return r.RepeatInterval
+	}
+	n := (r.RepeatInterval + r.GroupInterval - 1) / r.GroupInterval
+	return max(1, n) * r.GroupInterval
+}
+
+// resendLimit is the smallest ResendInterval among the receivers' notifiers
+// (0: none needs re-sending).
+func resendLimit(rcvs []Receiver) time.Duration {
+	var limit time.Duration
+	for _, rc := range rcvs {
+		for _, nt := range []Notifier{rc.Notifier, rc.Fallback} {
+			if rs, ok := nt.(Resender); ok {
+				if l := rs.ResendInterval(); l > 0 && (limit == 0 || l < limit) {
+					limit = l
+				}
+			}
+		}
+	}
+	return limit
 }

@@ -103,8 +103,10 @@ type Rule struct {
 	// Labels are added to every alert of the rule (severity, team, ...).
 	Labels map[string]string
 	// Annotations are text/template strings rendered with the alert's
-	// value: .Value, .Threshold, .Window, .Labels, .Rule; funcs humanize,
-	// percent, duration.
+	// value: .Value, .Threshold, .Window, .Labels, .Rule, .State (and
+	// Prometheus' $value and $labels); funcs humanize, percent (alias
+	// humanizePercentage), duration (alias humanizeDuration). Validate
+	// executes each once, so a template that cannot run is refused.
 	Annotations map[string]string
 	// For is how long the condition must hold before pending turns firing.
 	For time.Duration
@@ -437,7 +439,7 @@ func (r *Rule) Validate() error {
 		}
 	}
 	for k, v := range r.Annotations {
-		if _, err := parseTemplate(r.Name+"/"+k, v); err != nil {
+		if err := checkTemplate(r.Name+"/"+k, v, r); err != nil {
 			return fe("annotations."+k, "%v", err)
 		}
 	}

@@ -161,7 +161,14 @@ func TestStoreSlotReuse(t *testing.T) {
 	for c := range 10 {
 		step(map[string]int64{"old": int64(1000 * (c + 1)), "stay": int64(c)})
 	}
-	oldSlot := e.store.metrics["calls"].all[0].slot
+	// counterOf builds its points from a map: find "old" by its attribute,
+	// not by position.
+	oldSlot := int32(-1)
+	for _, s := range e.store.metrics["calls"].all {
+		if v, _ := s.attrs.Value("s"); v.AsString() == "old" {
+			oldSlot = int32(s.slot)
+		}
+	}
 	for c := range 50 { // 12.5 minutes without "old"
 		step(map[string]int64{"stay": int64(10 + c)})
 	}
@@ -175,7 +182,7 @@ func TestStoreSlotReuse(t *testing.T) {
 	var reused bool
 	for _, s := range m.all {
 		if v, _ := s.attrs.Value("s"); v.AsString() == "new" {
-			reused = s.slot == oldSlot
+			reused = int32(s.slot) == oldSlot
 		}
 	}
 	if !reused {

@@ -28,6 +28,7 @@ type smtpServer struct {
 	tlsCfg  *tls.Config
 	pool    *x509.CertPool
 	rcptErr string // answer to RCPT, e.g. "550 no such user"
+	noTLS   bool   // do not offer STARTTLS (a downgraded or plaintext server)
 	wg      sync.WaitGroup
 
 	mu       sync.Mutex
@@ -105,7 +106,7 @@ func (s *smtpServer) serve(c net.Conn) {
 		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
 		switch verb {
 		case "EHLO":
-			if secure {
+			if secure || s.noTLS {
 				reply("250-localhost", "250 AUTH PLAIN")
 			} else {
 				reply("250-localhost", "250 STARTTLS")

@@ -1,0 +1,218 @@
+package notify
+
+// Tests added by the issue-7 audit: Retry-After as an HTTP date on a 5xx,
+// Alertmanager's error codes and resend contract, header injection and
+// STARTTLS downgrade over SMTP, HTML escaping of Telegram titles.
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// fixedNow makes an HTTP notifier read time from now, so an HTTP-date
+// Retry-After gives an exact wait.
+func fixedNow(s *sender, now time.Time) { s.opts.now = func() time.Time { return now } }
+
+func TestRetryAfterHTTPDateOn5xx(t *testing.T) {
+	now := time.Date(2026, 10, 21, 7, 28, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		newAt notifierAt
+	}{
+		{"webhook", func(url string) (alerting.Notifier, error) {
+			w, err := NewWebhook(WebhookConfig{URL: url + "/hook"})
+			if err == nil {
+				fixedNow(&w.s, now)
+			}
+			return w, err
+		}},
+		{"alertmanager", func(url string) (alerting.Notifier, error) {
+			a, err := NewAlertmanager(AlertmanagerConfig{URL: url})
+			if err == nil {
+				fixedNow(&a.s, now)
+			}
+			return a, err
+		}},
+		{"slack", func(url string) (alerting.Notifier, error) {
+			s, err := NewSlack(SlackConfig{WebhookURL: url + "/services/T/B/X"})
+			if err == nil {
+				fixedNow(&s.s, now)
+			}
+			return s, err
+		}},
+		{"pagerduty", func(url string) (alerting.Notifier, error) {
+			p, err := NewPagerDuty(PagerDutyConfig{RoutingKey: "k", URL: url})
+			if err == nil {
+				fixedNow(&p.s, now)
+			}
+			return p, err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, code := range []int{503, 429} {
+				_, err := deliver(t, tt.newAt, testNotification(),
+					response{status: code, body: "maintenance", header: map[string]string{"Retry-After": "Wed, 21 Oct 2026 07:31:00 GMT"}})
+				if err == nil || errors.Is(err, alerting.ErrPermanent) || retryAfter(err) != 3*time.Minute {
+					t.Errorf("%d: err=%v retryAfter=%v, want retryable after 3m", code, err, retryAfter(err))
+				}
+			}
+		})
+	}
+}
+
+func TestAlertmanagerErrorsAndResendContract(t *testing.T) {
+	newAM := func(url string) (alerting.Notifier, error) { return NewAlertmanager(AlertmanagerConfig{URL: url}) }
+	// Alertmanager answers 400 for alerts it cannot accept: never retried.
+	_, err := deliver(t, newAM, testNotification(), response{status: 400, body: `{"code":400,"message":"start time must be before end time"}`})
+	if !errors.Is(err, alerting.ErrPermanent) || !strings.Contains(err.Error(), "start time must be before end time") {
+		t.Errorf("400: %v", err)
+	}
+	_, err = deliver(t, newAM, testNotification(), response{status: 500, body: "boom"})
+	if err == nil || errors.Is(err, alerting.ErrPermanent) {
+		t.Errorf("500 must be retried: %v", err)
+	}
+	if _, err := NewAlertmanager(AlertmanagerConfig{URL: "http://am:9093", ResendInterval: -time.Second}); !errors.Is(err, ErrInvalidConfig) ||
+		!strings.Contains(err.Error(), "AlertmanagerConfig.ResendInterval") {
+		t.Errorf("negative resend interval: %v", err)
+	}
+	// Alertmanager forgets an alert that is not re-posted before its
+	// endsAt: a route that repeats every 4h is refused at construction.
+	am, _ := NewAlertmanager(AlertmanagerConfig{URL: "http://am:9093"})
+	_, err = alerting.NewDispatcher(alerting.WithReceiver(alerting.Receiver{Name: "am", Notifier: am}),
+		alerting.WithRoute(alerting.Route{Receivers: []string{"am"}, RepeatInterval: 4 * time.Hour}))
+	if !errors.Is(err, alerting.ErrInvalidOption) {
+		t.Errorf("4h repeat to Alertmanager accepted: %v", err)
+	}
+	d, err := alerting.NewDispatcher(alerting.WithReceiver(alerting.Receiver{Name: "am", Notifier: am}),
+		alerting.WithRoute(alerting.Route{Receivers: []string{"am"}, GroupInterval: time.Minute, RepeatInterval: time.Minute}))
+	if err != nil {
+		t.Fatalf("1m route: %v", err)
+	}
+	_ = d.Close()
+}
+
+// TestAlertmanagerRepostedWhileFiring runs the real pipeline on a fake
+// clock: a firing alert is posted again every minute with a fresh endsAt,
+// and the resolve carries its end time.
+func TestAlertmanagerRepostedWhileFiring(t *testing.T) {
+	var c capture
+	srv := c.server(t, response{status: 200})
+	am, err := NewAlertmanager(AlertmanagerConfig{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(t0)
+	am.s.opts.now = clk.Now // the fake clock is safe to read from the delivery goroutine
+	// Without routes the default route re-sends as often as the
+	// Alertmanager notifier needs (every minute).
+	d, err := alerting.NewDispatcher(alerting.WithClock(clk), alerting.WithReceiver(alerting.Receiver{Name: "am", Notifier: am}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	a := testNotification().Alerts[0]
+	ctx := context.Background()
+	var ends []string
+	for i := range 4 {
+		d.Receive([]alerting.Alert{a})
+		clk.Advance(30 * time.Second)
+		d.Tick()
+		clk.Advance(30 * time.Second)
+		d.Tick()
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		reqs := c.all()
+		if len(reqs) != i+1 {
+			t.Fatalf("minute %d: %d posts, want %d", i+1, len(reqs), i+1)
+		}
+		var body []map[string]any
+		_ = json.Unmarshal(reqs[i].body, &body)
+		ends = append(ends, body[0]["endsAt"].(string))
+	}
+	if ends[0] == ends[3] {
+		t.Errorf("endsAt not refreshed: %v", ends)
+	}
+	res := a
+	res.State, res.ResolvedAt = alerting.StateResolved, clk.Now()
+	d.Receive([]alerting.Alert{res})
+	clk.Advance(time.Minute)
+	d.Tick()
+	_ = d.Flush(ctx)
+	reqs := c.all()
+	var body []map[string]any
+	_ = json.Unmarshal(reqs[len(reqs)-1].body, &body)
+	if len(reqs) != 5 || body[0]["endsAt"] != res.ResolvedAt.UTC().Format(time.RFC3339) {
+		t.Errorf("resolve post %d: %v", len(reqs), body)
+	}
+}
+
+func TestEmailHeaderInjectionAndSTARTTLSDowngrade(t *testing.T) {
+	srv := newSMTPServer(t)
+	tc := &tls.Config{RootCAs: srv.pool, ServerName: "localhost"}
+	e, _ := NewEmail(EmailConfig{Addr: srv.ln.Addr().String(), From: "igmon@casino.example", To: []string{"oncall@casino.example"}, TLSConfig: tc})
+	n := testNotification()
+	// A label value carrying CRLF must not become a header of its own.
+	n.GroupLabels = alerting.Labels{"team": "payments\r\nBcc: attacker@evil.example"}
+	if err := e.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	srv.mu.Lock()
+	msg := srv.data[0]
+	srv.mu.Unlock()
+	head, _, _ := strings.Cut(msg, "\r\n\r\n")
+	for _, line := range strings.Split(head, "\r\n") {
+		if strings.HasPrefix(strings.ToLower(line), "bcc:") {
+			t.Fatalf("label value injected a header:\n%s", head)
+		}
+	}
+
+	// A server (or a man in the middle) that does not offer STARTTLS gets
+	// neither the credentials nor the alert text.
+	plain := newSMTPServer(t)
+	plain.noTLS = true
+	withCreds, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"},
+		Username: "igmon", Password: "right-password", AllowPlaintext: true})
+	noCreds, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"}})
+	for name, nf := range map[string]*Email{"credentials with AllowPlaintext": withCreds, "default": noCreds} {
+		err := nf.Notify(context.Background(), testNotification())
+		if !errors.Is(err, alerting.ErrPermanent) || !strings.Contains(err.Error(), "STARTTLS") {
+			t.Errorf("%s: %v, want a permanent STARTTLS error", name, err)
+		}
+	}
+	plain.mu.Lock()
+	defer plain.mu.Unlock()
+	if len(plain.data) != 0 || len(plain.authUser) != 0 {
+		t.Errorf("plaintext server got %d messages and %d logins", len(plain.data), len(plain.authUser))
+	}
+	optIn, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"}, AllowPlaintext: true})
+	plain.mu.Unlock()
+	err := optIn.Notify(context.Background(), testNotification())
+	plain.mu.Lock()
+	if err != nil || len(plain.data) != 1 {
+		t.Errorf("AllowPlaintext without credentials: %v, %d messages", err, len(plain.data))
+	}
+}
+
+func TestTelegramEscapesGroupLabelsAndLinks(t *testing.T) {
+	tg, _ := NewTelegram(TelegramConfig{Token: "1:x", ChatID: "1"})
+	n := testNotification()
+	n.GroupLabels = alerting.Labels{"team": "<payments & co>"}
+	n.Alerts[0].Annotations["runbook_url"] = `https://rb.example/?a=1&b="2"`
+	text := tg.Message(n).Text
+	if !strings.Contains(text, "<b>[FIRING:1] &lt;payments &amp; co&gt;</b>") {
+		t.Errorf("title not escaped: %q", text)
+	}
+	if !strings.Contains(text, `<a href="https://rb.example/?a=1&amp;b=&#34;2&#34;">runbook</a>`) {
+		t.Errorf("link not escaped: %q", text)
+	}
+}
