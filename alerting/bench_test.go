@@ -16,13 +16,17 @@ var outcomes = []string{"success", "error", "timeout", "rejected", "declined"}
 
 // benchSetup records 10,000 series into a real SDK: 5,000 counter series of
 // igmon.dependency.calls and 5,000 histogram series of
-// igmon.dependency.duration (10 kinds × 50 dependencies × 2 operations × 5
-// outcomes), and builds 100 rules, each watching one dependency kind.
+// igmon.dependency.duration (kinds × deps = 500 dependencies × 2
+// operations × 5 outcomes), and builds 100 rules in 25 sets of four (ratio,
+// quantile, absence, SLO), set i watching dependency kind i % kinds. With
+// 10 kinds, sets repeat (as warning and critical rules do); with 25 every
+// set has its own kind.
 func benchSetup(b *testing.B, kinds int) (*igmonMeters, []Rule) {
+	deps := 500 / kinds
 	m := newMeters(b)
 	ctx := context.Background()
 	for k := range kinds {
-		for n := range 50 {
+		for n := range deps {
 			for _, op := range []string{"deposit", "withdraw"} {
 				for _, o := range outcomes {
 					a := metric.WithAttributeSet(attribute.NewSet(
@@ -92,6 +96,29 @@ func BenchmarkEvaluate10kSeries100Rules(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(e.store.tracked), "series")
+	b.ReportMetric(float64(len(e.store.selectors)), "selectors")
+}
+
+// BenchmarkEvaluate10kSeries100RulesDistinct is the same cycle where no
+// two rule sets watch the same kind: only the selectors a set's own rules
+// share (its requests) are summed once.
+func BenchmarkEvaluate10kSeries100RulesDistinct(b *testing.B) {
+	m, rules := benchSetup(b, 25)
+	e := newEval(b, m, rules)
+	ctx := context.Background()
+	for range 3 {
+		_ = e.Evaluate(ctx)
+		m.clk.Advance(15 * time.Second)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.clk.Advance(15 * time.Second)
+		if err := e.Evaluate(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(e.store.tracked), "series")
+	b.ReportMetric(float64(len(e.store.selectors)), "selectors")
 }
 
 // BenchmarkEvaluateRulesOnly isolates alerting's own work: the same cycle

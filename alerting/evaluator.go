@@ -53,9 +53,7 @@ type ruleState struct {
 	rule      Rule
 	index     int
 	by        []attribute.Key
-	groupIdx  map[string]int32
-	groups    []Labels
-	keyBuf    []byte
+	grp       *grouping // shared with rules of the same By, except CheckState
 	sels      []*selState
 	variants  []string // SLO severities; one unnamed variant otherwise
 	results   []result
@@ -125,9 +123,14 @@ func (e *Evaluator) needsMetrics() bool {
 func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 	rule.Labels = maps.Clone(rule.Labels)
 	rule.By = slices.Clone(rule.By)
-	r := &ruleState{rule: rule, index: i, groupIdx: map[string]int32{}}
+	r := &ruleState{rule: rule, index: i}
 	for _, k := range rule.By {
 		r.by = append(r.by, attribute.Key(k))
+	}
+	if _, ok := rule.Condition.(*CheckState); ok {
+		r.grp = newGrouping(r.by)
+	} else {
+		r.grp = e.store.grouping(r.by)
 	}
 	r.tmplKeys = slices.Sorted(maps.Keys(rule.Annotations))
 	for _, k := range r.tmplKeys {
@@ -173,7 +176,7 @@ func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 			return nil, fmt.Errorf("%w: WithCheckSource: rule %q reads check states but no source is set", ErrInvalidOption, rule.Name)
 		}
 		for _, name := range cc.Checks {
-			r.checkGroup(name)
+			r.grp.checkGroup(name)
 		}
 		r.eval = func(now int64, e *Evaluator) { r.evalCheck(&cc, e.cfg.checks, now) }
 	case *SLO:
@@ -201,41 +204,6 @@ func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 		return nil, &FieldError{Rule: rule.Name, Field: "kind", Msg: fmt.Sprintf("unsupported condition %T", c)}
 	}
 	return r, nil
-}
-
-// groupFor returns the alert group of a series of this rule, creating it
-// the first time its By values are seen.
-func (r *ruleState) groupFor(attrs *attribute.Set) int32 {
-	r.keyBuf = r.keyBuf[:0]
-	for _, k := range r.by {
-		v, _ := attrs.Value(k)
-		r.keyBuf = append(r.keyBuf, v.Emit()...)
-		r.keyBuf = append(r.keyBuf, 0xff)
-	}
-	if g, ok := r.groupIdx[string(r.keyBuf)]; ok {
-		return g
-	}
-	l := make(Labels, len(r.by))
-	for _, k := range r.by {
-		if v, ok := attrs.Value(k); ok {
-			l[string(k)] = v.Emit()
-		}
-	}
-	return r.addGroup(string(r.keyBuf), l)
-}
-
-func (r *ruleState) addGroup(key string, l Labels) int32 {
-	g := int32(len(r.groups))
-	r.groupIdx[key] = g
-	r.groups = append(r.groups, l)
-	return g
-}
-
-func (r *ruleState) checkGroup(name string) int32 {
-	if g, ok := r.groupIdx[name]; ok {
-		return g
-	}
-	return r.addGroup(name, Labels{"igmon.check.name": name})
 }
 
 func (r *ruleState) nvariants() int { return max(1, len(r.variants)) }
@@ -292,7 +260,7 @@ func (e *Evaluator) Evaluate(ctx context.Context) error {
 
 func (e *Evaluator) advance(r *ruleState, now time.Time) {
 	nv := r.nvariants()
-	need := len(r.groups) * nv
+	need := len(r.grp.labels) * nv
 	if len(r.instances) < need {
 		r.instances = append(r.instances, make([]*instance, need-len(r.instances))...)
 	}
@@ -335,7 +303,7 @@ func (r *ruleState) newInstance(i int) *instance {
 	nv := r.nvariants()
 	l := make(Labels, len(r.rule.Labels)+len(r.by)+2)
 	maps.Copy(l, r.rule.Labels)
-	maps.Copy(l, r.groups[i/nv])
+	maps.Copy(l, r.grp.labels[i/nv])
 	if len(r.variants) > 0 {
 		l["severity"] = r.variants[i%nv]
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func (r *ruleState) resetResults() {
-	n := len(r.groups) * r.nvariants()
+	n := len(r.grp.labels) * r.nvariants()
 	if cap(r.results) < n {
 		r.results = make([]result, n)
 	}
@@ -57,7 +57,7 @@ func (r *ruleState) gaugeAgg(sel *selState, seq uint64, agg Aggregation, dst []f
 
 func (r *ruleState) evalThreshold(c *Threshold, seq uint64) {
 	r.resetResults()
-	ng := len(r.groups)
+	ng := len(r.grp.labels)
 	r.a, r.na = grow(r.a, ng), grow(r.na, ng)
 	r.gaugeAgg(r.sels[0], seq, c.Aggregation, r.a, r.na)
 	if c.Of != nil {
@@ -87,11 +87,44 @@ func cmpOp(o Op) Op {
 	return o
 }
 
-// sumIncrease adds each member's increase of element 0 (counter value or
-// histogram count) over window w into dst and ANDs coverage into full.
+// sumIncrease adds the selector's per-group increase of element 0
+// (counter value or histogram count) over window w into dst and ANDs
+// coverage into full.
 func (r *ruleState) sumIncrease(sel *selState, w time.Duration, dst []float64, n []int, full []bool) {
+	c := sel.increases(sel.metric.windowIndex(w), r.seq)
+	for g, cn := range c.n {
+		if cn == 0 {
+			continue
+		}
+		dst[g] += c.sum[g]
+		if n[g] == 0 {
+			full[g] = c.full[g]
+		} else {
+			full[g] = full[g] && c.full[g]
+		}
+		n[g] += cn
+	}
+}
+
+// increases returns the per-group sums over window wi, computing them if
+// no rule has this cycle (seq).
+func (sel *selState) increases(wi int, seq uint64) *incSums {
+	if sel.incs == nil {
+		sel.incs = make([]*incSums, len(sel.metric.windows))
+	}
+	c := sel.incs[wi]
+	if c == nil {
+		c = &incSums{}
+		sel.incs[wi] = c
+	}
+	if c.seq == seq && c.seq != 0 {
+		return c
+	}
+	c.seq = seq
+	ng := len(sel.grp.labels)
+	c.sum, c.n, c.full = grow(c.sum, ng), grow(c.n, ng), grow(c.full, ng)
 	m := sel.metric
-	wi, nw := m.windowIndex(w), len(m.windows)
+	nw := len(m.windows)
 	kinds, inc0, cover := m.kinds, m.inc0, m.full
 	for _, mb := range sel.members {
 		if k := kinds[mb.slot]; k != kindCounter && k != kindHistogram {
@@ -99,19 +132,20 @@ func (r *ruleState) sumIncrease(sel *selState, w time.Duration, dst []float64, n
 		}
 		i := int(mb.slot)*nw + wi
 		g := mb.group
-		dst[g] += inc0[i]
-		if n[g] == 0 {
-			full[g] = cover[i]
+		c.sum[g] += inc0[i]
+		if c.n[g] == 0 {
+			c.full[g] = cover[i]
 		} else {
-			full[g] = full[g] && cover[i]
+			c.full[g] = c.full[g] && cover[i]
 		}
-		n[g]++
+		c.n[g]++
 	}
+	return c
 }
 
 func (r *ruleState) evalRatio(c *Ratio, now int64) {
 	r.resetResults()
-	ng := len(r.groups)
+	ng := len(r.grp.labels)
 	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
 	r.sumIncrease(r.sels[0], c.Window, r.a, r.na, r.full)
 	r.sumIncrease(r.sels[1], c.Window, r.b, r.nb, r.full)
@@ -128,7 +162,7 @@ func (r *ruleState) evalRatio(c *Ratio, now int64) {
 
 func (r *ruleState) evalAbsence(c *Absence, now int64) {
 	r.resetResults()
-	ng := len(r.groups)
+	ng := len(r.grp.labels)
 	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
 	r.full2 = grow(r.full2, ng)
 	succFull := r.full2
@@ -145,12 +179,41 @@ func (r *ruleState) evalAbsence(c *Absence, now int64) {
 	}
 }
 
-// sumBuckets adds each histogram member's bucket increases over w into the
-// group's vector. Members whose bounds differ from the group's first
-// member are skipped: mixing layouts would make the quantile meaningless.
+// sumBuckets points the rule's per-group bucket vectors and bounds at the
+// selector's sums over w (read-only) and ANDs coverage into full.
 func (r *ruleState) sumBuckets(sel *selState, w time.Duration, full []bool) {
+	c := sel.bucketIncreases(sel.metric.windowIndex(w), r.seq)
+	for g, b := range c.bounds {
+		if b == nil {
+			continue
+		}
+		r.bounds[g], r.vec[g] = b, c.vec[g]
+		full[g] = c.full[g]
+	}
+}
+
+// bucketIncreases returns the per-group bucket sums over window wi,
+// computing them if no rule has this cycle (seq).
+func (sel *selState) bucketIncreases(wi int, seq uint64) *bucketSums {
+	if sel.buckets == nil {
+		sel.buckets = make([]*bucketSums, len(sel.metric.windows))
+	}
+	c := sel.buckets[wi]
+	if c == nil {
+		c = &bucketSums{}
+		sel.buckets[wi] = c
+	}
+	if c.seq == seq && c.seq != 0 {
+		return c
+	}
+	c.seq = seq
+	ng := len(sel.grp.labels)
+	if len(c.vec) < ng {
+		c.vec = append(c.vec, make([][]float64, ng-len(c.vec))...)
+	}
+	c.bounds, c.full = grow(c.bounds, ng), grow(c.full, ng)
 	m := sel.metric
-	wi, nw := m.windowIndex(w), len(m.windows)
+	nw := len(m.windows)
 	for _, mb := range sel.members {
 		if m.kinds[mb.slot] != kindHistogram {
 			continue
@@ -158,25 +221,26 @@ func (r *ruleState) sumBuckets(sel *selState, w time.Duration, full []bool) {
 		s := mb.s
 		g := mb.group
 		nb := s.width - 2
-		if r.bounds[g] == nil {
-			r.bounds[g] = s.bounds
-			if cap(r.vec[g]) < nb {
-				r.vec[g] = make([]float64, nb)
+		if c.bounds[g] == nil {
+			c.bounds[g] = s.bounds
+			if cap(c.vec[g]) < nb {
+				c.vec[g] = make([]float64, nb)
 			}
-			r.vec[g] = r.vec[g][:nb]
-			clear(r.vec[g])
-			full[g] = true
-		} else if !sameBounds(r.bounds[g], s.bounds) {
+			c.vec[g] = c.vec[g][:nb]
+			clear(c.vec[g])
+			c.full[g] = true
+		} else if !sameBounds(c.bounds[g], s.bounds) {
 			continue
 		}
 		if !m.full[int(mb.slot)*nw+wi] {
-			full[g] = false
+			c.full[g] = false
 		}
-		acc := r.vec[g]
+		acc := c.vec[g]
 		for i, x := range s.ch.inc[wi][s.off+2 : s.off+s.width] {
 			acc[i] += x
 		}
 	}
+	return c
 }
 
 func (r *ruleState) prepVec(ng int) {
@@ -189,7 +253,7 @@ func (r *ruleState) prepVec(ng int) {
 
 func (r *ruleState) evalQuantile(c *Quantile, now int64) {
 	r.resetResults()
-	ng := len(r.groups)
+	ng := len(r.grp.labels)
 	r.prepVec(ng)
 	r.sumBuckets(r.sels[0], c.Window, r.full)
 	op := cmpOp(c.Op)
@@ -220,11 +284,11 @@ func (r *ruleState) evalCheck(c *CheckState, src CheckSource, now int64) {
 		}
 	}
 	for _, n := range names {
-		r.checkGroup(n)
+		r.grp.checkGroup(n)
 	}
 	r.resetResults()
 	for _, n := range names {
-		g := r.groupIdx[n]
+		g := r.grp.idx[n]
 		status, since, ok := src.CheckStatus(n)
 		if !ok {
 			continue
@@ -240,7 +304,7 @@ func (r *ruleState) evalCheck(c *CheckState, src CheckSource, now int64) {
 
 func (r *ruleState) evalSLO(c *SLO, now int64) {
 	r.resetResults()
-	ng := len(r.groups)
+	ng := len(r.grp.labels)
 	for wi, w := range r.sloWins {
 		r.slo[wi] = grow(r.slo[wi], ng)
 		burn := r.slo[wi]

@@ -63,11 +63,37 @@ type member struct {
 	group int32
 }
 
+// selState is one selector over one grouping, shared by every rule that
+// reads the same selector split by the same labels. Its per-group sums are
+// computed at most once per cycle and window, whichever rule asks first.
 type selState struct {
 	sel     Selector
 	metric  *metricState
-	rule    *ruleState
+	grp     *grouping
 	members []member
+	incs    []*incSums    // per metric window
+	buckets []*bucketSums // per metric window
+}
+
+// incSums is element 0's increase (counter value, histogram count) summed
+// per group over one window, the members counted, and whether every
+// member's history covered the window.
+type incSums struct {
+	seq  uint64
+	sum  []float64
+	n    []int
+	full []bool
+}
+
+// bucketSums is the bucket increases of the histogram members summed per
+// group over one window; a group's bounds are its first member's, and
+// members with other bounds are left out (mixing layouts would make a
+// quantile meaningless).
+type bucketSums struct {
+	seq    uint64
+	vec    [][]float64
+	bounds [][]float64
+	full   []bool
 }
 
 type metricState struct {
@@ -109,6 +135,8 @@ func (m *metricState) windowIndex(w time.Duration) int { return slices.Index(m.w
 
 type store struct {
 	metrics    map[string]*metricState
+	groupings  map[string]*grouping
+	selectors  map[string]*selState // by selector and grouping
 	seq        uint64
 	prevNow    int64
 	ringCap    int
@@ -121,7 +149,19 @@ type store struct {
 }
 
 func newStore(ringCap, maxSeries int) *store {
-	return &store{metrics: map[string]*metricState{}, ringCap: ringCap, maxSeries: maxSeries}
+	return &store{metrics: map[string]*metricState{}, groupings: map[string]*grouping{},
+		selectors: map[string]*selState{}, ringCap: ringCap, maxSeries: maxSeries}
+}
+
+// grouping returns the shared grouping of a By list.
+func (st *store) grouping(by []attribute.Key) *grouping {
+	k := groupingKey(by)
+	g := st.groupings[k]
+	if g == nil {
+		g = newGrouping(by)
+		st.groupings[k] = g
+	}
+	return g
 }
 
 func (st *store) metric(name string) *metricState {
@@ -146,7 +186,12 @@ func (st *store) addSelector(r *ruleState, sel Selector, windows ...time.Duratio
 			st.staleAfter = w
 		}
 	}
-	s := &selState{sel: sel, metric: m, rule: r}
+	key := sel.String() + "\x00" + groupingKey(r.grp.by)
+	if s := st.selectors[key]; s != nil {
+		return s
+	}
+	s := &selState{sel: sel, metric: m, grp: r.grp}
+	st.selectors[key] = s
 	m.sels = append(m.sels, s)
 	return s
 }
@@ -263,7 +308,7 @@ func (st *store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, w
 				}
 				m.assignSlot(s)
 			}
-			sel.members = append(sel.members, member{s: s, slot: s.slot, group: sel.rule.groupFor(attrs)})
+			sel.members = append(sel.members, member{s: s, slot: s.slot, group: sel.grp.groupFor(attrs)})
 		}
 	}
 	if !s.tracked {

@@ -126,7 +126,7 @@ func TestStoreWiderHistogram(t *testing.T) {
 		t.Errorf("wide count increase = %v, want 20", got)
 	}
 	r := e.rules[0]
-	for g, l := range r.groups {
+	for g, l := range r.grp.labels {
 		v := r.results[g].value
 		switch l["s"] {
 		case "narrow":
@@ -252,5 +252,62 @@ func TestStoreBoundsChange(t *testing.T) {
 	m := e.store.metrics["lat"]
 	if got := m.slots[0].bounds; len(got) != 2 || got[0] != 10 {
 		t.Fatalf("bounds = %v, want the new layout", got)
+	}
+}
+
+// TestSharedSelectors: rules that read the same selector split by the same
+// labels share one selector (summed once per cycle); each still decides on
+// its own threshold, and a rule never alerts for the groups another rule's
+// series created.
+func TestSharedSelectors(t *testing.T) {
+	m := newMeters(t)
+	errs := `igmon.dependency.calls{igmon.dependency.outcome="error"}`
+	payments := `igmon.dependency.calls{igmon.dependency.kind="payment"}`
+	games := `igmon.dependency.calls{igmon.dependency.kind="game"}`
+	by := []string{"igmon.dependency.name"}
+	ratio := func(name, den string, v float64, by []string) Rule {
+		return Rule{Name: name, By: by, Condition: &Ratio{Numerator: mustSel(t, errs), Denominator: mustSel(t, den),
+			Window: 5 * time.Minute, Value: v}}
+	}
+	e := newEval(t, m, []Rule{
+		ratio("PaymentErrorsWarn", payments, 0.1, by),
+		ratio("PaymentErrorsCrit", payments, 0.5, by),
+		ratio("GameErrors", games, 0.1, by),
+		ratio("AllPaymentErrors", payments, 0.1, nil), // other By: its own grouping
+	})
+	// errs and payments by name (shared by three rules), games by name,
+	// errs and payments unsplit.
+	if got := len(e.store.selectors); got != 5 {
+		t.Fatalf("%d selectors for 8 rule selectors, want 5 shared ones", got)
+	}
+	eval(t, e)
+	ctx := context.Background()
+	add := func(kind, name, outcome string, n int) {
+		for range n {
+			m.calls.Add(ctx, 1, depAttrs(kind, name, "deposit", outcome))
+		}
+	}
+	add("payment", "stripe", "error", 3) // 30 %
+	add("payment", "stripe", "success", 7)
+	add("payment", "adyen", "success", 10)
+	add("game", "pragmatic", "error", 8) // 80 %
+	add("game", "pragmatic", "success", 2)
+	m.clk.Advance(15 * time.Second)
+	got := eval(t, e)
+	firing := map[string]bool{}
+	for _, a := range got {
+		if a.State == StatePending || a.State == StateFiring {
+			firing[a.Rule+"/"+a.Labels["igmon.dependency.name"]] = true
+		}
+	}
+	want := map[string]bool{"PaymentErrorsWarn/stripe": true, "GameErrors/pragmatic": true, "AllPaymentErrors/": true}
+	if fmt.Sprint(firing) != fmt.Sprint(want) {
+		t.Fatalf("active alerts %v, want %v", firing, want)
+	}
+	for _, a := range got {
+		// Its numerator is every error (game ones too): 11 over 20 payment calls.
+		if a.Rule == "AllPaymentErrors" && math.Abs(a.Value-0.55) > 1e-9 {
+			t.Errorf("AllPaymentErrors value %v, want 0.55", a.Value)
+		}
 	}
 }
