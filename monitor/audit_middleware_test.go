@@ -128,11 +128,13 @@ func TestMiddlewareStreamingHijackAndAbort(t *testing.T) {
 	})
 	m, reader := newDepMonitor(t)
 	h, _ := m.Middleware(mux)
-	var aborted any
+	// The server goroutine's recover may run after the client has seen the
+	// aborted stream: hand the value over, do not share a variable.
+	abortedCh := make(chan any, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
-				aborted = p
+				abortedCh <- p
 				panic(p)
 			}
 		}()
@@ -152,6 +154,11 @@ func TestMiddlewareStreamingHijackAndAbort(t *testing.T) {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
+	}
+	var aborted any
+	select {
+	case aborted = <-abortedCh:
+	case <-time.After(10 * time.Second):
 	}
 	if !errors.Is(asError(aborted), http.ErrAbortHandler) {
 		t.Fatalf("re-panicked with %v, want http.ErrAbortHandler itself", aborted)
