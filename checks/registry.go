@@ -515,12 +515,14 @@ func (r *Registry) record(e *entry, o Outcome) {
 	}
 	e.state.Store(ns)
 	e.mu.Unlock()
-	r.emitIfChanged(e, before, now, o.Duration)
+	// Until its thresholds first decide a status, a check is in the state
+	// it started in.
+	r.emitIfChanged(e, before, now, o.Duration, prev == nil || prev.status == StatusUnknown)
 }
 
 // emitIfChanged logs, counts and publishes a transition when e's effective
 // status differs from before.
-func (r *Registry) emitIfChanged(e *entry, before Result, now time.Time, d time.Duration) {
+func (r *Registry) emitIfChanged(e *entry, before Result, now time.Time, d time.Duration, first bool) {
 	after := r.view(e, now)
 	if after.Status == before.Status {
 		return
@@ -528,7 +530,7 @@ func (r *Registry) emitIfChanged(e *entry, before Result, now time.Time, d time.
 	tr := Transition{
 		Name: e.c.name, From: before.Status, To: after.Status, Err: after.Err,
 		Time: now, Duration: d, ConsecutiveFailures: after.ConsecutiveFailures,
-		ComponentType: e.c.s.componentType,
+		ComponentType: e.c.s.componentType, First: first,
 	}
 	if !before.Since.IsZero() {
 		tr.PreviousFor = now.Sub(before.Since)
@@ -613,6 +615,12 @@ type Transition struct {
 	PreviousFor time.Duration
 	// ConsecutiveFailures counts the failed runs in a row behind To.
 	ConsecutiveFailures int
+	// First is set on the transition that gives the check its first
+	// decided status (its first run, or the run that meets its success or
+	// failure threshold): From is then the state a check starts in
+	// (unknown, shown as warn for a non-critical check), not a state the
+	// component was in.
+	First bool
 }
 
 // Subscribe adds a transition listener and returns a function that removes
@@ -652,7 +660,7 @@ func (r *Registry) setOverride(name string, ov *Override, reason string) error {
 	}
 	r.logger.LogAttrs(context.Background(), slog.LevelWarn, "igmon: check override "+action,
 		slog.String("check", name), slog.String("reason", reason))
-	r.emitIfChanged(e, before, now, 0)
+	r.emitIfChanged(e, before, now, 0, false)
 	return nil
 }
 

@@ -490,8 +490,12 @@ func TestTransitionsListenerMayCallBack(t *testing.T) {
 		if tr.Name == "wallet" && tr.To == StatusFail {
 			_ = r.Override("bonus", StatusFail, "wallet down")
 		}
+		first := ""
+		if tr.First {
+			first = " (first)"
+		}
 		mu.Lock()
-		got = append(got, tr.Name+":"+tr.From.String()+">"+tr.To.String())
+		got = append(got, tr.Name+":"+tr.From.String()+">"+tr.To.String()+first)
 		mu.Unlock()
 	}))
 	var fail atomic.Bool
@@ -508,7 +512,8 @@ func TestTransitionsListenerMayCallBack(t *testing.T) {
 	r.Evaluate(ctx, Readiness)
 	mu.Lock()
 	defer mu.Unlock()
-	want := []string{"bonus:unknown>pass", "wallet:unknown>pass", "wallet:pass>fail", "bonus:pass>fail"}
+	// First marks each check's first run, not the override's transition.
+	want := []string{"bonus:unknown>pass (first)", "wallet:unknown>pass (first)", "wallet:pass>fail", "bonus:pass>fail"}
 	if len(got) != len(want) {
 		t.Fatalf("transitions %v, want %v", got, want)
 	}

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"net/http"
+	"strings"
 
 	"time"
 
@@ -40,7 +41,14 @@ func (m *Monitor) initEvents() error {
 			msg += ": " + e
 			attrs["error"] = e
 		}
-		if tr.PreviousFor > 0 && tr.From != checks.StatusUnknown {
+		if tr.First {
+			// The state a check starts in says nothing about the
+			// component: no "recovered", no outage length.
+			msg = fmt.Sprintf("check %s: first result %s", tr.Name, tr.To)
+			if e := attrs["error"]; e != "" {
+				msg += ": " + e
+			}
+		} else if tr.PreviousFor > 0 && tr.From != checks.StatusUnknown {
 			attrs["previous_for"] = tr.PreviousFor.String()
 		}
 		kind := EventCheck
@@ -48,7 +56,9 @@ func (m *Monitor) initEvents() error {
 			// A synthetic probe's check turns fail only after its failure
 			// threshold: the start (and end) of a failure streak.
 			kind = EventProbe
-			if tr.To == checks.StatusFail || tr.To == checks.StatusWarn {
+			if tr.First {
+				msg = strings.Replace(msg, "check ", "probe ", 1)
+			} else if tr.To == checks.StatusFail || tr.To == checks.StatusWarn {
 				msg = fmt.Sprintf("probe %s failure streak: %d consecutive failures", tr.Name, tr.ConsecutiveFailures)
 			} else if tr.From == checks.StatusFail || tr.From == checks.StatusWarn {
 				msg = fmt.Sprintf("probe %s recovered after %s", tr.Name, tr.PreviousFor.Round(time.Second))
