@@ -802,9 +802,12 @@ func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
 			maxTimeout = max(maxTimeout, e.c.s.timeout)
 		}
 	}
-	if len(todo) == 1 {
-		// One check: run it here, no goroutine hand-off needed. runCheck
-		// itself returns at the timeout.
+	if len(todo) == 1 && ctx.Done() == nil {
+		// One check and a caller that cannot give up: run it here, no
+		// goroutine hand-off needed. runCheck itself returns at the
+		// timeout. A caller with a deadline (a probe's HTTP request, a
+		// gRPC Check) takes the path below, which stops waiting when
+		// its context ends.
 		r.refresh(r.runCtx, todo[0])
 		return
 	}

@@ -663,3 +663,28 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestCallerDeadlineEndsTheWait: a caller whose context ends (a probe's
+// timeout, a gRPC deadline) stops waiting even for a single stale check
+// with a long timeout; the check keeps its own timeout.
+func TestCallerDeadlineEndsTheWait(t *testing.T) {
+	release := make(chan struct{})
+	r := newTestRegistry(t)
+	mustRegister(t, r, "slow-psp", func(context.Context) error {
+		<-release
+		return nil
+	}, WithTimeout(30*time.Second))
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	done := make(chan Report, 1)
+	go func() { done <- r.Evaluate(ctx, Readiness) }()
+	select {
+	case rep := <-done:
+		if rep.Status == StatusPass {
+			t.Fatalf("status %v without a result, want not pass", rep.Status)
+		}
+	case <-time.After(10 * time.Second): // far below the check's 30s timeout
+		t.Fatal("the request waited for the check's timeout after its own deadline passed")
+	}
+}
