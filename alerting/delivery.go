@@ -11,8 +11,8 @@ import (
 )
 
 // worker delivers one receiver's notifications in order, one at a time,
-// from a bounded queue that drops its oldest entry when full: the newest
-// state of a group is the one worth delivering.
+// from a bounded queue (Receiver.QueueSize). Enqueueing never blocks; see
+// enqueue for what happens while the receiver is down.
 type worker struct {
 	rcv  Receiver
 	cfg  *config
@@ -40,6 +40,22 @@ func newWorker(r Receiver, cfg *config, inst *dispatchInstruments) *worker {
 	return w
 }
 
+// enqueue adds n to the queue without ever blocking the caller. While a
+// receiver is down, its queue keeps the newest state of every group:
+//
+//   - Coalescing: a notification for a group that already waits in the
+//     queue replaces the waiting one in place (same receiver, same group
+//     key), since the receiver only needs the group's newest state. The
+//     alerts that resolved in the replaced notification and are absent
+//     from the new one are carried over, because the dispatcher sends a
+//     resolve only once. Counted as outcome "coalesced", not as a drop.
+//   - Dropping, only when the queue is full of other groups: the victim is
+//     the waiting or incoming notification that loses the least, oldest
+//     first within a class: a "repeat" reminder (the receiver was told
+//     already), then a firing-only notification (its group re-sends at
+//     the next RepeatInterval), and last one that carries a resolve
+//     (never sent again: the incident would stay open at the provider).
+//     Every drop counts as outcome "dropped" and logs one warning.
 func (w *worker) enqueue(n *Notification) {
 	w.mu.Lock()
 	if w.stopped {
@@ -47,19 +63,138 @@ func (w *worker) enqueue(n *Notification) {
 		w.inst.outcome(w.rcv.Name, outcomeDropped)
 		return
 	}
+	// A linear scan: the queue is short (default 256) and enqueue runs
+	// once per flushed group and receiver, not per alert.
+	for i, q := range w.queue {
+		if q.GroupKey == n.GroupKey {
+			w.queue[i] = coalesce(q, n)
+			w.mu.Unlock()
+			w.inst.outcome(w.rcv.Name, outcomeCoalesced)
+			return // already queued: the worker has been woken for it
+		}
+	}
+	var victim *Notification
 	if len(w.queue) >= w.rcv.QueueSize {
-		w.queue[0] = nil
-		w.queue = w.queue[1:]
+		i := dropVictim(w.queue, n)
+		if i == len(w.queue) {
+			victim = n
+		} else {
+			victim = w.queue[i]
+			copy(w.queue[i:], w.queue[i+1:])
+			w.queue[len(w.queue)-1] = nil
+			w.queue = append(w.queue[:len(w.queue)-1], n)
+		}
+	} else {
+		w.queue = append(w.queue, n)
+	}
+	w.mu.Unlock()
+	if victim != nil {
 		w.inst.outcome(w.rcv.Name, outcomeDropped)
 		w.cfg.logger.Warn("alert notification dropped: queue full",
-			slog.String("receiver", w.rcv.Name), slog.Int("queue_size", w.rcv.QueueSize))
+			slog.String("receiver", w.rcv.Name), slog.Int("queue_size", w.rcv.QueueSize),
+			slog.String("group", victim.GroupKey), slog.String("reason", victim.Reason),
+			slog.Int("firing", countState(victim, StateFiring)),
+			slog.Int("resolved", countState(victim, StateResolved)))
+		if victim == n {
+			return
+		}
 	}
-	w.queue = append(w.queue, n)
-	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Drop classes, least loss first.
+const (
+	dropRepeat   = iota // a reminder of a state already delivered
+	dropFiring          // re-sent by the group's next repeat
+	dropResolved        // carries a resolve, which is never sent again
+)
+
+func dropClass(n *Notification) int {
+	switch {
+	case countState(n, StateResolved) > 0:
+		return dropResolved
+	case n.Reason == "repeat":
+		return dropRepeat
+	default:
+		return dropFiring
+	}
+}
+
+// dropVictim returns the index in queue of the notification to drop to
+// make room for incoming, or len(queue) to drop incoming itself: the
+// oldest of the lowest class, incoming counting as the newest.
+func dropVictim(queue []*Notification, incoming *Notification) int {
+	best, bestClass := len(queue), dropClass(incoming)
+	for i, q := range queue {
+		if c := dropClass(q); c < bestClass || (c == bestClass && i < best) {
+			best, bestClass = i, c
+		}
+	}
+	return best
+}
+
+// coalesce merges a queued notification older into its group's newer one:
+// newer's alerts, plus older's resolved alerts that newer does not
+// mention. The result is a fresh Notification; the receivers of one
+// flush share the Alerts slice, so neither input is modified.
+func coalesce(older, newer *Notification) *Notification {
+	seen := make(map[string]bool, len(newer.Alerts))
+	for i := range newer.Alerts {
+		seen[newer.Alerts[i].Fingerprint] = true
+	}
+	var carried []Alert
+	for _, a := range older.Alerts {
+		if a.State == StateResolved && !seen[a.Fingerprint] {
+			carried = append(carried, a)
+		}
+	}
+	if len(carried) == 0 {
+		m := *newer
+		m.Reason = mergedReason(older, newer, countState(newer, StateFiring), false)
+		return &m
+	}
+	all := make([]Alert, 0, len(newer.Alerts)+len(carried))
+	all = append(append(all, newer.Alerts...), carried...)
+	sortAlerts(all)
+	m := *newer
+	m.Alerts = all
+	m.CommonLabels = commonLabels(all)
+	m.CommonAnnotations = commonAnnotations(all)
+	firing := countState(&m, StateFiring)
+	m.Status = "firing"
+	if firing == 0 {
+		m.Status = "resolved"
+	}
+	m.Reason = mergedReason(older, newer, firing, true)
+	return &m
+}
+
+// mergedReason is the strongest reason of the pair, as the receiver saw
+// neither: new, then changed, then repeat; resolved when nothing fires.
+func mergedReason(older, newer *Notification, firing int, carried bool) string {
+	switch {
+	case firing == 0:
+		return "resolved"
+	case older.Reason == "new" || newer.Reason == "new":
+		return "new"
+	case older.Reason == "repeat" && newer.Reason == "repeat" && !carried:
+		return "repeat"
+	default:
+		return "changed"
+	}
+}
+
+func countState(n *Notification, s State) int {
+	c := 0
+	for i := range n.Alerts {
+		if n.Alerts[i].State == s {
+			c++
+		}
+	}
+	return c
 }
 
 func (w *worker) run() {

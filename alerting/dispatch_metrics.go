@@ -13,10 +13,14 @@ const (
 	outcomeFailed
 	outcomeRetried
 	outcomeDropped
+	outcomeCoalesced
 	numOutcomes
 )
 
-var outcomeNames = [numOutcomes]string{"sent", "failed", "retried", "dropped"}
+// Every notification queued for a receiver ends as exactly one of sent,
+// failed, dropped or coalesced (merged into a newer one of its group);
+// retried counts extra attempts.
+var outcomeNames = [numOutcomes]string{"sent", "failed", "retried", "dropped", "coalesced"}
 
 // MetricSuppressed counts firing alerts kept out of a notification, by
 // reason (inhibited, silenced, maintenance).
@@ -37,7 +41,7 @@ func newDispatchInstruments(mp metric.MeterProvider, rcvs []Receiver) (*dispatch
 	in := &dispatchInstruments{opts: map[string]*[numOutcomes]metric.AddOption{}, reasons: map[string]metric.AddOption{}}
 	var err error
 	if in.sent, err = m.Int64Counter(MetricNotifications, metric.WithUnit("{notification}"),
-		metric.WithDescription("Alert notification delivery attempts by receiver and outcome (sent, failed, retried, dropped).")); err != nil {
+		metric.WithDescription("Alert notification delivery attempts by receiver and outcome (sent, failed, retried, dropped, coalesced).")); err != nil {
 		return nil, err
 	}
 	if in.muted, err = m.Int64Counter(MetricSuppressed, metric.WithUnit("{alert}"),

@@ -285,9 +285,7 @@ func (d *Dispatcher) flush(g *group, now time.Time) *Notification {
 		g.last[a.Fingerprint] = true
 	}
 	all := append(firing, resolved...)
-	slices.SortFunc(all, func(a, b Alert) int {
-		return cmp.Or(cmp.Compare(a.State, b.State), cmp.Compare(a.Fingerprint, b.Fingerprint))
-	})
+	sortAlerts(all)
 	status := "firing"
 	if len(firing) == 0 {
 		status = "resolved"
@@ -302,6 +300,14 @@ func (d *Dispatcher) flush(g *group, now time.Time) *Notification {
 		CommonAnnotations: commonAnnotations(all),
 		ExternalURL:       d.cfg.externalURL,
 	}
+}
+
+// sortAlerts orders a notification's alerts: firing before resolved, then
+// by fingerprint, so equal states render equally.
+func sortAlerts(all []Alert) {
+	slices.SortFunc(all, func(a, b Alert) int {
+		return cmp.Or(cmp.Compare(a.State, b.State), cmp.Compare(a.Fingerprint, b.Fingerprint))
+	})
 }
 
 func (r *Route) groupKeyPrefix() string {

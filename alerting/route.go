@@ -42,8 +42,9 @@ type Receiver struct {
 	Timeout time.Duration
 	// MaxAttempts bounds attempts per notification (default 8).
 	MaxAttempts int
-	// QueueSize bounds waiting notifications; the oldest is dropped when
-	// full (default 256).
+	// QueueSize bounds waiting notifications, at most one per group
+	// (newer states coalesce); when full, the least informative is
+	// dropped (default 256).
 	QueueSize int
 	// Backoff shapes the waits between attempts (default 500ms doubling to
 	// 30s, with jitter).
