@@ -113,8 +113,17 @@ type Result struct {
 	// the body was longer than the read limit.
 	BodyBytes     int64
 	BodyTruncated bool
-	// Addresses are the resolved addresses (DNS probes, at most 8).
+	// Addresses are the resolved addresses, in the order the resolver
+	// returned them (at most 8): for DNS probes, and for TCP and TLS
+	// probes whose target is a name.
 	Addresses []netip.Addr
+	// PeerAddr is the address and port the connection was made to (TCP,
+	// TLS and HTTP probes; after redirects the final hop's; the proxy's
+	// when the request went through one). When a name has several
+	// addresses it tells which one answered, for example the IPv4
+	// address after the IPv6 one did not. Zero when no connection was
+	// made.
+	PeerAddr netip.AddrPort
 }
 
 // ProbeError is the error a probe's check returns for a failed run.

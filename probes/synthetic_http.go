@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sync"
@@ -48,10 +49,13 @@ func HTTP(mp metric.MeterProvider, name, rawURL string, opts ...Option) (*Probe,
 	if net.ParseIP(u.Hostname()) == nil {
 		p.inst.setDNSQuestion(u.Hostname())
 	}
-	dialer := &net.Dialer{Resolver: resolverFor(cfg.resolverAddr)}
+	d := &httpDialer{
+		d:       net.Dialer{Resolver: resolverFor(cfg.resolverAddr), FallbackDelay: fallbackDelay},
+		network: tcpNetwork(cfg.network),
+	}
 	tr := &http.Transport{
 		Proxy:             http.ProxyFromEnvironment,
-		DialContext:       dialer.DialContext,
+		DialContext:       d.dial,
 		TLSClientConfig:   tlsClientConfig(cfg.tlsConfig, ""),
 		DisableKeepAlives: true, // every run measures a new connection
 		ForceAttemptHTTP2: true,
@@ -65,6 +69,34 @@ func HTTP(mp metric.MeterProvider, name, rawURL string, opts ...Option) (*Probe,
 	}
 	p.impl = &httpProbe{p: p, cfg: cfg, url: rawURL, client: client, tr: tr}
 	return p, nil
+}
+
+// httpDialer is the HTTP probes' dialer. net.Dialer shares the time
+// between a name's addresses and races IPv4 against IPv6 as the TCP and
+// TLS probes do (dialAddrs), and its trace hooks time the phases, but
+// http.Transport dials under a context without the request's deadline
+// (so that a dial can outlive a cancelled request), and without a
+// deadline net.Dialer gives the first address all the time there is. The
+// probe's deadline is therefore handed over in the run's timeline.
+type httpDialer struct {
+	d       net.Dialer
+	network string // "tcp", or "tcp4"/"tcp6" for WithIPNetwork
+}
+
+type timelineKey struct{}
+
+func (h *httpDialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if h.network != "tcp" {
+		network = h.network
+	}
+	if tl, ok := ctx.Value(timelineKey{}).(*timeline); ok && !tl.deadline.IsZero() {
+		// A copy per dial: runs may overlap. net.Dialer applies the
+		// earlier of Deadline and the context's.
+		d := h.d
+		d.Deadline = tl.deadline
+		return d.DialContext(ctx, network, addr)
+	}
+	return h.d.DialContext(ctx, network, addr)
 }
 
 type httpProbe struct {
@@ -86,11 +118,14 @@ func (h *httpProbe) close() error {
 // every hop (as blackbox_exporter reports them) while the start and done
 // times describe the current hop, which is what reason() needs.
 type timeline struct {
+	deadline time.Time // the run's, for dials (set before the request)
+
 	mu                  sync.Mutex
 	dnsStart, dnsDone   time.Time
 	dnsErr              error
 	connStart, connDone time.Time
 	connErr             error
+	peer                netip.AddrPort // of the connection that counted as done
 	tlsStart, tlsDone   time.Time
 	tlsErr              error
 	wrote, firstByte    time.Time
@@ -117,15 +152,21 @@ func (t *timeline) trace() *httptrace.ClientTrace {
 			// Parallel or fallback dials of one hop count from the first
 			// start; a new hop starts afresh.
 			if t.connStart.IsZero() || !t.connDone.IsZero() {
-				t.connStart, t.connDone = time.Now(), time.Time{}
+				t.connStart, t.connDone, t.peer = time.Now(), time.Time{}, netip.AddrPort{}
 			}
 			t.mu.Unlock()
 		},
-		ConnectDone: func(_, _ string, err error) {
+		ConnectDone: func(_, addr string, err error) {
 			t.mu.Lock()
 			if err == nil && t.connDone.IsZero() {
 				t.connDone = time.Now()
 				t.connect += span(t.connStart, t.connDone)
+				// The first connection of a hop is the one a raced dial
+				// keeps: the other family's attempt started 300 ms later
+				// and is cancelled, or closed if it connects at all.
+				if ap, perr := netip.ParseAddrPort(addr); perr == nil {
+					t.peer = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+				}
 			}
 			t.connErr = err
 			t.mu.Unlock()
@@ -181,11 +222,13 @@ func (t *timeline) reason() FailureReason {
 
 func (h *httpProbe) run(ctx context.Context, r *Result) error {
 	var tl timeline
+	tl.deadline, _ = ctx.Deadline()
 	var body io.Reader
 	if h.cfg.body != nil {
 		body = bytes.NewReader(h.cfg.body)
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, tl.trace()), h.cfg.method, h.url, body)
+	rctx := context.WithValue(httptrace.WithClientTrace(ctx, tl.trace()), timelineKey{}, &tl)
+	req, err := http.NewRequestWithContext(rctx, h.cfg.method, h.url, body)
 	if err != nil {
 		return err
 	}
@@ -205,6 +248,7 @@ func (h *httpProbe) run(ctx context.Context, r *Result) error {
 		r.Phases.Connect = tl.connect
 		r.Phases.TLS = tl.tls
 		r.Phases.Processing = tl.processing
+		r.PeerAddr = tl.peer
 		r.Redirects = max(tl.responses-1, 0)
 		tl.mu.Unlock()
 		if r.Phases.DNS > 0 {
@@ -212,6 +256,12 @@ func (h *httpProbe) run(ctx context.Context, r *Result) error {
 		}
 	}()
 	if err != nil {
+		if ctx.Err() == nil && tl.reason() == ReasonConnect {
+			// Every address failed before the probe's timeout, some by
+			// using up their share of it: a connect failure, as for TCP
+			// probes, not a timeout of the probe.
+			return &reasonError{reason: ReasonConnect, err: err}
+		}
 		if reason := classify(err); reason != ReasonOther {
 			return err
 		}

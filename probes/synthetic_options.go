@@ -288,10 +288,12 @@ func WithoutRedirects() Option {
 	return option{name: "without redirects", kinds: kinds(KindHTTP), fn: func(c *config) { c.noRedirects = true }}
 }
 
-// WithIPNetwork selects which addresses a DNS probe asks for: "ip" (A and
-// AAAA, the default), "ip4" (A) or "ip6" (AAAA).
+// WithIPNetwork selects the address family: "ip" (A and AAAA, the
+// default), "ip4" (A) or "ip6" (AAAA). A DNS probe asks for those records;
+// TCP, TLS and HTTP probes look up and dial that family only (an IP
+// literal of the other family is rejected).
 func WithIPNetwork(network string) Option {
-	return option{name: "ip network", kinds: kinds(KindDNS), fn: func(c *config) {
+	return option{name: "ip network", kinds: kinds(KindDNS, KindTCP, KindTLS, KindHTTP), fn: func(c *config) {
 		c.network = network
 		if network != "ip" && network != "ip4" && network != "ip6" {
 			c.errorf("ip network: %q is not ip, ip4 or ip6", network)
