@@ -28,6 +28,7 @@ type handler struct {
 	ev   *Evaluator
 	sil  *Silences
 	auth Authorizer
+	disp *Dispatcher // WithDispatcher; read by the API v2 routes
 	mux  *http.ServeMux
 }
 
@@ -43,6 +44,19 @@ type handler struct {
 //	                       Alertmanager API v2 objects {"name","value","isRegex","isEqual"})
 //	DELETE /silences/{id}?by=ana
 //
+// It also serves Alertmanager's API v2 (the shapes of Alertmanager's
+// api/v2/openapi.yaml), so amtool and Grafana's Alertmanager data source
+// can read alerts and manage silences:
+//
+//	GET    /api/v2/status
+//	GET    /api/v2/receivers
+//	GET    /api/v2/alerts                ?filter=&active=&silenced=&inhibited=&unprocessed=&receiver=
+//	GET    /api/v2/alerts/groups         (same parameters; needs WithDispatcher)
+//	GET    /api/v2/silences              ?filter=
+//	POST   /api/v2/silences              postableSilence → 200 {"silenceID": "…"}
+//	GET    /api/v2/silence/{silenceID}
+//	DELETE /api/v2/silence/{silenceID}
+//
 // ev or sil may be nil when the process has no evaluator or no pipeline.
 func NewHandler(ev *Evaluator, sil *Silences, opts ...HandlerOption) http.Handler {
 	h := &handler{ev: ev, sil: sil, mux: http.NewServeMux()}
@@ -54,6 +68,15 @@ func NewHandler(ev *Evaluator, sil *Silences, opts ...HandlerOption) http.Handle
 	h.mux.HandleFunc("GET /silences", h.silences)
 	h.mux.HandleFunc("POST /silences", h.addSilence)
 	h.mux.HandleFunc("DELETE /silences/{id}", h.expireSilence)
+
+	h.mux.HandleFunc("GET /api/v2/status", h.amStatus)
+	h.mux.HandleFunc("GET /api/v2/receivers", h.amReceivers)
+	h.mux.HandleFunc("GET /api/v2/alerts", h.amAlerts)
+	h.mux.HandleFunc("GET /api/v2/alerts/groups", h.amAlertGroups)
+	h.mux.HandleFunc("GET /api/v2/silences", h.amSilences)
+	h.mux.HandleFunc("POST /api/v2/silences", h.amPostSilence)
+	h.mux.HandleFunc("GET /api/v2/silence/{silenceID}", h.amSilence)
+	h.mux.HandleFunc("DELETE /api/v2/silence/{silenceID}", h.amDeleteSilence)
 	return h.mux
 }
 

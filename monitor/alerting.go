@@ -642,7 +642,9 @@ func (m *Monitor) AlertsHandler() http.Handler {
 	if m.alerting == nil {
 		return http.NotFoundHandler()
 	}
-	var opts []alerting.HandlerOption
+	// The dispatcher gives the Alertmanager API v2 routes receivers,
+	// inhibition and groups.
+	opts := []alerting.HandlerOption{alerting.WithDispatcher(m.alerting.disp)}
 	if auth := m.cfg.authorizer; auth != nil {
 		opts = append(opts, alerting.WithAuthorizer(func(r *http.Request) error {
 			if !auth(r) {
