@@ -89,6 +89,7 @@ var IgmonMetrics = []MetricInfo{
 	{"go.goroutine.count", TypeUpDownCounter, "{goroutine}"},
 	{"go.processor.limit", TypeUpDownCounter, "{thread}"},
 	{"go.config.gogc", TypeUpDownCounter, "%"},
+	{"go.schedule.duration", TypeHistogram, "s"},
 	// Container (probes.Cgroup, cgroup v2 only).
 	{"container.cpu.time", TypeCounter, "s"},
 	{"container.memory.usage", TypeCounter, "By"},

@@ -45,9 +45,10 @@ type InProcessOption interface {
 }
 
 type inProcessConfig struct {
-	clock clock.Clock
-	ttl   time.Duration
-	err   error
+	clock     clock.Clock
+	ttl       time.Duration
+	producers []sdkmetric.Producer
+	err       error
 }
 
 type inProcessOption func(*inProcessConfig)
@@ -86,6 +87,48 @@ func WithClock(c clock.Clock) ClockOption {
 	return clockOption{c}
 }
 
+// ProducerOption adds metric producers; it configures both [NewPipeline]
+// and [NewInProcess].
+type ProducerOption interface {
+	PipelineOption
+	InProcessOption
+}
+
+type producerOption struct {
+	ps  []sdkmetric.Producer
+	err error
+}
+
+func (o producerOption) applyPipeline(c *pipelineConfig) {
+	c.producers = append(c.producers, o.ps...)
+	if o.err != nil {
+		c.errs = append(c.errs, o.err)
+	}
+}
+
+func (o producerOption) applyInProcess(c *inProcessConfig) {
+	c.producers = append(c.producers, o.ps...)
+	if o.err != nil {
+		c.err = errors.Join(c.err, o.err)
+	}
+}
+
+// WithProducers registers ps (sdkmetric.WithProducer) on every reader built:
+// the in-process ManualReader, or each push exporter's PeriodicReader. A
+// producer hands a reader data the metric API cannot record, such as
+// probes.RuntimeProducer's go.schedule.duration histogram. Pull exporters
+// bring their own reader and are not changed; give them the producer when
+// building them. The Monitor passes the runtime producer itself.
+func WithProducers(ps ...sdkmetric.Producer) ProducerOption {
+	o := producerOption{ps: append([]sdkmetric.Producer(nil), ps...)}
+	for i, p := range ps {
+		if p == nil {
+			o.err = errors.Join(o.err, fmt.Errorf("%w WithProducers: producer %d is nil", ErrInvalidOption, i))
+		}
+	}
+	return o
+}
+
 // NewInProcess returns an in-process reader. Register Reader with the
 // MeterProvider (the Monitor always does).
 func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
@@ -98,7 +141,11 @@ func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
 	if c.err != nil {
 		return nil, fmt.Errorf("exporters: NewInProcess: %w", c.err)
 	}
-	return &InProcess{reader: sdkmetric.NewManualReader(), clock: c.clock, ttl: c.ttl}, nil
+	var ropts []sdkmetric.ManualReaderOption
+	for _, pr := range c.producers {
+		ropts = append(ropts, sdkmetric.WithProducer(pr))
+	}
+	return &InProcess{reader: sdkmetric.NewManualReader(ropts...), clock: c.clock, ttl: c.ttl}, nil
 }
 
 // Reader is the reader to register with the MeterProvider.

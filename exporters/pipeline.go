@@ -61,6 +61,7 @@ type pipelineConfig struct {
 	clock     clock.Clock
 	warnAfter int
 	logEvery  time.Duration
+	producers []sdkmetric.Producer
 	errs      []error
 }
 
@@ -144,7 +145,11 @@ func NewPipeline(exps []*Exporter, opts ...PipelineOption) (*Pipeline, error) {
 			attrs: attribute.NewSet(attribute.String("otel.component.name", e.name), attribute.String("otel.component.type", e.kind)),
 		}
 		p.sinks = append(p.sinks, s)
-		pr := sdkmetric.NewPeriodicReader(s, sdkmetric.WithInterval(e.interval), sdkmetric.WithTimeout(e.timeout))
+		ropts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithInterval(e.interval), sdkmetric.WithTimeout(e.timeout)}
+		for _, prod := range c.producers {
+			ropts = append(ropts, sdkmetric.WithProducer(prod))
+		}
+		pr := sdkmetric.NewPeriodicReader(s, ropts...)
 		p.readers = append(p.readers, &flushReader{Reader: pr, pr: pr, s: s})
 	}
 	return p, nil

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/probes"
 )
@@ -48,6 +50,20 @@ func (m *Monitor) startSystemProbes() error {
 	}
 	m.probes.add(cg)
 	return nil
+}
+
+// systemProducers are the part of the system metrics the metric API cannot
+// record: go.schedule.duration, the Go scheduler's own histogram. A
+// producer is an option of a reader, so initTelemetry passes them when it
+// builds the in-process reader and the push exporters' readers, before
+// startSystemProbes runs. Readers the Monitor did not build (WithReader,
+// WithInProcess, WithMeterProvider, pull exporters) need
+// probes.RuntimeProducer() added by whoever builds them.
+func (m *Monitor) systemProducers() []sdkmetric.Producer {
+	if m.cfg.noSystemMetrics {
+		return nil
+	}
+	return []sdkmetric.Producer{probes.RuntimeProducer()}
 }
 
 func (s *probeSet) add(c io.Closer) {

@@ -124,9 +124,10 @@ type telemetry struct {
 func (m *Monitor) initTelemetry(res *resource.Resource) error {
 	cfg := &m.cfg.telemetry
 	inproc := cfg.inproc
+	producers := exporters.WithProducers(m.systemProducers()...)
 	if inproc == nil {
 		var err error
-		if inproc, err = exporters.NewInProcess(); err != nil {
+		if inproc, err = exporters.NewInProcess(producers); err != nil {
 			return fmt.Errorf("monitor: %w", err)
 		}
 	}
@@ -159,7 +160,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 		}
 		exps = []*exporters.Exporter{e}
 	}
-	popts := []exporters.PipelineOption{exporters.WithLogger(m.logger)}
+	popts := []exporters.PipelineOption{exporters.WithLogger(m.logger), producers}
 	if cfg.warnAfter > 0 {
 		popts = append(popts, exporters.WithWarnAfter(cfg.warnAfter))
 	}

@@ -8,6 +8,7 @@ import (
 	promclient "github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/jackcode/igmon/exporters"
 )
@@ -33,6 +34,7 @@ type config struct {
 	noTargetInfo bool
 	maxInFlight  int
 	name         string
+	producers    []sdkmetric.Producer
 	err          error
 }
 
@@ -72,6 +74,22 @@ func WithName(name string) Option {
 	return optionFunc(func(c *config) { c.name = name })
 }
 
+// WithProducers adds ps to every scrape (otelprom.WithProducer). A pull
+// exporter brings its own reader, so the producers the Monitor puts on the
+// readers it builds do not reach it: pass probes.RuntimeProducer() here
+// for go.schedule.duration, unless the Monitor runs WithoutSystemMetrics.
+func WithProducers(ps ...sdkmetric.Producer) Option {
+	return optionFunc(func(c *config) {
+		for i, p := range ps {
+			if p == nil {
+				c.err = errors.Join(c.err, fmt.Errorf("%w WithProducers: producer %d is nil", exporters.ErrInvalidOption, i))
+				continue
+			}
+			c.producers = append(c.producers, p)
+		}
+	})
+}
+
 // New builds the exporter and its private registry.
 func New(opts ...Option) (*Exporter, error) {
 	c := config{maxInFlight: DefaultMaxInFlight, name: "prometheus"}
@@ -90,6 +108,9 @@ func New(opts ...Option) (*Exporter, error) {
 	}
 	if c.noTargetInfo {
 		popts = append(popts, otelprom.WithoutTargetInfo())
+	}
+	for _, p := range c.producers {
+		popts = append(popts, otelprom.WithProducer(p))
 	}
 	pe, err := otelprom.New(popts...)
 	if err != nil {
