@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Starts two throwaway PostgreSQL clusters in temp dirs, as a non-root user,
-# on loopback ports:
+# Starts two throwaway PostgreSQL clusters in temp dirs on loopback ports, as
+# the current user (as a "postgres" system user when run as root):
 #   IGMON_TEST_POSTGRES_DSN          shared by every test package;
 #   IGMON_TEST_POSTGRES_RESTART_DSN  for the test that stops and restarts its
 #                                    server (IGMON_TEST_POSTGRES_CTL stop|start),
@@ -20,13 +20,16 @@ PG_DIRS=()
 start_cluster() {
   local bin user=postgres
   bin=$(pg_bin)
-  id "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user"
   local dir port
   dir=$(mktemp -d "/tmp/igmon-pg-$1.XXXXXX")
-  chown "$user" "$dir"
   PG_DIRS+=("$dir")
   local as=()
-  [ "$(id -u)" = 0 ] && as=(runuser -u "$user" --)
+  if [ "$(id -u)" = 0 ]; then
+    # initdb refuses to run as root: run the cluster as a system user.
+    id "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user"
+    chown "$user" "$dir"
+    as=(runuser -u "$user" --)
+  fi
   "${as[@]}" "$bin/initdb" -D "$dir/data" -U igmon --auth=trust >/dev/null
   for _ in 1 2 3 4 5; do
     port=$(( 20000 + RANDOM % 20000 ))

@@ -191,3 +191,15 @@ func ExampleWithDispatcher() {
 	// POST /api/v2/silences 200
 	// CPUHigh oncall suppressed 1
 }
+
+// A receiver with its own retry pacing: a slow-to-recover webhook gets
+// fewer, longer-spaced attempts.
+func ExampleBackoff() {
+	r := alerting.Receiver{
+		Name:        "ops-webhook",
+		MaxAttempts: 5,
+		Backoff:     alerting.Backoff{Initial: 2 * time.Second, Max: time.Minute, Multiplier: 3},
+	}
+	fmt.Println(r.Backoff.Ceiling(0), r.Backoff.Ceiling(1), r.Backoff.Ceiling(4))
+	// Output: 2s 6s 1m0s
+}

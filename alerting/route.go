@@ -31,6 +31,13 @@ type Route struct {
 // GroupByAll as the only GroupBy entry groups by all labels.
 const GroupByAll = "..."
 
+// Backoff shapes the waits between delivery attempts: Initial, growing by
+// Multiplier up to Max, each jittered to between half and all of that
+// (so replicas retrying together spread out). Zero fields take the
+// defaults (500ms, 2, 30s). It is a named alias so that code outside this
+// module can write alerting.Backoff{Initial: time.Second, Max: time.Minute}.
+type Backoff = backoff.Policy
+
 // Receiver is a named notification channel.
 type Receiver struct {
 	Name     string
@@ -48,7 +55,7 @@ type Receiver struct {
 	QueueSize int
 	// Backoff shapes the waits between attempts (default 500ms doubling to
 	// 30s, with jitter).
-	Backoff backoff.Policy
+	Backoff Backoff
 	// MaxRetryAfter caps a server-requested wait (default 5m).
 	MaxRetryAfter time.Duration
 }
