@@ -80,8 +80,17 @@ func BenchmarkCollectOnly(b *testing.B) {
 
 // BenchmarkEvaluate10kSeries100Rules is one full cycle: collect through the
 // ManualReader, fold 10,000 series into their windows, evaluate 100 rules.
-func BenchmarkEvaluate10kSeries100Rules(b *testing.B) {
-	m, rules := benchSetup(b, 10)
+func BenchmarkEvaluate10kSeries100Rules(b *testing.B) { benchCycle(b, 10) }
+
+// BenchmarkEvaluate10kSeries100RulesDistinct is the same cycle where no
+// two rule sets watch the same kind: only the selectors a set's own rules
+// share (its requests) are summed once.
+func BenchmarkEvaluate10kSeries100RulesDistinct(b *testing.B) { benchCycle(b, 25) }
+
+// benchCycle measures full evaluation cycles over benchSetup's series and
+// rules, the rule sets watching kinds dependency kinds.
+func benchCycle(b *testing.B, kinds int) {
+	m, rules := benchSetup(b, kinds)
 	e := newEval(b, m, rules)
 	ctx := context.Background()
 	for range 3 { // warm: series created, scratch grown
@@ -99,40 +108,24 @@ func BenchmarkEvaluate10kSeries100Rules(b *testing.B) {
 	b.ReportMetric(float64(len(e.store.selectors)), "selectors")
 }
 
-// BenchmarkEvaluate10kSeries100RulesDistinct is the same cycle where no
-// two rule sets watch the same kind: only the selectors a set's own rules
-// share (its requests) are summed once.
-func BenchmarkEvaluate10kSeries100RulesDistinct(b *testing.B) {
-	m, rules := benchSetup(b, 25)
-	e := newEval(b, m, rules)
-	ctx := context.Background()
-	for range 3 {
-		_ = e.Evaluate(ctx)
-		m.clk.Advance(15 * time.Second)
+// replay collects m once and returns a source that hands out that same
+// collection every cycle, so alerting's own work is measured alone.
+func replay(b *testing.B, m *igmonMeters) MetricSource {
+	var rm metricdata.ResourceMetrics
+	if err := m.reader.Collect(context.Background(), &rm); err != nil {
+		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		m.clk.Advance(15 * time.Second)
-		if err := e.Evaluate(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(e.store.tracked), "series")
-	b.ReportMetric(float64(len(e.store.selectors)), "selectors")
+	return MetricSourceFunc(func(_ context.Context, out *metricdata.ResourceMetrics) error {
+		*out = rm
+		return nil
+	})
 }
 
 // BenchmarkEvaluateRulesOnly isolates alerting's own work: the same cycle
 // over an already collected ResourceMetrics.
 func BenchmarkEvaluateRulesOnly(b *testing.B) {
 	m, rules := benchSetup(b, 10)
-	var rm metricdata.ResourceMetrics
-	if err := m.reader.Collect(context.Background(), &rm); err != nil {
-		b.Fatal(err)
-	}
-	src := MetricSourceFunc(func(_ context.Context, out *metricdata.ResourceMetrics) error {
-		*out = rm
-		return nil
-	})
+	src := replay(b, m)
 	e, err := NewEvaluator(rules, WithClock(m.clk), WithMetricSource(src))
 	if err != nil {
 		b.Fatal(err)
@@ -154,14 +147,7 @@ func BenchmarkEvaluateRulesOnly(b *testing.B) {
 // SLO windows filled).
 func BenchmarkMemoryPerSeries(b *testing.B) {
 	m, rules := benchSetup(b, 10)
-	var rm metricdata.ResourceMetrics
-	if err := m.reader.Collect(context.Background(), &rm); err != nil {
-		b.Fatal(err)
-	}
-	src := MetricSourceFunc(func(_ context.Context, out *metricdata.ResourceMetrics) error {
-		*out = rm
-		return nil
-	})
+	src := replay(b, m)
 	var perSeries float64
 	for b.Loop() {
 		runtime.GC()

@@ -154,17 +154,17 @@ func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 		r.threshold, r.window = c.Value, c.Window
 		r.sels = append(r.sels, st.addSelector(r, c.Numerator, c.Window), st.addSelector(r, c.Denominator, c.Window))
 		cc := *c
-		r.eval = func(now int64, _ *Evaluator) { r.evalRatio(&cc, now) }
+		r.eval = func(int64, *Evaluator) { r.evalRatio(&cc) }
 	case *Quantile:
 		r.threshold, r.window = c.Value, c.Window
 		r.sels = append(r.sels, st.addSelector(r, c.Histogram, c.Window))
 		cc := *c
-		r.eval = func(now int64, _ *Evaluator) { r.evalQuantile(&cc, now) }
+		r.eval = func(int64, *Evaluator) { r.evalQuantile(&cc) }
 	case *Absence:
 		r.window = c.Window
 		r.sels = append(r.sels, st.addSelector(r, c.Success, c.Window), st.addSelector(r, c.Requests, c.Window))
 		cc := *c
-		r.eval = func(now int64, _ *Evaluator) { r.evalAbsence(&cc, now) }
+		r.eval = func(int64, *Evaluator) { r.evalAbsence(&cc) }
 	case *CheckState:
 		cc := *c
 		cc.Checks = slices.Clone(c.Checks)
@@ -199,7 +199,7 @@ func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 			r.sels = append(r.sels, st.addSelector(r, *c.Errors, r.sloWins...))
 		}
 		r.slo = make([][]float64, len(r.sloWins))
-		r.eval = func(now int64, _ *Evaluator) { r.evalSLO(&cc, now) }
+		r.eval = func(int64, *Evaluator) { r.evalSLO(&cc) }
 	default:
 		return nil, &FieldError{Rule: rule.Name, Field: "kind", Msg: fmt.Sprintf("unsupported condition %T", c)}
 	}

@@ -454,7 +454,7 @@ func TestDeltaTemporalityAndCounterReset(t *testing.T) {
 		eval(t, e2)
 		clk.Advance(15 * time.Second)
 	}
-	s := e2.store.metrics["igmon.dependency.calls"].all[0]
+	s := e2.store.metrics["igmon.dependency.calls"].slots[0]
 	// 100 → 150 (+50) → reset to 20 (+20) → 30 (+10): adjusted total 180.
 	if s.cur()[0] != 180 {
 		t.Fatalf("adjusted total = %v, want 180", s.cur()[0])

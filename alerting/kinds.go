@@ -109,18 +109,10 @@ func (r *ruleState) sumIncrease(sel *selState, w time.Duration, dst []float64, n
 // increases returns the per-group sums over window wi, computing them if
 // no rule has this cycle (seq).
 func (sel *selState) increases(wi int, seq uint64) *incSums {
-	if sel.incs == nil {
-		sel.incs = make([]*incSums, len(sel.metric.windows))
-	}
-	c := sel.incs[wi]
-	if c == nil {
-		c = &incSums{}
-		sel.incs[wi] = c
-	}
-	if c.seq == seq && c.seq != 0 {
+	c := windowEntry(&sel.incs, len(sel.metric.windows), wi)
+	if c.computedIn(seq) {
 		return c
 	}
-	c.seq = seq
 	ng := len(sel.grp.labels)
 	c.sum, c.n, c.full = grow(c.sum, ng), grow(c.n, ng), grow(c.full, ng)
 	m := sel.metric
@@ -143,7 +135,7 @@ func (sel *selState) increases(wi int, seq uint64) *incSums {
 	return c
 }
 
-func (r *ruleState) evalRatio(c *Ratio, now int64) {
+func (r *ruleState) evalRatio(c *Ratio) {
 	r.resetResults()
 	ng := len(r.grp.labels)
 	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
@@ -160,7 +152,7 @@ func (r *ruleState) evalRatio(c *Ratio, now int64) {
 	}
 }
 
-func (r *ruleState) evalAbsence(c *Absence, now int64) {
+func (r *ruleState) evalAbsence(c *Absence) {
 	r.resetResults()
 	ng := len(r.grp.labels)
 	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
@@ -195,18 +187,10 @@ func (r *ruleState) sumBuckets(sel *selState, w time.Duration, full []bool) {
 // bucketIncreases returns the per-group bucket sums over window wi,
 // computing them if no rule has this cycle (seq).
 func (sel *selState) bucketIncreases(wi int, seq uint64) *bucketSums {
-	if sel.buckets == nil {
-		sel.buckets = make([]*bucketSums, len(sel.metric.windows))
-	}
-	c := sel.buckets[wi]
-	if c == nil {
-		c = &bucketSums{}
-		sel.buckets[wi] = c
-	}
-	if c.seq == seq && c.seq != 0 {
+	c := windowEntry(&sel.buckets, len(sel.metric.windows), wi)
+	if c.computedIn(seq) {
 		return c
 	}
-	c.seq = seq
 	ng := len(sel.grp.labels)
 	if len(c.vec) < ng {
 		c.vec = append(c.vec, make([][]float64, ng-len(c.vec))...)
@@ -251,7 +235,7 @@ func (r *ruleState) prepVec(ng int) {
 	r.full = grow(r.full, ng)
 }
 
-func (r *ruleState) evalQuantile(c *Quantile, now int64) {
+func (r *ruleState) evalQuantile(c *Quantile) {
 	r.resetResults()
 	ng := len(r.grp.labels)
 	r.prepVec(ng)
@@ -302,7 +286,7 @@ func (r *ruleState) evalCheck(c *CheckState, src CheckSource, now int64) {
 	}
 }
 
-func (r *ruleState) evalSLO(c *SLO, now int64) {
+func (r *ruleState) evalSLO(c *SLO) {
 	r.resetResults()
 	ng := len(r.grp.labels)
 	for wi, w := range r.sloWins {

@@ -79,7 +79,7 @@ type selState struct {
 // per group over one window, the members counted, and whether every
 // member's history covered the window.
 type incSums struct {
-	seq  uint64
+	cycleStamp
 	sum  []float64
 	n    []int
 	full []bool
@@ -90,7 +90,7 @@ type incSums struct {
 // members with other bounds are left out (mixing layouts would make a
 // quantile meaningless).
 type bucketSums struct {
-	seq    uint64
+	cycleStamp
 	vec    [][]float64
 	bounds [][]float64
 	full   []bool
@@ -102,7 +102,6 @@ type metricState struct {
 	lines   []timeline // one per window
 	sels    []*selState
 	byHash  map[attribute.Distinct]*series
-	all     []*series
 
 	// byPos caches the series at each position of the previous
 	// collection: the SDK emits its series in a stable order, so the map
@@ -151,6 +150,32 @@ type store struct {
 func newStore(ringCap, maxSeries int) *store {
 	return &store{metrics: map[string]*metricState{}, groupings: map[string]*grouping{},
 		selectors: map[string]*selState{}, ringCap: ringCap, maxSeries: maxSeries}
+}
+
+// cycleStamp marks a per-cycle cache entry with the collection it was
+// computed from.
+type cycleStamp struct{ seq uint64 }
+
+// computedIn reports whether the entry is already computed for collection
+// seq, and otherwise marks it as computed for it (the caller computes).
+func (c *cycleStamp) computedIn(seq uint64) bool {
+	if c.seq == seq && seq != 0 {
+		return true
+	}
+	c.seq = seq
+	return false
+}
+
+// windowEntry returns the entry of window wi in a selector's per-window
+// cache of n windows, creating the cache and the entry on first use.
+func windowEntry[T any](cache *[]*T, n, wi int) *T {
+	if *cache == nil {
+		*cache = make([]*T, n)
+	}
+	if (*cache)[wi] == nil {
+		(*cache)[wi] = new(T)
+	}
+	return (*cache)[wi]
 }
 
 // grouping returns the shared grouping of a By list.
@@ -315,7 +340,6 @@ func (st *store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, w
 		return nil
 	}
 	st.tracked++
-	m.all = append(m.all, s)
 	m.reshape(s, kind, width)
 	if st.seq > 1 {
 		// The series was absent from the previous collection, so whatever
@@ -648,7 +672,6 @@ func (st *store) gc(now int64) {
 			continue
 		}
 		clear(m.byPos)
-		m.all = slices.DeleteFunc(m.all, func(s *series) bool { return s.dead })
 		for _, sel := range m.sels {
 			sel.members = slices.DeleteFunc(sel.members, func(mb member) bool { return mb.s.dead })
 		}

@@ -48,12 +48,30 @@ func histOf(name string, pts map[string][]uint64, bounds map[string][]float64) m
 		Temporality: metricdata.CumulativeTemporality, DataPoints: dps}}
 }
 
+// callsEval returns an evaluator with one rule over the scripted counter
+// "calls" split by its attribute s (5-minute window), and its clock and
+// source.
+func callsEval(t *testing.T, opts ...Option) (*clock.Fake, *scripted, *Evaluator) {
+	t.Helper()
+	clk, src := clock.NewFake(t0), &scripted{}
+	e, err := NewEvaluator([]Rule{{Name: "r", By: []string{"s"}, Condition: &Ratio{
+		Numerator: mustSel(t, "calls"), Denominator: mustSel(t, "calls"), Window: 5 * time.Minute, Value: 2}}},
+		append([]Option{WithClock(clk), WithMetricSource(src)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return clk, src, e
+}
+
 // increaseOf reads what rules read: element 0's increase over w of the
 // series s=key.
 func increaseOf(t *testing.T, e *Evaluator, metric, key string, w time.Duration) (float64, bool) {
 	t.Helper()
 	m := e.store.metrics[metric]
-	for _, s := range m.all {
+	for _, s := range m.slots {
+		if s == nil {
+			continue
+		}
 		if v, _ := s.attrs.Value("s"); v.AsString() == key {
 			i := int(s.slot)*len(m.windows) + m.windowIndex(w)
 			return m.inc0[i], m.full[i]
@@ -66,14 +84,7 @@ func increaseOf(t *testing.T, e *Evaluator, metric, key string, w time.Duration)
 // TestStoreManySeries crosses several chunk boundaries (16, 32, 64, ...
 // slots) and checks every series' increase: series i grows by i per cycle.
 func TestStoreManySeries(t *testing.T) {
-	clk := clock.NewFake(t0)
-	src := &scripted{}
-	e, err := NewEvaluator([]Rule{{Name: "r", By: []string{"s"}, Condition: &Ratio{
-		Numerator: mustSel(t, "calls"), Denominator: mustSel(t, "calls"), Window: 5 * time.Minute, Value: 2}}},
-		WithClock(clk), WithMetricSource(src))
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk, src, e := callsEval(t)
 	const n = 700
 	for cycle := range 40 {
 		vals := map[string]int64{}
@@ -145,14 +156,7 @@ func TestStoreWiderHistogram(t *testing.T) {
 // longest window plus 5 minutes; a new series takes its slot and starts
 // with a clean history.
 func TestStoreSlotReuse(t *testing.T) {
-	clk := clock.NewFake(t0)
-	src := &scripted{}
-	e, err := NewEvaluator([]Rule{{Name: "r", By: []string{"s"}, Condition: &Ratio{
-		Numerator: mustSel(t, "calls"), Denominator: mustSel(t, "calls"), Window: 5 * time.Minute, Value: 2}}},
-		WithClock(clk), WithMetricSource(src))
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk, src, e := callsEval(t)
 	step := func(vals map[string]int64) {
 		src.set(counterOf("calls", vals))
 		eval(t, e)
@@ -164,7 +168,10 @@ func TestStoreSlotReuse(t *testing.T) {
 	// counterOf builds its points from a map: find "old" by its attribute,
 	// not by position.
 	oldSlot := int32(-1)
-	for _, s := range e.store.metrics["calls"].all {
+	for _, s := range e.store.metrics["calls"].slots {
+		if s == nil {
+			continue
+		}
 		if v, _ := s.attrs.Value("s"); v.AsString() == "old" {
 			oldSlot = int32(s.slot)
 		}
@@ -180,7 +187,10 @@ func TestStoreSlotReuse(t *testing.T) {
 	}
 	m := e.store.metrics["calls"]
 	var reused bool
-	for _, s := range m.all {
+	for _, s := range m.slots {
+		if s == nil {
+			continue
+		}
 		if v, _ := s.attrs.Value("s"); v.AsString() == "new" {
 			reused = int32(s.slot) == oldSlot
 		}
@@ -196,14 +206,7 @@ func TestStoreSlotReuse(t *testing.T) {
 // TestStoreMaxSeries: series beyond the cap are ignored and counted, the
 // tracked ones keep working.
 func TestStoreMaxSeries(t *testing.T) {
-	clk := clock.NewFake(t0)
-	src := &scripted{}
-	e, err := NewEvaluator([]Rule{{Name: "r", By: []string{"s"}, Condition: &Ratio{
-		Numerator: mustSel(t, "calls"), Denominator: mustSel(t, "calls"), Window: 5 * time.Minute, Value: 2}}},
-		WithClock(clk), WithMetricSource(src), WithMaxSeries(3))
-	if err != nil {
-		t.Fatal(err)
-	}
+	clk, src, e := callsEval(t, WithMaxSeries(3))
 	for c := range 3 {
 		vals := map[string]int64{}
 		for i := range 5 {
