@@ -370,12 +370,7 @@ func (v *amView) alert(a *Alert) amGettableAlert {
 	if d := v.h.disp; d != nil {
 		g.Receivers = v.receivers(a.Labels)
 		g.Status.InhibitedBy = v.inhibitedBy(a)
-		for i := range d.cfg.maintenance {
-			w := &d.cfg.maintenance[i]
-			if w.Matchers.MatchLabels(a.Labels) && w.Active(v.now) {
-				maintenance = true
-			}
-		}
+		maintenance = d.inMaintenance(a.Labels, v.now)
 	}
 	if maintenance || len(g.Status.SilencedBy) > 0 || len(g.Status.InhibitedBy) > 0 {
 		g.Status.State = "suppressed"
@@ -383,48 +378,32 @@ func (v *amView) alert(a *Alert) amGettableAlert {
 	return g
 }
 
-// receivers follows the dispatcher's routing: the first matching route,
-// and the next ones while a matching route says Continue.
+// receivers lists the receivers of the routes the dispatcher sends an
+// alert with labels l to.
 func (v *amView) receivers(l Labels) []amReceiver {
 	out := []amReceiver{}
 	seen := map[string]bool{}
-	for i := range v.h.disp.routes {
-		r := &v.h.disp.routes[i]
-		if !r.Matchers.MatchLabels(l) {
-			continue
-		}
+	v.h.disp.eachRoute(l, func(_ int, r *Route) {
 		for _, n := range r.Receivers {
 			if !seen[n] {
 				seen[n] = true
 				out = append(out, amReceiver{Name: n})
 			}
 		}
-		if !r.Continue {
-			break
-		}
-	}
+	})
 	return out
 }
 
 // inhibitedBy lists the fingerprints of the firing alerts that inhibit a,
-// by the same rule the dispatcher applies (the dispatcher records that an
-// alert was inhibited, not by whom).
+// by the dispatcher's own rule (it records that an alert was inhibited,
+// not by whom).
 func (v *amView) inhibitedBy(a *Alert) []string {
 	d := v.h.disp
 	out := []string{}
-	if len(d.cfg.inhibits) == 0 {
-		return out
-	}
 	d.mu.Lock()
-	for i := range d.cfg.inhibits {
-		ir := &d.cfg.inhibits[i]
-		if !ir.Target.MatchLabels(a.Labels) {
-			continue
-		}
-		for _, src := range d.firing {
-			if ir.inhibits(&src, a) && !slices.Contains(out, src.Fingerprint) {
-				out = append(out, src.Fingerprint)
-			}
+	for src := range d.inhibitors(a) {
+		if !slices.Contains(out, src.Fingerprint) {
+			out = append(out, src.Fingerprint)
 		}
 	}
 	d.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -132,18 +133,25 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 		if known {
 			continue
 		}
-		for i := range d.routes {
-			r := &d.routes[i]
-			if !r.Matchers.MatchLabels(a.Labels) {
-				continue
-			}
-			d.addToGroup(r, i, e, now)
-			if !r.Continue {
-				break
-			}
-		}
+		d.eachRoute(a.Labels, func(i int, r *Route) { d.addToGroup(r, i, e, now) })
 		if e.groups == 0 {
 			delete(d.alerts, a.Fingerprint)
+		}
+	}
+}
+
+// eachRoute calls fn for the routes an alert with labels l goes to: the
+// first matching route, and the next ones while a matching route says
+// Continue.
+func (d *Dispatcher) eachRoute(l Labels, fn func(i int, r *Route)) {
+	for i := range d.routes {
+		r := &d.routes[i]
+		if !r.Matchers.MatchLabels(l) {
+			continue
+		}
+		fn(i, r)
+		if !r.Continue {
+			return
 		}
 	}
 }
@@ -204,27 +212,46 @@ func (d *Dispatcher) Tick() {
 
 // muted tells why a firing alert must not be notified now, or "".
 func (d *Dispatcher) muted(a *Alert, now time.Time) string {
-	for i := range d.cfg.inhibits {
-		ir := &d.cfg.inhibits[i]
-		if !ir.Target.MatchLabels(a.Labels) {
-			continue
-		}
-		for _, src := range d.firing {
-			if ir.inhibits(&src, a) {
-				return "inhibited"
-			}
-		}
+	for range d.inhibitors(a) {
+		return "inhibited"
 	}
 	if _, ok := d.silences.Mutes(a.Labels, now); ok {
 		return "silenced"
 	}
-	for i := range d.cfg.maintenance {
-		w := &d.cfg.maintenance[i]
-		if w.Matchers.MatchLabels(a.Labels) && w.Active(now) {
-			return "maintenance"
-		}
+	if d.inMaintenance(a.Labels, now) {
+		return "maintenance"
 	}
 	return ""
+}
+
+// inhibitors yields the firing alerts that inhibit a under the inhibit
+// rules (once per rule that applies). The caller holds d.mu.
+func (d *Dispatcher) inhibitors(a *Alert) iter.Seq[*Alert] {
+	return func(yield func(*Alert) bool) {
+		for i := range d.cfg.inhibits {
+			ir := &d.cfg.inhibits[i]
+			if !ir.Target.MatchLabels(a.Labels) {
+				continue
+			}
+			for _, src := range d.firing {
+				if ir.inhibits(&src, a) && !yield(&src) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// inMaintenance reports whether a maintenance window covers labels l at
+// now.
+func (d *Dispatcher) inMaintenance(l Labels, now time.Time) bool {
+	for i := range d.cfg.maintenance {
+		w := &d.cfg.maintenance[i]
+		if w.Matchers.MatchLabels(l) && w.Active(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // flush applies the mute stages, dedup and repeat to one group. Resolved
