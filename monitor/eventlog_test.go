@@ -111,6 +111,18 @@ func FuzzParseEventQuery(f *testing.F) {
 	})
 }
 
+// eventsBody fetches target from m.EventsHandler(), as an admitted caller
+// (with header name: value) when admitted is set.
+func eventsBody(m *Monitor, target string, admitted bool, name, value string) string {
+	req := httptest.NewRequest("GET", target, nil)
+	if admitted {
+		req.Header.Set(name, value)
+	}
+	rec := httptest.NewRecorder()
+	m.EventsHandler().ServeHTTP(rec, req)
+	return rec.Body.String()
+}
+
 func TestEventsHandlerWithholdsDetails(t *testing.T) {
 	m, err := New(quiet, WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("X-Ops") == "1" }))
 	if err != nil {
@@ -118,15 +130,7 @@ func TestEventsHandlerWithholdsDetails(t *testing.T) {
 	}
 	defer m.Shutdown(context.Background())
 	m.Events().Record(Event{Component: "db", Kind: EventCheck, Message: "db pass → fail", Attrs: map[string]string{"error": "connection refused", "to": "fail"}})
-	get := func(admin bool) string {
-		req := httptest.NewRequest("GET", "/events", nil)
-		if admin {
-			req.Header.Set("X-Ops", "1")
-		}
-		rec := httptest.NewRecorder()
-		m.EventsHandler().ServeHTTP(rec, req)
-		return rec.Body.String()
-	}
+	get := func(admin bool) string { return eventsBody(m, "/events", admin, "X-Ops", "1") }
 	if body := get(false); strings.Contains(body, "connection refused") || !strings.Contains(body, `"to":"fail"`) {
 		t.Fatalf("public event log: %s", body)
 	}

@@ -390,13 +390,7 @@ func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 	// Callers the authorizer does not admit see that silences changed, not
 	// who did it or why.
 	get := func(auth bool) string {
-		req := httptest.NewRequest("GET", "/events?kind=silence", nil)
-		if auth {
-			req.Header.Set("Authorization", "Bearer ops")
-		}
-		rec := httptest.NewRecorder()
-		m.EventsHandler().ServeHTTP(rec, req)
-		return rec.Body.String()
+		return eventsBody(m, "/events?kind=silence", auth, "Authorization", "Bearer ops")
 	}
 	pub := get(false)
 	for _, secret := range []string{"ana", "bob", "failover"} {
@@ -426,15 +420,7 @@ func TestEventsHandlerCutsErrorsFromMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
-	get := func(admin bool) string {
-		req := httptest.NewRequest("GET", "/events?kind=check", nil)
-		if admin {
-			req.Header.Set("X-Ops", "1")
-		}
-		rec := httptest.NewRecorder()
-		m.EventsHandler().ServeHTTP(rec, req)
-		return rec.Body.String()
-	}
+	get := func(admin bool) string { return eventsBody(m, "/events?kind=check", admin, "X-Ops", "1") }
 	if pub := get(false); strings.Contains(pub, "connection refused") || !strings.Contains(pub, "wallet-db") {
 		t.Errorf("public event log: %s", pub)
 	}

@@ -506,12 +506,7 @@ func TestPeerAddrOfLiteralTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := tt.make()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			r := p.Run(context.Background())
+			r := runMade(t, tt.make)
 			if !r.Success || r.PeerAddr != want || len(r.Addresses) != 0 {
 				t.Errorf("success %v, PeerAddr %v (want %v), Addresses %v (%s)", r.Success, r.PeerAddr, want, r.Addresses, r.Error)
 			}

@@ -299,12 +299,7 @@ func TestProbesReachIPv6Targets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := tt.make()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			r := p.Run(context.Background())
+			r := runMade(t, tt.make)
 			if !r.Success || r.Phases.Connect <= 0 || r.Phases.DNS != 0 {
 				t.Errorf("%+v", r)
 			}

@@ -279,6 +279,17 @@ func TestHTTPProbeTLSCertExpiry(t *testing.T) {
 	}
 }
 
+// runMade builds a probe with build, runs it once and closes it.
+func runMade(t *testing.T, build func() (*Probe, error)) Result {
+	t.Helper()
+	p, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	return p.Run(context.Background())
+}
+
 func TestNetworkFailureReasons(t *testing.T) {
 	closed := closedAddr(t)
 	mk := func(f func() (*Probe, error)) func() (*Probe, error) { return f }
@@ -297,12 +308,7 @@ func TestNetworkFailureReasons(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := tt.make()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			r := p.Run(context.Background())
+			r := runMade(t, tt.make)
 			if r.Success || r.Reason != tt.want {
 				t.Errorf("reason %q (error %q), want %q", r.Reason, r.Error, tt.want)
 			}
