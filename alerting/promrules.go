@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"fmt"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"maps"
 	"math"
 	"regexp"
@@ -30,6 +31,35 @@ type MetricInfo struct {
 	Name string
 	Type MetricType
 	Unit string
+}
+
+// MetricInfoOf describes a collected metric as the rule export needs it:
+// its name, unit and instrument kind, read from the data's shape. It
+// reports false for data the export cannot translate (exponential
+// histograms, summaries). Build PrometheusExport.Metrics for a service's
+// own metrics from one collection with it.
+func MetricInfoOf(md metricdata.Metrics) (MetricInfo, bool) {
+	info := MetricInfo{Name: md.Name, Unit: md.Unit}
+	switch d := md.Data.(type) {
+	case metricdata.Gauge[int64], metricdata.Gauge[float64]:
+		info.Type = TypeGauge
+	case metricdata.Sum[int64]:
+		info.Type = sumType(d.IsMonotonic)
+	case metricdata.Sum[float64]:
+		info.Type = sumType(d.IsMonotonic)
+	case metricdata.Histogram[int64], metricdata.Histogram[float64]:
+		info.Type = TypeHistogram
+	default:
+		return info, false
+	}
+	return info, true
+}
+
+func sumType(monotonic bool) MetricType {
+	if monotonic {
+		return TypeCounter
+	}
+	return TypeUpDownCounter
 }
 
 // IgmonMetrics are the metrics igmon emits (semantic-convention names where

@@ -12,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -617,5 +618,30 @@ func TestPrometheusSLOValueMatchesEvaluator(t *testing.T) {
 	})
 	if !got.ok || got.v != a.Value {
 		t.Fatalf("exported value %+v, in process %v (burn rate %v)", got, a.Value, BurnRate(0.07, 0.995))
+	}
+}
+
+func TestMetricInfoOf(t *testing.T) {
+	cases := []struct {
+		data metricdata.Aggregation
+		want MetricType
+		ok   bool
+	}{
+		{metricdata.Gauge[float64]{}, TypeGauge, true},
+		{metricdata.Gauge[int64]{}, TypeGauge, true},
+		{metricdata.Sum[int64]{IsMonotonic: true}, TypeCounter, true},
+		{metricdata.Sum[float64]{IsMonotonic: true}, TypeCounter, true},
+		{metricdata.Sum[int64]{}, TypeUpDownCounter, true},
+		{metricdata.Sum[float64]{}, TypeUpDownCounter, true},
+		{metricdata.Histogram[float64]{}, TypeHistogram, true},
+		{metricdata.Histogram[int64]{}, TypeHistogram, true},
+		{metricdata.ExponentialHistogram[float64]{}, 0, false},
+		{metricdata.Summary{}, 0, false},
+	}
+	for _, c := range cases {
+		info, ok := MetricInfoOf(metricdata.Metrics{Name: "casino.bets", Unit: "{bet}", Data: c.data})
+		if ok != c.ok || ok && (info != MetricInfo{Name: "casino.bets", Type: c.want, Unit: "{bet}"}) {
+			t.Errorf("%T: %+v %v, want type %v ok %v", c.data, info, ok, c.want, c.ok)
+		}
 	}
 }

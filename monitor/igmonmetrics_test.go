@@ -247,18 +247,9 @@ func metricInfos(t *testing.T, rm metricdata.ResourceMetrics) map[string]alertin
 	out := map[string]alerting.MetricInfo{}
 	for _, sm := range rm.ScopeMetrics {
 		for _, md := range sm.Metrics {
-			info := alerting.MetricInfo{Name: md.Name, Unit: md.Unit}
-			switch d := md.Data.(type) {
-			case metricdata.Gauge[int64], metricdata.Gauge[float64]:
-				info.Type = alerting.TypeGauge
-			case metricdata.Sum[int64]:
-				info.Type = sumKind(d.IsMonotonic)
-			case metricdata.Sum[float64]:
-				info.Type = sumKind(d.IsMonotonic)
-			case metricdata.Histogram[int64], metricdata.Histogram[float64]:
-				info.Type = alerting.TypeHistogram
-			default:
-				t.Errorf("%s: data type %T has no Prometheus rule translation", md.Name, d)
+			info, ok := alerting.MetricInfoOf(md)
+			if !ok {
+				t.Errorf("%s: data type %T has no Prometheus rule translation", md.Name, md.Data)
 				continue
 			}
 			if prev, dup := out[md.Name]; dup && prev != info {
@@ -268,13 +259,6 @@ func metricInfos(t *testing.T, rm metricdata.ResourceMetrics) map[string]alertin
 		}
 	}
 	return out
-}
-
-func sumKind(monotonic bool) alerting.MetricType {
-	if monotonic {
-		return alerting.TypeCounter
-	}
-	return alerting.TypeUpDownCounter
 }
 
 func kindName(k alerting.MetricType) string {

@@ -852,18 +852,9 @@ func TestDeployMetricsEmitted(t *testing.T) {
 	emitted := map[string]alerting.MetricInfo{}
 	for _, sm := range rm.ScopeMetrics {
 		for _, md := range sm.Metrics {
-			info := alerting.MetricInfo{Name: md.Name, Unit: md.Unit}
-			switch d := md.Data.(type) {
-			case metricdata.Gauge[int64], metricdata.Gauge[float64]:
-				info.Type = alerting.TypeGauge
-			case metricdata.Sum[int64]:
-				info.Type = sumType(d.IsMonotonic)
-			case metricdata.Sum[float64]:
-				info.Type = sumType(d.IsMonotonic)
-			case metricdata.Histogram[float64], metricdata.Histogram[int64]:
-				info.Type = alerting.TypeHistogram
-			default:
-				t.Errorf("%s: unexpected data type %T", md.Name, d)
+			info, ok := alerting.MetricInfoOf(md)
+			if !ok {
+				t.Errorf("%s: unexpected data type %T", md.Name, md.Data)
 			}
 			emitted[md.Name] = info
 		}
@@ -914,11 +905,4 @@ func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
 		}
 	}
 	return false
-}
-
-func sumType(monotonic bool) alerting.MetricType {
-	if monotonic {
-		return alerting.TypeCounter
-	}
-	return alerting.TypeUpDownCounter
 }
