@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -74,26 +73,7 @@ func TestAlertsMetricCountsEveryState(t *testing.T) {
 		{Name: "CPU", For: time.Minute, Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}},
 		{Name: "Mem", Condition: &Threshold{Metric: mustSel(t, `system.memory.utilization`), Value: 0.9}},
 	}, WithMeterProvider(mp))
-	counts := func() map[string]int64 {
-		var rm metricdata.ResourceMetrics
-		if err := own.Collect(context.Background(), &rm); err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]int64{}
-		for _, sm := range rm.ScopeMetrics {
-			for _, md := range sm.Metrics {
-				if md.Name != MetricAlerts {
-					continue
-				}
-				for _, dp := range md.Data.(metricdata.Gauge[int64]).DataPoints {
-					r, _ := dp.Attributes.Value(AttrAlertRule)
-					s, _ := dp.Attributes.Value(AttrAlertState)
-					out[r.AsString()+"/"+s.AsString()] = dp.Value
-				}
-			}
-		}
-		return out
-	}
+	counts := func() map[string]int64 { return int64Points(t, own, MetricAlerts, AttrAlertRule, AttrAlertState) }
 	ctx := context.Background()
 	m.cpu.Record(ctx, 0.95)
 	m.mem.Record(ctx, 0.95)

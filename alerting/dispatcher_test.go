@@ -9,7 +9,6 @@ import (
 	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -323,25 +322,7 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 }
 
 func notificationCounts(t *testing.T, r *sdkmetric.ManualReader) map[string]int64 {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int64{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != MetricNotifications {
-				continue
-			}
-			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-				rcv, _ := dp.Attributes.Value(AttrAlertReceiver)
-				o, _ := dp.Attributes.Value(AttrOutcome)
-				out[rcv.AsString()+"/"+o.AsString()] = dp.Value
-			}
-		}
-	}
-	return out
+	return int64Points(t, r, MetricNotifications, AttrAlertReceiver, AttrOutcome)
 }
 
 func TestPermanentFailureGoesToFallback(t *testing.T) {

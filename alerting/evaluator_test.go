@@ -497,22 +497,9 @@ func TestAlertsMetricByState(t *testing.T) {
 		WithMeterProvider(mp))
 	m.cpu.Record(context.Background(), 0.99)
 	eval(t, e)
-	var rm metricdata.ResourceMetrics
-	if err := own.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	var firing int64 = -1
-	for _, sm := range rm.ScopeMetrics {
-		for _, md := range sm.Metrics {
-			if md.Name != MetricAlerts {
-				continue
-			}
-			for _, dp := range md.Data.(metricdata.Gauge[int64]).DataPoints {
-				if v, _ := dp.Attributes.Value(AttrAlertState); v.AsString() == "firing" {
-					firing = dp.Value
-				}
-			}
-		}
+	firing, ok := int64Points(t, own, MetricAlerts, AttrAlertState)["firing"]
+	if !ok {
+		firing = -1
 	}
 	if firing != 1 {
 		t.Fatalf("igmon.alerts{state=firing} = %d, want 1", firing)
