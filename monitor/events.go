@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"net/http"
-	"strings"
 
 	"time"
 
@@ -32,8 +31,19 @@ func (m *Monitor) initEvents() error {
 		case checks.StatusFail, checks.StatusUnknown:
 			sev = SeverityCritical
 		}
-		msg := fmt.Sprintf("check %s: %s → %s", tr.Name, tr.From, tr.To)
+		noun, kind := "check", EventCheck
+		if m.isProbe(tr.Name) {
+			noun, kind = "probe", EventProbe
+		}
 		attrs := map[string]string{"from": tr.From.String(), "to": tr.To.String(), "component_type": tr.ComponentType}
+		msg := fmt.Sprintf("check %s: %s → %s", tr.Name, tr.From, tr.To)
+		if tr.First {
+			// The state a check starts in says nothing about the
+			// component: no "recovered", no outage length.
+			msg = fmt.Sprintf("%s %s: first result %s", noun, tr.Name, tr.To)
+		} else if tr.PreviousFor > 0 && tr.From != checks.StatusUnknown {
+			attrs["previous_for"] = tr.PreviousFor.String()
+		}
 		if tr.Err != nil && tr.To != checks.StatusPass {
 			// Also an attribute, so that the status page can show the
 			// error to authorized viewers only.
@@ -41,24 +51,10 @@ func (m *Monitor) initEvents() error {
 			msg += ": " + e
 			attrs["error"] = e
 		}
-		if tr.First {
-			// The state a check starts in says nothing about the
-			// component: no "recovered", no outage length.
-			msg = fmt.Sprintf("check %s: first result %s", tr.Name, tr.To)
-			if e := attrs["error"]; e != "" {
-				msg += ": " + e
-			}
-		} else if tr.PreviousFor > 0 && tr.From != checks.StatusUnknown {
-			attrs["previous_for"] = tr.PreviousFor.String()
-		}
-		kind := EventCheck
-		if m.isProbe(tr.Name) {
+		if kind == EventProbe && !tr.First {
 			// A synthetic probe's check turns fail only after its failure
 			// threshold: the start (and end) of a failure streak.
-			kind = EventProbe
-			if tr.First {
-				msg = strings.Replace(msg, "check ", "probe ", 1)
-			} else if tr.To == checks.StatusFail || tr.To == checks.StatusWarn {
+			if tr.To == checks.StatusFail || tr.To == checks.StatusWarn {
 				msg = fmt.Sprintf("probe %s failure streak: %d consecutive failures", tr.Name, tr.ConsecutiveFailures)
 			} else if tr.From == checks.StatusFail || tr.From == checks.StatusWarn {
 				msg = fmt.Sprintf("probe %s recovered after %s", tr.Name, tr.PreviousFor.Round(time.Second))
