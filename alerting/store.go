@@ -57,6 +57,9 @@ type chunk struct {
 	snaps [][]float64 // per window: capSnap blocks of size*stride values
 }
 
+// member is a series a selector matched. slot repeats s.slot so that the
+// per-cycle sums read the metric's flat arrays without touching the
+// series itself.
 type member struct {
 	s     *series
 	slot  int32
