@@ -104,8 +104,8 @@ func benchCycle(b *testing.B, kinds int) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(e.store.tracked), "series")
-	b.ReportMetric(float64(len(e.store.selectors)), "selectors")
+	b.ReportMetric(float64(tracked(e)), "series")
+	b.ReportMetric(float64(selections(e)), "selectors")
 }
 
 // replay collects m once and returns a source that hands out that same
@@ -163,7 +163,7 @@ func BenchmarkMemoryPerSeries(b *testing.B) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		perSeries = float64(after.HeapAlloc-before.HeapAlloc) / float64(e.store.tracked)
+		perSeries = float64(after.HeapAlloc-before.HeapAlloc) / float64(tracked(e))
 		runtime.KeepAlive(e)
 	}
 	b.ReportMetric(perSeries, "B/series")

@@ -1,21 +1,22 @@
 package alerting
 
 import (
+	"errors"
+
+	"github.com/jackcode/igmon/internal/series"
+
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"text/template"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // Sink receives the firing and resolved alerts after every evaluation. It
@@ -28,19 +29,14 @@ type Sink interface {
 // states. Evaluate runs one cycle; Start runs cycles every interval until
 // Stop.
 type Evaluator struct {
-	cfg   config
-	rules []*ruleState
-	store *store
-	inst  *evalInstruments
+	cfg    config
+	rules  []*ruleState
+	eng    *series.Engine
+	shared bool // eng belongs to whoever passed it as the metric source
+	inst   *evalInstruments
 
-	mu sync.Mutex // serialises cycles
-	rm metricdata.ResourceMetrics
-
-	snap atomic.Pointer[[]Alert]
-
-	runMu  sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	snap    atomic.Pointer[[]Alert]
+	started atomic.Bool
 }
 
 type result struct {
@@ -53,8 +49,8 @@ type ruleState struct {
 	rule      Rule
 	index     int
 	by        []attribute.Key
-	grp       *grouping // shared with rules of the same By, except CheckState
-	sels      []*selState
+	grp       *series.Grouping // shared with rules of the same By, except CheckState
+	sels      []*series.Selection
 	variants  []string // SLO severities; one unnamed variant otherwise
 	results   []result
 	instances []*instance
@@ -64,14 +60,14 @@ type ruleState struct {
 	threshold float64
 	eval      func(now int64, e *Evaluator)
 	seq       uint64 // store collection the cycle reads
+	err       error  // first selection error while compiling
 
 	// scratch, reused across cycles
 	a, b    []float64
 	na, nb  []int
 	full    []bool
 	full2   []bool
-	vec     [][]float64
-	bounds  [][]float64
+	hists   []*series.Hist
 	point   []float64
 	slo     [][]float64 // per distinct window: burn per group
 	sloWins []time.Duration
@@ -91,23 +87,36 @@ func NewEvaluator(rules []Rule, opts ...Option) (*Evaluator, error) {
 	if err := ValidateRules(rules); err != nil {
 		return nil, err
 	}
-	e := &Evaluator{cfg: cfg, store: newStore(cfg.ringCap, cfg.maxSeries)}
-	for i := range rules {
-		r, err := e.compile(i, rules[i])
-		if err != nil {
-			return nil, err
+	e := &Evaluator{cfg: cfg}
+	if eng, ok := cfg.metrics.(*series.Engine); ok {
+		// The Monitor's engine: the dashboard and the component status
+		// read the same series, collected once per cycle.
+		e.eng, e.shared = eng, true
+	} else {
+		e.eng = series.NewEngine(cfg.metrics, cfg.ringCap, cfg.maxSeries, cfg.clock.Now)
+	}
+	err := e.eng.Register(func(st *series.Store) error {
+		for i := range rules {
+			r, err := e.compile(st, i, rules[i])
+			if err != nil {
+				return err
+			}
+			e.rules = append(e.rules, r)
 		}
-		e.rules = append(e.rules, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if cfg.metrics == nil && e.needsMetrics() {
 		return nil, fmt.Errorf("%w: WithMetricSource: rules read metrics but no source is set", ErrInvalidOption)
 	}
-	var err error
 	if e.inst, err = newEvalInstruments(cfg.meterProvider, e); err != nil {
 		return nil, fmt.Errorf("alerting: metrics: %w", err)
 	}
 	empty := []Alert{}
 	e.snap.Store(&empty)
+	e.eng.OnCycle(e.cycle)
 	return e, nil
 }
 
@@ -120,7 +129,18 @@ func (e *Evaluator) needsMetrics() bool {
 	return false
 }
 
-func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
+// selectors registers what a rule reads with the store.
+func (r *ruleState) selectors(st *series.Store, sels []Selector, windows ...time.Duration) {
+	for _, sel := range sels {
+		s, err := st.Select(sel.Metric, sel.String(), sel.Matchers, r.grp, windows...)
+		if err != nil && r.err == nil {
+			r.err = &FieldError{Rule: r.rule.Name, Field: "selector", Msg: err.Error()}
+		}
+		r.sels = append(r.sels, s)
+	}
+}
+
+func (e *Evaluator) compile(st *series.Store, i int, rule Rule) (*ruleState, error) {
 	rule.Labels = maps.Clone(rule.Labels)
 	rule.By = slices.Clone(rule.By)
 	r := &ruleState{rule: rule, index: i}
@@ -128,9 +148,9 @@ func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 		r.by = append(r.by, attribute.Key(k))
 	}
 	if _, ok := rule.Condition.(*CheckState); ok {
-		r.grp = newGrouping(r.by)
+		r.grp = series.NewGrouping(r.by)
 	} else {
-		r.grp = e.store.grouping(r.by)
+		r.grp = st.Grouping(r.by)
 	}
 	r.tmplKeys = slices.Sorted(maps.Keys(rule.Annotations))
 	for _, k := range r.tmplKeys {
@@ -140,29 +160,28 @@ func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 		}
 		r.tmpls = append(r.tmpls, t)
 	}
-	st := e.store
 	switch c := rule.Condition.(type) {
 	case *Threshold:
 		r.threshold = c.Value
-		r.sels = append(r.sels, st.addSelector(r, c.Metric))
+		r.selectors(st, []Selector{c.Metric})
 		if c.Of != nil {
-			r.sels = append(r.sels, st.addSelector(r, *c.Of))
+			r.selectors(st, []Selector{*c.Of})
 		}
 		cc := *c
-		r.eval = func(_ int64, e *Evaluator) { r.evalThreshold(&cc, e.store.seq) }
+		r.eval = func(int64, *Evaluator) { r.evalThreshold(&cc, r.seq) }
 	case *Ratio:
 		r.threshold, r.window = c.Value, c.Window
-		r.sels = append(r.sels, st.addSelector(r, c.Numerator, c.Window), st.addSelector(r, c.Denominator, c.Window))
+		r.selectors(st, []Selector{c.Numerator, c.Denominator}, c.Window)
 		cc := *c
 		r.eval = func(int64, *Evaluator) { r.evalRatio(&cc) }
 	case *Quantile:
 		r.threshold, r.window = c.Value, c.Window
-		r.sels = append(r.sels, st.addSelector(r, c.Histogram, c.Window))
+		r.selectors(st, []Selector{c.Histogram}, c.Window)
 		cc := *c
 		r.eval = func(int64, *Evaluator) { r.evalQuantile(&cc) }
 	case *Absence:
 		r.window = c.Window
-		r.sels = append(r.sels, st.addSelector(r, c.Success, c.Window), st.addSelector(r, c.Requests, c.Window))
+		r.selectors(st, []Selector{c.Success, c.Requests}, c.Window)
 		cc := *c
 		r.eval = func(int64, *Evaluator) { r.evalAbsence(&cc) }
 	case *CheckState:
@@ -176,7 +195,7 @@ func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 			return nil, fmt.Errorf("%w: WithCheckSource: rule %q reads check states but no source is set", ErrInvalidOption, rule.Name)
 		}
 		for _, name := range cc.Checks {
-			r.grp.checkGroup(name)
+			r.checkGroup(name)
 		}
 		r.eval = func(now int64, e *Evaluator) { r.evalCheck(&cc, e.cfg.checks, now) }
 	case *SLO:
@@ -194,40 +213,49 @@ func (e *Evaluator) compile(i int, rule Rule) (*ruleState, error) {
 		}
 		r.threshold = cc.Objective
 		r.window = cc.Windows[0].Long
-		r.sels = append(r.sels, st.addSelector(r, c.Total, r.sloWins...))
+		r.selectors(st, []Selector{c.Total}, r.sloWins...)
 		if c.Errors != nil {
-			r.sels = append(r.sels, st.addSelector(r, *c.Errors, r.sloWins...))
+			r.selectors(st, []Selector{*c.Errors}, r.sloWins...)
 		}
 		r.slo = make([][]float64, len(r.sloWins))
 		r.eval = func(int64, *Evaluator) { r.evalSLO(&cc) }
 	default:
 		return nil, &FieldError{Rule: rule.Name, Field: "kind", Msg: fmt.Sprintf("unsupported condition %T", c)}
 	}
+	if r.err != nil {
+		return nil, r.err
+	}
 	return r, nil
+}
+
+// checkGroup returns the group of a health check (CheckState rules, whose
+// groupings are their own).
+func (r *ruleState) checkGroup(name string) int32 {
+	if g, ok := r.grp.Index(name); ok {
+		return g
+	}
+	return r.grp.Add(name, Labels{"igmon.check.name": name})
 }
 
 func (r *ruleState) nvariants() int { return max(1, len(r.variants)) }
 
-// Evaluate runs one evaluation cycle at the clock's current time.
+// Evaluate runs one evaluation cycle at the clock's current time: one
+// cycle of the series engine, which also refreshes every other reader of a
+// shared engine.
 func (e *Evaluator) Evaluate(ctx context.Context) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	start := time.Now()
-	now := e.cfg.clock.Now()
-	nowNs := now.UnixNano()
-	var errs []error
-	if e.cfg.metrics != nil {
-		if err := e.cfg.metrics.Collect(ctx, &e.rm); err != nil {
-			errs = append(errs, fmt.Errorf("alerting: collect metrics: %w", err))
-			// Rules still run: gauges turn stale and counters see no
-			// increase, which is the honest reading of "no data".
-			e.rm.ScopeMetrics = e.rm.ScopeMetrics[:0]
-		}
-		e.store.ingest(&e.rm, nowNs)
+	if err := e.eng.Cycle(ctx); err != nil {
+		return fmt.Errorf("alerting: collect metrics: %w", err)
 	}
+	return nil
+}
+
+// cycle evaluates the rules on one engine cycle.
+func (e *Evaluator) cycle(c *series.Cycle) {
+	now := c.Now
+	nowNs := now.UnixNano()
 	var out []Alert
 	for _, r := range e.rules {
-		r.seq = e.store.seq
+		r.seq = c.Seq
 		r.eval(nowNs, e)
 		e.advance(r, now)
 		for _, in := range r.instances {
@@ -240,8 +268,8 @@ func (e *Evaluator) Evaluate(ctx context.Context) error {
 		return cmp.Or(cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Fingerprint, b.Fingerprint))
 	})
 	e.snap.Store(&out)
-	e.inst.setCounts(e)
-	e.inst.recordCycle(ctx, time.Since(start), e.store.tracked)
+	e.inst.setCounts(e, c.Store)
+	e.inst.recordCycle(context.Background(), time.Since(c.Started), c.Store.Tracked())
 	if e.cfg.sink != nil {
 		send := make([]Alert, 0, len(out))
 		for _, a := range out {
@@ -251,16 +279,14 @@ func (e *Evaluator) Evaluate(ctx context.Context) error {
 		}
 		e.cfg.sink.Receive(send)
 	}
-	err := errors.Join(errs...)
-	if err != nil {
-		e.cfg.logger.Warn("alert evaluation incomplete", slog.String("error", err.Error()))
+	if c.Err != nil {
+		e.cfg.logger.Warn("alert evaluation incomplete", slog.String("error", "alerting: collect metrics: "+c.Err.Error()))
 	}
-	return err
 }
 
 func (e *Evaluator) advance(r *ruleState, now time.Time) {
 	nv := r.nvariants()
-	need := len(r.grp.labels) * nv
+	need := r.grp.Len() * nv
 	if len(r.instances) < need {
 		r.instances = append(r.instances, make([]*instance, need-len(r.instances))...)
 	}
@@ -303,7 +329,7 @@ func (r *ruleState) newInstance(i int) *instance {
 	nv := r.nvariants()
 	l := make(Labels, len(r.rule.Labels)+len(r.by)+2)
 	maps.Copy(l, r.rule.Labels)
-	maps.Copy(l, r.grp.labels[i/nv])
+	maps.Copy(l, r.grp.Labels(i/nv))
 	if len(r.variants) > 0 {
 		l["severity"] = r.variants[i%nv]
 	}
@@ -344,43 +370,19 @@ func (e *Evaluator) Rules() []string {
 	return names
 }
 
-// Start runs Evaluate every interval in a goroutine until Stop.
+// Start runs Evaluate every interval (WithInterval) in a goroutine until
+// Stop. On an engine shared through WithMetricSource it runs the engine's
+// cycles at that interval or the engine's shorter one.
 func (e *Evaluator) Start() error {
-	e.runMu.Lock()
-	defer e.runMu.Unlock()
-	if e.cancel != nil {
+	if !e.started.CompareAndSwap(false, true) {
 		return errors.New("alerting: evaluator already started")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel, e.done = cancel, make(chan struct{})
-	go e.loop(ctx, e.done)
-	return nil
-}
-
-func (e *Evaluator) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
-	t := time.NewTicker(e.cfg.interval)
-	defer t.Stop()
-	for {
-		cctx, cancel := context.WithTimeout(ctx, e.cfg.interval)
-		_ = e.Evaluate(cctx)
-		cancel()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	return e.eng.Start(e.cfg.interval)
 }
 
 // Stop ends the loop started by Start and waits for it.
 func (e *Evaluator) Stop() {
-	e.runMu.Lock()
-	cancel, done := e.cancel, e.done
-	e.cancel, e.done = nil, nil
-	e.runMu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	if e.started.CompareAndSwap(true, false) {
+		e.eng.Stop()
 	}
 }

@@ -2,11 +2,13 @@ package alerting
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/series"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -155,6 +157,10 @@ func TestQuantileFromHistogram(t *testing.T) {
 
 func TestHistogramQuantileMath(t *testing.T) {
 	bounds := []float64{0.1, 0.5, 1}
+	histogramQuantile := func(q float64, bounds, counts []float64) float64 {
+		h := series.Hist{Bounds: bounds, Counts: counts}
+		return h.Quantile(q)
+	}
 	cases := []struct {
 		q      float64
 		counts []float64
@@ -454,10 +460,10 @@ func TestDeltaTemporalityAndCounterReset(t *testing.T) {
 		eval(t, e2)
 		clk.Advance(15 * time.Second)
 	}
-	s := e2.store.metrics["igmon.dependency.calls"].slots[0]
-	// 100 → 150 (+50) → reset to 20 (+20) → 30 (+10): adjusted total 180.
-	if s.cur()[0] != 180 {
-		t.Fatalf("adjusted total = %v, want 180", s.cur()[0])
+	// 100 → 150 (+50) → reset to 20 (+20) → 30 (+10): the reset is no
+	// negative increase (the store's own test checks the adjusted total).
+	if a := find(e2.Alerts(), "ErrorBurst"); a == nil || a.Value != 1 {
+		t.Fatalf("after a counter reset: %+v, want the ratio 1 firing", a)
 	}
 }
 
@@ -551,5 +557,62 @@ func TestSLOValueIsFirstFiringPair(t *testing.T) {
 	// is higher but belongs to the second pair.
 	if a.Value < 18 || a.Value > 22 {
 		t.Fatalf("value = %v, want the 20m burn rate ≈ 20", a.Value)
+	}
+}
+
+// TestSharedSelectors: rules that read the same selector split by the same
+// labels share one selector (summed once per cycle); each still decides on
+// its own threshold, and a rule never alerts for the groups another rule's
+// series created.
+func TestSharedSelectors(t *testing.T) {
+	m := newMeters(t)
+	errs := `igmon.dependency.calls{igmon.dependency.outcome="error"}`
+	payments := `igmon.dependency.calls{igmon.dependency.kind="payment"}`
+	games := `igmon.dependency.calls{igmon.dependency.kind="game"}`
+	by := []string{"igmon.dependency.name"}
+	ratio := func(name, den string, v float64, by []string) Rule {
+		return Rule{Name: name, By: by, Condition: &Ratio{Numerator: mustSel(t, errs), Denominator: mustSel(t, den),
+			Window: 5 * time.Minute, Value: v}}
+	}
+	e := newEval(t, m, []Rule{
+		ratio("PaymentErrorsWarn", payments, 0.1, by),
+		ratio("PaymentErrorsCrit", payments, 0.5, by),
+		ratio("GameErrors", games, 0.1, by),
+		ratio("AllPaymentErrors", payments, 0.1, nil), // other By: its own grouping
+	})
+	// errs and payments by name (shared by three rules), games by name,
+	// errs and payments unsplit.
+	if got := selections(e); got != 5 {
+		t.Fatalf("%d selectors for 8 rule selectors, want 5 shared ones", got)
+	}
+	eval(t, e)
+	ctx := context.Background()
+	add := func(kind, name, outcome string, n int) {
+		for range n {
+			m.calls.Add(ctx, 1, depAttrs(kind, name, "deposit", outcome))
+		}
+	}
+	add("payment", "stripe", "error", 3) // 30 %
+	add("payment", "stripe", "success", 7)
+	add("payment", "adyen", "success", 10)
+	add("game", "pragmatic", "error", 8) // 80 %
+	add("game", "pragmatic", "success", 2)
+	m.clk.Advance(15 * time.Second)
+	got := eval(t, e)
+	firing := map[string]bool{}
+	for _, a := range got {
+		if a.State == StatePending || a.State == StateFiring {
+			firing[a.Rule+"/"+a.Labels["igmon.dependency.name"]] = true
+		}
+	}
+	want := map[string]bool{"PaymentErrorsWarn/stripe": true, "GameErrors/pragmatic": true, "AllPaymentErrors/": true}
+	if fmt.Sprint(firing) != fmt.Sprint(want) {
+		t.Fatalf("active alerts %v, want %v", firing, want)
+	}
+	for _, a := range got {
+		// Its numerator is every error (game ones too): 11 over 20 payment calls.
+		if a.Rule == "AllPaymentErrors" && math.Abs(a.Value-0.55) > 1e-9 {
+			t.Errorf("AllPaymentErrors value %v, want 0.55", a.Value)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/series"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // a Monday
@@ -174,4 +175,19 @@ func int64Points(t *testing.T, r *sdkmetric.ManualReader, name string, keys ...a
 		}
 	}
 	return out
+}
+
+// selections is the number of distinct selections the evaluator's rules
+// registered.
+func selections(e *Evaluator) int {
+	var n int
+	_ = e.eng.Register(func(st *series.Store) error { n = st.Selections(); return nil })
+	return n
+}
+
+// tracked is the number of series the evaluator's store tracks.
+func tracked(e *Evaluator) int {
+	var n int
+	_ = e.eng.Register(func(st *series.Store) error { n = st.Tracked(); return nil })
+	return n
 }

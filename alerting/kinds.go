@@ -1,13 +1,15 @@
 package alerting
 
 import (
+	"github.com/jackcode/igmon/internal/series"
+
 	"math"
 	"slices"
 	"time"
 )
 
 func (r *ruleState) resetResults() {
-	n := len(r.grp.labels) * r.nvariants()
+	n := r.grp.Len() * r.nvariants()
 	if cap(r.results) < n {
 		r.results = make([]result, n)
 	}
@@ -25,13 +27,8 @@ func grow[T any](s []T, n int) []T {
 }
 
 // gaugeAgg aggregates the latest values of live gauge members per group.
-func (r *ruleState) gaugeAgg(sel *selState, seq uint64, agg Aggregation, dst []float64, n []int) {
-	for _, m := range sel.members {
-		s := m.s
-		if s.seq != seq || s.kind != kindGauge {
-			continue
-		}
-		v, g := s.ch.cur[s.off], m.group
+func (r *ruleState) gaugeAgg(sel *series.Selection, seq uint64, agg Aggregation, dst []float64, n []int) {
+	sel.EachGauge(seq, func(g int32, v float64) {
 		if n[g] == 0 {
 			dst[g] = v
 		} else {
@@ -45,7 +42,7 @@ func (r *ruleState) gaugeAgg(sel *selState, seq uint64, agg Aggregation, dst []f
 			}
 		}
 		n[g]++
-	}
+	})
 	if agg == AggAvg {
 		for g := range dst {
 			if n[g] > 0 {
@@ -57,7 +54,7 @@ func (r *ruleState) gaugeAgg(sel *selState, seq uint64, agg Aggregation, dst []f
 
 func (r *ruleState) evalThreshold(c *Threshold, seq uint64) {
 	r.resetResults()
-	ng := len(r.grp.labels)
+	ng := r.grp.Len()
 	r.a, r.na = grow(r.a, ng), grow(r.na, ng)
 	r.gaugeAgg(r.sels[0], seq, c.Aggregation, r.a, r.na)
 	if c.Of != nil {
@@ -90,54 +87,25 @@ func cmpOp(o Op) Op {
 // sumIncrease adds the selector's per-group increase of element 0
 // (counter value or histogram count) over window w into dst and ANDs
 // coverage into full.
-func (r *ruleState) sumIncrease(sel *selState, w time.Duration, dst []float64, n []int, full []bool) {
-	c := sel.increases(sel.metric.windowIndex(w), r.seq)
-	for g, cn := range c.n {
+func (r *ruleState) sumIncrease(sel *series.Selection, w time.Duration, dst []float64, n []int, full []bool) {
+	c := sel.Increases(w, r.seq)
+	for g, cn := range c.N {
 		if cn == 0 {
 			continue
 		}
-		dst[g] += c.sum[g]
+		dst[g] += c.Sum[g]
 		if n[g] == 0 {
-			full[g] = c.full[g]
+			full[g] = c.Full[g]
 		} else {
-			full[g] = full[g] && c.full[g]
+			full[g] = full[g] && c.Full[g]
 		}
 		n[g] += cn
 	}
 }
 
-// increases returns the per-group sums over window wi, computing them if
-// no rule has this cycle (seq).
-func (sel *selState) increases(wi int, seq uint64) *incSums {
-	c := windowEntry(&sel.incs, len(sel.metric.windows), wi)
-	if c.computedIn(seq) {
-		return c
-	}
-	ng := len(sel.grp.labels)
-	c.sum, c.n, c.full = grow(c.sum, ng), grow(c.n, ng), grow(c.full, ng)
-	m := sel.metric
-	nw := len(m.windows)
-	kinds, inc0, cover := m.kinds, m.inc0, m.full
-	for _, mb := range sel.members {
-		if k := kinds[mb.slot]; k != kindCounter && k != kindHistogram {
-			continue
-		}
-		i := int(mb.slot)*nw + wi
-		g := mb.group
-		c.sum[g] += inc0[i]
-		if c.n[g] == 0 {
-			c.full[g] = cover[i]
-		} else {
-			c.full[g] = c.full[g] && cover[i]
-		}
-		c.n[g]++
-	}
-	return c
-}
-
 func (r *ruleState) evalRatio(c *Ratio) {
 	r.resetResults()
-	ng := len(r.grp.labels)
+	ng := r.grp.Len()
 	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
 	r.sumIncrease(r.sels[0], c.Window, r.a, r.na, r.full)
 	r.sumIncrease(r.sels[1], c.Window, r.b, r.nb, r.full)
@@ -154,7 +122,7 @@ func (r *ruleState) evalRatio(c *Ratio) {
 
 func (r *ruleState) evalAbsence(c *Absence) {
 	r.resetResults()
-	ng := len(r.grp.labels)
+	ng := r.grp.Len()
 	r.a, r.b, r.na, r.nb, r.full = grow(r.a, ng), grow(r.b, ng), grow(r.na, ng), grow(r.nb, ng), grow(r.full, ng)
 	r.full2 = grow(r.full2, ng)
 	succFull := r.full2
@@ -171,88 +139,40 @@ func (r *ruleState) evalAbsence(c *Absence) {
 	}
 }
 
-// sumBuckets points the rule's per-group bucket vectors and bounds at the
-// selector's sums over w (read-only) and ANDs coverage into full.
-func (r *ruleState) sumBuckets(sel *selState, w time.Duration, full []bool) {
-	c := sel.bucketIncreases(sel.metric.windowIndex(w), r.seq)
-	for g, b := range c.bounds {
-		if b == nil {
+// sumBuckets points the rule's per-group histograms at the selector's sums
+// over w (read-only) and ANDs coverage into full.
+func (r *ruleState) sumBuckets(sel *series.Selection, w time.Duration, full []bool) {
+	c := sel.Histograms(w, r.seq)
+	for g := range c.Hist {
+		if c.Hist[g].Empty() {
 			continue
 		}
-		r.bounds[g], r.vec[g] = b, c.vec[g]
-		full[g] = c.full[g]
+		r.hists[g] = &c.Hist[g]
+		full[g] = c.Full[g]
 	}
-}
-
-// bucketIncreases returns the per-group bucket sums over window wi,
-// computing them if no rule has this cycle (seq).
-func (sel *selState) bucketIncreases(wi int, seq uint64) *bucketSums {
-	c := windowEntry(&sel.buckets, len(sel.metric.windows), wi)
-	if c.computedIn(seq) {
-		return c
-	}
-	ng := len(sel.grp.labels)
-	if len(c.vec) < ng {
-		c.vec = append(c.vec, make([][]float64, ng-len(c.vec))...)
-	}
-	c.bounds, c.full = grow(c.bounds, ng), grow(c.full, ng)
-	m := sel.metric
-	nw := len(m.windows)
-	for _, mb := range sel.members {
-		if m.kinds[mb.slot] != kindHistogram {
-			continue
-		}
-		s := mb.s
-		g := mb.group
-		nb := s.width - 2
-		if c.bounds[g] == nil {
-			c.bounds[g] = s.bounds
-			if cap(c.vec[g]) < nb {
-				c.vec[g] = make([]float64, nb)
-			}
-			c.vec[g] = c.vec[g][:nb]
-			clear(c.vec[g])
-			c.full[g] = true
-		} else if !sameBounds(c.bounds[g], s.bounds) {
-			continue
-		}
-		if !m.full[int(mb.slot)*nw+wi] {
-			c.full[g] = false
-		}
-		acc := c.vec[g]
-		for i, x := range s.ch.inc[wi][s.off+2 : s.off+s.width] {
-			acc[i] += x
-		}
-	}
-	return c
 }
 
 func (r *ruleState) prepVec(ng int) {
-	if len(r.vec) < ng {
-		r.vec = append(r.vec, make([][]float64, ng-len(r.vec))...)
-	}
-	r.bounds = grow(r.bounds, ng)
+	r.hists = grow(r.hists, ng)
 	r.full = grow(r.full, ng)
 }
 
 func (r *ruleState) evalQuantile(c *Quantile) {
 	r.resetResults()
-	ng := len(r.grp.labels)
+	ng := r.grp.Len()
 	r.prepVec(ng)
 	r.sumBuckets(r.sels[0], c.Window, r.full)
 	op := cmpOp(c.Op)
 	for g := range ng {
-		if r.bounds[g] == nil {
+		h := r.hists[g]
+		if h == nil {
 			continue
 		}
-		var total float64
-		for _, v := range r.vec[g] {
-			total += v
-		}
+		total := h.Total()
 		if total <= 0 || total < c.MinCount {
 			continue
 		}
-		v := histogramQuantile(c.Quantile, r.bounds[g], r.vec[g])
+		v := h.Quantile(c.Quantile)
 		if math.IsNaN(v) {
 			continue
 		}
@@ -268,11 +188,11 @@ func (r *ruleState) evalCheck(c *CheckState, src CheckSource, now int64) {
 		}
 	}
 	for _, n := range names {
-		r.grp.checkGroup(n)
+		r.checkGroup(n)
 	}
 	r.resetResults()
 	for _, n := range names {
-		g := r.grp.idx[n]
+		g, _ := r.grp.Index(n)
 		status, since, ok := src.CheckStatus(n)
 		if !ok {
 			continue
@@ -288,7 +208,7 @@ func (r *ruleState) evalCheck(c *CheckState, src CheckSource, now int64) {
 
 func (r *ruleState) evalSLO(c *SLO) {
 	r.resetResults()
-	ng := len(r.grp.labels)
+	ng := r.grp.Len()
 	for wi, w := range r.sloWins {
 		r.slo[wi] = grow(r.slo[wi], ng)
 		burn := r.slo[wi]
@@ -300,15 +220,13 @@ func (r *ruleState) evalSLO(c *SLO) {
 			r.prepVec(ng)
 			r.sumBuckets(r.sels[0], w, r.full)
 			for g := range ng {
-				if r.bounds[g] == nil {
+				h := r.hists[g]
+				if h == nil {
 					continue
 				}
-				var total float64
-				for _, v := range r.vec[g] {
-					total += v
-				}
+				total := h.Total()
 				r.b[g], r.nb[g] = total, 1
-				r.a[g] = total - countAtOrBelow(c.LatencyThreshold, r.bounds[g], r.vec[g])
+				r.a[g] = total - h.CountAtOrBelow(c.LatencyThreshold)
 			}
 		}
 		for g := range ng {

@@ -1,6 +1,8 @@
 package alerting
 
 import (
+	"github.com/jackcode/igmon/internal/series"
+
 	"context"
 	"sync"
 	"time"
@@ -82,10 +84,10 @@ func (in *evalInstruments) recordCycle(ctx context.Context, d time.Duration, ser
 	in.duration.Record(ctx, d.Seconds())
 }
 
-func (in *evalInstruments) setCounts(e *Evaluator) {
+func (in *evalInstruments) setCounts(e *Evaluator, st *series.Store) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.series = int64(e.store.tracked)
+	in.series = int64(st.Tracked())
 	for i, r := range e.rules {
 		in.counts[i] = [len(listedStates)]int64{}
 		for _, x := range r.instances {

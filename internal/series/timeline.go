@@ -1,4 +1,4 @@
-package alerting
+package series
 
 // timeline is the shared clock of one window of one metric: the times of
 // the last len(times) snapshots, at least step apart. Every series of the

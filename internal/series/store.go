@@ -1,6 +1,7 @@
-package alerting
+package series
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -66,44 +67,29 @@ type member struct {
 	group int32
 }
 
-// selState is one selector over one grouping, shared by every rule that
-// reads the same selector split by the same labels. Its per-group sums are
-// computed at most once per cycle and window, whichever rule asks first.
-type selState struct {
-	sel     Selector
+// Selection is one selector (a metric and a matcher) over one grouping,
+// shared by every reader of the same selector split by the same labels.
+// Its per-group sums are computed at most once per cycle and window,
+// whichever reader asks first.
+type Selection struct {
+	match   Matcher
 	metric  *metricState
-	grp     *grouping
+	grp     *Grouping
 	members []member
-	incs    []*incSums    // per metric window
-	buckets []*bucketSums // per metric window
+	incs    []*Sums       // per metric window
+	hists   []*Histograms // per metric window
 }
 
-// incSums is element 0's increase (counter value, histogram count) summed
-// per group over one window, the members counted, and whether every
-// member's history covered the window.
-type incSums struct {
-	cycleStamp
-	sum  []float64
-	n    []int
-	full []bool
-}
-
-// bucketSums is the bucket increases of the histogram members summed per
-// group over one window; a group's bounds are its first member's, and
-// members with other bounds are left out (mixing layouts would make a
-// quantile meaningless).
-type bucketSums struct {
-	cycleStamp
-	vec    [][]float64
-	bounds [][]float64
-	full   []bool
+// Matcher decides which series of a metric a Selection holds.
+type Matcher interface {
+	MatchSet(*attribute.Set) bool
 }
 
 type metricState struct {
 	name    string
 	windows []time.Duration
 	lines   []timeline // one per window
-	sels    []*selState
+	sels    []*Selection
 	byHash  map[attribute.Distinct]*series
 
 	// byPos caches the series at each position of the previous
@@ -135,10 +121,14 @@ type metricState struct {
 
 func (m *metricState) windowIndex(w time.Duration) int { return slices.Index(m.windows, w) }
 
-type store struct {
+// Store holds the tracked series of every metric a Selection reads, with
+// snapshots spaced along each window, and computes windowed increases once
+// per ingested collection. It is not safe for concurrent use: the Engine
+// serialises its cycles.
+type Store struct {
 	metrics    map[string]*metricState
-	groupings  map[string]*grouping
-	selectors  map[string]*selState // by selector and grouping
+	groupings  map[string]*Grouping
+	selectors  map[string]*Selection // by selector and grouping
 	seq        uint64
 	prevNow    int64
 	ringCap    int
@@ -150,10 +140,25 @@ type store struct {
 	point      []float64
 }
 
-func newStore(ringCap, maxSeries int) *store {
-	return &store{metrics: map[string]*metricState{}, groupings: map[string]*grouping{},
-		selectors: map[string]*selState{}, ringCap: ringCap, maxSeries: maxSeries}
+// NewStore returns a store that keeps snapshots snapshots per window and
+// tracks at most maxSeries series (further ones are counted in
+// Overflowed).
+func NewStore(snapshots, maxSeries int) *Store {
+	return &Store{metrics: map[string]*metricState{}, groupings: map[string]*Grouping{},
+		selectors: map[string]*Selection{}, ringCap: snapshots, maxSeries: maxSeries}
 }
+
+// Seq numbers the collections ingested so far.
+func (st *Store) Seq() uint64 { return st.seq }
+
+// Tracked is the number of series selections hold.
+func (st *Store) Tracked() int { return st.tracked }
+
+// Overflowed counts the series left out because of maxSeries.
+func (st *Store) Overflowed() int64 { return st.overflowed }
+
+// Selections is the number of distinct selections.
+func (st *Store) Selections() int { return len(st.selectors) }
 
 // cycleStamp marks a per-cycle cache entry with the collection it was
 // computed from.
@@ -181,18 +186,18 @@ func windowEntry[T any](cache *[]*T, n, wi int) *T {
 	return (*cache)[wi]
 }
 
-// grouping returns the shared grouping of a By list.
-func (st *store) grouping(by []attribute.Key) *grouping {
+// Grouping returns the shared grouping of a By list.
+func (st *Store) Grouping(by []attribute.Key) *Grouping {
 	k := groupingKey(by)
 	g := st.groupings[k]
 	if g == nil {
-		g = newGrouping(by)
+		g = NewGrouping(by)
 		st.groupings[k] = g
 	}
 	return g
 }
 
-func (st *store) metric(name string) *metricState {
+func (st *Store) metric(name string) *metricState {
 	m := st.metrics[name]
 	if m == nil {
 		m = &metricState{name: name, byHash: map[attribute.Distinct]*series{}, capSnap: st.ringCap}
@@ -201,31 +206,41 @@ func (st *store) metric(name string) *metricState {
 	return m
 }
 
-// addSelector registers what a rule reads. Rules are compiled before the
-// first collection, so a metric's windows are fixed once series exist.
-func (st *store) addSelector(r *ruleState, sel Selector, windows ...time.Duration) *selState {
-	m := st.metric(sel.Metric)
+// Select registers what a reader reads: the series of metric that m
+// matches, split by g, over windows. key names the matcher (its canonical
+// text): readers with the same metric, key and grouping share one
+// Selection. Readers register before the first Ingest, so that a metric's
+// windows are fixed once series exist; Select after it returns an error.
+func (st *Store) Select(metric, key string, m Matcher, g *Grouping, windows ...time.Duration) (*Selection, error) {
+	ms := st.metric(metric)
 	for _, w := range windows {
-		if w > 0 && !slices.Contains(m.windows, w) {
-			m.windows = append(m.windows, w)
-			m.lines = append(m.lines, newTimeline(max(1, int64(w)/int64(st.ringCap-2)), st.ringCap))
+		if w > 0 && !slices.Contains(ms.windows, w) {
+			if st.seq > 0 {
+				return nil, fmt.Errorf("series: select %s over %v after the first collection", metric, w)
+			}
+			ms.windows = append(ms.windows, w)
+			ms.lines = append(ms.lines, newTimeline(max(1, int64(w)/int64(st.ringCap-2)), st.ringCap))
 		}
 		if w > st.staleAfter {
 			st.staleAfter = w
 		}
 	}
-	key := sel.String() + "\x00" + groupingKey(r.grp.by)
-	if s := st.selectors[key]; s != nil {
-		return s
+	k := metric + "\x00" + key + "\x00" + groupingKey(g.by)
+	if s := st.selectors[k]; s != nil {
+		return s, nil
 	}
-	s := &selState{sel: sel, metric: m, grp: r.grp}
-	st.selectors[key] = s
-	m.sels = append(m.sels, s)
-	return s
+	if st.seq > 0 {
+		return nil, fmt.Errorf("series: select %s{%s} after the first collection", metric, key)
+	}
+	s := &Selection{match: m, metric: ms, grp: g}
+	st.selectors[k] = s
+	ms.sels = append(ms.sels, s)
+	return s, nil
 }
 
-// ingest folds one collection into the tracked series.
-func (st *store) ingest(rm *metricdata.ResourceMetrics, now int64) {
+// Ingest folds one collection, taken at now (unix ns), into the tracked
+// series and computes every window's increases.
+func (st *Store) Ingest(rm *metricdata.ResourceMetrics, now int64) {
 	st.seq++
 	for _, m := range st.metrics {
 		m.pos = 0
@@ -294,7 +309,7 @@ const chunkSlots = 512
 // lookup finds or creates the series for attrs. It returns nil for series
 // no selector wants and for new series beyond maxSeries. Series are told
 // apart by their attribute hash, as the SDK's own aggregation does.
-func (st *store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, width int, now int64) *series {
+func (st *Store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, width int, now int64) *series {
 	d := attrs.Equivalent()
 	p := m.pos
 	m.pos++
@@ -324,7 +339,7 @@ func (st *store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, w
 	s = &series{attrs: *attrs, hash: d, lastSeen: now, slot: -1}
 	m.byHash[d] = s
 	for _, sel := range m.sels {
-		if sel.sel.Matchers.MatchSet(attrs) {
+		if sel.match.MatchSet(attrs) {
 			if !s.tracked {
 				if st.tracked >= st.maxSeries {
 					st.overflowed++
@@ -462,7 +477,7 @@ func (m *metricState) reshape(s *series, kind seriesKind, width int) {
 	}
 }
 
-func (st *store) gauge(m *metricState, attrs *attribute.Set, v float64, now int64) {
+func (st *Store) gauge(m *metricState, attrs *attribute.Set, v float64, now int64) {
 	s := st.lookup(m, attrs, kindGauge, 1, now)
 	if s == nil {
 		return
@@ -471,7 +486,7 @@ func (st *store) gauge(m *metricState, attrs *attribute.Set, v float64, now int6
 	s.seq = st.seq
 }
 
-func (st *store) counter(m *metricState, attrs *attribute.Set, v float64, start time.Time, t metricdata.Temporality, now int64) {
+func (st *Store) counter(m *metricState, attrs *attribute.Set, v float64, start time.Time, t metricdata.Temporality, now int64) {
 	s := st.lookup(m, attrs, kindCounter, 1, now)
 	if s == nil {
 		return
@@ -484,7 +499,7 @@ func (st *store) counter(m *metricState, attrs *attribute.Set, v float64, start 
 	st.fold(m, s, p, start.UnixNano(), t == metricdata.DeltaTemporality)
 }
 
-func (st *store) histogram(m *metricState, attrs *attribute.Set, count uint64, sum float64, bounds []float64, counts []uint64, start time.Time, t metricdata.Temporality, now int64) {
+func (st *Store) histogram(m *metricState, attrs *attribute.Set, count uint64, sum float64, bounds []float64, counts []uint64, start time.Time, t metricdata.Temporality, now int64) {
 	width := 2 + len(counts)
 	s := st.lookup(m, attrs, kindHistogram, width, now)
 	if s == nil {
@@ -532,7 +547,7 @@ func sameBounds(a, b []float64) bool {
 // fold adds a raw point to the adjusted totals. Element 0 (the count or
 // counter value) decides resets: it never decreases between two points of
 // one cumulative stream, and a new start time also means a restart.
-func (st *store) fold(m *metricState, s *series, p []float64, start int64, delta bool) {
+func (st *Store) fold(m *metricState, s *series, p []float64, start int64, delta bool) {
 	cur := s.ch.cur[s.off : s.off+len(p)]
 	raw := s.ch.raw[s.off : s.off+len(p)]
 	switch {
@@ -648,7 +663,7 @@ func (m *metricState) windowPass(c *chunk, wi int, now int64) {
 
 // gc forgets series unseen for longer than the longest window: their
 // increase over any window is zero, and gauges that vanished are stale.
-func (st *store) gc(now int64) {
+func (st *Store) gc(now int64) {
 	// Forgetting is not urgent: sweep once a minute, not every cycle.
 	if now-st.lastGC < int64(time.Minute) {
 		return
