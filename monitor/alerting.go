@@ -8,13 +8,10 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/alerting"
@@ -59,19 +56,15 @@ type alertingState struct {
 	disp     *alerting.Dispatcher
 	silences *alerting.Silences
 
-	// last is what the evaluator collected in its current cycle: the
-	// evidence is read from the same numbers the rules saw.
-	last atomic.Pointer[metricdata.ResourceMetrics]
-
 	// now is the evaluator's clock. The alerting options that carry a
 	// test's fake clock are opaque to this package, so tests of this
 	// package set it to the same fake clock.
 	now func() time.Time
 	// rules by name, for the window of an alert's rule.
 	rules map[string]alerting.Rule
-	// errs holds recent totals of dependency calls by error type, so that
-	// the evidence counts the alert's window, not the process lifetime.
-	errs *errorHistory
+	// errs counts dependency calls by error type over every rule window,
+	// on the series engine.
+	errs *errorTypes
 
 	mu   sync.Mutex
 	prev map[string]alerting.State // by fingerprint
@@ -110,7 +103,12 @@ func (m *Monitor) initAlerting() error {
 		a.rules[r.Name] = r
 		windows = append(windows, ruleWindows(r)...)
 	}
-	a.errs = newErrorHistory(windows)
+	// Registered before the evaluator joins the engine, so each cycle
+	// counts the error types before the rules' alerts ask for them.
+	var err error
+	if a.errs, err = newErrorTypes(m.engine, windows); err != nil {
+		return fmt.Errorf("monitor: option WithAlerting: %w", err)
+	}
 	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithDeliveryListener(m.recordDelivery)}
 	disp, err := alerting.NewDispatcher(append(base, m.cfg.alertOpts...)...)
 	if err != nil {
@@ -120,17 +118,9 @@ func (m *Monitor) initAlerting() error {
 	// One hook for every way a silence changes (Go code, the alerting
 	// HTTP API, the dashboard): the audit trail cannot miss a path.
 	a.silences.Subscribe(a.recordSilence)
-	src := alerting.MetricSourceFunc(func(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-		got, err := m.tel.inproc.Collect(ctx)
-		if err != nil {
-			a.last.Store(nil)
-			return err
-		}
-		*rm = got
-		a.last.Store(&got)
-		return nil
-	})
-	eopts := append(base, alerting.WithMetricSource(src), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a))
+	// The evaluator joins the Monitor's series engine: its rules, the
+	// component status and the dashboard read one set of windows.
+	eopts := append(base, alerting.WithMetricSource(m.engine), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a))
 	a.eval, err = alerting.NewEvaluator(m.cfg.alertRules, append(eopts, m.cfg.alertOpts...)...)
 	if err != nil {
 		_ = disp.Close()
@@ -160,21 +150,13 @@ func (a *alertingState) stop(ctx context.Context) error {
 // records state changes in the event log and hands the alerts on.
 func (a *alertingState) Receive(alerts []alerting.Alert) {
 	out := make([]alerting.Alert, len(alerts))
-	rm := a.last.Load()
-	if rm == nil {
-		rm = &metricdata.ResourceMetrics{}
-	} else {
-		// Receive runs once per evaluation cycle, alerts or not: the
-		// snapshot cadence of the error-type windows.
-		a.errs.recordFrom(a.now(), *rm)
-	}
 	for i, al := range alerts {
 		if al.State == alerting.StateFiring || al.State == alerting.StatePending {
 			al.Annotations = maps.Clone(al.Annotations)
 			if al.Annotations == nil {
 				al.Annotations = map[string]string{}
 			}
-			if ev := a.evidence(al, *rm); len(ev) > 0 {
+			if ev := a.evidence(al); len(ev) > 0 {
 				al.Annotations[AnnotationEvidence] = strings.Join(ev, "\n")
 			}
 		}
@@ -245,7 +227,7 @@ func alertComponent(al alerting.Alert) string {
 // first: the likely cause), and the dependency's most frequent error types
 // over the alert's window. Simple on purpose: a person must be able to
 // check every line.
-func (a *alertingState) evidence(al alerting.Alert, rm metricdata.ResourceMetrics) []string {
+func (a *alertingState) evidence(al alerting.Alert) []string {
 	var ev []string
 	now := a.now()
 	started := al.ActiveAt
@@ -256,7 +238,7 @@ func (a *alertingState) evidence(al alerting.Alert, rm metricdata.ResourceMetric
 	ev = append(ev, a.causes(started)...)
 	target := alertComponent(al)
 	window := a.errorWindow(al)
-	if types := a.topErrorTypes(rm, target, window, now, 3); len(types) > 0 {
+	if types := a.errs.top(target, window, 3); len(types) > 0 {
 		ev = append(ev, fmt.Sprintf("top error types of %s (last %s): %s", target, shortDuration(window), strings.Join(types, ", ")))
 	}
 	return ev
@@ -415,202 +397,6 @@ func (a *alertingState) errorWindow(al alerting.Alert) time.Duration {
 	return evidenceWindow
 }
 
-// topErrorTypes lists the most frequent error.type values of the
-// dependency named name over the window before now: the increase of its
-// igmon.dependency.calls series since the recorded snapshot at or before
-// now-window.
-func (a *alertingState) topErrorTypes(rm metricdata.ResourceMetrics, name string, window time.Duration, now time.Time, n int) []string {
-	totals := map[string]float64{}
-	eachPoint(rm, "igmon.dependency.calls", func(s attribute.Set, v float64) {
-		dep, _ := s.Value(AttrDependencyName)
-		et, ok := s.Value("error.type")
-		if dep.AsString() == name && ok && et.AsString() != "" {
-			totals[et.AsString()] += v
-		}
-	})
-	type kv struct {
-		k string
-		v float64
-	}
-	var list []kv
-	for k, total := range totals {
-		if v := a.errs.increase(window, now, errorKey{name, k}, total); v > 0 {
-			list = append(list, kv{k, v})
-		}
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].v > list[j].v || list[i].v == list[j].v && list[i].k < list[j].k })
-	var out []string
-	for i, e := range list {
-		if i == n {
-			break
-		}
-		out = append(out, fmt.Sprintf("%s (%.0f)", e.k, e.v))
-	}
-	return out
-}
-
-// errorKey is one (dependency, error.type) pair of igmon.dependency.calls.
-type errorKey struct{ dep, errType string }
-
-// dependencyErrorTotals sums igmon.dependency.calls by dependency and
-// error type (calls without an error type are not errors).
-func dependencyErrorTotals(rm metricdata.ResourceMetrics) map[errorKey]float64 {
-	out := map[errorKey]float64{}
-	addErrorTotals(out, rm)
-	return out
-}
-
-func addErrorTotals(out map[errorKey]float64, rm metricdata.ResourceMetrics) {
-	eachPoint(rm, "igmon.dependency.calls", func(s attribute.Set, v float64) {
-		et, ok := s.Value("error.type")
-		if !ok || et.AsString() == "" {
-			return
-		}
-		dep, _ := s.Value(AttrDependencyName)
-		out[errorKey{dep.AsString(), et.AsString()}] += v
-	})
-}
-
-const (
-	// historySlots is how many snapshots a window keeps.
-	historySlots = 10
-	// historySteps is how many snapshot spacings a window spans: the
-	// snapshot the increase is counted from is at most window/historySteps
-	// (or one evaluation interval, if longer) older than the window's
-	// start.
-	historySteps = 8
-)
-
-// errorHistory keeps, per evidence window, a ring of cumulative error
-// totals taken at evaluations. Memory is bounded: windows are those of the
-// rules, slots are fixed, and keys are the (dependency, error.type) pairs
-// of the latest collection, which igmon.dependency.calls' cardinality
-// limit bounds.
-type errorHistory struct {
-	mu      sync.Mutex
-	rings   map[time.Duration]*totalsRing
-	scratch map[errorKey]float64 // the totals of a cycle, reused
-}
-
-// totalsRing holds snapshots spaced at least spacing apart.
-type totalsRing struct {
-	spacing time.Duration
-	times   [historySlots]time.Time
-	head, n int
-	vals    map[errorKey]*[historySlots]float64 // slots aligned with times
-}
-
-func newErrorHistory(windows []time.Duration) *errorHistory {
-	h := &errorHistory{rings: map[time.Duration]*totalsRing{}}
-	for _, w := range windows {
-		if w > 0 && h.rings[w] == nil {
-			h.rings[w] = &totalsRing{spacing: w / historySteps, vals: map[errorKey]*[historySlots]float64{}}
-		}
-	}
-	return h
-}
-
-// recordFrom records the error totals of the collection rm taken at now.
-func (h *errorHistory) recordFrom(now time.Time, rm metricdata.ResourceMetrics) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.scratch == nil {
-		h.scratch = map[errorKey]float64{}
-	}
-	clear(h.scratch)
-	addErrorTotals(h.scratch, rm)
-	for _, r := range h.rings {
-		r.record(now, h.scratch)
-	}
-}
-
-// record stores totals as the snapshot at now in every ring whose newest
-// snapshot is at least its spacing old.
-func (h *errorHistory) record(now time.Time, totals map[errorKey]float64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, r := range h.rings {
-		r.record(now, totals)
-	}
-}
-
-func (r *totalsRing) record(now time.Time, totals map[errorKey]float64) {
-	if r.n > 0 && now.Sub(r.times[(r.head+r.n-1)%historySlots]) < r.spacing {
-		return
-	}
-	slot := (r.head + r.n) % historySlots
-	if r.n < historySlots {
-		r.n++
-	} else {
-		r.head = (r.head + 1) % historySlots
-	}
-	r.times[slot] = now
-	for k, v := range totals {
-		vs := r.vals[k]
-		if vs == nil {
-			// A pair first seen now counted 0 in the older snapshots.
-			vs = new([historySlots]float64)
-			r.vals[k] = vs
-		}
-		vs[slot] = v
-	}
-	for k := range r.vals {
-		if _, ok := totals[k]; !ok {
-			delete(r.vals, k)
-		}
-	}
-}
-
-// increase returns how much key's total grew over window before now, with
-// current as its value now: from the newest snapshot at or before
-// now-window (zero when the history is younger than the window: the
-// counters started within it), through the later snapshots, to current.
-// A total smaller than the one before means the counter restarted: the new
-// total is what was counted since.
-func (h *errorHistory) increase(window time.Duration, now time.Time, key errorKey, current float64) float64 {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	r := h.rings[window]
-	if r == nil {
-		return current
-	}
-	vs := r.vals[key]
-	val := func(slot int) float64 {
-		if vs == nil {
-			return 0
-		}
-		return vs[slot]
-	}
-	cutoff := now.Add(-window)
-	first := 0 // index (from the oldest) of the first snapshot after the base
-	prev := 0.0
-	for i := 0; i < r.n; i++ {
-		slot := (r.head + i) % historySlots
-		if r.times[slot].After(cutoff) {
-			break
-		}
-		first, prev = i+1, val(slot)
-	}
-	var sum float64
-	step := func(v float64) {
-		if v >= prev {
-			sum += v - prev
-		} else {
-			sum += v
-		}
-		prev = v
-	}
-	for i := first; i < r.n; i++ {
-		slot := (r.head + i) % historySlots
-		if r.times[slot].After(now) {
-			break
-		}
-		step(val(slot))
-	}
-	step(current)
-	return sum
-}
-
 // Alerts returns the alerts the evaluator holds (pending, firing, recently
 // resolved), or nil when alerting is off.
 func (m *Monitor) Alerts() []alerting.Alert {
@@ -626,14 +412,6 @@ func (m *Monitor) Silences() *alerting.Silences {
 		return nil
 	}
 	return m.alerting.silences
-}
-
-// EvaluateAlerts runs one evaluation cycle now (tests, or a manual refresh).
-func (m *Monitor) EvaluateAlerts(ctx context.Context) error {
-	if m.alerting == nil {
-		return errors.New("monitor: alerting is not enabled")
-	}
-	return m.alerting.eval.Evaluate(ctx)
 }
 
 // AlertsHandler serves the alerts and silences as JSON, with the silences
@@ -672,7 +450,7 @@ func (a *alertingState) dashboardAlerts(now time.Time, detailed bool, rm metricd
 			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value}
 		_, da.Silenced = a.silences.Mutes(al.Labels, now)
 		if detailed && al.State != alerting.StateResolved {
-			da.Evidence = a.evidence(al, rm)
+			da.Evidence = a.evidence(al)
 		}
 		out = append(out, da)
 	}

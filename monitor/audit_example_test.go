@@ -50,6 +50,7 @@ func ExampleDependency_Transport() {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
+	_ = m.Refresh(context.Background()) // a running Monitor refreshes every few seconds
 	st := stripe.Stats()
 	fmt.Println(st.Calls, st.Success, st.Declined, st.ErrorRate)
 	// Output: 2 1 1 0
@@ -80,11 +81,13 @@ func ExampleDependency_HealthCheck() {
 			return nil
 		})
 	}
-	launch(true) // one failure at low volume does not page
+	launch(true)       // one failure at low volume does not page
+	_ = m.Refresh(ctx) // a running Monitor refreshes every few seconds
 	fmt.Println(check.Run(ctx).Status)
 	for i := range 39 {
 		launch(i%3 == 0) // 14 of 40 calls failed: 35%
 	}
+	_ = m.Refresh(ctx)
 	o := check.Run(ctx)
 	fmt.Println(o.Status, o.Observation.Value, o.Observation.Unit)
 	// Output:

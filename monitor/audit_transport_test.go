@@ -87,7 +87,7 @@ func TestTransportBodyErrorsAfterHeaders(t *testing.T) {
 	if n := inFlight(t, reader, KindPayment, "psp", "deposit"); n != 1 {
 		t.Fatalf("in flight before the body ended = %d, want 1", n)
 	}
-	if st := d.Stats(); st.Calls != 0 {
+	if st := statsNow(t, m, d); st.Calls != 0 {
 		t.Fatalf("call recorded at the headers, before its body ended: %+v", st)
 	}
 	_, rerr := io.ReadAll(resp.Body)
@@ -153,7 +153,7 @@ func TestTransportBodyErrorsAfterHeaders(t *testing.T) {
 			t.Errorf("calls %v = %d, want %d", k, calls[k], v)
 		}
 	}
-	if st := d.Stats(); st.Calls != 3 || st.Errors != 1 || st.Timeouts != 1 || st.Success != 1 {
+	if st := statsNow(t, m, d); st.Calls != 3 || st.Errors != 1 || st.Timeouts != 1 || st.Success != 1 {
 		t.Fatalf("window %+v: want the truncated body as an error, the stall as a timeout, the cancel left out", st)
 	}
 	if n := inFlight(t, reader, KindPayment, "psp", "deposit"); n != 0 {
@@ -219,7 +219,7 @@ func TestTransportBodylessAndUpgradedResponses(t *testing.T) {
 	}
 	_ = rwc.Close()
 
-	if st := d.Stats(); st.Calls != 3 || st.Success != 3 {
+	if st := statsNow(t, m, d); st.Calls != 3 || st.Success != 3 {
 		t.Fatalf("stats %+v, want HEAD, 204 and 101 as successes", st)
 	}
 }
@@ -248,7 +248,7 @@ func TestTransportRedirectHops(t *testing.T) {
 	if statuses[302] != 1 || statuses[200] != 1 || len(statuses) != 2 {
 		t.Fatalf("hops %v, want one 302 and one 200", statuses)
 	}
-	if st := d.Stats(); st.Calls != 2 || st.Success != 2 || st.Failures != 0 {
+	if st := statsNow(t, m, d); st.Calls != 2 || st.Success != 2 || st.Failures != 0 {
 		t.Fatalf("stats %+v", st)
 	}
 	if n := inFlight(t, reader, KindKYC, "kyc", "verify"); n != 0 {
@@ -282,7 +282,7 @@ func TestTransportBodyReadCloseRace(t *testing.T) {
 		wg.Go(func() { _ = resp.Body.Close() })
 		wg.Wait()
 	}
-	if st := d.Stats(); st.Calls != n {
+	if st := statsNow(t, m, d); st.Calls != n {
 		t.Fatalf("%d calls recorded for %d requests", st.Calls, n)
 	}
 }

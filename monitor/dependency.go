@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/jackcode/igmon/internal/clock"
-	"github.com/jackcode/igmon/internal/window"
 )
 
 // Dependency kinds. Any other name that passes validation is allowed too.
@@ -39,8 +38,6 @@ const (
 	// maxErrorTypes bounds error.type values that come from ErrorType()
 	// methods, per dependency.
 	maxErrorTypes = 32
-	// DefaultStatsWindow is the default length of a dependency's window.
-	DefaultStatsWindow = time.Minute
 )
 
 // OperationOther is the operation recorded for a call whose operation is
@@ -66,7 +63,7 @@ var ErrDuplicateDependency = errors.New("duplicate dependency")
 type Dependency struct {
 	kind, name string
 	inst       *instruments
-	win        *window.Window
+	traffic    *traffic // the engine's figures behind Stats and HealthCheck
 	now        func() time.Time
 	cfg        depConfig
 
@@ -93,7 +90,6 @@ type depConfig struct {
 	operations    []string
 	classifier    func(*http.Response, error) Outcome
 	errClassifier func(error) Outcome
-	window        time.Duration
 	hosts         []string
 	clock         clock.Clock
 	errs          []error
@@ -161,17 +157,6 @@ func WithErrorClassifier(fn func(err error) Outcome) DependencyOption {
 			c.fail("WithErrorClassifier", "func must not be nil")
 		}
 		c.errClassifier = fn
-	})
-}
-
-// WithStatsWindow sets the length of the sliding window behind Stats and
-// HealthCheck: whole seconds from 1s to 1h, default one minute.
-func WithStatsWindow(d time.Duration) DependencyOption {
-	return depOptionFunc(func(c *depConfig) {
-		if d < time.Second || d > window.MaxSize*time.Second || d%time.Second != 0 {
-			c.fail("WithStatsWindow", "%v is not a whole number of seconds in [1s, 1h]", d)
-		}
-		c.window = d
 	})
 }
 
@@ -253,7 +238,7 @@ func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Depe
 	if err := validName(kind); err != nil {
 		return nil, bad("kind: %v", err)
 	}
-	cfg := depConfig{window: DefaultStatsWindow}
+	cfg := depConfig{}
 	for _, o := range opts {
 		if o != nil {
 			o.applyDependency(&cfg)
@@ -269,10 +254,8 @@ func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Depe
 	if err != nil {
 		return nil, err
 	}
-	d, err := newDependency(inst, kind, name, cfg)
-	if err != nil {
-		return nil, bad("%v", err)
-	}
+	d := newDependency(inst, kind, name, cfg)
+	d.traffic = m.traffic
 	m.deps.mu.Lock()
 	defer m.deps.mu.Unlock()
 	if _, dup := m.deps.byName[name]; dup {
@@ -285,13 +268,9 @@ func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Depe
 	return d, nil
 }
 
-func newDependency(inst *instruments, kind, name string, cfg depConfig) (*Dependency, error) {
-	win, err := window.New(int(cfg.window / time.Second))
-	if err != nil {
-		return nil, err
-	}
+func newDependency(inst *instruments, kind, name string, cfg depConfig) *Dependency {
 	d := &Dependency{
-		kind: kind, name: name, inst: inst, win: win, cfg: cfg,
+		kind: kind, name: name, inst: inst, cfg: cfg,
 		now:  time.Now,
 		base: []attribute.KeyValue{attribute.String(AttrDependencyKind, kind), attribute.String(AttrDependencyName, name)},
 	}
@@ -308,7 +287,7 @@ func newDependency(inst *instruments, kind, name string, cfg depConfig) (*Depend
 	if cfg.defaultOp != "" {
 		d.defaultOp = d.ops.loadOrStore(cfg.defaultOp, func() *opState { return d.newOpState(cfg.defaultOp) })
 	}
-	return d, nil
+	return d
 }
 
 // Dependencies returns the declared dependencies, sorted by kind and name.

@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/internal/clock"
 )
 
 // newDepMonitor builds a Monitor recording into its own ManualReader.
@@ -123,3 +125,23 @@ func seriesWhere(t testing.TB, m metricdata.Metrics, key attribute.Key, value st
 }
 
 func eq(s attribute.Set) attribute.Distinct { return s.Equivalent() }
+
+// engineOn makes the Monitor's series engine run on clk; the test then
+// drives its cycles with cycle.
+func engineOn(m *Monitor, clk *clock.Fake) { m.testNow = clk.Now }
+
+// cycle runs one cycle of the Monitor's series engine: what Start does
+// every DefaultStatusInterval.
+func cycle(t testing.TB, m *Monitor) {
+	t.Helper()
+	if err := m.engine.Cycle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// statsNow runs an engine cycle and returns d's figures from it.
+func statsNow(t testing.TB, m *Monitor, d *Dependency) Stats {
+	t.Helper()
+	cycle(t, m)
+	return d.Stats()
+}

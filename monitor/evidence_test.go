@@ -19,6 +19,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/series"
 )
 
 // codePSP is a payment provider answering with the status code it is set
@@ -31,28 +32,6 @@ func codePSP(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &code
-}
-
-// waitCollected polls the in-process reader until the dependency's error
-// totals are want, so that the next evaluation's snapshot sees every call
-// made (the reader reuses a collection for a second of real time).
-func waitCollected(t *testing.T, m *Monitor, want map[errorKey]float64) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		rm, err := m.Metrics().Collect(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := dependencyErrorTotals(rm)
-		if fmt.Sprint(got) == fmt.Sprint(want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("error totals %v, want %v", got, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // errorTypesLine returns the evidence line about error types, or "".
@@ -84,7 +63,7 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 	client := &http.Client{Transport: mustDep(t, m, KindPayment, "stripe").Transport(nil)}
 	evaluate := func() {
 		t.Helper()
-		if err := m.EvaluateAlerts(context.Background()); err != nil {
+		if err := m.Refresh(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -100,19 +79,19 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 	evidenceOf := func(rule string, labels map[string]string) string {
 		labels[AttrDependencyName] = "stripe"
 		al := alerting.Alert{Rule: rule, Labels: labels, Value: 1, ActiveAt: fc.Now()}
-		return errorTypesLine(m.alerting.evidence(al, *m.alerting.last.Load()))
+		return errorTypesLine(m.alerting.evidence(al))
 	}
 
-	// t0: five 503s, then a first snapshot.
+	// t0: the engine's first cycle (Start runs one), five 503s, then a
+	// second cycle.
+	evaluate()
 	code.Store(http.StatusServiceUnavailable)
 	callPSP(t, client, psp.URL, 5)
-	waitCollected(t, m, map[errorKey]float64{{"stripe", "503"}: 5})
 	evaluate()
 	// t0+2m: four 500s.
 	advance(2 * time.Minute)
 	code.Store(http.StatusInternalServerError)
 	callPSP(t, client, psp.URL, 4)
-	waitCollected(t, m, map[errorKey]float64{{"stripe", "503"}: 5, {"stripe", "500"}: 4})
 	evaluate()
 	advance(30 * time.Second) // t0+2m30s
 
@@ -159,71 +138,6 @@ func mustMatch(t *testing.T, typ alerting.MatchType, name, value string) *alerti
 		t.Fatal(err)
 	}
 	return mt
-}
-
-func TestErrorHistory(t *testing.T) {
-	k := errorKey{"stripe", "503"}
-	at := func(s int) time.Time { return alT0.Add(time.Duration(s) * time.Second) }
-	type snap struct {
-		sec   int
-		total float64 // <0: the pair is absent from that collection
-	}
-	tests := []struct {
-		name    string
-		window  time.Duration
-		snaps   []snap
-		nowSec  int
-		current float64
-		want    float64
-	}{
-		{"from the snapshot at the window's start", time.Minute, []snap{{0, 10}, {30, 12}, {60, 20}}, 90, 25, 13},
-		{"history younger than the window counts all", 10 * time.Minute, []snap{{0, 10}, {75, 12}}, 90, 25, 25},
-		{"reset: a smaller total counts the new total", time.Minute, []snap{{0, 10}, {30, 50}, {45, 3}}, 60, 5, 40 + 3 + 2},
-		{"reset at the current value", time.Minute, []snap{{0, 10}, {30, 50}}, 60, 4, 40 + 4},
-		{"no change", time.Minute, []snap{{0, 7}, {30, 7}}, 90, 7, 0},
-		{"a pair new since the base counted 0 there", time.Minute, []snap{{0, -1}, {30, 2}}, 60, 6, 6},
-		{"a pair that vanished restarts from 0", time.Minute, []snap{{0, 8}, {30, -1}, {45, 3}}, 60, 3, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := newErrorHistory([]time.Duration{tt.window})
-			for _, s := range tt.snaps {
-				totals := map[errorKey]float64{{"kyc", "timeout"}: 1}
-				if s.total >= 0 {
-					totals[k] = s.total
-				}
-				h.record(at(s.sec), totals)
-			}
-			if got := h.increase(tt.window, at(tt.nowSec), k, tt.current); got != tt.want {
-				t.Errorf("increase = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
-// Memory stays bounded: a fixed number of snapshots per window, spaced by
-// a fraction of it, and only the pairs of the latest collection.
-func TestErrorHistoryIsBounded(t *testing.T) {
-	h := newErrorHistory([]time.Duration{time.Minute, time.Minute, 10 * time.Minute, 0})
-	if len(h.rings) != 2 {
-		t.Fatalf("%d rings for 2 distinct windows", len(h.rings))
-	}
-	for i := range 1000 {
-		h.record(alT0.Add(time.Duration(i)*time.Second), map[errorKey]float64{{"stripe", fmt.Sprint(i % 3)}: float64(i), {"kyc", "timeout"}: float64(i)})
-	}
-	for w, r := range h.rings {
-		if r.n != historySlots {
-			t.Errorf("window %v: %d snapshots", w, r.n)
-		}
-		if len(r.vals) != 2 {
-			t.Errorf("window %v keeps %d pairs, want the 2 of the last collection", w, len(r.vals))
-		}
-		oldest, newest := r.times[r.head], r.times[(r.head+r.n-1)%historySlots]
-		// The ring still reaches back a full window.
-		if newest.Sub(oldest) < w {
-			t.Errorf("window %v: snapshots span only %v", w, newest.Sub(oldest))
-		}
-	}
 }
 
 func TestEvidenceListsRecoveredChecks(t *testing.T) {
@@ -282,7 +196,7 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 	run()
 
 	al := alerting.Alert{Rule: "DepositsFailing", Value: 1, ActiveAt: active, Labels: alerting.Labels{"igmon.check.name": "wallet-db"}}
-	ev := m.alerting.evidence(al, metricdata.ResourceMetrics{})
+	ev := m.alerting.evidence(al)
 	want := []string{
 		"DepositsFailing = 1 since 2025-03-14T20:24:00Z",
 		"check kyc turned fail 3m0s before, recovered 1m0s before (2025-03-14T20:21:00Z to 2025-03-14T20:23:00Z): dial tcp 10.0.0.7:443: connection refused",
@@ -313,7 +227,7 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 		set(name, false)
 	}
 	run()
-	ev = m.alerting.evidence(al, metricdata.ResourceMetrics{})
+	ev = m.alerting.evidence(al)
 	if len(ev) != 1+maxCauseLines {
 		t.Fatalf("%d lines:\n%s", len(ev), strings.Join(ev, "\n"))
 	}
@@ -443,25 +357,45 @@ func errorsCollection(pairs int) metricdata.ResourceMetrics {
 		Name: "igmon.dependency.calls", Data: metricdata.Sum[int64]{IsMonotonic: true, Temporality: metricdata.CumulativeTemporality, DataPoints: pts}}}}}}
 }
 
-// BenchmarkEvidenceSnapshot measures what the windowed error types add to
-// an evaluation cycle: the baseline reads the totals from the collection
-// (as the evidence did before), the snapshot also stores them in the ring
-// of every window (four here: 1m, 10m and an SLO's 1h and 6h).
-func BenchmarkEvidenceSnapshot(b *testing.B) {
+// BenchmarkEvidenceErrorTypes measures what counting error types over the
+// rule windows adds to a series-engine cycle over 2,000 (dependency,
+// error.type) pairs: the baseline cycle folds the collection only, the
+// other also sums the pairs over four windows (1m, 10m and an SLO's 1h
+// and 6h) and publishes them.
+func BenchmarkEvidenceErrorTypes(b *testing.B) {
 	rm := errorsCollection(2000)
-	b.Run("baseline-totals", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = dependencyErrorTotals(rm)
-		}
+	src := alerting.MetricSourceFunc(func(_ context.Context, out *metricdata.ResourceMetrics) error {
+		*out = rm
+		return nil
 	})
-	b.Run("totals+snapshot", func(b *testing.B) {
-		h := newErrorHistory([]time.Duration{time.Minute, evidenceWindow, time.Hour, 6 * time.Hour})
+	windows := []time.Duration{time.Minute, evidenceWindow, time.Hour, 6 * time.Hour}
+	run := func(b *testing.B, withReader bool) {
 		now := alT0
+		eng := series.NewEngine(src, 32, 100_000, func() time.Time { return now })
+		// The baseline tracks the same series through a plain selection.
+		if withReader {
+			if _, err := newErrorTypes(eng, windows); err != nil {
+				b.Fatal(err)
+			}
+		} else if err := eng.Register(func(st *series.Store) error {
+			_, err := selectOn(st, SelectorDependencyErrors, []attribute.Key{AttrDependencyName, attrErrorType}, windows...)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
 		b.ReportAllocs()
 		for b.Loop() {
-			now = now.Add(15 * time.Minute) // past every spacing: each ring stores
-			h.recordFrom(now, rm)
+			now = now.Add(15 * time.Second)
+			_ = eng.Cycle(context.Background())
+		}
+	}
+	var base, with float64
+	b.Run("baseline-cycle", func(b *testing.B) { run(b, false); base = float64(b.Elapsed()) / float64(b.N) })
+	b.Run("cycle+error-types", func(b *testing.B) {
+		run(b, true)
+		with = float64(b.Elapsed()) / float64(b.N)
+		if base > 0 {
+			b.ReportMetric(with/base, "x-baseline")
 		}
 	})
 }

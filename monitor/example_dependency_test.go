@@ -61,6 +61,9 @@ func ExampleMonitor_Dependency() {
 		log.Fatal(err)
 	}
 
+	// Stats come from the series engine's last cycle: every few seconds
+	// once the Monitor is started, or now with Refresh.
+	_ = m.Refresh(context.Background())
 	st := stripe.Stats()
 	fmt.Println(st.Calls, st.Failures, games.Stats().Declined)
 	// Output:

@@ -37,7 +37,7 @@ func TestInProcessOnUserProvider(t *testing.T) {
 	}
 	// A first cycle before any call: series that exist in the first
 	// collection have an unknown history and count from there.
-	if err := m.EvaluateAlerts(context.Background()); err != nil {
+	if err := m.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	psp, code := codePSP(t)
@@ -51,12 +51,12 @@ func TestInProcessOnUserProvider(t *testing.T) {
 		resp.Body.Close()
 	}
 	for range 3 { // pending, then firing after For (20s)
-		if err := m.EvaluateAlerts(context.Background()); err != nil {
+		if err := m.Refresh(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		fc.Advance(15 * time.Second)
 	}
-	if err := m.EvaluateAlerts(context.Background()); err != nil {
+	if err := m.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var got alerting.State

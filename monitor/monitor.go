@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -17,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/series"
 	"github.com/jackcode/igmon/monitor/dashboard"
 )
 
@@ -34,6 +36,10 @@ type Monitor struct {
 	alerting *alertingState     // see alerting.go; nil when off
 	dash     *dashboard.Handler // see statuspage.go; nil until asked for
 	tel      *telemetry         // exporters, in-process reader; see telemetry.go
+	engine   *series.Engine     // the one series engine; see traffic.go
+	src      *engineSource      // what the engine collects
+	traffic  *traffic           // live figures of dependencies and routes
+	testNow  func() time.Time   // the engine's clock in this package's tests
 
 	mu       sync.Mutex
 	started  bool
@@ -87,6 +93,10 @@ func New(opts ...Option) (*Monitor, error) {
 	if err := m.startSystemProbes(); err != nil {
 		m.closeTelemetry()
 		return nil, err
+	}
+	if err := m.initEngine(); err != nil {
+		m.closeTelemetry()
+		return nil, errors.Join(err, m.closeProbes())
 	}
 	if err := m.initAlerting(); err != nil {
 		m.closeTelemetry()
@@ -219,6 +229,11 @@ func (m *Monitor) Start(ctx context.Context) error {
 			return fmt.Errorf("monitor: alerting: %w", err)
 		}
 	}
+	// Alert rules may run the engine slower (alerting.WithInterval); the
+	// status keeps its own pace. The faster of the two wins.
+	if err := m.engine.Start(DefaultStatusInterval); err != nil {
+		return fmt.Errorf("monitor: series engine: %w", err)
+	}
 	m.started = true
 	m.events.Record(Event{Component: m.cfg.serviceName, Kind: EventLifecycle, Message: "monitor started"})
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "igmon: monitor started",
@@ -256,6 +271,7 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("alerting: %w", err))
 		}
 	}
+	m.engine.Stop()
 	m.mu.Lock()
 	dash := m.dash
 	m.mu.Unlock()

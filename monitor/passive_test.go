@@ -13,8 +13,13 @@ import (
 
 func TestHealthCheckFromTraffic(t *testing.T) {
 	m, _ := newDepMonitor(t)
+	// clk times the calls; eng is the series engine's clock, which moves
+	// only between cycles so that the calls' latencies do not move the
+	// status window.
 	clk := clock.NewFake(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
-	d := mustDep(t, m, KindPayment, "psp", withClock(clk), WithStatsWindow(30*time.Second))
+	eng := clock.NewFake(clk.Now())
+	engineOn(m, eng)
+	d := mustDep(t, m, KindPayment, "psp", withClock(clk))
 	c, err := d.HealthCheck(WithMinCalls(20), WithErrorRateThresholds(0.05, 0.20), WithLatencyThresholds(500*time.Millisecond, 2*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +34,14 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 			_ = d.Track(ctx, "deposit", func(context.Context) error { clk.Advance(lat); return err })
 		}
 	}
-	run := func() checks.Outcome { return c.Run(ctx) }
+	// run lets the engine see the calls (one status interval later) and
+	// runs the check.
+	run := func() checks.Outcome {
+		eng.Advance(DefaultStatusInterval)
+		cycle(t, m)
+		return c.Run(ctx)
+	}
+	cycle(t, m)
 
 	// One failure at low volume must not page.
 	calls(1, time.Millisecond, boom)
@@ -56,12 +68,9 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk.Advance(time.Hour) // empty the window
-			// Latencies are written to the window directly: advancing the
-			// fake clock by each call's latency would move the window.
-			for range tt.ok {
-				d.win.Record(clk.Now(), tt.lat, int(OutcomeSuccess))
-			}
+			eng.Advance(time.Hour) // empty the window
+			cycle(t, m)
+			calls(tt.ok, tt.lat, nil)
 			calls(tt.failed, 0, boom)
 			o := run()
 			if o.Status != tt.status {
@@ -80,12 +89,13 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 	}
 
 	// Failures age out of the window and the check recovers.
-	clk.Advance(time.Hour)
+	eng.Advance(time.Hour)
+	cycle(t, m)
 	calls(50, time.Millisecond, boom)
 	if o := run(); o.Status != checks.StatusFail {
 		t.Fatalf("all failing: %v", o.Status)
 	}
-	clk.Advance(31 * time.Second)
+	eng.Advance(DefaultStatusWindow)
 	calls(50, time.Millisecond, nil)
 	if o := run(); o.Status != checks.StatusPass {
 		t.Fatalf("after the failures left the window: %v %v", o.Status, o.Err)

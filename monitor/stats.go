@@ -1,21 +1,24 @@
 package monitor
 
 import (
+	"math"
 	"time"
-
-	"github.com/jackcode/igmon/internal/window"
 )
 
-// Stats are a dependency's figures over its sliding window (see
-// WithStatsWindow), computed from real traffic. Canceled calls are left
-// out: they say nothing about the provider.
+// Stats are a dependency's figures over the status window
+// (DefaultStatusWindow), computed by the series engine from the same
+// metrics that are exported, in its last cycle (every
+// DefaultStatusInterval after Start). Canceled calls are left out: they
+// say nothing about the provider.
 type Stats struct {
 	// Kind and Name are the dependency's.
 	Kind, Name string
-	// Window is the length of time the figures cover.
+	// Window is the length of time the figures cover; At is the engine
+	// cycle they come from (zero before the first one).
 	Window time.Duration
-	// Calls counts every call in the window; the outcome counts below add
-	// up to it.
+	At     time.Time
+	// Calls counts every call in the window but canceled ones; the
+	// outcome counts below add up to it.
 	Calls uint64
 	// Success, Declined, Rejected, Errors and Timeouts count the calls of
 	// each Outcome (OutcomeSuccess, OutcomeDeclined, ...).
@@ -25,34 +28,40 @@ type Stats struct {
 	Failures uint64
 	// ErrorRate is Failures / Calls, 0 without calls.
 	ErrorRate float64
-	// Latency estimates (within about 6%) and the mean, 0 without calls.
-	P50, P95, P99, Mean time.Duration
+	// Latency quantiles from the engine's exponential histograms, 0
+	// without calls.
+	P50, P95, P99 time.Duration
 }
 
-// Stats returns the dependency's current figures. It is cheap enough to
-// call on every dashboard refresh or health check.
+// Stats returns the dependency's current figures. It reads what the engine
+// published and costs no collection.
 func (d *Dependency) Stats() Stats {
 	if d == nil {
 		return Stats{}
 	}
-	var s window.Snapshot
-	d.win.SnapshotInto(d.now(), &s)
-	st := Stats{
-		Kind: d.kind, Name: d.name, Window: d.win.Size(),
-		Calls:    s.Calls(),
-		Success:  s.Counts[OutcomeSuccess],
-		Declined: s.Counts[OutcomeDeclined],
-		Rejected: s.Counts[OutcomeRejected],
-		Errors:   s.Counts[OutcomeError],
-		Timeouts: s.Counts[OutcomeTimeout],
-		P50:      s.Quantile(0.5),
-		P95:      s.Quantile(0.95),
-		P99:      s.Quantile(0.99),
-		Mean:     s.Mean(),
+	st := Stats{Kind: d.kind, Name: d.name}
+	if d.traffic == nil {
+		return st
 	}
-	st.Failures = st.Errors + st.Timeouts
-	if st.Calls > 0 {
-		st.ErrorRate = float64(st.Failures) / float64(st.Calls)
+	snap := d.traffic.snapshot()
+	st.Window, st.At = snap.window, snap.at
+	f, ok := snap.deps[depKey{d.kind, d.name}]
+	if !ok {
+		return st
 	}
+	n := func(v float64) uint64 { return uint64(math.Round(max(v, 0))) }
+	st.Success, st.Declined, st.Rejected = n(f.outcomes[OutcomeSuccess]), n(f.outcomes[OutcomeDeclined]), n(f.outcomes[OutcomeRejected])
+	st.Errors, st.Timeouts = n(f.outcomes[OutcomeError]), n(f.outcomes[OutcomeTimeout])
+	st.Calls, st.Failures = n(f.calls), n(f.failures)
+	if f.calls > 0 {
+		st.ErrorRate = f.failures / f.calls
+	}
+	secs := func(v float64) time.Duration {
+		if math.IsNaN(v) {
+			return 0
+		}
+		return time.Duration(v * float64(time.Second))
+	}
+	st.P50, st.P95, st.P99 = secs(f.p50), secs(f.p95), secs(f.p99)
 	return st
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -19,46 +18,12 @@ import (
 	"github.com/jackcode/igmon/probes"
 )
 
-// sparkPoints is how many points each sparkline keeps.
-const sparkPoints = 30
-
 // statusPage builds dashboard snapshots from what the Monitor already
-// measures: check results, dependency windows, probe histories, the
-// in-process metrics reader, alerts and the event log. It keeps only short
-// rings of recent points for the sparklines.
+// measures: check results, the series engine's live traffic figures,
+// alerts and the event log. It computes no series itself.
 type statusPage struct {
 	m *Monitor
-
-	mu     sync.Mutex
-	sparks map[string]*spark     // by component ID
-	routes map[string]*routeRing // by route
-	last   time.Time             // when the rings last took a point
 }
-
-type spark struct {
-	latency, errors []float64
-}
-
-func (s *spark) push(lat, errRate float64) {
-	s.latency = append(s.latency, lat)
-	s.errors = append(s.errors, errRate)
-	if len(s.latency) > sparkPoints {
-		s.latency = s.latency[1:]
-		s.errors = s.errors[1:]
-	}
-}
-
-// routeSample is a route's cumulative counts at one collection.
-type routeSample struct {
-	at     time.Time
-	start  time.Time // earliest start time of the route's points
-	count  uint64
-	errs   uint64
-	bounds []float64
-	counts []uint64
-}
-
-type routeRing struct{ samples []routeSample }
 
 // Dashboard returns the status page for this Monitor, with details and
 // actions behind the Monitor's authorizer. The Monitor closes it on
@@ -82,7 +47,7 @@ func (m *Monitor) Dashboard(opts ...dashboard.Option) (*dashboard.Handler, error
 	if m.cfg.authorizer != nil {
 		base = append(base, dashboard.WithAuthorizer(m.cfg.authorizer))
 	}
-	h, err := dashboard.New(&statusPage{m: m, sparks: map[string]*spark{}, routes: map[string]*routeRing{}}, append(base, opts...)...)
+	h, err := dashboard.New(&statusPage{m: m}, append(base, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("monitor: dashboard: %w", err)
 	}
@@ -90,26 +55,34 @@ func (m *Monitor) Dashboard(opts ...dashboard.Option) (*dashboard.Handler, error
 	return h, nil
 }
 
+// gauges returns the engine's last collection, or a fresh one before the
+// engine's first cycle: the host, process and pool summaries read gauges.
+func (m *Monitor) gauges(ctx context.Context) metricdata.ResourceMetrics {
+	if rm := m.src.last.Load(); rm != nil {
+		return *rm
+	}
+	if m.tel != nil && m.tel.inproc != nil {
+		if got, err := m.tel.inproc.Collect(ctx); err == nil {
+			return got
+		}
+	}
+	return metricdata.ResourceMetrics{}
+}
+
 // Snapshot implements dashboard.Source.
 func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Snapshot, error) {
 	m := p.m
 	now := time.Now()
+	tr := m.traffic.snapshot()
 	snap := dashboard.Snapshot{
 		Service:   dashboard.ServiceInfo{Name: m.cfg.serviceName, Version: m.cfg.serviceVersion, Environment: m.cfg.environment, Instance: m.cfg.instanceID},
 		Generated: now,
-		Window:    5 * time.Minute,
+		Window:    tr.window,
 	}
-	var rm metricdata.ResourceMetrics
-	if m.tel != nil && m.tel.inproc != nil {
-		if got, err := m.tel.inproc.Collect(ctx); err == nil {
-			rm = got
-		}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	tick := now.Sub(p.last) >= 5*time.Second
-	if tick {
-		p.last = now
+	rm := m.gauges(ctx)
+	var alerts []componentAlert
+	if m.alerting != nil {
+		alerts = componentAlerts(m.alerting.eval.Alerts(), m.alerting.rules)
 	}
 
 	groups := map[string][]dashboard.Component{}
@@ -118,43 +91,74 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	add(dashboard.GroupServers, hostComponent(m, rm))
 	add(dashboard.GroupServers, processComponent(m, rm))
 
-	// Dependencies: figures from their windows, status from their passive
-	// health check when one is registered.
 	results := map[string]checks.Result{}
 	for _, r := range m.checks.Results() {
 		results[r.Name] = r
 	}
 	claimed := map[string]bool{}
+	// Dependencies: the status rule over the passive health check, the
+	// live traffic and the alerts about them.
 	for _, d := range m.Dependencies() {
-		st := d.Stats()
-		id := d.Kind() + "-" + d.Name()
-		c := dashboard.Component{
-			ID: id, Name: d.Name(), Kind: d.Kind(), Status: dashboard.StatusUnknown,
-			P50: secs(st.P50, st.Calls), P95: secs(st.P95, st.Calls),
-			ErrorRate: ratio(st.Failures, st.Calls), RequestRate: float64(st.Calls) / st.Window.Seconds(),
-			Volume: int64(st.Calls), UptimePct: pct(st.Calls-st.Failures, st.Calls),
-		}
-		c.Status = statusOfTraffic(st.Failures, st.Calls)
+		id := depComponentID(d.Kind(), d.Name())
+		f, seen := tr.deps[depKey{d.Kind(), d.Name()}]
+		c := trafficComponent(id, d.Name(), d.Kind(), f, seen, tr.window)
+		var sigs []signal
 		if res, ok := results[d.Name()]; ok {
 			claimed[res.Name] = true
 			fillFromCheck(&c, res, detailed)
+			if s, ok := checkSignal(res); ok {
+				sigs = append(sigs, s)
+			}
 		}
-		sp := p.spark(id)
-		if tick {
-			sp.push(c.P95, c.ErrorRate)
+		if s, ok := trafficSignal(f, tr.window); ok {
+			sigs = append(sigs, s)
 		}
-		c.LatencySparkline, c.ErrorSparkline = sp.latency, sp.errors
+		sigs = append(sigs, alertSignals(alerts, [2]string{AttrDependencyName, d.Name()}, [2]string{AttrDependencyKind, d.Kind()})...)
+		decide(&c, sigs)
+		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(id)
 		add(groupOfKind(d.Kind()), c)
 	}
 
-	// Synthetic probes: the last results are the history.
+	// Synthetic probes: their runs over the status window and their check.
 	for _, pr := range m.Probes() {
 		claimed[pr.Name()] = true
-		add(dashboard.GroupNetwork, probeComponent(pr, results[pr.Name()], detailed))
+		f, seen := tr.probes[pr.Name()]
+		c := trafficComponent(pr.Name(), pr.Name(), "probe "+string(pr.Kind()), f, seen, tr.window)
+		c.RequestRate = 1 / pr.Interval().Seconds()
+		var sigs []signal
+		if res, ok := results[pr.Name()]; ok {
+			fillFromCheck(&c, res, detailed)
+			if s, ok := checkSignal(res); ok {
+				sigs = append(sigs, s)
+			}
+		}
+		sigs = append(sigs, alertSignals(alerts, [2]string{probes.AttrProbeName, pr.Name()})...)
+		sigs = append(sigs, alertSignals(alerts, [2]string{"igmon.check.name", pr.Name()})...)
+		decide(&c, sigs)
+		if last, ok := pr.Last(); ok {
+			if detailed && !last.Success {
+				c.LastError, c.LastErrorAt = last.Error, last.Start
+			}
+			if !last.CertExpiry.IsZero() {
+				c.Summary = fmt.Sprintf("cert expires in %d days", int(time.Until(last.CertExpiry).Hours()/24))
+			}
+		}
+		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(pr.Name())
+		add(dashboard.GroupNetwork, c)
 	}
 
 	// API routes from the server metrics.
-	for _, c := range p.routeComponents(rm, now, tick) {
+	for route, f := range tr.routes {
+		id := routeComponentID(route)
+		c := trafficComponent(id, route, "route", f, true, tr.window)
+		var sigs []signal
+		if s, ok := trafficSignal(f, tr.window); ok {
+			sigs = append(sigs, s)
+		}
+		method, path, _ := strings.Cut(route, " ")
+		sigs = append(sigs, alertSignals(alerts, [2]string{attrHTTPRoute, path}, [2]string{attrHTTPMethod, method})...)
+		decide(&c, sigs)
+		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(id)
 		add(dashboard.GroupAPI, c)
 	}
 
@@ -173,6 +177,18 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		}
 		if r.ComponentType == checks.ComponentDatastore {
 			c.Summary = poolSummary(rm, r.Name)
+		}
+		var sigs []signal
+		if s, ok := checkSignal(r); ok {
+			sigs = append(sigs, s)
+		} else if r.Stale {
+			c.Reason = "stale result: " + formatDuration(now.Sub(r.Time).Truncate(time.Second)) + " old"
+		}
+		sigs = append(sigs, alertSignals(alerts, [2]string{"igmon.check.name", r.Name})...)
+		reason := c.Reason
+		decide(&c, sigs)
+		if c.Signal == "" && reason != "" {
+			c.Reason = reason
 		}
 		add(groupOfComponentType(r.ComponentType), c)
 	}
@@ -193,6 +209,24 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	return snap, nil
 }
 
+// trafficComponent fills a card's figures from the engine's figures over
+// the status window.
+func trafficComponent(id, name, kind string, f figures, seen bool, window time.Duration) dashboard.Component {
+	c := dashboard.Component{ID: id, Name: name, Kind: kind, Status: dashboard.StatusUnknown,
+		P50: math.NaN(), P95: math.NaN(), ErrorRate: math.NaN(), RequestRate: math.NaN(), UptimePct: math.NaN()}
+	if !seen {
+		return c
+	}
+	c.P50, c.P95 = f.p50, f.p95
+	c.ErrorRate = f.errorRatio()
+	c.RequestRate = f.calls / window.Seconds()
+	c.Volume = int64(math.Round(f.calls))
+	if f.calls > 0 {
+		c.UptimePct = 100 * (f.calls - f.failures) / f.calls
+	}
+	return c
+}
+
 // publicEvent converts an event for the page: what only authorized
 // viewers may read (see withheld) moves to Detail, which only they get.
 func publicEvent(e Event, detailed bool) dashboard.Event {
@@ -202,50 +236,6 @@ func publicEvent(e Event, detailed bool) dashboard.Event {
 		ev.Detail = detail
 	}
 	return ev
-}
-
-func (p *statusPage) spark(id string) *spark {
-	s := p.sparks[id]
-	if s == nil {
-		s = &spark{}
-		p.sparks[id] = s
-	}
-	return s
-}
-
-// statusOfTraffic judges a component without a health check by its error
-// ratio: over 5% fails, over 1% warns, no traffic is unknown.
-func statusOfTraffic(errs, n uint64) dashboard.Status {
-	switch r := ratio(errs, n); {
-	case n == 0:
-		return dashboard.StatusUnknown
-	case r > 0.05:
-		return dashboard.StatusFail
-	case r > 0.01:
-		return dashboard.StatusWarn
-	}
-	return dashboard.StatusPass
-}
-
-func secs(d time.Duration, n uint64) float64 {
-	if n == 0 {
-		return math.NaN()
-	}
-	return d.Seconds()
-}
-
-func ratio(a, b uint64) float64 {
-	if b == 0 {
-		return math.NaN()
-	}
-	return float64(a) / float64(b)
-}
-
-func pct(a, b uint64) float64 {
-	if b == 0 {
-		return math.NaN()
-	}
-	return 100 * float64(a) / float64(b)
 }
 
 func fillFromCheck(c *dashboard.Component, r checks.Result, detailed bool) {
@@ -293,52 +283,6 @@ func groupOfComponentType(t string) string {
 		return dashboard.GroupNetwork
 	}
 	return dashboard.GroupAPI
-}
-
-func probeComponent(pr *probes.Probe, res checks.Result, detailed bool) dashboard.Component {
-	c := dashboard.Component{ID: pr.Name(), Name: pr.Name(), Kind: "probe " + string(pr.Kind()), Status: dashboard.StatusUnknown,
-		P50: math.NaN(), P95: math.NaN(), ErrorRate: math.NaN(), RequestRate: 1 / pr.Interval().Seconds(), UptimePct: math.NaN()}
-	hist := pr.Results()
-	var ok uint64
-	lat := make([]float64, 0, len(hist))
-	errs := make([]float64, 0, len(hist))
-	durs := make([]float64, 0, len(hist))
-	for _, r := range hist {
-		durs = append(durs, r.Duration.Seconds())
-		lat = append(lat, r.Duration.Seconds())
-		if r.Success {
-			ok++
-			errs = append(errs, 0)
-		} else {
-			errs = append(errs, 1)
-			if detailed {
-				c.LastError, c.LastErrorAt = r.Error, r.Start
-			}
-		}
-	}
-	if n := uint64(len(hist)); n > 0 {
-		c.Volume = int64(n)
-		c.ErrorRate = ratio(n-ok, n)
-		c.UptimePct = pct(ok, n)
-		sort.Float64s(durs)
-		c.P50 = durs[len(durs)/2]
-		c.P95 = durs[min(len(durs)-1, len(durs)*95/100)]
-	}
-	if len(lat) > sparkPoints {
-		lat, errs = lat[len(lat)-sparkPoints:], errs[len(errs)-sparkPoints:]
-	}
-	c.LatencySparkline, c.ErrorSparkline = lat, errs
-	if res.Name != "" {
-		lastErr, at := c.LastError, c.LastErrorAt
-		fillFromCheck(&c, res, detailed)
-		if c.LastError == "" {
-			c.LastError, c.LastErrorAt = lastErr, at
-		}
-	}
-	if last, ok := pr.Last(); ok && !last.CertExpiry.IsZero() {
-		c.Summary = fmt.Sprintf("cert expires in %d days", int(time.Until(last.CertExpiry).Hours()/24))
-	}
-	return c
 }
 
 // hostComponent and processComponent read the same numbers that are
@@ -471,129 +415,6 @@ func gaugeMax(rm metricdata.ResourceMetrics, name string) (float64, bool) {
 		}
 	})
 	return best, found
-}
-
-// routeComponents turns http.server.request.duration into one component per
-// route, with figures over the last window from a ring of cumulative
-// samples.
-func (p *statusPage) routeComponents(rm metricdata.ResourceMetrics, now time.Time, tick bool) []dashboard.Component {
-	cur := map[string]*routeSample{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, md := range sm.Metrics {
-			if md.Name != "http.server.request.duration" {
-				continue
-			}
-			h, ok := md.Data.(metricdata.Histogram[float64])
-			if !ok {
-				continue
-			}
-			for _, dp := range h.DataPoints {
-				route := "unmatched"
-				if v, ok := dp.Attributes.Value("http.route"); ok {
-					route = v.AsString()
-				}
-				if m, ok := dp.Attributes.Value("http.request.method"); ok {
-					route = m.AsString() + " " + route
-				}
-				s := cur[route]
-				if s == nil {
-					s = &routeSample{at: now, start: dp.StartTime, bounds: dp.Bounds, counts: make([]uint64, len(dp.BucketCounts))}
-					cur[route] = s
-				}
-				if !dp.StartTime.IsZero() && dp.StartTime.Before(s.start) {
-					s.start = dp.StartTime
-				}
-				s.count += dp.Count
-				if _, isErr := dp.Attributes.Value("error.type"); isErr {
-					s.errs += dp.Count
-				}
-				if len(dp.BucketCounts) == len(s.counts) {
-					for i, n := range dp.BucketCounts {
-						s.counts[i] += n
-					}
-				}
-			}
-		}
-	}
-	var out []dashboard.Component
-	for route, s := range cur {
-		ring := p.routes[route]
-		if ring == nil {
-			// The counts are cumulative: until the ring covers a whole
-			// window, the figures run from the start of the counts.
-			start := s.start
-			if start.IsZero() || !start.Before(now) {
-				start = now.Add(-time.Second)
-			}
-			ring = &routeRing{samples: []routeSample{{at: start, counts: make([]uint64, len(s.counts))}}}
-			p.routes[route] = ring
-		}
-		if tick {
-			ring.samples = append(ring.samples, *s)
-			// The base is the newest sample at least a window old, so
-			// the figures cover the window and never shrink to nothing
-			// because the page was not looked at for a while.
-			for len(ring.samples) > 2 && now.Sub(ring.samples[1].at) >= 5*time.Minute {
-				ring.samples = ring.samples[1:]
-			}
-		}
-		base := ring.samples[0]
-		n := s.count - min(base.count, s.count)
-		e := s.errs - min(base.errs, s.errs)
-		delta := make([]uint64, len(s.counts))
-		for i := range delta {
-			if i < len(base.counts) && base.counts[i] <= s.counts[i] {
-				delta[i] = s.counts[i] - base.counts[i]
-			} else {
-				delta[i] = s.counts[i]
-			}
-		}
-		span := now.Sub(base.at).Seconds()
-		firstSight := len(ring.samples) == 1 && ring.samples[0].at.Equal(now)
-		c := dashboard.Component{ID: "route-" + slug(route), Name: route, Kind: "route", Status: dashboard.StatusUnknown,
-			P50: quantile(0.5, s.bounds, delta), P95: quantile(0.95, s.bounds, delta),
-			ErrorRate: ratio(e, n), RequestRate: float64(n) / math.Max(span, 1), Volume: int64(n), UptimePct: pct(n-e, n)}
-		if firstSight {
-			c.RequestRate = math.NaN() // no rate from a single cumulative sample
-		}
-		c.Status = statusOfTraffic(e, n)
-		sp := p.spark(c.ID)
-		if tick {
-			sp.push(c.P95, c.ErrorRate)
-		}
-		c.LatencySparkline, c.ErrorSparkline = sp.latency, sp.errors
-		out = append(out, c)
-	}
-	return out
-}
-
-// quantile interpolates within explicit histogram buckets.
-func quantile(q float64, bounds []float64, counts []uint64) float64 {
-	var total uint64
-	for _, c := range counts {
-		total += c
-	}
-	if total == 0 || len(counts) != len(bounds)+1 {
-		return math.NaN()
-	}
-	rank := q * float64(total)
-	var cum float64
-	for i, c := range counts {
-		prev := cum
-		cum += float64(c)
-		if cum >= rank && c > 0 {
-			lo := 0.0
-			if i > 0 {
-				lo = bounds[i-1]
-			}
-			if i == len(bounds) { // overflow bucket
-				return lo
-			}
-			hi := bounds[i]
-			return lo + (hi-lo)*(rank-prev)/float64(c)
-		}
-	}
-	return bounds[len(bounds)-1]
 }
 
 func slug(s string) string {

@@ -127,7 +127,9 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 	producers := exporters.WithProducers(m.systemProducers()...)
 	if inproc == nil {
 		var err error
-		if inproc, err = exporters.NewInProcess(producers); err != nil {
+		// The series engine is the one regular collector and needs each
+		// cycle's own collection: no cache.
+		if inproc, err = exporters.NewInProcess(producers, exporters.WithCacheTTL(0)); err != nil {
 			return fmt.Errorf("monitor: %w", err)
 		}
 	}

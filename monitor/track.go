@@ -36,23 +36,19 @@ func (d *Dependency) begin(ctx context.Context, op string) call {
 
 // end records the call and returns its latency in seconds.
 func (c *call) end(ctx context.Context, o Outcome, errType string) float64 {
-	now := c.d.now()
-	lat := now.Sub(c.start)
-	c.record(ctx, now, lat, o, errType)
+	lat := c.d.now().Sub(c.start)
+	c.record(ctx, lat, o, errType)
 	return lat.Seconds()
 }
 
-// record records the call as ended at now after lat. The two differ for a
-// Transport response whose outcome is only known once its body has been
-// read: the latency stops at the headers, the call at the body's end.
-func (c *call) record(ctx context.Context, now time.Time, lat time.Duration, o Outcome, errType string) {
+// record records the call with its latency. For a Transport response
+// whose outcome is only known once its body has been read, the latency
+// stops at the headers and the call is recorded at the body's end.
+func (c *call) record(ctx context.Context, lat time.Duration, o Outcome, errType string) {
 	oo := c.op.opts(o, errType)
 	c.d.inst.depDuration.Record(ctx, lat.Seconds(), oo.rec...)
 	c.d.inst.depCalls.Add(ctx, 1, oo.add...)
 	c.d.inst.depInFlight.Add(ctx, -1, c.op.inFlight...)
-	if o != OutcomeCanceled {
-		c.d.win.Record(now, lat, int(o))
-	}
 }
 
 // classifyError returns the outcome and error.type of a Track result.

@@ -78,8 +78,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}()
 	resp, err := t.next.RoundTrip(req)
 	done = true
-	end := d.now()
-	lat := end.Sub(c.start)
+	lat := d.now().Sub(c.start)
 
 	status := 0
 	if err == nil && resp != nil {
@@ -115,7 +114,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = &trackedBody{rc: resp.Body, c: c, ctx: ctx, lat: lat, o: o, errType: depErrType}
 		return resp, nil
 	}
-	c.record(ctx, end, lat, o, depErrType)
+	c.record(ctx, lat, o, depErrType)
 	return resp, err
 }
 
@@ -188,7 +187,7 @@ func (b *trackedBody) fail(err error) {
 
 func (b *trackedBody) finish(o Outcome, errType string) {
 	if b.finished.CompareAndSwap(false, true) {
-		b.c.record(b.ctx, b.c.d.now(), b.lat, o, errType)
+		b.c.record(b.ctx, b.lat, o, errType)
 	}
 }
 

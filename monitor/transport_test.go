@@ -138,7 +138,7 @@ func TestTransportRecordsSemconvAndDependencyMetrics(t *testing.T) {
 			t.Errorf("calls %v = %d, want %d", k, calls[k], v)
 		}
 	}
-	st := d.Stats()
+	st := statsNow(t, m, d)
 	if st.Calls != 7 || st.Failures != 3 || st.Rejected != 1 || st.Timeouts != 1 {
 		t.Fatalf("stats %+v", st)
 	}
@@ -166,7 +166,7 @@ func TestTransportClassifierMakesDeclinesTheirOwnSeries(t *testing.T) {
 	if calls[depAttrs(KindPayment, "psp", "deposit", "declined", "402")] != 30 {
 		t.Fatalf("declines: %v", calls)
 	}
-	st := d.Stats()
+	st := statsNow(t, m, d)
 	if st.Declined != 30 || st.Failures != 0 || st.ErrorRate != 0 {
 		t.Fatalf("declines counted against the provider: %+v", st)
 	}
@@ -271,7 +271,7 @@ func TestTransportConcurrent(t *testing.T) {
 	if total != goroutines*reqs {
 		t.Fatalf("recorded %d calls, want %d", total, goroutines*reqs)
 	}
-	if st := d.Stats(); st.Errors != goroutines*reqs/5 {
+	if st := statsNow(t, m, d); st.Errors != goroutines*reqs/5 {
 		t.Fatalf("stats %+v", st)
 	}
 }

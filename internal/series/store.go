@@ -131,6 +131,7 @@ type Store struct {
 	selectors  map[string]*Selection // by selector and grouping
 	seq        uint64
 	prevNow    int64
+	now        int64 // of the collection being ingested
 	ringCap    int
 	maxSeries  int
 	tracked    int
@@ -242,6 +243,7 @@ func (st *Store) Select(metric, key string, m Matcher, g *Grouping, windows ...t
 // series and computes every window's increases.
 func (st *Store) Ingest(rm *metricdata.ResourceMetrics, now int64) {
 	st.seq++
+	st.now = now
 	for _, m := range st.metrics {
 		m.pos = 0
 		for i, w := range m.windows {
@@ -557,8 +559,15 @@ func (st *Store) fold(m *metricState, s *series, p []float64, start int64, delta
 		}
 	case !s.started:
 		copy(cur, p)
-		if m.zeroAt[s.slot] == 0 && st.seq > 1 {
+		switch {
+		case m.zeroAt[s.slot] != 0:
+		case st.seq > 1:
 			m.zeroAt[s.slot] = st.prevNow
+		case start > 0 && start <= st.now:
+			// Seen in the first collection: a cumulative stream counted
+			// from its start time, so it was 0 then. (A start time
+			// ahead of the clock says nothing: leave it unknown.)
+			m.zeroAt[s.slot] = start
 		}
 	case start != s.rawStart || p[0] < raw[0]:
 		for i, v := range p {

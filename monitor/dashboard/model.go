@@ -83,8 +83,13 @@ type Snapshot struct {
 	Generated time.Time   `json:"generated"`
 	// Window is the span that rates, percentiles and uptime cover.
 	Window time.Duration `json:"-"`
-	// Status is the overall status; the worst component's when empty.
-	Status   Status    `json:"status"`
+	// Status is the overall status: when empty, the worst of every
+	// component's and of the firing alerts (a page or critical alert
+	// fails the page, any other firing alert degrades it).
+	Status Status `json:"status"`
+	// Firing counts the firing alerts by severity label ("" when none);
+	// the handler fills it from Alerts.
+	Firing   map[string]int `json:"firing,omitempty"`
 	Groups   []Group   `json:"groups"`
 	Alerts   []Alert   `json:"alerts"`
 	Silences []Silence `json:"silences"`
@@ -116,6 +121,12 @@ type Component struct {
 	// "database", "payment", "game", "kyc", "probe"); free-form.
 	Kind   string `json:"kind,omitempty"`
 	Status Status `json:"status"`
+	// Signal says which signal decided Status: "check" (its health check's
+	// fresh result), "traffic" (its live calls over the status window),
+	// "alert" (a firing alert that carries its labels) or "" when nothing
+	// has an opinion. Reason is a short public line saying why.
+	Signal string `json:"signal,omitempty"`
+	Reason string `json:"reason,omitempty"`
 	// Since is when the component entered Status.
 	Since time.Time `json:"since,omitzero"`
 	// Summary is one short public line, e.g. "cpu 37% · mem 61%".

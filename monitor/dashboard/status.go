@@ -140,9 +140,22 @@ func (h *Handler) prepare(s Snapshot, detailed, canAct bool) Snapshot {
 		groups[gi] = Group{Name: g.Name, Components: comps}
 	}
 	s.Groups = groups
+	s.Firing = nil
+	for _, a := range s.Alerts {
+		if a.State != AlertFiring || a.Silenced {
+			continue
+		}
+		if s.Firing == nil {
+			s.Firing = map[string]int{}
+		}
+		s.Firing[a.Severity]++
+		if st := AlertStatus(a.Severity); st.rank() > worst.rank() {
+			worst = st
+		}
+	}
 	if !s.Status.valid() {
 		s.Status = worst
-		if len(groups) == 0 {
+		if len(groups) == 0 && s.Firing == nil {
 			s.Status = StatusUnknown
 		}
 	}
@@ -191,6 +204,17 @@ func (h *Handler) prepare(s Snapshot, detailed, canAct bool) Snapshot {
 	}
 	s.Events = events
 	return s
+}
+
+// AlertStatus is what a firing alert of a severity means for the
+// component it is about and for the page: "page" and "critical" fail it,
+// any other severity degrades it.
+func AlertStatus(severity string) Status {
+	switch severity {
+	case "page", "critical":
+		return StatusFail
+	}
+	return StatusWarn
 }
 
 func redactMap(m map[string]string) map[string]string {

@@ -1,0 +1,216 @@
+package monitor
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/monitor/dashboard"
+)
+
+// The status rule: a component's status is the worst of
+//
+//   - its health check's fresh result (a stale one never decides),
+//   - its live traffic over the status window (DefaultStatusWindow), judged
+//     with the passive-health thresholds (DefaultErrorRateWarn and
+//     DefaultErrorRateFail of at least DefaultMinCalls calls; fewer calls
+//     pass when none failed and warn otherwise),
+//   - the firing alerts that carry its labels (dashboard.AlertStatus of
+//     their severity),
+//
+// and the answer names the signal that decided. A signal without an
+// opinion (no check, no calls, no alert) is left out; with no opinion at
+// all the status is unknown. An operator's override of the component's
+// check decides alone.
+
+// signal is one opinion about a component.
+type signal struct {
+	status dashboard.Status
+	kind   string // "check", "traffic" or "alert"
+	reason string
+	since  time.Time // when the signal took this status, when known
+}
+
+// decide applies the status rule to a component's signals. An
+// operator's override is a decision, not a signal: it wins.
+func decide(c *dashboard.Component, sigs []signal) {
+	c.Status, c.Signal, c.Reason, c.Since = dashboard.StatusUnknown, "", "", time.Time{}
+	best := -1
+	for i, s := range sigs {
+		if s.kind == "override" {
+			best = i
+			break
+		}
+		if best < 0 || rank(s.status) > rank(sigs[best].status) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		c.Status, c.Signal, c.Reason, c.Since = sigs[best].status, sigs[best].kind, sigs[best].reason, sigs[best].since
+	}
+}
+
+func rank(s dashboard.Status) int {
+	switch s {
+	case dashboard.StatusPass:
+		return 0
+	case dashboard.StatusWarn:
+		return 1
+	case dashboard.StatusUnknown:
+		return 2
+	}
+	return 3
+}
+
+// checkSignal is a check's opinion, none when it is stale.
+func checkSignal(r checks.Result) (signal, bool) {
+	if r.Stale {
+		return signal{}, false
+	}
+	s := signal{status: dashboard.Status(r.Status.String()), kind: "check", reason: "check " + r.Name + ": " + r.Status.String(), since: r.Since}
+	if r.Override != nil {
+		s.kind, s.since = "override", r.Override.Time
+		s.reason = "overridden by an operator to " + r.Override.Status.String()
+	}
+	return s, true
+}
+
+// trafficSignal judges live traffic. Below DefaultMinCalls calls one
+// failure says little: a clean window passes, failures only warn.
+func trafficSignal(f figures, window time.Duration) (signal, bool) {
+	if f.calls <= 0 {
+		return signal{}, false
+	}
+	ratio := f.errorRatio()
+	s := signal{status: dashboard.StatusPass, kind: "traffic",
+		reason: fmt.Sprintf("%s of %.0f calls failed over %s", formatPercent(ratio), f.calls, formatDuration(window))}
+	if f.calls < DefaultMinCalls {
+		if f.failures > 0 {
+			s.status = dashboard.StatusWarn
+			s.reason += " (too few calls to judge)"
+		}
+		return s, true
+	}
+	switch {
+	case ratio >= DefaultErrorRateFail:
+		s.status = dashboard.StatusFail
+	case ratio >= DefaultErrorRateWarn:
+		s.status = dashboard.StatusWarn
+	}
+	return s, true
+}
+
+// alertSignals are the opinions of the firing alerts about the component
+// that the labels in id identify: every key of id that an alert carries
+// must match, and the first key (the component's name) must be there.
+func alertSignals(alerts []componentAlert, id ...[2]string) []signal {
+	var out []signal
+	for _, a := range alerts {
+		if a.Alert.State != alerting.StateFiring || len(id) == 0 {
+			continue
+		}
+		if v, ok := a.labels[id[0][0]]; !ok || v != id[0][1] {
+			continue
+		}
+		match := true
+		for _, kv := range id[1:] {
+			if v, ok := a.labels[kv[0]]; ok && v != kv[1] {
+				match = false
+			}
+		}
+		if !match {
+			continue
+		}
+		sev := a.Alert.Labels["severity"]
+		reason := "alert " + a.Alert.Rule + " firing"
+		if sev != "" {
+			reason += " (" + sev + ")"
+		}
+		out = append(out, signal{status: dashboard.AlertStatus(sev), kind: "alert", reason: reason, since: a.Alert.FiredAt})
+	}
+	return out
+}
+
+// componentAlert is an alert with the labels that say what it is about:
+// its own labels and the equality matchers of its rule's selectors (a
+// rule over igmon.dependency.name="stripe" is about stripe even without
+// a By).
+type componentAlert struct {
+	alerting.Alert
+	labels map[string]string
+}
+
+func componentAlerts(alerts []alerting.Alert, rules map[string]alerting.Rule) []componentAlert {
+	out := make([]componentAlert, 0, len(alerts))
+	for _, al := range alerts {
+		l := make(map[string]string, len(al.Labels))
+		for _, sel := range ruleSelectors(rules[al.Rule]) {
+			for _, mt := range sel.Matchers {
+				if mt.Type == alerting.MatchEqual && mt.Value != "" {
+					l[mt.Name] = mt.Value
+				}
+			}
+		}
+		for k, v := range al.Labels {
+			l[k] = v
+		}
+		out = append(out, componentAlert{Alert: al, labels: l})
+	}
+	return out
+}
+
+// ruleSelectors returns the selectors a rule reads.
+func ruleSelectors(r alerting.Rule) []alerting.Selector {
+	switch c := r.Condition.(type) {
+	case *alerting.Threshold:
+		if c.Of != nil {
+			return []alerting.Selector{c.Metric, *c.Of}
+		}
+		return []alerting.Selector{c.Metric}
+	case *alerting.Ratio:
+		return []alerting.Selector{c.Numerator, c.Denominator}
+	case *alerting.Quantile:
+		return []alerting.Selector{c.Histogram}
+	case *alerting.Absence:
+		return []alerting.Selector{c.Success, c.Requests}
+	case *alerting.SLO:
+		if c.Errors != nil {
+			return []alerting.Selector{c.Total, *c.Errors}
+		}
+		return []alerting.Selector{c.Total}
+	}
+	return nil
+}
+
+// formatPercent writes a ratio as a percentage with a unit: "58 %",
+// "0.4 %".
+func formatPercent(r float64) string {
+	if math.IsNaN(r) {
+		return "–"
+	}
+	p := r * 100
+	switch {
+	case p == 0 || p >= 10:
+		return fmt.Sprintf("%.0f %%", p)
+	case p >= 1:
+		return fmt.Sprintf("%.1f %%", p)
+	}
+	return fmt.Sprintf("%.2f %%", p)
+}
+
+// formatDuration writes a window without trailing zero units: "30 s",
+// "5 min", "1 h".
+func formatDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	case d%time.Second == 0:
+		return fmt.Sprintf("%d s", d/time.Second)
+	}
+	return strings.TrimSuffix(d.String(), "0s")
+}

@@ -1,0 +1,353 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/exporters"
+	"github.com/jackcode/igmon/internal/series"
+	"github.com/jackcode/igmon/probes"
+)
+
+// Defaults of the live-traffic status.
+const (
+	// DefaultStatusWindow is the window a component's live traffic is
+	// judged over: short, so that a failure shows within seconds and a
+	// recovery within the window, where a 5-minute window kept a card red
+	// for 5 minutes after the fix.
+	DefaultStatusWindow = 30 * time.Second
+	// DefaultStatusInterval is how often the series engine collects and
+	// every reader of it (status, alert rules, evidence) runs.
+	DefaultStatusInterval = 5 * time.Second
+	// historyPoints is how many cycles of figures each component keeps for
+	// its sparklines.
+	historyPoints = 60
+)
+
+// The selectors the live status reads. They are written as alert rules
+// write them, so that a rule over the same selector, split by the same
+// labels and over the same window shares the read: the card and the alert
+// show the same number because it is the same number.
+const (
+	// SelectorDependencyCalls is every dependency call, by outcome.
+	SelectorDependencyCalls = MetricDependencyCalls
+	// SelectorDependencyLatency is the latency of calls that say something
+	// about the provider (canceled ones do not).
+	SelectorDependencyLatency = MetricDependencyDuration + `{` + AttrDependencyOutcome + `!="canceled"}`
+	// SelectorRoutes is every inbound request, SelectorRouteErrors the
+	// ones that carry an error.type.
+	SelectorRoutes      = MetricHTTPServerDuration
+	SelectorRouteErrors = MetricHTTPServerDuration + `{error.type!=""}`
+	// SelectorProbes is every synthetic probe run, SelectorProbeFailures
+	// the failed ones.
+	SelectorProbes        = probes.MetricProbeDuration
+	SelectorProbeFailures = probes.MetricProbeDuration + `{` + probes.AttrFailureReason + `!=""}`
+)
+
+// byDependency and byRoute are the groupings of the status selectors.
+var (
+	byDependency = []attribute.Key{AttrDependencyKind, AttrDependencyName}
+	byOutcome    = []attribute.Key{AttrDependencyKind, AttrDependencyName, AttrDependencyOutcome}
+	byRoute      = []attribute.Key{attrHTTPMethod, attrHTTPRoute}
+	byProbe      = []attribute.Key{probes.AttrProbeName}
+)
+
+// figures are one component's traffic over the status window, as the
+// engine computed them in one cycle. Latencies are in seconds, NaN when
+// nothing was measured.
+type figures struct {
+	calls    float64 // every call but canceled ones
+	failures float64 // errors and timeouts (dependencies), error.type (routes)
+	outcomes [numOutcomes]float64
+	p50      float64
+	p95      float64
+	p99      float64
+	full     bool // the series covered the whole window
+}
+
+func (f *figures) errorRatio() float64 {
+	if f.calls <= 0 {
+		return math.NaN()
+	}
+	return f.failures / f.calls
+}
+
+// point is one cycle's figures of a component, for its sparklines.
+type point struct {
+	at       time.Time
+	p95      float64
+	errRatio float64
+}
+
+// trafficSnap is what one cycle computed, published whole so that readers
+// on any goroutine see one consistent cycle.
+type trafficSnap struct {
+	at     time.Time
+	window time.Duration
+	deps   map[depKey]figures
+	routes map[string]figures // "GET /api/x"
+	probes map[string]figures // by probe name
+}
+
+type depKey struct{ kind, name string }
+
+// traffic is the engine reader behind dependency figures, passive health,
+// route cards and sparklines.
+type traffic struct {
+	window                        time.Duration
+	calls, lat, routes, routeErrs *series.Selection
+	probes, probeFails            *series.Selection
+	cur                           atomic.Pointer[trafficSnap]
+
+	mu      sync.Mutex // guards history
+	history map[string][]point
+}
+
+// selector parses one of the constant selectors above.
+func selector(s string) alerting.Selector {
+	sel, err := alerting.ParseSelector(s)
+	if err != nil {
+		panic(fmt.Sprintf("monitor: selector %s: %v", s, err)) // constants: a test covers them
+	}
+	return sel
+}
+
+func selectOn(st *series.Store, s string, by []attribute.Key, windows ...time.Duration) (*series.Selection, error) {
+	sel := selector(s)
+	return st.Select(sel.Metric, sel.String(), sel.Matchers, st.Grouping(by), windows...)
+}
+
+// newTraffic registers the status selections with the engine and reads
+// every cycle.
+func newTraffic(eng *series.Engine, window time.Duration) (*traffic, error) {
+	t := &traffic{window: window, history: map[string][]point{}}
+	err := eng.Register(func(st *series.Store) error {
+		var err error
+		if t.calls, err = selectOn(st, SelectorDependencyCalls, byOutcome, window); err != nil {
+			return err
+		}
+		if t.lat, err = selectOn(st, SelectorDependencyLatency, byDependency, window); err != nil {
+			return err
+		}
+		if t.routes, err = selectOn(st, SelectorRoutes, byRoute, window); err != nil {
+			return err
+		}
+		if t.routeErrs, err = selectOn(st, SelectorRouteErrors, byRoute, window); err != nil {
+			return err
+		}
+		if t.probes, err = selectOn(st, SelectorProbes, byProbe, window); err != nil {
+			return err
+		}
+		t.probeFails, err = selectOn(st, SelectorProbeFailures, byProbe, window)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.cur.Store(&trafficSnap{window: window, deps: map[depKey]figures{}, routes: map[string]figures{}, probes: map[string]figures{}})
+	eng.OnCycle(t.cycle)
+	return t, nil
+}
+
+func quantiles(f *figures, h *series.Hist) {
+	f.p50, f.p95, f.p99 = math.NaN(), math.NaN(), math.NaN()
+	if h == nil || h.Empty() || h.Total() <= 0 {
+		return
+	}
+	f.p50, f.p95, f.p99 = h.Quantile(0.5), h.Quantile(0.95), h.Quantile(0.99)
+}
+
+// cycle computes every component's figures from this cycle's windows.
+func (t *traffic) cycle(c *series.Cycle) {
+	snap := &trafficSnap{at: c.Now, window: t.window, deps: map[depKey]figures{}, routes: map[string]figures{}, probes: map[string]figures{}}
+
+	calls := t.calls.Increases(t.window, c.Seq)
+	g := t.calls.Grouping()
+	for i := range g.Len() {
+		if calls.N[i] == 0 {
+			continue
+		}
+		l := g.Labels(i)
+		k := depKey{l[AttrDependencyKind], l[AttrDependencyName]}
+		f, seen := snap.deps[k]
+		if !seen {
+			quantiles(&f, nil)
+		}
+		o := outcomeOf(l[AttrDependencyOutcome])
+		f.outcomes[o] += calls.Sum[i]
+		if o != OutcomeCanceled {
+			f.calls += calls.Sum[i]
+		}
+		if o == OutcomeError || o == OutcomeTimeout {
+			f.failures += calls.Sum[i]
+		}
+		f.full = f.full || calls.Full[i]
+		snap.deps[k] = f
+	}
+	lat := t.lat.Histograms(t.window, c.Seq)
+	g = t.lat.Grouping()
+	for i := range g.Len() {
+		l := g.Labels(i)
+		k := depKey{l[AttrDependencyKind], l[AttrDependencyName]}
+		f, ok := snap.deps[k]
+		if !ok {
+			continue
+		}
+		quantiles(&f, &lat.Hist[i])
+		snap.deps[k] = f
+	}
+
+	eachHistogram(t.routes, t.routeErrs, t.window, c.Seq, func(l map[string]string, f figures) {
+		snap.routes[routeName(l[attrHTTPMethod], l[attrHTTPRoute])] = f
+	})
+	eachHistogram(t.probes, t.probeFails, t.window, c.Seq, func(l map[string]string, f figures) {
+		snap.probes[l[probes.AttrProbeName]] = f
+	})
+	t.cur.Store(snap)
+
+	t.mu.Lock()
+	for k, f := range snap.deps {
+		t.push(depComponentID(k.kind, k.name), point{c.Now, f.p95, f.errorRatio()})
+	}
+	for r, f := range snap.routes {
+		t.push(routeComponentID(r), point{c.Now, f.p95, f.errorRatio()})
+	}
+	for name, f := range snap.probes {
+		t.push(name, point{c.Now, f.p95, f.errorRatio()})
+	}
+	t.mu.Unlock()
+}
+
+// eachHistogram calls fn with the figures of every group of a histogram
+// selection, its failures counted by a second selection of the same
+// grouping.
+func eachHistogram(all, failed *series.Selection, w time.Duration, seq uint64, fn func(map[string]string, figures)) {
+	hs := all.Histograms(w, seq)
+	errs := failed.Increases(w, seq)
+	g := all.Grouping()
+	for i := range g.Len() {
+		h := &hs.Hist[i]
+		if h.Empty() {
+			continue
+		}
+		f := figures{calls: h.Total(), full: hs.Full[i]}
+		quantiles(&f, h)
+		if i < len(errs.N) && errs.N[i] > 0 {
+			f.failures = errs.Sum[i]
+		}
+		fn(g.Labels(i), f)
+	}
+}
+
+// push appends a point to a component's history. Callers hold t.mu.
+func (t *traffic) push(id string, p point) {
+	h := append(t.history[id], p)
+	if len(h) > historyPoints {
+		h = h[len(h)-historyPoints:]
+	}
+	t.history[id] = h
+}
+
+// sparklines returns a component's recent p95 and error ratio, oldest
+// first.
+func (t *traffic) sparklines(id string) (lat, errs []float64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h := t.history[id]
+	lat, errs = make([]float64, len(h)), make([]float64, len(h))
+	for i, p := range h {
+		lat[i], errs[i] = p.p95, p.errRatio
+	}
+	return lat, errs
+}
+
+func (t *traffic) snapshot() *trafficSnap { return t.cur.Load() }
+
+func outcomeOf(s string) Outcome {
+	for i, n := range outcomeNames {
+		if n == s && i > 0 {
+			return Outcome(i)
+		}
+	}
+	return OutcomeError
+}
+
+func routeName(method, route string) string {
+	if route == "" {
+		route = "unmatched"
+	}
+	if method == "" {
+		return route
+	}
+	return method + " " + route
+}
+
+func depComponentID(kind, name string) string { return kind + "-" + name }
+
+func routeComponentID(route string) string { return "route-" + slug(route) }
+
+// engineSource adapts the in-process reader to the engine's source.
+type engineSource struct {
+	m *Monitor
+	// last is what the engine collected in its current cycle, for the
+	// pool summaries and host figures the page reads from gauges.
+	last atomic.Pointer[metricdata.ResourceMetrics]
+}
+
+func (s *engineSource) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	if s.m.tel == nil || s.m.tel.inproc == nil {
+		s.last.Store(nil)
+		return exporters.ErrNotRegistered
+	}
+	got, err := s.m.tel.inproc.Collect(ctx)
+	if err != nil {
+		s.last.Store(nil)
+		return err
+	}
+	*rm = got
+	s.last.Store(&got)
+	return nil
+}
+
+// initEngine builds the series engine over the in-process reader and the
+// live-traffic reader on it. Alert rules join it in initAlerting.
+func (m *Monitor) initEngine() error {
+	m.src = &engineSource{m: m}
+	now := func() time.Time {
+		if m.testNow != nil {
+			return m.testNow()
+		}
+		// Alert windows, status windows and evidence run on one clock:
+		// the evaluator's (alerting.WithClock) when alerting is on.
+		if a := m.alerting; a != nil && a.eval != nil {
+			return a.eval.Now()
+		}
+		return time.Now()
+	}
+	m.engine = series.NewEngine(m.src, 32, 100_000, now)
+	var err error
+	if m.traffic, err = newTraffic(m.engine, DefaultStatusWindow); err != nil {
+		return fmt.Errorf("monitor: series engine: %w", err)
+	}
+	return nil
+}
+
+// Refresh runs one cycle of the series engine now: it collects the
+// in-process reader once and recomputes the status figures (Stats, the
+// dashboard's cards) and the alert rules from it, as Start does every
+// DefaultStatusInterval. Use it for a manual refresh or in an example;
+// a running Monitor does not need it.
+func (m *Monitor) Refresh(ctx context.Context) error {
+	if err := m.engine.Cycle(ctx); err != nil {
+		return fmt.Errorf("monitor: refresh: %w", err)
+	}
+	return nil
+}
