@@ -90,9 +90,9 @@ type Snapshot struct {
 	// Firing counts the firing alerts by severity label ("" when none);
 	// the handler fills it from Alerts.
 	Firing   map[string]int `json:"firing,omitempty"`
-	Groups   []Group   `json:"groups"`
-	Alerts   []Alert   `json:"alerts"`
-	Silences []Silence `json:"silences"`
+	Groups   []Group        `json:"groups"`
+	Alerts   []Alert        `json:"alerts"`
+	Silences []Silence      `json:"silences"`
 	// Events is the recent timeline, newest first.
 	Events []Event `json:"events"`
 
