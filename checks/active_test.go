@@ -359,11 +359,13 @@ func TestListenersCalledInRegistrationOrder(t *testing.T) {
 }
 
 // TestStatusDoesNotAllocateWhenFresh: the plain /livez and /readyz path
-// must not allocate while every result is fresh, scheduled or on-request.
+// must not allocate while every result is fresh, scheduled or on-request,
+// before and after Start.
 func TestStatusDoesNotAllocateWhenFresh(t *testing.T) {
 	r := newTestRegistry(t)
 	for _, name := range []string{"postgres", "redis", "stripe"} {
-		mustRegister(t, r, name, pass)
+		// Loops that stay quiet while allocations are counted.
+		mustRegister(t, r, name, pass, WithInterval(time.Hour), WithInitialDelay(time.Hour))
 	}
 	mustRegister(t, r, "sumsub", pass, WithOnRequest(time.Hour))
 	ctx := context.Background()
@@ -371,7 +373,13 @@ func TestStatusDoesNotAllocateWhenFresh(t *testing.T) {
 		t.Fatalf("status %v", st)
 	}
 	if a := testing.AllocsPerRun(1000, func() { r.Status(ctx, Readiness) }); a != 0 {
-		t.Fatalf("Status allocates %v times per call with fresh results", a)
+		t.Fatalf("before Start: Status allocates %v times per call with fresh results", a)
+	}
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(1000, func() { r.Status(ctx, Readiness) }); a != 0 {
+		t.Fatalf("after Start: Status allocates %v times per call with fresh results", a)
 	}
 }
 
