@@ -48,7 +48,7 @@ func TestListenerPanicDoesNotStopDelivery(t *testing.T) {
 		default:
 			return nil
 		}
-	}, WithTTL(time.Nanosecond))
+	}, WithOnRequest(time.Nanosecond))
 	ctx := context.Background()
 	r.Evaluate(ctx, Readiness)
 	close(fail)
@@ -241,7 +241,7 @@ func TestHandlerHungCheckOnItsOwnPath(t *testing.T) {
 	defer close(release)
 	r := newTestRegistry(t)
 	mustRegister(t, r, "psp", func(context.Context) error { <-release; return nil },
-		WithTimeout(50*time.Millisecond), WithTTL(time.Hour))
+		WithTimeout(50*time.Millisecond), WithOnRequest(time.Hour))
 	srv := httptest.NewServer(r.Handler())
 	defer srv.Close()
 	client := srv.Client()
@@ -298,7 +298,7 @@ func TestMetricAttributes(t *testing.T) {
 		default:
 			return nil
 		}
-	}, WithTTL(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
+	}, WithOnRequest(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
 	r.Evaluate(context.Background(), Readiness)
 	close(fail)
 	r.Evaluate(context.Background(), Readiness)

@@ -25,9 +25,18 @@ type Checker interface {
 
 // Defaults applied when an option is not given.
 const (
-	DefaultTimeout     = 2 * time.Second
-	DefaultTTL         = time.Second
+	DefaultTimeout = 2 * time.Second
+	// DefaultInterval is how often a check runs in the background when
+	// neither [WithInterval] nor [WithOnRequest] is given. A check whose
+	// timeout is longer runs every timeout instead.
+	DefaultInterval = 10 * time.Second
+	// DefaultStaleFactor is k in "a scheduled result older than k
+	// intervals is stale".
 	DefaultStaleFactor = 3
+	// DefaultOnRequestStaleAfter is when the result of an on-request check
+	// goes stale, unless [WithStaleAfter] says otherwise (or its TTL is
+	// longer).
+	DefaultOnRequestStaleAfter = time.Minute
 	// MinTimeout is the smallest timeout accepted: smaller values are
 	// almost always a unit mistake (WithTimeout(10) is 10ns).
 	MinTimeout = time.Millisecond
@@ -53,13 +62,18 @@ type settings struct {
 	timeout          time.Duration
 	critical         bool
 	componentType    string
-	ttl              time.Duration
-	interval         time.Duration
+	onRequest        bool
+	ttl              time.Duration // on-request checks only
+	interval         time.Duration // effective after newCheck; 0 for on-request checks
+	intervalSet      bool
 	initialDelay     time.Duration
+	initialDelaySet  bool
 	jitter           float64
 	failureThreshold int
 	successThreshold int
 	staleFactor      int
+	staleFactorSet   bool
+	staleAfter       time.Duration // effective after newCheck
 	measurement      string
 	err              error
 }
@@ -70,7 +84,6 @@ func defaultSettings() settings {
 		timeout:          DefaultTimeout,
 		critical:         true,
 		componentType:    ComponentComponent,
-		ttl:              DefaultTTL,
 		jitter:           0.1,
 		failureThreshold: 1,
 		successThreshold: 1,
@@ -129,32 +142,46 @@ func WithComponentType(t string) Option {
 	})
 }
 
-// WithTTL sets how long an on-request result is reused (default 1s). A
-// zero TTL is invalid; use a tiny one to run on every request.
-func WithTTL(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
-		s.ttl = d
-		if d <= 0 {
-			s.err = fmt.Errorf("ttl: %v must be positive", d)
-		}
-	})
-}
-
-// WithInterval runs the check in the background every d instead of on
-// request. The interval must be at least the timeout.
+// WithInterval sets how often the check runs in the background after
+// [Registry.Start] (default [DefaultInterval], jittered by [WithJitter]).
+// The interval must be at least the timeout. Every check runs on a schedule
+// unless [WithOnRequest] is given.
 func WithInterval(d time.Duration) Option {
 	return optionFunc(func(s *settings) {
-		s.interval = d
+		s.interval, s.intervalSet = d, true
 		if d <= 0 {
 			s.err = fmt.Errorf("interval: %v must be positive", d)
 		}
 	})
 }
 
-// WithInitialDelay delays the first background run by d.
+// WithOnRequest makes the check on-request only: it never runs in the
+// background, only when an endpoint ([Registry.Evaluate], [Registry.Status],
+// the HTTP and gRPC handlers) needs it and its last result is at least ttl
+// old. Use it for checks that cost money or rate limit per call and whose
+// health only matters while someone asks. A service nobody polls never runs
+// such a check, so an outage is only noticed when someone asks: its result
+// ages and, past [WithStaleAfter] (default [DefaultOnRequestStaleAfter]), is
+// reported stale. It cannot be combined with [WithInterval],
+// [WithInitialDelay] or [WithStaleFactor]; a zero ttl is invalid, use a
+// tiny one to run on every request.
+func WithOnRequest(ttl time.Duration) Option {
+	return optionFunc(func(s *settings) {
+		s.onRequest, s.ttl = true, ttl
+		if ttl <= 0 {
+			s.err = fmt.Errorf("on-request ttl: %v must be positive", ttl)
+		}
+	})
+}
+
+// WithInitialDelay delays the first background run by d (jittered like the
+// interval). Without it the first run comes at a random moment within
+// min(jitter × interval, 1s) after Start (at once with WithJitter(0)), so a
+// fresh process has results within a second while its checks, and those of
+// replicas restarted together, do not all fire in the same instant.
 func WithInitialDelay(d time.Duration) Option {
 	return optionFunc(func(s *settings) {
-		s.initialDelay = d
+		s.initialDelay, s.initialDelaySet = d, true
 		if d < 0 {
 			s.err = fmt.Errorf("initial delay: %v must not be negative", d)
 		}
@@ -186,13 +213,33 @@ func WithThresholds(failures, successes int) Option {
 	})
 }
 
-// WithStaleFactor sets k: a background result older than k intervals counts
-// as failed ("stale"). The default is 3.
+// WithStaleFactor sets k: a scheduled result older than k intervals is
+// stale (default 3). A stale result never decides a component's status; see
+// [Result.Stale]. For a bound in time rather than in intervals use
+// [WithStaleAfter].
 func WithStaleFactor(k int) Option {
 	return optionFunc(func(s *settings) {
-		s.staleFactor = k
+		s.staleFactor, s.staleFactorSet = k, true
 		if k < 1 {
 			s.err = fmt.Errorf("stale factor: %d must be at least 1", k)
+		}
+	})
+}
+
+// WithStaleAfter sets the age past which the check's result is stale. The
+// default is [DefaultStaleFactor] intervals for a scheduled check and
+// max([DefaultOnRequestStaleAfter], ttl) for an on-request one. A stale
+// result never decides a component's status: it reports StatusUnknown with
+// [Result.Stale] set and [ErrStale] (readiness, being conservative, treats
+// it as failing). For a scheduled check d must exceed one jittered interval
+// plus the timeout, for an on-request one it must be at least the ttl:
+// shorter bounds would call every result stale before the next one could
+// replace it.
+func WithStaleAfter(d time.Duration) Option {
+	return optionFunc(func(s *settings) {
+		s.staleAfter = d
+		if d <= 0 {
+			s.err = fmt.Errorf("stale after: %v must be positive", d)
 		}
 	})
 }
@@ -230,10 +277,45 @@ func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
 		return nil, bad("%v", s.err)
 	case s.timeout < MinTimeout:
 		return nil, bad("timeout: %v is below the minimum of %v", s.timeout, MinTimeout)
-	case s.interval != 0 && s.interval < s.timeout:
+	case s.onRequest && s.intervalSet:
+		return nil, bad("interval: WithInterval and WithOnRequest exclude each other")
+	case s.onRequest && s.initialDelaySet:
+		return nil, bad("initial delay: an on-request check has no background runs to delay")
+	case s.onRequest && s.staleFactorSet:
+		return nil, bad("stale factor: an on-request check has no interval; use WithStaleAfter")
+	case s.staleFactorSet && s.staleAfter != 0:
+		return nil, bad("stale after: WithStaleAfter and WithStaleFactor exclude each other")
+	case s.intervalSet && s.interval < s.timeout:
 		return nil, bad("interval: %v is shorter than the timeout %v", s.interval, s.timeout)
 	}
+	if s.onRequest {
+		s.interval = 0
+		if s.staleAfter == 0 {
+			s.staleAfter = max(DefaultOnRequestStaleAfter, s.ttl)
+		} else if s.staleAfter < s.ttl {
+			return nil, bad("stale after: %v is shorter than the on-request ttl %v", s.staleAfter, s.ttl)
+		}
+		return &Check{name: name, fn: fn, s: s}, nil
+	}
+	s.ttl = 0
+	if !s.intervalSet {
+		// A long timeout stretches the default interval instead of
+		// making the check invalid.
+		s.interval = max(DefaultInterval, s.timeout)
+	}
+	if s.staleAfter == 0 {
+		s.staleAfter = time.Duration(s.staleFactor) * s.interval
+	} else if gap := maxRunGap(s); s.staleAfter <= gap {
+		return nil, bad("stale after: %v does not exceed one jittered interval plus the timeout (%v)", s.staleAfter, gap)
+	}
 	return &Check{name: name, fn: fn, s: s}, nil
+}
+
+// maxRunGap is the longest time between two results of a scheduled check
+// that runs on time: the next run starts a jittered interval after the
+// previous one ended and may take up to the timeout.
+func maxRunGap(s settings) time.Duration {
+	return time.Duration(float64(s.interval)*(1+s.jitter)) + s.timeout
 }
 
 // ValidateName accepts names that are safe as URL path segments, metric
@@ -272,8 +354,22 @@ func (c *Check) Endpoints() Endpoint { return c.s.endpoints }
 // Timeout returns the check's timeout.
 func (c *Check) Timeout() time.Duration { return c.s.timeout }
 
-// Interval returns the background interval, or 0 for an on-request check.
+// Interval returns the effective background interval (the default one when
+// WithInterval was not given), or 0 for an on-request check.
 func (c *Check) Interval() time.Duration { return c.s.interval }
+
+// OnRequest reports whether the check was declared on-request only with
+// [WithOnRequest]: it does not run in the background.
+func (c *Check) OnRequest() bool { return c.s.onRequest }
+
+// TTL returns how long an on-request check's result is reused, or 0 for a
+// scheduled check.
+func (c *Check) TTL() time.Duration { return c.s.ttl }
+
+// StaleAfter returns the effective age past which the check's result is
+// stale (see [WithStaleAfter]). A stale result never decides a component's
+// status.
+func (c *Check) StaleAfter() time.Duration { return c.s.staleAfter }
 
 // ComponentType returns the check's component type.
 func (c *Check) ComponentType() string { return c.s.componentType }

@@ -8,17 +8,32 @@
 // bytes, days left) and details to the current run.
 //
 // Each check declares which endpoints it affects ([Liveness], [Readiness],
-// [Startup]), a timeout, its criticality, a component type, and whether it
-// runs on request (with a result TTL) or in the background on an interval.
-// Failure and success thresholds damp flapping; a background result older
-// than a few intervals counts as failed, so a hung check can never keep
-// reporting healthy.
+// [Startup]), a timeout, its criticality and a component type.
+//
+// Checks are active: after [Registry.Start] every check runs in the
+// background on its own schedule ([DefaultInterval], 10s, or
+// [WithInterval]; jittered by ±10%, the first run within a second of
+// Start), whether or not anyone calls an endpoint, so an outage is detected
+// even in a service nobody polls. The endpoints answer from the latest
+// results; they run a scheduled check themselves only when it has no result
+// yet (in its first moments after Start), or, while no schedule runs
+// (before Start, after Stop or Drain), when its result is an interval old.
+// A check declared [WithOnRequest] instead runs only when an endpoint
+// needs it and its result is older than its TTL.
+//
+// Every result has an age ([Result.Age]). A result older than the check's
+// stale bound (three intervals, or [WithStaleAfter]; one minute for
+// on-request checks) is stale: [Result.Stale] is set, the status is unknown
+// and the error [ErrStale]. A stale result never decides a component's
+// status; the endpoints, staying conservative, count it as failing. Failure
+// and success thresholds damp flapping.
 //
 // The registry runs the checks of one request concurrently, a bounded number
 // at a time; concurrent requests share one run of each check; no lock is held
 // while a check runs; and a request never waits longer than the largest
 // timeout of its checks plus a small margin. Panics are recovered and
-// reported as failures.
+// reported as failures; the panic value is redacted, and its stack logged
+// once per streak of panicking runs.
 //
 // [Registry.Handler] serves the endpoints with the Kubernetes conventions
 // (?verbose, ?exclude, /readyz/<name>) and, on request, the IETF

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
+
+	"github.com/jackcode/igmon/internal/redact"
 )
 
 // dispatcher delivers transitions to listeners in order, outside every
@@ -17,27 +20,34 @@ type dispatcher struct {
 	logger     *slog.Logger // set once by NewRegistry, before any publish
 	mu         sync.Mutex
 	next       int
-	listeners  map[int]func(Transition)
+	listeners  []listener // in subscription order
 	queue      []Transition
 	delivering bool
+}
+
+type listener struct {
+	id int
+	fn func(Transition)
 }
 
 func (d *dispatcher) subscribe(fn func(Transition)) func() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.listeners == nil {
-		d.listeners = make(map[int]func(Transition))
-	}
 	id := d.next
 	d.next++
-	d.listeners[id] = fn
+	d.listeners = append(d.listeners, listener{id: id, fn: fn})
 	return func() {
 		d.mu.Lock()
-		delete(d.listeners, id)
-		d.mu.Unlock()
+		defer d.mu.Unlock()
+		// A new slice, not an in-place delete: a delivery in progress
+		// holds the old one.
+		d.listeners = slices.DeleteFunc(slices.Clone(d.listeners), func(l listener) bool { return l.id == id })
 	}
 }
 
+// publish queues t and, unless a delivery is already running, delivers
+// the queue: each transition to every listener in the order they
+// subscribed.
 func (d *dispatcher) publish(t Transition) {
 	d.mu.Lock()
 	if len(d.listeners) == 0 {
@@ -53,14 +63,13 @@ func (d *dispatcher) publish(t Transition) {
 	for len(d.queue) > 0 {
 		batch := d.queue
 		d.queue = nil
-		fns := make([]func(Transition), 0, len(d.listeners))
-		for _, fn := range d.listeners {
-			fns = append(fns, fn)
-		}
+		// subscribe appends and unsubscribe replaces the slice, so this
+		// one stays as it is while the lock is released.
+		ls := d.listeners
 		d.mu.Unlock()
 		for _, t := range batch {
-			for _, fn := range fns {
-				d.call(fn, t)
+			for _, l := range ls {
+				d.call(l.fn, t)
 			}
 		}
 		d.mu.Lock()
@@ -73,7 +82,7 @@ func (d *dispatcher) publish(t Transition) {
 // down with it (publish runs on background check loops, where nothing else
 // would recover) nor leave delivering set, which would silence every
 // later transition: the panic is logged with its stack and the other
-// listeners still get the transition.
+// listeners still get the transition. The panic value is redacted.
 func (d *dispatcher) call(fn func(Transition), t Transition) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -82,7 +91,7 @@ func (d *dispatcher) call(fn func(Transition), t Transition) {
 				logger = slog.Default()
 			}
 			logger.LogAttrs(context.Background(), slog.LevelError, "igmon: transition listener panicked",
-				slog.String("check", t.Name), slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())))
+				slog.String("check", t.Name), slog.String("panic", redact.String(fmt.Sprint(p))), slog.String("stack", string(debug.Stack())))
 		}
 	}()
 	fn(t)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackcode/igmon/checks"
@@ -19,7 +20,9 @@ func Example() {
 	}
 	defer reg.Shutdown(context.Background())
 
-	// A datastore that readiness depends on.
+	// A datastore that readiness depends on. Like every check without
+	// WithOnRequest, it runs in the background every 10s once the
+	// registry is started, whether or not anyone calls /readyz.
 	_ = reg.Register("postgres", func(ctx context.Context) error { return nil },
 		checks.WithComponentType(checks.ComponentDatastore), checks.WithTimeout(2*time.Second))
 	// A payment provider that is slow: degraded, still serving.
@@ -27,6 +30,7 @@ func Example() {
 		checks.Observe(ctx, "responseTime", 950, "ms")
 		return checks.Warnf("p95 latency 950ms above 800ms")
 	}, checks.WithComponentType(checks.ComponentPaymentProvider))
+	_ = reg.Start(context.Background())
 
 	h := reg.Handler()
 	rec := httptest.NewRecorder()
@@ -76,4 +80,39 @@ func ExampleBearerToken() {
 	h.ServeHTTP(rec, req)
 	fmt.Println(rec.Code, rec.Body)
 	// Output: 503 failed: dial postgres://REDACTED@db:5432: connection refused
+}
+
+func ExampleNewCheck() {
+	ping := func(ctx context.Context) error { return nil } // stands in for db.PingContext
+	scheduled, _ := checks.NewCheck("postgres", ping)
+	slow, _ := checks.NewCheck("ledger", ping, checks.WithTimeout(30*time.Second))
+	billed, _ := checks.NewCheck("kyc-vendor", ping, checks.WithOnRequest(30*time.Second))
+	for _, c := range []*checks.Check{scheduled, slow, billed} {
+		fmt.Println(c.Name(), "interval", c.Interval(), "on-request", c.OnRequest(), "stale after", c.StaleAfter())
+	}
+	// Output:
+	// postgres interval 10s on-request false stale after 30s
+	// ledger interval 30s on-request false stale after 1m30s
+	// kyc-vendor interval 0s on-request true stale after 1m0s
+}
+
+func ExampleWithOnRequest() {
+	reg, _ := checks.NewRegistry(checks.WithLogger(slog.New(slog.DiscardHandler)))
+	ctx := context.Background()
+	defer reg.Shutdown(ctx)
+	// A KYC vendor that bills per call: never run in the background, and
+	// at most once per 30s however often /readyz is probed.
+	var calls atomic.Int32
+	_ = reg.Register("kyc-vendor", func(context.Context) error { calls.Add(1); return nil },
+		checks.WithOnRequest(30*time.Second), checks.WithComponentType(checks.ComponentKYC))
+	_ = reg.Start(ctx)
+	for range 3 {
+		fmt.Println(reg.Status(ctx, checks.Readiness))
+	}
+	fmt.Println("calls:", calls.Load())
+	// Output:
+	// pass
+	// pass
+	// pass
+	// calls: 1
 }

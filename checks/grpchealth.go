@@ -25,7 +25,7 @@ const (
 
 // DefaultGRPCWatchInterval is how often an open Watch stream re-evaluates
 // its service besides reacting to transitions, so that on-request checks
-// nobody else asks about are refreshed too.
+// ([WithOnRequest]) nobody else asks about are refreshed too.
 const DefaultGRPCWatchInterval = 5 * time.Second
 
 // maxListServices is the grpc.health.v1 List cap: above it List answers
@@ -66,7 +66,7 @@ func WithWatchInterval(d time.Duration) GRPCHealthOption {
 // Service names map to endpoints: "" and "readiness" to readiness,
 // "liveness" to liveness, "startup" to startup, and every other name to the
 // check of that name. pass and warn are SERVING; fail and unknown are
-// NOT_SERVING. Check runs stale on-request checks like an HTTP probe does
+// NOT_SERVING. Check runs the checks that need a run like an HTTP probe does
 // and answers NOT_FOUND for an unknown name.
 //
 // Watch sends the current status and then only changes. It learns about
@@ -186,7 +186,7 @@ func (s *GRPCHealthServer) resolve(service string) (target, bool) {
 	return target{entry: e}, true
 }
 
-// servingStatus evaluates service, running its stale on-request checks.
+// servingStatus evaluates service, running the checks that need a run.
 func (s *GRPCHealthServer) servingStatus(ctx context.Context, service string) (healthpb.HealthCheckResponse_ServingStatus, bool) {
 	t, ok := s.resolve(service)
 	if !ok {

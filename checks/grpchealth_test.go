@@ -54,7 +54,7 @@ func newHealthFixture(t *testing.T, opts ...GRPCHealthOption) *healthFixture {
 			return errors.New("connection refused")
 		}
 		return nil
-	}, WithComponentType(ComponentDatastore))
+	}, WithComponentType(ComponentDatastore), WithOnRequest(time.Second))
 	add("goroutines", func(context.Context) error { return nil }, WithEndpoints(Liveness))
 	add("warmup", func(context.Context) error { return nil }, WithEndpoints(Startup))
 	add("bonus-engine", func(context.Context) error { return errors.New("down") }, NonCritical())
@@ -91,7 +91,7 @@ func (f *healthFixture) check(t *testing.T, service string) (healthpb.HealthChec
 // evaluation reruns it.
 func (f *healthFixture) flip(down bool) {
 	f.dbDown.Store(down)
-	f.clk.Advance(2 * DefaultTTL)
+	f.clk.Advance(2 * time.Second) // wallet-db's on-request TTL is 1s
 }
 
 func TestGRPCHealthCheck(t *testing.T) {

@@ -295,14 +295,25 @@ func FuzzHandlerRequest(f *testing.F) {
 	})
 }
 
-func TestNeverRunBackgroundCheckIsNotReady(t *testing.T) {
+// TestNeverRunCheckIsNotReady: a check without a result fails readiness.
+// A request runs a check that never ran; when the caller gives up before
+// that first run ends, the check is still unknown and the answer 503.
+func TestNeverRunCheckIsNotReady(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
 	r := newTestRegistry(t)
-	mustRegister(t, r, "ledger", pass, WithInterval(time.Hour))
+	mustRegister(t, r, "ledger", func(context.Context) error { <-release; return nil }, WithTimeout(time.Hour))
 	h := r.Handler()
-	if rec := do(h, "GET", "/readyz"); rec.Code != 503 || !strings.Contains(rec.Body.String(), "[-]ledger failed") {
-		t.Fatalf("a check that never ran must fail readiness: %d\n%s", rec.Code, rec.Body)
+	for _, method := range []string{"GET", "HEAD"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, method, "/readyz", nil))
+		cancel()
+		if rec.Code != 503 || method == "GET" && !strings.Contains(rec.Body.String(), "[-]ledger failed") {
+			t.Fatalf("%s: a check that never ran must fail readiness: %d\n%s", method, rec.Code, rec.Body)
+		}
 	}
-	if rec := do(h, "HEAD", "/readyz"); rec.Code != 503 {
-		t.Fatalf("HEAD: %d", rec.Code)
+	if res, _ := r.Result("ledger"); res.Status != StatusUnknown || !errors.Is(res.Err, ErrNotRun) {
+		t.Fatalf("result %v %v, want unknown ErrNotRun", res.Status, res.Err)
 	}
 }

@@ -28,9 +28,12 @@ type healthCheck struct {
 	Status        string   `json:"status"`
 	Time          string   `json:"time,omitempty"`
 	Output        string   `json:"output,omitempty"`
+	// igmon extension, shown to every caller: the result is older than
+	// its stale bound, so Status is "fail" only because nothing recent
+	// is known (see Result.Stale); Time says how old it is.
+	Stale bool `json:"stale,omitempty"`
 	// igmon extensions, shown to authorized callers only.
 	Critical *bool             `json:"critical,omitempty"`
-	Stale    bool              `json:"stale,omitempty"`
 	Details  map[string]string `json:"details,omitempty"`
 	Override *healthOverride   `json:"override,omitempty"`
 }
@@ -67,6 +70,7 @@ func (h *handler) healthJSON(rep Report, detailed bool) []byte {
 			ComponentID:   res.Name,
 			ComponentType: res.ComponentType,
 			Status:        ietfStatus(res.Status),
+			Stale:         res.Stale,
 		}
 		if !res.Time.IsZero() {
 			hc.Time = res.Time.UTC().Format(time.RFC3339Nano)
@@ -81,7 +85,6 @@ func (h *handler) healthJSON(rep Report, detailed bool) []byte {
 			}
 			crit := res.Critical
 			hc.Critical = &crit
-			hc.Stale = res.Stale
 			if len(res.Details) > 0 {
 				hc.Details = make(map[string]string, len(res.Details))
 				for k, v := range res.Details {

@@ -50,13 +50,18 @@ type Registry struct {
 	snap    atomic.Pointer[snapshot]
 	started bool
 	stopped bool
-	bgCtx   context.Context
-	bgStop  context.CancelFunc
-	loops   sync.WaitGroup
+	// scheduling is set between Start and Stop, while scheduled checks
+	// run in their loops. Outside that window the endpoints refresh
+	// scheduled results once they are an interval old.
+	scheduling atomic.Bool
+	bgCtx      context.Context
+	bgStop     context.CancelFunc
+	loops      sync.WaitGroup
 
-	// runCtx parents the on-request runs. It is not bgCtx: Stop (and so
-	// Drain) must leave on-request checks working, because /livez is still
-	// probed while the service drains; Shutdown cancels it.
+	// runCtx parents the runs an endpoint starts (on-request checks, and
+	// scheduled checks without a result or after Stop). It is not bgCtx:
+	// Stop (and so Drain) must leave them working, because /livez is
+	// still probed while the service drains; Shutdown cancels it.
 	runCtx  context.Context
 	runStop context.CancelFunc
 
@@ -87,7 +92,7 @@ type entry struct {
 	ovr   atomic.Pointer[Override]
 	mu    sync.Mutex // serialises record; never held while the check runs
 	busy  atomic.Bool
-	stop  context.CancelFunc // background loop, nil for on-request checks
+	stop  context.CancelFunc // background loop; nil for on-request checks and before Start
 	done  chan struct{}      // closed when the background loop exits
 	attrs entryAttrs
 }
@@ -266,7 +271,7 @@ func (r *Registry) Register(name string, fn CheckFunc, opts ...Option) error {
 
 // Add adds checks built by NewCheck or a built-in constructor. A name that
 // is already registered is an error wrapping ErrDuplicateCheck; nothing is
-// added then. Adding after Start starts background checks at once.
+// added then. Adding after Start starts the scheduled checks at once.
 func (r *Registry) Add(cs ...*Check) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -283,7 +288,7 @@ func (r *Registry) Add(cs ...*Check) error {
 	for _, c := range cs {
 		e := &entry{c: c, attrs: newEntryAttrs(c)}
 		r.entries[c.name] = e
-		if r.started && !r.stopped && c.s.interval > 0 {
+		if r.started && !r.stopped && !c.s.onRequest {
 			r.startLoop(e)
 		}
 	}
@@ -344,8 +349,10 @@ func (r *Registry) Names() []string {
 	return names
 }
 
-// Start starts the background checks. Checks added later start at once.
-// Start after Stop is an error.
+// Start starts the background checks: every check not declared
+// [WithOnRequest] runs on its own schedule from now on, whether or not
+// anyone calls an endpoint. Checks added later start at once. Start after
+// Stop is an error.
 func (r *Registry) Start(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -357,8 +364,9 @@ func (r *Registry) Start(ctx context.Context) error {
 	}
 	r.started = true
 	r.startTime.Store(r.clock.Now().UnixNano())
+	r.scheduling.Store(true)
 	for _, e := range r.snap.Load().all {
-		if e.c.s.interval > 0 {
+		if !e.c.s.onRequest {
 			r.startLoop(e)
 		}
 	}
@@ -367,18 +375,21 @@ func (r *Registry) Start(ctx context.Context) error {
 
 // Stop stops the background checks and waits for their loops to exit. A run
 // that ignores its context is abandoned, not waited for; Shutdown waits
-// for those too.
+// for those too. From then on the endpoints run a scheduled check
+// themselves when its result is an interval old, so /livez keeps telling
+// the truth while the service drains.
 func (r *Registry) Stop() {
 	r.mu.Lock()
 	r.stopped = true
+	r.scheduling.Store(false)
 	r.bgStop()
 	r.mu.Unlock()
 	r.loops.Wait()
 }
 
 // Shutdown stops the background checks, cancels the context of every check
-// run still in progress (on-request runs included) and waits, until ctx is
-// done, for them to return. A check that respects its context therefore
+// run still in progress (runs started by endpoints included) and waits,
+// until ctx is done, for them to return. A check that respects its context therefore
 // ends at once instead of at its timeout. Runs started after Shutdown are
 // cancelled at once and leave the last results in place. It does not drain;
 // call Drain first.
@@ -428,7 +439,7 @@ func (r *Registry) startLoop(e *entry) {
 		defer r.loops.Done()
 		defer close(e.done)
 		s := e.c.s
-		t := time.NewTimer(jittered(s.initialDelay, s.jitter))
+		t := time.NewTimer(firstDelay(s))
 		defer t.Stop()
 		for {
 			select {
@@ -436,10 +447,28 @@ func (r *Registry) startLoop(e *entry) {
 				return
 			case <-t.C:
 			}
-			r.refresh(ctx, e)
+			r.refresh(ctx, e, true)
 			t.Reset(jittered(s.interval, s.jitter))
 		}
 	}()
+}
+
+// maxFirstSpread bounds the random delay of a scheduled check's first run.
+const maxFirstSpread = time.Second
+
+// firstDelay is how long after Start (or Add) a scheduled check first
+// runs: the jittered WithInitialDelay if given, else a random moment in
+// the first min(jitter × interval, 1s), so a fresh process has results
+// within a second and its checks do not all fire at once.
+func firstDelay(s settings) time.Duration {
+	if s.initialDelaySet {
+		return jittered(s.initialDelay, s.jitter)
+	}
+	spread := min(time.Duration(s.jitter*float64(s.interval)), maxFirstSpread)
+	if spread <= 0 {
+		return 0
+	}
+	return rand.N(spread)
 }
 
 func jittered(d time.Duration, f float64) time.Duration {
@@ -449,12 +478,14 @@ func jittered(d time.Duration, f float64) time.Duration {
 	return d + time.Duration((rand.Float64()*2-1)*f*float64(d))
 }
 
-// refresh runs e once, sharing the run with concurrent callers.
-func (r *Registry) refresh(ctx context.Context, e *entry) {
+// refresh runs e once, sharing the run with concurrent callers. scheduled
+// is set for the background loop, which runs whatever the last result's
+// age; an endpoint runs the check only if it still needs a run.
+func (r *Registry) refresh(ctx context.Context, e *entry, scheduled bool) {
 	r.sf.Do(e.c.name, func() (any, error) {
 		// A caller that decided to run just before another run finished
 		// would run the check twice in one TTL: look again.
-		if e.c.s.interval == 0 && !needsRun(e, r.clock.Now()) {
+		if !scheduled && !r.needsRun(e, r.clock.Now()) {
 			return nil, nil
 		}
 		r.runAndRecord(ctx, e)
@@ -480,17 +511,31 @@ func (r *Registry) runAndRecord(ctx context.Context, e *entry) {
 	}
 	var pe *PanicError
 	if errors.As(o.Err, &pe) {
-		r.logger.LogAttrs(context.Background(), slog.LevelError, "igmon: check panicked",
-			slog.String("check", e.c.name), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
+		r.logPanic(e, pe)
 	}
 	r.inst.recordRun(e, o)
 	r.record(e, o)
 }
 
+// logPanic logs a check's panic, its value redacted. The stack is logged
+// with the first panic after a run that did not panic; a check that keeps
+// panicking repeats only a debug line, not the stack on every run.
+func (r *Registry) logPanic(e *entry, pe *PanicError) {
+	var prev *PanicError
+	if st := e.state.Load(); st != nil && errors.As(st.last.Err, &prev) {
+		r.logger.LogAttrs(context.Background(), slog.LevelDebug, "igmon: check panicked again",
+			slog.String("check", e.c.name), slog.String("panic", pe.redactedValue()),
+			slog.Int("consecutive_failures", st.consecFail+1))
+		return
+	}
+	r.logger.LogAttrs(context.Background(), slog.LevelError, "igmon: check panicked",
+		slog.String("check", e.c.name), slog.String("panic", pe.redactedValue()), slog.String("stack", string(pe.Stack)))
+}
+
 // record applies the thresholds to an outcome and publishes the new state.
 func (r *Registry) record(e *entry, o Outcome) {
 	now := r.clock.Now()
-	before := r.view(e, now)
+	before := r.decided(e, now)
 	e.mu.Lock()
 	prev := e.state.Load()
 	ns := &state{last: o, ranAt: now, status: StatusUnknown}
@@ -521,9 +566,11 @@ func (r *Registry) record(e *entry, o Outcome) {
 }
 
 // emitIfChanged logs, counts and publishes a transition when e's effective
-// status differs from before.
+// status differs from before. Both sides are decided statuses: a stale
+// result never decides a status, so going stale is no transition, and a
+// fresh result after a stale one is compared with the status before it.
 func (r *Registry) emitIfChanged(e *entry, before Result, now time.Time, d time.Duration, first bool) {
-	after := r.view(e, now)
+	after := r.decided(e, now)
 	if after.Status == before.Status {
 		return
 	}
@@ -557,6 +604,15 @@ func (r *Registry) emitIfChanged(e *entry, before Result, now time.Time, d time.
 // view computes e's current Result: thresholds, staleness, override and
 // criticality applied. It does not allocate on the success path.
 func (r *Registry) view(e *entry, now time.Time) Result {
+	return r.result(e, now, true)
+}
+
+// decided is view without staleness: the status the last result decided.
+func (r *Registry) decided(e *entry, now time.Time) Result {
+	return r.result(e, now, false)
+}
+
+func (r *Registry) result(e *entry, now time.Time, staleness bool) Result {
 	c := e.c
 	res := Result{
 		Name: c.name, ComponentType: c.s.componentType, Endpoints: c.s.endpoints,
@@ -567,8 +623,10 @@ func (r *Registry) view(e *entry, now time.Time) Result {
 		res.Observation, res.Details = st.last.Observation, st.last.Details
 		res.Time, res.Duration, res.Since = st.ranAt, st.last.Duration, st.since
 		res.ConsecutiveFailures, res.ConsecutiveSuccesses = st.consecFail, st.consecOK
-		if c.s.interval > 0 && now.Sub(st.ranAt) > time.Duration(c.s.staleFactor)*c.s.interval {
-			res.Status, res.Err, res.Stale = StatusFail, ErrStale, true
+		if staleness && now.Sub(st.ranAt) > c.s.staleAfter {
+			// Too old to say anything about the component: not its
+			// last status, and not a failure of it either.
+			res.Status, res.Err, res.Stale = StatusUnknown, ErrStale, true
 		}
 	}
 	if ov := e.ovr.Load(); ov != nil {
@@ -586,14 +644,24 @@ func (r *Registry) view(e *entry, now time.Time) Result {
 	return res
 }
 
-// needsRun reports whether an on-request check's cached result is missing
-// or older than its TTL.
-func needsRun(e *entry, now time.Time) bool {
-	if e.c.s.interval > 0 {
-		return false
-	}
+// needsRun reports whether an endpoint must run e before answering: its
+// result is missing, or it is an on-request check whose result is at least
+// its TTL old. A scheduled check is left to its loop while the loops run
+// (running it per request would defeat the schedule and add latency);
+// before Start and after Stop its result is refreshed once it is an
+// interval old.
+func (r *Registry) needsRun(e *entry, now time.Time) bool {
 	st := e.state.Load()
-	return st == nil || now.Sub(st.ranAt) >= e.c.s.ttl
+	switch {
+	case st == nil:
+		return true
+	case e.c.s.onRequest:
+		return now.Sub(st.ranAt) >= e.c.s.ttl
+	case r.scheduling.Load():
+		return false
+	default:
+		return now.Sub(st.ranAt) >= e.c.s.interval
+	}
 }
 
 // Transition is a change of a check's effective status.
@@ -652,7 +720,7 @@ func (r *Registry) setOverride(name string, ov *Override, reason string) error {
 		return fmt.Errorf("checks: override %q: %w", name, ErrUnknownCheck)
 	}
 	now := r.clock.Now()
-	before := r.view(e, now)
+	before := r.decided(e, now)
 	e.ovr.Store(ov)
 	action := "cleared"
 	if ov != nil {
@@ -700,9 +768,12 @@ type Report struct {
 	Draining bool
 }
 
-// Evaluate runs the stale on-request checks of an endpoint (sharing runs
-// with concurrent callers) and returns every result with the aggregate.
-// Excluded names are skipped.
+// Evaluate returns the latest result of every check of an endpoint with the
+// aggregate. It first runs the checks that need it (sharing runs with
+// concurrent callers): those that never ran and the on-request checks whose
+// result is older than their TTL; a scheduled check's loop keeps its result
+// fresh (before Start and after Stop, when no loop runs, a scheduled result
+// an interval old is refreshed too). Excluded names are skipped.
 func (r *Registry) Evaluate(ctx context.Context, ep Endpoint, exclude ...string) Report {
 	s := r.snap.Load()
 	list := s.byEndpoint[ep&AllEndpoints]
@@ -735,8 +806,8 @@ func (r *Registry) Evaluate(ctx context.Context, ep Endpoint, exclude ...string)
 
 // Status is Evaluate without the per-check results: the cheap path the
 // plain /livez and /readyz answers use. It does not allocate when every
-// result is fresh. StatusUnknown (a check that never ran) must be treated
-// as failing.
+// result is fresh. StatusUnknown (a check that never ran, or a stale
+// result) must be treated as failing.
 func (r *Registry) Status(ctx context.Context, ep Endpoint) Status {
 	list := r.snap.Load().byEndpoint[ep&AllEndpoints]
 	r.ensureFresh(ctx, list)
@@ -780,14 +851,14 @@ func (r *Registry) inGrace(ep Endpoint, now time.Time) bool {
 	return ep == Liveness && r.liveGrace > 0 && now.Sub(time.Unix(0, r.startTime.Load())) < r.liveGrace
 }
 
-// ensureFresh runs the on-request checks in list whose results are older
-// than their TTL, a bounded number at a time, and waits for them at most the
-// largest timeout plus the margin (or until ctx ends).
+// ensureFresh runs the checks in list that need a run (see needsRun), a
+// bounded number at a time, and waits for them at most the largest timeout
+// plus the margin (or until ctx ends).
 func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
 	now := r.clock.Now()
 	n := 0
 	for _, e := range list {
-		if needsRun(e, now) {
+		if r.needsRun(e, now) {
 			n++
 		}
 	}
@@ -797,7 +868,7 @@ func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
 	todo := make([]*entry, 0, n)
 	var maxTimeout time.Duration
 	for _, e := range list {
-		if needsRun(e, now) {
+		if r.needsRun(e, now) {
 			todo = append(todo, e)
 			maxTimeout = max(maxTimeout, e.c.s.timeout)
 		}
@@ -808,7 +879,7 @@ func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
 		// timeout. A caller with a deadline (a probe's HTTP request, a
 		// gRPC Check) takes the path below, which stops waiting when
 		// its context ends.
-		r.refresh(r.runCtx, todo[0])
+		r.refresh(r.runCtx, todo[0], false)
 		return
 	}
 	done := make(chan struct{})
@@ -819,7 +890,7 @@ func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
 		g.SetLimit(r.limit)
 		for _, e := range todo {
 			g.Go(func() error {
-				r.refresh(r.runCtx, e)
+				r.refresh(r.runCtx, e, false)
 				return nil
 			})
 		}

@@ -64,7 +64,14 @@ func TestNewCheckValidation(t *testing.T) {
 		{"zero interval", "db", pass, []Option{WithInterval(0)}, `"db": interval`},
 		{"bad thresholds", "db", pass, []Option{WithThresholds(0, 1)}, `"db": failure threshold`},
 		{"bad success threshold", "db", pass, []Option{WithThresholds(1, 0)}, `"db": success threshold`},
-		{"bad ttl", "db", pass, []Option{WithTTL(0)}, `"db": ttl`},
+		{"bad ttl", "db", pass, []Option{WithOnRequest(0)}, `"db": on-request ttl`},
+		{"on request and interval", "db", pass, []Option{WithOnRequest(time.Second), WithInterval(time.Minute)}, `"db": interval`},
+		{"on request and initial delay", "db", pass, []Option{WithInitialDelay(time.Second), WithOnRequest(time.Second)}, `"db": initial delay`},
+		{"on request and stale factor", "db", pass, []Option{WithOnRequest(time.Second), WithStaleFactor(2)}, `"db": stale factor`},
+		{"stale after and stale factor", "db", pass, []Option{WithStaleAfter(time.Hour), WithStaleFactor(2)}, `"db": stale after`},
+		{"stale after not positive", "db", pass, []Option{WithStaleAfter(0)}, `"db": stale after`},
+		{"stale after within one run", "db", pass, []Option{WithInterval(10 * time.Second), WithStaleAfter(12 * time.Second)}, `"db": stale after`},
+		{"stale after below ttl", "db", pass, []Option{WithOnRequest(time.Minute), WithStaleAfter(time.Second)}, `"db": stale after`},
 		{"bad endpoints", "db", pass, []Option{WithEndpoints(0)}, `"db": endpoints`},
 		{"bad jitter", "db", pass, []Option{WithJitter(1.5)}, `"db": jitter`},
 		{"empty component", "db", pass, []Option{WithComponentType("")}, `"db": component type`},
@@ -154,13 +161,14 @@ func TestStatusesAndCriticality(t *testing.T) {
 func TestHungCheckAnsweredWithinTimeout(t *testing.T) {
 	release := make(chan struct{})
 	var started atomic.Int32
-	r := newTestRegistry(t, WithMargin(20*time.Millisecond))
+	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	r := newTestRegistry(t, WithMargin(20*time.Millisecond), WithClock(fc))
 	// Ignores its context on purpose: the worst kind of check.
 	mustRegister(t, r, "hung", func(context.Context) error {
 		started.Add(1)
 		<-release
 		return nil
-	}, WithTimeout(100*time.Millisecond), WithTTL(time.Millisecond))
+	}, WithTimeout(100*time.Millisecond), WithOnRequest(time.Millisecond))
 	mustRegister(t, r, "fine", pass, WithTimeout(100*time.Millisecond))
 	defer close(release)
 
@@ -182,7 +190,7 @@ func TestHungCheckAnsweredWithinTimeout(t *testing.T) {
 	}
 	// A second request while the first run is still stuck must not start
 	// another goroutine.
-	time.Sleep(5 * time.Millisecond) // let the 1ms TTL expire
+	fc.Advance(5 * time.Millisecond) // let the 1ms TTL expire
 	r.Evaluate(context.Background(), Readiness)
 	res, _ = r.Result("hung")
 	if !errors.Is(res.Err, ErrStillRunning) {
@@ -253,8 +261,8 @@ func TestConcurrentRequestsShareOneRunPerTTL(t *testing.T) {
 		runs.Add(1)
 		time.Sleep(20 * time.Millisecond) // keep the run open while requests pile in
 		return nil
-	}, WithTTL(time.Second))
-	mustRegister(t, r, "kyc", func(context.Context) error { runs.Add(1); return nil }, WithTTL(time.Second))
+	}, WithOnRequest(time.Second))
+	mustRegister(t, r, "kyc", func(context.Context) error { runs.Add(1); return nil }, WithOnRequest(time.Second))
 	h := r.Handler()
 
 	burst := func() {
@@ -292,7 +300,10 @@ func TestConcurrentRequestsShareOneRunPerTTL(t *testing.T) {
 	}
 }
 
-func TestStaleBackgroundResult(t *testing.T) {
+// TestStaleScheduledResultIsUnknown: a scheduled result older than k
+// intervals is stale: unknown, not the fail it would have been, yet still
+// failing readiness.
+func TestStaleScheduledResultIsUnknown(t *testing.T) {
 	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	r := newTestRegistry(t, WithClock(fc))
 	ran := make(chan struct{}, 1)
@@ -314,11 +325,14 @@ func TestStaleBackgroundResult(t *testing.T) {
 	}
 	fc.Advance(time.Second)
 	res, _ := r.Result("ledger")
-	if !res.Stale || res.Status != StatusFail || !errors.Is(res.Err, ErrStale) {
-		t.Fatalf("after 3h1s: stale=%v status=%v err=%v, want stale fail", res.Stale, res.Status, res.Err)
+	if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, ErrStale) || res.Age(fc.Now()) != 3*time.Hour+time.Second {
+		t.Fatalf("after 3h1s: stale=%v status=%v err=%v age %v, want stale unknown 3h1s old", res.Stale, res.Status, res.Err, res.Age(fc.Now()))
 	}
-	if st := r.Status(context.Background(), Readiness); st != StatusFail {
-		t.Fatalf("readiness with a stale result = %v, want fail", st)
+	if st := r.Status(context.Background(), Readiness); st == StatusPass || st == StatusWarn {
+		t.Fatalf("readiness with a stale result = %v, want failing", st)
+	}
+	if rep := r.Evaluate(context.Background(), Readiness); rep.Status != StatusFail {
+		t.Fatalf("readiness report with a stale result = %v, want fail", rep.Status)
 	}
 }
 
@@ -357,7 +371,7 @@ func TestThresholdsDampFlapping(t *testing.T) {
 			return errors.New("502")
 		}
 		return nil
-	}, WithThresholds(3, 2), WithTTL(time.Second))
+	}, WithThresholds(3, 2), WithOnRequest(time.Second))
 	ctx := context.Background()
 	step := func(failing bool) Status {
 		fail.Store(failing)
@@ -438,7 +452,7 @@ func TestDrainFailsReadinessKeepsLiveness(t *testing.T) {
 func TestLivenessGracePeriod(t *testing.T) {
 	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	r := newTestRegistry(t, WithClock(fc), WithLivenessGracePeriod(time.Minute))
-	mustRegister(t, r, "event-loop", func(context.Context) error { return errors.New("stuck") }, WithEndpoints(Liveness), WithTTL(time.Millisecond))
+	mustRegister(t, r, "event-loop", func(context.Context) error { return errors.New("stuck") }, WithEndpoints(Liveness), WithOnRequest(time.Millisecond))
 	ctx := context.Background()
 	if err := r.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -504,8 +518,8 @@ func TestTransitionsListenerMayCallBack(t *testing.T) {
 			return errors.New("down")
 		}
 		return nil
-	}, WithTTL(time.Nanosecond))
-	mustRegister(t, r, "bonus", pass, WithTTL(time.Hour))
+	}, WithOnRequest(time.Nanosecond))
+	mustRegister(t, r, "bonus", pass, WithOnRequest(time.Hour))
 	ctx := context.Background()
 	r.Evaluate(ctx, Readiness)
 	fail.Store(true)
@@ -529,7 +543,7 @@ func TestTransitionsLoggedOnce(t *testing.T) {
 	r := newTestRegistry(t, WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))))
 	mustRegister(t, r, "db", func(context.Context) error {
 		return errors.New("dial postgres://app:hunter2@db:5432: refused")
-	}, WithTTL(time.Nanosecond))
+	}, WithOnRequest(time.Nanosecond))
 	for range 5 {
 		r.Evaluate(context.Background(), Readiness)
 	}
@@ -578,7 +592,7 @@ func TestMetrics(t *testing.T) {
 			return errors.New("503")
 		}
 		return nil
-	}, WithTTL(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
+	}, WithOnRequest(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
 	r.Evaluate(context.Background(), Readiness)
 	fail.Store(true)
 	r.Evaluate(context.Background(), Readiness)

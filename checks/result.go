@@ -14,8 +14,9 @@ var ErrTimeout = errors.New("check timed out")
 // ErrPanic is wrapped by the error reported for a check that panicked.
 var ErrPanic = errors.New("check panicked")
 
-// ErrStale is reported for a background check whose last result is older
-// than its stale factor times its interval.
+// ErrStale is reported for a check whose last result is older than its
+// stale bound ([Check.StaleAfter]). A stale result never decides a
+// component's status.
 var ErrStale = errors.New("result is stale")
 
 // ErrStillRunning is reported when an earlier run of the check is still
@@ -129,6 +130,13 @@ type Override struct {
 
 // Result is the current state of a registered check, with thresholds,
 // criticality, staleness and overrides applied.
+//
+// A stale result never decides a component's status: when the last run is
+// older than the check's stale bound, Status is StatusUnknown (warn for a
+// non-critical check), Stale is set and Err is [ErrStale], whatever the
+// last run said. Endpoint aggregates stay conservative and count it as
+// failing; code that derives a component's status from results should
+// skip stale ones.
 type Result struct {
 	// Name is the check's name.
 	Name string
@@ -139,7 +147,7 @@ type Result struct {
 	// Critical reports whether a failure fails the endpoints (else warn).
 	Critical bool
 	// Status is what the check contributes to its endpoints: a failing
-	// non-critical check reports warn.
+	// non-critical check reports warn; a stale result reports unknown.
 	Status Status
 	// Err explains a non-pass status. It is unredacted: pass it through the
 	// redactor before showing it to anyone.
@@ -149,7 +157,8 @@ type Result struct {
 	// Details are what the last run passed to Detail; shown only to
 	// authorized callers.
 	Details map[string]string
-	// Time is when the last run finished; zero if it never ran.
+	// Time is when the last run finished (the registry's clock); zero if
+	// it never ran. Age tells how old the result is.
 	Time time.Time
 	// Duration is how long the last run took.
 	Duration time.Duration
@@ -159,8 +168,20 @@ type Result struct {
 	// one; ConsecutiveSuccesses the passing ones. One of them is 0.
 	ConsecutiveFailures  int
 	ConsecutiveSuccesses int
-	// Stale is set when a background result has outlived its stale factor.
+	// Stale is set when the last result is older than the check's stale
+	// bound ([Check.StaleAfter]): a scheduled check whose loop stopped or
+	// fell behind, or an on-request check nobody asked about. A stale
+	// result does not decide the status (see above).
 	Stale bool
 	// Override is the operator override in force, if any.
 	Override *Override
+}
+
+// Age returns how old the result is at now (now - Time), or 0 for a check
+// that never ran. Pass the registry's clock time; time.Now() in production.
+func (r Result) Age(now time.Time) time.Duration {
+	if r.Time.IsZero() {
+		return 0
+	}
+	return now.Sub(r.Time)
 }

@@ -6,19 +6,27 @@ import (
 	"fmt"
 	"runtime/debug"
 	"time"
+
+	"github.com/jackcode/igmon/internal/redact"
 )
 
 // PanicError is the error reported for a check that panicked. It wraps
 // ErrPanic; Stack is logged, never shown over HTTP.
 type PanicError struct {
-	// Value is what the check passed to panic.
+	// Value is what the check passed to panic, unredacted: a panic
+	// message may hold a DSN or a token. Error and the registry's log
+	// show it only through the redactor.
 	Value any
 	// Stack is the goroutine's stack at the panic.
 	Stack []byte
 }
 
-// Error returns "check panicked: <value>".
-func (p *PanicError) Error() string { return fmt.Sprintf("check panicked: %v", p.Value) }
+// Error returns "check panicked: <value>", the value passed through the
+// redactor.
+func (p *PanicError) Error() string { return "check panicked: " + p.redactedValue() }
+
+// redactedValue is the panic value as text with credentials masked.
+func (p *PanicError) redactedValue() string { return redact.String(fmt.Sprint(p.Value)) }
 
 // Unwrap returns ErrPanic.
 func (p *PanicError) Unwrap() error { return ErrPanic }

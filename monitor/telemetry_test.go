@@ -257,7 +257,7 @@ func TestMonitorCollectorDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	shutdown(t, m)
-	if err := m.Register("db", func(context.Context) error { return nil }, checks.WithTTL(time.Millisecond)); err != nil {
+	if err := m.Register("db", func(context.Context) error { return nil }, checks.WithOnRequest(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Start(context.Background()); err != nil {
@@ -286,7 +286,8 @@ func TestMonitorCollectorDown(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// The check has a 1s TTL; poll until it shows the warning.
+	// The check runs every 10s (checks.DefaultInterval); poll until it
+	// shows the warning.
 	for {
 		code, body := getBody(t, srv.URL+"/readyz?verbose")
 		if code != http.StatusOK {
