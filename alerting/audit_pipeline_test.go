@@ -121,7 +121,9 @@ func TestHandlerAcceptsAlertmanagerMatchers(t *testing.T) {
 	h := NewHandler(nil, sil, WithAuthorizer(func(*http.Request) error { return nil }))
 	post := func(body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/silences", strings.NewReader(body)))
+		req := httptest.NewRequest(http.MethodPost, "/silences", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(rec, req)
 		return rec
 	}
 	// An Alertmanager API v2 postable silence, as amtool or a script sends it.

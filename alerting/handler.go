@@ -6,21 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/jackcode/igmon/internal/redact"
 )
 
-// Authorizer decides whether a request may change silences. It returns nil
-// to allow; the error text is not shown to the caller.
+// Authorizer decides whether a request is an operator's: one the handler
+// shows details to (annotations other than the summary, silence authors
+// and comments) and lets create and expire silences. It returns nil to
+// admit; the error text is not shown to the caller.
 type Authorizer func(r *http.Request) error
 
 // HandlerOption configures NewHandler.
 type HandlerOption func(*handler)
 
-// WithAuthorizer lets requests that a passes create and expire silences.
-// Without it the write endpoints answer 403: silencing pages is not
+// WithAuthorizer lets requests that a admits see details and create and
+// expire silences. Without it every request is anonymous: reads withhold
+// details and the write endpoints answer 403, as silencing pages is not
 // something an anonymous request may do.
 func WithAuthorizer(a Authorizer) HandlerOption { return func(h *handler) { h.auth = a } }
 
@@ -57,27 +62,242 @@ type handler struct {
 //	GET    /api/v2/silence/{silenceID}
 //	DELETE /api/v2/silence/{silenceID}
 //
+// One rule covers every route. Anyone may read, but only requests the
+// authorizer (WithAuthorizer) admits see details: alert annotations other
+// than the summary (descriptions, evidence, template errors) and silence
+// authors, comments and who expired them. Free text is redacted
+// (credentials in URLs, password= and the like) for everyone. Writes need
+// the authorizer's admission, a Content-Type of application/json (415
+// otherwise) and pass [net/http.CrossOriginProtection]: a browser request
+// whose Sec-Fetch-Site or Origin names another site is refused with 403,
+// as the dashboard refuses it. Clients that send neither header, such as
+// amtool, curl and scripts, are not browsers and are let through to the
+// authorizer. The content type is required on a DELETE too, although it
+// has no body: amtool's client sends it on every DELETE; with curl, add
+// -H 'Content-Type: application/json'.
+//
 // ev or sil may be nil when the process has no evaluator or no pipeline.
 func NewHandler(ev *Evaluator, sil *Silences, opts ...HandlerOption) http.Handler {
 	h := &handler{ev: ev, sil: sil, mux: http.NewServeMux()}
 	for _, o := range opts {
 		o(h)
 	}
-	h.mux.HandleFunc("GET /{$}", h.index)
-	h.mux.HandleFunc("GET /alerts", h.alerts)
-	h.mux.HandleFunc("GET /silences", h.silences)
-	h.mux.HandleFunc("POST /silences", h.addSilence)
-	h.mux.HandleFunc("DELETE /silences/{id}", h.expireSilence)
-
-	h.mux.HandleFunc("GET /api/v2/status", h.amStatus)
-	h.mux.HandleFunc("GET /api/v2/receivers", h.amReceivers)
-	h.mux.HandleFunc("GET /api/v2/alerts", h.amAlerts)
-	h.mux.HandleFunc("GET /api/v2/alerts/groups", h.amAlertGroups)
-	h.mux.HandleFunc("GET /api/v2/silences", h.amSilences)
-	h.mux.HandleFunc("POST /api/v2/silences", h.amPostSilence)
-	h.mux.HandleFunc("GET /api/v2/silence/{silenceID}", h.amSilence)
-	h.mux.HandleFunc("DELETE /api/v2/silence/{silenceID}", h.amDeleteSilence)
+	for _, rt := range h.routes() {
+		pattern := rt.method + " " + rt.path
+		if rt.read != nil {
+			h.mux.Handle(pattern, h.serveRead(rt.read))
+		} else {
+			h.mux.Handle(pattern, h.serveWrite(rt.api, rt.write))
+		}
+	}
 	return h.mux
+}
+
+// api says whose conventions a route follows, which decides the shape of
+// its error answers.
+type api int
+
+const (
+	apiNative api = iota // {"error": "…"}
+	apiAMv2              // a JSON string, as Alertmanager's go-swagger server answers
+)
+
+// readFunc answers a read: the status code and the body to encode, or a
+// nil body for an answer without one. It must not write to the response
+// itself: serveRead passes the body through disclose first.
+type readFunc func(r *http.Request) (code int, body any)
+
+// route is one route of the handler: exactly one of read and write is set.
+type route struct {
+	method, path string
+	api          api
+	read         readFunc
+	write        http.HandlerFunc
+}
+
+// routes lists every route of the handler. NewHandler serves exactly these
+// and the tests walk them, so a route added here is guarded (serveRead or
+// serveWrite) and tested without further wiring.
+func (h *handler) routes() []route {
+	return []route{
+		{method: "GET", path: "/{$}", read: h.index},
+		{method: "GET", path: "/alerts", read: h.alerts},
+		{method: "GET", path: "/silences", read: h.silences},
+		{method: "POST", path: "/silences", write: h.addSilence},
+		{method: "DELETE", path: "/silences/{id}", write: h.expireSilence},
+
+		{method: "GET", path: "/api/v2/status", api: apiAMv2, read: h.amStatus},
+		{method: "GET", path: "/api/v2/receivers", api: apiAMv2, read: h.amReceivers},
+		{method: "GET", path: "/api/v2/alerts", api: apiAMv2, read: h.amAlerts},
+		{method: "GET", path: "/api/v2/alerts/groups", api: apiAMv2, read: h.amAlertGroups},
+		{method: "GET", path: "/api/v2/silences", api: apiAMv2, read: h.amSilences},
+		{method: "POST", path: "/api/v2/silences", api: apiAMv2, write: h.amPostSilence},
+		{method: "GET", path: "/api/v2/silence/{silenceID}", api: apiAMv2, read: h.amSilence},
+		{method: "DELETE", path: "/api/v2/silence/{silenceID}", api: apiAMv2, write: h.amDeleteSilence},
+	}
+}
+
+// admits reports whether r is an operator's: it may see details and act.
+// It is the handler's only authorization decision.
+func (h *handler) admits(r *http.Request) bool {
+	return h.auth != nil && h.auth(r) == nil
+}
+
+// serveRead answers a read route through disclose, so what a caller sees
+// depends on admits alone, whichever route it asked.
+func (h *handler) serveRead(fn readFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The body depends on the caller's credentials: no cache may
+		// hand an operator's answer to someone else.
+		w.Header().Add("Vary", "Authorization")
+		code, body := fn(r)
+		if body == nil {
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(code)
+			return
+		}
+		out, ok := disclose(body, h.admits(r))
+		if !ok {
+			// Fail closed: a body disclose does not know might carry
+			// details. The route tests catch this before a release.
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "alerting: response not classified for disclosure"})
+			return
+		}
+		writeJSON(w, code, out)
+	})
+}
+
+// serveWrite guards a write route, in order: cross-origin protection,
+// silences enabled, the authorizer's admission, a JSON content type.
+// Only then does fn run.
+func (h *handler) serveWrite(a api, fn http.HandlerFunc) http.Handler {
+	fail := func(w http.ResponseWriter, code int, msg string) {
+		if a == apiAMv2 {
+			writeAMError(w, code, msg)
+			return
+		}
+		writeError(w, code, errors.New(msg))
+	}
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case h.sil == nil:
+			fail(w, http.StatusNotFound, "silences are not enabled")
+		case h.auth == nil:
+			fail(w, http.StatusForbidden, "silence changes need an authorizer (alerting.WithAuthorizer)")
+		case !h.admits(r):
+			fail(w, http.StatusForbidden, "not authorized")
+		case !isJSON(r):
+			// A cross-site form or a no-CORS fetch cannot send this
+			// type without a preflight, which this handler never answers.
+			fail(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		default:
+			fn(w, r)
+		}
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fail(w, http.StatusForbidden, "cross-origin request refused")
+	}))
+	return cop.Handler(inner)
+}
+
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
+}
+
+// disclose is the one rule for what a read shows: detailed is true for
+// requests the authorizer admits. Everyone gets free text redacted;
+// callers not admitted get alert annotations cut to the summary and
+// silences without author, comment or who expired them, as the dashboard
+// shows them. It copies what it changes. ok is false for a body type it
+// does not know, which serveRead refuses to send.
+func disclose(body any, detailed bool) (out any, ok bool) {
+	switch b := body.(type) {
+	case string, amStatus, []amReceiver:
+		// Error messages about the request, the status and receiver
+		// names: nothing in them is for operators only.
+		return b, true
+	case map[string]any:
+		m := make(map[string]any, len(b))
+		for k, v := range b {
+			if m[k], ok = disclose(v, detailed); !ok {
+				return nil, false
+			}
+		}
+		return m, true
+	case []Alert:
+		as := slices.Clone(b)
+		for i := range as {
+			as[i].Annotations = discloseAnnotations(as[i].Annotations, detailed)
+		}
+		return as, true
+	case []Silence:
+		ss := slices.Clone(b)
+		for i := range ss {
+			ss[i].CreatedBy, ss[i].Comment, ss[i].ExpiredBy = discloseSilence(ss[i].CreatedBy, ss[i].Comment, ss[i].ExpiredBy, detailed)
+		}
+		return ss, true
+	case []amGettableAlert:
+		return discloseAMAlerts(b, detailed), true
+	case []amAlertGroup:
+		gs := slices.Clone(b)
+		for i := range gs {
+			gs[i].Alerts = discloseAMAlerts(gs[i].Alerts, detailed)
+		}
+		return gs, true
+	case []amGettableSilence:
+		ss := slices.Clone(b)
+		for i := range ss {
+			ss[i].CreatedBy, ss[i].Comment, _ = discloseSilence(ss[i].CreatedBy, ss[i].Comment, "", detailed)
+		}
+		return ss, true
+	case amGettableSilence:
+		b.CreatedBy, b.Comment, _ = discloseSilence(b.CreatedBy, b.Comment, "", detailed)
+		return b, true
+	}
+	return nil, false
+}
+
+func discloseAMAlerts(as []amGettableAlert, detailed bool) []amGettableAlert {
+	out := slices.Clone(as)
+	for i := range out {
+		out[i].Annotations = discloseAnnotations(out[i].Annotations, detailed)
+		if out[i].Annotations == nil {
+			out[i].Annotations = map[string]string{} // required by the spec
+		}
+	}
+	return out
+}
+
+// discloseAnnotations returns a's redacted annotations for detailed
+// callers, and only the redacted summary for the others: descriptions,
+// evidence and template errors may quote error text.
+func discloseAnnotations(a map[string]string, detailed bool) map[string]string {
+	if !detailed {
+		if sum, ok := a["summary"]; ok {
+			return map[string]string{"summary": redact.String(sum)}
+		}
+		return nil
+	}
+	if a == nil {
+		return nil
+	}
+	out := make(map[string]string, len(a))
+	for k, v := range a {
+		out[k] = redact.String(v)
+	}
+	return out
+}
+
+// discloseSilence returns a silence's author, comment and who expired it
+// as a caller may see them: withheld from callers not admitted, the
+// comment redacted for the others.
+func discloseSilence(createdBy, comment, expiredBy string, detailed bool) (string, string, string) {
+	if !detailed {
+		return "", "", ""
+	}
+	return createdBy, redact.String(comment), expiredBy
 }
 
 func (h *handler) alertList() []Alert {
@@ -94,32 +314,16 @@ func (h *handler) silenceList() []Silence {
 	return h.sil.List()
 }
 
-func (h *handler) index(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": h.alertList(), "silences": h.silenceList()})
+func (h *handler) index(*http.Request) (int, any) {
+	return http.StatusOK, map[string]any{"alerts": h.alertList(), "silences": h.silenceList()}
 }
 
-func (h *handler) alerts(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": h.alertList()})
+func (h *handler) alerts(*http.Request) (int, any) {
+	return http.StatusOK, map[string]any{"alerts": h.alertList()}
 }
 
-func (h *handler) silences(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"silences": h.silenceList()})
-}
-
-func (h *handler) authorized(w http.ResponseWriter, r *http.Request) bool {
-	if h.sil == nil {
-		writeError(w, http.StatusNotFound, errors.New("silences are not enabled"))
-		return false
-	}
-	if h.auth == nil {
-		writeError(w, http.StatusForbidden, errors.New("silence changes need an authorizer (alerting.WithAuthorizer)"))
-		return false
-	}
-	if err := h.auth(r); err != nil {
-		writeError(w, http.StatusForbidden, errors.New("not authorized"))
-		return false
-	}
-	return true
+func (h *handler) silences(*http.Request) (int, any) {
+	return http.StatusOK, map[string]any{"silences": h.silenceList()}
 }
 
 type silenceRequest struct {
@@ -132,9 +336,6 @@ type silenceRequest struct {
 }
 
 func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
-	if !h.authorized(w, r) {
-		return
-	}
 	var req silenceRequest
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
@@ -212,9 +413,6 @@ func parseSilenceMatcher(raw json.RawMessage) (*Matcher, error) {
 }
 
 func (h *handler) expireSilence(w http.ResponseWriter, r *http.Request) {
-	if !h.authorized(w, r) {
-		return
-	}
 	by := r.URL.Query().Get("by")
 	if by == "" {
 		writeError(w, http.StatusBadRequest, errors.New("by: say who expires the silence"))

@@ -57,6 +57,7 @@ func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
+		req.Header.Set("Content-Type", "application/json") // writes need it; reads ignore it
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -256,6 +256,7 @@ func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Authorization", "Bearer ops")
+		req.Header.Set("Content-Type", "application/json") // the alerts API's writes need it
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
