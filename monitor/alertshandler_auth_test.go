@@ -36,7 +36,7 @@ func TestAlertsHandlerShowsEvidenceOnlyToAuthorizedCallers(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
-	if err := m.EvaluateAlerts(context.Background()); err != nil {
+	if err := m.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.StripPrefix("/alerting", m.AlertsHandler()))
