@@ -191,7 +191,7 @@ func (a *alertingState) recordChanges(alerts []alerting.Alert) {
 		case al.State == alerting.StateFiring, al.State == alerting.StatePending:
 			sev = SeverityWarning
 		}
-		msg := fmt.Sprintf("alert %s %s (value %.4g)", al.Rule, al.State, al.Value)
+		msg := fmt.Sprintf("alert %s %s (value %s)", al.Rule, al.State, a.valueText(al))
 		if s := al.Annotations["summary"]; s != "" {
 			msg += ": " + s
 		}
@@ -234,9 +234,9 @@ func (a *alertingState) evidence(al alerting.Alert) []string {
 	if started.IsZero() {
 		started = now
 	}
-	ev = append(ev, fmt.Sprintf("%s = %.4g since %s", al.Rule, al.Value, started.UTC().Format(time.RFC3339)))
-	ev = append(ev, a.causes(started)...)
+	ev = append(ev, fmt.Sprintf("%s = %s since %s", al.Rule, a.valueText(al), started.UTC().Format(time.RFC3339)))
 	target := alertComponent(al)
+	ev = append(ev, a.causes(target, started, a.causeWindow(al))...)
 	window := a.errorWindow(al)
 	if types := a.errs.top(target, window, 3); len(types) > 0 {
 		ev = append(ev, fmt.Sprintf("top error types of %s (last %s): %s", target, shortDuration(window), strings.Join(types, ", ")))
@@ -253,18 +253,38 @@ type cause struct {
 	err       string    // redacted
 }
 
-// causes lists the checks that turned non-pass from evidenceWindow before
-// started to a minute after it: those still non-passing (from the
-// registry) and those that have recovered since (from the check
-// transitions in the event log), one line per check, earliest first, at
-// most maxCauseLines.
-func (a *alertingState) causes(started time.Time) []string {
-	from, to := started.Add(-evidenceWindow), started.Add(time.Minute)
-	in := func(t time.Time) bool { return !t.Before(from) && !t.After(to) }
+// causeWindow is how far before an alert's start a check's failure can
+// still be its cause: the rule's window, or for rules without one
+// (threshold, check_state) twice its `for` and at least minCauseWindow.
+// Older episodes are left out: a maintenance override cleared minutes
+// before a database outage is no cause of it.
+func (a *alertingState) causeWindow(al alerting.Alert) time.Duration {
+	r, ok := a.rules[al.Rule]
+	if !ok {
+		return evidenceWindow
+	}
+	if ws := ruleWindows(r); len(ws) > 0 && ws[0] > 0 {
+		return a.errorWindow(al)
+	}
+	return max(2*r.For, minCauseWindow)
+}
+
+// minCauseWindow bounds causeWindow from below.
+const minCauseWindow = 5 * time.Minute
+
+// causes lists the checks that were not passing during the cause window
+// before started (up to a minute after it): those still failing (from the
+// registry; stale results say nothing and are left out) and those that
+// recovered since (from the check transitions in the event log), one line
+// per check, at most maxCauseLines. The likeliest cause comes first: the
+// alert's own component (or a check named after it), then the checks that
+// turned before the alert, latest first, then those that turned after it.
+func (a *alertingState) causes(target string, started time.Time, window time.Duration) []string {
+	from, to := started.Add(-window), started.Add(time.Minute)
 	byName := map[string]cause{}
 	failing := map[string]bool{}
 	for _, r := range a.m.checks.Results() {
-		if r.Status == checks.StatusPass || r.Since.IsZero() || !in(r.Since) {
+		if r.Status == checks.StatusPass || r.Stale || r.Since.IsZero() || r.Since.After(to) {
 			continue
 		}
 		c := cause{name: r.Name, status: r.Status.String(), since: r.Since}
@@ -274,12 +294,12 @@ func (a *alertingState) causes(started time.Time) []string {
 		byName[r.Name] = c
 		failing[r.Name] = true
 	}
-	// Failure episodes that ended: a transition away from pass, then one
-	// back to pass. The log is oldest first; an episode that began before
-	// the query's start has no opening event and is skipped, as it began
-	// outside the window.
+	// Failure episodes that ended within the window: a transition away
+	// from pass, then one back to pass. The log is oldest first; an
+	// episode with no opening event in it began long before and is
+	// skipped.
 	open := map[string]cause{}
-	for _, e := range a.m.events.Query(EventQuery{Since: from}) {
+	for _, e := range a.m.events.Query(EventQuery{Since: from.Add(-evidenceWindow)}) {
 		if e.Kind != EventCheck && e.Kind != EventProbe || e.Attrs["to"] == "" {
 			continue
 		}
@@ -295,13 +315,32 @@ func (a *alertingState) causes(started time.Time) []string {
 			continue
 		}
 		delete(open, name)
-		if failing[name] || !in(c.since) {
+		if failing[name] || e.Time.Before(from) || c.since.After(to) {
 			continue
 		}
 		c.recovered = e.Time
 		byName[name] = c // the latest episode of a check wins
 	}
+	related := func(name string) bool {
+		return target != "" && (name == target || strings.Contains(name, target) || strings.Contains(target, name))
+	}
 	list := slices.SortedFunc(maps.Values(byName), func(x, y cause) int {
+		rx, ry := related(x.name), related(y.name)
+		if rx != ry {
+			if rx {
+				return -1
+			}
+			return 1
+		}
+		bx, by := !x.since.After(started), !y.since.After(started)
+		switch {
+		case bx && !by:
+			return -1
+		case by && !bx:
+			return 1
+		case bx: // both before: the latest is the likeliest trigger
+			return cmp.Or(y.since.Compare(x.since), cmp.Compare(x.name, y.name))
+		}
 		return cmp.Or(x.since.Compare(y.since), cmp.Compare(x.name, y.name))
 	})
 	var out []string
@@ -447,7 +486,7 @@ func (a *alertingState) dashboardAlerts(now time.Time, detailed bool, rm metricd
 			since = al.ResolvedAt
 		}
 		da := dashboard.Alert{Name: al.Rule, State: al.State.String(), Severity: al.Labels["severity"], Since: since,
-			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value}
+			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value, ValueText: a.valueText(al)}
 		_, da.Silenced = a.silences.Mutes(al.Labels, now)
 		if detailed && al.State != alerting.StateResolved {
 			da.Evidence = a.evidence(al)

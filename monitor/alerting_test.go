@@ -227,7 +227,8 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 	fa := msgs[0].Alerts[0]
 	ev := fa.Annotations[AnnotationEvidence]
 	for _, want := range []string{
-		"PaymentProviderErrors = 1 since",
+		// The ratio's value carries its unit.
+		"PaymentProviderErrors = 100 % since",
 		// Measured from when the condition started to hold (pending).
 		"check wallet-db turned fail 30s before",
 		"connection refused",

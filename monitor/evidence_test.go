@@ -197,11 +197,14 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 
 	al := alerting.Alert{Rule: "DepositsFailing", Value: 1, ActiveAt: active, Labels: alerting.Labels{"igmon.check.name": "wallet-db"}}
 	ev := m.alerting.evidence(al)
+	// The alert's own component first, then the others that turned
+	// before it, latest first; old-cache recovered long before the
+	// window and is left out.
 	want := []string{
-		"DepositsFailing = 1 since 2025-03-14T20:24:00Z",
-		"check kyc turned fail 3m0s before, recovered 1m0s before (2025-03-14T20:21:00Z to 2025-03-14T20:23:00Z): dial tcp 10.0.0.7:443: connection refused",
-		"check stripe turned fail 2m0s before, recovered 10s after (2025-03-14T20:22:00Z to 2025-03-14T20:24:10Z): dial tcp 10.0.0.7:443: connection refused",
+		"DepositsFailing = 1 s since 2025-03-14T20:24:00Z",
 		"check wallet-db turned fail 1m30s before (2025-03-14T20:22:30Z): dial tcp 10.0.0.7:443: connection refused",
+		"check stripe turned fail 2m0s before, recovered 10s after (2025-03-14T20:22:00Z to 2025-03-14T20:24:10Z): dial tcp 10.0.0.7:443: connection refused",
+		"check kyc turned fail 3m0s before, recovered 1m0s before (2025-03-14T20:21:00Z to 2025-03-14T20:23:00Z): dial tcp 10.0.0.7:443: connection refused",
 	}
 	if len(ev) != len(want) {
 		t.Fatalf("evidence:\n%s\nwant:\n%s", strings.Join(ev, "\n"), strings.Join(want, "\n"))
@@ -215,8 +218,8 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 		}
 	}
 
-	// More causes than fit: five lines, earliest first (c1..c4 fail after
-	// the others, and kyc fails again and recovers).
+	// More causes than fit: five lines; c1..c4 turned after the alert
+	// started, so they come after the ones that turned before it.
 	for _, name := range []string{"c1", "c2", "c3", "c4"} {
 		fc.Advance(5 * time.Second)
 		set(name, true)
@@ -231,7 +234,7 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 	if len(ev) != 1+maxCauseLines {
 		t.Fatalf("%d lines:\n%s", len(ev), strings.Join(ev, "\n"))
 	}
-	for i, name := range []string{"kyc", "stripe", "wallet-db", "c1", "c2"} {
+	for i, name := range []string{"wallet-db", "stripe", "kyc", "c1", "c2"} {
 		if !strings.HasPrefix(ev[1+i], "check "+name+" ") {
 			t.Errorf("line %d is %q, want check %s", 1+i, ev[1+i], name)
 		}
@@ -399,4 +402,51 @@ func BenchmarkEvidenceErrorTypes(b *testing.B) {
 			b.ReportMetric(with/base, "x-baseline")
 		}
 	})
+}
+
+// TestEvidenceLeavesOutEpisodesOlderThanTheAlertWindow: the database
+// outage's evidence names the database first and leaves out a maintenance
+// override cleared 7.5 minutes before, outside a check_state rule's cause
+// window (twice its `for`, at least 5 minutes).
+func TestEvidenceLeavesOutEpisodesOlderThanTheAlertWindow(t *testing.T) {
+	fc := clock.NewFake(alT0)
+	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+		WithAlerting([]alerting.Rule{{Name: "CheckFailing", For: 30 * time.Second, Condition: &alerting.CheckState{}}}, alerting.WithClock(fc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	var down atomic.Bool
+	for _, name := range []string{"wallet-db", "stripe-health"} {
+		if err := m.Register(name, func(context.Context) error {
+			if name == "wallet-db" && down.Load() {
+				return errors.New("connection refused")
+			}
+			return nil
+		}, checks.WithOnRequest(time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func() { m.Checks().Evaluate(context.Background(), checks.Readiness) }
+	run()
+	// A maintenance window on stripe-health, cleared at t0+1m.
+	if err := m.Override("stripe-health", checks.StatusFail, "maintenance", "test"); err != nil {
+		t.Fatal(err)
+	}
+	fc.Advance(time.Minute)
+	if err := m.ClearOverride("stripe-health", "done", "test"); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	fc.Advance(7*time.Minute + 30*time.Second) // t0+8m30s: the database goes down
+	down.Store(true)
+	run()
+	fc.Advance(30 * time.Second)
+	run()
+	al := alerting.Alert{Rule: "CheckFailing", Value: 30, ActiveAt: fc.Now().Add(-30 * time.Second),
+		Labels: alerting.Labels{"igmon.check.name": "wallet-db"}}
+	ev := m.alerting.evidence(al)
+	if len(ev) != 2 || !strings.HasPrefix(ev[0], "CheckFailing = 30 s since") || !strings.HasPrefix(ev[1], "check wallet-db turned fail") {
+		t.Fatalf("evidence:\n%s\nwant the value with its unit, then only wallet-db", strings.Join(ev, "\n"))
+	}
 }

@@ -170,8 +170,10 @@ type Alert struct {
 	Labels   map[string]string `json:"labels,omitempty"`
 	// Annotations are detailed only, except "summary".
 	Annotations map[string]string `json:"annotations,omitempty"`
-	// Value is the series value that made the alert fire.
-	Value float64 `json:"-"`
+	// Value is the series value that made the alert fire; ValueText is
+	// the same with its unit ("58 %", "1.51 s").
+	Value     float64 `json:"-"`
+	ValueText string  `json:"valueText,omitempty"`
 	// Evidence is the diagnostics trail: related components that failed
 	// first, top error types. Detailed only.
 	Evidence []string `json:"evidence,omitempty"`
