@@ -99,7 +99,7 @@ func TestEndToEndProviderOutage(t *testing.T) {
 			addr: "127.0.0.1:0", rps: 40, webhookURL: hook.URL, dataDir: t.TempDir(),
 			evalInterval: time.Second, groupWait: time.Second,
 			logger: slog.New(slog.DiscardHandler),
-		}, func(u string) { urls <- u })
+		}, func(ep endpoints) { urls <- ep.baseURL })
 	}()
 	var base string
 	select {

@@ -3,32 +3,44 @@
 // igmon's middleware; local payment (stripe), game-provider
 // (pragmatic-play) and KYC (sumsub) servers on loopback, called through
 // instrumented clients; a wallet database (PostgreSQL when DATABASE_URL is
-// set, else an embedded SQLite file); host metrics and synthetic probes;
-// alert rules with a log notifier (and a webhook with -webhook-url); a
-// traffic generator; and fault injection, so you can watch detection →
-// alert → diagnostics → recovery on the dashboard.
+// set, else an embedded SQLite file, removed on exit); host metrics and
+// synthetic probes; alert rules with a log notifier (and a webhook with
+// -webhook-url); a traffic generator; and fault injection, so you can
+// watch detection → alert → diagnostics → recovery on the dashboard.
 //
 //	go -C examples run ./casino
 //	open http://127.0.0.1:8080/
 //	curl -XPOST localhost:8080/control/faults -d '{"provider":"stripe","fault":{"error_rate":0.6}}'
 //	curl -XPOST localhost:8080/control/faults -d '{"reset":true}'
 //
+// It listens on 127.0.0.1:8080 (-addr: dashboard, API, health, alerts API,
+// event log and fault API) and 127.0.0.1:9090 (-grpc-addr:
+// grpc.health.v1), and prints every URL at start. -token (older name
+// -health-token, default $IGMON_HEALTH_TOKEN) is the bearer token for
+// details and operator actions; without one the demo generates a token
+// and prints it in that banner only. faults.go documents the fault API.
+//
 // Metrics go out by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -54,7 +66,7 @@ type config struct {
 	token       string
 	webhookURL  string
 	databaseURL string
-	dataDir     string
+	dataDir     string // where the SQLite file goes; "": os.TempDir()
 	// evalInterval and groupWait are short so a person watching the
 	// dashboard sees an alert within a minute of a fault.
 	evalInterval time.Duration
@@ -70,68 +82,192 @@ type config struct {
 	logger *slog.Logger
 }
 
+// tokenEnv is the environment variable -token defaults to (the deployment
+// manifests set it from a Secret).
+const tokenEnv = "IGMON_HEALTH_TOKEN"
+
+// usageError is a command line the flag package has already reported.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// parseFlags reads the command line; getenv supplies the defaults that
+// come from the environment. Those defaults are applied after parsing, so
+// -h never prints them: they may be secrets (the token, a database URL
+// with a password).
+func parseFlags(args []string, getenv func(string) string, output io.Writer) (config, error) {
+	cfg := config{groupWait: 5 * time.Second, drainDelay: time.Second}
+	fs := flag.NewFlagSet("casino", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen address of the API, dashboard, health endpoints and fault API (port 0: any free port)")
+	fs.StringVar(&cfg.grpcAddr, "grpc-addr", "127.0.0.1:9090", "listen address of the grpc.health.v1 service (empty: off; port 0: any free port)")
+	fs.IntVar(&cfg.rps, "rps", 25, "synthetic player requests per second (0: none)")
+	fs.StringVar(&cfg.token, "token", "", "bearer token that unlocks details and operator actions (default $"+tokenEnv+"; empty: a random one, printed at start)")
+	fs.StringVar(&cfg.token, "health-token", "", "the same as -token (older name)")
+	fs.StringVar(&cfg.webhookURL, "webhook-url", "", "Alertmanager-style webhook that receives alerts besides the log (default $IGMON_WEBHOOK_URL)")
+	fs.StringVar(&cfg.databaseURL, "database-url", "", "PostgreSQL URL (default $DATABASE_URL; empty: an embedded SQLite file, removed on exit)")
+	fs.DurationVar(&cfg.evalInterval, "eval-interval", 5*time.Second, "alert evaluation interval")
+	fs.StringVar(&cfg.slow, "slow-provider", "", "start with this provider slow, 1500 ms a call ("+strings.Join(providerNames, ", ")+")")
+	fs.StringVar(&cfg.failing, "failing-provider", "", "start with this provider answering 503 to half its calls")
+	fs.Float64Var(&cfg.declines, "declines", 0, "start with this share (0 to 1) of card payments declined by "+providerPSP)
+	fs.BoolVar(&cfg.dbDown, "db-down", false, "start with the wallet database down")
+	fs.DurationVar(&cfg.cpuBurn, "cpu-burn", 0, "burn every CPU for this long at start")
+	if err := fs.Parse(args); err != nil {
+		return cfg, usageError{err}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, d := range []struct {
+		flags []string
+		env   string
+		dst   *string
+	}{
+		{[]string{"token", "health-token"}, tokenEnv, &cfg.token},
+		{[]string{"webhook-url"}, "IGMON_WEBHOOK_URL", &cfg.webhookURL},
+		{[]string{"database-url"}, "DATABASE_URL", &cfg.databaseURL},
+	} {
+		if !slices.ContainsFunc(d.flags, func(f string) bool { return set[f] }) {
+			*d.dst = getenv(d.env)
+		}
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q (flags start with -; -h lists them)", fs.Arg(0))
+	}
+	for _, p := range []struct{ flag, value string }{{"-slow-provider", cfg.slow}, {"-failing-provider", cfg.failing}} {
+		if p.value != "" && !slices.Contains(providerNames, p.value) {
+			return cfg, fmt.Errorf("%s: unknown provider %q (known: %s)", p.flag, p.value, strings.Join(providerNames, ", "))
+		}
+	}
+	if !(cfg.declines >= 0 && cfg.declines <= 1) {
+		return cfg, fmt.Errorf("-declines: %v is outside [0, 1]", cfg.declines)
+	}
+	if cfg.cpuBurn < 0 {
+		return cfg, fmt.Errorf("-cpu-burn: %v is negative", cfg.cpuBurn)
+	}
+	return cfg, nil
+}
+
 func main() {
-	var cfg config
-	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen address of the API, dashboard and health endpoints")
-	flag.StringVar(&cfg.grpcAddr, "grpc-addr", "127.0.0.1:9090", "listen address of the grpc.health.v1 service (empty: off)")
-	flag.IntVar(&cfg.rps, "rps", 25, "synthetic player requests per second (0: none)")
-	flag.StringVar(&cfg.token, "health-token", os.Getenv("IGMON_HEALTH_TOKEN"), "bearer token that unlocks details and operator actions")
-	flag.StringVar(&cfg.webhookURL, "webhook-url", os.Getenv("IGMON_WEBHOOK_URL"), "Alertmanager-style webhook that receives alerts (besides the log)")
-	flag.StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL; empty: embedded SQLite")
-	flag.DurationVar(&cfg.evalInterval, "eval-interval", 5*time.Second, "alert evaluation interval")
-	flag.StringVar(&cfg.slow, "slow-provider", "", "start with this provider slow (stripe, pragmatic-play, sumsub)")
-	flag.StringVar(&cfg.failing, "failing-provider", "", "start with this provider answering 503 to half its calls")
-	flag.Float64Var(&cfg.declines, "declines", 0, "start with this share of card payments declined")
-	flag.BoolVar(&cfg.dbDown, "db-down", false, "start with the wallet database down")
-	flag.DurationVar(&cfg.cpuBurn, "cpu-burn", 0, "burn every CPU for this long at start")
-	flag.Parse()
-	cfg.groupWait = 5 * time.Second
-	cfg.drainDelay = time.Second
-	cfg.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	os.Exit(realMain(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// realMain is the command: it returns the exit code instead of exiting, so
+// every deferred cleanup (the SQLite file among them) has run before the
+// process ends. SIGINT and SIGTERM end the demo the same way.
+func realMain(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if errors.As(err, new(usageError)) {
+		return 2 // the flag package has said what is wrong
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "casino:", err)
+		return 2
+	}
+	cfg.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, cfg, func(url string) {
-		fmt.Printf("\n  igmon casino demo\n  dashboard:   %s/\n  health:      %s/readyz?verbose\n  faults:      curl -XPOST %s/control/faults -d '{\"provider\":\"stripe\",\"fault\":{\"error_rate\":0.6}}'\n  reset:       curl -XPOST %s/control/faults -d '{\"reset\":true}'\n\n", url, url, url, url)
-	})
+	err = run(ctx, cfg, func(ep endpoints) { printBanner(stdout, ep) })
 	if err != nil {
 		cfg.logger.Error("casino demo failed", "error", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
-// run starts the demo and blocks until ctx ends, then shuts everything down.
-// started receives the base URL once the server listens.
-func run(ctx context.Context, cfg config, started func(baseURL string)) (err error) {
+// endpoints is what a running demo serves, for the banner.
+type endpoints struct {
+	baseURL  string // http://127.0.0.1:8080
+	grpcAddr string // 127.0.0.1:9090; "" when off
+	// token is the operator token when the demo generated it; "" when it
+	// came from -token or the environment (a secret the banner must not
+	// print).
+	token   string
+	dbPath  string   // the SQLite file; "" for PostgreSQL
+	exports []string // push exporters (such as otlp); empty: none
+	webhook bool     // alerts also go to -webhook-url
+}
+
+// newToken returns 16 random bytes in hex.
+func newToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// listen opens a listener, naming the flag that chose the address when the
+// port is taken.
+func listen(flagName, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w (choose another address with %s, or port 0 for any free one)", flagName, addr, err, flagName)
+	}
+	return ln, nil
+}
+
+// run starts the demo and blocks until ctx ends, then shuts everything down
+// and removes the SQLite file. started receives what the demo serves once
+// it listens. When cfg.token is empty, run generates one and passes it to
+// started (only there).
+func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	faults := newFaults()
+	var ep endpoints
+	if cfg.token == "" {
+		if cfg.token, err = newToken(); err != nil {
+			return fmt.Errorf("operator token: %w", err)
+		}
+		ep.token = cfg.token
+	}
+	faults := newFaults(providerNames...)
 	provs, err := startProviders(faults)
 	if err != nil {
 		return err
 	}
 	defer provs.close(context.Background())
 
-	db, isPG, err := openDB(cfg)
+	wdb, err := openDB(cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	st := &store{db: db, postgres: isPG, faults: faults}
+	// Registered before every user of the database, so it runs after all
+	// of them stopped.
+	defer func() { err = errors.Join(err, wdb.close()) }()
+	ep.dbPath = wdb.path
+	st := &store{db: wdb.db, postgres: wdb.postgres, faults: faults}
 	if err := st.migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, err := listen("-addr", cfg.addr)
 	if err != nil {
 		return err
 	}
-	baseURL := browseURL(ln.Addr())
-
-	m, err := newMonitor(cfg, baseURL)
-	if err != nil {
+	ep.baseURL = browseURL(ln.Addr())
+	var glis net.Listener
+	if cfg.grpcAddr != "" {
+		if glis, err = listen("-grpc-addr", cfg.grpcAddr); err != nil {
+			ln.Close()
+			return err
+		}
+		ep.grpcAddr = hostPort(glis.Addr())
+	}
+	closeListeners := func() {
 		ln.Close()
+		if glis != nil {
+			glis.Close()
+		}
+	}
+
+	m, err := newMonitor(cfg, ep.baseURL)
+	if err != nil {
+		closeListeners()
 		return err
 	}
 	defer func() {
@@ -139,10 +275,14 @@ func run(ctx context.Context, cfg config, started func(baseURL string)) (err err
 		defer cancel()
 		err = errors.Join(err, m.Shutdown(sctx))
 	}()
+	for _, s := range m.TelemetryStatus() {
+		ep.exports = append(ep.exports, s.Name)
+	}
+	ep.webhook = cfg.webhookURL != ""
 
-	a, err := wire(ctx, m, cfg, provs, st, db)
+	a, err := wire(ctx, m, cfg, provs, st, wdb.db)
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
 
@@ -151,7 +291,7 @@ func run(ctx context.Context, cfg config, started func(baseURL string)) (err err
 	a.routes(apiMux)
 	api, err := m.Middleware(apiMux)
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
 	mux.Handle("/api/players/", api)
@@ -161,12 +301,12 @@ func run(ctx context.Context, cfg config, started func(baseURL string)) (err err
 		mux.Handle(p, health)
 		mux.Handle(p+"/", health)
 	}
-	mux.Handle("/alerts/", http.StripPrefix("/alerts", m.AlertsHandler()))
-	mux.Handle("/eventlog", m.EventsHandler())
-	mux.Handle("/control/faults", faults.handler(ctx, map[string]bool{providerPSP: true, providerGame: true, providerKYC: true}))
+	mux.Handle(alertsPrefix+"/", http.StripPrefix(alertsPrefix, m.AlertsHandler()))
+	mux.Handle(eventsPath, m.EventsHandler())
+	mux.Handle(faultsEndpoint, faults.handler(ctx))
 	dash, err := m.Dashboard()
 	if err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
 	mux.Handle("/", dash)
@@ -175,7 +315,7 @@ func run(ctx context.Context, cfg config, started func(baseURL string)) (err err
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	if err := m.Start(ctx); err != nil {
-		ln.Close()
+		closeListeners()
 		return err
 	}
 	serveErr := make(chan error, 1)
@@ -183,19 +323,13 @@ func run(ctx context.Context, cfg config, started func(baseURL string)) (err err
 
 	// The same registry as grpc.health.v1, for gRPC clients and Kubernetes
 	// grpc probes ("", "readiness", "liveness", "startup", each check).
-	var gsrv *grpc.Server
-	var ghs *checks.GRPCHealthServer
-	if cfg.grpcAddr != "" {
-		glis, err := net.Listen("tcp", cfg.grpcAddr)
+	if glis != nil {
+		ghs, err := checks.NewGRPCHealthServer(m.Checks())
 		if err != nil {
-			_ = srv.Close()
-			return err
-		}
-		if ghs, err = checks.NewGRPCHealthServer(m.Checks()); err != nil {
 			_ = srv.Close()
 			return errors.Join(err, glis.Close())
 		}
-		gsrv = grpc.NewServer()
+		gsrv := grpc.NewServer()
 		ghs.Register(gsrv)
 		go func() { _ = gsrv.Serve(glis) }()
 		defer func() {
@@ -209,10 +343,10 @@ func run(ctx context.Context, cfg config, started func(baseURL string)) (err err
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		traffic(tctx, baseURL, cfg.rps, &http.Client{Timeout: 10 * time.Second})
+		traffic(tctx, ep.baseURL, cfg.rps, &http.Client{Timeout: 10 * time.Second})
 	}()
 	if started != nil {
-		started(baseURL)
+		started(ep)
 	}
 
 	select {
@@ -235,23 +369,54 @@ func run(ctx context.Context, cfg config, started func(baseURL string)) (err err
 	return err
 }
 
-func openDB(cfg config) (*sql.DB, bool, error) {
+// Where the demo mounts the alerts API and the event log.
+const (
+	alertsPrefix = "/alerts"
+	eventsPath   = "/eventlog"
+)
+
+// walletDB is the wallet database: PostgreSQL, or an SQLite file in a
+// directory of its own that close removes.
+type walletDB struct {
+	db       *sql.DB
+	postgres bool
+	dir      string // the SQLite file's directory; "" for PostgreSQL
+	path     string // the SQLite file
+}
+
+func (w *walletDB) close() error {
+	err := w.db.Close()
+	if w.dir != "" {
+		// The file, its -wal and -shm companions and the directory.
+		err = errors.Join(err, os.RemoveAll(w.dir))
+	}
+	return err
+}
+
+func openDB(cfg config) (*walletDB, error) {
 	if cfg.databaseURL != "" {
 		db, err := sql.Open("pgx", cfg.databaseURL)
-		return db, true, err
+		if err != nil {
+			return nil, err
+		}
+		return &walletDB{db: db, postgres: true}, nil
 	}
-	dir := cfg.dataDir
-	if dir == "" {
-		dir = os.TempDir()
+	parent := cfg.dataDir
+	if parent == "" {
+		parent = os.TempDir()
 	}
-	path := filepath.Join(dir, fmt.Sprintf("igmon-casino-%d.db", os.Getpid()))
+	dir, err := os.MkdirTemp(parent, "igmon-casino-")
+	if err != nil {
+		return nil, fmt.Errorf("wallet database: %w", err)
+	}
+	path := filepath.Join(dir, "wallet.db")
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
 	if err != nil {
-		return nil, false, err
+		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(2)
-	return db, false, nil
+	return &walletDB{db: db, dir: dir, path: path}, nil
 }
 
 func newMonitor(cfg config, baseURL string) (*monitor.Monitor, error) {
@@ -355,24 +520,26 @@ func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers,
 	return &api{store: st, psp: clients[providerPSP], games: clients[providerGame], kyc: clients[providerKYC]}, nil
 }
 
+// applyStartFaults sets the faults the flags ask for, as the same requests
+// the fault API takes (parseFlags has checked the values).
 func applyStartFaults(ctx context.Context, cfg config, f *Faults) {
 	if cfg.slow != "" {
-		pf := f.provider(cfg.slow)
-		pf.LatencyMS = 1500
-		f.setProvider(cfg.slow, pf)
+		f.apply(ctx, FaultRequest{Provider: cfg.slow, Fault: &FaultPatch{LatencyMS: ptr(1500)}})
 	}
 	if cfg.failing != "" {
-		pf := f.provider(cfg.failing)
-		pf.ErrorRate = 0.5
-		f.setProvider(cfg.failing, pf)
+		f.apply(ctx, FaultRequest{Provider: cfg.failing, Fault: &FaultPatch{ErrorRate: ptr(0.5)}})
 	}
 	if cfg.declines > 0 {
-		pf := f.provider(providerPSP)
-		pf.DeclineRate = cfg.declines
-		f.setProvider(providerPSP, pf)
+		f.apply(ctx, FaultRequest{Provider: providerPSP, Fault: &FaultPatch{DeclineRate: ptr(cfg.declines)}})
 	}
-	f.dbDown.Store(cfg.dbDown)
+	if cfg.dbDown {
+		f.apply(ctx, FaultRequest{DBDown: ptr(true)})
+	}
 	if cfg.cpuBurn > 0 {
-		f.burnCPU(ctx, cfg.cpuBurn)
+		f.mu.Lock()
+		f.burnCPULocked(ctx, cfg.cpuBurn)
+		f.mu.Unlock()
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -20,6 +20,9 @@ const (
 	providerKYC  = "sumsub"         // identity verification
 )
 
+// providerNames lists the providers, for flags and the fault API.
+var providerNames = []string{providerPSP, providerGame, providerKYC}
+
 type providers struct {
 	faults  *Faults
 	servers []*http.Server

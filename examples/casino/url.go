@@ -12,13 +12,19 @@ import (
 // are dual-stack (0.0.0.0 included, which Go reports as [::]), so
 // 127.0.0.1 reaches every one of them.
 func browseURL(addr net.Addr) string {
+	return "http://" + hostPort(addr)
+}
+
+// hostPort is the host:port a client on this machine dials to reach a
+// listener: 127.0.0.1 for one on every interface.
+func hostPort(addr net.Addr) string {
 	ap, err := netip.ParseAddrPort(addr.String())
 	if err != nil {
-		return "http://" + addr.String()
+		return addr.String()
 	}
 	ip := ap.Addr()
 	if ip.Unmap().IsUnspecified() {
 		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
-	return "http://" + netip.AddrPortFrom(ip.Unmap(), ap.Port()).String()
+	return netip.AddrPortFrom(ip.Unmap(), ap.Port()).String()
 }
