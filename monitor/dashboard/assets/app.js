@@ -194,6 +194,12 @@
     if (c.summary) { sub.appendChild(el("span", null, c.summary)); }
     if (c.since && st !== "pass") { sub.appendChild(el("span", null, st + " for " + fmtAgo(c.since, now).replace(" ago", ""))); }
     if (sub.childNodes.length) { card.appendChild(sub); }
+    if (c.reason) {
+      // Which signal decided the status: the status rule, made visible.
+      var why = el("div", "reason muted", (c.signal ? c.signal + ": " : "") + c.reason);
+      why.setAttribute("data-signal", c.signal || "");
+      card.appendChild(why);
+    }
 
     var win = fmtWindow(snap.windowSeconds);
     var m = el("dl", "metrics");
@@ -298,7 +304,8 @@
       head.appendChild(el("strong", "alert-name", a.name));
       if (a.severity) { head.appendChild(el("span", "sev", a.severity)); }
       if (a.silenced) { head.appendChild(el("span", "tag", "silenced")); }
-      if (isNum(a.value)) { head.appendChild(el("span", "muted", "value " + (Math.round(a.value * 1000) / 1000))); }
+      if (a.valueText) { head.appendChild(el("span", "muted value", a.valueText)); }
+      else if (isNum(a.value)) { head.appendChild(el("span", "muted value", "value " + (Math.round(a.value * 1000) / 1000))); }
       if (a.since) {
         var since = el("span", "muted since", "since ");
         since.appendChild(timeEl(a.since, fmtClock(a.since) + " (" + fmtAgo(a.since, now) + ")"));
@@ -410,6 +417,14 @@
     var frag = document.createDocumentFragment();
     ["fail", "warn", "unknown", "pass"].forEach(function (k) {
       if (counts[k]) { frag.appendChild(el("span", "count-" + k, counts[k] + " " + k)); }
+    });
+    // Firing alerts by severity: page and critical fail the page.
+    Object.keys(snap.firing || {}).sort().forEach(function (sev) {
+      var n = snap.firing[sev];
+      var cls = (sev === "page" || sev === "critical") ? "count-fail" : "count-warn";
+      var span = el("span", cls + " firing", n + " firing" + (sev ? " " + sev : ""));
+      span.setAttribute("data-severity", sev);
+      frag.appendChild(span);
     });
     c.replaceChildren(frag);
     $("generated").textContent = snap.generated ? "updated " + fmtClock(snap.generated) : "";
