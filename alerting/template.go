@@ -33,7 +33,11 @@ var templateFuncs = template.FuncMap{
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Sprint(v)
 		}
-		return time.Duration(v * float64(time.Second)).String()
+		// As Prometheus writes it: "850ms", "1.511s", "2m5s".
+		if math.Abs(v) < 1 {
+			return strconv.FormatFloat(v*1000, 'g', 4, 64) + "ms"
+		}
+		return time.Duration(v * float64(time.Second)).Round(time.Millisecond).String()
 	},
 	// humanizePercentage and humanizeDuration are Prometheus' names for
 	// percent and duration, so templates can be copied from Prometheus
@@ -43,7 +47,11 @@ var templateFuncs = template.FuncMap{
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Sprint(v)
 		}
-		return time.Duration(v * float64(time.Second)).String()
+		// As Prometheus writes it: "850ms", "1.511s", "2m5s".
+		if math.Abs(v) < 1 {
+			return strconv.FormatFloat(v*1000, 'g', 4, 64) + "ms"
+		}
+		return time.Duration(v * float64(time.Second)).Round(time.Millisecond).String()
 	},
 }
 

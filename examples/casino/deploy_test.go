@@ -164,7 +164,7 @@ func checkPromQL(t *testing.T, where, expr string, names, labels map[string]bool
 // wantRules are the demo's rules and their kinds.
 var wantRules = map[string]string{
 	"DependencyErrorRate":     "ratio",
-	"StripeDepositSlow":       "quantile",
+	"DependencySlow":          "quantile",
 	"NoSuccessfulDeposits":    "absence",
 	"CheckFailing":            "check_state",
 	"ProviderProbeFailing":    "threshold",
