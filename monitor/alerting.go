@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/redact"
@@ -473,11 +471,11 @@ func (m *Monitor) AlertsHandler() http.Handler {
 	return alerting.NewHandler(m.alerting.eval, m.alerting.silences, opts...)
 }
 
-// dashboardAlerts converts alerts and silences for the status page; rm is
-// the snapshot's collection, read for the evidence of detailed views.
-func (a *alertingState) dashboardAlerts(now time.Time, detailed bool, rm metricdata.ResourceMetrics) ([]dashboard.Alert, []dashboard.Silence) {
+// dashboardAlerts converts the alerts of one engine cycle and the
+// silences for the status page.
+func (a *alertingState) dashboardAlerts(alerts []alerting.Alert, now time.Time, detailed bool) ([]dashboard.Alert, []dashboard.Silence) {
 	var out []dashboard.Alert
-	for _, al := range a.eval.Alerts() {
+	for _, al := range alerts {
 		since := al.ActiveAt
 		if al.State == alerting.StateFiring && !al.FiredAt.IsZero() {
 			since = al.FiredAt

@@ -102,6 +102,11 @@ func New(opts ...Option) (*Monitor, error) {
 		m.closeTelemetry()
 		return nil, errors.Join(err, m.closeProbes())
 	}
+	// The status reads last in each engine cycle, after the alert rules.
+	if m.alerting != nil {
+		m.traffic.alerts = m.alerting.eval.Alerts
+	}
+	m.engine.OnCycle(m.traffic.cycle)
 	hopts := []checks.HandlerOption{checks.WithServiceInfo(checks.ServiceInfo{
 		ServiceID:   m.cfg.serviceName,
 		Version:     m.cfg.serviceVersion,

@@ -82,7 +82,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	rm := m.gauges(ctx)
 	var alerts []componentAlert
 	if m.alerting != nil {
-		alerts = componentAlerts(m.alerting.eval.Alerts(), m.alerting.rules)
+		alerts = componentAlerts(tr.alerts, m.alerting.rules)
 	}
 
 	groups := map[string][]dashboard.Component{}
@@ -200,7 +200,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	}
 
 	if m.alerting != nil {
-		snap.Alerts, snap.Silences = m.alerting.dashboardAlerts(now, detailed, rm)
+		snap.Alerts, snap.Silences = m.alerting.dashboardAlerts(tr.alerts, now, detailed)
 	}
 	events := m.events.Query(EventQuery{Limit: 50})
 	for i := len(events) - 1; i >= 0; i-- {

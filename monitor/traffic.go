@@ -95,6 +95,10 @@ type trafficSnap struct {
 	deps   map[depKey]figures
 	routes map[string]figures // "GET /api/x"
 	probes map[string]figures // by probe name
+	// alerts are the evaluator's alerts of the same cycle (the traffic
+	// reader runs after the rules), so a page built from one snapshot
+	// shows a card and an alert computed from the same read.
+	alerts []alerting.Alert
 }
 
 type depKey struct{ kind, name string }
@@ -105,6 +109,7 @@ type traffic struct {
 	window                        time.Duration
 	calls, lat, routes, routeErrs *series.Selection
 	probes, probeFails            *series.Selection
+	alerts                        func() []alerting.Alert // the evaluator's, when alerting is on
 	cur                           atomic.Pointer[trafficSnap]
 
 	mu      sync.Mutex // guards history
@@ -168,6 +173,9 @@ func quantiles(f *figures, h *series.Hist) {
 // cycle computes every component's figures from this cycle's windows.
 func (t *traffic) cycle(c *series.Cycle) {
 	snap := &trafficSnap{at: c.Now, window: t.window, deps: map[depKey]figures{}, routes: map[string]figures{}, probes: map[string]figures{}}
+	if t.alerts != nil {
+		snap.alerts = t.alerts()
+	}
 
 	calls := t.calls.Increases(t.window, c.Seq)
 	g := t.calls.Grouping()

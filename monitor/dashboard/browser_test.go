@@ -3,86 +3,33 @@
 package dashboard
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/internal/browsertest"
 )
 
-const chromiumPath = "/usr/bin/chromium"
+// requireChromium, chromium and runChromium are the shared browser
+// runner's (internal/browsertest).
+func requireChromium(t *testing.T) { t.Helper(); browsertest.Require(t) }
 
-// requireChromium skips without Chromium, except in CI where the browser
-// test is part of the contract (.ci/run installs Debian's chromium).
-func requireChromium(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but %s is missing: install Debian's chromium package", chromiumPath)
-		}
-		t.Skipf("%s not found: install Debian's chromium package to run the browser test", chromiumPath)
-	}
-}
+func chromium(t *testing.T, args ...string) []byte { t.Helper(); return browsertest.Page(t, args...) }
 
-// chromium runs headless Chromium with args and returns its stdout.
-// Virtual time lets the page's timers (EventSource reconnects) run ahead
-// of the wall clock; the process group is killed if it hangs.
-func chromium(t *testing.T, args ...string) []byte {
-	t.Helper()
-	stdout, stderr := runChromium(t, args...)
-	if lines := consoleLines(stderr); len(lines) > 0 {
-		t.Errorf("the page wrote to the browser console (a script error, a failed load or a stray log):\n%s",
-			strings.Join(lines, "\n"))
-	}
-	return stdout
-}
-
-// runChromium runs the browser and returns its stdout and stderr.
 func runChromium(t *testing.T, args ...string) ([]byte, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	base := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--user-data-dir=" + t.TempDir(), "--virtual-time-budget=5000",
-		// Page console output (console.*, uncaught exceptions, failed
-		// resource loads) goes to stderr as CONSOLE lines.
-		"--enable-logging=stderr", "--v=0",
-	}
-	cmd := exec.CommandContext(ctx, chromiumPath, append(base, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
-	}
-	return stdout.Bytes(), stderr.String()
+	return browsertest.Run(t, args...)
 }
 
-// consoleLines returns Chromium's log lines for the page's console. The
-// page logs nothing when it works, so any line is an error: an uncaught
-// exception, console.error, or a resource that failed to load.
-func consoleLines(stderr string) []string {
-	var out []string
-	for _, l := range strings.Split(stderr, "\n") {
-		if strings.Contains(l, ":CONSOLE") || strings.Contains(l, "Uncaught") {
-			out = append(out, l)
-		}
-	}
-	return out
-}
+func consoleLines(stderr string) []string { return browsertest.ConsoleLines(stderr) }
 
 // outageSource serves a healthy platform on its first snapshot and a
 // Stripe outage with a firing alert from then on, so the failure can only

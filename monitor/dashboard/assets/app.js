@@ -463,6 +463,9 @@
   }
 
   // ---- transport: SSE for the public view, polling with a token ---------
+  // ?transport=poll forces polling: for proxies that buffer event streams
+  // (and headless browsers whose virtual time stops while one is open).
+  var forcePoll = /(^|[?&])transport=poll(&|$)/.test(window.location.search);
 
   function stop() {
     if (state.es) { state.es.close(); state.es = null; }
@@ -472,7 +475,7 @@
   function start() {
     stop();
     $("auth-toggle").textContent = state.token ? "Operator ✓" : "Operator";
-    if (!state.token && window.EventSource) { stream(); } else { poll(); }
+    if (!state.token && !forcePoll && window.EventSource) { stream(); } else { poll(); }
   }
 
   function stream() {
