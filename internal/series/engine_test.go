@@ -76,12 +76,12 @@ func TestEngineLoopTakesTheShortestInterval(t *testing.T) {
 		time.Sleep(time.Second)
 		synctest.Wait()
 		if cycles() != 1 {
-			t.Fatalf("%d cycles() right after Start, want 1", cycles())
+			t.Fatalf("%d cycles right after Start, want 1", cycles())
 		}
 		time.Sleep(15 * time.Second)
 		synctest.Wait()
 		if cycles() != 2 {
-			t.Fatalf("%d cycles() after 15s, want 2", cycles())
+			t.Fatalf("%d cycles after 15s, want 2", cycles())
 		}
 		if err := eng.Start(5 * time.Second); err != nil { // the status asks for more
 			t.Fatal(err)
@@ -91,7 +91,7 @@ func TestEngineLoopTakesTheShortestInterval(t *testing.T) {
 		time.Sleep(20 * time.Second)
 		synctest.Wait()
 		if got := cycles() - before; got < 4 {
-			t.Fatalf("%d cycles() in 20s at a 5s interval", got)
+			t.Fatalf("%d cycles in 20s at a 5s interval", got)
 		}
 		if err := eng.Start(time.Minute); err != nil { // slower: no change
 			t.Fatal(err)
@@ -100,7 +100,7 @@ func TestEngineLoopTakesTheShortestInterval(t *testing.T) {
 		stopped := cycles()
 		time.Sleep(time.Minute)
 		if cycles() != stopped {
-			t.Fatal("cycles() after Stop")
+			t.Fatal("cycles after Stop")
 		}
 		if err := eng.Start(0); err == nil {
 			t.Fatal("a zero interval was accepted")
