@@ -30,8 +30,8 @@ func formatRuleValue(r alerting.Rule, v float64) string {
 		return "burn rate " + strconv.FormatFloat(v, 'g', 3, 64) + "×"
 	case *alerting.Absence:
 		return fmt.Sprintf("%.0f successes", v)
-	case *alerting.CheckState:
-		return formatSeconds(v)
+	case *alerting.CheckState: // how long the check has been in the state
+		return formatDuration(time.Duration(v * float64(time.Second)).Round(time.Second))
 	case *alerting.Threshold:
 		if c.Of != nil {
 			return formatPercent(v)
@@ -53,20 +53,20 @@ func formatMetricValue(metric string, v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
-// formatSeconds writes seconds with three significant digits in the
-// largest unit below the value: "1.51 s", "850 ms", "12.5 µs", "2.5 min".
+// formatSeconds writes seconds as the dashboard writes a latency, so that
+// an alert's value and a card's p95 read the same: "1.51 s", "850 ms",
+// "2.5 ms", "12 µs".
 func formatSeconds(v float64) string {
-	d := time.Duration(v * float64(time.Second))
 	abs := math.Abs(v)
 	switch {
-	case abs >= 120:
-		return strconv.FormatFloat(v/60, 'g', 3, 64) + " min"
-	case abs >= 1 || v == 0:
-		return strconv.FormatFloat(v, 'g', 3, 64) + " s"
-	case abs >= 1e-3:
-		return strconv.FormatFloat(v*1e3, 'g', 3, 64) + " ms"
-	case d != 0:
-		return strconv.FormatFloat(v*1e6, 'g', 3, 64) + " µs"
+	case abs >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64) + " s"
+	case abs >= 1:
+		return strconv.FormatFloat(v, 'f', 2, 64) + " s"
+	case abs >= 0.01:
+		return strconv.FormatFloat(v*1e3, 'f', 0, 64) + " ms"
+	case abs >= 0.001:
+		return strconv.FormatFloat(v*1e3, 'f', 1, 64) + " ms"
 	}
-	return strconv.FormatFloat(v*1e9, 'g', 3, 64) + " ns"
+	return strconv.FormatFloat(v*1e6, 'f', 0, 64) + " µs"
 }
