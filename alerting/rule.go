@@ -117,6 +117,16 @@ type Rule struct {
 	Flap FlapDamping
 }
 
+// Selectors returns the metric selectors a rule reads (none for a
+// check_state rule): what its alerts are about, for a reader that maps
+// alerts to components.
+func (r Rule) Selectors() []Selector {
+	if r.Condition == nil {
+		return nil
+	}
+	return r.Condition.selectors()
+}
+
 // Condition is the detection part of a rule. It is implemented by the
 // condition types of this package only.
 type Condition interface {

@@ -147,7 +147,7 @@ func componentAlerts(alerts []alerting.Alert, rules map[string]alerting.Rule) []
 	out := make([]componentAlert, 0, len(alerts))
 	for _, al := range alerts {
 		l := make(map[string]string, len(al.Labels))
-		for _, sel := range ruleSelectors(rules[al.Rule]) {
+		for _, sel := range rules[al.Rule].Selectors() {
 			for _, mt := range sel.Matchers {
 				if mt.Type == alerting.MatchEqual && mt.Value != "" {
 					l[mt.Name] = mt.Value
@@ -160,29 +160,6 @@ func componentAlerts(alerts []alerting.Alert, rules map[string]alerting.Rule) []
 		out = append(out, componentAlert{Alert: al, labels: l})
 	}
 	return out
-}
-
-// ruleSelectors returns the selectors a rule reads.
-func ruleSelectors(r alerting.Rule) []alerting.Selector {
-	switch c := r.Condition.(type) {
-	case *alerting.Threshold:
-		if c.Of != nil {
-			return []alerting.Selector{c.Metric, *c.Of}
-		}
-		return []alerting.Selector{c.Metric}
-	case *alerting.Ratio:
-		return []alerting.Selector{c.Numerator, c.Denominator}
-	case *alerting.Quantile:
-		return []alerting.Selector{c.Histogram}
-	case *alerting.Absence:
-		return []alerting.Selector{c.Success, c.Requests}
-	case *alerting.SLO:
-		if c.Errors != nil {
-			return []alerting.Selector{c.Total, *c.Errors}
-		}
-		return []alerting.Selector{c.Total}
-	}
-	return nil
 }
 
 // formatPercent writes a ratio as a percentage with a unit: "58 %",
