@@ -21,7 +21,7 @@ func TestCardAlertAndStatsAreOneRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	rule := alerting.Rule{Name: "DependencySlow", By: []string{AttrDependencyKind, AttrDependencyName},
-		Labels: map[string]string{"severity": "page"},
+		Labels:    map[string]string{"severity": "page"},
 		Condition: &alerting.Quantile{Histogram: sel, Quantile: 0.95, Window: DefaultStatusWindow, Value: 0.8}}
 	m, err := New(quiet, WithoutSystemMetrics(), WithAlerting([]alerting.Rule{rule}))
 	if err != nil {
