@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -134,30 +133,9 @@ func TestBrowserTellsTheTruth(t *testing.T) {
 		t.Skip("drives the demo through three faults: a few minutes")
 	}
 	browsertest.Require(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, config{
-			addr: "127.0.0.1:0", rps: 40, dataDir: t.TempDir(),
-			evalInterval: 5 * time.Second, groupWait: time.Second,
-			logger: slog.New(slog.DiscardHandler),
-		}, func(ep endpoints) { urls <- ep.baseURL })
-	}()
-	var base string
-	select {
-	case base = <-urls:
-	case err := <-done:
-		t.Fatalf("demo did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("demo did not start within 30s")
-	}
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("demo stopped with %v", err)
-		}
-	}()
+	// The demo's own evaluation interval (5 s), as `go run ./casino` has it.
+	base := startDemo(t, config{rps: 40, evalInterval: 5 * time.Second, groupWait: time.Second,
+		logger: slog.New(slog.DiscardHandler)}).ep.baseURL
 	fault := func(body string) time.Time {
 		post(t, base+"/control/faults", body)
 		return time.Now()

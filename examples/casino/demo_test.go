@@ -51,7 +51,8 @@ type demo struct {
 	stop   func() error  // cancels the demo and returns run's error
 }
 
-// startDemo runs the demo without traffic on free ports, its log captured
+// startDemo runs the demo on free ports (without traffic unless cfg.rps is
+// set; with 1 s evaluation unless cfg.evalInterval is), its log captured
 // at debug level, and returns once it listens. The test's cleanup stops it.
 func startDemo(t *testing.T, cfg config) *demo {
 	t.Helper()
@@ -61,8 +62,12 @@ func startDemo(t *testing.T, cfg config) *demo {
 		cfg.grpcAddr = "127.0.0.1:0"
 	}
 	cfg.dataDir = d.dir
-	cfg.evalInterval, cfg.groupWait = time.Second, time.Second
-	cfg.logger = slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.evalInterval == 0 {
+		cfg.evalInterval, cfg.groupWait = time.Second, time.Second
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan endpoints, 1)
@@ -87,6 +92,7 @@ func startDemo(t *testing.T, cfg config) *demo {
 	select {
 	case d.ep = <-started:
 	case err := <-done:
+		done <- err // for the cleanup's stop
 		t.Fatalf("demo did not start: %v", err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("demo did not start within 60s")

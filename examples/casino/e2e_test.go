@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -91,30 +90,7 @@ func TestEndToEndProviderOutage(t *testing.T) {
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, config{
-			addr: "127.0.0.1:0", rps: 40, webhookURL: hook.URL, dataDir: t.TempDir(),
-			evalInterval: time.Second, groupWait: time.Second,
-			logger: slog.New(slog.DiscardHandler),
-		}, func(ep endpoints) { urls <- ep.baseURL })
-	}()
-	var base string
-	select {
-	case base = <-urls:
-	case err := <-done:
-		t.Fatalf("demo did not start: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("demo did not start within 30s")
-	}
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("demo stopped with %v", err)
-		}
-	}()
+	base := startDemo(t, config{rps: 40, webhookURL: hook.URL, logger: slog.New(slog.DiscardHandler)}).ep.baseURL
 
 	eventually(t, 60*time.Second, "ready", func() bool {
 		resp, err := http.Get(base + "/readyz")
