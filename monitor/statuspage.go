@@ -241,6 +241,7 @@ func publicEvent(e Event, detailed bool) dashboard.Event {
 func fillFromCheck(c *dashboard.Component, r checks.Result, detailed bool) {
 	c.Status = dashboard.Status(r.Status.String())
 	c.Since = r.Since
+	c.CheckedAt, c.Stale = r.Time, r.Stale
 	if r.Err != nil && r.Status != checks.StatusPass && detailed {
 		c.LastError = redact.Error(r.Err)
 		c.LastErrorAt = r.Time

@@ -2,11 +2,14 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/monitor/dashboard"
 )
@@ -79,5 +82,47 @@ func TestCardAlertAndStatsAreOneRead(t *testing.T) {
 	}
 	if card.Status != dashboard.StatusFail || card.Signal != "alert" {
 		t.Errorf("the card is %s decided by %q, want fail by the firing page alert (%s)", card.Status, card.Signal, card.Reason)
+	}
+}
+
+// TestStaleCheckNeverDecides: an on-request check nobody has asked for a
+// while shows its age and its staleness on the card, and its old failure
+// no longer decides the component's status.
+func TestStaleCheckNeverDecides(t *testing.T) {
+	fc := clock.NewFake(time.Now())
+	m, err := New(quiet, WithoutSystemMetrics(), WithRegistryOptions(checks.WithClock(fc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	if err := m.Register("ledger", func(context.Context) error { return errors.New("ledger down") },
+		checks.WithOnRequest(time.Second), checks.WithStaleAfter(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	m.Checks().Evaluate(context.Background(), checks.Readiness)
+	page := &statusPage{m: m}
+	card := func() dashboard.Component {
+		t.Helper()
+		snap, err := page.Snapshot(context.Background(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range snap.Groups {
+			for _, c := range g.Components {
+				if c.ID == "ledger" {
+					return c
+				}
+			}
+		}
+		t.Fatal("no ledger card")
+		return dashboard.Component{}
+	}
+	if c := card(); c.Status != dashboard.StatusFail || c.Signal != "check" || c.CheckedAt.IsZero() || c.Stale {
+		t.Fatalf("fresh failure: %+v", c)
+	}
+	fc.Advance(2 * time.Minute)
+	c := card()
+	if c.Status != dashboard.StatusUnknown || c.Signal != "" || !c.Stale || !strings.Contains(c.Reason, "stale result") {
+		t.Fatalf("a stale failure still decides: %+v", c)
 	}
 }

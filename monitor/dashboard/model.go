@@ -127,6 +127,11 @@ type Component struct {
 	// has an opinion. Reason is a short public line saying why.
 	Signal string `json:"signal,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// CheckedAt is when its health check last ran (zero without one):
+	// every result has an age. Stale is set when that result is too old
+	// to decide anything (checks.Result.Stale).
+	CheckedAt time.Time `json:"checkedAt,omitzero"`
+	Stale     bool      `json:"stale,omitempty"`
 	// Since is when the component entered Status.
 	Since time.Time `json:"since,omitzero"`
 	// Summary is one short public line, e.g. "cpu 37% · mem 61%".

@@ -193,6 +193,7 @@
     var sub = el("div", "sub muted");
     if (c.summary) { sub.appendChild(el("span", null, c.summary)); }
     if (c.since && st !== "pass") { sub.appendChild(el("span", null, st + " for " + fmtAgo(c.since, now).replace(" ago", ""))); }
+    if (c.checkedAt) { sub.appendChild(el("span", c.stale ? "stale" : "checked", (c.stale ? "stale: checked " : "checked ") + fmtAgo(c.checkedAt, now))); }
     if (sub.childNodes.length) { card.appendChild(sub); }
     if (c.reason) {
       // Which signal decided the status: the status rule, made visible.
