@@ -129,8 +129,45 @@ func WithProducers(ps ...sdkmetric.Producer) ProducerOption {
 	return o
 }
 
+// InProcessHistogramMaxSize is the most buckets an in-process exponential
+// histogram keeps per series (sdkmetric.AggregationBase2ExponentialHistogram's
+// MaxSize; the SDK's default).
+//
+// Why 160: the SDK picks the finest scale at which a series' observations
+// fit in MaxSize buckets, and igmon's series store keeps at most scale 4
+// (16 buckets per doubling, a quantile within 4.4% whatever the data) and
+// at most 160 buckets per series. 160 buckets hold 10 doublings (1 ms to
+// 1 s) at scale 4, so a latency series keeps the store's full resolution
+// over any range a dependency or route really spans, and beyond it (20
+// doublings, at scale 3) the SDK and the store merge alike. A smaller
+// MaxSize would merge sooner without saving the store anything: what the
+// store keeps per series (8 bytes per bucket per snapshot) is as wide as
+// the data spans, not as MaxSize.
+const InProcessHistogramMaxSize = 160
+
+// InProcessAggregation is the in-process reader's aggregation selector:
+// base-2 exponential histograms for histogram instruments, so that alert
+// rules and the dashboard read quantiles within a few percent of the truth
+// instead of interpolating inside wide explicit buckets (a constant 1.5 s
+// read as 2.39 s inside (1, 2.5]); every other kind keeps the SDK's
+// default. Instrument bucket advice (metric.WithExplicitBucketBoundaries)
+// does not apply to exponential histograms, and a View that sets an
+// aggregation still wins. Other readers, the exporters' among them, keep
+// their own aggregation: exported histograms are unchanged.
+//
+// Give it to your own sdkmetric.ManualReader
+// (sdkmetric.WithAggregationSelector) when it feeds alert rules in place
+// of [InProcess].
+func InProcessAggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	if kind == sdkmetric.InstrumentKindHistogram {
+		return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: InProcessHistogramMaxSize, MaxScale: 20}
+	}
+	return sdkmetric.DefaultAggregationSelector(kind)
+}
+
 // NewInProcess returns an in-process reader. Register Reader with the
-// MeterProvider (the Monitor always does).
+// MeterProvider (the Monitor always does). Its histograms are base-2
+// exponential ([InProcessAggregation]).
 func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
 	c := inProcessConfig{clock: clock.Real{}, ttl: DefaultCacheTTL}
 	for _, o := range opts {
@@ -141,7 +178,7 @@ func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
 	if c.err != nil {
 		return nil, fmt.Errorf("exporters: NewInProcess: %w", c.err)
 	}
-	var ropts []sdkmetric.ManualReaderOption
+	ropts := []sdkmetric.ManualReaderOption{sdkmetric.WithAggregationSelector(InProcessAggregation)}
 	for _, pr := range c.producers {
 		ropts = append(ropts, sdkmetric.WithProducer(pr))
 	}
