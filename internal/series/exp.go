@@ -178,8 +178,14 @@ func (m *metricState) regridExp(s *series, scale int32, base int64, nb int) {
 }
 
 // expStride is the stride a metric widens to for an exponential series of
-// width w: a quarter more, in steps of 8, so that ranges creeping one
-// bucket at a time do not rebuild every chunk each time.
+// width w: its buckets rounded up to a power of two up to 16, then to a
+// multiple of 16 (a doubling at scale 4), so that ranges creeping one
+// bucket at a time rebuild the metric's chunks at most 14 times, for at
+// most 15 buckets of slack per slot.
 func expStride(w int) int {
-	return min(max(w, (w+w/4+7)&^7), 3+expMaxBuckets)
+	nb, r := w-3, 1
+	for r < nb && r < 16 {
+		r <<= 1
+	}
+	return 3 + min((nb+r-1)/r*r, expMaxBuckets)
 }
