@@ -155,8 +155,8 @@ func TestInProcessHistogramsAreExponential(t *testing.T) {
 	if !ok {
 		t.Fatalf("in-process advised histogram is %T, want an exponential histogram", dataOf(t, rm, "advised"))
 	}
-	if dp := f.DataPoints[0]; dp.Count != 1 || dp.Scale != 20 {
-		t.Errorf("in-process point: count %d scale %d, want 1 at scale 20 (MaxScale)", dp.Count, dp.Scale)
+	if dp := f.DataPoints[0]; dp.Count != 1 || dp.Scale != InProcessHistogramMaxScale {
+		t.Errorf("in-process point: count %d scale %d, want 1 at scale %d (MaxScale)", dp.Count, dp.Scale, InProcessHistogramMaxScale)
 	}
 	if _, ok := dataOf(t, rm, "defaulted").(metricdata.ExponentialHistogram[int64]); !ok {
 		t.Errorf("in-process int64 histogram is %T, want an exponential histogram", dataOf(t, rm, "defaulted"))
@@ -189,7 +189,7 @@ func TestInProcessHistogramsAreExponential(t *testing.T) {
 // for histogram instruments only, with the documented MaxSize.
 func TestInProcessAggregation(t *testing.T) {
 	a, ok := InProcessAggregation(sdkmetric.InstrumentKindHistogram).(sdkmetric.AggregationBase2ExponentialHistogram)
-	if !ok || a.MaxSize != InProcessHistogramMaxSize || a.MaxScale != 20 {
+	if !ok || a.MaxSize != 160 || a.MaxScale != 4 {
 		t.Errorf("histogram aggregation = %#v", InProcessAggregation(sdkmetric.InstrumentKindHistogram))
 	}
 	for _, k := range []sdkmetric.InstrumentKind{sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindGauge,

@@ -38,10 +38,13 @@ import (
 //     data spanning more is merged down a scale (scale 4 holds 10
 //     doublings, 1 ms to 1 s; scale 3 holds 20).
 
-// expMaxScale is the finest scale exponential histograms are stored at.
+// expMaxScale is the finest scale exponential histograms are stored at
+// (exporters.InProcessHistogramMaxScale: the in-process reader aggregates
+// at no finer scale).
 const expMaxScale = 4
 
-// expMaxBuckets is the most buckets one series stores.
+// expMaxBuckets is the most buckets one series stores
+// (exporters.InProcessHistogramMaxSize).
 const expMaxBuckets = 160
 
 // expPoint is one exponential histogram data point, whatever its number

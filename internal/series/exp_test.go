@@ -306,6 +306,7 @@ func TestExpSDKDownscaleKeepsWindowsExact(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("downscale: scales %v, last 1m p95 %.6f", scales, h.histOf("a", time.Minute).Quantile(0.95))
 	if !scales[4] || len(scales) < 2 {
 		t.Fatalf("scales seen %v: the stream never started at the stored cap (4) and then merged down", scales)
 	}
@@ -346,6 +347,8 @@ func TestExpDeltaTemporality(t *testing.T) {
 	if short.Total() != 401 || long.Total() != 801 {
 		t.Fatalf("totals: 1m %v, 5m %v; want 401 and 801", short.Total(), long.Total())
 	}
+	t.Logf("delta: 1m p95 = %.6f (error %.3f%%), 5m p25 = %.6f (error %.3f%%), scale %d", short.Quantile(0.95),
+		100*relErr(short.Quantile(0.95), 1.5), long.Quantile(0.25), 100*relErr(long.Quantile(0.25), 0.05), long.Scale)
 	if got := short.Quantile(0.95); relErr(got, 1.5) > 0.05 {
 		t.Errorf("1m p95 = %v, want within 5%% of 1.5", got)
 	}
@@ -385,6 +388,7 @@ func TestExpCounterReset(t *testing.T) {
 	if got := h.histOf("a", time.Minute).Total(); got != 2*110+520 {
 		t.Fatalf("1m total = %v, want 740 (two cycles before the restart, two after)", got)
 	}
+	t.Logf("restart: 5m p50 = %.6f (error %.3f%%)", long.Quantile(0.5), 100*relErr(long.Quantile(0.5), 1.5))
 	if got := long.Quantile(0.5); relErr(got, 1.5) > 0.05 {
 		t.Errorf("5m p50 = %v, want within 5%% of 1.5", got)
 	}
@@ -498,6 +502,7 @@ func TestExpGroupMixedScales(t *testing.T) {
 		}
 	}
 	lo, hi := expBound(hist.Scale, float64(idx(0.5))), 0.5
+	t.Logf("mixed scales %v: group at scale %d, p50 %.6f in (%.6f, %.6f]", scales, hist.Scale, hist.Quantile(0.5), lo, hi)
 	if got := hist.Quantile(0.5); got <= lo || got > hi {
 		t.Errorf("p50 = %v, want inside 0.5's bucket (%v, %v]", got, lo, hi)
 	}
@@ -627,6 +632,35 @@ func fuzzExpIngest(t *testing.T, data []byte) {
 				t.Fatalf("series stores %d buckets, over the cap %d", s.width-3, expMaxBuckets)
 			}
 		}
+	}
+}
+
+// TestExpStoreCapsScale: a reader aggregating at the SDK's finest scale
+// (a user's own, not the in-process one) is stored at scale 4; the
+// in-process reader aggregates at that scale and at the store's bucket
+// bound in the first place.
+func TestExpStoreCapsScale(t *testing.T) {
+	r := sdkmetric.NewManualReader(sdkmetric.WithAggregationSelector(func(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+		return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}
+	}))
+	h := newSDKHarness(t, []attribute.Key{"s"}, r, r)
+	h.step()
+	h.record("a", 1.5, 10)
+	h.record("a", 1.52, 10)
+	h.step()
+	if ps := h.rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.ExponentialHistogram[float64]).DataPoints[0].Scale; ps <= expMaxScale {
+		t.Fatalf("the SDK aggregated at scale %d: the test no longer merges a finer scale down", ps)
+	}
+	hist := h.histOf("a", 5*time.Minute)
+	if hist.Scale != expMaxScale || hist.Total() != 20 {
+		t.Fatalf("stored at scale %d with total %v, want scale %d and 20", hist.Scale, hist.Total(), expMaxScale)
+	}
+	if got := hist.Quantile(0.95); relErr(got, 1.51) > 0.01 {
+		t.Errorf("p95 = %v, want the mean 1.51 (both values share a bucket at scale 4)", got)
+	}
+	a, ok := exporters.InProcessAggregation(sdkmetric.InstrumentKindHistogram).(sdkmetric.AggregationBase2ExponentialHistogram)
+	if !ok || a.MaxScale != expMaxScale || a.MaxSize != expMaxBuckets {
+		t.Errorf("in-process aggregation %#v, want MaxScale %d and MaxSize %d like the store", a, expMaxScale, expMaxBuckets)
 	}
 }
 
