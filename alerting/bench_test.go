@@ -106,8 +106,18 @@ func benchSetupWith(b *testing.B, kinds int, d benchData) (*igmonMeters, []Rule)
 
 // BenchmarkCollectOnly is the baseline: what the SDK's ManualReader costs
 // to collect the 10,000 series, with no alerting at all.
-func BenchmarkCollectOnly(b *testing.B) {
-	m, _ := benchSetup(b, 10)
+func BenchmarkCollectOnly(b *testing.B) { benchCollect(b, benchData{}) }
+
+// BenchmarkCollectOnlyVariants is the baseline of the other cycles: the
+// histograms spread, read from explicit buckets, or both.
+func BenchmarkCollectOnlyVariants(b *testing.B) {
+	b.Run("spread", func(b *testing.B) { benchCollect(b, benchData{spread: true}) })
+	b.Run("explicit", func(b *testing.B) { benchCollect(b, benchData{explicit: true}) })
+	b.Run("explicit-spread", func(b *testing.B) { benchCollect(b, benchData{explicit: true, spread: true}) })
+}
+
+func benchCollect(b *testing.B, d benchData) {
+	m, _ := benchSetupWith(b, 10, d)
 	var rm metricdata.ResourceMetrics
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -140,6 +150,12 @@ func BenchmarkEvaluate10kSeries100RulesSpread(b *testing.B) {
 // reader aggregated exponential histograms.
 func BenchmarkEvaluate10kSeries100RulesExplicit(b *testing.B) {
 	benchCycle(b, 10, benchData{explicit: true})
+}
+
+// BenchmarkEvaluate10kSeries100RulesExplicitSpread is the spread cycle
+// read from explicit buckets.
+func BenchmarkEvaluate10kSeries100RulesExplicitSpread(b *testing.B) {
+	benchCycle(b, 10, benchData{explicit: true, spread: true})
 }
 
 // benchCycle measures full evaluation cycles over benchSetup's series and
