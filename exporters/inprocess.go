@@ -23,10 +23,13 @@ const DefaultCacheTTL = time.Second
 var ErrNotRegistered = errors.New("exporters: in-process reader is not registered with a MeterProvider")
 
 // InProcess is the reader igmon reads itself: alert rules and the
-// dashboard collect through it, so they see exactly the numbers the
-// exporters send. Collections are shared: concurrent callers wait for one
-// collection, and a result is reused for the cache TTL, so a dashboard with
-// many viewers does not multiply the cost of collecting.
+// dashboard collect through it, so they see the measurements the exporters
+// send. Counters and gauges are the same numbers; histograms are
+// aggregated as base-2 exponential histograms ([InProcessAggregation]),
+// whatever buckets the exporters use, so that quantiles read in process
+// are within a few percent. Collections are shared: concurrent callers
+// wait for one collection, and a result is reused for the cache TTL, so a
+// dashboard with many viewers does not multiply the cost of collecting.
 type InProcess struct {
 	reader *sdkmetric.ManualReader
 	clock  clock.Clock
@@ -198,7 +201,8 @@ func (p *InProcess) Reader() sdkmetric.Reader { return p.reader }
 
 // Collect returns the current metrics. The result may be shared with other
 // callers and must be treated as read-only. Temporality is cumulative, so
-// values are totals since start.
+// values are totals since start. Histograms are
+// metricdata.ExponentialHistogram, unless a View chose an aggregation.
 func (p *InProcess) Collect(ctx context.Context) (metricdata.ResourceMetrics, error) {
 	if rm, ok := p.fresh(); ok {
 		return rm, nil
