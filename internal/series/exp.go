@@ -96,9 +96,16 @@ func (st *Store) expHistogram(m *metricState, attrs *attribute.Set, p expPoint, 
 	if lo <= hi {
 		d := uint(p.scale - s.expScale) // ≥ 0: fitExp merged the series down to the point's scale if needed
 		b := v[3:]
-		for i := lo; i <= hi; i++ {
-			if c := counts[i]; c != 0 {
-				b[((off+int64(i))>>d)-s.expBase] += float64(c)
+		if d == 0 { // the in-process reader's case: same scale
+			b = b[off+int64(lo)-s.expBase:]
+			for i, c := range counts[lo : hi+1] {
+				b[i] = float64(c)
+			}
+		} else {
+			for i := lo; i <= hi; i++ {
+				if c := counts[i]; c != 0 {
+					b[((off+int64(i))>>d)-s.expBase] += float64(c)
+				}
 			}
 		}
 	}
