@@ -3,13 +3,18 @@ package alerting
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/exporters"
 )
 
 var outcomes = []string{"success", "error", "timeout", "rejected", "declined"}
@@ -21,10 +26,42 @@ var outcomes = []string{"success", "error", "timeout", "rejected", "declined"}
 // quantile, absence, SLO), set i watching dependency kind i % kinds. With
 // 10 kinds, sets repeat (as warning and critical rules do); with 25 every
 // set has its own kind.
+//
+// The reader aggregates histograms as igmon's in-process reader does
+// (exporters.InProcessAggregation: base-2 exponential), so quantile rules
+// read the exponential path. Every series records 0.1 s, as before that
+// change; see benchSetupWith for spread latencies.
 func benchSetup(b *testing.B, kinds int) (*igmonMeters, []Rule) {
+	return benchSetupWith(b, kinds, benchData{})
+}
+
+// benchData varies what benchSetupWith records.
+type benchData struct {
+	// explicit reads the histograms with the instrument's explicit
+	// buckets (a plain ManualReader), as before exponential histograms.
+	explicit bool
+	// spread records, besides 0.1 s, 24 latencies log-spaced from 10 ms
+	// to 1.5 s into every histogram series, so that each one spans about
+	// 115 buckets at scale 4 (and every explicit bucket up to 2.5 s): the
+	// exponential path's widest realistic case.
+	spread bool
+}
+
+func benchSetupWith(b *testing.B, kinds int, d benchData) (*igmonMeters, []Rule) {
 	deps := 500 / kinds
-	m := newMeters(b)
+	var m *igmonMeters
+	if d.explicit {
+		m = newMeters(b)
+	} else {
+		m = newMeters(b, sdkmetric.WithAggregationSelector(exporters.InProcessAggregation))
+	}
 	ctx := context.Background()
+	var spread []float64
+	if d.spread {
+		for i := range 24 {
+			spread = append(spread, 0.01*math.Pow(150, float64(i)/23))
+		}
+	}
 	for k := range kinds {
 		for n := range deps {
 			for _, op := range []string{"deposit", "withdraw"} {
@@ -36,6 +73,9 @@ func benchSetup(b *testing.B, kinds int) (*igmonMeters, []Rule) {
 						attribute.String("igmon.dependency.outcome", o)))
 					m.calls.Add(ctx, 100, a)
 					m.depDur.Record(ctx, 0.1, a)
+					for _, v := range spread {
+						m.depDur.Record(ctx, v, a)
+					}
 				}
 			}
 		}
@@ -66,8 +106,18 @@ func benchSetup(b *testing.B, kinds int) (*igmonMeters, []Rule) {
 
 // BenchmarkCollectOnly is the baseline: what the SDK's ManualReader costs
 // to collect the 10,000 series, with no alerting at all.
-func BenchmarkCollectOnly(b *testing.B) {
-	m, _ := benchSetup(b, 10)
+func BenchmarkCollectOnly(b *testing.B) { benchCollect(b, benchData{}) }
+
+// BenchmarkCollectOnlyVariants is the baseline of the other cycles: the
+// histograms spread, read from explicit buckets, or both.
+func BenchmarkCollectOnlyVariants(b *testing.B) {
+	b.Run("spread", func(b *testing.B) { benchCollect(b, benchData{spread: true}) })
+	b.Run("explicit", func(b *testing.B) { benchCollect(b, benchData{explicit: true}) })
+	b.Run("explicit-spread", func(b *testing.B) { benchCollect(b, benchData{explicit: true, spread: true}) })
+}
+
+func benchCollect(b *testing.B, d benchData) {
+	m, _ := benchSetupWith(b, 10, d)
 	var rm metricdata.ResourceMetrics
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -80,17 +130,38 @@ func BenchmarkCollectOnly(b *testing.B) {
 
 // BenchmarkEvaluate10kSeries100Rules is one full cycle: collect through the
 // ManualReader, fold 10,000 series into their windows, evaluate 100 rules.
-func BenchmarkEvaluate10kSeries100Rules(b *testing.B) { benchCycle(b, 10) }
+// x-collect is the cycle's cost over a bare collection of the same
+// reader (BenchmarkCollectOnly's work), measured in the same run.
+func BenchmarkEvaluate10kSeries100Rules(b *testing.B) { benchCycle(b, 10, benchData{}) }
 
 // BenchmarkEvaluate10kSeries100RulesDistinct is the same cycle where no
 // two rule sets watch the same kind: only the selectors a set's own rules
 // share (its requests) are summed once.
-func BenchmarkEvaluate10kSeries100RulesDistinct(b *testing.B) { benchCycle(b, 25) }
+func BenchmarkEvaluate10kSeries100RulesDistinct(b *testing.B) { benchCycle(b, 25, benchData{}) }
+
+// BenchmarkEvaluate10kSeries100RulesSpread is the cycle with every
+// histogram series spread over about 115 exponential buckets.
+func BenchmarkEvaluate10kSeries100RulesSpread(b *testing.B) {
+	benchCycle(b, 10, benchData{spread: true})
+}
+
+// BenchmarkEvaluate10kSeries100RulesExplicit is the cycle with the
+// histograms read from their explicit buckets, as before the in-process
+// reader aggregated exponential histograms.
+func BenchmarkEvaluate10kSeries100RulesExplicit(b *testing.B) {
+	benchCycle(b, 10, benchData{explicit: true})
+}
+
+// BenchmarkEvaluate10kSeries100RulesExplicitSpread is the spread cycle
+// read from explicit buckets.
+func BenchmarkEvaluate10kSeries100RulesExplicitSpread(b *testing.B) {
+	benchCycle(b, 10, benchData{explicit: true, spread: true})
+}
 
 // benchCycle measures full evaluation cycles over benchSetup's series and
 // rules, the rule sets watching kinds dependency kinds.
-func benchCycle(b *testing.B, kinds int) {
-	m, rules := benchSetup(b, kinds)
+func benchCycle(b *testing.B, kinds int, d benchData) {
+	m, rules := benchSetupWith(b, kinds, d)
 	e := newEval(b, m, rules)
 	ctx := context.Background()
 	for range 3 { // warm: series created, scratch grown
@@ -98,14 +169,30 @@ func benchCycle(b *testing.B, kinds int) {
 		m.clk.Advance(15 * time.Second)
 	}
 	b.ReportAllocs()
+	n := 0
 	for b.Loop() {
 		m.clk.Advance(15 * time.Second)
 		if err := e.Evaluate(ctx); err != nil {
 			b.Fatal(err)
 		}
+		n++
 	}
+	cycle := float64(b.Elapsed().Nanoseconds()) / float64(n)
+	b.ReportMetric(cycle/collectNs(b, m, max(n, 10)), "x-collect")
 	b.ReportMetric(float64(tracked(e)), "series")
 	b.ReportMetric(float64(selections(e)), "selectors")
+}
+
+// collectNs is the mean cost of n bare collections of m's reader.
+func collectNs(b *testing.B, m *igmonMeters, n int) float64 {
+	var rm metricdata.ResourceMetrics
+	start := time.Now()
+	for range n {
+		if err := m.reader.Collect(context.Background(), &rm); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return float64(time.Since(start).Nanoseconds()) / float64(n)
 }
 
 // replay collects m once and returns a source that hands out that same
@@ -145,8 +232,27 @@ func BenchmarkEvaluateRulesOnly(b *testing.B) {
 // BenchmarkMemoryPerSeries reports the heap the evaluator holds per
 // tracked series (counter and histogram series, windows of 5m/10m and the
 // SLO windows filled).
-func BenchmarkMemoryPerSeries(b *testing.B) {
-	m, rules := benchSetup(b, 10)
+func BenchmarkMemoryPerSeries(b *testing.B) { benchMemory(b, benchData{}, false) }
+
+// BenchmarkMemoryPerSeriesHistograms reports the heap per histogram series
+// (the 25 quantile rules alone: 5,000 histogram series, one 5m window),
+// with the histograms read from explicit buckets, exponential ones
+// holding one value each, and exponential ones spread over about 115
+// buckets.
+func BenchmarkMemoryPerSeriesHistograms(b *testing.B) {
+	b.Run("explicit", func(b *testing.B) { benchMemory(b, benchData{explicit: true}, true) })
+	b.Run("exponential", func(b *testing.B) { benchMemory(b, benchData{}, true) })
+	b.Run("exponential-spread", func(b *testing.B) { benchMemory(b, benchData{spread: true}, true) })
+}
+
+func benchMemory(b *testing.B, d benchData, histogramsOnly bool) {
+	m, rules := benchSetupWith(b, 10, d)
+	if histogramsOnly {
+		rules = slices.DeleteFunc(rules, func(r Rule) bool {
+			_, ok := r.Condition.(*Quantile)
+			return !ok
+		})
+	}
 	src := replay(b, m)
 	var perSeries float64
 	for b.Loop() {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/exporters"
+	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/series"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -152,6 +154,68 @@ func TestQuantileFromHistogram(t *testing.T) {
 	// rank 95 of 100 lands in (1, 2.5] holding ranks 91..100: 1 + 1.5*(5/10) = 1.75
 	if a == nil || a.State != StateFiring || math.Abs(a.Value-1.75) > 1e-9 {
 		t.Fatalf("got %+v", a)
+	}
+}
+
+// TestQuantileInProcessExponential: a Quantile rule fed by igmon's
+// in-process reader reads a constant 1.5 s latency as p95 ≈ 1.5 s, from
+// the exponential histogram that reader aggregates, although the
+// instrument advises the dependency buckets; a reader with the explicit
+// buckets (what exporters send) reads the same latency as 2.425 s, inside
+// (1, 2.5].
+func TestQuantileInProcessExponential(t *testing.T) {
+	ip, err := exporters.NewInProcess(exporters.WithCacheTTL(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(ip.Reader()), sdkmetric.WithReader(exported),
+		sdkmetric.WithView(exporters.ExemplarView()))
+	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	dur, err := mp.Meter("github.com/jackcode/igmon/monitor").Float64Histogram("igmon.dependency.duration", metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(t0)
+	rules := []Rule{{
+		Name: "DepositSlow", By: []string{"igmon.dependency.name"},
+		Condition: &Quantile{Histogram: mustSel(t, `igmon.dependency.duration{igmon.dependency.operation="deposit"}`),
+			Quantile: 0.95, Window: 5 * time.Minute, Value: 1, MinCount: 10},
+	}}
+	inproc, err := NewEvaluator(rules, WithClock(clk), WithMetricSource(MetricSourceFunc(
+		func(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+			got, err := ip.Collect(ctx)
+			*rm = got
+			return err
+		})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	explicit, err := NewEvaluator(rules, WithClock(clk), WithMetricSource(exported))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval(t, inproc)
+	eval(t, explicit)
+	for range 4 {
+		for range 50 {
+			dur.Record(context.Background(), 1.5, depAttrs("payment", "stripe", "deposit", "success"))
+		}
+		clk.Advance(15 * time.Second)
+		eval(t, inproc)
+		eval(t, explicit)
+	}
+	a := find(inproc.Alerts(), "DepositSlow")
+	if a == nil || a.State == StateInactive {
+		t.Fatalf("in-process: %+v, want the rule pending or firing on p95 ≈ 1.5 s", a)
+	}
+	t.Logf("in-process p95 = %v (error %.3f%%)", a.Value, 100*math.Abs(a.Value-1.5)/1.5)
+	if math.Abs(a.Value-1.5) > 0.05*1.5 {
+		t.Errorf("in-process p95 = %v, want within 5%% of 1.5", a.Value)
+	}
+	if b := find(explicit.Alerts(), "DepositSlow"); b == nil || math.Abs(b.Value-2.425) > 1e-9 {
+		t.Errorf("explicit buckets: %+v, want p95 2.425 (1 + 1.5·0.95)", b)
 	}
 }
 

@@ -23,10 +23,13 @@ const DefaultCacheTTL = time.Second
 var ErrNotRegistered = errors.New("exporters: in-process reader is not registered with a MeterProvider")
 
 // InProcess is the reader igmon reads itself: alert rules and the
-// dashboard collect through it, so they see exactly the numbers the
-// exporters send. Collections are shared: concurrent callers wait for one
-// collection, and a result is reused for the cache TTL, so a dashboard with
-// many viewers does not multiply the cost of collecting.
+// dashboard collect through it, so they see the measurements the exporters
+// send. Counters and gauges are the same numbers; histograms are
+// aggregated as base-2 exponential histograms ([InProcessAggregation]),
+// whatever buckets the exporters use, so that quantiles read in process
+// are within a few percent. Collections are shared: concurrent callers
+// wait for one collection, and a result is reused for the cache TTL, so a
+// dashboard with many viewers does not multiply the cost of collecting.
 type InProcess struct {
 	reader *sdkmetric.ManualReader
 	clock  clock.Clock
@@ -129,8 +132,53 @@ func WithProducers(ps ...sdkmetric.Producer) ProducerOption {
 	return o
 }
 
+// InProcessHistogramMaxSize is the most buckets an in-process exponential
+// histogram keeps per series (sdkmetric.AggregationBase2ExponentialHistogram's
+// MaxSize; the SDK's default).
+//
+// Why 160: the SDK picks the finest scale (up to InProcessHistogramMaxScale)
+// at which a series' observations fit in MaxSize buckets, and igmon's
+// series store keeps at most 160 buckets per series. 160 buckets hold 10
+// doublings (1 ms to 1 s) at scale 4, so a latency series keeps full
+// resolution over any range a dependency or route really spans; beyond it
+// (up to 20 doublings, at scale 3) the SDK and the store merge alike. A
+// smaller MaxSize would merge to a coarser scale sooner without saving the
+// store anything: what the store keeps per series (8 bytes per bucket per
+// snapshot) is as wide as the data spans, not as MaxSize.
+const InProcessHistogramMaxSize = 160
+
+// InProcessHistogramMaxScale is the finest scale of in-process exponential
+// histograms: 4, 16 buckets per doubling (a bucket is 4.4% wide, so a
+// quantile interpolated inside one is within 4.4%). igmon's series store
+// keeps no finer scale, so a finer one in the SDK would only cost: with
+// the SDK's default 20, a series whose latencies vary by ±10% spans ~140
+// buckets instead of 5, and collecting 5,000 such series took 6.2 ms
+// instead of 0.9 ms.
+const InProcessHistogramMaxScale = 4
+
+// InProcessAggregation is the in-process reader's aggregation selector:
+// base-2 exponential histograms for histogram instruments, so that alert
+// rules and the dashboard read quantiles within a few percent of the truth
+// instead of interpolating inside wide explicit buckets (a constant 1.5 s
+// read as 2.39 s inside (1, 2.5]); every other kind keeps the SDK's
+// default. Instrument bucket advice (metric.WithExplicitBucketBoundaries)
+// does not apply to exponential histograms, and a View that sets an
+// aggregation still wins. Other readers, the exporters' among them, keep
+// their own aggregation: exported histograms are unchanged.
+//
+// Give it to your own sdkmetric.ManualReader
+// (sdkmetric.WithAggregationSelector) when it feeds alert rules in place
+// of [InProcess].
+func InProcessAggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	if kind == sdkmetric.InstrumentKindHistogram {
+		return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: InProcessHistogramMaxSize, MaxScale: InProcessHistogramMaxScale}
+	}
+	return sdkmetric.DefaultAggregationSelector(kind)
+}
+
 // NewInProcess returns an in-process reader. Register Reader with the
-// MeterProvider (the Monitor always does).
+// MeterProvider (the Monitor always does). Its histograms are base-2
+// exponential ([InProcessAggregation]).
 func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
 	c := inProcessConfig{clock: clock.Real{}, ttl: DefaultCacheTTL}
 	for _, o := range opts {
@@ -141,7 +189,7 @@ func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
 	if c.err != nil {
 		return nil, fmt.Errorf("exporters: NewInProcess: %w", c.err)
 	}
-	var ropts []sdkmetric.ManualReaderOption
+	ropts := []sdkmetric.ManualReaderOption{sdkmetric.WithAggregationSelector(InProcessAggregation)}
 	for _, pr := range c.producers {
 		ropts = append(ropts, sdkmetric.WithProducer(pr))
 	}
@@ -153,7 +201,8 @@ func (p *InProcess) Reader() sdkmetric.Reader { return p.reader }
 
 // Collect returns the current metrics. The result may be shared with other
 // callers and must be treated as read-only. Temporality is cumulative, so
-// values are totals since start.
+// values are totals since start. Histograms are
+// metricdata.ExponentialHistogram, unless a View chose an aggregation.
 func (p *InProcess) Collect(ctx context.Context) (metricdata.ResourceMetrics, error) {
 	if rm, ok := p.fresh(); ok {
 		return rm, nil

@@ -17,8 +17,11 @@ type Sums struct {
 }
 
 // Histograms is a selection's histogram increase over one window, summed
-// per group. A group's layout is its first member's; members with another
-// layout are left out (mixing layouts would make a quantile meaningless).
+// per group. A group's layout is its first member's: explicit buckets
+// (members with other bounds are left out: mixing layouts would make a
+// quantile meaningless) or base-2 exponential buckets (members at
+// different scales are merged down to the coarsest; explicit members are
+// left out).
 type Histograms struct {
 	cycleStamp
 	// Hist[g] is group g's histogram; Hist[g].Empty() when it has none.
@@ -64,7 +67,7 @@ func (sel *Selection) Increases(w time.Duration, seq uint64) *Sums {
 	nw := len(m.windows)
 	kinds, inc0, cover := m.kinds, m.inc0, m.full
 	for _, mb := range sel.members {
-		if k := kinds[mb.slot]; k != kindCounter && k != kindHistogram {
+		if !kinds[mb.slot].cumulative() {
 			continue
 		}
 		i := int(mb.slot)*nw + wi
@@ -99,14 +102,34 @@ func (sel *Selection) Histograms(w time.Duration, seq uint64) *Histograms {
 	c.Full = grow(c.Full, ng)
 	nw := len(m.windows)
 	for _, mb := range sel.members {
-		if m.kinds[mb.slot] != kindHistogram {
+		kind := m.kinds[mb.slot]
+		if kind != kindHistogram && kind != kindExpHistogram {
 			continue
 		}
 		s := mb.s
 		g := mb.group
 		h := &c.Hist[g]
+		inc := s.ch.inc[wi][s.off : s.off+s.width]
+		if kind == kindExpHistogram {
+			if h.Empty() {
+				h.Exp = true
+				c.Full[g] = true
+			} else if !h.Exp {
+				continue
+			}
+			if !m.full[int(mb.slot)*nw+wi] {
+				c.Full[g] = false
+			}
+			h.Sum += inc[1]
+			h.Zero += inc[2]
+			h.addExp(s.expScale, s.expBase, inc[3:])
+			continue
+		}
 		nb := s.width - 2
-		if h.Bounds == nil {
+		if h.Empty() {
+			if s.bounds == nil {
+				continue // no buckets: an empty histogram, as before
+			}
 			h.Bounds = s.bounds
 			if cap(h.Counts) < nb {
 				h.Counts = make([]float64, nb)
@@ -114,14 +137,15 @@ func (sel *Selection) Histograms(w time.Duration, seq uint64) *Histograms {
 			h.Counts = h.Counts[:nb]
 			clear(h.Counts)
 			c.Full[g] = true
-		} else if !sameBounds(h.Bounds, s.bounds) {
+		} else if h.Exp || !sameBounds(h.Bounds, s.bounds) {
 			continue
 		}
 		if !m.full[int(mb.slot)*nw+wi] {
 			c.Full[g] = false
 		}
+		h.Sum += inc[1]
 		acc := h.Counts
-		for i, x := range s.ch.inc[wi][s.off+2 : s.off+s.width] {
+		for i, x := range inc[2:] {
 			acc[i] += x
 		}
 	}

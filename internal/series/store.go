@@ -15,7 +15,14 @@ const (
 	kindGauge seriesKind = iota + 1
 	kindCounter
 	kindHistogram
+	kindExpHistogram
 )
+
+// cumulative reports whether a kind keeps running totals (its increase
+// over a window is what rules read).
+func (k seriesKind) cumulative() bool {
+	return k == kindCounter || k == kindHistogram || k == kindExpHistogram
+}
 
 // series is one tracked stream (metric name + attribute set). Counters and
 // histograms keep reset-adjusted running totals (cur), so a window's
@@ -41,6 +48,11 @@ type series struct {
 	started  bool
 	rawStart int64
 	bounds   []float64
+
+	// Exponential histograms (see exp.go): elements 3.. count the buckets
+	// from index expBase on at scale expScale.
+	expScale int32
+	expBase  int64
 }
 
 func (s *series) cur() []float64 { return s.ch.cur[s.off : s.off+s.width] }
@@ -117,6 +129,8 @@ type metricState struct {
 	chunks  []*chunk
 	stride  int
 	capSnap int // snapshots kept per window
+
+	expTmp []float64 // scratch of regridExp
 }
 
 func (m *metricState) windowIndex(w time.Duration) int { return slices.Index(m.windows, w) }
@@ -294,6 +308,18 @@ func (st *Store) Ingest(rm *metricdata.ResourceMetrics, now int64) {
 					dp := &d.DataPoints[k]
 					st.histogram(m, &dp.Attributes, dp.Count, float64(dp.Sum), dp.Bounds, dp.BucketCounts, dp.StartTime, d.Temporality, now)
 				}
+			case metricdata.ExponentialHistogram[float64]:
+				for k := range d.DataPoints {
+					dp := &d.DataPoints[k]
+					st.expHistogram(m, &dp.Attributes, expPoint{count: dp.Count, sum: dp.Sum, zero: dp.ZeroCount,
+						scale: dp.Scale, pos: &dp.PositiveBucket, neg: &dp.NegativeBucket}, dp.StartTime, d.Temporality, now)
+				}
+			case metricdata.ExponentialHistogram[int64]:
+				for k := range d.DataPoints {
+					dp := &d.DataPoints[k]
+					st.expHistogram(m, &dp.Attributes, expPoint{count: dp.Count, sum: float64(dp.Sum), zero: dp.ZeroCount,
+						scale: dp.Scale, pos: &dp.PositiveBucket, neg: &dp.NegativeBucket}, dp.StartTime, d.Temporality, now)
+				}
 			}
 		}
 	}
@@ -329,7 +355,9 @@ func (st *Store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, w
 		if !s.tracked {
 			return nil
 		}
-		if s.kind != kind || s.width != width {
+		// An exponential histogram's width follows its data: expHistogram
+		// re-bins its history instead of forgetting it.
+		if s.kind != kind || s.width != width && kind != kindExpHistogram {
 			if width > m.stride {
 				m.restride(width)
 			}
@@ -456,6 +484,7 @@ func (m *metricState) restride(stride int) {
 func (m *metricState) reshape(s *series, kind seriesKind, width int) {
 	s.kind, s.width = kind, width
 	s.started = false
+	s.expScale, s.expBase = 0, 0
 	m.kinds[s.slot], m.widths[s.slot] = kind, int32(width)
 	m.firstAt[s.slot] = 0
 	c, off, n := s.ch, s.off, s.ch.size*m.stride
@@ -597,7 +626,7 @@ func (m *metricState) snapshot(now int64) {
 	for _, c := range m.chunks {
 		for k := range c.n {
 			slot := c.first + int32(k)
-			if m.firstAt[slot] == 0 && m.slots[slot] != nil && m.kinds[slot] != kindGauge {
+			if m.firstAt[slot] == 0 && m.slots[slot] != nil && m.kinds[slot].cumulative() {
 				// A series' own first snapshot: the shared ones are up to
 				// a step apart, and a series born between two of them
 				// would otherwise be compared with the older one for a
@@ -630,7 +659,7 @@ func (m *metricState) windowPass(c *chunk, wi int, now int64) {
 	}
 	for k := range c.n {
 		slot := int(c.first) + k
-		if kd := m.kinds[slot]; kd != kindCounter && kd != kindHistogram {
+		if !m.kinds[slot].cumulative() {
 			continue
 		}
 		w := int(m.widths[slot])
