@@ -11,12 +11,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-type sourceFunc func(context.Context, *metricdata.ResourceMetrics) error
-
-func (f sourceFunc) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	return f(ctx, rm)
-}
-
 // TestEngineRunsReadersInOrderOnOneCollection: every reader of a cycle sees
 // the same collection and sequence number, in registration order, and a
 // failed collection still runs them on no data.
