@@ -16,7 +16,10 @@
 // and reports them through [Pipeline.Check], which the Monitor registers as
 // the non-critical "telemetry" health check.
 //
-// [InProcess] is the reader igmon reads itself (alert rules, dashboard), so
-// they see exactly the numbers that are exported. [BucketAdvice] gives every
+// [InProcess] is the reader igmon reads itself (alert rules, dashboard): the
+// same instruments and counts that are exported, with histograms aggregated
+// as base-2 exponential histograms ([InProcessAggregation]) so that
+// in-process quantiles are within a few percent of the truth, while
+// exporters keep their configured buckets. [BucketAdvice] gives every
 // duration histogram the semantic-convention bucket boundaries.
 package exporters
