@@ -64,6 +64,10 @@ type amAlertStatus struct {
 	State       string   `json:"state"`
 	SilencedBy  []string `json:"silencedBy"`
 	InhibitedBy []string `json:"inhibitedBy"`
+	// MutedBy names what mutes the alert on a schedule: in Alertmanager
+	// 0.31 the mute and active time intervals, in igmon the maintenance
+	// windows. Required by the 0.31 spec.
+	MutedBy []string `json:"mutedBy"`
 }
 
 // amGettableAlert is the spec's gettableAlert.
@@ -136,22 +140,33 @@ type amStatus struct {
 	Uptime      amTime          `json:"uptime"`
 }
 
-// igmonVersion reads igmon's module version and VCS stamp once: the
-// binary's build information does not change while it runs.
+// amAPIVersion is the Alertmanager release whose API v2 (api/v2/openapi.yaml)
+// these routes implement. /api/v2/status reports it as the version, with
+// igmon's own version as semver build metadata, because amtool compares
+// the major and minor version it reads there with its own and warns on
+// every call when they differ or do not parse ("0.31.1+igmon.v1.4.0"
+// is valid semver, and its major.minor is 0.31).
+const amAPIVersion = "0.31.1"
+
+// igmonVersion reads the binary's build information once: it does not
+// change while the process runs.
 var igmonVersion = sync.OnceValue(func() amVersionInfo {
-	v := amVersionInfo{Version: "(devel)", GoVersion: runtime.Version()}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
+	bi, _ := debug.ReadBuildInfo()
+	return versionInfo(bi)
+})
+
+// versionInfo is /api/v2/status's versionInfo for a binary built as bi
+// (nil when unknown): the API version with igmon's module version as build
+// metadata, and the binary's VCS revision and time, which are those of
+// the service that embeds igmon.
+func versionInfo(bi *debug.BuildInfo) amVersionInfo {
+	v := amVersionInfo{Version: amAPIVersion + "+igmon." + semverBuildIdents(igmonModuleVersion(bi)),
+		GoVersion: runtime.Version()}
+	if bi == nil {
 		return v
 	}
-	const mod = "github.com/jackcode/igmon"
-	if bi.Main.Path == mod && bi.Main.Version != "" {
-		v.Version = bi.Main.Version
-	}
-	for _, d := range bi.Deps {
-		if d.Path == mod && d.Version != "" {
-			v.Version = d.Version
-		}
+	if bi.GoVersion != "" {
+		v.GoVersion = bi.GoVersion
 	}
 	for _, s := range bi.Settings {
 		switch s.Key {
@@ -162,7 +177,55 @@ var igmonVersion = sync.OnceValue(func() amVersionInfo {
 		}
 	}
 	return v
-})
+}
+
+// igmonModuleVersion is igmon's module version in a binary built as bi:
+// the main module's when igmon is built itself, else the dependency's, or
+// its replacement's. A build from a working tree or a local replacement
+// has no version: that is "devel" (Go writes "(devel)" for the first and
+// a zero pseudo-version, v0.0.0-00010101000000-000000000000, for the
+// second, which is no release).
+func igmonModuleVersion(bi *debug.BuildInfo) string {
+	const mod = "github.com/jackcode/igmon"
+	if bi == nil {
+		return "devel"
+	}
+	ver := ""
+	if bi.Main.Path == mod {
+		ver = bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path != mod {
+			continue
+		}
+		ver = d.Version
+		if d.Replace != nil {
+			ver = d.Replace.Version
+		}
+	}
+	if ver == "" || ver == "(devel)" || strings.HasPrefix(ver, "v0.0.0-00010101000000-") {
+		return "devel"
+	}
+	return ver
+}
+
+// semverBuildIdents makes s valid semver build metadata: dot-separated
+// non-empty identifiers of ASCII letters, digits and hyphens. Any other
+// byte (the "+" of "+incompatible", for one) becomes a hyphen.
+func semverBuildIdents(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c == '.' || c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			b[i] = '-'
+		}
+	}
+	parts := strings.Split(string(b), ".")
+	parts = slices.DeleteFunc(parts, func(p string) bool { return p == "" })
+	if len(parts) == 0 {
+		return "devel"
+	}
+	return strings.Join(parts, ".")
+}
 
 func (h *handler) now() time.Time {
 	switch {
@@ -180,6 +243,30 @@ func (h *handler) now() time.Time {
 // message as a JSON string.
 func writeAMError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, amErrorBody(msg))
+}
+
+// writeAMRefusal answers a write the handler refuses before it runs (not
+// authorized, cross-origin, not JSON, silences not enabled) on an
+// Alertmanager API v2 route.
+//
+// amtool and every client generated from api/v2/openapi.yaml read the
+// body only of the status codes the spec lists for the operation; for any
+// other code they report the status and an empty object ("[POST
+// /silences] postSilences (status 403): {}"), whatever the body says. The
+// spec lists 400 and 404, each with a string body, for POST /silences, so
+// a refused POST answers 400 with the reason ("forbidden: not
+// authorized"), as Alertmanager answers every silence it refuses. For
+// DELETE /silence/{silenceID} the spec lists only 404 without a body and
+// 500: a refusal is not a server error, so it keeps its own code (403,
+// 415), which amtool reports by number.
+func writeAMRefusal(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	if r.Method == http.MethodPost && code != http.StatusNotFound {
+		if text := http.StatusText(code); text != "" {
+			msg = strings.ToLower(text) + ": " + msg
+		}
+		code = http.StatusBadRequest
+	}
+	writeAMError(w, code, msg)
 }
 
 // amErrorBody is an Alertmanager error answer's body: the redacted
@@ -358,7 +445,7 @@ func (v *amView) alert(a *Alert) amGettableAlert {
 		UpdatedAt:   amTime(a.FiredAt),
 		Fingerprint: a.Fingerprint,
 		Receivers:   []amReceiver{},
-		Status:      amAlertStatus{State: "active", SilencedBy: []string{}, InhibitedBy: []string{}},
+		Status:      amAlertStatus{State: "active", SilencedBy: []string{}, InhibitedBy: []string{}, MutedBy: []string{}},
 	}
 	if g.Labels == nil {
 		g.Labels = Labels{}
@@ -371,13 +458,12 @@ func (v *amView) alert(a *Alert) amGettableAlert {
 			g.Status.SilencedBy = append(g.Status.SilencedBy, s.ID)
 		}
 	}
-	maintenance := false
-	if d := v.h.disp; d != nil {
+	if v.h.disp != nil {
 		g.Receivers = v.receivers(a.Labels)
 		g.Status.InhibitedBy = v.inhibitedBy(a)
-		maintenance = d.inMaintenance(a.Labels, v.now)
+		g.Status.MutedBy = v.mutedBy(a.Labels)
 	}
-	if maintenance || len(g.Status.SilencedBy) > 0 || len(g.Status.InhibitedBy) > 0 {
+	if len(g.Status.MutedBy) > 0 || len(g.Status.SilencedBy) > 0 || len(g.Status.InhibitedBy) > 0 {
 		g.Status.State = "suppressed"
 	}
 	return g
@@ -396,6 +482,20 @@ func (v *amView) receivers(l Labels) []amReceiver {
 			}
 		}
 	})
+	return out
+}
+
+// mutedBy names the dispatcher's maintenance windows that cover an alert
+// with labels l now, in the order they were configured, as the
+// dispatcher mutes with them (inMaintenance).
+func (v *amView) mutedBy(l Labels) []string {
+	out := []string{}
+	for i := range v.h.disp.cfg.maintenance {
+		w := &v.h.disp.cfg.maintenance[i]
+		if w.Matchers.MatchLabels(l) && w.Active(v.now) && !slices.Contains(out, w.Name) {
+			out = append(out, w.Name)
+		}
+	}
 	return out
 }
 
@@ -433,11 +533,20 @@ func (h *handler) amAlerts(r *http.Request) (int, any) {
 }
 
 // amAlertGroups lists the dispatcher's groups, one per receiver of the
-// group's route as Alertmanager does, with their firing alerts.
+// group's route as Alertmanager does, with their firing alerts. muted=false
+// leaves out the groups a maintenance window mutes (every alert listed
+// has a mutedBy), as Alertmanager leaves out the groups a time interval
+// mutes.
 func (h *handler) amAlertGroups(r *http.Request) (int, any) {
 	f, err := parseAMAlertFilter(r)
 	if err != nil {
 		return http.StatusBadRequest, amErrorBody(err.Error())
+	}
+	muted := true
+	if m := r.URL.Query().Get("muted"); m != "" {
+		if muted, err = strconv.ParseBool(m); err != nil {
+			return http.StatusBadRequest, amErrorBody(fmt.Sprintf("muted: invalid boolean %q", m))
+		}
 	}
 	out := []amAlertGroup{}
 	if h.disp == nil {
@@ -471,7 +580,7 @@ func (h *handler) amAlertGroups(r *http.Request) (int, any) {
 				alerts = append(alerts, g)
 			}
 		}
-		if len(alerts) == 0 {
+		if len(alerts) == 0 || !muted && !slices.ContainsFunc(alerts, func(a amGettableAlert) bool { return len(a.Status.MutedBy) == 0 }) {
 			continue
 		}
 		for i, rc := range s.receivers {

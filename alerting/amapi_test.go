@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -35,6 +37,7 @@ type specAlert struct {
 		State       string   `json:"state"`
 		SilencedBy  []string `json:"silencedBy"`
 		InhibitedBy []string `json:"inhibitedBy"`
+		MutedBy     []string `json:"mutedBy"`
 	} `json:"status"`
 }
 
@@ -157,8 +160,9 @@ func (e *amEnv) do(method, path, body, token string) (int, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	// As amtool's go-openapi client does: every method that may carry a
-	// body gets the JSON content type, a DELETE without one too.
+	// Every method that may carry a body gets the JSON content type, a
+	// DELETE too, as Grafana and older amtools send it (amtool 0.31 sends
+	// none on a DELETE: TestAMDeleteWithoutContentType).
 	switch method {
 	case "POST", "PUT", "PATCH", "DELETE":
 		req.Header.Set("Content-Type", "application/json")
@@ -260,12 +264,13 @@ func TestAMAlerts(t *testing.T) {
 	type want struct {
 		state       string
 		inhibitedBy []string
+		mutedBy     []string
 		receivers   []string
 	}
 	all := map[string]want{
-		"CPU":    {"active", []string{}, []string{"oncall"}},
-		"Memory": {"suppressed", []string{cpuFP}, []string{"oncall"}},
-		"KYC":    {"suppressed", []string{}, []string{"kyc-team"}}, // maintenance window
+		"CPU":    {"active", []string{}, []string{}, []string{"oncall"}},
+		"Memory": {"suppressed", []string{cpuFP}, []string{}, []string{"oncall"}},
+		"KYC":    {"suppressed", []string{}, []string{"kyc upgrade"}, []string{"kyc-team"}}, // maintenance window
 	}
 	tests := []struct {
 		query string
@@ -295,7 +300,8 @@ func TestAMAlerts(t *testing.T) {
 					t.Errorf("unexpected alert %v (pending alerts are never listed)", a.Labels)
 					continue
 				}
-				if a.Status.State != w.state || !slices.Equal(a.Status.InhibitedBy, w.inhibitedBy) || a.Status.SilencedBy == nil || len(a.Status.SilencedBy) != 0 {
+				if a.Status.State != w.state || !slices.Equal(a.Status.InhibitedBy, w.inhibitedBy) || a.Status.SilencedBy == nil || len(a.Status.SilencedBy) != 0 ||
+					a.Status.MutedBy == nil || !slices.Equal(a.Status.MutedBy, w.mutedBy) {
 					t.Errorf("%s status %+v, want %+v", n, a.Status, w)
 				}
 				var rn []string
@@ -329,7 +335,9 @@ func TestAMAlerts(t *testing.T) {
 		t.Fatalf("%s %v", b, err)
 	}
 	requireKeys(t, raw[0], "labels", "annotations", "receivers", "fingerprint", "startsAt", "updatedAt", "endsAt", "status")
-	requireKeys(t, raw[0]["status"].(map[string]any), "state", "silencedBy", "inhibitedBy")
+	for _, a := range raw {
+		requireKeys(t, a["status"].(map[string]any), "state", "silencedBy", "inhibitedBy", "mutedBy")
+	}
 
 	for _, q := range []string{"?active=maybe", "?filter=" + url.QueryEscape(`team=~"("`), "?receiver=("} {
 		code, b := e.do("GET", "/api/v2/alerts"+q, "", "")
@@ -365,9 +373,28 @@ func TestAMAlertGroups(t *testing.T) {
 			t.Errorf("group %s: %v, want %v", k, got[k], v)
 		}
 	}
+	for _, g := range groups {
+		for _, a := range g.Alerts {
+			want := []string{}
+			if a.Labels["team"] == "kyc" {
+				want = []string{"kyc upgrade"}
+			}
+			if !slices.Equal(a.Status.MutedBy, want) || a.Status.MutedBy == nil {
+				t.Errorf("group %v alert %v mutedBy %v, want %v", g.Labels, a.Labels, a.Status.MutedBy, want)
+			}
+		}
+	}
 	e.get("/api/v2/alerts/groups?inhibited=false&active=false", &groups)
 	if len(groups) != 1 || groups[0].Receiver.Name != "kyc-team" {
 		t.Errorf("filtered groups %+v", groups)
+	}
+	// muted=false leaves out the group the maintenance window mutes.
+	e.get("/api/v2/alerts/groups?muted=false", &groups)
+	if len(groups) != 2 || slices.ContainsFunc(groups, func(g specGroup) bool { return g.Receiver.Name == "kyc-team" }) {
+		t.Errorf("muted=false groups %+v", groups)
+	}
+	if code, b := e.do("GET", "/api/v2/alerts/groups?muted=maybe", "", ""); code != http.StatusBadRequest {
+		t.Errorf("muted=maybe: %d %s", code, b)
 	}
 }
 
@@ -381,20 +408,30 @@ func TestAMSilenceWritesNeedAuthorization(t *testing.T) {
 	e := newAMEnv(t)
 	now := e.m.clk.Now()
 	body := amSilenceBody("", `[{"name":"team","value":"platform","isRegex":false}]`, now, now.Add(time.Hour), "ana", "migration")
-	for _, tc := range []struct{ method, path, body, token string }{
-		{"POST", "/api/v2/silences", body, ""},
-		{"POST", "/api/v2/silences", body, "guest"},
-		{"DELETE", "/api/v2/silence/abc", "", ""},
+	// A refused POST answers 400, the code the spec gives postSilences a
+	// message for (writeAMRefusal); a refused DELETE keeps 403.
+	for _, tc := range []struct {
+		method, path, body, token string
+		code                      int
+		msg                       string
+	}{
+		{"POST", "/api/v2/silences", body, "", 400, "forbidden: not authorized"},
+		{"POST", "/api/v2/silences", body, "guest", 400, "forbidden: not authorized"},
+		{"DELETE", "/api/v2/silence/abc", "", "", 403, "not authorized"},
 	} {
-		if code, b := e.do(tc.method, tc.path, tc.body, tc.token); code != http.StatusForbidden {
-			t.Errorf("%s %s token %q: %d %s", tc.method, tc.path, tc.token, code, b)
+		code, b := e.do(tc.method, tc.path, tc.body, tc.token)
+		var msg string
+		if code != tc.code || json.Unmarshal(b, &msg) != nil || msg != tc.msg {
+			t.Errorf("%s %s token %q: %d %s, want %d %q", tc.method, tc.path, tc.token, code, b, tc.code, tc.msg)
 		}
 	}
 	h := NewHandler(nil, NewSilences(nil)) // no authorizer at all
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("POST", "/api/v2/silences", strings.NewReader(body)))
-	if rec.Code != http.StatusForbidden {
-		t.Errorf("without authorizer: %d", rec.Code)
+	req := httptest.NewRequest("POST", "/api/v2/silences", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "forbidden: silence changes need an authorizer") {
+		t.Errorf("without authorizer: %d %s", rec.Code, rec.Body)
 	}
 	if n := len(e.d.Silences().List()); n != 0 {
 		t.Errorf("%d silences created by refused requests", n)
@@ -554,6 +591,47 @@ func TestAMSilenceRoundTrip(t *testing.T) {
 	}
 }
 
+// amtool 0.31's client (go-openapi runtime 0.29) sends no Content-Type on
+// a DELETE, which has no body: the handler accepts that, and still refuses
+// a DELETE that names another type.
+func TestAMDeleteWithoutContentType(t *testing.T) {
+	e := newAMEnv(t)
+	now := e.m.clk.Now()
+	code, b := e.do("POST", "/api/v2/silences", amSilenceBody("", `[{"name":"alertname","value":"CPU","isRegex":false}]`,
+		now, now.Add(time.Hour), "ana", "x"), "ops")
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, b)
+	}
+	var created struct {
+		SilenceID string `json:"silenceID"`
+	}
+	strictDecode(t, b, &created)
+	del := func(ct string) int {
+		req, _ := http.NewRequest("DELETE", e.srv.URL+amPrefix+"/api/v2/silence/"+created.SilenceID, nil)
+		req.Header.Set("Authorization", "Bearer ops")
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := del("text/plain"); code != http.StatusUnsupportedMediaType {
+		t.Errorf("DELETE with text/plain: %d, want 415", code)
+	}
+	if code := del(""); code != http.StatusOK {
+		t.Errorf("DELETE without a content type: %d, want 200", code)
+	}
+	var one specSilence
+	e.get("/api/v2/silence/"+created.SilenceID, &one)
+	if one.Status.State != "expired" {
+		t.Errorf("after DELETE: %+v", one)
+	}
+}
+
 // A pending silence is listed as pending and mutes nothing yet.
 func TestAMPendingSilence(t *testing.T) {
 	e := newAMEnv(t)
@@ -624,4 +702,66 @@ func FuzzParseAMSilence(f *testing.F) {
 			t.Fatalf("accepted a silence of everything: %v", s.Matchers)
 		}
 	})
+}
+
+// semverRE is semver.org's regular expression for a valid version.
+var semverRE = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+
+// The version /api/v2/status reports is what amtool accepts without its
+// warning: valid semver ("v" + version must parse) whose major.minor is
+// that of the Alertmanager API implemented, with igmon's own version as
+// build metadata.
+func TestAMStatusVersion(t *testing.T) {
+	const mod = "github.com/jackcode/igmon"
+	tests := []struct {
+		name string
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{"no build info", nil, "devel"},
+		{"igmon built itself from a working tree", &debug.BuildInfo{Main: debug.Module{Path: mod, Version: "(devel)"}}, "devel"},
+		{"igmon built itself at a tag", &debug.BuildInfo{Main: debug.Module{Path: mod, Version: "v1.4.0"}}, "v1.4.0"},
+		{"a service requiring a release", &debug.BuildInfo{Main: debug.Module{Path: "example.com/casino", Version: "(devel)"},
+			Deps: []*debug.Module{{Path: "go.opentelemetry.io/otel", Version: "v1.47.0"}, {Path: mod, Version: "v1.4.0"}}}, "v1.4.0"},
+		{"a pseudo-version", &debug.BuildInfo{Main: debug.Module{Path: "example.com/casino"},
+			Deps: []*debug.Module{{Path: mod, Version: "v1.4.1-0.20261204183000-0123456789ab"}}}, "v1.4.1-0.20261204183000-0123456789ab"},
+		{"replaced by a local directory", &debug.BuildInfo{Main: debug.Module{Path: "example.com/casino"},
+			Deps: []*debug.Module{{Path: mod, Version: "v0.0.0-00010101000000-000000000000",
+				Replace: &debug.Module{Path: "../igmon"}}}}, "devel"},
+		{"replaced by a fork's release", &debug.BuildInfo{Main: debug.Module{Path: "example.com/casino"},
+			Deps: []*debug.Module{{Path: mod, Version: "v1.4.0", Replace: &debug.Module{Path: "example.com/fork/igmon", Version: "v1.4.0-casino.1"}}}},
+			"v1.4.0-casino.1"},
+		{"incompatible", &debug.BuildInfo{Main: debug.Module{Path: "example.com/casino"},
+			Deps: []*debug.Module{{Path: mod, Version: "v2.0.0+incompatible"}}}, "v2.0.0+incompatible"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := igmonModuleVersion(tc.bi); got != tc.want {
+				t.Errorf("igmon version %q, want %q", got, tc.want)
+			}
+			v := versionInfo(tc.bi).Version
+			m := semverRE.FindStringSubmatch(v)
+			if m == nil {
+				t.Fatalf("version %q is not semver: amtool warns", v)
+			}
+			if m[1]+"."+m[2] != "0.31" || m[4] != "" {
+				t.Errorf("version %q: amtool 0.31 warns unless the major.minor is 0.31, without a pre-release", v)
+			}
+			if !strings.HasPrefix(m[5], "igmon.") {
+				t.Errorf("version %q does not name igmon's version", v)
+			}
+		})
+	}
+	vi := versionInfo(&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "example.com/casino"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc123"}, {Key: "vcs.time", Value: "2026-12-04T18:00:00Z"}}})
+	if vi.Version != "0.31.1+igmon.devel" || vi.Revision != "abc123" || vi.BuildDate != "2026-12-04T18:00:00Z" || vi.GoVersion != "go1.26.8" {
+		t.Errorf("versionInfo %+v", vi)
+	}
+
+	e := newAMEnv(t)
+	var st specStatus
+	e.get("/api/v2/status", &st)
+	if got := amVersionInfo(st.VersionInfo); got != igmonVersion() {
+		t.Errorf("status versionInfo %+v, want %+v", got, igmonVersion())
+	}
 }

@@ -72,9 +72,12 @@ type handler struct {
 // whose Sec-Fetch-Site or Origin names another site is refused with 403,
 // as the dashboard refuses it. Clients that send neither header, such as
 // amtool, curl and scripts, are not browsers and are let through to the
-// authorizer. The content type is required on a DELETE too, although it
-// has no body: amtool's client sends it on every DELETE; with curl, add
-// -H 'Content-Type: application/json'.
+// authorizer. A DELETE, which has no body, may leave the content type out
+// (amtool 0.31 sends none): a browser cannot send a cross-site DELETE
+// without a CORS preflight, which this handler never answers; a DELETE
+// that names another type is refused all the same. On POST
+// /api/v2/silences these refusals answer 400 with the reason instead, the
+// code amtool shows a message for (see writeAMRefusal).
 //
 // ev or sil may be nil when the process has no evaluator or no pipeline.
 func NewHandler(ev *Evaluator, sil *Silences, opts ...HandlerOption) http.Handler {
@@ -171,9 +174,9 @@ func (h *handler) serveRead(fn readFunc) http.Handler {
 // silences enabled, the authorizer's admission, a JSON content type.
 // Only then does fn run.
 func (h *handler) serveWrite(a api, fn http.HandlerFunc) http.Handler {
-	fail := func(w http.ResponseWriter, code int, msg string) {
+	fail := func(w http.ResponseWriter, r *http.Request, code int, msg string) {
 		if a == apiAMv2 {
-			writeAMError(w, code, msg)
+			writeAMRefusal(w, r, code, msg)
 			return
 		}
 		writeError(w, code, errors.New(msg))
@@ -181,22 +184,22 @@ func (h *handler) serveWrite(a api, fn http.HandlerFunc) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case h.sil == nil:
-			fail(w, http.StatusNotFound, "silences are not enabled")
+			fail(w, r, http.StatusNotFound, "silences are not enabled")
 		case h.auth == nil:
-			fail(w, http.StatusForbidden, "silence changes need an authorizer (alerting.WithAuthorizer)")
+			fail(w, r, http.StatusForbidden, "silence changes need an authorizer (alerting.WithAuthorizer)")
 		case !h.admits(r):
-			fail(w, http.StatusForbidden, "not authorized")
-		case !isJSON(r):
+			fail(w, r, http.StatusForbidden, "not authorized")
+		case !isJSON(r) && !(r.Method == http.MethodDelete && r.Header.Get("Content-Type") == ""):
 			// A cross-site form or a no-CORS fetch cannot send this
 			// type without a preflight, which this handler never answers.
-			fail(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+			fail(w, r, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		default:
 			fn(w, r)
 		}
 	})
 	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		fail(w, http.StatusForbidden, "cross-origin request refused")
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail(w, r, http.StatusForbidden, "cross-origin request refused")
 	}))
 	return cop.Handler(inner)
 }

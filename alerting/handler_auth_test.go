@@ -220,11 +220,18 @@ func (f *authFixture) refusedWrites(t *testing.T, code int, bodyHas string, hdr 
 	t.Helper()
 	for _, rt := range handlerRoutes(isWrite) {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
+			if _, ok := hdr["Content-Type"]; !ok && rt.method == "DELETE" && code == http.StatusUnsupportedMediaType {
+				t.Skip("a DELETE has no body and needs no content type (amtool sends none)")
+			}
 			before := f.snapshot()
 			path, body := f.exampleWrite(t, rt, f.activeID)
 			got, resp := f.send(rt.method, path, body, hdr)
-			if got != code || !strings.Contains(resp, bodyHas) {
-				t.Errorf("answer %d %s, want %d naming %q", got, resp, code, bodyHas)
+			want := code
+			if rt.api == apiAMv2 && rt.method == "POST" {
+				want = http.StatusBadRequest // writeAMRefusal: the code amtool reads a message from
+			}
+			if got != want || !strings.Contains(resp, bodyHas) {
+				t.Errorf("answer %d %s, want %d naming %q", got, resp, want, bodyHas)
 			}
 			if after := f.snapshot(); after != before {
 				t.Errorf("refused request changed the silences:\nbefore %s\nafter  %s", before, after)
