@@ -396,6 +396,55 @@ func leValue(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
+// leSpellings are the strings a Prometheus may hold as the le label of
+// the bucket bounded by v, depending on how the series got there:
+//
+//   - the OTLP translators (the Collector's prometheusremotewrite,
+//     Prometheus' OTLP receiver) write the shortest decimal without an
+//     exponent: 1, 0.00001 (leValue);
+//   - Prometheus 2 keeps what the scrape exposed: client_golang's text
+//     format writes Go's shortest %g (1, 1e-05), its OpenMetrics format
+//     the same with ".0" added when there is neither a point nor an
+//     exponent (1.0, 1e-05);
+//   - Prometheus 3 rewrites every scraped le (text, OpenMetrics,
+//     protobuf) to that OpenMetrics form: 1.0, 1e-05, 0.25.
+//
+// The list is deduplicated and in that order.
+func leSpellings(v float64) []string {
+	out := []string{leValue(v)}
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return out
+	}
+	g := strconv.FormatFloat(v, 'g', -1, 64)
+	om := g
+	if !strings.ContainsAny(g, ".e") {
+		om += ".0"
+	}
+	for _, s := range []string{g, om} {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// leMatcher selects the bucket bounded by v whichever way the le label
+// was spelled when stored (see leSpellings): an equality matcher when
+// every spelling agrees (le="0.25"), else a regex alternation of them
+// (le=~"1|1\\.0"): a Prometheus 3 scrape stores 1.0 where the OTLP path
+// stores 1, and a fleet with targets on both paths, or one that moves
+// from one to the other, has both in the same window.
+func leMatcher(v float64) string {
+	sp := leSpellings(v)
+	if len(sp) == 1 {
+		return "le=" + strconv.Quote(sp[0])
+	}
+	for i, s := range sp {
+		sp[i] = regexp.QuoteMeta(s)
+	}
+	return "le=~" + strconv.Quote(strings.Join(sp, "|"))
+}
+
 // promLabels translates the rule's static label names like attribute keys
 // (igmon.dependency.kind → igmon_dependency_kind), so they match the
 // labels the expression's "by" keeps and load into any Prometheus.
@@ -499,7 +548,7 @@ func exportSLO(p *promCtx, c *SLO, base promRule) []promRule {
 		if c.Errors != nil {
 			return "(" + p.increase(*c.Errors, w) + " / " + p.increase(c.Total, w) + ")"
 		}
-		good := p.sum("increase(" + p.series(c.Total, "_bucket", "le="+strconv.Quote(leValue(c.LatencyThreshold))) + "[" + promDuration(w) + "])")
+		good := p.sum("increase(" + p.series(c.Total, "_bucket", leMatcher(c.LatencyThreshold)) + "[" + promDuration(w) + "])")
 		return "(1 - " + good + " / " + p.increase(c.Total, w) + ")"
 	}
 	budget := "(1 - " + num(c.Objective) + ")"

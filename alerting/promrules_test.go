@@ -2,7 +2,11 @@ package alerting
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,6 +18,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/jackcode/igmon/internal/tooltest"
 )
 
 // igmonPromNames is what Prometheus shows for the metrics igmon emits,
@@ -257,6 +263,37 @@ func TestPrometheusLeValueIsTheExportersSpelling(t *testing.T) {
 	for in, want := range map[float64]string{0.25: "0.25", 1: "1", 0.005: "0.005", 0.00001: "0.00001", 30: "30", math.Inf(1): "+Inf"} {
 		if got := leValue(in); got != want {
 			t.Errorf("leValue(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPrometheusLeSpellings: every string a Prometheus 2 or 3 may store
+// as the le of a bucket, by the path the series came in on.
+func TestPrometheusLeSpellings(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want []string
+	}{
+		{1, []string{"1", "1.0"}},               // OTLP and Prometheus 2 text; Prometheus 3
+		{0.00001, []string{"0.00001", "1e-05"}}, // OTLP; Prometheus 2 and 3 scrapes
+		{0.25, []string{"0.25"}},                // every path agrees
+		{10, []string{"10", "10.0"}},
+		{2.5e-7, []string{"0.00000025", "2.5e-07"}},
+		{1e21, []string{"1000000000000000000000", "1e+21"}},
+		{math.Inf(1), []string{"+Inf"}},
+	} {
+		if got := leSpellings(c.v); !slices.Equal(got, c.want) {
+			t.Errorf("leSpellings(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+	for v, want := range map[float64]string{
+		0.25:    `le="0.25"`,
+		1:       `le=~"1|1\\.0"`,
+		0.00001: `le=~"0\\.00001|1e-05"`,
+		1e21:    `le=~"1000000000000000000000|1e\\+21"`,
+	} {
+		if got := leMatcher(v); got != want {
+			t.Errorf("leMatcher(%v) = %s, want %s", v, got, want)
 		}
 	}
 }
@@ -643,5 +680,90 @@ func TestMetricInfoOf(t *testing.T) {
 		if ok != c.ok || ok && (info != MetricInfo{Name: "casino.bets", Type: c.want, Unit: "{bet}"}) {
 			t.Errorf("%T: %+v %v, want type %v ok %v", c.data, info, ok, c.want, c.ok)
 		}
+	}
+}
+
+// TestPrometheusLatencySLOEveryLeSpellingPromtool runs exported latency-SLO
+// rules in the real Prometheus rule engine (promtool test rules) on
+// buckets spelled the way each path stores them: le="1" (OTLP, and
+// Prometheus 2 scraping the text format), le="1.0" (Prometheus 3 scraping
+// anything), le="0.00001" (OTLP) and le="1e-05" (Prometheus 2 and 3
+// scraping). A rule that matched one spelling only read nothing on the
+// others and never fired, or, in a fleet with both, counted half the
+// good requests and fired on a healthy service.
+func TestPrometheusLatencySLOEveryLeSpellingPromtool(t *testing.T) {
+	promtool := tooltest.Path(t, tooltest.Promtool)
+	window := []BurnWindow{{Severity: "page", Long: 10 * time.Minute, Short: 5 * time.Minute, Factor: 2}}
+	rules := []Rule{
+		{Name: "APILatency1s", Condition: &SLO{Objective: 0.99, Total: mustSel(t, `http.server.request.duration{http.route="/api/bets"}`),
+			LatencyThreshold: 1, Windows: window}},
+		{Name: "DependencyLatency10us", Condition: &SLO{Objective: 0.99, Total: mustSel(t, `igmon.dependency.duration`),
+			LatencyThreshold: 0.00001, Windows: window}},
+	}
+	out, err := ExportPrometheusRules(rules, PrometheusExport{Group: "slo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Requests at 100 a minute; good ones (at or under the threshold) at
+	// 50 a minute burn a 99 % objective 50 times too fast, at 100 a minute
+	// not at all.
+	type bucket struct {
+		metric, route, instance, le string
+		perMinute                   int
+	}
+	series := func(bs ...bucket) string {
+		var b strings.Builder
+		for _, x := range bs {
+			labels := fmt.Sprintf(`instance=%q`, x.instance)
+			if x.route != "" {
+				labels = fmt.Sprintf(`http_route=%q, `, x.route) + labels
+			}
+			fmt.Fprintf(&b, "      - series: '%s_bucket{%s, le=%q}'\n        values: '0+%dx30'\n", x.metric, labels, x.le, x.perMinute)
+			fmt.Fprintf(&b, "      - series: '%s_count{%s}'\n        values: '0+100x30'\n", x.metric, labels)
+		}
+		return b.String()
+	}
+	const api, dep = "http_server_request_duration_seconds", "igmon_dependency_duration_seconds"
+	cases := []struct {
+		name  string
+		input string
+		fires string // the alert expected at 15m; "": none
+	}{
+		{"le=1 (OTLP, Prometheus 2)", series(bucket{api, "/api/bets", "a", "1", 50}), "APILatency1s"},
+		{"le=1.0 (Prometheus 3)", series(bucket{api, "/api/bets", "a", "1.0", 50}), "APILatency1s"},
+		{"le=0.00001 (OTLP)", series(bucket{dep, "", "a", "0.00001", 50}), "DependencyLatency10us"},
+		{"le=1e-05 (Prometheus 2 and 3 scrapes)", series(bucket{dep, "", "a", "1e-05", 50}), "DependencyLatency10us"},
+		{"le=1.0, every request fast", series(bucket{api, "/api/bets", "a", "1.0", 100}), ""},
+		{"a fleet with both spellings, every request fast",
+			series(bucket{api, "/api/bets", "a", "1", 100}, bucket{api, "/api/bets", "b", "1.0", 100},
+				bucket{dep, "", "a", "0.00001", 100}, bucket{dep, "", "b", "1e-05", 100}), ""},
+		{"a fleet with both spellings, half the requests slow",
+			series(bucket{api, "/api/bets", "a", "1", 50}, bucket{api, "/api/bets", "b", "1.0", 50}), "APILatency1s"},
+	}
+	var b strings.Builder
+	b.WriteString("rule_files: [rules.yaml]\nevaluation_interval: 1m\ntests:\n")
+	for _, c := range cases {
+		fmt.Fprintf(&b, "  - name: %q\n    interval: 1m\n    input_series:\n%s    alert_rule_test:\n", c.name, c.input)
+		for _, alert := range []string{"APILatency1s", "DependencyLatency10us"} {
+			fmt.Fprintf(&b, "      - eval_time: 15m\n        alertname: %s\n", alert)
+			if alert == c.fires {
+				b.WriteString("        exp_alerts:\n          - exp_labels: {severity: page}\n")
+			} else {
+				b.WriteString("        exp_alerts: []\n")
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "test.yaml"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(promtool, "test", "rules", "test.yaml")
+	cmd.Dir = dir
+	if res, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool test rules: %v\n%s\nrules:\n%s\ntests:\n%s", err, res, out, b.String())
 	}
 }

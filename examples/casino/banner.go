@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// printBanner writes what the running demo serves: every URL, the gRPC
-// health address, where metrics go, the fault API and the operator token.
+// printBanner writes what the running demo serves: every URL (/metrics
+// among them), the gRPC health address, where metrics are pushed, the
+// fault API and the operator token.
 // A generated token appears once, on the line starting "operator token:";
 // it is written nowhere else (not to the log). A token that came from
 // -token or the environment is not printed.
@@ -28,10 +29,11 @@ func printBanner(w io.Writer, ep endpoints) {
 	} else {
 		line("gRPC health:", "off (-grpc-addr is empty)")
 	}
+	line("metrics:", "%s%s   (Prometheus scrape; OpenMetrics with exemplars when asked for)", u, metricsPath)
 	if len(ep.exports) > 0 {
-		line("metrics:", "pushed by %s; no /metrics endpoint (the dashboard shows them)", strings.Join(ep.exports, ", "))
+		line("", "also pushed by %s", strings.Join(ep.exports, ", "))
 	} else {
-		line("metrics:", "on the dashboard; no /metrics endpoint (set OTEL_EXPORTER_OTLP_ENDPOINT to push OTLP)")
+		line("", "not pushed (set OTEL_EXPORTER_OTLP_ENDPOINT to push OTLP too)")
 	}
 	alerts := "the log"
 	if ep.webhook {

@@ -132,8 +132,9 @@ func httpDo(t *testing.T, method, url, token, body string) (int, string) {
 var bannerURL = regexp.MustCompile(`http://[^\s'"]+`)
 
 // TestBannerListsEveryEndpoint: the banner names the dashboard, health,
-// events, alerts API, fault API, gRPC health address and operator token,
-// and every URL in it answers with what it claims to be.
+// events, alerts API, Prometheus scrape, fault API, gRPC health address
+// and operator token, and every URL in it answers with what it claims to
+// be.
 func TestBannerListsEveryEndpoint(t *testing.T) {
 	d := startDemo(t, config{})
 	u := d.ep.baseURL
@@ -149,6 +150,7 @@ func TestBannerListsEveryEndpoint(t *testing.T) {
 		u + alertsPrefix + "/":              {200, `"alerts"`},
 		u + alertsPrefix + "/api/v2/alerts": {200, "["},
 		u + faultsEndpoint:                  {200, `"providers"`},
+		u + metricsPath:                     {200, "# TYPE go_goroutine_count gauge"},
 	}
 	found := map[string]bool{}
 	for _, m := range bannerURL.FindAllString(d.banner, -1) {

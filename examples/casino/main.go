@@ -20,7 +20,10 @@
 // details and operator actions; without one the demo generates a token
 // and prints it in that banner only. faults.go documents the fault API.
 //
-// Metrics go out by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+// Prometheus scrapes the metrics at /metrics (the nested module
+// github.com/jackcode/igmon/exporters/prometheus; OpenMetrics with
+// exemplars when the scraper asks for it), and they also go out by OTLP
+// when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 package main
 
 import (
@@ -51,6 +54,8 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/exporters"
+	promexp "github.com/jackcode/igmon/exporters/prometheus"
 	"github.com/jackcode/igmon/monitor"
 	"github.com/jackcode/igmon/probes"
 	"google.golang.org/grpc"
@@ -265,7 +270,7 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 		}
 	}
 
-	m, err := newMonitor(cfg, ep.baseURL)
+	m, metrics, err := newMonitor(ctx, cfg, ep.baseURL)
 	if err != nil {
 		closeListeners()
 		return err
@@ -275,6 +280,7 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 		defer cancel()
 		err = errors.Join(err, m.Shutdown(sctx))
 	}()
+	// Push exporters only: the scrape is /metrics.
 	for _, s := range m.TelemetryStatus() {
 		ep.exports = append(ep.exports, s.Name)
 	}
@@ -304,6 +310,7 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	mux.Handle(alertsPrefix+"/", http.StripPrefix(alertsPrefix, m.AlertsHandler()))
 	mux.Handle(eventsPath, m.EventsHandler())
 	mux.Handle(faultsEndpoint, faults.handler(ctx))
+	mux.Handle(metricsPath, metrics)
 	dash, err := m.Dashboard()
 	if err != nil {
 		closeListeners()
@@ -369,10 +376,12 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	return err
 }
 
-// Where the demo mounts the alerts API and the event log.
+// Where the demo mounts the alerts API, the event log and the Prometheus
+// scrape.
 const (
 	alertsPrefix = "/alerts"
 	eventsPath   = "/eventlog"
+	metricsPath  = "/metrics"
 )
 
 // walletDB is the wallet database: PostgreSQL, or an SQLite file in a
@@ -419,12 +428,13 @@ func openDB(cfg config) (*walletDB, error) {
 	return &walletDB{db: db, dir: dir, path: path}, nil
 }
 
-func newMonitor(cfg config, baseURL string) (*monitor.Monitor, error) {
+// newMonitor builds the Monitor and the handler of its Prometheus scrape.
+func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monitor, http.Handler, error) {
 	rules := cfg.rules
 	if rules == nil {
 		var err error
 		if rules, err = alerting.ParseRules(rulesYAML); err != nil {
-			return nil, fmt.Errorf("rules.yaml: %w", err)
+			return nil, nil, fmt.Errorf("rules.yaml: %w", err)
 		}
 	}
 	receivers := []string{"log"}
@@ -436,7 +446,7 @@ func newMonitor(cfg config, baseURL string) (*monitor.Monitor, error) {
 	if cfg.webhookURL != "" {
 		wh, err := notify.NewWebhook(notify.WebhookConfig{URL: cfg.webhookURL})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		aopts = append(aopts, alerting.WithReceiver(alerting.Receiver{Name: "webhook", Notifier: wh}))
 		receivers = append(receivers, "webhook")
@@ -457,7 +467,29 @@ func newMonitor(cfg config, baseURL string) (*monitor.Monitor, error) {
 	if cfg.token != "" {
 		opts = append(opts, monitor.WithAuthorizer(checks.BearerToken(cfg.token)))
 	}
-	return monitor.New(opts...)
+	// The scrape brings its own reader: the runtime producer
+	// (go.schedule.duration) goes on it, as the Monitor puts it on the
+	// readers it builds. WithExporters replaces the OTLP exporter the
+	// Monitor would build from OTEL_EXPORTER_OTLP_ENDPOINT, so it is built
+	// here in that case.
+	prom, err := promexp.New(promexp.WithProducers(probes.RuntimeProducer()))
+	if err != nil {
+		return nil, nil, err
+	}
+	exps := []*exporters.Exporter{prom.Exporter()}
+	if exporters.OTLPConfigured(nil) {
+		otlp, err := exporters.OTLP(ctx)
+		if err != nil {
+			_ = prom.Exporter().Shutdown(ctx)
+			return nil, nil, err
+		}
+		exps = append(exps, otlp)
+	}
+	m, err := monitor.New(append(opts, monitor.WithExporters(exps...))...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, prom.Handler(), nil
 }
 
 // wire declares the dependencies, checks and probes.

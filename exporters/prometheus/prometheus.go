@@ -124,6 +124,12 @@ func New(opts ...Option) (*Exporter, error) {
 		// A collection error for one metric must not hide all others.
 		ErrorHandling:       promhttp.ContinueOnError,
 		MaxRequestsInFlight: c.maxInFlight,
+		// OpenMetrics when the scraper asks for it (Prometheus does by
+		// default): the only text format that carries exemplars, which
+		// link a histogram bucket or counter to the trace of a sampled
+		// span. Without the Accept header the classic text format is
+		// served, as before.
+		EnableOpenMetrics: true,
 	})
 	return &Exporter{reg: reg, exp: e, handler: h}, nil
 }
@@ -131,8 +137,9 @@ func New(opts ...Option) (*Exporter, error) {
 // Exporter is what monitor.WithExporters takes.
 func (e *Exporter) Exporter() *exporters.Exporter { return e.exp }
 
-// Handler serves the Prometheus text (or negotiated) exposition format.
-// Mount it at /metrics.
+// Handler serves the scrape: the Prometheus text format by default,
+// OpenMetrics (with exemplars) or protobuf when the scraper's Accept header
+// asks for them. Mount it at /metrics.
 func (e *Exporter) Handler() http.Handler { return e.handler }
 
 // Registerer is the private registry, for adding the service's own
