@@ -5,9 +5,11 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// Delivery outcomes, the values of the outcome attribute.
+// Delivery outcomes, the values of AttrOutcome.
 const (
 	outcomeSent = iota
 	outcomeFailed
@@ -37,7 +39,7 @@ type dispatchInstruments struct {
 }
 
 func newDispatchInstruments(mp metric.MeterProvider, rcvs []Receiver) (*dispatchInstruments, error) {
-	m := mp.Meter(ScopeName)
+	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	in := &dispatchInstruments{opts: map[string]*[numOutcomes]metric.AddOption{}, reasons: map[string]metric.AddOption{}}
 	var err error
 	if in.sent, err = m.Int64Counter(MetricNotifications, metric.WithUnit("{notification}"),

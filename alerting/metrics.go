@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/series"
 
 	"context"
@@ -39,7 +40,7 @@ type evalInstruments struct {
 }
 
 func newEvalInstruments(mp metric.MeterProvider, e *Evaluator) (*evalInstruments, error) {
-	m := mp.Meter(ScopeName)
+	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	in := &evalInstruments{
 		counts: make([][len(listedStates)]int64, len(e.rules)),
 		attrs:  make([][len(listedStates)]metric.ObserveOption, len(e.rules)),
