@@ -28,8 +28,9 @@ var outcomeNames = [numOutcomes]string{"sent", "failed", "retried", "dropped", "
 // reason (inhibited, silenced, maintenance).
 const MetricSuppressed = "igmon.alert.suppressed"
 
-// AttrReason is the reason attribute of MetricSuppressed.
-const AttrReason = "reason"
+// AttrReason is the reason attribute of MetricSuppressed (inhibited,
+// silenced, maintenance).
+const AttrReason = "igmon.alert.suppression.reason"
 
 type dispatchInstruments struct {
 	sent    metric.Int64Counter

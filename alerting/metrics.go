@@ -26,7 +26,9 @@ const (
 	AttrAlertRule     = "igmon.alert.rule"
 	AttrAlertState    = "igmon.alert.state"
 	AttrAlertReceiver = "igmon.alert.receiver"
-	AttrOutcome       = "outcome"
+	// AttrOutcome is the delivery outcome of MetricNotifications (sent,
+	// failed, retried, dropped, coalesced).
+	AttrOutcome = "igmon.alert.notification.outcome"
 )
 
 var listedStates = [...]State{StatePending, StateFiring, StateResolved}
