@@ -273,7 +273,7 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		err = errors.Join(err, m.Shutdown(sctx))
+		err = errors.Join(err, shutdownFailure(m.Shutdown(sctx)))
 	}()
 	for _, s := range m.TelemetryStatus() {
 		ep.exports = append(ep.exports, s.Name)
