@@ -5,9 +5,11 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// Delivery outcomes, the values of the outcome attribute.
+// Delivery outcomes, the values of AttrOutcome.
 const (
 	outcomeSent = iota
 	outcomeFailed
@@ -26,8 +28,9 @@ var outcomeNames = [numOutcomes]string{"sent", "failed", "retried", "dropped", "
 // reason (inhibited, silenced, maintenance).
 const MetricSuppressed = "igmon.alert.suppressed"
 
-// AttrReason is the reason attribute of MetricSuppressed.
-const AttrReason = "reason"
+// AttrReason is the reason attribute of MetricSuppressed (inhibited,
+// silenced, maintenance).
+const AttrReason = "igmon.alert.suppression.reason"
 
 type dispatchInstruments struct {
 	sent    metric.Int64Counter
@@ -37,7 +40,7 @@ type dispatchInstruments struct {
 }
 
 func newDispatchInstruments(mp metric.MeterProvider, rcvs []Receiver) (*dispatchInstruments, error) {
-	m := mp.Meter(ScopeName)
+	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	in := &dispatchInstruments{opts: map[string]*[numOutcomes]metric.AddOption{}, reasons: map[string]metric.AddOption{}}
 	var err error
 	if in.sent, err = m.Int64Counter(MetricNotifications, metric.WithUnit("{notification}"),

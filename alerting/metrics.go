@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/series"
 
 	"context"
@@ -25,7 +26,9 @@ const (
 	AttrAlertRule     = "igmon.alert.rule"
 	AttrAlertState    = "igmon.alert.state"
 	AttrAlertReceiver = "igmon.alert.receiver"
-	AttrOutcome       = "outcome"
+	// AttrOutcome is the delivery outcome of MetricNotifications (sent,
+	// failed, retried, dropped, coalesced).
+	AttrOutcome = "igmon.alert.notification.outcome"
 )
 
 var listedStates = [...]State{StatePending, StateFiring, StateResolved}
@@ -39,7 +42,7 @@ type evalInstruments struct {
 }
 
 func newEvalInstruments(mp metric.MeterProvider, e *Evaluator) (*evalInstruments, error) {
-	m := mp.Meter(ScopeName)
+	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	in := &evalInstruments{
 		counts: make([][len(listedStates)]int64, len(e.rules)),
 		attrs:  make([][len(listedStates)]metric.ObserveOption, len(e.rules)),

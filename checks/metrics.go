@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
 // ScopeName is the instrumentation scope of the registry's metrics.
@@ -58,7 +60,7 @@ type instruments struct {
 }
 
 func (in *instruments) init(mp metric.MeterProvider, r *Registry) error {
-	m := mp.Meter(ScopeName)
+	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	var err error
 	if in.duration, err = m.Float64Histogram(MetricCheckDuration,
 		metric.WithUnit("s"), metric.WithDescription("Duration of health check runs, by outcome."),

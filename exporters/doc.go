@@ -9,7 +9,7 @@
 // github.com/jackcode/igmon/exporters/prometheus.
 //
 // A [Pipeline] turns exporters into the readers of a MeterProvider. Push
-// exporters run on a PeriodicReader, so an instrumented call only updates an
+// exporters run on a periodic reader, so an instrumented call only updates an
 // in-memory aggregate and never waits for the network. The pipeline counts
 // export failures as metrics, logs them with rate limiting (the first
 // failure, then at most once per interval with a count, then the recovery)

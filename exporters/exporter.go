@@ -10,7 +10,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
-// Defaults of a push exporter's PeriodicReader, as in the OpenTelemetry
+// Defaults of a push exporter's periodic reader, as in the OpenTelemetry
 // specification (OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT).
 const (
 	DefaultInterval = 60 * time.Second
@@ -26,6 +26,7 @@ var ErrInvalidOption = errors.New("invalid option")
 type Exporter struct {
 	name     string
 	kind     string // otel.component.type
+	endpoint string // host:port of an OTLP collector, for the shutdown warning
 	push     sdkmetric.Exporter
 	pull     sdkmetric.Reader
 	interval time.Duration
@@ -40,7 +41,7 @@ func (e *Exporter) Name() string { return e.name }
 // Interval is how often a push exporter exports; 0 for a pull exporter.
 func (e *Exporter) Interval() time.Duration { return e.interval }
 
-// PushOption configures the PeriodicReader of a push exporter. It is
+// PushOption configures the periodic reader of a push exporter. It is
 // accepted by [OTLP], [Stdout] and [NewPush].
 type PushOption interface {
 	OTLPOption
@@ -84,7 +85,7 @@ func WithTimeout(d time.Duration) PushOption {
 }
 
 // NewPush adapts any sdkmetric.Exporter (a vendor exporter, a file writer)
-// to run on a PeriodicReader behind a [Pipeline]. name must be non-empty
+// to run on a periodic reader behind a [Pipeline]. name must be non-empty
 // and unique within the pipeline.
 func NewPush(name string, exp sdkmetric.Exporter, opts ...PushOption) (*Exporter, error) {
 	if exp == nil {

@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
 // ScopeName is the instrumentation scope of the pipeline's own metrics.
@@ -46,7 +48,7 @@ type errKey struct {
 }
 
 func newPipelineInstruments(mp metric.MeterProvider) (*pipelineInstruments, error) {
-	m := mp.Meter(ScopeName)
+	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	in := &pipelineInstruments{errSets: make(map[errKey]metric.MeasurementOption)}
 	var err, e error
 	in.failures, e = m.Int64Counter(MetricExportFailures, metric.WithUnit("{export}"),

@@ -287,5 +287,7 @@ func OTLP(ctx context.Context, opts ...OTLPOption) (*Exporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exporters: OTLP: %w", err)
 	}
-	return newPush(c.name, "otlp_grpc_metric_exporter", exp, c.push), nil
+	e := newPush(c.name, "otlp_grpc_metric_exporter", exp, c.push)
+	e.endpoint = c.endpoint
+	return e, nil
 }

@@ -308,3 +308,72 @@ func TestShutdownHonoursDeadline(t *testing.T) {
 		t.Logf("shutdown returned before the deadline: %v", err)
 	}
 }
+
+// TestShutdownWithCollectorGone: a real collector receives the first
+// exports and goes away. Shutdown, with periodic exports retrying against
+// the closed port, returns within its deadline with ErrFinalExportFailed,
+// logs one warning naming the collector and the points dropped and no
+// header, and nothing reaches the global error handler.
+func TestShutdownWithCollectorGone(t *testing.T) {
+	handled := globalErrors(t)
+	r := startReceiver(t)
+	logs := &logRecorder{}
+	exp, err := OTLP(context.Background(), WithEnvLookup(mapLookup(nil)), WithEndpoint(r.Endpoint()),
+		WithHeaders(map[string]string{"authorization": "Bearer s3cret-otlp-token"}),
+		// Retries stay on: each export retries the closed port for 1s, so
+		// one is in progress when Shutdown comes.
+		WithInterval(50*time.Millisecond), WithTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPipeline([]*Exporter{exp}, WithLogger(slog.New(logs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+	c, _ := mp.Meter("t").Int64Counter("igmon.test.bets")
+	c.Add(context.Background(), 1)
+	wctx, wcancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer wcancel()
+	if _, err := r.WaitFor(wctx, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" }); err != nil {
+		t.Fatal(err)
+	}
+	r.Stop()
+	for p.Status()[0].ConsecutiveFailures == 0 {
+		if wctx.Err() != nil {
+			t.Fatal("exports to the stopped collector never failed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	const deadline = 3 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	err = mp.Shutdown(ctx)
+	if took := time.Since(start); took > deadline+time.Second {
+		t.Errorf("Shutdown took %v with a %v deadline", took, deadline)
+	}
+	want := "final metrics export failed: collector unreachable at " + r.Addr() + "; "
+	if !errors.Is(err, ErrFinalExportFailed) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Shutdown = %v, want ErrFinalExportFailed with %q", err, want)
+	}
+	if errs := handled(); len(errs) > 0 {
+		t.Errorf("the global error handler got %v", errs)
+	}
+	msgs := logs.messages()
+	final := matching(msgs, "final metrics export failed")
+	if len(final) != 1 || !strings.HasPrefix(final[0], "igmon: "+want) || !strings.Contains(final[0], " dropped exporter=otlp") ||
+		!strings.Contains(final[0], "endpoint="+r.Addr()) {
+		t.Errorf("want one final-export warning naming %s, got:\n%s", r.Addr(), strings.Join(msgs, "\n"))
+	}
+	// The periodic failure before Shutdown is the other line.
+	if n := len(msgs) - len(final); n != 1 {
+		t.Errorf("%d other lines, want the one periodic failure:\n%s", n, strings.Join(msgs, "\n"))
+	}
+	for _, m := range msgs {
+		if strings.Contains(m, "s3cret") {
+			t.Errorf("a log line carries the header: %s", m)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -31,15 +32,26 @@ const (
 // ErrExportFailing is wrapped by [Pipeline.Check]'s error.
 var ErrExportFailing = errors.New("telemetry export failing")
 
+// ErrFinalExportFailed is wrapped by the error a push exporter's reader
+// returns from Shutdown when the final export failed, typically because the
+// collector is already gone: the data points of that export are lost. The
+// pipeline has logged it as one warning. For the service it is no failure
+// of its own; tell it apart with errors.Is.
+var ErrFinalExportFailed = errors.New("final metrics export failed")
+
 // Pipeline turns exporters into the readers of a MeterProvider and keeps
 // the health of the export path: failures are counted, logged with rate
 // limiting and reported by Check. Push exporters run on their own
-// PeriodicReader goroutine, so a slow or dead backend never reaches an
+// periodic reader's goroutine, so a slow or dead backend never reaches an
 // instrumented call.
 //
 // A periodic export that fails is accounted here and not passed on to the
 // global OpenTelemetry error handler, which would print one line per failed
-// cycle. ForceFlush and Shutdown of the readers still return the error.
+// cycle. ForceFlush of the readers still returns the error. Shutdown
+// returns an error wrapping [ErrFinalExportFailed] when the final export
+// fails, after logging it as one warning that names the collector and the
+// data points dropped; a periodic export that Shutdown interrupts is
+// neither logged nor handed to the global handler.
 type Pipeline struct {
 	logger    *slog.Logger
 	clock     clock.Clock
@@ -141,16 +153,11 @@ func NewPipeline(exps []*Exporter, opts ...PipelineOption) (*Pipeline, error) {
 			continue
 		}
 		s := &sink{
-			Exporter: e.push, p: p, name: e.name,
+			Exporter: e.push, p: p, name: e.name, endpoint: e.endpoint,
 			attrs: attribute.NewSet(attribute.String("otel.component.name", e.name), attribute.String("otel.component.type", e.kind)),
 		}
 		p.sinks = append(p.sinks, s)
-		ropts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithInterval(e.interval), sdkmetric.WithTimeout(e.timeout)}
-		for _, prod := range c.producers {
-			ropts = append(ropts, sdkmetric.WithProducer(prod))
-		}
-		pr := sdkmetric.NewPeriodicReader(s, ropts...)
-		p.readers = append(p.readers, &flushReader{Reader: pr, pr: pr, s: s})
+		p.readers = append(p.readers, newPushReader(s, e.interval, e.timeout, c.producers))
 	}
 	return p, nil
 }
@@ -212,25 +219,127 @@ func (p *Pipeline) Check(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// flushReader marks its exporter as flushing during ForceFlush and
-// Shutdown, so that their export errors reach the caller. Embedding the
-// reader keeps the SDK's unexported Reader methods.
-type flushReader struct {
-	sdkmetric.Reader
-	pr *sdkmetric.PeriodicReader
-	s  *sink
+// pushReader collects on an interval and pushes to its sink, as the SDK's
+// PeriodicReader does, without ever handing the global OpenTelemetry error
+// handler a cycle that its own Shutdown cut short: the PeriodicReader's
+// loop may start one more collection after Shutdown cancelled it, and
+// prints the cancelled collection as a plain log line. Embedding the
+// ManualReader keeps the SDK's unexported Reader methods.
+type pushReader struct {
+	*sdkmetric.ManualReader
+	s        *sink
+	interval time.Duration
+	timeout  time.Duration
+
+	mu       sync.Mutex // one collect-and-export at a time
+	stop     context.CancelFunc
+	done     chan struct{} // closed when run returns
+	shutdown sync.Once
 }
 
-func (r *flushReader) ForceFlush(ctx context.Context) error {
-	r.s.flushing.Add(1)
-	defer r.s.flushing.Add(-1)
-	return r.pr.ForceFlush(ctx)
+// How one collect-and-export reports a failed export.
+const (
+	cyclePeriodic = iota // logged and counted; nil to the loop
+	cycleFlush           // logged and counted; returned to ForceFlush
+	cycleFinal           // one warning; ErrFinalExportFailed to Shutdown
+)
+
+func newPushReader(s *sink, interval, timeout time.Duration, producers []sdkmetric.Producer) *pushReader {
+	opts := []sdkmetric.ManualReaderOption{
+		sdkmetric.WithTemporalitySelector(s.Temporality),
+		sdkmetric.WithAggregationSelector(s.Aggregation),
+	}
+	for _, p := range producers {
+		opts = append(opts, sdkmetric.WithProducer(p))
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	r := &pushReader{ManualReader: sdkmetric.NewManualReader(opts...), s: s, interval: interval, timeout: timeout,
+		stop: stop, done: make(chan struct{})}
+	go r.run(ctx)
+	return r
 }
 
-func (r *flushReader) Shutdown(ctx context.Context) error {
-	r.s.flushing.Add(1)
-	defer r.s.flushing.Add(-1)
-	return r.Reader.Shutdown(ctx)
+func (r *pushReader) run(ctx context.Context) {
+	defer close(r.done)
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if ctx.Err() != nil {
+			return // a tick and Shutdown at once: Shutdown wins
+		}
+		cctx, cancel := context.WithTimeoutCause(ctx, r.timeout, errors.New("reader collect and export timeout"))
+		err := r.cycle(cctx, cyclePeriodic)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			// A collection that failed (a callback or producer error), as
+			// the PeriodicReader reports it; export failures are the
+			// sink's.
+			otel.Handle(err)
+		}
+	}
+}
+
+// cycle collects and exports once.
+func (r *pushReader) cycle(ctx context.Context, mode int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(ctx, &rm); err != nil {
+		return err
+	}
+	if mode == cycleFinal && countPoints(&rm) == 0 {
+		return nil // nothing to lose: no need to wait for a collector
+	}
+	return r.s.push(ctx, &rm, mode)
+}
+
+// withTimeout bounds ctx by the reader's timeout when it has no deadline.
+func (r *pushReader) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, r.timeout)
+}
+
+// ForceFlush exports now and returns the export's error.
+func (r *pushReader) ForceFlush(ctx context.Context) error {
+	if r.s.closing.Load() {
+		return sdkmetric.ErrReaderShutdown
+	}
+	ctx, cancel := r.withTimeout(ctx)
+	defer cancel()
+	err := r.cycle(ctx, cycleFlush)
+	return errors.Join(err, r.s.Exporter.ForceFlush(ctx))
+}
+
+// Shutdown stops the loop (cancelling the cycle in progress, which stays
+// quiet), makes the final export within ctx (the reader's timeout without
+// a deadline) and shuts the exporter down.
+func (r *pushReader) Shutdown(ctx context.Context) error {
+	err := sdkmetric.ErrReaderShutdown
+	r.shutdown.Do(func() {
+		r.s.closing.Store(true)
+		r.stop()
+		<-r.done
+		ctx, cancel := r.withTimeout(ctx)
+		defer cancel()
+		err = r.cycle(ctx, cycleFinal)
+		if errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+			err = nil // never joined a provider: nothing to export
+		}
+		if sErr := r.s.Exporter.Shutdown(ctx); err == nil {
+			// After a failed final export the exporter's own error is
+			// most often the same expired deadline.
+			err = sErr
+		}
+		err = errors.Join(err, r.ManualReader.Shutdown(ctx))
+	})
+	return err
 }
 
 // sink wraps a push exporter with failure accounting.
@@ -238,8 +347,9 @@ type sink struct {
 	sdkmetric.Exporter
 	p        *Pipeline
 	name     string
+	endpoint string // host:port of the collector; "" for non-OTLP exporters
 	attrs    attribute.Set
-	flushing atomic.Int32
+	closing  atomic.Bool // Shutdown has begun
 
 	mu           sync.Mutex
 	consecutive  int
@@ -251,18 +361,72 @@ type sink struct {
 	sinceLog     int
 }
 
-// Export runs on the PeriodicReader's goroutine, never on a caller's.
-func (s *sink) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+// How observe logs a failure.
+const (
+	logPeriodic    = iota // first failure, then rate-limited
+	logFinal              // the final export: one warning naming what is lost
+	logInterrupted        // a periodic export cut short by Shutdown: nothing
+)
+
+// push exports rm: on the reader's goroutine for periodic cycles, on the
+// caller's for ForceFlush and the final export of Shutdown.
+func (s *sink) push(ctx context.Context, rm *metricdata.ResourceMetrics, mode int) error {
 	start := time.Now()
 	err := s.Exporter.Export(ctx, rm)
-	s.observe(ctx, err, countPoints(rm), time.Since(start))
-	if err != nil && s.flushing.Load() == 0 {
-		return nil // accounted and logged by observe
+	points := countPoints(rm)
+	switch {
+	case mode == cycleFinal:
+		s.observe(ctx, err, points, time.Since(start), logFinal)
+		if err != nil {
+			return &finalExportError{msg: s.finalMessage(err, points), err: err}
+		}
+		return nil
+	case mode == cyclePeriodic && s.closing.Load():
+		// Cut short by Shutdown, whose final export carries the same
+		// data and reports.
+		s.observe(ctx, err, points, time.Since(start), logInterrupted)
+		return nil
 	}
-	return err
+	s.observe(ctx, err, points, time.Since(start), logPeriodic)
+	if mode == cycleFlush {
+		return err
+	}
+	return nil // accounted and logged by observe
 }
 
-func (s *sink) observe(ctx context.Context, err error, points int64, d time.Duration) {
+// finalExportError is the error of a failed final export.
+type finalExportError struct {
+	msg string
+	err error
+}
+
+func (e *finalExportError) Error() string        { return "exporters: " + e.msg + ": " + e.err.Error() }
+func (e *finalExportError) Unwrap() error        { return e.err }
+func (e *finalExportError) Is(target error) bool { return target == ErrFinalExportFailed }
+
+// finalMessage says why the final export failed and what it cost, without
+// the error text (which the log line carries redacted): "final metrics
+// export failed: collector unreachable at host:port; 42 points dropped".
+func (s *sink) finalMessage(err error, points int64) string {
+	var why string
+	switch typ := errorType(err); {
+	case s.endpoint == "":
+		why = "exporter " + s.name
+	case typ == "Unavailable":
+		why = "collector unreachable at " + s.endpoint
+	case typ == "DeadlineExceeded" || typ == "timeout":
+		why = "collector at " + s.endpoint + " did not answer in time"
+	default:
+		why = fmt.Sprintf("collector at %s refused it (%s)", s.endpoint, typ)
+	}
+	unit := "points"
+	if points == 1 {
+		unit = "point"
+	}
+	return fmt.Sprintf("%s: %s; %d %s dropped", ErrFinalExportFailed.Error(), why, points, unit)
+}
+
+func (s *sink) observe(ctx context.Context, err error, points int64, d time.Duration, mode int) {
 	now := s.p.clock.Now()
 	var logf func()
 	s.mu.Lock()
@@ -279,7 +443,20 @@ func (s *sink) observe(ctx context.Context, err error, points int64, d time.Dura
 		s.total++
 		s.consecutive++
 		s.lastErr = err
+		if s.consecutive == 1 {
+			s.failingSince = now
+		}
 		switch {
+		case mode == logInterrupted:
+		case mode == logFinal:
+			msg, redacted := "igmon: "+s.finalMessage(err, points), redact.Error(err)
+			logf = func() {
+				attrs := []slog.Attr{slog.String("exporter", s.name), slog.Int64("points", points), slog.String("error", redacted)}
+				if s.endpoint != "" {
+					attrs = append(attrs, slog.String("endpoint", s.endpoint))
+				}
+				s.p.logger.LogAttrs(ctx, slog.LevelWarn, msg, attrs...)
+			}
 		case s.consecutive == 1:
 			s.failingSince, s.lastLog, s.sinceLog = now, now, 0
 			msg := redact.Error(err)

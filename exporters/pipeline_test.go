@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,7 +91,7 @@ func TestPipelineRateLimitedLogging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The periodic reader is never registered here: Export is driven by
+	// The periodic reader is never registered here: exports are driven by
 	// hand with the fake clock.
 	defer p.Readers()[0].Shutdown(context.Background())
 	reader := sdkmetric.NewManualReader()
@@ -108,7 +109,7 @@ func TestPipelineRateLimitedLogging(t *testing.T) {
 	// One cycle a minute for 12 minutes, the collector unavailable.
 	stub.setErr(status.Error(codes.Unavailable, "connection refused to https://user:hunter2@collector"))
 	for range 12 {
-		if err := s.Export(ctx, rm); err != nil {
+		if err := s.push(ctx, rm, cyclePeriodic); err != nil {
 			t.Fatalf("periodic export returned %v: it would reach the global error handler", err)
 		}
 		fc.Advance(time.Minute)
@@ -137,7 +138,7 @@ func TestPipelineRateLimitedLogging(t *testing.T) {
 	}
 
 	stub.setErr(nil)
-	if err := s.Export(ctx, rm); err != nil {
+	if err := s.push(ctx, rm, cyclePeriodic); err != nil {
 		t.Fatal(err)
 	}
 	msgs = logs.messages()
@@ -186,7 +187,7 @@ func findSum(t *testing.T, rm metricdata.ResourceMetrics, name string) metricdat
 	return metricdata.Sum[int64]{}
 }
 
-// TestPeriodicFailuresStayOffTheGlobalHandler runs a real PeriodicReader
+// TestPeriodicFailuresStayOffTheGlobalHandler runs a real periodic reader
 // against a failing exporter: the failures are counted by the pipeline, and
 // the OpenTelemetry global error handler (one line per cycle by default)
 // never hears of them.
@@ -295,4 +296,94 @@ func TestErrorType(t *testing.T) {
 		}
 	}
 	_ = attribute.Key("")
+}
+
+// globalErrors replaces the OpenTelemetry global error handler for the
+// test with one that keeps what it is given.
+func globalErrors(t *testing.T) func() []error {
+	t.Helper()
+	prev := otel.GetErrorHandler()
+	var mu sync.Mutex
+	var errs []error
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+	return func() []error {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(errs)
+	}
+}
+
+// matching returns the logged lines that contain s.
+func matching(lines []string, s string) []string {
+	return slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return !strings.Contains(l, s) })
+}
+
+// hangingExporter blocks every export until its context ends, like a
+// collector that accepts connections and never answers.
+type hangingExporter struct {
+	stubExporter
+	started chan struct{}
+	once    sync.Once
+}
+
+func (h *hangingExporter) Export(ctx context.Context, _ *metricdata.ResourceMetrics) error {
+	h.once.Do(func() { close(h.started) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestShutdownInterruptingAnExportLogsOneWarning: Shutdown comes while a
+// periodic export hangs. The interrupted export stays off the global error
+// handler and the log; the final one, cut at the caller's deadline, is one
+// warning, and Shutdown's error wraps ErrFinalExportFailed.
+func TestShutdownInterruptingAnExportLogsOneWarning(t *testing.T) {
+	handled := globalErrors(t)
+	hang := &hangingExporter{started: make(chan struct{})}
+	e, _ := NewPush("hang", hang, WithInterval(10*time.Millisecond))
+	logs := &logRecorder{}
+	p, err := NewPipeline([]*Exporter{e}, WithLogger(slog.New(logs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+	c, _ := mp.Meter("t").Int64Counter("c")
+	c.Add(context.Background(), 1)
+	select {
+	case <-hang.started:
+	case <-time.After(waitTimeout):
+		t.Fatal("no periodic export")
+	}
+
+	const deadline = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	err = mp.Shutdown(ctx)
+	if took := time.Since(start); took > deadline+2*time.Second {
+		t.Errorf("Shutdown took %v with a %v deadline", took, deadline)
+	}
+	if !errors.Is(err, ErrFinalExportFailed) || !strings.Contains(err.Error(), "exporter hang; 1 point dropped") {
+		t.Errorf("Shutdown = %v, want ErrFinalExportFailed naming the exporter and the point", err)
+	}
+	if errs := handled(); len(errs) > 0 {
+		t.Errorf("the global error handler got %v", errs)
+	}
+	msgs := logs.messages()
+	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "igmon: final metrics export failed: exporter hang; 1 point dropped") {
+		t.Fatalf("want the final-export warning alone, got:\n%s", strings.Join(msgs, "\n"))
+	}
+	logs.mu.Lock()
+	level := logs.recs[0].Level
+	logs.mu.Unlock()
+	if level != slog.LevelWarn {
+		t.Errorf("logged at %v, want WARN", level)
+	}
+	if st := p.Status()[0]; st.Failures == 0 || st.LastError == "" {
+		t.Errorf("status %+v does not count the failed final export", st)
+	}
 }

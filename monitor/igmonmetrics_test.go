@@ -9,19 +9,25 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"; sql.Open does not connect
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/exporters"
+	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/probes"
 )
@@ -33,6 +39,40 @@ import (
 // with the same instrument kind and unit, which decide its Prometheus name.
 // A new instrument anywhere in igmon fails this test until it is listed.
 func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
+	emitted := metricInfos(t, emitEverything(t))
+
+	listed := map[string]alerting.MetricInfo{}
+	for _, mi := range alerting.IgmonMetrics {
+		listed[mi.Name] = mi
+	}
+	for _, name := range sortedKeys(emitted) {
+		got := emitted[name]
+		want, ok := listed[name]
+		switch {
+		case !ok:
+			t.Errorf("%s (%s, unit %q) is emitted but missing from alerting.IgmonMetrics", name, kindName(got.Type), got.Unit)
+		case got != want:
+			t.Errorf("%s: emitted as %s with unit %q (Prometheus %s), alerting.IgmonMetrics says %s with unit %q (%s)",
+				name, kindName(got.Type), got.Unit, alerting.PrometheusMetricName(got),
+				kindName(want.Type), want.Unit, alerting.PrometheusMetricName(want))
+		}
+	}
+	var unseen []string
+	for _, mi := range alerting.IgmonMetrics {
+		if _, ok := emitted[mi.Name]; !ok {
+			unseen = append(unseen, mi.Name)
+		}
+	}
+	// Platform-dependent ones (cgroup v2, a memory limit) may be absent.
+	t.Logf("listed but not emitted on this machine: %q", unseen)
+}
+
+// emitEverything wires a Monitor with every feature igmon has, makes each
+// record, and returns a collection of its in-process reader that holds
+// every metric the wiring emits (the export pipeline's exist only after an
+// export, the utilizations after a second sample).
+func emitEverything(t *testing.T) metricdata.ResourceMetrics {
+	t.Helper()
 	ctx := context.Background()
 	fc := clock.NewFake(alT0)
 
@@ -192,47 +232,21 @@ func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
 		alerting.MetricNotifications, alerting.MetricSuppressed,
 		exporters.MetricDataPointsExported, exporters.MetricExportDuration, exporters.MetricExportFailures,
 	}
-	var emitted map[string]alerting.MetricInfo
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		var rm metricdata.ResourceMetrics
 		if err := exported.Collect(ctx, &rm); err != nil {
 			t.Fatal(err)
 		}
-		emitted = metricInfos(t, rm)
+		emitted := metricInfos(t, rm)
 		missing := slices.DeleteFunc(slices.Clone(want), func(n string) bool { _, ok := emitted[n]; return ok })
 		if len(missing) == 0 {
-			break
+			return rm
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("never collected %q; the wiring above should emit them", missing)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-
-	listed := map[string]alerting.MetricInfo{}
-	for _, mi := range alerting.IgmonMetrics {
-		listed[mi.Name] = mi
-	}
-	for _, name := range sortedKeys(emitted) {
-		got := emitted[name]
-		want, ok := listed[name]
-		switch {
-		case !ok:
-			t.Errorf("%s (%s, unit %q) is emitted but missing from alerting.IgmonMetrics", name, kindName(got.Type), got.Unit)
-		case got != want:
-			t.Errorf("%s: emitted as %s with unit %q (Prometheus %s), alerting.IgmonMetrics says %s with unit %q (%s)",
-				name, kindName(got.Type), got.Unit, alerting.PrometheusMetricName(got),
-				kindName(want.Type), want.Unit, alerting.PrometheusMetricName(want))
-		}
-	}
-	var unseen []string
-	for _, mi := range alerting.IgmonMetrics {
-		if _, ok := emitted[mi.Name]; !ok {
-			unseen = append(unseen, mi.Name)
-		}
-	}
-	// Platform-dependent ones (cgroup v2, a memory limit) may be absent.
-	t.Logf("listed but not emitted on this machine: %q", unseen)
 }
 
 // collectorDown is a push exporter whose every export fails, like one
@@ -294,4 +308,168 @@ func mustMatchers(t *testing.T, s string) alerting.Matchers {
 		t.Fatal(err)
 	}
 	return ms
+}
+
+// TestIgmonScopesCarryVersionAndSchemaURL: every instrumentation scope
+// igmon records under names igmon's module version and the schema URL of
+// the semantic conventions its names follow.
+func TestIgmonScopesCarryVersionAndSchemaURL(t *testing.T) {
+	rm := emitEverything(t)
+	seen := map[string]int{}
+	for _, sm := range rm.ScopeMetrics {
+		sc := sm.Scope
+		if !strings.HasPrefix(sc.Name, buildinfo.ModulePath+"/") {
+			continue // not igmon's (the SDK's own, when switched on)
+		}
+		seen[sc.Name]++
+		if sc.Version == "" || sc.Version != buildinfo.Version() {
+			t.Errorf("scope %s: version %q, want igmon's %q", sc.Name, sc.Version, buildinfo.Version())
+		}
+		if sc.SchemaURL != buildinfo.SchemaURL {
+			t.Errorf("scope %s: schema URL %q, want %q", sc.Name, sc.SchemaURL, buildinfo.SchemaURL)
+		}
+	}
+	for _, name := range []string{ScopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, alerting.ScopeName} {
+		// More than once is fine: probes.RuntimeProducer's metrics come
+		// as a scope of their own.
+		if seen[name] == 0 {
+			t.Errorf("scope %s emitted nothing; the wiring should make it record", name)
+		}
+	}
+	if ref := metricsReference(t); !strings.Contains(ref, "`"+buildinfo.SchemaURL+"`") {
+		t.Errorf("the README's metrics reference does not name the schema URL %s", buildinfo.SchemaURL)
+	}
+}
+
+// semconvKeys are the semantic-convention attribute keys igmon records,
+// taken from the semconv package of the schema version igmon declares, so
+// that a key the conventions do not define does not compile.
+var semconvKeys = map[attribute.Key]bool{
+	semconv.ErrorTypeKey: true,
+	// HTTP client and server.
+	semconv.HTTPRequestMethodKey: true, semconv.HTTPResponseStatusCodeKey: true, semconv.HTTPRouteKey: true,
+	semconv.URLSchemeKey: true, semconv.ServerAddressKey: true, semconv.ServerPortKey: true,
+	semconv.NetworkProtocolVersionKey: true,
+	// Host, process and runtime.
+	semconv.CPUModeKey: true, semconv.SystemMemoryStateKey: true, semconv.GoMemoryTypeKey: true,
+	semconv.NetworkInterfaceNameKey: true, semconv.NetworkIODirectionKey: true,
+	semconv.SystemDeviceKey: true, semconv.SystemFilesystemMountpointKey: true,
+	semconv.SystemFilesystemTypeKey: true, semconv.SystemFilesystemStateKey: true,
+	// Database pools, DNS, the export pipeline.
+	semconv.DBClientConnectionPoolNameKey: true, semconv.DBClientConnectionStateKey: true,
+	semconv.DNSQuestionNameKey:   true,
+	semconv.OTelComponentNameKey: true, semconv.OTelComponentTypeKey: true,
+}
+
+// TestIgmonAttributeKeysAreNamespaced walks every data point igmon emits:
+// each attribute key is a semantic-convention key or starts with "igmon.",
+// and the README's metrics reference lists it. The exported key constants,
+// including those of attributes the wiring does not produce (failure
+// reasons), are held to the same rule.
+func TestIgmonAttributeKeysAreNamespaced(t *testing.T) {
+	namespaced := func(k attribute.Key) bool { return semconvKeys[k] || strings.HasPrefix(string(k), "igmon.") }
+	ref := metricsReference(t)
+	used := map[string][]string{} // key → metrics carrying it
+	for _, sm := range emitEverything(t).ScopeMetrics {
+		if !strings.HasPrefix(sm.Scope.Name, buildinfo.ModulePath+"/") {
+			continue
+		}
+		for _, md := range sm.Metrics {
+			for _, set := range pointAttributes(md) {
+				for _, kv := range set.ToSlice() {
+					if k := string(kv.Key); !slices.Contains(used[k], md.Name) {
+						used[k] = append(used[k], md.Name)
+					}
+				}
+			}
+		}
+	}
+	for _, k := range sortedKeys(used) {
+		if !namespaced(attribute.Key(k)) {
+			t.Errorf("attribute %q (on %v) is neither a semantic-convention key nor igmon.-prefixed", k, used[k])
+		}
+		if !strings.Contains(ref, "`"+k+"`") {
+			t.Errorf("attribute %q (on %v) is missing from the README's metrics reference", k, used[k])
+		}
+	}
+	if len(used) == 0 {
+		t.Fatal("no attributes collected")
+	}
+	for _, k := range []string{
+		AttrDependencyKind, AttrDependencyName, AttrDependencyOperation, AttrDependencyOutcome,
+		checks.AttrCheckName, checks.AttrCheckState, checks.AttrComponentType,
+		probes.AttrProbeName, probes.AttrProbeKind, probes.AttrProbePhase, probes.AttrFailureReason, probes.AttrDBCloseReason,
+		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome, alerting.AttrReason,
+	} {
+		if !namespaced(attribute.Key(k)) {
+			t.Errorf("key constant %q is neither a semantic-convention key nor igmon.-prefixed", k)
+		}
+		if !strings.Contains(ref, "`"+k+"`") {
+			t.Errorf("key constant %q is missing from the README's metrics reference", k)
+		}
+	}
+}
+
+// pointAttributes returns the attribute set of every data point of md.
+func pointAttributes(md metricdata.Metrics) []attribute.Set {
+	var out []attribute.Set
+	add := func(s attribute.Set) { out = append(out, s) }
+	switch d := md.Data.(type) {
+	case metricdata.Sum[int64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.Sum[float64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.Gauge[int64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.Gauge[float64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.Histogram[int64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.Histogram[float64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.ExponentialHistogram[int64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.ExponentialHistogram[float64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.Summary:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	}
+	return out
+}
+
+// metricsReference returns the README's "Metrics reference" section.
+func metricsReference(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	i := strings.Index(doc, "\n## Metrics reference\n")
+	if i < 0 {
+		t.Fatal(`README.md has no "## Metrics reference" section`)
+	}
+	doc = doc[i+1:]
+	if j := strings.Index(doc, "\n## "); j >= 0 {
+		doc = doc[:j]
+	}
+	return doc
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
 // ScopeName is the instrumentation scope of the metrics the monitor
@@ -54,7 +56,7 @@ type instruments struct {
 }
 
 func newInstruments(mp metric.MeterProvider) (*instruments, error) {
-	m := mp.Meter(ScopeName)
+	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	in := &instruments{methods: newMethodTable(os.Getenv("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS"))}
 	var err error
 	if in.clientDuration, err = m.Float64Histogram(MetricHTTPClientDuration,

@@ -250,7 +250,10 @@ func (m *Monitor) Start(ctx context.Context) error {
 // Shutdown drains (readiness fails at once, liveness stays green, the drain
 // delay passes), stops background work, waits for running checks and
 // flushes metrics, all within ctx's deadline. It returns every error that
-// prevented a clean stop.
+// prevented a clean stop, joined. A final export that failed (the
+// collector is gone) is logged as one warning and is among them wrapping
+// exporters.ErrFinalExportFailed, one error per exporter: most services
+// do not count it as a failure of their own.
 func (m *Monitor) Shutdown(ctx context.Context) error {
 	m.mu.Lock()
 	if m.shutdown {
@@ -290,10 +293,29 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("probes: %w", err))
 	}
 	if m.ownMP != nil {
-		if err := m.ownMP.Shutdown(ctx); err != nil {
+		// One error per reader, so that a lost final export can be told
+		// apart from the rest with errors.Is.
+		for _, err := range leaves(m.ownMP.Shutdown(ctx)) {
 			errs = append(errs, fmt.Errorf("metrics: %w", err))
 		}
 	}
 	m.logger.LogAttrs(context.Background(), slog.LevelInfo, "igmon: monitor stopped")
 	return errors.Join(errs...)
+}
+
+// leaves flattens the tree of errors.Join: the SDK joins the error of
+// each reader.
+func leaves(err error) []error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		if err == nil {
+			return nil
+		}
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, leaves(e)...)
+	}
+	return out
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
@@ -350,8 +353,85 @@ func TestMonitorShutdownReportsUndeliveredMetrics(t *testing.T) {
 	r.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	if err := m.Shutdown(ctx); err == nil || !strings.Contains(err.Error(), "metrics") {
+	if err := m.Shutdown(ctx); !errors.Is(err, exporters.ErrFinalExportFailed) || !strings.Contains(err.Error(), "metrics") {
 		t.Fatalf("Shutdown = %v, want the export error", err)
+	}
+}
+
+// TestMonitorShutdownWithCollectorGone: the collector receives the first
+// exports and goes away; periodic exports retry against the closed port.
+// Shutdown returns within its deadline with the lost final export as
+// exporters.ErrFinalExportFailed, logs it once as a warning through the
+// Monitor's logger (naming the collector, not the headers), and nothing
+// reaches OpenTelemetry's global error handler.
+func TestMonitorShutdownWithCollectorGone(t *testing.T) {
+	clearOTelEnv(t)
+	prev := otel.GetErrorHandler()
+	var handledMu sync.Mutex
+	var handled []error
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		handledMu.Lock()
+		handled = append(handled, err)
+		handledMu.Unlock()
+	}))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+
+	r := startReceiver(t)
+	e, err := exporters.OTLP(context.Background(), exporters.WithEndpoint(r.Endpoint()),
+		exporters.WithHeaders(map[string]string{"authorization": "Bearer s3cret-otlp-token"}),
+		// Retries stay on: each export retries the closed port for 1s,
+		// so one is in progress when Shutdown comes.
+		exporters.WithInterval(50*time.Millisecond), exporters.WithTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	m, err := New(WithLogger(slog.New(slog.NewTextHandler(logs, nil))), WithoutSystemMetrics(), WithExporters(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.bets")
+	c.Add(context.Background(), 1)
+	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" })
+	r.Stop()
+	for deadline := time.Now().Add(eventually); m.TelemetryStatus()[0].ConsecutiveFailures == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("exports to the stopped collector never failed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	before := len(logs.String())
+
+	const deadline = 3 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	err = m.Shutdown(ctx)
+	if took := time.Since(start); took > deadline+time.Second {
+		t.Errorf("Shutdown took %v with a %v deadline", took, deadline)
+	}
+	if !errors.Is(err, exporters.ErrFinalExportFailed) {
+		t.Errorf("Shutdown = %v, want the lost final export", err)
+	}
+	handledMu.Lock()
+	if len(handled) > 0 {
+		t.Errorf("the global error handler got %v", handled)
+	}
+	handledMu.Unlock()
+
+	all := logs.String()
+	var exportLines []string
+	for _, l := range strings.Split(strings.TrimSpace(all[before:]), "\n") {
+		if strings.Contains(l, "export") {
+			exportLines = append(exportLines, l)
+		}
+	}
+	want := `level=WARN msg="igmon: final metrics export failed: collector unreachable at ` + r.Addr() + "; "
+	if len(exportLines) != 1 || !strings.Contains(exportLines[0], want) || !strings.Contains(exportLines[0], " dropped\"") {
+		t.Errorf("want one warning about the final export during Shutdown, got:\n%s", strings.Join(exportLines, "\n"))
+	}
+	if strings.Contains(all, "s3cret") {
+		t.Errorf("the log carries the header:\n%s", all)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -101,7 +102,7 @@ func TestTrackRecordsDependencyMetrics(t *testing.T) {
 			}
 		}
 	}
-	if sm.Scope != (instrumentation.Scope{Name: ScopeName}) {
+	if sm.Scope != (instrumentation.Scope{Name: ScopeName, Version: buildinfo.Version(), SchemaURL: buildinfo.SchemaURL}) {
 		t.Fatalf("scope %+v", sm.Scope)
 	}
 

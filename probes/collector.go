@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 
+	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -135,7 +136,7 @@ func meterFrom(mp metric.MeterProvider) metric.Meter {
 	if mp == nil {
 		mp = noop.NewMeterProvider()
 	}
-	return mp.Meter(ScopeName)
+	return mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 }
 
 // set is metric.WithAttributeSet, named for brevity where many are built.

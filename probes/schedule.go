@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
 // scheduleBounds are shared by every data point (readers treat metric
@@ -141,7 +143,7 @@ func (p *ScheduleProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, 
 		},
 	}
 	d.scopes[0] = metricdata.ScopeMetrics{
-		Scope:   instrumentation.Scope{Name: ScopeName},
+		Scope:   instrumentation.Scope{Name: ScopeName, Version: buildinfo.Version(), SchemaURL: buildinfo.SchemaURL},
 		Metrics: d.metrics[:],
 	}
 	return d.scopes[:], nil

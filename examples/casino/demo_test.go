@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -22,6 +24,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/jackcode/igmon/exporters"
 )
 
 // lockedBuffer is an io.Writer the demo's logger and the test share.
@@ -480,6 +484,75 @@ func TestPortInUseNamesTheFlag(t *testing.T) {
 // tests (see TestMain), so a test can signal a real process.
 const runMainEnv = "IGMON_CASINO_TEST_RUN_MAIN"
 
+// demoProcess is the demo running as its own process (the test binary
+// with runMainEnv set), its banner out.
+type demoProcess struct {
+	cmd    *exec.Cmd
+	tmp    string // its TMPDIR
+	banner string
+	stderr *lockedBuffer
+	exited chan error
+}
+
+// startDemoProcess starts the demo as a process with the given extra
+// environment (no OTEL_, token or DATABASE_URL variables of the test's
+// own) and waits for its banner.
+func startDemoProcess(t *testing.T, env ...string) *demoProcess {
+	t.Helper()
+	tmp := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-rps", "2")
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, tokenEnv+"=") || strings.HasPrefix(kv, "OTEL_") || strings.HasPrefix(kv, "DATABASE_URL=")
+	}), append([]string{runMainEnv + "=1", "TMPDIR=" + tmp}, env...)...)
+	d := &demoProcess{cmd: cmd, tmp: tmp, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	cmd.Stderr = d.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var banner strings.Builder
+	bannerDone := make(chan struct{})
+	go func() {
+		defer close(bannerDone)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			banner.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "Ctrl-C stops the demo") {
+				return
+			}
+		}
+	}()
+	select {
+	case <-bannerDone:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("no banner within 60s; log:\n%s", d.stderr.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout); d.exited <- cmd.Wait() }()
+	d.banner = banner.String()
+	return d
+}
+
+// stop sends sig and waits up to 60s for the demo to exit; it returns how
+// it exited.
+func (d *demoProcess) stop(t *testing.T, sig syscall.Signal) error {
+	t.Helper()
+	if err := d.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.exited:
+		return err
+	case <-time.After(60 * time.Second):
+		_ = d.cmd.Process.Kill()
+		t.Fatalf("demo still running 60s after %v; log:\n%s", sig, d.stderr.String())
+		return nil
+	}
+}
+
 // TestSignalStopsDemoAndRemovesSQLiteFile runs the demo as its own process,
 // sends it SIGINT or SIGTERM once the banner is out, and expects a clean
 // exit with the SQLite file gone and the generated token nowhere in its
@@ -487,68 +560,105 @@ const runMainEnv = "IGMON_CASINO_TEST_RUN_MAIN"
 func TestSignalStopsDemoAndRemovesSQLiteFile(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			tmp := t.TempDir()
-			cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-grpc-addr", "127.0.0.1:0", "-rps", "2")
-			cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
-				return strings.HasPrefix(kv, tokenEnv+"=") || strings.HasPrefix(kv, "OTEL_") || strings.HasPrefix(kv, "DATABASE_URL=")
-			}), runMainEnv+"=1", "TMPDIR="+tmp)
-			var stderr lockedBuffer
-			cmd.Stderr = &stderr
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			var banner strings.Builder
-			bannerDone := make(chan struct{})
-			go func() {
-				defer close(bannerDone)
-				sc := bufio.NewScanner(stdout)
-				for sc.Scan() {
-					banner.WriteString(sc.Text() + "\n")
-					if strings.Contains(sc.Text(), "Ctrl-C stops the demo") {
-						return
-					}
-				}
-			}()
-			select {
-			case <-bannerDone:
-			case <-time.After(60 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatalf("no banner within 60s; log:\n%s", stderr.String())
-			}
-			go func() { _, _ = io.Copy(io.Discard, stdout); exited <- cmd.Wait() }()
-
-			m := regexp.MustCompile(`operator token: ([0-9a-f]{32}) `).FindStringSubmatch(banner.String())
+			d := startDemoProcess(t)
+			m := regexp.MustCompile(`operator token: ([0-9a-f]{32}) `).FindStringSubmatch(d.banner)
 			if m == nil {
-				_ = cmd.Process.Kill()
-				t.Fatalf("banner has no generated token:\n%s", banner.String())
+				_ = d.cmd.Process.Kill()
+				t.Fatalf("banner has no generated token:\n%s", d.banner)
 			}
-			if left := entries(t, tmp); len(left) != 1 || !strings.Contains(banner.String(), filepath.Join(tmp, left[0], "wallet.db")) {
-				_ = cmd.Process.Kill()
-				t.Fatalf("while running, %s holds %v; want the wallet.db the banner names:\n%s", tmp, left, banner.String())
+			if left := entries(t, d.tmp); len(left) != 1 || !strings.Contains(d.banner, filepath.Join(d.tmp, left[0], "wallet.db")) {
+				_ = d.cmd.Process.Kill()
+				t.Fatalf("while running, %s holds %v; want the wallet.db the banner names:\n%s", d.tmp, left, d.banner)
 			}
 
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
+			if err := d.stop(t, sig); err != nil {
+				t.Fatalf("demo exited with %v after %v; log:\n%s", err, sig, d.stderr.String())
 			}
-			select {
-			case err := <-exited:
-				if err != nil {
-					t.Fatalf("demo exited with %v after %v; log:\n%s", err, sig, stderr.String())
-				}
-			case <-time.After(60 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatalf("demo still running 60s after %v", sig)
-			}
-			if left := entries(t, tmp); len(left) > 0 {
+			if left := entries(t, d.tmp); len(left) > 0 {
 				t.Fatalf("left in TMPDIR after %v: %v", sig, left)
 			}
-			if strings.Contains(stderr.String(), m[1]) {
-				t.Fatalf("the token is in the demo's log:\n%s", stderr.String())
+			if strings.Contains(d.stderr.String(), m[1]) {
+				t.Fatalf("the token is in the demo's log:\n%s", d.stderr.String())
+			}
+		})
+	}
+}
+
+// TestShutdownWithCollectorGoneExitsZero runs the demo exporting over OTLP
+// to a port nothing listens on, with periodic exports retrying against it
+// when SIGTERM comes. The demo exits 0: the lost final export is one
+// warning naming the collector, not a failure; and every line of its log
+// is the demo's logger's (OpenTelemetry's global error handler would print
+// a plain line).
+func TestShutdownWithCollectorGoneExitsZero(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	d := startDemoProcess(t,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+closed,
+		// Export often and give up each request after 2s (retries on),
+		// so that one is in progress at the signal and the test is quick.
+		"OTEL_METRIC_EXPORT_INTERVAL=200", "OTEL_EXPORTER_OTLP_TIMEOUT=2000")
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	err = d.stop(t, syscall.SIGTERM)
+	log := d.stderr.String()
+	if err != nil {
+		t.Fatalf("demo exited with %v after %v; log:\n%s", err, time.Since(start), log)
+	}
+	if strings.Contains(log, "casino demo failed") {
+		t.Errorf("the demo reported a failure:\n%s", log)
+	}
+	final := 0
+	for _, l := range strings.Split(strings.TrimSpace(log), "\n") {
+		if !strings.HasPrefix(l, "time=") {
+			t.Errorf("a line not from the demo's logger: %q", l)
+		}
+		if strings.Contains(l, "final metrics export failed") {
+			final++
+			if !strings.Contains(l, "level=WARN") || !strings.Contains(l, "collector unreachable at "+closed+"; ") {
+				t.Errorf("final-export line %q: want a warning naming %s", l, closed)
+			}
+		}
+	}
+	if final != 1 {
+		t.Errorf("%d final-export warnings, want 1; log:\n%s", final, log)
+	}
+	if left := entries(t, d.tmp); len(left) > 0 {
+		t.Errorf("left in TMPDIR: %v", left)
+	}
+}
+
+// TestShutdownFailure: lost final exports are dropped from the shutdown
+// error, wherever they are in its tree; every other error stays.
+func TestShutdownFailure(t *testing.T) {
+	lost := fmt.Errorf("metrics: %w", fmt.Errorf("exporters: %w: collector unreachable", exporters.ErrFinalExportFailed))
+	drain := errors.New("drain: context deadline exceeded")
+	serve := errors.New("serve: accept failed")
+	for _, tt := range []struct {
+		name string
+		err  error
+		keep []error
+	}{
+		{"nil", nil, nil},
+		{"a lost export", errors.Join(lost), nil},
+		{"lost exports of two exporters", errors.Join(lost, lost), nil},
+		{"a failure and a lost export", errors.Join(drain, lost), []error{drain}},
+		{"nested", errors.Join(serve, errors.Join(lost, drain)), []error{serve, drain}},
+		{"no lost export", drain, []error{drain}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := shutdownFailure(tt.err)
+			if (got == nil) != (len(tt.keep) == 0) || errors.Is(got, exporters.ErrFinalExportFailed) {
+				t.Fatalf("shutdownFailure = %v, want %v", got, tt.keep)
+			}
+			for _, k := range tt.keep {
+				if !errors.Is(got, k) {
+					t.Fatalf("shutdownFailure = %v lost %v", got, k)
+				}
 			}
 		})
 	}

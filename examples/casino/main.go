@@ -278,7 +278,7 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		err = errors.Join(err, m.Shutdown(sctx))
+		err = errors.Join(err, shutdownFailure(m.Shutdown(sctx)))
 	}()
 	// Push exporters only: the scrape is /metrics.
 	for _, s := range m.TelemetryStatus() {

@@ -1,0 +1,74 @@
+// Package buildinfo says which igmon is running: its module version, read
+// once from the binary's build information, and the semantic-conventions
+// version whose names igmon's metrics follow. Every Meter igmon creates
+// carries both (see MeterOptions); the Alertmanager-compatible API can
+// report Version.
+package buildinfo
+
+import (
+	"runtime/debug"
+	"sync"
+
+	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+)
+
+// ModulePath is igmon's module path.
+const ModulePath = "github.com/jackcode/igmon"
+
+// Devel is the version of an igmon that was not built as a versioned
+// module: a checkout, a replace directive to a directory, a test binary.
+const Devel = "devel"
+
+// SchemaURL is the OpenTelemetry schema of the semantic conventions igmon's
+// metric and attribute names follow (the version the OTel SDK in go.mod
+// uses as well).
+const SchemaURL = semconv.SchemaURL
+
+var version = sync.OnceValue(func() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return Devel
+	}
+	return fromBuildInfo(bi)
+})
+
+// Version is igmon's module version ("v1.2.3", a pseudo-version), or
+// [Devel] when the binary does not record one.
+func Version() string { return version() }
+
+// MeterOptions are the options of every Meter igmon creates: the
+// instrumentation version and the schema URL.
+func MeterOptions() []metric.MeterOption {
+	return []metric.MeterOption{metric.WithInstrumentationVersion(Version()), metric.WithSchemaURL(SchemaURL)}
+}
+
+// fromBuildInfo finds igmon in bi: the main module (igmon's own tests and
+// tools) or a dependency of the main module (a service using igmon).
+func fromBuildInfo(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return Devel
+	}
+	if bi.Main.Path == ModulePath {
+		return clean(bi.Main.Version)
+	}
+	for _, d := range bi.Deps {
+		if d == nil || d.Path != ModulePath {
+			continue
+		}
+		if d.Replace != nil {
+			// A replacement by another module version names that
+			// version; one by a directory has none.
+			return clean(d.Replace.Version)
+		}
+		return clean(d.Version)
+	}
+	return Devel
+}
+
+func clean(v string) string {
+	if v == "" || v == "(devel)" {
+		return Devel
+	}
+	return v
+}
