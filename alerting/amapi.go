@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/redact"
 )
@@ -160,7 +161,7 @@ var igmonVersion = sync.OnceValue(func() amVersionInfo {
 // metadata, and the binary's VCS revision and time, which are those of
 // the service that embeds igmon.
 func versionInfo(bi *debug.BuildInfo) amVersionInfo {
-	v := amVersionInfo{Version: amAPIVersion + "+igmon." + semverBuildIdents(igmonModuleVersion(bi)),
+	v := amVersionInfo{Version: amAPIVersion + "+igmon." + semverBuildIdents(buildinfo.FromBuildInfo(bi)),
 		GoVersion: runtime.Version()}
 	if bi == nil {
 		return v
@@ -177,36 +178,6 @@ func versionInfo(bi *debug.BuildInfo) amVersionInfo {
 		}
 	}
 	return v
-}
-
-// igmonModuleVersion is igmon's module version in a binary built as bi:
-// the main module's when igmon is built itself, else the dependency's, or
-// its replacement's. A build from a working tree or a local replacement
-// has no version: that is "devel" (Go writes "(devel)" for the first and
-// a zero pseudo-version, v0.0.0-00010101000000-000000000000, for the
-// second, which is no release).
-func igmonModuleVersion(bi *debug.BuildInfo) string {
-	const mod = "github.com/jackcode/igmon"
-	if bi == nil {
-		return "devel"
-	}
-	ver := ""
-	if bi.Main.Path == mod {
-		ver = bi.Main.Version
-	}
-	for _, d := range bi.Deps {
-		if d.Path != mod {
-			continue
-		}
-		ver = d.Version
-		if d.Replace != nil {
-			ver = d.Replace.Version
-		}
-	}
-	if ver == "" || ver == "(devel)" || strings.HasPrefix(ver, "v0.0.0-00010101000000-") {
-		return "devel"
-	}
-	return ver
 }
 
 // semverBuildIdents makes s valid semver build metadata: dot-separated

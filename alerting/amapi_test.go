@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
 // The spec's schemas, written from api/v2/openapi.yaml independently of
@@ -736,7 +738,7 @@ func TestAMStatusVersion(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := igmonModuleVersion(tc.bi); got != tc.want {
+			if got := buildinfo.FromBuildInfo(tc.bi); got != tc.want {
 				t.Errorf("igmon version %q, want %q", got, tc.want)
 			}
 			v := versionInfo(tc.bi).Version

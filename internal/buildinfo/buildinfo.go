@@ -7,6 +7,7 @@ package buildinfo
 
 import (
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/otel/metric"
@@ -30,7 +31,7 @@ var version = sync.OnceValue(func() string {
 	if !ok {
 		return Devel
 	}
-	return fromBuildInfo(bi)
+	return FromBuildInfo(bi)
 })
 
 // Version is igmon's module version ("v1.2.3", a pseudo-version), or
@@ -43,9 +44,10 @@ func MeterOptions() []metric.MeterOption {
 	return []metric.MeterOption{metric.WithInstrumentationVersion(Version()), metric.WithSchemaURL(SchemaURL)}
 }
 
-// fromBuildInfo finds igmon in bi: the main module (igmon's own tests and
-// tools) or a dependency of the main module (a service using igmon).
-func fromBuildInfo(bi *debug.BuildInfo) string {
+// FromBuildInfo finds igmon's version in bi: the main module's (igmon's own
+// tests and tools) or the dependency's of a service using igmon; [Devel]
+// when bi records none.
+func FromBuildInfo(bi *debug.BuildInfo) string {
 	if bi == nil {
 		return Devel
 	}
@@ -66,8 +68,11 @@ func fromBuildInfo(bi *debug.BuildInfo) string {
 	return Devel
 }
 
+// clean maps what is no release to Devel: nothing, "(devel)" (a build
+// from a working tree) and the zero pseudo-version Go writes for a
+// replacement by a directory (v0.0.0-00010101000000-000000000000).
 func clean(v string) string {
-	if v == "" || v == "(devel)" {
+	if v == "" || v == "(devel)" || strings.HasPrefix(v, "v0.0.0-00010101000000-") {
 		return Devel
 	}
 	return v

@@ -30,8 +30,8 @@ func TestFromBuildInfo(t *testing.T) {
 		{"not linked", &debug.BuildInfo{Main: debug.Module{Path: "example.com/casino", Version: "v1.0.0"}}, Devel},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := fromBuildInfo(tt.bi); got != tt.want {
-				t.Fatalf("fromBuildInfo = %q, want %q", got, tt.want)
+			if got := FromBuildInfo(tt.bi); got != tt.want {
+				t.Fatalf("FromBuildInfo = %q, want %q", got, tt.want)
 			}
 		})
 	}
