@@ -31,5 +31,5 @@ func ExampleNewPagerDuty() {
 	// every restart pages the same incident.
 	a := alerting.Alert{Labels: alerting.Labels{"alertname": "DependencyErrorRate", "igmon.dependency.name": "stripe"}}
 	fmt.Println(notify.DedupKey(&a))
-	// Output: igmon-030db162cb29113a
+	// Output: igmon-3e67650eeb5b8bc2
 }
