@@ -131,7 +131,12 @@ func TestMiddlewareStreamingHijackAndAbort(t *testing.T) {
 	// The server goroutine's recover may run after the client has seen the
 	// aborted stream: hand the value over, do not share a variable.
 	abortedCh := make(chan any, 1)
+	// Every handler has returned, and so recorded its request, once it
+	// said so here: a client may see a hijacked or aborted response end
+	// before the server side is done with it.
+	finished := make(chan struct{}, 4)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { finished <- struct{}{} }()
 		defer func() {
 			if p := recover(); p != nil {
 				abortedCh <- p
@@ -155,10 +160,17 @@ func TestMiddlewareStreamingHijackAndAbort(t *testing.T) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
 	}
+	for range 4 {
+		select {
+		case <-finished:
+		case <-time.After(30 * time.Second):
+			t.Fatal("a handler never returned")
+		}
+	}
 	var aborted any
 	select {
 	case aborted = <-abortedCh:
-	case <-time.After(10 * time.Second):
+	default:
 	}
 	if !errors.Is(asError(aborted), http.ErrAbortHandler) {
 		t.Fatalf("re-panicked with %v, want http.ErrAbortHandler itself", aborted)
