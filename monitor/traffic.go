@@ -158,7 +158,6 @@ func newTraffic(eng *series.Engine, window time.Duration) (*traffic, error) {
 		return nil, err
 	}
 	t.cur.Store(&trafficSnap{window: window, deps: map[depKey]figures{}, routes: map[string]figures{}, probes: map[string]figures{}})
-	eng.OnCycle(t.cycle)
 	return t, nil
 }
 
