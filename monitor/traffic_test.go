@@ -126,3 +126,20 @@ func TestStaleCheckNeverDecides(t *testing.T) {
 		t.Fatalf("a stale failure still decides: %+v", c)
 	}
 }
+
+// TestStatusReadsOncePerCycle: the status reader runs once per engine
+// cycle, after the alert rules, so each cycle adds one sparkline point.
+func TestStatusReadsOncePerCycle(t *testing.T) {
+	m, _ := newDepMonitor(t)
+	eng := clock.NewFake(time.Now())
+	engineOn(m, eng)
+	d := mustDep(t, m, KindPayment, "stripe")
+	for range 3 {
+		_ = d.Track(context.Background(), "deposit", func(context.Context) error { return nil })
+		eng.Advance(DefaultStatusInterval)
+		cycle(t, m)
+	}
+	if lat, _ := m.traffic.sparklines(depComponentID(KindPayment, "stripe")); len(lat) != 3 {
+		t.Fatalf("%d sparkline points after 3 cycles", len(lat))
+	}
+}
