@@ -9,7 +9,9 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackcode/igmon/internal/redact"
 )
@@ -194,6 +196,10 @@ func (h *handler) serveWrite(a api, fn http.HandlerFunc) http.Handler {
 			// type without a preflight, which this handler never answers.
 			fail(w, r, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		default:
+			if err := checkWriteText(r); err != nil {
+				fail(w, http.StatusBadRequest, err.Error())
+				return
+			}
 			fn(w, r)
 		}
 	})
@@ -202,6 +208,144 @@ func (h *handler) serveWrite(a api, fn http.HandlerFunc) http.Handler {
 		fail(w, r, http.StatusForbidden, "cross-origin request refused")
 	}))
 	return cop.Handler(inner)
+}
+
+// maxWriteBody is the most a write route reads of a request body.
+const maxWriteBody = 64 << 10
+
+// checkWriteText refuses a write whose query parameters or JSON body hold
+// text that is not valid UTF-8, naming the parameter or the field. The
+// JSON decoder would store such text with U+FFFD in place of the bad
+// bytes, and an escaped lone surrogate ("\ud800") the same way, so this
+// looks at the body as sent; Silences.Add checks the decoded text (length,
+// control characters) for every API. The body is left for the route to
+// read.
+func checkWriteText(r *http.Request) error {
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			if err := checkText(k, v, MaxSilenceAuthorLen); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWriteBody+1))
+	if err != nil {
+		return fmt.Errorf("reading body: %w", err)
+	}
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if len(body) > maxWriteBody {
+		return nil // the route refuses a body it cannot read whole
+	}
+	if field, bad := badTextField(body); bad {
+		return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalidSilence, field)
+	}
+	return nil
+}
+
+// badTextField reports whether a string in the JSON document body is not
+// valid UTF-8 (raw bytes, or an escaped lone surrogate) and names it by
+// its path (matchers[0].value). A body that is not JSON is left to the
+// route's decoder.
+func badTextField(body []byte) (string, bool) {
+	if utf8.Valid(body) && !bytes.Contains(body, []byte(`\u`)) {
+		return "", false // no bad byte and no escape that could decode to one
+	}
+	type frame struct {
+		object  bool
+		key     string
+		index   int
+		wantKey bool
+	}
+	var stack []frame
+	path := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			switch {
+			case f.object && f.key != "":
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
+			case !f.object:
+				fmt.Fprintf(&b, "[%d]", f.index)
+			}
+		}
+		if b.Len() == 0 {
+			return "body"
+		}
+		return b.String()
+	}
+	// valueDone moves the innermost container past the value just read.
+	valueDone := func() {
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].wantKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	prev := int64(0)
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		raw := body[prev:dec.InputOffset()]
+		prev = dec.InputOffset()
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, frame{object: true, wantKey: true})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			isKey := len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wantKey
+			// Every U+FFFD the decoder produced that the input did not
+			// spell (raw or as \ufffd) stands for bad input.
+			if strings.Count(t, "\uFFFD") > spelledFFFD(raw) {
+				if isKey {
+					stack[len(stack)-1].key = "" // name the object
+				}
+				return path(), true
+			}
+			if isKey {
+				stack[len(stack)-1].key, stack[len(stack)-1].wantKey = t, false
+				continue
+			}
+			valueDone()
+		default:
+			valueDone()
+		}
+		if len(stack) == 0 {
+			return "", false
+		}
+	}
+}
+
+// spelledFFFD counts the U+FFFD characters raw JSON text spells, as UTF-8
+// or as a \ufffd escape.
+func spelledFFFD(raw []byte) int {
+	n := bytes.Count(raw, []byte("\uFFFD"))
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if i+5 < len(raw) && raw[i+1] == 'u' && strings.EqualFold(string(raw[i+2:i+6]), "fffd") {
+			n++
+		}
+		i++ // the escaped character
+	}
+	return n
 }
 
 func isJSON(r *http.Request) bool {

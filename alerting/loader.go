@@ -15,6 +15,79 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// Limits of the rule loader: far above a real rule set (a large one is a
+// few hundred rules and a few hundred kilobytes), far below what hurts a
+// process. WithMaxRuleBytes and WithMaxRules raise or lower them.
+const (
+	// DefaultMaxRuleBytes is the largest rule file ParseRules, LoadRules
+	// and LoadRulesFile read: 16 MiB, counted after YAML aliases are
+	// expanded. Parsing a file of this size takes about 2 s and 0.5 GB.
+	DefaultMaxRuleBytes = 16 << 20
+	// DefaultMaxRules is the most rules one file may hold.
+	DefaultMaxRules = 10_000
+)
+
+// ErrRuleLimit is wrapped by the error of a rule set that exceeds a limit:
+// the file size or rule count (DefaultMaxRuleBytes, DefaultMaxRules, or
+// what WithMaxRuleBytes and WithMaxRules set), what its YAML aliases
+// expand to, or the work of all its annotation templates together. Such
+// errors also wrap ErrInvalidRule.
+var ErrRuleLimit = errors.New("alerting: rule limit exceeded")
+
+// limitError is a limit of the loader; its text names the option that
+// raises it.
+type limitError struct{ msg string }
+
+func (e *limitError) Error() string { return "alerting: rules: " + e.msg }
+
+func (e *limitError) Is(target error) bool { return target == ErrRuleLimit || target == ErrInvalidRule }
+
+// LoadOption configures ParseRules, LoadRules and LoadRulesFile.
+type LoadOption interface{ applyLoad(*loadConfig) }
+
+type loadOptionFunc func(*loadConfig)
+
+func (f loadOptionFunc) applyLoad(c *loadConfig) { f(c) }
+
+type loadConfig struct {
+	maxBytes int64
+	maxRules int
+}
+
+// WithMaxRuleBytes sets the largest rule file, in bytes after YAML aliases
+// are expanded (default DefaultMaxRuleBytes, 16 MiB). A larger input is an
+// error wrapping ErrRuleLimit; it is never cut short.
+func WithMaxRuleBytes(n int64) LoadOption {
+	return loadOptionFunc(func(c *loadConfig) { c.maxBytes = n })
+}
+
+// WithMaxRules sets the most rules a file may hold (default
+// DefaultMaxRules, 10,000). More is an error wrapping ErrRuleLimit.
+func WithMaxRules(n int) LoadOption {
+	return loadOptionFunc(func(c *loadConfig) { c.maxRules = n })
+}
+
+func newLoadConfig(opts []LoadOption) (loadConfig, error) {
+	c := loadConfig{maxBytes: DefaultMaxRuleBytes, maxRules: DefaultMaxRules}
+	for _, o := range opts {
+		if o == nil {
+			return c, fmt.Errorf("%w: nil LoadOption", ErrInvalidOption)
+		}
+		o.applyLoad(&c)
+	}
+	switch {
+	case c.maxBytes <= 0:
+		return c, fmt.Errorf("%w: WithMaxRuleBytes: must be positive, got %d", ErrInvalidOption, c.maxBytes)
+	case c.maxRules <= 0:
+		return c, fmt.Errorf("%w: WithMaxRules: must be positive, got %d", ErrInvalidOption, c.maxRules)
+	}
+	return c, nil
+}
+
+func (c *loadConfig) tooLarge() error {
+	return &limitError{fmt.Sprintf("the rule file is larger than %d bytes (raise the limit with alerting.WithMaxRuleBytes)", c.maxBytes)}
+}
+
 // ParseRules reads rules from YAML or JSON (JSON is read by the same YAML
 // parser). Every error names the rule, the field and the line:
 //
@@ -32,7 +105,24 @@ import (
 //	      value: 0.05
 //
 // Durations accept Go syntax plus d (days) and w (weeks): 3d, 1w, 1d12h.
-func ParseRules(data []byte) ([]Rule, error) {
+//
+// The input may hold at most DefaultMaxRuleBytes bytes (counting what YAML
+// aliases expand to) and DefaultMaxRules rules; WithMaxRuleBytes and
+// WithMaxRules change that. Exceeding a limit is an error wrapping
+// ErrRuleLimit. Annotation templates are bounded as Rule.Validate's are,
+// run once per distinct text, and together do at most 5,000,000 steps.
+func ParseRules(data []byte, opts ...LoadOption) ([]Rule, error) {
+	cfg, err := newLoadConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.parse(data)
+}
+
+func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
+	if int64(len(data)) > cfg.maxBytes {
+		return nil, cfg.tooLarge()
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidRule, err)
@@ -57,14 +147,25 @@ func ParseRules(data []byte) ([]Rule, error) {
 	if list.Kind != yaml.SequenceNode {
 		return nil, &FieldError{Field: "rules", Line: list.Line, Msg: "must be a list"}
 	}
+	if n := len(list.Content); n > cfg.maxRules {
+		return nil, &limitError{fmt.Sprintf("the file has %d rules, more than %d (raise the limit with alerting.WithMaxRules)", n, cfg.maxRules)}
+	}
+	// Aliases are pointers in the parsed tree; decoding a rule copies what
+	// they point to. The input with its aliases expanded must fit in the
+	// same limit as the input, so "billion laughs" and one large anchor
+	// aliased in every rule are refused before any rule is decoded.
+	if expandedSize(list, cfg.maxBytes-int64(len(data))) > cfg.maxBytes-int64(len(data)) {
+		return nil, &limitError{fmt.Sprintf("YAML aliases expand the rule file to more than %d bytes (raise the limit with alerting.WithMaxRuleBytes)", cfg.maxBytes)}
+	}
 	var rules []Rule
 	names := map[string]bool{}
+	vc := newValidation()
 	for i, rn := range list.Content {
 		name := fmt.Sprintf("#%d", i)
 		if v := mapValue(rn, "name"); v != nil && v.Kind == yaml.ScalarNode && v.Value != "" {
 			name = v.Value
 		}
-		r, err := parseRule(rn, name)
+		r, err := parseRule(rn, name, vc)
 		if err != nil {
 			return nil, err
 		}
@@ -77,25 +178,103 @@ func ParseRules(data []byte) ([]Rule, error) {
 	return rules, nil
 }
 
-// LoadRules reads all of r and parses it with ParseRules.
-func LoadRules(r io.Reader) ([]Rule, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 16<<20))
-	if err != nil {
-		return nil, fmt.Errorf("alerting: read rules: %w", err)
+// expandedSize returns what the aliases under n add when expanded, in
+// bytes of scalar text plus one per node, or a number above limit once it
+// passes limit. Sizes of anchored nodes are memoized, so the walk visits
+// each node of the parsed tree once however often it is aliased.
+func expandedSize(n *yaml.Node, limit int64) int64 {
+	memo := map[*yaml.Node]int64{}
+	var size func(n *yaml.Node) int64 // of n with its aliases expanded
+	size = func(n *yaml.Node) int64 {
+		if n.Kind == yaml.AliasNode {
+			if n.Alias == nil {
+				return 1
+			}
+			n = n.Alias
+		}
+		if s, ok := memo[n]; ok {
+			return s
+		}
+		memo[n] = limit + 1 // an anchor that contains itself
+		s := 1 + int64(len(n.Value))
+		for _, c := range n.Content {
+			if s += size(c); s > limit {
+				break
+			}
+		}
+		memo[n] = s
+		return s
 	}
-	return ParseRules(b)
+	var extra func(n *yaml.Node) int64 // the aliases under n
+	extra = func(n *yaml.Node) int64 {
+		if n.Kind == yaml.AliasNode {
+			return size(n)
+		}
+		var s int64
+		for _, c := range n.Content {
+			if s += extra(c); s > limit {
+				break
+			}
+		}
+		return s
+	}
+	return extra(n)
 }
 
-// LoadRulesFile parses the YAML or JSON rule file at path.
-func LoadRulesFile(path string) ([]Rule, error) {
-	b, err := os.ReadFile(path)
+// LoadRules reads r and parses it with ParseRules. An input longer than
+// the byte limit (DefaultMaxRuleBytes, WithMaxRuleBytes) is an error
+// wrapping ErrRuleLimit; LoadRules reads one byte past the limit and no
+// further.
+func LoadRules(r io.Reader, opts ...LoadOption) ([]Rule, error) {
+	cfg, err := newLoadConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	b, err := cfg.read(r)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.parse(b)
+}
+
+func (cfg *loadConfig) read(r io.Reader) ([]byte, error) {
+	n := cfg.maxBytes
+	if n < math.MaxInt64 {
+		n++ // one byte past the limit tells a longer input from one that fits
+	}
+	b, err := io.ReadAll(io.LimitReader(r, n))
 	if err != nil {
 		return nil, fmt.Errorf("alerting: read rules: %w", err)
 	}
-	rules, err := ParseRules(b)
+	if int64(len(b)) > cfg.maxBytes {
+		return nil, cfg.tooLarge()
+	}
+	return b, nil
+}
+
+// LoadRulesFile parses the YAML or JSON rule file at path with the limits
+// of LoadRules; errors about the content start with the path.
+func LoadRulesFile(path string, opts ...LoadOption) ([]Rule, error) {
+	cfg, err := newLoadConfig(opts)
 	if err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: read rules: %w", err)
+	}
+	defer f.Close()
+	var rules []Rule
+	if fi, serr := f.Stat(); serr == nil && fi.Mode().IsRegular() && fi.Size() > cfg.maxBytes {
+		err = cfg.tooLarge() // without reading it
+	} else {
+		var b []byte
+		if b, err = cfg.read(f); err == nil {
+			rules, err = cfg.parse(b)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, ErrInvalidRule) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return nil, err
@@ -239,7 +418,7 @@ func lineOf(n *yaml.Node, path string) int {
 	return n.Line
 }
 
-func parseRule(rn *yaml.Node, name string) (Rule, error) {
+func parseRule(rn *yaml.Node, name string, v *validation) (Rule, error) {
 	if err := checkKeys(rn, name, "", ruleKeys); err != nil {
 		return Rule{}, err
 	}
@@ -332,7 +511,7 @@ func parseRule(rn *yaml.Node, name string) (Rule, error) {
 	if c.err != nil {
 		return Rule{}, c.err
 	}
-	if err := r.Validate(); err != nil {
+	if err := r.validate(v); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			fe.Rule = name

@@ -3,6 +3,9 @@ package alerting
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,6 +20,8 @@ type FieldError struct {
 	Field string // dotted path, e.g. "ratio.window"
 	Line  int    // 1-based line in a rule file, 0 for Go values
 	Msg   string
+
+	limit bool // a limit of the rule set, not of the rule: also ErrRuleLimit
 }
 
 func (e *FieldError) Error() string {
@@ -37,6 +42,10 @@ func (e *FieldError) Error() string {
 
 // Unwrap lets errors.Is(err, ErrInvalidRule) hold.
 func (e *FieldError) Unwrap() error { return ErrInvalidRule }
+
+// Is reports whether e is a limit of the whole rule set (ErrRuleLimit),
+// such as the work of all annotation templates together.
+func (e *FieldError) Is(target error) bool { return e.limit && target == ErrRuleLimit }
 
 // Op compares a rule's value with its threshold.
 type Op string
@@ -107,6 +116,10 @@ type Rule struct {
 	// Prometheus' $value and $labels); funcs humanize, percent (alias
 	// humanizePercentage), duration (alias humanizeDuration). Validate
 	// executes each once, so a template that cannot run is refused.
+	// Templates are bounded whatever their data: at most 64 KiB of text
+	// and of output, and 100,000 steps (range iterations times the size
+	// of the loop body, and strings built or compared); define, block and
+	// template are not supported.
 	Annotations map[string]string
 	// For is how long the condition must hold before pending turns firing.
 	For time.Duration
@@ -258,9 +271,45 @@ func checkOp(fe fieldErrFn, op Op) error {
 	return nil
 }
 
+// MaxRuleDuration is the longest window, period or hold time (for,
+// keep_firing_for, flap.window) a rule may have: a year and a day. Longer
+// ones are typos (5y for 5m) or would overflow time arithmetic.
+const MaxRuleDuration = 366 * 24 * time.Hour
+
 func checkWindow(fe fieldErrFn, field string, w time.Duration) error {
 	if w <= 0 {
 		return fe(field, "must be a positive duration")
+	}
+	return checkDuration(fe, field, w)
+}
+
+// checkDuration refuses negative durations and ones above MaxRuleDuration.
+func checkDuration(fe fieldErrFn, field string, d time.Duration) error {
+	if d < 0 {
+		return fe(field, "must not be negative")
+	}
+	if d > MaxRuleDuration {
+		return fe(field, "%v is longer than the limit of 366d", d)
+	}
+	return nil
+}
+
+// checkFinite refuses NaN and ±Inf: a comparison with NaN is never true,
+// so a rule with a NaN threshold would never fire.
+func checkFinite(fe fieldErrFn, field string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fe(field, "must be a finite number, got %v", v)
+	}
+	return nil
+}
+
+// checkNonNegative refuses NaN, ±Inf and negative numbers.
+func checkNonNegative(fe fieldErrFn, field string, v float64) error {
+	if err := checkFinite(fe, field, v); err != nil {
+		return err
+	}
+	if v < 0 {
+		return fe(field, "must not be negative, got %v", v)
 	}
 	return nil
 }
@@ -279,7 +328,12 @@ func (c *Threshold) validate(fe fieldErrFn) error {
 	default:
 		return fe("aggregation", "unknown aggregation %q (want max, min, sum or avg)", c.Aggregation)
 	}
-	return checkOp(fe, c.Op)
+	if err := checkOp(fe, c.Op); err != nil {
+		return err
+	}
+	// A gauge, or a quotient of gauges, may be negative (a balance, a
+	// temperature): any finite threshold is valid.
+	return checkFinite(fe, "value", c.Value)
 }
 
 func (c *Threshold) selectors() []Selector {
@@ -299,10 +353,15 @@ func (c *Ratio) validate(fe fieldErrFn) error {
 	if err := checkWindow(fe, "window", c.Window); err != nil {
 		return err
 	}
-	if c.MinRequests < 0 {
-		return fe("min_requests", "must not be negative")
+	if err := checkNonNegative(fe, "min_requests", c.MinRequests); err != nil {
+		return err
 	}
-	return checkOp(fe, c.Op)
+	if err := checkOp(fe, c.Op); err != nil {
+		return err
+	}
+	// Both increases are non-negative, so the ratio is too. It may exceed
+	// 1 (retries per call), so only negative values are refused.
+	return checkNonNegative(fe, "value", c.Value)
 }
 
 func (c *Ratio) selectors() []Selector { return []Selector{c.Numerator, c.Denominator} }
@@ -317,7 +376,15 @@ func (c *Quantile) validate(fe fieldErrFn) error {
 	if err := checkWindow(fe, "window", c.Window); err != nil {
 		return err
 	}
-	return checkOp(fe, c.Op)
+	if err := checkNonNegative(fe, "min_count", c.MinCount); err != nil {
+		return err
+	}
+	if err := checkOp(fe, c.Op); err != nil {
+		return err
+	}
+	// Interpolation starts the lowest bucket at 0, as histogram_quantile
+	// does, so a quantile is never negative.
+	return checkNonNegative(fe, "value", c.Value)
 }
 
 func (c *Quantile) selectors() []Selector { return []Selector{c.Histogram} }
@@ -330,10 +397,7 @@ func (c *CheckState) validate(fe fieldErrFn) error {
 			return fe(fmt.Sprintf("states[%d]", i), "unknown check state %q (want pass, warn, fail or unknown)", s)
 		}
 	}
-	if c.For < 0 {
-		return fe("for", "must not be negative")
-	}
-	return nil
+	return checkDuration(fe, "for", c.For)
 }
 
 func (c *CheckState) selectors() []Selector { return nil }
@@ -345,8 +409,8 @@ func (c *Absence) validate(fe fieldErrFn) error {
 	if err := checkSelector(fe, "requests", c.Requests); err != nil {
 		return err
 	}
-	if c.MinRequests < 0 {
-		return fe("min_requests", "must not be negative")
+	if err := checkNonNegative(fe, "min_requests", c.MinRequests); err != nil {
+		return err
 	}
 	return checkWindow(fe, "window", c.Window)
 }
@@ -357,10 +421,13 @@ func (c *SLO) validate(fe fieldErrFn) error {
 	if !(c.Objective > 0 && c.Objective < 1) {
 		return fe("objective", "must be between 0 and 1 exclusive, got %v", c.Objective)
 	}
-	if c.Period < 0 {
-		return fe("period", "must not be negative")
+	if err := checkDuration(fe, "period", c.Period); err != nil {
+		return err
 	}
 	if err := checkSelector(fe, "total", c.Total); err != nil {
+		return err
+	}
+	if err := checkNonNegative(fe, "latency_threshold", c.LatencyThreshold); err != nil {
 		return err
 	}
 	switch {
@@ -378,6 +445,12 @@ func (c *SLO) validate(fe fieldErrFn) error {
 		if w.Long <= 0 || w.Short <= 0 || w.Short > w.Long {
 			return fe(f, "need 0 < short <= long, got long=%v short=%v", w.Long, w.Short)
 		}
+		if err := checkDuration(fe, f+".long", w.Long); err != nil {
+			return err
+		}
+		if err := checkFinite(fe, f+".factor", w.Factor); err != nil {
+			return err
+		}
 		if w.Factor <= 0 {
 			return fe(f+".factor", "must be positive")
 		}
@@ -385,10 +458,7 @@ func (c *SLO) validate(fe fieldErrFn) error {
 			return fe(f+".severity", "is required")
 		}
 	}
-	if c.MinEvents < 0 {
-		return fe("min_events", "must not be negative")
-	}
-	return nil
+	return checkNonNegative(fe, "min_events", c.MinEvents)
 }
 
 func (c *SLO) selectors() []Selector {
@@ -413,7 +483,26 @@ func (c *SLO) period() time.Duration {
 }
 
 // Validate checks r and returns a *FieldError naming the offending field.
-func (r *Rule) Validate() error {
+// Every number must be finite (a NaN threshold would never fire); ratio
+// and quantile values, minimum counts and latency thresholds must not be
+// negative; quantiles and objectives lie strictly between 0 and 1; windows
+// are positive and no duration exceeds MaxRuleDuration.
+func (r *Rule) Validate() error { return r.validate(newValidation()) }
+
+// validation is what the rules of one ValidateRules or ParseRules call
+// share: the annotation texts already checked, which are not run again (a
+// YAML anchor can put one template in thousands of rules), and the steps
+// left for all their templates together.
+type validation struct {
+	templates     map[string]bool
+	templateSteps int64
+}
+
+func newValidation() *validation {
+	return &validation{templates: map[string]bool{}, templateSteps: maxRulesTemplateSteps}
+}
+
+func (r *Rule) validate(v *validation) error {
 	name := r.Name
 	fe := func(field, format string, args ...any) error {
 		return &FieldError{Rule: name, Field: field, Msg: fmt.Sprintf(format, args...)}
@@ -431,11 +520,11 @@ func (r *Rule) Validate() error {
 	if err := r.Condition.validate(sub); err != nil {
 		return err
 	}
-	if r.For < 0 {
-		return fe("for", "must not be negative")
+	if err := checkDuration(fe, "for", r.For); err != nil {
+		return err
 	}
-	if r.KeepFiringFor < 0 {
-		return fe("keep_firing_for", "must not be negative")
+	if err := checkDuration(fe, "keep_firing_for", r.KeepFiringFor); err != nil {
+		return err
 	}
 	if r.Flap.Threshold < 0 {
 		return fe("flap.threshold", "must not be negative")
@@ -443,13 +532,21 @@ func (r *Rule) Validate() error {
 	if r.Flap.Threshold > 0 && r.Flap.Window <= 0 {
 		return fe("flap.window", "must be positive when flap.threshold is set")
 	}
+	if err := checkDuration(fe, "flap.window", r.Flap.Window); err != nil {
+		return err
+	}
 	for k := range r.Labels {
 		if k == "" {
 			return fe("labels", "empty label name")
 		}
 	}
-	for k, v := range r.Annotations {
-		if err := checkTemplate(r.Name+"/"+k, v, r); err != nil {
+	for _, k := range slices.Sorted(maps.Keys(r.Annotations)) {
+		if err := checkTemplate(v, r.Name+"/"+k, r.Annotations[k], r); err != nil {
+			var lim *FieldError
+			if errors.As(err, &lim) && lim.limit {
+				lim.Rule, lim.Field = name, "annotations."+k
+				return lim
+			}
 			return fe("annotations."+k, "%v", err)
 		}
 	}
@@ -457,10 +554,14 @@ func (r *Rule) Validate() error {
 }
 
 // ValidateRules validates each rule and checks that names are unique.
+// Annotation templates are bounded as Rule.Validate's are and, together,
+// to 5,000,000 steps (ErrRuleLimit); a text that appears in several
+// rules is run once.
 func ValidateRules(rules []Rule) error {
+	v := newValidation()
 	seen := make(map[string]bool, len(rules))
 	for i := range rules {
-		if err := rules[i].Validate(); err != nil {
+		if err := rules[i].validate(v); err != nil {
 			return err
 		}
 		if seen[rules[i].Name] {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -90,7 +92,59 @@ func NewSilences(c clock.Clock) *Silences {
 	return &Silences{clock: c, retain: 24 * time.Hour, m: map[string]*Silence{}}
 }
 
+// Limits on the text of a silence, the same as the dashboard's
+// (monitor/dashboard), so a silence made through any API can be shown and
+// made again there: every text is valid UTF-8 without control characters
+// (they forge log lines and break the page), and at most this long, in
+// bytes.
+const (
+	MaxSilenceCommentLen      = 1024 // Comment
+	MaxSilenceAuthorLen       = 128  // CreatedBy, and who expires a silence
+	MaxSilenceMatchers        = 16   // matchers in one silence
+	MaxSilenceMatcherNameLen  = 128  // a matcher's label name
+	MaxSilenceMatcherValueLen = 256  // a matcher's value or regular expression
+)
+
+// checkSilenceText is the one text check of a silence, whichever API
+// created it (Go, NewHandler's API, the Alertmanager API v2, the
+// dashboard through the monitor): Add calls it.
+func checkSilenceText(s *Silence) error {
+	if len(s.Matchers) > MaxSilenceMatchers {
+		return fmt.Errorf("%w: matchers: at most %d, got %d", ErrInvalidSilence, MaxSilenceMatchers, len(s.Matchers))
+	}
+	for i, m := range s.Matchers {
+		if err := checkText(fmt.Sprintf("matchers[%d].name", i), m.Name, MaxSilenceMatcherNameLen); err != nil {
+			return err
+		}
+		if err := checkText(fmt.Sprintf("matchers[%d].value", i), m.Value, MaxSilenceMatcherValueLen); err != nil {
+			return err
+		}
+	}
+	if err := checkText("createdBy", s.CreatedBy, MaxSilenceAuthorLen); err != nil {
+		return err
+	}
+	return checkText("comment", s.Comment, MaxSilenceCommentLen)
+}
+
+// checkText refuses text longer than max bytes, invalid UTF-8 and control
+// characters, naming field.
+func checkText(field, s string, max int) error {
+	switch {
+	case len(s) > max:
+		return fmt.Errorf("%w: %s: longer than %d bytes", ErrInvalidSilence, field, max)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalidSilence, field)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%w: %s: contains control characters", ErrInvalidSilence, field)
+		}
+	}
+	return nil
+}
+
 // Add validates s, assigns an ID and stores it. A zero StartsAt means now.
+// Its text must pass the limits above (MaxSilenceCommentLen, ...).
 func (ss *Silences) Add(s Silence) (string, error) {
 	now := ss.clock.Now()
 	if s.StartsAt.IsZero() {
@@ -113,6 +167,9 @@ func (ss *Silences) Add(s Silence) (string, error) {
 			return "", fmt.Errorf("%w: matchers: empty matcher", ErrInvalidSilence)
 		}
 	}
+	if err := checkSilenceText(&s); err != nil {
+		return "", err
+	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	s.ID = hex.EncodeToString(b[:])
@@ -129,6 +186,9 @@ func (ss *Silences) Add(s Silence) (string, error) {
 // Expire ends silence id now, recording who ended it. Expiring a silence
 // that already ended changes nothing and reports nothing.
 func (ss *Silences) Expire(id, by string) error {
+	if err := checkText("by", by, MaxSilenceAuthorLen); err != nil {
+		return err
+	}
 	now := ss.clock.Now()
 	ss.mu.Lock()
 	s, ok := ss.m[id]

@@ -77,7 +77,7 @@ type config struct {
 	evalInterval time.Duration
 	groupWait    time.Duration
 	drainDelay   time.Duration
-	rules        []alerting.Rule // nil: the embedded rules.yaml
+	rules        []alerting.Rule // nil: the embedded rules.yaml; -rules FILE
 
 	slow, failing string
 	declines      float64
@@ -117,6 +117,7 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	fs.Float64Var(&cfg.declines, "declines", 0, "start with this share (0 to 1) of card payments declined by "+providerPSP)
 	fs.BoolVar(&cfg.dbDown, "db-down", false, "start with the wallet database down")
 	fs.DurationVar(&cfg.cpuBurn, "cpu-burn", 0, "burn every CPU for this long at start")
+	rulesFile := fs.String("rules", "", "alert rules file, YAML or JSON (default: the embedded examples/casino/rules.yaml)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, usageError{err}
 	}
@@ -148,6 +149,18 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	}
 	if cfg.cpuBurn < 0 {
 		return cfg, fmt.Errorf("-cpu-burn: %v is negative", cfg.cpuBurn)
+	}
+	if *rulesFile != "" {
+		// Loaded here, so a bad file stops the demo before it opens a
+		// port or a database, with the loader's error (rule, field, line).
+		rules, err := alerting.LoadRulesFile(*rulesFile)
+		if err != nil {
+			return cfg, fmt.Errorf("-rules: %w", err)
+		}
+		if rules == nil {
+			rules = []alerting.Rule{} // a file without rules: no alert rules, not the embedded ones
+		}
+		cfg.rules = rules
 	}
 	return cfg, nil
 }

@@ -1,0 +1,162 @@
+package alerting
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	nan  = math.NaN()
+	inf  = math.Inf(1)
+	year = 400 * 24 * time.Hour // above MaxRuleDuration
+)
+
+func validRules() map[string]Rule {
+	sel := Selector{Metric: "m"}
+	errs := Selector{Metric: "e"}
+	return map[string]Rule{
+		"threshold":   {Name: "T", Condition: &Threshold{Metric: sel, Value: 1}},
+		"ratio":       {Name: "R", Condition: &Ratio{Numerator: sel, Denominator: sel, Window: time.Minute, Value: 0.05}},
+		"quantile":    {Name: "Q", Condition: &Quantile{Histogram: sel, Quantile: 0.95, Window: time.Minute, Value: 0.5}},
+		"check_state": {Name: "C", Condition: &CheckState{}},
+		"absence":     {Name: "A", Condition: &Absence{Success: sel, Requests: sel, Window: time.Minute}},
+		"slo":         {Name: "S", Condition: &SLO{Objective: 0.999, Total: sel, Errors: &errs}},
+		"latency slo": {Name: "L", Condition: &SLO{Objective: 0.99, Total: sel, LatencyThreshold: 0.3}},
+	}
+}
+
+// nonsense lists values that used to be accepted: a NaN threshold never
+// fires, a negative ratio or quantile always or never does, an infinite
+// window is a typo.
+var nonsense = []struct {
+	kind, field string
+	set         func(*Rule)
+}{
+	{"threshold", "threshold.value", func(r *Rule) { r.Condition.(*Threshold).Value = nan }},
+	{"threshold", "threshold.value", func(r *Rule) { r.Condition.(*Threshold).Value = inf }},
+	{"threshold", "threshold.value", func(r *Rule) { r.Condition.(*Threshold).Value = -inf }},
+	{"ratio", "ratio.value", func(r *Rule) { r.Condition.(*Ratio).Value = nan }},
+	{"ratio", "ratio.value", func(r *Rule) { r.Condition.(*Ratio).Value = inf }},
+	{"ratio", "ratio.value", func(r *Rule) { r.Condition.(*Ratio).Value = -0.05 }},
+	{"ratio", "ratio.min_requests", func(r *Rule) { r.Condition.(*Ratio).MinRequests = nan }},
+	{"ratio", "ratio.min_requests", func(r *Rule) { r.Condition.(*Ratio).MinRequests = inf }},
+	{"ratio", "ratio.min_requests", func(r *Rule) { r.Condition.(*Ratio).MinRequests = -1 }},
+	{"ratio", "ratio.window", func(r *Rule) { r.Condition.(*Ratio).Window = year }},
+	{"ratio", "ratio.window", func(r *Rule) { r.Condition.(*Ratio).Window = -time.Minute }},
+	{"quantile", "quantile.value", func(r *Rule) { r.Condition.(*Quantile).Value = nan }},
+	{"quantile", "quantile.value", func(r *Rule) { r.Condition.(*Quantile).Value = inf }},
+	{"quantile", "quantile.value", func(r *Rule) { r.Condition.(*Quantile).Value = -0.5 }},
+	{"quantile", "quantile.quantile", func(r *Rule) { r.Condition.(*Quantile).Quantile = nan }},
+	{"quantile", "quantile.quantile", func(r *Rule) { r.Condition.(*Quantile).Quantile = 0 }},
+	{"quantile", "quantile.quantile", func(r *Rule) { r.Condition.(*Quantile).Quantile = 1 }},
+	{"quantile", "quantile.quantile", func(r *Rule) { r.Condition.(*Quantile).Quantile = -0.5 }},
+	{"quantile", "quantile.min_count", func(r *Rule) { r.Condition.(*Quantile).MinCount = nan }},
+	{"quantile", "quantile.min_count", func(r *Rule) { r.Condition.(*Quantile).MinCount = -1 }},
+	{"quantile", "quantile.window", func(r *Rule) { r.Condition.(*Quantile).Window = year }},
+	{"check_state", "check_state.for", func(r *Rule) { r.Condition.(*CheckState).For = year }},
+	{"check_state", "check_state.for", func(r *Rule) { r.Condition.(*CheckState).For = -time.Second }},
+	{"absence", "absence.min_requests", func(r *Rule) { r.Condition.(*Absence).MinRequests = nan }},
+	{"absence", "absence.min_requests", func(r *Rule) { r.Condition.(*Absence).MinRequests = -inf }},
+	{"absence", "absence.window", func(r *Rule) { r.Condition.(*Absence).Window = year }},
+	{"slo", "slo.objective", func(r *Rule) { r.Condition.(*SLO).Objective = nan }},
+	{"slo", "slo.objective", func(r *Rule) { r.Condition.(*SLO).Objective = 1 }},
+	{"slo", "slo.objective", func(r *Rule) { r.Condition.(*SLO).Objective = 0 }},
+	{"slo", "slo.objective", func(r *Rule) { r.Condition.(*SLO).Objective = inf }},
+	{"slo", "slo.min_events", func(r *Rule) { r.Condition.(*SLO).MinEvents = nan }},
+	{"slo", "slo.min_events", func(r *Rule) { r.Condition.(*SLO).MinEvents = -1 }},
+	{"slo", "slo.period", func(r *Rule) { r.Condition.(*SLO).Period = year }},
+	{"slo", "slo.latency_threshold", func(r *Rule) { r.Condition.(*SLO).LatencyThreshold = -0.3 }},
+	{"latency slo", "slo.latency_threshold", func(r *Rule) { r.Condition.(*SLO).LatencyThreshold = nan }},
+	{"latency slo", "slo.latency_threshold", func(r *Rule) { r.Condition.(*SLO).LatencyThreshold = inf }},
+	{"slo", "slo.windows[0].factor", func(r *Rule) {
+		r.Condition.(*SLO).Windows = []BurnWindow{{Severity: "page", Long: time.Hour, Short: time.Minute, Factor: nan}}
+	}},
+	{"slo", "slo.windows[0].factor", func(r *Rule) {
+		r.Condition.(*SLO).Windows = []BurnWindow{{Severity: "page", Long: time.Hour, Short: time.Minute, Factor: inf}}
+	}},
+	{"slo", "slo.windows[0].long", func(r *Rule) {
+		r.Condition.(*SLO).Windows = []BurnWindow{{Severity: "page", Long: year, Short: time.Minute, Factor: 2}}
+	}},
+	{"threshold", "for", func(r *Rule) { r.For = year }},
+	{"threshold", "keep_firing_for", func(r *Rule) { r.KeepFiringFor = year }},
+	{"threshold", "flap.window", func(r *Rule) { r.Flap = FlapDamping{Threshold: 3, Window: year} }},
+	{"threshold", "flap.window", func(r *Rule) { r.Flap = FlapDamping{Window: -time.Minute} }},
+}
+
+// Nonsense values are refused when the rule is built, naming the rule and
+// the field, by Validate, ValidateRules and NewEvaluator alike.
+func TestNonsenseValuesRefused(t *testing.T) {
+	for _, c := range nonsense {
+		r := validRules()[c.kind]
+		c.set(&r)
+		err := r.Validate()
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Rule != r.Name || fe.Field != c.field {
+			t.Errorf("%s %s: Validate = %v, want a FieldError for %s", c.kind, c.field, err, c.field)
+			continue
+		}
+		if err := ValidateRules([]Rule{r}); err == nil || err.Error() != fe.Error() {
+			t.Errorf("%s: ValidateRules = %v, want %v", c.field, err, fe)
+		}
+		if _, err := NewEvaluator([]Rule{r}); !errors.As(err, &fe) || fe.Field != c.field {
+			t.Errorf("%s: NewEvaluator = %v", c.field, err)
+		}
+	}
+}
+
+// What is odd but meaningful stays valid.
+func TestEdgeValuesAccepted(t *testing.T) {
+	for name, set := range map[string]func(*Rule){
+		"negative gauge threshold": func(r *Rule) { r.Condition = &Threshold{Metric: Selector{Metric: "balance"}, Op: Below, Value: -100} },
+		"ratio above 1 (retries/calls)": func(r *Rule) {
+			r.Condition = &Ratio{Numerator: Selector{Metric: "a"}, Denominator: Selector{Metric: "b"}, Window: time.Minute, Value: 2.5}
+		},
+		"ratio of 0 with <=": func(r *Rule) {
+			r.Condition = &Ratio{Numerator: Selector{Metric: "a"}, Denominator: Selector{Metric: "b"}, Window: time.Minute, Op: BelowOrEqual}
+		},
+		"quantile value 0": func(r *Rule) {
+			r.Condition = &Quantile{Histogram: Selector{Metric: "h"}, Quantile: 0.5, Window: time.Minute}
+		},
+		"windows of 366 days": func(r *Rule) {
+			r.For, r.KeepFiringFor = MaxRuleDuration, MaxRuleDuration
+			r.Condition = &SLO{Objective: 0.9, Total: Selector{Metric: "t"}, Errors: &Selector{Metric: "e"}, Period: MaxRuleDuration}
+		},
+	} {
+		r := Rule{Name: "R"}
+		set(&r)
+		if err := r.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// The loader refuses YAML's .nan, .inf and negative numbers with the line.
+func TestLoaderRefusesNonsenseValues(t *testing.T) {
+	for _, c := range []struct{ kind, field, value string }{
+		{"threshold: {metric: m, value: %s}", "threshold.value", ".nan"},
+		{"threshold: {metric: m, value: %s}", "threshold.value", ".inf"},
+		{"threshold: {metric: m, value: %s}", "threshold.value", "-.inf"},
+		{"ratio: {numerator: a, denominator: b, window: 5m, value: %s}", "ratio.value", "-0.05"},
+		{"ratio: {numerator: a, denominator: b, window: 5m, value: %s}", "ratio.value", ".NaN"},
+		{"ratio: {numerator: a, denominator: b, window: 5m, min_requests: %s}", "ratio.min_requests", ".nan"},
+		{"ratio: {numerator: a, denominator: b, window: %s}", "ratio.window", "400d"},
+		{"quantile: {histogram: h, quantile: 0.9, window: 5m, value: %s}", "quantile.value", "-1"},
+		{"quantile: {histogram: h, quantile: %s, window: 5m}", "quantile.quantile", ".nan"},
+		{"quantile: {histogram: h, quantile: 0.9, window: 5m, min_count: %s}", "quantile.min_count", "-5"},
+		{"absence: {success: s, requests: r, window: 5m, min_requests: %s}", "absence.min_requests", ".inf"},
+		{"slo: {objective: %s, total: t, errors: e}", "slo.objective", ".nan"},
+		{"slo: {objective: 0.99, total: t, latency_threshold: %s}", "slo.latency_threshold", ".inf"},
+		{"slo: {objective: 0.99, total: t, errors: e, min_events: %s}", "slo.min_events", ".nan"},
+		{"slo: {objective: 0.99, total: t, errors: e, windows: [{severity: page, long: 1h, short: 5m, factor: %s}]}", "slo.windows[0].factor", ".nan"},
+	} {
+		src := "rules:\n  - name: X\n    " + strings.Replace(c.kind, "%s", c.value, 1) + "\n"
+		_, err := ParseRules([]byte(src))
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Rule != "X" || fe.Field != c.field || fe.Line != 3 {
+			t.Errorf("%s = %s: %v, want a FieldError for %s on line 3", c.field, c.value, err, c.field)
+		}
+	}
+}
