@@ -781,8 +781,11 @@ func (h *handler) amDeleteSilence(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.sil.Expire(r.PathValue("silenceID"), by); err != nil {
 		code := http.StatusInternalServerError
-		if errors.Is(err, ErrSilenceNotFound) {
+		switch {
+		case errors.Is(err, ErrSilenceNotFound):
 			code = http.StatusNotFound
+		case errors.Is(err, ErrInvalidSilence): // who expires it: bad text
+			code = http.StatusBadRequest
 		}
 		writeAMError(w, code, err.Error())
 		return

@@ -197,7 +197,7 @@ func (h *handler) serveWrite(a api, fn http.HandlerFunc) http.Handler {
 			fail(w, r, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		default:
 			if err := checkWriteText(r); err != nil {
-				fail(w, http.StatusBadRequest, err.Error())
+				fail(w, r, http.StatusBadRequest, err.Error())
 				return
 			}
 			fn(w, r)
