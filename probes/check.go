@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -59,5 +60,13 @@ func (p *Probe) checkFunc(ctx context.Context) error {
 	if r.Reason == ReasonCanceled {
 		return ctx.Err()
 	}
-	return p.errFor(&r)
+	if err := p.errFor(&r); err != nil {
+		return err
+	}
+	if p.cfg.certWarn > 0 && !r.CertExpiry.IsZero() {
+		if left := r.CertExpiry.Sub(r.Start); left < p.cfg.certWarn {
+			return checks.Warn(fmt.Errorf("certificate expires in %v, less than %v", left.Round(time.Second), p.cfg.certWarn))
+		}
+	}
+	return nil
 }
