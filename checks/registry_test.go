@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	igname "github.com/jackcode/igmon/internal/name"
+
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -56,7 +58,7 @@ func TestNewCheckValidation(t *testing.T) {
 		{"bad char", "a b", pass, nil, `"a b": name`},
 		{"colon", "db:ping", pass, nil, `"db:ping": name`},
 		{"slash", "db/ping", pass, nil, `"db/ping": name`},
-		{"too long", strings.Repeat("x", MaxNameLen+1), pass, nil, "name: longer"},
+		{"too long", strings.Repeat("x", igname.MaxLen+1), pass, nil, "name: 65 bytes is longer than 64"},
 		{"nil func", "db", nil, nil, `"db": func`},
 		{"tiny timeout", "db", pass, []Option{WithTimeout(10)}, `"db": timeout`},
 		{"negative timeout", "db", pass, []Option{WithTimeout(-time.Second)}, `"db": timeout`},
