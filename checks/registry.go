@@ -368,12 +368,12 @@ func (r *Registry) Names() []string {
 // Start starts the background checks: every check not declared
 // [WithOnRequest] runs on its own schedule from now on, whether or not
 // anyone calls an endpoint. Checks added later start at once. Start after
-// Stop is an error.
+// Shutdown or Drain is an error.
 func (r *Registry) Start(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
-		return errors.New("checks: Start after Stop")
+		return errors.New("checks: Start after Drain or Shutdown")
 	}
 	if r.started {
 		return nil
@@ -389,12 +389,12 @@ func (r *Registry) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the background checks and waits for their loops to exit. A run
+// stop stops the background checks and waits for their loops to exit. A run
 // that ignores its context is abandoned, not waited for; Shutdown waits
 // for those too. From then on the endpoints run a scheduled check
 // themselves when its result is an interval old, so /livez keeps telling
 // the truth while the service drains.
-func (r *Registry) Stop() {
+func (r *Registry) stop() {
 	r.mu.Lock()
 	r.stopped = true
 	r.scheduling.Store(false)
@@ -405,12 +405,13 @@ func (r *Registry) Stop() {
 
 // Shutdown stops the background checks, cancels the context of every check
 // run still in progress (runs started by endpoints included) and waits,
-// until ctx is done, for them to return. A check that respects its context therefore
+// until ctx is done, for them to return. A check that respects its
+// context therefore
 // ends at once instead of at its timeout. Runs started after Shutdown are
 // cancelled at once and leave the last results in place. It does not drain;
 // call Drain first.
 func (r *Registry) Shutdown(ctx context.Context) error {
-	r.Stop()
+	r.stop()
 	r.runStop()
 	return r.inflight.wait(ctx)
 }
@@ -435,7 +436,7 @@ func (r *Registry) Drain(ctx context.Context) error {
 		}
 		t.Stop()
 	}
-	r.Stop()
+	r.stop()
 	return err
 }
 
