@@ -123,88 +123,121 @@ type registryConfig struct {
 	drainDelay time.Duration
 	listeners  []func(Transition)
 	overrideLs []func(OverrideChange)
+	seen       map[string]bool // single-valued options already given
 	err        error
 }
 
-type registryOptionFunc func(*registryConfig)
+// registryOption is one named option. A single-valued option may be
+// given once: a second one (say checks.WithDrainDelay inside
+// monitor.WithRegistryOptions next to monitor.WithDrainDelay) would
+// silently replace the first, so NewRegistry refuses it.
+type registryOption struct {
+	name   string
+	single bool
+	fn     func(*registryConfig) error
+}
 
-func (f registryOptionFunc) applyRegistry(c *registryConfig) { f(c) }
+func (o registryOption) applyRegistry(c *registryConfig) {
+	if c.err != nil {
+		return
+	}
+	if o.single {
+		if c.seen[o.name] {
+			c.err = fmt.Errorf("%s: given twice; the second would silently replace the first", o.name)
+			return
+		}
+		if c.seen == nil {
+			c.seen = map[string]bool{}
+		}
+		c.seen[o.name] = true
+	}
+	if err := o.fn(c); err != nil {
+		c.err = fmt.Errorf("%s: %w", o.name, err)
+	}
+}
 
 // WithLogger sets the logger for transitions, overrides, panics and drain.
 // The default is slog.Default().
 func WithLogger(l *slog.Logger) RegistryOption {
-	return registryOptionFunc(func(c *registryConfig) {
+	return registryOption{name: "WithLogger", single: true, fn: func(c *registryConfig) error {
 		if l == nil {
-			c.err = errors.New("logger: must not be nil")
+			return errors.New("logger must not be nil")
 		}
 		c.logger = l
-	})
+		return nil
+	}}
 }
 
 // WithMeterProvider sets where the registry's metrics go. The default
 // records nothing.
 func WithMeterProvider(mp metric.MeterProvider) RegistryOption {
-	return registryOptionFunc(func(c *registryConfig) {
+	return registryOption{name: "WithMeterProvider", single: true, fn: func(c *registryConfig) error {
 		if mp == nil {
-			c.err = errors.New("meter provider: must not be nil")
+			return errors.New("meter provider must not be nil")
 		}
 		c.mp = mp
-	})
+		return nil
+	}}
 }
 
 // WithConcurrency bounds how many checks of one request run at once. The
 // default is 4 × GOMAXPROCS.
 func WithConcurrency(n int) RegistryOption {
-	return registryOptionFunc(func(c *registryConfig) {
+	return registryOption{name: "WithConcurrency", single: true, fn: func(c *registryConfig) error {
 		if n < 1 {
-			c.err = fmt.Errorf("concurrency: %d must be at least 1", n)
+			return fmt.Errorf("concurrency %d must be at least 1", n)
 		}
 		c.limit = n
-	})
+		return nil
+	}}
 }
 
 // WithMargin sets how much longer than the largest timeout of its checks a
 // request may wait (default 50ms).
 func WithMargin(d time.Duration) RegistryOption {
-	return registryOptionFunc(func(c *registryConfig) {
+	return registryOption{name: "WithMargin", single: true, fn: func(c *registryConfig) error {
 		if d < 0 {
-			c.err = fmt.Errorf("margin: %v must not be negative", d)
+			return fmt.Errorf("margin %v must not be negative", d)
 		}
 		c.margin = d
-	})
+		return nil
+	}}
 }
 
 // WithLivenessGracePeriod makes liveness pass for d after Start whatever
 // its checks say, so a slow boot is not mistaken for a dead process.
 func WithLivenessGracePeriod(d time.Duration) RegistryOption {
-	return registryOptionFunc(func(c *registryConfig) {
+	return registryOption{name: "WithLivenessGracePeriod", single: true, fn: func(c *registryConfig) error {
 		if d < 0 {
-			c.err = fmt.Errorf("liveness grace period: %v must not be negative", d)
+			return fmt.Errorf("liveness grace period %v must not be negative", d)
 		}
 		c.liveGrace = d
-	})
+		return nil
+	}}
 }
 
 // WithDrainDelay sets how long Drain keeps serving after readiness turns
 // fail, so load balancers notice before the server stops (default 0).
 func WithDrainDelay(d time.Duration) RegistryOption {
-	return registryOptionFunc(func(c *registryConfig) {
+	return registryOption{name: "WithDrainDelay", single: true, fn: func(c *registryConfig) error {
 		if d < 0 {
-			c.err = fmt.Errorf("drain delay: %v must not be negative", d)
+			return fmt.Errorf("drain delay %v must not be negative", d)
 		}
 		c.drainDelay = d
-	})
+		return nil
+	}}
 }
 
 // WithListener adds a function called on every status transition. It runs
 // outside any lock and may call back into the registry.
 func WithListener(fn func(Transition)) RegistryOption {
-	return registryOptionFunc(func(c *registryConfig) {
+	return registryOption{name: "WithListener", fn: func(c *registryConfig) error {
 		if fn == nil {
-			c.err = errors.New("listener: must not be nil")
+			return errors.New("listener must not be nil")
 		}
 		c.listeners = append(c.listeners, fn)
-	})
+		return nil
+	}}
 }
 
 // WithOverrideListener adds a function called whenever an operator sets or
@@ -212,23 +245,25 @@ func WithListener(fn func(Transition)) RegistryOption {
 // override leaves an audit record (the Monitor writes it to its event
 // log). It runs outside any lock, in the order the options were given.
 func WithOverrideListener(fn func(OverrideChange)) RegistryOption {
-	return registryOptionFunc(func(c *registryConfig) {
+	return registryOption{name: "WithOverrideListener", fn: func(c *registryConfig) error {
 		if fn == nil {
-			c.err = errors.New("override listener: must not be nil")
+			return errors.New("override listener must not be nil")
 		}
 		c.overrideLs = append(c.overrideLs, fn)
-	})
+		return nil
+	}}
 }
 
 // WithClock sets the clock used for TTLs, staleness and grace periods. It
 // exists for tests.
 func WithClock(c clock.Clock) RegistryOption {
-	return registryOptionFunc(func(rc *registryConfig) {
+	return registryOption{name: "WithClock", single: true, fn: func(rc *registryConfig) error {
 		if c == nil {
-			rc.err = errors.New("clock: must not be nil")
+			return errors.New("clock must not be nil")
 		}
 		rc.clock = c
-	})
+		return nil
+	}}
 }
 
 // NewRegistry returns an empty registry. Invalid options return an error
@@ -247,7 +282,7 @@ func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 		}
 		o.applyRegistry(&cfg)
 		if cfg.err != nil {
-			return nil, fmt.Errorf("checks: registry option %w", cfg.err)
+			return nil, fmt.Errorf("checks: %w", cfg.err)
 		}
 	}
 	r := &Registry{

@@ -26,7 +26,11 @@ func pass(context.Context) error { return nil }
 
 func newTestRegistry(t *testing.T, opts ...RegistryOption) *Registry {
 	t.Helper()
-	r, err := NewRegistry(append([]RegistryOption{WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
+	// A quiet logger unless the test brings its own.
+	if !slices.ContainsFunc(opts, func(o RegistryOption) bool { ro, ok := o.(registryOption); return ok && ro.name == "WithLogger" }) {
+		opts = append([]RegistryOption{WithLogger(slog.New(slog.DiscardHandler))}, opts...)
+	}
+	r, err := NewRegistry(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,20 +109,33 @@ func TestRegistryOptionValidation(t *testing.T) {
 		opt  RegistryOption
 		want string
 	}{
-		{WithConcurrency(0), "concurrency"},
-		{WithMargin(-1), "margin"},
-		{WithLivenessGracePeriod(-1), "liveness grace period"},
-		{WithDrainDelay(-1), "drain delay"},
-		{WithLogger(nil), "logger"},
-		{WithMeterProvider(nil), "meter provider"},
-		{WithClock(nil), "clock"},
-		{WithListener(nil), "listener"},
+		{WithConcurrency(0), "WithConcurrency: concurrency 0"},
+		{WithMargin(-1), "WithMargin: margin"},
+		{WithLivenessGracePeriod(-1), "WithLivenessGracePeriod: liveness grace period"},
+		{WithDrainDelay(-1), "WithDrainDelay: drain delay"},
+		{WithLogger(nil), "WithLogger: logger"},
+		{WithMeterProvider(nil), "WithMeterProvider: meter provider"},
+		{WithClock(nil), "WithClock: clock"},
+		{WithListener(nil), "WithListener: listener"},
 	}
 	for _, tt := range tests {
 		_, err := NewRegistry(tt.opt)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("NewRegistry(%s option) error = %v, want it to name %q", tt.want, err, tt.want)
 		}
+	}
+}
+
+// A single-valued option given twice is refused, naming it: the second
+// would silently replace the first. Listeners add up.
+func TestRegistryRefusesASingleValuedOptionTwice(t *testing.T) {
+	_, err := NewRegistry(WithDrainDelay(time.Second), WithDrainDelay(2*time.Second))
+	if err == nil || !strings.Contains(err.Error(), "WithDrainDelay: given twice") {
+		t.Fatalf("drain delay twice: %v", err)
+	}
+	l := func(Transition) {}
+	if _, err := NewRegistry(WithListener(l), WithListener(l)); err != nil {
+		t.Fatalf("two listeners: %v", err)
 	}
 }
 

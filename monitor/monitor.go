@@ -74,8 +74,6 @@ func New(opts ...Option) (*Monitor, error) {
 	ropts := []checks.RegistryOption{
 		checks.WithLogger(m.logger),
 		checks.WithMeterProvider(m.mp),
-		checks.WithDrainDelay(cfg.drainDelay),
-		checks.WithLivenessGracePeriod(cfg.liveGrace),
 		checks.WithOverrideListener(m.recordOverride),
 	}
 	m.checks, err = checks.NewRegistry(append(ropts, cfg.registryOpts...)...)

@@ -30,9 +30,10 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{WithReader(nil), "WithReader"},
 		{WithLogger(nil), "WithLogger"},
 		{WithAuthorizer(nil), "WithAuthorizer"},
-		{WithDrainDelay(-time.Second), "WithDrainDelay"},
-		{WithLivenessGracePeriod(-time.Second), "WithLivenessGracePeriod"},
-		{WithRegistryOptions(checks.WithConcurrency(0)), "concurrency"},
+		{WithRegistryOptions(checks.WithDrainDelay(-time.Second)), "WithRegistryOptions: checks: WithDrainDelay"},
+		{WithRegistryOptions(checks.WithConcurrency(0)), "WithConcurrency"},
+		// The Monitor sets the registry's logger: a second one is refused.
+		{WithRegistryOptions(checks.WithLogger(slog.Default())), "WithLogger: given twice"},
 	}
 	for _, tt := range tests {
 		if _, err := New(tt.opt); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -85,7 +86,7 @@ func TestServiceIdentityFromEnv(t *testing.T) {
 func TestMonitorServesHealthAndMetrics(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	m, err := New(quiet, WithServiceName("wallet"), WithServiceVersion("1.4.2"), WithReader(reader),
-		WithDrainDelay(200*time.Millisecond), WithAuthorizer(checks.BearerToken("t")))
+		WithRegistryOptions(checks.WithDrainDelay(200*time.Millisecond)), WithAuthorizer(checks.BearerToken("t")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +169,7 @@ func TestMonitorServesHealthAndMetrics(t *testing.T) {
 }
 
 func TestShutdownRespectsDeadline(t *testing.T) {
-	m, err := New(quiet, WithDrainDelay(time.Hour))
+	m, err := New(quiet, WithRegistryOptions(checks.WithDrainDelay(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -33,8 +32,6 @@ type config struct {
 	readers         []sdkmetric.Reader
 	logger          *slog.Logger
 	authorizer      checks.Authorizer
-	drainDelay      time.Duration
-	liveGrace       time.Duration
 	registryOpts    []checks.RegistryOption
 	eventCapacity   int
 	noSystemMetrics bool
@@ -130,27 +127,6 @@ func WithAuthorizer(a checks.Authorizer) Option {
 	})
 }
 
-// WithDrainDelay sets how long Shutdown keeps serving with readiness failed
-// before it stops background work, so load balancers notice.
-func WithDrainDelay(d time.Duration) Option {
-	return optionFunc(func(c *config) {
-		if d < 0 {
-			c.fail("WithDrainDelay", "%v must not be negative", d)
-		}
-		c.drainDelay = d
-	})
-}
-
-// WithLivenessGracePeriod makes /livez pass for d after Start.
-func WithLivenessGracePeriod(d time.Duration) Option {
-	return optionFunc(func(c *config) {
-		if d < 0 {
-			c.fail("WithLivenessGracePeriod", "%v must not be negative", d)
-		}
-		c.liveGrace = d
-	})
-}
-
 // WithEventCapacity sets how many events the event log keeps (default
 // 1000).
 func WithEventCapacity(n int) Option {
@@ -174,8 +150,12 @@ func WithHostOptions(opts ...probes.CollectorOption) Option {
 	return optionFunc(func(c *config) { c.hostOpts = append(c.hostOpts, opts...) })
 }
 
-// WithRegistryOptions passes options through to the check registry
-// (concurrency, margin, listeners, a clock for tests).
+// WithRegistryOptions passes options through to the check registry: the
+// drain delay (checks.WithDrainDelay), the liveness grace period,
+// concurrency, margin, listeners. The Monitor sets the registry's logger,
+// meter provider and override listener itself; giving a single-valued
+// option the Monitor already sets is an error naming it, never a silent
+// replacement.
 func WithRegistryOptions(opts ...checks.RegistryOption) Option {
 	return optionFunc(func(c *config) { c.registryOpts = append(c.registryOpts, opts...) })
 }

@@ -474,7 +474,7 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 		monitor.WithEnvironment("demo"),
 		monitor.WithDescription("casino wallet and betting API (igmon demo)"),
 		monitor.WithLogger(cfg.logger),
-		monitor.WithDrainDelay(cfg.drainDelay),
+		monitor.WithRegistryOptions(checks.WithDrainDelay(cfg.drainDelay)),
 		monitor.WithAlerting(rules, aopts...),
 	}
 	if cfg.token != "" {

@@ -45,7 +45,7 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 		monitor.WithServiceName("quickstart"),
 		monitor.WithServiceVersion("0.1.0"),
 		monitor.WithLogger(logger),
-		monitor.WithDrainDelay(2 * time.Second),
+		monitor.WithRegistryOptions(checks.WithDrainDelay(2 * time.Second)),
 	}
 	if token != "" {
 		opts = append(opts, monitor.WithAuthorizer(checks.BearerToken(token)))
