@@ -37,6 +37,7 @@ func periodicOTLP(b *testing.B) ([]sdkmetric.Reader, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	p.Start() // the loop waits for the provider the caller builds
 	return p.Readers(), r.Stop
 }
 

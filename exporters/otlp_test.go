@@ -52,6 +52,7 @@ func newTestProvider(t *testing.T, exps []*Exporter, opts ...PipelineOption) *te
 		mopts = append(mopts, sdkmetric.WithReader(r))
 	}
 	mp := sdkmetric.NewMeterProvider(mopts...)
+	p.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -292,6 +293,7 @@ func TestShutdownHonoursDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+	p.Start()
 	c, _ := mp.Meter("t").Int64Counter("c")
 	c.Add(context.Background(), 1)
 	r.Stop()
@@ -331,6 +333,7 @@ func TestShutdownWithCollectorGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+	p.Start()
 	c, _ := mp.Meter("t").Int64Counter("igmon.test.bets")
 	c.Add(context.Background(), 1)
 	wctx, wcancel := context.WithTimeout(context.Background(), waitTimeout)

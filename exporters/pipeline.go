@@ -163,6 +163,18 @@ func NewPipeline(exps []*Exporter, opts ...PipelineOption) (*Pipeline, error) {
 // with sdkmetric.WithReader.
 func (p *Pipeline) Readers() []sdkmetric.Reader { return append([]sdkmetric.Reader(nil), p.readers...) }
 
+// Start starts the push exporters' export loops, once. Nothing runs in the
+// background before it: building a pipeline (or a Monitor) starts no
+// goroutine. A reader's Shutdown without Start still makes the final
+// export.
+func (p *Pipeline) Start() {
+	for _, r := range p.readers {
+		if pr, ok := r.(*pushReader); ok {
+			pr.start()
+		}
+	}
+}
+
 // ExportStatus is the health of one push exporter.
 type ExportStatus struct {
 	Name string
@@ -229,8 +241,10 @@ type pushReader struct {
 	timeout  time.Duration
 
 	mu       sync.Mutex // one collect-and-export at a time
-	stop     context.CancelFunc
-	done     chan struct{} // closed when run returns
+	started  sync.Once  // the loop starts once, or never after Shutdown
+	stopMu   sync.Mutex
+	stop     context.CancelFunc // set by start
+	done     chan struct{}      // closed when run returns
 	shutdown sync.Once
 }
 
@@ -249,11 +263,19 @@ func newPushReader(s *sink, interval, timeout time.Duration, producers []sdkmetr
 	for _, p := range producers {
 		opts = append(opts, sdkmetric.WithProducer(p))
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	r := &pushReader{ManualReader: sdkmetric.NewManualReader(opts...), s: s, interval: interval, timeout: timeout,
-		stop: stop, done: make(chan struct{})}
-	go r.run(ctx)
-	return r
+	return &pushReader{ManualReader: sdkmetric.NewManualReader(opts...), s: s, interval: interval, timeout: timeout,
+		done: make(chan struct{})}
+}
+
+// start starts the export loop, once; after Shutdown it does nothing.
+func (r *pushReader) start() {
+	r.started.Do(func() {
+		ctx, stop := context.WithCancel(context.Background())
+		r.stopMu.Lock()
+		r.stop = stop
+		r.stopMu.Unlock()
+		go r.run(ctx)
+	})
 }
 
 func (r *pushReader) run(ctx context.Context) {
@@ -272,6 +294,9 @@ func (r *pushReader) run(ctx context.Context) {
 		cctx, cancel := context.WithTimeoutCause(ctx, r.timeout, errors.New("reader collect and export timeout"))
 		err := r.cycle(cctx, cyclePeriodic)
 		cancel()
+		if errors.Is(err, sdkmetric.ErrReaderNotRegistered) {
+			continue // started before its MeterProvider was built
+		}
 		if err != nil && ctx.Err() == nil {
 			// A collection that failed (a callback or producer error), as
 			// the PeriodicReader reports it; export failures are the
@@ -321,7 +346,13 @@ func (r *pushReader) Shutdown(ctx context.Context) error {
 	err := sdkmetric.ErrReaderShutdown
 	r.shutdown.Do(func() {
 		r.s.closing.Store(true)
-		r.stop()
+		// A loop that never started never will: done closes here.
+		r.started.Do(func() { close(r.done) })
+		r.stopMu.Lock()
+		if r.stop != nil {
+			r.stop()
+		}
+		r.stopMu.Unlock()
 		<-r.done
 		ctx, cancel := r.withTimeout(ctx)
 		defer cancel()

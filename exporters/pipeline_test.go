@@ -202,6 +202,7 @@ func TestPeriodicFailuresStayOffTheGlobalHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+	p.Start()
 	c, _ := mp.Meter("t").Int64Counter("c")
 	c.Add(context.Background(), 1)
 	deadline := time.Now().Add(waitTimeout)
@@ -230,6 +231,7 @@ func TestShutdownReturnsExportError(t *testing.T) {
 	e, _ := NewPush("stub", stub, WithInterval(time.Hour))
 	p, _ := NewPipeline([]*Exporter{e}, WithLogger(slog.New(&logRecorder{})))
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+	p.Start()
 	c, _ := mp.Meter("t").Int64Counter("c")
 	c.Add(context.Background(), 1)
 	if err := mp.ForceFlush(context.Background()); err == nil || !strings.Contains(err.Error(), "backend down") {
@@ -351,6 +353,7 @@ func TestShutdownInterruptingAnExportLogsOneWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+	p.Start()
 	c, _ := mp.Meter("t").Int64Counter("c")
 	c.Add(context.Background(), 1)
 	select {

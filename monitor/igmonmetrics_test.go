@@ -125,6 +125,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(ctx)
+	m.tel.pipeline.Start() // the export loops alone: the rest stays on the fake clock
 
 	// Checks: one passing, one failing (non-critical: it warns).
 	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {

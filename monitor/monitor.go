@@ -228,6 +228,9 @@ func (m *Monitor) Start(ctx context.Context) error {
 	if err := m.checks.Start(ctx); err != nil {
 		return err
 	}
+	if m.tel.pipeline != nil {
+		m.tel.pipeline.Start() // New started nothing: exports begin here
+	}
 	if m.alerting != nil {
 		if err := m.alerting.start(); err != nil {
 			return fmt.Errorf("monitor: alerting: %w", err)

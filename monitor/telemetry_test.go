@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/goleak"
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/exporters"
@@ -88,6 +89,9 @@ func TestMonitorExportsOverOTLPWithResource(t *testing.T) {
 		t.Fatal(err)
 	}
 	shutdown(t, m)
+	if err := m.Start(context.Background()); err != nil { // exports begin at Start
+		t.Fatal(err)
+	}
 	h, err := m.MeterProvider().Meter("casino").Float64Histogram("casino.spin.duration", metric.WithUnit("s"))
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +149,9 @@ func TestMonitorUsesOTLPFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	shutdown(t, m)
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.env")
 	c.Add(context.Background(), 2)
 	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.env" && p.Value == 2 })
@@ -390,6 +397,9 @@ func TestMonitorShutdownWithCollectorGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.bets")
 	c.Add(context.Background(), 1)
 	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" })
@@ -458,4 +468,27 @@ func TestTelemetryOptionsValidation(t *testing.T) {
 		}
 	}
 	_ = stdout.Shutdown(context.Background())
+}
+
+// New starts nothing in the background: the export loops, the checks, the
+// series engine and the alert rules all begin at Start.
+func TestNewStartsNoGoroutine(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	stdout, err := exporters.Stdout(exporters.WithWriter(io.Discard), exporters.WithInterval(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(quiet, WithExporters(stdout), WithAlerting(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Register("wallet-db", func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := goleak.Find(before); err != nil {
+		t.Errorf("New started goroutines before Start: %v", err)
+	}
+	if err := m.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }

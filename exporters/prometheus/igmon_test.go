@@ -80,6 +80,11 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+	// The export loops (and with them the exporters' own metrics) begin
+	// at Start: New runs nothing in the background.
+	if err := m.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
 		t.Fatal(err)
