@@ -33,7 +33,7 @@ func ExampleOTLP() {
 		opts = append(opts, sdkmetric.WithReader(r))
 	}
 	mp := sdkmetric.NewMeterProvider(opts...)
-	p.Start() // the export loops begin here, not in NewPipeline
+	p.Start()            // the export loops begin here, not in NewPipeline
 	_ = p.Instrument(mp) // count the pipeline's own failures
 	defer func() {
 		// Shutdown flushes; bound it so a missing collector cannot hold
