@@ -12,9 +12,13 @@
 //     other packages together.
 //   - [github.com/jackcode/igmon/checks] is the health-check engine and its
 //     /livez, /readyz, /startupz and /healthz endpoints (Kubernetes
-//     conventions, IETF application/health+json, gRPC grpc.health.v1), with
-//     built-in checks for SQL, HTTP, gRPC, TCP, DNS, TLS certificates, disk
-//     and memory.
+//     conventions, IETF application/health+json), with built-in checks for
+//     SQL, HTTP, TCP, DNS and TLS certificates; it links only the standard
+//     library and the OTel API. Its subpackages add what needs more:
+//     [github.com/jackcode/igmon/checks/grpccheck] (a gRPC peer's health),
+//     [github.com/jackcode/igmon/checks/grpchealth] (the registry as
+//     grpc.health.v1) and [github.com/jackcode/igmon/checks/hostcheck]
+//     (memory and disk, through gopsutil).
 //   - [github.com/jackcode/igmon/probes] collects host, process, Go runtime,
 //     container and database-pool metrics, and runs synthetic probes of
 //     external endpoints with phase timings.

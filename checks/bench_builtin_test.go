@@ -11,10 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-
 	"github.com/jackcode/igmon/internal/pgtest"
 )
 
@@ -158,17 +154,6 @@ func BenchmarkTLSCertCheck(b *testing.B) {
 		return c.Close()
 	}
 	benchVsBare(b, bare, benchOK[*Check](b)(TLSCert(addr, WithTLSConfig(trust), WithCertExpiry(1, 0))))
-}
-
-func BenchmarkGRPCCheck(b *testing.B) {
-	hs := health.NewServer()
-	_, conn := grpcPeer(b, func(s *grpc.Server) { healthpb.RegisterHealthServer(s, hs) })
-	client := healthpb.NewHealthClient(conn)
-	bare := func(ctx context.Context) error {
-		_, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
-		return err
-	}
-	benchVsBare(b, bare, benchOK[*Check](b)(GRPC(conn, "")))
 }
 
 func BenchmarkSQLCheck(b *testing.B) {

@@ -24,17 +24,14 @@ var (
 	// ErrUnexpectedBody is reported by [HTTP] when the body does not contain
 	// the expected text or JSON field value.
 	ErrUnexpectedBody = errors.New("unexpected response body")
-	// ErrNotServing is reported by [GRPC] when the peer answers with a
-	// status other than SERVING.
-	ErrNotServing = errors.New("gRPC service not serving")
 	// ErrCertExpiry is reported by [TLSCert] when the earliest certificate
 	// of the served chain expires within a threshold.
 	ErrCertExpiry = errors.New("certificate expires soon")
 	// ErrUnexpectedAddrs is reported by [DNS] when the answer lacks an
 	// expected address or has too few addresses.
 	ErrUnexpectedAddrs = errors.New("unexpected DNS answer")
-	// ErrThresholdExceeded is reported by [DiskFree], [Memory] and
-	// [Goroutines] when a measured value crosses a threshold.
+	// ErrThresholdExceeded is reported by [Goroutines] (and hostcheck's
+	// Memory and DiskFree) when a measured value crosses a threshold.
 	ErrThresholdExceeded = errors.New("threshold exceeded")
 )
 
@@ -68,15 +65,24 @@ func (b *builtin) fail(field, format string, a ...any) {
 // build validates the collected configuration and returns the check.
 func (b *builtin) build(fn CheckFunc) (*Check, error) {
 	if b.latencyWarn != 0 && !b.latencyOK {
-		b.fail("latency warn", "WithLatencyWarn does not apply to checks.%s", b.kind)
+		b.fail("latency warn", "WithLatencyWarn does not apply to %s", b.constructor())
 	}
 	if b.dialer != nil && !b.dialerOK {
-		b.fail("dialer", "WithDialer does not apply to checks.%s", b.kind)
+		b.fail("dialer", "WithDialer does not apply to %s", b.constructor())
 	}
 	if b.err != nil {
 		return nil, fmt.Errorf("%w %q: %v", ErrInvalidCheck, b.name, b.err)
 	}
 	return newCheck(b.name, fn, b.s)
+}
+
+// constructor is the qualified constructor name for errors: "checks.SQL",
+// or the subpackage's own "hostcheck.Memory".
+func (b *builtin) constructor() string {
+	if strings.Contains(b.kind, ".") {
+		return b.kind
+	}
+	return "checks." + b.kind
 }
 
 // specificOption is an option that belongs to one built-in constructor. It
@@ -126,8 +132,9 @@ func WithName(name string) Option {
 	return sharedOption{name: "WithName", fn: func(b *builtin) { b.name = name }}
 }
 
-// WithLatencyWarn makes a network check (SQL, HTTP, TCP, DNS, TLSCert, GRPC,
-// Pinger, Func) report warn when a successful round trip took longer than d.
+// WithLatencyWarn makes a network check (SQL, HTTP, TCP, DNS, TLSCert,
+// Pinger, Func, grpccheck.Health) report warn when a successful round trip
+// took longer than d.
 // The round trip is always reported as the observed "responseTime" in ms.
 func WithLatencyWarn(d time.Duration) Option {
 	return sharedOption{name: "WithLatencyWarn", fn: func(b *builtin) {

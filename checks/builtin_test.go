@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"google.golang.org/grpc"
 )
 
 // built fails the test unless a built-in constructor succeeded.
@@ -43,7 +41,6 @@ func wantOutcome(t *testing.T, o Outcome, st Status, target error) {
 
 func TestBuiltinConstructorErrors(t *testing.T) {
 	var nilDB *sql.DB
-	var nilConn *grpc.ClientConn
 	var nilPinger *sql.DB
 	tests := []struct {
 		name  string
@@ -86,24 +83,13 @@ func TestBuiltinConstructorErrors(t *testing.T) {
 		{"tls nil config", func() (*Check, error) { return TLSCert("example.com:443", WithTLSConfig(nil)) }, "tls config"},
 		{"tls wrong order", func() (*Check, error) { return TLSCert("example.com:443", WithCertExpiry(3, 10)) }, "wrong order"},
 		{"tls negative", func() (*Check, error) { return TLSCert("example.com:443", WithCertExpiry(3, -1)) }, "negative"},
-		{"grpc nil conn", func() (*Check, error) { return GRPC(nil, "") }, "conn: must not be nil"},
-		{"grpc typed nil conn", func() (*Check, error) { return GRPC(nilConn, "") }, "conn: must not be nil"},
 		{"pinger nil", func() (*Check, error) { return Pinger("redis", nil) }, "pinger: must not be nil"},
 		{"pinger typed nil", func() (*Check, error) { return Pinger("redis", nilPinger) }, "pinger: must not be nil"},
 		{"pinger bad name", func() (*Check, error) { return Pinger("redis:6379", &sql.DB{}) }, "name:"},
 		{"func nil", func() (*Check, error) { return Func("psp", nil) }, "func: must not be nil"},
-		{"disk empty", func() (*Check, error) { return DiskFree("") }, "path: must not be empty"},
-		{"disk missing", func() (*Check, error) { return DiskFree("/does/not/exist/igmon") }, "path:"},
-		{"disk bytes order", func() (*Check, error) { return DiskFree("/", WithFreeBytes(1, 2)) }, "wrong order"},
-		{"disk pct order", func() (*Check, error) { return DiskFree("/", WithFreePercent(5, 10)) }, "wrong order"},
-		{"disk pct range", func() (*Check, error) { return DiskFree("/", WithFreePercent(150, 10)) }, "[0, 100]"},
-		{"memory none", func() (*Check, error) { return Memory() }, "set WithRSSLimit or WithHeapLimit"},
-		{"memory order", func() (*Check, error) { return Memory(WithHeapLimit(2, 1)) }, "wrong order"},
-		{"memory zero", func() (*Check, error) { return Memory(WithRSSLimit(0, 0)) }, "at least one"},
 		{"goroutines max", func() (*Check, error) { return Goroutines(0) }, "max: 0"},
 		{"goroutines order", func() (*Check, error) { return Goroutines(100, WithGoroutinesWarn(200)) }, "wrong order"},
 		{"latency", func() (*Check, error) { return TCP("db:5432", WithLatencyWarn(0)) }, "latency warn"},
-		{"latency on disk", func() (*Check, error) { return DiskFree("/", WithLatencyWarn(time.Second)) }, "does not apply to checks.DiskFree"},
 		{"dialer on http", func() (*Check, error) { return HTTP("http://x", WithDialer(&net.Dialer{})) }, "does not apply to checks.HTTP"},
 		{"foreign option", func() (*Check, error) { return TCP("db:5432", WithQuery("SELECT 1")) }, "WithQuery: applies only to checks.SQL"},
 		{"common option still validated", func() (*Check, error) { return TCP("db:5432", WithTimeout(0)) }, "timeout"},
@@ -154,9 +140,6 @@ func TestBuiltinDefaults(t *testing.T) {
 		{"tcp ipv6", func() (*Check, error) { return TCP("[::1]:5432") }, "tcp-1-5432", ComponentComponent},
 		{"dns", func() (*Check, error) { return DNS("games.example") }, "dns-games.example", ComponentComponent},
 		{"tls", func() (*Check, error) { return TLSCert("api.psp.example:443") }, "tls-api.psp.example", ComponentComponent},
-		{"disk root", func() (*Check, error) { return DiskFree("/") }, "disk", ComponentSystem},
-		{"disk tmp", func() (*Check, error) { return DiskFree("/tmp") }, "disk-tmp", ComponentSystem},
-		{"memory", func() (*Check, error) { return Memory(WithHeapLimit(0, 1<<40)) }, "memory", ComponentSystem},
 		{"goroutines", func() (*Check, error) { return Goroutines(1000) }, "goroutines", ComponentSystem},
 		{"pinger typed", func() (*Check, error) {
 			return Pinger("redis", PingFunc(func(context.Context) error { return nil }), WithComponentType("cache"))

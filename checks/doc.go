@@ -40,4 +40,10 @@
 // application/health+json format. Error text and observed values are shown
 // only to callers an authorizer admits, and even then pass through a
 // redactor that strips credentials.
+//
+// The package links only the standard library and the OTel API, so a
+// program that only registers checks stays small. The checks that need more
+// live in subpackages and take the same options: grpccheck (a gRPC peer's
+// grpc.health.v1), grpchealth (this registry served as grpc.health.v1) and
+// hostcheck (process memory and free disk space, through gopsutil).
 package checks

@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"time"
-
-	"google.golang.org/grpc"
 
 	"github.com/jackcode/igmon/checks"
 )
@@ -70,28 +67,4 @@ func ExampleTLSCert() {
 		checks.WithComponentType(checks.ComponentPaymentProvider))
 	fmt.Println(c.Name(), err)
 	// Output: tls-api.psp.example <nil>
-}
-
-func ExampleNewGRPCHealthServer() {
-	reg, _ := checks.NewRegistry()
-	_ = reg.Register("wallet-db", func(ctx context.Context) error { return nil })
-
-	hs, err := checks.NewGRPCHealthServer(reg)
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	hs.Register(srv) // grpc.health.v1.Health: "", readiness, liveness, startup, wallet-db
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go srv.Serve(lis)
-
-	// On shutdown: drain (Watch streams end with NOT_SERVING), then stop.
-	_ = reg.Drain(context.Background())
-	hs.Shutdown()
-	srv.GracefulStop()
-	fmt.Println("stopped")
-	// Output: stopped
 }

@@ -9,10 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/jackcode/igmon/checks"
 )
@@ -101,36 +97,6 @@ func ExampleDNS() {
 	// Output: psp-dns pass
 }
 
-func ExampleGRPC() {
-	// A gRPC peer serving grpc.health.v1, here a registry of its own.
-	peer := quietRegistry()
-	defer peer.Shutdown(context.Background())
-	_ = peer.Register("ledger", func(context.Context) error { return nil })
-	hs, _ := checks.NewGRPCHealthServer(peer)
-	srv := grpc.NewServer()
-	hs.Register(srv)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Stop()
-	defer hs.Shutdown()
-
-	// The service's own connection to that peer.
-	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer conn.Close()
-	c, err := checks.GRPC(conn, "readiness", checks.WithName("ledger-grpc"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(c.Name(), c.Run(context.Background()).Status)
-	// Output: ledger-grpc pass
-}
-
 func ExampleFunc() {
 	// A PSP SDK without a ping method: its cheapest authenticated call.
 	balance := func(ctx context.Context) error { return nil } // stands in for psp.Balance(ctx)
@@ -152,24 +118,4 @@ func ExampleGoroutines() {
 	o := c.Run(context.Background())
 	fmt.Println(c.Name(), o.Status, o.Observation.Unit)
 	// Output: goroutines pass {goroutine}
-}
-
-func ExampleMemory() {
-	c, err := checks.Memory(checks.WithHeapLimit(1<<40, 2<<40)) // warn above 1 TiB of heap
-	if err != nil {
-		log.Fatal(err)
-	}
-	o := c.Run(context.Background())
-	fmt.Println(c.Name(), o.Status, o.Observation.Measurement)
-	// Output: memory pass heapBytes
-}
-
-func ExampleDiskFree() {
-	c, err := checks.DiskFree(os.TempDir(), checks.WithName("tmp-disk"), checks.WithFreeBytes(1, 0))
-	if err != nil {
-		log.Fatal(err)
-	}
-	o := c.Run(context.Background())
-	fmt.Println(c.Name(), o.Status, o.Observation.Unit)
-	// Output: tmp-disk pass By
 }

@@ -14,8 +14,6 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
-	"golang.org/x/sync/errgroup"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/redact"
@@ -65,7 +63,6 @@ type Registry struct {
 	runCtx  context.Context
 	runStop context.CancelFunc
 
-	sf       singleflight.Group
 	inflight inflight
 
 	startTime   atomic.Int64 // unix nanos of Start (or creation)
@@ -96,6 +93,12 @@ type entry struct {
 	stop  context.CancelFunc // background loop; nil for on-request checks and before Start
 	done  chan struct{}      // closed when the background loop exits
 	attrs entryAttrs
+
+	// flight is the refresh under way, closed when it ends (nil when
+	// none): concurrent callers wait for it instead of running the check
+	// again.
+	flightMu sync.Mutex
+	flight   chan struct{}
 }
 
 // state is the immutable result of the thresholds after a run.
@@ -534,15 +537,27 @@ func jittered(d time.Duration, f float64) time.Duration {
 // is set for the background loop, which runs whatever the last result's
 // age; an endpoint runs the check only if it still needs a run.
 func (r *Registry) refresh(ctx context.Context, e *entry, scheduled bool) {
-	r.sf.Do(e.c.name, func() (any, error) {
-		// A caller that decided to run just before another run finished
-		// would run the check twice in one TTL: look again.
-		if !scheduled && !r.needsRun(e, r.clock.Now()) {
-			return nil, nil
-		}
-		r.runAndRecord(ctx, e)
-		return nil, nil
-	})
+	e.flightMu.Lock()
+	if ch := e.flight; ch != nil {
+		e.flightMu.Unlock()
+		<-ch
+		return
+	}
+	ch := make(chan struct{})
+	e.flight = ch
+	e.flightMu.Unlock()
+	defer func() {
+		e.flightMu.Lock()
+		e.flight = nil
+		e.flightMu.Unlock()
+		close(ch)
+	}()
+	// A caller that decided to run just before another run finished
+	// would run the check twice in one TTL: look again.
+	if !scheduled && !r.needsRun(e, r.clock.Now()) {
+		return
+	}
+	r.runAndRecord(ctx, e)
 }
 
 func (r *Registry) runAndRecord(ctx context.Context, e *entry) {
@@ -956,15 +971,17 @@ func (r *Registry) ensureFresh(ctx context.Context, list []*entry) {
 	r.inflight.add()
 	go func() {
 		defer r.inflight.done()
-		var g errgroup.Group
-		g.SetLimit(r.limit)
+		// At most r.limit checks of this request run at once.
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, r.limit)
 		for _, e := range todo {
-			g.Go(func() error {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
 				r.refresh(r.runCtx, e, false)
-				return nil
 			})
 		}
-		_ = g.Wait()
+		wg.Wait()
 		close(done)
 	}()
 	t := time.NewTimer(maxTimeout + r.margin)

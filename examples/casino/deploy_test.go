@@ -25,6 +25,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/checks/grpchealth"
 	"github.com/jackcode/igmon/monitor"
 	"github.com/jackcode/igmon/probes"
 )
@@ -627,9 +628,9 @@ func TestKubernetesManifests(t *testing.T) {
 		probe   *k8sProbe
 		service string
 	}{
-		{"startupProbe", gc.StartupProbe, checks.GRPCServiceStartup},
-		{"livenessProbe", gc.LivenessProbe, checks.GRPCServiceLiveness},
-		{"readinessProbe", gc.ReadinessProbe, checks.GRPCServiceReadiness},
+		{"startupProbe", gc.StartupProbe, grpchealth.ServiceStartup},
+		{"livenessProbe", gc.LivenessProbe, grpchealth.ServiceLiveness},
+		{"readinessProbe", gc.ReadinessProbe, grpchealth.ServiceReadiness},
 	}
 	for _, p := range grpcProbes {
 		if p.probe == nil || p.probe.GRPC == nil {

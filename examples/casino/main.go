@@ -54,6 +54,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/checks/grpchealth"
 	"github.com/jackcode/igmon/exporters"
 	promexp "github.com/jackcode/igmon/exporters/prometheus"
 	"github.com/jackcode/igmon/monitor"
@@ -344,7 +345,7 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	// The same registry as grpc.health.v1, for gRPC clients and Kubernetes
 	// grpc probes ("", "readiness", "liveness", "startup", each check).
 	if glis != nil {
-		ghs, err := checks.NewGRPCHealthServer(m.Checks())
+		ghs, err := grpchealth.NewServer(m.Checks())
 		if err != nil {
 			_ = srv.Close()
 			return errors.Join(err, glis.Close())

@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/checks/grpchealth"
 	"github.com/jackcode/igmon/monitor"
 )
 
@@ -114,13 +115,13 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 	// The same registry as grpc.health.v1: "" and "readiness", "liveness",
 	// "startup", and each check by name.
 	var gsrv *grpc.Server
-	var hs *checks.GRPCHealthServer
+	var hs *grpchealth.Server
 	if grpcAddr != "" {
 		lis, err := net.Listen("tcp", grpcAddr)
 		if err != nil {
 			return errors.Join(err, srv.Close())
 		}
-		if hs, err = checks.NewGRPCHealthServer(m.Checks()); err != nil {
+		if hs, err = grpchealth.NewServer(m.Checks()); err != nil {
 			return errors.Join(err, lis.Close(), srv.Close())
 		}
 		gsrv = grpc.NewServer()
@@ -147,7 +148,7 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 }
 
 // stopGRPC stops the gRPC server gracefully, forcing it after grace.
-func stopGRPC(gsrv *grpc.Server, hs *checks.GRPCHealthServer, grace time.Duration) {
+func stopGRPC(gsrv *grpc.Server, hs *grpchealth.Server, grace time.Duration) {
 	if gsrv == nil {
 		return
 	}

@@ -1,4 +1,4 @@
-package checks
+package grpchealth
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -24,9 +25,9 @@ const (
 )
 
 type healthFixture struct {
-	reg    *Registry
+	reg    *checks.Registry
 	clk    *clock.Fake
-	hs     *GRPCHealthServer
+	hs     *Server
 	srv    *grpc.Server
 	client healthpb.HealthClient
 	dbDown atomic.Bool
@@ -35,15 +36,15 @@ type healthFixture struct {
 // newHealthFixture serves a registry with a readiness datastore check
 // ("wallet-db"), a liveness check ("goroutines") and a startup check
 // ("warmup") as grpc.health.v1 on a real server on loopback.
-func newHealthFixture(t *testing.T, opts ...GRPCHealthOption) *healthFixture {
+func newHealthFixture(t *testing.T, opts ...Option) *healthFixture {
 	t.Helper()
 	f := &healthFixture{clk: clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
-	reg, err := NewRegistry(WithClock(f.clk), WithLogger(slog.New(slog.DiscardHandler)))
+	reg, err := checks.NewRegistry(checks.WithClock(f.clk), checks.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.reg = reg
-	add := func(name string, fn CheckFunc, o ...Option) {
+	add := func(name string, fn checks.CheckFunc, o ...checks.Option) {
 		t.Helper()
 		if err := reg.Register(name, fn, o...); err != nil {
 			t.Fatal(err)
@@ -54,12 +55,12 @@ func newHealthFixture(t *testing.T, opts ...GRPCHealthOption) *healthFixture {
 			return errors.New("connection refused")
 		}
 		return nil
-	}, WithComponentType(ComponentDatastore), WithOnRequest(time.Second))
-	add("goroutines", func(context.Context) error { return nil }, WithEndpoints(Liveness))
-	add("warmup", func(context.Context) error { return nil }, WithEndpoints(Startup))
-	add("bonus-engine", func(context.Context) error { return errors.New("down") }, NonCritical())
+	}, checks.WithComponentType(checks.ComponentDatastore), checks.WithOnRequest(time.Second))
+	add("goroutines", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness))
+	add("warmup", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Startup))
+	add("bonus-engine", func(context.Context) error { return errors.New("down") }, checks.NonCritical())
 
-	hs, err := NewGRPCHealthServer(reg, opts...)
+	hs, err := NewServer(reg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,20 +207,20 @@ func TestGRPCHealthWatchSendsChangesOnly(t *testing.T) {
 
 			// The dependency fails: the transition reaches the stream.
 			f.flip(true)
-			f.reg.Status(context.Background(), Readiness)
+			f.reg.Status(context.Background(), checks.Readiness)
 			mustRecv(t, recv, grpcNotServing)
 
 			// A transition that does not change this service's status
 			// (a liveness-only check going out of service and back) is
 			// not sent: the next message is the real recovery.
-			if err := f.reg.Override("goroutines", StatusFail, "test", "test"); err != nil {
+			if err := f.reg.Override("goroutines", checks.StatusFail, "test", "test"); err != nil {
 				t.Fatal(err)
 			}
 			if err := f.reg.ClearOverride("goroutines", "test", "test"); err != nil {
 				t.Fatal(err)
 			}
 			f.flip(false)
-			f.reg.Status(context.Background(), Readiness)
+			f.reg.Status(context.Background(), checks.Readiness)
 			mustRecv(t, recv, grpcServing)
 		})
 	}
@@ -232,14 +233,14 @@ func TestGRPCHealthWatchNeverBlocksTheRegistry(t *testing.T) {
 	// Nobody reads while the status flaps a thousand times: the registry's
 	// transitions must not wait for the stream.
 	for range 1000 {
-		if err := f.reg.Override("wallet-db", StatusFail, "flap", "test"); err != nil {
+		if err := f.reg.Override("wallet-db", checks.StatusFail, "flap", "test"); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.reg.ClearOverride("wallet-db", "flap", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.reg.Override("wallet-db", StatusFail, "maintenance", "test"); err != nil {
+	if err := f.reg.Override("wallet-db", checks.StatusFail, "maintenance", "test"); err != nil {
 		t.Fatal(err)
 	}
 	// The reader then sees alternating statuses, never the same twice in
@@ -271,7 +272,7 @@ func TestGRPCHealthWatchUnknownService(t *testing.T) {
 	if err := f.reg.Register("kyc-provider", func(context.Context) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	f.reg.Status(context.Background(), Readiness)
+	f.reg.Status(context.Background(), checks.Readiness)
 	mustRecv(t, recv, grpcServing)
 }
 
@@ -359,14 +360,14 @@ func TestGRPCHealthWatchClientCancel(t *testing.T) {
 }
 
 func TestGRPCHealthServerOptions(t *testing.T) {
-	if _, err := NewGRPCHealthServer(nil); err == nil {
+	if _, err := NewServer(nil); err == nil {
 		t.Error("nil registry accepted")
 	}
-	reg, err := NewRegistry()
+	reg, err := checks.NewRegistry()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewGRPCHealthServer(reg, WithWatchInterval(0)); err == nil {
+	if _, err := NewServer(reg, WithWatchInterval(0)); err == nil {
 		t.Error("zero watch interval accepted")
 	}
 }

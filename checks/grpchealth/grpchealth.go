@@ -1,4 +1,4 @@
-package checks
+package grpchealth
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/checks/internal/ext"
 )
 
 // The gRPC health service names that map to endpoints. The empty name
@@ -18,40 +21,39 @@ import (
 // check's name; a check named like an endpoint is reachable only through
 // its endpoint.
 const (
-	GRPCServiceLiveness  = "liveness"
-	GRPCServiceReadiness = "readiness"
-	GRPCServiceStartup   = "startup"
+	ServiceLiveness  = "liveness"
+	ServiceReadiness = "readiness"
+	ServiceStartup   = "startup"
 )
 
-// DefaultGRPCWatchInterval is how often an open Watch stream re-evaluates
-// its service besides reacting to transitions, so that on-request checks
-// ([WithOnRequest]) nobody else asks about are refreshed too.
-const DefaultGRPCWatchInterval = 5 * time.Second
+// DefaultWatchInterval is how often an open Watch stream re-evaluates its
+// service besides reacting to transitions, so that on-request checks
+// ([checks.WithOnRequest]) nobody else asks about are refreshed too.
+const DefaultWatchInterval = 5 * time.Second
 
 // maxListServices is the grpc.health.v1 List cap: above it List answers
 // RESOURCE_EXHAUSTED.
 const maxListServices = 100
 
-// GRPCHealthOption configures a [GRPCHealthServer].
-type GRPCHealthOption interface {
-	applyGRPCHealth(*grpcHealthConfig)
+// Option configures a [Server].
+type Option interface {
+	apply(*config)
 }
 
-type grpcHealthConfig struct {
+type config struct {
 	interval time.Duration
 	err      error
 }
 
-type grpcHealthOptionFunc func(*grpcHealthConfig)
+type optionFunc func(*config)
 
-func (f grpcHealthOptionFunc) applyGRPCHealth(c *grpcHealthConfig) { f(c) }
+func (f optionFunc) apply(c *config) { f(c) }
 
 // WithWatchInterval sets how often an open Watch stream re-evaluates its
-// service besides reacting to transitions (default
-// DefaultGRPCWatchInterval). It also picks up checks added after the
-// stream opened.
-func WithWatchInterval(d time.Duration) GRPCHealthOption {
-	return grpcHealthOptionFunc(func(c *grpcHealthConfig) {
+// service besides reacting to transitions (default DefaultWatchInterval).
+// It also picks up checks added after the stream opened.
+func WithWatchInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) {
 		c.interval = d
 		if d <= 0 {
 			c.err = fmt.Errorf("watch interval: %v must be positive", d)
@@ -59,7 +61,7 @@ func WithWatchInterval(d time.Duration) GRPCHealthOption {
 	})
 }
 
-// GRPCHealthServer serves a [Registry] as grpc.health.v1.Health on the
+// Server serves a [checks.Registry] as grpc.health.v1.Health on the
 // service's own *grpc.Server, so gRPC clients, load balancers and
 // Kubernetes' grpc probes see the same health as /livez and /readyz.
 //
@@ -80,10 +82,10 @@ func WithWatchInterval(d time.Duration) GRPCHealthOption {
 // pod that is shutting down cleanly.
 //
 // The server owns no goroutines; Watch runs on the stream's goroutine.
-type GRPCHealthServer struct {
+type Server struct {
 	healthpb.UnimplementedHealthServer
 
-	reg      *Registry
+	reg      *checks.Registry
 	interval time.Duration
 
 	mu       sync.Mutex
@@ -94,45 +96,44 @@ type GRPCHealthServer struct {
 	unsub     func()
 }
 
-var _ healthpb.HealthServer = (*GRPCHealthServer)(nil)
+var _ healthpb.HealthServer = (*Server)(nil)
 
-// NewGRPCHealthServer returns a health server for reg. Register it with
+// NewServer returns a health server for reg. Register it with
 // healthpb.RegisterHealthServer(grpcServer, hs), or with
-// [GRPCHealthServer.Register], and call Shutdown when the gRPC server
-// stops.
-func NewGRPCHealthServer(reg *Registry, opts ...GRPCHealthOption) (*GRPCHealthServer, error) {
+// [Server.Register], and call Shutdown when the gRPC server stops.
+func NewServer(reg *checks.Registry, opts ...Option) (*Server, error) {
 	if reg == nil {
-		return nil, errors.New("checks: grpc health server: registry: must not be nil")
+		return nil, errors.New("grpchealth: registry: must not be nil")
 	}
-	cfg := grpcHealthConfig{interval: DefaultGRPCWatchInterval}
+	cfg := config{interval: DefaultWatchInterval}
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
-		o.applyGRPCHealth(&cfg)
+		o.apply(&cfg)
 		if cfg.err != nil {
-			return nil, fmt.Errorf("checks: grpc health server: %w", cfg.err)
+			return nil, fmt.Errorf("grpchealth: %w", cfg.err)
 		}
 	}
-	s := &GRPCHealthServer{
+	s := &Server{
 		reg:      reg,
 		interval: cfg.interval,
 		watchers: make(map[chan struct{}]struct{}),
 		closed:   make(chan struct{}),
 	}
-	s.unsub = reg.Subscribe(func(Transition) { s.wakeAll() })
+	s.unsub = reg.Subscribe(func(checks.Transition) { s.wakeAll() })
 	return s, nil
 }
 
 // Register registers s as the grpc.health.v1.Health service of gs.
-func (s *GRPCHealthServer) Register(gs grpc.ServiceRegistrar) {
+func (s *Server) Register(gs grpc.ServiceRegistrar) {
 	healthpb.RegisterHealthServer(gs, s)
 }
 
 // Shutdown sets every service to NOT_SERVING for good, ends every Watch
 // stream and unsubscribes from the registry. Call it before
 // grpc.Server.GracefulStop. It is idempotent.
-func (s *GRPCHealthServer) Shutdown() {
+func (s *Server) Shutdown() {
 	s.closeOnce.Do(func() {
 		close(s.closed)
 		s.unsub()
@@ -143,7 +144,7 @@ func (s *GRPCHealthServer) Shutdown() {
 // stream has a one-slot channel, and a nudge that finds the slot full is
 // already covered by the pending one, which makes the stream compute the
 // newest status (the stale one is never sent).
-func (s *GRPCHealthServer) wakeAll() {
+func (s *Server) wakeAll() {
 	s.mu.Lock()
 	for ch := range s.watchers {
 		select {
@@ -155,7 +156,7 @@ func (s *GRPCHealthServer) wakeAll() {
 }
 
 // stopping reports whether every service must read NOT_SERVING.
-func (s *GRPCHealthServer) stopping() bool {
+func (s *Server) stopping() bool {
 	select {
 	case <-s.closed:
 		return true
@@ -164,55 +165,49 @@ func (s *GRPCHealthServer) stopping() bool {
 	}
 }
 
-// target is what a service name refers to: an endpoint or a check.
-type target struct {
-	ep    Endpoint
-	entry *entry
-}
-
-func (s *GRPCHealthServer) resolve(service string) (target, bool) {
+// endpointOf maps the service names reserved for endpoints.
+func endpointOf(service string) (checks.Endpoint, bool) {
 	switch service {
-	case "", GRPCServiceReadiness:
-		return target{ep: Readiness}, true
-	case GRPCServiceLiveness:
-		return target{ep: Liveness}, true
-	case GRPCServiceStartup:
-		return target{ep: Startup}, true
+	case "", ServiceReadiness:
+		return checks.Readiness, true
+	case ServiceLiveness:
+		return checks.Liveness, true
+	case ServiceStartup:
+		return checks.Startup, true
 	}
-	e := s.reg.snap.Load().byName[service]
-	if e == nil {
-		return target{}, false
-	}
-	return target{entry: e}, true
+	return 0, false
 }
 
 // servingStatus evaluates service, running the checks that need a run.
-func (s *GRPCHealthServer) servingStatus(ctx context.Context, service string) (healthpb.HealthCheckResponse_ServingStatus, bool) {
-	t, ok := s.resolve(service)
-	if !ok {
-		return healthpb.HealthCheckResponse_SERVICE_UNKNOWN, false
+func (s *Server) servingStatus(ctx context.Context, service string) (healthpb.HealthCheckResponse_ServingStatus, bool) {
+	ep, isEP := endpointOf(service)
+	if !isEP {
+		if _, ok := s.reg.Result(service); !ok {
+			return healthpb.HealthCheckResponse_SERVICE_UNKNOWN, false
+		}
 	}
-	if s.stopping() && t.ep != Liveness {
+	if s.stopping() && !(isEP && ep == checks.Liveness) {
 		return healthpb.HealthCheckResponse_NOT_SERVING, true
 	}
-	var st Status
-	if t.entry != nil {
-		st = s.reg.evaluateOne(ctx, AllEndpoints, t.entry).Status
-	} else {
-		st = s.reg.Status(ctx, t.ep)
+	if isEP {
+		return servingOf(s.reg.Status(ctx, ep)), true
+	}
+	st, ok := ext.Evaluate[checks.Status](ctx, s.reg, service)
+	if !ok { // removed since the lookup above
+		return healthpb.HealthCheckResponse_SERVICE_UNKNOWN, false
 	}
 	return servingOf(st), true
 }
 
-func servingOf(st Status) healthpb.HealthCheckResponse_ServingStatus {
-	if st == StatusPass || st == StatusWarn {
+func servingOf(st checks.Status) healthpb.HealthCheckResponse_ServingStatus {
+	if st == checks.StatusPass || st == checks.StatusWarn {
 		return healthpb.HealthCheckResponse_SERVING
 	}
 	return healthpb.HealthCheckResponse_NOT_SERVING
 }
 
 // Check implements grpc.health.v1.Health/Check.
-func (s *GRPCHealthServer) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+func (s *Server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
 	st, ok := s.servingStatus(ctx, req.GetService())
 	if !ok {
 		return nil, status.Error(codes.NotFound, "unknown service")
@@ -223,13 +218,13 @@ func (s *GRPCHealthServer) Check(ctx context.Context, req *healthpb.HealthCheckR
 // List implements grpc.health.v1.Health/List: the endpoints and every
 // check, evaluated once (a non-atomic snapshot, as the protocol allows).
 // More than 100 services answer RESOURCE_EXHAUSTED.
-func (s *GRPCHealthServer) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
+func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
 	names := s.reg.Names()
 	if n := len(names) + 4; n > maxListServices {
 		return nil, status.Errorf(codes.ResourceExhausted, "%d services exceed the List maximum of %d", n, maxListServices)
 	}
 	out := make(map[string]*healthpb.HealthCheckResponse, len(names)+4)
-	for _, svc := range []string{"", GRPCServiceLiveness, GRPCServiceReadiness, GRPCServiceStartup} {
+	for _, svc := range []string{"", ServiceLiveness, ServiceReadiness, ServiceStartup} {
 		st, _ := s.servingStatus(ctx, svc)
 		out[svc] = &healthpb.HealthCheckResponse{Status: st}
 	}
@@ -252,7 +247,7 @@ func (s *GRPCHealthServer) List(ctx context.Context, _ *healthpb.HealthListReque
 // at once, then every change; an unknown service is SERVICE_UNKNOWN until a
 // check of that name appears. The stream ends, after sending NOT_SERVING,
 // when the registry drains or the server shuts down.
-func (s *GRPCHealthServer) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
+func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
 	service := req.GetService()
 	ctx := stream.Context()
 	wake := make(chan struct{}, 1)

@@ -1,4 +1,4 @@
-package checks
+package hostcheck
 
 import (
 	"context"
@@ -8,42 +8,45 @@ import (
 	"strconv"
 
 	"github.com/shirou/gopsutil/v4/process"
+
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/checks/internal/ext"
 )
 
 type memoryConfig struct {
-	builtin
+	b                  ext.Builder
 	rssWarn, rssFail   uint64
 	heapWarn, heapFail uint64
 }
 
-func memoryOption(name string, fn func(*memoryConfig)) Option {
-	return specificOption[memoryConfig]{name: name, owner: "Memory", fn: fn}
+func memoryOption(name string, fn func(*memoryConfig)) checks.Option {
+	return ext.Option[checks.Option](name, "hostcheck.Memory", fn)
 }
 
-func limits(field string, warn, fail uint64, b *builtin) {
+func limits(field string, warn, fail uint64, b ext.Builder) {
 	switch {
 	case warn == 0 && fail == 0:
-		b.fail(field, "at least one of warn and fail must be set")
+		b.Fail(field, "at least one of warn and fail must be set")
 	case warn != 0 && fail != 0 && warn > fail:
-		b.fail(field, "warn %d is above fail %d: thresholds in the wrong order", warn, fail)
+		b.Fail(field, "warn %d is above fail %d: thresholds in the wrong order", warn, fail)
 	}
 }
 
 // WithRSSLimit makes [Memory] warn above warn and fail above fail bytes of
 // process resident set size (0 turns a level off).
-func WithRSSLimit(warn, fail uint64) Option {
+func WithRSSLimit(warn, fail uint64) checks.Option {
 	return memoryOption("WithRSSLimit", func(c *memoryConfig) {
 		c.rssWarn, c.rssFail = warn, fail
-		limits("rss limit", warn, fail, &c.builtin)
+		limits("rss limit", warn, fail, c.b)
 	})
 }
 
 // WithHeapLimit makes [Memory] warn above warn and fail above fail bytes of
 // live Go heap objects (0 turns a level off).
-func WithHeapLimit(warn, fail uint64) Option {
+func WithHeapLimit(warn, fail uint64) checks.Option {
 	return memoryOption("WithHeapLimit", func(c *memoryConfig) {
 		c.heapWarn, c.heapFail = warn, fail
-		limits("heap limit", warn, fail, &c.builtin)
+		limits("heap limit", warn, fail, c.b)
 	})
 }
 
@@ -53,30 +56,31 @@ const heapMetric = "/memory/classes/heap/objects:bytes"
 // size, through gopsutil) and/or [WithHeapLimit] (Go heap objects, through
 // runtime/metrics, which does not stop the world). At least one limit is
 // required. The RSS (or, without an RSS limit, the heap) is observed in
-// bytes; both are details.
+// bytes; both are details. A crossed limit reports
+// [checks.ErrThresholdExceeded].
 //
 // The default name is "memory" and the component type system.
-func Memory(opts ...Option) (*Check, error) {
-	cfg := memoryConfig{builtin: newBuiltin("Memory", "memory", ComponentSystem, "rssBytes")}
-	configure(&cfg, &cfg.builtin, opts)
+func Memory(opts ...checks.Option) (*checks.Check, error) {
+	cfg := memoryConfig{b: ext.NewBuilder("hostcheck.Memory", "memory", checks.ComponentSystem, "rssBytes", false)}
+	ext.Configure(cfg.b, &cfg, opts)
 	useRSS := cfg.rssWarn != 0 || cfg.rssFail != 0
 	useHeap := cfg.heapWarn != 0 || cfg.heapFail != 0
 	if !useRSS && !useHeap {
-		cfg.fail("limits", "set WithRSSLimit or WithHeapLimit")
+		cfg.b.Fail("limits", "set WithRSSLimit or WithHeapLimit")
 	}
 	if !useRSS {
-		cfg.s.measurement = "heapBytes"
+		cfg.b.SetMeasurement("heapBytes")
 	}
 	var proc *process.Process
-	if useRSS && cfg.err == nil {
+	if useRSS && !cfg.b.Failed() {
 		p, err := process.NewProcess(int32(os.Getpid()))
 		if err != nil {
-			cfg.fail("rss limit", "cannot read this process: %v", err)
+			cfg.b.Fail("rss limit", "cannot read this process: %v", err)
 		}
 		proc = p
 	}
 	c := cfg
-	return cfg.build(func(ctx context.Context) error {
+	return ext.Build[*checks.Check](cfg.b, func(ctx context.Context) error {
 		var heap, rss uint64
 		if useHeap {
 			sample := []metrics.Sample{{Name: heapMetric}}
@@ -84,8 +88,8 @@ func Memory(opts ...Option) (*Check, error) {
 			if sample[0].Value.Kind() == metrics.KindUint64 {
 				heap = sample[0].Value.Uint64()
 			}
-			Detail(ctx, "heapBytes", strconv.FormatUint(heap, 10))
-			Observe(ctx, "heapBytes", float64(heap), "By")
+			checks.Detail(ctx, "heapBytes", strconv.FormatUint(heap, 10))
+			checks.Observe(ctx, "heapBytes", float64(heap), "By")
 		}
 		if useRSS {
 			mi, err := proc.MemoryInfoWithContext(ctx)
@@ -93,8 +97,8 @@ func Memory(opts ...Option) (*Check, error) {
 				return fmt.Errorf("memory: %w", err)
 			}
 			rss = mi.RSS
-			Detail(ctx, "rssBytes", strconv.FormatUint(rss, 10))
-			Observe(ctx, "rssBytes", float64(rss), "By")
+			checks.Detail(ctx, "rssBytes", strconv.FormatUint(rss, 10))
+			checks.Observe(ctx, "rssBytes", float64(rss), "By")
 		}
 		return overLimits(
 			limit{"rss", rss, c.rssWarn, c.rssFail},
@@ -114,12 +118,12 @@ type limit struct {
 func overLimits(ls ...limit) error {
 	for _, l := range ls {
 		if l.failAt != 0 && l.value > l.failAt {
-			return fmt.Errorf("%w: %s %d bytes, above %d", ErrThresholdExceeded, l.what, l.value, l.failAt)
+			return fmt.Errorf("%w: %s %d bytes, above %d", checks.ErrThresholdExceeded, l.what, l.value, l.failAt)
 		}
 	}
 	for _, l := range ls {
 		if l.warnAt != 0 && l.value > l.warnAt {
-			return Warnf("%w: %s %d bytes, above %d", ErrThresholdExceeded, l.what, l.value, l.warnAt)
+			return checks.Warnf("%w: %s %d bytes, above %d", checks.ErrThresholdExceeded, l.what, l.value, l.warnAt)
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package checks
+package hostcheck
 
 import (
 	"context"
@@ -7,6 +7,9 @@ import (
 	"strconv"
 
 	"github.com/shirou/gopsutil/v4/disk"
+
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/checks/internal/ext"
 )
 
 // Default thresholds of [DiskFree], in percent of the filesystem's size
@@ -17,24 +20,24 @@ const (
 )
 
 type diskConfig struct {
-	builtin
+	b                    ext.Builder
 	warnBytes, failBytes uint64
 	warnPct, failPct     float64
 	bytesSet, pctSet     bool
 }
 
-func diskOption(name string, fn func(*diskConfig)) Option {
-	return specificOption[diskConfig]{name: name, owner: "DiskFree", fn: fn}
+func diskOption(name string, fn func(*diskConfig)) checks.Option {
+	return ext.Option[checks.Option](name, "hostcheck.DiskFree", fn)
 }
 
 // WithFreeBytes makes [DiskFree] warn below warn and fail below fail free
 // bytes (0 turns a level off). It replaces the default percentage
 // thresholds unless WithFreePercent is also given.
-func WithFreeBytes(warn, fail uint64) Option {
+func WithFreeBytes(warn, fail uint64) checks.Option {
 	return diskOption("WithFreeBytes", func(c *diskConfig) {
 		c.warnBytes, c.failBytes, c.bytesSet = warn, fail, true
 		if warn != 0 && warn < fail {
-			c.fail("free bytes", "warn %d is below fail %d: thresholds in the wrong order", warn, fail)
+			c.b.Fail("free bytes", "warn %d is below fail %d: thresholds in the wrong order", warn, fail)
 		}
 	})
 }
@@ -42,14 +45,14 @@ func WithFreeBytes(warn, fail uint64) Option {
 // WithFreePercent makes [DiskFree] warn below warn and fail below fail
 // percent free (0 turns a level off). The defaults are
 // DefaultDiskWarnPercent and DefaultDiskFailPercent.
-func WithFreePercent(warn, fail float64) Option {
+func WithFreePercent(warn, fail float64) checks.Option {
 	return diskOption("WithFreePercent", func(c *diskConfig) {
 		c.warnPct, c.failPct, c.pctSet = warn, fail, true
 		switch {
 		case warn < 0 || warn > 100 || fail < 0 || fail > 100:
-			c.fail("free percent", "%v and %v must be within [0, 100]", warn, fail)
+			c.b.Fail("free percent", "%v and %v must be within [0, 100]", warn, fail)
 		case warn != 0 && warn < fail:
-			c.fail("free percent", "warn %v is below fail %v: thresholds in the wrong order", warn, fail)
+			c.b.Fail("free percent", "warn %v is below fail %v: thresholds in the wrong order", warn, fail)
 		}
 	})
 }
@@ -58,24 +61,26 @@ func WithFreePercent(warn, fail float64) Option {
 // unprivileged process sees it. The free bytes are observed as
 // "freeBytes"; the total and the free percentage are details.
 //
+// A crossed threshold reports [checks.ErrThresholdExceeded].
+//
 // The default name is "disk-<path>" and the component type system.
-func DiskFree(path string, opts ...Option) (*Check, error) {
+func DiskFree(path string, opts ...checks.Option) (*checks.Check, error) {
 	cfg := diskConfig{
-		builtin: newBuiltin("DiskFree", defaultName("disk", path), ComponentSystem, "freeBytes"),
+		b:       ext.NewBuilder("hostcheck.DiskFree", ext.DefaultName("disk", path), checks.ComponentSystem, "freeBytes", false),
 		warnPct: DefaultDiskWarnPercent, failPct: DefaultDiskFailPercent,
 	}
-	configure(&cfg, &cfg.builtin, opts)
+	ext.Configure(cfg.b, &cfg, opts)
 	if cfg.bytesSet && !cfg.pctSet {
 		// Byte thresholds alone replace the default percentages.
 		cfg.warnPct, cfg.failPct = 0, 0
 	}
 	if path == "" {
-		cfg.fail("path", "must not be empty")
+		cfg.b.Fail("path", "must not be empty")
 	} else if _, err := os.Stat(path); err != nil {
-		cfg.fail("path", "%v", err)
+		cfg.b.Fail("path", "%v", err)
 	}
 	c := cfg
-	return cfg.build(func(ctx context.Context) error {
+	return ext.Build[*checks.Check](cfg.b, func(ctx context.Context) error {
 		u, err := disk.UsageWithContext(ctx, path)
 		if err != nil {
 			return fmt.Errorf("disk: %w", err)
@@ -87,18 +92,18 @@ func DiskFree(path string, opts ...Option) (*Check, error) {
 		if size > 0 {
 			pct = float64(u.Free) / float64(size) * 100
 		}
-		Observe(ctx, "freeBytes", float64(u.Free), "By")
-		Detail(ctx, "totalBytes", strconv.FormatUint(u.Total, 10))
-		Detail(ctx, "freePercent", strconv.FormatFloat(pct, 'f', 1, 64))
+		checks.Observe(ctx, "freeBytes", float64(u.Free), "By")
+		checks.Detail(ctx, "totalBytes", strconv.FormatUint(u.Total, 10))
+		checks.Detail(ctx, "freePercent", strconv.FormatFloat(pct, 'f', 1, 64))
 		switch {
 		case c.failBytes > 0 && u.Free < c.failBytes:
-			return fmt.Errorf("%w: %d bytes free, below %d", ErrThresholdExceeded, u.Free, c.failBytes)
+			return fmt.Errorf("%w: %d bytes free, below %d", checks.ErrThresholdExceeded, u.Free, c.failBytes)
 		case c.failPct > 0 && pct < c.failPct:
-			return fmt.Errorf("%w: %.1f%% free, below %v%%", ErrThresholdExceeded, pct, c.failPct)
+			return fmt.Errorf("%w: %.1f%% free, below %v%%", checks.ErrThresholdExceeded, pct, c.failPct)
 		case c.warnBytes > 0 && u.Free < c.warnBytes:
-			return Warnf("%w: %d bytes free, below %d", ErrThresholdExceeded, u.Free, c.warnBytes)
+			return checks.Warnf("%w: %d bytes free, below %d", checks.ErrThresholdExceeded, u.Free, c.warnBytes)
 		case c.warnPct > 0 && pct < c.warnPct:
-			return Warnf("%w: %.1f%% free, below %v%%", ErrThresholdExceeded, pct, c.warnPct)
+			return checks.Warnf("%w: %.1f%% free, below %v%%", checks.ErrThresholdExceeded, pct, c.warnPct)
 		}
 		return nil
 	})

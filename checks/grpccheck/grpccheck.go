@@ -1,7 +1,8 @@
-package checks
+package grpccheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,11 +10,16 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/checks/internal/ext"
 )
 
-type grpcConfig struct{ builtin }
+// ErrNotServing is reported by [Health] when the peer answers with a status
+// other than SERVING, or does not know the service.
+var ErrNotServing = errors.New("gRPC service not serving")
 
-// GRPC checks a gRPC peer by calling grpc.health.v1.Health/Check for
+// Health checks a gRPC peer by calling grpc.health.v1.Health/Check for
 // service ("" asks for the server's overall health) on the service's own
 // connection. SERVING passes; NOT_SERVING, SERVICE_UNKNOWN, an unknown
 // service (NOT_FOUND) or an RPC error fails. The round trip is observed as
@@ -21,16 +27,18 @@ type grpcConfig struct{ builtin }
 //
 // The default name is "grpc" or "grpc-<service>" and the component type
 // component.
-func GRPC(conn grpc.ClientConnInterface, service string, opts ...Option) (*Check, error) {
-	cfg := grpcConfig{builtin: newBuiltin("GRPC", defaultName("grpc", service), ComponentComponent, "responseTime")}
-	cfg.latencyOK = true
-	configure(&cfg, &cfg.builtin, opts)
+func Health(conn grpc.ClientConnInterface, service string, opts ...checks.Option) (*checks.Check, error) {
+	b := ext.NewBuilder("grpccheck.Health", ext.DefaultName("grpc", service), checks.ComponentComponent, "responseTime", true)
+	ext.Configure(b, &struct{}{}, opts)
 	if cc, ok := conn.(*grpc.ClientConn); conn == nil || ok && cc == nil {
-		cfg.fail("conn", "must not be nil")
+		b.Fail("conn", "must not be nil")
+	}
+	if b.Failed() {
+		return ext.Build[*checks.Check](b, nil)
 	}
 	client := healthpb.NewHealthClient(conn)
-	warn := cfg.latencyWarn
-	return cfg.build(func(ctx context.Context) error {
+	warn := b.LatencyWarn()
+	return ext.Build[*checks.Check](b, func(ctx context.Context) error {
 		start := time.Now()
 		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
 		if err != nil {
@@ -42,6 +50,6 @@ func GRPC(conn grpc.ClientConnInterface, service string, opts ...Option) (*Check
 		if st := resp.GetStatus(); st != healthpb.HealthCheckResponse_SERVING {
 			return fmt.Errorf("%w: service %q is %v", ErrNotServing, service, st)
 		}
-		return latency(ctx, start, warn)
+		return ext.Latency(ctx, start, warn)
 	})
 }

@@ -1,0 +1,46 @@
+package grpccheck_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/checks/grpccheck"
+	"github.com/jackcode/igmon/checks/grpchealth"
+)
+
+func ExampleHealth() {
+	// A gRPC peer serving grpc.health.v1, here a registry of its own.
+	peer, _ := checks.NewRegistry(checks.WithLogger(slog.New(slog.DiscardHandler)))
+	defer peer.Shutdown(context.Background())
+	_ = peer.Register("ledger", func(context.Context) error { return nil })
+	hs, _ := grpchealth.NewServer(peer)
+	srv := grpc.NewServer()
+	hs.Register(srv)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+	defer hs.Shutdown()
+
+	// The service's own connection to that peer.
+	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	c, err := grpccheck.Health(conn, "readiness", checks.WithName("ledger-grpc"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Name(), c.Run(context.Background()).Status)
+	// Output: ledger-grpc pass
+}

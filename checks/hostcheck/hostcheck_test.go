@@ -1,0 +1,186 @@
+package hostcheck
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/disk"
+
+	"github.com/jackcode/igmon/checks"
+)
+
+func built(t *testing.T, c *checks.Check, err error) *checks.Check {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("constructor: %v", err)
+	}
+	return c
+}
+
+// runOnce runs c outside any registry with a generous parent deadline.
+func runOnce(t *testing.T, c *checks.Check) checks.Outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return c.Run(ctx)
+}
+
+func wantOutcome(t *testing.T, o checks.Outcome, st checks.Status, target error) {
+	t.Helper()
+	if o.Status != st {
+		t.Fatalf("status = %v (err %v), want %v", o.Status, o.Err, st)
+	}
+	if target != nil && !errors.Is(o.Err, target) {
+		t.Fatalf("err = %v, want it to wrap %v", o.Err, target)
+	}
+}
+
+func TestDiskFree(t *testing.T) {
+	dir := t.TempDir()
+	u, err := disk.Usage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		opts   []checks.Option
+		status checks.Status
+	}{
+		{"above both levels", []checks.Option{WithFreeBytes(1, 0)}, checks.StatusPass},
+		{"below warn", []checks.Option{WithFreeBytes(u.Total*2, 0)}, checks.StatusWarn},
+		{"below fail", []checks.Option{WithFreeBytes(u.Total*2, u.Total*2)}, checks.StatusFail},
+		{"percent below warn", []checks.Option{WithFreePercent(100, 0)}, checks.StatusWarn},
+		{"percent below fail", []checks.Option{WithFreePercent(100, 100)}, checks.StatusFail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := DiskFree(dir, tt.opts...)
+			o := runOnce(t, built(t, c, err))
+			if tt.status == checks.StatusPass {
+				wantOutcome(t, o, checks.StatusPass, nil)
+			} else {
+				wantOutcome(t, o, tt.status, checks.ErrThresholdExceeded)
+			}
+			if o.Observation == nil || o.Observation.Measurement != "freeBytes" || o.Observation.Unit != "By" || o.Observation.Value <= 0 {
+				t.Errorf("observation = %+v, want freeBytes > 0", o.Observation)
+			}
+			if o.Details["totalBytes"] != strconv.FormatUint(u.Total, 10) {
+				t.Errorf("totalBytes = %q, want %d", o.Details["totalBytes"], u.Total)
+			}
+		})
+	}
+}
+
+func TestMemory(t *testing.T) {
+	const huge = 1 << 50
+	tests := []struct {
+		name   string
+		opts   []checks.Option
+		status checks.Status
+		meas   string
+	}{
+		{"rss under limits", []checks.Option{WithRSSLimit(huge, huge)}, checks.StatusPass, "rssBytes"},
+		{"rss above warn", []checks.Option{WithRSSLimit(1, huge)}, checks.StatusWarn, "rssBytes"},
+		{"rss above fail", []checks.Option{WithRSSLimit(0, 1)}, checks.StatusFail, "rssBytes"},
+		{"heap under", []checks.Option{WithHeapLimit(huge, 0)}, checks.StatusPass, "heapBytes"},
+		{"heap above fail", []checks.Option{WithHeapLimit(0, 1)}, checks.StatusFail, "heapBytes"},
+		{"fail beats warn", []checks.Option{WithHeapLimit(1, huge), WithRSSLimit(0, 1)}, checks.StatusFail, "rssBytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Memory(tt.opts...)
+			o := runOnce(t, built(t, c, err))
+			if tt.status == checks.StatusPass {
+				wantOutcome(t, o, checks.StatusPass, nil)
+			} else {
+				wantOutcome(t, o, tt.status, checks.ErrThresholdExceeded)
+			}
+			if o.Observation == nil || o.Observation.Measurement != tt.meas || o.Observation.Value <= 0 {
+				t.Errorf("observation = %+v, want %s > 0", o.Observation, tt.meas)
+			}
+		})
+	}
+}
+
+func TestConstructorErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		build func() (*checks.Check, error)
+		want  string
+	}{
+		{"disk empty", func() (*checks.Check, error) { return DiskFree("") }, "path: must not be empty"},
+		{"disk missing", func() (*checks.Check, error) { return DiskFree("/does/not/exist/igmon") }, "path:"},
+		{"disk bytes order", func() (*checks.Check, error) { return DiskFree("/", WithFreeBytes(1, 2)) }, "wrong order"},
+		{"disk pct order", func() (*checks.Check, error) { return DiskFree("/", WithFreePercent(5, 10)) }, "wrong order"},
+		{"disk pct range", func() (*checks.Check, error) { return DiskFree("/", WithFreePercent(150, 10)) }, "[0, 100]"},
+		{"memory none", func() (*checks.Check, error) { return Memory() }, "set WithRSSLimit or WithHeapLimit"},
+		{"memory order", func() (*checks.Check, error) { return Memory(WithHeapLimit(2, 1)) }, "wrong order"},
+		{"memory zero", func() (*checks.Check, error) { return Memory(WithRSSLimit(0, 0)) }, "at least one"},
+		{"latency on disk", func() (*checks.Check, error) { return DiskFree("/", checks.WithLatencyWarn(time.Second)) }, "does not apply to hostcheck.DiskFree"},
+		{"latency on memory", func() (*checks.Check, error) {
+			return Memory(WithHeapLimit(0, 1), checks.WithLatencyWarn(time.Second))
+		}, "does not apply to hostcheck.Memory"},
+		{"disk option on memory", func() (*checks.Check, error) {
+			return Memory(WithHeapLimit(0, 1), WithFreeBytes(1, 0))
+		}, "WithFreeBytes: applies only to hostcheck.DiskFree"},
+		{"memory option on disk", func() (*checks.Check, error) { return DiskFree("/", WithRSSLimit(0, 1)) }, "WithRSSLimit: applies only to hostcheck.Memory"},
+		{"checks option on disk", func() (*checks.Check, error) { return DiskFree("/", checks.WithQuery("SELECT 1")) }, "WithQuery: applies only to checks.SQL"},
+		{"memory option on a checks built-in", func() (*checks.Check, error) {
+			return checks.Goroutines(100, WithHeapLimit(0, 1))
+		}, "WithHeapLimit: applies only to hostcheck.Memory"},
+		{"common option validated", func() (*checks.Check, error) { return DiskFree("/", checks.WithTimeout(0)) }, "timeout"},
+		{"bad name", func() (*checks.Check, error) { return DiskFree("/", checks.WithName("a b")) }, `"a b": name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := tt.build()
+			if err == nil || c != nil {
+				t.Fatalf("got (%v, %v), want an error containing %q", c, err, tt.want)
+			}
+			if !errors.Is(err, checks.ErrInvalidCheck) {
+				t.Errorf("error %v does not wrap ErrInvalidCheck", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOptionsRejectedByNewCheck(t *testing.T) {
+	for _, o := range []checks.Option{WithRSSLimit(0, 1), WithHeapLimit(0, 1), WithFreeBytes(1, 0), WithFreePercent(10, 5)} {
+		_, err := checks.NewCheck("c", func(context.Context) error { return nil }, o)
+		if err == nil || !strings.Contains(err.Error(), "applies only to hostcheck.") {
+			t.Errorf("NewCheck accepted a hostcheck option: err = %v", err)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	tests := []struct {
+		name     string
+		build    func() (*checks.Check, error)
+		wantName string
+	}{
+		{"disk root", func() (*checks.Check, error) { return DiskFree("/") }, "disk"},
+		{"disk tmp", func() (*checks.Check, error) { return DiskFree("/tmp") }, "disk-tmp"},
+		{"disk renamed", func() (*checks.Check, error) { return DiskFree("/", checks.WithName("data-disk")) }, "data-disk"},
+		{"memory", func() (*checks.Check, error) { return Memory(WithHeapLimit(0, 1<<40)) }, "memory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := tt.build()
+			c = built(t, c, err)
+			if c.Name() != tt.wantName {
+				t.Errorf("name = %q, want %q", c.Name(), tt.wantName)
+			}
+			if c.ComponentType() != checks.ComponentSystem {
+				t.Errorf("component = %q, want system", c.ComponentType())
+			}
+		})
+	}
+}
