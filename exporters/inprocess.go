@@ -10,8 +10,6 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"golang.org/x/sync/singleflight"
-
-	"github.com/jackcode/igmon/internal/clock"
 )
 
 // DefaultCacheTTL is how long [InProcess.Collect] reuses a collection.
@@ -32,7 +30,6 @@ var ErrNotRegistered = errors.New("exporters: in-process reader is not registere
 // dashboard with many viewers does not multiply the cost of collecting.
 type InProcess struct {
 	reader *sdkmetric.ManualReader
-	clock  clock.Clock
 	ttl    time.Duration
 	sf     singleflight.Group
 
@@ -48,7 +45,6 @@ type InProcessOption interface {
 }
 
 type inProcessConfig struct {
-	clock     clock.Clock
 	ttl       time.Duration
 	producers []sdkmetric.Producer
 	err       error
@@ -67,27 +63,6 @@ func WithCacheTTL(d time.Duration) InProcessOption {
 		}
 		c.ttl = d
 	})
-}
-
-// ClockOption sets the clock; it configures both [NewPipeline] and
-// [NewInProcess].
-type ClockOption interface {
-	PipelineOption
-	InProcessOption
-}
-
-type clockOption struct{ c clock.Clock }
-
-func (o clockOption) applyPipeline(c *pipelineConfig)   { c.clock = o.c }
-func (o clockOption) applyInProcess(c *inProcessConfig) { c.clock = o.c }
-
-// WithClock sets the clock that drives log rate limiting, Check's
-// durations and the cache TTL; tests pass a fake one.
-func WithClock(c clock.Clock) ClockOption {
-	if c == nil {
-		c = clock.Real{}
-	}
-	return clockOption{c}
 }
 
 // ProducerOption adds metric producers; it configures both [NewPipeline]
@@ -180,7 +155,7 @@ func InProcessAggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 // MeterProvider (the Monitor always does). Its histograms are base-2
 // exponential ([InProcessAggregation]).
 func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
-	c := inProcessConfig{clock: clock.Real{}, ttl: DefaultCacheTTL}
+	c := inProcessConfig{ttl: DefaultCacheTTL}
 	for _, o := range opts {
 		if o != nil {
 			o.applyInProcess(&c)
@@ -193,7 +168,7 @@ func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
 	for _, pr := range c.producers {
 		ropts = append(ropts, sdkmetric.WithProducer(pr))
 	}
-	return &InProcess{reader: sdkmetric.NewManualReader(ropts...), clock: c.clock, ttl: c.ttl}, nil
+	return &InProcess{reader: sdkmetric.NewManualReader(ropts...), ttl: c.ttl}, nil
 }
 
 // Reader is the reader to register with the MeterProvider.
@@ -220,7 +195,7 @@ func (p *InProcess) Collect(ctx context.Context) (metricdata.ResourceMetrics, er
 				return rm, fmt.Errorf("exporters: in-process collect: %w", err)
 			}
 			p.mu.Lock()
-			p.cached, p.at, p.valid = rm, p.clock.Now(), true
+			p.cached, p.at, p.valid = rm, time.Now(), true
 			p.mu.Unlock()
 			return rm, nil
 		})
@@ -237,7 +212,7 @@ func (p *InProcess) Collect(ctx context.Context) (metricdata.ResourceMetrics, er
 func (p *InProcess) fresh() (metricdata.ResourceMetrics, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.valid && p.ttl > 0 && p.clock.Now().Sub(p.at) < p.ttl {
+	if p.valid && p.ttl > 0 && time.Now().Sub(p.at) < p.ttl {
 		return p.cached, true
 	}
 	return metricdata.ResourceMetrics{}, false

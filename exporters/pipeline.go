@@ -15,7 +15,6 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/redact"
 )
 
@@ -54,7 +53,6 @@ var ErrFinalExportFailed = errors.New("final metrics export failed")
 // neither logged nor handed to the global handler.
 type Pipeline struct {
 	logger    *slog.Logger
-	clock     clock.Clock
 	warnAfter int
 	logEvery  time.Duration
 
@@ -70,7 +68,6 @@ type PipelineOption interface {
 
 type pipelineConfig struct {
 	logger    *slog.Logger
-	clock     clock.Clock
 	warnAfter int
 	logEvery  time.Duration
 	producers []sdkmetric.Producer
@@ -118,7 +115,7 @@ func WithLogInterval(d time.Duration) PipelineOption {
 // NewPipeline builds the readers for exps. Names must be unique and an
 // exporter may belong to one pipeline only.
 func NewPipeline(exps []*Exporter, opts ...PipelineOption) (*Pipeline, error) {
-	c := pipelineConfig{logger: slog.Default(), clock: clock.Real{}, warnAfter: DefaultWarnAfter, logEvery: DefaultLogInterval}
+	c := pipelineConfig{logger: slog.Default(), warnAfter: DefaultWarnAfter, logEvery: DefaultLogInterval}
 	for _, o := range opts {
 		if o != nil {
 			o.applyPipeline(&c)
@@ -146,7 +143,7 @@ func NewPipeline(exps []*Exporter, opts ...PipelineOption) (*Pipeline, error) {
 			return nil, fmt.Errorf("exporters: NewPipeline: %w: exporter %q already belongs to a pipeline", ErrInvalidOption, e.name)
 		}
 	}
-	p := &Pipeline{logger: c.logger, clock: c.clock, warnAfter: c.warnAfter, logEvery: c.logEvery}
+	p := &Pipeline{logger: c.logger, warnAfter: c.warnAfter, logEvery: c.logEvery}
 	for _, e := range exps {
 		if e.pull != nil {
 			p.readers = append(p.readers, e.pull)
@@ -208,7 +205,7 @@ func (p *Pipeline) Status() []ExportStatus {
 // never fails readiness.
 func (p *Pipeline) Check(ctx context.Context) error {
 	var errs []error
-	now := p.clock.Now()
+	now := time.Now()
 	for _, st := range p.Status() {
 		if st.ConsecutiveFailures < p.warnAfter {
 			continue
@@ -427,7 +424,7 @@ func (s *sink) finalMessage(err error, points int64) string {
 }
 
 func (s *sink) observe(ctx context.Context, err error, points int64, d time.Duration, mode int) {
-	now := s.p.clock.Now()
+	now := time.Now()
 	var logf func()
 	s.mu.Lock()
 	if err == nil {

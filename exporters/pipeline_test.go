@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -17,8 +18,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-
-	"github.com/jackcode/igmon/internal/clock"
 )
 
 // logRecorder keeps every record logged through it.
@@ -80,98 +79,99 @@ func (s *stubExporter) ForceFlush(context.Context) error { return nil }
 func (s *stubExporter) Shutdown(context.Context) error   { return nil }
 
 func TestPipelineRateLimitedLogging(t *testing.T) {
-	fc := clock.NewFake(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
-	logs := &logRecorder{}
-	stub := &stubExporter{}
-	e, err := NewPush("collector", stub, WithInterval(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := NewPipeline([]*Exporter{e}, WithLogger(slog.New(logs)), WithClock(fc), WithWarnAfter(3), WithLogInterval(5*time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The periodic reader is never registered here: exports are driven by
-	// hand with the fake clock.
-	defer p.Readers()[0].Shutdown(context.Background())
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer mp.Shutdown(context.Background())
-	if err := p.Instrument(mp); err != nil {
-		t.Fatal(err)
-	}
-	s := p.sinks[0]
-	ctx := context.Background()
-	rm := &metricdata.ResourceMetrics{ScopeMetrics: []metricdata.ScopeMetrics{{Metrics: []metricdata.Metrics{
-		{Name: "x", Data: metricdata.Sum[int64]{DataPoints: make([]metricdata.DataPoint[int64], 4)}},
-	}}}}
+	synctest.Test(t, func(t *testing.T) {
+		logs := &logRecorder{}
+		stub := &stubExporter{}
+		e, err := NewPush("collector", stub, WithInterval(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewPipeline([]*Exporter{e}, WithLogger(slog.New(logs)), WithWarnAfter(3), WithLogInterval(5*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The periodic reader is never registered here: exports are driven by
+		// hand on the bubble's clock.
+		defer p.Readers()[0].Shutdown(context.Background())
+		reader := sdkmetric.NewManualReader()
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+		defer mp.Shutdown(context.Background())
+		if err := p.Instrument(mp); err != nil {
+			t.Fatal(err)
+		}
+		s := p.sinks[0]
+		ctx := context.Background()
+		rm := &metricdata.ResourceMetrics{ScopeMetrics: []metricdata.ScopeMetrics{{Metrics: []metricdata.Metrics{
+			{Name: "x", Data: metricdata.Sum[int64]{DataPoints: make([]metricdata.DataPoint[int64], 4)}},
+		}}}}
 
-	// One cycle a minute for 12 minutes, the collector unavailable.
-	stub.setErr(status.Error(codes.Unavailable, "connection refused to https://user:hunter2@collector"))
-	for range 12 {
+		// One cycle a minute for 12 minutes, the collector unavailable.
+		stub.setErr(status.Error(codes.Unavailable, "connection refused to https://user:hunter2@collector"))
+		for range 12 {
+			if err := s.push(ctx, rm, cyclePeriodic); err != nil {
+				t.Fatalf("periodic export returned %v: it would reach the global error handler", err)
+			}
+			time.Sleep(time.Minute) // the bubble's clock: instant
+		}
+		msgs := logs.messages()
+		// First failure, then "still failing" at +5m and +10m: 3 lines for
+		// 12 failures.
+		if len(msgs) != 3 {
+			t.Fatalf("got %d log lines, want 3:\n%s", len(msgs), strings.Join(msgs, "\n"))
+		}
+		if !strings.Contains(msgs[0], "export failed") || !strings.Contains(msgs[1], "still failing") ||
+			!strings.Contains(msgs[1], "failures_since_last_log=5") || !strings.Contains(msgs[2], "consecutive_failures=11") {
+			t.Fatalf("unexpected lines:\n%s", strings.Join(msgs, "\n"))
+		}
+		for _, m := range msgs {
+			if strings.Contains(m, "hunter2") {
+				t.Fatalf("credential leaked into the log: %s", m)
+			}
+		}
+		err = p.Check(ctx)
+		if !errors.Is(err, ErrExportFailing) || !strings.Contains(err.Error(), "12 consecutive failed exports for 12m0s") {
+			t.Fatalf("Check = %v", err)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Fatalf("Check leaks a credential: %v", err)
+		}
+
+		stub.setErr(nil)
 		if err := s.push(ctx, rm, cyclePeriodic); err != nil {
-			t.Fatalf("periodic export returned %v: it would reach the global error handler", err)
+			t.Fatal(err)
 		}
-		fc.Advance(time.Minute)
-	}
-	msgs := logs.messages()
-	// First failure, then "still failing" at +5m and +10m: 3 lines for
-	// 12 failures.
-	if len(msgs) != 3 {
-		t.Fatalf("got %d log lines, want 3:\n%s", len(msgs), strings.Join(msgs, "\n"))
-	}
-	if !strings.Contains(msgs[0], "export failed") || !strings.Contains(msgs[1], "still failing") ||
-		!strings.Contains(msgs[1], "failures_since_last_log=5") || !strings.Contains(msgs[2], "consecutive_failures=11") {
-		t.Fatalf("unexpected lines:\n%s", strings.Join(msgs, "\n"))
-	}
-	for _, m := range msgs {
-		if strings.Contains(m, "hunter2") {
-			t.Fatalf("credential leaked into the log: %s", m)
+		msgs = logs.messages()
+		if len(msgs) != 4 || !strings.Contains(msgs[3], "recovered") || !strings.Contains(msgs[3], "failed_cycles=12") {
+			t.Fatalf("no recovery line:\n%s", strings.Join(msgs, "\n"))
 		}
-	}
-	err = p.Check(ctx)
-	if !errors.Is(err, ErrExportFailing) || !strings.Contains(err.Error(), "12 consecutive failed exports for 12m0s") {
-		t.Fatalf("Check = %v", err)
-	}
-	if strings.Contains(err.Error(), "hunter2") {
-		t.Fatalf("Check leaks a credential: %v", err)
-	}
+		if err := p.Check(ctx); err != nil {
+			t.Fatalf("Check after recovery = %v", err)
+		}
 
-	stub.setErr(nil)
-	if err := s.push(ctx, rm, cyclePeriodic); err != nil {
-		t.Fatal(err)
-	}
-	msgs = logs.messages()
-	if len(msgs) != 4 || !strings.Contains(msgs[3], "recovered") || !strings.Contains(msgs[3], "failed_cycles=12") {
-		t.Fatalf("no recovery line:\n%s", strings.Join(msgs, "\n"))
-	}
-	if err := p.Check(ctx); err != nil {
-		t.Fatalf("Check after recovery = %v", err)
-	}
-
-	var got metricdata.ResourceMetrics
-	if err := reader.Collect(ctx, &got); err != nil {
-		t.Fatal(err)
-	}
-	failures := findSum(t, got, MetricExportFailures)
-	if len(failures.DataPoints) != 1 || failures.DataPoints[0].Value != 12 {
-		t.Fatalf("failures = %+v", failures.DataPoints)
-	}
-	if v, _ := failures.DataPoints[0].Attributes.Value("error.type"); v.AsString() != "Unavailable" {
-		t.Fatalf("error.type = %q", v.AsString())
-	}
-	points := findSum(t, got, MetricDataPointsExported)
-	var ok, failed int64
-	for _, dp := range points.DataPoints {
-		if dp.Attributes.HasValue("error.type") {
-			failed += dp.Value
-		} else {
-			ok += dp.Value
+		var got metricdata.ResourceMetrics
+		if err := reader.Collect(ctx, &got); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if ok != 4 || failed != 48 {
-		t.Fatalf("data points ok=%d failed=%d, want 4 and 48", ok, failed)
-	}
+		failures := findSum(t, got, MetricExportFailures)
+		if len(failures.DataPoints) != 1 || failures.DataPoints[0].Value != 12 {
+			t.Fatalf("failures = %+v", failures.DataPoints)
+		}
+		if v, _ := failures.DataPoints[0].Attributes.Value("error.type"); v.AsString() != "Unavailable" {
+			t.Fatalf("error.type = %q", v.AsString())
+		}
+		points := findSum(t, got, MetricDataPointsExported)
+		var ok, failed int64
+		for _, dp := range points.DataPoints {
+			if dp.Attributes.HasValue("error.type") {
+				failed += dp.Value
+			} else {
+				ok += dp.Value
+			}
+		}
+		if ok != 4 || failed != 48 {
+			t.Fatalf("data points ok=%d failed=%d, want 4 and 48", ok, failed)
+		}
+	})
 }
 
 func findSum(t *testing.T, rm metricdata.ResourceMetrics, name string) metricdata.Sum[int64] {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,20 @@ func TestEventsHandlerWithholdsDetails(t *testing.T) {
 	}
 	if body := get(true); !strings.Contains(body, "connection refused") {
 		t.Fatalf("authorized event log lacks the error: %s", body)
+	}
+}
+
+// Every event severity has a colour on the dashboard's timeline: the page
+// and the event log share one vocabulary (a warning once went uncoloured
+// because the page expected "warn").
+func TestEveryEventSeverityIsStyledOnTheTimeline(t *testing.T) {
+	css, err := os.ReadFile("dashboard/assets/style.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sev := range []string{SeverityWarning, SeverityCritical} {
+		if !strings.Contains(string(css), ".event.sev-"+sev+" ") {
+			t.Errorf("style.css has no rule for events of severity %q", sev)
+		}
 	}
 }

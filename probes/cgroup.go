@@ -78,7 +78,7 @@ func Cgroup(mp metric.MeterProvider, opts ...CollectorOption) (*CgroupProbe, err
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("cgroup: %w", err)
 	}
-	c.sampler = newSampler(cfg.clock, cfg.minInterval, func(context.Context) *cgroupSample { return readCgroup(dir) })
+	c.sampler = newSampler(cfg.minInterval, func(context.Context) *cgroupSample { return readCgroup(dir) })
 	c.reg, err = m.RegisterCallback(c.observe, c.cpuLimit, c.memLimit, c.memUsage, c.cpuTime)
 	if err != nil {
 		return nil, fmt.Errorf("cgroup: %w", err)

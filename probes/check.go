@@ -23,13 +23,7 @@ const (
 // The check is non-critical by default, so a failing endpoint shows as
 // warn without failing /readyz; pass checks.WithCritical(true) to make it
 // gate readiness. opts are applied after the defaults and override them.
-//
-// A probe given to a registry this way must not also be added to a
-// [Runner]: Check returns [ErrScheduled] if it already was.
 func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
-	if !p.owner.CompareAndSwap(ownerNone, ownerCheck) && p.owner.Load() != ownerCheck {
-		return nil, fmt.Errorf("%w: probe %q is run by a Runner", ErrScheduled, p.name)
-	}
 	// The probe cuts itself at its timeout and classifies that as
 	// ReasonTimeout; the check's own timeout is a safety net behind it.
 	margin := min(time.Second, p.cfg.interval-p.cfg.timeout)
@@ -66,5 +60,13 @@ func (p *Probe) checkFunc(ctx context.Context) error {
 	if r.Reason == ReasonCanceled {
 		return ctx.Err()
 	}
-	return p.errFor(&r)
+	if err := p.errFor(&r); err != nil {
+		return err
+	}
+	if p.cfg.certWarn > 0 && !r.CertExpiry.IsZero() {
+		if left := r.CertExpiry.Sub(r.Start); left < p.cfg.certWarn {
+			return checks.Warn(fmt.Errorf("certificate expires in %v, less than %v", left.Round(time.Second), p.cfg.certWarn))
+		}
+	}
+	return nil
 }

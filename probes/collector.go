@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/jackcode/igmon/internal/buildinfo"
-	"github.com/jackcode/igmon/internal/clock"
 )
 
 // DefaultMinInterval is how long a host or process sample is reused. Metric
@@ -33,7 +32,6 @@ func (f collectorOptionFunc) applyCollector(c *collectorConfig) { f(c) }
 
 type collectorConfig struct {
 	minInterval time.Duration
-	clock       clock.Clock
 	filesystems []string
 	fsSet       bool
 	interfaces  map[string]bool
@@ -46,7 +44,6 @@ type collectorConfig struct {
 func newCollectorConfig(opts []CollectorOption) (collectorConfig, error) {
 	c := collectorConfig{
 		minInterval: DefaultMinInterval,
-		clock:       clock.Real{},
 		readTimeout: 5 * time.Second,
 		cgroupDir:   "",
 		procCgroup:  "/proc/self/cgroup",
@@ -70,17 +67,6 @@ func WithMinInterval(d time.Duration) CollectorOption {
 		c.minInterval = d
 		if d < 0 {
 			c.err = fmt.Errorf("min interval: %v must not be negative", d)
-		}
-	})
-}
-
-// WithClock sets the clock that decides when a cached sample has expired.
-// Tests pass a fake clock to control re-reads without sleeping.
-func WithClock(cl clock.Clock) CollectorOption {
-	return collectorOptionFunc(func(c *collectorConfig) {
-		c.clock = cl
-		if cl == nil {
-			c.err = errors.New("clock: must not be nil")
 		}
 	})
 }

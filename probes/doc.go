@@ -14,12 +14,12 @@
 // Synthetic probes ([HTTP], [TCP], [DNS], [TLS], [GRPCHealth]) actively
 // contact an endpoint and record whether it answered, how long each phase
 // took (dns, connect, tls, processing, transfer), why it failed (a bounded
-// [FailureReason]) and when its certificate expires. A [Runner] schedules
-// them on an interval with jitter and bounded concurrency; alternatively
-// [Probe.Check] turns a probe into a background health check with failure
-// and success thresholds that a checks.Registry schedules. A probe is
-// scheduled by one of the two, never both, so that an endpoint is not
-// probed twice. The last results of every probe are kept for display.
+// [FailureReason]) and when its certificate expires. [Probe.Check] turns a
+// probe into a background health check with failure and success
+// thresholds; the checks.Registry schedules it on the probe's interval with
+// its jitter. The registry is igmon's one scheduler: probes have none of
+// their own. [Probe.Run] runs a probe once. The last results of every probe
+// are kept for display.
 //
 // Probes never keep a second copy of a number that is a metric: the only
 // state they hold is the previous sample needed to turn cumulative CPU time

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/probes"
 )
 
@@ -65,31 +66,34 @@ func ExampleGRPCHealth() {
 	// Output: true SERVING
 }
 
-// Schedule several probes with jitter and at most two runs at a time.
-func ExampleRunner() {
+// Schedule several probes: each becomes a background check of one
+// registry, which runs it on the probe's interval with its jitter.
+func ExampleProbe_Check_schedule() {
 	psp := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer psp.Close()
 
-	runner, err := probes.NewRunner(probes.WithConcurrency(2))
+	reg, err := checks.NewRegistry()
 	if err != nil {
 		panic(err)
 	}
-	httpProbe, _ := probes.HTTP(nil, "psp-http", psp.URL, probes.WithInterval(50*time.Millisecond), probes.WithTimeout(time.Second/50))
-	tcpProbe, _ := probes.TCP(nil, "psp-tcp", psp.Listener.Addr().String(), probes.WithInterval(50*time.Millisecond), probes.WithTimeout(time.Second/50))
+	httpProbe, _ := probes.HTTP(nil, "psp-http", psp.URL, probes.WithInterval(time.Minute), probes.WithTimeout(time.Second))
+	tcpProbe, _ := probes.TCP(nil, "psp-tcp", psp.Listener.Addr().String(), probes.WithInterval(time.Minute), probes.WithTimeout(time.Second))
 	defer httpProbe.Close()
 	defer tcpProbe.Close()
-	if err := runner.Add(httpProbe, tcpProbe); err != nil {
+	for _, p := range []*probes.Probe{httpProbe, tcpProbe} {
+		c, err := p.Check()
+		if err != nil {
+			panic(err)
+		}
+		if err := reg.Add(c); err != nil {
+			panic(err)
+		}
+	}
+	if err := reg.Start(context.Background()); err != nil {
 		panic(err)
 	}
-	if err := runner.Start(context.Background()); err != nil {
-		panic(err)
-	}
-	defer runner.Stop() // waits for the runner's goroutines
+	defer reg.Shutdown(context.Background()) // waits for the scheduled runs
 
-	for _, p := range runner.Probes() {
-		fmt.Println(p.Name(), p.Kind(), p.Interval())
-	}
-	// Output:
-	// psp-http http 50ms
-	// psp-tcp tcp 50ms
+	fmt.Println(reg.Names())
+	// Output: [psp-http psp-tcp]
 }

@@ -43,7 +43,8 @@ func Example_collectors() {
 	// Output: collectors registered
 }
 
-// Probe a payment provider's health endpoint every 30s with a Runner.
+// Probe a payment provider's health endpoint once; scheduled through
+// Probe.Check it would run every 30s.
 func ExampleHTTP() {
 	psp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"status":"UP"}`)
@@ -61,13 +62,8 @@ func ExampleHTTP() {
 	}
 	defer p.Close()
 
-	r := p.Run(context.Background()) // what a Runner does on every tick
+	r := p.Run(context.Background()) // what its check does on every tick
 	fmt.Println(r.Success, r.StatusCode)
-
-	runner, _ := probes.NewRunner(probes.WithConcurrency(4))
-	_ = runner.Add(p)
-	_ = runner.Start(context.Background())
-	runner.Stop()
 	// Output: true 200
 }
 

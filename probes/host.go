@@ -133,7 +133,7 @@ func Host(mp metric.MeterProvider, opts ...CollectorOption) (*HostProbe, error) 
 	if h.fs, err = resolveFilesystems(ctx, paths); err != nil {
 		return nil, fmt.Errorf("host: filesystems: %w", err)
 	}
-	h.sampler = newSampler(cfg.clock, cfg.minInterval, h.read)
+	h.sampler = newSampler(cfg.minInterval, h.read)
 	if err := h.register(meterFrom(mp)); err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}

@@ -6,13 +6,12 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-
-	"github.com/jackcode/igmon/internal/clock"
 )
 
 func TestHostReportsSemconvMetrics(t *testing.T) {
@@ -82,33 +81,34 @@ func TestHostReportsSemconvMetrics(t *testing.T) {
 }
 
 func TestHostConcurrentReadersShareOneRead(t *testing.T) {
-	fake := clock.NewFake(time.Now())
-	r1, r2 := sdkmetric.NewManualReader(), sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r1), sdkmetric.WithReader(r2))
-	defer mp.Shutdown(context.Background())
-	h, err := Host(mp, WithClock(fake), WithMinInterval(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	synctest.Test(t, func(t *testing.T) {
+		r1, r2 := sdkmetric.NewManualReader(), sdkmetric.NewManualReader()
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(r1), sdkmetric.WithReader(r2))
+		defer mp.Shutdown(context.Background())
+		h, err := Host(mp, WithMinInterval(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
 
-	var wg sync.WaitGroup
-	for _, rd := range []*sdkmetric.ManualReader{r1, r2} {
-		wg.Go(func() { collect(t, rd) })
-	}
-	wg.Wait()
-	if n := h.sampler.readCount(); n != 1 {
-		t.Fatalf("two concurrent collections made %d host reads, want 1", n)
-	}
-	collect(t, r1) // same cycle, later: still cached
-	if n := h.sampler.readCount(); n != 1 {
-		t.Fatalf("a collection within the min interval re-read the host (%d reads)", n)
-	}
-	fake.Advance(2 * time.Second)
-	collect(t, r2)
-	if n := h.sampler.readCount(); n != 2 {
-		t.Fatalf("after the min interval: %d reads, want 2", n)
-	}
+		var wg sync.WaitGroup
+		for _, rd := range []*sdkmetric.ManualReader{r1, r2} {
+			wg.Go(func() { collect(t, rd) })
+		}
+		wg.Wait()
+		if n := h.sampler.readCount(); n != 1 {
+			t.Fatalf("two concurrent collections made %d host reads, want 1", n)
+		}
+		collect(t, r1) // same cycle, later: still cached
+		if n := h.sampler.readCount(); n != 1 {
+			t.Fatalf("a collection within the min interval re-read the host (%d reads)", n)
+		}
+		time.Sleep(2 * time.Second) // the bubble's clock: instant
+		collect(t, r2)
+		if n := h.sampler.readCount(); n != 2 {
+			t.Fatalf("after the min interval: %d reads, want 2", n)
+		}
+	})
 }
 
 func TestHostLoopbackTrafficRaisesNetworkIO(t *testing.T) {
@@ -190,7 +190,6 @@ func TestCollectorOptionErrors(t *testing.T) {
 		opt  CollectorOption
 	}{
 		{"negative min interval", WithMinInterval(-time.Second)},
-		{"nil clock", WithClock(nil)},
 		{"empty cgroup dir", WithCgroupDir("")},
 		{"zero read timeout", WithReadTimeout(0)},
 	}

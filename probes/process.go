@@ -101,7 +101,7 @@ func Process(mp metric.MeterProvider, opts ...CollectorOption) (*ProcessProbe, e
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("process: %w", err)
 	}
-	p.sampler = newSampler(cfg.clock, cfg.minInterval, p.read)
+	p.sampler = newSampler(cfg.minInterval, p.read)
 	p.readCPU(ctx) // baseline for the first utilization
 	reg, err := m.RegisterCallback(p.observe, p.cpuTime, p.cpuUtil, p.uptime, p.memUsage, p.memVirtual, p.threads, p.files)
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
-
-	"github.com/jackcode/igmon/internal/clock"
 )
 
 // sampler caches the result of an expensive read (gopsutil walking /proc)
@@ -15,7 +13,6 @@ import (
 // several metric readers collecting in the same cycle read the system once.
 type sampler[T any] struct {
 	read        func(ctx context.Context) T
-	clock       clock.Clock
 	minInterval time.Duration
 
 	sf    singleflight.Group
@@ -26,14 +23,14 @@ type sampler[T any] struct {
 	reads int64 // number of real reads, for tests
 }
 
-func newSampler[T any](c clock.Clock, minInterval time.Duration, read func(context.Context) T) *sampler[T] {
-	return &sampler[T]{read: read, clock: c, minInterval: minInterval}
+func newSampler[T any](minInterval time.Duration, read func(context.Context) T) *sampler[T] {
+	return &sampler[T]{read: read, minInterval: minInterval}
 }
 
 // get returns a sample no older than minInterval, reading if needed.
 func (s *sampler[T]) get(ctx context.Context) T {
 	s.mu.Lock()
-	if s.valid && s.minInterval > 0 && s.clock.Now().Sub(s.at) < s.minInterval {
+	if s.valid && s.minInterval > 0 && time.Now().Sub(s.at) < s.minInterval {
 		v := s.last
 		s.mu.Unlock()
 		return v
@@ -43,7 +40,7 @@ func (s *sampler[T]) get(ctx context.Context) T {
 		// Another caller may have refreshed while we waited for the
 		// singleflight slot.
 		s.mu.Lock()
-		if s.valid && s.minInterval > 0 && s.clock.Now().Sub(s.at) < s.minInterval {
+		if s.valid && s.minInterval > 0 && time.Now().Sub(s.at) < s.minInterval {
 			v := s.last
 			s.mu.Unlock()
 			return v, nil
@@ -51,7 +48,7 @@ func (s *sampler[T]) get(ctx context.Context) T {
 		s.mu.Unlock()
 		v := s.read(ctx)
 		s.mu.Lock()
-		s.last, s.at, s.valid = v, s.clock.Now(), true
+		s.last, s.at, s.valid = v, time.Now(), true
 		s.reads++
 		s.mu.Unlock()
 		return v, nil

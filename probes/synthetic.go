@@ -5,11 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/jackcode/igmon/checks"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/jackcode/igmon/checks"
 
 	"go.opentelemetry.io/otel/metric"
 
@@ -145,16 +145,11 @@ func (e *ProbeError) Unwrap() error { return e.Err }
 // report the bounded reason rather than a Go type name.
 func (e *ProbeError) ErrorType() string { return string(e.Reason) }
 
-// Errors returned by probe constructors and schedulers.
+// Errors returned by probe constructors.
 var (
 	// ErrInvalidProbe is wrapped by every error about a bad probe
 	// definition; the message names the probe and the field.
 	ErrInvalidProbe = errors.New("probes: invalid probe")
-	// ErrScheduled is returned when a probe that is already scheduled by a
-	// Runner is given to a checks registry (or the other way round).
-	ErrScheduled = errors.New("probes: probe is already scheduled elsewhere")
-	// ErrRunnerStopped is returned by a Runner used after Stop.
-	ErrRunnerStopped = errors.New("probes: runner stopped")
 )
 
 // errAssertion, errStatus and friends carry the reason of failures that
@@ -191,15 +186,9 @@ type prober interface {
 	close() error
 }
 
-const (
-	ownerNone int32 = iota
-	ownerRunner
-	ownerCheck
-)
-
 // Probe is a synthetic probe of one endpoint. Build it with [HTTP], [TCP],
-// [DNS], [TLS] or [GRPCHealth]; run it with a [Runner], with
-// [Probe.Check] in a checks registry, or directly with [Probe.Run].
+// [DNS], [TLS] or [GRPCHealth]; schedule it with [Probe.Check] in a checks
+// registry (the one scheduler igmon has), or run it once with [Probe.Run].
 type Probe struct {
 	name   string
 	kind   Kind
@@ -207,7 +196,6 @@ type Probe struct {
 	cfg    config
 	impl   prober
 	inst   *probeInstruments
-	owner  atomic.Int32
 
 	mu      sync.Mutex
 	history []Result // ring buffer
@@ -231,7 +219,7 @@ func (p *Probe) Interval() time.Duration { return p.cfg.interval }
 func (p *Probe) Timeout() time.Duration { return p.cfg.timeout }
 
 // Close releases the probe's connections (idle HTTP connections, a gRPC
-// connection it dialled itself). A Runner or registry must have stopped
+// connection it dialled itself). The registry must have stopped
 // running it first.
 func (p *Probe) Close() error { return p.impl.close() }
 

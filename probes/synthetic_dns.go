@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/otel/metric"
@@ -47,6 +49,11 @@ func (d *dnsProbe) run(ctx context.Context, r *Result) error {
 		ips = ips[:maxAddresses]
 	}
 	r.Addresses = ips
+	for _, want := range d.p.cfg.expectAddrs {
+		if !slices.ContainsFunc(ips, func(got netip.Addr) bool { return got.Unmap() == want }) {
+			return failf(ReasonAssertion, "%s is not in the answer %v", want, ips)
+		}
+	}
 	return nil
 }
 

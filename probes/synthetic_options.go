@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -71,6 +72,8 @@ type config struct {
 	history         int
 	maxLatency      time.Duration
 	minCertValidity time.Duration
+	certWarn        time.Duration
+	expectAddrs     []netip.Addr
 	tlsConfig       *tls.Config
 	resolverAddr    string
 
@@ -175,6 +178,38 @@ func WithMinCertValidity(d time.Duration) Option {
 		c.minCertValidity = d
 		if d <= 0 {
 			c.errorf("min cert validity: %v must be positive", d)
+		}
+	}}
+}
+
+// WithCertWarn makes the probe's check ([Probe.Check]) report warn, not
+// fail, while the peer certificate expires within d: weeks of notice before
+// [WithMinCertValidity] fails the run. HTTPS, TLS and gRPC-over-TLS probes
+// only.
+func WithCertWarn(d time.Duration) Option {
+	return option{name: "cert warn", kinds: kinds(KindHTTP, KindTLS, KindGRPC), fn: func(c *config) {
+		c.certWarn = d
+		if d <= 0 {
+			c.errorf("cert warn: %v must be positive", d)
+		}
+	}}
+}
+
+// WithExpectAddrs fails a DNS run unless every given IP address is in the
+// answer, with [ReasonAssertion]: a hijacked or stale record resolves, but
+// to the wrong place. DNS probes only.
+func WithExpectAddrs(addrs ...string) Option {
+	return option{name: "expect addrs", kinds: kinds(KindDNS), fn: func(c *config) {
+		if len(addrs) == 0 {
+			c.errorf("expect addrs: at least one address is required")
+		}
+		for _, a := range addrs {
+			ip, err := netip.ParseAddr(a)
+			if err != nil {
+				c.errorf("expect addrs: %q is not an IP address", a)
+				return
+			}
+			c.expectAddrs = append(c.expectAddrs, ip.Unmap())
 		}
 	}}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/checks"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -376,6 +377,77 @@ func TestDNSProbeResolves(t *testing.T) {
 	bad.Run(context.Background())
 	if _, ok := value(collect(t, rd2), MetricDNSLookupDuration, attribute.String("error.type", "host_not_found")); !ok {
 		t.Error("NXDOMAIN not recorded as error.type=host_not_found")
+	}
+}
+
+func TestDNSProbeExpectAddrs(t *testing.T) {
+	tests := []struct {
+		name   string
+		expect string
+		ok     bool
+	}{
+		{"expected address answered", "127.0.0.1", true},
+		{"expected address missing", "192.0.2.1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := DNS(nil, "local", "localhost", WithIPNetwork("ip4"), WithExpectAddrs(tt.expect))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := p.Run(context.Background())
+			if r.Success != tt.ok {
+				t.Fatalf("success %v, want %v (%s: %s)", r.Success, tt.ok, r.Reason, r.Error)
+			}
+			if !tt.ok && (r.Reason != ReasonAssertion || !strings.Contains(r.Error, tt.expect)) {
+				t.Errorf("reason %q error %q, want assertion naming %s", r.Reason, r.Error, tt.expect)
+			}
+		})
+	}
+	if _, err := DNS(nil, "local", "localhost", WithExpectAddrs("not-an-ip")); err == nil || !strings.Contains(err.Error(), "expect addrs") {
+		t.Errorf("a bad address: %v, want an error naming expect addrs", err)
+	}
+	if _, err := TCP(nil, "t", "127.0.0.1:1", WithExpectAddrs("127.0.0.1")); err == nil {
+		t.Error("WithExpectAddrs accepted on a TCP probe")
+	}
+}
+
+// A certificate inside the warn window makes the probe's check warn while
+// the run itself still succeeds; inside WithMinCertValidity it fails.
+func TestProbeCheckWarnsBeforeCertExpiry(t *testing.T) {
+	srv, pool, _ := tlsServer(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), 3*24*time.Hour)
+	tests := []struct {
+		name string
+		opts []Option
+		want checks.Status
+	}{
+		{"outside the warn window", []Option{WithCertWarn(24 * time.Hour)}, checks.StatusPass},
+		{"inside the warn window", []Option{WithCertWarn(21 * 24 * time.Hour)}, checks.StatusWarn},
+		{"below the minimum validity", []Option{WithCertWarn(21 * 24 * time.Hour), WithMinCertValidity(7 * 24 * time.Hour)}, checks.StatusFail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := append([]Option{WithTLSConfig(&tls.Config{RootCAs: pool})}, tt.opts...)
+			p, err := HTTP(nil, "psp-cert", srv.URL, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			c, err := p.Check(checks.WithThresholds(1, 1), checks.WithCritical(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg, err := checks.NewRegistry()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := reg.Add(c); err != nil {
+				t.Fatal(err)
+			}
+			if got := reg.Evaluate(context.Background(), checks.Readiness).Status; got != tt.want {
+				t.Fatalf("status %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

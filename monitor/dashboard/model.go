@@ -208,7 +208,7 @@ type Silence struct {
 type Event struct {
 	Time      time.Time `json:"time"`
 	Component string    `json:"component,omitempty"`
-	Severity  string    `json:"severity,omitempty"` // "info", "warn", "error"
+	Severity  string    `json:"severity,omitempty"` // "info", "warning" or "critical" (monitor.Severity*)
 	Kind      string    `json:"kind,omitempty"`     // "check", "probe", "alert", ...
 	Message   string    `json:"message"`
 	// Detail is longer text (an error) shown to authorized viewers only.
