@@ -1,12 +1,12 @@
 package doctest
 
 import (
-	"maps"
 	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
