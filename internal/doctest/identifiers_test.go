@@ -228,7 +228,12 @@ func TestUnqualifiedNamesExist(t *testing.T) {
 				continue
 			}
 			for _, span := range codeSpanRE.FindAllStringSubmatch(line, -1) {
-				m := unqualified.FindStringSubmatch(span[1])
+				text := span[1]
+				// The docs call a *monitor.Monitor m: `m.AddProbe(p)`.
+				if rest, ok := strings.CutPrefix(text, "m."); ok {
+					text = "Monitor." + rest
+				}
+				m := unqualified.FindStringSubmatch(text)
 				if m == nil {
 					continue
 				}
@@ -266,5 +271,26 @@ func TestParseDeclsSeesMembers(t *testing.T) {
 	}
 	if d["NoSuchThing"] {
 		t.Error("checks: a name that does not exist was found")
+	}
+}
+
+// TestUnqualifiedSpelling pins which code spans count as igmon names.
+func TestUnqualifiedSpelling(t *testing.T) {
+	for span, want := range map[string]string{
+		"WithThresholds(n, m)":  "WithThresholds",
+		"ErrInvalidCheck":       "ErrInvalidCheck",
+		"Registry.Drain":        "Registry.Drain",
+		"NewServer(reg)":        "NewServer",
+		"NOT_SERVING":           "",
+		"Authorization: Bearer": "",
+		"Without":               "",
+	} {
+		got := ""
+		if m := unqualified.FindStringSubmatch(span); m != nil {
+			got = m[1]
+		}
+		if got != want {
+			t.Errorf("span %q: got %q, want %q", span, got, want)
+		}
 	}
 }
