@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -406,7 +407,7 @@ func goBuild(t *testing.T, mod module, snippets []generated) []string {
 		t.Fatal(err)
 	}
 	// -gcflags=-e: every error, not the first ten per package.
-	cmd := exec.Command("go", append([]string{"build", "-gcflags=-e", "-overlay=" + ovFile}, pkgs...)...)
+	cmd := exec.Command(goTool(), append([]string{"build", "-gcflags=-e", "-overlay=" + ovFile}, pkgs...)...)
 	cmd.Dir = modDir
 	out, err := cmd.CombinedOutput()
 	if err == nil {
@@ -432,6 +433,15 @@ func goBuild(t *testing.T, mod module, snippets []generated) []string {
 		problems = append(problems, fmt.Sprintf("go build in %s failed:\n%s", mod.dir, out))
 	}
 	return problems
+}
+
+// goTool is the go command: the one on PATH, else the one of the toolchain
+// running the test.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
 // TestGoSnippetsCompile compiles every ```go block of README.md and docs/.
