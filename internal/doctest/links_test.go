@@ -127,3 +127,12 @@ func TestAnchorsFollowGitHub(t *testing.T) {
 		t.Error("a # line inside a code fence was taken for a heading")
 	}
 }
+
+// TestReadmeIsTheFrontDoor: the README stays a front door (issue "One clear
+// API before v1": at most 400 lines); the manual lives under docs/.
+func TestReadmeIsTheFrontDoor(t *testing.T) {
+	const maxLines = 400
+	if n := strings.Count(readDoc(t, "README.md"), "\n"); n > maxLines {
+		t.Errorf("README.md has %d lines, more than %d: move the detail to a page under docs/ and link it", n, maxLines)
+	}
+}
