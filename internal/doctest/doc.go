@@ -9,7 +9,12 @@
 //     that exists in it.
 //   - TestIdentifiersExist checks that every `pkg.Name` (and `pkg.Type.Member`)
 //     written in backticks for an igmon package names a declaration of that
-//     package, parsed with go/parser from the repository's own files.
+//     package, parsed with go/parser from the repository's own files;
+//     TestUnqualifiedNamesExist does the same for `WithX`, `NewX`, `ErrX`,
+//     `Type.Member` and `m.Method` (m is a *monitor.Monitor in the docs).
+//   - TestYAMLSnippetsParse checks that every ```yaml block is YAML and that a
+//     rule file among them loads with alerting.ParseRules.
+//   - TestReadmeIsTheFrontDoor keeps README.md at most 400 lines.
 //
 // # The snippet convention
 //

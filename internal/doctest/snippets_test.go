@@ -256,34 +256,7 @@ func readDoc(t *testing.T, file string) string {
 var fence = regexp.MustCompile("^\\s*```(\\S*)")
 
 // goSnippets returns the ```go blocks of a Markdown text.
-func goSnippets(file, text string) []snippet {
-	var out []snippet
-	var cur *snippet
-	var b strings.Builder
-	inFence := false
-	for i, line := range strings.Split(text, "\n") {
-		m := fence.FindStringSubmatch(line)
-		switch {
-		case m != nil && !inFence:
-			inFence = true
-			if m[1] == "go" {
-				cur = &snippet{file: file, line: i + 2}
-				b.Reset()
-			}
-		case m != nil && inFence:
-			inFence = false
-			if cur != nil {
-				cur.code = b.String()
-				out = append(out, *cur)
-				cur = nil
-			}
-		case cur != nil:
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
-	}
-	return out
-}
+func goSnippets(file, text string) []snippet { return fencedBlocks(file, text, "go") }
 
 // isComplete reports whether the code is a whole Go file (it starts with a
 // package clause, after comments).
