@@ -120,7 +120,7 @@ func TestStoppedRegistryRefreshesScheduledChecksPerInterval(t *testing.T) {
 			t.Fatal(err)
 		}
 		synctest.Wait()
-		r.Stop()
+		r.stop()
 		n := runs.Load()
 		time.Sleep(DefaultInterval / 2)
 		r.Status(ctx, Liveness)

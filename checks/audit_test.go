@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	igname "github.com/jackcode/igmon/internal/name"
+
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -173,11 +175,11 @@ func TestHandlerCheckNamesLikeEndpoints(t *testing.T) {
 	}
 }
 
-// TestHandlerOddCheckNames: every name ValidateName accepts is reachable at
+// TestHandlerOddCheckNames: every name the name rule accepts is reachable at
 // /readyz/<name>, and names it rejects cannot be registered.
 func TestHandlerOddCheckNames(t *testing.T) {
 	r := newTestRegistry(t)
-	names := []string{"db.primary", "A_b-C.9", "-", "_", "...", strings.Repeat("x", MaxNameLen)}
+	names := []string{"db.primary", "A_b-C.9", "-", "_", "...", strings.Repeat("x", igname.MaxLen)}
 	for _, n := range names {
 		mustRegister(t, r, n, pass)
 	}
@@ -191,8 +193,8 @@ func TestHandlerOddCheckNames(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{".", "..", "a/b", "a b", "é", "a:b", "a%2Fb", "a\nb"} {
-		if err := ValidateName(bad); err == nil {
-			t.Errorf("ValidateName(%q) accepted a name that is not a safe path segment", bad)
+		if err := r.Register(bad, pass); err == nil {
+			t.Errorf("Register(%q) accepted a name that is not a safe path segment", bad)
 		}
 	}
 	for _, target := range []string{"/readyz/..", "/readyz/%2e%2e", "/readyz/a%2Fb", "/readyz/%00"} {

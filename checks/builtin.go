@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	igname "github.com/jackcode/igmon/internal/name"
 )
 
 // Errors reported by the built-in checks. Each failure wraps one of them
@@ -148,14 +150,14 @@ func latency(ctx context.Context, start time.Time, warnAbove time.Duration) erro
 }
 
 // defaultName builds "<prefix>-<s>" with every run of bytes a check name
-// may not contain replaced by one '-', cut to MaxNameLen.
+// may not contain replaced by one '-', cut to igname.MaxLen.
 func defaultName(prefix, s string) string {
 	var b strings.Builder
 	b.WriteString(prefix)
 	if s != "" {
 		b.WriteByte('-')
 	}
-	for i := 0; i < len(s) && b.Len() < MaxNameLen; i++ {
+	for i := 0; i < len(s) && b.Len() < igname.MaxLen; i++ {
 		c := s[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':

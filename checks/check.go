@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	igname "github.com/jackcode/igmon/internal/name"
 )
 
 // CheckFunc is the body of a check. It returns nil when the component is
@@ -40,8 +42,6 @@ const (
 	// MinTimeout is the smallest timeout accepted: smaller values are
 	// almost always a unit mistake (WithTimeout(10) is 10ns).
 	MinTimeout = time.Millisecond
-	// MaxNameLen bounds check names, which become metric attributes.
-	MaxNameLen = 128
 )
 
 // ErrInvalidCheck is wrapped by every error about a bad check definition.
@@ -264,7 +264,7 @@ func NewCheck(name string, fn CheckFunc, opts ...Option) (*Check, error) {
 }
 
 func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
-	if err := ValidateName(name); err != nil {
+	if err := igname.Validate(name); err != nil {
 		return nil, fmt.Errorf("%w %q: name: %v", ErrInvalidCheck, name, err)
 	}
 	bad := func(format string, a ...any) error {
@@ -316,33 +316,6 @@ func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
 // previous one ended and may take up to the timeout.
 func maxRunGap(s settings) time.Duration {
 	return time.Duration(float64(s.interval)*(1+s.jitter)) + s.timeout
-}
-
-// ValidateName accepts names that are safe as URL path segments, metric
-// attribute values and IETF keys: letters, digits and ._- up to
-// MaxNameLen, with no ':', and neither "." nor "..". Anything that becomes a check (synthetic probes
-// too) is named by this rule.
-func ValidateName(name string) error {
-	if name == "" {
-		return errors.New("must not be empty")
-	}
-	if len(name) > MaxNameLen {
-		return fmt.Errorf("longer than %d bytes", MaxNameLen)
-	}
-	if name == "." || name == ".." {
-		// Path dot-segments: /readyz/.. is cleaned away before it could
-		// reach the check.
-		return fmt.Errorf("%q is a path dot-segment", name)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-		default:
-			return fmt.Errorf("byte %q at %d is not one of [A-Za-z0-9._-]", c, i)
-		}
-	}
-	return nil
 }
 
 // Name returns the check's name.

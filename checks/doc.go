@@ -17,7 +17,7 @@
 // even in a service nobody polls. The endpoints answer from the latest
 // results; they run a scheduled check themselves only when it has no result
 // yet (in its first moments after Start), or, while no schedule runs
-// (before Start, after Stop or Drain), when its result is an interval old.
+// (before Start, after Drain or Shutdown), when its result is an interval old.
 // A check declared [WithOnRequest] instead runs only when an endpoint
 // needs it and its result is older than its TTL.
 //

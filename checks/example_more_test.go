@@ -65,11 +65,11 @@ func ExampleRegistry_Override() {
 		checks.WithComponentType(checks.ComponentGameProvider))
 
 	// The provider announced maintenance: take it out of service.
-	_ = reg.Override("pragmatic-play", checks.StatusFail, "provider maintenance 02:00-03:00 UTC")
+	_ = reg.Override("pragmatic-play", checks.StatusFail, "provider maintenance 02:00-03:00 UTC", "ops-alice")
 	res, _ := reg.Result("pragmatic-play")
 	fmt.Println(res.Status, res.Override.Reason)
 
-	_ = reg.ClearOverride("pragmatic-play", "maintenance over")
+	_ = reg.ClearOverride("pragmatic-play", "maintenance over", "ops-alice")
 	fmt.Println(reg.Status(context.Background(), checks.Readiness))
 	// Output:
 	// fail provider maintenance 02:00-03:00 UTC

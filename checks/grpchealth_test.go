@@ -212,10 +212,10 @@ func TestGRPCHealthWatchSendsChangesOnly(t *testing.T) {
 			// A transition that does not change this service's status
 			// (a liveness-only check going out of service and back) is
 			// not sent: the next message is the real recovery.
-			if err := f.reg.Override("goroutines", StatusFail, "test"); err != nil {
+			if err := f.reg.Override("goroutines", StatusFail, "test", "test"); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.reg.ClearOverride("goroutines", "test"); err != nil {
+			if err := f.reg.ClearOverride("goroutines", "test", "test"); err != nil {
 				t.Fatal(err)
 			}
 			f.flip(false)
@@ -232,14 +232,14 @@ func TestGRPCHealthWatchNeverBlocksTheRegistry(t *testing.T) {
 	// Nobody reads while the status flaps a thousand times: the registry's
 	// transitions must not wait for the stream.
 	for range 1000 {
-		if err := f.reg.Override("wallet-db", StatusFail, "flap"); err != nil {
+		if err := f.reg.Override("wallet-db", StatusFail, "flap", "test"); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.reg.ClearOverride("wallet-db", "flap"); err != nil {
+		if err := f.reg.ClearOverride("wallet-db", "flap", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.reg.Override("wallet-db", StatusFail, "maintenance"); err != nil {
+	if err := f.reg.Override("wallet-db", StatusFail, "maintenance", "test"); err != nil {
 		t.Fatal(err)
 	}
 	// The reader then sees alternating statuses, never the same twice in

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	igname "github.com/jackcode/igmon/internal/name"
+
 	"github.com/jackcode/igmon/internal/redact"
 )
 
@@ -318,8 +320,8 @@ func singleText(rep Report, detailed bool) string {
 // sanitizeName keeps a caller-supplied name from injecting lines or markup
 // into the response.
 func sanitizeName(s string) string {
-	if len(s) > MaxNameLen {
-		s = s[:MaxNameLen]
+	if len(s) > igname.MaxLen {
+		s = s[:igname.MaxLen]
 	}
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == '"' || r == '<' || r == '>' || r == 0x7f {

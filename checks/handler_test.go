@@ -216,7 +216,7 @@ func TestHealthJSON(t *testing.T) {
 
 func TestVerboseDetailsAreRedacted(t *testing.T) {
 	r, h := handlerFixture(t, WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("X-Admin") == "1" }))
-	if err := r.Override("ping", StatusFail, "maintenance, ticket OPS-1 token=abc123"); err != nil {
+	if err := r.Override("ping", StatusFail, "maintenance, ticket OPS-1 token=abc123", "ops"); err != nil {
 		t.Fatal(err)
 	}
 	rec := do(h, "GET", "/readyz?verbose", "X-Admin", "1")

@@ -73,7 +73,8 @@ type Registry struct {
 	drainOnce   sync.Once
 	drainNotify chan struct{}
 
-	events dispatcher
+	events     dispatcher
+	overrideLs []func(OverrideChange) // audit listeners, fixed at construction
 }
 
 // snapshot is an immutable view of the registered checks, swapped on every
@@ -121,6 +122,7 @@ type registryConfig struct {
 	liveGrace  time.Duration
 	drainDelay time.Duration
 	listeners  []func(Transition)
+	overrideLs []func(OverrideChange)
 	err        error
 }
 
@@ -205,6 +207,19 @@ func WithListener(fn func(Transition)) RegistryOption {
 	})
 }
 
+// WithOverrideListener adds a function called whenever an operator sets or
+// clears an override, whether or not the check's status changes: every
+// override leaves an audit record (the Monitor writes it to its event
+// log). It runs outside any lock, in the order the options were given.
+func WithOverrideListener(fn func(OverrideChange)) RegistryOption {
+	return registryOptionFunc(func(c *registryConfig) {
+		if fn == nil {
+			c.err = errors.New("override listener: must not be nil")
+		}
+		c.overrideLs = append(c.overrideLs, fn)
+	})
+}
+
 // WithClock sets the clock used for TTLs, staleness and grace periods. It
 // exists for tests.
 func WithClock(c clock.Clock) RegistryOption {
@@ -254,6 +269,7 @@ func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 	for _, l := range cfg.listeners {
 		r.events.subscribe(l)
 	}
+	r.overrideLs = cfg.overrideLs
 	if err := r.inst.init(cfg.mp, r); err != nil {
 		return nil, fmt.Errorf("checks: metrics: %w", err)
 	}
@@ -352,12 +368,12 @@ func (r *Registry) Names() []string {
 // Start starts the background checks: every check not declared
 // [WithOnRequest] runs on its own schedule from now on, whether or not
 // anyone calls an endpoint. Checks added later start at once. Start after
-// Stop is an error.
+// Shutdown or Drain is an error.
 func (r *Registry) Start(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
-		return errors.New("checks: Start after Stop")
+		return errors.New("checks: Start after Drain or Shutdown")
 	}
 	if r.started {
 		return nil
@@ -373,12 +389,12 @@ func (r *Registry) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the background checks and waits for their loops to exit. A run
+// stop stops the background checks and waits for their loops to exit. A run
 // that ignores its context is abandoned, not waited for; Shutdown waits
 // for those too. From then on the endpoints run a scheduled check
 // themselves when its result is an interval old, so /livez keeps telling
 // the truth while the service drains.
-func (r *Registry) Stop() {
+func (r *Registry) stop() {
 	r.mu.Lock()
 	r.stopped = true
 	r.scheduling.Store(false)
@@ -389,12 +405,13 @@ func (r *Registry) Stop() {
 
 // Shutdown stops the background checks, cancels the context of every check
 // run still in progress (runs started by endpoints included) and waits,
-// until ctx is done, for them to return. A check that respects its context therefore
+// until ctx is done, for them to return. A check that respects its
+// context therefore
 // ends at once instead of at its timeout. Runs started after Shutdown are
 // cancelled at once and leave the last results in place. It does not drain;
 // call Drain first.
 func (r *Registry) Shutdown(ctx context.Context) error {
-	r.Stop()
+	r.stop()
 	r.runStop()
 	return r.inflight.wait(ctx)
 }
@@ -419,7 +436,7 @@ func (r *Registry) Drain(ctx context.Context) error {
 		}
 		t.Stop()
 	}
-	r.Stop()
+	r.stop()
 	return err
 }
 
@@ -699,22 +716,36 @@ func (r *Registry) Subscribe(fn func(Transition)) (unsubscribe func()) {
 }
 
 // Override forces a check out of service (StatusFail) or into service
-// (StatusPass) until ClearOverride, with a reason that is logged and shown
-// to authorized callers.
-func (r *Registry) Override(name string, status Status, reason string) error {
+// (StatusPass) until ClearOverride, with a reason and the operator who
+// asked (by), both logged, passed to [WithOverrideListener] listeners and
+// shown to authorized callers.
+func (r *Registry) Override(name string, status Status, reason, by string) error {
 	if status != StatusFail && status != StatusPass {
 		return fmt.Errorf("checks: override %q: status: must be StatusFail or StatusPass, got %v", name, status)
 	}
-	return r.setOverride(name, &Override{Status: status, Reason: reason, Time: r.clock.Now()}, reason)
+	return r.setOverride(name, &Override{Status: status, Reason: reason, By: by, Time: r.clock.Now()}, reason, by)
 }
 
 // ClearOverride removes an operator override; the check reports its own
-// results again.
-func (r *Registry) ClearOverride(name, reason string) error {
-	return r.setOverride(name, nil, reason)
+// results again. reason and by are audited as for Override.
+func (r *Registry) ClearOverride(name, reason, by string) error {
+	return r.setOverride(name, nil, reason, by)
 }
 
-func (r *Registry) setOverride(name string, ov *Override, reason string) error {
+// OverrideChange is an operator override being set or cleared, as
+// [WithOverrideListener] listeners receive it.
+type OverrideChange struct {
+	// Name is the check's name.
+	Name string
+	// Override is the new override, nil when it was cleared.
+	Override *Override
+	// Reason and By are the operator's explanation and identity.
+	Reason, By string
+	// Time is when the change was made (the registry's clock).
+	Time time.Time
+}
+
+func (r *Registry) setOverride(name string, ov *Override, reason, by string) error {
 	e := r.snap.Load().byName[name]
 	if e == nil {
 		return fmt.Errorf("checks: override %q: %w", name, ErrUnknownCheck)
@@ -727,8 +758,12 @@ func (r *Registry) setOverride(name string, ov *Override, reason string) error {
 		action = "set to " + ov.Status.String()
 	}
 	r.logger.LogAttrs(context.Background(), slog.LevelWarn, "igmon: check override "+action,
-		slog.String("check", name), slog.String("reason", reason))
+		slog.String("check", name), slog.String("reason", redact.String(reason)), slog.String("by", redact.String(by)))
 	r.emitIfChanged(e, before, now, 0, false)
+	change := OverrideChange{Name: name, Override: ov, Reason: reason, By: by, Time: now}
+	for _, fn := range r.overrideLs {
+		r.events.call(func(Transition) { fn(change) }, Transition{Name: name})
+	}
 	return nil
 }
 

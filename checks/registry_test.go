@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	igname "github.com/jackcode/igmon/internal/name"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -56,7 +59,7 @@ func TestNewCheckValidation(t *testing.T) {
 		{"bad char", "a b", pass, nil, `"a b": name`},
 		{"colon", "db:ping", pass, nil, `"db:ping": name`},
 		{"slash", "db/ping", pass, nil, `"db/ping": name`},
-		{"too long", strings.Repeat("x", MaxNameLen+1), pass, nil, "name: longer"},
+		{"too long", strings.Repeat("x", igname.MaxLen+1), pass, nil, "name: 65 bytes is longer than 64"},
 		{"nil func", "db", nil, nil, `"db": func`},
 		{"tiny timeout", "db", pass, []Option{WithTimeout(10)}, `"db": timeout`},
 		{"negative timeout", "db", pass, []Option{WithTimeout(-time.Second)}, `"db": timeout`},
@@ -470,7 +473,7 @@ func TestOverride(t *testing.T) {
 	r := newTestRegistry(t)
 	mustRegister(t, r, "pragmatic", pass, WithComponentType(ComponentGameProvider))
 	ctx := context.Background()
-	if err := r.Override("pragmatic", StatusFail, "provider maintenance 02:00-03:00"); err != nil {
+	if err := r.Override("pragmatic", StatusFail, "provider maintenance 02:00-03:00", "ops"); err != nil {
 		t.Fatal(err)
 	}
 	res, _ := r.Result("pragmatic")
@@ -480,17 +483,47 @@ func TestOverride(t *testing.T) {
 	if st := r.Status(ctx, Readiness); st != StatusFail {
 		t.Fatalf("readiness = %v", st)
 	}
-	if err := r.ClearOverride("pragmatic", "maintenance over"); err != nil {
+	if err := r.ClearOverride("pragmatic", "maintenance over", "ops"); err != nil {
 		t.Fatal(err)
 	}
 	if st := r.Status(ctx, Readiness); st != StatusPass {
 		t.Fatalf("after clear: %v", st)
 	}
-	if err := r.Override("nope", StatusFail, ""); !errors.Is(err, ErrUnknownCheck) {
+	if err := r.Override("nope", StatusFail, "", ""); !errors.Is(err, ErrUnknownCheck) {
 		t.Fatalf("unknown name: %v", err)
 	}
-	if err := r.Override("pragmatic", StatusWarn, ""); err == nil || !strings.Contains(err.Error(), "status") {
+	if err := r.Override("pragmatic", StatusWarn, "", ""); err == nil || !strings.Contains(err.Error(), "status") {
 		t.Fatalf("warn override: %v", err)
+	}
+}
+
+func TestEveryOverrideReachesTheOverrideListeners(t *testing.T) {
+	var got []string
+	r := newTestRegistry(t,
+		WithOverrideListener(func(c OverrideChange) {
+			state := "cleared"
+			if c.Override != nil {
+				state = c.Override.Status.String() + " by " + c.Override.By
+			}
+			got = append(got, "1:"+c.Name+" "+state+" ("+c.Reason+", "+c.By+")")
+		}),
+		WithOverrideListener(func(c OverrideChange) { got = append(got, "2:"+c.Name) }),
+	)
+	mustRegister(t, r, "pragmatic", func(context.Context) error { return errors.New("down") })
+	r.Evaluate(context.Background(), Readiness)
+	// Failing already: forcing it out of service changes no status, and
+	// is audited all the same.
+	_ = r.Override("pragmatic", StatusFail, "maintenance", "ops-alice")
+	_ = r.ClearOverride("pragmatic", "done", "ops-bob")
+	want := []string{
+		"1:pragmatic fail by ops-alice (maintenance, ops-alice)", "2:pragmatic",
+		"1:pragmatic cleared (done, ops-bob)", "2:pragmatic",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("listeners saw\n%q\nwant\n%q", got, want)
+	}
+	if _, err := NewRegistry(WithOverrideListener(nil)); err == nil || !strings.Contains(err.Error(), "override listener") {
+		t.Fatalf("nil listener: %v", err)
 	}
 }
 
@@ -502,7 +535,7 @@ func TestTransitionsListenerMayCallBack(t *testing.T) {
 		// Calling back into the registry from a listener must not deadlock.
 		_ = r.Results()
 		if tr.Name == "wallet" && tr.To == StatusFail {
-			_ = r.Override("bonus", StatusFail, "wallet down")
+			_ = r.Override("bonus", StatusFail, "wallet down", "ops")
 		}
 		first := ""
 		if tr.First {

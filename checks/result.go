@@ -124,6 +124,8 @@ type Override struct {
 	// Reason is the operator's explanation, logged and shown to
 	// authorized callers (redacted).
 	Reason string
+	// By is who set it (an operator's name, "dashboard"), as audited.
+	By string
 	// Time is when the override was set.
 	Time time.Time
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	igname "github.com/jackcode/igmon/internal/name"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
@@ -27,8 +29,6 @@ const (
 
 // Limits on names that become attribute values.
 const (
-	// MaxNameLen bounds dependency kinds, names and operation names.
-	MaxNameLen = 64
 	// MaxOperations bounds the distinct operations recorded per dependency
 	// when WithOperations is not given; later ones are recorded as _OTHER.
 	MaxOperations = 64
@@ -104,7 +104,7 @@ func (c *depConfig) fail(option, format string, a ...any) {
 // default is _OTHER.
 func WithDefaultOperation(op string) DependencyOption {
 	return depOptionFunc(func(c *depConfig) {
-		if err := validName(op); err != nil {
+		if err := igname.Validate(op); err != nil {
 			c.fail("WithDefaultOperation", "%v", err)
 		}
 		c.defaultOp = op
@@ -123,7 +123,7 @@ func WithOperations(ops ...string) DependencyOption {
 			c.fail("WithOperations", "%d operations exceed the maximum of %d", len(ops), MaxOperations)
 		}
 		for _, op := range ops {
-			if err := validName(op); err != nil {
+			if err := igname.Validate(op); err != nil {
 				c.fail("WithOperations", "operation %q: %v", op, err)
 			}
 		}
@@ -182,26 +182,6 @@ func withClock(c clock.Clock) DependencyOption {
 	return depOptionFunc(func(cfg *depConfig) { cfg.clock = c })
 }
 
-// validName accepts names that are safe as attribute values, URL path
-// segments and check names: [A-Za-z0-9._-], 1 to MaxNameLen bytes.
-func validName(s string) error {
-	if s == "" {
-		return errors.New("must not be empty")
-	}
-	if len(s) > MaxNameLen {
-		return fmt.Errorf("%d bytes is longer than %d", len(s), MaxNameLen)
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-		default:
-			return fmt.Errorf("byte %q at %d is not one of [A-Za-z0-9._-]", c, i)
-		}
-	}
-	return nil
-}
-
 // dependencySet is the Monitor's registry of dependencies and the
 // instruments they and the middleware share.
 type dependencySet struct {
@@ -225,17 +205,17 @@ func (m *Monitor) instruments() (*instruments, error) {
 
 // Dependency declares a dependency of the given kind (KindPayment,
 // KindGameProvider, ... or your own) and name ("stripe",
-// "pragmatic-play"). Kind and name must be 1 to MaxNameLen bytes of
+// "pragmatic-play"). Kind and name must be 1 to 64 bytes of
 // [A-Za-z0-9._-]; names are unique per Monitor. The error wraps
 // ErrInvalidDependency (naming the field) or ErrDuplicateDependency.
 func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Dependency, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("monitor: %w %q: "+format, append([]any{ErrInvalidDependency, name}, a...)...)
 	}
-	if err := validName(name); err != nil {
+	if err := igname.Validate(name); err != nil {
 		return nil, bad("name: %v", err)
 	}
-	if err := validName(kind); err != nil {
+	if err := igname.Validate(kind); err != nil {
 		return nil, bad("kind: %v", err)
 	}
 	cfg := depConfig{}
@@ -372,7 +352,7 @@ func (d *Dependency) operation(op string) *opState {
 	if s, ok := d.ops.load(op); ok {
 		return s
 	}
-	if len(d.cfg.operations) > 0 || validName(op) != nil || d.ops.len() >= MaxOperations {
+	if len(d.cfg.operations) > 0 || igname.Validate(op) != nil || d.ops.len() >= MaxOperations {
 		return d.otherOp
 	}
 	op = strings.Clone(op) // the caller's string may alias a larger buffer
@@ -392,7 +372,7 @@ func (d *Dependency) boundErrorType(t string, fixed bool) string {
 	if fixed {
 		return t
 	}
-	if validName(t) != nil {
+	if igname.Validate(t) != nil {
 		return ErrorTypeOther
 	}
 	return d.errTypes.get(t)

@@ -69,26 +69,17 @@ func (m *Monitor) initEvents() error {
 // changes, notification outcomes and silences.
 func (m *Monitor) Events() *EventLog { return m.events }
 
-// Override forces a check out of service (checks.StatusFail) or into
-// service (checks.StatusPass) with a reason, and records who asked in the
-// event log.
-func (m *Monitor) Override(name string, status checks.Status, reason, by string) error {
-	if err := m.checks.Override(name, status, reason); err != nil {
-		return err
+// recordOverride puts every operator override, set or cleared through
+// the registry by anyone (the dashboard, m.Checks().Override, an admin
+// endpoint), in the event log with who asked and why.
+func (m *Monitor) recordOverride(c checks.OverrideChange) {
+	e := Event{Time: c.Time, Component: c.Name, Kind: EventOverride, Severity: SeverityInfo,
+		Message: fmt.Sprintf("override %s cleared: %s", c.Name, c.Reason), Attrs: map[string]string{"by": c.By, "reason": c.Reason}}
+	if c.Override != nil {
+		e.Severity = SeverityWarning
+		e.Message = fmt.Sprintf("override %s set to %s: %s", c.Name, c.Override.Status, c.Reason)
 	}
-	m.events.Record(Event{Component: name, Kind: EventOverride, Severity: SeverityWarning,
-		Message: fmt.Sprintf("override %s set to %s: %s", name, status, reason), Attrs: map[string]string{"by": by, "reason": reason}})
-	return nil
-}
-
-// ClearOverride removes an override and records it in the event log.
-func (m *Monitor) ClearOverride(name, reason, by string) error {
-	if err := m.checks.ClearOverride(name, reason); err != nil {
-		return err
-	}
-	m.events.Record(Event{Component: name, Kind: EventOverride, Severity: SeverityInfo,
-		Message: fmt.Sprintf("override %s cleared: %s", name, reason), Attrs: map[string]string{"by": by, "reason": reason}})
-	return nil
+	m.events.Record(e)
 }
 
 // isProbe reports whether name is a synthetic probe added with AddProbe.

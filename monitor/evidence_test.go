@@ -430,11 +430,11 @@ func TestEvidenceLeavesOutEpisodesOlderThanTheAlertWindow(t *testing.T) {
 	run := func() { m.Checks().Evaluate(context.Background(), checks.Readiness) }
 	run()
 	// A maintenance window on stripe-health, cleared at t0+1m.
-	if err := m.Override("stripe-health", checks.StatusFail, "maintenance", "test"); err != nil {
+	if err := m.Checks().Override("stripe-health", checks.StatusFail, "maintenance", "test"); err != nil {
 		t.Fatal(err)
 	}
 	fc.Advance(time.Minute)
-	if err := m.ClearOverride("stripe-health", "done", "test"); err != nil {
+	if err := m.Checks().ClearOverride("stripe-health", "done", "test"); err != nil {
 		t.Fatal(err)
 	}
 	run()

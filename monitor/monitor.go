@@ -76,6 +76,7 @@ func New(opts ...Option) (*Monitor, error) {
 		checks.WithMeterProvider(m.mp),
 		checks.WithDrainDelay(cfg.drainDelay),
 		checks.WithLivenessGracePeriod(cfg.liveGrace),
+		checks.WithOverrideListener(m.recordOverride),
 	}
 	m.checks, err = checks.NewRegistry(append(ropts, cfg.registryOpts...)...)
 	if err != nil {

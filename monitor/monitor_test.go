@@ -189,7 +189,7 @@ func TestMonitorEventsRecordTransitionsAndOverrides(t *testing.T) {
 	_ = m.Register("wallet-db", func(context.Context) error { return errors.New("dial postgres://u:pw@db: refused") })
 	_ = m.Register("pragmatic", func(context.Context) error { return nil })
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
-	if err := m.Override("pragmatic", checks.StatusFail, "provider maintenance", "ops@10.0.0.1"); err != nil {
+	if err := m.Checks().Override("pragmatic", checks.StatusFail, "provider maintenance", "ops@10.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
 	db := m.Events().Query(EventQuery{Component: "wallet-db", Kind: EventCheck})
@@ -203,6 +203,18 @@ func TestMonitorEventsRecordTransitionsAndOverrides(t *testing.T) {
 	// The override also changed the check's status: a transition event.
 	if tr := m.Events().Query(EventQuery{Component: "pragmatic", Kind: EventCheck}); len(tr) != 2 {
 		t.Fatalf("pragmatic transitions %+v", tr)
+	}
+	// Overrides that change no status, and clearing one, are audited too.
+	if err := m.Checks().Override("pragmatic", checks.StatusFail, "extended", "ops-bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Checks().ClearOverride("pragmatic", "maintenance over", "ops-bob"); err != nil {
+		t.Fatal(err)
+	}
+	ov = m.Events().Query(EventQuery{Component: "pragmatic", Kind: EventOverride})
+	if len(ov) != 3 || ov[1].Attrs["by"] != "ops-bob" || ov[1].Attrs["reason"] != "extended" ||
+		ov[2].Severity != SeverityInfo || !strings.Contains(ov[2].Message, "cleared") {
+		t.Fatalf("override events %+v", ov)
 	}
 	if _, err := New(WithEventCapacity(0)); err == nil || !strings.Contains(err.Error(), "WithEventCapacity") {
 		t.Fatalf("capacity 0: %v", err)

@@ -469,7 +469,7 @@ func (a pageActions) Override(ctx context.Context, component string, status dash
 	if status == dashboard.StatusPass {
 		st = checks.StatusPass
 	}
-	err := a.m.Override(a.checkOf(component), st, reason, "dashboard")
+	err := a.m.checks.Override(a.checkOf(component), st, reason, "dashboard")
 	if errors.Is(err, checks.ErrUnknownCheck) {
 		return fmt.Errorf("%w: %v", dashboard.ErrNotFound, err)
 	}
@@ -477,7 +477,7 @@ func (a pageActions) Override(ctx context.Context, component string, status dash
 }
 
 func (a pageActions) ClearOverride(ctx context.Context, component, reason string) error {
-	err := a.m.ClearOverride(a.checkOf(component), reason, "dashboard")
+	err := a.m.checks.ClearOverride(a.checkOf(component), reason, "dashboard")
 	if errors.Is(err, checks.ErrUnknownCheck) {
 		return fmt.Errorf("%w: %v", dashboard.ErrNotFound, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	igname "github.com/jackcode/igmon/internal/name"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -247,7 +249,7 @@ func TestDependencyValidation(t *testing.T) {
 		sentinel        error
 	}{
 		{"empty name", KindPayment, "", nil, "name", ErrInvalidDependency},
-		{"long name", KindPayment, strings.Repeat("a", MaxNameLen+1), nil, "name", ErrInvalidDependency},
+		{"long name", KindPayment, strings.Repeat("a", igname.MaxLen+1), nil, "name", ErrInvalidDependency},
 		{"bad byte", KindPayment, "stripe eu", nil, "name", ErrInvalidDependency},
 		{"empty kind", "", "x1", nil, "kind", ErrInvalidDependency},
 		{"bad kind", "pay/ment", "x2", nil, "kind", ErrInvalidDependency},

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackcode/igmon/checks"
+	igname "github.com/jackcode/igmon/internal/name"
 
 	"go.opentelemetry.io/otel/metric"
 
@@ -173,9 +173,6 @@ const (
 	DefaultProbeJitter   = 0.1
 	DefaultHistory       = 100
 	DefaultMaxBodyBytes  = 1 << 20
-	// MaxNameLen bounds probe names, which become metric attributes and
-	// check names.
-	MaxNameLen = checks.MaxNameLen
 )
 
 // prober is one kind of probe.
@@ -225,7 +222,7 @@ func (p *Probe) Close() error { return p.impl.close() }
 
 func newProbe(mp metric.MeterProvider, kind Kind, name, target string, opts []Option) (*Probe, config, error) {
 	cfg := defaultConfig(kind)
-	if err := checks.ValidateName(name); err != nil {
+	if err := igname.Validate(name); err != nil {
 		return nil, cfg, fmt.Errorf("%w %q: name: %v", ErrInvalidProbe, name, err)
 	}
 	for _, o := range opts {
