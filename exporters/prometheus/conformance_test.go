@@ -63,7 +63,7 @@ func get(t *testing.T, h http.Handler, accept string) (string, string) {
 // .count (an UpDownCounter of things, go.goroutine.count), which the
 // OTel→Prometheus translation turns into a gauge ending in _count, the
 // suffix Prometheus reserves for histograms and summaries. They keep the
-// translated name on purpose (README, Names in Prometheus): it is the name
+// translated name on purpose (docs/metrics.md, Names in Prometheus): it is the name
 // the OTLP path stores too (Prometheus' OTLP receiver, the Collector's
 // prometheusremotewrite), so one rule file and one dashboard work for a
 // fleet however it collects.
@@ -82,7 +82,7 @@ const countFinding = `non-histogram and non-summary metrics should not have "_co
 // TestPromtoolCheckMetrics lints a real scrape of every metric igmon
 // emits with the real promtool (check metrics reads stdin): no finding
 // but the documented _count gauges, each listed with its reason in the
-// README's Names in Prometheus section, and no parse error.
+// Names in Prometheus section of docs/metrics.md, and no parse error.
 func TestPromtoolCheckMetrics(t *testing.T) {
 	promtool := tooltest.Path(t, tooltest.Promtool)
 	prom, _, synthesized := igmonMonitor(t)
@@ -120,25 +120,25 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	}
 	t.Logf("documented _count gauges promtool flags: %q", flagged)
 
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/metrics.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The paragraph that explains the finding names every gauge it is about.
 	var explained string
-	for p := range strings.SplitSeq(section(string(readme), "### Names in Prometheus"), "\n\n") {
+	for p := range strings.SplitSeq(section(string(readme), "## Names in Prometheus"), "\n\n") {
 		if strings.Contains(p, "promtool check metrics") {
 			explained += p
 		}
 	}
 	for name := range allowed {
 		if !strings.Contains(explained, "`"+name+"`") {
-			t.Errorf("README, Names in Prometheus: %s is not named where the promtool check metrics finding is explained", name)
+			t.Errorf("docs/metrics.md, Names in Prometheus: %s is not named where the promtool check metrics finding is explained", name)
 		}
 	}
 }
 
-// section returns the README text from heading to the next heading of the
+// section returns the document text from heading to the next heading of the
 // same or a higher level.
 func section(readme, heading string) string {
 	i := strings.Index(readme, "\n"+heading+"\n")
@@ -163,8 +163,8 @@ func section(readme, heading string) string {
 
 // TestScrapeNamesAreTheRuleExportNames: every metric igmon emits is in the
 // scrape under the name alerting.PrometheusMetricName gives it, which is
-// what exported rules (alerting.ExportPrometheusRules) and the README's
-// table use, so a Prometheus that scrapes /metrics evaluates them as one
+// what exported rules (alerting.ExportPrometheusRules) and the table in
+// docs/metrics.md use, so a Prometheus that scrapes /metrics evaluates them as one
 // that receives OTLP does.
 func TestScrapeNamesAreTheRuleExportNames(t *testing.T) {
 	prom, _, _ := igmonMonitor(t)
