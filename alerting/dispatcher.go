@@ -156,20 +156,26 @@ func (d *Dispatcher) eachRoute(l Labels, fn func(i int, r *Route)) {
 	}
 }
 
-func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time) {
+// groupKey returns the key and the labels of the group that an alert with
+// labels l joins on route r, the idx-th route.
+func groupKey(r *Route, idx int, l Labels) (string, Labels) {
 	by := r.GroupBy
 	if len(by) == 1 && by[0] == GroupByAll {
-		by = slices.Sorted(maps.Keys(e.alert.Labels))
+		by = slices.Sorted(maps.Keys(l))
 	}
 	gl := make(Labels, len(by))
 	var kb strings.Builder
 	kb.WriteString(strconv.Itoa(idx))
 	for _, k := range by {
-		v := e.alert.Labels[k]
+		v := l[k]
 		gl[k] = v
 		kb.WriteString("\xff" + k + "=" + v)
 	}
-	key := kb.String()
+	return kb.String(), gl
+}
+
+func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time) {
+	key, gl := groupKey(r, idx, e.alert.Labels)
 	g := d.groups[key]
 	if g == nil {
 		g = &group{key: key, route: r, labels: gl, alerts: map[string]*alertEntry{},

@@ -1,0 +1,93 @@
+package alerting
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSilencesSurviveMarshalRoundTrip(t *testing.T) {
+	p := newPipe(t)
+	ss := p.d.Silences()
+	re, _ := NewMatcher(MatchRegexp, "igmon.dependency.name", "stripe|adyen")
+	id, err := ss.Add(Silence{Matchers: Matchers{re}, EndsAt: t0.Add(2 * time.Hour), CreatedBy: "ops", Comment: "PSP maintenance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ss.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := NewSilences(p.clk)
+	created := 0
+	after.Subscribe(func(SilenceChange) { created++ })
+	if err := after.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	got := after.List()
+	if len(got) != 1 || got[0].ID != id || !got[0].EndsAt.Equal(t0.Add(2*time.Hour)) || got[0].CreatedBy != "ops" {
+		t.Fatalf("restored %+v", got)
+	}
+	if sid, ok := after.Mutes(Labels{"igmon.dependency.name": "adyen"}, t0.Add(time.Hour)); !ok || sid != id {
+		t.Fatal("restored silence does not mute")
+	}
+	if _, ok := after.Mutes(Labels{"igmon.dependency.name": "adyen"}, t0.Add(3*time.Hour)); ok {
+		t.Fatal("restored silence mutes past its end")
+	}
+	if created != 0 {
+		t.Fatalf("restore told listeners of %d creations", created)
+	}
+	for _, bad := range []string{`{"v":2,"silences":[]}`, `{"v":1,"silences":[{"id":"x","comment":"a\u0007b"}]}`, `not json`} {
+		if err := after.UnmarshalBinary([]byte(bad)); !errors.Is(err, errState) {
+			t.Errorf("UnmarshalBinary(%s): %v", bad, err)
+		}
+	}
+}
+
+// TestNotificationLogSurvivesRestart: a restored dispatcher does not
+// re-send an unchanged firing group before its repeat interval, and sends
+// the resolve of an alert it had notified exactly once.
+func TestNotificationLogSurvivesRestart(t *testing.T) {
+	route := WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{"alertname"},
+		GroupWait: 30 * time.Second, GroupInterval: 5 * time.Minute, RepeatInterval: time.Hour})
+	p := newPipe(t, route)
+	a := firing("DepositErrors", map[string]string{"instance": "a"})
+	a.Value = math.NaN()
+	p.d.Receive([]Alert{a})
+	if got := p.at(30 * time.Second); len(got) != 1 || got[0].Reason != "new" {
+		t.Fatalf("first: %+v", got)
+	}
+	b, err := p.d.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"NaN"`) {
+		t.Fatalf("NaN value not kept: %s", b)
+	}
+	_ = p.d.Close()
+
+	q := newPipe(t, route)
+	if err := q.d.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	q.d.Receive([]Alert{a})
+	for _, at := range []time.Duration{6 * time.Minute, 40 * time.Minute} {
+		if got := q.at(at); len(got) != 0 {
+			t.Fatalf("unchanged group re-sent after restart at %v: %+v", at, got)
+		}
+	}
+	q.d.Receive([]Alert{resolved(a)})
+	got := q.at(46 * time.Minute)
+	if len(got) != 1 || got[0].Status != "resolved" || len(got[0].Alerts) != 1 {
+		t.Fatalf("resolve after restart: %+v", got)
+	}
+	q.d.Receive([]Alert{resolved(a)})
+	if got := q.at(52 * time.Minute); len(got) != 0 {
+		t.Fatalf("resolve sent twice: %+v", got)
+	}
+	if err := q.d.UnmarshalBinary([]byte(`{"v":7}`)); !errors.Is(err, errState) || !strings.Contains(err.Error(), "version 7") {
+		t.Fatalf("other version: %v", err)
+	}
+}
