@@ -197,7 +197,8 @@ func (e *Evaluator) MarshalBinary() ([]byte, error) {
 // Start. The restored alerts are evaluated again in the next cycle: one
 // whose condition no longer holds resolves then (and its resolve is
 // notified, when the Dispatcher's state was restored too). An alert whose
-// rule is gone or now yields other labels is dropped.
+// rule is gone or now yields other labels is dropped. Alerts lists the
+// restored alerts until the first cycle.
 func (e *Evaluator) UnmarshalBinary(b []byte) error {
 	if e.started.Load() {
 		return errors.New("alerting: evaluator: restore after Start")
@@ -249,6 +250,22 @@ func (e *Evaluator) UnmarshalBinary(b []byte) error {
 			in.lastCond, in.evaluated, in.flapping, in.flips = x.LastCond, x.Evaluated, x.Flapping, x.Flips
 			r.instances[i] = in
 		}
+		// Alerts lists the restored alerts until the first cycle.
+		var out []Alert
+		for _, r := range e.rules {
+			for _, in := range r.instances {
+				if in != nil && in.state != StateInactive {
+					out = append(out, r.alert(in))
+				}
+			}
+		}
+		slices.SortFunc(out, func(a, b Alert) int {
+			return cmp.Or(cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Fingerprint, b.Fingerprint))
+		})
+		if out == nil {
+			out = []Alert{}
+		}
+		e.snap.Store(&out)
 		return nil
 	})
 }

@@ -43,6 +43,9 @@ type config struct {
 	alertOpts       []alerting.Option
 	hostOpts        []probes.CollectorOption
 	telemetry       telemetryConfig
+	dataDir         string        // WithDataDir; see state.go
+	discardCorrupt  bool          // WithDiscardCorruptState
+	snapshotEvery   time.Duration // tests shorten DefaultSnapshotInterval
 	errs            []error
 }
 
