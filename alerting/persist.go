@@ -196,7 +196,9 @@ func (e *Evaluator) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary restores alert states MarshalBinary encoded, before
 // Start. The restored alerts are evaluated again in the next cycle: one
 // whose condition no longer holds resolves then (and its resolve is
-// notified, when the Dispatcher's state was restored too). An alert whose
+// notified, when the Dispatcher's state was restored too). A firing alert
+// of a rule over a metric window stays firing until the rule has read a
+// whole window since the restore, since the counters started over. An alert whose
 // rule is gone or now yields other labels is dropped. Alerts lists the
 // restored alerts until the first cycle.
 func (e *Evaluator) UnmarshalBinary(b []byte) error {
@@ -214,6 +216,7 @@ func (e *Evaluator) UnmarshalBinary(b []byte) error {
 	for _, r := range e.rules {
 		byName[r.rule.Name] = r
 	}
+	now := e.cfg.clock.Now()
 	return e.eng.Register(func(*series.Store) error {
 		for _, x := range st.Alerts {
 			r := byName[x.Rule]
@@ -248,6 +251,9 @@ func (e *Evaluator) UnmarshalBinary(b []byte) error {
 			in.annotations, in.state, in.value = x.Annotations, x.State, float64(x.Value)
 			in.activeAt, in.firedAt, in.resolvedAt, in.lastTrue = x.ActiveAt, x.FiredAt, x.ResolvedAt, x.LastTrue
 			in.lastCond, in.evaluated, in.flapping, in.flips = x.LastCond, x.Evaluated, x.Flapping, x.Flips
+			if hold := r.restoreHold(); hold > 0 {
+				in.holdUntil = now.Add(hold)
+			}
 			r.instances[i] = in
 		}
 		// Alerts lists the restored alerts until the first cycle.
@@ -396,4 +402,18 @@ func (d *Dispatcher) UnmarshalBinary(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// restoreHold is how long a restored firing alert of r ignores a false
+// condition: one window of the rule (an SLO's shortest), as metric
+// windows start empty after a restart; none for rules that read no
+// windows (check states, thresholds on gauges).
+func (r *ruleState) restoreHold() time.Duration {
+	if len(r.sels) == 0 {
+		return 0
+	}
+	if len(r.sloWins) > 0 {
+		return slices.Min(r.sloWins)
+	}
+	return r.window
 }
