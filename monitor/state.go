@@ -28,6 +28,10 @@ var ErrCorruptState = errors.New("monitor: corrupt state file")
 // Shutdown.
 const DefaultSnapshotInterval = 30 * time.Second
 
+// minSaveGap is the least time between two saves while running: at most
+// this much of the latest changes is lost in a crash.
+const minSaveGap = time.Second
+
 // WithDataDir makes silences, alert states, the notification log and the
 // event log survive a restart: they are saved as snapshot files in dir
 // (created if missing, mode 0700) and loaded by New. Without it they live
@@ -197,6 +201,15 @@ func (s *stateStore) start() {
 			}
 			if err := s.save(); err != nil {
 				s.logger.LogAttrs(context.Background(), slog.LevelWarn, "igmon: saving state failed", slog.String("error", err.Error()))
+			}
+			// A burst of changes (a flapping check) costs one write per
+			// gap, not one per change: a write syncs the disk twice.
+			gap := time.NewTimer(minSaveGap)
+			select {
+			case <-s.stop:
+				gap.Stop()
+				return
+			case <-gap.C:
 			}
 		}
 	}()

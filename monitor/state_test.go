@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,4 +259,43 @@ func TestStateSavedWhileRunning(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// BenchmarkStateSave writes a full state (1000 events, 100 silences) to
+// the data directory, every file rewritten each time; it reports the bytes
+// on disk per save.
+func BenchmarkStateSave(b *testing.B) {
+	dir := b.TempDir()
+	m, err := New(quiet, WithoutSystemMetrics(), WithDataDir(dir), WithAlerting(nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	for i := range 1000 {
+		m.Events().Record(Event{Component: "wallet-db", Kind: EventCheck, Severity: SeverityWarning,
+			Message: fmt.Sprintf("check wallet-db: pass → fail: dial tcp 10.0.0.5:5432: connection refused (%d)", i),
+			Attrs:   map[string]string{"from": "pass", "to": "fail", "error": "dial tcp 10.0.0.5:5432: connection refused"}})
+	}
+	for i := range 100 {
+		mt, _ := alerting.NewMatcher(alerting.MatchEqual, "igmon.dependency.name", fmt.Sprintf("psp-%d", i))
+		if _, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{mt}, EndsAt: time.Now().Add(time.Hour),
+			CreatedBy: "ops", Comment: "provider maintenance window"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(m.state.last)
+		if err := m.state.save(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var total int64
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && !strings.HasSuffix(e.Name(), ".prev") {
+			total += fi.Size()
+		}
+	}
+	b.ReportMetric(float64(total), "bytes/save")
 }
