@@ -35,8 +35,8 @@ const minSaveGap = time.Second
 // WithDataDir makes silences, alert states, the notification log and the
 // event log survive a restart: they are saved as snapshot files in dir
 // (created if missing, mode 0700) and loaded by New. Without it they live
-// in memory only and a restart starts empty. One Monitor per directory: two
-// processes sharing one overwrite each other's state.
+// in memory only and a restart starts empty. One Monitor per directory:
+// New locks it (the file LOCK) and fails while another Monitor holds it.
 func WithDataDir(dir string) Option {
 	return optionFunc(func(c *config) {
 		if dir == "" {
@@ -77,6 +77,7 @@ type stateStore struct {
 	changed chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
+	unlock  func() error // releases the directory's lock
 }
 
 // stateSources lists every piece of state a data directory keeps, in the
@@ -105,16 +106,26 @@ func (m *Monitor) initState() error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("monitor: option WithDataDir: %w", err)
 	}
+	unlock, err := durable.Lock(dir)
+	if err != nil {
+		return fmt.Errorf("monitor: option WithDataDir: %w (one Monitor per data directory)", err)
+	}
 	s := &stateStore{dir: dir, logger: m.logger, every: m.cfg.snapshotEvery, sources: m.stateSources(),
-		last: map[string][32]byte{}, changed: make(chan struct{}, 1)}
+		last: map[string][32]byte{}, changed: make(chan struct{}, 1), unlock: unlock}
 	if s.every <= 0 {
 		s.every = DefaultSnapshotInterval
 	}
+	var loaded []string
 	for _, src := range s.sources {
-		if err := s.load(src, m.cfg.discardCorrupt); err != nil {
-			return err
+		ok, err := s.load(src, m.cfg.discardCorrupt)
+		if err != nil {
+			return errors.Join(err, unlock())
+		}
+		if ok {
+			loaded = append(loaded, src.name)
 		}
 	}
+	m.logger.Info("igmon: state loaded", slog.String("dir", dir), slog.Any("files", loaded))
 	if a := m.alerting; a != nil {
 		// The restored alerts are known: the first cycle records no
 		// event for a state they already had.
@@ -129,11 +140,12 @@ func (m *Monitor) initState() error {
 	return nil
 }
 
-// load restores one source. A missing file is a first start.
-func (s *stateStore) load(src stateSource, discard bool) error {
+// load restores one source and reports whether a file was there. A
+// missing file is a first start.
+func (s *stateStore) load(src stateSource, discard bool) (bool, error) {
 	payload, from, err := durable.Load(s.dir, src.name, src.name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	if err == nil {
 		if from.Skipped != nil {
@@ -144,21 +156,21 @@ func (s *stateStore) load(src stateSource, discard bool) error {
 			err = fmt.Errorf("%s: %w", from.Path, uerr)
 		} else {
 			s.last[src.name] = sha256.Sum256(payload)
-			return nil
+			return true, nil
 		}
 	}
 	if !discard {
-		return fmt.Errorf("monitor: option WithDataDir: %w: %v (WithDiscardCorruptState starts empty instead)", ErrCorruptState, err)
+		return false, fmt.Errorf("monitor: option WithDataDir: %w: %v (WithDiscardCorruptState starts empty instead)", ErrCorruptState, err)
 	}
 	path := filepath.Join(s.dir, src.name)
 	s.logger.Warn("igmon: state file corrupt, starting empty (WithDiscardCorruptState); moved aside with suffix "+durable.CorruptSuffix,
 		slog.String("file", path), slog.String("error", err.Error()))
 	for _, p := range []string{path, path + durable.PrevSuffix} {
 		if rerr := os.Rename(p, p+durable.CorruptSuffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			return fmt.Errorf("monitor: option WithDataDir: move corrupt %s aside: %w", p, rerr)
+			return false, fmt.Errorf("monitor: option WithDataDir: move corrupt %s aside: %w", p, rerr)
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // save writes every source whose state changed since its last write.
@@ -221,7 +233,11 @@ func (s *stateStore) shutdown() error {
 		close(s.stop)
 		<-s.done
 	}
-	if err := s.save(); err != nil {
+	err := s.save()
+	if uerr := s.unlock(); uerr != nil {
+		err = errors.Join(err, uerr)
+	}
+	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
 	return nil

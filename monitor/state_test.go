@@ -299,3 +299,26 @@ func BenchmarkStateSave(b *testing.B) {
 	}
 	b.ReportMetric(float64(total), "bytes/save")
 }
+
+func TestDataDirOneMonitorAtATime(t *testing.T) {
+	dir := t.TempDir()
+	m, err := New(quiet, WithoutSystemMetrics(), WithDataDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(quiet, WithoutSystemMetrics(), WithDataDir(dir)); err == nil ||
+		!strings.Contains(err.Error(), "WithDataDir") || !strings.Contains(err.Error(), filepath.Join(dir, "LOCK")) {
+		t.Fatalf("second Monitor on one directory: %v", err)
+	}
+	if err := m.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m, err = New(quiet, WithoutSystemMetrics(), WithDataDir(dir))
+	if err != nil {
+		t.Fatalf("after the first shut down: %v", err)
+	}
+	_ = m.Shutdown(context.Background())
+	if _, err := New(quiet, WithDataDir("")); err == nil || !strings.Contains(err.Error(), "WithDataDir") {
+		t.Fatalf("empty directory: %v", err)
+	}
+}

@@ -236,3 +236,22 @@ func BenchmarkWrite(b *testing.B) {
 		})
 	}
 }
+
+func TestLockRefusesASecondHolder(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(dir); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), filepath.Join(dir, LockFile)) {
+		t.Fatalf("second Lock: %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err = Lock(dir)
+	if err != nil {
+		t.Fatalf("Lock after unlock: %v", err)
+	}
+	_ = unlock()
+}
