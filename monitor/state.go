@@ -23,10 +23,10 @@ import (
 // WithDiscardCorruptState starts empty instead.
 var ErrCorruptState = errors.New("monitor: corrupt state file")
 
-// DefaultSnapshotInterval is how often the Monitor saves its state to the
+// defaultSnapshotInterval is how often the Monitor saves its state to the
 // data directory while running, besides soon after every change and at
 // Shutdown.
-const DefaultSnapshotInterval = 30 * time.Second
+const defaultSnapshotInterval = 30 * time.Second
 
 // minSaveGap is the least time between two saves while running: at most
 // this much of the latest changes is lost in a crash.
@@ -113,7 +113,7 @@ func (m *Monitor) initState() error {
 	s := &stateStore{dir: dir, logger: m.logger, every: m.cfg.snapshotEvery, sources: m.stateSources(),
 		last: map[string][32]byte{}, changed: make(chan struct{}, 1), unlock: unlock}
 	if s.every <= 0 {
-		s.every = DefaultSnapshotInterval
+		s.every = defaultSnapshotInterval
 	}
 	var loaded []string
 	for _, src := range s.sources {
