@@ -45,7 +45,6 @@ type config struct {
 	telemetry       telemetryConfig
 	dataDir         string        // WithDataDir; see state.go
 	discardCorrupt  bool          // WithDiscardCorruptState
-	snapshotEvery   time.Duration // tests shorten DefaultSnapshotInterval
 	errs            []error
 }
 

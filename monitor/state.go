@@ -110,11 +110,8 @@ func (m *Monitor) initState() error {
 	if err != nil {
 		return fmt.Errorf("monitor: option WithDataDir: %w (one Monitor per data directory)", err)
 	}
-	s := &stateStore{dir: dir, logger: m.logger, every: m.cfg.snapshotEvery, sources: m.stateSources(),
+	s := &stateStore{dir: dir, logger: m.logger, every: defaultSnapshotInterval, sources: m.stateSources(),
 		last: map[string][32]byte{}, changed: make(chan struct{}, 1), unlock: unlock}
-	if s.every <= 0 {
-		s.every = defaultSnapshotInterval
-	}
 	var loaded []string
 	for _, src := range s.sources {
 		ok, err := s.load(src, m.cfg.discardCorrupt)
