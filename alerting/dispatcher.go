@@ -35,6 +35,10 @@ type Dispatcher struct {
 	// fingerprint: an inhibition source need not be routed anywhere (an
 	// "egress down" alert may exist only to mute its children).
 	firing map[string]Alert
+	// unconfirmed holds the firing alerts a restore brought back until the
+	// first Receive; those it does not mention resolve (see
+	// UnmarshalBinary).
+	unconfirmed map[string]bool
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -114,6 +118,7 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, a := range alerts {
+		delete(d.unconfirmed, a.Fingerprint)
 		if len(d.cfg.inhibits) > 0 {
 			if a.State == StateFiring {
 				d.firing[a.Fingerprint] = a
@@ -138,6 +143,7 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 			delete(d.alerts, a.Fingerprint)
 		}
 	}
+	d.resolveUnconfirmed(now)
 }
 
 // eachRoute calls fn for the routes an alert with labels l goes to: the

@@ -346,7 +346,11 @@ func routeIndex(routes []Route, r *Route) int {
 
 // UnmarshalBinary replaces the notification log with one MarshalBinary
 // encoded, before the first Receive. A group whose route is gone or now
-// groups otherwise is dropped.
+// groups otherwise is dropped. The first Receive after it is taken as the
+// whole set of alerts, as an Evaluator sends every cycle: a restored firing
+// alert it does not mention (its rule is gone, or the evaluator's state
+// was lost) resolves, so the receivers that were told it fired are told it
+// ended.
 func (d *Dispatcher) UnmarshalBinary(b []byte) error {
 	var st dispatcherState
 	if err := json.Unmarshal(b, &st); err != nil {
@@ -401,7 +405,28 @@ func (d *Dispatcher) UnmarshalBinary(b []byte) error {
 			d.groups[key] = g
 		}
 	}
+	d.unconfirmed = map[string]bool{}
+	for fp, e := range d.alerts {
+		if e.alert.State == StateFiring {
+			d.unconfirmed[fp] = true
+		}
+	}
 	return nil
+}
+
+// resolveUnconfirmed resolves the restored firing alerts the first Receive
+// after a restore did not mention. The caller holds d.mu.
+func (d *Dispatcher) resolveUnconfirmed(now time.Time) {
+	if d.unconfirmed == nil {
+		return
+	}
+	for fp := range d.unconfirmed {
+		if e := d.alerts[fp]; e != nil && e.alert.State == StateFiring {
+			e.alert.State, e.alert.ResolvedAt = StateResolved, now
+			delete(d.firing, fp)
+		}
+	}
+	d.unconfirmed = nil
 }
 
 // restoreHold is how long a restored firing alert of r ignores a false

@@ -143,3 +143,36 @@ func TestRestoredMetricAlertWaitsForAWindow(t *testing.T) {
 		t.Fatalf("after a whole clean window: %+v", a)
 	}
 }
+
+// TestRestoredAlertNobodyReportsResolves: a firing alert restored into the
+// notification log that the first evaluation after the restart does not
+// mention (its rule was removed, or the alert states were lost) is
+// resolved to the receivers that were told it fired, once.
+func TestRestoredAlertNobodyReportsResolves(t *testing.T) {
+	route := WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{"alertname"},
+		GroupWait: 30 * time.Second, GroupInterval: 5 * time.Minute, RepeatInterval: time.Hour})
+	p := newPipe(t, route)
+	a := firing("DepositErrors", map[string]string{"instance": "a"})
+	b := firing("DepositErrors", map[string]string{"instance": "b"})
+	p.d.Receive([]Alert{a, b})
+	if got := p.at(30 * time.Second); len(got) != 1 || len(got[0].Alerts) != 2 {
+		t.Fatalf("first: %+v", got)
+	}
+	state, err := p.d.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := newPipe(t, route)
+	if err := q.d.UnmarshalBinary(state); err != nil {
+		t.Fatal(err)
+	}
+	q.d.Receive([]Alert{a}) // b is gone
+	got := q.at(6 * time.Minute)
+	if len(got) != 1 || got[0].Status != "firing" || fps(got[0])["b"] != StateResolved || fps(got[0])["a"] != StateFiring {
+		t.Fatalf("after the restart: %+v", got)
+	}
+	q.d.Receive([]Alert{a})
+	if got := q.at(12 * time.Minute); len(got) != 0 {
+		t.Fatalf("resolve of b sent again: %+v", got)
+	}
+}
