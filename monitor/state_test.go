@@ -322,3 +322,31 @@ func TestDataDirOneMonitorAtATime(t *testing.T) {
 		t.Fatalf("empty directory: %v", err)
 	}
 }
+
+// TestCorruptLatestFallsBackToPrevious: a torn latest silences file loads
+// the previous snapshot, and the next save keeps that good one as the
+// previous.
+func TestCorruptLatestFallsBackToPrevious(t *testing.T) {
+	r := newRestartRig(t)
+	m := r.start()
+	db, _ := alerting.NewMatcher(alerting.MatchEqual, "igmon.check.name", "wallet-db")
+	id, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour), CreatedBy: "ops", Comment: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.stop(m)
+	m = r.start()
+	if _, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour), CreatedBy: "ops", Comment: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	r.stop(m) // silences.prev holds one silence, silences two
+	path := filepath.Join(r.dir, "silences")
+	if err := os.Truncate(path, 20); err != nil {
+		t.Fatal(err)
+	}
+	m = r.start()
+	if got := m.Silences().List(); len(got) != 1 || got[0].ID != id {
+		t.Fatalf("silences from the previous snapshot: %+v", got)
+	}
+	r.stop(m)
+}
