@@ -35,6 +35,10 @@ type Dispatcher struct {
 	// fingerprint: an inhibition source need not be routed anywhere (an
 	// "egress down" alert may exist only to mute its children).
 	firing map[string]Alert
+	// unconfirmed holds the firing alerts a restore brought back until the
+	// first Receive; those it does not mention resolve (see
+	// UnmarshalBinary).
+	unconfirmed map[string]bool
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -114,6 +118,7 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, a := range alerts {
+		delete(d.unconfirmed, a.Fingerprint)
 		if len(d.cfg.inhibits) > 0 {
 			if a.State == StateFiring {
 				d.firing[a.Fingerprint] = a
@@ -138,6 +143,7 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 			delete(d.alerts, a.Fingerprint)
 		}
 	}
+	d.resolveUnconfirmed(now)
 }
 
 // eachRoute calls fn for the routes an alert with labels l goes to: the
@@ -156,20 +162,26 @@ func (d *Dispatcher) eachRoute(l Labels, fn func(i int, r *Route)) {
 	}
 }
 
-func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time) {
+// groupKey returns the key and the labels of the group that an alert with
+// labels l joins on route r, the idx-th route.
+func groupKey(r *Route, idx int, l Labels) (string, Labels) {
 	by := r.GroupBy
 	if len(by) == 1 && by[0] == GroupByAll {
-		by = slices.Sorted(maps.Keys(e.alert.Labels))
+		by = slices.Sorted(maps.Keys(l))
 	}
 	gl := make(Labels, len(by))
 	var kb strings.Builder
 	kb.WriteString(strconv.Itoa(idx))
 	for _, k := range by {
-		v := e.alert.Labels[k]
+		v := l[k]
 		gl[k] = v
 		kb.WriteString("\xff" + k + "=" + v)
 	}
-	key := kb.String()
+	return kb.String(), gl
+}
+
+func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time) {
+	key, gl := groupKey(r, idx, e.alert.Labels)
 	g := d.groups[key]
 	if g == nil {
 		g = &group{key: key, route: r, labels: gl, alerts: map[string]*alertEntry{},

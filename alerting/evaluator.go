@@ -305,6 +305,9 @@ func (e *Evaluator) advance(r *ruleState, now time.Time) {
 			in = r.newInstance(i)
 			r.instances[i] = in
 		}
+		if in.held(now, res.active) {
+			continue
+		}
 		changed := in.step(now, res.active, &r.rule, e.cfg.resolvedRetain)
 		if res.data {
 			in.value = res.value

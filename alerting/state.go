@@ -19,6 +19,17 @@ type instance struct {
 	evaluated   bool
 	flapping    bool
 	flips       []time.Time // condition changes inside the flap window
+	// holdUntil keeps a firing alert restored after a restart firing
+	// until its rule has read a whole window of fresh data: the
+	// counters started over with the process, so "no data yet" must not
+	// resolve it (and page again a moment later).
+	holdUntil time.Time
+}
+
+// held reports whether a restored firing alert ignores a false condition
+// at now (see holdUntil).
+func (in *instance) held(now time.Time, active bool) bool {
+	return !active && in.state == StateFiring && now.Before(in.holdUntil)
 }
 
 // step advances the state machine by one evaluation and reports whether

@@ -54,6 +54,10 @@ type EventLog struct {
 	clock  clock.Clock
 	logger *slog.Logger
 
+	// changed, when set (WithDataDir, before New returns), is signalled
+	// after every Record without blocking, so the state is saved soon.
+	changed chan<- struct{}
+
 	mu    sync.RWMutex
 	ring  []Event
 	next  int // index the next event goes to
@@ -101,6 +105,12 @@ func (l *EventLog) Record(e Event) {
 	l.next = (l.next + 1) % cap(l.ring)
 	l.total++
 	l.mu.Unlock()
+	if l.changed != nil {
+		select {
+		case l.changed <- struct{}{}:
+		default:
+		}
+	}
 
 	level := slog.LevelInfo
 	switch e.Severity {

@@ -40,6 +40,7 @@ type Monitor struct {
 	src      *engineSource      // what the engine collects
 	traffic  *traffic           // live figures of dependencies and routes
 	testNow  func() time.Time   // the engine's clock in this package's tests
+	state    *stateStore        // WithDataDir; see state.go; nil without
 
 	mu       sync.Mutex
 	started  bool
@@ -106,6 +107,15 @@ func New(opts ...Option) (*Monitor, error) {
 		m.traffic.alerts = m.alerting.eval.Alerts
 	}
 	m.engine.OnCycle(m.traffic.cycle)
+	// Saved state comes back before anything runs (the first cycle
+	// re-evaluates restored alerts).
+	if err := m.initState(); err != nil {
+		m.closeTelemetry()
+		if m.alerting != nil {
+			err = errors.Join(err, m.alerting.disp.Close())
+		}
+		return nil, errors.Join(err, m.closeProbes())
+	}
 	hopts := []checks.HandlerOption{checks.WithServiceInfo(checks.ServiceInfo{
 		ServiceID:   m.cfg.serviceName,
 		Version:     m.cfg.serviceVersion,
@@ -241,6 +251,9 @@ func (m *Monitor) Start(ctx context.Context) error {
 	if err := m.engine.Start(DefaultStatusInterval); err != nil {
 		return fmt.Errorf("monitor: series engine: %w", err)
 	}
+	if m.state != nil {
+		m.state.start()
+	}
 	m.started = true
 	m.events.Record(Event{Component: m.cfg.serviceName, Kind: EventLifecycle, Message: "monitor started"})
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "igmon: monitor started",
@@ -282,6 +295,12 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 		}
 	}
 	m.engine.Stop()
+	if m.state != nil {
+		// After alerting stopped: the last snapshot holds what it sent.
+		if err := m.state.shutdown(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	m.mu.Lock()
 	dash := m.dash
 	m.mu.Unlock()

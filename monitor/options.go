@@ -40,6 +40,8 @@ type config struct {
 	alertOpts       []alerting.Option
 	hostOpts        []probes.CollectorOption
 	telemetry       telemetryConfig
+	dataDir         string // WithDataDir; see state.go
+	discardCorrupt  bool   // WithDiscardCorruptState
 	errs            []error
 }
 

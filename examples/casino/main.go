@@ -73,6 +73,10 @@ type config struct {
 	webhookURL  string
 	databaseURL string
 	dataDir     string // where the SQLite file goes; "": os.TempDir()
+	// stateDir (-data-dir) is where igmon keeps silences, alert states,
+	// the notification log and the event log across restarts; "": memory
+	// only.
+	stateDir string
 	// evalInterval and groupWait are short so a person watching the
 	// dashboard sees an alert within a minute of a fault.
 	evalInterval time.Duration
@@ -118,6 +122,7 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	fs.Float64Var(&cfg.declines, "declines", 0, "start with this share (0 to 1) of card payments declined by "+providerPSP)
 	fs.BoolVar(&cfg.dbDown, "db-down", false, "start with the wallet database down")
 	fs.DurationVar(&cfg.cpuBurn, "cpu-burn", 0, "burn every CPU for this long at start")
+	fs.StringVar(&cfg.stateDir, "data-dir", "", "directory where igmon keeps silences, alert states, the notification log and the event log across restarts (empty: memory only)")
 	rulesFile := fs.String("rules", "", "alert rules file, YAML or JSON (default: the embedded examples/casino/rules.yaml)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, usageError{err}
@@ -480,6 +485,9 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 	}
 	if cfg.token != "" {
 		opts = append(opts, monitor.WithAuthorizer(checks.BearerToken(cfg.token)))
+	}
+	if cfg.stateDir != "" {
+		opts = append(opts, monitor.WithDataDir(cfg.stateDir))
 	}
 	// The scrape brings its own reader: the runtime producer
 	// (go.schedule.duration) goes on it, as the Monitor puts it on the
