@@ -2,12 +2,6 @@ package checks
 
 import (
 	"context"
-	"crypto/tls"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -75,85 +69,6 @@ func benchOK[T any](b *testing.B) func(T, error) T {
 		}
 		return v
 	}
-}
-
-func BenchmarkHTTPCheck(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"status":"UP"}`))
-	}))
-	defer srv.Close()
-	client := srv.Client()
-	url := srv.URL + "/health"
-	bare := func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body) // so the connection is reused
-		return resp.Body.Close()
-	}
-	benchVsBare(b, bare, benchOK[*Check](b)(HTTP(url, WithHTTPClient(client))))
-}
-
-// acceptAndClose serves a TCP listener that accepts and closes at once.
-func acceptAndClose(b *testing.B) string {
-	l := benchOK[net.Listener](b)(net.Listen("tcp", "127.0.0.1:0"))
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	b.Cleanup(func() { l.Close(); wg.Wait() })
-	return l.Addr().String()
-}
-
-func BenchmarkTCPCheck(b *testing.B) {
-	addr := acceptAndClose(b)
-	var d net.Dialer
-	bare := func(ctx context.Context) error {
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	}
-	benchVsBare(b, bare, benchOK[*Check](b)(TCP(addr)))
-}
-
-func BenchmarkDNSCheck(b *testing.B) {
-	peer := startDNSPeer(b, map[string][][4]byte{"games.igmon.test.": {{10, 0, 0, 1}}})
-	r := peer.resolver()
-	bare := func(ctx context.Context) error {
-		_, err := r.LookupHost(ctx, "games.igmon.test")
-		return err
-	}
-	benchVsBare(b, bare, benchOK[*Check](b)(DNS("games.igmon.test", WithResolver(r))))
-}
-
-func BenchmarkTLSCertCheck(b *testing.B) {
-	cert := selfSignedB(b)
-	addr, trust := tlsPeer(b, cert)
-	trust.ServerName = "127.0.0.1"
-	bare := func(ctx context.Context) error {
-		d := tls.Dialer{Config: trust}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	}
-	benchVsBare(b, bare, benchOK[*Check](b)(TLSCert(addr, WithTLSConfig(trust), WithCertExpiry(1, 0))))
 }
 
 func BenchmarkSQLCheck(b *testing.B) {

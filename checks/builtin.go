@@ -18,18 +18,6 @@ var (
 	// ErrSlowResponse is wrapped by the warning a network check reports
 	// when its round trip took longer than [WithLatencyWarn].
 	ErrSlowResponse = errors.New("response slower than threshold")
-	// ErrUnexpectedStatus is reported by [HTTP] for a status code outside
-	// the expected set.
-	ErrUnexpectedStatus = errors.New("unexpected HTTP status")
-	// ErrUnexpectedBody is reported by [HTTP] when the body does not contain
-	// the expected text or JSON field value.
-	ErrUnexpectedBody = errors.New("unexpected response body")
-	// ErrCertExpiry is reported by [TLSCert] when the earliest certificate
-	// of the served chain expires within a threshold.
-	ErrCertExpiry = errors.New("certificate expires soon")
-	// ErrUnexpectedAddrs is reported by [DNS] when the answer lacks an
-	// expected address or has too few addresses.
-	ErrUnexpectedAddrs = errors.New("unexpected DNS answer")
 	// ErrThresholdExceeded is reported by [Goroutines] (and hostcheck's
 	// Memory and DiskFree) when a measured value crosses a threshold.
 	ErrThresholdExceeded = errors.New("threshold exceeded")
@@ -43,8 +31,6 @@ type builtin struct {
 	s           settings
 	latencyWarn time.Duration
 	latencyOK   bool // the constructor accepts WithLatencyWarn
-	dialer      Dialer
-	dialerOK    bool // the constructor accepts WithDialer
 	err         error
 }
 
@@ -66,9 +52,6 @@ func (b *builtin) fail(field, format string, a ...any) {
 func (b *builtin) build(fn CheckFunc) (*Check, error) {
 	if b.latencyWarn != 0 && !b.latencyOK {
 		b.fail("latency warn", "WithLatencyWarn does not apply to %s", b.constructor())
-	}
-	if b.dialer != nil && !b.dialerOK {
-		b.fail("dialer", "WithDialer does not apply to %s", b.constructor())
 	}
 	if b.err != nil {
 		return nil, fmt.Errorf("%w %q: %v", ErrInvalidCheck, b.name, b.err)

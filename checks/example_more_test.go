@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 
@@ -70,31 +69,6 @@ func ExampleRegistry_Override() {
 	// Output:
 	// fail provider maintenance 02:00-03:00 UTC
 	// pass
-}
-
-func ExampleTCP() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0") // stands in for a Redis or broker port
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := checks.TCP(ln.Addr().String(), checks.WithName("redis-port"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(c.Name(), c.Run(context.Background()).Status)
-	// Output: redis-port pass
-}
-
-func ExampleDNS() {
-	// An IP literal resolves without a name server; in production pass
-	// the provider's host name and, if needed, WithResolver.
-	c, err := checks.DNS("127.0.0.1", checks.WithName("psp-dns"), checks.WithExpectedAddrs("127.0.0.1"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(c.Name(), c.Run(context.Background()).Status)
-	// Output: psp-dns pass
 }
 
 func ExampleFunc() {
