@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	igname "github.com/jackcode/igmon/internal/name"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -310,9 +312,9 @@ func TestMetricAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	attrs := func(state string) attribute.Set {
-		kv := []attribute.KeyValue{attribute.String(AttrCheckName, "psp"), attribute.String(AttrComponentType, ComponentPaymentProvider)}
+		kv := []attribute.KeyValue{attribute.String(igsemconv.AttrCheckName, "psp"), attribute.String(igsemconv.AttrComponentType, ComponentPaymentProvider)}
 		if state != "" {
-			kv = append(kv, attribute.String(AttrCheckState, state))
+			kv = append(kv, attribute.String(igsemconv.AttrCheckState, state))
 		}
 		return attribute.NewSet(kv...)
 	}
@@ -328,28 +330,28 @@ func TestMetricAttributes(t *testing.T) {
 	}
 	opts := []metricdatatest.Option{metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreValue()}
 	metricdatatest.AssertEqual(t, metricdata.Metrics{
-		Name: MetricCheckDuration, Unit: "s", Description: "Duration of health check runs, by outcome.",
+		Name: igsemconv.MetricCheckDuration, Unit: "s", Description: "Duration of health check runs, by outcome.",
 		Data: metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality, DataPoints: []metricdata.HistogramDataPoint[float64]{
 			{Attributes: attrs("pass"), Count: 1}, {Attributes: attrs("fail"), Count: 1},
 		}},
-	}, byName[MetricCheckDuration], opts...)
+	}, byName[igsemconv.MetricCheckDuration], opts...)
 	metricdatatest.AssertEqual(t, metricdata.Metrics{
-		Name: MetricCheckTransitions, Unit: "{transition}", Description: "Health check status changes, by the new state.",
+		Name: igsemconv.MetricCheckTransitions, Unit: "{transition}", Description: "Health check status changes, by the new state.",
 		Data: metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true, DataPoints: []metricdata.DataPoint[int64]{
 			{Attributes: attrs("pass"), Value: 1}, {Attributes: attrs("fail"), Value: 1},
 		}},
-	}, byName[MetricCheckTransitions], metricdatatest.IgnoreTimestamp())
+	}, byName[igsemconv.MetricCheckTransitions], metricdatatest.IgnoreTimestamp())
 	metricdatatest.AssertEqual(t, metricdata.Metrics{
-		Name: MetricCheckStatus, Unit: "1", Description: "1 for the current state of each health check, 0 for the other states.",
+		Name: igsemconv.MetricCheckStatus, Unit: "1", Description: "1 for the current state of each health check, 0 for the other states.",
 		Data: metricdata.Gauge[int64]{DataPoints: []metricdata.DataPoint[int64]{
 			{Attributes: attrs("unknown"), Value: 0}, {Attributes: attrs("pass"), Value: 0},
 			{Attributes: attrs("warn"), Value: 0}, {Attributes: attrs("fail"), Value: 1},
 		}},
-	}, byName[MetricCheckStatus], metricdatatest.IgnoreTimestamp())
+	}, byName[igsemconv.MetricCheckStatus], metricdatatest.IgnoreTimestamp())
 	metricdatatest.AssertEqual(t, metricdata.Metrics{
-		Name: MetricCheckAge, Unit: "s", Description: "Age of each health check's last result.",
+		Name: igsemconv.MetricCheckAge, Unit: "s", Description: "Age of each health check's last result.",
 		Data: metricdata.Gauge[float64]{DataPoints: []metricdata.DataPoint[float64]{{Attributes: attrs("")}}},
-	}, byName[MetricCheckAge], opts...)
+	}, byName[igsemconv.MetricCheckAge], opts...)
 }
 
 // TestConcurrencyBound: the checks of one request run at most

@@ -3,6 +3,8 @@ package checks
 import (
 	"context"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
@@ -11,19 +13,6 @@ import (
 
 // ScopeName is the instrumentation scope of the registry's metrics.
 const ScopeName = "github.com/jackcode/igmon/checks"
-
-// Metric and attribute names. igmon names exist only where OTel semantic
-// conventions have none.
-const (
-	MetricCheckStatus      = "igmon.check.status"
-	MetricCheckDuration    = "igmon.check.duration"
-	MetricCheckTransitions = "igmon.check.transitions"
-	MetricCheckAge         = "igmon.check.result.age"
-
-	AttrCheckName     = "igmon.check.name"
-	AttrCheckState    = "igmon.check.state"
-	AttrComponentType = "igmon.component.type"
-)
 
 // durationBuckets suit checks: a millisecond ping to a multi-second timeout.
 var durationBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -41,11 +30,11 @@ type entryAttrs struct {
 
 func newEntryAttrs(c *Check) entryAttrs {
 	var a entryAttrs
-	name := attribute.String(AttrCheckName, c.name)
-	ct := attribute.String(AttrComponentType, c.s.componentType)
+	name := attribute.String(igsemconv.AttrCheckName, c.name)
+	ct := attribute.String(igsemconv.AttrComponentType, c.s.componentType)
 	a.base = metric.WithAttributeSet(attribute.NewSet(name, ct))
 	for _, s := range allStates {
-		a.stateSet[s] = attribute.NewSet(name, ct, attribute.String(AttrCheckState, s.String()))
+		a.stateSet[s] = attribute.NewSet(name, ct, attribute.String(igsemconv.AttrCheckState, s.String()))
 		a.state[s] = metric.WithAttributeSet(a.stateSet[s])
 		a.runByState[s] = a.state[s]
 	}
@@ -62,20 +51,20 @@ type instruments struct {
 func (in *instruments) init(mp metric.MeterProvider, r *Registry) error {
 	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	var err error
-	if in.duration, err = m.Float64Histogram(MetricCheckDuration,
+	if in.duration, err = m.Float64Histogram(igsemconv.MetricCheckDuration,
 		metric.WithUnit("s"), metric.WithDescription("Duration of health check runs, by outcome."),
 		metric.WithExplicitBucketBoundaries(durationBuckets...)); err != nil {
 		return err
 	}
-	if in.transitions, err = m.Int64Counter(MetricCheckTransitions,
+	if in.transitions, err = m.Int64Counter(igsemconv.MetricCheckTransitions,
 		metric.WithUnit("{transition}"), metric.WithDescription("Health check status changes, by the new state.")); err != nil {
 		return err
 	}
-	if in.status, err = m.Int64ObservableGauge(MetricCheckStatus,
+	if in.status, err = m.Int64ObservableGauge(igsemconv.MetricCheckStatus,
 		metric.WithUnit("1"), metric.WithDescription("1 for the current state of each health check, 0 for the other states.")); err != nil {
 		return err
 	}
-	if in.age, err = m.Float64ObservableGauge(MetricCheckAge,
+	if in.age, err = m.Float64ObservableGauge(igsemconv.MetricCheckAge,
 		metric.WithUnit("s"), metric.WithDescription("Age of each health check's last result.")); err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	igname "github.com/jackcode/igmon/internal/name"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -661,7 +663,7 @@ func TestMetrics(t *testing.T) {
 			switch d := m.Data.(type) {
 			case metricdata.Gauge[int64]: // status
 				for _, dp := range d.DataPoints {
-					state, _ := dp.Attributes.Value(AttrCheckState)
+					state, _ := dp.Attributes.Value(igsemconv.AttrCheckState)
 					want := int64(0)
 					if state.AsString() == "fail" {
 						want = 1
@@ -692,7 +694,7 @@ func TestMetrics(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{MetricCheckStatus, MetricCheckDuration, MetricCheckTransitions, MetricCheckAge} {
+	for _, name := range []string{igsemconv.MetricCheckStatus, igsemconv.MetricCheckDuration, igsemconv.MetricCheckTransitions, igsemconv.MetricCheckAge} {
 		if !found[name] {
 			t.Errorf("metric %s missing; have %v", name, found)
 		}

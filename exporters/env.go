@@ -15,29 +15,29 @@ import (
 // The environment variables igmon reads. The per-signal METRICS form wins
 // over the generic one; options win over both.
 const (
-	EnvSDKDisabled          = "OTEL_SDK_DISABLED"
-	EnvEndpoint             = "OTEL_EXPORTER_OTLP_ENDPOINT"
-	EnvMetricsEndpoint      = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
-	EnvHeaders              = "OTEL_EXPORTER_OTLP_HEADERS"
-	EnvMetricsHeaders       = "OTEL_EXPORTER_OTLP_METRICS_HEADERS"
-	EnvInsecure             = "OTEL_EXPORTER_OTLP_INSECURE"
-	EnvMetricsInsecure      = "OTEL_EXPORTER_OTLP_METRICS_INSECURE"
-	EnvTimeout              = "OTEL_EXPORTER_OTLP_TIMEOUT"
-	EnvMetricsTimeout       = "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT"
-	EnvCompression          = "OTEL_EXPORTER_OTLP_COMPRESSION"
-	EnvMetricsCompression   = "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION"
-	EnvTemporality          = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
-	EnvMetricExportInterval = "OTEL_METRIC_EXPORT_INTERVAL"
-	EnvMetricExportTimeout  = "OTEL_METRIC_EXPORT_TIMEOUT"
+	envSDKDisabled          = "OTEL_SDK_DISABLED"
+	envEndpoint             = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	envMetricsEndpoint      = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
+	envHeaders              = "OTEL_EXPORTER_OTLP_HEADERS"
+	envMetricsHeaders       = "OTEL_EXPORTER_OTLP_METRICS_HEADERS"
+	envInsecure             = "OTEL_EXPORTER_OTLP_INSECURE"
+	envMetricsInsecure      = "OTEL_EXPORTER_OTLP_METRICS_INSECURE"
+	envTimeout              = "OTEL_EXPORTER_OTLP_TIMEOUT"
+	envMetricsTimeout       = "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT"
+	envCompression          = "OTEL_EXPORTER_OTLP_COMPRESSION"
+	envMetricsCompression   = "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION"
+	envTemporality          = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
+	envMetricExportInterval = "OTEL_METRIC_EXPORT_INTERVAL"
+	envMetricExportTimeout  = "OTEL_METRIC_EXPORT_TIMEOUT"
 
 	// PEM files for TLS: the CA that signs the collector's certificate,
 	// and this service's certificate and key for mutual TLS.
-	EnvCertificate              = "OTEL_EXPORTER_OTLP_CERTIFICATE"
-	EnvMetricsCertificate       = "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE"
-	EnvClientCertificate        = "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"
-	EnvMetricsClientCertificate = "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE"
-	EnvClientKey                = "OTEL_EXPORTER_OTLP_CLIENT_KEY"
-	EnvMetricsClientKey         = "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY"
+	envCertificate              = "OTEL_EXPORTER_OTLP_CERTIFICATE"
+	envMetricsCertificate       = "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE"
+	envClientCertificate        = "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"
+	envMetricsClientCertificate = "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE"
+	envClientKey                = "OTEL_EXPORTER_OTLP_CLIENT_KEY"
+	envMetricsClientKey         = "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY"
 )
 
 // ErrInvalidEnv is wrapped by every error about a bad environment variable.
@@ -66,13 +66,13 @@ func Disabled(lookup LookupFunc) (bool, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	v, ok := lookup(EnvSDKDisabled)
+	v, ok := lookup(envSDKDisabled)
 	if !ok || strings.TrimSpace(v) == "" {
 		return false, nil
 	}
 	b, err := parseBool(v)
 	if err != nil {
-		return false, &EnvError{Var: EnvSDKDisabled, Err: err}
+		return false, &EnvError{Var: envSDKDisabled, Err: err}
 	}
 	return b, nil
 }
@@ -84,7 +84,7 @@ func OTLPConfigured(lookup LookupFunc) bool {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	for _, k := range []string{EnvMetricsEndpoint, EnvEndpoint} {
+	for _, k := range []string{envMetricsEndpoint, envEndpoint} {
 		if v, ok := lookup(k); ok && strings.TrimSpace(v) != "" {
 			return true
 		}
@@ -124,72 +124,72 @@ func readEnv(lookup LookupFunc) (envConfig, error) {
 		return "", "", false
 	}
 	fail := func(k string, err error) { errs = append(errs, &EnvError{Var: k, Err: err}) }
-	if k, v, ok := get(EnvMetricsEndpoint, EnvEndpoint); ok {
+	if k, v, ok := get(envMetricsEndpoint, envEndpoint); ok {
 		hp, scheme, err := parseEndpoint(v)
 		if err != nil {
 			fail(k, err)
 		}
 		c.endpoint, c.scheme = hp, scheme
 	}
-	if k, v, ok := get(EnvMetricsInsecure, EnvInsecure); ok {
+	if k, v, ok := get(envMetricsInsecure, envInsecure); ok {
 		b, err := parseBool(v)
 		if err != nil {
 			fail(k, err)
 		}
 		c.insecure = &b
 	}
-	if k, v, ok := get(EnvMetricsHeaders, EnvHeaders); ok {
+	if k, v, ok := get(envMetricsHeaders, envHeaders); ok {
 		h, err := parseHeaders(v)
 		if err != nil {
 			fail(k, err)
 		}
 		c.headers = h
 	}
-	if k, v, ok := get(EnvMetricsTimeout, EnvTimeout); ok {
+	if k, v, ok := get(envMetricsTimeout, envTimeout); ok {
 		d, err := parseMillis(v)
 		if err != nil {
 			fail(k, err)
 		}
 		c.timeout = d
 	}
-	if k, v, ok := get(EnvMetricsCompression, EnvCompression); ok {
+	if k, v, ok := get(envMetricsCompression, envCompression); ok {
 		s, err := parseCompression(v)
 		if err != nil {
 			fail(k, err)
 		}
 		c.compression = s
 	}
-	if k, v, ok := get(EnvTemporality); ok {
+	if k, v, ok := get(envTemporality); ok {
 		t, err := parseTemporality(v)
 		if err != nil {
 			fail(k, err)
 		}
 		c.temporality, c.tempSet = t, err == nil
 	}
-	if k, v, ok := get(EnvMetricExportInterval); ok {
+	if k, v, ok := get(envMetricExportInterval); ok {
 		d, err := parseMillis(v)
 		if err != nil {
 			fail(k, err)
 		}
 		c.interval = d
 	}
-	if k, v, ok := get(EnvMetricsCertificate, EnvCertificate); ok {
+	if k, v, ok := get(envMetricsCertificate, envCertificate); ok {
 		c.caVar, c.caFile = k, strings.TrimSpace(v)
 	}
-	if k, v, ok := get(EnvMetricsClientCertificate, EnvClientCertificate); ok {
+	if k, v, ok := get(envMetricsClientCertificate, envClientCertificate); ok {
 		c.certVar, c.certFile = k, strings.TrimSpace(v)
 	}
-	if k, v, ok := get(EnvMetricsClientKey, EnvClientKey); ok {
+	if k, v, ok := get(envMetricsClientKey, envClientKey); ok {
 		c.keyVar, c.keyFile = k, strings.TrimSpace(v)
 	}
 	if (c.certFile == "") != (c.keyFile == "") {
-		k := EnvClientCertificate
+		k := envClientCertificate
 		if c.certFile != "" {
-			k = EnvClientKey
+			k = envClientKey
 		}
 		fail(k, errors.New("must be set together with the client certificate and key"))
 	}
-	if k, v, ok := get(EnvMetricExportTimeout); ok {
+	if k, v, ok := get(envMetricExportTimeout); ok {
 		d, err := parseMillis(v)
 		if err != nil {
 			fail(k, err)

@@ -129,17 +129,17 @@ func TestParseScalars(t *testing.T) {
 
 func TestReadEnvPrecedenceAndErrors(t *testing.T) {
 	c, err := readEnv(mapLookup(map[string]string{
-		EnvEndpoint:             "http://generic:1",
-		EnvMetricsEndpoint:      "metrics:2",
-		EnvHeaders:              "a=1",
-		EnvMetricsHeaders:       "b=2",
-		EnvInsecure:             "true",
-		EnvTimeout:              "2000",
-		EnvMetricsTimeout:       "3000",
-		EnvCompression:          "none",
-		EnvTemporality:          "delta",
-		EnvMetricExportInterval: "5000",
-		EnvMetricExportTimeout:  "4000",
+		envEndpoint:             "http://generic:1",
+		envMetricsEndpoint:      "metrics:2",
+		envHeaders:              "a=1",
+		envMetricsHeaders:       "b=2",
+		envInsecure:             "true",
+		envTimeout:              "2000",
+		envMetricsTimeout:       "3000",
+		envCompression:          "none",
+		envTemporality:          "delta",
+		envMetricExportInterval: "5000",
+		envMetricExportTimeout:  "4000",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -151,14 +151,14 @@ func TestReadEnvPrecedenceAndErrors(t *testing.T) {
 	}
 
 	_, err = readEnv(mapLookup(map[string]string{
-		EnvMetricsHeaders:       "authorization",
-		EnvInsecure:             "yes",
-		EnvMetricExportInterval: "1m",
+		envMetricsHeaders:       "authorization",
+		envInsecure:             "yes",
+		envMetricExportInterval: "1m",
 	}))
 	if !errors.Is(err, ErrInvalidEnv) {
 		t.Fatalf("err = %v, want ErrInvalidEnv", err)
 	}
-	for _, v := range []string{EnvMetricsHeaders, EnvInsecure, EnvMetricExportInterval} {
+	for _, v := range []string{envMetricsHeaders, envInsecure, envMetricExportInterval} {
 		if !strings.Contains(err.Error(), v) {
 			t.Errorf("error does not name %s: %v", v, err)
 		}
@@ -176,23 +176,23 @@ func TestDisabledAndConfigured(t *testing.T) {
 		err  bool
 	}{
 		{env: nil},
-		{env: map[string]string{EnvSDKDisabled: "true"}, want: true},
-		{env: map[string]string{EnvSDKDisabled: "False"}},
-		{env: map[string]string{EnvSDKDisabled: "  "}},
-		{env: map[string]string{EnvSDKDisabled: "1"}, err: true},
+		{env: map[string]string{envSDKDisabled: "true"}, want: true},
+		{env: map[string]string{envSDKDisabled: "False"}},
+		{env: map[string]string{envSDKDisabled: "  "}},
+		{env: map[string]string{envSDKDisabled: "1"}, err: true},
 	} {
 		got, err := Disabled(mapLookup(tt.env))
 		if got != tt.want || (err != nil) != tt.err {
 			t.Errorf("Disabled(%v) = %v, %v", tt.env, got, err)
 		}
-		if err != nil && !strings.Contains(err.Error(), EnvSDKDisabled) {
+		if err != nil && !strings.Contains(err.Error(), envSDKDisabled) {
 			t.Errorf("error does not name the variable: %v", err)
 		}
 	}
-	if OTLPConfigured(mapLookup(nil)) || OTLPConfigured(mapLookup(map[string]string{EnvEndpoint: " "})) {
+	if OTLPConfigured(mapLookup(nil)) || OTLPConfigured(mapLookup(map[string]string{envEndpoint: " "})) {
 		t.Error("OTLPConfigured with no endpoint")
 	}
-	if !OTLPConfigured(mapLookup(map[string]string{EnvMetricsEndpoint: "c:1"})) {
+	if !OTLPConfigured(mapLookup(map[string]string{envMetricsEndpoint: "c:1"})) {
 		t.Error("OTLPConfigured ignores the metrics endpoint")
 	}
 }
@@ -251,8 +251,8 @@ func FuzzReadEnv(f *testing.F) {
 	f.Add("c", "x", "1", "-5", "br", "both", "1e3")
 	f.Fuzz(func(t *testing.T, endpoint, headers, insecure, timeout, compression, temporality, interval string) {
 		env := map[string]string{
-			EnvEndpoint: endpoint, EnvHeaders: headers, EnvInsecure: insecure, EnvTimeout: timeout,
-			EnvCompression: compression, EnvTemporality: temporality, EnvMetricExportInterval: interval,
+			envEndpoint: endpoint, envHeaders: headers, envInsecure: insecure, envTimeout: timeout,
+			envCompression: compression, envTemporality: temporality, envMetricExportInterval: interval,
 		}
 		_, err := readEnv(mapLookup(env))
 		if err == nil {
@@ -263,7 +263,7 @@ func FuzzReadEnv(f *testing.F) {
 			if !errors.As(e, &ee) {
 				t.Fatalf("error without variable: %v", e)
 			}
-			if ee.Var == EnvHeaders && headers != "" && len(headers) > 3 && strings.Contains(e.Error(), headers) {
+			if ee.Var == envHeaders && headers != "" && len(headers) > 3 && strings.Contains(e.Error(), headers) {
 				t.Fatalf("header value echoed: %v", e)
 			}
 		}

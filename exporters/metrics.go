@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/grpc/codes"
@@ -16,22 +18,6 @@ import (
 
 // ScopeName is the instrumentation scope of the pipeline's own metrics.
 const ScopeName = "github.com/jackcode/igmon/exporters"
-
-// The pipeline's own metrics. The two otel.sdk.* ones follow the
-// semantic conventions for SDK self-observability; the failure count per
-// cycle has no convention and carries the igmon prefix.
-const (
-	// MetricExportFailures counts failed export cycles (Int64Counter,
-	// {export}); attributes otel.component.name, otel.component.type,
-	// error.type.
-	MetricExportFailures = "igmon.telemetry.export.failures"
-	// MetricDataPointsExported counts data points handed to exporters
-	// (Int64Counter, {data_point}); error.type is set on failed ones.
-	MetricDataPointsExported = "otel.sdk.exporter.metric_data_point.exported"
-	// MetricExportDuration is the duration of one export call
-	// (Float64Histogram, s); error.type on failures.
-	MetricExportDuration = "otel.sdk.exporter.operation.duration"
-)
 
 type pipelineInstruments struct {
 	failures metric.Int64Counter
@@ -51,13 +37,13 @@ func newPipelineInstruments(mp metric.MeterProvider) (*pipelineInstruments, erro
 	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
 	in := &pipelineInstruments{errSets: make(map[errKey]metric.MeasurementOption)}
 	var err, e error
-	in.failures, e = m.Int64Counter(MetricExportFailures, metric.WithUnit("{export}"),
+	in.failures, e = m.Int64Counter(igsemconv.MetricExportFailures, metric.WithUnit("{export}"),
 		metric.WithDescription("Export cycles that failed; the data stays in memory and the next cycle retries."))
 	err = errors.Join(err, e)
-	in.points, e = m.Int64Counter(MetricDataPointsExported, metric.WithUnit("{data_point}"),
+	in.points, e = m.Int64Counter(igsemconv.MetricDataPointsExported, metric.WithUnit("{data_point}"),
 		metric.WithDescription("The number of metric data points for which the export has finished, either successful or failed."))
 	err = errors.Join(err, e)
-	in.duration, e = m.Float64Histogram(MetricExportDuration, metric.WithUnit("s"),
+	in.duration, e = m.Float64Histogram(igsemconv.MetricExportDuration, metric.WithUnit("s"),
 		metric.WithDescription("The duration of exporting a batch of telemetry records."),
 		metric.WithExplicitBucketBoundaries(DurationBuckets()...))
 	err = errors.Join(err, e)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -67,7 +69,7 @@ func newTestProvider(t *testing.T, exps []*Exporter, opts ...PipelineOption) *te
 
 func otlpTo(t *testing.T, r *otlptest.Receiver, extra map[string]string, opts ...OTLPOption) *Exporter {
 	t.Helper()
-	env := map[string]string{EnvEndpoint: r.Endpoint()}
+	env := map[string]string{envEndpoint: r.Endpoint()}
 	for k, v := range extra {
 		env[k] = v
 	}
@@ -82,7 +84,7 @@ func otlpTo(t *testing.T, r *otlptest.Receiver, extra map[string]string, opts ..
 
 func TestOTLPExportsNamesUnitsAttributesResource(t *testing.T) {
 	r := startReceiver(t)
-	exp := otlpTo(t, r, map[string]string{EnvHeaders: "x-api-key=s3cr3t,X-Tenant=casino%201"})
+	exp := otlpTo(t, r, map[string]string{envHeaders: "x-api-key=s3cr3t,X-Tenant=casino%201"})
 	tp := newTestProvider(t, []*Exporter{exp})
 
 	dur, err := tp.meter.Float64Histogram("http.client.request.duration", metric.WithUnit("s"))
@@ -136,7 +138,7 @@ func TestOTLPExportsNamesUnitsAttributesResource(t *testing.T) {
 
 func TestOTLPDeltaTemporalityFromEnv(t *testing.T) {
 	r := startReceiver(t)
-	exp := otlpTo(t, r, map[string]string{EnvTemporality: "delta", EnvCompression: "none"})
+	exp := otlpTo(t, r, map[string]string{envTemporality: "delta", envCompression: "none"})
 	tp := newTestProvider(t, []*Exporter{exp})
 	c, _ := tp.meter.Int64Counter("igmon.test.c")
 	ctx := context.Background()
@@ -156,7 +158,7 @@ func TestOTLPDeltaTemporalityFromEnv(t *testing.T) {
 // which the plain-text receiver cannot answer.
 func TestOTLPUsesTLSByDefault(t *testing.T) {
 	r := startReceiver(t)
-	exp := otlpTo(t, r, map[string]string{EnvEndpoint: r.Addr()})
+	exp := otlpTo(t, r, map[string]string{envEndpoint: r.Addr()})
 	tp := newTestProvider(t, []*Exporter{exp})
 	c, _ := tp.meter.Int64Counter("igmon.test.c")
 	c.Add(context.Background(), 1)
@@ -168,7 +170,7 @@ func TestOTLPUsesTLSByDefault(t *testing.T) {
 	}
 
 	r2 := startReceiver(t)
-	exp2 := otlpTo(t, r2, map[string]string{EnvEndpoint: r2.Addr(), EnvInsecure: "true"})
+	exp2 := otlpTo(t, r2, map[string]string{envEndpoint: r2.Addr(), envInsecure: "true"})
 	tp2 := newTestProvider(t, []*Exporter{exp2})
 	c2, _ := tp2.meter.Int64Counter("igmon.test.c")
 	c2.Add(context.Background(), 1)
@@ -184,9 +186,9 @@ func TestOTLPInvalidConfig(t *testing.T) {
 		opts []OTLPOption
 		want string
 	}{
-		{name: "env headers", env: map[string]string{EnvMetricsHeaders: "token"}, want: EnvMetricsHeaders},
-		{name: "env timeout", env: map[string]string{EnvTimeout: "10s"}, want: EnvTimeout},
-		{name: "env interval", env: map[string]string{EnvMetricExportInterval: "soon"}, want: EnvMetricExportInterval},
+		{name: "env headers", env: map[string]string{envMetricsHeaders: "token"}, want: envMetricsHeaders},
+		{name: "env timeout", env: map[string]string{envTimeout: "10s"}, want: envTimeout},
+		{name: "env interval", env: map[string]string{envMetricExportInterval: "soon"}, want: envMetricExportInterval},
 		{name: "option endpoint", opts: []OTLPOption{WithEndpoint("nope")}, want: "WithEndpoint"},
 		{name: "option interval", opts: []OTLPOption{WithInterval(0)}, want: "WithInterval"},
 		{name: "option headers", opts: []OTLPOption{WithHeaders(map[string]string{"Bad Key": "v"})}, want: "WithHeaders"},
@@ -270,12 +272,12 @@ func TestCollectorDownAndBack(t *testing.T) {
 		t.Fatalf("Check after recovery = %v", err)
 	}
 	// The pipeline's own metrics made it out too.
-	f, ok := r.Last(MetricExportFailures, map[string]string{"otel.component.name": "otlp", "otel.component.type": "otlp_grpc_metric_exporter"})
+	f, ok := r.Last(igsemconv.MetricExportFailures, map[string]string{"otel.component.name": "otlp", "otel.component.type": "otlp_grpc_metric_exporter"})
 	if !ok || f.Value < 3 || f.Attrs["error.type"] != "Unavailable" || f.Unit != "{export}" {
-		t.Fatalf("%s = %+v, %v", MetricExportFailures, f, ok)
+		t.Fatalf("%s = %+v, %v", igsemconv.MetricExportFailures, f, ok)
 	}
-	if d, ok := r.Last(MetricExportDuration, map[string]string{"error.type": "Unavailable"}); !ok || d.Unit != "s" || d.Value < 3 {
-		t.Fatalf("%s = %+v, %v", MetricExportDuration, d, ok)
+	if d, ok := r.Last(igsemconv.MetricExportDuration, map[string]string{"error.type": "Unavailable"}); !ok || d.Unit != "s" || d.Value < 3 {
+		t.Fatalf("%s = %+v, %v", igsemconv.MetricExportDuration, d, ok)
 	}
 }
 
@@ -283,7 +285,7 @@ func TestCollectorDownAndBack(t *testing.T) {
 // Shutdown gives up at the caller's deadline and says so.
 func TestShutdownHonoursDeadline(t *testing.T) {
 	r := startReceiver(t)
-	env := map[string]string{EnvEndpoint: r.Endpoint()}
+	env := map[string]string{envEndpoint: r.Endpoint()}
 	exp, err := OTLP(context.Background(), WithEnvLookup(mapLookup(env)), WithInterval(time.Hour))
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -152,14 +154,14 @@ func TestPipelineRateLimitedLogging(t *testing.T) {
 		if err := reader.Collect(ctx, &got); err != nil {
 			t.Fatal(err)
 		}
-		failures := findSum(t, got, MetricExportFailures)
+		failures := findSum(t, got, igsemconv.MetricExportFailures)
 		if len(failures.DataPoints) != 1 || failures.DataPoints[0].Value != 12 {
 			t.Fatalf("failures = %+v", failures.DataPoints)
 		}
 		if v, _ := failures.DataPoints[0].Attributes.Value("error.type"); v.AsString() != "Unavailable" {
 			t.Fatalf("error.type = %q", v.AsString())
 		}
-		points := findSum(t, got, MetricDataPointsExported)
+		points := findSum(t, got, igsemconv.MetricDataPointsExported)
 		var ok, failed int64
 		for _, dp := range points.DataPoints {
 			if dp.Attributes.HasValue("error.type") {

@@ -60,7 +60,7 @@ func Stdout(opts ...StdoutOption) (*Exporter, error) {
 		// Only the reader variables matter here; an OTLP variable that
 		// is wrong is OTLP's business.
 		for _, e := range unwrapAll(err) {
-			if errors.As(e, &ee) && (ee.Var == EnvMetricExportInterval || ee.Var == EnvMetricExportTimeout) {
+			if errors.As(e, &ee) && (ee.Var == envMetricExportInterval || ee.Var == envMetricExportTimeout) {
 				return nil, e
 			}
 		}

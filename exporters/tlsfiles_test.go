@@ -182,17 +182,17 @@ func TestOTLPTLSFilesFromEnv(t *testing.T) {
 		env    map[string]string
 		wantOK bool
 	}{
-		{"generic variables", map[string]string{EnvEndpoint: w.addr, EnvCertificate: pki.caFile,
-			EnvClientCertificate: pki.clientCert, EnvClientKey: pki.clientKey}, true},
-		{"per-signal variables win", map[string]string{EnvEndpoint: w.addr,
-			EnvCertificate: filepath.Join(pki.dir, "missing.pem"), EnvMetricsCertificate: pki.caFile,
-			EnvMetricsClientCertificate: pki.clientCert, EnvMetricsClientKey: pki.clientKey}, true},
-		{"https endpoint", map[string]string{EnvEndpoint: "https://" + w.addr, EnvCertificate: pki.caFile,
-			EnvClientCertificate: pki.clientCert, EnvClientKey: pki.clientKey}, true},
+		{"generic variables", map[string]string{envEndpoint: w.addr, envCertificate: pki.caFile,
+			envClientCertificate: pki.clientCert, envClientKey: pki.clientKey}, true},
+		{"per-signal variables win", map[string]string{envEndpoint: w.addr,
+			envCertificate: filepath.Join(pki.dir, "missing.pem"), envMetricsCertificate: pki.caFile,
+			envMetricsClientCertificate: pki.clientCert, envMetricsClientKey: pki.clientKey}, true},
+		{"https endpoint", map[string]string{envEndpoint: "https://" + w.addr, envCertificate: pki.caFile,
+			envClientCertificate: pki.clientCert, envClientKey: pki.clientKey}, true},
 		// Without the client certificate the collector refuses the
 		// handshake; without the CA the exporter does not trust it.
-		{"no client certificate", map[string]string{EnvEndpoint: w.addr, EnvCertificate: pki.caFile}, false},
-		{"no CA", map[string]string{EnvEndpoint: w.addr, EnvClientCertificate: pki.clientCert, EnvClientKey: pki.clientKey}, false},
+		{"no client certificate", map[string]string{envEndpoint: w.addr, envCertificate: pki.caFile}, false},
+		{"no CA", map[string]string{envEndpoint: w.addr, envClientCertificate: pki.clientCert, envClientKey: pki.clientKey}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,8 +216,8 @@ func TestOTLPTLSFilesFromEnv(t *testing.T) {
 
 	// WithTLSConfig replaces the files: the option's empty root pool
 	// trusts nothing, so the export fails even though the CA file is set.
-	err := exportOnce(t, map[string]string{EnvEndpoint: w.addr, EnvCertificate: pki.caFile,
-		EnvClientCertificate: pki.clientCert, EnvClientKey: pki.clientKey},
+	err := exportOnce(t, map[string]string{envEndpoint: w.addr, envCertificate: pki.caFile,
+		envClientCertificate: pki.clientCert, envClientKey: pki.clientKey},
 		WithTLSConfig(&tls.Config{RootCAs: x509.NewCertPool(), MinVersion: tls.VersionTLS12}))
 	if err == nil {
 		t.Error("WithTLSConfig did not replace the environment's TLS files")
@@ -235,12 +235,12 @@ func TestOTLPTLSFilesErrorsNameTheVariable(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"missing CA file", map[string]string{EnvCertificate: filepath.Join(pki.dir, "nope.pem")}, EnvCertificate},
-		{"CA file without PEM", map[string]string{EnvMetricsCertificate: notPEM}, EnvMetricsCertificate},
-		{"cert without key", map[string]string{EnvClientCertificate: pki.clientCert}, EnvClientKey},
-		{"key without cert", map[string]string{EnvClientKey: pki.clientKey}, EnvClientCertificate},
-		{"key does not match", map[string]string{EnvClientCertificate: pki.caFile, EnvClientKey: pki.clientKey}, EnvClientCertificate},
-		{"missing key file", map[string]string{EnvClientCertificate: pki.clientCert, EnvClientKey: notPEM + ".gone"}, EnvClientKey},
+		{"missing CA file", map[string]string{envCertificate: filepath.Join(pki.dir, "nope.pem")}, envCertificate},
+		{"CA file without PEM", map[string]string{envMetricsCertificate: notPEM}, envMetricsCertificate},
+		{"cert without key", map[string]string{envClientCertificate: pki.clientCert}, envClientKey},
+		{"key without cert", map[string]string{envClientKey: pki.clientKey}, envClientCertificate},
+		{"key does not match", map[string]string{envClientCertificate: pki.caFile, envClientKey: pki.clientKey}, envClientCertificate},
+		{"missing key file", map[string]string{envClientCertificate: pki.clientCert, envClientKey: notPEM + ".gone"}, envClientKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,7 +259,7 @@ func TestOTLPTLSFilesErrorsNameTheVariable(t *testing.T) {
 	}
 	// Insecure exports ignore the files rather than failing on them.
 	e, err := OTLP(context.Background(), WithEnvLookup(mapLookup(map[string]string{
-		EnvEndpoint: "http://127.0.0.1:4317", EnvCertificate: filepath.Join(pki.dir, "nope.pem")})))
+		envEndpoint: "http://127.0.0.1:4317", envCertificate: filepath.Join(pki.dir, "nope.pem")})))
 	if err != nil {
 		t.Fatalf("plain-text endpoint with a CA file: %v", err)
 	}
@@ -276,13 +276,13 @@ func TestOTLPCompressionOnTheWire(t *testing.T) {
 		gzip bool
 	}{
 		{"default", nil, nil, true},
-		{"env none", map[string]string{EnvCompression: "none"}, nil, false},
-		{"metrics env wins", map[string]string{EnvCompression: "none", EnvMetricsCompression: "gzip"}, nil, true},
+		{"env none", map[string]string{envCompression: "none"}, nil, false},
+		{"metrics env wins", map[string]string{envCompression: "none", envMetricsCompression: "gzip"}, nil, true},
 		{"option", nil, []OTLPOption{WithoutCompression()}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := startWireReceiver(t, nil)
-			env := map[string]string{EnvEndpoint: "http://" + w.addr}
+			env := map[string]string{envEndpoint: "http://" + w.addr}
 			for k, v := range tt.env {
 				env[k] = v
 			}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"; sql.Open does not connect
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
@@ -223,15 +225,15 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	want := []string{
 		MetricHTTPServerDuration, MetricHTTPServerActive, MetricHTTPClientDuration,
 		MetricDependencyCalls, MetricDependencyDuration, MetricDependencyInFlight,
-		checks.MetricCheckStatus, checks.MetricCheckDuration, checks.MetricCheckTransitions, checks.MetricCheckAge,
+		igsemconv.MetricCheckStatus, igsemconv.MetricCheckDuration, igsemconv.MetricCheckTransitions, igsemconv.MetricCheckAge,
 		"system.cpu.time", "system.memory.usage", "system.filesystem.utilization",
 		"process.cpu.time", "process.memory.usage", "go.goroutine.count", "go.memory.used",
-		"db.client.connection.count", "db.client.connection.max", "db.client.connection.idle.max", probes.MetricDBWaitCount,
-		probes.MetricProbeSuccess, probes.MetricProbeDuration, probes.MetricProbePhaseDuration,
-		probes.MetricProbeCertExpiry, probes.MetricDNSLookupDuration,
+		"db.client.connection.count", "db.client.connection.max", "db.client.connection.idle.max", igsemconv.MetricDBWaitCount,
+		igsemconv.MetricProbeSuccess, igsemconv.MetricProbeDuration, igsemconv.MetricProbePhaseDuration,
+		igsemconv.MetricProbeCertExpiry, igsemconv.MetricDNSLookupDuration,
 		alerting.MetricAlerts, alerting.MetricEvaluationDuration, alerting.MetricSeries,
 		alerting.MetricNotifications, alerting.MetricSuppressed,
-		exporters.MetricDataPointsExported, exporters.MetricExportDuration, exporters.MetricExportFailures,
+		igsemconv.MetricDataPointsExported, igsemconv.MetricExportDuration, igsemconv.MetricExportFailures,
 	}
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		var rm metricdata.ResourceMetrics
@@ -398,8 +400,8 @@ func TestIgmonAttributeKeysAreNamespaced(t *testing.T) {
 	}
 	for _, k := range []string{
 		AttrDependencyKind, AttrDependencyName, AttrDependencyOperation, AttrDependencyOutcome,
-		checks.AttrCheckName, checks.AttrCheckState, checks.AttrComponentType,
-		probes.AttrProbeName, probes.AttrProbeKind, probes.AttrProbePhase, probes.AttrFailureReason, probes.AttrDBCloseReason,
+		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
+		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason, igsemconv.AttrDBCloseReason,
 		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome, alerting.AttrReason,
 	} {
 		if !namespaced(attribute.Key(k)) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -145,7 +147,7 @@ func TestMonitorServesHealthAndMetrics(t *testing.T) {
 			names[md.Name] = true
 		}
 	}
-	if !names[checks.MetricCheckStatus] || !names[checks.MetricCheckDuration] {
+	if !names[igsemconv.MetricCheckStatus] || !names[igsemconv.MetricCheckDuration] {
 		t.Fatalf("check metrics missing from the Monitor's provider: %v", names)
 	}
 

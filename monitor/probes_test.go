@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -60,7 +62,7 @@ func TestMonitorPublishesSystemMetricsAndProbes(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	names := collectedNames(t, reader)
-	for _, want := range []string{"system.cpu.time", "system.memory.usage", "process.memory.usage", "go.goroutine.count", "igmon.probe.duration", checks.MetricCheckStatus} {
+	for _, want := range []string{"system.cpu.time", "system.memory.usage", "process.memory.usage", "go.goroutine.count", "igmon.probe.duration", igsemconv.MetricCheckStatus} {
 		if !names[want] {
 			t.Errorf("missing %s", want)
 		}

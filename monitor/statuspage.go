@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/redact"
 	"github.com/jackcode/igmon/monitor/dashboard"
-	"github.com/jackcode/igmon/probes"
 )
 
 // statusPage builds dashboard snapshots from what the Monitor already
@@ -132,7 +133,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 				sigs = append(sigs, s)
 			}
 		}
-		sigs = append(sigs, alertSignals(alerts, [2]string{probes.AttrProbeName, pr.Name()})...)
+		sigs = append(sigs, alertSignals(alerts, [2]string{igsemconv.AttrProbeName, pr.Name()})...)
 		sigs = append(sigs, alertSignals(alerts, [2]string{"igmon.check.name", pr.Name()})...)
 		decide(&c, sigs)
 		if last, ok := pr.Last(); ok {

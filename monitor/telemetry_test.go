@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -31,9 +33,9 @@ const eventually = 30 * time.Second
 // clearOTelEnv keeps the developer's or CI's OTEL_* settings out of a test.
 func clearOTelEnv(t *testing.T) {
 	for _, k := range []string{
-		exporters.EnvSDKDisabled, exporters.EnvEndpoint, exporters.EnvMetricsEndpoint, exporters.EnvHeaders,
-		exporters.EnvMetricsHeaders, exporters.EnvInsecure, exporters.EnvMetricsInsecure, exporters.EnvTemporality,
-		exporters.EnvMetricExportInterval, exporters.EnvMetricExportTimeout, "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME",
+		"OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS",
+		"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "OTEL_EXPORTER_OTLP_INSECURE", "OTEL_EXPORTER_OTLP_METRICS_INSECURE", "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+		"OTEL_METRIC_EXPORT_INTERVAL", "OTEL_METRIC_EXPORT_TIMEOUT", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME",
 	} {
 		t.Setenv(k, "")
 	}
@@ -142,8 +144,8 @@ func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
 func TestMonitorUsesOTLPFromEnv(t *testing.T) {
 	clearOTelEnv(t)
 	r := startReceiver(t)
-	t.Setenv(exporters.EnvEndpoint, r.Endpoint())
-	t.Setenv(exporters.EnvMetricExportInterval, "50")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", r.Endpoint())
+	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "50")
 	m, err := New(quiet, WithoutSystemMetrics())
 	if err != nil {
 		t.Fatal(err)
@@ -210,8 +212,8 @@ func TestMonitorInProcessOnlyByDefault(t *testing.T) {
 func TestMonitorSDKDisabled(t *testing.T) {
 	clearOTelEnv(t)
 	r := startReceiver(t)
-	t.Setenv(exporters.EnvSDKDisabled, "true")
-	t.Setenv(exporters.EnvEndpoint, r.Endpoint())
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", r.Endpoint())
 	m, err := New(quiet, WithoutSystemMetrics())
 	if err != nil {
 		t.Fatal(err)
@@ -232,8 +234,8 @@ func TestMonitorSDKDisabled(t *testing.T) {
 		t.Fatalf("/readyz = %d with telemetry disabled", code)
 	}
 
-	t.Setenv(exporters.EnvSDKDisabled, "maybe")
-	if _, err := New(quiet, WithoutSystemMetrics()); err == nil || !strings.Contains(err.Error(), exporters.EnvSDKDisabled) {
+	t.Setenv("OTEL_SDK_DISABLED", "maybe")
+	if _, err := New(quiet, WithoutSystemMetrics()); err == nil || !strings.Contains(err.Error(), "OTEL_SDK_DISABLED") {
 		t.Fatalf("bad OTEL_SDK_DISABLED: %v", err)
 	}
 }
@@ -312,7 +314,7 @@ func TestMonitorCollectorDown(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	rm, err := m.Metrics().Collect(ctx)
-	if err != nil || !hasMetric(rm, exporters.MetricExportFailures) {
+	if err != nil || !hasMetric(rm, igsemconv.MetricExportFailures) {
 		t.Fatalf("failure counter not in the in-process reader: %v", err)
 	}
 

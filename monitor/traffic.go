@@ -8,13 +8,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/probes"
 )
 
 // Defaults of the live-traffic status.
@@ -48,8 +49,8 @@ const (
 	SelectorRouteErrors = MetricHTTPServerDuration + `{error.type!=""}`
 	// SelectorProbes is every synthetic probe run, SelectorProbeFailures
 	// the failed ones.
-	SelectorProbes        = probes.MetricProbeDuration
-	SelectorProbeFailures = probes.MetricProbeDuration + `{` + probes.AttrFailureReason + `!=""}`
+	SelectorProbes        = igsemconv.MetricProbeDuration
+	SelectorProbeFailures = igsemconv.MetricProbeDuration + `{` + igsemconv.AttrFailureReason + `!=""}`
 )
 
 // byDependency and byRoute are the groupings of the status selectors.
@@ -57,7 +58,7 @@ var (
 	byDependency = []attribute.Key{AttrDependencyKind, AttrDependencyName}
 	byOutcome    = []attribute.Key{AttrDependencyKind, AttrDependencyName, AttrDependencyOutcome}
 	byRoute      = []attribute.Key{attrHTTPMethod, attrHTTPRoute}
-	byProbe      = []attribute.Key{probes.AttrProbeName}
+	byProbe      = []attribute.Key{igsemconv.AttrProbeName}
 )
 
 // figures are one component's traffic over the status window, as the
@@ -216,7 +217,7 @@ func (t *traffic) cycle(c *series.Cycle) {
 		snap.routes[routeName(l[attrHTTPMethod], l[attrHTTPRoute])] = f
 	})
 	eachHistogram(t.probes, t.probeFails, t.window, c.Seq, func(l map[string]string, f figures) {
-		snap.probes[l[probes.AttrProbeName]] = f
+		snap.probes[l[igsemconv.AttrProbeName]] = f
 	})
 	t.cur.Store(snap)
 

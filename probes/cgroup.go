@@ -11,14 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"go.opentelemetry.io/otel/metric"
-)
+	"github.com/jackcode/igmon/internal/igsemconv"
 
-// Container metric names. OTel defines container.memory.usage and
-// container.cpu.time, but no metric for the limits a cgroup imposes.
-const (
-	MetricContainerCPULimit    = "igmon.container.cpu.limit"
-	MetricContainerMemoryLimit = "igmon.container.memory.limit"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // defaultCgroupRoot is where cgroup v2 is mounted.
@@ -63,10 +58,10 @@ func Cgroup(mp metric.MeterProvider, opts ...CollectorOption) (*CgroupProbe, err
 	m := meterFrom(mp)
 	var errs []error
 	var e error
-	c.cpuLimit, e = m.Float64ObservableGauge(MetricContainerCPULimit, metric.WithUnit("{cpu}"),
+	c.cpuLimit, e = m.Float64ObservableGauge(igsemconv.MetricContainerCPULimit, metric.WithUnit("{cpu}"),
 		metric.WithDescription("CPU quota of the container's cgroup (cpu.max quota / period); absent when unlimited."))
 	errs = append(errs, e)
-	c.memLimit, e = m.Int64ObservableUpDownCounter(MetricContainerMemoryLimit, metric.WithUnit("By"),
+	c.memLimit, e = m.Int64ObservableUpDownCounter(igsemconv.MetricContainerMemoryLimit, metric.WithUnit("By"),
 		metric.WithDescription("Memory limit of the container's cgroup (memory.max); absent when unlimited."))
 	errs = append(errs, e)
 	c.memUsage, e = m.Int64ObservableCounter("container.memory.usage", metric.WithUnit("By"),

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackcode/igmon/internal/igsemconv"
 )
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -39,10 +41,10 @@ func TestCgroupReportsLimits(t *testing.T) {
 		t.Fatal("not available with an explicit dir")
 	}
 	rm := collect(t, rd)
-	if v := mustValue(t, rm, MetricContainerCPULimit); v != 1.5 {
+	if v := mustValue(t, rm, igsemconv.MetricContainerCPULimit); v != 1.5 {
 		t.Errorf("cpu limit = %v, want 1.5", v)
 	}
-	if v := mustValue(t, rm, MetricContainerMemoryLimit); v != 536870912 {
+	if v := mustValue(t, rm, igsemconv.MetricContainerMemoryLimit); v != 536870912 {
 		t.Errorf("memory limit = %v", v)
 	}
 	if v := mustValue(t, rm, "container.memory.usage"); v != 123456789 {
@@ -55,10 +57,10 @@ func TestCgroupReportsLimits(t *testing.T) {
 	// Lifting the limits removes the points rather than reporting 0.
 	writeFiles(t, dir, map[string]string{"cpu.max": "max 100000\n", "memory.max": "max\n"})
 	rm = collect(t, rd)
-	if _, ok := value(rm, MetricContainerCPULimit); ok {
+	if _, ok := value(rm, igsemconv.MetricContainerCPULimit); ok {
 		t.Error("cpu limit reported for cpu.max = max")
 	}
-	if _, ok := value(rm, MetricContainerMemoryLimit); ok {
+	if _, ok := value(rm, igsemconv.MetricContainerMemoryLimit); ok {
 		t.Error("memory limit reported for memory.max = max")
 	}
 }

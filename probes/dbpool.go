@@ -6,19 +6,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-)
-
-// Database pool metric names without a semantic convention: DBStats has
-// only cumulative wait figures, which the spec's wait_time histogram cannot
-// be derived from.
-const (
-	MetricDBWaitCount    = "igmon.db.client.connection.wait.count"
-	MetricDBWaitDuration = "igmon.db.client.connection.wait.duration"
-	MetricDBClosed       = "igmon.db.client.connection.closed"
-	// AttrDBCloseReason is max_idle, max_idle_time or max_lifetime.
-	AttrDBCloseReason = "igmon.db.client.connection.close_reason"
 )
 
 // ErrInvalidPool is wrapped by every error about a bad DBPool argument.
@@ -92,7 +83,7 @@ func DBPool(mp metric.MeterProvider, name string, db *sql.DB, opts ...DBPoolOpti
 		return set(attribute.NewSet(pn, attribute.String("db.client.connection.state", s)))
 	}
 	reason := func(s string) metric.ObserveOption {
-		return set(attribute.NewSet(pn, attribute.String(AttrDBCloseReason, s)))
+		return set(attribute.NewSet(pn, attribute.String(igsemconv.AttrDBCloseReason, s)))
 	}
 	p := &DBPoolProbe{
 		db: db, name: name, cfg: cfg,
@@ -112,11 +103,11 @@ func DBPool(mp metric.MeterProvider, name string, db *sql.DB, opts ...DBPoolOpti
 		metric.WithDescription("The maximum number of open connections allowed.")))
 	p.idleMax = i64(m.Int64ObservableUpDownCounter("db.client.connection.idle.max", metric.WithUnit("{connection}"),
 		metric.WithDescription("The maximum number of idle open connections allowed.")))
-	p.waitCount = i64(m.Int64ObservableCounter(MetricDBWaitCount, metric.WithUnit("{request}"),
+	p.waitCount = i64(m.Int64ObservableCounter(igsemconv.MetricDBWaitCount, metric.WithUnit("{request}"),
 		metric.WithDescription("Requests that had to wait for a connection because the pool was at its maximum.")))
-	p.closed = i64(m.Int64ObservableCounter(MetricDBClosed, metric.WithUnit("{connection}"),
+	p.closed = i64(m.Int64ObservableCounter(igsemconv.MetricDBClosed, metric.WithUnit("{connection}"),
 		metric.WithDescription("Connections closed by the pool, by reason.")))
-	wd, err := m.Float64ObservableCounter(MetricDBWaitDuration, metric.WithUnit("s"),
+	wd, err := m.Float64ObservableCounter(igsemconv.MetricDBWaitDuration, metric.WithUnit("s"),
 		metric.WithDescription("Total time requests spent waiting for a connection."))
 	errs = append(errs, err)
 	p.waitDur = wd

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/jackcode/igmon/internal/pgtest"
@@ -50,7 +52,7 @@ func TestDBPoolCountsMoveWithHeldConnections(t *testing.T) {
 	if v := mustValue(t, rm, "db.client.connection.idle.max", pool); v != 2 {
 		t.Errorf("idle.max = %v, want 2", v)
 	}
-	if v := mustValue(t, rm, MetricDBWaitCount, pool); v != 0 {
+	if v := mustValue(t, rm, igsemconv.MetricDBWaitCount, pool); v != 0 {
 		t.Errorf("wait count = %v before any wait", v)
 	}
 
@@ -71,13 +73,13 @@ func TestDBPoolCountsMoveWithHeldConnections(t *testing.T) {
 	if v := mustValue(t, rm, "db.client.connection.count", pool, idle); v != 2 {
 		t.Errorf("idle = %v after releasing 3 with max idle 2, want 2", v)
 	}
-	if v := mustValue(t, rm, MetricDBWaitCount, pool); v < 1 {
+	if v := mustValue(t, rm, igsemconv.MetricDBWaitCount, pool); v < 1 {
 		t.Errorf("wait count = %v after a request waited", v)
 	}
-	if v := mustValue(t, rm, MetricDBWaitDuration, pool); v <= 0 {
+	if v := mustValue(t, rm, igsemconv.MetricDBWaitDuration, pool); v <= 0 {
 		t.Errorf("wait duration = %v after a request waited", v)
 	}
-	if v := mustValue(t, rm, MetricDBClosed, pool, attribute.String(AttrDBCloseReason, "max_idle")); v != 1 {
+	if v := mustValue(t, rm, igsemconv.MetricDBClosed, pool, attribute.String(igsemconv.AttrDBCloseReason, "max_idle")); v != 1 {
 		t.Errorf("closed{max_idle} = %v, want 1 (3 released, 2 kept idle)", v)
 	}
 }

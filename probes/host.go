@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/disk"
 	"github.com/shirou/gopsutil/v4/host"
@@ -19,15 +21,6 @@ import (
 	"github.com/shirou/gopsutil/v4/net"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-)
-
-// Load-average metric names. The OTel system conventions define no load
-// average, so these follow the Collector's hostmetrics names under the
-// igmon prefix.
-const (
-	MetricLoadAverage1m  = "igmon.system.cpu.load_average.1m"
-	MetricLoadAverage5m  = "igmon.system.cpu.load_average.5m"
-	MetricLoadAverage15m = "igmon.system.cpu.load_average.15m"
 )
 
 // cpuModes are the semconv cpu.mode values, in the order of cpuTimes.
@@ -179,9 +172,9 @@ func (h *HostProbe) register(m metric.Meter) error {
 	h.fsUsage = i64u("system.filesystem.usage", "By", "Reports a file system's space usage across states.")
 	h.fsUtil = f64g("system.filesystem.utilization", "1", "Share of a file system's space in use.")
 	h.fsLimit = i64u("system.filesystem.limit", "By", "The total storage capacity of the file system.")
-	h.load1 = f64g(MetricLoadAverage1m, "{thread}", "Run-queue length averaged over 1 minute.")
-	h.load5 = f64g(MetricLoadAverage5m, "{thread}", "Run-queue length averaged over 5 minutes.")
-	h.load15 = f64g(MetricLoadAverage15m, "{thread}", "Run-queue length averaged over 15 minutes.")
+	h.load1 = f64g(igsemconv.MetricLoadAverage1m, "{thread}", "Run-queue length averaged over 1 minute.")
+	h.load5 = f64g(igsemconv.MetricLoadAverage5m, "{thread}", "Run-queue length averaged over 5 minutes.")
+	h.load15 = f64g(igsemconv.MetricLoadAverage15m, "{thread}", "Run-queue length averaged over 15 minutes.")
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -46,7 +48,7 @@ func TestHostReportsSemconvMetrics(t *testing.T) {
 	if up := mustValue(t, rm, "system.uptime"); up <= 0 {
 		t.Errorf("uptime %v", up)
 	}
-	mustValue(t, rm, MetricLoadAverage1m)
+	mustValue(t, rm, igsemconv.MetricLoadAverage1m)
 	mustValue(t, rm, "system.network.io", attribute.String("network.interface.name", "lo"), attribute.String("network.io.direction", "receive"))
 	mustValue(t, rm, "system.network.packet.count", attribute.String("network.interface.name", "lo"))
 	for _, dir := range []string{"receive", "transmit"} {

@@ -6,23 +6,10 @@ import (
 	"net"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-)
-
-// Synthetic probe metric and attribute names. OTel has no synthetic-probe
-// conventions; dns.lookup.duration is the one semconv metric that applies.
-const (
-	MetricProbeSuccess       = "igmon.probe.success"
-	MetricProbeDuration      = "igmon.probe.duration"
-	MetricProbePhaseDuration = "igmon.probe.phase.duration"
-	MetricProbeCertExpiry    = "igmon.probe.tls.cert.expiry"
-	MetricDNSLookupDuration  = "dns.lookup.duration"
-
-	AttrProbeName     = "igmon.probe.name"
-	AttrProbeKind     = "igmon.probe.kind"
-	AttrProbePhase    = "igmon.probe.phase"
-	AttrFailureReason = "igmon.probe.failure_reason"
 )
 
 // probeBuckets suit network probes: a loopback millisecond to a 10s
@@ -54,29 +41,29 @@ func newProbeInstruments(m metric.Meter, p *Probe) (*probeInstruments, error) {
 	in := &probeInstruments{byReason: make(map[FailureReason][]metric.RecordOption, len(recordedReasons))}
 	var errs []error
 	var err error
-	in.success, err = m.Int64Gauge(MetricProbeSuccess, metric.WithUnit("1"),
+	in.success, err = m.Int64Gauge(igsemconv.MetricProbeSuccess, metric.WithUnit("1"),
 		metric.WithDescription("1 if the last run of the probe succeeded, 0 if it failed."))
 	errs = append(errs, err)
-	in.duration, err = m.Float64Histogram(MetricProbeDuration, metric.WithUnit("s"),
+	in.duration, err = m.Float64Histogram(igsemconv.MetricProbeDuration, metric.WithUnit("s"),
 		metric.WithDescription("Total duration of probe runs, with the failure reason of failed runs."),
 		metric.WithExplicitBucketBoundaries(probeBuckets...))
 	errs = append(errs, err)
-	in.phase, err = m.Float64Histogram(MetricProbePhaseDuration, metric.WithUnit("s"),
+	in.phase, err = m.Float64Histogram(igsemconv.MetricProbePhaseDuration, metric.WithUnit("s"),
 		metric.WithDescription("Duration of each phase (dns, connect, tls, processing, transfer) of probe runs."),
 		metric.WithExplicitBucketBoundaries(probeBuckets...))
 	errs = append(errs, err)
-	in.expiry, err = m.Float64Gauge(MetricProbeCertExpiry, metric.WithUnit("s"),
+	in.expiry, err = m.Float64Gauge(igsemconv.MetricProbeCertExpiry, metric.WithUnit("s"),
 		metric.WithDescription("Seconds until the earliest peer certificate expires, as seen by the last run (negative once expired)."))
 	errs = append(errs, err)
-	in.dnsLookup, err = m.Float64Histogram(MetricDNSLookupDuration, metric.WithUnit("s"),
+	in.dnsLookup, err = m.Float64Histogram(igsemconv.MetricDNSLookupDuration, metric.WithUnit("s"),
 		metric.WithDescription("Measures the time taken to perform a DNS lookup."),
 		metric.WithExplicitBucketBoundaries(probeBuckets...))
 	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	name := attribute.String(AttrProbeName, p.name)
-	kind := attribute.String(AttrProbeKind, string(p.kind))
+	name := attribute.String(igsemconv.AttrProbeName, p.name)
+	kind := attribute.String(igsemconv.AttrProbeKind, string(p.kind))
 	one := func(kv ...attribute.KeyValue) []metric.RecordOption {
 		return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
 	}
@@ -86,10 +73,10 @@ func newProbeInstruments(m metric.Meter, p *Probe) (*probeInstruments, error) {
 			in.byReason[r] = in.base
 			continue
 		}
-		in.byReason[r] = one(name, kind, attribute.String(AttrFailureReason, string(r)))
+		in.byReason[r] = one(name, kind, attribute.String(igsemconv.AttrFailureReason, string(r)))
 	}
 	for i, ph := range phaseNames {
-		in.byPhase[i] = one(name, kind, attribute.String(AttrProbePhase, ph))
+		in.byPhase[i] = one(name, kind, attribute.String(igsemconv.AttrProbePhase, ph))
 	}
 	return in, nil
 }

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"github.com/jackcode/igmon/checks"
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -167,18 +169,18 @@ func TestHTTPProbeOutcomes(t *testing.T) {
 				t.Errorf("connect phase not measured: %+v", r.Phases)
 			}
 			rm := collect(t, rd)
-			name := attribute.String(AttrProbeName, "psp")
+			name := attribute.String(igsemconv.AttrProbeName, "psp")
 			wantOK := 0.0
 			if r.Success {
 				wantOK = 1
 			}
-			if v := mustValue(t, rm, MetricProbeSuccess, name, attribute.String(AttrProbeKind, "http")); v != wantOK {
-				t.Errorf("%s = %v, want %v", MetricProbeSuccess, v, wantOK)
+			if v := mustValue(t, rm, igsemconv.MetricProbeSuccess, name, attribute.String(igsemconv.AttrProbeKind, "http")); v != wantOK {
+				t.Errorf("%s = %v, want %v", igsemconv.MetricProbeSuccess, v, wantOK)
 			}
 			if tt.wantReason != ReasonNone {
-				pt, ok := value(rm, MetricProbeDuration, name, attribute.String(AttrFailureReason, string(tt.wantReason)))
+				pt, ok := value(rm, igsemconv.MetricProbeDuration, name, attribute.String(igsemconv.AttrFailureReason, string(tt.wantReason)))
 				if !ok || pt.count != 1 {
-					t.Errorf("duration histogram has no run with reason %q: %v", tt.wantReason, points(rm, MetricProbeDuration))
+					t.Errorf("duration histogram has no run with reason %q: %v", tt.wantReason, points(rm, igsemconv.MetricProbeDuration))
 				}
 			}
 		})
@@ -210,12 +212,12 @@ func TestHTTPProbePhasesAndHistory(t *testing.T) {
 	}
 	rm := collect(t, rd)
 	for _, ph := range []string{"connect", "processing", "transfer"} {
-		pt, ok := value(rm, MetricProbePhaseDuration, attribute.String(AttrProbePhase, ph))
+		pt, ok := value(rm, igsemconv.MetricProbePhaseDuration, attribute.String(igsemconv.AttrProbePhase, ph))
 		if !ok || pt.count != 3 {
-			t.Errorf("phase %s: %v", ph, points(rm, MetricProbePhaseDuration))
+			t.Errorf("phase %s: %v", ph, points(rm, igsemconv.MetricProbePhaseDuration))
 		}
 	}
-	if _, ok := value(rm, MetricProbePhaseDuration, attribute.String(AttrProbePhase, "tls")); ok {
+	if _, ok := value(rm, igsemconv.MetricProbePhaseDuration, attribute.String(igsemconv.AttrProbePhase, "tls")); ok {
 		t.Error("tls phase recorded for plain http")
 	}
 }
@@ -254,9 +256,9 @@ func TestHTTPProbeTLSCertExpiry(t *testing.T) {
 	if r.Phases.TLS <= 0 {
 		t.Errorf("tls phase not measured: %+v", r.Phases)
 	}
-	left := mustValue(t, collect(t, rd), MetricProbeCertExpiry, attribute.String(AttrProbeName, "psp-tls"))
+	left := mustValue(t, collect(t, rd), igsemconv.MetricProbeCertExpiry, attribute.String(igsemconv.AttrProbeName, "psp-tls"))
 	if left < 2.9*86400 || left > 3*86400 {
-		t.Errorf("%s = %v s, want about 3 days", MetricProbeCertExpiry, left)
+		t.Errorf("%s = %v s, want about 3 days", igsemconv.MetricProbeCertExpiry, left)
 	}
 
 	// Requiring two weeks of validity turns the same answer into a failure.
@@ -345,7 +347,7 @@ func TestTCPAndTLSProbes(t *testing.T) {
 	if r := lp.Run(context.Background()); !r.Success || r.Phases.DNS <= 0 {
 		t.Errorf("tls by name: %+v", r)
 	}
-	pt, ok := value(collect(t, rd), MetricDNSLookupDuration, attribute.String("dns.question.name", "localhost"))
+	pt, ok := value(collect(t, rd), igsemconv.MetricDNSLookupDuration, attribute.String("dns.question.name", "localhost"))
 	if !ok || pt.count != 1 {
 		t.Errorf("dns.lookup.duration: %v", pt)
 	}
@@ -368,14 +370,14 @@ func TestDNSProbeResolves(t *testing.T) {
 	if !r.Success || len(r.Addresses) == 0 || !r.Addresses[0].IsLoopback() {
 		t.Fatalf("localhost: %+v", r)
 	}
-	if _, ok := value(collect(t, rd), MetricDNSLookupDuration, attribute.String("dns.question.name", "localhost")); !ok {
+	if _, ok := value(collect(t, rd), igsemconv.MetricDNSLookupDuration, attribute.String("dns.question.name", "localhost")); !ok {
 		t.Error("no dns.lookup.duration point")
 	}
 	// A failed lookup carries a bounded error.type.
 	mp2, rd2 := testMeter(t)
 	bad, _ := DNS(mp2, "nx", "provider.invalid")
 	bad.Run(context.Background())
-	if _, ok := value(collect(t, rd2), MetricDNSLookupDuration, attribute.String("error.type", "host_not_found")); !ok {
+	if _, ok := value(collect(t, rd2), igsemconv.MetricDNSLookupDuration, attribute.String("error.type", "host_not_found")); !ok {
 		t.Error("NXDOMAIN not recorded as error.type=host_not_found")
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.yaml.in/yaml/v3"
@@ -69,8 +71,8 @@ func promLabels() map[string]bool {
 		monitor.AttrDependencyKind, monitor.AttrDependencyName, monitor.AttrDependencyOperation, monitor.AttrDependencyOutcome,
 		"error.type", "http.request.method", "http.response.status_code", "http.route", "url.scheme",
 		"network.protocol.version", "server.address", "server.port",
-		checks.AttrCheckName, checks.AttrCheckState, checks.AttrComponentType,
-		probes.AttrProbeName, probes.AttrProbeKind, probes.AttrProbePhase, probes.AttrFailureReason,
+		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
+		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason,
 		"cpu.mode", "system.memory.state", "db.client.connection.pool.name", "db.client.connection.state",
 		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome,
 		// Resource attributes (resource_to_telemetry_conversion).
@@ -868,11 +870,11 @@ func TestDeployMetricsEmitted(t *testing.T) {
 	}
 	for _, name := range []string{
 		monitor.MetricHTTPServerDuration, monitor.MetricHTTPClientDuration, monitor.MetricDependencyCalls,
-		monitor.MetricDependencyDuration, monitor.MetricDependencyInFlight, checks.MetricCheckStatus, checks.MetricCheckDuration,
-		probes.MetricProbeSuccess, probes.MetricProbeDuration, probes.MetricProbePhaseDuration,
+		monitor.MetricDependencyDuration, monitor.MetricDependencyInFlight, igsemconv.MetricCheckStatus, igsemconv.MetricCheckDuration,
+		igsemconv.MetricProbeSuccess, igsemconv.MetricProbeDuration, igsemconv.MetricProbePhaseDuration,
 		"system.cpu.utilization", "system.memory.utilization", "process.cpu.utilization", "process.memory.usage",
-		"go.memory.used", "db.client.connection.count", "db.client.connection.max", probes.MetricDBWaitCount,
-		probes.MetricDBWaitDuration, alerting.MetricAlerts,
+		"go.memory.used", "db.client.connection.count", "db.client.connection.max", igsemconv.MetricDBWaitCount,
+		igsemconv.MetricDBWaitDuration, alerting.MetricAlerts,
 	} {
 		needed[name] = true
 	}

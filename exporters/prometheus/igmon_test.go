@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
+
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -165,7 +167,7 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		"system.cpu.utilization", "process.cpu.utilization",
 		"db.client.connection.count", "igmon.probe.tls.cert.expiry", "dns.lookup.duration",
 		alerting.MetricAlerts, alerting.MetricEvaluationDuration, alerting.MetricSeries,
-		exporters.MetricDataPointsExported, exporters.MetricExportDuration, exporters.MetricExportFailures,
+		igsemconv.MetricDataPointsExported, igsemconv.MetricExportDuration, igsemconv.MetricExportFailures,
 	}
 	var emitted map[string]bool
 	for deadline := time.Now().Add(30 * time.Second); ; {
