@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,9 +20,9 @@ import (
 // defaultCgroupRoot is where cgroup v2 is mounted.
 const defaultCgroupRoot = "/sys/fs/cgroup"
 
-// CgroupProbe reports the CPU quota, memory limit, memory usage and CPU
+// cgroupProbe reports the CPU quota, memory limit, memory usage and CPU
 // time of the process's cgroup v2, which is the container's in Kubernetes.
-type CgroupProbe struct {
+type cgroupProbe struct {
 	reg     metric.Registration
 	dir     string
 	sampler *sampler[*cgroupSample]
@@ -41,8 +42,8 @@ type cgroupSample struct {
 
 // Cgroup registers the container metrics on mp (nil means a no-op
 // provider). Where no cgroup v2 directory is found (cgroup v1 hosts, macOS,
-// Windows) it registers nothing and [CgroupProbe.Available] reports false.
-func Cgroup(mp metric.MeterProvider, opts ...CollectorOption) (*CgroupProbe, error) {
+// Windows) it registers nothing and its Available reports false.
+func Cgroup(mp metric.MeterProvider, opts ...CollectorOption) (io.Closer, error) {
 	cfg, err := newCollectorConfig(opts)
 	if err != nil {
 		return nil, fmt.Errorf("cgroup: %w", err)
@@ -51,7 +52,7 @@ func Cgroup(mp metric.MeterProvider, opts ...CollectorOption) (*CgroupProbe, err
 	if dir == "" {
 		dir = findCgroupDir(cfg.procCgroup, defaultCgroupRoot)
 	}
-	c := &CgroupProbe{dir: dir}
+	c := &cgroupProbe{dir: dir}
 	if dir == "" {
 		return c, nil
 	}
@@ -82,14 +83,14 @@ func Cgroup(mp metric.MeterProvider, opts ...CollectorOption) (*CgroupProbe, err
 }
 
 // Available reports whether a cgroup v2 directory was found.
-func (c *CgroupProbe) Available() bool { return c.dir != "" }
+func (c *cgroupProbe) available() bool { return c.dir != "" }
 
 // Dir returns the cgroup directory read, or "" if none was found.
-func (c *CgroupProbe) Dir() string { return c.dir }
+func (c *cgroupProbe) directory() string { return c.dir }
 
 // Limits returns the CPU quota (in CPUs) and memory limit (in bytes) read
 // now; zero means unlimited or unavailable.
-func (c *CgroupProbe) Limits() (cpus float64, memBytes int64) {
+func (c *cgroupProbe) limits() (cpus float64, memBytes int64) {
 	if c.dir == "" {
 		return 0, 0
 	}
@@ -99,7 +100,7 @@ func (c *CgroupProbe) Limits() (cpus float64, memBytes int64) {
 
 // Close unregisters the container metrics. It is safe to call more than
 // once.
-func (c *CgroupProbe) Close() error {
+func (c *cgroupProbe) Close() error {
 	if c == nil || c.reg == nil {
 		return nil
 	}
@@ -108,7 +109,7 @@ func (c *CgroupProbe) Close() error {
 	return err
 }
 
-func (c *CgroupProbe) observe(ctx context.Context, o metric.Observer) error {
+func (c *cgroupProbe) observe(ctx context.Context, o metric.Observer) error {
 	s := c.sampler.get(ctx)
 	if s.cpuLimit > 0 {
 		o.ObserveFloat64(c.cpuLimit, s.cpuLimit)

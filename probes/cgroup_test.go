@@ -37,7 +37,7 @@ func TestCgroupReportsLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if !c.Available() {
+	if !c.(*cgroupProbe).available() {
 		t.Fatal("not available with an explicit dir")
 	}
 	rm := collect(t, rd)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/jackcode/igmon/internal/igsemconv"
 
@@ -42,8 +43,8 @@ func WithIdleMax(n int) DBPoolOption {
 	})
 }
 
-// DBPoolProbe reports the connection-pool metrics of one *sql.DB.
-type DBPoolProbe struct {
+// dbPoolProbe reports the connection-pool metrics of one *sql.DB.
+type dbPoolProbe struct {
 	reg  metric.Registration
 	db   *sql.DB
 	name string
@@ -62,7 +63,7 @@ type DBPoolProbe struct {
 // provider). The name should be unique in the application, e.g.
 // "wallet-primary" or "host:5432/ledger". DBStats is read at collection
 // time only; Close unregisters the metrics and does not close db.
-func DBPool(mp metric.MeterProvider, name string, db *sql.DB, opts ...DBPoolOption) (*DBPoolProbe, error) {
+func DBPool(mp metric.MeterProvider, name string, db *sql.DB, opts ...DBPoolOption) (io.Closer, error) {
 	if name == "" {
 		return nil, fmt.Errorf("%w: name: must not be empty", ErrInvalidPool)
 	}
@@ -85,7 +86,7 @@ func DBPool(mp metric.MeterProvider, name string, db *sql.DB, opts ...DBPoolOpti
 	reason := func(s string) metric.ObserveOption {
 		return set(attribute.NewSet(pn, attribute.String(igsemconv.AttrDBCloseReason, s)))
 	}
-	p := &DBPoolProbe{
+	p := &dbPoolProbe{
 		db: db, name: name, cfg: cfg,
 		pool: set(attribute.NewSet(pn)),
 		idle: state("idle"), used: state("used"),
@@ -122,11 +123,11 @@ func DBPool(mp metric.MeterProvider, name string, db *sql.DB, opts ...DBPoolOpti
 }
 
 // Name returns the pool name.
-func (p *DBPoolProbe) Name() string { return p.name }
+func (p *dbPoolProbe) poolName() string { return p.name }
 
 // Close unregisters the pool metrics; it does not close the database. It is
 // safe to call more than once.
-func (p *DBPoolProbe) Close() error {
+func (p *dbPoolProbe) Close() error {
 	if p == nil || p.reg == nil {
 		return nil
 	}
@@ -135,7 +136,7 @@ func (p *DBPoolProbe) Close() error {
 	return err
 }
 
-func (p *DBPoolProbe) observe(_ context.Context, o metric.Observer) error {
+func (p *dbPoolProbe) observe(_ context.Context, o metric.Observer) error {
 	s := p.db.Stats()
 	o.ObserveInt64(p.count, int64(s.Idle), p.idle)
 	o.ObserveInt64(p.count, int64(s.InUse), p.used)

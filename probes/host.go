@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -40,10 +41,10 @@ const minUtilWindow = 100 * time.Millisecond
 
 var memStates = [...]string{"used", "free", "cached", "buffers"}
 
-// HostProbe reports the node's CPU, memory, uptime, network, file-system
+// hostProbe reports the node's CPU, memory, uptime, network, file-system
 // and load metrics. Inside a container these describe the node, not the
 // pod: see [Process] and [Cgroup] for the pod's own figures.
-type HostProbe struct {
+type hostProbe struct {
 	reg     metric.Registration
 	sampler *sampler[*hostSample]
 	cfg     collectorConfig
@@ -94,12 +95,12 @@ type hostSample struct {
 
 // Host registers the host metrics on mp (nil means a no-op provider). Close
 // the returned probe to unregister them.
-func Host(mp metric.MeterProvider, opts ...CollectorOption) (*HostProbe, error) {
+func Host(mp metric.MeterProvider, opts ...CollectorOption) (io.Closer, error) {
 	cfg, err := newCollectorConfig(opts)
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
-	h := &HostProbe{cfg: cfg, ifaces: make(map[string]*ifaceOpts)}
+	h := &hostProbe{cfg: cfg, ifaces: make(map[string]*ifaceOpts)}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.readTimeout)
 	defer cancel()
 	for i, m := range cpuModes {
@@ -136,7 +137,7 @@ func Host(mp metric.MeterProvider, opts ...CollectorOption) (*HostProbe, error) 
 	return h, nil
 }
 
-func (h *HostProbe) register(m metric.Meter) error {
+func (h *hostProbe) register(m metric.Meter) error {
 	var errs []error
 	f64c := func(name, unit, desc string) metric.Float64Observable {
 		i, err := m.Float64ObservableCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
@@ -190,7 +191,7 @@ func (h *HostProbe) register(m metric.Meter) error {
 }
 
 // Close unregisters the host metrics. It is safe to call more than once.
-func (h *HostProbe) Close() error {
+func (h *hostProbe) Close() error {
 	if h == nil || h.reg == nil {
 		return nil
 	}
@@ -202,7 +203,7 @@ func (h *HostProbe) Close() error {
 // readCPU reads the CPU counters and turns the change since the previous
 // read into utilization. Deltas over the total CPU time (not wall time) stay
 // correct when CPUs are hot-plugged or the process was paused.
-func (h *HostProbe) readCPU(ctx context.Context) (cur, util [nModes]float64, ok, utilOK bool) {
+func (h *hostProbe) readCPU(ctx context.Context) (cur, util [nModes]float64, ok, utilOK bool) {
 	ts, err := cpu.TimesWithContext(ctx, false)
 	if err != nil || len(ts) == 0 {
 		return cur, util, false, false
@@ -240,7 +241,7 @@ func (h *HostProbe) readCPU(ctx context.Context) (cur, util [nModes]float64, ok,
 	return cur, util, true, utilOK
 }
 
-func (h *HostProbe) read(ctx context.Context) *hostSample {
+func (h *hostProbe) read(ctx context.Context) *hostSample {
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.readTimeout)
 	defer cancel()
 	s := &hostSample{}
@@ -266,7 +267,7 @@ func (h *HostProbe) read(ctx context.Context) *hostSample {
 	return s
 }
 
-func (h *HostProbe) observe(ctx context.Context, o metric.Observer) error {
+func (h *hostProbe) observe(ctx context.Context, o metric.Observer) error {
 	s := h.sampler.get(ctx)
 	o.ObserveInt64(h.cpuCount, h.logical)
 	if !h.bootTime.IsZero() {
@@ -331,7 +332,7 @@ func (h *HostProbe) observe(ctx context.Context, o metric.Observer) error {
 
 // ifaceAttrs returns the attribute sets of an interface, built on first
 // sight so that later collections allocate none.
-func (h *HostProbe) ifaceAttrs(name string) *ifaceOpts {
+func (h *hostProbe) ifaceAttrs(name string) *ifaceOpts {
 	h.ifMu.Lock()
 	defer h.ifMu.Unlock()
 	a, ok := h.ifaces[name]

@@ -98,16 +98,16 @@ func TestHostConcurrentReadersShareOneRead(t *testing.T) {
 			wg.Go(func() { collect(t, rd) })
 		}
 		wg.Wait()
-		if n := h.sampler.readCount(); n != 1 {
+		if n := h.(*hostProbe).sampler.readCount(); n != 1 {
 			t.Fatalf("two concurrent collections made %d host reads, want 1", n)
 		}
 		collect(t, r1) // same cycle, later: still cached
-		if n := h.sampler.readCount(); n != 1 {
+		if n := h.(*hostProbe).sampler.readCount(); n != 1 {
 			t.Fatalf("a collection within the min interval re-read the host (%d reads)", n)
 		}
 		time.Sleep(2 * time.Second) // the bubble's clock: instant
 		collect(t, r2)
-		if n := h.sampler.readCount(); n != 2 {
+		if n := h.(*hostProbe).sampler.readCount(); n != 2 {
 			t.Fatalf("after the min interval: %d reads, want 2", n)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -14,10 +15,10 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// ProcessProbe reports this process's CPU time and utilization, memory,
+// processProbe reports this process's CPU time and utilization, memory,
 // threads, open file descriptors and uptime. Inside a container these are
 // the pod's (or the container's) own figures, unlike the system.* metrics.
-type ProcessProbe struct {
+type processProbe struct {
 	reg     metric.Registration
 	sampler *sampler[*processSample]
 	cfg     collectorConfig
@@ -52,7 +53,7 @@ type processSample struct {
 
 // Process registers the process metrics on mp (nil means a no-op
 // provider). Close the returned probe to unregister them.
-func Process(mp metric.MeterProvider, opts ...CollectorOption) (*ProcessProbe, error) {
+func Process(mp metric.MeterProvider, opts ...CollectorOption) (io.Closer, error) {
 	cfg, err := newCollectorConfig(opts)
 	if err != nil {
 		return nil, fmt.Errorf("process: %w", err)
@@ -63,7 +64,7 @@ func Process(mp metric.MeterProvider, opts ...CollectorOption) (*ProcessProbe, e
 	if err != nil {
 		return nil, fmt.Errorf("process: %w", err)
 	}
-	p := &ProcessProbe{
+	p := &processProbe{
 		cfg:    cfg,
 		proc:   proc,
 		ncpu:   float64(runtime.NumCPU()),
@@ -112,7 +113,7 @@ func Process(mp metric.MeterProvider, opts ...CollectorOption) (*ProcessProbe, e
 }
 
 // Close unregisters the process metrics. It is safe to call more than once.
-func (p *ProcessProbe) Close() error {
+func (p *processProbe) Close() error {
 	if p == nil || p.reg == nil {
 		return nil
 	}
@@ -121,7 +122,7 @@ func (p *ProcessProbe) Close() error {
 	return err
 }
 
-func (p *ProcessProbe) readCPU(ctx context.Context) (user, sys, uu, us float64, ok, utilOK bool) {
+func (p *processProbe) readCPU(ctx context.Context) (user, sys, uu, us float64, ok, utilOK bool) {
 	t, err := p.proc.TimesWithContext(ctx)
 	if err != nil {
 		return 0, 0, 0, 0, false, false
@@ -145,7 +146,7 @@ func (p *ProcessProbe) readCPU(ctx context.Context) (user, sys, uu, us float64, 
 	return t.User, t.System, uu, us, true, utilOK
 }
 
-func (p *ProcessProbe) read(ctx context.Context) *processSample {
+func (p *processProbe) read(ctx context.Context) *processSample {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.readTimeout)
 	defer cancel()
 	s := &processSample{}
@@ -162,7 +163,7 @@ func (p *ProcessProbe) read(ctx context.Context) *processSample {
 	return s
 }
 
-func (p *ProcessProbe) observe(ctx context.Context, o metric.Observer) error {
+func (p *processProbe) observe(ctx context.Context, o metric.Observer) error {
 	s := p.sampler.get(ctx)
 	o.ObserveFloat64(p.uptime, time.Since(p.start).Seconds())
 	if s.cpuOK {

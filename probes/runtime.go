@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	rtmetrics "runtime/metrics"
 	"sync"
@@ -12,7 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// runtime/metrics keys read by RuntimeProbe, in sample order.
+// runtime/metrics keys read by runtimeProbe, in sample order.
 var runtimeKeys = [...]string{
 	"/memory/classes/total:bytes",
 	"/memory/classes/heap/released:bytes",
@@ -43,13 +44,13 @@ const (
 	rtGCCycles
 )
 
-// RuntimeProbe reports the Go runtime metrics of the OTel Go runtime
+// runtimeProbe reports the Go runtime metrics of the OTel Go runtime
 // conventions (go.memory.*, go.goroutine.count, go.processor.limit,
 // go.config.gogc) from runtime/metrics.
 //
 // It is written here rather than taken from contrib's runtime
 // instrumentation because that package's Start cannot be stopped.
-type RuntimeProbe struct {
+type runtimeProbe struct {
 	reg metric.Registration
 
 	mu      sync.Mutex
@@ -63,8 +64,8 @@ type RuntimeProbe struct {
 // Runtime registers the Go runtime metrics on mp (nil means a no-op
 // provider). runtime/metrics is cheap to read, so it is read on every
 // collection; the collector options do not apply.
-func Runtime(mp metric.MeterProvider, _ ...CollectorOption) (*RuntimeProbe, error) {
-	r := &RuntimeProbe{
+func Runtime(mp metric.MeterProvider, _ ...CollectorOption) (io.Closer, error) {
+	r := &runtimeProbe{
 		samples: make([]rtmetrics.Sample, len(runtimeKeys)),
 		stack:   set(attribute.NewSet(attribute.String("go.memory.type", "stack"))),
 		other:   set(attribute.NewSet(attribute.String("go.memory.type", "other"))),
@@ -107,7 +108,7 @@ func Runtime(mp metric.MeterProvider, _ ...CollectorOption) (*RuntimeProbe, erro
 }
 
 // Close unregisters the runtime metrics. It is safe to call more than once.
-func (r *RuntimeProbe) Close() error {
+func (r *runtimeProbe) Close() error {
 	if r == nil || r.reg == nil {
 		return nil
 	}
@@ -116,7 +117,7 @@ func (r *RuntimeProbe) Close() error {
 	return err
 }
 
-func (r *RuntimeProbe) observe(_ context.Context, o metric.Observer) error {
+func (r *runtimeProbe) observe(_ context.Context, o metric.Observer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rtmetrics.Read(r.samples)
