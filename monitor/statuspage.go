@@ -23,6 +23,17 @@ import (
 // alerts and the event log. It computes no series itself.
 type statusPage struct {
 	m *Monitor
+	// alertsOf, when set, is told every component's signals: the history
+	// reader records the alerts about each component from them.
+	alertsOf func(id string, sigs []signal)
+}
+
+// decide applies the status rule and reports the signals to alertsOf.
+func (p *statusPage) decide(c *dashboard.Component, sigs []signal) {
+	decide(c, sigs)
+	if p.alertsOf != nil {
+		p.alertsOf(c.ID, sigs)
+	}
 }
 
 // Dashboard returns the status page for this Monitor, with details and
@@ -114,7 +125,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 			sigs = append(sigs, s)
 		}
 		sigs = append(sigs, alertSignals(alerts, [2]string{AttrDependencyName, d.Name()}, [2]string{AttrDependencyKind, d.Kind()})...)
-		decide(&c, sigs)
+		p.decide(&c, sigs)
 		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(id)
 		add(groupOfKind(d.Kind()), c)
 	}
@@ -134,7 +145,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		}
 		sigs = append(sigs, alertSignals(alerts, [2]string{probes.AttrProbeName, pr.Name()})...)
 		sigs = append(sigs, alertSignals(alerts, [2]string{"igmon.check.name", pr.Name()})...)
-		decide(&c, sigs)
+		p.decide(&c, sigs)
 		if last, ok := pr.Last(); ok {
 			if detailed && !last.Success {
 				c.LastError, c.LastErrorAt = last.Error, last.Start
@@ -157,7 +168,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		}
 		method, path, _ := strings.Cut(route, " ")
 		sigs = append(sigs, alertSignals(alerts, [2]string{attrHTTPRoute, path}, [2]string{attrHTTPMethod, method})...)
-		decide(&c, sigs)
+		p.decide(&c, sigs)
 		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(id)
 		add(dashboard.GroupAPI, c)
 	}
@@ -186,7 +197,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		}
 		sigs = append(sigs, alertSignals(alerts, [2]string{"igmon.check.name", r.Name})...)
 		reason := c.Reason
-		decide(&c, sigs)
+		p.decide(&c, sigs)
 		if c.Signal == "" && reason != "" {
 			c.Reason = reason
 		}

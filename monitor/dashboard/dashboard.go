@@ -118,6 +118,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /{$}", h.servePage)
 	m.HandleFunc("GET /assets/{name}", serveAsset)
 	m.HandleFunc("GET /status.json", h.serveStatus)
+	m.HandleFunc("GET /history.json", h.serveHistory)
 	m.HandleFunc("GET /events", h.serveEvents)
 	m.HandleFunc("GET /badge/{file}", h.serveBadge)
 	m.Handle("POST /api/silences", h.action("silence.create", h.createSilence))
