@@ -26,11 +26,27 @@ type statusPage struct {
 	// alertsOf, when set, is told every component's signals: the history
 	// reader records the alerts about each component from them.
 	alertsOf func(id string, sigs []signal)
+	// about maps a firing alert (rule and firing time) to the components
+	// it is about, for the page's links between alerts and cards.
+	about map[string][]string
+}
+
+func alertKey(rule string, since time.Time) string {
+	return rule + "\x00" + since.UTC().Format(time.RFC3339Nano)
 }
 
 // decide applies the status rule and reports the signals to alertsOf.
 func (p *statusPage) decide(c *dashboard.Component, sigs []signal) {
 	decide(c, sigs)
+	for _, s := range sigs {
+		if s.kind == "alert" {
+			if p.about == nil {
+				p.about = map[string][]string{}
+			}
+			k := alertKey(s.rule, s.since)
+			p.about[k] = append(p.about[k], c.ID)
+		}
+	}
 	if p.alertsOf != nil {
 		p.alertsOf(c.ID, sigs)
 	}
@@ -82,6 +98,8 @@ func (m *Monitor) gauges(ctx context.Context) metricdata.ResourceMetrics {
 
 // Snapshot implements dashboard.Source.
 func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Snapshot, error) {
+	// One page per call: concurrent viewers must not share about.
+	p = &statusPage{m: p.m, alertsOf: p.alertsOf}
 	m := p.m
 	now := time.Now()
 	tr := m.traffic.snapshot()
@@ -212,6 +230,11 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 
 	if m.alerting != nil {
 		snap.Alerts, snap.Silences = m.alerting.dashboardAlerts(tr.alerts, now, detailed)
+		for i, a := range snap.Alerts {
+			if a.State == dashboard.AlertFiring {
+				snap.Alerts[i].Components = p.about[alertKey(a.Name, a.Since)]
+			}
+		}
 	}
 	events := m.events.Query(EventQuery{Limit: 50})
 	for i := len(events) - 1; i >= 0; i-- {
