@@ -1,7 +1,10 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -179,7 +182,8 @@ type history struct {
 	clocks   [numHistoryTiers]tierClock
 	comps    map[string]*compHistory
 	lastTile time.Time
-	dropped  int // samples of components beyond maxHistoryComponents
+	since    []time.Time // cycles after lastTile
+	dropped  int         // samples of components beyond maxHistoryComponents
 }
 
 func newHistory(window time.Duration) *history {
@@ -428,6 +432,34 @@ func (c *compHistory) alertsSeen(now time.Time, alerts []alertSeen) {
 	}
 }
 
+// tileAt decides whether the cycle at now reads the status window's
+// increases for the coarser tiers: once a window has passed since the
+// last read, so that consecutive reads tile time. It returns the time the
+// read covers (from the newest cycle at least a window before now: the
+// engine's base snapshot), 0 when this cycle does not read.
+func (h *history) tileAt(now time.Time, window time.Duration) time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.lastTile.IsZero() || now.Before(h.lastTile) {
+		h.lastTile, h.since = now, h.since[:0]
+		return 0
+	}
+	if now.Sub(h.lastTile) < window {
+		if len(h.since) < 64 {
+			h.since = append(h.since, now)
+		}
+		return 0
+	}
+	base := h.lastTile
+	for _, t := range h.since {
+		if !t.After(now.Add(-window)) {
+			base = t
+		}
+	}
+	h.lastTile, h.since = now, h.since[:0]
+	return now.Sub(base)
+}
+
 // historyRanges are the ranges the page offers and the tier each reads.
 var historyRanges = []struct {
 	span    time.Duration
@@ -614,13 +646,7 @@ func (m *Monitor) historyCycle(c *series.Cycle) {
 		return
 	}
 	h := m.history
-	tile := time.Duration(0)
-	if !h.lastTile.IsZero() && c.Now.Sub(h.lastTile) >= tr.window {
-		tile = c.Now.Sub(h.lastTile)
-	}
-	if h.lastTile.IsZero() || tile > 0 || c.Now.Before(h.lastTile) {
-		h.lastTile = c.Now
-	}
+	tile := h.tileAt(c.Now, tr.window)
 	var samples []histSample
 	for _, g := range snap.Groups {
 		for _, comp := range g.Components {
@@ -641,4 +667,74 @@ func (m *Monitor) historyCycle(c *series.Cycle) {
 // History implements dashboard.HistorySource.
 func (p *statusPage) History(ctx context.Context, span time.Duration) (dashboard.History, error) {
 	return p.m.history.query(span)
+}
+
+// historyVersion numbers the binary layout of MarshalBinary.
+const historyVersion = 1
+
+// historyState is what MarshalBinary writes: everything but the lock.
+type historyState struct {
+	Window   time.Duration
+	Clocks   [numHistoryTiers]tierClock
+	Comps    map[string]*compHistory
+	LastTile time.Time
+}
+
+// MarshalBinary encodes the recorded history, so that a data directory
+// can keep it across restarts (the caller decides where and when).
+func (h *history) MarshalBinary() ([]byte, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var b bytes.Buffer
+	b.WriteByte(historyVersion)
+	err := gob.NewEncoder(&b).Encode(historyState{Window: h.window, Clocks: h.clocks, Comps: h.comps, LastTile: h.lastTile})
+	if err != nil {
+		return nil, fmt.Errorf("monitor: encode history: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// UnmarshalBinary replaces the history with one MarshalBinary encoded. It
+// checks every ring against the tiers of this build, so a file from
+// another layout (or a damaged one) is refused whole, never half-read.
+func (h *history) UnmarshalBinary(data []byte) error {
+	if len(data) == 0 || data[0] != historyVersion {
+		return errors.New("monitor: decode history: unknown version")
+	}
+	var st historyState
+	if err := gob.NewDecoder(bytes.NewReader(data[1:])).Decode(&st); err != nil {
+		return fmt.Errorf("monitor: decode history: %w", err)
+	}
+	if len(st.Comps) > maxHistoryComponents {
+		return fmt.Errorf("monitor: decode history: %d components, at most %d", len(st.Comps), maxHistoryComponents)
+	}
+	for i, t := range historyTiers {
+		if len(st.Clocks[i].Slots) != t.n {
+			return fmt.Errorf("monitor: decode history: tier %v has %d slots, want %d", t.step, len(st.Clocks[i].Slots), t.n)
+		}
+	}
+	for id, c := range st.Comps {
+		if c == nil {
+			return fmt.Errorf("monitor: decode history: component %q is empty", id)
+		}
+		for i, t := range historyTiers {
+			r := &c.Rings[i]
+			if len(r.Status) != t.n || len(r.Up) != t.n {
+				return fmt.Errorf("monitor: decode history: component %q: tier %v has the wrong size", id, t.step)
+			}
+			if r.Rate != nil && (len(r.Rate) != t.n || len(r.Errs) != t.n || len(r.P50) != t.n || len(r.P95) != t.n) {
+				return fmt.Errorf("monitor: decode history: component %q: tier %v figures have the wrong size", id, t.step)
+			}
+		}
+		if len(c.Episodes) > maxEpisodes || len(c.Alerts) > maxAlertSpans {
+			return fmt.Errorf("monitor: decode history: component %q keeps too many episodes or alert spans", id)
+		}
+	}
+	if st.Comps == nil {
+		st.Comps = map[string]*compHistory{}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clocks, h.comps, h.lastTile = st.Clocks, st.Comps, st.LastTile
+	return nil
 }

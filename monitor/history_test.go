@@ -3,12 +3,16 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/series"
 	"github.com/jackcode/igmon/monitor/dashboard"
 )
 
@@ -151,5 +155,173 @@ func TestHistoryMinutesSumTheStatusWindows(t *testing.T) {
 	}
 	if c.P95[minute+1] > 0.1 || c.ErrorRate[minute+1] != 0 {
 		t.Fatalf("06:01: p95 %v errors %v: want fast and clean", c.P95[minute+1], c.ErrorRate[minute+1])
+	}
+}
+
+var t0 = time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+
+func sample(id string, st dashboard.Status, rate float64, alerts ...alertSeen) histSample {
+	return histSample{id: id, status: st, reason: "reason " + string(st), traffic: rate > 0, rate: rate,
+		errRatio: 0.1, p50: 0.01, p95: 0.1, calls: rate * 30, failures: rate * 3, alerts: alerts}
+}
+
+// TestHistoryRingsForgetWhatTheyCannotHold: after more than 15 minutes of
+// cycles the finest tier holds exactly the last 180 steps, and a step
+// without a cycle reads as a gap, not as the value of 15 minutes ago.
+func TestHistoryRingsForgetWhatTheyCannotHold(t *testing.T) {
+	h := newHistory(DefaultStatusWindow)
+	for i := range 200 {
+		if i == 190 {
+			continue // a missed cycle
+		}
+		h.record(t0.Add(time.Duration(i)*5*time.Second), []histSample{sample("a", dashboard.StatusPass, float64(i))}, 0)
+	}
+	got, err := h.query(15 * time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := got.Components[0]
+	if got.Points != 180 || !got.Start.Equal(t0.Add(20*5*time.Second)) {
+		t.Fatalf("points %d from %v", got.Points, got.Start)
+	}
+	if c.RequestRate[0] != 20 || c.RequestRate[179] != 199 || !math.IsNaN(c.RequestRate[170]) || c.Status[170] != "" {
+		t.Fatalf("rates %v … %v, missed %v %q", c.RequestRate[0], c.RequestRate[179], c.RequestRate[170], c.Status[170])
+	}
+	// A long silence clears every slot it skips.
+	h.record(t0.Add(2*time.Hour), []histSample{sample("a", dashboard.StatusFail, 1)}, 0)
+	got, _ = h.query(15 * time.Minute)
+	c = got.Components[0]
+	for i, v := range c.RequestRate[:179] {
+		if !math.IsNaN(v) || c.Status[i] != "" {
+			t.Fatalf("slot %d kept %v %q across a 2 h gap", i, v, c.Status[i])
+		}
+	}
+	if c.Status[179] != dashboard.StatusFail {
+		t.Fatalf("newest status %q", c.Status[179])
+	}
+}
+
+// TestHistoryAlertSpans: an alert about a component is a span from when
+// it fired to the last cycle it fired in; open while it fires.
+func TestHistoryAlertSpans(t *testing.T) {
+	h := newHistory(DefaultStatusWindow)
+	fired := t0.Add(10 * time.Second)
+	a := alertSeen{rule: "PaymentProviderErrors", severity: "page", firedAt: fired}
+	for i := range 10 {
+		now := t0.Add(time.Duration(i) * 5 * time.Second)
+		var al []alertSeen
+		if i >= 2 && i < 6 {
+			al = []alertSeen{a}
+		}
+		h.record(now, []histSample{sample("stripe", dashboard.StatusFail, 1, al...)}, 0)
+		if i == 3 {
+			got, _ := h.query(15 * time.Minute)
+			if sp := got.Components[0].Alerts; len(sp) != 1 || !sp[0].To.IsZero() || !sp[0].From.Equal(fired) {
+				t.Fatalf("while firing: %+v", sp)
+			}
+		}
+	}
+	got, _ := h.query(15 * time.Minute)
+	sp := got.Components[0].Alerts
+	if len(sp) != 1 || sp[0].Name != "PaymentProviderErrors" || sp[0].Severity != "page" ||
+		!sp[0].From.Equal(fired) || !sp[0].To.Equal(t0.Add(25*time.Second)) {
+		t.Fatalf("after it resolved: %+v", sp)
+	}
+}
+
+// TestHistoryIsBounded: components beyond the cap are not recorded, and a
+// flapping component keeps at most maxEpisodes episodes and
+// maxAlertSpans alert spans.
+func TestHistoryIsBounded(t *testing.T) {
+	h := newHistory(DefaultStatusWindow)
+	var many []histSample
+	for i := range maxHistoryComponents + 10 {
+		many = append(many, sample("c"+strconv.Itoa(i), dashboard.StatusPass, 0))
+	}
+	h.record(t0, many, 0)
+	if len(h.comps) != maxHistoryComponents || h.dropped != 10 {
+		t.Fatalf("%d components kept, %d dropped", len(h.comps), h.dropped)
+	}
+	h = newHistory(DefaultStatusWindow)
+	for i := range 3 * maxEpisodes {
+		st := dashboard.StatusPass
+		if i%2 == 1 {
+			st = dashboard.StatusFail
+		}
+		al := alertSeen{rule: "Flap", firedAt: t0.Add(time.Duration(i) * time.Second)}
+		h.record(t0.Add(time.Duration(i)*time.Second), []histSample{sample("flappy", st, 1, al)}, 0)
+	}
+	c := h.comps["flappy"]
+	if len(c.Episodes) != maxEpisodes || len(c.Alerts) != maxAlertSpans {
+		t.Fatalf("%d episodes, %d alert spans", len(c.Episodes), len(c.Alerts))
+	}
+}
+
+// TestHistoryMemoryPerComponent states what history costs: the rings of a
+// component with traffic, and the heap 200 such components take.
+func TestHistoryMemoryPerComponent(t *testing.T) {
+	if historyBytesPerComponent > 32<<10 {
+		t.Fatalf("rings take %d bytes per component, want ≤ 32 KiB", historyBytesPerComponent)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h := newHistory(DefaultStatusWindow)
+	var s []histSample
+	for i := range 200 {
+		s = append(s, sample("c"+strconv.Itoa(i), dashboard.StatusPass, 1))
+	}
+	h.record(t0, s, 0)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	t.Logf("rings: %d bytes per component; 200 components: %.1f MiB of heap", historyBytesPerComponent,
+		float64(after.HeapAlloc-before.HeapAlloc)/(1<<20))
+	runtime.KeepAlive(h)
+}
+
+// TestHistoryRoundTrip: what MarshalBinary writes, UnmarshalBinary reads
+// back to the same history, so a data directory can keep it; a damaged
+// file is refused.
+func TestHistoryRoundTrip(t *testing.T) {
+	h := newHistory(DefaultStatusWindow)
+	a := alertSeen{rule: "PaymentProviderErrors", severity: "page", firedAt: t0}
+	for i := range 400 {
+		now := t0.Add(time.Duration(i) * 5 * time.Second)
+		tile := time.Duration(0)
+		if i%6 == 0 && i > 0 {
+			tile = 30 * time.Second
+		}
+		s := sample("stripe", dashboard.StatusFail, 2, a)
+		s.hist = &series.Hist{Bounds: []float64{0.1, 1}, Counts: []float64{5, 50, 5}}
+		h.record(now, []histSample{s, sample("host", dashboard.StatusPass, 0)}, tile)
+	}
+	b, err := h.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := newHistory(DefaultStatusWindow)
+	if err := back.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	for _, span := range []time.Duration{15 * time.Minute, time.Hour, 24 * time.Hour} {
+		want, _ := h.query(span)
+		got, _ := back.query(span)
+		if fmt.Sprint(want) != fmt.Sprint(got) {
+			t.Fatalf("%v after a round trip:\n%v\nwant\n%v", span, got, want)
+		}
+	}
+	// Recording goes on where it stopped.
+	next := t0.Add(400 * 5 * time.Second)
+	h.record(next, []histSample{sample("stripe", dashboard.StatusPass, 2)}, 0)
+	back.record(next, []histSample{sample("stripe", dashboard.StatusPass, 2)}, 0)
+	want, _ := h.query(time.Hour)
+	got, _ := back.query(time.Hour)
+	if fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Fatal("a restored history records differently")
+	}
+	for _, bad := range [][]byte{nil, {9}, append([]byte{historyVersion}, b[1:len(b)/2]...)} {
+		if err := newHistory(DefaultStatusWindow).UnmarshalBinary(bad); err == nil {
+			t.Errorf("UnmarshalBinary accepted %d damaged bytes", len(bad))
+		}
 	}
 }
