@@ -432,6 +432,23 @@ func (c *compHistory) alertsSeen(now time.Time, alerts []alertSeen) {
 	}
 }
 
+// statusSince returns when a component entered status st, from its episodes:
+// the start of the newest run of that status (zero when not known). The
+// page's "since" for a status the traffic or a merged signal decided.
+func (h *history) statusSince(id string, st dashboard.Status) time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.comps[id]
+	if c == nil || len(c.Episodes) == 0 {
+		return time.Time{}
+	}
+	e := c.Episodes[len(c.Episodes)-1]
+	if e.Status != statusCode(st) {
+		return time.Time{}
+	}
+	return e.From
+}
+
 // tileAt decides whether the cycle at now reads the status window's
 // increases for the coarser tiers: once a window has passed since the
 // last read, so that consecutive reads tile time. It returns the time the

@@ -95,6 +95,10 @@ func TestHistoryLastPointIsTheCard(t *testing.T) {
 	if c.Status[last] != dashboard.StatusFail || card.Status != dashboard.StatusFail {
 		t.Fatalf("status %q, card %q: want fail", c.Status[last], card.Status)
 	}
+	// The traffic decided the status; history says since when.
+	if want := eng.Now().Add(-5 * DefaultStatusInterval); !card.Since.Equal(want) {
+		t.Errorf("card since %v, want the first failing cycle %v", card.Since, want)
+	}
 	if !math.IsNaN(c.P95[0]) || c.Status[0] != "" {
 		t.Fatalf("the oldest point of a fresh history must be empty, got %v %q", c.P95[0], c.Status[0])
 	}

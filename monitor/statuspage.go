@@ -38,6 +38,11 @@ func alertKey(rule string, since time.Time) string {
 // decide applies the status rule and reports the signals to alertsOf.
 func (p *statusPage) decide(c *dashboard.Component, sigs []signal) {
 	decide(c, sigs)
+	if c.Since.IsZero() && c.Status != dashboard.StatusPass && p.m.history != nil {
+		// Traffic has no transition time of its own: history knows when
+		// the component's current status began.
+		c.Since = p.m.history.statusSince(c.ID, c.Status)
+	}
 	for _, s := range sigs {
 		if s.kind == "alert" {
 			if p.about == nil {

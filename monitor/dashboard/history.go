@@ -103,10 +103,10 @@ type componentHistoryJSON struct {
 	UptimePct   map[string]num  `json:"uptimePct,omitempty"`
 }
 
-// rangeName spells a range as the query parameter does: "15m", "6h", "7d".
+// rangeName spells a range as the query parameter does: "15m", "24h", "7d".
 func rangeName(d time.Duration) string {
 	switch {
-	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+	case d > 24*time.Hour && d%(24*time.Hour) == 0:
 		return itoa(int(d/(24*time.Hour))) + "d"
 	case d >= time.Hour && d%time.Hour == 0:
 		return itoa(int(d/time.Hour)) + "h"

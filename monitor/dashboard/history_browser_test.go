@@ -76,7 +76,7 @@ func (s *historySource) History(ctx context.Context, span time.Duration) (Histor
 }
 
 var (
-	chartRe = regexp.MustCompile(`(?s)<svg class="chart chart-latency"[^>]*data-y-max="([^"]+)" data-plot-top="([^"]+)" data-plot-bottom="([^"]+)" data-plot-left="([^"]+)" data-plot-width="([^"]+)" data-points="(\d+)">(.*?)</svg>`)
+	chartRe = regexp.MustCompile(`(?s)<svg class="chart chart-latency"[^>]*data-y-max="([^"]+)" data-plot-top="([^"]+)" data-plot-bottom="([^"]+)" data-plot-left="([^"]+)" data-plot-width="([^"]+)" data-points="(\d+)"[^>]*>(.*?)</svg>`)
 	p95Re   = regexp.MustCompile(`<path d="([^"]*)" class="line line-p95" data-series="p95">`)
 	pointRe = regexp.MustCompile(`([ML])([0-9.]+),([0-9.]+)`)
 )

@@ -184,13 +184,19 @@
   // y ticks, a firing alert's span is shaded, and hovering shows the
   // values under the pointer.
 
-  var CW = 320, CH = 132, ML = 52, MR = 8, MT = 8, MB = 30;
+  var CW = 420, CH = 128, ML = 52, MR = 8, MT = 8, MB = 30;
 
+  // niceMax rounds a maximum up to 1, 2, 2.5 or 5 times a power of ten;
+  // divisionsOf splits it into round ticks (0.2, 0.5, 1, 2 …).
   function niceMax(v) {
     if (!isNum(v) || v <= 0) { return 1; }
     var p = Math.pow(10, Math.floor(Math.log(v) / Math.LN10));
     var f = v / p;
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p;
+  }
+  function divisionsOf(max) {
+    var p = Math.pow(10, Math.floor(Math.log(max) / Math.LN10 + 1e-9));
+    return Math.abs(max / p - 2) < 1e-9 ? 4 : 5;
   }
   function fmtAxisTime(ms, spanSec) {
     var d = new Date(ms);
@@ -213,7 +219,7 @@
     max = niceMax(max);
     var svg = svgEl("svg", { "class": "chart chart-" + opts.kind, viewBox: "0 0 " + CW + " " + CH, role: "img",
       "aria-label": opts.title, "data-kind": opts.kind, "data-y-max": max, "data-plot-top": MT, "data-plot-bottom": MT + ph,
-      "data-plot-left": ML, "data-plot-width": pw, "data-points": n });
+      "data-plot-left": ML, "data-plot-width": pw, "data-points": n, "data-start": t0, "data-step": step });
     var title = svgEl("title", {});
     title.textContent = opts.title;
     svg.appendChild(title);
@@ -236,8 +242,9 @@
     });
     // Gridlines and y labels with units.
     var g = svgEl("g", { "class": "axis y-axis" });
-    for (var k = 0; k <= 4; k++) {
-      var v = max * k / 4, yy = y(v).toFixed(1);
+    var div = divisionsOf(max);
+    for (var k = 0; k <= div; k++) {
+      var v = max * k / div, yy = y(v).toFixed(1);
       g.appendChild(svgEl("line", { "class": k === 0 ? "axis-line" : "grid", x1: ML, x2: ML + pw, y1: yy, y2: yy }));
       var lab = svgEl("text", { x: ML - 4, y: (+yy + 3).toFixed(1), "text-anchor": "end", "class": "tick" });
       lab.textContent = opts.fmt(v);
@@ -577,6 +584,46 @@
     return card;
   }
 
+  // renderProblems lists what is not passing, worst first: which
+  // component, since when, why, and the alerts about it, at the top.
+  function renderProblems(snap, now) {
+    var rank = { fail: 0, unknown: 1, warn: 2 };
+    var list = [];
+    (snap.groups || []).forEach(function (g) {
+      (g.components || []).forEach(function (c) {
+        var st = statusOf(c.status);
+        if (st === "fail" || st === "warn") { list.push(c); }
+      });
+    });
+    list.sort(function (a, b) { return rank[statusOf(a.status)] - rank[statusOf(b.status)] || String(a.since || "").localeCompare(String(b.since || "")); });
+    var root = $("problems");
+    var frag = document.createDocumentFragment();
+    list.forEach(function (c) {
+      var st = statusOf(c.status);
+      var li = el("li", "problem status-" + st);
+      li.setAttribute("data-component-id", c.id);
+      li.appendChild(pill(st));
+      var a = el("a", "problem-name", c.name || c.id);
+      a.href = "#c-" + cssToken(c.id);
+      li.appendChild(a);
+      if (c.kind) { li.appendChild(el("span", "kind muted", c.kind)); }
+      if (c.since) {
+        var since = el("span", "muted", " since ");
+        since.appendChild(timeEl(c.since, fmtClock(c.since) + " (" + fmtAgo(c.since, now) + ")"));
+        li.appendChild(since);
+      }
+      if (c.reason) { li.appendChild(el("span", "problem-reason", (c.signal ? c.signal + ": " : "") + c.reason)); }
+      (alertsAbout[c.id] || []).forEach(function (al) {
+        var l = el("a", "alert-link-inline sev-" + cssToken(al.severity), "alert " + al.name + (al.severity ? " (" + al.severity + ")" : ""));
+        l.href = "#" + al.anchor;
+        li.appendChild(l);
+      });
+      frag.appendChild(li);
+    });
+    root.replaceChildren(frag);
+    $("problems-section").hidden = list.length === 0;
+  }
+
   function renderGroups(snap, now) {
     var root = $("groups");
     state.eager = EAGER_CHARTS;
@@ -618,7 +665,9 @@
     if (list.length === 0) { frag.appendChild(el("p", "empty ok", "No alerts. All quiet.")); }
     alertsAbout = {};
     var names = {};
-    (snap.groups || []).forEach(function (g) { (g.components || []).forEach(function (c) { names[c.id] = c.name || c.id; }); });
+    (snap.groups || []).forEach(function (g) {
+      (g.components || []).forEach(function (c) { names[c.id] = (c.name || c.id) + (c.kind ? " (" + c.kind + ")" : ""); });
+    });
     var resolved = null, nResolved = 0;
     list.forEach(function (a, i) {
       var row = el("div", "alert state-" + cssToken(a.state) + " sev-" + cssToken(a.severity));
@@ -786,6 +835,7 @@
     var now = Date.now();
     renderHeader(snap, now);
     renderAlerts(snap, now);
+    renderProblems(snap, now);
     renderGroups(snap, now);
     renderEvents(snap, now);
     renderOverrides(snap, now);
