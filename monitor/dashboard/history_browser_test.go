@@ -238,3 +238,18 @@ func readTrace(name string) (traceFigures, error) {
 	}
 	return f, nil
 }
+
+// TestBrowserFallsBackFromAnUnofferedRange: a URL asking for 7d of a
+// server without durable history shows the default range instead of
+// nothing.
+func TestBrowserFallsBackFromAnUnofferedRange(t *testing.T) {
+	requireChromium(t)
+	h := mustNew(t, &secretHistory{*newPlatformSource()})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer h.Close()
+	dom := string(chromium(t, "--dump-dom", srv.URL+"/?transport=poll&range=7d"))
+	if !strings.Contains(dom, `data-history-range="15m"`) || !strings.Contains(dom, `aria-pressed="true" data-range="15m"`) {
+		t.Fatalf("the page did not fall back to 15m:\n%.3000s", dom)
+	}
+}

@@ -441,6 +441,13 @@
     fetch("history.json?range=" + encodeURIComponent(want), { headers: headers(), cache: "no-store", credentials: "same-origin" })
       .then(function (r) {
         if (r.status === 404) { return null; }
+        if (r.status === 400 && want !== "15m") {
+          // A range this server does not offer (7d without durable
+          // history, a hand-edited URL): show the default one.
+          state.range = "";
+          setRange("15m");
+          return null;
+        }
         if (!r.ok) { throw new Error("HTTP " + r.status); }
         return r.json();
       })
@@ -454,7 +461,9 @@
         document.body.setAttribute("data-history-seq", String(state.histSeq));
         renderRanges();
         if (state.snap) { render(state.snap); }
-        var every = Math.max(5, (h.stepSeconds || 5)) * 1000;
+        // The newest point fills in every cycle: refresh at the step, at
+        // least every minute.
+        var every = Math.min(60, Math.max(5, h.stepSeconds || 5)) * 1000;
         state.histTimer = setTimeout(fetchHistory, every);
       })
       .catch(function () { state.histTimer = setTimeout(fetchHistory, 10000); });
