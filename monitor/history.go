@@ -314,24 +314,31 @@ func (h *history) record(now time.Time, samples []histSample, tile time.Duration
 				a.Up++
 			}
 			r.Up[slot] = uint8(math.Round(250 * float64(a.Up) / float64(a.Known)))
-			if !s.traffic {
-				continue
+			if s.traffic {
+				r.ensureFigures()
 			}
-			r.ensureFigures()
+			if r.Rate == nil {
+				continue // never had traffic: no figures
+			}
 			if i == 0 {
-				r.Rate[slot], r.Errs[slot] = float32(s.rate), float32(s.errRatio)
-				r.P50[slot], r.P95[slot] = float32(s.p50), float32(s.p95)
+				if s.traffic {
+					r.Rate[slot], r.Errs[slot] = float32(s.rate), float32(s.errRatio)
+					r.P50[slot], r.P95[slot] = float32(s.p50), float32(s.p95)
+				}
 				continue
 			}
 			if tile == 0 {
 				continue
 			}
+			// A tile without calls still counts: it lowers the rate.
 			tb := tileBucket[i]
 			ta := &c.Acc[i][tb&1]
-			ta.Calls += s.calls
-			ta.Failures += s.failures
-			if s.hist != nil {
-				ta.Hist.Add(s.hist)
+			if s.traffic {
+				ta.Calls += s.calls
+				ta.Failures += s.failures
+				if s.hist != nil {
+					ta.Hist.Add(s.hist)
+				}
 			}
 			ts := int(tb % n)
 			if ck.Slots[ts] != tb {

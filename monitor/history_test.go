@@ -329,3 +329,16 @@ func TestHistoryRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryQuietTileLowersTheRate: a read of the status window in which
+// a component had no calls still covers time, so the minute's rate is the
+// calls over the whole minute.
+func TestHistoryQuietTileLowersTheRate(t *testing.T) {
+	h := newHistory(DefaultStatusWindow)
+	h.record(t0.Add(30*time.Second), []histSample{sample("a", dashboard.StatusPass, 2)}, 30*time.Second)
+	h.record(t0.Add(59*time.Second), []histSample{sample("a", dashboard.StatusPass, 0)}, 29*time.Second)
+	got, _ := h.query(time.Hour)
+	if r := got.Components[0].RequestRate[got.Points-1]; math.Abs(r-60.0/59) > 1e-6 {
+		t.Fatalf("rate %v, want 60 calls over 59 s", r)
+	}
+}
