@@ -342,3 +342,39 @@ func TestHistoryQuietTileLowersTheRate(t *testing.T) {
 		t.Fatalf("rate %v, want 60 calls over 59 s", r)
 	}
 }
+
+// BenchmarkHistory measures what history adds to a cycle (record, 200
+// components with traffic) and what a history.json read costs (query).
+func BenchmarkHistory(b *testing.B) {
+	h := newHistory(DefaultStatusWindow)
+	var s []histSample
+	for i := range 200 {
+		s = append(s, sample("c"+strconv.Itoa(i), dashboard.StatusPass, 1))
+	}
+	hist := &series.Hist{Bounds: []float64{0.1, 1}, Counts: []float64{5, 50, 5}}
+	for i := range s {
+		s[i].hist = hist
+	}
+	now := t0
+	b.Run("record", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			now = now.Add(5 * time.Second)
+			tile := time.Duration(0)
+			if i%6 == 5 {
+				tile = 30 * time.Second
+			}
+			h.record(now, s, tile)
+		}
+	})
+	for _, span := range []time.Duration{15 * time.Minute, 24 * time.Hour} {
+		b.Run("query/"+span.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := h.query(span); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -70,8 +70,10 @@ type Handler struct {
 	src   Source
 	mux   *http.ServeMux
 	cache snapshotCache
-	page  []byte
-	etag  string
+	// histCache shares history.json bodies like cache does snapshots.
+	histCache historyCache
+	page      []byte
+	etag      string
 
 	mu      sync.Mutex
 	closed  bool

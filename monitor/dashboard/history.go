@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackcode/igmon/internal/redact"
@@ -220,11 +221,8 @@ func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "range must be one of 15m, 1h, 6h, 24h, 7d, 30d")
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.timeout)
-	defer cancel()
-	hist, err := hs.History(ctx, span)
+	body, err := h.historyBody(r.Context(), hs, span)
 	if err != nil {
-		h.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "dashboard: history failed", slog.String("error", redact.Error(err)))
 		if errors.Is(err, ErrInvalid) {
 			writeError(w, http.StatusBadRequest, "range not offered (7d and 30d need durable history)")
 			return
@@ -232,13 +230,53 @@ func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "history unavailable")
 		return
 	}
-	body, err := encodeHistory(hist)
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "history unavailable")
-		return
-	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(body)
+}
+
+// historyCache shares each range's encoded history between viewers for
+// the same time as the public snapshot: every viewer gets the same body.
+type historyCache struct {
+	mu      sync.Mutex
+	entries map[time.Duration]historyEntry
+}
+
+type historyEntry struct {
+	at   time.Time
+	body []byte
+}
+
+// historyBody returns the encoded history of span, from the cache when
+// fresh.
+func (h *Handler) historyBody(ctx context.Context, hs HistorySource, span time.Duration) ([]byte, error) {
+	now := h.cfg.clock.Now()
+	c := &h.histCache
+	c.mu.Lock()
+	if e, ok := c.entries[span]; ok && now.Sub(e.at) < h.cache.ttl && !now.Before(e.at) {
+		c.mu.Unlock()
+		return e.body, nil
+	}
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.timeout)
+	defer cancel()
+	hist, err := hs.History(ctx, span)
+	if err != nil {
+		if !errors.Is(err, ErrInvalid) {
+			h.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "dashboard: history failed", slog.String("error", redact.Error(err)))
+		}
+		return nil, err
+	}
+	body, err := encodeHistory(hist)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[time.Duration]historyEntry{}
+	}
+	c.entries[span] = historyEntry{at: now, body: body}
+	c.mu.Unlock()
+	return body, nil
 }

@@ -6,8 +6,11 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/internal/clock"
 )
 
 // secretHistory is a history source whose reasons carry a secret, and
@@ -81,5 +84,37 @@ func TestHistoryJSONWithoutHistorySource(t *testing.T) {
 	h := mustNew(t, newPlatformSource())
 	if rr := do(h, "GET", "/history.json", ""); rr.Code != http.StatusNotFound {
 		t.Fatalf("%d %s, want 404 from a source without history", rr.Code, rr.Body.String())
+	}
+}
+
+// countingHistory counts the History calls.
+type countingHistory struct {
+	secretHistory
+	calls atomic.Int64
+}
+
+func (c *countingHistory) History(ctx context.Context, span time.Duration) (History, error) {
+	c.calls.Add(1)
+	return c.secretHistory.History(ctx, span)
+}
+
+// TestHistoryJSONIsSharedBetweenViewers: viewers polling the same range
+// within half a refresh cost one History call; another range or a later
+// poll asks again.
+func TestHistoryJSONIsSharedBetweenViewers(t *testing.T) {
+	src := &countingHistory{secretHistory: secretHistory{*newPlatformSource()}}
+	clk := clock.NewFake(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := mustNew(t, src, withClock(clk))
+	for range 5 {
+		do(h, "GET", "/history.json?range=15m", "")
+	}
+	if n := src.calls.Load(); n != 1 {
+		t.Fatalf("%d History calls for 5 viewers of one range, want 1", n)
+	}
+	do(h, "GET", "/history.json?range=1h", "")
+	clk.Advance(DefaultRefresh)
+	do(h, "GET", "/history.json?range=15m", "")
+	if n := src.calls.Load(); n != 3 {
+		t.Fatalf("%d History calls, want 3 (another range, then a later poll)", n)
 	}
 }
