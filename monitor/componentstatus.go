@@ -32,6 +32,8 @@ type signal struct {
 	kind   string // "check", "traffic" or "alert"
 	reason string
 	since  time.Time // when the signal took this status, when known
+	// rule and severity name an alert signal's rule and its severity.
+	rule, severity string
 }
 
 // decide applies the status rule to a component's signals. An
@@ -129,7 +131,7 @@ func alertSignals(alerts []componentAlert, id ...[2]string) []signal {
 		if sev != "" {
 			reason += " (" + sev + ")"
 		}
-		out = append(out, signal{status: dashboard.AlertStatus(sev), kind: "alert", reason: reason, since: a.Alert.FiredAt})
+		out = append(out, signal{status: dashboard.AlertStatus(sev), kind: "alert", reason: reason, since: a.Alert.FiredAt, rule: a.Alert.Rule, severity: sev})
 	}
 	return out
 }

@@ -39,6 +39,7 @@ type Monitor struct {
 	engine   *series.Engine     // the one series engine; see traffic.go
 	src      *engineSource      // what the engine collects
 	traffic  *traffic           // live figures of dependencies and routes
+	history  *history           // the dashboard's charts and uptime bars
 	testNow  func() time.Time   // the engine's clock in this package's tests
 	state    *stateStore        // WithDataDir; see state.go; nil without
 
@@ -107,6 +108,9 @@ func New(opts ...Option) (*Monitor, error) {
 		m.traffic.alerts = m.alerting.eval.Alerts
 	}
 	m.engine.OnCycle(m.traffic.cycle)
+	// History reads after the status, in the same cycle.
+	m.history = newHistory(DefaultStatusWindow)
+	m.engine.OnCycle(m.historyCycle)
 	// Saved state comes back before anything runs (the first cycle
 	// re-evaluates restored alerts).
 	if err := m.initState(); err != nil {

@@ -84,10 +84,13 @@ type stateStore struct {
 // order New restores them (the event log first, so what the others record
 // follows its restored tail). Another piece joins by appending here a
 // source with a file name of its own and a value implementing
-// encoding.BinaryMarshaler and encoding.BinaryUnmarshaler; the
-// dashboard's per-component uptime history is meant to join as "history".
+// encoding.BinaryMarshaler and encoding.BinaryUnmarshaler, as the
+// dashboard's per-component history does.
 func (m *Monitor) stateSources() []stateSource {
 	srcs := []stateSource{{"events", eventsState{m.events}}}
+	if m.history != nil {
+		srcs = append(srcs, stateSource{"history", m.history})
+	}
 	if a := m.alerting; a != nil {
 		srcs = append(srcs,
 			stateSource{"silences", a.silences},
@@ -103,6 +106,9 @@ func (m *Monitor) initState() error {
 		return nil
 	}
 	dir := m.cfg.dataDir
+	if m.history != nil {
+		m.history.durable = true // 7 d and 30 d ranges are offered
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("monitor: option WithDataDir: %w", err)
 	}

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -349,4 +350,50 @@ func TestCorruptLatestFallsBackToPrevious(t *testing.T) {
 		t.Fatalf("silences from the previous snapshot: %+v", got)
 	}
 	r.stop(m)
+}
+
+// The dashboard's history is part of the durable state: what was recorded
+// before a restart is there after it, and the long ranges are offered.
+func TestHistorySurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	m, err := New(quiet, WithoutSystemMetrics(), WithDataDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Register("wallet-db", func(context.Context) error { return errors.New("connection refused") }); err != nil {
+		t.Fatal(err)
+	}
+	m.Checks().Evaluate(ctx, checks.Readiness)
+	for range 3 {
+		if err := m.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := m.history.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(before), "wallet-db") {
+		t.Fatal("nothing recorded before the restart")
+	}
+	if err := m.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := New(quiet, WithoutSystemMetrics(), WithDataDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Shutdown(ctx)
+	after, err := m2.history.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("history after the restart differs from before it")
+	}
+	h, err := m2.history.query(30 * 24 * time.Hour)
+	if err != nil || !h.Durable {
+		t.Fatalf("30 d range with a data dir: durable=%v err=%v", h.Durable, err)
+	}
 }

@@ -24,6 +24,38 @@ import (
 // alerts and the event log. It computes no series itself.
 type statusPage struct {
 	m *Monitor
+	// alertsOf, when set, is told every component's signals: the history
+	// reader records the alerts about each component from them.
+	alertsOf func(id string, sigs []signal)
+	// about maps a firing alert (rule and firing time) to the components
+	// it is about, for the page's links between alerts and cards.
+	about map[string][]string
+}
+
+func alertKey(rule string, since time.Time) string {
+	return rule + "\x00" + since.UTC().Format(time.RFC3339Nano)
+}
+
+// decide applies the status rule and reports the signals to alertsOf.
+func (p *statusPage) decide(c *dashboard.Component, sigs []signal) {
+	decide(c, sigs)
+	if c.Since.IsZero() && c.Status != dashboard.StatusPass && p.m.history != nil {
+		// Traffic has no transition time of its own: history knows when
+		// the component's current status began.
+		c.Since = p.m.history.statusSince(c.ID, c.Status)
+	}
+	for _, s := range sigs {
+		if s.kind == "alert" {
+			if p.about == nil {
+				p.about = map[string][]string{}
+			}
+			k := alertKey(s.rule, s.since)
+			p.about[k] = append(p.about[k], c.ID)
+		}
+	}
+	if p.alertsOf != nil {
+		p.alertsOf(c.ID, sigs)
+	}
 }
 
 // Dashboard returns the status page for this Monitor, with details and
@@ -72,6 +104,8 @@ func (m *Monitor) gauges(ctx context.Context) metricdata.ResourceMetrics {
 
 // Snapshot implements dashboard.Source.
 func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Snapshot, error) {
+	// One page per call: concurrent viewers must not share about.
+	p = &statusPage{m: p.m, alertsOf: p.alertsOf}
 	m := p.m
 	now := time.Now()
 	tr := m.traffic.snapshot()
@@ -115,7 +149,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 			sigs = append(sigs, s)
 		}
 		sigs = append(sigs, alertSignals(alerts, [2]string{AttrDependencyName, d.Name()}, [2]string{AttrDependencyKind, d.Kind()})...)
-		decide(&c, sigs)
+		p.decide(&c, sigs)
 		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(id)
 		add(groupOfKind(d.Kind()), c)
 	}
@@ -135,7 +169,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		}
 		sigs = append(sigs, alertSignals(alerts, [2]string{igsemconv.AttrProbeName, pr.Name()})...)
 		sigs = append(sigs, alertSignals(alerts, [2]string{"igmon.check.name", pr.Name()})...)
-		decide(&c, sigs)
+		p.decide(&c, sigs)
 		if last, ok := pr.Last(); ok {
 			if detailed && !last.Success {
 				c.LastError, c.LastErrorAt = last.Error, last.Start
@@ -158,7 +192,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		}
 		method, path, _ := strings.Cut(route, " ")
 		sigs = append(sigs, alertSignals(alerts, [2]string{attrHTTPRoute, path}, [2]string{attrHTTPMethod, method})...)
-		decide(&c, sigs)
+		p.decide(&c, sigs)
 		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(id)
 		add(dashboard.GroupAPI, c)
 	}
@@ -187,7 +221,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		}
 		sigs = append(sigs, alertSignals(alerts, [2]string{"igmon.check.name", r.Name})...)
 		reason := c.Reason
-		decide(&c, sigs)
+		p.decide(&c, sigs)
 		if c.Signal == "" && reason != "" {
 			c.Reason = reason
 		}
@@ -202,6 +236,11 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 
 	if m.alerting != nil {
 		snap.Alerts, snap.Silences = m.alerting.dashboardAlerts(tr.alerts, now, detailed)
+		for i, a := range snap.Alerts {
+			if a.State == dashboard.AlertFiring {
+				snap.Alerts[i].Components = p.about[alertKey(a.Name, a.Since)]
+			}
+		}
 	}
 	events := m.events.Query(EventQuery{Limit: 50})
 	for i := len(events) - 1; i >= 0; i-- {

@@ -96,6 +96,8 @@ type trafficSnap struct {
 	deps   map[depKey]figures
 	routes map[string]figures // "GET /api/x"
 	probes map[string]figures // by probe name
+	// byID holds the same figures by the page's component ID.
+	byID map[string]figures
 	// alerts are the evaluator's alerts of the same cycle (the traffic
 	// reader runs after the rules), so a page built from one snapshot
 	// shows a card and an alert computed from the same read.
@@ -115,6 +117,11 @@ type traffic struct {
 
 	mu      sync.Mutex // guards history
 	history map[string][]point
+
+	// hists are this cycle's latency histograms by component ID, owned by
+	// the engine's selections: read only inside the cycle (the history
+	// reader sums them).
+	hists map[string]*series.Hist
 }
 
 // selector parses one of the constant selectors above.
@@ -134,7 +141,7 @@ func selectOn(st *series.Store, s string, by []attribute.Key, windows ...time.Du
 // newTraffic registers the status selections with the engine and reads
 // every cycle.
 func newTraffic(eng *series.Engine, window time.Duration) (*traffic, error) {
-	t := &traffic{window: window, history: map[string][]point{}}
+	t := &traffic{window: window, history: map[string][]point{}, hists: map[string]*series.Hist{}}
 	err := eng.Register(func(st *series.Store) error {
 		var err error
 		if t.calls, err = selectOn(st, SelectorDependencyCalls, byOutcome, window); err != nil {
@@ -158,7 +165,7 @@ func newTraffic(eng *series.Engine, window time.Duration) (*traffic, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.cur.Store(&trafficSnap{window: window, deps: map[depKey]figures{}, routes: map[string]figures{}, probes: map[string]figures{}})
+	t.cur.Store(&trafficSnap{window: window, deps: map[depKey]figures{}, routes: map[string]figures{}, probes: map[string]figures{}, byID: map[string]figures{}})
 	return t, nil
 }
 
@@ -172,7 +179,8 @@ func quantiles(f *figures, h *series.Hist) {
 
 // cycle computes every component's figures from this cycle's windows.
 func (t *traffic) cycle(c *series.Cycle) {
-	snap := &trafficSnap{at: c.Now, window: t.window, deps: map[depKey]figures{}, routes: map[string]figures{}, probes: map[string]figures{}}
+	snap := &trafficSnap{at: c.Now, window: t.window, deps: map[depKey]figures{}, routes: map[string]figures{}, probes: map[string]figures{}, byID: map[string]figures{}}
+	clear(t.hists)
 	if t.alerts != nil {
 		snap.alerts = t.alerts()
 	}
@@ -211,14 +219,27 @@ func (t *traffic) cycle(c *series.Cycle) {
 		}
 		quantiles(&f, &lat.Hist[i])
 		snap.deps[k] = f
+		t.hists[depComponentID(k.kind, k.name)] = &lat.Hist[i]
 	}
 
-	eachHistogram(t.routes, t.routeErrs, t.window, c.Seq, func(l map[string]string, f figures) {
-		snap.routes[routeName(l[attrHTTPMethod], l[attrHTTPRoute])] = f
+	eachHistogram(t.routes, t.routeErrs, t.window, c.Seq, func(l map[string]string, f figures, h *series.Hist) {
+		r := routeName(l[attrHTTPMethod], l[attrHTTPRoute])
+		snap.routes[r] = f
+		t.hists[routeComponentID(r)] = h
 	})
-	eachHistogram(t.probes, t.probeFails, t.window, c.Seq, func(l map[string]string, f figures) {
+	eachHistogram(t.probes, t.probeFails, t.window, c.Seq, func(l map[string]string, f figures, h *series.Hist) {
 		snap.probes[l[igsemconv.AttrProbeName]] = f
+		t.hists[l[igsemconv.AttrProbeName]] = h
 	})
+	for k, f := range snap.deps {
+		snap.byID[depComponentID(k.kind, k.name)] = f
+	}
+	for r, f := range snap.routes {
+		snap.byID[routeComponentID(r)] = f
+	}
+	for name, f := range snap.probes {
+		snap.byID[name] = f
+	}
 	t.cur.Store(snap)
 
 	t.mu.Lock()
@@ -237,7 +258,7 @@ func (t *traffic) cycle(c *series.Cycle) {
 // eachHistogram calls fn with the figures of every group of a histogram
 // selection, its failures counted by a second selection of the same
 // grouping.
-func eachHistogram(all, failed *series.Selection, w time.Duration, seq uint64, fn func(map[string]string, figures)) {
+func eachHistogram(all, failed *series.Selection, w time.Duration, seq uint64, fn func(map[string]string, figures, *series.Hist)) {
 	hs := all.Histograms(w, seq)
 	errs := failed.Increases(w, seq)
 	g := all.Grouping()
@@ -251,7 +272,7 @@ func eachHistogram(all, failed *series.Selection, w time.Duration, seq uint64, f
 		if i < len(errs.N) && errs.N[i] > 0 {
 			f.failures = errs.Sum[i]
 		}
-		fn(g.Labels(i), f)
+		fn(g.Labels(i), f, h)
 	}
 }
 
@@ -278,6 +299,16 @@ func (t *traffic) sparklines(id string) (lat, errs []float64) {
 }
 
 func (t *traffic) snapshot() *trafficSnap { return t.cur.Load() }
+
+// figuresOf returns a component's figures in snap.
+func (t *traffic) figuresOf(snap *trafficSnap, id string) (figures, bool) {
+	f, ok := snap.byID[id]
+	return f, ok
+}
+
+// histOf returns a component's latency histogram of the current cycle;
+// call it only inside the cycle.
+func (t *traffic) histOf(id string) *series.Hist { return t.hists[id] }
 
 func outcomeOf(s string) Outcome {
 	for i, n := range outcomeNames {

@@ -70,8 +70,10 @@ type Handler struct {
 	src   Source
 	mux   *http.ServeMux
 	cache snapshotCache
-	page  []byte
-	etag  string
+	// histCache shares history.json bodies like cache does snapshots.
+	histCache historyCache
+	page      []byte
+	etag      string
 
 	mu      sync.Mutex
 	closed  bool
@@ -118,6 +120,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /{$}", h.servePage)
 	m.HandleFunc("GET /assets/{name}", serveAsset)
 	m.HandleFunc("GET /status.json", h.serveStatus)
+	m.HandleFunc("GET /history.json", h.serveHistory)
 	m.HandleFunc("GET /events", h.serveEvents)
 	m.HandleFunc("GET /badge/{file}", h.serveBadge)
 	m.Handle("POST /api/silences", h.action("silence.create", h.createSilence))

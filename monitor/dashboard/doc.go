@@ -5,7 +5,8 @@
 // The page is grouped the way an iGaming platform is: servers, API routes,
 // databases, payment providers, game providers, KYC and network probes.
 // Each component shows its status, p50/p95 latency, error rate, request
-// volume, uptime over the window, latency and error sparklines and, for
+// volume and uptime over the window, charts of its history over a chosen
+// range (when the Source is also a [HistorySource]) or sparklines, and, for
 // authorized viewers, its last (redacted) error. Beside them the page lists
 // active alerts with their evidence, silences, overrides and the recent
 // event timeline.
@@ -20,6 +21,7 @@
 //
 //	GET    /                    the page (renders itself from JSON)
 //	GET    /status.json         the snapshot the page shows
+//	GET    /history.json        charts and uptime bars: ?range=15m|1h|6h|24h|7d|30d
 //	GET    /events              Server-Sent Events: one snapshot per refresh
 //	GET    /badge/{id}.svg      a shields-style status badge per component
 //	POST   /api/silences        create a silence        (authorized)

@@ -121,3 +121,42 @@ func ExampleHandler_badge() {
 	// Output:
 	// 200 image/svg+xml; charset=utf-8
 }
+
+// withHistory is a Source that also keeps history: the handler then
+// serves history.json and the page draws charts and uptime bars.
+type withHistory struct{ dashboard.SourceFunc }
+
+func (withHistory) History(ctx context.Context, span time.Duration) (dashboard.History, error) {
+	if span > 24*time.Hour {
+		return dashboard.History{}, dashboard.ErrInvalid // no durable history: no 7d or 30d
+	}
+	start := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+	return dashboard.History{Range: span, Step: time.Minute, Window: time.Minute, Start: start, Points: 2,
+		Ranges: []time.Duration{15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour},
+		Components: []dashboard.ComponentHistory{{ID: "stripe",
+			RequestRate: []float64{3.5, 3.4}, ErrorRate: []float64{0.01, 0.42},
+			P50: []float64{0.15, 0.18}, P95: []float64{0.4, 0.9},
+			Status: []dashboard.Status{dashboard.StatusPass, dashboard.StatusFail}}}}, nil
+}
+
+func ExampleHistorySource() {
+	h, _ := dashboard.New(withHistory{platform})
+	defer h.Close()
+	for _, rng := range []string{"1h", "7d"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/history.json?range="+rng, nil))
+		var body struct {
+			StepSeconds float64  `json:"stepSeconds"`
+			Ranges      []string `json:"ranges"`
+			Components  []struct {
+				ID     string `json:"id"`
+				Status string `json:"status"`
+			} `json:"components"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		fmt.Println(rng, rec.Code, body.StepSeconds, body.Ranges, body.Components)
+	}
+	// Output:
+	// 1h 200 60 [15m 1h 6h 24h] [{stripe pf}]
+	// 7d 400 0 [] []
+}

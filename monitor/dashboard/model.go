@@ -183,6 +183,9 @@ type Alert struct {
 	// first, top error types. Detailed only.
 	Evidence []string `json:"evidence,omitempty"`
 	Silenced bool     `json:"silenced,omitempty"`
+	// Components are the IDs of the components a firing alert is about
+	// (the page links the alert and their cards both ways).
+	Components []string `json:"components,omitempty"`
 }
 
 // Matcher selects alerts by label, written name op "value" as in PromQL.
