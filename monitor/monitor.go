@@ -107,6 +107,7 @@ func New(opts ...Option) (*Monitor, error) {
 		m.traffic.alerts = m.alerting.eval.Alerts
 	}
 	m.engine.OnCycle(m.traffic.cycle)
+	m.engine.OnCycle(m.publishHealth) // after the traffic it judges
 	hopts := []checks.HandlerOption{checks.WithServiceInfo(checks.ServiceInfo{
 		ServiceID:   m.cfg.serviceName,
 		Version:     m.cfg.serviceVersion,
