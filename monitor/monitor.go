@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/failover"
 	"github.com/jackcode/igmon/internal/series"
 	"github.com/jackcode/igmon/monitor/dashboard"
 )
@@ -46,6 +47,8 @@ type Monitor struct {
 	shutdown bool
 
 	deps dependencySet // dependencies and their instruments; see dependency.go
+
+	failovers []*failover.Group // guarded by mu; see failover.go
 }
 
 // New builds a Monitor. Invalid options return an error naming the option.

@@ -186,6 +186,10 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		add(groupOfComponentType(r.ComponentType), c)
 	}
 
+	for _, g := range m.failoverGroups() {
+		snap.Failover = append(snap.Failover, g.Status())
+	}
+
 	for _, g := range []string{dashboard.GroupServers, dashboard.GroupAPI, dashboard.GroupDatabases, dashboard.GroupPayments, dashboard.GroupGames, dashboard.GroupKYC, dashboard.GroupNetwork} {
 		cs := groups[g]
 		sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })

@@ -404,6 +404,37 @@
     $("silences").replaceChildren(frag);
   }
 
+  // renderFailover shows, per failover group, the provider that serves its
+  // calls now, why, and every breaker.
+  function renderFailover(snap, now) {
+    var groups = snap.failover || [];
+    $("failover-section").hidden = !groups.length;
+    var frag = document.createDocumentFragment();
+    groups.forEach(function (g) {
+      var provs = g.providers || [];
+      var preferred = provs.length > 0 && provs[0].name === g.serving;
+      var li = el("li", "failover-group");
+      li.setAttribute("data-group", g.group);
+      li.setAttribute("data-serving", g.serving);
+      li.appendChild(pill(preferred ? "pass" : "warn", preferred ? "preferred" : "failed over"));
+      li.appendChild(el("strong", null, " " + g.group + " → " + g.serving));
+      if (g.since) { li.appendChild(el("span", "muted", " · since " + fmtAgo(g.since, now))); }
+      li.appendChild(el("div", "muted small failover-reason", g.reason));
+      var ul = el("ul", "plain small");
+      provs.forEach(function (p) {
+        var pl = el("li");
+        pl.setAttribute("data-provider", p.name);
+        pl.setAttribute("data-state", p.state);
+        pl.appendChild(pill(p.state === "closed" ? "pass" : p.state === "open" ? "fail" : "warn", String(p.state).replace("_", "-")));
+        pl.appendChild(el("span", null, " " + p.name + (p.reason ? " · " + p.reason : "")));
+        ul.appendChild(pl);
+      });
+      li.appendChild(ul);
+      frag.appendChild(li);
+    });
+    $("failover").replaceChildren(frag);
+  }
+
   function renderHeader(snap, now) {
     var st = statusOf(snap.status);
     var ov = $("overall");
@@ -439,6 +470,7 @@
     var now = Date.now();
     renderHeader(snap, now);
     renderAlerts(snap, now);
+    renderFailover(snap, now);
     renderGroups(snap, now);
     renderEvents(snap, now);
     renderOverrides(snap, now);
