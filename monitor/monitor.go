@@ -49,6 +49,7 @@ type Monitor struct {
 	deps dependencySet // dependencies and their instruments; see dependency.go
 
 	failovers []*failover.Group // guarded by mu; see failover.go
+	actions   *actionRunner     // alert actions; nil without WithAction
 }
 
 // New builds a Monitor. Invalid options return an error naming the option.
@@ -111,6 +112,10 @@ func New(opts ...Option) (*Monitor, error) {
 	}
 	m.engine.OnCycle(m.traffic.cycle)
 	m.engine.OnCycle(m.publishHealth) // after the traffic it judges
+	if err := m.initActions(); err != nil {
+		m.closeTelemetry()
+		return nil, errors.Join(err, m.closeProbes())
+	}
 	hopts := []checks.HandlerOption{checks.WithServiceInfo(checks.ServiceInfo{
 		ServiceID:   m.cfg.serviceName,
 		Version:     m.cfg.serviceVersion,
@@ -284,6 +289,9 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 		}
 	}
 	m.engine.Stop()
+	if m.actions != nil {
+		m.actions.stop()
+	}
 	m.mu.Lock()
 	dash := m.dash
 	m.mu.Unlock()

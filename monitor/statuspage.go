@@ -189,6 +189,9 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	for _, g := range m.failoverGroups() {
 		snap.Failover = append(snap.Failover, g.Status())
 	}
+	if m.actions != nil {
+		snap.PendingActions = m.actions.pendingList()
+	}
 
 	for _, g := range []string{dashboard.GroupServers, dashboard.GroupAPI, dashboard.GroupDatabases, dashboard.GroupPayments, dashboard.GroupGames, dashboard.GroupKYC, dashboard.GroupNetwork} {
 		cs := groups[g]

@@ -100,6 +100,9 @@ type Snapshot struct {
 	// Failover is what each failover group does now: which provider
 	// serves its calls and why, and every breaker.
 	Failover []failover.Status `json:"failover,omitempty"`
+	// PendingActions are the alert actions waiting for an operator's
+	// approval (see ActionApprover).
+	PendingActions []PendingAction `json:"pendingActions,omitempty"`
 
 	// Set by the handler.
 	Title    string `json:"title"`

@@ -408,7 +408,8 @@
   // calls now, why, and every breaker.
   function renderFailover(snap, now) {
     var groups = snap.failover || [];
-    $("failover-section").hidden = !groups.length;
+    var pending = snap.pendingActions || [];
+    $("failover-section").hidden = !groups.length && !pending.length;
     var frag = document.createDocumentFragment();
     groups.forEach(function (g) {
       var provs = g.providers || [];
@@ -433,6 +434,26 @@
       frag.appendChild(li);
     });
     $("failover").replaceChildren(frag);
+
+    // Alert actions waiting for an operator: approving runs them now, with
+    // the operator's name recorded as their author.
+    var pf = document.createDocumentFragment();
+    pending.forEach(function (p) {
+      var li = el("li", "pending-action");
+      li.setAttribute("data-action-id", p.id);
+      li.appendChild(pill("warn", "awaits approval"));
+      li.appendChild(el("strong", null, " " + p.action));
+      li.appendChild(el("span", null, " for " + p.alert));
+      if (p.since) { li.appendChild(el("span", "muted", " · " + fmtAgo(p.since, now))); }
+      if (snap.canAct) {
+        li.appendChild(button("Approve", function () {
+          ask({ title: "Approve " + p.action, text: "Runs it now for " + p.alert + ". Your name is recorded as its author.", label: "Your name" },
+            function (author) { return act("POST", "api/actions/approve", { id: p.id, author: author }); });
+        }));
+      }
+      pf.appendChild(li);
+    });
+    $("pending-actions").replaceChildren(pf);
   }
 
   function renderHeader(snap, now) {
@@ -581,6 +602,7 @@
     $("dialog-text").textContent = opts.text || "";
     $("dialog-duration-row").hidden = !opts.duration;
     var reason = $("dialog-reason");
+    reason.labels[0].textContent = opts.label || "Reason";
     reason.value = "";
     reason.required = !noReason;
     reason.parentNode.hidden = !!noReason;
