@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
 // Metric names and attribute keys; no semantic convention covers
@@ -20,6 +22,9 @@ const (
 	attrRoute    = "igmon.failover.route"
 	attrState    = "igmon.failover.breaker.state"
 )
+
+// scopeName is the instrumentation scope of the group's metrics.
+const scopeName = "github.com/jackcode/igmon/failover"
 
 // instruments holds the group's instruments and the attribute sets of
 // every provider, built once so that a routed call builds none.
@@ -39,7 +44,7 @@ type memberOpts struct {
 }
 
 func newInstruments(mp metric.MeterProvider, g *Group) (*instruments, error) {
-	meter := mp.Meter("github.com/jackcode/igmon/failover")
+	meter := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	in := &instruments{}
 	var err error
 	if in.calls, err = meter.Int64ObservableCounter(metricCalls, metric.WithUnit("{call}"),
