@@ -7,24 +7,24 @@ import (
 	"time"
 )
 
-// State is a breaker's state.
-type State int32
+// bstate is a breaker's state.
+type bstate int32
 
 // Breaker states.
 const (
-	Closed   State = iota // calls go through
-	HalfOpen              // one trial call at a time goes through
-	Open                  // calls skip the provider
+	stClosed   bstate = iota // calls go through
+	stHalfOpen               // one trial call at a time goes through
+	stOpen                   // calls skip the provider
 )
 
 // String returns closed, half_open or open.
-func (s State) String() string {
+func (s bstate) String() string {
 	switch s {
-	case Closed:
+	case stClosed:
 		return "closed"
-	case HalfOpen:
+	case stHalfOpen:
 		return "half_open"
-	case Open:
+	case stOpen:
 		return "open"
 	}
 	return "unknown"
@@ -63,7 +63,7 @@ const (
 // only held for a few counter updates.
 type breaker struct {
 	cfg   *Breaker
-	state atomic.Int32 // a State
+	state atomic.Int32 // a bstate
 	// healthFailing is the last health verdict seen, so that a turn to
 	// failing opens the breaker once, not on every call.
 	healthFailing atomic.Bool
@@ -91,22 +91,22 @@ func (b *breaker) admit(g *Group, m *member, clock func() time.Time) admission {
 			b.healthChanged(g, m, failing, reason, clock())
 		}
 	}
-	if State(b.state.Load()) == Closed {
+	if bstate(b.state.Load()) == stClosed {
 		return admitted
 	}
 	now := clock()
 	b.mu.Lock()
 	var ch *Change
-	switch State(b.state.Load()) {
-	case Closed: // closed meanwhile
+	switch bstate(b.state.Load()) {
+	case stClosed: // closed meanwhile
 		b.mu.Unlock()
 		return admitted
-	case Open:
+	case stOpen:
 		if now.Before(b.openUntil) {
 			b.mu.Unlock()
 			return denied
 		}
-		ch = b.to(g, m, HalfOpen, fmt.Sprintf("open period of %s over: trial calls", b.openFor), now)
+		ch = b.to(g, m, stHalfOpen, fmt.Sprintf("open period of %s over: trial calls", b.openFor), now)
 	}
 	got := denied
 	if !b.trialBusy {
@@ -128,7 +128,7 @@ func (b *breaker) healthChanged(g *Group, m *member, failing bool, reason string
 	}
 	b.healthFailing.Store(failing)
 	var ch *Change
-	if failing && State(b.state.Load()) == Closed {
+	if failing && bstate(b.state.Load()) == stClosed {
 		ch = b.open(g, m, "health failing: "+reason, now)
 	}
 	b.mu.Unlock()
@@ -146,7 +146,7 @@ func (b *breaker) done(g *Group, m *member, trial bool, v verdict, now time.Time
 	switch {
 	case trial:
 		b.trialBusy = false
-		if State(b.state.Load()) != HalfOpen {
+		if bstate(b.state.Load()) != stHalfOpen {
 			break
 		}
 		switch v {
@@ -166,10 +166,10 @@ func (b *breaker) done(g *Group, m *member, trial bool, v verdict, now time.Time
 				b.openFor = b.cfg.OpenFor
 				b.consecutive = 0
 				b.reset()
-				ch = b.to(g, m, Closed, fmt.Sprintf("%d trial calls succeeded", b.trialOK), now)
+				ch = b.to(g, m, stClosed, fmt.Sprintf("%d trial calls succeeded", b.trialOK), now)
 			}
 		}
-	case State(b.state.Load()) == Closed && v != verdictNeutral:
+	case bstate(b.state.Load()) == stClosed && v != verdictNeutral:
 		ch = b.count(g, m, v, now)
 	}
 	b.mu.Unlock()
@@ -232,15 +232,15 @@ func (b *breaker) open(g *Group, m *member, reason string, now time.Time) *Chang
 	b.trialOK = 0
 	b.consecutive = 0
 	b.reset()
-	return b.to(g, m, Open, reason, now)
+	return b.to(g, m, stOpen, reason, now)
 }
 
 // to moves the breaker to s and returns the change to announce once the
 // lock is released. Callers hold b.mu.
-func (b *breaker) to(g *Group, m *member, s State, reason string, now time.Time) *Change {
-	from := State(b.state.Swap(int32(s)))
+func (b *breaker) to(g *Group, m *member, s bstate, reason string, now time.Time) *Change {
+	from := bstate(b.state.Swap(int32(s)))
 	b.reason, b.since = reason, now
-	if s == HalfOpen {
+	if s == stHalfOpen {
 		b.trialOK = 0
 	}
 	g.inst.transition(m, s)
@@ -251,7 +251,7 @@ func (b *breaker) to(g *Group, m *member, s State, reason string, now time.Time)
 func (b *breaker) describe() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s := State(b.state.Load())
+	s := bstate(b.state.Load())
 	if b.reason == "" {
 		return "breaker " + s.String()
 	}

@@ -356,7 +356,7 @@ func (g *Group) changeRoute(i int, now time.Time) {
 	}
 	reason := "preferred provider"
 	switch {
-	case i == 0 && len(g.members) > 0 && g.members[0].br.state.Load() != int32(Closed):
+	case i == 0 && len(g.members) > 0 && g.members[0].br.state.Load() != int32(stClosed):
 		reason = "every breaker open: " + strings.Join(g.openReasons(), "; ")
 	case i == 0:
 		reason = "preferred provider " + g.members[0].br.describe()
@@ -403,7 +403,7 @@ func (g *Group) Status() Status {
 	s := Status{Group: g.name, Serving: r.provider, Reason: r.reason, Since: r.since}
 	for _, m := range g.members {
 		m.br.mu.Lock()
-		s.Providers = append(s.Providers, ProviderStatus{Name: m.name, State: State(m.br.state.Load()).String(), Reason: m.br.reason, Since: m.br.since})
+		s.Providers = append(s.Providers, ProviderStatus{Name: m.name, State: bstate(m.br.state.Load()).String(), Reason: m.br.reason, Since: m.br.since})
 		m.br.mu.Unlock()
 	}
 	return s

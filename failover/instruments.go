@@ -72,7 +72,7 @@ func newInstruments(mp metric.MeterProvider, g *Group) (*instruments, error) {
 			m.opts.route[i] = metric.WithAttributeSet(attribute.NewSet(append(base[:2:2], attribute.String(attrRoute, n))...))
 		}
 		for i := range m.opts.state {
-			m.opts.state[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(append(base[:2:2], attribute.String(attrState, State(i).String()))...))}
+			m.opts.state[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(append(base[:2:2], attribute.String(attrState, bstate(i).String()))...))}
 		}
 	}
 	members := g.members
@@ -92,7 +92,7 @@ func newInstruments(mp metric.MeterProvider, g *Group) (*instruments, error) {
 	return in, nil
 }
 
-func (in *instruments) transition(m *member, s State) {
+func (in *instruments) transition(m *member, s bstate) {
 	in.transitions.Add(context.Background(), 1, m.opts.state[s]...)
 }
 

@@ -82,7 +82,7 @@ func (m *Monitor) recordFailover(c failover.Change) {
 	var msg string
 	switch c.Kind {
 	case failover.ChangeBreaker:
-		if c.To == failover.Open.String() {
+		if c.To == "open" {
 			sev = SeverityWarning
 		}
 		msg = fmt.Sprintf("%s: %s breaker %s → %s: %s", c.Group, c.Provider, c.From, c.To, c.Reason)
