@@ -177,6 +177,19 @@ func (r *actionRunner) cycle(c *series.Cycle) {
 		}
 	}
 	r.firing = firing
+	// An approval asked for an alert that has resolved is stale: drop it.
+	kept := r.pending[:0]
+	for _, p := range r.pending {
+		if firing[p.act.Name+"\x00"+p.alert.Fingerprint] {
+			kept = append(kept, p)
+			continue
+		}
+		fire = append(fire, func() {
+			r.record(p.act, p.alert, "dropped", "alert "+alertName(p.alert), SeverityInfo, p.act.Name+" for "+alertName(p.alert)+" no longer awaits approval: the alert resolved ("+p.id+")")
+		})
+	}
+	clear(r.pending[len(kept):])
+	r.pending = kept
 	r.mu.Unlock()
 	for _, f := range fire {
 		f()

@@ -181,9 +181,18 @@ func TestAlertActionAwaitsApproval(t *testing.T) {
 	if got := r.ran(); len(got) != 1 || got[0] != "psp" {
 		t.Fatalf("runs %q", got)
 	}
+	// A new firing asks again; once the alert resolves, the request goes.
+	r.set(t, false)
+	r.set(t, true)
+	r.set(t, false)
+	if snap, _ := (&statusPage{m: r.m}).Snapshot(context.Background(), false); len(snap.PendingActions) != 0 {
+		t.Fatalf("pending after the alert resolved: %+v", snap.PendingActions)
+	}
 	want := []string{
 		`pending alert PSPDown{igmon.check.name="psp"}: switch-psp for PSPDown{igmon.check.name="psp"} awaits an operator's approval (` + id + `)`,
 		`ok operator alice: switch-psp for PSPDown{igmon.check.name="psp"} by operator alice: done`,
+		`pending alert PSPDown{igmon.check.name="psp"}: switch-psp for PSPDown{igmon.check.name="psp"} awaits an operator's approval (switch-psp-2)`,
+		`dropped alert PSPDown{igmon.check.name="psp"}: switch-psp for PSPDown{igmon.check.name="psp"} no longer awaits approval: the alert resolved (switch-psp-2)`,
 	}
 	if got := actionEvents(r.m); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
