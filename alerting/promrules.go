@@ -77,6 +77,12 @@ var IgmonMetrics = []MetricInfo{
 	{"igmon.dependency.calls", TypeCounter, "{call}"},
 	{"igmon.dependency.duration", TypeHistogram, "s"},
 	{"igmon.dependency.in_flight", TypeUpDownCounter, "{call}"},
+	// Failover groups (failover) and alert actions (monitor).
+	{"igmon.failover.calls", TypeCounter, "{call}"},
+	{"igmon.failover.breaker.transitions", TypeCounter, "{transition}"},
+	{"igmon.failover.breaker.state", TypeGauge, "1"},
+	{"igmon.failover.route.changes", TypeCounter, "{change}"},
+	{"igmon.action.runs", TypeCounter, "{run}"},
 	// Health checks (checks).
 	{"igmon.check.status", TypeGauge, "1"},
 	{"igmon.check.duration", TypeHistogram, "s"},

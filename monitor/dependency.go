@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	igname "github.com/jackcode/igmon/internal/name"
@@ -63,7 +64,8 @@ var ErrDuplicateDependency = errors.New("duplicate dependency")
 type Dependency struct {
 	kind, name string
 	inst       *instruments
-	traffic    *traffic // the engine's figures behind Stats and HealthCheck
+	traffic    *traffic               // the engine's figures behind Stats and HealthCheck
+	health     atomic.Pointer[Health] // the status rule's last verdict; see health.go
 	now        func() time.Time
 	cfg        depConfig
 

@@ -118,6 +118,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	exported := sdkmetric.NewManualReader()
 	m, err := New(quiet, WithServiceName("casino"), WithExporters(exp, failing), WithReader(exported),
 		WithRegistryOptions(checks.WithClock(fc)),
+		WithAction(Action{Name: "page-kyc-vendor", Rule: "KYCDown", Mode: ActionDryRun, Run: func(context.Context, alerting.Alert) error { return nil }}),
 		WithAlerting(rules, alerting.WithClock(fc),
 			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
 			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
@@ -162,6 +163,20 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	api.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/api/deposits", nil))
 	if err := stripe.Track(ctx, "refund", func(context.Context) error { return nil }); err != nil {
 		t.Fatal(err)
+	}
+	// Deposits fail over from stripe to adyen: breaker, route and calls.
+	adyen := mustDep(t, m, KindPayment, "adyen")
+	deposits, err := m.Failover("deposits", []*Dependency{stripe, adyen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		_ = deposits.Do(ctx, func(_ context.Context, p string) error {
+			if p == "stripe" {
+				return errors.New("HTTP 503")
+			}
+			return nil
+		})
 	}
 
 	// A database pool (sql.Open does not connect: the counters read zero).
@@ -332,7 +347,7 @@ func TestIgmonScopesCarryVersionAndSchemaURL(t *testing.T) {
 			t.Errorf("scope %s: schema URL %q, want %q", sc.Name, sc.SchemaURL, buildinfo.SchemaURL)
 		}
 	}
-	for _, name := range []string{ScopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, alerting.ScopeName} {
+	for _, name := range []string{ScopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
 		// More than once is fine: probes.RuntimeProducer's metrics come
 		// as a scope of their own.
 		if seen[name] == 0 {

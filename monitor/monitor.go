@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/failover"
 	"github.com/jackcode/igmon/internal/series"
 	"github.com/jackcode/igmon/monitor/dashboard"
 )
@@ -48,6 +49,9 @@ type Monitor struct {
 	shutdown bool
 
 	deps dependencySet // dependencies and their instruments; see dependency.go
+
+	failovers []*failover.Group // guarded by mu; see failover.go
+	actions   *actionRunner     // alert actions; nil without WithAction
 }
 
 // New builds a Monitor. Invalid options return an error naming the option.
@@ -108,9 +112,17 @@ func New(opts ...Option) (*Monitor, error) {
 		m.traffic.alerts = m.alerting.eval.Alerts
 	}
 	m.engine.OnCycle(m.traffic.cycle)
+	m.engine.OnCycle(m.publishHealth) // after the traffic it judges
 	// History reads after the status, in the same cycle.
 	m.history = newHistory(DefaultStatusWindow)
 	m.engine.OnCycle(m.historyCycle)
+	if err := m.initActions(); err != nil {
+		m.closeTelemetry()
+		if m.alerting != nil {
+			err = errors.Join(err, m.alerting.disp.Close())
+		}
+		return nil, errors.Join(err, m.closeProbes())
+	}
 	// Saved state comes back before anything runs (the first cycle
 	// re-evaluates restored alerts).
 	if err := m.initState(); err != nil {
@@ -299,6 +311,9 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 		}
 	}
 	m.engine.Stop()
+	if m.actions != nil {
+		m.actions.stop()
+	}
 	if m.state != nil {
 		// After alerting stopped: the last snapshot holds what it sent.
 		if err := m.state.shutdown(); err != nil {

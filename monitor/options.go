@@ -23,6 +23,7 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
+	actions         []Action // see actions.go
 	serviceName     string
 	serviceVersion  string
 	environment     string

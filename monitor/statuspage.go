@@ -137,19 +137,12 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		id := depComponentID(d.Kind(), d.Name())
 		f, seen := tr.deps[depKey{d.Kind(), d.Name()}]
 		c := trafficComponent(id, d.Name(), d.Kind(), f, seen, tr.window)
-		var sigs []signal
-		if res, ok := results[d.Name()]; ok {
+		res, ok := results[d.Name()]
+		if ok {
 			claimed[res.Name] = true
 			fillFromCheck(&c, res, detailed)
-			if s, ok := checkSignal(res); ok {
-				sigs = append(sigs, s)
-			}
 		}
-		if s, ok := trafficSignal(f, tr.window); ok {
-			sigs = append(sigs, s)
-		}
-		sigs = append(sigs, alertSignals(alerts, [2]string{AttrDependencyName, d.Name()}, [2]string{AttrDependencyKind, d.Kind()})...)
-		p.decide(&c, sigs)
+		p.decide(&c, dependencySignals(d, res, ok, f, tr.window, alerts))
 		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(id)
 		add(groupOfKind(d.Kind()), c)
 	}
@@ -226,6 +219,13 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 			c.Reason = reason
 		}
 		add(groupOfComponentType(r.ComponentType), c)
+	}
+
+	for _, g := range m.failoverGroups() {
+		snap.Failover = append(snap.Failover, g.Status())
+	}
+	if m.actions != nil {
+		snap.PendingActions = m.actions.pendingList()
 	}
 
 	for _, g := range []string{dashboard.GroupServers, dashboard.GroupAPI, dashboard.GroupDatabases, dashboard.GroupPayments, dashboard.GroupGames, dashboard.GroupKYC, dashboard.GroupNetwork} {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 
+	"github.com/jackcode/igmon/failover"
 	"github.com/jackcode/igmon/monitor"
 )
 
@@ -13,8 +15,12 @@ import (
 type api struct {
 	store *store
 	psp   *providerClient
-	games *providerClient
-	kyc   *providerClient
+	// deposits routes a deposit to stripe or adyen (nil: -failover=false,
+	// every deposit goes to stripe).
+	deposits *failover.Group
+	psps     map[string]*providerClient
+	games    *providerClient
+	kyc      *providerClient
 }
 
 func (a *api) routes(mux *http.ServeMux) {
@@ -59,7 +65,16 @@ func (a *api) deposit(w http.ResponseWriter, r *http.Request) {
 	}
 	player := r.PathValue("player")
 	ctx := monitor.WithOperation(r.Context(), "deposit")
-	if err := a.psp.post(ctx, "/v1/charges", map[string]any{"amount": amount, "currency": "EUR"}, nil); err != nil {
+	charge := func(ctx context.Context, c *providerClient) error {
+		return c.post(ctx, "/v1/charges", map[string]any{"amount": amount, "currency": "EUR"}, nil)
+	}
+	var err error
+	if a.deposits != nil {
+		err = a.deposits.Do(ctx, func(ctx context.Context, provider string) error { return charge(ctx, a.psps[provider]) })
+	} else {
+		err = charge(ctx, a.psp)
+	}
+	if err != nil {
 		fail(w, err)
 		return
 	}

@@ -134,7 +134,10 @@ func TestBrowserTellsTheTruth(t *testing.T) {
 	}
 	browsertest.Require(t)
 	// The demo's own evaluation interval (5 s), as `go run ./casino` has it.
-	base := startDemo(t, config{rps: 40, evalInterval: 5 * time.Second, groupWait: time.Second,
+	// Deposits stay on stripe (-failover=false): this test is about what
+	// the page says of a fault, not about routing around it
+	// (TestBrowserShowsFailover).
+	base := startDemo(t, config{rps: 40, evalInterval: 5 * time.Second, groupWait: time.Second, noFailover: true,
 		logger: slog.New(slog.DiscardHandler)}).ep.baseURL
 	fault := func(body string) time.Time {
 		post(t, base+"/control/faults", body)

@@ -230,8 +230,8 @@ func (f *Faults) validate(req FaultRequest) error {
 			if !(*p.DeclineRate >= 0 && *p.DeclineRate <= 1) {
 				return &fieldError{"fault.decline_rate", fmt.Sprintf("%v is outside [0, 1]", *p.DeclineRate)}
 			}
-			if *p.DeclineRate != 0 && req.Provider != providerPSP {
-				return &fieldError{"fault.decline_rate", fmt.Sprintf("only %s declines payments, not %s", providerPSP, req.Provider)}
+			if *p.DeclineRate != 0 && req.Provider != providerPSP && req.Provider != providerPSP2 {
+				return &fieldError{"fault.decline_rate", fmt.Sprintf("only %s and %s decline payments, not %s", providerPSP, providerPSP2, req.Provider)}
 			}
 		}
 	}

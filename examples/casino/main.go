@@ -57,6 +57,7 @@ import (
 	"github.com/jackcode/igmon/checks/grpchealth"
 	"github.com/jackcode/igmon/exporters"
 	promexp "github.com/jackcode/igmon/exporters/prometheus"
+	"github.com/jackcode/igmon/failover"
 	"github.com/jackcode/igmon/monitor"
 	"github.com/jackcode/igmon/probes"
 	"google.golang.org/grpc"
@@ -88,6 +89,7 @@ type config struct {
 	declines      float64
 	dbDown        bool
 	cpuBurn       time.Duration
+	noFailover    bool // -failover=false: deposits go to stripe only
 
 	logger *slog.Logger
 }
@@ -123,10 +125,12 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	fs.BoolVar(&cfg.dbDown, "db-down", false, "start with the wallet database down")
 	fs.DurationVar(&cfg.cpuBurn, "cpu-burn", 0, "burn every CPU for this long at start")
 	fs.StringVar(&cfg.stateDir, "data-dir", "", "directory where igmon keeps silences, alert states, the notification log and the event log across restarts (empty: memory only)")
+	failoverOn := fs.Bool("failover", true, "route deposits to "+providerPSP2+" while "+providerPSP+"'s breaker is open (false: "+providerPSP+" only)")
 	rulesFile := fs.String("rules", "", "alert rules file, YAML or JSON (default: the embedded examples/casino/rules.yaml)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, usageError{err}
 	}
+	cfg.noFailover = !*failoverOn
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, d := range []struct {
@@ -527,15 +531,18 @@ func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers,
 		opts       []monitor.DependencyOption
 	}{
 		{monitor.KindPayment, providerPSP, []monitor.DependencyOption{monitor.WithOperations("deposit", "withdraw"), declined}},
+		{monitor.KindPayment, providerPSP2, []monitor.DependencyOption{monitor.WithOperations("deposit", "withdraw"), declined}},
 		{monitor.KindGameProvider, providerGame, []monitor.DependencyOption{monitor.WithOperations("launch_game", "place_bet")}},
 		{monitor.KindKYC, providerKYC, []monitor.DependencyOption{monitor.WithOperations("verify")}},
 	}
 	clients := map[string]*providerClient{}
+	declared := map[string]*monitor.Dependency{}
 	for _, d := range deps {
 		dep, err := m.Dependency(d.kind, d.name, d.opts...)
 		if err != nil {
 			return nil, err
 		}
+		declared[d.name] = dep
 		clients[d.name] = &providerClient{base: provs.urls[d.name], client: &http.Client{
 			Transport: dep.Transport(nil), Timeout: 5 * time.Second,
 		}}
@@ -574,7 +581,21 @@ func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers,
 	if err := m.Add(dbc, gor); err != nil {
 		return nil, err
 	}
-	return &api{store: st, psp: clients[providerPSP], games: clients[providerGame], kyc: clients[providerKYC]}, nil
+	a := &api{store: st, psp: clients[providerPSP], games: clients[providerGame], kyc: clients[providerKYC],
+		psps: map[string]*providerClient{providerPSP: clients[providerPSP], providerPSP2: clients[providerPSP2]}}
+	if !cfg.noFailover {
+		// Deposits: stripe, then adyen. The breaker's first open period
+		// is 15 s, doubling after a failed trial up to 30 s: during a
+		// long outage one deposit in that span tries stripe again, and
+		// after the outage deposits return within 30 s and 3 trials.
+		g, err := m.Failover("deposits", []*monitor.Dependency{declared[providerPSP], declared[providerPSP2]},
+			failover.WithBreaker(failover.Breaker{OpenFor: 15 * time.Second, MaxOpenFor: 30 * time.Second, SlowCall: 3 * time.Second}))
+		if err != nil {
+			return nil, err
+		}
+		a.deposits = g
+	}
+	return a, nil
 }
 
 // applyStartFaults sets the faults the flags ask for, as the same requests

@@ -10,18 +10,21 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/jackcode/igmon/monitor"
 )
 
 // The local stand-ins for the platform's third parties. Each is a real HTTP
 // server on loopback whose behaviour the fault injection changes.
 const (
 	providerPSP  = "stripe"         // payment service provider
+	providerPSP2 = "adyen"          // the second PSP deposits fail over to
 	providerGame = "pragmatic-play" // game aggregator
 	providerKYC  = "sumsub"         // identity verification
 )
 
 // providerNames lists the providers, for flags and the fault API.
-var providerNames = []string{providerPSP, providerGame, providerKYC}
+var providerNames = []string{providerPSP, providerPSP2, providerGame, providerKYC}
 
 type providers struct {
 	faults  *Faults
@@ -33,7 +36,8 @@ type providers struct {
 func startProviders(faults *Faults) (*providers, error) {
 	p := &providers{faults: faults, urls: map[string]string{}}
 	routes := map[string]http.Handler{
-		providerPSP:  p.psp(),
+		providerPSP:  p.psp(providerPSP),
+		providerPSP2: p.psp(providerPSP2),
 		providerGame: p.games(),
 		providerKYC:  p.kyc(),
 	}
@@ -103,13 +107,14 @@ func baseLatency(ms int) {
 	time.Sleep(time.Duration(ms/2+rand.IntN(ms)) * time.Millisecond)
 }
 
-func (p *providers) psp() http.Handler {
+// psp is a payment service provider; stripe and adyen are two of them.
+func (p *providers) psp(name string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	pay := func(kind string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			baseLatency(40)
-			if d := p.faults.provider(providerPSP).DeclineRate; d > 0 && rand.Float64() < d {
+			if d := p.faults.provider(name).DeclineRate; d > 0 && rand.Float64() < d {
 				writeJSON(w, http.StatusPaymentRequired, map[string]string{"status": "declined", "decline_code": "insufficient_funds"})
 				return
 			}
@@ -170,7 +175,9 @@ func (c *providerClient) post(ctx context.Context, path string, body any, out an
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusPaymentRequired {
-		return errDeclined
+		// A business outcome: it must not count against the provider,
+		// nor open its breaker.
+		return monitor.Declined(errDeclined)
 	}
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)

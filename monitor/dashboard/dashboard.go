@@ -127,6 +127,7 @@ func (h *Handler) routes() {
 	m.Handle("DELETE /api/silences", h.action("silence.delete", h.deleteSilence))
 	m.Handle("POST /api/overrides", h.action("override.set", h.setOverride))
 	m.Handle("DELETE /api/overrides", h.action("override.clear", h.clearOverride))
+	m.Handle("POST /api/actions/approve", h.action("action.approve", h.approveAction))
 	h.mux = m
 }
 

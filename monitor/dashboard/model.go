@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/jackcode/igmon/failover"
 )
 
 // Status is the health of a component: "pass", "warn", "fail" or "unknown",
@@ -95,6 +97,12 @@ type Snapshot struct {
 	Silences []Silence      `json:"silences"`
 	// Events is the recent timeline, newest first.
 	Events []Event `json:"events"`
+	// Failover is what each failover group does now: which provider
+	// serves its calls and why, and every breaker.
+	Failover []failover.Status `json:"failover,omitempty"`
+	// PendingActions are the alert actions waiting for an operator's
+	// approval (see ActionApprover).
+	PendingActions []PendingAction `json:"pendingActions,omitempty"`
 
 	// Set by the handler.
 	Title    string `json:"title"`

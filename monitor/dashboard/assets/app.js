@@ -809,6 +809,58 @@
     $("silences").replaceChildren(frag);
   }
 
+  // renderFailover shows, per failover group, the provider that serves its
+  // calls now, why, and every breaker.
+  function renderFailover(snap, now) {
+    var groups = snap.failover || [];
+    var pending = snap.pendingActions || [];
+    $("failover-section").hidden = !groups.length && !pending.length;
+    var frag = document.createDocumentFragment();
+    groups.forEach(function (g) {
+      var provs = g.providers || [];
+      var preferred = provs.length > 0 && provs[0].name === g.serving;
+      var li = el("li", "failover-group");
+      li.setAttribute("data-group", g.group);
+      li.setAttribute("data-serving", g.serving);
+      li.appendChild(pill(preferred ? "pass" : "warn", preferred ? "preferred" : "failed over"));
+      li.appendChild(el("strong", null, " " + g.group + " → " + g.serving));
+      if (g.since) { li.appendChild(el("span", "muted", " · since " + fmtAgo(g.since, now))); }
+      li.appendChild(el("div", "muted small failover-reason", g.reason));
+      var ul = el("ul", "plain small");
+      provs.forEach(function (p) {
+        var pl = el("li");
+        pl.setAttribute("data-provider", p.name);
+        pl.setAttribute("data-state", p.state);
+        pl.appendChild(pill(p.state === "closed" ? "pass" : p.state === "open" ? "fail" : "warn", String(p.state).replace("_", "-")));
+        pl.appendChild(el("span", null, " " + p.name + (p.reason ? " · " + p.reason : "")));
+        ul.appendChild(pl);
+      });
+      li.appendChild(ul);
+      frag.appendChild(li);
+    });
+    $("failover").replaceChildren(frag);
+
+    // Alert actions waiting for an operator: approving runs them now, with
+    // the operator's name recorded as their author.
+    var pf = document.createDocumentFragment();
+    pending.forEach(function (p) {
+      var li = el("li", "pending-action");
+      li.setAttribute("data-action-id", p.id);
+      li.appendChild(pill("warn", "awaits approval"));
+      li.appendChild(el("strong", null, " " + p.action));
+      li.appendChild(el("span", null, " for " + p.alert));
+      if (p.since) { li.appendChild(el("span", "muted", " · " + fmtAgo(p.since, now))); }
+      if (snap.canAct) {
+        li.appendChild(button("Approve", function () {
+          ask({ title: "Approve " + p.action, text: "Runs it now for " + p.alert + ". Your name is recorded as its author.", label: "Your name" },
+            function (author) { return act("POST", "api/actions/approve", { id: p.id, author: author }); });
+        }));
+      }
+      pf.appendChild(li);
+    });
+    $("pending-actions").replaceChildren(pf);
+  }
+
   function renderHeader(snap, now) {
     var st = statusOf(snap.status);
     var ov = $("overall");
@@ -845,6 +897,7 @@
     renderHeader(snap, now);
     renderAlerts(snap, now);
     renderProblems(snap, now);
+    renderFailover(snap, now);
     renderGroups(snap, now);
     renderEvents(snap, now);
     renderOverrides(snap, now);
@@ -965,6 +1018,7 @@
     $("dialog-text").textContent = opts.text || "";
     $("dialog-duration-row").hidden = !opts.duration;
     var reason = $("dialog-reason");
+    reason.labels[0].textContent = opts.label || "Reason";
     reason.value = "";
     reason.required = !noReason;
     reason.parentNode.hidden = !!noReason;

@@ -1,0 +1,114 @@
+package monitor
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jackcode/igmon/failover"
+)
+
+// EventFailover is the event kind of a breaker transition or a change of
+// the provider that serves a failover group.
+const EventFailover = "failover"
+
+// Failover returns a failover group named name over deps, the preferred
+// dependency first: each call goes to the first dependency whose breaker
+// admits it (see package failover). The Monitor wires what it knows:
+//
+//   - a dependency's Health opens its breaker when it turns failing;
+//   - a call's error counts against the dependency as Track would count
+//     it (its WithErrorClassifier, Declined): declines never trip;
+//   - the group's metrics go to the Monitor's meter provider, every
+//     breaker transition and change of the serving provider to the event
+//     log, and the dashboard shows which provider serves and why.
+//
+// The calls themselves are still recorded by the dependency (Transport,
+// Track): the group only decides where they go. Group names are unique
+// per Monitor.
+func (m *Monitor) Failover(name string, deps []*Dependency, opts ...failover.Option) (*failover.Group, error) {
+	provs := make([]failover.Provider, 0, len(deps))
+	for i, d := range deps {
+		if d == nil {
+			return nil, fmt.Errorf("monitor: failover group %q: dependency %d is nil", name, i)
+		}
+		provs = append(provs, failover.Provider{
+			Name: d.Name(),
+			Health: func() (bool, string) {
+				h := d.Health()
+				return h.State == HealthFailing, h.Reason
+			},
+			Failure: func(err error) bool { return d.outcome(err).Failure() },
+		})
+	}
+	all := append(append([]failover.Option{}, opts...),
+		failover.WithMeterProvider(m.mp), failover.WithListener(m.recordFailover))
+	g, err := failover.New(name, provs, all...)
+	if err != nil {
+		return nil, fmt.Errorf("monitor: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, o := range m.failovers {
+		if o.Name() == name {
+			return nil, errors.New("monitor: failover group " + name + " is declared twice")
+		}
+	}
+	m.failovers = append(m.failovers, g)
+	return g, nil
+}
+
+// outcome classifies a call's error as Track does, without the
+// error.type it would also record.
+func (d *Dependency) outcome(err error) Outcome {
+	if err == nil {
+		return OutcomeSuccess
+	}
+	o := OutcomeUnset
+	if d.cfg.errClassifier != nil {
+		o = d.cfg.errClassifier(err)
+	}
+	if !o.valid() {
+		info := inspect(err)
+		o = info.outcome()
+	}
+	return o
+}
+
+// recordFailover puts a group's change in the event log: leaving the
+// preferred provider or opening a breaker is a warning, coming back
+// information.
+func (m *Monitor) recordFailover(c failover.Change) {
+	sev := SeverityInfo
+	var msg string
+	switch c.Kind {
+	case failover.ChangeBreaker:
+		if c.To == "open" {
+			sev = SeverityWarning
+		}
+		msg = fmt.Sprintf("%s: %s breaker %s → %s: %s", c.Group, c.Provider, c.From, c.To, c.Reason)
+	default:
+		msg = fmt.Sprintf("%s: calls go to %s (was %s): %s", c.Group, c.To, c.From, c.Reason)
+		if !m.preferred(c.Group, c.To) {
+			sev = SeverityWarning
+		}
+	}
+	m.events.Record(Event{Time: c.Time, Component: c.Provider, Kind: EventFailover, Severity: sev, Message: msg,
+		Attrs: map[string]string{"group": c.Group, "change": c.Kind, "from": c.From, "to": c.To}})
+}
+
+// preferred reports whether provider is the first of the group.
+func (m *Monitor) preferred(group, provider string) bool {
+	for _, g := range m.failoverGroups() {
+		if g.Name() == group {
+			st := g.Status()
+			return len(st.Providers) > 0 && st.Providers[0].Name == provider
+		}
+	}
+	return false
+}
+
+func (m *Monitor) failoverGroups() []*failover.Group {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*failover.Group(nil), m.failovers...)
+}
