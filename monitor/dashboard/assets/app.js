@@ -440,7 +440,12 @@
     var want = state.range;
     fetch("history.json?range=" + encodeURIComponent(want), { headers: headers(), cache: "no-store", credentials: "same-origin" })
       .then(function (r) {
-        if (r.status === 404) { return null; }
+        if (r.status === 404) {
+          // This Source keeps no history: no range to choose.
+          var bar = document.querySelector(".rangebar");
+          if (bar) { bar.hidden = true; }
+          return null;
+        }
         if (r.status === 400 && want !== "15m") {
           // A range this server does not offer (7d without durable
           // history, a hand-edited URL): show the default one.
