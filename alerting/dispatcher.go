@@ -103,7 +103,7 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 		if d.fwd, err = newForwarder(&d.cfg); err != nil {
 			return nil, err
 		}
-		d.fwd.start()
+		d.fwd.start(d.silences)
 	}
 	for _, rc := range cfg.receivers {
 		d.workers[rc.Name] = newWorker(rc, &d.cfg, d.inst)

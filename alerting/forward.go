@@ -172,9 +172,17 @@ func newForwarder(cfg *config) (*forwarder, error) {
 	return f, nil
 }
 
-func (f *forwarder) start() {
+func (f *forwarder) start(ss *Silences) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
+	if f.cfg.Silences {
+		ss.remote, ss.view = f, f.labels
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			f.refreshSilences(ctx, ss)
+		}()
+	}
 	for _, p := range f.peers {
 		f.wg.Add(1)
 		go func() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -242,5 +243,60 @@ func TestResourceFillsGroupLabelsAndInstance(t *testing.T) {
 	}
 	if _, ok := svc.Labels[LabelInstance]; ok {
 		t.Errorf("a service-level rule carries instance: %v", svc.Labels)
+	}
+}
+
+// TestSilencesStoredInAlertmanager makes a silence on one replica: it is
+// stored in the real Alertmanager under the forwarded label spelling, the
+// other replica reads it back and mutes with it, and expiring it on the
+// other replica ends it for both.
+func TestSilencesStoredInAlertmanager(t *testing.T) {
+	url := startAlertmanager(t)
+	replica := func() *Dispatcher {
+		d, err := NewDispatcher(WithResource(testResource), WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t), url},
+			Silences: true, SilenceRefresh: 50 * time.Millisecond, Timeout: 5 * time.Second}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	a, b := replica(), replica()
+	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
+	id, err := a.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "igmon.dependency.name", "stripe")},
+		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "PSP maintenance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(url + "/api/v2/silence/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got amSilenceIn
+	err = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if err != nil || len(got.Matchers) != 1 || got.Matchers[0].Name != "igmon_dependency_name" || got.Status.State != "active" {
+		t.Fatalf("Alertmanager has %+v (%v), want the silence on igmon_dependency_name", got, err)
+	}
+	waitFor(t, "replica b to mute with it", func() bool { sid, ok := b.Silences().Mutes(l, time.Now()); return ok && sid == id })
+	if err := b.Silences().Expire(id, "ops"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "replica a to stop muting", func() bool { _, ok := a.Silences().Mutes(l, time.Now()); return !ok })
+}
+
+func TestSilenceStoreDownIsAClearError(t *testing.T) {
+	d, err := NewDispatcher(WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t)}, Silences: true, Timeout: 5 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, err = d.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "a", "b")},
+		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "x"})
+	if !errors.Is(err, ErrSilenceStore) || !strings.Contains(err.Error(), "no peer answered") {
+		t.Fatalf("err = %v, want ErrSilenceStore naming the cause", err)
+	}
+	if len(d.Silences().List()) != 0 {
+		t.Error("a silence the store refused is listed")
 	}
 }
