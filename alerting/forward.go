@@ -57,6 +57,20 @@ type Alertmanagers struct {
 	// Client sends the requests (default: a plain client; Timeout bounds
 	// each request).
 	Client *http.Client
+	// SingleReplica says this process is the only one raising its
+	// alerts: a resolved alert is posted with its end time and resolves
+	// at once. By default a fleet is assumed: replicas see different
+	// samples of the traffic and resolve at slightly different times, and
+	// Alertmanager takes the newest post of an alert as its state, so one
+	// replica's resolve would resolve the alert while the others still
+	// fire, and their next post would fire it again (a second page). So a
+	// replica stops posting an alert that resolved and the cluster
+	// resolves it by its endsAt, once no replica posts it any more: the
+	// fleet's alert fires while any replica's does, and its resolve comes
+	// within 4×ResendInterval of the last replica's. Alerts of PerInstance
+	// rules (with an "instance" label) are raised by one replica and
+	// always resolve at once.
+	SingleReplica bool
 }
 
 // Bounds of the Alertmanager client.
@@ -158,7 +172,7 @@ func newForwarder(cfg *config) (*forwarder, error) {
 	f := &forwarder{cfg: am, logger: cfg.logger, now: cfg.clock.Now, genURL: cfg.externalURL,
 		service: cfg.resource["service.name"], env: cfg.resource["deployment.environment.name"], badSeen: map[string]bool{}}
 	var err error
-	f.posts, err = cfg.meterProvider.Meter(ScopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.alerting.alertmanager.posts",
+	f.posts, err = cfg.meterProvider.Meter(ScopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.alert.forward.requests",
 		metric.WithUnit("{request}"),
 		metric.WithDescription("POST /api/v2/alerts requests to each Alertmanager peer, by outcome: sent, failed (retried with backoff), rejected (400: a label the peer refuses)"))
 	if err != nil {
@@ -231,6 +245,9 @@ func (f *forwarder) update(alerts []Alert) {
 		a := &alerts[i]
 		if a.State != StateFiring && a.State != StateResolved {
 			continue
+		}
+		if a.State == StateResolved && !f.cfg.SingleReplica && a.Labels[LabelInstance] == "" {
+			continue // lapses by its endsAt: see SingleReplica
 		}
 		p := amAlert{Labels: f.labels(a.Labels), Annotations: a.Annotations, StartsAt: a.FiredAt,
 			GeneratorURL: f.genURL, firing: a.State == StateFiring}
@@ -355,7 +372,7 @@ func (p *amPeer) post(ctx context.Context, body []amAlert) error {
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode/100 == 2:
-		f.posts.Add(context.Background(), 1, metric.WithAttributes(p.addr, attribute.String("outcome", "sent")))
+		f.posts.Add(context.Background(), 1, metric.WithAttributes(p.addr, attribute.String("igmon.alert.forward.outcome", "sent")))
 		if p.down {
 			p.down = false
 			f.logger.Info("alertmanager peer reachable again", slog.String("peer", p.addr.Value.AsString()))
@@ -365,7 +382,7 @@ func (p *amPeer) post(ctx context.Context, body []amAlert) error {
 		// Not permanent: the alerts stay in the set and go out again at
 		// the next resend, so a fixed peer gets them; the refusal is
 		// logged once per label name, not per post.
-		f.posts.Add(context.Background(), 1, metric.WithAttributes(p.addr, attribute.String("outcome", "rejected")))
+		f.posts.Add(context.Background(), 1, metric.WithAttributes(p.addr, attribute.String("igmon.alert.forward.outcome", "rejected")))
 		name := ""
 		if m := badLabelName.FindSubmatch(rb); m != nil {
 			name = string(m[1])
@@ -389,7 +406,7 @@ func (p *amPeer) post(ctx context.Context, body []amAlert) error {
 }
 
 func (p *amPeer) failed(why string) {
-	p.f.posts.Add(context.Background(), 1, metric.WithAttributes(p.addr, attribute.String("outcome", "failed")))
+	p.f.posts.Add(context.Background(), 1, metric.WithAttributes(p.addr, attribute.String("igmon.alert.forward.outcome", "failed")))
 	if !p.down {
 		p.down = true
 		p.f.logger.Warn("alertmanager peer unreachable, retrying with backoff",

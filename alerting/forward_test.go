@@ -75,7 +75,8 @@ var testResource = map[string]string{"service.name": "casino-api", "deployment.e
 func TestForwardReachesEveryPeerAndKeepsSilencedAlertsAlive(t *testing.T) {
 	url := startAlertmanager(t)
 	d, err := NewDispatcher(WithResource(testResource),
-		WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t), url}, ResendInterval: 300 * time.Millisecond, Timeout: 2 * time.Second}))
+		WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t), url}, ResendInterval: 300 * time.Millisecond, Timeout: 2 * time.Second,
+			SingleReplica: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +187,11 @@ func forwardPosts(t *testing.T, r *sdkmetric.ManualReader, outcome string) int64
 	var n int64
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name != "igmon.alerting.alertmanager.posts" {
+			if m.Name != "igmon.alert.forward.requests" {
 				continue
 			}
 			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-				if v, _ := dp.Attributes.Value("outcome"); v.AsString() == outcome {
+				if v, _ := dp.Attributes.Value("igmon.alert.forward.outcome"); v.AsString() == outcome {
 					n += dp.Value
 				}
 			}
@@ -299,4 +300,69 @@ func TestSilenceStoreDownIsAClearError(t *testing.T) {
 	if len(d.Silences().List()) != 0 {
 		t.Error("a silence the store refused is listed")
 	}
+}
+
+func TestRuleFilePerInstance(t *testing.T) {
+	rules, err := ParseRules([]byte(`
+rules:
+  - name: HeapHigh
+    per_instance: true
+    threshold: {metric: system.cpu.utilization, value: 0.9}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 1 || !rules[0].PerInstance {
+		t.Fatalf("rules %+v: want PerInstance", rules)
+	}
+}
+
+func TestExportedPerInstanceRuleKeepsInstance(t *testing.T) {
+	rules := []Rule{{Name: "CPU", PerInstance: true, Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}}
+	out, err := ExportPrometheusRules(rules, PrometheusExport{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "by (instance)") {
+		t.Fatalf("exported rule does not group by instance:\n%s", out)
+	}
+}
+
+// TestFleetAlertFiresWhileAnyReplicaFires runs two replicas against a real
+// Alertmanager: the one that resolves first does not resolve the fleet's
+// alert while the other still posts it; once neither posts it, it
+// resolves by its endsAt.
+func TestFleetAlertFiresWhileAnyReplicaFires(t *testing.T) {
+	url := startAlertmanager(t)
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	replica := func(opts ...Option) *Dispatcher {
+		d, err := NewDispatcher(append(opts, WithResource(testResource),
+			WithAlertmanagers(Alertmanagers{URLs: []string{url}, ResendInterval: 200 * time.Millisecond}))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	a, b := replica(WithMeterProvider(mp)), replica()
+	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
+	firing := firingAlert(l, time.Now())
+	a.Receive([]Alert{firing})
+	b.Receive([]Alert{firing})
+	waitFor(t, "the alert", func() bool { return len(amAlerts(t, url)) == 1 })
+	resolved := firing
+	resolved.State, resolved.ResolvedAt = StateResolved, time.Now()
+	before := forwardPosts(t, reader, "sent")
+	// a keeps another alert firing, so it goes on posting its set; the
+	// resolved alert is not in it.
+	other := firingAlert(Labels{LabelAlertName: "Other"}, time.Now())
+	a.Receive([]Alert{resolved, other})
+	waitFor(t, "replica a posting after its resolve", func() bool { return forwardPosts(t, reader, "sent") >= before+2 })
+	if as := amAlerts(t, url); len(as) != 2 {
+		t.Fatalf("one replica's resolve resolved the fleet's alert: %v", as)
+	}
+	b.Receive([]Alert{resolved})
+	waitFor(t, "the resolve by endsAt", func() bool { return len(amAlerts(t, url)) == 1 })
 }

@@ -346,7 +346,7 @@ type ruleSpec struct {
 
 var (
 	fileKeys = []string{"rules"}
-	ruleKeys = []string{"name", "by", "labels", "annotations", "for", "keep_firing_for", "flap",
+	ruleKeys = []string{"name", "by", "labels", "annotations", "for", "keep_firing_for", "per_instance", "flap",
 		"threshold", "ratio", "quantile", "check_state", "absence", "slo"}
 	kindKeys = map[string][]string{
 		"flap":        {"threshold", "window"},
