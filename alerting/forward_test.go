@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -74,8 +75,19 @@ var testResource = map[string]string{"service.name": "casino-api", "deployment.e
 // it, so the Alertmanager never resolves it falsely.
 func TestForwardReachesEveryPeerAndKeepsSilencedAlertsAlive(t *testing.T) {
 	url := startAlertmanager(t)
+	// A peer that accepts and never answers: its requests hang for the
+	// whole Timeout (an hour), which must delay nobody else.
+	release := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hanging.Close()
+	defer close(release)
 	d, err := NewDispatcher(WithResource(testResource),
-		WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t), url}, ResendInterval: 300 * time.Millisecond, Timeout: 2 * time.Second,
+		WithAlertmanagers(Alertmanagers{URLs: []string{hanging.URL, deadPeer(t), url}, ResendInterval: 300 * time.Millisecond, Timeout: time.Hour,
 			SingleReplica: true}))
 	if err != nil {
 		t.Fatal(err)
