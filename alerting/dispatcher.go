@@ -27,6 +27,7 @@ type Dispatcher struct {
 	routes   []Route
 	workers  map[string]*worker
 	inst     *dispatchInstruments
+	fwd      *forwarder // WithAlertmanagers
 
 	mu     sync.Mutex
 	alerts map[string]*alertEntry // by fingerprint
@@ -102,6 +103,12 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 	if d.inst, err = newDispatchInstruments(cfg.meterProvider, cfg.receivers); err != nil {
 		return nil, err
 	}
+	if cfg.am != nil {
+		if d.fwd, err = newForwarder(&d.cfg); err != nil {
+			return nil, err
+		}
+		d.fwd.start(d.silences)
+	}
 	for _, rc := range cfg.receivers {
 		d.workers[rc.Name] = newWorker(rc, &d.cfg, d.inst)
 	}
@@ -113,7 +120,14 @@ func (d *Dispatcher) Silences() *Silences { return d.silences }
 
 // Receive records the evaluator's firing and resolved alerts. It never
 // blocks on delivery.
+//
+// With WithAlertmanagers, each call's alerts are the complete set the
+// peers get (the Evaluator passes every firing and recently resolved
+// alert of a cycle), muted or not.
 func (d *Dispatcher) Receive(alerts []Alert) {
+	if d.fwd != nil {
+		d.fwd.update(alerts)
+	}
 	now := d.cfg.clock.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -420,6 +434,9 @@ func (d *Dispatcher) Close() error {
 	}
 	for _, w := range d.workers {
 		w.stop()
+	}
+	if d.fwd != nil {
+		d.fwd.stop()
 	}
 	return nil
 }

@@ -16,8 +16,10 @@
 // a bounded, non-blocking per-receiver delivery queue that retries with
 // exponential backoff and jitter, honours Retry-After, never retries
 // permanent failures, and falls back to a second notifier. Notifiers for
-// webhooks, Alertmanager, Slack, PagerDuty, Telegram, Opsgenie, SMTP and slog
-// live in the notify subpackage and implement [Notifier].
+// webhooks, Slack, PagerDuty, Telegram, Opsgenie, SMTP and slog live in the
+// notify subpackage and implement [Notifier]. A fleet of replicas forwards
+// its alerts to an Alertmanager cluster instead ([WithAlertmanagers]), which
+// dedups them and can hold the fleet's silences.
 //
 // alerting never imports the check engine or the probes: it reads metrics
 // and check states through [MetricSource] and [CheckSource], which the

@@ -59,8 +59,9 @@ type ruleState struct {
 	window    time.Duration
 	threshold float64
 	eval      func(now int64, e *Evaluator)
-	seq       uint64 // store collection the cycle reads
-	err       error  // first selection error while compiling
+	resource  map[string]string // WithResource, shared
+	seq       uint64            // store collection the cycle reads
+	err       error             // first selection error while compiling
 
 	// scratch, reused across cycles
 	a, b    []float64
@@ -143,7 +144,7 @@ func (r *ruleState) selectors(st *series.Store, sels []Selector, windows ...time
 func (e *Evaluator) compile(st *series.Store, i int, rule Rule) (*ruleState, error) {
 	rule.Labels = maps.Clone(rule.Labels)
 	rule.By = slices.Clone(rule.By)
-	r := &ruleState{rule: rule, index: i}
+	r := &ruleState{rule: rule, index: i, resource: e.cfg.resource}
 	for _, k := range rule.By {
 		r.by = append(r.by, attribute.Key(k))
 	}
@@ -333,6 +334,19 @@ func (r *ruleState) newInstance(i int) *instance {
 	l := make(Labels, len(r.rule.Labels)+len(r.by)+2)
 	maps.Copy(l, r.rule.Labels)
 	maps.Copy(l, r.grp.Labels(i/nv))
+	for _, k := range r.by {
+		// A key the series lack may be a resource attribute (host.name).
+		if _, ok := l[string(k)]; !ok {
+			if v := r.resource[string(k)]; v != "" {
+				l[string(k)] = v
+			}
+		}
+	}
+	if r.rule.PerInstance {
+		if v := r.resource["service.instance.id"]; v != "" {
+			l[LabelInstance] = v
+		}
+	}
 	if len(r.variants) > 0 {
 		l["severity"] = r.variants[i%nv]
 	}

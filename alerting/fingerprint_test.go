@@ -148,7 +148,7 @@ func TestFingerprintMatchesAlertmanager(t *testing.T) {
 
 // startAlertmanager runs the real Alertmanager on a loopback port with a
 // minimal configuration and no cluster, and returns its URL once ready.
-func startAlertmanager(t *testing.T) string {
+func startAlertmanager(t *testing.T, extraArgs ...string) string {
 	t.Helper()
 	bin := tooltest.Path(t, tooltest.Alertmanager)
 	dir := t.TempDir()
@@ -164,6 +164,7 @@ func startAlertmanager(t *testing.T) string {
 	ln.Close()
 	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
+	cmd.Args = append(cmd.Args, extraArgs...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

@@ -289,6 +289,7 @@ type ruleSpec struct {
 	Annotations   map[string]string `yaml:"annotations"`
 	For           string            `yaml:"for"`
 	KeepFiringFor string            `yaml:"keep_firing_for"`
+	PerInstance   bool              `yaml:"per_instance"`
 	Flap          *struct {
 		Threshold int    `yaml:"threshold"`
 		Window    string `yaml:"window"`
@@ -345,7 +346,7 @@ type ruleSpec struct {
 
 var (
 	fileKeys = []string{"rules"}
-	ruleKeys = []string{"name", "by", "labels", "annotations", "for", "keep_firing_for", "flap",
+	ruleKeys = []string{"name", "by", "labels", "annotations", "for", "keep_firing_for", "per_instance", "flap",
 		"threshold", "ratio", "quantile", "check_state", "absence", "slo"}
 	kindKeys = map[string][]string{
 		"flap":        {"threshold", "window"},
@@ -464,7 +465,7 @@ func parseRule(rn *yaml.Node, name string, v *validation) (Rule, error) {
 		return Rule{}, &FieldError{Rule: name, Line: line, Msg: msg}
 	}
 	c := &conv{node: rn, rule: name}
-	r := Rule{Name: s.Name, By: s.By, Labels: s.Labels, Annotations: s.Annotations,
+	r := Rule{Name: s.Name, By: s.By, Labels: s.Labels, Annotations: s.Annotations, PerInstance: s.PerInstance,
 		For: c.dur("for", s.For), KeepFiringFor: c.dur("keep_firing_for", s.KeepFiringFor)}
 	if s.Flap != nil {
 		r.Flap = FlapDamping{Threshold: s.Flap.Threshold, Window: c.dur("flap.window", s.Flap.Window)}

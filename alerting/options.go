@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -34,6 +35,7 @@ type config struct {
 	ringCap        int
 	maxSeries      int
 	resolvedRetain time.Duration
+	resource       map[string]string
 
 	// dispatcher
 	routes       []Route
@@ -45,6 +47,7 @@ type config struct {
 	sleep        func(ctx context.Context, d time.Duration) error
 	externalURL  string
 	onDelivery   func(Delivery)
+	am           *Alertmanagers
 }
 
 func defaultConfig() config {
@@ -100,6 +103,20 @@ func WithMaxSeries(n int) Option { return optionFunc(func(cfg *config) { cfg.max
 // 15m).
 func WithResolvedRetention(d time.Duration) Option {
 	return optionFunc(func(cfg *config) { cfg.resolvedRetain = d })
+}
+
+// WithResource gives alerting the attributes of the process' OTel
+// resource (service.name, deployment.environment.name,
+// service.instance.id, host.name, ...). A rule grouping By a key its
+// series do not carry (host.name is a resource attribute, not a data
+// point one) takes the value from here, so its labels and templates see
+// it; a PerInstance rule gets the "instance" label from
+// service.instance.id; alerts forwarded to an Alertmanager
+// (WithAlertmanagers) get "service" and "environment" labels from
+// service.name and deployment.environment.name unless the rule sets them.
+// The Monitor passes its resource.
+func WithResource(attrs map[string]string) Option {
+	return optionFunc(func(cfg *config) { cfg.resource = maps.Clone(attrs) })
 }
 
 // ErrInvalidOption is wrapped by errors for invalid options.

@@ -471,6 +471,11 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 	for _, k := range r.By {
 		by = append(by, PrometheusLabelName(k))
 	}
+	if r.PerInstance && !slices.Contains(by, LabelInstance) {
+		// Prometheus' instance is the OTLP service.instance.id, the
+		// label the in-process alerts of the rule carry.
+		by = append(by, LabelInstance)
+	}
 	p.by = strings.Join(by, ", ")
 	base := promRule{Alert: r.Name, Labels: promLabels(r.Labels), Annotations: promAnnotations(r)}
 	if r.For > 0 {

@@ -127,6 +127,11 @@ func (c *config) validateDispatch() error {
 	if c.tickInterval <= 0 {
 		return fmt.Errorf("%w: WithTickInterval: must be positive", ErrInvalidOption)
 	}
+	if c.am != nil {
+		if err := c.am.validate(); err != nil {
+			return err
+		}
+	}
 	names := map[string]bool{}
 	rcv := map[string]*Receiver{}
 	for i := range c.receivers {

@@ -128,6 +128,13 @@ type Rule struct {
 	KeepFiringFor time.Duration
 	// Flap enables flap damping when Threshold > 0.
 	Flap FlapDamping
+	// PerInstance marks a rule about one process rather than the service
+	// (heap, goroutines, a host): its alerts carry an "instance" label
+	// with the resource's service.instance.id (WithResource), so N
+	// replicas raise N alerts. Other rules leave it out, so the replicas
+	// of a fleet raise one identical alert per incident and an
+	// Alertmanager cluster notifies once.
+	PerInstance bool
 }
 
 // Selectors returns the metric selectors a rule reads (none for a

@@ -48,6 +48,19 @@ type Silences struct {
 	subMu  sync.Mutex
 	subs   []silenceSub // in subscription order
 	nextID uint64
+
+	// remote, when set (Alertmanagers.Silences), stores the silences;
+	// m then mirrors what it last read. view turns an alert's labels
+	// into the ones the remote's matchers are written for.
+	remote silenceStore
+	view   func(Labels) Labels
+}
+
+// silenceStore is a fleet-wide silence store (an Alertmanager cluster).
+type silenceStore interface {
+	// createSilence stores s and returns its ID and s as stored.
+	createSilence(s Silence) (Silence, error)
+	expireSilence(id string) error
 }
 
 type silenceSub struct {
@@ -170,11 +183,19 @@ func (ss *Silences) Add(s Silence) (string, error) {
 	if err := checkSilenceText(&s); err != nil {
 		return "", err
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	s.ID = hex.EncodeToString(b[:])
 	s.CreatedAt = now
 	s.Matchers = slices.Clone(s.Matchers)
+	if ss.remote != nil {
+		stored, err := ss.remote.createSilence(s)
+		if err != nil {
+			return "", err
+		}
+		s = stored
+	} else {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		s.ID = hex.EncodeToString(b[:])
+	}
 	ss.mu.Lock()
 	ss.m[s.ID] = &s
 	ss.gcLocked(now)
@@ -189,9 +210,18 @@ func (ss *Silences) Expire(id, by string) error {
 	if err := checkText("by", by, MaxSilenceAuthorLen); err != nil {
 		return err
 	}
+	if ss.remote != nil {
+		if err := ss.remote.expireSilence(id); err != nil {
+			return err
+		}
+	}
 	now := ss.clock.Now()
 	ss.mu.Lock()
 	s, ok := ss.m[id]
+	if !ok && ss.remote != nil {
+		ss.mu.Unlock()
+		return nil // made elsewhere in the fleet, not read back yet: expired there
+	}
 	if !ok {
 		ss.mu.Unlock()
 		return fmt.Errorf("%w: %s", ErrSilenceNotFound, id)
@@ -265,6 +295,9 @@ func (ss *Silences) List() []Silence {
 
 // Mutes returns the ID of an active silence matching l.
 func (ss *Silences) Mutes(l Labels, now time.Time) (string, bool) {
+	if ss.view != nil {
+		l = ss.view(l)
+	}
 	ss.mu.RLock()
 	defer ss.mu.RUnlock()
 	for id, s := range ss.m {
@@ -281,4 +314,15 @@ func (ss *Silences) gcLocked(now time.Time) {
 			delete(ss.m, id)
 		}
 	}
+}
+
+// replace makes the set what the remote store lists (a refresh).
+func (ss *Silences) replace(list []Silence) {
+	m := make(map[string]*Silence, len(list))
+	for i := range list {
+		m[list[i].ID] = &list[i]
+	}
+	ss.mu.Lock()
+	ss.m = m
+	ss.mu.Unlock()
 }

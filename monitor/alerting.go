@@ -107,7 +107,17 @@ func (m *Monitor) initAlerting() error {
 	if a.errs, err = newErrorTypes(m.engine, windows); err != nil {
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
 	}
-	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithDeliveryListener(m.recordDelivery)}
+	// The resource gives rules grouping by host.name their value, a
+	// PerInstance rule its instance, and forwarded alerts their service
+	// and environment, the same on every replica.
+	res := map[string]string{}
+	if m.resource != nil {
+		for _, kv := range m.resource.Attributes() {
+			res[string(kv.Key)] = kv.Value.Emit()
+		}
+	}
+	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithDeliveryListener(m.recordDelivery),
+		alerting.WithResource(res)}
 	disp, err := alerting.NewDispatcher(append(base, m.cfg.alertOpts...)...)
 	if err != nil {
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)

@@ -1,20 +1,18 @@
 package notify
 
 // Tests added by the issue-7 audit: Retry-After as an HTTP date on a 5xx,
-// Alertmanager's error codes and resend contract, header injection and
-// STARTTLS downgrade over SMTP, HTML escaping of Telegram titles.
+// header injection and STARTTLS downgrade over SMTP, HTML escaping of
+// Telegram titles.
 
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
-	"github.com/jackcode/igmon/internal/clock"
 )
 
 // fixedNow makes an HTTP notifier read time from now, so an HTTP-date
@@ -33,13 +31,6 @@ func TestRetryAfterHTTPDateOn5xx(t *testing.T) {
 				fixedNow(&w.s, now)
 			}
 			return w, err
-		}},
-		{"alertmanager", func(url string) (alerting.Notifier, error) {
-			a, err := NewAlertmanager(AlertmanagerConfig{URL: url})
-			if err == nil {
-				fixedNow(&a.s, now)
-			}
-			return a, err
 		}},
 		{"slack", func(url string) (alerting.Notifier, error) {
 			s, err := NewSlack(SlackConfig{WebhookURL: url + "/services/T/B/X"})
@@ -66,93 +57,6 @@ func TestRetryAfterHTTPDateOn5xx(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestAlertmanagerErrorsAndResendContract(t *testing.T) {
-	newAM := func(url string) (alerting.Notifier, error) { return NewAlertmanager(AlertmanagerConfig{URL: url}) }
-	// Alertmanager answers 400 for alerts it cannot accept: never retried.
-	_, err := deliver(t, newAM, testNotification(), response{status: 400, body: `{"code":400,"message":"start time must be before end time"}`})
-	if !errors.Is(err, alerting.ErrPermanent) || !strings.Contains(err.Error(), "start time must be before end time") {
-		t.Errorf("400: %v", err)
-	}
-	_, err = deliver(t, newAM, testNotification(), response{status: 500, body: "boom"})
-	if err == nil || errors.Is(err, alerting.ErrPermanent) {
-		t.Errorf("500 must be retried: %v", err)
-	}
-	if _, err := NewAlertmanager(AlertmanagerConfig{URL: "http://am:9093", ResendInterval: -time.Second}); !errors.Is(err, ErrInvalidConfig) ||
-		!strings.Contains(err.Error(), "AlertmanagerConfig.ResendInterval") {
-		t.Errorf("negative resend interval: %v", err)
-	}
-	// Alertmanager forgets an alert that is not re-posted before its
-	// endsAt: a route that repeats every 4h is refused at construction.
-	am, _ := NewAlertmanager(AlertmanagerConfig{URL: "http://am:9093"})
-	_, err = alerting.NewDispatcher(alerting.WithReceiver(alerting.Receiver{Name: "am", Notifier: am}),
-		alerting.WithRoute(alerting.Route{Receivers: []string{"am"}, RepeatInterval: 4 * time.Hour}))
-	if !errors.Is(err, alerting.ErrInvalidOption) {
-		t.Errorf("4h repeat to Alertmanager accepted: %v", err)
-	}
-	d, err := alerting.NewDispatcher(alerting.WithReceiver(alerting.Receiver{Name: "am", Notifier: am}),
-		alerting.WithRoute(alerting.Route{Receivers: []string{"am"}, GroupInterval: time.Minute, RepeatInterval: time.Minute}))
-	if err != nil {
-		t.Fatalf("1m route: %v", err)
-	}
-	_ = d.Close()
-}
-
-// TestAlertmanagerRepostedWhileFiring runs the real pipeline on a fake
-// clock: a firing alert is posted again every minute with a fresh endsAt,
-// and the resolve carries its end time.
-func TestAlertmanagerRepostedWhileFiring(t *testing.T) {
-	var c capture
-	srv := c.server(t, response{status: 200})
-	am, err := NewAlertmanager(AlertmanagerConfig{URL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewFake(t0)
-	am.s.opts.now = clk.Now // the fake clock is safe to read from the delivery goroutine
-	// Without routes the default route re-sends as often as the
-	// Alertmanager notifier needs (every minute).
-	d, err := alerting.NewDispatcher(alerting.WithClock(clk), alerting.WithReceiver(alerting.Receiver{Name: "am", Notifier: am}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	a := testNotification().Alerts[0]
-	ctx := context.Background()
-	var ends []string
-	for i := range 4 {
-		d.Receive([]alerting.Alert{a})
-		clk.Advance(30 * time.Second)
-		d.Tick()
-		clk.Advance(30 * time.Second)
-		d.Tick()
-		if err := d.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-		reqs := c.all()
-		if len(reqs) != i+1 {
-			t.Fatalf("minute %d: %d posts, want %d", i+1, len(reqs), i+1)
-		}
-		var body []map[string]any
-		_ = json.Unmarshal(reqs[i].body, &body)
-		ends = append(ends, body[0]["endsAt"].(string))
-	}
-	if ends[0] == ends[3] {
-		t.Errorf("endsAt not refreshed: %v", ends)
-	}
-	res := a
-	res.State, res.ResolvedAt = alerting.StateResolved, clk.Now()
-	d.Receive([]alerting.Alert{res})
-	clk.Advance(time.Minute)
-	d.Tick()
-	_ = d.Flush(ctx)
-	reqs := c.all()
-	var body []map[string]any
-	_ = json.Unmarshal(reqs[len(reqs)-1].body, &body)
-	if len(reqs) != 5 || body[0]["endsAt"] != res.ResolvedAt.UTC().Format(time.RFC3339) {
-		t.Errorf("resolve post %d: %v", len(reqs), body)
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package notify holds the notifiers of igmon's alerting pipeline: a
-// generic webhook in the Alertmanager webhook v4 shape, the Alertmanager
-// API v2, Slack incoming webhooks, PagerDuty Events API v2, Telegram Bot
-// sendMessage, Opsgenie, email over SMTP with STARTTLS, and slog.
+// generic webhook in the Alertmanager webhook v4 shape, Slack incoming
+// webhooks, PagerDuty Events API v2, Telegram Bot sendMessage, Opsgenie,
+// email over SMTP with STARTTLS, and slog. Alerts go to an Alertmanager
+// cluster through alerting.WithAlertmanagers, not through a notifier.
 //
 // Every notifier implements alerting.Notifier, classifies failures the same
 // way (429, 5xx and transport errors are retried, honouring Retry-After;

@@ -190,31 +190,6 @@ func TestWebhookMaxAlertsTruncates(t *testing.T) {
 	}
 }
 
-func TestAlertmanagerV2Shape(t *testing.T) {
-	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
-		am, err := NewAlertmanager(AlertmanagerConfig{URL: url + "/"})
-		if err == nil {
-			am.s.opts.now = func() time.Time { return t0 }
-		}
-		return am, err
-	}, testNotification(), 1, response{status: 200})[0]
-	if r.path != "/api/v2/alerts" {
-		t.Fatalf("path %s", r.path)
-	}
-	var body []map[string]any
-	if err := json.Unmarshal(r.body, &body); err != nil || len(body) != 2 {
-		t.Fatalf("body %s: %v", r.body, err)
-	}
-	// A firing alert is valid for four resend intervals, as Prometheus
-	// posts them, so Alertmanager resolves it if igmon stops sending.
-	if body[0]["endsAt"] != "2026-03-02T10:04:00Z" || body[0]["startsAt"] != "2026-03-02T10:00:00Z" {
-		t.Errorf("firing alert startsAt/endsAt = %v/%v, want 10:00/10:04", body[0]["startsAt"], body[0]["endsAt"])
-	}
-	if body[1]["endsAt"] != "2026-03-02T10:00:00Z" || body[0]["labels"].(map[string]any)["alertname"] != "DepositErrors" {
-		t.Errorf("body %v", body)
-	}
-}
-
 func TestSlackShape(t *testing.T) {
 	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
 		return NewSlack(SlackConfig{WebhookURL: url + "/services/T000/B000/XXXX"})

@@ -365,6 +365,8 @@ func TestFlags(t *testing.T) {
 		{"unknown -failing-provider", []string{"-failing-provider", "x"}, "", "", "", `-failing-provider: unknown provider "x"`},
 		{"-declines above 1", []string{"-declines", "1.5"}, "", "", "", "-declines: 1.5 is outside [0, 1]"},
 		{"stray argument", []string{"stripe"}, "", "", "", `unexpected argument "stripe"`},
+		{"-alertmanager takes URLs", []string{"-alertmanager", "http://am-0:9093, http://am-1:9093", "-instance", "pod-1"}, "", "", "127.0.0.1:9090", ""},
+		{"-alertmanager without a scheme", []string{"-alertmanager", "http://am-0:9093,am-1:9093"}, "", "", "", `-alertmanager: "am-1:9093" is not an http(s) URL`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

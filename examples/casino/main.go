@@ -84,6 +84,12 @@ type config struct {
 	groupWait    time.Duration
 	drainDelay   time.Duration
 	rules        []alerting.Rule // nil: the embedded rules.yaml; -rules FILE
+	// Fleet mode: -alertmanager peers and this replica's -instance id.
+	alertmanagers []string
+	instanceID    string
+	// amResend and amSilenceRefresh are the Alertmanager client's
+	// intervals (0: its defaults); tests shorten them.
+	amResend, amSilenceRefresh time.Duration
 
 	slow, failing string
 	declines      float64
@@ -126,6 +132,8 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	fs.DurationVar(&cfg.cpuBurn, "cpu-burn", 0, "burn every CPU for this long at start")
 	fs.StringVar(&cfg.stateDir, "data-dir", "", "directory where igmon keeps silences, alert states, the notification log and the event log across restarts (empty: memory only)")
 	failoverOn := fs.Bool("failover", true, "route deposits to "+providerPSP2+" while "+providerPSP+"'s breaker is open (false: "+providerPSP+" only)")
+	amURLs := fs.String("alertmanager", "", "fleet mode: comma-separated Alertmanager peer URLs; every alert goes to each peer and silences are stored in the cluster")
+	fs.StringVar(&cfg.instanceID, "instance", "", "service.instance.id of this replica (default: a random UUID); replicas of a fleet differ only in it")
 	rulesFile := fs.String("rules", "", "alert rules file, YAML or JSON (default: the embedded examples/casino/rules.yaml)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, usageError{err}
@@ -159,6 +167,15 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	}
 	if cfg.cpuBurn < 0 {
 		return cfg, fmt.Errorf("-cpu-burn: %v is negative", cfg.cpuBurn)
+	}
+	if *amURLs != "" {
+		for _, u := range strings.Split(*amURLs, ",") {
+			u = strings.TrimSpace(u)
+			if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+				return cfg, fmt.Errorf("-alertmanager: %q is not an http(s) URL", u)
+			}
+			cfg.alertmanagers = append(cfg.alertmanagers, u)
+		}
 	}
 	if *rulesFile != "" {
 		// Loaded here, so a bad file stops the demo before it opens a
@@ -474,6 +491,13 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 		aopts = append(aopts, alerting.WithReceiver(alerting.Receiver{Name: "webhook", Notifier: wh}))
 		receivers = append(receivers, "webhook")
 	}
+	if len(cfg.alertmanagers) > 0 {
+		// The fleet's notifications come from the Alertmanager cluster,
+		// which dedups the replicas' identical alerts; igmon's own
+		// receivers stay per replica (the log here).
+		aopts = append(aopts, alerting.WithAlertmanagers(alerting.Alertmanagers{URLs: cfg.alertmanagers,
+			ResendInterval: cfg.amResend, Silences: true, SilenceRefresh: cfg.amSilenceRefresh}))
+	}
 	aopts = append(aopts, alerting.WithRoute(alerting.Route{
 		Receivers: receivers, GroupBy: []string{alerting.LabelAlertName},
 		GroupWait: cfg.groupWait, GroupInterval: 30 * time.Second, RepeatInterval: time.Hour,
@@ -486,6 +510,9 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 		monitor.WithLogger(cfg.logger),
 		monitor.WithRegistryOptions(checks.WithDrainDelay(cfg.drainDelay)),
 		monitor.WithAlerting(rules, aopts...),
+	}
+	if cfg.instanceID != "" {
+		opts = append(opts, monitor.WithInstanceID(cfg.instanceID))
 	}
 	if cfg.token != "" {
 		opts = append(opts, monitor.WithAuthorizer(checks.BearerToken(cfg.token)))

@@ -1,0 +1,380 @@
+package alerting
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+// amListed is one alert as GET /api/v2/alerts lists it.
+type amListed struct {
+	Labels Labels    `json:"labels"`
+	EndsAt time.Time `json:"endsAt"`
+}
+
+func amAlerts(t *testing.T, url string) []amListed {
+	t.Helper()
+	resp, err := http.Get(url + "/api/v2/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out []amListed
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// waitFor polls cond until it holds or a generous deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// deadPeer is a loopback address nobody listens on.
+func deadPeer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+func firingAlert(labels Labels, at time.Time) Alert {
+	return Alert{Rule: labels[LabelAlertName], Labels: labels, Fingerprint: labels.Fingerprint(), State: StateFiring, FiredAt: at, ActiveAt: at}
+}
+
+var testResource = map[string]string{"service.name": "casino-api", "deployment.environment.name": "production", "service.instance.id": "pod-1"}
+
+// TestForwardReachesEveryPeerAndKeepsSilencedAlertsAlive posts to a real
+// Alertmanager and a dead peer: the dead one delays nothing, the alert
+// arrives with the Prometheus label spelling and the service identity,
+// and it keeps being re-posted (endsAt moves on) although igmon silences
+// it, so the Alertmanager never resolves it falsely.
+func TestForwardReachesEveryPeerAndKeepsSilencedAlertsAlive(t *testing.T) {
+	url := startAlertmanager(t)
+	// A peer that accepts and never answers: its requests hang for the
+	// whole Timeout (an hour), which must delay nobody else.
+	release := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hanging.Close()
+	defer close(release)
+	d, err := NewDispatcher(WithResource(testResource),
+		WithAlertmanagers(Alertmanagers{URLs: []string{hanging.URL, deadPeer(t), url}, ResendInterval: 300 * time.Millisecond, Timeout: time.Hour,
+			SingleReplica: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe", "severity": "page"}
+	if _, err := d.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "igmon.dependency.name", "stripe")},
+		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "maintenance"}); err != nil {
+		t.Fatal(err)
+	}
+	d.Receive([]Alert{firingAlert(l, time.Now())})
+	var first time.Time
+	waitFor(t, "the alert at the live peer", func() bool {
+		for _, a := range amAlerts(t, url) {
+			want := Labels{LabelAlertName: "DependencyErrorRate", "igmon_dependency_name": "stripe", "severity": "page",
+				"service": "casino-api", "environment": "production"}
+			if a.Labels.String() == want.String() {
+				first = a.EndsAt
+				return true
+			}
+			t.Fatalf("labels %v, want %v", a.Labels, want)
+		}
+		return false
+	})
+	waitFor(t, "a re-post of the silenced alert", func() bool {
+		as := amAlerts(t, url)
+		return len(as) == 1 && as[0].EndsAt.After(first)
+	})
+	resolved := firingAlert(l, time.Now())
+	resolved.State, resolved.ResolvedAt = StateResolved, time.Now()
+	d.Receive([]Alert{resolved})
+	waitFor(t, "the resolve", func() bool { return len(amAlerts(t, url)) == 0 })
+}
+
+func mustMatcher(t *testing.T, mt MatchType, name, value string) *Matcher {
+	t.Helper()
+	m, err := NewMatcher(mt, name, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// syncBuffer is a log sink safe for the peer goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestForwardClassicModeRefusalIsReported runs a classic-mode
+// Alertmanager: dotted names get a 400, which is logged once with the
+// label name and counted, and the alert stays in the set (posted again);
+// the default spelling is accepted.
+func TestForwardClassicModeRefusalIsReported(t *testing.T) {
+	url := startAlertmanager(t, "--enable-feature=classic-mode")
+	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
+	t.Run("dotted names", func(t *testing.T) {
+		var logs syncBuffer
+		reader := sdkmetric.NewManualReader()
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+		defer mp.Shutdown(context.Background())
+		d, err := NewDispatcher(WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithMeterProvider(mp),
+			WithAlertmanagers(Alertmanagers{URLs: []string{url}, ResendInterval: 100 * time.Millisecond, UTF8LabelNames: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		d.Receive([]Alert{firingAlert(l, time.Now())})
+		waitFor(t, "two refused posts", func() bool { return forwardPosts(t, reader, "rejected") >= 2 })
+		if got := strings.Count(logs.String(), "invalid label name"); got != 1 {
+			t.Errorf("logged %d times, want once:\n%s", got, logs.String())
+		}
+		if !strings.Contains(logs.String(), "label=igmon.dependency.name") {
+			t.Errorf("the log does not name the label:\n%s", logs.String())
+		}
+	})
+	t.Run("default spelling", func(t *testing.T) {
+		d, err := NewDispatcher(WithAlertmanagers(Alertmanagers{URLs: []string{url}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		d.Receive([]Alert{firingAlert(l, time.Now())})
+		waitFor(t, "the alert", func() bool {
+			as := amAlerts(t, url)
+			return len(as) == 1 && as[0].Labels["igmon_dependency_name"] == "stripe"
+		})
+	})
+}
+
+func forwardPosts(t *testing.T, r *sdkmetric.ManualReader, outcome string) int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != "igmon.alert.forward.requests" {
+				continue
+			}
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				if v, _ := dp.Attributes.Value("igmon.alert.forward.outcome"); v.AsString() == outcome {
+					n += dp.Value
+				}
+			}
+		}
+	}
+	return n
+}
+
+func TestWithAlertmanagersRefusesBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Alertmanagers
+		want string
+	}{
+		{"no URL", Alertmanagers{}, "URLs is empty"},
+		{"not http", Alertmanagers{URLs: []string{"ftp://am"}}, "URLs[0]"},
+		{"negative", Alertmanagers{URLs: []string{"http://am"}, Timeout: -1}, "must not be negative"},
+	} {
+		_, err := NewDispatcher(WithClock(clock.NewFake(t0)), WithAlertmanagers(tc.cfg))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestResourceFillsGroupLabelsAndInstance groups by host.name, which the
+// series lack (it is a resource attribute): the alert and its summary get
+// it from WithResource; only the PerInstance rule carries "instance".
+func TestResourceFillsGroupLabelsAndInstance(t *testing.T) {
+	m := newMeters(t)
+	res := map[string]string{"host.name": "node-7", "service.instance.id": "pod-1"}
+	rules := []Rule{
+		{Name: "HostCPUHigh", By: []string{"host.name"}, PerInstance: true,
+			Condition:   &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9},
+			Annotations: map[string]string{"summary": `CPU busy on {{ index .Labels "host.name" }}`}},
+		{Name: "ServiceCPU", Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}},
+	}
+	e := newEval(t, m, rules, WithResource(res))
+	m.cpu.Record(context.Background(), 0.95)
+	got := eval(t, e)
+	host, svc := find(got, "HostCPUHigh"), find(got, "ServiceCPU")
+	if host == nil || svc == nil {
+		t.Fatalf("alerts %+v", got)
+	}
+	if host.Labels["host.name"] != "node-7" || host.Labels[LabelInstance] != "pod-1" {
+		t.Errorf("HostCPUHigh labels %v, want host.name and instance from the resource", host.Labels)
+	}
+	if s := host.Annotations["summary"]; s != "CPU busy on node-7" {
+		t.Errorf("summary %q", s)
+	}
+	if _, ok := svc.Labels[LabelInstance]; ok {
+		t.Errorf("a service-level rule carries instance: %v", svc.Labels)
+	}
+}
+
+// TestSilencesStoredInAlertmanager makes a silence on one replica: it is
+// stored in the real Alertmanager under the forwarded label spelling, the
+// other replica reads it back and mutes with it, and expiring it on the
+// other replica ends it for both.
+func TestSilencesStoredInAlertmanager(t *testing.T) {
+	url := startAlertmanager(t)
+	replica := func() *Dispatcher {
+		d, err := NewDispatcher(WithResource(testResource), WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t), url},
+			Silences: true, SilenceRefresh: 50 * time.Millisecond, Timeout: 5 * time.Second}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	a, b := replica(), replica()
+	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
+	id, err := a.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "igmon.dependency.name", "stripe")},
+		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "PSP maintenance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(url + "/api/v2/silence/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got amSilenceIn
+	err = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if err != nil || len(got.Matchers) != 1 || got.Matchers[0].Name != "igmon_dependency_name" || got.Status.State != "active" {
+		t.Fatalf("Alertmanager has %+v (%v), want the silence on igmon_dependency_name", got, err)
+	}
+	waitFor(t, "replica b to mute with it", func() bool { sid, ok := b.Silences().Mutes(l, time.Now()); return ok && sid == id })
+	if err := b.Silences().Expire(id, "ops"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "replica a to stop muting", func() bool { _, ok := a.Silences().Mutes(l, time.Now()); return !ok })
+}
+
+func TestSilenceStoreDownIsAClearError(t *testing.T) {
+	d, err := NewDispatcher(WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t)}, Silences: true, Timeout: 5 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, err = d.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "a", "b")},
+		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "x"})
+	if !errors.Is(err, ErrSilenceStore) || !strings.Contains(err.Error(), "no peer answered") {
+		t.Fatalf("err = %v, want ErrSilenceStore naming the cause", err)
+	}
+	if len(d.Silences().List()) != 0 {
+		t.Error("a silence the store refused is listed")
+	}
+}
+
+func TestRuleFilePerInstance(t *testing.T) {
+	rules, err := ParseRules([]byte(`
+rules:
+  - name: HeapHigh
+    per_instance: true
+    threshold: {metric: system.cpu.utilization, value: 0.9}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 1 || !rules[0].PerInstance {
+		t.Fatalf("rules %+v: want PerInstance", rules)
+	}
+}
+
+func TestExportedPerInstanceRuleKeepsInstance(t *testing.T) {
+	rules := []Rule{{Name: "CPU", PerInstance: true, Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}}
+	out, err := ExportPrometheusRules(rules, PrometheusExport{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "by (instance)") {
+		t.Fatalf("exported rule does not group by instance:\n%s", out)
+	}
+}
+
+// TestFleetAlertFiresWhileAnyReplicaFires runs two replicas against a real
+// Alertmanager: the one that resolves first does not resolve the fleet's
+// alert while the other still posts it; once neither posts it, it
+// resolves by its endsAt.
+func TestFleetAlertFiresWhileAnyReplicaFires(t *testing.T) {
+	url := startAlertmanager(t)
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	replica := func(opts ...Option) *Dispatcher {
+		d, err := NewDispatcher(append(opts, WithResource(testResource),
+			WithAlertmanagers(Alertmanagers{URLs: []string{url}, ResendInterval: 200 * time.Millisecond}))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	a, b := replica(WithMeterProvider(mp)), replica()
+	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
+	firing := firingAlert(l, time.Now())
+	a.Receive([]Alert{firing})
+	b.Receive([]Alert{firing})
+	waitFor(t, "the alert", func() bool { return len(amAlerts(t, url)) == 1 })
+	resolved := firing
+	resolved.State, resolved.ResolvedAt = StateResolved, time.Now()
+	before := forwardPosts(t, reader, "sent")
+	// a keeps another alert firing, so it goes on posting its set; the
+	// resolved alert is not in it.
+	other := firingAlert(Labels{LabelAlertName: "Other"}, time.Now())
+	a.Receive([]Alert{resolved, other})
+	waitFor(t, "replica a posting after its resolve", func() bool { return forwardPosts(t, reader, "sent") >= before+2 })
+	if as := amAlerts(t, url); len(as) != 2 {
+		t.Fatalf("one replica's resolve resolved the fleet's alert: %v", as)
+	}
+	b.Receive([]Alert{resolved})
+	waitFor(t, "the resolve by endsAt", func() bool { return len(amAlerts(t, url)) == 1 })
+}
