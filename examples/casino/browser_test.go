@@ -219,8 +219,12 @@ func TestBrowserTellsTheTruth(t *testing.T) {
 		if cardP95 != alertP95 {
 			t.Errorf("the card's p95 %v and the alert's %v differ: they read the same window of the same series", cardP95, alertP95)
 		}
-		if math.Abs(alertP95-added)/added > 0.10 {
-			t.Errorf("p95 %v s is not within 10%% of the %v s the provider added", alertP95, added)
+		// Every call takes at least the 1.5 s the provider adds; a loaded
+		// machine adds scheduling delay on top, never less. Classic
+		// buckets once made a true 1.5 s read 2.36 s: the bounds catch
+		// that (and an exponential histogram's 4.4 % bucket width fits).
+		if alertP95 < added*0.95 || alertP95 > added*1.2 {
+			t.Errorf("p95 %v s is not between 95 %% and 120 %% of the %v s the provider added", alertP95, added)
 		}
 		cards, dom := render(t, base)
 		m := p95Re.FindStringSubmatch(cards["payment-stripe"].body)
