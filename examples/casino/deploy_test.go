@@ -75,6 +75,7 @@ func promLabels() map[string]bool {
 		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason,
 		"cpu.mode", "system.memory.state", "db.client.connection.pool.name", "db.client.connection.state",
 		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome,
+		"igmon.failover.group", "igmon.failover.provider", "igmon.failover.route", "igmon.failover.breaker.state",
 		// Resource attributes (resource_to_telemetry_conversion).
 		"host.name", "service.name", "service.instance.id", "deployment.environment.name",
 	}
@@ -174,6 +175,7 @@ var wantRules = map[string]string{
 	"HostCPUHigh":             "threshold",
 	"WalletDBPoolSaturated":   "threshold",
 	"DepositAvailabilityBurn": "slo",
+	"ProviderBypassed":        "threshold",
 }
 
 func TestDeployRulesLoad(t *testing.T) {

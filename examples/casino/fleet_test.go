@@ -208,7 +208,10 @@ func TestFleetPagesOnceThroughAlertmanagerCluster(t *testing.T) {
 		if logs[i] == nil {
 			logs[i] = &lockedBuffer{}
 		}
-		return config{rps: 20, token: token, rules: rules, logger: slog.New(slog.NewTextHandler(logs[i], nil)),
+		// Failover off: with it, the breaker moves deposits off stripe and
+		// its error-rate alert loses the calls it judges (failover has
+		// its own tests); this one is about paging once.
+		return config{rps: 20, token: token, rules: rules, noFailover: true, logger: slog.New(slog.NewTextHandler(logs[i], nil)),
 			alertmanagers: peers, instanceID: fmt.Sprintf("casino-%d", i),
 			amResend: time.Second, amSilenceRefresh: 500 * time.Millisecond}
 	}
