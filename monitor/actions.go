@@ -19,7 +19,7 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 	igname "github.com/jackcode/igmon/internal/name"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // ActionMode says what happens when an action's alert fires.

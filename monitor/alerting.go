@@ -15,7 +15,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/redact"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // AnnotationEvidence is the annotation a firing alert's diagnostics go in.

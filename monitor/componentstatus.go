@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // The status rule: a component's status is the worst of

@@ -144,7 +144,7 @@ func TestEventsHandlerWithholdsDetails(t *testing.T) {
 // and the event log share one vocabulary (a warning once went uncoloured
 // because the page expected "warn").
 func TestEveryEventSeverityIsStyledOnTheTimeline(t *testing.T) {
-	css, err := os.ReadFile("dashboard/assets/style.css")
+	css, err := os.ReadFile("internal/dashboard/assets/style.css")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // HealthState is a dependency's state by the status rule, in a form a

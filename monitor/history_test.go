@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // historyOf returns one component's history over span.

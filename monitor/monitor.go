@@ -20,7 +20,7 @@ import (
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/failover"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // Monitor wires igmon together inside one service.

@@ -18,7 +18,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/clock"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 	"github.com/jackcode/igmon/probes"
 )
 
@@ -436,6 +436,45 @@ func TestDashboardAfterShutdown(t *testing.T) {
 	}
 	if _, err := m.Dashboard(); err == nil {
 		t.Fatal("Dashboard() after Shutdown returned a handler nobody will close")
+	}
+}
+
+func TestDashboardOptionsSetTitleAndRejectBadValuesByName(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		opt     DashboardOption
+		wantErr string
+	}{
+		{"empty title", WithDashboardTitle(""), "WithDashboardTitle"},
+		{"refresh too fast", WithDashboardRefresh(time.Millisecond), "WithDashboardRefresh"},
+		{"refresh too slow", WithDashboardRefresh(time.Hour), "WithDashboardRefresh"},
+		{"nil option", nil, "nil DashboardOption"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := New(quiet, WithoutSystemMetrics())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Shutdown(context.Background())
+			if _, err := m.Dashboard(tc.opt); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Dashboard(%s) error = %v; want one naming %s", tc.name, err, tc.wantErr)
+			}
+		})
+	}
+
+	m, err := New(quiet, WithoutSystemMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	h, err := m.Dashboard(WithDashboardTitle("Casino <ops>"), WithDashboardRefresh(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if body := rec.Body.String(); rec.Code != http.StatusOK || !strings.Contains(body, "<title>Casino &lt;ops&gt;") {
+		t.Fatalf("page %d does not carry the title set by WithDashboardTitle:\n%.400s", rec.Code, body)
 	}
 }
 

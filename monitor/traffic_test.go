@@ -11,7 +11,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/clock"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // TestCardAlertAndStatsAreOneRead: a rule over the dashboard's latency
