@@ -76,7 +76,7 @@ func (r *actionRig) ran() []string {
 
 func actionEvents(m *Monitor) []string {
 	var out []string
-	for _, e := range m.Events().Query(EventQuery{Kind: EventAction}) {
+	for _, e := range m.Events().Query(EventQuery{Kind: eventAction}) {
 		out = append(out, e.Attrs["result"]+" "+e.Attrs["author"]+": "+e.Message)
 	}
 	return out

@@ -107,7 +107,7 @@ func paymentErrorRule(t *testing.T) alerting.Rule {
 		Name: "PaymentProviderErrors",
 		Condition: &alerting.Ratio{Numerator: num, Denominator: den, Window: time.Minute,
 			MinRequests: 10, Op: alerting.Above, Value: 0.5},
-		By:          []string{AttrDependencyName},
+		By:          []string{attrDependencyName},
 		For:         20 * time.Second,
 		Labels:      map[string]string{"severity": "critical"},
 		Annotations: map[string]string{"summary": `{{ index .Labels "igmon.dependency.name" }} fails {{ percent .Value }} of calls`},
@@ -204,7 +204,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 	callPSP(t, client, psp.URL, 20)
 
 	pending := alertState(t, m, "PaymentProviderErrors", alerting.StatePending)
-	if pending.Labels[AttrDependencyName] != "stripe" || pending.Value != 1 {
+	if pending.Labels[attrDependencyName] != "stripe" || pending.Value != 1 {
 		t.Fatalf("pending alert %+v", pending)
 	}
 	deliver(t, m)
@@ -225,7 +225,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 		t.Fatalf("firing notification %+v", msgs)
 	}
 	fa := msgs[0].Alerts[0]
-	ev := fa.Annotations[AnnotationEvidence]
+	ev := fa.Annotations[annotationEvidence]
 	for _, want := range []string{
 		// The ratio's value carries its unit.
 		"PaymentProviderErrors = 100 % since",
@@ -240,7 +240,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
 		}
 	}
-	if fa.Labels[AttrDependencyName] != "stripe" || fa.Labels["severity"] != "critical" ||
+	if fa.Labels[attrDependencyName] != "stripe" || fa.Labels["severity"] != "critical" ||
 		fa.Annotations["summary"] != "stripe fails 100.00% of calls" {
 		t.Errorf("firing alert %+v", fa)
 	}
@@ -265,28 +265,28 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 
 	// The timeline holds one event per state change, stamped on the
 	// evaluator's clock, with the evidence on the firing one.
-	evs := m.Events().Query(EventQuery{Kind: EventAlert})
+	evs := m.Events().Query(EventQuery{Kind: eventAlert})
 	if len(evs) != 2 {
 		t.Fatalf("alert events %+v", evs)
 	}
 	firing, resolved := evs[0], evs[1]
-	if firing.Component != "stripe" || firing.Severity != SeverityCritical || !strings.Contains(firing.Message, "firing") ||
+	if firing.Component != "stripe" || firing.Severity != severityCritical || !strings.Contains(firing.Message, "firing") ||
 		!firing.Time.Equal(alT0.Add(50*time.Second)) || !strings.Contains(firing.Attrs["evidence"], "wallet-db") {
 		t.Errorf("firing event %+v", firing)
 	}
-	if resolved.Component != "stripe" || resolved.Severity != SeverityInfo || !strings.Contains(resolved.Message, "resolved") ||
+	if resolved.Component != "stripe" || resolved.Severity != severityInfo || !strings.Contains(resolved.Message, "resolved") ||
 		!resolved.Time.Equal(alT0.Add(130*time.Second)) {
 		t.Errorf("resolved event %+v", resolved)
 	}
 	// Both deliveries (firing, then resolved) are in the timeline too.
-	if n := len(m.Events().Query(EventQuery{Kind: EventNotification, Component: "alerting"})); n != 2 {
-		t.Errorf("notification events: %d, want 2: %+v", n, m.Events().Query(EventQuery{Kind: EventNotification}))
+	if n := len(m.Events().Query(EventQuery{Kind: eventNotification, Component: "alerting"})); n != 2 {
+		t.Errorf("notification events: %d, want 2: %+v", n, m.Events().Query(EventQuery{Kind: eventNotification}))
 	}
 	// Re-evaluating a resolved alert records nothing new.
 	if err := m.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(m.Events().Query(EventQuery{Kind: EventAlert})); n != 2 {
+	if n := len(m.Events().Query(EventQuery{Kind: eventAlert})); n != 2 {
 		t.Fatalf("%d alert events after a quiet cycle", n)
 	}
 }
@@ -309,7 +309,7 @@ func TestAlertsHandlerAndSilences(t *testing.T) {
 	if a.Labels["igmon.check.name"] != "wallet-db" {
 		t.Fatalf("alert %+v", a)
 	}
-	if evs := m.Events().Query(EventQuery{Kind: EventAlert, Component: "wallet-db"}); len(evs) != 1 || evs[0].Severity != SeverityWarning {
+	if evs := m.Events().Query(EventQuery{Kind: eventAlert, Component: "wallet-db"}); len(evs) != 1 || evs[0].Severity != severityWarning {
 		t.Fatalf("alert events %+v", evs)
 	}
 

@@ -19,20 +19,20 @@ import (
 
 // Event kinds recorded by igmon itself.
 const (
-	EventCheck        = "check"        // a check changed status
-	EventProbe        = "probe"        // a synthetic probe started or ended a failure streak
-	EventAlert        = "alert"        // an alert changed state
-	EventNotification = "notification" // a notification was delivered or finally failed
-	EventOverride     = "override"     // an operator overrode a check
-	EventSilence      = "silence"      // a silence was created or removed
-	EventLifecycle    = "lifecycle"    // the service started, drained or stopped
+	eventCheck        = "check"        // a check changed status
+	eventProbe        = "probe"        // a synthetic probe started or ended a failure streak
+	eventAlert        = "alert"        // an alert changed state
+	eventNotification = "notification" // a notification was delivered or finally failed
+	eventOverride     = "override"     // an operator overrode a check
+	eventSilence      = "silence"      // a silence was created or removed
+	eventLifecycle    = "lifecycle"    // the service started, drained or stopped
 )
 
 // Event severities.
 const (
-	SeverityInfo     = "info"
-	SeverityWarning  = "warning"
-	SeverityCritical = "critical"
+	severityInfo     = "info"
+	severityWarning  = "warning"
+	severityCritical = "critical"
 )
 
 // Event is one entry of the timeline a person on call reads.
@@ -40,13 +40,13 @@ type Event struct {
 	Time      time.Time         `json:"time"`            // when it happened
 	Component string            `json:"component"`       // the check, probe, alert or "" for the service
 	Kind      string            `json:"kind"`            // one of the Event* kinds
-	Severity  string            `json:"severity"`        // SeverityInfo, SeverityWarning or SeverityCritical
+	Severity  string            `json:"severity"`        // severityInfo, severityWarning or severityCritical
 	Message   string            `json:"message"`         // one short, redacted line
 	Attrs     map[string]string `json:"attrs,omitempty"` // details; shown to authorized readers only
 }
 
-// DefaultEventCapacity is how many events the log keeps by default.
-const DefaultEventCapacity = 1000
+// defaultEventCapacity is how many events the log keeps by default.
+const defaultEventCapacity = 1000
 
 // EventLog is a bounded ring of recent events, mirrored to slog. It is safe
 // for concurrent use; recording never blocks on readers.
@@ -64,9 +64,9 @@ type EventLog struct {
 	total uint64
 }
 
-// NewEventLog returns a log keeping the last capacity events (at least 1).
+// newEventLog returns a log keeping the last capacity events (at least 1).
 // A nil logger means slog.Default(); a nil clock the real one.
-func NewEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*EventLog, error) {
+func newEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*EventLog, error) {
 	if capacity < 1 {
 		return nil, fmt.Errorf("monitor: event log capacity: %d must be at least 1", capacity)
 	}
@@ -86,7 +86,7 @@ func (l *EventLog) Record(e Event) {
 		e.Time = l.clock.Now()
 	}
 	if e.Severity == "" {
-		e.Severity = SeverityInfo
+		e.Severity = severityInfo
 	}
 	e.Message = redact.String(e.Message)
 	if len(e.Attrs) > 0 {
@@ -114,9 +114,9 @@ func (l *EventLog) Record(e Event) {
 
 	level := slog.LevelInfo
 	switch e.Severity {
-	case SeverityWarning:
+	case severityWarning:
 		level = slog.LevelWarn
-	case SeverityCritical:
+	case severityCritical:
 		level = slog.LevelError
 	}
 	attrs := make([]slog.Attr, 0, 3+len(e.Attrs))
@@ -130,7 +130,7 @@ func (l *EventLog) Record(e Event) {
 // EventQuery selects events. Zero fields match everything.
 type EventQuery struct {
 	Component string    // exact component name
-	Kind      string    // exact kind (EventCheck, EventProbe, ...)
+	Kind      string    // exact kind (eventCheck, eventProbe, ...)
 	Since     time.Time // inclusive
 	Until     time.Time // exclusive
 	// Limit keeps the newest Limit matches (0: all).
@@ -168,26 +168,18 @@ func (l *EventLog) Query(q EventQuery) []Event {
 	return out
 }
 
-// Total returns how many events were ever recorded, including those the
-// ring has dropped.
-func (l *EventLog) Total() uint64 {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.total
-}
+// errBadQuery is wrapped by parseEventQuery errors.
+var errBadQuery = errors.New("bad event query")
 
-// ErrBadQuery is wrapped by ParseEventQuery errors.
-var ErrBadQuery = errors.New("bad event query")
+// maxEventQueryLimit bounds the limit a caller may ask for.
+const maxEventQueryLimit = 10000
 
-// MaxEventQueryLimit bounds the limit a caller may ask for.
-const MaxEventQueryLimit = 10000
-
-// ParseEventQuery reads component, kind, since, until (RFC 3339) and limit
+// parseEventQuery reads component, kind, since, until (RFC 3339) and limit
 // from URL query values.
-func ParseEventQuery(get func(string) string) (EventQuery, error) {
+func parseEventQuery(get func(string) string) (EventQuery, error) {
 	q := EventQuery{Component: get("component"), Kind: get("kind")}
 	if len(q.Component) > 256 || len(q.Kind) > 64 {
-		return q, fmt.Errorf("%w: component or kind too long", ErrBadQuery)
+		return q, fmt.Errorf("%w: component or kind too long", errBadQuery)
 	}
 	for _, f := range []struct {
 		name string
@@ -196,15 +188,15 @@ func ParseEventQuery(get func(string) string) (EventQuery, error) {
 		if v := get(f.name); v != "" {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				return q, fmt.Errorf("%w: %s: want RFC 3339, got %q", ErrBadQuery, f.name, truncate(v, 64))
+				return q, fmt.Errorf("%w: %s: want RFC 3339, got %q", errBadQuery, f.name, truncate(v, 64))
 			}
 			*f.dst = t
 		}
 	}
 	if v := get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > MaxEventQueryLimit {
-			return q, fmt.Errorf("%w: limit: want 0..%d, got %q", ErrBadQuery, MaxEventQueryLimit, truncate(v, 64))
+		if err != nil || n < 0 || n > maxEventQueryLimit {
+			return q, fmt.Errorf("%w: limit: want 0..%d, got %q", errBadQuery, maxEventQueryLimit, truncate(v, 64))
 		}
 		q.Limit = n
 	}
@@ -218,9 +210,6 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Handler serves the events as JSON: GET ?component=&kind=&since=&until=&limit=.
-func (l *EventLog) Handler() http.Handler { return l.handler(false) }
-
 // handler serves the log; public drops the attributes that carry error
 // text, operator reasons and evidence.
 func (l *EventLog) handler(public bool) http.Handler {
@@ -232,7 +221,7 @@ func (l *EventLog) handler(public bool) http.Handler {
 			return
 		}
 		vals := r.URL.Query()
-		q, err := ParseEventQuery(vals.Get)
+		q, err := parseEventQuery(vals.Get)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return

@@ -38,7 +38,7 @@ func TestProbeEventsStartStreakRecovery(t *testing.T) {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
-			for _, e := range m.Events().Query(EventQuery{Component: "psp-health", Kind: EventProbe}) {
+			for _, e := range m.Events().Query(EventQuery{Component: "psp-health", Kind: eventProbe}) {
 				if strings.Contains(e.Message, substr) {
 					return e
 				}

@@ -120,8 +120,8 @@ func (m *Monitor) AddProbe(p *probes.Probe, opts ...checks.Option) error {
 	return nil
 }
 
-// Probes returns the synthetic probes added with AddProbe.
-func (m *Monitor) Probes() []*probes.Probe {
+// syntheticProbes returns the synthetic probes added with AddProbe.
+func (m *Monitor) syntheticProbes() []*probes.Probe {
 	m.probes.mu.Lock()
 	defer m.probes.mu.Unlock()
 	return append([]*probes.Probe(nil), m.probes.synthetic...)

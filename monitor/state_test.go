@@ -138,7 +138,7 @@ func TestRestartResolvedWhileDownSendsOneResolvePerReceiver(t *testing.T) {
 	}
 	// The timeline survived too, and the restart did not record the
 	// restored firing alert a second time.
-	evs := m.Events().Query(EventQuery{Kind: EventAlert})
+	evs := m.Events().Query(EventQuery{Kind: eventAlert})
 	if len(evs) != 2 || !strings.Contains(evs[0].Message, "firing") || !strings.Contains(evs[1].Message, "resolved") {
 		t.Fatalf("alert events %+v", evs)
 	}
@@ -272,7 +272,7 @@ func BenchmarkStateSave(b *testing.B) {
 	}
 	defer m.Shutdown(context.Background())
 	for i := range 1000 {
-		m.Events().Record(Event{Component: "wallet-db", Kind: EventCheck, Severity: SeverityWarning,
+		m.Events().Record(Event{Component: "wallet-db", Kind: eventCheck, Severity: severityWarning,
 			Message: fmt.Sprintf("check wallet-db: pass → fail: dial tcp 10.0.0.5:5432: connection refused (%d)", i),
 			Attrs:   map[string]string{"from": "pass", "to": "fail", "error": "dial tcp 10.0.0.5:5432: connection refused"}})
 	}

@@ -201,7 +201,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	}
 
 	// Synthetic probes: their runs over the status window and their check.
-	for _, pr := range m.Probes() {
+	for _, pr := range m.syntheticProbes() {
 		claimed[pr.Name()] = true
 		f, seen := tr.probes[pr.Name()]
 		c := trafficComponent(pr.Name(), pr.Name(), "probe "+string(pr.Kind()), f, seen, tr.window)

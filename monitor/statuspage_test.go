@@ -279,7 +279,7 @@ func TestStatusPageShowsEveryComponent(t *testing.T) {
 		// The timeline tells the public what changed, not the error.
 		var dbEvent *dashboard.Event
 		for i, e := range s.Events {
-			if e.Component == "wallet-db" && e.Kind == EventCheck {
+			if e.Component == "wallet-db" && e.Kind == eventCheck {
 				dbEvent = &s.Events[i]
 			}
 		}
@@ -311,7 +311,7 @@ func TestStatusPageActions(t *testing.T) {
 	if res, _ := m.Checks().Result("wallet-db"); res.Status != checks.StatusPass || res.Override == nil {
 		t.Fatalf("wallet-db after override: %+v", res)
 	}
-	ovs := m.Events().Query(EventQuery{Component: "wallet-db", Kind: EventOverride})
+	ovs := m.Events().Query(EventQuery{Component: "wallet-db", Kind: eventOverride})
 	if len(ovs) != 1 || ovs[0].Attrs["by"] != "dashboard" || !strings.Contains(ovs[0].Message, "set to pass") {
 		t.Fatalf("override events %+v", ovs)
 	}
@@ -357,7 +357,7 @@ func TestStatusPageActions(t *testing.T) {
 	if len(sils) != 1 || sils[0].CreatedBy != "maria" {
 		t.Fatalf("silences %+v", sils)
 	}
-	if evs := m.Events().Query(EventQuery{Kind: EventSilence}); len(evs) != 1 || evs[0].Attrs["by"] != "maria" {
+	if evs := m.Events().Query(EventQuery{Kind: eventSilence}); len(evs) != 1 || evs[0].Attrs["by"] != "maria" {
 		t.Fatalf("silence events %+v", evs)
 	}
 	pub = f.status(t, false)
@@ -365,7 +365,7 @@ func TestStatusPageActions(t *testing.T) {
 		t.Errorf("public alerts %+v silences %+v", pub.Alerts, pub.Silences)
 	}
 	for _, e := range pub.Events {
-		if e.Kind == EventSilence && (strings.Contains(e.Message, "failover drill") || strings.Contains(e.Message, "maria")) {
+		if e.Kind == eventSilence && (strings.Contains(e.Message, "failover drill") || strings.Contains(e.Message, "maria")) {
 			t.Errorf("public silence event shows author or comment: %+v", e)
 		}
 	}
@@ -379,7 +379,7 @@ func TestStatusPageActions(t *testing.T) {
 	if res, _ := m.Checks().Result("wallet-db"); res.Override != nil {
 		t.Fatalf("override not cleared: %+v", res)
 	}
-	if n := len(m.Events().Query(EventQuery{Component: "wallet-db", Kind: EventOverride})); n != 2 {
+	if n := len(m.Events().Query(EventQuery{Component: "wallet-db", Kind: eventOverride})); n != 2 {
 		t.Fatalf("%d override events, want set and clear", n)
 	}
 }

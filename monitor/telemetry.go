@@ -15,10 +15,10 @@ import (
 	"github.com/jackcode/igmon/exporters"
 )
 
-// TelemetryCheck is the name of the health check that reports the export
+// telemetryCheck is the name of the health check that reports the export
 // pipeline. It is non-critical: a collector that is down makes it warn and
 // never fails readiness.
-const TelemetryCheck = "telemetry"
+const telemetryCheck = "telemetry"
 
 // telemetryConfig holds the options about the MeterProvider the Monitor
 // builds.
@@ -231,7 +231,7 @@ func (m *Monitor) registerTelemetryCheck() error {
 	if p == nil {
 		return nil
 	}
-	c, err := checks.NewCheck(TelemetryCheck, func(ctx context.Context) error {
+	c, err := checks.NewCheck(telemetryCheck, func(ctx context.Context) error {
 		if err := p.Check(ctx); err != nil {
 			return checks.Warn(err)
 		}

@@ -160,7 +160,7 @@ func TestMonitorUsesOTLPFromEnv(t *testing.T) {
 	if st := m.TelemetryStatus(); len(st) != 1 || st[0].Name != "otlp" {
 		t.Fatalf("status = %+v", st)
 	}
-	if _, ok := m.Checks().Result(TelemetryCheck); !ok {
+	if _, ok := m.Checks().Result(telemetryCheck); !ok {
 		t.Fatal("no telemetry check")
 	}
 
@@ -185,7 +185,7 @@ func TestMonitorInProcessOnlyByDefault(t *testing.T) {
 	if len(m.TelemetryStatus()) != 0 {
 		t.Fatal("exporting with nothing configured")
 	}
-	if _, ok := m.Checks().Result(TelemetryCheck); ok {
+	if _, ok := m.Checks().Result(telemetryCheck); ok {
 		t.Fatal("telemetry check without an exporter to watch")
 	}
 	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.players")
@@ -334,7 +334,7 @@ func TestMonitorCollectorDown(t *testing.T) {
 		t.Fatalf("after restart %+v, want a cumulative total ≥ %d", p, 10+added+2)
 	}
 	for {
-		res, _ := m.Checks().Result(TelemetryCheck)
+		res, _ := m.Checks().Result(telemetryCheck)
 		_ = m.Checks().Status(ctx, checks.Readiness)
 		if res.Status == checks.StatusPass {
 			break
