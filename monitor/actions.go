@@ -63,10 +63,10 @@ type Action struct {
 	// Mode is ActionAuto, ActionDryRun or ActionApproval.
 	Mode ActionMode
 	// MinInterval is the rate limit: the least time between two runs
-	// (defaultActionInterval when 0). A trigger within it is recorded and
+	// (10 minutes when 0). A trigger within it is recorded and
 	// dropped.
 	MinInterval time.Duration
-	// Timeout bounds a run (defaultActionTimeout when 0).
+	// Timeout bounds a run (30 seconds when 0).
 	Timeout time.Duration
 	// Run does the work for the alert that triggered it. It runs on its
 	// own goroutine; its context ends at Timeout or at Shutdown.
@@ -281,7 +281,7 @@ func (r *actionRunner) call(act *Action, a alerting.Alert) (err error) {
 
 func (r *actionRunner) record(act *Action, a alerting.Alert, result, by, sev, msg string) {
 	r.runs.Add(context.Background(), 1, metric.WithAttributes(attribute.String("igmon.action.name", act.Name), attribute.String("igmon.action.result", result)))
-	r.m.events.Record(Event{Component: act.Name, Kind: eventAction, Severity: sev, Message: msg,
+	r.m.events.Record(timelineEvent{Component: act.Name, Kind: eventAction, Severity: sev, Message: msg,
 		Attrs: map[string]string{"action": act.Name, "rule": a.Rule, "result": result, "author": by, "mode": act.Mode.String()}})
 }
 

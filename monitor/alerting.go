@@ -216,7 +216,7 @@ func (a *alertingState) recordChanges(alerts []alerting.Alert) {
 		case alerting.StateResolved:
 			at = al.ResolvedAt
 		}
-		a.m.events.Record(Event{Time: at, Component: alertComponent(al), Kind: eventAlert, Severity: sev, Message: msg, Attrs: attrs})
+		a.m.events.Record(timelineEvent{Time: at, Component: alertComponent(al), Kind: eventAlert, Severity: sev, Message: msg, Attrs: attrs})
 	}
 }
 
@@ -307,7 +307,7 @@ func (a *alertingState) causes(target string, started time.Time, window time.Dur
 	// episode with no opening event in it began long before and is
 	// skipped.
 	open := map[string]cause{}
-	for _, e := range a.m.events.Query(EventQuery{Since: from.Add(-evidenceWindow)}) {
+	for _, e := range a.m.events.Query(eventQuery{Since: from.Add(-evidenceWindow)}) {
 		if e.Kind != eventCheck && e.Kind != eventProbe || e.Attrs["to"] == "" {
 			continue
 		}
@@ -444,15 +444,6 @@ func (a *alertingState) errorWindow(al alerting.Alert) time.Duration {
 	return evidenceWindow
 }
 
-// Alerts returns the alerts the evaluator holds (pending, firing, recently
-// resolved), or nil when alerting is off.
-func (m *Monitor) Alerts() []alerting.Alert {
-	if m.alerting == nil {
-		return nil
-	}
-	return m.alerting.eval.Alerts()
-}
-
 // Silences returns the silence set, or nil when alerting is off.
 func (m *Monitor) Silences() *alerting.Silences {
 	if m.alerting == nil {
@@ -555,7 +546,7 @@ func (a *alertingState) recordSilence(c alerting.SilenceChange) {
 	for i, mt := range s.Matchers {
 		ms[i] = mt.String()
 	}
-	e := Event{Time: c.Time, Component: "alerting", Kind: eventSilence, Severity: severityInfo,
+	e := timelineEvent{Time: c.Time, Component: "alerting", Kind: eventSilence, Severity: severityInfo,
 		Attrs: map[string]string{"silence_id": s.ID, "reason": s.Comment}}
 	switch c.Kind {
 	case alerting.SilenceCreated:

@@ -32,7 +32,7 @@ func TestAlertsHandlerShowsEvidenceOnlyToAuthorizedCallers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	if err := m.Register("wallet-db", func(context.Context) error { return errors.New(checkError) }); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return errors.New(checkError) }); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(context.Background(), checks.Readiness)

@@ -114,7 +114,7 @@ func WithDefaultOperation(op string) DependencyOption {
 }
 
 // WithOperations fixes the set of operations recorded; any other operation
-// is recorded as _OTHER. Without it the first maxOperations distinct valid
+// is recorded as _OTHER. Without it the first 64 distinct valid
 // operation names are recorded as given.
 func WithOperations(ops ...string) DependencyOption {
 	return depOptionFunc(func(c *depConfig) {
@@ -164,7 +164,7 @@ func WithErrorClassifier(fn func(err error) Outcome) DependencyOption {
 
 // WithHosts fixes the server addresses (host names, without port) that
 // Transport records as server.address; requests to other hosts are recorded
-// as _OTHER. Without it the first maxHosts distinct hosts are recorded.
+// as _OTHER. Without it the first 16 distinct hosts are recorded.
 func WithHosts(hosts ...string) DependencyOption {
 	return depOptionFunc(func(c *depConfig) {
 		if len(hosts) == 0 {
@@ -208,8 +208,8 @@ func (m *Monitor) instruments() (*instruments, error) {
 // Dependency declares a dependency of the given kind (KindPayment,
 // KindGameProvider, ... or your own) and name ("stripe",
 // "pragmatic-play"). Kind and name must be 1 to 64 bytes of
-// [A-Za-z0-9._-]; names are unique per Monitor. The error wraps
-// errInvalidDependency (naming the field) or errDuplicateDependency.
+// [A-Za-z0-9._-]; names are unique per Monitor. The error names the field, or says
+// the name is taken.
 func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Dependency, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("monitor: %w %q: "+format, append([]any{errInvalidDependency, name}, a...)...)
@@ -273,7 +273,7 @@ func newDependency(inst *instruments, kind, name string, cfg depConfig) *Depende
 }
 
 // Dependencies returns the declared dependencies, sorted by kind and name.
-func (m *Monitor) Dependencies() []*Dependency {
+func (m *Monitor) dependencyList() []*Dependency {
 	m.deps.mu.Lock()
 	ds := make([]*Dependency, 0, len(m.deps.byName))
 	for _, d := range m.deps.byName {

@@ -67,8 +67,8 @@ func TestOutcomeString(t *testing.T) {
 		if o.String() != want[o] {
 			t.Errorf("%d.String() = %q", o, o.String())
 		}
-		if o.Failure() != (o == OutcomeError || o == OutcomeTimeout) {
-			t.Errorf("%v.Failure() = %v", o, o.Failure())
+		if o.failure() != (o == OutcomeError || o == OutcomeTimeout) {
+			t.Errorf("%v.failure() = %v", o, o.failure())
 		}
 	}
 	if Outcome(200).String() != "unknown" || Outcome(200).valid() {

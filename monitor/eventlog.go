@@ -17,7 +17,7 @@ import (
 	"github.com/jackcode/igmon/internal/redact"
 )
 
-// Event kinds recorded by igmon itself.
+// timelineEvent kinds recorded by igmon itself.
 const (
 	eventCheck        = "check"        // a check changed status
 	eventProbe        = "probe"        // a synthetic probe started or ended a failure streak
@@ -28,18 +28,18 @@ const (
 	eventLifecycle    = "lifecycle"    // the service started, drained or stopped
 )
 
-// Event severities.
+// timelineEvent severities.
 const (
 	severityInfo     = "info"
 	severityWarning  = "warning"
 	severityCritical = "critical"
 )
 
-// Event is one entry of the timeline a person on call reads.
-type Event struct {
+// timelineEvent is one entry of the timeline a person on call reads.
+type timelineEvent struct {
 	Time      time.Time         `json:"time"`            // when it happened
 	Component string            `json:"component"`       // the check, probe, alert or "" for the service
-	Kind      string            `json:"kind"`            // one of the Event* kinds
+	Kind      string            `json:"kind"`            // one of the timelineEvent* kinds
 	Severity  string            `json:"severity"`        // severityInfo, severityWarning or severityCritical
 	Message   string            `json:"message"`         // one short, redacted line
 	Attrs     map[string]string `json:"attrs,omitempty"` // details; shown to authorized readers only
@@ -48,9 +48,9 @@ type Event struct {
 // defaultEventCapacity is how many events the log keeps by default.
 const defaultEventCapacity = 1000
 
-// EventLog is a bounded ring of recent events, mirrored to slog. It is safe
+// eventRing is a bounded ring of recent events, mirrored to slog. It is safe
 // for concurrent use; recording never blocks on readers.
-type EventLog struct {
+type eventRing struct {
 	clock  clock.Clock
 	logger *slog.Logger
 
@@ -59,14 +59,14 @@ type EventLog struct {
 	changed chan<- struct{}
 
 	mu    sync.RWMutex
-	ring  []Event
+	ring  []timelineEvent
 	next  int // index the next event goes to
 	total uint64
 }
 
 // newEventLog returns a log keeping the last capacity events (at least 1).
 // A nil logger means slog.Default(); a nil clock the real one.
-func newEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*EventLog, error) {
+func newEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*eventRing, error) {
 	if capacity < 1 {
 		return nil, fmt.Errorf("monitor: event log capacity: %d must be at least 1", capacity)
 	}
@@ -76,12 +76,12 @@ func newEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*EventLog, e
 	if c == nil {
 		c = clock.Real{}
 	}
-	return &EventLog{clock: c, logger: logger, ring: make([]Event, 0, capacity)}, nil
+	return &eventRing{clock: c, logger: logger, ring: make([]timelineEvent, 0, capacity)}, nil
 }
 
 // Record adds an event, stamping the time if it is zero and redacting the
 // message and attribute values, and logs it.
-func (l *EventLog) Record(e Event) {
+func (l *eventRing) Record(e timelineEvent) {
 	if e.Time.IsZero() {
 		e.Time = l.clock.Now()
 	}
@@ -127,8 +127,8 @@ func (l *EventLog) Record(e Event) {
 	l.logger.LogAttrs(context.Background(), level, e.Message, attrs...)
 }
 
-// EventQuery selects events. Zero fields match everything.
-type EventQuery struct {
+// eventQuery selects events. Zero fields match everything.
+type eventQuery struct {
 	Component string    // exact component name
 	Kind      string    // exact kind (eventCheck, eventProbe, ...)
 	Since     time.Time // inclusive
@@ -138,7 +138,7 @@ type EventQuery struct {
 }
 
 // Query returns the matching events, oldest first.
-func (l *EventLog) Query(q EventQuery) []Event {
+func (l *eventRing) Query(q eventQuery) []timelineEvent {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	n := len(l.ring)
@@ -146,7 +146,7 @@ func (l *EventLog) Query(q EventQuery) []Event {
 	if n == cap(l.ring) {
 		start = l.next
 	}
-	var out []Event
+	var out []timelineEvent
 	for i := 0; i < n; i++ {
 		e := l.ring[(start+i)%n]
 		if q.Component != "" && e.Component != q.Component ||
@@ -176,8 +176,8 @@ const maxEventQueryLimit = 10000
 
 // parseEventQuery reads component, kind, since, until (RFC 3339) and limit
 // from URL query values.
-func parseEventQuery(get func(string) string) (EventQuery, error) {
-	q := EventQuery{Component: get("component"), Kind: get("kind")}
+func parseEventQuery(get func(string) string) (eventQuery, error) {
+	q := eventQuery{Component: get("component"), Kind: get("kind")}
 	if len(q.Component) > 256 || len(q.Kind) > 64 {
 		return q, fmt.Errorf("%w: component or kind too long", errBadQuery)
 	}
@@ -212,7 +212,7 @@ func truncate(s string, n int) string {
 
 // handler serves the log; public drops the attributes that carry error
 // text, operator reasons and evidence.
-func (l *EventLog) handler(public bool) http.Handler {
+func (l *eventRing) handler(public bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -234,14 +234,14 @@ func (l *EventLog) handler(public bool) http.Handler {
 			}
 		}
 		if events == nil {
-			events = []Event{}
+			events = []timelineEvent{}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if r.Method == http.MethodHead {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(struct {
-			Events []Event `json:"events"`
+			Events []timelineEvent `json:"events"`
 		}{events})
 	})
 }
@@ -266,7 +266,7 @@ func publicAttrs(a map[string]string) map[string]string {
 // detail only authorized callers get. Error text and what operators typed
 // (override reasons, silence comments) end the message after ": " and are
 // also the "error" or "reason" attribute; they are cut off the message.
-func withheld(e Event) (message, detail string) {
+func withheld(e timelineEvent) (message, detail string) {
 	message = e.Message
 	for _, k := range []string{"error", "reason"} {
 		v := e.Attrs[k]

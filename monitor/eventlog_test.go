@@ -22,23 +22,23 @@ func TestEventLogRingAndQuery(t *testing.T) {
 	}
 	for i, c := range []string{"postgres", "stripe", "postgres", "stripe", "kyc"} {
 		fc.Advance(time.Second)
-		l.Record(Event{Component: c, Kind: eventCheck, Message: "m" + string(rune('0'+i))})
+		l.Record(timelineEvent{Component: c, Kind: eventCheck, Message: "m" + string(rune('0'+i))})
 	}
-	all := l.Query(EventQuery{})
+	all := l.Query(eventQuery{})
 	if len(all) != 3 || all[0].Message != "m2" || all[2].Message != "m4" || l.recorded() != 5 {
 		t.Fatalf("ring: %+v total %d", all, l.recorded())
 	}
-	if got := l.Query(EventQuery{Component: "stripe"}); len(got) != 1 || got[0].Message != "m3" {
+	if got := l.Query(eventQuery{Component: "stripe"}); len(got) != 1 || got[0].Message != "m3" {
 		t.Fatalf("by component: %+v", got)
 	}
 	t0 := time.Date(2026, 3, 1, 12, 0, 4, 0, time.UTC)
-	if got := l.Query(EventQuery{Since: t0}); len(got) != 2 || got[0].Message != "m3" {
+	if got := l.Query(eventQuery{Since: t0}); len(got) != 2 || got[0].Message != "m3" {
 		t.Fatalf("since: %+v", got)
 	}
-	if got := l.Query(EventQuery{Until: t0}); len(got) != 1 || got[0].Message != "m2" {
+	if got := l.Query(eventQuery{Until: t0}); len(got) != 1 || got[0].Message != "m2" {
 		t.Fatalf("until: %+v", got)
 	}
-	if got := l.Query(EventQuery{Limit: 1}); len(got) != 1 || got[0].Message != "m4" {
+	if got := l.Query(eventQuery{Limit: 1}); len(got) != 1 || got[0].Message != "m4" {
 		t.Fatalf("limit keeps newest: %+v", got)
 	}
 	if _, err := newEventLog(0, nil, nil); err == nil || !strings.Contains(err.Error(), "capacity") {
@@ -48,8 +48,8 @@ func TestEventLogRingAndQuery(t *testing.T) {
 
 func TestEventLogRedacts(t *testing.T) {
 	l, _ := newEventLog(10, slog.New(slog.DiscardHandler), nil)
-	l.Record(Event{Component: "db", Message: "dial postgres://u:pw1@h/db", Attrs: map[string]string{"error": "password=pw2"}})
-	e := l.Query(EventQuery{})[0]
+	l.Record(timelineEvent{Component: "db", Message: "dial postgres://u:pw1@h/db", Attrs: map[string]string{"error": "password=pw2"}})
+	e := l.Query(eventQuery{})[0]
 	if strings.Contains(e.Message, "pw1") || strings.Contains(e.Attrs["error"], "pw2") || e.Severity != severityInfo || e.Time.IsZero() {
 		t.Fatalf("event %+v", e)
 	}
@@ -57,8 +57,8 @@ func TestEventLogRedacts(t *testing.T) {
 
 func TestEventLogHandler(t *testing.T) {
 	l, _ := newEventLog(10, slog.New(slog.DiscardHandler), nil)
-	l.Record(Event{Component: "stripe", Kind: eventAlert, Severity: severityCritical, Message: "PaymentErrorRate firing"})
-	l.Record(Event{Component: "kyc", Kind: eventCheck, Message: "kyc pass>warn"})
+	l.Record(timelineEvent{Component: "stripe", Kind: eventAlert, Severity: severityCritical, Message: "PaymentErrorRate firing"})
+	l.Record(timelineEvent{Component: "kyc", Kind: eventCheck, Message: "kyc pass>warn"})
 	h := l.handler(false)
 	tests := []struct {
 		target string
@@ -82,7 +82,7 @@ func TestEventLogHandler(t *testing.T) {
 		if tt.code != 200 {
 			continue
 		}
-		var body struct{ Events []Event }
+		var body struct{ Events []timelineEvent }
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Events) != tt.n {
 			t.Fatalf("%s: %v %d events", tt.target, err, len(body.Events))
 		}
@@ -130,7 +130,7 @@ func TestEventsHandlerWithholdsDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	m.Events().Record(Event{Component: "db", Kind: eventCheck, Message: "db pass → fail", Attrs: map[string]string{"error": "connection refused", "to": "fail"}})
+	m.events.Record(timelineEvent{Component: "db", Kind: eventCheck, Message: "db pass → fail", Attrs: map[string]string{"error": "connection refused", "to": "fail"}})
 	get := func(admin bool) string { return eventsBody(m, "/events", admin, "X-Ops", "1") }
 	if body := get(false); strings.Contains(body, "connection refused") || !strings.Contains(body, `"to":"fail"`) {
 		t.Fatalf("public event log: %s", body)
@@ -157,7 +157,7 @@ func TestEveryEventSeverityIsStyledOnTheTimeline(t *testing.T) {
 
 // recorded returns how many events were ever recorded, including those the
 // ring has dropped.
-func (l *EventLog) recorded() uint64 {
+func (l *eventRing) recorded() uint64 {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.total

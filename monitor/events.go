@@ -60,20 +60,16 @@ func (m *Monitor) initEvents() error {
 				msg = fmt.Sprintf("probe %s recovered after %s", tr.Name, tr.PreviousFor.Round(time.Second))
 			}
 		}
-		m.events.Record(Event{Time: tr.Time, Component: tr.Name, Kind: kind, Severity: sev, Message: msg, Attrs: attrs})
+		m.events.Record(timelineEvent{Time: tr.Time, Component: tr.Name, Kind: kind, Severity: sev, Message: msg, Attrs: attrs})
 	})
 	return nil
 }
-
-// Events returns the event log: check transitions, overrides, alert state
-// changes, notification outcomes and silences.
-func (m *Monitor) Events() *EventLog { return m.events }
 
 // recordOverride puts every operator override, set or cleared through
 // the registry by anyone (the dashboard, m.Checks().Override, an admin
 // endpoint), in the event log with who asked and why.
 func (m *Monitor) recordOverride(c checks.OverrideChange) {
-	e := Event{Time: c.Time, Component: c.Name, Kind: eventOverride, Severity: severityInfo,
+	e := timelineEvent{Time: c.Time, Component: c.Name, Kind: eventOverride, Severity: severityInfo,
 		Message: fmt.Sprintf("override %s cleared: %s", c.Name, c.Reason), Attrs: map[string]string{"by": c.By, "reason": c.Reason}}
 	if c.Override != nil {
 		e.Severity = severityWarning
@@ -96,7 +92,7 @@ func (m *Monitor) isProbe(name string) bool {
 
 // recordDelivery puts the final outcome of a notification in the event log.
 func (m *Monitor) recordDelivery(d alerting.Delivery) {
-	e := Event{Component: "alerting", Kind: eventNotification, Severity: severityInfo,
+	e := timelineEvent{Component: "alerting", Kind: eventNotification, Severity: severityInfo,
 		Message: fmt.Sprintf("notification to %s delivered (%d firing, %d resolved)", d.Receiver, d.Firing, d.Resolved),
 		Attrs:   map[string]string{"receiver": d.Receiver, "group": d.GroupKey}}
 	if d.Err != nil {
@@ -107,7 +103,7 @@ func (m *Monitor) recordDelivery(d alerting.Delivery) {
 	m.events.Record(e)
 }
 
-// EventsHandler serves the event log as JSON (see EventLog.Handler) behind
+// EventsHandler serves the event log as JSON (GET ?component=&kind=&since=&until=&limit=) behind
 // the Monitor's authorizer: callers it does not admit (and everyone, when
 // there is none) get the timeline without error text, operator reasons or
 // evidence.

@@ -157,7 +157,7 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 		mu.Unlock()
 	}
 	for _, name := range []string{"old-cache", "kyc", "wallet-db", "stripe", "c1", "c2", "c3", "c4"} {
-		if err := m.Register(name, func(context.Context) error {
+		if err := m.Checks().Register(name, func(context.Context) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if down[name] {
@@ -277,7 +277,7 @@ func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.ID == "" {
 		t.Fatalf("POST answer %+v %v", created, err)
 	}
-	evs := m.Events().Query(EventQuery{Kind: eventSilence})
+	evs := m.events.Query(eventQuery{Kind: eventSilence})
 	if len(evs) != 1 {
 		t.Fatalf("silence events after POST: %+v", evs)
 	}
@@ -295,7 +295,7 @@ func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 	if resp := do("DELETE", "/alerting/silences/"+created.ID+"?by=bob", ""); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("DELETE: %d", resp.StatusCode)
 	}
-	evs = m.Events().Query(EventQuery{Kind: eventSilence})
+	evs = m.events.Query(eventQuery{Kind: eventSilence})
 	if len(evs) != 2 {
 		t.Fatalf("silence events after DELETE: %+v", evs)
 	}
@@ -334,7 +334,7 @@ func TestEventsHandlerCutsErrorsFromMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	if err := m.Register("wallet-db", func(context.Context) error { return errors.New("connection refused by 10.0.0.5") }); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return errors.New("connection refused by 10.0.0.5") }); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
@@ -418,7 +418,7 @@ func TestEvidenceLeavesOutEpisodesOlderThanTheAlertWindow(t *testing.T) {
 	defer m.Shutdown(context.Background())
 	var down atomic.Bool
 	for _, name := range []string{"wallet-db", "stripe-health"} {
-		if err := m.Register(name, func(context.Context) error {
+		if err := m.Checks().Register(name, func(context.Context) error {
 			if name == "wallet-db" && down.Load() {
 				return errors.New("connection refused")
 			}

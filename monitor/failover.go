@@ -37,7 +37,7 @@ func (m *Monitor) Failover(name string, deps []*Dependency, opts ...failover.Opt
 				h := d.Health()
 				return h.State == HealthFailing, h.Reason
 			},
-			Failure: func(err error) bool { return d.outcome(err).Failure() },
+			Failure: func(err error) bool { return d.outcome(err).failure() },
 		})
 	}
 	all := append(append([]failover.Option{}, opts...),
@@ -92,7 +92,7 @@ func (m *Monitor) recordFailover(c failover.Change) {
 			sev = severityWarning
 		}
 	}
-	m.events.Record(Event{Time: c.Time, Component: c.Provider, Kind: eventFailover, Severity: sev, Message: msg,
+	m.events.Record(timelineEvent{Time: c.Time, Component: c.Provider, Kind: eventFailover, Severity: sev, Message: msg,
 		Attrs: map[string]string{"group": c.Group, "change": c.Kind, "from": c.From, "to": c.To}})
 }
 

@@ -76,7 +76,7 @@ func TestFailoverGroupOverDependencies(t *testing.T) {
 	}
 
 	var kinds []string
-	for _, e := range m.Events().Query(EventQuery{Kind: eventFailover}) {
+	for _, e := range m.events.Query(eventQuery{Kind: eventFailover}) {
 		kinds = append(kinds, e.Severity+" "+e.Message)
 	}
 	want := []string{

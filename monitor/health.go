@@ -47,7 +47,7 @@ type Health struct {
 }
 
 // Health returns the dependency's state as of the last engine cycle
-// (every defaultStatusInterval after Start, or Monitor.Refresh). It is
+// (every 5 s after Start, or Monitor.Refresh). It is
 // one atomic load: no lock, no allocation, safe on a request path. A nil
 // Dependency and one no cycle has judged yet are HealthUnknown.
 func (d *Dependency) Health() Health {
@@ -93,7 +93,7 @@ func dependencySignals(d *Dependency, res checks.Result, hasCheck bool, f figure
 // it applies the status rule to every dependency and publishes the result
 // whole, so a request path reads one consistent verdict.
 func (m *Monitor) publishHealth(c *series.Cycle) {
-	deps := m.Dependencies()
+	deps := m.dependencyList()
 	if len(deps) == 0 {
 		return
 	}

@@ -131,10 +131,10 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	m.tel.pipeline.Start() // the export loops alone: the rest stays on the fake clock
 
 	// Checks: one passing, one failing (non-critical: it warns).
-	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.NonCritical()); err != nil {
+	if err := m.Checks().Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.NonCritical()); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(ctx, checks.Readiness)

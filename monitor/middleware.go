@@ -44,17 +44,6 @@ func WithRouteFunc(fn func(*http.Request) string) MiddlewareOption {
 	})
 }
 
-// WithMaxRoutes bounds the distinct routes recorded (default
-// defaultMaxRoutes); later routes are recorded as _OTHER.
-func WithMaxRoutes(n int) MiddlewareOption {
-	return mwOptionFunc(func(c *mwConfig) {
-		if n < 1 {
-			c.errs = append(c.errs, fmt.Errorf("option WithMaxRoutes: %d must be at least 1", n))
-		}
-		c.maxRoutes = n
-	})
-}
-
 // Middleware wraps next so that every request is recorded as the
 // semantic-convention metrics http.server.request.duration (request volume
 // and latency by method, route and status) and http.server.active_requests.

@@ -145,7 +145,7 @@ func TestMiddlewareActiveRequests(t *testing.T) {
 func TestMiddleware10000RawPaths(t *testing.T) {
 	m, reader := newDepMonitor(t)
 	mux, _ := m.Middleware(apiMux())
-	raw, err := m.Middleware(http.NotFoundHandler(), WithRouteFunc(func(r *http.Request) string { return r.URL.Path }), WithMaxRoutes(50))
+	raw, err := m.Middleware(http.NotFoundHandler(), WithRouteFunc(func(r *http.Request) string { return r.URL.Path }), withMaxRoutes(50))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestMiddlewareOptionsValidated(t *testing.T) {
 	}{
 		{nil, nil, "next"},
 		{http.NotFoundHandler(), []MiddlewareOption{WithRouteFunc(nil)}, "WithRouteFunc"},
-		{http.NotFoundHandler(), []MiddlewareOption{WithMaxRoutes(0)}, "WithMaxRoutes"},
+		{http.NotFoundHandler(), []MiddlewareOption{withMaxRoutes(0)}, "withMaxRoutes"},
 	} {
 		if _, err := m.Middleware(tc.next, tc.opts...); err == nil || !strings.Contains(err.Error(), tc.field) {
 			t.Errorf("error %v does not name %s", err, tc.field)

@@ -32,7 +32,7 @@ type Monitor struct {
 	logger   *slog.Logger
 	checks   *checks.Registry
 	handler  http.Handler
-	events   *EventLog          // see events.go
+	events   *eventRing         // see events.go
 	probes   probeSet           // see probes.go
 	alerting *alertingState     // see alerting.go; nil when off
 	dash     *dashboard.Handler // see statuspage.go; nil until asked for
@@ -214,11 +214,6 @@ func (m *Monitor) MeterProvider() metric.MeterProvider { return m.mp }
 // Checks returns the health-check registry.
 func (m *Monitor) Checks() *checks.Registry { return m.checks }
 
-// Register adds a check to the registry; see checks.NewCheck.
-func (m *Monitor) Register(name string, fn checks.CheckFunc, opts ...checks.Option) error {
-	return m.checks.Register(name, fn, opts...)
-}
-
 // Add adds checks built by the checks package's constructors.
 func (m *Monitor) Add(cs ...*checks.Check) error { return m.checks.Add(cs...) }
 
@@ -256,7 +251,7 @@ func (m *Monitor) Start(ctx context.Context) error {
 		m.state.start()
 	}
 	m.started = true
-	m.events.Record(Event{Component: m.cfg.serviceName, Kind: eventLifecycle, Message: "monitor started"})
+	m.events.Record(timelineEvent{Component: m.cfg.serviceName, Kind: eventLifecycle, Message: "monitor started"})
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "igmon: monitor started",
 		slog.String("service", m.cfg.serviceName), slog.String("version", m.cfg.serviceVersion),
 		slog.String("environment", m.cfg.environment))
@@ -280,7 +275,7 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 	started := m.started
 	m.mu.Unlock()
 	var errs []error
-	m.events.Record(Event{Component: m.cfg.serviceName, Kind: eventLifecycle, Severity: severityWarning, Message: "draining: readiness fails"})
+	m.events.Record(timelineEvent{Component: m.cfg.serviceName, Kind: eventLifecycle, Severity: severityWarning, Message: "draining: readiness fails"})
 	if err := m.checks.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain: %w", err))
 	}

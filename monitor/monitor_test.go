@@ -92,7 +92,7 @@ func TestMonitorServesHealthAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Register("ping", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness|checks.Readiness)); err != nil {
+	if err := m.Checks().Register("ping", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness|checks.Readiness)); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := checks.NewCheck("kyc", func(context.Context) error { return errors.New("sumsub 503") }, checks.NonCritical())
@@ -189,22 +189,22 @@ func TestMonitorEventsRecordTransitionsAndOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	_ = m.Register("wallet-db", func(context.Context) error { return errors.New("dial postgres://u:pw@db: refused") })
-	_ = m.Register("pragmatic", func(context.Context) error { return nil })
+	_ = m.Checks().Register("wallet-db", func(context.Context) error { return errors.New("dial postgres://u:pw@db: refused") })
+	_ = m.Checks().Register("pragmatic", func(context.Context) error { return nil })
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
 	if err := m.Checks().Override("pragmatic", checks.StatusFail, "provider maintenance", "ops@10.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	db := m.Events().Query(EventQuery{Component: "wallet-db", Kind: eventCheck})
+	db := m.events.Query(eventQuery{Component: "wallet-db", Kind: eventCheck})
 	if len(db) != 1 || db[0].Severity != severityCritical || !strings.Contains(db[0].Message, "refused") || strings.Contains(db[0].Message, "pw@") {
 		t.Fatalf("wallet-db events %+v", db)
 	}
-	ov := m.Events().Query(EventQuery{Component: "pragmatic", Kind: eventOverride})
+	ov := m.events.Query(eventQuery{Component: "pragmatic", Kind: eventOverride})
 	if len(ov) != 1 || ov[0].Attrs["by"] != "ops@10.0.0.1" {
 		t.Fatalf("override events %+v", ov)
 	}
 	// The override also changed the check's status: a transition event.
-	if tr := m.Events().Query(EventQuery{Component: "pragmatic", Kind: eventCheck}); len(tr) != 2 {
+	if tr := m.events.Query(eventQuery{Component: "pragmatic", Kind: eventCheck}); len(tr) != 2 {
 		t.Fatalf("pragmatic transitions %+v", tr)
 	}
 	// Overrides that change no status, and clearing one, are audited too.
@@ -214,7 +214,7 @@ func TestMonitorEventsRecordTransitionsAndOverrides(t *testing.T) {
 	if err := m.Checks().ClearOverride("pragmatic", "maintenance over", "ops-bob"); err != nil {
 		t.Fatal(err)
 	}
-	ov = m.Events().Query(EventQuery{Component: "pragmatic", Kind: eventOverride})
+	ov = m.events.Query(eventQuery{Component: "pragmatic", Kind: eventOverride})
 	if len(ov) != 3 || ov[1].Attrs["by"] != "ops-bob" || ov[1].Attrs["reason"] != "extended" ||
 		ov[2].Severity != severityInfo || !strings.Contains(ov[2].Message, "cleared") {
 		t.Fatalf("override events %+v", ov)

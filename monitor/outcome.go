@@ -59,7 +59,7 @@ func (o Outcome) String() string {
 
 // Failure reports whether the outcome counts against the provider's error
 // rate: OutcomeError and OutcomeTimeout.
-func (o Outcome) Failure() bool { return o == OutcomeError || o == OutcomeTimeout }
+func (o Outcome) failure() bool { return o == OutcomeError || o == OutcomeTimeout }
 
 func (o Outcome) valid() bool { return o > OutcomeUnset && o < numOutcomes }
 

@@ -74,7 +74,7 @@ func WithLatencyThresholds(warnP95, failP95 time.Duration) HealthOption {
 }
 
 // WithMinCalls sets how many calls the window must hold before thresholds
-// apply (default defaultMinCalls), so that one failure at low volume does
+// apply (default 20), so that one failure at low volume does
 // not page. With fewer calls the check passes and says so.
 func WithMinCalls(n int) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) {
@@ -83,11 +83,6 @@ func WithMinCalls(n int) HealthOption {
 		}
 		c.minCalls = uint64(max(n, 1))
 	})
-}
-
-// WithCheckName sets the check's name (default: the dependency's name).
-func WithCheckName(name string) HealthOption {
-	return healthOptionFunc(func(c *healthConfig) { c.name = name })
 }
 
 // WithCheckOptions passes options to checks.NewCheck, after the defaults

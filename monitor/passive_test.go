@@ -105,7 +105,7 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 func TestHealthCheckRegistersWithMonitor(t *testing.T) {
 	m, _ := newDepMonitor(t)
 	d := mustDep(t, m, KindGameProvider, "evolution")
-	c, err := d.HealthCheck(WithCheckName("evolution-traffic"), WithCheckOptions(checks.WithCritical(true)))
+	c, err := d.HealthCheck(withCheckName("evolution-traffic"), WithCheckOptions(checks.WithCritical(true)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestHealthCheckOptionsValidated(t *testing.T) {
 		{WithLatencyThresholds(-1, 0), "WithLatencyThresholds"},
 		{WithLatencyThresholds(2*time.Second, time.Second), "WithLatencyThresholds"},
 		{WithMinCalls(0), "WithMinCalls"},
-		{WithCheckName("bad name"), "name"},
+		{withCheckName("bad name"), "name"},
 	} {
 		if _, err := d.HealthCheck(tc.opt); err == nil || !strings.Contains(err.Error(), tc.field) {
 			t.Errorf("error %v does not name %s", err, tc.field)

@@ -31,7 +31,7 @@ func (m *Monitor) startSystemProbes() error {
 	mp := m.mp
 	host, err := probes.Host(mp, m.cfg.hostOpts...)
 	if err != nil {
-		return fmt.Errorf("monitor: option WithHostOptions: %w", err)
+		return fmt.Errorf("monitor: option withHostOptions: %w", err)
 	}
 	m.probes.add(host)
 	proc, err := probes.Process(mp)

@@ -186,7 +186,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	claimed := map[string]bool{}
 	// Dependencies: the status rule over the passive health check, the
 	// live traffic and the alerts about them.
-	for _, d := range m.Dependencies() {
+	for _, d := range m.dependencyList() {
 		id := depComponentID(d.Kind(), d.Name())
 		f, seen := tr.deps[depKey{d.Kind(), d.Name()}]
 		c := trafficComponent(id, d.Name(), d.Kind(), f, seen, tr.window)
@@ -295,7 +295,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 			}
 		}
 	}
-	events := m.events.Query(EventQuery{Limit: 50})
+	events := m.events.Query(eventQuery{Limit: 50})
 	for i := len(events) - 1; i >= 0; i-- {
 		snap.Events = append(snap.Events, publicEvent(events[i], detailed))
 	}
@@ -322,7 +322,7 @@ func trafficComponent(id, name, kind string, f figures, seen bool, window time.D
 
 // publicEvent converts an event for the page: what only authorized
 // viewers may read (see withheld) moves to Detail, which only they get.
-func publicEvent(e Event, detailed bool) dashboard.Event {
+func publicEvent(e timelineEvent, detailed bool) dashboard.Event {
 	msg, detail := withheld(e)
 	ev := dashboard.Event{Time: e.Time, Component: e.Component, Severity: e.Severity, Kind: e.Kind, Message: msg}
 	if detailed {
@@ -549,7 +549,7 @@ func (a pageActions) checkOf(component string) string {
 	if _, ok := a.m.checks.Result(component); ok {
 		return component
 	}
-	for _, d := range a.m.Dependencies() {
+	for _, d := range a.m.dependencyList() {
 		if d.Kind()+"-"+d.Name() == component {
 			return d.Name()
 		}

@@ -68,7 +68,7 @@ func newPageFixture(t *testing.T) *pageFixture {
 	}
 
 	// A failing datastore check whose error carries a credential.
-	if err := m.Register("wallet-db", func(context.Context) error {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error {
 		return errors.New("dial postgres://wallet:s3cret@10.0.0.5:5432/wallet: connection refused")
 	}, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
 		t.Fatal(err)
@@ -311,7 +311,7 @@ func TestStatusPageActions(t *testing.T) {
 	if res, _ := m.Checks().Result("wallet-db"); res.Status != checks.StatusPass || res.Override == nil {
 		t.Fatalf("wallet-db after override: %+v", res)
 	}
-	ovs := m.Events().Query(EventQuery{Component: "wallet-db", Kind: eventOverride})
+	ovs := m.events.Query(eventQuery{Component: "wallet-db", Kind: eventOverride})
 	if len(ovs) != 1 || ovs[0].Attrs["by"] != "dashboard" || !strings.Contains(ovs[0].Message, "set to pass") {
 		t.Fatalf("override events %+v", ovs)
 	}
@@ -357,7 +357,7 @@ func TestStatusPageActions(t *testing.T) {
 	if len(sils) != 1 || sils[0].CreatedBy != "maria" {
 		t.Fatalf("silences %+v", sils)
 	}
-	if evs := m.Events().Query(EventQuery{Kind: eventSilence}); len(evs) != 1 || evs[0].Attrs["by"] != "maria" {
+	if evs := m.events.Query(eventQuery{Kind: eventSilence}); len(evs) != 1 || evs[0].Attrs["by"] != "maria" {
 		t.Fatalf("silence events %+v", evs)
 	}
 	pub = f.status(t, false)
@@ -379,7 +379,7 @@ func TestStatusPageActions(t *testing.T) {
 	if res, _ := m.Checks().Result("wallet-db"); res.Override != nil {
 		t.Fatalf("override not cleared: %+v", res)
 	}
-	if n := len(m.Events().Query(EventQuery{Component: "wallet-db", Kind: eventOverride})); n != 2 {
+	if n := len(m.events.Query(eventQuery{Component: "wallet-db", Kind: eventOverride})); n != 2 {
 		t.Fatalf("%d override events, want set and clear", n)
 	}
 }

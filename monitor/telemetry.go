@@ -80,28 +80,6 @@ func WithInProcess(p *exporters.InProcess) Option {
 	})
 }
 
-// WithTelemetryWarnAfter sets after how many consecutive failed export
-// cycles the telemetry check warns (default 3).
-func WithTelemetryWarnAfter(n int) Option {
-	return optionFunc(func(c *config) {
-		if n < 1 {
-			c.fail("WithTelemetryWarnAfter", "%d must be at least 1", n)
-		}
-		c.telemetry.warnAfter = n
-	})
-}
-
-// WithTelemetryLogInterval sets the least time between two "export still
-// failing" log lines per exporter (default 5m).
-func WithTelemetryLogInterval(d time.Duration) Option {
-	return optionFunc(func(c *config) {
-		if d <= 0 {
-			c.fail("WithTelemetryLogInterval", "%v must be positive", d)
-		}
-		c.telemetry.logInterval = d
-	})
-}
-
 func (t *telemetryConfig) validate(c *config) {
 	if c.meterProvider != nil && len(t.exporters) > 0 {
 		c.fail("WithExporters", "cannot be combined with WithMeterProvider: add the readers to your provider")
@@ -249,12 +227,3 @@ func (m *Monitor) registerTelemetryCheck() error {
 // disabled, or when the Monitor records into a provider it did not build
 // and no registered reader was given with WithInProcess.
 func (m *Monitor) Metrics() *exporters.InProcess { return m.tel.inproc }
-
-// TelemetryStatus returns the health of every push exporter (failures,
-// last error, last success); empty when nothing is pushed.
-func (m *Monitor) TelemetryStatus() []exporters.ExportStatus {
-	if m.tel.pipeline == nil {
-		return nil
-	}
-	return m.tel.pipeline.Status()
-}

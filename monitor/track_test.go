@@ -273,7 +273,7 @@ func TestDependencyValidation(t *testing.T) {
 			}
 		})
 	}
-	deps := m.Dependencies()
+	deps := m.dependencyList()
 	if len(deps) != 1 || deps[0].Name() != "taken" || deps[0].Kind() != KindPayment {
 		t.Fatalf("Dependencies = %v", deps)
 	}
@@ -285,7 +285,7 @@ func TestDependenciesSorted(t *testing.T) {
 	mustDep(t, m, KindKYC, "z")
 	mustDep(t, m, KindPayment, "a")
 	var got []string
-	for _, d := range m.Dependencies() {
+	for _, d := range m.dependencyList() {
 		got = append(got, d.Kind()+"/"+d.Name())
 	}
 	if strings.Join(got, ",") != "kyc/z,payment/a,payment/b" {

@@ -382,7 +382,7 @@ func (m *Monitor) initEngine() error {
 // Refresh runs one cycle of the series engine now: it collects the
 // in-process reader once and recomputes the status figures (Stats, the
 // dashboard's cards) and the alert rules from it, as Start does every
-// defaultStatusInterval. Use it for a manual refresh or in an example;
+// 5 s (or the alert rules' interval if shorter). Use it for a manual refresh or in an example;
 // a running Monitor does not need it.
 func (m *Monitor) Refresh(ctx context.Context) error {
 	if err := m.engine.Cycle(ctx); err != nil {

@@ -51,13 +51,13 @@ func TestCardAlertAndStatsAreOneRead(t *testing.T) {
 
 	var alertP95 float64
 	var found bool
-	for _, a := range m.Alerts() {
+	for _, a := range m.currentAlerts() {
 		if a.Rule == "DependencySlow" && a.Labels[attrDependencyName] == "stripe" {
 			alertP95, found = a.Value, true
 		}
 	}
 	if !found {
-		t.Fatalf("no DependencySlow alert for stripe: %+v", m.Alerts())
+		t.Fatalf("no DependencySlow alert for stripe: %+v", m.currentAlerts())
 	}
 	snap, err := (&statusPage{m: m}).Snapshot(ctx, false)
 	if err != nil {
@@ -95,7 +95,7 @@ func TestStaleCheckNeverDecides(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	if err := m.Register("ledger", func(context.Context) error { return errors.New("ledger down") },
+	if err := m.Checks().Register("ledger", func(context.Context) error { return errors.New("ledger down") },
 		checks.WithOnRequest(time.Second), checks.WithStaleAfter(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
