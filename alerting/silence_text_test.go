@@ -162,11 +162,11 @@ func TestSilenceWriteEndpointsRefuseBadText(t *testing.T) {
 	}
 }
 
-// The limits are the dashboard's (monitor/dashboard cannot import this
+// The limits are the dashboard's (monitor/internal/dashboard cannot import this
 // package): this reads its constants from the source.
 func TestSilenceLimitsMatchDashboard(t *testing.T) {
 	fset := token.NewFileSet()
-	f, err := goparser.ParseFile(fset, "../monitor/dashboard/actions.go", nil, 0)
+	f, err := goparser.ParseFile(fset, "../monitor/internal/dashboard/actions.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 	igname "github.com/jackcode/igmon/internal/name"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // ActionMode says what happens when an action's alert fires.
@@ -39,15 +39,15 @@ const (
 
 // Defaults of an Action.
 const (
-	DefaultActionInterval = 10 * time.Minute
-	DefaultActionTimeout  = 30 * time.Second
+	defaultActionInterval = 10 * time.Minute
+	defaultActionTimeout  = 30 * time.Second
 	// maxPendingActions bounds the actions waiting for approval.
 	maxPendingActions = 32
 )
 
-// EventAction is the event kind of an alert action: triggered, dry run,
+// eventAction is the event kind of an alert action: triggered, dry run,
 // waiting for approval, rate-limited, run and its result.
-const EventAction = "action"
+const eventAction = "action"
 
 // Action is Go code an alert rule triggers, for the fixes that are
 // mechanical and urgent: "switch PSP", "disable game provider X in the
@@ -63,10 +63,10 @@ type Action struct {
 	// Mode is ActionAuto, ActionDryRun or ActionApproval.
 	Mode ActionMode
 	// MinInterval is the rate limit: the least time between two runs
-	// (DefaultActionInterval when 0). A trigger within it is recorded and
+	// (10 minutes when 0). A trigger within it is recorded and
 	// dropped.
 	MinInterval time.Duration
-	// Timeout bounds a run (DefaultActionTimeout when 0).
+	// Timeout bounds a run (30 seconds when 0).
 	Timeout time.Duration
 	// Run does the work for the alert that triggered it. It runs on its
 	// own goroutine; its context ends at Timeout or at Shutdown.
@@ -95,10 +95,10 @@ func WithAction(a Action) Option {
 			}
 		}
 		if a.MinInterval == 0 {
-			a.MinInterval = DefaultActionInterval
+			a.MinInterval = defaultActionInterval
 		}
 		if a.Timeout == 0 {
-			a.Timeout = DefaultActionTimeout
+			a.Timeout = defaultActionTimeout
 		}
 		c.actions = append(c.actions, a)
 	})
@@ -147,7 +147,7 @@ func (m *Monitor) initActions() error {
 	}
 	r := &actionRunner{m: m, actions: m.cfg.actions, lastRun: map[string]time.Time{}, firing: map[string]bool{}}
 	var err error
-	if r.runs, err = m.mp.Meter(ScopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.action.runs", metric.WithUnit("{run}"),
+	if r.runs, err = m.mp.Meter(scopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.action.runs", metric.WithUnit("{run}"),
 		metric.WithDescription("Alert actions triggered, by action and result: ok, error, dry_run, pending, rate_limited.")); err != nil {
 		return fmt.Errorf("monitor: actions: %w", err)
 	}
@@ -186,7 +186,7 @@ func (r *actionRunner) cycle(c *series.Cycle) {
 			continue
 		}
 		fire = append(fire, func() {
-			r.record(p.act, p.alert, "dropped", "alert "+alertName(p.alert), SeverityInfo, p.act.Name+" for "+alertName(p.alert)+" no longer awaits approval: the alert resolved ("+p.id+")")
+			r.record(p.act, p.alert, "dropped", "alert "+alertName(p.alert), severityInfo, p.act.Name+" for "+alertName(p.alert)+" no longer awaits approval: the alert resolved ("+p.id+")")
 		})
 	}
 	clear(r.pending[len(kept):])
@@ -205,12 +205,12 @@ func (r *actionRunner) triggerLocked(act *Action, a alerting.Alert, now time.Tim
 	case ActionDryRun:
 		if wait, limited := r.limitedLocked(act, now); limited {
 			return func() {
-				r.record(act, a, "rate_limited", by, SeverityWarning, "dry run of "+act.Name+" rate-limited: next in "+wait.String())
+				r.record(act, a, "rate_limited", by, severityWarning, "dry run of "+act.Name+" rate-limited: next in "+wait.String())
 			}
 		}
 		r.lastRun[act.Name] = now
 		return func() {
-			r.record(act, a, "dry_run", by, SeverityInfo, "dry run: would run "+act.Name+" for "+alertName(a))
+			r.record(act, a, "dry_run", by, severityInfo, "dry run: would run "+act.Name+" for "+alertName(a))
 		}
 	case ActionApproval:
 		for _, p := range r.pending {
@@ -220,14 +220,14 @@ func (r *actionRunner) triggerLocked(act *Action, a alerting.Alert, now time.Tim
 		}
 		if len(r.pending) >= maxPendingActions {
 			return func() {
-				r.record(act, a, "dropped", by, SeverityWarning, act.Name+" for "+alertName(a)+" dropped: "+strconv.Itoa(maxPendingActions)+" actions already await approval")
+				r.record(act, a, "dropped", by, severityWarning, act.Name+" for "+alertName(a)+" dropped: "+strconv.Itoa(maxPendingActions)+" actions already await approval")
 			}
 		}
 		r.seq++
 		id := act.Name + "-" + strconv.Itoa(r.seq)
 		r.pending = append(r.pending, pendingAction{id: id, act: act, alert: a, at: now})
 		return func() {
-			r.record(act, a, "pending", by, SeverityWarning, act.Name+" for "+alertName(a)+" awaits an operator's approval ("+id+")")
+			r.record(act, a, "pending", by, severityWarning, act.Name+" for "+alertName(a)+" awaits an operator's approval ("+id+")")
 		}
 	}
 	return r.runLocked(act, a, by, now)
@@ -247,7 +247,7 @@ func (r *actionRunner) limitedLocked(act *Action, now time.Time) (time.Duration,
 func (r *actionRunner) runLocked(act *Action, a alerting.Alert, by string, now time.Time) func() {
 	if wait, limited := r.limitedLocked(act, now); limited {
 		return func() {
-			r.record(act, a, "rate_limited", by, SeverityWarning, act.Name+" for "+alertName(a)+" rate-limited: next run allowed in "+wait.String())
+			r.record(act, a, "rate_limited", by, severityWarning, act.Name+" for "+alertName(a)+" rate-limited: next run allowed in "+wait.String())
 		}
 	}
 	if r.stopped {
@@ -259,10 +259,10 @@ func (r *actionRunner) runLocked(act *Action, a alerting.Alert, by string, now t
 		defer r.wg.Done()
 		err := r.call(act, a)
 		if err != nil {
-			r.record(act, a, "error", by, SeverityCritical, act.Name+" for "+alertName(a)+" by "+by+" failed: "+err.Error())
+			r.record(act, a, "error", by, severityCritical, act.Name+" for "+alertName(a)+" by "+by+" failed: "+err.Error())
 			return
 		}
-		r.record(act, a, "ok", by, SeverityInfo, act.Name+" for "+alertName(a)+" by "+by+": done")
+		r.record(act, a, "ok", by, severityInfo, act.Name+" for "+alertName(a)+" by "+by+": done")
 	}()
 	return func() {}
 }
@@ -281,7 +281,7 @@ func (r *actionRunner) call(act *Action, a alerting.Alert) (err error) {
 
 func (r *actionRunner) record(act *Action, a alerting.Alert, result, by, sev, msg string) {
 	r.runs.Add(context.Background(), 1, metric.WithAttributes(attribute.String("igmon.action.name", act.Name), attribute.String("igmon.action.result", result)))
-	r.m.events.Record(Event{Component: act.Name, Kind: EventAction, Severity: sev, Message: msg,
+	r.m.events.Record(timelineEvent{Component: act.Name, Kind: eventAction, Severity: sev, Message: msg,
 		Attrs: map[string]string{"action": act.Name, "rule": a.Rule, "result": result, "author": by, "mode": act.Mode.String()}})
 }
 

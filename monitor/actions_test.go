@@ -44,7 +44,7 @@ func newActionRig(t *testing.T, mode ActionMode, fail error) *actionRig {
 	}
 	t.Cleanup(func() { m.Shutdown(context.Background()) })
 	r.m = m
-	if err := m.Register("psp", func(context.Context) error {
+	if err := m.Checks().Register("psp", func(context.Context) error {
 		if r.down.Load() {
 			return errors.New("down")
 		}
@@ -76,7 +76,7 @@ func (r *actionRig) ran() []string {
 
 func actionEvents(m *Monitor) []string {
 	var out []string
-	for _, e := range m.Events().Query(EventQuery{Kind: EventAction}) {
+	for _, e := range m.events.Query(eventQuery{Kind: eventAction}) {
 		out = append(out, e.Attrs["result"]+" "+e.Attrs["author"]+": "+e.Message)
 	}
 	return out

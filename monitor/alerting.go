@@ -15,11 +15,11 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/redact"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
-// AnnotationEvidence is the annotation a firing alert's diagnostics go in.
-const AnnotationEvidence = "evidence"
+// annotationEvidence is the annotation a firing alert's diagnostics go in.
+const annotationEvidence = "evidence"
 
 // evidenceWindow is how far back a failing component counts as a possible
 // cause of an alert, and the window error types are counted over for rules
@@ -165,7 +165,7 @@ func (a *alertingState) Receive(alerts []alerting.Alert) {
 				al.Annotations = map[string]string{}
 			}
 			if ev := a.evidence(al); len(ev) > 0 {
-				al.Annotations[AnnotationEvidence] = strings.Join(ev, "\n")
+				al.Annotations[annotationEvidence] = strings.Join(ev, "\n")
 			}
 		}
 		out[i] = al
@@ -192,19 +192,19 @@ func (a *alertingState) recordChanges(alerts []alerting.Alert) {
 	}
 	a.mu.Unlock()
 	for _, al := range changed {
-		sev := SeverityInfo
+		sev := severityInfo
 		switch {
 		case al.State == alerting.StateFiring && al.Labels["severity"] == "critical", al.State == alerting.StateFiring && al.Labels["severity"] == "page":
-			sev = SeverityCritical
+			sev = severityCritical
 		case al.State == alerting.StateFiring, al.State == alerting.StatePending:
-			sev = SeverityWarning
+			sev = severityWarning
 		}
 		msg := fmt.Sprintf("alert %s %s (value %s)", al.Rule, al.State, a.valueText(al))
 		if s := al.Annotations["summary"]; s != "" {
 			msg += ": " + s
 		}
 		attrs := map[string]string{"fingerprint": al.Fingerprint}
-		if ev := al.Annotations[AnnotationEvidence]; ev != "" {
+		if ev := al.Annotations[annotationEvidence]; ev != "" {
 			attrs["evidence"] = ev
 		}
 		// Stamped with when the state changed on the evaluator's clock,
@@ -216,7 +216,7 @@ func (a *alertingState) recordChanges(alerts []alerting.Alert) {
 		case alerting.StateResolved:
 			at = al.ResolvedAt
 		}
-		a.m.events.Record(Event{Time: at, Component: alertComponent(al), Kind: EventAlert, Severity: sev, Message: msg, Attrs: attrs})
+		a.m.events.Record(timelineEvent{Time: at, Component: alertComponent(al), Kind: eventAlert, Severity: sev, Message: msg, Attrs: attrs})
 	}
 }
 
@@ -307,8 +307,8 @@ func (a *alertingState) causes(target string, started time.Time, window time.Dur
 	// episode with no opening event in it began long before and is
 	// skipped.
 	open := map[string]cause{}
-	for _, e := range a.m.events.Query(EventQuery{Since: from.Add(-evidenceWindow)}) {
-		if e.Kind != EventCheck && e.Kind != EventProbe || e.Attrs["to"] == "" {
+	for _, e := range a.m.events.Query(eventQuery{Since: from.Add(-evidenceWindow)}) {
+		if e.Kind != eventCheck && e.Kind != eventProbe || e.Attrs["to"] == "" {
 			continue
 		}
 		name, toStatus := e.Component, e.Attrs["to"]
@@ -444,15 +444,6 @@ func (a *alertingState) errorWindow(al alerting.Alert) time.Duration {
 	return evidenceWindow
 }
 
-// Alerts returns the alerts the evaluator holds (pending, firing, recently
-// resolved), or nil when alerting is off.
-func (m *Monitor) Alerts() []alerting.Alert {
-	if m.alerting == nil {
-		return nil
-	}
-	return m.alerting.eval.Alerts()
-}
-
 // Silences returns the silence set, or nil when alerting is off.
 func (m *Monitor) Silences() *alerting.Silences {
 	if m.alerting == nil {
@@ -555,7 +546,7 @@ func (a *alertingState) recordSilence(c alerting.SilenceChange) {
 	for i, mt := range s.Matchers {
 		ms[i] = mt.String()
 	}
-	e := Event{Time: c.Time, Component: "alerting", Kind: EventSilence, Severity: SeverityInfo,
+	e := timelineEvent{Time: c.Time, Component: "alerting", Kind: eventSilence, Severity: severityInfo,
 		Attrs: map[string]string{"silence_id": s.ID, "reason": s.Comment}}
 	switch c.Kind {
 	case alerting.SilenceCreated:

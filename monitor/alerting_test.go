@@ -107,7 +107,7 @@ func paymentErrorRule(t *testing.T) alerting.Rule {
 		Name: "PaymentProviderErrors",
 		Condition: &alerting.Ratio{Numerator: num, Denominator: den, Window: time.Minute,
 			MinRequests: 10, Op: alerting.Above, Value: 0.5},
-		By:          []string{AttrDependencyName},
+		By:          []string{attrDependencyName},
 		For:         20 * time.Second,
 		Labels:      map[string]string{"severity": "critical"},
 		Annotations: map[string]string{"summary": `{{ index .Labels "igmon.dependency.name" }} fails {{ percent .Value }} of calls`},
@@ -129,13 +129,13 @@ func alertWhere(t *testing.T, m *Monitor, rule string, want alerting.State, ok f
 		if err := m.Refresh(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		for _, a := range m.Alerts() {
+		for _, a := range m.currentAlerts() {
 			if a.Rule == rule && a.State == want && ok(a) {
 				return a
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("alert %s never %s; alerts: %+v", rule, want, m.Alerts())
+			t.Fatalf("alert %s never %s; alerts: %+v", rule, want, m.currentAlerts())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -176,7 +176,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 
 	var dbDown atomic.Bool
 	dbDown.Store(true)
-	if err := m.Register("wallet-db", func(context.Context) error {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error {
 		if dbDown.Load() {
 			return errors.New("dial postgres://wallet:s3cret@10.0.0.5:5432/wallet: connection refused")
 		}
@@ -204,7 +204,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 	callPSP(t, client, psp.URL, 20)
 
 	pending := alertState(t, m, "PaymentProviderErrors", alerting.StatePending)
-	if pending.Labels[AttrDependencyName] != "stripe" || pending.Value != 1 {
+	if pending.Labels[attrDependencyName] != "stripe" || pending.Value != 1 {
 		t.Fatalf("pending alert %+v", pending)
 	}
 	deliver(t, m)
@@ -225,7 +225,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 		t.Fatalf("firing notification %+v", msgs)
 	}
 	fa := msgs[0].Alerts[0]
-	ev := fa.Annotations[AnnotationEvidence]
+	ev := fa.Annotations[annotationEvidence]
 	for _, want := range []string{
 		// The ratio's value carries its unit.
 		"PaymentProviderErrors = 100 % since",
@@ -240,7 +240,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
 		}
 	}
-	if fa.Labels[AttrDependencyName] != "stripe" || fa.Labels["severity"] != "critical" ||
+	if fa.Labels[attrDependencyName] != "stripe" || fa.Labels["severity"] != "critical" ||
 		fa.Annotations["summary"] != "stripe fails 100.00% of calls" {
 		t.Errorf("firing alert %+v", fa)
 	}
@@ -265,28 +265,28 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 
 	// The timeline holds one event per state change, stamped on the
 	// evaluator's clock, with the evidence on the firing one.
-	evs := m.Events().Query(EventQuery{Kind: EventAlert})
+	evs := m.events.Query(eventQuery{Kind: eventAlert})
 	if len(evs) != 2 {
 		t.Fatalf("alert events %+v", evs)
 	}
 	firing, resolved := evs[0], evs[1]
-	if firing.Component != "stripe" || firing.Severity != SeverityCritical || !strings.Contains(firing.Message, "firing") ||
+	if firing.Component != "stripe" || firing.Severity != severityCritical || !strings.Contains(firing.Message, "firing") ||
 		!firing.Time.Equal(alT0.Add(50*time.Second)) || !strings.Contains(firing.Attrs["evidence"], "wallet-db") {
 		t.Errorf("firing event %+v", firing)
 	}
-	if resolved.Component != "stripe" || resolved.Severity != SeverityInfo || !strings.Contains(resolved.Message, "resolved") ||
+	if resolved.Component != "stripe" || resolved.Severity != severityInfo || !strings.Contains(resolved.Message, "resolved") ||
 		!resolved.Time.Equal(alT0.Add(130*time.Second)) {
 		t.Errorf("resolved event %+v", resolved)
 	}
 	// Both deliveries (firing, then resolved) are in the timeline too.
-	if n := len(m.Events().Query(EventQuery{Kind: EventNotification, Component: "alerting"})); n != 2 {
-		t.Errorf("notification events: %d, want 2: %+v", n, m.Events().Query(EventQuery{Kind: EventNotification}))
+	if n := len(m.events.Query(eventQuery{Kind: eventNotification, Component: "alerting"})); n != 2 {
+		t.Errorf("notification events: %d, want 2: %+v", n, m.events.Query(eventQuery{Kind: eventNotification}))
 	}
 	// Re-evaluating a resolved alert records nothing new.
 	if err := m.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(m.Events().Query(EventQuery{Kind: EventAlert})); n != 2 {
+	if n := len(m.events.Query(eventQuery{Kind: eventAlert})); n != 2 {
 		t.Fatalf("%d alert events after a quiet cycle", n)
 	}
 }
@@ -301,7 +301,7 @@ func TestAlertsHandlerAndSilences(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	if err := m.Register("wallet-db", func(context.Context) error { return errors.New("down") }); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return errors.New("down") }); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
@@ -309,7 +309,7 @@ func TestAlertsHandlerAndSilences(t *testing.T) {
 	if a.Labels["igmon.check.name"] != "wallet-db" {
 		t.Fatalf("alert %+v", a)
 	}
-	if evs := m.Events().Query(EventQuery{Kind: EventAlert, Component: "wallet-db"}); len(evs) != 1 || evs[0].Severity != SeverityWarning {
+	if evs := m.events.Query(eventQuery{Kind: eventAlert, Component: "wallet-db"}); len(evs) != 1 || evs[0].Severity != severityWarning {
 		t.Fatalf("alert events %+v", evs)
 	}
 
@@ -342,7 +342,7 @@ func TestAlertingOffAndMisconfigured(t *testing.T) {
 	if err := m.Refresh(context.Background()); err != nil {
 		t.Errorf("Refresh without alerting: %v", err)
 	}
-	if m.Alerts() != nil || m.Silences() != nil {
+	if m.currentAlerts() != nil || m.Silences() != nil {
 		t.Error("alerts or silences without alerting")
 	}
 	rec := httptest.NewRecorder()

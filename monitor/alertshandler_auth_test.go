@@ -32,7 +32,7 @@ func TestAlertsHandlerShowsEvidenceOnlyToAuthorizedCallers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	if err := m.Register("wallet-db", func(context.Context) error { return errors.New(checkError) }); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return errors.New(checkError) }); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
@@ -63,7 +63,7 @@ func TestAlertsHandlerShowsEvidenceOnlyToAuthorizedCallers(t *testing.T) {
 	}
 	// The dispatcher's group holds the alert with its evidence: the
 	// authorized view proves the anonymous one had something to withhold.
-	if full := get("/api/v2/alerts/groups", true); !strings.Contains(full, checkError) || !strings.Contains(full, `"`+AnnotationEvidence+`"`) {
+	if full := get("/api/v2/alerts/groups", true); !strings.Contains(full, checkError) || !strings.Contains(full, `"`+annotationEvidence+`"`) {
 		t.Fatalf("authorized alert groups lack the evidence: %s", full)
 	}
 	for _, path := range []string{"/", "/alerts", "/api/v2/alerts", "/api/v2/alerts/groups"} {
@@ -71,7 +71,7 @@ func TestAlertsHandlerShowsEvidenceOnlyToAuthorizedCallers(t *testing.T) {
 		if !strings.Contains(pub, "WalletDBDown") {
 			t.Errorf("anonymous %s lacks the alert: %s", path, pub)
 		}
-		if strings.Contains(pub, checkError) || strings.Contains(pub, `"`+AnnotationEvidence+`"`) {
+		if strings.Contains(pub, checkError) || strings.Contains(pub, `"`+annotationEvidence+`"`) {
 			t.Errorf("anonymous %s shows the evidence: %s", path, pub)
 		}
 	}

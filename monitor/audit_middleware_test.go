@@ -17,7 +17,7 @@ import (
 func serverSeries(t *testing.T, sm metricdata.ScopeMetrics) map[[3]string]uint64 {
 	t.Helper()
 	out := map[[3]string]uint64{}
-	for _, dp := range metricNamed(t, sm, MetricHTTPServerDuration).Data.(metricdata.Histogram[float64]).DataPoints {
+	for _, dp := range metricNamed(t, sm, metricHTTPServerDuration).Data.(metricdata.Histogram[float64]).DataPoints {
 		route, _ := dp.Attributes.Value("http.route")
 		status, _ := dp.Attributes.Value("http.response.status_code")
 		et, _ := dp.Attributes.Value("error.type")
@@ -190,7 +190,7 @@ func TestMiddlewareStreamingHijackAndAbort(t *testing.T) {
 			t.Errorf("series %q = %d, want %d (all: %v)", k, got[k], v, got)
 		}
 	}
-	for k, v := range sumValues(t, metricNamed(t, scope(t, reader), MetricHTTPServerActive)) {
+	for k, v := range sumValues(t, metricNamed(t, scope(t, reader), metricHTTPServerActive)) {
 		if v != 0 {
 			t.Errorf("active requests %v = %d after every handler returned", k, v)
 		}

@@ -65,9 +65,9 @@ func bodyServer(t *testing.T) *httptest.Server {
 
 func inFlight(t *testing.T, reader *sdkmetric.ManualReader, kind, name, op string) int64 {
 	t.Helper()
-	s := attribute.NewSet(attribute.String(AttrDependencyKind, kind), attribute.String(AttrDependencyName, name),
-		attribute.String(AttrDependencyOperation, op))
-	return sumValues(t, metricNamed(t, scope(t, reader), MetricDependencyInFlight))[s.Equivalent()]
+	s := attribute.NewSet(attribute.String(attrDependencyKind, kind), attribute.String(attrDependencyName, name),
+		attribute.String(attrDependencyOperation, op))
+	return sumValues(t, metricNamed(t, scope(t, reader), metricDependencyInFlight))[s.Equivalent()]
 }
 
 // TestTransportBodyErrorsAfterHeaders: a 200 whose body breaks is a failed
@@ -138,11 +138,11 @@ func TestTransportBodyErrorsAfterHeaders(t *testing.T) {
 	}
 	_ = resp.Body.Close() // a second Close records nothing more
 
-	calls := sumValues(t, metricNamed(t, scope(t, reader), MetricDependencyCalls))
+	calls := sumValues(t, metricNamed(t, scope(t, reader), metricDependencyCalls))
 	want := map[attribute.Distinct]int64{
-		depAttrs(KindPayment, "psp", "deposit", "error", ErrorTypeEOF):         1,
-		depAttrs(KindPayment, "psp", "deposit", "timeout", ErrorTypeTimeout):   1,
-		depAttrs(KindPayment, "psp", "deposit", "canceled", ErrorTypeCanceled): 1,
+		depAttrs(KindPayment, "psp", "deposit", "error", errorTypeEOF):         1,
+		depAttrs(KindPayment, "psp", "deposit", "timeout", errorTypeTimeout):   1,
+		depAttrs(KindPayment, "psp", "deposit", "canceled", errorTypeCanceled): 1,
 		depAttrs(KindPayment, "psp", "deposit", "success", ""):                 1,
 	}
 	if len(calls) != len(want) {
@@ -162,7 +162,7 @@ func TestTransportBodyErrorsAfterHeaders(t *testing.T) {
 	// The semantic-convention metric ends at the headers, as otelhttp's:
 	// four 200s without error.type.
 	var n200 uint64
-	for _, dp := range metricNamed(t, scope(t, reader), MetricHTTPClientDuration).Data.(metricdata.Histogram[float64]).DataPoints {
+	for _, dp := range metricNamed(t, scope(t, reader), metricHTTPClientDuration).Data.(metricdata.Histogram[float64]).DataPoints {
 		v, _ := dp.Attributes.Value("http.response.status_code")
 		if _, hasErr := dp.Attributes.Value("error.type"); v.AsInt64() != 200 || hasErr {
 			t.Errorf("client series %v: want status 200 without error.type", dp.Attributes)
@@ -238,7 +238,7 @@ func TestTransportRedirectHops(t *testing.T) {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	statuses := map[int64]uint64{}
-	for _, dp := range metricNamed(t, scope(t, reader), MetricHTTPClientDuration).Data.(metricdata.Histogram[float64]).DataPoints {
+	for _, dp := range metricNamed(t, scope(t, reader), metricHTTPClientDuration).Data.(metricdata.Histogram[float64]).DataPoints {
 		v, _ := dp.Attributes.Value("http.response.status_code")
 		statuses[v.AsInt64()] += dp.Count
 		if _, ok := dp.Attributes.Value("error.type"); ok {

@@ -84,13 +84,13 @@ func (b *bounded) get(s string) string {
 		return v
 	}
 	if b.full.Load() {
-		return ErrorTypeOther
+		return errorTypeOther
 	}
 	// Clone the key: the caller's string may alias a larger buffer.
 	v, ok := b.seen.loadOrStoreLimit(s, b.limit, func() string { return strings.Clone(s) })
 	if !ok {
 		b.full.Store(true)
-		return ErrorTypeOther
+		return errorTypeOther
 	}
 	return v
 }

@@ -8,15 +8,15 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // The status rule: a component's status is the worst of
 //
 //   - its health check's fresh result (a stale one never decides),
-//   - its live traffic over the status window (DefaultStatusWindow), judged
-//     with the passive-health thresholds (DefaultErrorRateWarn and
-//     DefaultErrorRateFail of at least DefaultMinCalls calls; fewer calls
+//   - its live traffic over the status window (defaultStatusWindow), judged
+//     with the passive-health thresholds (defaultErrorRateWarn and
+//     defaultErrorRateFail of at least defaultMinCalls calls; fewer calls
 //     pass when none failed and warn otherwise),
 //   - the firing alerts that carry its labels (dashboard.AlertStatus of
 //     their severity),
@@ -80,7 +80,7 @@ func checkSignal(r checks.Result) (signal, bool) {
 	return s, true
 }
 
-// trafficSignal judges live traffic. Below DefaultMinCalls calls one
+// trafficSignal judges live traffic. Below defaultMinCalls calls one
 // failure says little: a clean window passes, failures only warn.
 func trafficSignal(f figures, window time.Duration) (signal, bool) {
 	if f.calls <= 0 {
@@ -89,7 +89,7 @@ func trafficSignal(f figures, window time.Duration) (signal, bool) {
 	ratio := f.errorRatio()
 	s := signal{status: dashboard.StatusPass, kind: "traffic",
 		reason: fmt.Sprintf("%s of %.0f calls failed over %s", formatPercent(ratio), f.calls, formatDuration(window))}
-	if f.calls < DefaultMinCalls {
+	if f.calls < defaultMinCalls {
 		if f.failures > 0 {
 			s.status = dashboard.StatusWarn
 			s.reason += " (too few calls to judge)"
@@ -97,9 +97,9 @@ func trafficSignal(f figures, window time.Duration) (signal, bool) {
 		return s, true
 	}
 	switch {
-	case ratio >= DefaultErrorRateFail:
+	case ratio >= defaultErrorRateFail:
 		s.status = dashboard.StatusFail
-	case ratio >= DefaultErrorRateWarn:
+	case ratio >= defaultErrorRateWarn:
 		s.status = dashboard.StatusWarn
 	}
 	return s, true

@@ -30,28 +30,28 @@ const (
 
 // Limits on names that become attribute values.
 const (
-	// MaxOperations bounds the distinct operations recorded per dependency
+	// maxOperations bounds the distinct operations recorded per dependency
 	// when WithOperations is not given; later ones are recorded as _OTHER.
-	MaxOperations = 64
-	// MaxHosts bounds the distinct server addresses recorded per dependency
+	maxOperations = 64
+	// maxHosts bounds the distinct server addresses recorded per dependency
 	// when WithHosts is not given.
-	MaxHosts = 16
+	maxHosts = 16
 	// maxErrorTypes bounds error.type values that come from ErrorType()
 	// methods, per dependency.
 	maxErrorTypes = 32
 )
 
-// OperationOther is the operation recorded for a call whose operation is
+// operationOther is the operation recorded for a call whose operation is
 // unknown, invalid or beyond the bound.
-const OperationOther = "_OTHER"
+const operationOther = "_OTHER"
 
-// ErrInvalidDependency is wrapped by every error about a bad dependency
+// errInvalidDependency is wrapped by every error about a bad dependency
 // definition.
-var ErrInvalidDependency = errors.New("invalid dependency")
+var errInvalidDependency = errors.New("invalid dependency")
 
-// ErrDuplicateDependency is returned when a name is declared twice on one
+// errDuplicateDependency is returned when a name is declared twice on one
 // Monitor.
-var ErrDuplicateDependency = errors.New("duplicate dependency")
+var errDuplicateDependency = errors.New("duplicate dependency")
 
 // Dependency is something the service calls: a payment provider, a game
 // aggregator, a KYC vendor, a database, an internal service. It records
@@ -114,15 +114,15 @@ func WithDefaultOperation(op string) DependencyOption {
 }
 
 // WithOperations fixes the set of operations recorded; any other operation
-// is recorded as _OTHER. Without it the first MaxOperations distinct valid
+// is recorded as _OTHER. Without it the first 64 distinct valid
 // operation names are recorded as given.
 func WithOperations(ops ...string) DependencyOption {
 	return depOptionFunc(func(c *depConfig) {
 		if len(ops) == 0 {
 			c.fail("WithOperations", "no operations given")
 		}
-		if len(ops) > MaxOperations {
-			c.fail("WithOperations", "%d operations exceed the maximum of %d", len(ops), MaxOperations)
+		if len(ops) > maxOperations {
+			c.fail("WithOperations", "%d operations exceed the maximum of %d", len(ops), maxOperations)
 		}
 		for _, op := range ops {
 			if err := igname.Validate(op); err != nil {
@@ -164,7 +164,7 @@ func WithErrorClassifier(fn func(err error) Outcome) DependencyOption {
 
 // WithHosts fixes the server addresses (host names, without port) that
 // Transport records as server.address; requests to other hosts are recorded
-// as _OTHER. Without it the first MaxHosts distinct hosts are recorded.
+// as _OTHER. Without it the first 16 distinct hosts are recorded.
 func WithHosts(hosts ...string) DependencyOption {
 	return depOptionFunc(func(c *depConfig) {
 		if len(hosts) == 0 {
@@ -208,11 +208,11 @@ func (m *Monitor) instruments() (*instruments, error) {
 // Dependency declares a dependency of the given kind (KindPayment,
 // KindGameProvider, ... or your own) and name ("stripe",
 // "pragmatic-play"). Kind and name must be 1 to 64 bytes of
-// [A-Za-z0-9._-]; names are unique per Monitor. The error wraps
-// ErrInvalidDependency (naming the field) or ErrDuplicateDependency.
+// [A-Za-z0-9._-]; names are unique per Monitor. The error names the field, or says
+// the name is taken.
 func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Dependency, error) {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("monitor: %w %q: "+format, append([]any{ErrInvalidDependency, name}, a...)...)
+		return fmt.Errorf("monitor: %w %q: "+format, append([]any{errInvalidDependency, name}, a...)...)
 	}
 	if err := igname.Validate(name); err != nil {
 		return nil, bad("name: %v", err)
@@ -241,7 +241,7 @@ func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Depe
 	m.deps.mu.Lock()
 	defer m.deps.mu.Unlock()
 	if _, dup := m.deps.byName[name]; dup {
-		return nil, fmt.Errorf("monitor: %w %q", ErrDuplicateDependency, name)
+		return nil, fmt.Errorf("monitor: %w %q", errDuplicateDependency, name)
 	}
 	if m.deps.byName == nil {
 		m.deps.byName = make(map[string]*Dependency)
@@ -254,14 +254,14 @@ func newDependency(inst *instruments, kind, name string, cfg depConfig) *Depende
 	d := &Dependency{
 		kind: kind, name: name, inst: inst, cfg: cfg,
 		now:  time.Now,
-		base: []attribute.KeyValue{attribute.String(AttrDependencyKind, kind), attribute.String(AttrDependencyName, name)},
+		base: []attribute.KeyValue{attribute.String(attrDependencyKind, kind), attribute.String(attrDependencyName, name)},
 	}
 	if cfg.clock != nil {
 		d.now = cfg.clock.Now
 	}
 	d.errTypes.limit = maxErrorTypes
 	d.hosts.init(cfg.hosts)
-	d.otherOp = d.newOpState(OperationOther)
+	d.otherOp = d.newOpState(operationOther)
 	for _, op := range cfg.operations {
 		d.ops.loadOrStore(op, func() *opState { return d.newOpState(op) })
 	}
@@ -273,7 +273,7 @@ func newDependency(inst *instruments, kind, name string, cfg depConfig) *Depende
 }
 
 // Dependencies returns the declared dependencies, sorted by kind and name.
-func (m *Monitor) Dependencies() []*Dependency {
+func (m *Monitor) dependencyList() []*Dependency {
 	m.deps.mu.Lock()
 	ds := make([]*Dependency, 0, len(m.deps.byName))
 	for _, d := range m.deps.byName {
@@ -322,11 +322,11 @@ func newOutcomeOpts(set attribute.Set) outcomeOpts {
 
 func (d *Dependency) newOpState(op string) *opState {
 	s := &opState{name: op}
-	s.attrs = append(slices.Clone(d.base), attribute.String(AttrDependencyOperation, op))
+	s.attrs = append(slices.Clone(d.base), attribute.String(attrDependencyOperation, op))
 	s.inFlight = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(s.attrs...))}
 	for o := OutcomeSuccess; o < numOutcomes; o++ {
 		s.plain[o] = newOutcomeOpts(attribute.NewSet(append(slices.Clone(s.attrs),
-			attribute.String(AttrDependencyOutcome, o.String()))...))
+			attribute.String(attrDependencyOutcome, o.String()))...))
 	}
 	return s
 }
@@ -339,14 +339,14 @@ func (s *opState) opts(o Outcome, errType string) outcomeOpts {
 	k := errKey{o, errType}
 	return s.withErr.loadOrStore(k, func() outcomeOpts {
 		return newOutcomeOpts(attribute.NewSet(append(slices.Clone(s.attrs),
-			attribute.String(AttrDependencyOutcome, o.String()),
+			attribute.String(attrDependencyOutcome, o.String()),
 			attribute.String(attrErrorType, errType))...))
 	})
 }
 
 // operation resolves an operation name to its state: "" is the default,
 // names outside WithOperations, invalid names and names beyond
-// MaxOperations are _OTHER.
+// maxOperations are _OTHER.
 func (d *Dependency) operation(op string) *opState {
 	if op == "" {
 		return d.defaultOp
@@ -354,11 +354,11 @@ func (d *Dependency) operation(op string) *opState {
 	if s, ok := d.ops.load(op); ok {
 		return s
 	}
-	if len(d.cfg.operations) > 0 || igname.Validate(op) != nil || d.ops.len() >= MaxOperations {
+	if len(d.cfg.operations) > 0 || igname.Validate(op) != nil || d.ops.len() >= maxOperations {
 		return d.otherOp
 	}
 	op = strings.Clone(op) // the caller's string may alias a larger buffer
-	if s, ok := d.ops.loadOrStoreLimit(op, MaxOperations, func() *opState { return d.newOpState(op) }); ok {
+	if s, ok := d.ops.loadOrStoreLimit(op, maxOperations, func() *opState { return d.newOpState(op) }); ok {
 		return s
 	}
 	return d.otherOp
@@ -375,7 +375,7 @@ func (d *Dependency) boundErrorType(t string, fixed bool) string {
 		return t
 	}
 	if igname.Validate(t) != nil {
-		return ErrorTypeOther
+		return errorTypeOther
 	}
 	return d.errTypes.get(t)
 }

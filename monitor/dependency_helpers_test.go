@@ -41,7 +41,7 @@ func scope(t testing.TB, r *sdkmetric.ManualReader) metricdata.ScopeMetrics {
 		t.Fatal(err)
 	}
 	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name == ScopeName {
+		if sm.Scope.Name == scopeName {
 			return sm
 		}
 	}
@@ -101,10 +101,10 @@ func set(kvs ...attribute.KeyValue) attribute.Distinct {
 
 func depAttrs(kind, name, op, outcome, errType string) attribute.Distinct {
 	kvs := []attribute.KeyValue{
-		attribute.String(AttrDependencyKind, kind),
-		attribute.String(AttrDependencyName, name),
-		attribute.String(AttrDependencyOperation, op),
-		attribute.String(AttrDependencyOutcome, outcome),
+		attribute.String(attrDependencyKind, kind),
+		attribute.String(attrDependencyName, name),
+		attribute.String(attrDependencyOperation, op),
+		attribute.String(attrDependencyOutcome, outcome),
 	}
 	if errType != "" {
 		kvs = append(kvs, attribute.String("error.type", errType))
@@ -131,7 +131,7 @@ func eq(s attribute.Set) attribute.Distinct { return s.Equivalent() }
 func engineOn(m *Monitor, clk *clock.Fake) { m.testNow = clk.Now }
 
 // cycle runs one cycle of the Monitor's series engine: what Start does
-// every DefaultStatusInterval.
+// every defaultStatusInterval.
 func cycle(t testing.TB, m *Monitor) {
 	t.Helper()
 	if err := m.engine.Cycle(context.Background()); err != nil {

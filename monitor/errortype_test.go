@@ -25,15 +25,15 @@ func TestErrorType(t *testing.T) {
 		want    string
 		outcome Outcome
 	}{
-		{"deadline", context.DeadlineExceeded, ErrorTypeTimeout, OutcomeTimeout},
-		{"wrapped deadline", fmt.Errorf("call: %w", context.DeadlineExceeded), ErrorTypeTimeout, OutcomeTimeout},
-		{"net timeout", &net.OpError{Op: "read", Err: timeoutErr{}}, ErrorTypeTimeout, OutcomeTimeout},
-		{"canceled", context.Canceled, ErrorTypeCanceled, OutcomeCanceled},
-		{"refused", &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, ErrorTypeConnectionRefused, OutcomeError},
-		{"reset", fmt.Errorf("x: %w", syscall.ECONNRESET), ErrorTypeConnectionReset, OutcomeError},
-		{"eof", io.ErrUnexpectedEOF, ErrorTypeEOF, OutcomeError},
-		{"dns", &net.DNSError{Err: "no such host", Name: "psp.invalid"}, ErrorTypeDNS, OutcomeError},
-		{"tls", x509.UnknownAuthorityError{}, ErrorTypeTLS, OutcomeError},
+		{"deadline", context.DeadlineExceeded, errorTypeTimeout, OutcomeTimeout},
+		{"wrapped deadline", fmt.Errorf("call: %w", context.DeadlineExceeded), errorTypeTimeout, OutcomeTimeout},
+		{"net timeout", &net.OpError{Op: "read", Err: timeoutErr{}}, errorTypeTimeout, OutcomeTimeout},
+		{"canceled", context.Canceled, errorTypeCanceled, OutcomeCanceled},
+		{"refused", &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, errorTypeConnectionRefused, OutcomeError},
+		{"reset", fmt.Errorf("x: %w", syscall.ECONNRESET), errorTypeConnectionReset, OutcomeError},
+		{"eof", io.ErrUnexpectedEOF, errorTypeEOF, OutcomeError},
+		{"dns", &net.DNSError{Err: "no such host", Name: "psp.invalid"}, errorTypeDNS, OutcomeError},
+		{"tls", x509.UnknownAuthorityError{}, errorTypeTLS, OutcomeError},
 		{"plain", errors.New("x"), "errors.errorString", OutcomeError},
 		{"fmt wrapped type", fmt.Errorf("a: %w", fmt.Errorf("b: %w", insufficientFunds{})), "monitor.insufficientFunds", OutcomeError},
 		{"declined", Declined(insufficientFunds{}), "monitor.insufficientFunds", OutcomeDeclined},
@@ -53,8 +53,8 @@ func TestErrorType(t *testing.T) {
 	if got, fixed := errorType(vendorErr{"E1"}); got != "E1" || fixed {
 		t.Errorf("ErrorType method: %q %v", got, fixed)
 	}
-	if !IsDeclined(fmt.Errorf("x: %w", Declined(io.EOF))) || IsDeclined(io.EOF) || Declined(nil) != nil {
-		t.Error("Declined/IsDeclined")
+	if !isDeclined(fmt.Errorf("x: %w", Declined(io.EOF))) || isDeclined(io.EOF) || Declined(nil) != nil {
+		t.Error("Declined/isDeclined")
 	}
 	if a := testing.AllocsPerRun(100, func() { _, _ = errorType(insufficientFunds{}) }); a > 0 {
 		t.Errorf("errorType of a repeated type allocates %v", a)
@@ -67,8 +67,8 @@ func TestOutcomeString(t *testing.T) {
 		if o.String() != want[o] {
 			t.Errorf("%d.String() = %q", o, o.String())
 		}
-		if o.Failure() != (o == OutcomeError || o == OutcomeTimeout) {
-			t.Errorf("%v.Failure() = %v", o, o.Failure())
+		if o.failure() != (o == OutcomeError || o == OutcomeTimeout) {
+			t.Errorf("%v.failure() = %v", o, o.failure())
 		}
 	}
 	if Outcome(200).String() != "unknown" || Outcome(200).valid() {

@@ -12,9 +12,9 @@ import (
 	"github.com/jackcode/igmon/internal/series"
 )
 
-// SelectorDependencyErrors is the calls that carry an error.type: the
+// selectorDependencyErrors is the calls that carry an error.type: the
 // evidence counts them by dependency and type over an alert's window.
-const SelectorDependencyErrors = MetricDependencyCalls + `{error.type!=""}`
+const selectorDependencyErrors = metricDependencyCalls + `{error.type!=""}`
 
 // errorTypes is the engine reader behind the evidence's "top error types"
 // line: per window of a rule, the increase of every (dependency,
@@ -39,7 +39,7 @@ func newErrorTypes(eng *series.Engine, windows []time.Duration) (*errorTypes, er
 	}
 	err := eng.Register(func(st *series.Store) error {
 		var err error
-		e.sel, err = selectOn(st, SelectorDependencyErrors, []attribute.Key{AttrDependencyName, attrErrorType}, e.windows...)
+		e.sel, err = selectOn(st, selectorDependencyErrors, []attribute.Key{attrDependencyName, attrErrorType}, e.windows...)
 		return err
 	})
 	if err != nil {
@@ -62,7 +62,7 @@ func (e *errorTypes) cycle(c *series.Cycle) {
 				continue
 			}
 			l := g.Labels(i)
-			dep := l[AttrDependencyName]
+			dep := l[attrDependencyName]
 			byDep[dep] = append(byDep[dep], errorCount{l[attrErrorType], sums.Sum[i]})
 		}
 		for _, list := range byDep {

@@ -17,40 +17,40 @@ import (
 	"github.com/jackcode/igmon/internal/redact"
 )
 
-// Event kinds recorded by igmon itself.
+// timelineEvent kinds recorded by igmon itself.
 const (
-	EventCheck        = "check"        // a check changed status
-	EventProbe        = "probe"        // a synthetic probe started or ended a failure streak
-	EventAlert        = "alert"        // an alert changed state
-	EventNotification = "notification" // a notification was delivered or finally failed
-	EventOverride     = "override"     // an operator overrode a check
-	EventSilence      = "silence"      // a silence was created or removed
-	EventLifecycle    = "lifecycle"    // the service started, drained or stopped
+	eventCheck        = "check"        // a check changed status
+	eventProbe        = "probe"        // a synthetic probe started or ended a failure streak
+	eventAlert        = "alert"        // an alert changed state
+	eventNotification = "notification" // a notification was delivered or finally failed
+	eventOverride     = "override"     // an operator overrode a check
+	eventSilence      = "silence"      // a silence was created or removed
+	eventLifecycle    = "lifecycle"    // the service started, drained or stopped
 )
 
-// Event severities.
+// timelineEvent severities.
 const (
-	SeverityInfo     = "info"
-	SeverityWarning  = "warning"
-	SeverityCritical = "critical"
+	severityInfo     = "info"
+	severityWarning  = "warning"
+	severityCritical = "critical"
 )
 
-// Event is one entry of the timeline a person on call reads.
-type Event struct {
+// timelineEvent is one entry of the timeline a person on call reads.
+type timelineEvent struct {
 	Time      time.Time         `json:"time"`            // when it happened
 	Component string            `json:"component"`       // the check, probe, alert or "" for the service
-	Kind      string            `json:"kind"`            // one of the Event* kinds
-	Severity  string            `json:"severity"`        // SeverityInfo, SeverityWarning or SeverityCritical
+	Kind      string            `json:"kind"`            // one of the timelineEvent* kinds
+	Severity  string            `json:"severity"`        // severityInfo, severityWarning or severityCritical
 	Message   string            `json:"message"`         // one short, redacted line
 	Attrs     map[string]string `json:"attrs,omitempty"` // details; shown to authorized readers only
 }
 
-// DefaultEventCapacity is how many events the log keeps by default.
-const DefaultEventCapacity = 1000
+// defaultEventCapacity is how many events the log keeps by default.
+const defaultEventCapacity = 1000
 
-// EventLog is a bounded ring of recent events, mirrored to slog. It is safe
+// eventRing is a bounded ring of recent events, mirrored to slog. It is safe
 // for concurrent use; recording never blocks on readers.
-type EventLog struct {
+type eventRing struct {
 	clock  clock.Clock
 	logger *slog.Logger
 
@@ -59,14 +59,14 @@ type EventLog struct {
 	changed chan<- struct{}
 
 	mu    sync.RWMutex
-	ring  []Event
+	ring  []timelineEvent
 	next  int // index the next event goes to
 	total uint64
 }
 
-// NewEventLog returns a log keeping the last capacity events (at least 1).
+// newEventLog returns a log keeping the last capacity events (at least 1).
 // A nil logger means slog.Default(); a nil clock the real one.
-func NewEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*EventLog, error) {
+func newEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*eventRing, error) {
 	if capacity < 1 {
 		return nil, fmt.Errorf("monitor: event log capacity: %d must be at least 1", capacity)
 	}
@@ -76,17 +76,17 @@ func NewEventLog(capacity int, logger *slog.Logger, c clock.Clock) (*EventLog, e
 	if c == nil {
 		c = clock.Real{}
 	}
-	return &EventLog{clock: c, logger: logger, ring: make([]Event, 0, capacity)}, nil
+	return &eventRing{clock: c, logger: logger, ring: make([]timelineEvent, 0, capacity)}, nil
 }
 
 // Record adds an event, stamping the time if it is zero and redacting the
 // message and attribute values, and logs it.
-func (l *EventLog) Record(e Event) {
+func (l *eventRing) Record(e timelineEvent) {
 	if e.Time.IsZero() {
 		e.Time = l.clock.Now()
 	}
 	if e.Severity == "" {
-		e.Severity = SeverityInfo
+		e.Severity = severityInfo
 	}
 	e.Message = redact.String(e.Message)
 	if len(e.Attrs) > 0 {
@@ -114,9 +114,9 @@ func (l *EventLog) Record(e Event) {
 
 	level := slog.LevelInfo
 	switch e.Severity {
-	case SeverityWarning:
+	case severityWarning:
 		level = slog.LevelWarn
-	case SeverityCritical:
+	case severityCritical:
 		level = slog.LevelError
 	}
 	attrs := make([]slog.Attr, 0, 3+len(e.Attrs))
@@ -127,10 +127,10 @@ func (l *EventLog) Record(e Event) {
 	l.logger.LogAttrs(context.Background(), level, e.Message, attrs...)
 }
 
-// EventQuery selects events. Zero fields match everything.
-type EventQuery struct {
+// eventQuery selects events. Zero fields match everything.
+type eventQuery struct {
 	Component string    // exact component name
-	Kind      string    // exact kind (EventCheck, EventProbe, ...)
+	Kind      string    // exact kind (eventCheck, eventProbe, ...)
 	Since     time.Time // inclusive
 	Until     time.Time // exclusive
 	// Limit keeps the newest Limit matches (0: all).
@@ -138,7 +138,7 @@ type EventQuery struct {
 }
 
 // Query returns the matching events, oldest first.
-func (l *EventLog) Query(q EventQuery) []Event {
+func (l *eventRing) Query(q eventQuery) []timelineEvent {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	n := len(l.ring)
@@ -146,7 +146,7 @@ func (l *EventLog) Query(q EventQuery) []Event {
 	if n == cap(l.ring) {
 		start = l.next
 	}
-	var out []Event
+	var out []timelineEvent
 	for i := 0; i < n; i++ {
 		e := l.ring[(start+i)%n]
 		if q.Component != "" && e.Component != q.Component ||
@@ -168,26 +168,18 @@ func (l *EventLog) Query(q EventQuery) []Event {
 	return out
 }
 
-// Total returns how many events were ever recorded, including those the
-// ring has dropped.
-func (l *EventLog) Total() uint64 {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.total
-}
+// errBadQuery is wrapped by parseEventQuery errors.
+var errBadQuery = errors.New("bad event query")
 
-// ErrBadQuery is wrapped by ParseEventQuery errors.
-var ErrBadQuery = errors.New("bad event query")
+// maxEventQueryLimit bounds the limit a caller may ask for.
+const maxEventQueryLimit = 10000
 
-// MaxEventQueryLimit bounds the limit a caller may ask for.
-const MaxEventQueryLimit = 10000
-
-// ParseEventQuery reads component, kind, since, until (RFC 3339) and limit
+// parseEventQuery reads component, kind, since, until (RFC 3339) and limit
 // from URL query values.
-func ParseEventQuery(get func(string) string) (EventQuery, error) {
-	q := EventQuery{Component: get("component"), Kind: get("kind")}
+func parseEventQuery(get func(string) string) (eventQuery, error) {
+	q := eventQuery{Component: get("component"), Kind: get("kind")}
 	if len(q.Component) > 256 || len(q.Kind) > 64 {
-		return q, fmt.Errorf("%w: component or kind too long", ErrBadQuery)
+		return q, fmt.Errorf("%w: component or kind too long", errBadQuery)
 	}
 	for _, f := range []struct {
 		name string
@@ -196,15 +188,15 @@ func ParseEventQuery(get func(string) string) (EventQuery, error) {
 		if v := get(f.name); v != "" {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				return q, fmt.Errorf("%w: %s: want RFC 3339, got %q", ErrBadQuery, f.name, truncate(v, 64))
+				return q, fmt.Errorf("%w: %s: want RFC 3339, got %q", errBadQuery, f.name, truncate(v, 64))
 			}
 			*f.dst = t
 		}
 	}
 	if v := get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > MaxEventQueryLimit {
-			return q, fmt.Errorf("%w: limit: want 0..%d, got %q", ErrBadQuery, MaxEventQueryLimit, truncate(v, 64))
+		if err != nil || n < 0 || n > maxEventQueryLimit {
+			return q, fmt.Errorf("%w: limit: want 0..%d, got %q", errBadQuery, maxEventQueryLimit, truncate(v, 64))
 		}
 		q.Limit = n
 	}
@@ -218,12 +210,9 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Handler serves the events as JSON: GET ?component=&kind=&since=&until=&limit=.
-func (l *EventLog) Handler() http.Handler { return l.handler(false) }
-
 // handler serves the log; public drops the attributes that carry error
 // text, operator reasons and evidence.
-func (l *EventLog) handler(public bool) http.Handler {
+func (l *eventRing) handler(public bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -232,7 +221,7 @@ func (l *EventLog) handler(public bool) http.Handler {
 			return
 		}
 		vals := r.URL.Query()
-		q, err := ParseEventQuery(vals.Get)
+		q, err := parseEventQuery(vals.Get)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -245,14 +234,14 @@ func (l *EventLog) handler(public bool) http.Handler {
 			}
 		}
 		if events == nil {
-			events = []Event{}
+			events = []timelineEvent{}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if r.Method == http.MethodHead {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(struct {
-			Events []Event `json:"events"`
+			Events []timelineEvent `json:"events"`
 		}{events})
 	})
 }
@@ -277,7 +266,7 @@ func publicAttrs(a map[string]string) map[string]string {
 // detail only authorized callers get. Error text and what operators typed
 // (override reasons, silence comments) end the message after ": " and are
 // also the "error" or "reason" attribute; they are cut off the message.
-func withheld(e Event) (message, detail string) {
+func withheld(e timelineEvent) (message, detail string) {
 	message = e.Message
 	for _, k := range []string{"error", "reason"} {
 		v := e.Attrs[k]

@@ -16,50 +16,50 @@ import (
 
 func TestEventLogRingAndQuery(t *testing.T) {
 	fc := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	l, err := NewEventLog(3, slog.New(slog.DiscardHandler), fc)
+	l, err := newEventLog(3, slog.New(slog.DiscardHandler), fc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range []string{"postgres", "stripe", "postgres", "stripe", "kyc"} {
 		fc.Advance(time.Second)
-		l.Record(Event{Component: c, Kind: EventCheck, Message: "m" + string(rune('0'+i))})
+		l.Record(timelineEvent{Component: c, Kind: eventCheck, Message: "m" + string(rune('0'+i))})
 	}
-	all := l.Query(EventQuery{})
-	if len(all) != 3 || all[0].Message != "m2" || all[2].Message != "m4" || l.Total() != 5 {
-		t.Fatalf("ring: %+v total %d", all, l.Total())
+	all := l.Query(eventQuery{})
+	if len(all) != 3 || all[0].Message != "m2" || all[2].Message != "m4" || l.recorded() != 5 {
+		t.Fatalf("ring: %+v total %d", all, l.recorded())
 	}
-	if got := l.Query(EventQuery{Component: "stripe"}); len(got) != 1 || got[0].Message != "m3" {
+	if got := l.Query(eventQuery{Component: "stripe"}); len(got) != 1 || got[0].Message != "m3" {
 		t.Fatalf("by component: %+v", got)
 	}
 	t0 := time.Date(2026, 3, 1, 12, 0, 4, 0, time.UTC)
-	if got := l.Query(EventQuery{Since: t0}); len(got) != 2 || got[0].Message != "m3" {
+	if got := l.Query(eventQuery{Since: t0}); len(got) != 2 || got[0].Message != "m3" {
 		t.Fatalf("since: %+v", got)
 	}
-	if got := l.Query(EventQuery{Until: t0}); len(got) != 1 || got[0].Message != "m2" {
+	if got := l.Query(eventQuery{Until: t0}); len(got) != 1 || got[0].Message != "m2" {
 		t.Fatalf("until: %+v", got)
 	}
-	if got := l.Query(EventQuery{Limit: 1}); len(got) != 1 || got[0].Message != "m4" {
+	if got := l.Query(eventQuery{Limit: 1}); len(got) != 1 || got[0].Message != "m4" {
 		t.Fatalf("limit keeps newest: %+v", got)
 	}
-	if _, err := NewEventLog(0, nil, nil); err == nil || !strings.Contains(err.Error(), "capacity") {
+	if _, err := newEventLog(0, nil, nil); err == nil || !strings.Contains(err.Error(), "capacity") {
 		t.Fatalf("capacity 0: %v", err)
 	}
 }
 
 func TestEventLogRedacts(t *testing.T) {
-	l, _ := NewEventLog(10, slog.New(slog.DiscardHandler), nil)
-	l.Record(Event{Component: "db", Message: "dial postgres://u:pw1@h/db", Attrs: map[string]string{"error": "password=pw2"}})
-	e := l.Query(EventQuery{})[0]
-	if strings.Contains(e.Message, "pw1") || strings.Contains(e.Attrs["error"], "pw2") || e.Severity != SeverityInfo || e.Time.IsZero() {
+	l, _ := newEventLog(10, slog.New(slog.DiscardHandler), nil)
+	l.Record(timelineEvent{Component: "db", Message: "dial postgres://u:pw1@h/db", Attrs: map[string]string{"error": "password=pw2"}})
+	e := l.Query(eventQuery{})[0]
+	if strings.Contains(e.Message, "pw1") || strings.Contains(e.Attrs["error"], "pw2") || e.Severity != severityInfo || e.Time.IsZero() {
 		t.Fatalf("event %+v", e)
 	}
 }
 
 func TestEventLogHandler(t *testing.T) {
-	l, _ := NewEventLog(10, slog.New(slog.DiscardHandler), nil)
-	l.Record(Event{Component: "stripe", Kind: EventAlert, Severity: SeverityCritical, Message: "PaymentErrorRate firing"})
-	l.Record(Event{Component: "kyc", Kind: EventCheck, Message: "kyc pass>warn"})
-	h := l.Handler()
+	l, _ := newEventLog(10, slog.New(slog.DiscardHandler), nil)
+	l.Record(timelineEvent{Component: "stripe", Kind: eventAlert, Severity: severityCritical, Message: "PaymentErrorRate firing"})
+	l.Record(timelineEvent{Component: "kyc", Kind: eventCheck, Message: "kyc pass>warn"})
+	h := l.handler(false)
 	tests := []struct {
 		target string
 		code   int
@@ -82,7 +82,7 @@ func TestEventLogHandler(t *testing.T) {
 		if tt.code != 200 {
 			continue
 		}
-		var body struct{ Events []Event }
+		var body struct{ Events []timelineEvent }
 		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Events) != tt.n {
 			t.Fatalf("%s: %v %d events", tt.target, err, len(body.Events))
 		}
@@ -99,14 +99,14 @@ func FuzzParseEventQuery(f *testing.F) {
 	f.Add("", "", "x", "2026-13-01", "-5")
 	f.Fuzz(func(t *testing.T, component, kind, since, until, limit string) {
 		vals := map[string]string{"component": component, "kind": kind, "since": since, "until": until, "limit": limit}
-		q, err := ParseEventQuery(func(k string) string { return vals[k] })
+		q, err := parseEventQuery(func(k string) string { return vals[k] })
 		if err != nil {
 			if len(err.Error()) > 400 {
 				t.Fatalf("error echoes too much input: %d bytes", len(err.Error()))
 			}
 			return
 		}
-		if q.Limit < 0 || q.Limit > MaxEventQueryLimit {
+		if q.Limit < 0 || q.Limit > maxEventQueryLimit {
 			t.Fatalf("limit %d accepted", q.Limit)
 		}
 	})
@@ -130,7 +130,7 @@ func TestEventsHandlerWithholdsDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	m.Events().Record(Event{Component: "db", Kind: EventCheck, Message: "db pass → fail", Attrs: map[string]string{"error": "connection refused", "to": "fail"}})
+	m.events.Record(timelineEvent{Component: "db", Kind: eventCheck, Message: "db pass → fail", Attrs: map[string]string{"error": "connection refused", "to": "fail"}})
 	get := func(admin bool) string { return eventsBody(m, "/events", admin, "X-Ops", "1") }
 	if body := get(false); strings.Contains(body, "connection refused") || !strings.Contains(body, `"to":"fail"`) {
 		t.Fatalf("public event log: %s", body)
@@ -144,13 +144,21 @@ func TestEventsHandlerWithholdsDetails(t *testing.T) {
 // and the event log share one vocabulary (a warning once went uncoloured
 // because the page expected "warn").
 func TestEveryEventSeverityIsStyledOnTheTimeline(t *testing.T) {
-	css, err := os.ReadFile("dashboard/assets/style.css")
+	css, err := os.ReadFile("internal/dashboard/assets/style.css")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sev := range []string{SeverityWarning, SeverityCritical} {
+	for _, sev := range []string{severityWarning, severityCritical} {
 		if !strings.Contains(string(css), ".event.sev-"+sev+" ") {
 			t.Errorf("style.css has no rule for events of severity %q", sev)
 		}
 	}
+}
+
+// recorded returns how many events were ever recorded, including those the
+// ring has dropped.
+func (l *eventRing) recorded() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.total
 }

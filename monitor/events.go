@@ -16,24 +16,24 @@ import (
 func (m *Monitor) initEvents() error {
 	capacity := m.cfg.eventCapacity
 	if capacity == 0 {
-		capacity = DefaultEventCapacity
+		capacity = defaultEventCapacity
 	}
-	l, err := NewEventLog(capacity, m.logger, nil)
+	l, err := newEventLog(capacity, m.logger, nil)
 	if err != nil {
 		return fmt.Errorf("monitor: option WithEventCapacity: %w", err)
 	}
 	m.events = l
 	m.checks.Subscribe(func(tr checks.Transition) {
-		sev := SeverityInfo
+		sev := severityInfo
 		switch tr.To {
 		case checks.StatusWarn:
-			sev = SeverityWarning
+			sev = severityWarning
 		case checks.StatusFail, checks.StatusUnknown:
-			sev = SeverityCritical
+			sev = severityCritical
 		}
-		noun, kind := "check", EventCheck
+		noun, kind := "check", eventCheck
 		if m.isProbe(tr.Name) {
-			noun, kind = "probe", EventProbe
+			noun, kind = "probe", eventProbe
 		}
 		attrs := map[string]string{"from": tr.From.String(), "to": tr.To.String(), "component_type": tr.ComponentType}
 		msg := fmt.Sprintf("check %s: %s → %s", tr.Name, tr.From, tr.To)
@@ -51,7 +51,7 @@ func (m *Monitor) initEvents() error {
 			msg += ": " + e
 			attrs["error"] = e
 		}
-		if kind == EventProbe && !tr.First {
+		if kind == eventProbe && !tr.First {
 			// A synthetic probe's check turns fail only after its failure
 			// threshold: the start (and end) of a failure streak.
 			if tr.To == checks.StatusFail || tr.To == checks.StatusWarn {
@@ -60,23 +60,19 @@ func (m *Monitor) initEvents() error {
 				msg = fmt.Sprintf("probe %s recovered after %s", tr.Name, tr.PreviousFor.Round(time.Second))
 			}
 		}
-		m.events.Record(Event{Time: tr.Time, Component: tr.Name, Kind: kind, Severity: sev, Message: msg, Attrs: attrs})
+		m.events.Record(timelineEvent{Time: tr.Time, Component: tr.Name, Kind: kind, Severity: sev, Message: msg, Attrs: attrs})
 	})
 	return nil
 }
-
-// Events returns the event log: check transitions, overrides, alert state
-// changes, notification outcomes and silences.
-func (m *Monitor) Events() *EventLog { return m.events }
 
 // recordOverride puts every operator override, set or cleared through
 // the registry by anyone (the dashboard, m.Checks().Override, an admin
 // endpoint), in the event log with who asked and why.
 func (m *Monitor) recordOverride(c checks.OverrideChange) {
-	e := Event{Time: c.Time, Component: c.Name, Kind: EventOverride, Severity: SeverityInfo,
+	e := timelineEvent{Time: c.Time, Component: c.Name, Kind: eventOverride, Severity: severityInfo,
 		Message: fmt.Sprintf("override %s cleared: %s", c.Name, c.Reason), Attrs: map[string]string{"by": c.By, "reason": c.Reason}}
 	if c.Override != nil {
-		e.Severity = SeverityWarning
+		e.Severity = severityWarning
 		e.Message = fmt.Sprintf("override %s set to %s: %s", c.Name, c.Override.Status, c.Reason)
 	}
 	m.events.Record(e)
@@ -96,23 +92,23 @@ func (m *Monitor) isProbe(name string) bool {
 
 // recordDelivery puts the final outcome of a notification in the event log.
 func (m *Monitor) recordDelivery(d alerting.Delivery) {
-	e := Event{Component: "alerting", Kind: EventNotification, Severity: SeverityInfo,
+	e := timelineEvent{Component: "alerting", Kind: eventNotification, Severity: severityInfo,
 		Message: fmt.Sprintf("notification to %s delivered (%d firing, %d resolved)", d.Receiver, d.Firing, d.Resolved),
 		Attrs:   map[string]string{"receiver": d.Receiver, "group": d.GroupKey}}
 	if d.Err != nil {
-		e.Severity = SeverityWarning
+		e.Severity = severityWarning
 		e.Message = fmt.Sprintf("notification to %s failed after retries (%d firing, %d resolved)", d.Receiver, d.Firing, d.Resolved)
 		e.Attrs["error"] = redact.Error(d.Err)
 	}
 	m.events.Record(e)
 }
 
-// EventsHandler serves the event log as JSON (see EventLog.Handler) behind
+// EventsHandler serves the event log as JSON (GET ?component=&kind=&since=&until=&limit=) behind
 // the Monitor's authorizer: callers it does not admit (and everyone, when
 // there is none) get the timeline without error text, operator reasons or
 // evidence.
 func (m *Monitor) EventsHandler() http.Handler {
-	full := m.events.Handler()
+	full := m.events.handler(false)
 	public := m.events.handler(true)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if m.cfg.authorizer != nil && m.cfg.authorizer(r) {

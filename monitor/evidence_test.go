@@ -52,7 +52,7 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 		{Name: "StripeCheckDown", Condition: &alerting.CheckState{Checks: []string{"stripe"}}}, // no window: 10m
 		{Name: "PaymentsSLO", Condition: &alerting.SLO{Objective: 0.99,
 			Total:   alerting.Selector{Metric: "igmon.dependency.calls"},
-			Errors:  &alerting.Selector{Metric: "igmon.dependency.calls", Matchers: alerting.Matchers{mustMatch(t, alerting.MatchEqual, AttrDependencyOutcome, "error")}},
+			Errors:  &alerting.Selector{Metric: "igmon.dependency.calls", Matchers: alerting.Matchers{mustMatch(t, alerting.MatchEqual, attrDependencyOutcome, "error")}},
 			Windows: []alerting.BurnWindow{{Severity: "page", Long: 2 * time.Minute, Short: 30 * time.Second, Factor: 10}, {Severity: "ticket", Long: 30 * time.Minute, Short: 5 * time.Minute, Factor: 1}}}},
 	}
 	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)), WithAlerting(rules, alerting.WithClock(fc)))
@@ -77,7 +77,7 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 		}
 	}
 	evidenceOf := func(rule string, labels map[string]string) string {
-		labels[AttrDependencyName] = "stripe"
+		labels[attrDependencyName] = "stripe"
 		al := alerting.Alert{Rule: rule, Labels: labels, Value: 1, ActiveAt: fc.Now()}
 		return errorTypesLine(m.alerting.evidence(al))
 	}
@@ -157,7 +157,7 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 		mu.Unlock()
 	}
 	for _, name := range []string{"old-cache", "kyc", "wallet-db", "stripe", "c1", "c2", "c3", "c4"} {
-		if err := m.Register(name, func(context.Context) error {
+		if err := m.Checks().Register(name, func(context.Context) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if down[name] {
@@ -277,7 +277,7 @@ func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.ID == "" {
 		t.Fatalf("POST answer %+v %v", created, err)
 	}
-	evs := m.Events().Query(EventQuery{Kind: EventSilence})
+	evs := m.events.Query(eventQuery{Kind: eventSilence})
 	if len(evs) != 1 {
 		t.Fatalf("silence events after POST: %+v", evs)
 	}
@@ -295,7 +295,7 @@ func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 	if resp := do("DELETE", "/alerting/silences/"+created.ID+"?by=bob", ""); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("DELETE: %d", resp.StatusCode)
 	}
-	evs = m.Events().Query(EventQuery{Kind: EventSilence})
+	evs = m.events.Query(eventQuery{Kind: eventSilence})
 	if len(evs) != 2 {
 		t.Fatalf("silence events after DELETE: %+v", evs)
 	}
@@ -334,7 +334,7 @@ func TestEventsHandlerCutsErrorsFromMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	if err := m.Register("wallet-db", func(context.Context) error { return errors.New("connection refused by 10.0.0.5") }); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return errors.New("connection refused by 10.0.0.5") }); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
@@ -353,8 +353,8 @@ func errorsCollection(pairs int) metricdata.ResourceMetrics {
 	var pts []metricdata.DataPoint[int64]
 	for i := range pairs {
 		pts = append(pts, metricdata.DataPoint[int64]{Value: int64(i), Attributes: attribute.NewSet(
-			attribute.String(AttrDependencyName, fmt.Sprintf("dep-%d", i%20)),
-			attribute.String(AttrDependencyOutcome, "error"),
+			attribute.String(attrDependencyName, fmt.Sprintf("dep-%d", i%20)),
+			attribute.String(attrDependencyOutcome, "error"),
 			attribute.String("error.type", fmt.Sprintf("type-%d", i/20)))})
 	}
 	return metricdata.ResourceMetrics{ScopeMetrics: []metricdata.ScopeMetrics{{Metrics: []metricdata.Metrics{{
@@ -382,7 +382,7 @@ func BenchmarkEvidenceErrorTypes(b *testing.B) {
 				b.Fatal(err)
 			}
 		} else if err := eng.Register(func(st *series.Store) error {
-			_, err := selectOn(st, SelectorDependencyErrors, []attribute.Key{AttrDependencyName, attrErrorType}, windows...)
+			_, err := selectOn(st, selectorDependencyErrors, []attribute.Key{attrDependencyName, attrErrorType}, windows...)
 			return err
 		}); err != nil {
 			b.Fatal(err)
@@ -418,7 +418,7 @@ func TestEvidenceLeavesOutEpisodesOlderThanTheAlertWindow(t *testing.T) {
 	defer m.Shutdown(context.Background())
 	var down atomic.Bool
 	for _, name := range []string{"wallet-db", "stripe-health"} {
-		if err := m.Register(name, func(context.Context) error {
+		if err := m.Checks().Register(name, func(context.Context) error {
 			if name == "wallet-db" && down.Load() {
 				return errors.New("connection refused")
 			}

@@ -38,8 +38,6 @@ func ExampleWithExporters() {
 			fmt.Println(sm.Metrics[0].Name)
 		}
 	}
-	fmt.Println(m.TelemetryStatus()[0].Name)
 	// Output:
 	// casino.bets
-	// stdout
 }

@@ -25,7 +25,7 @@ func Example() {
 		panic(err)
 	}
 	ctx := context.Background()
-	_ = m.Register("postgres", func(ctx context.Context) error { return nil /* db.PingContext(ctx) */ },
+	_ = m.Checks().Register("postgres", func(ctx context.Context) error { return nil /* db.PingContext(ctx) */ },
 		checks.WithComponentType(checks.ComponentDatastore), checks.WithTimeout(2*time.Second))
 	_ = m.Start(ctx)
 	defer m.Shutdown(ctx)

@@ -7,9 +7,9 @@ import (
 	"github.com/jackcode/igmon/failover"
 )
 
-// EventFailover is the event kind of a breaker transition or a change of
+// eventFailover is the event kind of a breaker transition or a change of
 // the provider that serves a failover group.
-const EventFailover = "failover"
+const eventFailover = "failover"
 
 // Failover returns a failover group named name over deps, the preferred
 // dependency first: each call goes to the first dependency whose breaker
@@ -37,7 +37,7 @@ func (m *Monitor) Failover(name string, deps []*Dependency, opts ...failover.Opt
 				h := d.Health()
 				return h.State == HealthFailing, h.Reason
 			},
-			Failure: func(err error) bool { return d.outcome(err).Failure() },
+			Failure: func(err error) bool { return d.outcome(err).failure() },
 		})
 	}
 	all := append(append([]failover.Option{}, opts...),
@@ -78,21 +78,21 @@ func (d *Dependency) outcome(err error) Outcome {
 // preferred provider or opening a breaker is a warning, coming back
 // information.
 func (m *Monitor) recordFailover(c failover.Change) {
-	sev := SeverityInfo
+	sev := severityInfo
 	var msg string
 	switch c.Kind {
 	case failover.ChangeBreaker:
 		if c.To == "open" {
-			sev = SeverityWarning
+			sev = severityWarning
 		}
 		msg = fmt.Sprintf("%s: %s breaker %s → %s: %s", c.Group, c.Provider, c.From, c.To, c.Reason)
 	default:
 		msg = fmt.Sprintf("%s: calls go to %s (was %s): %s", c.Group, c.To, c.From, c.Reason)
 		if !m.preferred(c.Group, c.To) {
-			sev = SeverityWarning
+			sev = severityWarning
 		}
 	}
-	m.events.Record(Event{Time: c.Time, Component: c.Provider, Kind: EventFailover, Severity: sev, Message: msg,
+	m.events.Record(timelineEvent{Time: c.Time, Component: c.Provider, Kind: eventFailover, Severity: sev, Message: msg,
 		Attrs: map[string]string{"group": c.Group, "change": c.Kind, "from": c.From, "to": c.To}})
 }
 

@@ -64,7 +64,7 @@ func TestFailoverGroupOverDependencies(t *testing.T) {
 			t.Fatalf("call %d went to %s before the verdict", i, p)
 		}
 	}
-	eng.Advance(DefaultStatusInterval)
+	eng.Advance(defaultStatusInterval)
 	if err := m.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestFailoverGroupOverDependencies(t *testing.T) {
 	}
 
 	var kinds []string
-	for _, e := range m.Events().Query(EventQuery{Kind: EventFailover}) {
+	for _, e := range m.events.Query(eventQuery{Kind: eventFailover}) {
 		kinds = append(kinds, e.Severity+" "+e.Message)
 	}
 	want := []string{

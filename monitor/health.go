@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // HealthState is a dependency's state by the status rule, in a form a
@@ -47,7 +47,7 @@ type Health struct {
 }
 
 // Health returns the dependency's state as of the last engine cycle
-// (every DefaultStatusInterval after Start, or Monitor.Refresh). It is
+// (every 5 s after Start, or Monitor.Refresh). It is
 // one atomic load: no lock, no allocation, safe on a request path. A nil
 // Dependency and one no cycle has judged yet are HealthUnknown.
 func (d *Dependency) Health() Health {
@@ -86,14 +86,14 @@ func dependencySignals(d *Dependency, res checks.Result, hasCheck bool, f figure
 	if s, ok := trafficSignal(f, window); ok {
 		sigs = append(sigs, s)
 	}
-	return append(sigs, alertSignals(alerts, [2]string{AttrDependencyName, d.Name()}, [2]string{AttrDependencyKind, d.Kind()})...)
+	return append(sigs, alertSignals(alerts, [2]string{attrDependencyName, d.Name()}, [2]string{attrDependencyKind, d.Kind()})...)
 }
 
 // publishHealth runs last in each engine cycle, after the traffic reader:
 // it applies the status rule to every dependency and publishes the result
 // whole, so a request path reads one consistent verdict.
 func (m *Monitor) publishHealth(c *series.Cycle) {
-	deps := m.Dependencies()
+	deps := m.dependencyList()
 	if len(deps) == 0 {
 		return
 	}

@@ -53,7 +53,7 @@ func TestDependencyHealthFollowsTheStatusRule(t *testing.T) {
 		for range st.failed {
 			_ = stripe.Track(ctx, "deposit", func(context.Context) error { return errors.New("HTTP 503") })
 		}
-		eng.Advance(DefaultStatusInterval)
+		eng.Advance(defaultStatusInterval)
 		if err := m.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}

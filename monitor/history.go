@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // History: what the dashboard's charts and uptime bars show, recorded by

@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // historyOf returns one component's history over span.
@@ -79,12 +79,12 @@ func TestHistoryLastPointIsTheCard(t *testing.T) {
 	cycle(t, m)
 	for range 6 {
 		trackCalls(stripe, calls, 40, 25, 300*time.Millisecond)
-		eng.Advance(DefaultStatusInterval)
+		eng.Advance(defaultStatusInterval)
 		cycle(t, m)
 	}
 	card := cardOf(t, m, "payment-stripe")
 	h, c := historyOf(t, m, 15*time.Minute, "payment-stripe")
-	if h.Step != 5*time.Second || h.Window != DefaultStatusWindow || h.Points != 180 || len(c.P95) != 180 {
+	if h.Step != 5*time.Second || h.Window != defaultStatusWindow || h.Points != 180 || len(c.P95) != 180 {
 		t.Fatalf("15m: step %v window %v points %d (%d): want 5s, the status window, 180", h.Step, h.Window, h.Points, len(c.P95))
 	}
 	last := h.Points - 1
@@ -96,7 +96,7 @@ func TestHistoryLastPointIsTheCard(t *testing.T) {
 		t.Fatalf("status %q, card %q: want fail", c.Status[last], card.Status)
 	}
 	// The traffic decided the status; history says since when.
-	if want := eng.Now().Add(-5 * DefaultStatusInterval); !card.Since.Equal(want) {
+	if want := eng.Now().Add(-5 * defaultStatusInterval); !card.Since.Equal(want) {
 		t.Errorf("card since %v, want the first failing cycle %v", card.Since, want)
 	}
 	if !math.IsNaN(c.P95[0]) || c.Status[0] != "" {
@@ -131,13 +131,13 @@ func TestHistoryMinutesSumTheStatusWindows(t *testing.T) {
 	// 06:00:05 … 06:00:55: 10 calls per cycle, 2 failing, slow ones.
 	for range 11 {
 		trackCalls(stripe, calls, 10, 2, 800*time.Millisecond)
-		eng.Advance(DefaultStatusInterval)
+		eng.Advance(defaultStatusInterval)
 		cycle(t, m)
 	}
 	// 06:01:00 … : fast and clean.
 	for range 12 {
 		trackCalls(stripe, calls, 10, 0, 20*time.Millisecond)
-		eng.Advance(DefaultStatusInterval)
+		eng.Advance(defaultStatusInterval)
 		cycle(t, m)
 	}
 	h, c := historyOf(t, m, time.Hour, "payment-stripe")
@@ -173,7 +173,7 @@ func sample(id string, st dashboard.Status, rate float64, alerts ...alertSeen) h
 // cycles the finest tier holds exactly the last 180 steps, and a step
 // without a cycle reads as a gap, not as the value of 15 minutes ago.
 func TestHistoryRingsForgetWhatTheyCannotHold(t *testing.T) {
-	h := newHistory(DefaultStatusWindow)
+	h := newHistory(defaultStatusWindow)
 	for i := range 200 {
 		if i == 190 {
 			continue // a missed cycle
@@ -208,7 +208,7 @@ func TestHistoryRingsForgetWhatTheyCannotHold(t *testing.T) {
 // TestHistoryAlertSpans: an alert about a component is a span from when
 // it fired to the last cycle it fired in; open while it fires.
 func TestHistoryAlertSpans(t *testing.T) {
-	h := newHistory(DefaultStatusWindow)
+	h := newHistory(defaultStatusWindow)
 	fired := t0.Add(10 * time.Second)
 	a := alertSeen{rule: "PaymentProviderErrors", severity: "page", firedAt: fired}
 	for i := range 10 {
@@ -237,7 +237,7 @@ func TestHistoryAlertSpans(t *testing.T) {
 // flapping component keeps at most maxEpisodes episodes and
 // maxAlertSpans alert spans.
 func TestHistoryIsBounded(t *testing.T) {
-	h := newHistory(DefaultStatusWindow)
+	h := newHistory(defaultStatusWindow)
 	var many []histSample
 	for i := range maxHistoryComponents + 10 {
 		many = append(many, sample("c"+strconv.Itoa(i), dashboard.StatusPass, 0))
@@ -246,7 +246,7 @@ func TestHistoryIsBounded(t *testing.T) {
 	if len(h.comps) != maxHistoryComponents || h.dropped != 10 {
 		t.Fatalf("%d components kept, %d dropped", len(h.comps), h.dropped)
 	}
-	h = newHistory(DefaultStatusWindow)
+	h = newHistory(defaultStatusWindow)
 	for i := range 3 * maxEpisodes {
 		st := dashboard.StatusPass
 		if i%2 == 1 {
@@ -270,7 +270,7 @@ func TestHistoryMemoryPerComponent(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	h := newHistory(DefaultStatusWindow)
+	h := newHistory(defaultStatusWindow)
 	var s []histSample
 	for i := range 200 {
 		s = append(s, sample("c"+strconv.Itoa(i), dashboard.StatusPass, 1))
@@ -287,7 +287,7 @@ func TestHistoryMemoryPerComponent(t *testing.T) {
 // back to the same history, so a data directory can keep it; a damaged
 // file is refused.
 func TestHistoryRoundTrip(t *testing.T) {
-	h := newHistory(DefaultStatusWindow)
+	h := newHistory(defaultStatusWindow)
 	a := alertSeen{rule: "PaymentProviderErrors", severity: "page", firedAt: t0}
 	for i := range 400 {
 		now := t0.Add(time.Duration(i) * 5 * time.Second)
@@ -303,7 +303,7 @@ func TestHistoryRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back := newHistory(DefaultStatusWindow)
+	back := newHistory(defaultStatusWindow)
 	if err := back.UnmarshalBinary(b); err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestHistoryRoundTrip(t *testing.T) {
 		t.Fatal("a restored history records differently")
 	}
 	for _, bad := range [][]byte{nil, {9}, append([]byte{historyVersion}, b[1:len(b)/2]...)} {
-		if err := newHistory(DefaultStatusWindow).UnmarshalBinary(bad); err == nil {
+		if err := newHistory(defaultStatusWindow).UnmarshalBinary(bad); err == nil {
 			t.Errorf("UnmarshalBinary accepted %d damaged bytes", len(bad))
 		}
 	}
@@ -334,7 +334,7 @@ func TestHistoryRoundTrip(t *testing.T) {
 // a component had no calls still covers time, so the minute's rate is the
 // calls over the whole minute.
 func TestHistoryQuietTileLowersTheRate(t *testing.T) {
-	h := newHistory(DefaultStatusWindow)
+	h := newHistory(defaultStatusWindow)
 	h.record(t0.Add(30*time.Second), []histSample{sample("a", dashboard.StatusPass, 2)}, 30*time.Second)
 	h.record(t0.Add(59*time.Second), []histSample{sample("a", dashboard.StatusPass, 0)}, 29*time.Second)
 	got, _ := h.query(time.Hour)
@@ -346,7 +346,7 @@ func TestHistoryQuietTileLowersTheRate(t *testing.T) {
 // BenchmarkHistory measures what history adds to a cycle (record, 200
 // components with traffic) and what a history.json read costs (query).
 func BenchmarkHistory(b *testing.B) {
-	h := newHistory(DefaultStatusWindow)
+	h := newHistory(defaultStatusWindow)
 	var s []histSample
 	for i := range 200 {
 		s = append(s, sample("c"+strconv.Itoa(i), dashboard.StatusPass, 1))

@@ -131,10 +131,10 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	m.tel.pipeline.Start() // the export loops alone: the rest stays on the fake clock
 
 	// Checks: one passing, one failing (non-critical: it warns).
-	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.NonCritical()); err != nil {
+	if err := m.Checks().Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.NonCritical()); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(ctx, checks.Readiness)
@@ -238,8 +238,8 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	// Collect until the export pipeline has exported once (its metrics
 	// exist only after an export) and the utilizations have a second sample.
 	want := []string{
-		MetricHTTPServerDuration, MetricHTTPServerActive, MetricHTTPClientDuration,
-		MetricDependencyCalls, MetricDependencyDuration, MetricDependencyInFlight,
+		metricHTTPServerDuration, metricHTTPServerActive, metricHTTPClientDuration,
+		metricDependencyCalls, metricDependencyDuration, metricDependencyInFlight,
 		igsemconv.MetricCheckStatus, igsemconv.MetricCheckDuration, igsemconv.MetricCheckTransitions, igsemconv.MetricCheckAge,
 		"system.cpu.time", "system.memory.usage", "system.filesystem.utilization",
 		"process.cpu.time", "process.memory.usage", "go.goroutine.count", "go.memory.used",
@@ -347,7 +347,7 @@ func TestIgmonScopesCarryVersionAndSchemaURL(t *testing.T) {
 			t.Errorf("scope %s: schema URL %q, want %q", sc.Name, sc.SchemaURL, buildinfo.SchemaURL)
 		}
 	}
-	for _, name := range []string{ScopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
+	for _, name := range []string{scopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
 		// More than once is fine: probes.RuntimeProducer's metrics come
 		// as a scope of their own.
 		if seen[name] == 0 {
@@ -414,7 +414,7 @@ func TestIgmonAttributeKeysAreNamespaced(t *testing.T) {
 		t.Fatal("no attributes collected")
 	}
 	for _, k := range []string{
-		AttrDependencyKind, AttrDependencyName, AttrDependencyOperation, AttrDependencyOutcome,
+		attrDependencyKind, attrDependencyName, attrDependencyOperation, attrDependencyOutcome,
 		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
 		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason, igsemconv.AttrDBCloseReason,
 		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome, alerting.AttrReason,

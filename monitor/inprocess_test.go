@@ -60,7 +60,7 @@ func TestInProcessOnUserProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got alerting.State
-	for _, a := range m.Alerts() {
+	for _, a := range m.currentAlerts() {
 		if a.Rule == "PaymentProviderErrors" {
 			got = a.State
 		}

@@ -9,23 +9,23 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// ScopeName is the instrumentation scope of the metrics the monitor
+// scopeName is the instrumentation scope of the metrics the monitor
 // package records (dependency calls, HTTP client and server).
-const ScopeName = "github.com/jackcode/igmon/monitor"
+const scopeName = "github.com/jackcode/igmon/monitor"
 
 // Metric names. The HTTP ones are OpenTelemetry semantic conventions;
 // igmon.* names exist only where the conventions have none.
 const (
-	MetricHTTPClientDuration   = "http.client.request.duration"
-	MetricHTTPServerDuration   = "http.server.request.duration"
-	MetricHTTPServerActive     = "http.server.active_requests"
-	MetricDependencyDuration   = "igmon.dependency.duration"
-	MetricDependencyCalls      = "igmon.dependency.calls"
-	MetricDependencyInFlight   = "igmon.dependency.in_flight"
-	AttrDependencyKind         = "igmon.dependency.kind"
-	AttrDependencyName         = "igmon.dependency.name"
-	AttrDependencyOperation    = "igmon.dependency.operation"
-	AttrDependencyOutcome      = "igmon.dependency.outcome"
+	metricHTTPClientDuration   = "http.client.request.duration"
+	metricHTTPServerDuration   = "http.server.request.duration"
+	metricHTTPServerActive     = "http.server.active_requests"
+	metricDependencyDuration   = "igmon.dependency.duration"
+	metricDependencyCalls      = "igmon.dependency.calls"
+	metricDependencyInFlight   = "igmon.dependency.in_flight"
+	attrDependencyKind         = "igmon.dependency.kind"
+	attrDependencyName         = "igmon.dependency.name"
+	attrDependencyOperation    = "igmon.dependency.operation"
+	attrDependencyOutcome      = "igmon.dependency.outcome"
 	attrErrorType              = "error.type"
 	attrHTTPMethod             = "http.request.method"
 	attrHTTPStatus             = "http.response.status_code"
@@ -56,33 +56,33 @@ type instruments struct {
 }
 
 func newInstruments(mp metric.MeterProvider) (*instruments, error) {
-	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	m := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	in := &instruments{methods: newMethodTable(os.Getenv("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS"))}
 	var err error
-	if in.clientDuration, err = m.Float64Histogram(MetricHTTPClientDuration,
+	if in.clientDuration, err = m.Float64Histogram(metricHTTPClientDuration,
 		metric.WithUnit("s"), metric.WithDescription("Duration of HTTP client requests."),
 		metric.WithExplicitBucketBoundaries(httpDurationBuckets...)); err != nil {
 		return nil, err
 	}
-	if in.serverDuration, err = m.Float64Histogram(MetricHTTPServerDuration,
+	if in.serverDuration, err = m.Float64Histogram(metricHTTPServerDuration,
 		metric.WithUnit("s"), metric.WithDescription("Duration of HTTP server requests."),
 		metric.WithExplicitBucketBoundaries(httpDurationBuckets...)); err != nil {
 		return nil, err
 	}
-	if in.serverActive, err = m.Int64UpDownCounter(MetricHTTPServerActive,
+	if in.serverActive, err = m.Int64UpDownCounter(metricHTTPServerActive,
 		metric.WithUnit("{request}"), metric.WithDescription("Number of active HTTP server requests.")); err != nil {
 		return nil, err
 	}
-	if in.depDuration, err = m.Float64Histogram(MetricDependencyDuration,
+	if in.depDuration, err = m.Float64Histogram(metricDependencyDuration,
 		metric.WithUnit("s"), metric.WithDescription("Duration of calls to dependencies (payment, game provider, KYC, database, ...), by operation and outcome."),
 		metric.WithExplicitBucketBoundaries(dependencyDurationBuckets...)); err != nil {
 		return nil, err
 	}
-	if in.depCalls, err = m.Int64Counter(MetricDependencyCalls,
+	if in.depCalls, err = m.Int64Counter(metricDependencyCalls,
 		metric.WithUnit("{call}"), metric.WithDescription("Calls to dependencies, by operation and outcome.")); err != nil {
 		return nil, err
 	}
-	if in.depInFlight, err = m.Int64UpDownCounter(MetricDependencyInFlight,
+	if in.depInFlight, err = m.Int64UpDownCounter(metricDependencyInFlight,
 		metric.WithUnit("{call}"), metric.WithDescription("Calls to dependencies in progress.")); err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ var defaultMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
 // (OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS, comma-separated) replaces the
 // default list entirely, as the semantic conventions require.
 func newMethodTable(env string) methodTable {
-	t := methodTable{names: []string{ErrorTypeOther}}
+	t := methodTable{names: []string{errorTypeOther}}
 	list := defaultMethods
 	if env = strings.TrimSpace(env); env != "" {
 		list = nil
@@ -157,7 +157,7 @@ func statusText(code int) string {
 	if code >= 100 && code < 600 {
 		return statusStrings[code-100]
 	}
-	return ErrorTypeOther
+	return errorTypeOther
 }
 
 var statusStrings = func() (s [500]string) {

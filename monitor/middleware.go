@@ -11,9 +11,9 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// DefaultMaxRoutes bounds the distinct http.route values one middleware
+// defaultMaxRoutes bounds the distinct http.route values one middleware
 // records; later ones are recorded as _OTHER.
-const DefaultMaxRoutes = 512
+const defaultMaxRoutes = 512
 
 // MiddlewareOption configures Monitor.Middleware.
 type MiddlewareOption interface {
@@ -44,17 +44,6 @@ func WithRouteFunc(fn func(*http.Request) string) MiddlewareOption {
 	})
 }
 
-// WithMaxRoutes bounds the distinct routes recorded (default
-// DefaultMaxRoutes); later routes are recorded as _OTHER.
-func WithMaxRoutes(n int) MiddlewareOption {
-	return mwOptionFunc(func(c *mwConfig) {
-		if n < 1 {
-			c.errs = append(c.errs, fmt.Errorf("option WithMaxRoutes: %d must be at least 1", n))
-		}
-		c.maxRoutes = n
-	})
-}
-
 // Middleware wraps next so that every request is recorded as the
 // semantic-convention metrics http.server.request.duration (request volume
 // and latency by method, route and status) and http.server.active_requests.
@@ -68,7 +57,7 @@ func WithMaxRoutes(n int) MiddlewareOption {
 // http.Pusher and io.ReaderFrom where the original has them, and supports
 // http.ResponseController.
 func (m *Monitor) Middleware(next http.Handler, opts ...MiddlewareOption) (http.Handler, error) {
-	cfg := mwConfig{maxRoutes: DefaultMaxRoutes}
+	cfg := mwConfig{maxRoutes: defaultMaxRoutes}
 	for _, o := range opts {
 		if o != nil {
 			o.applyMiddleware(&cfg)
@@ -207,7 +196,7 @@ func (h *middleware) opts(k serverKey) []metric.RecordOption {
 		case errTypeStatus:
 			attrs = append(attrs, attribute.String(attrErrorType, statusText(k.status)))
 		case errTypePanic:
-			attrs = append(attrs, attribute.String(attrErrorType, ErrorTypePanic))
+			attrs = append(attrs, attribute.String(attrErrorType, errorTypePanic))
 		}
 		return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attrs...))}
 	})

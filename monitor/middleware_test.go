@@ -72,7 +72,7 @@ func TestMiddlewareRecordsSemconvServerMetrics(t *testing.T) {
 
 	sm := scope(t, reader)
 	want := metricdata.Metrics{
-		Name: MetricHTTPServerDuration, Unit: "s", Description: "Duration of HTTP server requests.",
+		Name: metricHTTPServerDuration, Unit: "s", Description: "Duration of HTTP server requests.",
 		Data: metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality, DataPoints: []metricdata.HistogramDataPoint[float64]{
 			{Attributes: serverAttrs("GET", 200, "/games/{id}", ""), Count: 2},
 			{Attributes: serverAttrs("POST", 201, "/bets", ""), Count: 1},
@@ -82,20 +82,20 @@ func TestMiddlewareRecordsSemconvServerMetrics(t *testing.T) {
 			{Attributes: serverAttrs("GET", 0, "/panic", "panic"), Count: 1},
 		}},
 	}
-	got := metricNamed(t, sm, MetricHTTPServerDuration)
+	got := metricNamed(t, sm, metricHTTPServerDuration)
 	metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreValue())
 	counts := histCounts(t, got)
 	if counts[eq(serverAttrs("GET", 200, "/games/{id}", ""))] != 2 {
 		t.Fatalf("counts %v", counts)
 	}
 	active := metricdata.Metrics{
-		Name: MetricHTTPServerActive, Unit: "{request}", Description: "Number of active HTTP server requests.",
+		Name: metricHTTPServerActive, Unit: "{request}", Description: "Number of active HTTP server requests.",
 		Data: metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, DataPoints: []metricdata.DataPoint[int64]{
 			{Attributes: attribute.NewSet(attribute.String("http.request.method", "GET"), attribute.String("url.scheme", "http")), Value: 0},
 			{Attributes: attribute.NewSet(attribute.String("http.request.method", "POST"), attribute.String("url.scheme", "http")), Value: 0},
 		}},
 	}
-	metricdatatest.AssertEqual(t, active, metricNamed(t, sm, MetricHTTPServerActive), metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, active, metricNamed(t, sm, metricHTTPServerActive), metricdatatest.IgnoreTimestamp())
 }
 
 func TestMiddlewarePanicIsRecordedThenRepanicked(t *testing.T) {
@@ -109,7 +109,7 @@ func TestMiddlewarePanicIsRecordedThenRepanicked(t *testing.T) {
 		}()
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/panic", nil))
 	}()
-	counts := histCounts(t, metricNamed(t, scope(t, reader), MetricHTTPServerDuration))
+	counts := histCounts(t, metricNamed(t, scope(t, reader), metricHTTPServerDuration))
 	if counts[eq(serverAttrs("GET", 0, "/panic", "panic"))] != 1 {
 		t.Fatalf("panic not recorded: %v", counts)
 	}
@@ -129,12 +129,12 @@ func TestMiddlewareActiveRequests(t *testing.T) {
 	}()
 	<-entered
 	activeSet := attribute.NewSet(attribute.String("http.request.method", "PUT"), attribute.String("url.scheme", "http"))
-	if v := sumValues(t, metricNamed(t, scope(t, reader), MetricHTTPServerActive))[activeSet.Equivalent()]; v != 1 {
+	if v := sumValues(t, metricNamed(t, scope(t, reader), metricHTTPServerActive))[activeSet.Equivalent()]; v != 1 {
 		t.Fatalf("active during the request = %d, want 1", v)
 	}
 	close(release)
 	<-done
-	if v := sumValues(t, metricNamed(t, scope(t, reader), MetricHTTPServerActive))[activeSet.Equivalent()]; v != 0 {
+	if v := sumValues(t, metricNamed(t, scope(t, reader), metricHTTPServerActive))[activeSet.Equivalent()]; v != 0 {
 		t.Fatalf("active after the request = %d, want 0", v)
 	}
 }
@@ -145,7 +145,7 @@ func TestMiddlewareActiveRequests(t *testing.T) {
 func TestMiddleware10000RawPaths(t *testing.T) {
 	m, reader := newDepMonitor(t)
 	mux, _ := m.Middleware(apiMux())
-	raw, err := m.Middleware(http.NotFoundHandler(), WithRouteFunc(func(r *http.Request) string { return r.URL.Path }), WithMaxRoutes(50))
+	raw, err := m.Middleware(http.NotFoundHandler(), WithRouteFunc(func(r *http.Request) string { return r.URL.Path }), withMaxRoutes(50))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestMiddleware10000RawPaths(t *testing.T) {
 		mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", fmt.Sprintf("/unknown/%d", i), nil))
 		raw.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", fmt.Sprintf("/raw/%d", i), nil))
 	}
-	h := metricNamed(t, scope(t, reader), MetricHTTPServerDuration).Data.(metricdata.Histogram[float64])
+	h := metricNamed(t, scope(t, reader), metricHTTPServerDuration).Data.(metricdata.Histogram[float64])
 	// /games/{id}, the unmatched 404 series, 50 raw routes and _OTHER.
 	if n := len(h.DataPoints); n != 2+50+1 {
 		t.Fatalf("%d series from 30,000 requests, want %d", n, 53)
@@ -272,7 +272,7 @@ func TestMiddlewareOptionsValidated(t *testing.T) {
 	}{
 		{nil, nil, "next"},
 		{http.NotFoundHandler(), []MiddlewareOption{WithRouteFunc(nil)}, "WithRouteFunc"},
-		{http.NotFoundHandler(), []MiddlewareOption{WithMaxRoutes(0)}, "WithMaxRoutes"},
+		{http.NotFoundHandler(), []MiddlewareOption{withMaxRoutes(0)}, "withMaxRoutes"},
 	} {
 		if _, err := m.Middleware(tc.next, tc.opts...); err == nil || !strings.Contains(err.Error(), tc.field) {
 			t.Errorf("error %v does not name %s", err, tc.field)
@@ -293,7 +293,7 @@ func TestMiddlewareConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	counts := histCounts(t, metricNamed(t, scope(t, reader), MetricHTTPServerDuration))
+	counts := histCounts(t, metricNamed(t, scope(t, reader), metricHTTPServerDuration))
 	if counts[eq(serverAttrs("GET", 200, "/games/{id}", ""))] != goroutines*reqs {
 		t.Fatalf("counts %v", counts)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/failover"
 	"github.com/jackcode/igmon/internal/series"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // Monitor wires igmon together inside one service.
@@ -32,7 +32,7 @@ type Monitor struct {
 	logger   *slog.Logger
 	checks   *checks.Registry
 	handler  http.Handler
-	events   *EventLog          // see events.go
+	events   *eventRing         // see events.go
 	probes   probeSet           // see probes.go
 	alerting *alertingState     // see alerting.go; nil when off
 	dash     *dashboard.Handler // see statuspage.go; nil until asked for
@@ -114,7 +114,7 @@ func New(opts ...Option) (*Monitor, error) {
 	m.engine.OnCycle(m.traffic.cycle)
 	m.engine.OnCycle(m.publishHealth) // after the traffic it judges
 	// History reads after the status, in the same cycle.
-	m.history = newHistory(DefaultStatusWindow)
+	m.history = newHistory(defaultStatusWindow)
 	m.engine.OnCycle(m.historyCycle)
 	if err := m.initActions(); err != nil {
 		m.closeTelemetry()
@@ -208,31 +208,11 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-// ServiceName returns the effective service.name.
-func (m *Monitor) ServiceName() string { return m.cfg.serviceName }
-
-// ServiceVersion returns the effective service.version.
-func (m *Monitor) ServiceVersion() string { return m.cfg.serviceVersion }
-
-// Environment returns the effective deployment.environment.name.
-func (m *Monitor) Environment() string { return m.cfg.environment }
-
-// Resource returns the OpenTelemetry resource describing this service.
-func (m *Monitor) Resource() *resource.Resource { return m.resource }
-
 // MeterProvider returns the provider every igmon instrument records into.
 func (m *Monitor) MeterProvider() metric.MeterProvider { return m.mp }
 
-// Logger returns the Monitor's logger.
-func (m *Monitor) Logger() *slog.Logger { return m.logger }
-
 // Checks returns the health-check registry.
 func (m *Monitor) Checks() *checks.Registry { return m.checks }
-
-// Register adds a check to the registry; see checks.NewCheck.
-func (m *Monitor) Register(name string, fn checks.CheckFunc, opts ...checks.Option) error {
-	return m.checks.Register(name, fn, opts...)
-}
 
 // Add adds checks built by the checks package's constructors.
 func (m *Monitor) Add(cs ...*checks.Check) error { return m.checks.Add(cs...) }
@@ -264,14 +244,14 @@ func (m *Monitor) Start(ctx context.Context) error {
 	}
 	// Alert rules may run the engine slower (alerting.WithInterval); the
 	// status keeps its own pace. The faster of the two wins.
-	if err := m.engine.Start(DefaultStatusInterval); err != nil {
+	if err := m.engine.Start(defaultStatusInterval); err != nil {
 		return fmt.Errorf("monitor: series engine: %w", err)
 	}
 	if m.state != nil {
 		m.state.start()
 	}
 	m.started = true
-	m.events.Record(Event{Component: m.cfg.serviceName, Kind: EventLifecycle, Message: "monitor started"})
+	m.events.Record(timelineEvent{Component: m.cfg.serviceName, Kind: eventLifecycle, Message: "monitor started"})
 	m.logger.LogAttrs(ctx, slog.LevelInfo, "igmon: monitor started",
 		slog.String("service", m.cfg.serviceName), slog.String("version", m.cfg.serviceVersion),
 		slog.String("environment", m.cfg.environment))
@@ -295,7 +275,7 @@ func (m *Monitor) Shutdown(ctx context.Context) error {
 	started := m.started
 	m.mu.Unlock()
 	var errs []error
-	m.events.Record(Event{Component: m.cfg.serviceName, Kind: EventLifecycle, Severity: SeverityWarning, Message: "draining: readiness fails"})
+	m.events.Record(timelineEvent{Component: m.cfg.serviceName, Kind: eventLifecycle, Severity: severityWarning, Message: "draining: readiness fails"})
 	if err := m.checks.Drain(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain: %w", err))
 	}

@@ -55,13 +55,13 @@ func TestServiceIdentityFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	if m.ServiceName() != "from-attrs" || m.ServiceVersion() != "9.9.9" || m.Environment() != "staging" {
-		t.Fatalf("identity %q %q %q", m.ServiceName(), m.ServiceVersion(), m.Environment())
+	if m.cfg.serviceName != "from-attrs" || m.cfg.serviceVersion != "9.9.9" || m.cfg.environment != "staging" {
+		t.Fatalf("identity %q %q %q", m.cfg.serviceName, m.cfg.serviceVersion, m.cfg.environment)
 	}
-	if v, ok := m.Resource().Set().Value("brand"); !ok || v.AsString() != "luckyspin" {
+	if v, ok := m.resource.Set().Value("brand"); !ok || v.AsString() != "luckyspin" {
 		t.Fatal("OTEL_RESOURCE_ATTRIBUTES not in resource")
 	}
-	if v, ok := m.Resource().Set().Value("service.instance.id"); !ok || len(v.AsString()) != 36 {
+	if v, ok := m.resource.Set().Value("service.instance.id"); !ok || len(v.AsString()) != 36 {
 		t.Fatalf("service.instance.id %q", v.AsString())
 	}
 
@@ -71,8 +71,8 @@ func TestServiceIdentityFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m2.Shutdown(context.Background())
-	if m2.ServiceName() != "from-env" {
-		t.Fatalf("OTEL_SERVICE_NAME must win over OTEL_RESOURCE_ATTRIBUTES: %q", m2.ServiceName())
+	if m2.cfg.serviceName != "from-env" {
+		t.Fatalf("OTEL_SERVICE_NAME must win over OTEL_RESOURCE_ATTRIBUTES: %q", m2.cfg.serviceName)
 	}
 
 	m3, err := New(quiet, WithServiceName("wallet"), WithServiceVersion("1.0.0"), WithEnvironment("prod"))
@@ -80,8 +80,8 @@ func TestServiceIdentityFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m3.Shutdown(context.Background())
-	if m3.ServiceName() != "wallet" || m3.ServiceVersion() != "1.0.0" || m3.Environment() != "prod" {
-		t.Fatalf("options must win over env: %q %q %q", m3.ServiceName(), m3.ServiceVersion(), m3.Environment())
+	if m3.cfg.serviceName != "wallet" || m3.cfg.serviceVersion != "1.0.0" || m3.cfg.environment != "prod" {
+		t.Fatalf("options must win over env: %q %q %q", m3.cfg.serviceName, m3.cfg.serviceVersion, m3.cfg.environment)
 	}
 }
 
@@ -92,7 +92,7 @@ func TestMonitorServesHealthAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Register("ping", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness|checks.Readiness)); err != nil {
+	if err := m.Checks().Register("ping", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness|checks.Readiness)); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := checks.NewCheck("kyc", func(context.Context) error { return errors.New("sumsub 503") }, checks.NonCritical())
@@ -189,22 +189,22 @@ func TestMonitorEventsRecordTransitionsAndOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	_ = m.Register("wallet-db", func(context.Context) error { return errors.New("dial postgres://u:pw@db: refused") })
-	_ = m.Register("pragmatic", func(context.Context) error { return nil })
+	_ = m.Checks().Register("wallet-db", func(context.Context) error { return errors.New("dial postgres://u:pw@db: refused") })
+	_ = m.Checks().Register("pragmatic", func(context.Context) error { return nil })
 	m.Checks().Evaluate(context.Background(), checks.Readiness)
 	if err := m.Checks().Override("pragmatic", checks.StatusFail, "provider maintenance", "ops@10.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	db := m.Events().Query(EventQuery{Component: "wallet-db", Kind: EventCheck})
-	if len(db) != 1 || db[0].Severity != SeverityCritical || !strings.Contains(db[0].Message, "refused") || strings.Contains(db[0].Message, "pw@") {
+	db := m.events.Query(eventQuery{Component: "wallet-db", Kind: eventCheck})
+	if len(db) != 1 || db[0].Severity != severityCritical || !strings.Contains(db[0].Message, "refused") || strings.Contains(db[0].Message, "pw@") {
 		t.Fatalf("wallet-db events %+v", db)
 	}
-	ov := m.Events().Query(EventQuery{Component: "pragmatic", Kind: EventOverride})
+	ov := m.events.Query(eventQuery{Component: "pragmatic", Kind: eventOverride})
 	if len(ov) != 1 || ov[0].Attrs["by"] != "ops@10.0.0.1" {
 		t.Fatalf("override events %+v", ov)
 	}
 	// The override also changed the check's status: a transition event.
-	if tr := m.Events().Query(EventQuery{Component: "pragmatic", Kind: EventCheck}); len(tr) != 2 {
+	if tr := m.events.Query(eventQuery{Component: "pragmatic", Kind: eventCheck}); len(tr) != 2 {
 		t.Fatalf("pragmatic transitions %+v", tr)
 	}
 	// Overrides that change no status, and clearing one, are audited too.
@@ -214,9 +214,9 @@ func TestMonitorEventsRecordTransitionsAndOverrides(t *testing.T) {
 	if err := m.Checks().ClearOverride("pragmatic", "maintenance over", "ops-bob"); err != nil {
 		t.Fatal(err)
 	}
-	ov = m.Events().Query(EventQuery{Component: "pragmatic", Kind: EventOverride})
+	ov = m.events.Query(eventQuery{Component: "pragmatic", Kind: eventOverride})
 	if len(ov) != 3 || ov[1].Attrs["by"] != "ops-bob" || ov[1].Attrs["reason"] != "extended" ||
-		ov[2].Severity != SeverityInfo || !strings.Contains(ov[2].Message, "cleared") {
+		ov[2].Severity != severityInfo || !strings.Contains(ov[2].Message, "cleared") {
 		t.Fatalf("override events %+v", ov)
 	}
 	if _, err := New(WithEventCapacity(0)); err == nil || !strings.Contains(err.Error(), "WithEventCapacity") {

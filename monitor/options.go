@@ -79,11 +79,6 @@ func WithInstanceID(id string) Option {
 	return optionFunc(func(c *config) { c.instanceID = id })
 }
 
-// WithDescription sets the health+json description.
-func WithDescription(d string) Option {
-	return optionFunc(func(c *config) { c.description = d })
-}
-
 // WithMeterProvider makes the Monitor record into mp instead of building
 // its own MeterProvider. The Monitor does not shut a provider it did not
 // build.
@@ -145,12 +140,6 @@ func WithEventCapacity(n int) Option {
 // metrics the Monitor publishes by default.
 func WithoutSystemMetrics() Option {
 	return optionFunc(func(c *config) { c.noSystemMetrics = true })
-}
-
-// WithHostOptions configures the host collector (filesystems, interfaces,
-// sample reuse); see the probes package.
-func WithHostOptions(opts ...probes.CollectorOption) Option {
-	return optionFunc(func(c *config) { c.hostOpts = append(c.hostOpts, opts...) })
 }
 
 // WithRegistryOptions passes options through to the check registry: the

@@ -59,7 +59,7 @@ func (o Outcome) String() string {
 
 // Failure reports whether the outcome counts against the provider's error
 // rate: OutcomeError and OutcomeTimeout.
-func (o Outcome) Failure() bool { return o == OutcomeError || o == OutcomeTimeout }
+func (o Outcome) failure() bool { return o == OutcomeError || o == OutcomeTimeout }
 
 func (o Outcome) valid() bool { return o > OutcomeUnset && o < numOutcomes }
 
@@ -80,8 +80,8 @@ func Declined(err error) error {
 	return declinedError{err}
 }
 
-// IsDeclined reports whether err was marked by Declined.
-func IsDeclined(err error) bool { return inspect(err).declined }
+// isDeclined reports whether err was marked by Declined.
+func isDeclined(err error) bool { return inspect(err).declined }
 
 // defaultOutcome classifies an error from a call: timeouts, cancellations,
 // declines, and everything else as a provider error.
@@ -97,17 +97,17 @@ func defaultOutcome(err error) Outcome {
 // errors get their Go type name (bounded by the program's types) or the
 // value of an ErrorType() string method, capped per dependency.
 const (
-	ErrorTypeTimeout           = "timeout"
-	ErrorTypeCanceled          = "canceled"
-	ErrorTypeConnectionRefused = "connection_refused"
-	ErrorTypeConnectionReset   = "connection_reset"
-	ErrorTypeDNS               = "dns_error"
-	ErrorTypeTLS               = "tls_error"
-	ErrorTypeEOF               = "eof"
-	ErrorTypePanic             = "panic"
-	ErrorTypeDeclined          = "declined"
-	// ErrorTypeOther is the semantic conventions' fallback value.
-	ErrorTypeOther = "_OTHER"
+	errorTypeTimeout           = "timeout"
+	errorTypeCanceled          = "canceled"
+	errorTypeConnectionRefused = "connection_refused"
+	errorTypeConnectionReset   = "connection_reset"
+	errorTypeDNS               = "dns_error"
+	errorTypeTLS               = "tls_error"
+	errorTypeEOF               = "eof"
+	errorTypePanic             = "panic"
+	errorTypeDeclined          = "declined"
+	// errorTypeOther is the semantic conventions' fallback value.
+	errorTypeOther = "_OTHER"
 )
 
 // errorTyper is the convention (also honoured by OTel's semconv.ErrorType)
@@ -175,15 +175,15 @@ func inspectNode(err error, info *errInfo, n *int, first bool) {
 	case syscall.Errno:
 		switch e {
 		case syscall.ECONNREFUSED:
-			info.setClass(ErrorTypeConnectionRefused)
+			info.setClass(errorTypeConnectionRefused)
 		case syscall.ECONNRESET, syscall.EPIPE:
-			info.setClass(ErrorTypeConnectionReset)
+			info.setClass(errorTypeConnectionReset)
 		}
 	case *net.DNSError:
-		info.setClass(ErrorTypeDNS)
+		info.setClass(errorTypeDNS)
 	case *tls.CertificateVerificationError, tls.RecordHeaderError, tls.AlertError,
 		x509.UnknownAuthorityError, x509.HostnameError, x509.CertificateInvalidError:
-		info.setClass(ErrorTypeTLS)
+		info.setClass(errorTypeTLS)
 	}
 	switch {
 	case err == context.DeadlineExceeded:
@@ -191,7 +191,7 @@ func inspectNode(err error, info *errInfo, n *int, first bool) {
 	case err == context.Canceled:
 		info.canceled = true
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		info.setClass(ErrorTypeEOF)
+		info.setClass(errorTypeEOF)
 	}
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		info.timeout = true
@@ -248,9 +248,9 @@ func (info *errInfo) errorType() (string, bool) {
 	case info.typer != nil:
 		return info.typer.ErrorType(), false
 	case info.timeout:
-		return ErrorTypeTimeout, true
+		return errorTypeTimeout, true
 	case info.canceled:
-		return ErrorTypeCanceled, true
+		return errorTypeCanceled, true
 	case info.class != "":
 		return info.class, true
 	}

@@ -13,18 +13,18 @@ import (
 
 // Defaults of HealthCheck.
 const (
-	DefaultMinCalls      = 20
-	DefaultErrorRateWarn = 0.05
-	DefaultErrorRateFail = 0.25
+	defaultMinCalls      = 20
+	defaultErrorRateWarn = 0.05
+	defaultErrorRateFail = 0.25
 )
 
-// ErrHighErrorRate is wrapped by a passive health check's error when too
+// errHighErrorRate is wrapped by a passive health check's error when too
 // many calls in the window failed.
-var ErrHighErrorRate = errors.New("error rate above threshold")
+var errHighErrorRate = errors.New("error rate above threshold")
 
-// ErrSlowCalls is wrapped by a passive health check's error when the p95
+// errSlowCalls is wrapped by a passive health check's error when the p95
 // latency in the window is above its threshold.
-var ErrSlowCalls = errors.New("p95 latency above threshold")
+var errSlowCalls = errors.New("p95 latency above threshold")
 
 // HealthOption configures Dependency.HealthCheck.
 type HealthOption interface {
@@ -74,7 +74,7 @@ func WithLatencyThresholds(warnP95, failP95 time.Duration) HealthOption {
 }
 
 // WithMinCalls sets how many calls the window must hold before thresholds
-// apply (default DefaultMinCalls), so that one failure at low volume does
+// apply (default 20), so that one failure at low volume does
 // not page. With fewer calls the check passes and says so.
 func WithMinCalls(n int) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) {
@@ -83,11 +83,6 @@ func WithMinCalls(n int) HealthOption {
 		}
 		c.minCalls = uint64(max(n, 1))
 	})
-}
-
-// WithCheckName sets the check's name (default: the dependency's name).
-func WithCheckName(name string) HealthOption {
-	return healthOptionFunc(func(c *healthConfig) { c.name = name })
 }
 
 // WithCheckOptions passes options to checks.NewCheck, after the defaults
@@ -108,7 +103,7 @@ func WithCheckOptions(opts ...checks.Option) HealthOption {
 // service out of the load balancer does not help; pass
 // WithCheckOptions(checks.WithCritical(true)) to change that.
 func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
-	cfg := healthConfig{name: d.name, minCalls: DefaultMinCalls, rateWarn: DefaultErrorRateWarn, rateFail: DefaultErrorRateFail}
+	cfg := healthConfig{name: d.name, minCalls: defaultMinCalls, rateWarn: defaultErrorRateWarn, rateFail: defaultErrorRateFail}
 	for _, o := range opts {
 		if o != nil {
 			o.applyHealth(&cfg)
@@ -139,11 +134,11 @@ func (d *Dependency) judge(ctx context.Context, cfg *healthConfig) error {
 	var fails, warns []error
 	rate := func(level string, th float64) error {
 		return fmt.Errorf("%w: %.1f%% of %d calls failed in the last %v (%s threshold %.1f%%)",
-			ErrHighErrorRate, st.ErrorRate*100, st.Calls, st.Window, level, th*100)
+			errHighErrorRate, st.ErrorRate*100, st.Calls, st.Window, level, th*100)
 	}
 	slow := func(level string, th time.Duration) error {
 		return fmt.Errorf("%w: p95 %v over %d calls in the last %v (%s threshold %v)",
-			ErrSlowCalls, st.P95, st.Calls, st.Window, level, th)
+			errSlowCalls, st.P95, st.Calls, st.Window, level, th)
 	}
 	switch {
 	case cfg.rateFail > 0 && st.ErrorRate >= cfg.rateFail:

@@ -37,7 +37,7 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 	// run lets the engine see the calls (one status interval later) and
 	// runs the check.
 	run := func() checks.Outcome {
-		eng.Advance(DefaultStatusInterval)
+		eng.Advance(defaultStatusInterval)
 		cycle(t, m)
 		return c.Run(ctx)
 	}
@@ -61,10 +61,10 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 		sentinel   error
 	}{
 		{"healthy", 99, 0, 10 * time.Millisecond, checks.StatusPass, nil},
-		{"error rate warn", 90, 10, 10 * time.Millisecond, checks.StatusWarn, ErrHighErrorRate},
-		{"error rate fail", 70, 30, 10 * time.Millisecond, checks.StatusFail, ErrHighErrorRate},
-		{"slow warn", 100, 0, 800 * time.Millisecond, checks.StatusWarn, ErrSlowCalls},
-		{"slow fail", 100, 0, 3 * time.Second, checks.StatusFail, ErrSlowCalls},
+		{"error rate warn", 90, 10, 10 * time.Millisecond, checks.StatusWarn, errHighErrorRate},
+		{"error rate fail", 70, 30, 10 * time.Millisecond, checks.StatusFail, errHighErrorRate},
+		{"slow warn", 100, 0, 800 * time.Millisecond, checks.StatusWarn, errSlowCalls},
+		{"slow fail", 100, 0, 3 * time.Second, checks.StatusFail, errSlowCalls},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 	if o := run(); o.Status != checks.StatusFail {
 		t.Fatalf("all failing: %v", o.Status)
 	}
-	eng.Advance(DefaultStatusWindow)
+	eng.Advance(defaultStatusWindow)
 	calls(50, time.Millisecond, nil)
 	if o := run(); o.Status != checks.StatusPass {
 		t.Fatalf("after the failures left the window: %v %v", o.Status, o.Err)
@@ -105,7 +105,7 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 func TestHealthCheckRegistersWithMonitor(t *testing.T) {
 	m, _ := newDepMonitor(t)
 	d := mustDep(t, m, KindGameProvider, "evolution")
-	c, err := d.HealthCheck(WithCheckName("evolution-traffic"), WithCheckOptions(checks.WithCritical(true)))
+	c, err := d.HealthCheck(withCheckName("evolution-traffic"), WithCheckOptions(checks.WithCritical(true)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestHealthCheckOptionsValidated(t *testing.T) {
 		{WithLatencyThresholds(-1, 0), "WithLatencyThresholds"},
 		{WithLatencyThresholds(2*time.Second, time.Second), "WithLatencyThresholds"},
 		{WithMinCalls(0), "WithMinCalls"},
-		{WithCheckName("bad name"), "name"},
+		{withCheckName("bad name"), "name"},
 	} {
 		if _, err := d.HealthCheck(tc.opt); err == nil || !strings.Contains(err.Error(), tc.field) {
 			t.Errorf("error %v does not name %s", err, tc.field)

@@ -34,19 +34,19 @@ func TestProbeEventsStartStreakRecovery(t *testing.T) {
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor := func(substr string) Event {
+	waitFor := func(substr string) timelineEvent {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
-			for _, e := range m.Events().Query(EventQuery{Component: "psp-health", Kind: EventProbe}) {
+			for _, e := range m.events.Query(eventQuery{Component: "psp-health", Kind: eventProbe}) {
 				if strings.Contains(e.Message, substr) {
 					return e
 				}
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		t.Fatalf("no probe event %q in %v", substr, m.Events().Query(EventQuery{Component: "psp-health"}))
-		return Event{}
+		t.Fatalf("no probe event %q in %v", substr, m.events.Query(eventQuery{Component: "psp-health"}))
+		return timelineEvent{}
 	}
 	first := waitFor("first result pass")
 	if first.Message != "probe psp-health: first result pass" || first.Attrs["previous_for"] != "" {
@@ -59,7 +59,7 @@ func TestProbeEventsStartStreakRecovery(t *testing.T) {
 	if rec.Attrs["previous_for"] == "" {
 		t.Errorf("recovery event %+v has no previous_for", rec)
 	}
-	for _, e := range m.Events().Query(EventQuery{Component: "psp-health"}) {
+	for _, e := range m.events.Query(eventQuery{Component: "psp-health"}) {
 		if e.Time.Before(rec.Time) && strings.Contains(e.Message, "recovered") && e.Message != rec.Message {
 			t.Errorf("a recovery before the outage: %+v", e)
 		}

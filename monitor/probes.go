@@ -31,7 +31,7 @@ func (m *Monitor) startSystemProbes() error {
 	mp := m.mp
 	host, err := probes.Host(mp, m.cfg.hostOpts...)
 	if err != nil {
-		return fmt.Errorf("monitor: option WithHostOptions: %w", err)
+		return fmt.Errorf("monitor: option withHostOptions: %w", err)
 	}
 	m.probes.add(host)
 	proc, err := probes.Process(mp)
@@ -120,8 +120,8 @@ func (m *Monitor) AddProbe(p *probes.Probe, opts ...checks.Option) error {
 	return nil
 }
 
-// Probes returns the synthetic probes added with AddProbe.
-func (m *Monitor) Probes() []*probes.Probe {
+// syntheticProbes returns the synthetic probes added with AddProbe.
+func (m *Monitor) syntheticProbes() []*probes.Probe {
 	m.probes.mu.Lock()
 	defer m.probes.mu.Unlock()
 	return append([]*probes.Probe(nil), m.probes.synthetic...)

@@ -67,8 +67,8 @@ func TestMonitorPublishesSystemMetricsAndProbes(t *testing.T) {
 			t.Errorf("missing %s", want)
 		}
 	}
-	if len(m.Probes()) != 1 {
-		t.Fatalf("Probes() = %d", len(m.Probes()))
+	if len(m.syntheticProbes()) != 1 {
+		t.Fatalf("Probes() = %d", len(m.syntheticProbes()))
 	}
 
 	off, err := New(quiet, WithReader(sdkmetric.NewManualReader()), WithoutSystemMetrics())

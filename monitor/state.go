@@ -247,15 +247,15 @@ func (s *stateStore) shutdown() error {
 }
 
 // eventsState saves the event log's tail: every event its ring holds.
-type eventsState struct{ l *EventLog }
+type eventsState struct{ l *eventRing }
 
 type savedEvents struct {
-	V      int     `json:"v"`
-	Events []Event `json:"events"`
+	V      int             `json:"v"`
+	Events []timelineEvent `json:"events"`
 }
 
 func (e eventsState) MarshalBinary() ([]byte, error) {
-	return json.Marshal(savedEvents{V: 1, Events: e.l.Query(EventQuery{})})
+	return json.Marshal(savedEvents{V: 1, Events: e.l.Query(eventQuery{})})
 }
 
 // UnmarshalBinary puts saved events back in the ring, oldest first,

@@ -57,7 +57,7 @@ func (r *restartRig) start(extra ...Option) *Monitor {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
-	if err := m.Register("wallet-db", func(context.Context) error {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error {
 		if r.dbDown.Load() {
 			return errors.New("connection refused")
 		}
@@ -112,7 +112,7 @@ func TestRestartResolvedWhileDownSendsOneResolvePerReceiver(t *testing.T) {
 	r.dbDown.Store(false)
 	r.fc.Advance(5 * time.Minute)
 	m := r.start()
-	if al := m.Alerts(); len(al) != 1 || al[0].State != alerting.StateFiring || !al[0].FiredAt.Equal(alT0) {
+	if al := m.currentAlerts(); len(al) != 1 || al[0].State != alerting.StateFiring || !al[0].FiredAt.Equal(alT0) {
 		t.Fatalf("restored alerts %+v", al)
 	}
 	r.cycle(m)
@@ -138,7 +138,7 @@ func TestRestartResolvedWhileDownSendsOneResolvePerReceiver(t *testing.T) {
 	}
 	// The timeline survived too, and the restart did not record the
 	// restored firing alert a second time.
-	evs := m.Events().Query(EventQuery{Kind: EventAlert})
+	evs := m.events.Query(eventQuery{Kind: eventAlert})
 	if len(evs) != 2 || !strings.Contains(evs[0].Message, "firing") || !strings.Contains(evs[1].Message, "resolved") {
 		t.Fatalf("alert events %+v", evs)
 	}
@@ -189,7 +189,7 @@ func TestRestartSilenceStillMutes(t *testing.T) {
 	r.cycle(m)
 	r.fc.Advance(time.Minute)
 	r.cycle(m)
-	if al := m.Alerts(); len(al) != 1 || al[0].State != alerting.StateFiring {
+	if al := m.currentAlerts(); len(al) != 1 || al[0].State != alerting.StateFiring {
 		t.Fatalf("alerts %+v", al)
 	}
 	for _, h := range []*hookReceiver{r.oncall, r.chat} {
@@ -272,7 +272,7 @@ func BenchmarkStateSave(b *testing.B) {
 	}
 	defer m.Shutdown(context.Background())
 	for i := range 1000 {
-		m.Events().Record(Event{Component: "wallet-db", Kind: EventCheck, Severity: SeverityWarning,
+		m.events.Record(timelineEvent{Component: "wallet-db", Kind: eventCheck, Severity: severityWarning,
 			Message: fmt.Sprintf("check wallet-db: pass → fail: dial tcp 10.0.0.5:5432: connection refused (%d)", i),
 			Attrs:   map[string]string{"from": "pass", "to": "fail", "error": "dial tcp 10.0.0.5:5432: connection refused"}})
 	}
@@ -360,7 +360,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Register("wallet-db", func(context.Context) error { return errors.New("connection refused") }); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return errors.New("connection refused") }); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(ctx, checks.Readiness)

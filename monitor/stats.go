@@ -6,9 +6,9 @@ import (
 )
 
 // Stats are a dependency's figures over the status window
-// (DefaultStatusWindow), computed by the series engine from the same
+// (30 s), computed by the series engine from the same
 // metrics that are exported, in its last cycle (every
-// DefaultStatusInterval after Start). Canceled calls are left out: they
+// 5 s after Start). Canceled calls are left out: they
 // say nothing about the provider.
 type Stats struct {
 	// Kind and Name are the dependency's.

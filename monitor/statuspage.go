@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ import (
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/redact"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // statusPage builds dashboard snapshots from what the Monitor already
@@ -58,10 +59,62 @@ func (p *statusPage) decide(c *dashboard.Component, sigs []signal) {
 	}
 }
 
-// Dashboard returns the status page for this Monitor, with details and
-// actions behind the Monitor's authorizer. The Monitor closes it on
-// Shutdown; mount it at "/" or under a prefix with http.StripPrefix.
-func (m *Monitor) Dashboard(opts ...dashboard.Option) (*dashboard.Handler, error) {
+// DashboardOption configures Monitor.Dashboard.
+type DashboardOption interface {
+	applyDashboard(*dashboardConfig)
+}
+
+type dashboardConfig struct {
+	opts []dashboard.Option
+	errs []error
+}
+
+type dashboardOptionFunc func(*dashboardConfig)
+
+func (f dashboardOptionFunc) applyDashboard(c *dashboardConfig) { f(c) }
+
+// WithDashboardTitle sets the page title; the default is the service name.
+func WithDashboardTitle(title string) DashboardOption {
+	return dashboardOptionFunc(func(c *dashboardConfig) {
+		if title == "" {
+			c.errs = append(c.errs, errors.New("WithDashboardTitle: title must not be empty"))
+			return
+		}
+		c.opts = append(c.opts, dashboard.WithTitle(title))
+	})
+}
+
+// WithDashboardRefresh sets how often the page's event stream pushes a
+// snapshot and the page polls when it has a token: between 100ms and 5m,
+// 2s by default. Public snapshots are shared by all viewers for half of
+// it, so more viewers do not mean more work.
+func WithDashboardRefresh(d time.Duration) DashboardOption {
+	return dashboardOptionFunc(func(c *dashboardConfig) {
+		if d < dashboard.MinRefresh || d > dashboard.MaxRefresh {
+			c.errs = append(c.errs, fmt.Errorf("WithDashboardRefresh: %v is outside [%v, %v]", d, dashboard.MinRefresh, dashboard.MaxRefresh))
+			return
+		}
+		c.opts = append(c.opts, dashboard.WithRefresh(d))
+	})
+}
+
+// Dashboard returns the status page for this Monitor (the page,
+// status.json, its event stream, badges and operator actions), with
+// details and actions behind the Monitor's authorizer. The Monitor closes
+// it on Shutdown; mount it at "/" or under a prefix with http.StripPrefix.
+// Later calls return the same handler; their options are ignored.
+func (m *Monitor) Dashboard(opts ...DashboardOption) (http.Handler, error) {
+	var dc dashboardConfig
+	for _, o := range opts {
+		if o == nil {
+			dc.errs = append(dc.errs, errors.New("nil DashboardOption"))
+			continue
+		}
+		o.applyDashboard(&dc)
+	}
+	if err := errors.Join(dc.errs...); err != nil {
+		return nil, fmt.Errorf("monitor: dashboard: %w", err)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.dash != nil {
@@ -80,7 +133,7 @@ func (m *Monitor) Dashboard(opts ...dashboard.Option) (*dashboard.Handler, error
 	if m.cfg.authorizer != nil {
 		base = append(base, dashboard.WithAuthorizer(m.cfg.authorizer))
 	}
-	h, err := dashboard.New(&statusPage{m: m}, append(base, opts...)...)
+	h, err := dashboard.New(&statusPage{m: m}, append(base, dc.opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("monitor: dashboard: %w", err)
 	}
@@ -133,7 +186,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	claimed := map[string]bool{}
 	// Dependencies: the status rule over the passive health check, the
 	// live traffic and the alerts about them.
-	for _, d := range m.Dependencies() {
+	for _, d := range m.dependencyList() {
 		id := depComponentID(d.Kind(), d.Name())
 		f, seen := tr.deps[depKey{d.Kind(), d.Name()}]
 		c := trafficComponent(id, d.Name(), d.Kind(), f, seen, tr.window)
@@ -148,7 +201,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 	}
 
 	// Synthetic probes: their runs over the status window and their check.
-	for _, pr := range m.Probes() {
+	for _, pr := range m.syntheticProbes() {
 		claimed[pr.Name()] = true
 		f, seen := tr.probes[pr.Name()]
 		c := trafficComponent(pr.Name(), pr.Name(), "probe "+string(pr.Kind()), f, seen, tr.window)
@@ -242,7 +295,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 			}
 		}
 	}
-	events := m.events.Query(EventQuery{Limit: 50})
+	events := m.events.Query(eventQuery{Limit: 50})
 	for i := len(events) - 1; i >= 0; i-- {
 		snap.Events = append(snap.Events, publicEvent(events[i], detailed))
 	}
@@ -269,7 +322,7 @@ func trafficComponent(id, name, kind string, f figures, seen bool, window time.D
 
 // publicEvent converts an event for the page: what only authorized
 // viewers may read (see withheld) moves to Detail, which only they get.
-func publicEvent(e Event, detailed bool) dashboard.Event {
+func publicEvent(e timelineEvent, detailed bool) dashboard.Event {
 	msg, detail := withheld(e)
 	ev := dashboard.Event{Time: e.Time, Component: e.Component, Severity: e.Severity, Kind: e.Kind, Message: msg}
 	if detailed {
@@ -496,7 +549,7 @@ func (a pageActions) checkOf(component string) string {
 	if _, ok := a.m.checks.Result(component); ok {
 		return component
 	}
-	for _, d := range a.m.Dependencies() {
+	for _, d := range a.m.dependencyList() {
 		if d.Kind()+"-"+d.Name() == component {
 			return d.Name()
 		}

@@ -18,7 +18,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/clock"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 	"github.com/jackcode/igmon/probes"
 )
 
@@ -68,7 +68,7 @@ func newPageFixture(t *testing.T) *pageFixture {
 	}
 
 	// A failing datastore check whose error carries a credential.
-	if err := m.Register("wallet-db", func(context.Context) error {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error {
 		return errors.New("dial postgres://wallet:s3cret@10.0.0.5:5432/wallet: connection refused")
 	}, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
 		t.Fatal(err)
@@ -279,7 +279,7 @@ func TestStatusPageShowsEveryComponent(t *testing.T) {
 		// The timeline tells the public what changed, not the error.
 		var dbEvent *dashboard.Event
 		for i, e := range s.Events {
-			if e.Component == "wallet-db" && e.Kind == EventCheck {
+			if e.Component == "wallet-db" && e.Kind == eventCheck {
 				dbEvent = &s.Events[i]
 			}
 		}
@@ -311,7 +311,7 @@ func TestStatusPageActions(t *testing.T) {
 	if res, _ := m.Checks().Result("wallet-db"); res.Status != checks.StatusPass || res.Override == nil {
 		t.Fatalf("wallet-db after override: %+v", res)
 	}
-	ovs := m.Events().Query(EventQuery{Component: "wallet-db", Kind: EventOverride})
+	ovs := m.events.Query(eventQuery{Component: "wallet-db", Kind: eventOverride})
 	if len(ovs) != 1 || ovs[0].Attrs["by"] != "dashboard" || !strings.Contains(ovs[0].Message, "set to pass") {
 		t.Fatalf("override events %+v", ovs)
 	}
@@ -357,7 +357,7 @@ func TestStatusPageActions(t *testing.T) {
 	if len(sils) != 1 || sils[0].CreatedBy != "maria" {
 		t.Fatalf("silences %+v", sils)
 	}
-	if evs := m.Events().Query(EventQuery{Kind: EventSilence}); len(evs) != 1 || evs[0].Attrs["by"] != "maria" {
+	if evs := m.events.Query(eventQuery{Kind: eventSilence}); len(evs) != 1 || evs[0].Attrs["by"] != "maria" {
 		t.Fatalf("silence events %+v", evs)
 	}
 	pub = f.status(t, false)
@@ -365,7 +365,7 @@ func TestStatusPageActions(t *testing.T) {
 		t.Errorf("public alerts %+v silences %+v", pub.Alerts, pub.Silences)
 	}
 	for _, e := range pub.Events {
-		if e.Kind == EventSilence && (strings.Contains(e.Message, "failover drill") || strings.Contains(e.Message, "maria")) {
+		if e.Kind == eventSilence && (strings.Contains(e.Message, "failover drill") || strings.Contains(e.Message, "maria")) {
 			t.Errorf("public silence event shows author or comment: %+v", e)
 		}
 	}
@@ -379,7 +379,7 @@ func TestStatusPageActions(t *testing.T) {
 	if res, _ := m.Checks().Result("wallet-db"); res.Override != nil {
 		t.Fatalf("override not cleared: %+v", res)
 	}
-	if n := len(m.Events().Query(EventQuery{Component: "wallet-db", Kind: EventOverride})); n != 2 {
+	if n := len(m.events.Query(eventQuery{Component: "wallet-db", Kind: eventOverride})); n != 2 {
 		t.Fatalf("%d override events, want set and clear", n)
 	}
 }
@@ -436,6 +436,45 @@ func TestDashboardAfterShutdown(t *testing.T) {
 	}
 	if _, err := m.Dashboard(); err == nil {
 		t.Fatal("Dashboard() after Shutdown returned a handler nobody will close")
+	}
+}
+
+func TestDashboardOptionsSetTitleAndRejectBadValuesByName(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		opt     DashboardOption
+		wantErr string
+	}{
+		{"empty title", WithDashboardTitle(""), "WithDashboardTitle"},
+		{"refresh too fast", WithDashboardRefresh(time.Millisecond), "WithDashboardRefresh"},
+		{"refresh too slow", WithDashboardRefresh(time.Hour), "WithDashboardRefresh"},
+		{"nil option", nil, "nil DashboardOption"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := New(quiet, WithoutSystemMetrics())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Shutdown(context.Background())
+			if _, err := m.Dashboard(tc.opt); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Dashboard(%s) error = %v; want one naming %s", tc.name, err, tc.wantErr)
+			}
+		})
+	}
+
+	m, err := New(quiet, WithoutSystemMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	h, err := m.Dashboard(WithDashboardTitle("Casino <ops>"), WithDashboardRefresh(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if body := rec.Body.String(); rec.Code != http.StatusOK || !strings.Contains(body, "<title>Casino &lt;ops&gt;") {
+		t.Fatalf("page %d does not carry the title set by WithDashboardTitle:\n%.400s", rec.Code, body)
 	}
 }
 

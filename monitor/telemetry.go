@@ -15,10 +15,10 @@ import (
 	"github.com/jackcode/igmon/exporters"
 )
 
-// TelemetryCheck is the name of the health check that reports the export
+// telemetryCheck is the name of the health check that reports the export
 // pipeline. It is non-critical: a collector that is down makes it warn and
 // never fails readiness.
-const TelemetryCheck = "telemetry"
+const telemetryCheck = "telemetry"
 
 // telemetryConfig holds the options about the MeterProvider the Monitor
 // builds.
@@ -77,28 +77,6 @@ func WithInProcess(p *exporters.InProcess) Option {
 			c.fail("WithInProcess", "reader must not be nil")
 		}
 		c.telemetry.inproc = p
-	})
-}
-
-// WithTelemetryWarnAfter sets after how many consecutive failed export
-// cycles the telemetry check warns (default 3).
-func WithTelemetryWarnAfter(n int) Option {
-	return optionFunc(func(c *config) {
-		if n < 1 {
-			c.fail("WithTelemetryWarnAfter", "%d must be at least 1", n)
-		}
-		c.telemetry.warnAfter = n
-	})
-}
-
-// WithTelemetryLogInterval sets the least time between two "export still
-// failing" log lines per exporter (default 5m).
-func WithTelemetryLogInterval(d time.Duration) Option {
-	return optionFunc(func(c *config) {
-		if d <= 0 {
-			c.fail("WithTelemetryLogInterval", "%v must be positive", d)
-		}
-		c.telemetry.logInterval = d
 	})
 }
 
@@ -231,7 +209,7 @@ func (m *Monitor) registerTelemetryCheck() error {
 	if p == nil {
 		return nil
 	}
-	c, err := checks.NewCheck(TelemetryCheck, func(ctx context.Context) error {
+	c, err := checks.NewCheck(telemetryCheck, func(ctx context.Context) error {
 		if err := p.Check(ctx); err != nil {
 			return checks.Warn(err)
 		}
@@ -249,12 +227,3 @@ func (m *Monitor) registerTelemetryCheck() error {
 // disabled, or when the Monitor records into a provider it did not build
 // and no registered reader was given with WithInProcess.
 func (m *Monitor) Metrics() *exporters.InProcess { return m.tel.inproc }
-
-// TelemetryStatus returns the health of every push exporter (failures,
-// last error, last success); empty when nothing is pushed.
-func (m *Monitor) TelemetryStatus() []exporters.ExportStatus {
-	if m.tel.pipeline == nil {
-		return nil
-	}
-	return m.tel.pipeline.Status()
-}

@@ -157,10 +157,10 @@ func TestMonitorUsesOTLPFromEnv(t *testing.T) {
 	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.env")
 	c.Add(context.Background(), 2)
 	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.env" && p.Value == 2 })
-	if st := m.TelemetryStatus(); len(st) != 1 || st[0].Name != "otlp" {
+	if st := m.telemetryStatus(); len(st) != 1 || st[0].Name != "otlp" {
 		t.Fatalf("status = %+v", st)
 	}
-	if _, ok := m.Checks().Result(TelemetryCheck); !ok {
+	if _, ok := m.Checks().Result(telemetryCheck); !ok {
 		t.Fatal("no telemetry check")
 	}
 
@@ -170,7 +170,7 @@ func TestMonitorUsesOTLPFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	shutdown(t, m2)
-	if len(m2.TelemetryStatus()) != 0 {
+	if len(m2.telemetryStatus()) != 0 {
 		t.Fatal("WithExporters() still exports")
 	}
 }
@@ -182,10 +182,10 @@ func TestMonitorInProcessOnlyByDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	shutdown(t, m)
-	if len(m.TelemetryStatus()) != 0 {
+	if len(m.telemetryStatus()) != 0 {
 		t.Fatal("exporting with nothing configured")
 	}
-	if _, ok := m.Checks().Result(TelemetryCheck); ok {
+	if _, ok := m.Checks().Result(telemetryCheck); ok {
 		t.Fatal("telemetry check without an exporter to watch")
 	}
 	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.players")
@@ -225,7 +225,7 @@ func TestMonitorSDKDisabled(t *testing.T) {
 	if _, err := m.Metrics().Collect(context.Background()); !errors.Is(err, exporters.ErrNotRegistered) {
 		t.Fatalf("Collect = %v", err)
 	}
-	if err := m.Register("db", func(context.Context) error { return nil }); err != nil {
+	if err := m.Checks().Register("db", func(context.Context) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(m.Handler())
@@ -264,12 +264,12 @@ func getBody(t *testing.T, url string) (int, string) {
 func TestMonitorCollectorDown(t *testing.T) {
 	clearOTelEnv(t)
 	r := startReceiver(t)
-	m, err := New(quiet, WithoutSystemMetrics(), WithExporters(fastOTLP(t, r)), WithTelemetryWarnAfter(2))
+	m, err := New(quiet, WithoutSystemMetrics(), WithExporters(fastOTLP(t, r)), withTelemetryWarnAfter(2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	shutdown(t, m)
-	if err := m.Register("db", func(context.Context) error { return nil }, checks.WithOnRequest(time.Millisecond)); err != nil {
+	if err := m.Checks().Register("db", func(context.Context) error { return nil }, checks.WithOnRequest(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Start(context.Background()); err != nil {
@@ -290,7 +290,7 @@ func TestMonitorCollectorDown(t *testing.T) {
 		if code := get(t, srv.URL+"/readyz"); code != http.StatusOK {
 			t.Fatalf("/readyz = %d while the collector is down", code)
 		}
-		if st := m.TelemetryStatus(); st[0].ConsecutiveFailures >= 2 {
+		if st := m.telemetryStatus(); st[0].ConsecutiveFailures >= 2 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -334,7 +334,7 @@ func TestMonitorCollectorDown(t *testing.T) {
 		t.Fatalf("after restart %+v, want a cumulative total ≥ %d", p, 10+added+2)
 	}
 	for {
-		res, _ := m.Checks().Result(TelemetryCheck)
+		res, _ := m.Checks().Result(telemetryCheck)
 		_ = m.Checks().Status(ctx, checks.Readiness)
 		if res.Status == checks.StatusPass {
 			break
@@ -406,7 +406,7 @@ func TestMonitorShutdownWithCollectorGone(t *testing.T) {
 	c.Add(context.Background(), 1)
 	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" })
 	r.Stop()
-	for deadline := time.Now().Add(eventually); m.TelemetryStatus()[0].ConsecutiveFailures == 0; {
+	for deadline := time.Now().Add(eventually); m.telemetryStatus()[0].ConsecutiveFailures == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("exports to the stopped collector never failed")
 		}
@@ -460,8 +460,8 @@ func TestTelemetryOptionsValidation(t *testing.T) {
 		want string
 	}{
 		{[]Option{WithCardinalityLimit(-1)}, "WithCardinalityLimit"},
-		{[]Option{WithTelemetryWarnAfter(0)}, "WithTelemetryWarnAfter"},
-		{[]Option{WithTelemetryLogInterval(0)}, "WithTelemetryLogInterval"},
+		{[]Option{withTelemetryWarnAfter(0)}, "withTelemetryWarnAfter"},
+		{[]Option{withTelemetryLogInterval(0)}, "withTelemetryLogInterval"},
 		{[]Option{WithExporters(nil)}, "WithExporters"},
 		{[]Option{WithMeterProvider(mp), WithExporters(stdout)}, "WithExporters"},
 	} {
@@ -484,7 +484,7 @@ func TestNewStartsNoGoroutine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Register("wallet-db", func(context.Context) error { return nil }); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if err := goleak.Find(before); err != nil {

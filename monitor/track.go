@@ -15,8 +15,8 @@ func WithOperation(ctx context.Context, op string) context.Context {
 	return context.WithValue(ctx, operationKey{}, op)
 }
 
-// OperationFrom returns the operation set by WithOperation, if any.
-func OperationFrom(ctx context.Context) (string, bool) {
+// operationFrom returns the operation set by WithOperation, if any.
+func operationFrom(ctx context.Context) (string, bool) {
 	op, ok := ctx.Value(operationKey{}).(string)
 	return op, ok
 }
@@ -83,13 +83,13 @@ func (d *Dependency) Track(ctx context.Context, op string, fn func(context.Conte
 		return fn(ctx)
 	}
 	if op == "" {
-		op, _ = OperationFrom(ctx)
+		op, _ = operationFrom(ctx)
 	}
 	c := d.begin(ctx, op)
 	done := false
 	defer func() {
 		if !done {
-			c.end(ctx, OutcomeError, ErrorTypePanic)
+			c.end(ctx, OutcomeError, errorTypePanic)
 		}
 	}()
 	err := fn(ctx)
@@ -105,13 +105,13 @@ func TrackValue[T any](ctx context.Context, d *Dependency, op string, fn func(co
 		return fn(ctx)
 	}
 	if op == "" {
-		op, _ = OperationFrom(ctx)
+		op, _ = operationFrom(ctx)
 	}
 	c := d.begin(ctx, op)
 	done := false
 	defer func() {
 		if !done {
-			c.end(ctx, OutcomeError, ErrorTypePanic)
+			c.end(ctx, OutcomeError, errorTypePanic)
 		}
 	}()
 	v, err := fn(ctx)

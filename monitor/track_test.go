@@ -55,8 +55,8 @@ func TestTrackRecordsDependencyMetrics(t *testing.T) {
 	sm := scope(t, reader)
 	dep := func(op, outcome, et string) attribute.Set {
 		kvs := []attribute.KeyValue{
-			attribute.String(AttrDependencyKind, KindPayment), attribute.String(AttrDependencyName, "stripe"),
-			attribute.String(AttrDependencyOperation, op), attribute.String(AttrDependencyOutcome, outcome),
+			attribute.String(attrDependencyKind, KindPayment), attribute.String(attrDependencyName, "stripe"),
+			attribute.String(attrDependencyOperation, op), attribute.String(attrDependencyOutcome, outcome),
 		}
 		if et != "" {
 			kvs = append(kvs, attribute.String("error.type", et))
@@ -64,11 +64,11 @@ func TestTrackRecordsDependencyMetrics(t *testing.T) {
 		return attribute.NewSet(kvs...)
 	}
 	opSet := func(op string) attribute.Set {
-		return attribute.NewSet(attribute.String(AttrDependencyKind, KindPayment), attribute.String(AttrDependencyName, "stripe"),
-			attribute.String(AttrDependencyOperation, op))
+		return attribute.NewSet(attribute.String(attrDependencyKind, KindPayment), attribute.String(attrDependencyName, "stripe"),
+			attribute.String(attrDependencyOperation, op))
 	}
 	calls := metricdata.Metrics{
-		Name: MetricDependencyCalls, Unit: "{call}", Description: "Calls to dependencies, by operation and outcome.",
+		Name: metricDependencyCalls, Unit: "{call}", Description: "Calls to dependencies, by operation and outcome.",
 		Data: metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true, DataPoints: []metricdata.DataPoint[int64]{
 			{Attributes: dep("deposit", "success", ""), Value: 2},
 			{Attributes: dep("deposit", "declined", "monitor.insufficientFunds"), Value: 1},
@@ -79,17 +79,17 @@ func TestTrackRecordsDependencyMetrics(t *testing.T) {
 			{Attributes: dep("balance", "success", ""), Value: 1},
 		}},
 	}
-	metricdatatest.AssertEqual(t, calls, metricNamed(t, sm, MetricDependencyCalls), metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, calls, metricNamed(t, sm, metricDependencyCalls), metricdatatest.IgnoreTimestamp())
 	inflight := metricdata.Metrics{
-		Name: MetricDependencyInFlight, Unit: "{call}", Description: "Calls to dependencies in progress.",
+		Name: metricDependencyInFlight, Unit: "{call}", Description: "Calls to dependencies in progress.",
 		Data: metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: false, DataPoints: []metricdata.DataPoint[int64]{
 			{Attributes: opSet("deposit")}, {Attributes: opSet("withdraw")}, {Attributes: opSet("charge")},
 			{Attributes: opSet("refund")}, {Attributes: opSet("balance")},
 		}},
 	}
-	metricdatatest.AssertEqual(t, inflight, metricNamed(t, sm, MetricDependencyInFlight), metricdatatest.IgnoreTimestamp())
+	metricdatatest.AssertEqual(t, inflight, metricNamed(t, sm, metricDependencyInFlight), metricdatatest.IgnoreTimestamp())
 
-	dur := metricNamed(t, sm, MetricDependencyDuration)
+	dur := metricNamed(t, sm, metricDependencyDuration)
 	if dur.Unit != "s" {
 		t.Fatalf("duration unit %q", dur.Unit)
 	}
@@ -104,7 +104,7 @@ func TestTrackRecordsDependencyMetrics(t *testing.T) {
 			}
 		}
 	}
-	if sm.Scope != (instrumentation.Scope{Name: ScopeName, Version: buildinfo.Version(), SchemaURL: buildinfo.SchemaURL}) {
+	if sm.Scope != (instrumentation.Scope{Name: scopeName, Version: buildinfo.Version(), SchemaURL: buildinfo.SchemaURL}) {
 		t.Fatalf("scope %+v", sm.Scope)
 	}
 
@@ -134,11 +134,11 @@ func TestTrackPanicIsRecordedAndRepanics(t *testing.T) {
 		_ = d.Track(context.Background(), "launch_game", func(context.Context) error { panic("boom") })
 	}()
 	sm := scope(t, reader)
-	got := sumValues(t, metricNamed(t, sm, MetricDependencyCalls))
+	got := sumValues(t, metricNamed(t, sm, metricDependencyCalls))
 	if got[depAttrs(KindGameProvider, "pragmatic", "launch_game", "error", "panic")] != 1 {
 		t.Fatalf("panic not recorded: %v", got)
 	}
-	inflight := sumValues(t, metricNamed(t, sm, MetricDependencyInFlight))
+	inflight := sumValues(t, metricNamed(t, sm, metricDependencyInFlight))
 	for k, v := range inflight {
 		if v != 0 {
 			t.Fatalf("in flight %v = %d after the panic, want 0", k, v)
@@ -162,7 +162,7 @@ func TestErrorClassifier(t *testing.T) {
 	_ = d.Track(ctx, "verify", func(context.Context) error { return notFound })
 	_ = d.Track(ctx, "verify", func(context.Context) error { return insufficientFunds{} })
 	_ = d.Track(ctx, "verify", func(context.Context) error { return errors.New("boom") })
-	got := sumValues(t, metricNamed(t, scope(t, reader), MetricDependencyCalls))
+	got := sumValues(t, metricNamed(t, scope(t, reader), metricDependencyCalls))
 	for _, want := range []attribute.Distinct{
 		depAttrs(KindKYC, "sumsub", "verify", "success", ""),
 		depAttrs(KindKYC, "sumsub", "verify", "declined", "monitor.insufficientFunds"),
@@ -190,16 +190,16 @@ func TestOperationsAreBounded(t *testing.T) {
 	_ = fixed.Track(ctx, "deposit", nop)
 	_ = free.Track(ctx, "has space", nop)             // invalid charset
 	_ = free.Track(ctx, strings.Repeat("x", 65), nop) // too long
-	calls := metricNamed(t, scope(t, reader), MetricDependencyCalls)
+	calls := metricNamed(t, scope(t, reader), metricDependencyCalls)
 	got := sumValues(t, calls)
 	if got[depAttrs(KindPayment, "fixed", "_OTHER", "success", "")] != 500 || got[depAttrs(KindPayment, "fixed", "deposit", "success", "")] != 1 {
 		t.Fatalf("fixed operations not enforced: %v", got)
 	}
-	freeSeries := seriesWhere(t, calls, AttrDependencyName, "free")
-	if freeSeries != MaxOperations+1 {
-		t.Fatalf("free dependency has %d series, want %d operations + _OTHER", freeSeries, MaxOperations)
+	freeSeries := seriesWhere(t, calls, attrDependencyName, "free")
+	if freeSeries != maxOperations+1 {
+		t.Fatalf("free dependency has %d series, want %d operations + _OTHER", freeSeries, maxOperations)
 	}
-	if got[depAttrs(KindPayment, "free", "_OTHER", "success", "")] != 500-MaxOperations+2 {
+	if got[depAttrs(KindPayment, "free", "_OTHER", "success", "")] != 500-maxOperations+2 {
 		t.Fatalf("_OTHER count %d", got[depAttrs(KindPayment, "free", "_OTHER", "success", "")])
 	}
 }
@@ -211,7 +211,7 @@ func TestErrorTypesFromMethodsAreBounded(t *testing.T) {
 		_ = d.Track(context.Background(), "deposit", func(context.Context) error { return vendorErr{fmt.Sprintf("E%d", i)} })
 	}
 	_ = d.Track(context.Background(), "deposit", func(context.Context) error { return vendorErr{"bad value!"} })
-	got := sumValues(t, metricNamed(t, scope(t, reader), MetricDependencyCalls))
+	got := sumValues(t, metricNamed(t, scope(t, reader), metricDependencyCalls))
 	if len(got) != maxErrorTypes+1 {
 		t.Fatalf("%d series, want %d error types + _OTHER", len(got), maxErrorTypes)
 	}
@@ -248,19 +248,19 @@ func TestDependencyValidation(t *testing.T) {
 		field           string
 		sentinel        error
 	}{
-		{"empty name", KindPayment, "", nil, "name", ErrInvalidDependency},
-		{"long name", KindPayment, strings.Repeat("a", igname.MaxLen+1), nil, "name", ErrInvalidDependency},
-		{"bad byte", KindPayment, "stripe eu", nil, "name", ErrInvalidDependency},
-		{"empty kind", "", "x1", nil, "kind", ErrInvalidDependency},
-		{"bad kind", "pay/ment", "x2", nil, "kind", ErrInvalidDependency},
-		{"bad default op", KindPayment, "x3", []DependencyOption{WithDefaultOperation("a b")}, "WithDefaultOperation", ErrInvalidDependency},
-		{"no ops", KindPayment, "x4", []DependencyOption{WithOperations()}, "WithOperations", ErrInvalidDependency},
-		{"bad op", KindPayment, "x5", []DependencyOption{WithOperations("ok", "")}, "WithOperations", ErrInvalidDependency},
-		{"default not in ops", KindPayment, "x6", []DependencyOption{WithOperations("a"), WithDefaultOperation("b")}, "WithDefaultOperation", ErrInvalidDependency},
-		{"nil classifier", KindPayment, "x7", []DependencyOption{WithClassifier(nil)}, "WithClassifier", ErrInvalidDependency},
-		{"nil error classifier", KindPayment, "x8", []DependencyOption{WithErrorClassifier(nil)}, "WithErrorClassifier", ErrInvalidDependency},
-		{"host with port", KindPayment, "x11", []DependencyOption{WithHosts("api.psp.com:443")}, "WithHosts", ErrInvalidDependency},
-		{"duplicate", KindKYC, "taken", nil, "taken", ErrDuplicateDependency},
+		{"empty name", KindPayment, "", nil, "name", errInvalidDependency},
+		{"long name", KindPayment, strings.Repeat("a", igname.MaxLen+1), nil, "name", errInvalidDependency},
+		{"bad byte", KindPayment, "stripe eu", nil, "name", errInvalidDependency},
+		{"empty kind", "", "x1", nil, "kind", errInvalidDependency},
+		{"bad kind", "pay/ment", "x2", nil, "kind", errInvalidDependency},
+		{"bad default op", KindPayment, "x3", []DependencyOption{WithDefaultOperation("a b")}, "WithDefaultOperation", errInvalidDependency},
+		{"no ops", KindPayment, "x4", []DependencyOption{WithOperations()}, "WithOperations", errInvalidDependency},
+		{"bad op", KindPayment, "x5", []DependencyOption{WithOperations("ok", "")}, "WithOperations", errInvalidDependency},
+		{"default not in ops", KindPayment, "x6", []DependencyOption{WithOperations("a"), WithDefaultOperation("b")}, "WithDefaultOperation", errInvalidDependency},
+		{"nil classifier", KindPayment, "x7", []DependencyOption{WithClassifier(nil)}, "WithClassifier", errInvalidDependency},
+		{"nil error classifier", KindPayment, "x8", []DependencyOption{WithErrorClassifier(nil)}, "WithErrorClassifier", errInvalidDependency},
+		{"host with port", KindPayment, "x11", []DependencyOption{WithHosts("api.psp.com:443")}, "WithHosts", errInvalidDependency},
+		{"duplicate", KindKYC, "taken", nil, "taken", errDuplicateDependency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,7 +273,7 @@ func TestDependencyValidation(t *testing.T) {
 			}
 		})
 	}
-	deps := m.Dependencies()
+	deps := m.dependencyList()
 	if len(deps) != 1 || deps[0].Name() != "taken" || deps[0].Kind() != KindPayment {
 		t.Fatalf("Dependencies = %v", deps)
 	}
@@ -285,7 +285,7 @@ func TestDependenciesSorted(t *testing.T) {
 	mustDep(t, m, KindKYC, "z")
 	mustDep(t, m, KindPayment, "a")
 	var got []string
-	for _, d := range m.Dependencies() {
+	for _, d := range m.dependencyList() {
 		got = append(got, d.Kind()+"/"+d.Name())
 	}
 	if strings.Join(got, ",") != "kyc/z,payment/a,payment/b" {
@@ -330,7 +330,7 @@ func TestTrackConcurrent(t *testing.T) {
 	close(stop)
 	readers.Wait()
 	var total int64
-	for _, v := range sumValues(t, metricNamed(t, scope(t, reader), MetricDependencyCalls)) {
+	for _, v := range sumValues(t, metricNamed(t, scope(t, reader), metricDependencyCalls)) {
 		total += v
 	}
 	if total != goroutines*calls {

@@ -20,14 +20,14 @@ import (
 
 // Defaults of the live-traffic status.
 const (
-	// DefaultStatusWindow is the window a component's live traffic is
+	// defaultStatusWindow is the window a component's live traffic is
 	// judged over: short, so that a failure shows within seconds and a
 	// recovery within the window, where a 5-minute window kept a card red
 	// for 5 minutes after the fix.
-	DefaultStatusWindow = 30 * time.Second
-	// DefaultStatusInterval is how often the series engine collects and
+	defaultStatusWindow = 30 * time.Second
+	// defaultStatusInterval is how often the series engine collects and
 	// every reader of it (status, alert rules, evidence) runs.
-	DefaultStatusInterval = 5 * time.Second
+	defaultStatusInterval = 5 * time.Second
 	// historyPoints is how many cycles of figures each component keeps for
 	// its sparklines.
 	historyPoints = 60
@@ -38,25 +38,25 @@ const (
 // labels and over the same window shares the read: the card and the alert
 // show the same number because it is the same number.
 const (
-	// SelectorDependencyCalls is every dependency call, by outcome.
-	SelectorDependencyCalls = MetricDependencyCalls
-	// SelectorDependencyLatency is the latency of calls that say something
+	// selectorDependencyCalls is every dependency call, by outcome.
+	selectorDependencyCalls = metricDependencyCalls
+	// selectorDependencyLatency is the latency of calls that say something
 	// about the provider (canceled ones do not).
-	SelectorDependencyLatency = MetricDependencyDuration + `{` + AttrDependencyOutcome + `!="canceled"}`
-	// SelectorRoutes is every inbound request, SelectorRouteErrors the
+	selectorDependencyLatency = metricDependencyDuration + `{` + attrDependencyOutcome + `!="canceled"}`
+	// selectorRoutes is every inbound request, selectorRouteErrors the
 	// ones that carry an error.type.
-	SelectorRoutes      = MetricHTTPServerDuration
-	SelectorRouteErrors = MetricHTTPServerDuration + `{error.type!=""}`
-	// SelectorProbes is every synthetic probe run, SelectorProbeFailures
+	selectorRoutes      = metricHTTPServerDuration
+	selectorRouteErrors = metricHTTPServerDuration + `{error.type!=""}`
+	// selectorProbes is every synthetic probe run, selectorProbeFailures
 	// the failed ones.
-	SelectorProbes        = igsemconv.MetricProbeDuration
-	SelectorProbeFailures = igsemconv.MetricProbeDuration + `{` + igsemconv.AttrFailureReason + `!=""}`
+	selectorProbes        = igsemconv.MetricProbeDuration
+	selectorProbeFailures = igsemconv.MetricProbeDuration + `{` + igsemconv.AttrFailureReason + `!=""}`
 )
 
 // byDependency and byRoute are the groupings of the status selectors.
 var (
-	byDependency = []attribute.Key{AttrDependencyKind, AttrDependencyName}
-	byOutcome    = []attribute.Key{AttrDependencyKind, AttrDependencyName, AttrDependencyOutcome}
+	byDependency = []attribute.Key{attrDependencyKind, attrDependencyName}
+	byOutcome    = []attribute.Key{attrDependencyKind, attrDependencyName, attrDependencyOutcome}
 	byRoute      = []attribute.Key{attrHTTPMethod, attrHTTPRoute}
 	byProbe      = []attribute.Key{igsemconv.AttrProbeName}
 )
@@ -144,22 +144,22 @@ func newTraffic(eng *series.Engine, window time.Duration) (*traffic, error) {
 	t := &traffic{window: window, history: map[string][]point{}, hists: map[string]*series.Hist{}}
 	err := eng.Register(func(st *series.Store) error {
 		var err error
-		if t.calls, err = selectOn(st, SelectorDependencyCalls, byOutcome, window); err != nil {
+		if t.calls, err = selectOn(st, selectorDependencyCalls, byOutcome, window); err != nil {
 			return err
 		}
-		if t.lat, err = selectOn(st, SelectorDependencyLatency, byDependency, window); err != nil {
+		if t.lat, err = selectOn(st, selectorDependencyLatency, byDependency, window); err != nil {
 			return err
 		}
-		if t.routes, err = selectOn(st, SelectorRoutes, byRoute, window); err != nil {
+		if t.routes, err = selectOn(st, selectorRoutes, byRoute, window); err != nil {
 			return err
 		}
-		if t.routeErrs, err = selectOn(st, SelectorRouteErrors, byRoute, window); err != nil {
+		if t.routeErrs, err = selectOn(st, selectorRouteErrors, byRoute, window); err != nil {
 			return err
 		}
-		if t.probes, err = selectOn(st, SelectorProbes, byProbe, window); err != nil {
+		if t.probes, err = selectOn(st, selectorProbes, byProbe, window); err != nil {
 			return err
 		}
-		t.probeFails, err = selectOn(st, SelectorProbeFailures, byProbe, window)
+		t.probeFails, err = selectOn(st, selectorProbeFailures, byProbe, window)
 		return err
 	})
 	if err != nil {
@@ -192,12 +192,12 @@ func (t *traffic) cycle(c *series.Cycle) {
 			continue
 		}
 		l := g.Labels(i)
-		k := depKey{l[AttrDependencyKind], l[AttrDependencyName]}
+		k := depKey{l[attrDependencyKind], l[attrDependencyName]}
 		f, seen := snap.deps[k]
 		if !seen {
 			quantiles(&f, nil)
 		}
-		o := outcomeOf(l[AttrDependencyOutcome])
+		o := outcomeOf(l[attrDependencyOutcome])
 		f.outcomes[o] += calls.Sum[i]
 		if o != OutcomeCanceled {
 			f.calls += calls.Sum[i]
@@ -212,7 +212,7 @@ func (t *traffic) cycle(c *series.Cycle) {
 	g = t.lat.Grouping()
 	for i := range g.Len() {
 		l := g.Labels(i)
-		k := depKey{l[AttrDependencyKind], l[AttrDependencyName]}
+		k := depKey{l[attrDependencyKind], l[attrDependencyName]}
 		f, ok := snap.deps[k]
 		if !ok {
 			continue
@@ -373,7 +373,7 @@ func (m *Monitor) initEngine() error {
 	}
 	m.engine = series.NewEngine(m.src, 32, 100_000, now)
 	var err error
-	if m.traffic, err = newTraffic(m.engine, DefaultStatusWindow); err != nil {
+	if m.traffic, err = newTraffic(m.engine, defaultStatusWindow); err != nil {
 		return fmt.Errorf("monitor: series engine: %w", err)
 	}
 	return nil
@@ -382,7 +382,7 @@ func (m *Monitor) initEngine() error {
 // Refresh runs one cycle of the series engine now: it collects the
 // in-process reader once and recomputes the status figures (Stats, the
 // dashboard's cards) and the alert rules from it, as Start does every
-// DefaultStatusInterval. Use it for a manual refresh or in an example;
+// 5 s (or the alert rules' interval if shorter). Use it for a manual refresh or in an example;
 // a running Monitor does not need it.
 func (m *Monitor) Refresh(ctx context.Context) error {
 	if err := m.engine.Cycle(ctx); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/clock"
-	"github.com/jackcode/igmon/monitor/dashboard"
+	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
 // TestCardAlertAndStatsAreOneRead: a rule over the dashboard's latency
@@ -19,13 +19,13 @@ import (
 // value, the card's p95 in status.json and Stats().P95 are the same
 // number, not three estimates on three clocks.
 func TestCardAlertAndStatsAreOneRead(t *testing.T) {
-	sel, err := alerting.ParseSelector(SelectorDependencyLatency)
+	sel, err := alerting.ParseSelector(selectorDependencyLatency)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rule := alerting.Rule{Name: "DependencySlow", By: []string{AttrDependencyKind, AttrDependencyName},
+	rule := alerting.Rule{Name: "DependencySlow", By: []string{attrDependencyKind, attrDependencyName},
 		Labels:    map[string]string{"severity": "page"},
-		Condition: &alerting.Quantile{Histogram: sel, Quantile: 0.95, Window: DefaultStatusWindow, Value: 0.8}}
+		Condition: &alerting.Quantile{Histogram: sel, Quantile: 0.95, Window: defaultStatusWindow, Value: 0.8}}
 	m, err := New(quiet, WithoutSystemMetrics(), WithAlerting([]alerting.Rule{rule}))
 	if err != nil {
 		t.Fatal(err)
@@ -44,20 +44,20 @@ func TestCardAlertAndStatsAreOneRead(t *testing.T) {
 		}
 		_ = stripe.Track(ctx, "deposit", func(context.Context) error { calls.Advance(lat); return nil })
 	}
-	eng.Advance(DefaultStatusInterval)
+	eng.Advance(defaultStatusInterval)
 	if err := m.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	var alertP95 float64
 	var found bool
-	for _, a := range m.Alerts() {
-		if a.Rule == "DependencySlow" && a.Labels[AttrDependencyName] == "stripe" {
+	for _, a := range m.currentAlerts() {
+		if a.Rule == "DependencySlow" && a.Labels[attrDependencyName] == "stripe" {
 			alertP95, found = a.Value, true
 		}
 	}
 	if !found {
-		t.Fatalf("no DependencySlow alert for stripe: %+v", m.Alerts())
+		t.Fatalf("no DependencySlow alert for stripe: %+v", m.currentAlerts())
 	}
 	snap, err := (&statusPage{m: m}).Snapshot(ctx, false)
 	if err != nil {
@@ -95,7 +95,7 @@ func TestStaleCheckNeverDecides(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	if err := m.Register("ledger", func(context.Context) error { return errors.New("ledger down") },
+	if err := m.Checks().Register("ledger", func(context.Context) error { return errors.New("ledger down") },
 		checks.WithOnRequest(time.Second), checks.WithStaleAfter(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestStatusReadsOncePerCycle(t *testing.T) {
 	d := mustDep(t, m, KindPayment, "stripe")
 	for range 3 {
 		_ = d.Track(context.Background(), "deposit", func(context.Context) error { return nil })
-		eng.Advance(DefaultStatusInterval)
+		eng.Advance(defaultStatusInterval)
 		cycle(t, m)
 	}
 	if lat, _ := m.traffic.sparklines(depComponentID(KindPayment, "stripe")); len(lat) != 3 {

@@ -65,14 +65,14 @@ type httpKey struct {
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	d := t.d
 	ctx := req.Context()
-	op, _ := OperationFrom(ctx)
+	op, _ := operationFrom(ctx)
 	c := d.begin(ctx, op)
 	k := httpKey{host: d.hosts.lookup(req.URL), method: d.inst.methods.index(req.Method)}
 	done := false
 	defer func() {
 		if !done { // next panicked
-			k.errType = ErrorTypePanic
-			secs := c.end(ctx, OutcomeError, ErrorTypePanic)
+			k.errType = errorTypePanic
+			secs := c.end(ctx, OutcomeError, errorTypePanic)
 			d.inst.clientDuration.Record(ctx, secs, d.httpOpts(k)...)
 		}
 	}()
@@ -238,7 +238,7 @@ type hostKey struct {
 }
 
 // hostTable bounds server.address: a fixed list (WithHosts) or the first
-// MaxHosts hosts seen; anything else is _OTHER without a port.
+// maxHosts hosts seen; anything else is _OTHER without a port.
 type hostTable struct {
 	fixed []string
 	seen  cowMap[hostKey, *hostInfo]
@@ -248,7 +248,7 @@ type hostTable struct {
 
 func (t *hostTable) init(fixed []string) {
 	t.fixed = fixed
-	t.other = &hostInfo{addr: ErrorTypeOther}
+	t.other = &hostInfo{addr: errorTypeOther}
 }
 
 func (t *hostTable) lookup(u *url.URL) *hostInfo {
@@ -268,7 +268,7 @@ func (t *hostTable) lookup(u *url.URL) *hostInfo {
 	}
 	port := portOf(u)
 	k.host = strings.Clone(k.host)
-	h, ok := t.seen.loadOrStoreLimit(k, MaxHosts, func() *hostInfo {
+	h, ok := t.seen.loadOrStoreLimit(k, maxHosts, func() *hostInfo {
 		return &hostInfo{addr: strings.Clone(name), port: port}
 	})
 	if !ok {

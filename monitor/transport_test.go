@@ -96,17 +96,17 @@ func TestTransportRecordsSemconvAndDependencyMetrics(t *testing.T) {
 
 	sm := scope(t, reader)
 	want := metricdata.Metrics{
-		Name: MetricHTTPClientDuration, Unit: "s", Description: "Duration of HTTP client requests.",
+		Name: metricHTTPClientDuration, Unit: "s", Description: "Duration of HTTP client requests.",
 		Data: metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality, DataPoints: []metricdata.HistogramDataPoint[float64]{
 			{Attributes: clientAttrs("POST", host, port, 200, ""), Count: 2},
 			{Attributes: clientAttrs("GET", host, port, 400, "400"), Count: 1},
 			{Attributes: clientAttrs("GET", host, port, 503, "503"), Count: 1},
 			{Attributes: clientAttrs("_OTHER", host, port, 200, ""), Count: 1},
-			{Attributes: clientAttrs("GET", "127.0.0.1", refusedPort, 0, ErrorTypeConnectionRefused), Count: 1},
-			{Attributes: clientAttrs("POST", host, port, 0, ErrorTypeTimeout), Count: 1},
+			{Attributes: clientAttrs("GET", "127.0.0.1", refusedPort, 0, errorTypeConnectionRefused), Count: 1},
+			{Attributes: clientAttrs("POST", host, port, 0, errorTypeTimeout), Count: 1},
 		}},
 	}
-	got := metricNamed(t, sm, MetricHTTPClientDuration)
+	got := metricNamed(t, sm, metricHTTPClientDuration)
 	metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreValue())
 	for _, dp := range got.Data.(metricdata.Histogram[float64]).DataPoints {
 		if fmt.Sprint(dp.Bounds) != fmt.Sprint(httpDurationBuckets) {
@@ -121,14 +121,14 @@ func TestTransportRecordsSemconvAndDependencyMetrics(t *testing.T) {
 		}
 	}
 
-	calls := sumValues(t, metricNamed(t, sm, MetricDependencyCalls))
+	calls := sumValues(t, metricNamed(t, sm, metricDependencyCalls))
 	wantCalls := map[attribute.Distinct]int64{
 		depAttrs(KindPayment, "psp", "deposit", "success", ""):                      2,
 		depAttrs(KindPayment, "psp", "charge", "rejected", "400"):                   1,
 		depAttrs(KindPayment, "psp", "charge", "error", "503"):                      1,
 		depAttrs(KindPayment, "psp", "charge", "success", ""):                       1,
-		depAttrs(KindPayment, "psp", "charge", "error", ErrorTypeConnectionRefused): 1,
-		depAttrs(KindPayment, "psp", "withdraw", "timeout", ErrorTypeTimeout):       1,
+		depAttrs(KindPayment, "psp", "charge", "error", errorTypeConnectionRefused): 1,
+		depAttrs(KindPayment, "psp", "withdraw", "timeout", errorTypeTimeout):       1,
 	}
 	if len(calls) != len(wantCalls) {
 		t.Errorf("got %d call series, want %d", len(calls), len(wantCalls))
@@ -162,7 +162,7 @@ func TestTransportClassifierMakesDeclinesTheirOwnSeries(t *testing.T) {
 		}
 		_ = resp.Body.Close()
 	}
-	calls := sumValues(t, metricNamed(t, scope(t, reader), MetricDependencyCalls))
+	calls := sumValues(t, metricNamed(t, scope(t, reader), metricDependencyCalls))
 	if calls[depAttrs(KindPayment, "psp", "deposit", "declined", "402")] != 30 {
 		t.Fatalf("declines: %v", calls)
 	}
@@ -200,15 +200,15 @@ func TestTransportHostsAreBounded(t *testing.T) {
 	}
 	req, _ := http.NewRequest(http.MethodGet, "https://api.agg.test/x", nil)
 	_, _ = fixed.Transport(ok).RoundTrip(req)
-	h := histCounts(t, metricNamed(t, scope(t, reader), MetricHTTPClientDuration))
-	// api.agg.test, the first MaxHosts hosts of free, and one _OTHER
+	h := histCounts(t, metricNamed(t, scope(t, reader), metricHTTPClientDuration))
+	// api.agg.test, the first maxHosts hosts of free, and one _OTHER
 	// shared by both (http.client.* carries no dependency name).
-	if len(h) != 1+MaxHosts+1 {
-		t.Fatalf("%d client series, want %d", len(h), MaxHosts+2)
+	if len(h) != 1+maxHosts+1 {
+		t.Fatalf("%d client series, want %d", len(h), maxHosts+2)
 	}
 	other := attribute.NewSet(attribute.String("http.request.method", "GET"), attribute.String("server.address", "_OTHER"),
 		attribute.Int("http.response.status_code", 200), attribute.String("network.protocol.version", "1.1"))
-	if h[other.Equivalent()] != 100+100-MaxHosts {
+	if h[other.Equivalent()] != 100+100-maxHosts {
 		t.Fatalf("_OTHER host count %d", h[other.Equivalent()])
 	}
 	api := attribute.NewSet(attribute.String("http.request.method", "GET"), attribute.String("server.address", "api.agg.test"),
@@ -231,7 +231,7 @@ func TestTransportPanicInNextIsRecorded(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, "http://wallet.internal/x", nil)
 		_, _ = rt.RoundTrip(req)
 	}()
-	calls := sumValues(t, metricNamed(t, scope(t, reader), MetricDependencyCalls))
+	calls := sumValues(t, metricNamed(t, scope(t, reader), metricDependencyCalls))
 	if calls[depAttrs(KindInternal, "wallet", "_OTHER", "error", "panic")] != 1 {
 		t.Fatalf("calls %v", calls)
 	}
@@ -265,7 +265,7 @@ func TestTransportConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	var total int64
-	for _, v := range sumValues(t, metricNamed(t, scope(t, reader), MetricDependencyCalls)) {
+	for _, v := range sumValues(t, metricNamed(t, scope(t, reader), metricDependencyCalls)) {
 		total += v
 	}
 	if total != goroutines*reqs {

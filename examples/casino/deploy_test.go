@@ -68,7 +68,7 @@ func promNames() map[string]bool {
 // collector turns into labels, and Prometheus' own.
 func promLabels() map[string]bool {
 	keys := []string{
-		monitor.AttrDependencyKind, monitor.AttrDependencyName, monitor.AttrDependencyOperation, monitor.AttrDependencyOutcome,
+		"igmon.dependency.kind", "igmon.dependency.name", "igmon.dependency.operation", "igmon.dependency.outcome",
 		"error.type", "http.request.method", "http.response.status_code", "http.route", "url.scheme",
 		"network.protocol.version", "server.address", "server.port",
 		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
@@ -871,8 +871,8 @@ func TestDeployMetricsEmitted(t *testing.T) {
 		needed[m.Name] = false
 	}
 	for _, name := range []string{
-		monitor.MetricHTTPServerDuration, monitor.MetricHTTPClientDuration, monitor.MetricDependencyCalls,
-		monitor.MetricDependencyDuration, monitor.MetricDependencyInFlight, igsemconv.MetricCheckStatus, igsemconv.MetricCheckDuration,
+		"http.server.request.duration", "http.client.request.duration", "igmon.dependency.calls",
+		"igmon.dependency.duration", "igmon.dependency.in_flight", igsemconv.MetricCheckStatus, igsemconv.MetricCheckDuration,
 		igsemconv.MetricProbeSuccess, igsemconv.MetricProbeDuration, igsemconv.MetricProbePhaseDuration,
 		"system.cpu.utilization", "system.memory.utilization", "process.cpu.utilization", "process.memory.usage",
 		"go.memory.used", "db.client.connection.count", "db.client.connection.max", igsemconv.MetricDBWaitCount,

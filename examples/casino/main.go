@@ -320,9 +320,10 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 		defer cancel()
 		err = errors.Join(err, shutdownFailure(m.Shutdown(sctx)))
 	}()
-	// Push exporters only: the scrape is /metrics.
-	for _, s := range m.TelemetryStatus() {
-		ep.exports = append(ep.exports, s.Name)
+	// Push exporters only: the scrape is /metrics; newMonitor adds the
+	// OTLP exporter when the environment configures one.
+	if exporters.OTLPConfigured(nil) {
+		ep.exports = append(ep.exports, "otlp")
 	}
 	ep.webhook = cfg.webhookURL != ""
 
@@ -506,7 +507,6 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 		monitor.WithServiceName("casino"),
 		monitor.WithServiceVersion("1.4.2"),
 		monitor.WithEnvironment("demo"),
-		monitor.WithDescription("casino wallet and betting API (igmon demo)"),
 		monitor.WithLogger(cfg.logger),
 		monitor.WithRegistryOptions(checks.WithDrainDelay(cfg.drainDelay)),
 		monitor.WithAlerting(rules, aopts...),

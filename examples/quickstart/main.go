@@ -58,7 +58,7 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 
 	// A stand-in for a wallet database: toggled by POST /toggle-db.
 	var dbDown atomic.Bool
-	if err := m.Register("wallet-db", func(ctx context.Context) error {
+	if err := m.Checks().Register("wallet-db", func(ctx context.Context) error {
 		if dbDown.Load() {
 			return errors.New("dial tcp 10.0.0.5:5432: connection refused")
 		}

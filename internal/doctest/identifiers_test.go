@@ -17,7 +17,6 @@ import (
 var igmonPackages = map[string]string{
 	"alerting":   "alerting",
 	"checks":     "checks",
-	"dashboard":  "monitor/dashboard",
 	"exporters":  "exporters",
 	"grpccheck":  "checks/grpccheck",
 	"grpchealth": "checks/grpchealth",

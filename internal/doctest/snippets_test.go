@@ -55,7 +55,6 @@ var knownImports = map[string]string{
 
 	"alerting":   "github.com/jackcode/igmon/alerting",
 	"checks":     "github.com/jackcode/igmon/checks",
-	"dashboard":  "github.com/jackcode/igmon/monitor/dashboard",
 	"exporters":  "github.com/jackcode/igmon/exporters",
 	"grpccheck":  "github.com/jackcode/igmon/checks/grpccheck",
 	"grpchealth": "github.com/jackcode/igmon/checks/grpchealth",
@@ -104,7 +103,6 @@ import (
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/monitor"
-	"github.com/jackcode/igmon/monitor/dashboard"
 	"go.opentelemetry.io/otel/metric"
 	"google.golang.org/grpc"
 )
@@ -127,8 +125,6 @@ var (
 	checkAdapter             alerting.CheckSource
 	dbDown, queryErrors, psp alerting.Matchers
 	exps                     []*exporters.Exporter
-	src                      dashboard.Source
-	actions                  dashboard.Actions
 )
 
 func check(err error) {

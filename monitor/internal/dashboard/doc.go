@@ -1,4 +1,5 @@
-// Package dashboard serves igmon's status page: a mountable http.Handler
+// Package dashboard serves igmon's status page, as returned by
+// monitor.Monitor.Dashboard: a mountable http.Handler
 // with its HTML, JavaScript and CSS embedded in the binary (no CDN, no build
 // step, no framework).
 //

@@ -1,0 +1,67 @@
+package monitor
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/exporters"
+)
+
+// Test-only helpers: options and accessors the tests need that users do not.
+
+// withMaxRoutes bounds the distinct routes recorded (default
+// defaultMaxRoutes); later routes are recorded as _OTHER.
+func withMaxRoutes(n int) MiddlewareOption {
+	return mwOptionFunc(func(c *mwConfig) {
+		if n < 1 {
+			c.errs = append(c.errs, fmt.Errorf("option withMaxRoutes: %d must be at least 1", n))
+		}
+		c.maxRoutes = n
+	})
+}
+
+// currentAlerts returns the alerts the evaluator holds (pending, firing, recently
+// resolved), or nil when alerting is off.
+func (m *Monitor) currentAlerts() []alerting.Alert {
+	if m.alerting == nil {
+		return nil
+	}
+	return m.alerting.eval.Alerts()
+}
+
+// withTelemetryWarnAfter sets after how many consecutive failed export
+// cycles the telemetry check warns (default 3).
+func withTelemetryWarnAfter(n int) Option {
+	return optionFunc(func(c *config) {
+		if n < 1 {
+			c.fail("withTelemetryWarnAfter", "%d must be at least 1", n)
+		}
+		c.telemetry.warnAfter = n
+	})
+}
+
+// telemetryStatus returns the health of every push exporter (failures,
+// last error, last success); empty when nothing is pushed.
+func (m *Monitor) telemetryStatus() []exporters.ExportStatus {
+	if m.tel.pipeline == nil {
+		return nil
+	}
+	return m.tel.pipeline.Status()
+}
+
+// withTelemetryLogInterval sets the least time between two "export still
+// failing" log lines per exporter (default 5m).
+func withTelemetryLogInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d <= 0 {
+			c.fail("withTelemetryLogInterval", "%v must be positive", d)
+		}
+		c.telemetry.logInterval = d
+	})
+}
+
+// withCheckName sets the check's name (default: the dependency's name).
+func withCheckName(name string) HealthOption {
+	return healthOptionFunc(func(c *healthConfig) { c.name = name })
+}
