@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -129,6 +130,21 @@ func eq(s attribute.Set) attribute.Distinct { return s.Equivalent() }
 // engineOn makes the Monitor's series engine run on clk; the test then
 // drives its cycles with cycle.
 func engineOn(m *Monitor, clk *clock.Fake) { m.testNow = clk.Now }
+
+// newEngineMonitor returns a Monitor without system metrics whose series
+// engine runs on a fake clock starting at start (cycled by hand with
+// cycle), shut down when the test ends.
+func newEngineMonitor(t testing.TB, start time.Time, opts ...Option) (*Monitor, *clock.Fake) {
+	t.Helper()
+	m, err := New(append([]Option{quiet, WithoutSystemMetrics()}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+	eng := clock.NewFake(start)
+	engineOn(m, eng)
+	return m, eng
+}
 
 // cycle runs one cycle of the Monitor's series engine: what Start does
 // every defaultStatusInterval.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/failover"
-	"github.com/jackcode/igmon/internal/clock"
 )
 
 // TestFailoverGroupOverDependencies: the Monitor's group classifies
@@ -18,13 +17,7 @@ import (
 // dependency's Health turns failing, records every change in the event
 // log and shows the serving provider in status.json.
 func TestFailoverGroupOverDependencies(t *testing.T) {
-	m, err := New(quiet, WithoutSystemMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Shutdown(context.Background())
-	eng := clock.NewFake(time.Now())
-	engineOn(m, eng)
+	m, eng := newEngineMonitor(t, time.Now())
 	stripe := mustDep(t, m, KindPayment, "stripe")
 	adyen := mustDep(t, m, KindPayment, "adyen")
 	g, err := m.Failover("deposits", []*Dependency{stripe, adyen})

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackcode/igmon/internal/clock"
 )
 
 // TestDependencyHealthFollowsTheStatusRule: Health is the dashboard's
@@ -15,13 +13,7 @@ import (
 // any cycle, healthy on clean traffic, failing once errors pass the fail
 // threshold, with the card's signal and reason; a decline never counts.
 func TestDependencyHealthFollowsTheStatusRule(t *testing.T) {
-	m, err := New(quiet, WithoutSystemMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Shutdown(context.Background())
-	eng := clock.NewFake(time.Now())
-	engineOn(m, eng)
+	m, eng := newEngineMonitor(t, time.Now())
 	stripe := mustDep(t, m, KindPayment, "stripe")
 	ctx := context.Background()
 	if h := stripe.Health(); h.State != HealthUnknown {

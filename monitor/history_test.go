@@ -67,13 +67,7 @@ func trackCalls(d *Dependency, calls *clock.Fake, n, failing int, lat time.Durat
 // status window's figures, so the chart's newest point is the card's
 // number, and the worst status with its reason.
 func TestHistoryLastPointIsTheCard(t *testing.T) {
-	m, err := New(quiet, WithoutSystemMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Shutdown(context.Background())
-	eng := clock.NewFake(time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC))
-	engineOn(m, eng)
+	m, eng := newEngineMonitor(t, time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC))
 	calls := clock.NewFake(time.Now())
 	stripe := mustDep(t, m, KindPayment, "stripe", withClock(calls))
 	cycle(t, m)
@@ -118,13 +112,7 @@ func TestHistoryLastPointIsTheCard(t *testing.T) {
 // window's increases read once per window, so its rate is the calls made
 // in the minute over the time covered, and its error ratio theirs.
 func TestHistoryMinutesSumTheStatusWindows(t *testing.T) {
-	m, err := New(quiet, WithoutSystemMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Shutdown(context.Background())
-	eng := clock.NewFake(time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC))
-	engineOn(m, eng)
+	m, eng := newEngineMonitor(t, time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC))
 	calls := clock.NewFake(time.Now())
 	stripe := mustDep(t, m, KindPayment, "stripe", withClock(calls))
 	cycle(t, m) // 06:00:00, the first tile starts
