@@ -4,9 +4,6 @@ package dashboard
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -38,16 +35,7 @@ func TestBrowserShowsRecovery(t *testing.T) {
 	requireChromium(t)
 	src := recoverySource{newPlatformSource()}
 	src.now = time.Now
-	h := mustNew(t, src, WithRefresh(MinRefresh), WithAuthorizer(bearer), WithActions(&fakeActions{}))
-	mux := http.NewServeMux()
-	mux.Handle("/", h)
-	mux.HandleFunc("/test-signin", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, `<script>sessionStorage.setItem("igmon.dashboard.token", %q); location.replace("/");</script>`, testToken)
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	defer h.Close()
+	srv := operatorServer(t, src)
 
 	common := []string{
 		`<li class="failover-group" data-group="deposits" data-serving="adyen">`,

@@ -124,23 +124,29 @@ func TestBrowserShowsLiveFailure(t *testing.T) {
 // TestBrowserAuthorizedView signs in the way an operator does (a token in
 // sessionStorage) and checks that the page switches to polling with the
 // Authorization header and shows details and action buttons.
-func TestBrowserAuthorizedView(t *testing.T) {
-	requireChromium(t)
-	src := newPlatformSource()
-	src.now = time.Now
-	src.fail()
+// operatorServer serves the dashboard over src with an authorizer and
+// actions, plus a test-only sign-in page that stores the token as the
+// page's form does and then opens the dashboard in the same tab.
+func operatorServer(t *testing.T, src Source) *httptest.Server {
+	t.Helper()
 	h := mustNew(t, src, WithRefresh(MinRefresh), WithAuthorizer(bearer), WithActions(&fakeActions{}))
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
-	// Test-only sign-in page: stores the token like the page's form does,
-	// then opens the dashboard in the same tab.
 	mux.HandleFunc("/test-signin", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprintf(w, `<script>sessionStorage.setItem("igmon.dashboard.token", %q); location.replace("/");</script>`, testToken)
 	})
 	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	defer h.Close()
+	t.Cleanup(func() { srv.Close(); h.Close() })
+	return srv
+}
+
+func TestBrowserAuthorizedView(t *testing.T) {
+	requireChromium(t)
+	src := newPlatformSource()
+	src.now = time.Now
+	src.fail()
+	srv := operatorServer(t, src)
 
 	dom := string(chromium(t, "--dump-dom", srv.URL+"/test-signin"))
 	for _, want := range []string{
