@@ -147,38 +147,26 @@ func TestIdentifiersExist(t *testing.T) {
 		return d, true
 	}
 	checked := 0
-	for _, file := range docFiles(t) {
-		inFence := false
-		for i, line := range strings.Split(readDoc(t, file), "\n") {
-			if fence.MatchString(line) {
-				inFence = !inFence
+	eachCodeSpan(t, func(file string, line int, span string) {
+		for _, m := range qualified.FindAllStringSubmatch(span, -1) {
+			if _, ok := igmonPackages[m[1]]; !ok {
 				continue
 			}
-			if inFence {
+			d, ok := lookup(m[1])
+			if !ok {
 				continue
 			}
-			for _, span := range codeSpanRE.FindAllStringSubmatch(line, -1) {
-				for _, m := range qualified.FindAllStringSubmatch(span[1], -1) {
-					if _, ok := igmonPackages[m[1]]; !ok {
-						continue
-					}
-					d, ok := lookup(m[1])
-					if !ok {
-						continue
-					}
-					checked++
-					where := file + ":" + strconv.Itoa(i+1)
-					if !d[m[2]] {
-						t.Errorf("%s: `%s.%s`: package %s declares no %s", where, m[1], m[2], igmonPackages[m[1]], m[2])
-						continue
-					}
-					if m[3] != "" && !d[m[2]+"."+m[3]] {
-						t.Errorf("%s: `%s.%s.%s`: %s.%s has no method or field %s", where, m[1], m[2], m[3], m[1], m[2], m[3])
-					}
-				}
+			checked++
+			where := file + ":" + strconv.Itoa(line)
+			if !d[m[2]] {
+				t.Errorf("%s: `%s.%s`: package %s declares no %s", where, m[1], m[2], igmonPackages[m[1]], m[2])
+				continue
+			}
+			if m[3] != "" && !d[m[2]+"."+m[3]] {
+				t.Errorf("%s: `%s.%s.%s`: %s.%s has no method or field %s", where, m[1], m[2], m[3], m[1], m[2], m[3])
 			}
 		}
-	}
+	})
 	if checked == 0 {
 		t.Fatal("no qualified identifiers found: the scanner is broken")
 	}
@@ -216,6 +204,35 @@ func TestUnqualifiedNamesExist(t *testing.T) {
 		all[name] = true
 	}
 	checked := 0
+	eachCodeSpan(t, func(file string, line int, span string) {
+		text := span
+		// The docs call a *monitor.Monitor m: `m.AddProbe(p)`.
+		if rest, ok := strings.CutPrefix(text, "m."); ok {
+			text = "Monitor." + rest
+		}
+		m := unqualified.FindStringSubmatch(text)
+		if m == nil {
+			return
+		}
+		name := m[1]
+		if typ, _, ok := strings.Cut(name, "."); ok && !types[typ] {
+			return
+		}
+		checked++
+		if !all[name] {
+			t.Errorf("%s:%d: `%s`: no igmon package declares %s", file, line, span, name)
+		}
+	})
+	if checked == 0 {
+		t.Fatal("no unqualified names found: the scanner is broken")
+	}
+	t.Logf("%d unqualified names checked", checked)
+}
+
+// eachCodeSpan calls fn with every `code span` of the README and docs/
+// outside fenced blocks, with its file and line.
+func eachCodeSpan(t *testing.T, fn func(file string, line int, span string)) {
+	t.Helper()
 	for _, file := range docFiles(t) {
 		inFence := false
 		for i, line := range strings.Split(readDoc(t, file), "\n") {
@@ -227,30 +244,10 @@ func TestUnqualifiedNamesExist(t *testing.T) {
 				continue
 			}
 			for _, span := range codeSpanRE.FindAllStringSubmatch(line, -1) {
-				text := span[1]
-				// The docs call a *monitor.Monitor m: `m.AddProbe(p)`.
-				if rest, ok := strings.CutPrefix(text, "m."); ok {
-					text = "Monitor." + rest
-				}
-				m := unqualified.FindStringSubmatch(text)
-				if m == nil {
-					continue
-				}
-				name := m[1]
-				if typ, _, ok := strings.Cut(name, "."); ok && !types[typ] {
-					continue
-				}
-				checked++
-				if !all[name] {
-					t.Errorf("%s:%d: `%s`: no igmon package declares %s", file, i+1, span[1], name)
-				}
+				fn(file, i+1, span[1])
 			}
 		}
 	}
-	if checked == 0 {
-		t.Fatal("no unqualified names found: the scanner is broken")
-	}
-	t.Logf("%d unqualified names checked", checked)
 }
 
 // allowedForeign are With/New/Err names of other libraries the docs quote.
