@@ -14,7 +14,7 @@
 // Synthetic probes ([HTTP], [TCP], [DNS], [TLS], [GRPCHealth]) actively
 // contact an endpoint and record whether it answered, how long each phase
 // took (dns, connect, tls, processing, transfer), why it failed (a bounded
-// [FailureReason]) and when its certificate expires. [Probe.Check] turns a
+// [failureReason]) and when its certificate expires. [Probe.Check] turns a
 // probe into a background health check with failure and success
 // thresholds; the checks.Registry schedules it on the probe's interval with
 // its jitter. The registry is igmon's one scheduler: probes have none of

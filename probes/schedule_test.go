@@ -126,7 +126,7 @@ func TestScheduleDurationCollected(t *testing.T) {
 // TestScheduleProduceDoesNotReuseResult: the in-process reader caches and
 // shares a collection, so a later Produce must not write into it.
 func TestScheduleProduceDoesNotReuseResult(t *testing.T) {
-	p := RuntimeProducer()
+	p := newScheduleProducer()
 	sm, err := p.Produce(context.Background())
 	if err != nil || len(sm) != 1 {
 		t.Fatalf("Produce = %d scopes, %v", len(sm), err)
@@ -167,7 +167,7 @@ func TestScheduleFold(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := RuntimeProducer()
+			p := newScheduleProducer()
 			var counts [scheduleBuckets]uint64
 			h := &rtmetrics.Float64Histogram{Buckets: []float64{tc.lo, tc.hi}, Counts: []uint64{3}}
 			n, sum := p.fold(h, &counts)
@@ -184,7 +184,7 @@ func TestScheduleFold(t *testing.T) {
 // TestScheduleFoldNewEdges: tables built for one set of edges are rebuilt
 // when the runtime hands out others.
 func TestScheduleFoldNewEdges(t *testing.T) {
-	p := RuntimeProducer()
+	p := newScheduleProducer()
 	var c1, c2 [scheduleBuckets]uint64
 	p.fold(&rtmetrics.Float64Histogram{Buckets: []float64{0, 1e-6, 2}, Counts: []uint64{1, 1}}, &c1)
 	p.fold(&rtmetrics.Float64Histogram{Buckets: []float64{0, 3e-3, 6e-3}, Counts: []uint64{1, 1}}, &c2)
@@ -230,7 +230,7 @@ func BenchmarkScheduleRead(b *testing.B) {
 // BenchmarkScheduleProduce is the read plus folding into the OTel
 // histogram and the data the reader keeps.
 func BenchmarkScheduleProduce(b *testing.B) {
-	p := RuntimeProducer()
+	p := newScheduleProducer()
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
