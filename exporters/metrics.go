@@ -45,7 +45,7 @@ func newPipelineInstruments(mp metric.MeterProvider) (*pipelineInstruments, erro
 	err = errors.Join(err, e)
 	in.duration, e = m.Float64Histogram(igsemconv.MetricExportDuration, metric.WithUnit("s"),
 		metric.WithDescription("The duration of exporting a batch of telemetry records."),
-		metric.WithExplicitBucketBoundaries(DurationBuckets()...))
+		metric.WithExplicitBucketBoundaries(durationBucketsCopy()...))
 	err = errors.Join(err, e)
 	return in, err
 }

@@ -16,13 +16,13 @@ import (
 	"google.golang.org/grpc/credentials"
 )
 
-// DefaultEndpoint is where OTLP exports go when neither an option nor the
+// defaultEndpoint is where OTLP exports go when neither an option nor the
 // environment names an endpoint: a collector agent on the same host.
-const DefaultEndpoint = "localhost:" + DefaultPort
+const defaultEndpoint = "localhost:" + defaultPort
 
-// DefaultOTLPTimeout bounds one OTLP request, retries included, as the
+// defaultOTLPTimeout bounds one OTLP request, retries included, as the
 // specification's OTEL_EXPORTER_OTLP_TIMEOUT default.
-const DefaultOTLPTimeout = 10 * time.Second
+const defaultOTLPTimeout = 10 * time.Second
 
 // Temporality chooses how sums and histograms are reported.
 type Temporality int
@@ -68,7 +68,7 @@ type OTLPOption interface {
 
 type otlpConfig struct {
 	push        pushConfig
-	lookup      LookupFunc
+	lookup      lookupFunc
 	endpoint    string
 	scheme      string
 	insecure    *bool
@@ -91,7 +91,8 @@ func (c *otlpConfig) fail(option, format string, a ...any) {
 
 // WithEndpoint sets the collector: host:port (TLS unless [WithInsecure]),
 // http://host:port (plain text) or https://host:port. It overrides
-// OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT.
+// OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the default is localhost:4317 (a
+// collector agent on the same host), and port 4317 when none is named.
 func WithEndpoint(endpoint string) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
 		hp, scheme, err := parseEndpoint(endpoint)
@@ -173,12 +174,12 @@ func WithName(name string) OTLPOption {
 	})
 }
 
-// WithEnvLookup reads the OTEL_* variables through lookup instead of
+// withEnvLookup reads the OTEL_* variables through lookup instead of
 // os.LookupEnv (configuration from a file, tests).
-func WithEnvLookup(lookup LookupFunc) OTLPOption {
+func withEnvLookup(lookup lookupFunc) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
 		if lookup == nil {
-			c.fail("WithEnvLookup", "lookup must not be nil")
+			c.fail("withEnvLookup", "lookup must not be nil")
 		}
 		c.lookup = lookup
 	})
@@ -214,7 +215,7 @@ func OTLP(ctx context.Context, opts ...OTLPOption) (*Exporter, error) {
 		c.endpoint, c.scheme = env.endpoint, env.scheme
 	}
 	if c.endpoint == "" {
-		c.endpoint = DefaultEndpoint
+		c.endpoint = defaultEndpoint
 	}
 	insecure := c.scheme == "http"
 	if c.insecure != nil {
@@ -247,7 +248,7 @@ func OTLP(ctx context.Context, opts ...OTLPOption) (*Exporter, error) {
 	} else if env.tempSet {
 		temporality = env.temporality
 	}
-	reqTimeout := DefaultOTLPTimeout
+	reqTimeout := defaultOTLPTimeout
 	if env.timeout > 0 {
 		reqTimeout = env.timeout
 	}

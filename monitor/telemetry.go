@@ -146,7 +146,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 		return nil
 	}
 	exps := cfg.exporters
-	disabled, err := exporters.Disabled(nil)
+	disabled, err := exporters.Disabled()
 	if err != nil {
 		return closeAll(fmt.Errorf("monitor: %w", err), exps)
 	}
@@ -155,7 +155,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 		m.logger.LogAttrs(context.Background(), slog.LevelInfo, "igmon: OTEL_SDK_DISABLED=true: metrics are not recorded or exported")
 		return closeAll(nil, exps)
 	}
-	if !cfg.exportersSet && exporters.OTLPConfigured(nil) {
+	if !cfg.exportersSet && exporters.OTLPConfigured() {
 		e, err := exporters.OTLP(context.Background())
 		if err != nil {
 			return fmt.Errorf("monitor: %w", err)

@@ -530,7 +530,7 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 		return nil, nil, err
 	}
 	exps := []*exporters.Exporter{prom.Exporter()}
-	if exporters.OTLPConfigured(nil) {
+	if exporters.OTLPConfigured() {
 		otlp, err := exporters.OTLP(ctx)
 		if err != nil {
 			_ = prom.Exporter().Shutdown(ctx)
