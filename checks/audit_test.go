@@ -115,7 +115,7 @@ func TestShutdownCancelsInFlightRuns(t *testing.T) {
 		t.Fatalf("check's context ended with %v, want Canceled", err)
 	}
 	rep := <-evaluated
-	if res, _ := r.Result("psp"); res.Status != StatusUnknown || !errors.Is(res.Err, ErrNotRun) {
+	if res, _ := r.Result("psp"); res.Status != StatusUnknown || !errors.Is(res.Err, errNotRun) {
 		t.Fatalf("a run cancelled by Shutdown was recorded: %v %v", res.Status, res.Err)
 	}
 	if rep.Status != StatusFail {

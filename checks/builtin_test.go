@@ -19,14 +19,14 @@ func built(t *testing.T, c *Check, err error) *Check {
 }
 
 // runOnce runs c outside any registry with a generous parent deadline.
-func runOnce(t *testing.T, c *Check) Outcome {
+func runOnce(t *testing.T, c *Check) outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return c.Run(ctx)
+	return c.run(ctx)
 }
 
-func wantOutcome(t *testing.T, o Outcome, st Status, target error) {
+func wantOutcome(t *testing.T, o outcome, st Status, target error) {
 	t.Helper()
 	if o.Status != st {
 		t.Fatalf("status = %v (err %v), want %v", o.Status, o.Err, st)
@@ -100,7 +100,7 @@ func TestBuiltinDefaults(t *testing.T) {
 		{"sql renamed", func() (*Check, error) { return SQL(&sql.DB{}, WithName("wallet-db")) }, "wallet-db", ComponentDatastore},
 		{"goroutines", func() (*Check, error) { return Goroutines(1000) }, "goroutines", ComponentSystem},
 		{"pinger typed", func() (*Check, error) {
-			return Pinger("redis", PingFunc(func(context.Context) error { return nil }), WithComponentType("cache"))
+			return Pinger("redis", pingerFunc(func(context.Context) error { return nil }), WithComponentType("cache"))
 		}, "redis", "cache"},
 	}
 	for _, tt := range tests {
@@ -110,9 +110,14 @@ func TestBuiltinDefaults(t *testing.T) {
 			if c.Name() != tt.wantName {
 				t.Errorf("name = %q, want %q", c.Name(), tt.wantName)
 			}
-			if c.ComponentType() != tt.component {
-				t.Errorf("component = %q, want %q", c.ComponentType(), tt.component)
+			if c.s.componentType != tt.component {
+				t.Errorf("component = %q, want %q", c.s.componentType, tt.component)
 			}
 		})
 	}
 }
+
+// pingerFunc is a ContextPinger made of a function.
+type pingerFunc func(context.Context) error
+
+func (f pingerFunc) PingContext(ctx context.Context) error { return f(ctx) }

@@ -78,8 +78,11 @@ func ExampleFunc() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	o := c.Run(context.Background())
-	fmt.Println(c.Name(), o.Status, o.Observation.Measurement, o.Observation.Unit)
+	reg, _ := checks.NewRegistry()
+	defer reg.Shutdown(context.Background())
+	_ = reg.Add(c)
+	res := reg.Evaluate(context.Background(), checks.Readiness).Results[0] // runs c, which never ran
+	fmt.Println(res.Name, res.Status, res.Observation.Measurement, res.Observation.Unit)
 	// Output: psp-api pass responseTime ms
 }
 
@@ -89,7 +92,10 @@ func ExampleGoroutines() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	o := c.Run(context.Background())
-	fmt.Println(c.Name(), o.Status, o.Observation.Unit)
+	reg, _ := checks.NewRegistry()
+	defer reg.Shutdown(context.Background())
+	_ = reg.Add(c)
+	res := reg.Evaluate(context.Background(), checks.Readiness).Results[0] // runs c, which never ran
+	fmt.Println(res.Name, res.Status, res.Observation.Unit)
 	// Output: goroutines pass {goroutine}
 }

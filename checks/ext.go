@@ -28,7 +28,7 @@ func init() {
 		if e == nil {
 			return nil, false
 		}
-		return r.evaluateOne(ctx, AllEndpoints, e).Status, true
+		return r.evaluateOne(ctx, allEndpoints, e).Status, true
 	}
 }
 

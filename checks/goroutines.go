@@ -45,7 +45,7 @@ func Goroutines(max int, opts ...Option) (*Check, error) {
 		case n > max:
 			return fmt.Errorf("%w: %d goroutines, above %d", ErrThresholdExceeded, n, max)
 		case warn > 0 && n > warn:
-			return Warnf("%w: %d goroutines, above %d", ErrThresholdExceeded, n, warn)
+			return Warn(fmt.Errorf("%w: %d goroutines, above %d", ErrThresholdExceeded, n, warn))
 		}
 		return nil
 	})

@@ -88,7 +88,7 @@ func (in *instruments) init(mp metric.MeterProvider, r *Registry) error {
 	return err
 }
 
-func (in *instruments) recordRun(e *entry, o Outcome) {
+func (in *instruments) recordRun(e *entry, o outcome) {
 	in.duration.Record(context.Background(), o.Duration.Seconds(), e.attrs.runByState[o.Status])
 }
 

@@ -65,8 +65,8 @@ const (
 	// Startup is /startupz: has the service finished starting?
 	Startup
 
-	// AllEndpoints selects every check; /healthz uses it.
-	AllEndpoints = Liveness | Readiness | Startup
+	// allEndpoints selects every check; /healthz uses it.
+	allEndpoints = Liveness | Readiness | Startup
 )
 
 // String returns the endpoint names joined by "|".

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/igsemconv"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"; sql.Open does not connect
@@ -117,7 +118,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	// exponentially for the series engine, exporters keep the buckets.
 	exported := sdkmetric.NewManualReader()
 	m, err := New(quiet, WithServiceName("casino"), WithExporters(exp, failing), WithReader(exported),
-		WithRegistryOptions(checks.WithClock(fc)),
+		WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAction(Action{Name: "page-kyc-vendor", Rule: "KYCDown", Mode: ActionDryRun, Run: func(context.Context, alerting.Alert) error { return nil }}),
 		WithAlerting(rules, alerting.WithClock(fc),
 			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
@@ -134,7 +135,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.NonCritical()); err != nil {
+	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.WithCritical(false)); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(ctx, checks.Readiness)

@@ -91,7 +91,7 @@ func WithCheckName(name string) HealthOption {
 }
 
 // WithCheckOptions passes options to checks.NewCheck, after the defaults
-// (NonCritical, the component type matching the dependency's kind).
+// (not critical, the component type matching the dependency's kind).
 func WithCheckOptions(opts ...checks.Option) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) { c.checkOpts = append(c.checkOpts, opts...) })
 }
@@ -104,7 +104,7 @@ func WithCheckOptions(opts ...checks.Option) HealthOption {
 // the provider, which matters for PSPs and aggregators that rate-limit or
 // charge per call. Register it with Monitor.Add.
 //
-// The check is NonCritical by default: when a provider fails, taking this
+// The check is not critical by default: when a provider fails, taking this
 // service out of the load balancer does not help; pass
 // WithCheckOptions(checks.WithCritical(true)) to change that.
 func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
@@ -117,7 +117,7 @@ func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
 	if len(cfg.errs) > 0 {
 		return nil, fmt.Errorf("monitor: dependency %q: HealthCheck: %w", d.name, errors.Join(cfg.errs...))
 	}
-	copts := append([]checks.Option{checks.NonCritical(), checks.WithComponentType(componentType(d.kind))}, cfg.checkOpts...)
+	copts := append([]checks.Option{checks.WithCritical(false), checks.WithComponentType(componentType(d.kind))}, cfg.checkOpts...)
 	return checks.NewCheck(cfg.name, func(ctx context.Context) error { return d.judge(ctx, &cfg) }, copts...)
 }
 

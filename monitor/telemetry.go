@@ -236,7 +236,7 @@ func (m *Monitor) registerTelemetryCheck() error {
 			return checks.Warn(err)
 		}
 		return nil
-	}, checks.NonCritical(), checks.WithComponentType("telemetry"), checks.WithTimeout(time.Second))
+	}, checks.WithCritical(false), checks.WithComponentType("telemetry"), checks.WithTimeout(time.Second))
 	if err != nil {
 		return err
 	}

@@ -298,7 +298,7 @@ func TestMonitorCollectorDown(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// The check runs every 10s (checks.DefaultInterval); poll until it
+	// The check runs every 10s (the checks default interval); poll until it
 	// shows the warning.
 	for {
 		code, body := getBody(t, srv.URL+"/readyz?verbose")

@@ -36,7 +36,7 @@ func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
 		checks.WithTimeout(p.cfg.timeout + margin),
 		checks.WithJitter(p.cfg.jitter),
 		checks.WithThresholds(defaultFailureThreshold, defaultSuccessThreshold),
-		checks.NonCritical(),
+		checks.WithCritical(false),
 		checks.WithComponentType(ct),
 		checks.WithMeasurement("responseTime"),
 	}

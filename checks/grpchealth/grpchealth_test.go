@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -39,7 +40,7 @@ type healthFixture struct {
 func newHealthFixture(t *testing.T, opts ...Option) *healthFixture {
 	t.Helper()
 	f := &healthFixture{clk: clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
-	reg, err := checks.NewRegistry(checks.WithClock(f.clk), checks.WithLogger(slog.New(slog.DiscardHandler)))
+	reg, err := checks.NewRegistry(checkstest.WithClock(f.clk), checks.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func newHealthFixture(t *testing.T, opts ...Option) *healthFixture {
 	}, checks.WithComponentType(checks.ComponentDatastore), checks.WithOnRequest(time.Second))
 	add("goroutines", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness))
 	add("warmup", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Startup))
-	add("bonus-engine", func(context.Context) error { return errors.New("down") }, checks.NonCritical())
+	add("bonus-engine", func(context.Context) error { return errors.New("down") }, checks.WithCritical(false))
 
 	hs, err := NewServer(reg, opts...)
 	if err != nil {

@@ -101,9 +101,9 @@ func DiskFree(path string, opts ...checks.Option) (*checks.Check, error) {
 		case c.failPct > 0 && pct < c.failPct:
 			return fmt.Errorf("%w: %.1f%% free, below %v%%", checks.ErrThresholdExceeded, pct, c.failPct)
 		case c.warnBytes > 0 && u.Free < c.warnBytes:
-			return checks.Warnf("%w: %d bytes free, below %d", checks.ErrThresholdExceeded, u.Free, c.warnBytes)
+			return checks.Warn(fmt.Errorf("%w: %d bytes free, below %d", checks.ErrThresholdExceeded, u.Free, c.warnBytes))
 		case c.warnPct > 0 && pct < c.warnPct:
-			return checks.Warnf("%w: %.1f%% free, below %v%%", checks.ErrThresholdExceeded, pct, c.warnPct)
+			return checks.Warn(fmt.Errorf("%w: %.1f%% free, below %v%%", checks.ErrThresholdExceeded, pct, c.warnPct))
 		}
 		return nil
 	})

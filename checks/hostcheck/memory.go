@@ -123,7 +123,7 @@ func overLimits(ls ...limit) error {
 	}
 	for _, l := range ls {
 		if l.warnAt != 0 && l.value > l.warnAt {
-			return checks.Warnf("%w: %s %d bytes, above %d", checks.ErrThresholdExceeded, l.what, l.value, l.warnAt)
+			return checks.Warn(fmt.Errorf("%w: %s %d bytes, above %d", checks.ErrThresholdExceeded, l.what, l.value, l.warnAt))
 		}
 	}
 	return nil

@@ -91,7 +91,7 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("unreachable") }, checks.NonCritical()); err != nil {
+	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("unreachable") }, checks.WithCritical(false)); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(ctx, checks.Readiness)

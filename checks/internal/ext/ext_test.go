@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/checks/internal/ext"
+	"github.com/jackcode/igmon/internal/checkstest"
 )
 
 type cfgA struct{ n int }
@@ -38,8 +39,8 @@ func TestBuilderRoutesOwnOptionsAndRejectsOthers(t *testing.T) {
 	if cfg.n != 7 {
 		t.Errorf("own option not applied: n = %d", cfg.n)
 	}
-	if c.Name() != "a-peer-1" || c.Endpoints() != checks.Liveness || c.ComponentType() != checks.ComponentSystem {
-		t.Errorf("check = %q %v %q", c.Name(), c.Endpoints(), c.ComponentType())
+	if c.Name() != "a-peer-1" || checkstest.SettingsOf(c).Endpoints != checks.Liveness || checkstest.SettingsOf(c).ComponentType != checks.ComponentSystem {
+		t.Errorf("check = %q %v %q", c.Name(), checkstest.SettingsOf(c).Endpoints, checkstest.SettingsOf(c).ComponentType)
 	}
 
 	tests := []struct {
