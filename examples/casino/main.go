@@ -371,16 +371,15 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	// The same registry as grpc.health.v1, for gRPC clients and Kubernetes
 	// grpc probes ("", "readiness", "liveness", "startup", each check).
 	if glis != nil {
-		ghs, err := grpchealth.NewServer(m.Checks())
+		gsrv := grpc.NewServer()
+		stopHealth, err := grpchealth.Register(gsrv, m.Checks())
 		if err != nil {
 			_ = srv.Close()
 			return errors.Join(err, glis.Close())
 		}
-		gsrv := grpc.NewServer()
-		ghs.Register(gsrv)
 		go func() { _ = gsrv.Serve(glis) }()
 		defer func() {
-			ghs.Shutdown()
+			stopHealth()
 			gsrv.Stop()
 		}()
 	}
