@@ -159,8 +159,8 @@ func TestOnRequestCheckAgesAndGoesStale(t *testing.T) {
 
 		time.Sleep(30 * time.Second)
 		res, _ := r.Result("psp")
-		if res.Stale || res.Status != StatusPass || res.Age(time.Now()) != 30*time.Second || !res.Time.Equal(ranAt) {
-			t.Fatalf("30s old: stale=%v %v age %v; want a fresh pass 30s old", res.Stale, res.Status, res.Age(time.Now()))
+		if res.Stale || res.Status != StatusPass || res.age(time.Now()) != 30*time.Second || !res.Time.Equal(ranAt) {
+			t.Fatalf("30s old: stale=%v %v age %v; want a fresh pass 30s old", res.Stale, res.Status, res.age(time.Now()))
 		}
 
 		time.Sleep(defaultOnRequestStaleAfter - 30*time.Second + time.Nanosecond)
@@ -169,8 +169,8 @@ func TestOnRequestCheckAgesAndGoesStale(t *testing.T) {
 			t.Fatalf("%d runs without a request, want 1", n)
 		}
 		res, _ = r.Result("psp")
-		if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, errStale) || res.Age(time.Now()) <= defaultOnRequestStaleAfter {
-			t.Fatalf("past the stale bound: stale=%v %v %v age %v; want stale unknown errStale", res.Stale, res.Status, res.Err, res.Age(time.Now()))
+		if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, errStale) || res.age(time.Now()) <= defaultOnRequestStaleAfter {
+			t.Fatalf("past the stale bound: stale=%v %v %v age %v; want stale unknown errStale", res.Stale, res.Status, res.Err, res.age(time.Now()))
 		}
 		if agg, _ := r.aggregate(Readiness, r.Results(), time.Now()); agg != StatusFail {
 			t.Fatalf("readiness over a stale result %v, want fail", agg)

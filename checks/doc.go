@@ -21,7 +21,7 @@
 // A check declared [WithOnRequest] instead runs only when an endpoint
 // needs it and its result is older than its TTL.
 //
-// Every result has an age ([Result.Age]). A result older than the check's
+// Every result has an age (since [Result].Time). A result older than the check's
 // stale bound (three intervals, or [WithStaleAfter]; one minute for
 // on-request checks) is stale: [Result.Stale] is set, the status is unknown
 // and the error "result is stale". A stale result never decides a component's

@@ -348,8 +348,8 @@ func TestStaleScheduledResultIsUnknown(t *testing.T) {
 	}
 	fc.Advance(time.Second)
 	res, _ := r.Result("ledger")
-	if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, errStale) || res.Age(fc.Now()) != 3*time.Hour+time.Second {
-		t.Fatalf("after 3h1s: stale=%v status=%v err=%v age %v, want stale unknown 3h1s old", res.Stale, res.Status, res.Err, res.Age(fc.Now()))
+	if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, errStale) || res.age(fc.Now()) != 3*time.Hour+time.Second {
+		t.Fatalf("after 3h1s: stale=%v status=%v err=%v age %v, want stale unknown 3h1s old", res.Stale, res.Status, res.Err, res.age(fc.Now()))
 	}
 	if st := r.Status(context.Background(), Readiness); st == StatusPass || st == StatusWarn {
 		t.Fatalf("readiness with a stale result = %v, want failing", st)

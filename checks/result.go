@@ -156,7 +156,7 @@ type Result struct {
 	// authorized callers.
 	Details map[string]string
 	// Time is when the last run finished (the registry's clock); zero if
-	// it never ran. Age tells how old the result is.
+	// it never ran.
 	Time time.Time
 	// Duration is how long the last run took.
 	Duration time.Duration
@@ -175,9 +175,9 @@ type Result struct {
 	Override *Override
 }
 
-// Age returns how old the result is at now (now - Time), or 0 for a check
-// that never ran. Pass the registry's clock time; time.Now() in production.
-func (r Result) Age(now time.Time) time.Duration {
+// age returns how old the result is at now (now - Time), or 0 for a check
+// that never ran.
+func (r Result) age(now time.Time) time.Duration {
 	if r.Time.IsZero() {
 		return 0
 	}

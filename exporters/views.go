@@ -5,11 +5,6 @@ import (
 	"go.opentelemetry.io/otel/metric/embedded"
 )
 
-// DefaultCardinalityLimit is the number of attribute sets kept per
-// instrument; further sets aggregate into one otel.metric.overflow=true
-// series, so an attribute explosion cannot eat memory.
-const DefaultCardinalityLimit = 2000
-
 // durationBuckets are the semantic-convention boundaries for
 // http.server.request.duration and http.client.request.duration, in
 // seconds: fine where API latencies live, up to 10s.

@@ -173,7 +173,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 	if err != nil {
 		return closeAll(fmt.Errorf("monitor: option WithExporters: %w", err), exps)
 	}
-	limit := exporters.DefaultCardinalityLimit
+	limit := 2000 // attribute sets per instrument; further ones fold into one overflow series
 	if cfg.cardSet {
 		limit = cfg.cardinality
 	}

@@ -18,7 +18,8 @@ const (
 )
 
 // Check returns a background health check that runs the probe: the
-// registry schedules it every probe interval (with the probe's jitter) and
+// registry schedules it every probe interval (jittered by ±10%, or
+// checks.WithJitter) and
 // applies failure and success thresholds (default 3 and 2) to its runs.
 // The check is non-critical by default, so a failing endpoint shows as
 // warn without failing /readyz; pass checks.WithCritical(true) to make it

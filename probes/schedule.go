@@ -15,8 +15,14 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// scheduleBounds are shared by every data point (readers treat metric
-// data as read-only), so Produce does not copy them.
+// scheduleBounds are the explicit bucket upper bounds, in seconds, of
+// go.schedule.duration: 1µs to 1s in 1-2.5-5 steps (19 bounds, 20
+// buckets). The semantic conventions give no advice for this histogram;
+// these cover a healthy scheduler (below 10µs) up to a saturated one (tens
+// of milliseconds and more), with a bound at each threshold an alert is
+// likely to name. Views do not apply to producers, so they are fixed.
+// They are shared by every data point (readers treat metric data as
+// read-only), so Produce does not copy them.
 var scheduleBounds = []float64{
 	1e-6, 2.5e-6, 5e-6,
 	10e-6, 25e-6, 50e-6,
@@ -27,13 +33,8 @@ var scheduleBounds = []float64{
 	1,
 }
 
-// ScheduleBounds returns the explicit bucket upper bounds, in seconds, of
-// go.schedule.duration: 1µs to 1s in 1-2.5-5 steps (19 bounds, 20
-// buckets). The semantic conventions give no advice for this histogram;
-// these cover a healthy scheduler (below 10µs) up to a saturated one (tens
-// of milliseconds and more), with a bound at each threshold an alert is
-// likely to name. Views do not apply to producers, so they are fixed.
-func ScheduleBounds() []float64 { return append([]float64(nil), scheduleBounds...) }
+// scheduleBoundsCopy returns a copy of scheduleBounds.
+func scheduleBoundsCopy() []float64 { return append([]float64(nil), scheduleBounds...) }
 
 const (
 	schedLatencies  = "/sched/latencies:seconds"
@@ -54,7 +55,7 @@ var processStart = time.Now()
 // reader as precomputed data instead of being recorded again.
 //
 // The runtime's histogram has about 160 buckets, four per power of two; it
-// is folded into [ScheduleBounds] at every collection. A runtime bucket
+// is folded into scheduleBounds at every collection. A runtime bucket
 // [lo, hi) is counted in the first bound ≥ hi, so no latency is ever
 // counted below its true value: the bucket le=b holds exactly the samples
 // below the largest runtime edge ≤ b, which is at least 0.8·b. A latency
@@ -90,8 +91,8 @@ var _ sdkmetric.Producer = (*scheduleProducer)(nil)
 // scope [ScopeName]. The Monitor registers one on every reader it builds
 // unless system metrics are turned off; a service with its own
 // MeterProvider passes it to its readers with sdkmetric.WithProducer.
-// It folds the runtime's histogram (about 160 buckets) into
-// [ScheduleBounds] at every collection, never counting a latency below its
+// It folds the runtime's histogram (about 160 buckets) into 19 fixed
+// bounds, 1µs to 1s in 1-2.5-5 steps, at every collection, never counting a latency below its
 // true value; Count is the runtime's sampled events (one in eight per
 // goroutine) and Sum an estimate within 12.5%. Produce is safe for
 // concurrent use.

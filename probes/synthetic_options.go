@@ -138,9 +138,10 @@ func WithTimeout(d time.Duration) Option {
 	}}
 }
 
-// WithJitter spreads runs by up to ±f of the interval (default 0.1) so that
-// replicas do not probe an endpoint in lock step.
-func WithJitter(f float64) Option {
+// withJitter spreads runs by up to ±f of the interval (default 0.1) so that
+// replicas do not probe an endpoint in lock step. Users pass
+// checks.WithJitter to [Probe.Check], which schedules the probe.
+func withJitter(f float64) Option {
 	return option{name: "jitter", fn: func(c *config) {
 		c.jitter = f
 		if f < 0 || f >= 1 {

@@ -484,7 +484,7 @@ func TestConstructorErrorsNameProbeAndField(t *testing.T) {
 		{"timeout over interval", func() (*Probe, error) {
 			return HTTP(nil, "psp-a", "http://x/", WithInterval(time.Second), WithTimeout(2*time.Second))
 		}, "timeout"},
-		{"bad jitter", func() (*Probe, error) { return TCP(nil, "psp-a", "x:1", WithJitter(1)) }, "jitter"},
+		{"bad jitter", func() (*Probe, error) { return TCP(nil, "psp-a", "x:1", withJitter(1)) }, "jitter"},
 		{"tcp no port", func() (*Probe, error) { return TCP(nil, "psp-a", "example.com") }, "address"},
 		{"tcp port 0", func() (*Probe, error) { return TCP(nil, "psp-a", "example.com:0") }, "address"},
 		{"tls no host", func() (*Probe, error) { return TLS(nil, "psp-a", ":443") }, "address"},
