@@ -134,7 +134,7 @@ func TestDrainReturnsAfterItsDelay(t *testing.T) {
 	if err := r.Drain(context.Background()); err != nil {
 		t.Fatalf("Drain with a 1ms delay: %v", err)
 	}
-	if !r.Draining() {
+	if !r.isDraining() {
 		t.Fatal("not draining after Drain")
 	}
 	// Idempotent: a second call neither panics nor reopens readiness.

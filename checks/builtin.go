@@ -49,7 +49,7 @@ func (b *builtin) fail(field, format string, a ...any) {
 }
 
 // build validates the collected configuration and returns the check.
-func (b *builtin) build(fn CheckFunc) (*Check, error) {
+func (b *builtin) build(fn checkFunc) (*Check, error) {
 	if b.latencyWarn != 0 && !b.latencyOK {
 		b.fail("latency warn", "WithLatencyWarn does not apply to %s", b.constructor())
 	}

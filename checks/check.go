@@ -9,12 +9,8 @@ import (
 	igname "github.com/jackcode/igmon/internal/name"
 )
 
-// CheckFunc is the body of a check. It returns nil when the component is
-// healthy, an error wrapped by [Warn] when it is degraded, and any other
-// error when it has failed. It must respect ctx: ctx is cancelled at the
-// check's timeout, and the check is reported failed if it has not returned
-// by then.
-type CheckFunc func(ctx context.Context) error
+// checkFunc is the body of a check; see [NewCheck].
+type checkFunc func(ctx context.Context) error
 
 // Defaults applied when an option is not given.
 const (
@@ -42,7 +38,7 @@ var ErrInvalidCheck = errors.New("invalid check")
 // it with [NewCheck] or one of the built-in constructors.
 type Check struct {
 	name string
-	fn   CheckFunc
+	fn   checkFunc
 	s    settings
 }
 
@@ -232,16 +228,22 @@ func WithStaleAfter(d time.Duration) Option {
 	})
 }
 
-// WithMeasurement names what the check measures, the second half of the
+// withMeasurement names what the check measures, the second half of the
 // IETF "component:measurement" key (e.g. "responseTime", "utilization").
 // The default is "responseTime", or the measurement passed to [Observe].
-func WithMeasurement(m string) Option {
+func withMeasurement(m string) Option {
 	return optionFunc(func(s *settings) { s.measurement = m })
 }
 
 // NewCheck validates and returns a check. The error wraps ErrInvalidCheck
 // and names the check and the offending field.
-func NewCheck(name string, fn CheckFunc, opts ...Option) (*Check, error) {
+//
+// fn is the body of the check. It returns nil when the component is
+// healthy, an error wrapped by [Warn] when it is degraded, and any other
+// error when it has failed. It must respect ctx: ctx is cancelled at the
+// check's timeout, and the check is reported failed if it has not returned
+// by then.
+func NewCheck(name string, fn func(ctx context.Context) error, opts ...Option) (*Check, error) {
 	s := defaultSettings()
 	for _, o := range opts {
 		if o != nil {
@@ -251,7 +253,7 @@ func NewCheck(name string, fn CheckFunc, opts ...Option) (*Check, error) {
 	return newCheck(name, fn, s)
 }
 
-func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
+func newCheck(name string, fn checkFunc, s settings) (*Check, error) {
 	if err := igname.Validate(name); err != nil {
 		return nil, fmt.Errorf("%w %q: name: %v", ErrInvalidCheck, name, err)
 	}

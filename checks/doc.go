@@ -2,7 +2,7 @@
 // the rules that turn their runs into pass / warn / fail, and the standard
 // HTTP endpoints (/livez, /readyz, /startupz, /healthz) that serve them.
 //
-// A check is a name plus a [CheckFunc]. A nil error passes; an error wrapped
+// A check is a name plus a function ([NewCheck]). A nil error passes; an error wrapped
 // with [Warn] reports a degraded but serving component; any other error
 // fails. [Observe] and [Detail] attach an observed value (latency, free
 // bytes, days left) and details to the current run.

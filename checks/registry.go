@@ -315,7 +315,7 @@ func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 }
 
 // Register builds a check with NewCheck and adds it.
-func (r *Registry) Register(name string, fn CheckFunc, opts ...Option) error {
+func (r *Registry) Register(name string, fn func(ctx context.Context) error, opts ...Option) error {
 	c, err := NewCheck(name, fn, opts...)
 	if err != nil {
 		return err
@@ -478,8 +478,8 @@ func (r *Registry) Drain(ctx context.Context) error {
 	return err
 }
 
-// Draining reports whether Drain has been called.
-func (r *Registry) Draining() bool { return r.draining.Load() }
+// draining reports whether Drain has been called.
+func (r *Registry) isDraining() bool { return r.draining.Load() }
 
 // DrainStarted returns a channel closed when Drain is first called.
 func (r *Registry) DrainStarted() <-chan struct{} { return r.drainNotify }

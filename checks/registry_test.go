@@ -47,7 +47,7 @@ func newTestRegistry(t *testing.T, opts ...RegistryOption) *Registry {
 	return r
 }
 
-func mustRegister(t *testing.T, r *Registry, name string, fn CheckFunc, opts ...Option) {
+func mustRegister(t *testing.T, r *Registry, name string, fn checkFunc, opts ...Option) {
 	t.Helper()
 	if err := r.Register(name, fn, opts...); err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func TestNewCheckValidation(t *testing.T) {
 	tests := []struct {
 		name      string
 		checkName string
-		fn        CheckFunc
+		fn        checkFunc
 		opts      []Option
 		wantField string
 	}{

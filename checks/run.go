@@ -89,7 +89,7 @@ func runCheck(parent context.Context, c *Check, exited func()) outcome {
 	return o
 }
 
-func safeCall(ctx context.Context, fn CheckFunc) (err error) {
+func safeCall(ctx context.Context, fn checkFunc) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &panicError{Value: p, Stack: debug.Stack()}

@@ -212,7 +212,7 @@ func (p *Pipeline) Status() []ExportStatus {
 }
 
 // Check reports every exporter whose last WarnAfter cycles all failed. It
-// has the shape of a checks.CheckFunc; the Monitor registers it as the
+// has the shape of a check function (checks.NewCheck); the Monitor registers it as the
 // non-critical "telemetry" check, so a dead collector shows as warn and
 // never fails readiness.
 func (p *Pipeline) Check(ctx context.Context) error {

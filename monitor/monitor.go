@@ -230,7 +230,7 @@ func (m *Monitor) Logger() *slog.Logger { return m.logger }
 func (m *Monitor) Checks() *checks.Registry { return m.checks }
 
 // Register adds a check to the registry; see checks.NewCheck.
-func (m *Monitor) Register(name string, fn checks.CheckFunc, opts ...checks.Option) error {
+func (m *Monitor) Register(name string, fn func(ctx context.Context) error, opts ...checks.Option) error {
 	return m.checks.Register(name, fn, opts...)
 }
 

@@ -39,7 +39,6 @@ func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
 		checks.WithThresholds(defaultFailureThreshold, defaultSuccessThreshold),
 		checks.WithCritical(false),
 		checks.WithComponentType(ct),
-		checks.WithMeasurement("responseTime"),
 	}
 	return checks.NewCheck(p.name, p.checkFunc, append(base, opts...)...)
 }

@@ -180,7 +180,7 @@ const (
 	defaultProbeInterval = 30 * time.Second
 	defaultProbeTimeout  = 10 * time.Second
 	defaultProbeJitter   = 0.1
-	defaultHistory       = 100
+	defaultHistory       = 1 // Last needs one; tests keep more with withHistory
 	defaultMaxBodyBytes  = 1 << 20
 )
 
@@ -298,8 +298,8 @@ func (p *Probe) Run(ctx context.Context) Result {
 	return r
 }
 
-// Results returns the kept results, oldest first.
-func (p *Probe) Results() []Result {
+// results returns the kept results, oldest first.
+func (p *Probe) results() []Result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.full {

@@ -150,9 +150,9 @@ func withJitter(f float64) Option {
 	}}
 }
 
-// WithHistory sets how many recent results are kept for display (default
-// 100; 0 keeps none).
-func WithHistory(n int) Option {
+// withHistory sets how many recent results are kept (default 1, for
+// Last; 0 keeps none). Tests keep more.
+func withHistory(n int) Option {
 	return option{name: "history", fn: func(c *config) {
 		c.history = n
 		if n < 0 {

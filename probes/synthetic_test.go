@@ -190,7 +190,7 @@ func TestHTTPProbeOutcomes(t *testing.T) {
 func TestHTTPProbePhasesAndHistory(t *testing.T) {
 	srv := testServer(t)
 	mp, rd := testMeter(t)
-	p, err := HTTP(mp, "game-launch", srv.URL+"/ok", WithHistory(2))
+	p, err := HTTP(mp, "game-launch", srv.URL+"/ok", withHistory(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestHTTPProbePhasesAndHistory(t *testing.T) {
 			t.Fatalf("run failed: %s", r.Error)
 		}
 	}
-	if got := len(p.Results()); got != 2 {
+	if got := len(p.results()); got != 2 {
 		t.Errorf("history holds %d results, want the last 2", got)
 	}
 	last, ok := p.Last()

@@ -171,8 +171,10 @@ func (s *server) stopping() bool {
 	select {
 	case <-s.closed:
 		return true
+	case <-s.reg.DrainStarted():
+		return true
 	default:
-		return s.reg.Draining()
+		return false
 	}
 }
 

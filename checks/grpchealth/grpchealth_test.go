@@ -45,7 +45,7 @@ func newHealthFixture(t *testing.T, opts ...Option) *healthFixture {
 		t.Fatal(err)
 	}
 	f.reg = reg
-	add := func(name string, fn checks.CheckFunc, o ...checks.Option) {
+	add := func(name string, fn func(context.Context) error, o ...checks.Option) {
 		t.Helper()
 		if err := reg.Register(name, fn, o...); err != nil {
 			t.Fatal(err)
