@@ -142,7 +142,7 @@ func TestOnRequestCheckAgesAndGoesStale(t *testing.T) {
 		r := newTestRegistry(t)
 		var runs atomic.Int32
 		mustRegister(t, r, "psp", func(context.Context) error { runs.Add(1); return nil },
-			WithOnRequest(5*time.Second), WithComponentType(ComponentPaymentProvider))
+			WithOnRequest(5*time.Second), WithComponentType(componentPaymentProvider))
 		ctx := context.Background()
 		if err := r.Start(ctx); err != nil {
 			t.Fatal(err)

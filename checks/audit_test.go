@@ -302,7 +302,7 @@ func TestMetricAttributes(t *testing.T) {
 		default:
 			return nil
 		}
-	}, WithOnRequest(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
+	}, WithOnRequest(time.Nanosecond), WithComponentType(componentPaymentProvider))
 	r.Evaluate(context.Background(), Readiness)
 	close(fail)
 	r.Evaluate(context.Background(), Readiness)
@@ -312,7 +312,7 @@ func TestMetricAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	attrs := func(state string) attribute.Set {
-		kv := []attribute.KeyValue{attribute.String(igsemconv.AttrCheckName, "psp"), attribute.String(igsemconv.AttrComponentType, ComponentPaymentProvider)}
+		kv := []attribute.KeyValue{attribute.String(igsemconv.AttrCheckName, "psp"), attribute.String(igsemconv.AttrComponentType, componentPaymentProvider)}
 		if state != "" {
 			kv = append(kv, attribute.String(igsemconv.AttrCheckState, state))
 		}
@@ -320,7 +320,7 @@ func TestMetricAttributes(t *testing.T) {
 	}
 	var sm metricdata.ScopeMetrics
 	for _, s := range rm.ScopeMetrics {
-		if s.Scope.Name == ScopeName {
+		if s.Scope.Name == scopeName {
 			sm = s
 		}
 	}

@@ -96,9 +96,9 @@ func TestBuiltinDefaults(t *testing.T) {
 		wantName  string
 		component string
 	}{
-		{"sql", func() (*Check, error) { return SQL(&sql.DB{}) }, "database", ComponentDatastore},
-		{"sql renamed", func() (*Check, error) { return SQL(&sql.DB{}, WithName("wallet-db")) }, "wallet-db", ComponentDatastore},
-		{"goroutines", func() (*Check, error) { return Goroutines(1000) }, "goroutines", ComponentSystem},
+		{"sql", func() (*Check, error) { return SQL(&sql.DB{}) }, "database", componentDatastore},
+		{"sql renamed", func() (*Check, error) { return SQL(&sql.DB{}, WithName("wallet-db")) }, "wallet-db", componentDatastore},
+		{"goroutines", func() (*Check, error) { return Goroutines(1000) }, "goroutines", componentSystem},
 		{"pinger typed", func() (*Check, error) {
 			return Pinger("redis", pingerFunc(func(context.Context) error { return nil }), WithComponentType("cache"))
 		}, "redis", "cache"},

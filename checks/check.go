@@ -70,7 +70,7 @@ func defaultSettings() settings {
 		endpoints:        Readiness,
 		timeout:          defaultTimeout,
 		critical:         true,
-		componentType:    ComponentComponent,
+		componentType:    componentComponent,
 		jitter:           0.1,
 		failureThreshold: 1,
 		successThreshold: 1,
@@ -115,8 +115,9 @@ func WithCritical(critical bool) Option {
 	return optionFunc(func(s *settings) { s.critical = critical })
 }
 
-// WithComponentType sets the IETF componentType (datastore,
-// payment-provider, game-provider, kyc, http, system, or your own).
+// WithComponentType sets the IETF componentType: "datastore",
+// "payment-provider", "game-provider", "kyc", "http", "system" (the
+// dashboard groups these) or your own; the default is "component".
 func WithComponentType(t string) Option {
 	return optionFunc(func(s *settings) {
 		s.componentType = t

@@ -26,7 +26,7 @@ func (sessionStore) PingContext(context.Context) error { return nil }
 
 func ExamplePinger() {
 	c, err := checks.Pinger("sessions-redis", sessionStore{},
-		checks.WithComponentType(checks.ComponentDatastore))
+		checks.WithComponentType("datastore"))
 	if err != nil {
 		log.Fatal(err)
 	}

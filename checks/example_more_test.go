@@ -57,7 +57,7 @@ func ExampleRegistry_Override() {
 	reg := quietRegistry()
 	defer reg.Shutdown(context.Background())
 	_ = reg.Register("pragmatic-play", func(context.Context) error { return nil },
-		checks.WithComponentType(checks.ComponentGameProvider))
+		checks.WithComponentType("game-provider"))
 
 	// The provider announced maintenance: take it out of service.
 	_ = reg.Override("pragmatic-play", checks.StatusFail, "provider maintenance 02:00-03:00 UTC", "ops-alice")
@@ -74,7 +74,7 @@ func ExampleRegistry_Override() {
 func ExampleFunc() {
 	// A PSP SDK without a ping method: its cheapest authenticated call.
 	balance := func(ctx context.Context) error { return nil } // stands in for psp.Balance(ctx)
-	c, err := checks.Func("psp-api", balance, checks.WithComponentType(checks.ComponentPaymentProvider))
+	c, err := checks.Func("psp-api", balance, checks.WithComponentType("payment-provider"))
 	if err != nil {
 		log.Fatal(err)
 	}

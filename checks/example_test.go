@@ -24,12 +24,12 @@ func Example() {
 	// WithOnRequest, it runs in the background every 10s once the
 	// registry is started, whether or not anyone calls /readyz.
 	_ = reg.Register("postgres", func(ctx context.Context) error { return nil },
-		checks.WithComponentType(checks.ComponentDatastore), checks.WithTimeout(2*time.Second))
+		checks.WithComponentType("datastore"), checks.WithTimeout(2*time.Second))
 	// A payment provider that is slow: degraded, still serving.
 	_ = reg.Register("stripe", func(ctx context.Context) error {
 		checks.Observe(ctx, "responseTime", 950, "ms")
 		return checks.Warn(errors.New("p95 latency 950ms above 800ms"))
-	}, checks.WithComponentType(checks.ComponentPaymentProvider))
+	}, checks.WithComponentType("payment-provider"))
 	_ = reg.Start(context.Background())
 
 	h := reg.Handler()
@@ -62,7 +62,7 @@ func ExampleRegistry_Drain() {
 func ExampleWarn() {
 	c, _ := checks.NewCheck("kyc", func(ctx context.Context) error {
 		return checks.Warn(errors.New("vendor queue at 80%"))
-	}, checks.WithComponentType(checks.ComponentKYC))
+	}, checks.WithComponentType("kyc"))
 	reg, _ := checks.NewRegistry()
 	defer reg.Shutdown(context.Background())
 	_ = reg.Add(c)
@@ -114,7 +114,7 @@ func ExampleWithOnRequest() {
 	// at most once per 30s however often /readyz is probed.
 	var calls atomic.Int32
 	_ = reg.Register("kyc-vendor", func(context.Context) error { calls.Add(1); return nil },
-		checks.WithOnRequest(30*time.Second), checks.WithComponentType(checks.ComponentKYC))
+		checks.WithOnRequest(30*time.Second), checks.WithComponentType("kyc"))
 	_ = reg.Start(ctx)
 	for range 3 {
 		fmt.Println(reg.Status(ctx, checks.Readiness))

@@ -29,7 +29,7 @@ func WithGoroutinesWarn(n int) Option {
 // The default name is "goroutines" and the component type system. A leak
 // is worth a restart, so consider WithEndpoints(Liveness|Readiness).
 func Goroutines(max int, opts ...Option) (*Check, error) {
-	cfg := goroutinesConfig{builtin: newBuiltin("Goroutines", "goroutines", ComponentSystem, "count")}
+	cfg := goroutinesConfig{builtin: newBuiltin("Goroutines", "goroutines", componentSystem, "count")}
 	configure(&cfg, &cfg.builtin, opts)
 	switch {
 	case max < 1:

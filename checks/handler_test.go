@@ -21,11 +21,11 @@ func handlerFixture(t *testing.T, opts ...HandlerOption) (*Registry, http.Handle
 	mustRegister(t, r, "postgres", func(ctx context.Context) error {
 		Detail(ctx, "pool", "in_use=3 idle=2")
 		return errors.New(secretErr)
-	}, WithComponentType(ComponentDatastore))
+	}, WithComponentType(componentDatastore))
 	mustRegister(t, r, "stripe", func(ctx context.Context) error {
 		Observe(ctx, "responseTime", 812.5, "ms")
 		return Warn(errors.New("p95 latency 812ms above 800ms"))
-	}, WithComponentType(ComponentPaymentProvider))
+	}, WithComponentType(componentPaymentProvider))
 	mustRegister(t, r, "warmup", pass, WithEndpoints(Startup))
 	return r, r.Handler(append([]HandlerOption{WithServiceInfo(ServiceInfo{ServiceID: "wallet", Version: "1.4.2", Description: "wallet API"})}, opts...)...)
 }

@@ -21,7 +21,7 @@ type pingerConfig struct{ builtin }
 // "responseTime" in ms. The component type defaults to component; set
 // WithComponentType to say what it is.
 func Pinger(name string, p ContextPinger, opts ...Option) (*Check, error) {
-	cfg := pingerConfig{builtin: newBuiltin("Pinger", name, ComponentComponent, "responseTime")}
+	cfg := pingerConfig{builtin: newBuiltin("Pinger", name, componentComponent, "responseTime")}
 	cfg.latencyOK = true
 	configure(&cfg, &cfg.builtin, opts)
 	if isNil(p) {

@@ -27,7 +27,7 @@ func TestPinger(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := tcpPinger{l.Addr().String()}
-	c, err := Pinger("cache", p, WithComponentType(ComponentDatastore))
+	c, err := Pinger("cache", p, WithComponentType(componentDatastore))
 	c = built(t, c, err)
 	o := runOnce(t, c)
 	wantOutcome(t, o, StatusPass, nil)

@@ -491,7 +491,7 @@ func TestLivenessGracePeriod(t *testing.T) {
 
 func TestOverride(t *testing.T) {
 	r := newTestRegistry(t)
-	mustRegister(t, r, "pragmatic", pass, WithComponentType(ComponentGameProvider))
+	mustRegister(t, r, "pragmatic", pass, WithComponentType(componentGameProvider))
 	ctx := context.Background()
 	if err := r.Override("pragmatic", StatusFail, "provider maintenance 02:00-03:00", "ops"); err != nil {
 		t.Fatal(err)
@@ -645,7 +645,7 @@ func TestMetrics(t *testing.T) {
 			return errors.New("503")
 		}
 		return nil
-	}, WithOnRequest(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
+	}, WithOnRequest(time.Nanosecond), WithComponentType(componentPaymentProvider))
 	r.Evaluate(context.Background(), Readiness)
 	fail.Store(true)
 	r.Evaluate(context.Background(), Readiness)
@@ -656,7 +656,7 @@ func TestMetrics(t *testing.T) {
 	}
 	found := map[string]bool{}
 	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != ScopeName {
+		if sm.Scope.Name != scopeName {
 			continue
 		}
 		for _, m := range sm.Metrics {

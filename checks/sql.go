@@ -34,7 +34,7 @@ func WithQuery(query string) Option {
 // The default name is "database" and the component type datastore. It
 // accepts the common options, [WithName], [WithLatencyWarn] and [WithQuery].
 func SQL(db *sql.DB, opts ...Option) (*Check, error) {
-	cfg := sqlConfig{builtin: newBuiltin("SQL", "database", ComponentDatastore, "responseTime")}
+	cfg := sqlConfig{builtin: newBuiltin("SQL", "database", componentDatastore, "responseTime")}
 	cfg.latencyOK = true
 	configure(&cfg, &cfg.builtin, opts)
 	if db == nil {

@@ -16,8 +16,8 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// ScopeName is the instrumentation scope of the pipeline's own metrics.
-const ScopeName = "github.com/jackcode/igmon/exporters"
+// scopeName is the instrumentation scope of the pipeline's own metrics.
+const scopeName = "github.com/jackcode/igmon/exporters"
 
 type pipelineInstruments struct {
 	failures metric.Int64Counter
@@ -34,7 +34,7 @@ type errKey struct {
 }
 
 func newPipelineInstruments(mp metric.MeterProvider) (*pipelineInstruments, error) {
-	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	m := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	in := &pipelineInstruments{errSets: make(map[errKey]metric.MeasurementOption)}
 	var err, e error
 	in.failures, e = m.Int64Counter(igsemconv.MetricExportFailures, metric.WithUnit("{export}"),

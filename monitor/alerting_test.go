@@ -185,7 +185,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 		// On request: the registry is not started and the test moves a fake
 		// clock, so no loop would refresh the result, which must not go
 		// stale in the test's minute.
-	}, checks.WithComponentType(checks.ComponentDatastore), checks.WithOnRequest(time.Second), checks.WithStaleAfter(time.Hour)); err != nil {
+	}, checks.WithComponentType("datastore"), checks.WithOnRequest(time.Second), checks.WithStaleAfter(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	stripe := mustDep(t, m, KindPayment, "stripe")

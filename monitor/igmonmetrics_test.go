@@ -132,7 +132,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	m.tel.pipeline.Start() // the export loops alone: the rest stays on the fake clock
 
 	// Checks: one passing, one failing (non-critical: it warns).
-	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
+	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType("datastore")); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.WithCritical(false)); err != nil {
@@ -348,7 +348,7 @@ func TestIgmonScopesCarryVersionAndSchemaURL(t *testing.T) {
 			t.Errorf("scope %s: schema URL %q, want %q", sc.Name, sc.SchemaURL, buildinfo.SchemaURL)
 		}
 	}
-	for _, name := range []string{ScopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
+	for _, name := range []string{ScopeName, buildinfo.ModulePath + "/checks", buildinfo.ModulePath + "/probes", buildinfo.ModulePath + "/exporters", alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
 		// More than once is fine: probes.RuntimeProducer's metrics come
 		// as a scope of their own.
 		if seen[name] == 0 {

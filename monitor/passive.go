@@ -167,15 +167,15 @@ func (d *Dependency) judge(ctx context.Context, cfg *healthConfig) error {
 func componentType(kind string) string {
 	switch kind {
 	case KindPayment:
-		return checks.ComponentPaymentProvider
+		return "payment-provider"
 	case KindGameProvider:
-		return checks.ComponentGameProvider
+		return "game-provider"
 	case KindKYC:
-		return checks.ComponentKYC
+		return "kyc"
 	case KindDatabase, KindCache:
-		return checks.ComponentDatastore
+		return "datastore"
 	case KindInternal:
-		return checks.ComponentHTTP
+		return "http"
 	}
 	return kind
 }

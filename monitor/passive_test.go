@@ -25,7 +25,7 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Name() != "psp" || checkstest.SettingsOf(c).ComponentType != checks.ComponentPaymentProvider || checkstest.SettingsOf(c).Critical {
+	if c.Name() != "psp" || checkstest.SettingsOf(c).ComponentType != "payment-provider" || checkstest.SettingsOf(c).Critical {
 		t.Fatalf("check %s %s critical=%v", c.Name(), checkstest.SettingsOf(c).ComponentType, checkstest.SettingsOf(c).Critical)
 	}
 	ctx := context.Background()
@@ -113,7 +113,7 @@ func TestHealthCheckRegistersWithMonitor(t *testing.T) {
 	if err := m.Add(c); err != nil {
 		t.Fatal(err)
 	}
-	if !checkstest.SettingsOf(c).Critical || checkstest.SettingsOf(c).ComponentType != checks.ComponentGameProvider {
+	if !checkstest.SettingsOf(c).Critical || checkstest.SettingsOf(c).ComponentType != "game-provider" {
 		t.Fatal("options not applied")
 	}
 }

@@ -28,9 +28,9 @@ func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
 	// The probe cuts itself at its timeout and classifies that as
 	// reasonTimeout; the check's own timeout is a safety net behind it.
 	margin := min(time.Second, p.cfg.interval-p.cfg.timeout)
-	ct := checks.ComponentComponent
+	ct := "component"
 	if p.kind == kindHTTP {
-		ct = checks.ComponentHTTP
+		ct = "http"
 	}
 	base := []checks.Option{
 		checks.WithInterval(p.cfg.interval),

@@ -122,7 +122,7 @@ func meterFrom(mp metric.MeterProvider) metric.Meter {
 	if mp == nil {
 		mp = noop.NewMeterProvider()
 	}
-	return mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	return mp.Meter(scopeName, buildinfo.MeterOptions()...)
 }
 
 // set is metric.WithAttributeSet, named for brevity where many are built.

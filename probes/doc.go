@@ -26,6 +26,6 @@
 // into utilization, and the bounded result history of synthetic probes.
 package probes
 
-// ScopeName is the instrumentation scope of every metric this package
+// scopeName is the instrumentation scope of every metric this package
 // emits.
-const ScopeName = "github.com/jackcode/igmon/probes"
+const scopeName = "github.com/jackcode/igmon/probes"

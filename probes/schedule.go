@@ -88,7 +88,7 @@ type scheduleProducer struct {
 var _ sdkmetric.Producer = (*scheduleProducer)(nil)
 
 // RuntimeProducer returns a producer of go.schedule.duration under the
-// scope [ScopeName]. The Monitor registers one on every reader it builds
+// scope "github.com/jackcode/igmon/probes". The Monitor registers one on every reader it builds
 // unless system metrics are turned off; a service with its own
 // MeterProvider passes it to its readers with sdkmetric.WithProducer.
 // It folds the runtime's histogram (about 160 buckets) into 19 fixed
@@ -151,7 +151,7 @@ func (p *scheduleProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, 
 		},
 	}
 	d.scopes[0] = metricdata.ScopeMetrics{
-		Scope:   instrumentation.Scope{Name: ScopeName, Version: buildinfo.Version(), SchemaURL: buildinfo.SchemaURL},
+		Scope:   instrumentation.Scope{Name: scopeName, Version: buildinfo.Version(), SchemaURL: buildinfo.SchemaURL},
 		Metrics: d.metrics[:],
 	}
 	return d.scopes[:], nil

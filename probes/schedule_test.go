@@ -24,8 +24,8 @@ func scheduleHist(t *testing.T, rd sdkmetric.Reader) (metricdata.Metrics, metric
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
 			if m.Name == "go.schedule.duration" {
-				if sm.Scope.Name != ScopeName {
-					t.Errorf("scope %q, want %q", sm.Scope.Name, ScopeName)
+				if sm.Scope.Name != scopeName {
+					t.Errorf("scope %q, want %q", sm.Scope.Name, scopeName)
 				}
 				found = append(found, m)
 			}

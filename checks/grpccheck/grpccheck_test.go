@@ -80,7 +80,7 @@ func TestHealthFollowsThePeer(t *testing.T) {
 	if c.Name() != "grpc-games.v1.Lobby" {
 		t.Errorf("name = %q", c.Name())
 	}
-	if checkstest.SettingsOf(c).ComponentType != checks.ComponentComponent {
+	if checkstest.SettingsOf(c).ComponentType != "component" {
 		t.Errorf("component = %q", checkstest.SettingsOf(c).ComponentType)
 	}
 	o := runOnce(t, c)

@@ -56,7 +56,7 @@ func newHealthFixture(t *testing.T, opts ...Option) *healthFixture {
 			return errors.New("connection refused")
 		}
 		return nil
-	}, checks.WithComponentType(checks.ComponentDatastore), checks.WithOnRequest(time.Second))
+	}, checks.WithComponentType("datastore"), checks.WithOnRequest(time.Second))
 	add("goroutines", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness))
 	add("warmup", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Startup))
 	add("bonus-engine", func(context.Context) error { return errors.New("down") }, checks.WithCritical(false))

@@ -66,7 +66,7 @@ func WithFreePercent(warn, fail float64) checks.Option {
 // The default name is "disk-<path>" and the component type system.
 func DiskFree(path string, opts ...checks.Option) (*checks.Check, error) {
 	cfg := diskConfig{
-		b:       ext.NewBuilder("hostcheck.DiskFree", ext.DefaultName("disk", path), checks.ComponentSystem, "freeBytes", false),
+		b:       ext.NewBuilder("hostcheck.DiskFree", ext.DefaultName("disk", path), "system", "freeBytes", false),
 		warnPct: defaultDiskWarnPercent, failPct: defaultDiskFailPercent,
 	}
 	ext.Configure(cfg.b, &cfg, opts)

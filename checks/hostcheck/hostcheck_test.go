@@ -179,7 +179,7 @@ func TestDefaults(t *testing.T) {
 			if c.Name() != tt.wantName {
 				t.Errorf("name = %q, want %q", c.Name(), tt.wantName)
 			}
-			if checkstest.SettingsOf(c).ComponentType != checks.ComponentSystem {
+			if checkstest.SettingsOf(c).ComponentType != "system" {
 				t.Errorf("component = %q, want system", checkstest.SettingsOf(c).ComponentType)
 			}
 		})

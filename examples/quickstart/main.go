@@ -63,7 +63,7 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 			return errors.New("dial tcp 10.0.0.5:5432: connection refused")
 		}
 		return nil
-	}, checks.WithComponentType(checks.ComponentDatastore), checks.WithTimeout(time.Second)); err != nil {
+	}, checks.WithComponentType("datastore"), checks.WithTimeout(time.Second)); err != nil {
 		return err
 	}
 	// The Go runtime itself, for liveness: a goroutine explosion means the

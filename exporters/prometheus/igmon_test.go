@@ -88,7 +88,7 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		t.Fatal(err)
 	}
 
-	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
+	if err := m.Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType("datastore")); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Register("kyc-vendor", func(context.Context) error { return errors.New("unreachable") }, checks.WithCritical(false)); err != nil {

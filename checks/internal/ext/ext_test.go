@@ -25,7 +25,7 @@ func optB(s string) checks.Option {
 
 func buildA(opts ...checks.Option) (*checks.Check, cfgA, error) {
 	var cfg cfgA
-	b := ext.NewBuilder("x.A", ext.DefaultName("a", "peer:1"), checks.ComponentSystem, "m", false)
+	b := ext.NewBuilder("x.A", ext.DefaultName("a", "peer:1"), "system", "m", false)
 	ext.Configure(b, &cfg, opts)
 	c, err := ext.Build[*checks.Check](b, func(context.Context) error { return nil })
 	return c, cfg, err
@@ -39,7 +39,7 @@ func TestBuilderRoutesOwnOptionsAndRejectsOthers(t *testing.T) {
 	if cfg.n != 7 {
 		t.Errorf("own option not applied: n = %d", cfg.n)
 	}
-	if c.Name() != "a-peer-1" || checkstest.SettingsOf(c).Endpoints != checks.Liveness || checkstest.SettingsOf(c).ComponentType != checks.ComponentSystem {
+	if c.Name() != "a-peer-1" || checkstest.SettingsOf(c).Endpoints != checks.Liveness || checkstest.SettingsOf(c).ComponentType != "system" {
 		t.Errorf("check = %q %v %q", c.Name(), checkstest.SettingsOf(c).Endpoints, checkstest.SettingsOf(c).ComponentType)
 	}
 
