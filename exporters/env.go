@@ -99,7 +99,7 @@ type envConfig struct {
 	headers     map[string]string
 	timeout     time.Duration
 	compression string
-	temporality Temporality
+	temporality temporality
 	tempSet     bool
 	interval    time.Duration
 	readerTO    time.Duration
@@ -233,14 +233,14 @@ func parseCompression(s string) (string, error) {
 	return "", fmt.Errorf("%q is not gzip or none", truncate(s))
 }
 
-func parseTemporality(s string) (Temporality, error) {
+func parseTemporality(s string) (temporality, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "cumulative":
-		return Cumulative, nil
+		return cumulative, nil
 	case "delta":
-		return Delta, nil
+		return delta, nil
 	case "lowmemory":
-		return LowMemory, nil
+		return lowMemory, nil
 	}
 	return 0, fmt.Errorf("%q is not cumulative, delta or lowmemory", truncate(s))
 }

@@ -114,7 +114,7 @@ func TestParseScalars(t *testing.T) {
 			t.Errorf("parseBool(%q) accepted", bad)
 		}
 	}
-	for in, want := range map[string]Temporality{"cumulative": Cumulative, "Delta": Delta, "lowmemory": LowMemory} {
+	for in, want := range map[string]temporality{"cumulative": cumulative, "Delta": delta, "lowmemory": lowMemory} {
 		if got, err := parseTemporality(in); err != nil || got != want {
 			t.Errorf("parseTemporality(%q) = %v, %v", in, got, err)
 		}
@@ -146,7 +146,7 @@ func TestReadEnvPrecedenceAndErrors(t *testing.T) {
 	}
 	if c.endpoint != "metrics:2" || c.scheme != "" || c.headers["b"] != "2" || c.headers["a"] != "" ||
 		c.insecure == nil || !*c.insecure || c.timeout != 3*time.Second || c.compression != "none" ||
-		c.temporality != Delta || c.interval != 5*time.Second || c.readerTO != 4*time.Second {
+		c.temporality != delta || c.interval != 5*time.Second || c.readerTO != 4*time.Second {
 		t.Fatalf("readEnv = %+v", c)
 	}
 

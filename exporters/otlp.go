@@ -24,24 +24,24 @@ const defaultEndpoint = "localhost:" + defaultPort
 // specification's OTEL_EXPORTER_OTLP_TIMEOUT default.
 const defaultOTLPTimeout = 10 * time.Second
 
-// Temporality chooses how sums and histograms are reported.
-type Temporality int
+// temporality chooses how sums and histograms are reported.
+type temporality int
 
 // The temporalities of OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
 const (
-	// Cumulative reports running totals. A failed export loses nothing: the
+	// cumulative reports running totals. A failed export loses nothing: the
 	// next one carries the totals. Prometheus-style backends want it.
-	Cumulative Temporality = iota
-	// Delta reports counters and histograms as changes since the last
+	cumulative temporality = iota
+	// delta reports counters and histograms as changes since the last
 	// export; a failed export loses that interval.
-	Delta
-	// LowMemory is Delta for synchronous counters and histograms only.
-	LowMemory
+	delta
+	// lowMemory is delta for synchronous counters and histograms only.
+	lowMemory
 )
 
-func (t Temporality) selector() sdkmetric.TemporalitySelector {
+func (t temporality) selector() sdkmetric.TemporalitySelector {
 	switch t {
-	case Delta:
+	case delta:
 		return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
 			switch k {
 			case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram, sdkmetric.InstrumentKindObservableCounter:
@@ -49,7 +49,7 @@ func (t Temporality) selector() sdkmetric.TemporalitySelector {
 			}
 			return metricdata.CumulativeTemporality
 		}
-	case LowMemory:
+	case lowMemory:
 		return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
 			switch k {
 			case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram:
@@ -75,7 +75,6 @@ type otlpConfig struct {
 	tls         *tls.Config
 	headers     map[string]string
 	compression string
-	temporality *Temporality
 	noRetry     bool
 	name        string
 	errs        []error
@@ -144,16 +143,6 @@ func WithHeaders(h map[string]string) OTLPOption {
 // WithoutCompression turns gzip, igmon's default, off.
 func WithoutCompression() OTLPOption {
 	return otlpOption(func(c *otlpConfig) { c.compression = "none" })
-}
-
-// WithTemporality overrides OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
-func WithTemporality(t Temporality) OTLPOption {
-	return otlpOption(func(c *otlpConfig) {
-		if t < Cumulative || t > LowMemory {
-			c.fail("WithTemporality", "%d is not Cumulative, Delta or LowMemory", t)
-		}
-		c.temporality = &t
-	})
 }
 
 // WithoutRetry makes a failed request fail at once instead of retrying
@@ -242,10 +231,10 @@ func OTLP(ctx context.Context, opts ...OTLPOption) (*Exporter, error) {
 	if c.compression == "" {
 		c.compression = "gzip"
 	}
-	temporality := Cumulative
-	if c.temporality != nil {
-		temporality = *c.temporality
-	} else if env.tempSet {
+	// The temporality comes from the standard variable only
+	// (cumulative, delta or lowmemory); cumulative by default.
+	temporality := cumulative
+	if env.tempSet {
 		temporality = env.temporality
 	}
 	reqTimeout := defaultOTLPTimeout
