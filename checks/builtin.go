@@ -77,6 +77,8 @@ type specificOption[T any] struct {
 	fn          func(*T)
 }
 
+func (o specificOption[T]) applySQL(c *sqlConfig) { configure(c, &c.builtin, []Option{o}) }
+
 func (o specificOption[T]) apply(s *settings) {
 	s.err = fmt.Errorf("%s: applies only to checks.%s", o.name, o.owner)
 }
@@ -87,6 +89,8 @@ type sharedOption struct {
 	name string
 	fn   func(*builtin)
 }
+
+func (o sharedOption) applySQL(c *sqlConfig) { o.fn(&c.builtin) }
 
 func (o sharedOption) apply(s *settings) {
 	s.err = fmt.Errorf("%s: applies only to built-in checks", o.name)

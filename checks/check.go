@@ -82,6 +82,7 @@ func defaultSettings() settings {
 // by every built-in check constructor.
 type Option interface {
 	apply(*settings)
+	applySQL(*sqlConfig) // every Option is also an SQLOption
 }
 
 // optionFunc is the single Option implementation. Built-in checks with
@@ -90,6 +91,8 @@ type Option interface {
 type optionFunc func(*settings)
 
 func (f optionFunc) apply(s *settings) { f(s) }
+
+func (f optionFunc) applySQL(c *sqlConfig) { configure(c, &c.builtin, []Option{f}) }
 
 // WithEndpoints sets which endpoints the check affects. The default is
 // Readiness. /healthz always includes every check.

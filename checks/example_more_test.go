@@ -87,7 +87,7 @@ func ExampleFunc() {
 }
 
 func ExampleGoroutines() {
-	c, err := checks.Goroutines(1_000_000, checks.WithGoroutinesWarn(500_000),
+	c, err := checks.Goroutines(500_000, 1_000_000,
 		checks.WithEndpoints(checks.Liveness|checks.Readiness))
 	if err != nil {
 		log.Fatal(err)

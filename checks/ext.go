@@ -40,6 +40,8 @@ type foreignOption struct {
 	payload     any
 }
 
+func (o foreignOption) applySQL(c *sqlConfig) { o.apply(&c.s) }
+
 func (o foreignOption) apply(s *settings) {
 	s.err = fmt.Errorf("%s: applies only to %s", o.name, o.owner)
 }

@@ -135,7 +135,6 @@ func TestHealthConstructorErrors(t *testing.T) {
 	}{
 		{"nil conn", func() (*checks.Check, error) { return Health(nil, "") }, "conn: must not be nil"},
 		{"typed nil conn", func() (*checks.Check, error) { return Health(nilConn, "") }, "conn: must not be nil"},
-		{"foreign option", func() (*checks.Check, error) { return Health(conn, "", checks.WithQuery("SELECT 1")) }, "WithQuery: applies only to checks.SQL"},
 		{"bad latency", func() (*checks.Check, error) { return Health(conn, "", checks.WithLatencyWarn(0)) }, "latency warn"},
 		{"bad name", func() (*checks.Check, error) { return Health(conn, "", checks.WithName("a b")) }, `"a b": name`},
 		{"common option validated", func() (*checks.Check, error) { return Health(conn, "", checks.WithTimeout(0)) }, "timeout"},

@@ -129,9 +129,8 @@ func TestConstructorErrors(t *testing.T) {
 			return Memory(WithHeapLimit(0, 1), WithFreeBytes(1, 0))
 		}, "WithFreeBytes: applies only to hostcheck.DiskFree"},
 		{"memory option on disk", func() (*checks.Check, error) { return DiskFree("/", WithRSSLimit(0, 1)) }, "WithRSSLimit: applies only to hostcheck.Memory"},
-		{"checks option on disk", func() (*checks.Check, error) { return DiskFree("/", checks.WithQuery("SELECT 1")) }, "WithQuery: applies only to checks.SQL"},
 		{"memory option on a checks built-in", func() (*checks.Check, error) {
-			return checks.Goroutines(100, WithHeapLimit(0, 1))
+			return checks.Goroutines(0, 100, WithHeapLimit(0, 1))
 		}, "WithHeapLimit: applies only to hostcheck.Memory"},
 		{"common option validated", func() (*checks.Check, error) { return DiskFree("/", checks.WithTimeout(0)) }, "timeout"},
 		{"bad name", func() (*checks.Check, error) { return DiskFree("/", checks.WithName("a b")) }, `"a b": name`},

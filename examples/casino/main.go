@@ -600,7 +600,7 @@ func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers,
 	if err != nil {
 		return nil, err
 	}
-	gor, err := checks.Goroutines(20000, checks.WithEndpoints(checks.Liveness), checks.WithInterval(10*time.Second), checks.WithTimeout(time.Second))
+	gor, err := checks.Goroutines(0, 20000, checks.WithEndpoints(checks.Liveness), checks.WithInterval(10*time.Second), checks.WithTimeout(time.Second))
 	if err != nil {
 		return nil, err
 	}

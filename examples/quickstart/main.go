@@ -68,7 +68,7 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 	}
 	// The Go runtime itself, for liveness: a goroutine explosion means the
 	// process is wedged.
-	goroutines, err := checks.Goroutines(10000, checks.WithGoroutinesWarn(5000),
+	goroutines, err := checks.Goroutines(5000, 10000,
 		checks.WithEndpoints(checks.Liveness|checks.Readiness), checks.WithInterval(5*time.Second))
 	if err != nil {
 		return err

@@ -49,7 +49,6 @@ func TestBuilderRoutesOwnOptionsAndRejectsOthers(t *testing.T) {
 		want string
 	}{
 		{"another subpackage's option", optB("x"), "WithB: applies only to x.B"},
-		{"a checks built-in's option", checks.WithQuery("SELECT 1"), "WithQuery: applies only to checks.SQL"},
 		{"latency on a non-network check", checks.WithLatencyWarn(1), "WithLatencyWarn does not apply to x.A"},
 	}
 	for _, tt := range tests {
