@@ -37,7 +37,7 @@
 //		log.Fatal(err)
 //	}
 //	m.Register("postgres", db.PingContext,
-//		checks.WithComponentType(checks.ComponentDatastore), checks.WithTimeout(2*time.Second))
+//		checks.WithComponentType("datastore"), checks.WithTimeout(2*time.Second))
 //	mux.Handle("/", m.Handler()) // /livez /readyz /startupz /healthz
 //	if err := m.Start(ctx); err != nil {
 //		log.Fatal(err)

@@ -51,7 +51,7 @@ func TestCheckWithoutIntervalRunsInBackgroundAfterStart(t *testing.T) {
 
 		// The database goes down; nobody calls an endpoint.
 		down.Store(true)
-		time.Sleep(DefaultInterval + DefaultInterval/10)
+		time.Sleep(defaultInterval + defaultInterval/10)
 		synctest.Wait()
 		res, _ = r.Result("postgres")
 		if res.Status != StatusFail || res.Err == nil || !strings.Contains(res.Err.Error(), "connection refused") || res.Stale {
@@ -59,7 +59,7 @@ func TestCheckWithoutIntervalRunsInBackgroundAfterStart(t *testing.T) {
 		}
 		// And it keeps running on its schedule.
 		before := runs.Load()
-		time.Sleep(10 * DefaultInterval)
+		time.Sleep(10 * defaultInterval)
 		synctest.Wait()
 		if n := runs.Load() - before; n < 9 || n > 12 {
 			t.Fatalf("%d runs in 10 default intervals, want about 10", n)
@@ -122,12 +122,12 @@ func TestStoppedRegistryRefreshesScheduledChecksPerInterval(t *testing.T) {
 		synctest.Wait()
 		r.stop()
 		n := runs.Load()
-		time.Sleep(DefaultInterval / 2)
+		time.Sleep(defaultInterval / 2)
 		r.Status(ctx, Liveness)
 		if runs.Load() != n {
 			t.Fatal("a result younger than the interval was refreshed")
 		}
-		time.Sleep(DefaultStaleFactor * DefaultInterval) // would be stale without a refresh
+		time.Sleep(defaultStaleFactor * defaultInterval) // would be stale without a refresh
 		if st := r.Status(ctx, Liveness); st != StatusPass || runs.Load() != n+1 {
 			t.Fatalf("after Stop: liveness %v after %d runs, want pass after %d", st, runs.Load(), n+1)
 		}
@@ -142,7 +142,7 @@ func TestOnRequestCheckAgesAndGoesStale(t *testing.T) {
 		r := newTestRegistry(t)
 		var runs atomic.Int32
 		mustRegister(t, r, "psp", func(context.Context) error { runs.Add(1); return nil },
-			WithOnRequest(5*time.Second), WithComponentType(ComponentPaymentProvider))
+			WithOnRequest(5*time.Second), WithComponentType(componentPaymentProvider))
 		ctx := context.Background()
 		if err := r.Start(ctx); err != nil {
 			t.Fatal(err)
@@ -159,18 +159,18 @@ func TestOnRequestCheckAgesAndGoesStale(t *testing.T) {
 
 		time.Sleep(30 * time.Second)
 		res, _ := r.Result("psp")
-		if res.Stale || res.Status != StatusPass || res.Age(time.Now()) != 30*time.Second || !res.Time.Equal(ranAt) {
-			t.Fatalf("30s old: stale=%v %v age %v; want a fresh pass 30s old", res.Stale, res.Status, res.Age(time.Now()))
+		if res.Stale || res.Status != StatusPass || res.age(time.Now()) != 30*time.Second || !res.Time.Equal(ranAt) {
+			t.Fatalf("30s old: stale=%v %v age %v; want a fresh pass 30s old", res.Stale, res.Status, res.age(time.Now()))
 		}
 
-		time.Sleep(DefaultOnRequestStaleAfter - 30*time.Second + time.Nanosecond)
+		time.Sleep(defaultOnRequestStaleAfter - 30*time.Second + time.Nanosecond)
 		synctest.Wait()
 		if n := runs.Load(); n != 1 {
 			t.Fatalf("%d runs without a request, want 1", n)
 		}
 		res, _ = r.Result("psp")
-		if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, ErrStale) || res.Age(time.Now()) <= DefaultOnRequestStaleAfter {
-			t.Fatalf("past the stale bound: stale=%v %v %v age %v; want stale unknown ErrStale", res.Stale, res.Status, res.Err, res.Age(time.Now()))
+		if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, errStale) || res.age(time.Now()) <= defaultOnRequestStaleAfter {
+			t.Fatalf("past the stale bound: stale=%v %v %v age %v; want stale unknown errStale", res.Stale, res.Status, res.Err, res.age(time.Now()))
 		}
 		if agg, _ := r.aggregate(Readiness, r.Results(), time.Now()); agg != StatusFail {
 			t.Fatalf("readiness over a stale result %v, want fail", agg)
@@ -199,7 +199,7 @@ func TestStaleResultIsNoTransition(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var got []string
-		r := newTestRegistry(t, WithListener(func(tr Transition) {
+		r := newTestRegistry(t, withListener(func(tr Transition) {
 			mu.Lock()
 			got = append(got, tr.From.String()+">"+tr.To.String())
 			mu.Unlock()
@@ -240,14 +240,14 @@ func TestScheduledHungCheckFailsWithinTimeout(t *testing.T) {
 		time.Sleep(2*time.Second + time.Millisecond)
 		synctest.Wait()
 		res, _ := r.Result("psp")
-		if res.Status != StatusFail || !errors.Is(res.Err, ErrTimeout) {
-			t.Fatalf("at its timeout: %v %v, want fail ErrTimeout", res.Status, res.Err)
+		if res.Status != StatusFail || !errors.Is(res.Err, errTimeout) {
+			t.Fatalf("at its timeout: %v %v, want fail errTimeout", res.Status, res.Err)
 		}
-		time.Sleep(5 * DefaultInterval)
+		time.Sleep(5 * defaultInterval)
 		synctest.Wait()
 		res, _ = r.Result("psp")
-		if res.Status != StatusFail || !errors.Is(res.Err, ErrStillRunning) || res.Stale || started.Load() != 1 {
-			t.Fatalf("later: %v %v stale=%v started %d; want fail ErrStillRunning, not stale, started once", res.Status, res.Err, res.Stale, started.Load())
+		if res.Status != StatusFail || !errors.Is(res.Err, errStillRunning) || res.Stale || started.Load() != 1 {
+			t.Fatalf("later: %v %v stale=%v started %d; want fail errStillRunning, not stale, started once", res.Status, res.Err, res.Stale, started.Load())
 		}
 	})
 }
@@ -274,7 +274,7 @@ func TestPanicValueRedactedAndStackLoggedOncePerStreak(t *testing.T) {
 		time.Sleep(4*time.Second + time.Millisecond) // five panicking runs
 		synctest.Wait()
 		res, _ := r.Result("wallet-db")
-		if res.Status != StatusFail || !errors.Is(res.Err, ErrPanic) || res.ConsecutiveFailures != 5 {
+		if res.Status != StatusFail || !errors.Is(res.Err, errPanic) || res.ConsecutiveFailures != 5 {
 			t.Fatalf("after five panics: %v %v, %d failures", res.Status, res.Err, res.ConsecutiveFailures)
 		}
 		if msg := res.Err.Error(); strings.Contains(msg, dsnSecret) || !strings.Contains(msg, "postgres://REDACTED@host/db") {
@@ -309,7 +309,7 @@ func TestListenerPanicValueRedacted(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	r := newTestRegistry(t, WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil))),
-		WithListener(func(Transition) { panic(panicDSN) }))
+		withListener(func(Transition) { panic(panicDSN) }))
 	mustRegister(t, r, "db", pass)
 	r.Evaluate(context.Background(), Readiness)
 	mu.Lock()
@@ -320,7 +320,7 @@ func TestListenerPanicValueRedacted(t *testing.T) {
 }
 
 // TestListenersCalledInRegistrationOrder: every transition reaches the
-// listeners in the order they subscribed (WithListener first), also after
+// listeners in the order they subscribed (withListener first), also after
 // one of them unsubscribed.
 func TestListenersCalledInRegistrationOrder(t *testing.T) {
 	var mu sync.Mutex
@@ -328,7 +328,7 @@ func TestListenersCalledInRegistrationOrder(t *testing.T) {
 	listen := func(i int) func(Transition) {
 		return func(Transition) { mu.Lock(); order = append(order, i); mu.Unlock() }
 	}
-	r := newTestRegistry(t, WithListener(listen(0)), WithListener(listen(1)))
+	r := newTestRegistry(t, withListener(listen(0)), withListener(listen(1)))
 	unsub := make([]func(), 8)
 	for i := 2; i < 8; i++ {
 		unsub[i] = r.Subscribe(listen(i))
@@ -391,12 +391,12 @@ func TestEffectiveSchedule(t *testing.T) {
 		interval, ttl, staleAt time.Duration
 		onRequest              bool
 	}{
-		{"default", nil, DefaultInterval, 0, DefaultStaleFactor * DefaultInterval, false},
+		{"default", nil, defaultInterval, 0, defaultStaleFactor * defaultInterval, false},
 		{"long timeout stretches the default interval", []Option{WithTimeout(time.Minute)}, time.Minute, 0, 3 * time.Minute, false},
 		{"explicit interval", []Option{WithInterval(time.Hour)}, time.Hour, 0, 3 * time.Hour, false},
-		{"stale factor", []Option{WithStaleFactor(5)}, DefaultInterval, 0, 5 * DefaultInterval, false},
-		{"stale after", []Option{WithStaleAfter(time.Minute)}, DefaultInterval, 0, time.Minute, false},
-		{"on request", []Option{WithOnRequest(time.Second)}, 0, time.Second, DefaultOnRequestStaleAfter, true},
+		{"stale factor", []Option{withStaleFactor(5)}, defaultInterval, 0, 5 * defaultInterval, false},
+		{"stale after", []Option{WithStaleAfter(time.Minute)}, defaultInterval, 0, time.Minute, false},
+		{"on request", []Option{WithOnRequest(time.Second)}, 0, time.Second, defaultOnRequestStaleAfter, true},
 		{"on request long ttl", []Option{WithOnRequest(5 * time.Minute)}, 0, 5 * time.Minute, 5 * time.Minute, true},
 		{"on request stale after", []Option{WithOnRequest(time.Second), WithStaleAfter(time.Hour)}, 0, time.Second, time.Hour, true},
 	} {
@@ -404,9 +404,9 @@ func TestEffectiveSchedule(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if c.Interval() != tc.interval || c.TTL() != tc.ttl || c.StaleAfter() != tc.staleAt || c.OnRequest() != tc.onRequest {
+		if c.s.interval != tc.interval || c.s.ttl != tc.ttl || c.s.staleAfter != tc.staleAt || c.s.onRequest != tc.onRequest {
 			t.Errorf("%s: interval %v ttl %v stale after %v on-request %v; want %v %v %v %v", tc.name,
-				c.Interval(), c.TTL(), c.StaleAfter(), c.OnRequest(), tc.interval, tc.ttl, tc.staleAt, tc.onRequest)
+				c.s.interval, c.s.ttl, c.s.staleAfter, c.s.onRequest, tc.interval, tc.ttl, tc.staleAt, tc.onRequest)
 		}
 	}
 }

@@ -115,7 +115,7 @@ func TestShutdownCancelsInFlightRuns(t *testing.T) {
 		t.Fatalf("check's context ended with %v, want Canceled", err)
 	}
 	rep := <-evaluated
-	if res, _ := r.Result("psp"); res.Status != StatusUnknown || !errors.Is(res.Err, ErrNotRun) {
+	if res, _ := r.Result("psp"); res.Status != StatusUnknown || !errors.Is(res.Err, errNotRun) {
 		t.Fatalf("a run cancelled by Shutdown was recorded: %v %v", res.Status, res.Err)
 	}
 	if rep.Status != StatusFail {
@@ -134,7 +134,7 @@ func TestDrainReturnsAfterItsDelay(t *testing.T) {
 	if err := r.Drain(context.Background()); err != nil {
 		t.Fatalf("Drain with a 1ms delay: %v", err)
 	}
-	if !r.Draining() {
+	if !r.isDraining() {
 		t.Fatal("not draining after Drain")
 	}
 	// Idempotent: a second call neither panics nor reopens readiness.
@@ -302,7 +302,7 @@ func TestMetricAttributes(t *testing.T) {
 		default:
 			return nil
 		}
-	}, WithOnRequest(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
+	}, WithOnRequest(time.Nanosecond), WithComponentType(componentPaymentProvider))
 	r.Evaluate(context.Background(), Readiness)
 	close(fail)
 	r.Evaluate(context.Background(), Readiness)
@@ -312,7 +312,7 @@ func TestMetricAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	attrs := func(state string) attribute.Set {
-		kv := []attribute.KeyValue{attribute.String(igsemconv.AttrCheckName, "psp"), attribute.String(igsemconv.AttrComponentType, ComponentPaymentProvider)}
+		kv := []attribute.KeyValue{attribute.String(igsemconv.AttrCheckName, "psp"), attribute.String(igsemconv.AttrComponentType, componentPaymentProvider)}
 		if state != "" {
 			kv = append(kv, attribute.String(igsemconv.AttrCheckState, state))
 		}
@@ -320,7 +320,7 @@ func TestMetricAttributes(t *testing.T) {
 	}
 	var sm metricdata.ScopeMetrics
 	for _, s := range rm.ScopeMetrics {
-		if s.Scope.Name == ScopeName {
+		if s.Scope.Name == scopeName {
 			sm = s
 		}
 	}

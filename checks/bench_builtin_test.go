@@ -49,7 +49,7 @@ func benchVsBare(b *testing.B, bare func(context.Context) error, c *Check) {
 		b.ReportAllocs()
 		n := 0
 		for b.Loop() {
-			if o := c.Run(ctx); o.Status != StatusPass {
+			if o := c.run(ctx); o.Status != StatusPass {
 				b.Fatal(o.Err)
 			}
 			n++

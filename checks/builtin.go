@@ -49,7 +49,7 @@ func (b *builtin) fail(field, format string, a ...any) {
 }
 
 // build validates the collected configuration and returns the check.
-func (b *builtin) build(fn CheckFunc) (*Check, error) {
+func (b *builtin) build(fn checkFunc) (*Check, error) {
 	if b.latencyWarn != 0 && !b.latencyOK {
 		b.fail("latency warn", "WithLatencyWarn does not apply to %s", b.constructor())
 	}
@@ -77,6 +77,8 @@ type specificOption[T any] struct {
 	fn          func(*T)
 }
 
+func (o specificOption[T]) applySQL(c *sqlConfig) { configure(c, &c.builtin, []Option{o}) }
+
 func (o specificOption[T]) apply(s *settings) {
 	s.err = fmt.Errorf("%s: applies only to checks.%s", o.name, o.owner)
 }
@@ -87,6 +89,8 @@ type sharedOption struct {
 	name string
 	fn   func(*builtin)
 }
+
+func (o sharedOption) applySQL(c *sqlConfig) { o.fn(&c.builtin) }
 
 func (o sharedOption) apply(s *settings) {
 	s.err = fmt.Errorf("%s: applies only to built-in checks", o.name)

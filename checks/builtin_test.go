@@ -19,14 +19,14 @@ func built(t *testing.T, c *Check, err error) *Check {
 }
 
 // runOnce runs c outside any registry with a generous parent deadline.
-func runOnce(t *testing.T, c *Check) Outcome {
+func runOnce(t *testing.T, c *Check) outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return c.Run(ctx)
+	return c.run(ctx)
 }
 
-func wantOutcome(t *testing.T, o Outcome, st Status, target error) {
+func wantOutcome(t *testing.T, o outcome, st Status, target error) {
 	t.Helper()
 	if o.Status != st {
 		t.Fatalf("status = %v (err %v), want %v", o.Status, o.Err, st)
@@ -46,16 +46,15 @@ func TestBuiltinConstructorErrors(t *testing.T) {
 	}{
 		{"sql nil db", func() (*Check, error) { return SQL(nil) }, "db: must not be nil"},
 		{"sql typed nil db", func() (*Check, error) { return SQL(nilDB) }, "db: must not be nil"},
-		{"sql empty query", func() (*Check, error) { return SQL(&sql.DB{}, WithQuery("")) }, "query: must not be empty"},
+		{"sql empty query", func() (*Check, error) { return SQL(&sql.DB{}, WithQuery("")) }, "WithQuery: must not be empty"},
 		{"pinger nil", func() (*Check, error) { return Pinger("redis", nil) }, "pinger: must not be nil"},
 		{"pinger typed nil", func() (*Check, error) { return Pinger("redis", nilPinger) }, "pinger: must not be nil"},
 		{"pinger bad name", func() (*Check, error) { return Pinger("redis:6379", &sql.DB{}) }, "name:"},
 		{"func nil", func() (*Check, error) { return Func("psp", nil) }, "func: must not be nil"},
-		{"goroutines max", func() (*Check, error) { return Goroutines(0) }, "max: 0"},
-		{"goroutines order", func() (*Check, error) { return Goroutines(100, WithGoroutinesWarn(200)) }, "wrong order"},
+		{"goroutines max", func() (*Check, error) { return Goroutines(0, 0) }, "max: 0"},
+		{"goroutines order", func() (*Check, error) { return Goroutines(200, 100) }, "wrong order"},
 		{"latency", func() (*Check, error) { return SQL(&sql.DB{}, WithLatencyWarn(0)) }, "latency warn"},
-		{"latency on goroutines", func() (*Check, error) { return Goroutines(10, WithLatencyWarn(time.Second)) }, "does not apply to checks.Goroutines"},
-		{"foreign option", func() (*Check, error) { return Pinger("redis", &sql.DB{}, WithQuery("SELECT 1")) }, "WithQuery: applies only to checks.SQL"},
+		{"latency on goroutines", func() (*Check, error) { return Goroutines(0, 10, WithLatencyWarn(time.Second)) }, "does not apply to checks.Goroutines"},
 		{"common option still validated", func() (*Check, error) { return SQL(&sql.DB{}, WithTimeout(0)) }, "timeout"},
 		{"bad name option", func() (*Check, error) { return SQL(&sql.DB{}, WithName("a b")) }, `"a b": name`},
 	}
@@ -82,7 +81,7 @@ func TestBuiltinConstructorErrors(t *testing.T) {
 }
 
 func TestBuiltinOptionsRejectedByNewCheck(t *testing.T) {
-	for _, o := range []Option{WithName("x"), WithLatencyWarn(time.Second), WithQuery("SELECT 1")} {
+	for _, o := range []Option{WithName("x"), WithLatencyWarn(time.Second)} {
 		if _, err := NewCheck("c", func(context.Context) error { return nil }, o); err == nil || !strings.Contains(err.Error(), "applies only") {
 			t.Errorf("NewCheck accepted a built-in option: err = %v", err)
 		}
@@ -96,11 +95,11 @@ func TestBuiltinDefaults(t *testing.T) {
 		wantName  string
 		component string
 	}{
-		{"sql", func() (*Check, error) { return SQL(&sql.DB{}) }, "database", ComponentDatastore},
-		{"sql renamed", func() (*Check, error) { return SQL(&sql.DB{}, WithName("wallet-db")) }, "wallet-db", ComponentDatastore},
-		{"goroutines", func() (*Check, error) { return Goroutines(1000) }, "goroutines", ComponentSystem},
+		{"sql", func() (*Check, error) { return SQL(&sql.DB{}) }, "database", componentDatastore},
+		{"sql renamed", func() (*Check, error) { return SQL(&sql.DB{}, WithName("wallet-db")) }, "wallet-db", componentDatastore},
+		{"goroutines", func() (*Check, error) { return Goroutines(0, 1000) }, "goroutines", componentSystem},
 		{"pinger typed", func() (*Check, error) {
-			return Pinger("redis", PingFunc(func(context.Context) error { return nil }), WithComponentType("cache"))
+			return Pinger("redis", pingerFunc(func(context.Context) error { return nil }), WithComponentType("cache"))
 		}, "redis", "cache"},
 	}
 	for _, tt := range tests {
@@ -110,9 +109,14 @@ func TestBuiltinDefaults(t *testing.T) {
 			if c.Name() != tt.wantName {
 				t.Errorf("name = %q, want %q", c.Name(), tt.wantName)
 			}
-			if c.ComponentType() != tt.component {
-				t.Errorf("component = %q, want %q", c.ComponentType(), tt.component)
+			if c.s.componentType != tt.component {
+				t.Errorf("component = %q, want %q", c.s.componentType, tt.component)
 			}
 		})
 	}
 }
+
+// pingerFunc is a ContextPinger made of a function.
+type pingerFunc func(context.Context) error
+
+func (f pingerFunc) PingContext(ctx context.Context) error { return f(ctx) }

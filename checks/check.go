@@ -9,39 +9,26 @@ import (
 	igname "github.com/jackcode/igmon/internal/name"
 )
 
-// CheckFunc is the body of a check. It returns nil when the component is
-// healthy, an error wrapped by [Warn] when it is degraded, and any other
-// error when it has failed. It must respect ctx: ctx is cancelled at the
-// check's timeout, and the check is reported failed if it has not returned
-// by then.
-type CheckFunc func(ctx context.Context) error
-
-// Check implements [Checker].
-func (f CheckFunc) Check(ctx context.Context) error { return f(ctx) }
-
-// Checker is anything that can check itself. Pass its method value to
-// [NewCheck]: checks.NewCheck("psp", client.Check).
-type Checker interface {
-	Check(ctx context.Context) error
-}
+// checkFunc is the body of a check; see [NewCheck].
+type checkFunc func(ctx context.Context) error
 
 // Defaults applied when an option is not given.
 const (
-	DefaultTimeout = 2 * time.Second
-	// DefaultInterval is how often a check runs in the background when
+	defaultTimeout = 2 * time.Second
+	// defaultInterval is how often a check runs in the background when
 	// neither [WithInterval] nor [WithOnRequest] is given. A check whose
 	// timeout is longer runs every timeout instead.
-	DefaultInterval = 10 * time.Second
-	// DefaultStaleFactor is k in "a scheduled result older than k
+	defaultInterval = 10 * time.Second
+	// defaultStaleFactor is k in "a scheduled result older than k
 	// intervals is stale".
-	DefaultStaleFactor = 3
-	// DefaultOnRequestStaleAfter is when the result of an on-request check
+	defaultStaleFactor = 3
+	// defaultOnRequestStaleAfter is when the result of an on-request check
 	// goes stale, unless [WithStaleAfter] says otherwise (or its TTL is
 	// longer).
-	DefaultOnRequestStaleAfter = time.Minute
-	// MinTimeout is the smallest timeout accepted: smaller values are
+	defaultOnRequestStaleAfter = time.Minute
+	// minTimeout is the smallest timeout accepted: smaller values are
 	// almost always a unit mistake (WithTimeout(10) is 10ns).
-	MinTimeout = time.Millisecond
+	minTimeout = time.Millisecond
 )
 
 // ErrInvalidCheck is wrapped by every error about a bad check definition.
@@ -51,7 +38,7 @@ var ErrInvalidCheck = errors.New("invalid check")
 // it with [NewCheck] or one of the built-in constructors.
 type Check struct {
 	name string
-	fn   CheckFunc
+	fn   checkFunc
 	s    settings
 }
 
@@ -81,13 +68,13 @@ type settings struct {
 func defaultSettings() settings {
 	return settings{
 		endpoints:        Readiness,
-		timeout:          DefaultTimeout,
+		timeout:          defaultTimeout,
 		critical:         true,
-		componentType:    ComponentComponent,
+		componentType:    componentComponent,
 		jitter:           0.1,
 		failureThreshold: 1,
 		successThreshold: 1,
-		staleFactor:      DefaultStaleFactor,
+		staleFactor:      defaultStaleFactor,
 	}
 }
 
@@ -95,6 +82,7 @@ func defaultSettings() settings {
 // by every built-in check constructor.
 type Option interface {
 	apply(*settings)
+	applySQL(*sqlConfig) // every Option is also an SQLOption
 }
 
 // optionFunc is the single Option implementation. Built-in checks with
@@ -104,13 +92,15 @@ type optionFunc func(*settings)
 
 func (f optionFunc) apply(s *settings) { f(s) }
 
+func (f optionFunc) applySQL(c *sqlConfig) { configure(c, &c.builtin, []Option{f}) }
+
 // WithEndpoints sets which endpoints the check affects. The default is
 // Readiness. /healthz always includes every check.
 func WithEndpoints(e Endpoint) Option {
 	return optionFunc(func(s *settings) {
 		s.endpoints = e
 		s.endpointsSet = true
-		if e == 0 || e&^AllEndpoints != 0 {
+		if e == 0 || e&^allEndpoints != 0 {
 			s.err = fmt.Errorf("endpoints: %d is not a combination of Liveness, Readiness and Startup", e)
 		}
 	})
@@ -128,11 +118,9 @@ func WithCritical(critical bool) Option {
 	return optionFunc(func(s *settings) { s.critical = critical })
 }
 
-// NonCritical is WithCritical(false): a failure is reported as warn.
-func NonCritical() Option { return WithCritical(false) }
-
-// WithComponentType sets the IETF componentType (datastore,
-// payment-provider, game-provider, kyc, http, system, or your own).
+// WithComponentType sets the IETF componentType: "datastore",
+// "payment-provider", "game-provider", "kyc", "http", "system" (the
+// dashboard groups these) or your own; the default is "component".
 func WithComponentType(t string) Option {
 	return optionFunc(func(s *settings) {
 		s.componentType = t
@@ -143,7 +131,7 @@ func WithComponentType(t string) Option {
 }
 
 // WithInterval sets how often the check runs in the background after
-// [Registry.Start] (default [DefaultInterval], jittered by [WithJitter]).
+// [Registry.Start] (default 10s, jittered by [WithJitter]).
 // The interval must be at least the timeout. Every check runs on a schedule
 // unless [WithOnRequest] is given.
 func WithInterval(d time.Duration) Option {
@@ -161,9 +149,9 @@ func WithInterval(d time.Duration) Option {
 // old. Use it for checks that cost money or rate limit per call and whose
 // health only matters while someone asks. A service nobody polls never runs
 // such a check, so an outage is only noticed when someone asks: its result
-// ages and, past [WithStaleAfter] (default [DefaultOnRequestStaleAfter]), is
+// ages and, past [WithStaleAfter] (default 1 min), is
 // reported stale. It cannot be combined with [WithInterval],
-// [WithInitialDelay] or [WithStaleFactor]; a zero ttl is invalid, use a
+// [WithInitialDelay]; a zero ttl is invalid, use a
 // tiny one to run on every request.
 func WithOnRequest(ttl time.Duration) Option {
 	return optionFunc(func(s *settings) {
@@ -213,11 +201,11 @@ func WithThresholds(failures, successes int) Option {
 	})
 }
 
-// WithStaleFactor sets k: a scheduled result older than k intervals is
+// withStaleFactor sets k: a scheduled result older than k intervals is
 // stale (default 3). A stale result never decides a component's status; see
 // [Result.Stale]. For a bound in time rather than in intervals use
 // [WithStaleAfter].
-func WithStaleFactor(k int) Option {
+func withStaleFactor(k int) Option {
 	return optionFunc(func(s *settings) {
 		s.staleFactor, s.staleFactorSet = k, true
 		if k < 1 {
@@ -227,10 +215,10 @@ func WithStaleFactor(k int) Option {
 }
 
 // WithStaleAfter sets the age past which the check's result is stale. The
-// default is [DefaultStaleFactor] intervals for a scheduled check and
-// max([DefaultOnRequestStaleAfter], ttl) for an on-request one. A stale
+// default is 3 intervals for a scheduled check and
+// max(1 min, ttl) for an on-request one. A stale
 // result never decides a component's status: it reports StatusUnknown with
-// [Result.Stale] set and [ErrStale] (readiness, being conservative, treats
+// [Result.Stale] set and an error saying "result is stale" (readiness, being conservative, treats
 // it as failing). For a scheduled check d must exceed one jittered interval
 // plus the timeout, for an on-request one it must be at least the ttl:
 // shorter bounds would call every result stale before the next one could
@@ -244,16 +232,22 @@ func WithStaleAfter(d time.Duration) Option {
 	})
 }
 
-// WithMeasurement names what the check measures, the second half of the
+// withMeasurement names what the check measures, the second half of the
 // IETF "component:measurement" key (e.g. "responseTime", "utilization").
 // The default is "responseTime", or the measurement passed to [Observe].
-func WithMeasurement(m string) Option {
+func withMeasurement(m string) Option {
 	return optionFunc(func(s *settings) { s.measurement = m })
 }
 
 // NewCheck validates and returns a check. The error wraps ErrInvalidCheck
 // and names the check and the offending field.
-func NewCheck(name string, fn CheckFunc, opts ...Option) (*Check, error) {
+//
+// fn is the body of the check. It returns nil when the component is
+// healthy, an error wrapped by [Warn] when it is degraded, and any other
+// error when it has failed. It must respect ctx: ctx is cancelled at the
+// check's timeout, and the check is reported failed if it has not returned
+// by then.
+func NewCheck(name string, fn func(ctx context.Context) error, opts ...Option) (*Check, error) {
 	s := defaultSettings()
 	for _, o := range opts {
 		if o != nil {
@@ -263,7 +257,7 @@ func NewCheck(name string, fn CheckFunc, opts ...Option) (*Check, error) {
 	return newCheck(name, fn, s)
 }
 
-func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
+func newCheck(name string, fn checkFunc, s settings) (*Check, error) {
 	if err := igname.Validate(name); err != nil {
 		return nil, fmt.Errorf("%w %q: name: %v", ErrInvalidCheck, name, err)
 	}
@@ -275,8 +269,8 @@ func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
 		return nil, bad("func: must not be nil")
 	case s.err != nil:
 		return nil, bad("%v", s.err)
-	case s.timeout < MinTimeout:
-		return nil, bad("timeout: %v is below the minimum of %v", s.timeout, MinTimeout)
+	case s.timeout < minTimeout:
+		return nil, bad("timeout: %v is below the minimum of %v", s.timeout, minTimeout)
 	case s.onRequest && s.intervalSet:
 		return nil, bad("interval: WithInterval and WithOnRequest exclude each other")
 	case s.onRequest && s.initialDelaySet:
@@ -284,14 +278,14 @@ func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
 	case s.onRequest && s.staleFactorSet:
 		return nil, bad("stale factor: an on-request check has no interval; use WithStaleAfter")
 	case s.staleFactorSet && s.staleAfter != 0:
-		return nil, bad("stale after: WithStaleAfter and WithStaleFactor exclude each other")
+		return nil, bad("stale after: WithStaleAfter and withStaleFactor exclude each other")
 	case s.intervalSet && s.interval < s.timeout:
 		return nil, bad("interval: %v is shorter than the timeout %v", s.interval, s.timeout)
 	}
 	if s.onRequest {
 		s.interval = 0
 		if s.staleAfter == 0 {
-			s.staleAfter = max(DefaultOnRequestStaleAfter, s.ttl)
+			s.staleAfter = max(defaultOnRequestStaleAfter, s.ttl)
 		} else if s.staleAfter < s.ttl {
 			return nil, bad("stale after: %v is shorter than the on-request ttl %v", s.staleAfter, s.ttl)
 		}
@@ -301,7 +295,7 @@ func newCheck(name string, fn CheckFunc, s settings) (*Check, error) {
 	if !s.intervalSet {
 		// A long timeout stretches the default interval instead of
 		// making the check invalid.
-		s.interval = max(DefaultInterval, s.timeout)
+		s.interval = max(defaultInterval, s.timeout)
 	}
 	if s.staleAfter == 0 {
 		s.staleAfter = time.Duration(s.staleFactor) * s.interval
@@ -321,38 +315,8 @@ func maxRunGap(s settings) time.Duration {
 // Name returns the check's name.
 func (c *Check) Name() string { return c.name }
 
-// Endpoints returns the endpoints the check affects.
-func (c *Check) Endpoints() Endpoint { return c.s.endpoints }
-
-// Timeout returns the check's timeout.
-func (c *Check) Timeout() time.Duration { return c.s.timeout }
-
-// Interval returns the effective background interval (the default one when
-// WithInterval was not given), or 0 for an on-request check.
-func (c *Check) Interval() time.Duration { return c.s.interval }
-
-// OnRequest reports whether the check was declared on-request only with
-// [WithOnRequest]: it does not run in the background.
-func (c *Check) OnRequest() bool { return c.s.onRequest }
-
-// TTL returns how long an on-request check's result is reused, or 0 for a
-// scheduled check.
-func (c *Check) TTL() time.Duration { return c.s.ttl }
-
-// StaleAfter returns the effective age past which the check's result is
-// stale (see [WithStaleAfter]). A stale result never decides a component's
-// status.
-func (c *Check) StaleAfter() time.Duration { return c.s.staleAfter }
-
-// ComponentType returns the check's component type.
-func (c *Check) ComponentType() string { return c.s.componentType }
-
-// Critical reports whether a failure fails the check's endpoints.
-func (c *Check) Critical() bool { return c.s.critical }
-
-// Run runs the check once, outside any registry, with its timeout, panic
-// recovery and observation capture. It is what the registry calls; it is
-// exported for tests and for callers that want a check's verdict directly.
-func (c *Check) Run(ctx context.Context) Outcome {
+// run runs the check once, outside any registry, with its timeout, panic
+// recovery and observation capture: what the registry calls.
+func (c *Check) run(ctx context.Context) outcome {
 	return runCheck(ctx, c, nil)
 }

@@ -2,7 +2,7 @@
 // the rules that turn their runs into pass / warn / fail, and the standard
 // HTTP endpoints (/livez, /readyz, /startupz, /healthz) that serve them.
 //
-// A check is a name plus a [CheckFunc]. A nil error passes; an error wrapped
+// A check is a name plus a function ([NewCheck]). A nil error passes; an error wrapped
 // with [Warn] reports a degraded but serving component; any other error
 // fails. [Observe] and [Detail] attach an observed value (latency, free
 // bytes, days left) and details to the current run.
@@ -11,7 +11,7 @@
 // [Startup]), a timeout, its criticality and a component type.
 //
 // Checks are active: after [Registry.Start] every check runs in the
-// background on its own schedule ([DefaultInterval], 10s, or
+// background on its own schedule (every 10s by default, or
 // [WithInterval]; jittered by ±10%, the first run within a second of
 // Start), whether or not anyone calls an endpoint, so an outage is detected
 // even in a service nobody polls. The endpoints answer from the latest
@@ -21,10 +21,10 @@
 // A check declared [WithOnRequest] instead runs only when an endpoint
 // needs it and its result is older than its TTL.
 //
-// Every result has an age ([Result.Age]). A result older than the check's
+// Every result has an age (since [Result].Time). A result older than the check's
 // stale bound (three intervals, or [WithStaleAfter]; one minute for
 // on-request checks) is stale: [Result.Stale] is set, the status is unknown
-// and the error [ErrStale]. A stale result never decides a component's
+// and the error "result is stale". A stale result never decides a component's
 // status; the endpoints, staying conservative, count it as failing. Failure
 // and success thresholds damp flapping.
 //

@@ -18,15 +18,22 @@ func ExampleSQL() {
 	// Output: true true
 }
 
+// sessionStore stands in for a client with a PingContext method, such as
+// *sql.DB; a client whose ping method has another name goes through Func.
+type sessionStore struct{}
+
+func (sessionStore) PingContext(context.Context) error { return nil }
+
 func ExamplePinger() {
-	// Any client whose ping method has another name plugs in through
-	// PingFunc; here a stand-in for rdb.Ping(ctx).Err().
-	ping := func(ctx context.Context) error { return nil }
-	c, err := checks.Pinger("sessions-redis", checks.PingFunc(ping),
-		checks.WithComponentType(checks.ComponentDatastore))
+	c, err := checks.Pinger("sessions-redis", sessionStore{},
+		checks.WithComponentType("datastore"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(c.Name(), c.Run(context.Background()).Status)
+	reg, _ := checks.NewRegistry()
+	defer reg.Shutdown(context.Background())
+	_ = reg.Add(c)
+	res := reg.Evaluate(context.Background(), checks.Readiness).Results[0] // runs c, which never ran
+	fmt.Println(res.Name, res.Status)
 	// Output: sessions-redis pass
 }

@@ -57,7 +57,7 @@ func ExampleRegistry_Override() {
 	reg := quietRegistry()
 	defer reg.Shutdown(context.Background())
 	_ = reg.Register("pragmatic-play", func(context.Context) error { return nil },
-		checks.WithComponentType(checks.ComponentGameProvider))
+		checks.WithComponentType("game-provider"))
 
 	// The provider announced maintenance: take it out of service.
 	_ = reg.Override("pragmatic-play", checks.StatusFail, "provider maintenance 02:00-03:00 UTC", "ops-alice")
@@ -74,22 +74,28 @@ func ExampleRegistry_Override() {
 func ExampleFunc() {
 	// A PSP SDK without a ping method: its cheapest authenticated call.
 	balance := func(ctx context.Context) error { return nil } // stands in for psp.Balance(ctx)
-	c, err := checks.Func("psp-api", balance, checks.WithComponentType(checks.ComponentPaymentProvider))
+	c, err := checks.Func("psp-api", balance, checks.WithComponentType("payment-provider"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	o := c.Run(context.Background())
-	fmt.Println(c.Name(), o.Status, o.Observation.Measurement, o.Observation.Unit)
+	reg, _ := checks.NewRegistry()
+	defer reg.Shutdown(context.Background())
+	_ = reg.Add(c)
+	res := reg.Evaluate(context.Background(), checks.Readiness).Results[0] // runs c, which never ran
+	fmt.Println(res.Name, res.Status, res.Observation.Measurement, res.Observation.Unit)
 	// Output: psp-api pass responseTime ms
 }
 
 func ExampleGoroutines() {
-	c, err := checks.Goroutines(1_000_000, checks.WithGoroutinesWarn(500_000),
+	c, err := checks.Goroutines(500_000, 1_000_000,
 		checks.WithEndpoints(checks.Liveness|checks.Readiness))
 	if err != nil {
 		log.Fatal(err)
 	}
-	o := c.Run(context.Background())
-	fmt.Println(c.Name(), o.Status, o.Observation.Unit)
+	reg, _ := checks.NewRegistry()
+	defer reg.Shutdown(context.Background())
+	_ = reg.Add(c)
+	res := reg.Evaluate(context.Background(), checks.Readiness).Results[0] // runs c, which never ran
+	fmt.Println(res.Name, res.Status, res.Observation.Unit)
 	// Output: goroutines pass {goroutine}
 }

@@ -28,7 +28,7 @@ func init() {
 		if e == nil {
 			return nil, false
 		}
-		return r.evaluateOne(ctx, AllEndpoints, e).Status, true
+		return r.evaluateOne(ctx, allEndpoints, e).Status, true
 	}
 }
 
@@ -39,6 +39,8 @@ type foreignOption struct {
 	name, owner string
 	payload     any
 }
+
+func (o foreignOption) applySQL(c *sqlConfig) { o.apply(&c.s) }
 
 func (o foreignOption) apply(s *settings) {
 	s.err = fmt.Errorf("%s: applies only to %s", o.name, o.owner)

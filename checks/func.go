@@ -12,7 +12,7 @@ type funcConfig struct{ builtin }
 // [WithLatencyWarn]. Use it for clients without a ping method: a PSP's
 // status call, a Kafka metadata request.
 func Func(name string, fn func(ctx context.Context) error, opts ...Option) (*Check, error) {
-	cfg := funcConfig{builtin: newBuiltin("Func", name, ComponentComponent, "responseTime")}
+	cfg := funcConfig{builtin: newBuiltin("Func", name, componentComponent, "responseTime")}
 	cfg.latencyOK = true
 	configure(&cfg, &cfg.builtin, opts)
 	if fn == nil {

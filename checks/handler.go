@@ -152,7 +152,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var rep Report
 	if name != "" {
 		e := h.r.snap.Load().byName[name]
-		if e == nil || (ep != AllEndpoints && e.c.s.endpoints&ep == 0) {
+		if e == nil || (ep != allEndpoints && e.c.s.endpoints&ep == 0) {
 			http.NotFound(w, req)
 			return
 		}
@@ -240,7 +240,7 @@ func endpointOf(seg string) (Endpoint, bool) {
 	case "startupz":
 		return Startup, true
 	case "healthz":
-		return AllEndpoints, true
+		return allEndpoints, true
 	}
 	return 0, false
 }
@@ -285,7 +285,7 @@ func verboseText(path string, rep Report, detailed bool) string {
 		b.WriteString("[+]" + x + " excluded: ok\n")
 	}
 	if rep.Draining {
-		b.WriteString("[-]shutdown failed: " + map[bool]string{true: ErrDraining.Error(), false: "reason withheld"}[detailed] + "\n")
+		b.WriteString("[-]shutdown failed: " + map[bool]string{true: errDraining.Error(), false: "reason withheld"}[detailed] + "\n")
 	}
 	if len(rep.UnknownExcluded) > 0 {
 		b.WriteString("warn: some health checks cannot be excluded: no matches for ")

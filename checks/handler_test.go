@@ -21,11 +21,11 @@ func handlerFixture(t *testing.T, opts ...HandlerOption) (*Registry, http.Handle
 	mustRegister(t, r, "postgres", func(ctx context.Context) error {
 		Detail(ctx, "pool", "in_use=3 idle=2")
 		return errors.New(secretErr)
-	}, WithComponentType(ComponentDatastore))
+	}, WithComponentType(componentDatastore))
 	mustRegister(t, r, "stripe", func(ctx context.Context) error {
 		Observe(ctx, "responseTime", 812.5, "ms")
-		return Warnf("p95 latency 812ms above 800ms")
-	}, WithComponentType(ComponentPaymentProvider))
+		return Warn(errors.New("p95 latency 812ms above 800ms"))
+	}, WithComponentType(componentPaymentProvider))
 	mustRegister(t, r, "warmup", pass, WithEndpoints(Startup))
 	return r, r.Handler(append([]HandlerOption{WithServiceInfo(ServiceInfo{ServiceID: "wallet", Version: "1.4.2", Description: "wallet API"})}, opts...)...)
 }
@@ -264,7 +264,7 @@ func FuzzHandlerRequest(f *testing.F) {
 		f.Fatal(err)
 	}
 	_ = r.Register("db", func(context.Context) error { return errors.New("password=x") })
-	_ = r.Register("ok", pass, WithEndpoints(AllEndpoints))
+	_ = r.Register("ok", pass, WithEndpoints(allEndpoints))
 	h := r.Handler()
 	for _, s := range []string{"/readyz?verbose&exclude=db", "/livez/ok", "/healthz?format=json", "/readyz/<script>", "/x/readyz/db/extra", "/readyz?exclude=%0a%0d"} {
 		f.Add(s, "GET", "")
@@ -313,7 +313,7 @@ func TestNeverRunCheckIsNotReady(t *testing.T) {
 			t.Fatalf("%s: a check that never ran must fail readiness: %d\n%s", method, rec.Code, rec.Body)
 		}
 	}
-	if res, _ := r.Result("ledger"); res.Status != StatusUnknown || !errors.Is(res.Err, ErrNotRun) {
-		t.Fatalf("result %v %v, want unknown ErrNotRun", res.Status, res.Err)
+	if res, _ := r.Result("ledger"); res.Status != StatusUnknown || !errors.Is(res.Err, errNotRun) {
+		t.Fatalf("result %v %v, want unknown errNotRun", res.Status, res.Err)
 	}
 }

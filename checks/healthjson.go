@@ -62,7 +62,7 @@ func (h *handler) healthJSON(rep Report, detailed bool) []byte {
 		Checks:      make(map[string][]healthCheck, len(rep.Results)),
 	}
 	if rep.Draining {
-		resp.Notes = append(resp.Notes, "draining: "+ErrDraining.Error())
+		resp.Notes = append(resp.Notes, "draining: "+errDraining.Error())
 	}
 	for _, res := range rep.Results {
 		measurement, value, unit := observation(res, h.r.entryMeasurement(res.Name))

@@ -11,8 +11,8 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// ScopeName is the instrumentation scope of the registry's metrics.
-const ScopeName = "github.com/jackcode/igmon/checks"
+// scopeName is the instrumentation scope of the registry's metrics.
+const scopeName = "github.com/jackcode/igmon/checks"
 
 // durationBuckets suit checks: a millisecond ping to a multi-second timeout.
 var durationBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -49,7 +49,7 @@ type instruments struct {
 }
 
 func (in *instruments) init(mp metric.MeterProvider, r *Registry) error {
-	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	m := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	var err error
 	if in.duration, err = m.Float64Histogram(igsemconv.MetricCheckDuration,
 		metric.WithUnit("s"), metric.WithDescription("Duration of health check runs, by outcome."),
@@ -88,7 +88,7 @@ func (in *instruments) init(mp metric.MeterProvider, r *Registry) error {
 	return err
 }
 
-func (in *instruments) recordRun(e *entry, o Outcome) {
+func (in *instruments) recordRun(e *entry, o outcome) {
 	in.duration.Record(context.Background(), o.Duration.Seconds(), e.attrs.runByState[o.Status])
 }
 

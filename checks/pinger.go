@@ -8,17 +8,11 @@ import (
 )
 
 // ContextPinger is anything that can ping its peer: *sql.DB, and most
-// database, cache and broker clients directly or through [PingFunc].
+// database, cache and broker clients. A client whose ping method has
+// another name (pgxpool's Ping) goes through [Func] instead.
 type ContextPinger interface {
 	PingContext(ctx context.Context) error
 }
-
-// PingFunc adapts a ping method with another name to [ContextPinger]:
-// checks.PingFunc(pool.Ping) for a pgxpool.Pool.
-type PingFunc func(ctx context.Context) error
-
-// PingContext calls f.
-func (f PingFunc) PingContext(ctx context.Context) error { return f(ctx) }
 
 type pingerConfig struct{ builtin }
 
@@ -27,7 +21,7 @@ type pingerConfig struct{ builtin }
 // "responseTime" in ms. The component type defaults to component; set
 // WithComponentType to say what it is.
 func Pinger(name string, p ContextPinger, opts ...Option) (*Check, error) {
-	cfg := pingerConfig{builtin: newBuiltin("Pinger", name, ComponentComponent, "responseTime")}
+	cfg := pingerConfig{builtin: newBuiltin("Pinger", name, componentComponent, "responseTime")}
 	cfg.latencyOK = true
 	configure(&cfg, &cfg.builtin, opts)
 	if isNil(p) {

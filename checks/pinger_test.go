@@ -27,7 +27,7 @@ func TestPinger(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := tcpPinger{l.Addr().String()}
-	c, err := Pinger("cache", p, WithComponentType(ComponentDatastore))
+	c, err := Pinger("cache", p, WithComponentType(componentDatastore))
 	c = built(t, c, err)
 	o := runOnce(t, c)
 	wantOutcome(t, o, StatusPass, nil)
@@ -37,8 +37,8 @@ func TestPinger(t *testing.T) {
 	l.Close()
 	wantOutcome(t, runOnce(t, c), StatusFail, nil)
 
-	// A ping method under another name plugs in through PingFunc.
-	c, err = Pinger("pool", PingFunc(p.PingContext), WithLatencyWarn(time.Hour))
+	// A ping method under another name plugs in through Func.
+	c, err = Func("pool", p.PingContext, WithLatencyWarn(time.Hour))
 	wantOutcome(t, runOnce(t, built(t, c, err)), StatusFail, nil)
 }
 
@@ -56,7 +56,7 @@ func TestFunc(t *testing.T) {
 		{"own warning", func(context.Context) error { return Warn(errPSP) }, nil, StatusWarn, errPSP},
 		{"slow", func(context.Context) error { return nil }, []Option{WithLatencyWarn(time.Nanosecond)}, StatusWarn, ErrSlowResponse},
 		{"honours the timeout", func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() },
-			[]Option{WithTimeout(10 * time.Millisecond)}, StatusFail, ErrTimeout},
+			[]Option{WithTimeout(10 * time.Millisecond)}, StatusFail, errTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,12 +23,12 @@ import (
 // registered.
 var ErrUnknownCheck = errors.New("unknown check")
 
-// ErrDuplicateCheck is returned when a name is registered twice.
-var ErrDuplicateCheck = errors.New("duplicate check")
+// errDuplicateCheck is returned when a name is registered twice.
+var errDuplicateCheck = errors.New("duplicate check")
 
-// DefaultMargin is how much longer than the largest timeout of its checks a
+// defaultMargin is how much longer than the largest timeout of its checks a
 // request may wait, for scheduling and bookkeeping.
-const DefaultMargin = 50 * time.Millisecond
+const defaultMargin = 50 * time.Millisecond
 
 // Registry holds checks, runs them and remembers their results. It is safe
 // for concurrent use; checks may be added and removed at any time, also
@@ -79,7 +79,7 @@ type Registry struct {
 type snapshot struct {
 	all []*entry // sorted by name
 	// byEndpoint is indexed by Endpoint value (1..7).
-	byEndpoint [AllEndpoints + 1][]*entry
+	byEndpoint [allEndpoints + 1][]*entry
 	byName     map[string]*entry
 }
 
@@ -104,7 +104,7 @@ type entry struct {
 // state is the immutable result of the thresholds after a run.
 type state struct {
 	status     Status // pass, warn or fail after thresholds; never unknown
-	last       Outcome
+	last       outcome
 	ranAt      time.Time // clock time the run finished
 	since      time.Time
 	consecFail int
@@ -195,10 +195,10 @@ func WithConcurrency(n int) RegistryOption {
 	}}
 }
 
-// WithMargin sets how much longer than the largest timeout of its checks a
+// withMargin sets how much longer than the largest timeout of its checks a
 // request may wait (default 50ms).
-func WithMargin(d time.Duration) RegistryOption {
-	return registryOption{name: "WithMargin", single: true, fn: func(c *registryConfig) error {
+func withMargin(d time.Duration) RegistryOption {
+	return registryOption{name: "withMargin", single: true, fn: func(c *registryConfig) error {
 		if d < 0 {
 			return fmt.Errorf("margin %v must not be negative", d)
 		}
@@ -231,10 +231,10 @@ func WithDrainDelay(d time.Duration) RegistryOption {
 	}}
 }
 
-// WithListener adds a function called on every status transition. It runs
+// withListener adds a function called on every status transition. It runs
 // outside any lock and may call back into the registry.
-func WithListener(fn func(Transition)) RegistryOption {
-	return registryOption{name: "WithListener", fn: func(c *registryConfig) error {
+func withListener(fn func(Transition)) RegistryOption {
+	return registryOption{name: "withListener", fn: func(c *registryConfig) error {
 		if fn == nil {
 			return errors.New("listener must not be nil")
 		}
@@ -257,10 +257,10 @@ func WithOverrideListener(fn func(OverrideChange)) RegistryOption {
 	}}
 }
 
-// WithClock sets the clock used for TTLs, staleness and grace periods. It
+// withClock sets the clock used for TTLs, staleness and grace periods. It
 // exists for tests.
-func WithClock(c clock.Clock) RegistryOption {
-	return registryOption{name: "WithClock", single: true, fn: func(rc *registryConfig) error {
+func withClock(c clock.Clock) RegistryOption {
+	return registryOption{name: "withClock", single: true, fn: func(rc *registryConfig) error {
 		if c == nil {
 			return errors.New("clock must not be nil")
 		}
@@ -277,7 +277,7 @@ func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 		logger: slog.Default(),
 		mp:     noop.NewMeterProvider(),
 		limit:  4 * runtime.GOMAXPROCS(0),
-		margin: DefaultMargin,
+		margin: defaultMargin,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -315,7 +315,7 @@ func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 }
 
 // Register builds a check with NewCheck and adds it.
-func (r *Registry) Register(name string, fn CheckFunc, opts ...Option) error {
+func (r *Registry) Register(name string, fn func(ctx context.Context) error, opts ...Option) error {
 	c, err := NewCheck(name, fn, opts...)
 	if err != nil {
 		return err
@@ -324,7 +324,7 @@ func (r *Registry) Register(name string, fn CheckFunc, opts ...Option) error {
 }
 
 // Add adds checks built by NewCheck or a built-in constructor. A name that
-// is already registered is an error wrapping ErrDuplicateCheck; nothing is
+// is already registered is an error wrapping errDuplicateCheck; nothing is
 // added then. Adding after Start starts the scheduled checks at once.
 func (r *Registry) Add(cs ...*Check) error {
 	r.mu.Lock()
@@ -335,7 +335,7 @@ func (r *Registry) Add(cs ...*Check) error {
 			return fmt.Errorf("%w: nil *Check", ErrInvalidCheck)
 		}
 		if _, dup := r.entries[c.name]; dup || seen[c.name] {
-			return fmt.Errorf("%w %q: name: already registered", ErrDuplicateCheck, c.name)
+			return fmt.Errorf("%w %q: name: already registered", errDuplicateCheck, c.name)
 		}
 		seen[c.name] = true
 	}
@@ -383,9 +383,9 @@ func (r *Registry) rebuild() {
 		}
 		return 0
 	})
-	for ep := Endpoint(1); ep <= AllEndpoints; ep++ {
+	for ep := Endpoint(1); ep <= allEndpoints; ep++ {
 		for _, e := range s.all {
-			if e.c.s.endpoints&ep != 0 || ep == AllEndpoints {
+			if e.c.s.endpoints&ep != 0 || ep == allEndpoints {
 				s.byEndpoint[ep] = append(s.byEndpoint[ep], e)
 			}
 		}
@@ -478,8 +478,8 @@ func (r *Registry) Drain(ctx context.Context) error {
 	return err
 }
 
-// Draining reports whether Drain has been called.
-func (r *Registry) Draining() bool { return r.draining.Load() }
+// draining reports whether Drain has been called.
+func (r *Registry) isDraining() bool { return r.draining.Load() }
 
 // DrainStarted returns a channel closed when Drain is first called.
 func (r *Registry) DrainStarted() <-chan struct{} { return r.drainNotify }
@@ -565,7 +565,7 @@ func (r *Registry) runAndRecord(ctx context.Context, e *entry) {
 		// The previous run ignored its timeout and is still going: do not
 		// pile another goroutine on top of it.
 		now := r.clock.Now()
-		r.record(e, Outcome{Status: StatusFail, Err: ErrStillRunning, Start: now})
+		r.record(e, outcome{Status: StatusFail, Err: errStillRunning, Start: now})
 		return
 	}
 	r.inflight.add()
@@ -576,7 +576,7 @@ func (r *Registry) runAndRecord(ctx context.Context, e *entry) {
 	if ctx.Err() != nil && (r.bgCtx.Err() != nil || r.runCtx.Err() != nil) {
 		return // stopping: a cancelled run says nothing about the component
 	}
-	var pe *PanicError
+	var pe *panicError
 	if errors.As(o.Err, &pe) {
 		r.logPanic(e, pe)
 	}
@@ -587,8 +587,8 @@ func (r *Registry) runAndRecord(ctx context.Context, e *entry) {
 // logPanic logs a check's panic, its value redacted. The stack is logged
 // with the first panic after a run that did not panic; a check that keeps
 // panicking repeats only a debug line, not the stack on every run.
-func (r *Registry) logPanic(e *entry, pe *PanicError) {
-	var prev *PanicError
+func (r *Registry) logPanic(e *entry, pe *panicError) {
+	var prev *panicError
 	if st := e.state.Load(); st != nil && errors.As(st.last.Err, &prev) {
 		r.logger.LogAttrs(context.Background(), slog.LevelDebug, "igmon: check panicked again",
 			slog.String("check", e.c.name), slog.String("panic", pe.redactedValue()),
@@ -600,7 +600,7 @@ func (r *Registry) logPanic(e *entry, pe *PanicError) {
 }
 
 // record applies the thresholds to an outcome and publishes the new state.
-func (r *Registry) record(e *entry, o Outcome) {
+func (r *Registry) record(e *entry, o outcome) {
 	now := r.clock.Now()
 	before := r.decided(e, now)
 	e.mu.Lock()
@@ -683,7 +683,7 @@ func (r *Registry) result(e *entry, now time.Time, staleness bool) Result {
 	c := e.c
 	res := Result{
 		Name: c.name, ComponentType: c.s.componentType, Endpoints: c.s.endpoints,
-		Critical: c.s.critical, Status: StatusUnknown, Err: ErrNotRun,
+		Critical: c.s.critical, Status: StatusUnknown, Err: errNotRun,
 	}
 	if st := e.state.Load(); st != nil {
 		res.Status, res.Err = st.status, st.last.Err
@@ -693,14 +693,14 @@ func (r *Registry) result(e *entry, now time.Time, staleness bool) Result {
 		if staleness && now.Sub(st.ranAt) > c.s.staleAfter {
 			// Too old to say anything about the component: not its
 			// last status, and not a failure of it either.
-			res.Status, res.Err, res.Stale = StatusUnknown, ErrStale, true
+			res.Status, res.Err, res.Stale = StatusUnknown, errStale, true
 		}
 	}
 	if ov := e.ovr.Load(); ov != nil {
 		res.Override = ov
 		res.Status = ov.Status
 		if ov.Status == StatusFail {
-			res.Err = ErrOutOfService
+			res.Err = errOutOfService
 		} else {
 			res.Err = nil
 		}
@@ -861,7 +861,7 @@ type Report struct {
 // an interval old is refreshed too). Excluded names are skipped.
 func (r *Registry) Evaluate(ctx context.Context, ep Endpoint, exclude ...string) Report {
 	s := r.snap.Load()
-	list := s.byEndpoint[ep&AllEndpoints]
+	list := s.byEndpoint[ep&allEndpoints]
 	rep := Report{Endpoint: ep}
 	if len(exclude) > 0 {
 		kept := make([]*entry, 0, len(list))
@@ -894,7 +894,7 @@ func (r *Registry) Evaluate(ctx context.Context, ep Endpoint, exclude ...string)
 // result is fresh. StatusUnknown (a check that never ran, or a stale
 // result) must be treated as failing.
 func (r *Registry) Status(ctx context.Context, ep Endpoint) Status {
-	list := r.snap.Load().byEndpoint[ep&AllEndpoints]
+	list := r.snap.Load().byEndpoint[ep&allEndpoints]
 	r.ensureFresh(ctx, list)
 	now := r.clock.Now()
 	agg := StatusPass
@@ -906,7 +906,7 @@ func (r *Registry) Status(ctx context.Context, ep Endpoint) Status {
 		}
 		agg = worse(agg, st)
 	}
-	if ep&Readiness != 0 && ep != AllEndpoints && r.draining.Load() {
+	if ep&Readiness != 0 && ep != allEndpoints && r.draining.Load() {
 		agg = StatusFail
 	}
 	return agg
@@ -921,7 +921,7 @@ func (r *Registry) aggregate(ep Endpoint, results []Result, now time.Time) (Stat
 		}
 		agg = worse(agg, res.Status)
 	}
-	draining := ep&Readiness != 0 && ep != AllEndpoints && r.draining.Load()
+	draining := ep&Readiness != 0 && ep != allEndpoints && r.draining.Load()
 	if draining {
 		agg = StatusFail
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -46,7 +47,7 @@ func newTestRegistry(t *testing.T, opts ...RegistryOption) *Registry {
 	return r
 }
 
-func mustRegister(t *testing.T, r *Registry, name string, fn CheckFunc, opts ...Option) {
+func mustRegister(t *testing.T, r *Registry, name string, fn checkFunc, opts ...Option) {
 	t.Helper()
 	if err := r.Register(name, fn, opts...); err != nil {
 		t.Fatal(err)
@@ -57,7 +58,7 @@ func TestNewCheckValidation(t *testing.T) {
 	tests := []struct {
 		name      string
 		checkName string
-		fn        CheckFunc
+		fn        checkFunc
 		opts      []Option
 		wantField string
 	}{
@@ -76,15 +77,15 @@ func TestNewCheckValidation(t *testing.T) {
 		{"bad ttl", "db", pass, []Option{WithOnRequest(0)}, `"db": on-request ttl`},
 		{"on request and interval", "db", pass, []Option{WithOnRequest(time.Second), WithInterval(time.Minute)}, `"db": interval`},
 		{"on request and initial delay", "db", pass, []Option{WithInitialDelay(time.Second), WithOnRequest(time.Second)}, `"db": initial delay`},
-		{"on request and stale factor", "db", pass, []Option{WithOnRequest(time.Second), WithStaleFactor(2)}, `"db": stale factor`},
-		{"stale after and stale factor", "db", pass, []Option{WithStaleAfter(time.Hour), WithStaleFactor(2)}, `"db": stale after`},
+		{"on request and stale factor", "db", pass, []Option{WithOnRequest(time.Second), withStaleFactor(2)}, `"db": stale factor`},
+		{"stale after and stale factor", "db", pass, []Option{WithStaleAfter(time.Hour), withStaleFactor(2)}, `"db": stale after`},
 		{"stale after not positive", "db", pass, []Option{WithStaleAfter(0)}, `"db": stale after`},
 		{"stale after within one run", "db", pass, []Option{WithInterval(10 * time.Second), WithStaleAfter(12 * time.Second)}, `"db": stale after`},
 		{"stale after below ttl", "db", pass, []Option{WithOnRequest(time.Minute), WithStaleAfter(time.Second)}, `"db": stale after`},
 		{"bad endpoints", "db", pass, []Option{WithEndpoints(0)}, `"db": endpoints`},
 		{"bad jitter", "db", pass, []Option{WithJitter(1.5)}, `"db": jitter`},
 		{"empty component", "db", pass, []Option{WithComponentType("")}, `"db": component type`},
-		{"stale factor", "db", pass, []Option{WithStaleFactor(0)}, `"db": stale factor`},
+		{"stale factor", "db", pass, []Option{withStaleFactor(0)}, `"db": stale factor`},
 		{"negative delay", "db", pass, []Option{WithInitialDelay(-1)}, `"db": initial delay`},
 	}
 	for _, tt := range tests {
@@ -112,13 +113,13 @@ func TestRegistryOptionValidation(t *testing.T) {
 		want string
 	}{
 		{WithConcurrency(0), "WithConcurrency: concurrency 0"},
-		{WithMargin(-1), "WithMargin: margin"},
+		{withMargin(-1), "withMargin: margin"},
 		{WithLivenessGracePeriod(-1), "WithLivenessGracePeriod: liveness grace period"},
 		{WithDrainDelay(-1), "WithDrainDelay: drain delay"},
 		{WithLogger(nil), "WithLogger: logger"},
 		{WithMeterProvider(nil), "WithMeterProvider: meter provider"},
-		{WithClock(nil), "WithClock: clock"},
-		{WithListener(nil), "WithListener: listener"},
+		{withClock(nil), "withClock: clock"},
+		{withListener(nil), "withListener: listener"},
 	}
 	for _, tt := range tests {
 		_, err := NewRegistry(tt.opt)
@@ -136,7 +137,7 @@ func TestRegistryRefusesASingleValuedOptionTwice(t *testing.T) {
 		t.Fatalf("drain delay twice: %v", err)
 	}
 	l := func(Transition) {}
-	if _, err := NewRegistry(WithListener(l), WithListener(l)); err != nil {
+	if _, err := NewRegistry(withListener(l), withListener(l)); err != nil {
 		t.Fatalf("two listeners: %v", err)
 	}
 }
@@ -145,12 +146,12 @@ func TestDuplicateName(t *testing.T) {
 	r := newTestRegistry(t)
 	mustRegister(t, r, "db", pass)
 	err := r.Register("db", pass)
-	if !errors.Is(err, ErrDuplicateCheck) || !strings.Contains(err.Error(), `"db"`) {
+	if !errors.Is(err, errDuplicateCheck) || !strings.Contains(err.Error(), `"db"`) {
 		t.Fatalf("duplicate: got %v", err)
 	}
 	a, _ := NewCheck("x", pass)
 	b, _ := NewCheck("x", pass)
-	if err := r.Add(a, b); !errors.Is(err, ErrDuplicateCheck) {
+	if err := r.Add(a, b); !errors.Is(err, errDuplicateCheck) {
 		t.Fatalf("duplicate within one Add: got %v", err)
 	}
 	if len(r.Names()) != 1 {
@@ -161,8 +162,8 @@ func TestDuplicateName(t *testing.T) {
 func TestStatusesAndCriticality(t *testing.T) {
 	r := newTestRegistry(t)
 	mustRegister(t, r, "ok", pass)
-	mustRegister(t, r, "degraded", func(context.Context) error { return Warnf("p95 %dms", 900) })
-	mustRegister(t, r, "optional", func(context.Context) error { return errors.New("down") }, NonCritical())
+	mustRegister(t, r, "degraded", func(context.Context) error { return Warn(fmt.Errorf("p95 %dms", 900)) })
+	mustRegister(t, r, "optional", func(context.Context) error { return errors.New("down") }, WithCritical(false))
 	ctx := context.Background()
 	rep := r.Evaluate(ctx, Readiness)
 	if rep.Status != StatusWarn {
@@ -184,7 +185,7 @@ func TestHungCheckAnsweredWithinTimeout(t *testing.T) {
 	release := make(chan struct{})
 	var started atomic.Int32
 	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, WithMargin(20*time.Millisecond), WithClock(fc))
+	r := newTestRegistry(t, withMargin(20*time.Millisecond), withClock(fc))
 	// Ignores its context on purpose: the worst kind of check.
 	mustRegister(t, r, "hung", func(context.Context) error {
 		started.Add(1)
@@ -204,8 +205,8 @@ func TestHungCheckAnsweredWithinTimeout(t *testing.T) {
 		t.Fatalf("request waited %v for a check with a 100ms timeout", elapsed)
 	}
 	res, _ := r.Result("hung")
-	if res.Status != StatusFail || !errors.Is(res.Err, ErrTimeout) {
-		t.Fatalf("hung check: %v %v, want fail with ErrTimeout", res.Status, res.Err)
+	if res.Status != StatusFail || !errors.Is(res.Err, errTimeout) {
+		t.Fatalf("hung check: %v %v, want fail with errTimeout", res.Status, res.Err)
 	}
 	if rep.Status != StatusFail {
 		t.Fatalf("aggregate %v, want fail", rep.Status)
@@ -215,8 +216,8 @@ func TestHungCheckAnsweredWithinTimeout(t *testing.T) {
 	fc.Advance(5 * time.Millisecond) // let the 1ms TTL expire
 	r.Evaluate(context.Background(), Readiness)
 	res, _ = r.Result("hung")
-	if !errors.Is(res.Err, ErrStillRunning) {
-		t.Fatalf("second run: %v, want ErrStillRunning", res.Err)
+	if !errors.Is(res.Err, errStillRunning) {
+		t.Fatalf("second run: %v, want errStillRunning", res.Err)
 	}
 	if n := started.Load(); n != 1 {
 		t.Fatalf("hung check started %d times, want 1", n)
@@ -233,9 +234,9 @@ func TestCheckContextCancelledAtTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := c.Run(context.Background())
-	if o.Status != StatusFail || !errors.Is(o.Err, ErrTimeout) {
-		t.Fatalf("outcome %v %v, want fail ErrTimeout", o.Status, o.Err)
+	o := c.run(context.Background())
+	if o.Status != StatusFail || !errors.Is(o.Err, errTimeout) {
+		t.Fatalf("outcome %v %v, want fail errTimeout", o.Status, o.Err)
 	}
 	if err := <-cancelled; !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("check's ctx ended with %v, want DeadlineExceeded", err)
@@ -253,9 +254,9 @@ func TestPanickingCheck(t *testing.T) {
 		t.Fatalf("aggregate %v, want fail", rep.Status)
 	}
 	res := rep.Results[0]
-	var pe *PanicError
-	if !errors.Is(res.Err, ErrPanic) || !errors.As(res.Err, &pe) || pe.Value != "nil map write" {
-		t.Fatalf("err = %v, want a PanicError", res.Err)
+	var pe *panicError
+	if !errors.Is(res.Err, errPanic) || !errors.As(res.Err, &pe) || pe.Value != "nil map write" {
+		t.Fatalf("err = %v, want a panicError", res.Err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -277,7 +278,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 func TestConcurrentRequestsShareOneRunPerTTL(t *testing.T) {
 	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, WithClock(fc))
+	r := newTestRegistry(t, withClock(fc))
 	var runs atomic.Int32
 	mustRegister(t, r, "psp", func(context.Context) error {
 		runs.Add(1)
@@ -327,7 +328,7 @@ func TestConcurrentRequestsShareOneRunPerTTL(t *testing.T) {
 // failing readiness.
 func TestStaleScheduledResultIsUnknown(t *testing.T) {
 	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, WithClock(fc))
+	r := newTestRegistry(t, withClock(fc))
 	ran := make(chan struct{}, 1)
 	mustRegister(t, r, "ledger", func(context.Context) error {
 		select {
@@ -347,8 +348,8 @@ func TestStaleScheduledResultIsUnknown(t *testing.T) {
 	}
 	fc.Advance(time.Second)
 	res, _ := r.Result("ledger")
-	if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, ErrStale) || res.Age(fc.Now()) != 3*time.Hour+time.Second {
-		t.Fatalf("after 3h1s: stale=%v status=%v err=%v age %v, want stale unknown 3h1s old", res.Stale, res.Status, res.Err, res.Age(fc.Now()))
+	if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, errStale) || res.age(fc.Now()) != 3*time.Hour+time.Second {
+		t.Fatalf("after 3h1s: stale=%v status=%v err=%v age %v, want stale unknown 3h1s old", res.Stale, res.Status, res.Err, res.age(fc.Now()))
 	}
 	if st := r.Status(context.Background(), Readiness); st == StatusPass || st == StatusWarn {
 		t.Fatalf("readiness with a stale result = %v, want failing", st)
@@ -386,7 +387,7 @@ func TestStartupReadinessUntilFirstPass(t *testing.T) {
 
 func TestThresholdsDampFlapping(t *testing.T) {
 	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, WithClock(fc))
+	r := newTestRegistry(t, withClock(fc))
 	var fail atomic.Bool
 	mustRegister(t, r, "game-agg", func(context.Context) error {
 		if fail.Load() {
@@ -473,7 +474,7 @@ func TestDrainFailsReadinessKeepsLiveness(t *testing.T) {
 
 func TestLivenessGracePeriod(t *testing.T) {
 	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, WithClock(fc), WithLivenessGracePeriod(time.Minute))
+	r := newTestRegistry(t, withClock(fc), WithLivenessGracePeriod(time.Minute))
 	mustRegister(t, r, "event-loop", func(context.Context) error { return errors.New("stuck") }, WithEndpoints(Liveness), WithOnRequest(time.Millisecond))
 	ctx := context.Background()
 	if err := r.Start(ctx); err != nil {
@@ -490,13 +491,13 @@ func TestLivenessGracePeriod(t *testing.T) {
 
 func TestOverride(t *testing.T) {
 	r := newTestRegistry(t)
-	mustRegister(t, r, "pragmatic", pass, WithComponentType(ComponentGameProvider))
+	mustRegister(t, r, "pragmatic", pass, WithComponentType(componentGameProvider))
 	ctx := context.Background()
 	if err := r.Override("pragmatic", StatusFail, "provider maintenance 02:00-03:00", "ops"); err != nil {
 		t.Fatal(err)
 	}
 	res, _ := r.Result("pragmatic")
-	if res.Status != StatusFail || res.Override == nil || !errors.Is(res.Err, ErrOutOfService) {
+	if res.Status != StatusFail || res.Override == nil || !errors.Is(res.Err, errOutOfService) {
 		t.Fatalf("after override: %+v", res)
 	}
 	if st := r.Status(ctx, Readiness); st != StatusFail {
@@ -550,7 +551,7 @@ func TestTransitionsListenerMayCallBack(t *testing.T) {
 	var got []string
 	var mu sync.Mutex
 	var r *Registry
-	r = newTestRegistry(t, WithListener(func(tr Transition) {
+	r = newTestRegistry(t, withListener(func(tr Transition) {
 		// Calling back into the registry from a listener must not deadlock.
 		_ = r.Results()
 		if tr.Name == "wallet" && tr.To == StatusFail {
@@ -644,7 +645,7 @@ func TestMetrics(t *testing.T) {
 			return errors.New("503")
 		}
 		return nil
-	}, WithOnRequest(time.Nanosecond), WithComponentType(ComponentPaymentProvider))
+	}, WithOnRequest(time.Nanosecond), WithComponentType(componentPaymentProvider))
 	r.Evaluate(context.Background(), Readiness)
 	fail.Store(true)
 	r.Evaluate(context.Background(), Readiness)
@@ -655,7 +656,7 @@ func TestMetrics(t *testing.T) {
 	}
 	found := map[string]bool{}
 	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != ScopeName {
+		if sm.Scope.Name != scopeName {
 			continue
 		}
 		for _, m := range sm.Metrics {
@@ -710,7 +711,7 @@ func TestObserveAndDetail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := c.Run(context.Background())
+	o := c.run(context.Background())
 	if o.Observation == nil || o.Observation.Value != 1<<30 || o.Observation.Unit != "By" || o.Details["path"] != "/var/lib" {
 		t.Fatalf("outcome %+v", o)
 	}

@@ -3,34 +3,33 @@ package checks
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 )
 
-// ErrTimeout is reported when a check did not return within its timeout.
-var ErrTimeout = errors.New("check timed out")
+// errTimeout is reported when a check did not return within its timeout.
+var errTimeout = errors.New("check timed out")
 
-// ErrPanic is wrapped by the error reported for a check that panicked.
-var ErrPanic = errors.New("check panicked")
+// errPanic is wrapped by the error reported for a check that panicked.
+var errPanic = errors.New("check panicked")
 
-// ErrStale is reported for a check whose last result is older than its
-// stale bound ([Check.StaleAfter]). A stale result never decides a
+// errStale is reported for a check whose last result is older than its
+// stale bound ([WithStaleAfter]). A stale result never decides a
 // component's status.
-var ErrStale = errors.New("result is stale")
+var errStale = errors.New("result is stale")
 
-// ErrStillRunning is reported when an earlier run of the check is still
+// errStillRunning is reported when an earlier run of the check is still
 // running after its timeout, so no new run was started.
-var ErrStillRunning = errors.New("previous run still in progress after its timeout")
+var errStillRunning = errors.New("previous run still in progress after its timeout")
 
-// ErrNotRun is reported for a check that has never completed a run.
-var ErrNotRun = errors.New("check has not run yet")
+// errNotRun is reported for a check that has never completed a run.
+var errNotRun = errors.New("check has not run yet")
 
-// ErrOutOfService is reported for a check an operator took out of service.
-var ErrOutOfService = errors.New("out of service by operator override")
+// errOutOfService is reported for a check an operator took out of service.
+var errOutOfService = errors.New("out of service by operator override")
 
-// ErrDraining is reported by readiness while the registry drains.
-var ErrDraining = errors.New("shutting down")
+// errDraining is reported by readiness while the registry drains.
+var errDraining = errors.New("shutting down")
 
 type warnError struct{ err error }
 
@@ -46,11 +45,8 @@ func Warn(err error) error {
 	return warnError{err}
 }
 
-// Warnf is Warn(fmt.Errorf(format, a...)).
-func Warnf(format string, a ...any) error { return Warn(fmt.Errorf(format, a...)) }
-
-// IsWarn reports whether err was marked by Warn.
-func IsWarn(err error) bool {
+// isWarn reports whether err was marked by Warn.
+func isWarn(err error) bool {
 	var w warnError
 	return errors.As(err, &w)
 }
@@ -100,9 +96,9 @@ func Detail(ctx context.Context, key, value string) {
 	}
 }
 
-// Outcome is what one run of a check produced, before thresholds,
+// outcome is what one run of a check produced, before thresholds,
 // criticality, staleness and overrides are applied.
-type Outcome struct {
+type outcome struct {
 	// Status is pass, warn or fail.
 	Status Status
 	// Err is the error the check returned (nil on pass).
@@ -135,7 +131,7 @@ type Override struct {
 //
 // A stale result never decides a component's status: when the last run is
 // older than the check's stale bound, Status is StatusUnknown (warn for a
-// non-critical check), Stale is set and Err is [ErrStale], whatever the
+// non-critical check), Stale is set and Err says "result is stale", whatever the
 // last run said. Endpoint aggregates stay conservative and count it as
 // failing; code that derives a component's status from results should
 // skip stale ones.
@@ -160,7 +156,7 @@ type Result struct {
 	// authorized callers.
 	Details map[string]string
 	// Time is when the last run finished (the registry's clock); zero if
-	// it never ran. Age tells how old the result is.
+	// it never ran.
 	Time time.Time
 	// Duration is how long the last run took.
 	Duration time.Duration
@@ -171,7 +167,7 @@ type Result struct {
 	ConsecutiveFailures  int
 	ConsecutiveSuccesses int
 	// Stale is set when the last result is older than the check's stale
-	// bound ([Check.StaleAfter]): a scheduled check whose loop stopped or
+	// bound ([WithStaleAfter]): a scheduled check whose loop stopped or
 	// fell behind, or an on-request check nobody asked about. A stale
 	// result does not decide the status (see above).
 	Stale bool
@@ -179,9 +175,9 @@ type Result struct {
 	Override *Override
 }
 
-// Age returns how old the result is at now (now - Time), or 0 for a check
-// that never ran. Pass the registry's clock time; time.Now() in production.
-func (r Result) Age(now time.Time) time.Duration {
+// age returns how old the result is at now (now - Time), or 0 for a check
+// that never ran.
+func (r Result) age(now time.Time) time.Duration {
 	if r.Time.IsZero() {
 		return 0
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/jackcode/igmon/internal/redact"
 )
 
-// PanicError is the error reported for a check that panicked. It wraps
-// ErrPanic; Stack is logged, never shown over HTTP.
-type PanicError struct {
+// panicError is the error reported for a check that panicked. It wraps
+// errPanic; Stack is logged, never shown over HTTP.
+type panicError struct {
 	// Value is what the check passed to panic, unredacted: a panic
 	// message may hold a DSN or a token. Error and the registry's log
 	// show it only through the redactor.
@@ -23,19 +23,19 @@ type PanicError struct {
 
 // Error returns "check panicked: <value>", the value passed through the
 // redactor.
-func (p *PanicError) Error() string { return "check panicked: " + p.redactedValue() }
+func (p *panicError) Error() string { return "check panicked: " + p.redactedValue() }
 
 // redactedValue is the panic value as text with credentials masked.
-func (p *PanicError) redactedValue() string { return redact.String(fmt.Sprint(p.Value)) }
+func (p *panicError) redactedValue() string { return redact.String(fmt.Sprint(p.Value)) }
 
-// Unwrap returns ErrPanic.
-func (p *PanicError) Unwrap() error { return ErrPanic }
+// Unwrap returns errPanic.
+func (p *panicError) Unwrap() error { return errPanic }
 
 // runCheck runs c once under its timeout. The check body runs in its own
 // goroutine so that a check that ignores its context cannot hold the caller
 // past the timeout; exited, if non-nil, is called when that goroutine
 // finally returns (the registry uses it to avoid piling up hung runs).
-func runCheck(parent context.Context, c *Check, exited func()) Outcome {
+func runCheck(parent context.Context, c *Check, exited func()) outcome {
 	rec := &recorder{}
 	ctx, cancel := context.WithTimeout(context.WithValue(parent, recorderKey{}, rec), c.s.timeout)
 	defer cancel()
@@ -56,22 +56,22 @@ func runCheck(parent context.Context, c *Check, exited func()) Outcome {
 		case err = <-done: // returned right at the deadline
 		default:
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil {
-				err = fmt.Errorf("%w after %v", ErrTimeout, c.s.timeout)
+				err = fmt.Errorf("%w after %v", errTimeout, c.s.timeout)
 			} else {
 				err = fmt.Errorf("check cancelled: %w", context.Cause(ctx))
 			}
 		}
 	}
-	o := Outcome{Start: start, Duration: time.Since(start), Err: err}
+	o := outcome{Start: start, Duration: time.Since(start), Err: err}
 	// A check that returned the context's own error after the deadline is
 	// a timeout too, whatever it wrapped it in.
-	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrTimeout) && parent.Err() == nil {
-		o.Err = fmt.Errorf("%w after %v: %w", ErrTimeout, c.s.timeout, err)
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, errTimeout) && parent.Err() == nil {
+		o.Err = fmt.Errorf("%w after %v: %w", errTimeout, c.s.timeout, err)
 	}
 	switch {
 	case err == nil:
 		o.Status = StatusPass
-	case IsWarn(err):
+	case isWarn(err):
 		o.Status = StatusWarn
 	default:
 		o.Status = StatusFail
@@ -89,10 +89,10 @@ func runCheck(parent context.Context, c *Check, exited func()) Outcome {
 	return o
 }
 
-func safeCall(ctx context.Context, fn CheckFunc) (err error) {
+func safeCall(ctx context.Context, fn checkFunc) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &PanicError{Value: p, Stack: debug.Stack()}
+			err = &panicError{Value: p, Stack: debug.Stack()}
 		}
 	}()
 	return fn(ctx)

@@ -13,17 +13,25 @@ type sqlConfig struct {
 	query string
 }
 
+// SQLOption configures [SQL]: [WithQuery] or any [Option]. WithQuery is
+// not an Option, so giving it to another constructor does not compile.
+type SQLOption interface {
+	applySQL(*sqlConfig)
+}
+
+type queryOption string
+
+func (q queryOption) applySQL(c *sqlConfig) {
+	c.query = string(q)
+	if q == "" {
+		c.fail("WithQuery", "must not be empty")
+	}
+}
+
 // WithQuery makes [SQL] run query (e.g. "SELECT 1", or one that touches the
 // tables the service needs) instead of a bare ping. Rows are read and
 // discarded.
-func WithQuery(query string) Option {
-	return specificOption[sqlConfig]{name: "WithQuery", owner: "SQL", fn: func(c *sqlConfig) {
-		c.query = query
-		if query == "" {
-			c.fail("query", "must not be empty")
-		}
-	}}
-}
+func WithQuery(query string) SQLOption { return queryOption(query) }
 
 // SQL checks a database through the service's own *sql.DB pool: a
 // PingContext, or the query given with [WithQuery]. It never opens a pool of
@@ -33,10 +41,14 @@ func WithQuery(query string) Option {
 //
 // The default name is "database" and the component type datastore. It
 // accepts the common options, [WithName], [WithLatencyWarn] and [WithQuery].
-func SQL(db *sql.DB, opts ...Option) (*Check, error) {
-	cfg := sqlConfig{builtin: newBuiltin("SQL", "database", ComponentDatastore, "responseTime")}
+func SQL(db *sql.DB, opts ...SQLOption) (*Check, error) {
+	cfg := sqlConfig{builtin: newBuiltin("SQL", "database", componentDatastore, "responseTime")}
 	cfg.latencyOK = true
-	configure(&cfg, &cfg.builtin, opts)
+	for _, o := range opts {
+		if o != nil {
+			o.applySQL(&cfg)
+		}
+	}
 	if db == nil {
 		cfg.fail("db", "must not be nil")
 	}

@@ -22,14 +22,14 @@ func TestSQL(t *testing.T) {
 	db := openPostgres(t, pgtest.DSN(t))
 	tests := []struct {
 		name   string
-		opts   []Option
+		opts   []SQLOption
 		status Status
 	}{
 		{"ping", nil, StatusPass},
-		{"select 1", []Option{WithQuery("SELECT 1")}, StatusPass},
-		{"real table query", []Option{WithQuery("SELECT count(*) FROM pg_catalog.pg_tables")}, StatusPass},
-		{"bad query", []Option{WithQuery("SELECT * FROM no_such_wallet_table")}, StatusFail},
-		{"slow is warn", []Option{WithLatencyWarn(time.Nanosecond)}, StatusWarn},
+		{"select 1", []SQLOption{WithQuery("SELECT 1")}, StatusPass},
+		{"real table query", []SQLOption{WithQuery("SELECT count(*) FROM pg_catalog.pg_tables")}, StatusPass},
+		{"bad query", []SQLOption{WithQuery("SELECT * FROM no_such_wallet_table")}, StatusFail},
+		{"slow is warn", []SQLOption{WithLatencyWarn(time.Nanosecond)}, StatusWarn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,8 +65,8 @@ const (
 	// Startup is /startupz: has the service finished starting?
 	Startup
 
-	// AllEndpoints selects every check; /healthz uses it.
-	AllEndpoints = Liveness | Readiness | Startup
+	// allEndpoints selects every check; /healthz uses it.
+	allEndpoints = Liveness | Readiness | Startup
 )
 
 // String returns the endpoint names joined by "|".
@@ -96,11 +96,11 @@ func (e Endpoint) String() string {
 // Component types, for the IETF componentType field and for grouping on the
 // dashboard. Any other non-empty string is allowed.
 const (
-	ComponentDatastore       = "datastore"
-	ComponentPaymentProvider = "payment-provider"
-	ComponentGameProvider    = "game-provider"
-	ComponentKYC             = "kyc"
-	ComponentHTTP            = "http"
-	ComponentSystem          = "system"
-	ComponentComponent       = "component"
+	componentDatastore       = "datastore"
+	componentPaymentProvider = "payment-provider"
+	componentGameProvider    = "game-provider"
+	componentKYC             = "kyc"
+	componentHTTP            = "http"
+	componentSystem          = "system"
+	componentComponent       = "component"
 )

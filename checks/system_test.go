@@ -17,14 +17,14 @@ func TestGoroutines(t *testing.T) {
 	}
 	defer func() { close(release); wg.Wait() }()
 
-	c, err := Goroutines(n+10, WithGoroutinesWarn(n+5))
+	c, err := Goroutines(n+5, n+10)
 	o := runOnce(t, built(t, c, err))
 	wantOutcome(t, o, StatusFail, ErrThresholdExceeded)
 	if o.Observation == nil || o.Observation.Value < float64(n+20) {
 		t.Errorf("observation = %+v, want at least %d", o.Observation, n+20)
 	}
-	c, err = Goroutines(n+1000, WithGoroutinesWarn(n+5))
+	c, err = Goroutines(n+5, n+1000)
 	wantOutcome(t, runOnce(t, built(t, c, err)), StatusWarn, ErrThresholdExceeded)
-	c, err = Goroutines(n + 1000)
+	c, err = Goroutines(0, n+1000)
 	wantOutcome(t, runOnce(t, built(t, c, err)), StatusPass, nil)
 }

@@ -28,7 +28,7 @@ func periodicOTLP(b *testing.B) ([]sdkmetric.Reader, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	exp, err := OTLP(context.Background(), WithEnvLookup(mapLookup(map[string]string{envEndpoint: r.Endpoint()})),
+	exp, err := OTLP(context.Background(), withEnvLookup(mapLookup(map[string]string{envEndpoint: r.Endpoint()})),
 		WithInterval(50*time.Millisecond))
 	if err != nil {
 		b.Fatal(err)

@@ -43,36 +43,36 @@ const (
 // ErrInvalidEnv is wrapped by every error about a bad environment variable.
 var ErrInvalidEnv = errors.New("invalid environment variable")
 
-// EnvError reports an environment variable igmon could not parse. Its text
+// envError reports an environment variable igmon could not parse. Its text
 // names the variable and the problem but never the value of a header, which
 // usually carries a credential.
-type EnvError struct {
+type envError struct {
 	Var string
 	Err error
 }
 
 // Error names the variable and the problem.
-func (e *EnvError) Error() string { return "exporters: " + e.Var + ": " + e.Err.Error() }
+func (e *envError) Error() string { return "exporters: " + e.Var + ": " + e.Err.Error() }
 
 // Unwrap returns ErrInvalidEnv and the cause.
-func (e *EnvError) Unwrap() []error { return []error{ErrInvalidEnv, e.Err} }
+func (e *envError) Unwrap() []error { return []error{ErrInvalidEnv, e.Err} }
 
-// LookupFunc reads one environment variable; os.LookupEnv is the default.
-type LookupFunc func(key string) (string, bool)
+// lookupFunc reads one environment variable; os.LookupEnv is the default.
+type lookupFunc func(key string) (string, bool)
 
 // Disabled reports whether OTEL_SDK_DISABLED asks for telemetry to be
-// switched off. The Go SDK does not honour the variable itself.
-func Disabled(lookup LookupFunc) (bool, error) {
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
+// switched off. The Go SDK does not honour the variable itself. A value
+// that is not a boolean is an error wrapping [ErrInvalidEnv].
+func Disabled() (bool, error) { return disabled(os.LookupEnv) }
+
+func disabled(lookup lookupFunc) (bool, error) {
 	v, ok := lookup(envSDKDisabled)
 	if !ok || strings.TrimSpace(v) == "" {
 		return false, nil
 	}
 	b, err := parseBool(v)
 	if err != nil {
-		return false, &EnvError{Var: envSDKDisabled, Err: err}
+		return false, &envError{Var: envSDKDisabled, Err: err}
 	}
 	return b, nil
 }
@@ -80,10 +80,9 @@ func Disabled(lookup LookupFunc) (bool, error) {
 // OTLPConfigured reports whether an OTLP endpoint is set in the
 // environment, which makes the Monitor export over OTLP when no exporter is
 // named.
-func OTLPConfigured(lookup LookupFunc) bool {
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
+func OTLPConfigured() bool { return otlpConfigured(os.LookupEnv) }
+
+func otlpConfigured(lookup lookupFunc) bool {
 	for _, k := range []string{envMetricsEndpoint, envEndpoint} {
 		if v, ok := lookup(k); ok && strings.TrimSpace(v) != "" {
 			return true
@@ -100,7 +99,7 @@ type envConfig struct {
 	headers     map[string]string
 	timeout     time.Duration
 	compression string
-	temporality Temporality
+	temporality temporality
 	tempSet     bool
 	interval    time.Duration
 	readerTO    time.Duration
@@ -112,7 +111,7 @@ type envConfig struct {
 
 // readEnv parses every variable igmon reads for OTLP and reports all the
 // bad ones at once.
-func readEnv(lookup LookupFunc) (envConfig, error) {
+func readEnv(lookup lookupFunc) (envConfig, error) {
 	var c envConfig
 	var errs []error
 	get := func(keys ...string) (string, string, bool) {
@@ -123,7 +122,7 @@ func readEnv(lookup LookupFunc) (envConfig, error) {
 		}
 		return "", "", false
 	}
-	fail := func(k string, err error) { errs = append(errs, &EnvError{Var: k, Err: err}) }
+	fail := func(k string, err error) { errs = append(errs, &envError{Var: k, Err: err}) }
 	if k, v, ok := get(envMetricsEndpoint, envEndpoint); ok {
 		hp, scheme, err := parseEndpoint(v)
 		if err != nil {
@@ -234,20 +233,20 @@ func parseCompression(s string) (string, error) {
 	return "", fmt.Errorf("%q is not gzip or none", truncate(s))
 }
 
-func parseTemporality(s string) (Temporality, error) {
+func parseTemporality(s string) (temporality, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "cumulative":
-		return Cumulative, nil
+		return cumulative, nil
 	case "delta":
-		return Delta, nil
+		return delta, nil
 	case "lowmemory":
-		return LowMemory, nil
+		return lowMemory, nil
 	}
 	return 0, fmt.Errorf("%q is not cumulative, delta or lowmemory", truncate(s))
 }
 
-// DefaultPort is the OTLP/gRPC port used when an endpoint names none.
-const DefaultPort = "4317"
+// defaultPort is the OTLP/gRPC port used when an endpoint names none.
+const defaultPort = "4317"
 
 // parseEndpoint accepts http://host[:port], https://host[:port] (any path
 // is ignored: gRPC has none) and a bare host:port. It returns host:port and
@@ -278,7 +277,7 @@ func parseEndpoint(s string) (hostport, scheme string, err error) {
 	}
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
-		port = DefaultPort
+		port = defaultPort
 	}
 	if err := checkHostPort(host, port); err != nil {
 		return "", "", err

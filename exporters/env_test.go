@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-func mapLookup(m map[string]string) LookupFunc {
+func mapLookup(m map[string]string) lookupFunc {
 	return func(k string) (string, bool) {
 		v, ok := m[k]
 		return v, ok
@@ -114,7 +114,7 @@ func TestParseScalars(t *testing.T) {
 			t.Errorf("parseBool(%q) accepted", bad)
 		}
 	}
-	for in, want := range map[string]Temporality{"cumulative": Cumulative, "Delta": Delta, "lowmemory": LowMemory} {
+	for in, want := range map[string]temporality{"cumulative": cumulative, "Delta": delta, "lowmemory": lowMemory} {
 		if got, err := parseTemporality(in); err != nil || got != want {
 			t.Errorf("parseTemporality(%q) = %v, %v", in, got, err)
 		}
@@ -146,7 +146,7 @@ func TestReadEnvPrecedenceAndErrors(t *testing.T) {
 	}
 	if c.endpoint != "metrics:2" || c.scheme != "" || c.headers["b"] != "2" || c.headers["a"] != "" ||
 		c.insecure == nil || !*c.insecure || c.timeout != 3*time.Second || c.compression != "none" ||
-		c.temporality != Delta || c.interval != 5*time.Second || c.readerTO != 4*time.Second {
+		c.temporality != delta || c.interval != 5*time.Second || c.readerTO != 4*time.Second {
 		t.Fatalf("readEnv = %+v", c)
 	}
 
@@ -163,9 +163,9 @@ func TestReadEnvPrecedenceAndErrors(t *testing.T) {
 			t.Errorf("error does not name %s: %v", v, err)
 		}
 	}
-	var ee *EnvError
+	var ee *envError
 	if !errors.As(err, &ee) {
-		t.Fatalf("no *EnvError in %v", err)
+		t.Fatalf("no *envError in %v", err)
 	}
 }
 
@@ -181,7 +181,7 @@ func TestDisabledAndConfigured(t *testing.T) {
 		{env: map[string]string{envSDKDisabled: "  "}},
 		{env: map[string]string{envSDKDisabled: "1"}, err: true},
 	} {
-		got, err := Disabled(mapLookup(tt.env))
+		got, err := disabled(mapLookup(tt.env))
 		if got != tt.want || (err != nil) != tt.err {
 			t.Errorf("Disabled(%v) = %v, %v", tt.env, got, err)
 		}
@@ -189,10 +189,10 @@ func TestDisabledAndConfigured(t *testing.T) {
 			t.Errorf("error does not name the variable: %v", err)
 		}
 	}
-	if OTLPConfigured(mapLookup(nil)) || OTLPConfigured(mapLookup(map[string]string{envEndpoint: " "})) {
+	if otlpConfigured(mapLookup(nil)) || otlpConfigured(mapLookup(map[string]string{envEndpoint: " "})) {
 		t.Error("OTLPConfigured with no endpoint")
 	}
-	if !OTLPConfigured(mapLookup(map[string]string{envMetricsEndpoint: "c:1"})) {
+	if !otlpConfigured(mapLookup(map[string]string{envMetricsEndpoint: "c:1"})) {
 		t.Error("OTLPConfigured ignores the metrics endpoint")
 	}
 }
@@ -259,7 +259,7 @@ func FuzzReadEnv(f *testing.F) {
 			return
 		}
 		for _, e := range unwrapAll(err) {
-			var ee *EnvError
+			var ee *envError
 			if !errors.As(e, &ee) {
 				t.Fatalf("error without variable: %v", e)
 			}

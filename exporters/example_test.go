@@ -42,8 +42,8 @@ func ExampleOTLP() {
 		defer cancel()
 		_ = mp.Shutdown(ctx)
 	}()
-	fmt.Println(otlp.Name(), otlp.Interval())
-	// Output: otlp 15s
+	fmt.Println(p.Status()[0].Name)
+	// Output: otlp
 }
 
 // Read what is exported, from inside the process: this is what alert rules
@@ -73,7 +73,11 @@ func ExampleStdout() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(e.Name())
+	p, err := exporters.NewPipeline([]*exporters.Exporter{e})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(p.Status()[0].Name)
 	_ = e.Shutdown(context.Background())
 	// Output: stdout
 }

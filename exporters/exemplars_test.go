@@ -154,7 +154,7 @@ func BenchmarkCollectExemplars(b *testing.B) {
 			defer mp.Shutdown(context.Background())
 			m := mp.Meter("b")
 			c, _ := m.Int64Counter("c")
-			h, _ := m.Float64Histogram("h", metric.WithExplicitBucketBoundaries(DurationBuckets()...))
+			h, _ := m.Float64Histogram("h", metric.WithExplicitBucketBoundaries(durationBucketsCopy()...))
 			ctx := context.Background()
 			for i := range 5000 {
 				a := metric.WithAttributeSet(attribute.NewSet(attribute.Int("i", i)))

@@ -13,8 +13,8 @@ import (
 // Defaults of a push exporter's periodic reader, as in the OpenTelemetry
 // specification (OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT).
 const (
-	DefaultInterval = 60 * time.Second
-	DefaultTimeout  = 30 * time.Second
+	defaultInterval = 60 * time.Second
+	defaultTimeout  = 30 * time.Second
 )
 
 // ErrInvalidOption is wrapped by every error about a bad option value.
@@ -33,13 +33,6 @@ type Exporter struct {
 	timeout  time.Duration
 	used     atomic.Bool // set by NewPipeline: a reader can join one provider only
 }
-
-// Name identifies the exporter in logs, metrics (otel.component.name) and
-// the telemetry check.
-func (e *Exporter) Name() string { return e.name }
-
-// Interval is how often a push exporter exports; 0 for a pull exporter.
-func (e *Exporter) Interval() time.Duration { return e.interval }
 
 // PushOption configures the periodic reader of a push exporter. It is
 // accepted by [OTLP], [Stdout] and [NewPush].
@@ -108,10 +101,10 @@ func NewPush(name string, exp sdkmetric.Exporter, opts ...PushOption) (*Exporter
 
 func newPush(name, kind string, exp sdkmetric.Exporter, c pushConfig) *Exporter {
 	if c.interval <= 0 {
-		c.interval = DefaultInterval
+		c.interval = defaultInterval
 	}
 	if c.timeout <= 0 {
-		c.timeout = DefaultTimeout
+		c.timeout = defaultTimeout
 	}
 	return &Exporter{name: name, kind: kind, push: exp, interval: c.interval, timeout: c.timeout}
 }

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// DefaultCacheTTL is how long [InProcess.Collect] reuses a collection.
-const DefaultCacheTTL = time.Second
+// defaultCacheTTL is how long [InProcess.Collect] reuses a collection.
+const defaultCacheTTL = time.Second
 
 // ErrNotRegistered is returned by [InProcess.Collect] when its reader is
 // not part of a MeterProvider: telemetry is disabled (OTEL_SDK_DISABLED) or
@@ -107,11 +107,11 @@ func WithProducers(ps ...sdkmetric.Producer) ProducerOption {
 	return o
 }
 
-// InProcessHistogramMaxSize is the most buckets an in-process exponential
+// inProcessHistogramMaxSize is the most buckets an in-process exponential
 // histogram keeps per series (sdkmetric.AggregationBase2ExponentialHistogram's
 // MaxSize; the SDK's default).
 //
-// Why 160: the SDK picks the finest scale (up to InProcessHistogramMaxScale)
+// Why 160: the SDK picks the finest scale (up to inProcessHistogramMaxScale)
 // at which a series' observations fit in MaxSize buckets, and igmon's
 // series store keeps at most 160 buckets per series. 160 buckets hold 10
 // doublings (1 ms to 1 s) at scale 4, so a latency series keeps full
@@ -120,16 +120,16 @@ func WithProducers(ps ...sdkmetric.Producer) ProducerOption {
 // smaller MaxSize would merge to a coarser scale sooner without saving the
 // store anything: what the store keeps per series (8 bytes per bucket per
 // snapshot) is as wide as the data spans, not as MaxSize.
-const InProcessHistogramMaxSize = 160
+const inProcessHistogramMaxSize = 160
 
-// InProcessHistogramMaxScale is the finest scale of in-process exponential
+// inProcessHistogramMaxScale is the finest scale of in-process exponential
 // histograms: 4, 16 buckets per doubling (a bucket is 4.4% wide, so a
 // quantile interpolated inside one is within 4.4%). igmon's series store
 // keeps no finer scale, so a finer one in the SDK would only cost: with
 // the SDK's default 20, a series whose latencies vary by ±10% spans ~140
 // buckets instead of 5, and collecting 5,000 such series took 6.2 ms
 // instead of 0.9 ms.
-const InProcessHistogramMaxScale = 4
+const inProcessHistogramMaxScale = 4
 
 // InProcessAggregation is the in-process reader's aggregation selector:
 // base-2 exponential histograms for histogram instruments, so that alert
@@ -146,7 +146,7 @@ const InProcessHistogramMaxScale = 4
 // of [InProcess].
 func InProcessAggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 	if kind == sdkmetric.InstrumentKindHistogram {
-		return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: InProcessHistogramMaxSize, MaxScale: InProcessHistogramMaxScale}
+		return sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: inProcessHistogramMaxSize, MaxScale: inProcessHistogramMaxScale}
 	}
 	return sdkmetric.DefaultAggregationSelector(kind)
 }
@@ -155,7 +155,7 @@ func InProcessAggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 // MeterProvider (the Monitor always does). Its histograms are base-2
 // exponential ([InProcessAggregation]).
 func NewInProcess(opts ...InProcessOption) (*InProcess, error) {
-	c := inProcessConfig{ttl: DefaultCacheTTL}
+	c := inProcessConfig{ttl: defaultCacheTTL}
 	for _, o := range opts {
 		if o != nil {
 			o.applyInProcess(&c)

@@ -154,8 +154,8 @@ func TestInProcessHistogramsAreExponential(t *testing.T) {
 	if !ok {
 		t.Fatalf("in-process advised histogram is %T, want an exponential histogram", dataOf(t, rm, "advised"))
 	}
-	if dp := f.DataPoints[0]; dp.Count != 1 || dp.Scale != InProcessHistogramMaxScale {
-		t.Errorf("in-process point: count %d scale %d, want 1 at scale %d (MaxScale)", dp.Count, dp.Scale, InProcessHistogramMaxScale)
+	if dp := f.DataPoints[0]; dp.Count != 1 || dp.Scale != inProcessHistogramMaxScale {
+		t.Errorf("in-process point: count %d scale %d, want 1 at scale %d (MaxScale)", dp.Count, dp.Scale, inProcessHistogramMaxScale)
 	}
 	if _, ok := dataOf(t, rm, "defaulted").(metricdata.ExponentialHistogram[int64]); !ok {
 		t.Errorf("in-process int64 histogram is %T, want an exponential histogram", dataOf(t, rm, "defaulted"))

@@ -16,8 +16,8 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// ScopeName is the instrumentation scope of the pipeline's own metrics.
-const ScopeName = "github.com/jackcode/igmon/exporters"
+// scopeName is the instrumentation scope of the pipeline's own metrics.
+const scopeName = "github.com/jackcode/igmon/exporters"
 
 type pipelineInstruments struct {
 	failures metric.Int64Counter
@@ -34,7 +34,7 @@ type errKey struct {
 }
 
 func newPipelineInstruments(mp metric.MeterProvider) (*pipelineInstruments, error) {
-	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	m := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	in := &pipelineInstruments{errSets: make(map[errKey]metric.MeasurementOption)}
 	var err, e error
 	in.failures, e = m.Int64Counter(igsemconv.MetricExportFailures, metric.WithUnit("{export}"),
@@ -45,7 +45,7 @@ func newPipelineInstruments(mp metric.MeterProvider) (*pipelineInstruments, erro
 	err = errors.Join(err, e)
 	in.duration, e = m.Float64Histogram(igsemconv.MetricExportDuration, metric.WithUnit("s"),
 		metric.WithDescription("The duration of exporting a batch of telemetry records."),
-		metric.WithExplicitBucketBoundaries(DurationBuckets()...))
+		metric.WithExplicitBucketBoundaries(durationBucketsCopy()...))
 	err = errors.Join(err, e)
 	return in, err
 }

@@ -16,32 +16,32 @@ import (
 	"google.golang.org/grpc/credentials"
 )
 
-// DefaultEndpoint is where OTLP exports go when neither an option nor the
+// defaultEndpoint is where OTLP exports go when neither an option nor the
 // environment names an endpoint: a collector agent on the same host.
-const DefaultEndpoint = "localhost:" + DefaultPort
+const defaultEndpoint = "localhost:" + defaultPort
 
-// DefaultOTLPTimeout bounds one OTLP request, retries included, as the
+// defaultOTLPTimeout bounds one OTLP request, retries included, as the
 // specification's OTEL_EXPORTER_OTLP_TIMEOUT default.
-const DefaultOTLPTimeout = 10 * time.Second
+const defaultOTLPTimeout = 10 * time.Second
 
-// Temporality chooses how sums and histograms are reported.
-type Temporality int
+// temporality chooses how sums and histograms are reported.
+type temporality int
 
 // The temporalities of OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
 const (
-	// Cumulative reports running totals. A failed export loses nothing: the
+	// cumulative reports running totals. A failed export loses nothing: the
 	// next one carries the totals. Prometheus-style backends want it.
-	Cumulative Temporality = iota
-	// Delta reports counters and histograms as changes since the last
+	cumulative temporality = iota
+	// delta reports counters and histograms as changes since the last
 	// export; a failed export loses that interval.
-	Delta
-	// LowMemory is Delta for synchronous counters and histograms only.
-	LowMemory
+	delta
+	// lowMemory is delta for synchronous counters and histograms only.
+	lowMemory
 )
 
-func (t Temporality) selector() sdkmetric.TemporalitySelector {
+func (t temporality) selector() sdkmetric.TemporalitySelector {
 	switch t {
-	case Delta:
+	case delta:
 		return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
 			switch k {
 			case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram, sdkmetric.InstrumentKindObservableCounter:
@@ -49,7 +49,7 @@ func (t Temporality) selector() sdkmetric.TemporalitySelector {
 			}
 			return metricdata.CumulativeTemporality
 		}
-	case LowMemory:
+	case lowMemory:
 		return func(k sdkmetric.InstrumentKind) metricdata.Temporality {
 			switch k {
 			case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram:
@@ -68,14 +68,13 @@ type OTLPOption interface {
 
 type otlpConfig struct {
 	push        pushConfig
-	lookup      LookupFunc
+	lookup      lookupFunc
 	endpoint    string
 	scheme      string
 	insecure    *bool
 	tls         *tls.Config
 	headers     map[string]string
 	compression string
-	temporality *Temporality
 	noRetry     bool
 	name        string
 	errs        []error
@@ -91,7 +90,8 @@ func (c *otlpConfig) fail(option, format string, a ...any) {
 
 // WithEndpoint sets the collector: host:port (TLS unless [WithInsecure]),
 // http://host:port (plain text) or https://host:port. It overrides
-// OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT.
+// OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT; the default is localhost:4317 (a
+// collector agent on the same host), and port 4317 when none is named.
 func WithEndpoint(endpoint string) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
 		hp, scheme, err := parseEndpoint(endpoint)
@@ -145,16 +145,6 @@ func WithoutCompression() OTLPOption {
 	return otlpOption(func(c *otlpConfig) { c.compression = "none" })
 }
 
-// WithTemporality overrides OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
-func WithTemporality(t Temporality) OTLPOption {
-	return otlpOption(func(c *otlpConfig) {
-		if t < Cumulative || t > LowMemory {
-			c.fail("WithTemporality", "%d is not Cumulative, Delta or LowMemory", t)
-		}
-		c.temporality = &t
-	})
-}
-
 // WithoutRetry makes a failed request fail at once instead of retrying
 // with backoff within the timeout. With cumulative temporality nothing is
 // lost: the next cycle carries the totals.
@@ -173,12 +163,12 @@ func WithName(name string) OTLPOption {
 	})
 }
 
-// WithEnvLookup reads the OTEL_* variables through lookup instead of
+// withEnvLookup reads the OTEL_* variables through lookup instead of
 // os.LookupEnv (configuration from a file, tests).
-func WithEnvLookup(lookup LookupFunc) OTLPOption {
+func withEnvLookup(lookup lookupFunc) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
 		if lookup == nil {
-			c.fail("WithEnvLookup", "lookup must not be nil")
+			c.fail("withEnvLookup", "lookup must not be nil")
 		}
 		c.lookup = lookup
 	})
@@ -214,7 +204,7 @@ func OTLP(ctx context.Context, opts ...OTLPOption) (*Exporter, error) {
 		c.endpoint, c.scheme = env.endpoint, env.scheme
 	}
 	if c.endpoint == "" {
-		c.endpoint = DefaultEndpoint
+		c.endpoint = defaultEndpoint
 	}
 	insecure := c.scheme == "http"
 	if c.insecure != nil {
@@ -241,13 +231,13 @@ func OTLP(ctx context.Context, opts ...OTLPOption) (*Exporter, error) {
 	if c.compression == "" {
 		c.compression = "gzip"
 	}
-	temporality := Cumulative
-	if c.temporality != nil {
-		temporality = *c.temporality
-	} else if env.tempSet {
+	// The temporality comes from the standard variable only
+	// (cumulative, delta or lowmemory); cumulative by default.
+	temporality := cumulative
+	if env.tempSet {
 		temporality = env.temporality
 	}
-	reqTimeout := DefaultOTLPTimeout
+	reqTimeout := defaultOTLPTimeout
 	if env.timeout > 0 {
 		reqTimeout = env.timeout
 	}

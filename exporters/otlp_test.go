@@ -74,7 +74,7 @@ func otlpTo(t *testing.T, r *otlptest.Receiver, extra map[string]string, opts ..
 		env[k] = v
 	}
 	// A long interval: the tests drive exports with ForceFlush.
-	opts = append([]OTLPOption{WithEnvLookup(mapLookup(env)), WithInterval(time.Hour), WithTimeout(5 * time.Second), WithoutRetry()}, opts...)
+	opts = append([]OTLPOption{withEnvLookup(mapLookup(env)), WithInterval(time.Hour), WithTimeout(5 * time.Second), WithoutRetry()}, opts...)
 	e, err := OTLP(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestOTLPExportsNamesUnitsAttributesResource(t *testing.T) {
 	if h.Unit != "s" || h.Value != 1 || h.Sum != 0.2 || !h.Cumulative || h.Scope != "test/payments" {
 		t.Errorf("histogram = %+v", h)
 	}
-	if !slices.Equal(h.Bounds, DurationBuckets()) {
+	if !slices.Equal(h.Bounds, durationBucketsCopy()) {
 		t.Errorf("bounds = %v, want the semconv duration buckets", h.Bounds)
 	}
 	if h.Resource["service.name"] != "wallet" || h.Resource["deployment.environment.name"] != "test" {
@@ -197,7 +197,7 @@ func TestOTLPInvalidConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := append([]OTLPOption{WithEnvLookup(mapLookup(tt.env))}, tt.opts...)
+			opts := append([]OTLPOption{withEnvLookup(mapLookup(tt.env))}, tt.opts...)
 			e, err := OTLP(context.Background(), opts...)
 			if err == nil {
 				_ = e.Shutdown(context.Background())
@@ -238,7 +238,7 @@ func TestCollectorDownAndBack(t *testing.T) {
 		}
 	}
 	err := tp.pipeline.Check(ctx)
-	if !errors.Is(err, ErrExportFailing) || !strings.Contains(err.Error(), "3 consecutive failed exports") {
+	if !errors.Is(err, errExportFailing) || !strings.Contains(err.Error(), "3 consecutive failed exports") {
 		t.Fatalf("Check = %v", err)
 	}
 	st := tp.pipeline.Status()[0]
@@ -286,7 +286,7 @@ func TestCollectorDownAndBack(t *testing.T) {
 func TestShutdownHonoursDeadline(t *testing.T) {
 	r := startReceiver(t)
 	env := map[string]string{envEndpoint: r.Endpoint()}
-	exp, err := OTLP(context.Background(), WithEnvLookup(mapLookup(env)), WithInterval(time.Hour))
+	exp, err := OTLP(context.Background(), withEnvLookup(mapLookup(env)), WithInterval(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestShutdownWithCollectorGone(t *testing.T) {
 	handled := globalErrors(t)
 	r := startReceiver(t)
 	logs := &logRecorder{}
-	exp, err := OTLP(context.Background(), WithEnvLookup(mapLookup(nil)), WithEndpoint(r.Endpoint()),
+	exp, err := OTLP(context.Background(), withEnvLookup(mapLookup(nil)), WithEndpoint(r.Endpoint()),
 		WithHeaders(map[string]string{"authorization": "Bearer s3cret-otlp-token"}),
 		// Retries stay on: each export retries the closed port for 1s, so
 		// one is in progress when Shutdown comes.

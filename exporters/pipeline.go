@@ -20,16 +20,16 @@ import (
 
 // Pipeline defaults.
 const (
-	// DefaultWarnAfter is how many consecutive failed export cycles make
+	// defaultWarnAfter is how many consecutive failed export cycles make
 	// [Pipeline.Check] report a problem.
-	DefaultWarnAfter = 3
-	// DefaultLogInterval is the least time between two "still failing"
+	defaultWarnAfter = 3
+	// defaultLogInterval is the least time between two "still failing"
 	// log lines of one exporter.
-	DefaultLogInterval = 5 * time.Minute
+	defaultLogInterval = 5 * time.Minute
 )
 
-// ErrExportFailing is wrapped by [Pipeline.Check]'s error.
-var ErrExportFailing = errors.New("telemetry export failing")
+// errExportFailing is wrapped by [Pipeline.Check]'s error.
+var errExportFailing = errors.New("telemetry export failing")
 
 // ErrFinalExportFailed is wrapped by the error a push exporter's reader
 // returns from Shutdown when the final export failed, typically because the
@@ -115,7 +115,7 @@ func WithLogInterval(d time.Duration) PipelineOption {
 // NewPipeline builds the readers for exps. Names must be unique and an
 // exporter may belong to one pipeline only.
 func NewPipeline(exps []*Exporter, opts ...PipelineOption) (*Pipeline, error) {
-	c := pipelineConfig{logger: slog.Default(), warnAfter: DefaultWarnAfter, logEvery: DefaultLogInterval}
+	c := pipelineConfig{logger: slog.Default(), warnAfter: defaultWarnAfter, logEvery: defaultLogInterval}
 	for _, o := range opts {
 		if o != nil {
 			o.applyPipeline(&c)
@@ -212,7 +212,7 @@ func (p *Pipeline) Status() []ExportStatus {
 }
 
 // Check reports every exporter whose last WarnAfter cycles all failed. It
-// has the shape of a checks.CheckFunc; the Monitor registers it as the
+// has the shape of a check function (checks.NewCheck); the Monitor registers it as the
 // non-critical "telemetry" check, so a dead collector shows as warn and
 // never fails readiness.
 func (p *Pipeline) Check(ctx context.Context) error {
@@ -223,7 +223,7 @@ func (p *Pipeline) Check(ctx context.Context) error {
 			continue
 		}
 		errs = append(errs, fmt.Errorf("%w: exporter %s: %d consecutive failed exports for %v: %s",
-			ErrExportFailing, st.Name, st.ConsecutiveFailures, now.Sub(st.FailingSince).Round(time.Second), st.LastError))
+			errExportFailing, st.Name, st.ConsecutiveFailures, now.Sub(st.FailingSince).Round(time.Second), st.LastError))
 	}
 	return errors.Join(errs...)
 }

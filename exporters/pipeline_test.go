@@ -131,7 +131,7 @@ func TestPipelineRateLimitedLogging(t *testing.T) {
 			}
 		}
 		err = p.Check(ctx)
-		if !errors.Is(err, ErrExportFailing) || !strings.Contains(err.Error(), "12 consecutive failed exports for 12m0s") {
+		if !errors.Is(err, errExportFailing) || !strings.Contains(err.Error(), "12 consecutive failed exports for 12m0s") {
 			t.Fatalf("Check = %v", err)
 		}
 		if strings.Contains(err.Error(), "hunter2") {

@@ -56,7 +56,7 @@ func Stdout(opts ...StdoutOption) (*Exporter, error) {
 	}
 	env, err := readEnv(os.LookupEnv)
 	if err != nil {
-		var ee *EnvError
+		var ee *envError
 		// Only the reader variables matter here; an OTLP variable that
 		// is wrong is OTLP's business.
 		for _, e := range unwrapAll(err) {

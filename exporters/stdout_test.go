@@ -17,8 +17,8 @@ func TestStdout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Name() != "stdout" || e.Interval() != time.Hour {
-		t.Fatalf("exporter %s every %v", e.Name(), e.Interval())
+	if e.name != "stdout" || e.interval != time.Hour {
+		t.Fatalf("exporter %s every %v", e.name, e.interval)
 	}
 	p, err := NewPipeline([]*Exporter{e})
 	if err != nil {

@@ -26,27 +26,27 @@ func tlsFromEnv(env envConfig) (*tls.Config, error) {
 	if env.caFile != "" {
 		pem, err := readPEMFile(env.caFile)
 		if err != nil {
-			return nil, &EnvError{Var: env.caVar, Err: err}
+			return nil, &envError{Var: env.caVar, Err: err}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &EnvError{Var: env.caVar, Err: errors.New("file holds no PEM certificate")}
+			return nil, &envError{Var: env.caVar, Err: errors.New("file holds no PEM certificate")}
 		}
 		cfg.RootCAs = pool
 	}
 	if env.certFile != "" {
 		certPEM, err := readPEMFile(env.certFile)
 		if err != nil {
-			return nil, &EnvError{Var: env.certVar, Err: err}
+			return nil, &envError{Var: env.certVar, Err: err}
 		}
 		keyPEM, err := readPEMFile(env.keyFile)
 		if err != nil {
-			return nil, &EnvError{Var: env.keyVar, Err: err}
+			return nil, &envError{Var: env.keyVar, Err: err}
 		}
 		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			// The error text of X509KeyPair never quotes key material.
-			return nil, &EnvError{Var: env.certVar, Err: fmt.Errorf("with %s: %w", env.keyVar, err)}
+			return nil, &envError{Var: env.certVar, Err: fmt.Errorf("with %s: %w", env.keyVar, err)}
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}

@@ -152,7 +152,7 @@ func startWireReceiver(t *testing.T, tc *tls.Config) *wireReceiver {
 // ForceFlush error.
 func exportOnce(t *testing.T, env map[string]string, opts ...OTLPOption) error {
 	t.Helper()
-	opts = append([]OTLPOption{WithEnvLookup(mapLookup(env)), WithInterval(time.Hour), WithTimeout(5 * time.Second), WithoutRetry()}, opts...)
+	opts = append([]OTLPOption{withEnvLookup(mapLookup(env)), WithInterval(time.Hour), WithTimeout(5 * time.Second), WithoutRetry()}, opts...)
 	exp, err := OTLP(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +244,7 @@ func TestOTLPTLSFilesErrorsNameTheVariable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := OTLP(context.Background(), WithEnvLookup(mapLookup(tt.env)))
+			e, err := OTLP(context.Background(), withEnvLookup(mapLookup(tt.env)))
 			if err == nil {
 				_ = e.Shutdown(context.Background())
 				t.Fatal("accepted")
@@ -258,7 +258,7 @@ func TestOTLPTLSFilesErrorsNameTheVariable(t *testing.T) {
 		})
 	}
 	// Insecure exports ignore the files rather than failing on them.
-	e, err := OTLP(context.Background(), WithEnvLookup(mapLookup(map[string]string{
+	e, err := OTLP(context.Background(), withEnvLookup(mapLookup(map[string]string{
 		envEndpoint: "http://127.0.0.1:4317", envCertificate: filepath.Join(pki.dir, "nope.pem")})))
 	if err != nil {
 		t.Fatalf("plain-text endpoint with a CA file: %v", err)

@@ -5,19 +5,14 @@ import (
 	"go.opentelemetry.io/otel/metric/embedded"
 )
 
-// DefaultCardinalityLimit is the number of attribute sets kept per
-// instrument; further sets aggregate into one otel.metric.overflow=true
-// series, so an attribute explosion cannot eat memory.
-const DefaultCardinalityLimit = 2000
-
 // durationBuckets are the semantic-convention boundaries for
 // http.server.request.duration and http.client.request.duration, in
 // seconds: fine where API latencies live, up to 10s.
 var durationBuckets = [...]float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
 
-// DurationBuckets returns the semantic-convention bucket boundaries for
+// durationBucketsCopy returns the semantic-convention bucket boundaries for
 // durations in seconds.
-func DurationBuckets() []float64 { return append([]float64(nil), durationBuckets[:]...) }
+func durationBucketsCopy() []float64 { return append([]float64(nil), durationBuckets[:]...) }
 
 // BucketAdvice wraps mp so that every histogram measured in s (or ms)
 // whose instrument gives no bucket advice of its own gets the
@@ -47,9 +42,9 @@ type adviceMeter struct {
 func bucketsFor(unit string) []float64 {
 	switch unit {
 	case "s":
-		return DurationBuckets()
+		return durationBucketsCopy()
 	case "ms":
-		b := DurationBuckets()
+		b := durationBucketsCopy()
 		for i := range b {
 			b[i] *= 1000
 		}

@@ -45,13 +45,13 @@ func TestBucketAdvice(t *testing.T) {
 			bounds[mt.Name] = d.DataPoints[0].Bounds
 		}
 	}
-	millis := DurationBuckets()
+	millis := durationBucketsCopy()
 	for i := range millis {
 		millis[i] *= 1000
 	}
 	sdkDefault := []float64{0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000}
 	for name, want := range map[string][]float64{
-		"seconds": DurationBuckets(), "seconds.own": own, "millis": millis, "int.millis": millis, "bytes": sdkDefault,
+		"seconds": durationBucketsCopy(), "seconds.own": own, "millis": millis, "int.millis": millis, "bytes": sdkDefault,
 	} {
 		if !slices.Equal(bounds[name], want) {
 			t.Errorf("%s bounds = %v, want %v", name, bounds[name], want)
@@ -84,9 +84,9 @@ func TestCardinalityLimitBoundsSeries(t *testing.T) {
 }
 
 func TestDurationBucketsIsACopy(t *testing.T) {
-	b := DurationBuckets()
+	b := durationBucketsCopy()
 	b[0] = 42
-	if DurationBuckets()[0] != 0.005 {
-		t.Fatal("DurationBuckets shares its backing array")
+	if durationBucketsCopy()[0] != 0.005 {
+		t.Fatal("durationBucketsCopy shares its backing array")
 	}
 }

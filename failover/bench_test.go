@@ -58,16 +58,16 @@ func BenchmarkRoute(b *testing.B) {
 	b.Run("routed", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			c := g.Pick()
-			c.Done(bareCall(ctx, c.Provider()))
+			c := g.pick()
+			c.done(bareCall(ctx, c.provider()))
 		}
 	})
 	b.Run("routed-parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				c := g.Pick()
-				c.Done(bareCall(ctx, c.Provider()))
+				c := g.pick()
+				c.done(bareCall(ctx, c.provider()))
 			}
 		})
 	})

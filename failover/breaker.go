@@ -244,7 +244,7 @@ func (b *breaker) to(g *Group, m *member, s bstate, reason string, now time.Time
 		b.trialOK = 0
 	}
 	g.inst.transition(m, s)
-	return &Change{Time: now, Group: g.name, Provider: m.name, Kind: ChangeBreaker, From: from.String(), To: s.String(), Reason: reason}
+	return &Change{Time: now, Group: g.name, Provider: m.name, Kind: kindBreaker, From: from.String(), To: s.String(), Reason: reason}
 }
 
 // describe says, in a few words, what the breaker is doing and why.

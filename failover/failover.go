@@ -133,8 +133,8 @@ func WithListener(fn func(Change)) Option { return optionFunc(func(c *config) { 
 
 // Change kinds.
 const (
-	ChangeBreaker = "breaker" // a provider's breaker changed state
-	ChangeRoute   = "route"   // another provider serves the group's calls
+	kindBreaker = "breaker" // a provider's breaker changed state
+	kindRoute   = "route"   // another provider serves the group's calls
 )
 
 // Change is a breaker transition or a change of the serving provider.
@@ -142,7 +142,7 @@ type Change struct {
 	Time     time.Time
 	Group    string
 	Provider string // the breaker's provider, or the one that serves now
-	Kind     string // ChangeBreaker or ChangeRoute
+	Kind     string // "breaker" (a breaker changed state) or "route" (another provider serves)
 	From, To string // breaker states, or provider names
 	Reason   string // why, in one line
 }
@@ -242,17 +242,17 @@ const (
 
 var routeNames = [numRoutes]string{"primary", "fallback", "trial", "exhausted"}
 
-// Call is one routed call. Report its result with Done exactly once.
-type Call struct {
+// routedCall is one routed call; its result is reported with done exactly once.
+type routedCall struct {
 	m     *member
 	g     *Group
 	route uint8
 	start time.Time
 }
 
-// Pick chooses the provider of the next call: the first whose breaker
+// pick chooses the provider of the next call: the first whose breaker
 // admits it.
-func (g *Group) Pick() Call {
+func (g *Group) pick() routedCall {
 	// The clock is read only where it is needed: for a breaker that is not
 	// closed, for a route change and to time a call when latency is judged.
 	var now time.Time
@@ -285,21 +285,21 @@ func (g *Group) Pick() Call {
 	return g.call(g.members[0], routeExhausted, clock)
 }
 
-func (g *Group) call(m *member, r uint8, clock func() time.Time) Call {
+func (g *Group) call(m *member, r uint8, clock func() time.Time) routedCall {
 	m.calls[r].Add(1)
-	c := Call{m: m, g: g, route: r}
+	c := routedCall{m: m, g: g, route: r}
 	if g.cfg.breaker.SlowCall > 0 {
 		c.start = clock()
 	}
 	return c
 }
 
-// Provider returns the name of the chosen provider.
-func (c Call) Provider() string { return c.m.name }
+// provider returns the name of the chosen provider.
+func (c routedCall) provider() string { return c.m.name }
 
-// Done reports the call's result: nil, or the error the provider's call
+// done reports the call's result: nil, or the error the provider's call
 // returned. A canceled call counts neither way.
-func (c Call) Done(err error) {
+func (c routedCall) done(err error) {
 	if c.m == nil {
 		return
 	}
@@ -326,16 +326,16 @@ func (c Call) Done(err error) {
 // It returns fn's error unchanged; it does not retry on another provider,
 // since a payment call that failed may still have been carried out.
 func (g *Group) Do(ctx context.Context, fn func(ctx context.Context, provider string) error) error {
-	c := g.Pick()
+	c := g.pick()
 	done := false
 	defer func() {
 		if !done {
-			c.Done(errPanic)
+			c.done(errPanic)
 		}
 	}()
-	err := fn(ctx, c.Provider())
+	err := fn(ctx, c.provider())
 	done = true
-	c.Done(err)
+	c.done(err)
 	return err
 }
 
@@ -367,7 +367,7 @@ func (g *Group) changeRoute(i int, now time.Time) {
 	g.mu.Unlock()
 	g.inst.routeChanged(g.members[i])
 	if g.cfg.listener != nil {
-		g.cfg.listener(Change{Time: now, Group: g.name, Provider: g.members[i].name, Kind: ChangeRoute,
+		g.cfg.listener(Change{Time: now, Group: g.name, Provider: g.members[i].name, Kind: kindRoute,
 			From: g.members[from].name, To: g.members[i].name, Reason: reason})
 	}
 }

@@ -88,16 +88,16 @@ func TestConsecutiveFailuresFailOverAndTrialsReturn(t *testing.T) {
 		}
 		// Half-open: one trial at a time, the rest still go to adyen.
 		time.Sleep(time.Second)
-		trial := g.Pick()
-		if trial.Provider() != "stripe" {
-			t.Fatalf("first call after the open period: %s, want a stripe trial", trial.Provider())
+		trial := g.pick()
+		if trial.provider() != "stripe" {
+			t.Fatalf("first call after the open period: %s, want a stripe trial", trial.provider())
 		}
-		if other := g.Pick(); other.Provider() != "adyen" {
-			t.Fatalf("second call while a trial runs: %s, want adyen", other.Provider())
+		if other := g.pick(); other.provider() != "adyen" {
+			t.Fatalf("second call while a trial runs: %s, want adyen", other.provider())
 		} else {
-			other.Done(nil)
+			other.done(nil)
 		}
-		trial.Done(errDown) // still down: open twice as long
+		trial.done(errDown) // still down: open twice as long
 		time.Sleep(5 * time.Second)
 		if p := call(g, down); p != "adyen" {
 			t.Fatalf("5 s after a failed trial: %s, want adyen (open for 10 s)", p)
@@ -240,11 +240,11 @@ func TestEveryBreakerOpenSendsToThePreferred(t *testing.T) {
 		for range 10 {
 			call(g, down)
 		}
-		c := g.Pick()
-		defer c.Done(nil)
+		c := g.pick()
+		defer c.done(nil)
 		st := g.Status()
-		if c.Provider() != "stripe" || c.route != routeExhausted || st.Serving != "stripe" || !strings.HasPrefix(st.Reason, "every breaker open") {
-			t.Fatalf("pick %s route %d, status %+v", c.Provider(), c.route, st)
+		if c.provider() != "stripe" || c.route != routeExhausted || st.Serving != "stripe" || !strings.HasPrefix(st.Reason, "every breaker open") {
+			t.Fatalf("pick %s route %d, status %+v", c.provider(), c.route, st)
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -30,7 +31,7 @@ func newActionRig(t *testing.T, mode ActionMode, fail error) *actionRig {
 	t.Helper()
 	r := &actionRig{fc: clock.NewFake(alT0)}
 	rule := alerting.Rule{Name: "PSPDown", Condition: &alerting.CheckState{Checks: []string{"psp"}}}
-	m, err := New(quiet, WithoutSystemMetrics(), WithRegistryOptions(checks.WithClock(r.fc)),
+	m, err := New(quiet, WithoutSystemMetrics(), WithRegistryOptions(checkstest.WithClock(r.fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
 		WithAlerting([]alerting.Rule{rule}, alerting.WithClock(r.fc)),
 		WithAction(Action{Name: "switch-psp", Rule: "PSPDown", Mode: mode, Run: func(ctx context.Context, a alerting.Alert) error {

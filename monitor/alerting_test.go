@@ -18,6 +18,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -162,7 +163,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, err := New(quiet, WithServiceName("casino"),
-		WithRegistryOptions(checks.WithClock(fc)),
+		WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAlerting([]alerting.Rule{paymentErrorRule(t)},
 			alerting.WithClock(fc),
 			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
@@ -184,7 +185,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 		// On request: the registry is not started and the test moves a fake
 		// clock, so no loop would refresh the result, which must not go
 		// stale in the test's minute.
-	}, checks.WithComponentType(checks.ComponentDatastore), checks.WithOnRequest(time.Second), checks.WithStaleAfter(time.Hour)); err != nil {
+	}, checks.WithComponentType("datastore"), checks.WithOnRequest(time.Second), checks.WithStaleAfter(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	stripe := mustDep(t, m, KindPayment, "stripe")
@@ -294,7 +295,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 func TestAlertsHandlerAndSilences(t *testing.T) {
 	fc := clock.NewFake(alT0)
 	rule := alerting.Rule{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}
-	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
 		WithAlerting([]alerting.Rule{rule}, alerting.WithClock(fc)))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestAlertsHandlerShowsEvidenceOnlyToAuthorizedCallers(t *testing.T) {
 	const checkError = "connection refused by 10.0.0.5:5432"
 	fc := clock.NewFake(alT0)
-	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
 		WithAlerting([]alerting.Rule{{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}},
 			alerting.WithClock(fc),

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/monitor"
 )
 
@@ -83,12 +84,12 @@ func ExampleDependency_HealthCheck() {
 	}
 	launch(true)       // one failure at low volume does not page
 	_ = m.Refresh(ctx) // a running Monitor refreshes every few seconds
-	fmt.Println(check.Run(ctx).Status)
+	fmt.Println(checkstest.Run(ctx, check).Status)
 	for i := range 39 {
 		launch(i%3 == 0) // 14 of 40 calls failed: 35%
 	}
 	_ = m.Refresh(ctx)
-	o := check.Run(ctx)
+	o := checkstest.Run(ctx, check)
 	fmt.Println(o.Status, o.Observation.Value, o.Observation.Unit)
 	// Output:
 	// pass

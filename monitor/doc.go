@@ -9,7 +9,7 @@
 //
 //	m, err := monitor.New(monitor.WithServiceName("wallet"))
 //	...
-//	m.Checks().Register("postgres", db.PingContext, checks.WithComponentType(checks.ComponentDatastore))
+//	m.Checks().Register("postgres", db.PingContext, checks.WithComponentType("datastore"))
 //	mux.Handle("/", m.Handler())
 //	m.Start(ctx)
 //	defer m.Shutdown(context.Background())

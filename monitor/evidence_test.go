@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/series"
 )
@@ -55,7 +56,7 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 			Errors:  &alerting.Selector{Metric: "igmon.dependency.calls", Matchers: alerting.Matchers{mustMatch(t, alerting.MatchEqual, attrDependencyOutcome, "error")}},
 			Windows: []alerting.BurnWindow{{Severity: "page", Long: 2 * time.Minute, Short: 30 * time.Second, Factor: 10}, {Severity: "ticket", Long: 30 * time.Minute, Short: 5 * time.Minute, Factor: 1}}}},
 	}
-	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)), WithAlerting(rules, alerting.WithClock(fc)))
+	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)), WithAlerting(rules, alerting.WithClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func mustMatch(t *testing.T, typ alerting.MatchType, name, value string) *alerti
 
 func TestEvidenceListsRecoveredChecks(t *testing.T) {
 	fc := clock.NewFake(alT0)
-	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAlerting([]alerting.Rule{{Name: "DepositsFailing", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}}, alerting.WithClock(fc)))
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +244,7 @@ func TestEvidenceListsRecoveredChecks(t *testing.T) {
 
 func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 	fc := clock.NewFake(alT0)
-	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
 		WithAlerting([]alerting.Rule{{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}}, alerting.WithClock(fc)))
 	if err != nil {
@@ -328,7 +329,7 @@ func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 // carries it, as check transitions' messages do.
 func TestEventsHandlerCutsErrorsFromMessages(t *testing.T) {
 	fc := clock.NewFake(alT0)
-	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("X-Ops") == "1" }))
 	if err != nil {
 		t.Fatal(err)
@@ -410,7 +411,7 @@ func BenchmarkEvidenceErrorTypes(b *testing.B) {
 // window (twice its `for`, at least 5 minutes).
 func TestEvidenceLeavesOutEpisodesOlderThanTheAlertWindow(t *testing.T) {
 	fc := clock.NewFake(alT0)
-	m, err := New(quiet, WithRegistryOptions(checks.WithClock(fc)),
+	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAlerting([]alerting.Rule{{Name: "CheckFailing", For: 30 * time.Second, Condition: &alerting.CheckState{}}}, alerting.WithClock(fc)))
 	if err != nil {
 		t.Fatal(err)

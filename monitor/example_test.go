@@ -26,7 +26,7 @@ func Example() {
 	}
 	ctx := context.Background()
 	_ = m.Checks().Register("postgres", func(ctx context.Context) error { return nil /* db.PingContext(ctx) */ },
-		checks.WithComponentType(checks.ComponentDatastore), checks.WithTimeout(2*time.Second))
+		checks.WithComponentType("datastore"), checks.WithTimeout(2*time.Second))
 	_ = m.Start(ctx)
 	defer m.Shutdown(ctx)
 

@@ -81,7 +81,7 @@ func (m *Monitor) recordFailover(c failover.Change) {
 	sev := severityInfo
 	var msg string
 	switch c.Kind {
-	case failover.ChangeBreaker:
+	case "breaker": // a breaker transition; otherwise "route"
 		if c.To == "open" {
 			sev = severityWarning
 		}

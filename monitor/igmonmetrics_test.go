@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/igsemconv"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"; sql.Open does not connect
@@ -117,7 +118,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	// exponentially for the series engine, exporters keep the buckets.
 	exported := sdkmetric.NewManualReader()
 	m, err := New(quiet, WithServiceName("casino"), WithExporters(exp, failing), WithReader(exported),
-		WithRegistryOptions(checks.WithClock(fc)),
+		WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAction(Action{Name: "page-kyc-vendor", Rule: "KYCDown", Mode: ActionDryRun, Run: func(context.Context, alerting.Alert) error { return nil }}),
 		WithAlerting(rules, alerting.WithClock(fc),
 			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
@@ -131,10 +132,10 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	m.tel.pipeline.Start() // the export loops alone: the rest stays on the fake clock
 
 	// Checks: one passing, one failing (non-critical: it warns).
-	if err := m.Checks().Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType("datastore")); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Checks().Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.NonCritical()); err != nil {
+	if err := m.Checks().Register("kyc-vendor", func(context.Context) error { return errors.New("kyc vendor unreachable") }, checks.WithCritical(false)); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(ctx, checks.Readiness)
@@ -347,7 +348,7 @@ func TestIgmonScopesCarryVersionAndSchemaURL(t *testing.T) {
 			t.Errorf("scope %s: schema URL %q, want %q", sc.Name, sc.SchemaURL, buildinfo.SchemaURL)
 		}
 	}
-	for _, name := range []string{scopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
+	for _, name := range []string{scopeName, buildinfo.ModulePath + "/checks", buildinfo.ModulePath + "/probes", buildinfo.ModulePath + "/exporters", alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
 		// More than once is fine: probes.RuntimeProducer's metrics come
 		// as a scope of their own.
 		if seen[name] == 0 {

@@ -95,7 +95,7 @@ func TestMonitorServesHealthAndMetrics(t *testing.T) {
 	if err := m.Checks().Register("ping", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness|checks.Readiness)); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := checks.NewCheck("kyc", func(context.Context) error { return errors.New("sumsub 503") }, checks.NonCritical())
+	c, _ := checks.NewCheck("kyc", func(context.Context) error { return errors.New("sumsub 503") }, checks.WithCritical(false))
 	if err := m.Add(c); err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func WithMinCalls(n int) HealthOption {
 }
 
 // WithCheckOptions passes options to checks.NewCheck, after the defaults
-// (NonCritical, the component type matching the dependency's kind).
+// (not critical, the component type matching the dependency's kind).
 func WithCheckOptions(opts ...checks.Option) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) { c.checkOpts = append(c.checkOpts, opts...) })
 }
@@ -99,7 +99,7 @@ func WithCheckOptions(opts ...checks.Option) HealthOption {
 // the provider, which matters for PSPs and aggregators that rate-limit or
 // charge per call. Register it with Monitor.Add.
 //
-// The check is NonCritical by default: when a provider fails, taking this
+// The check is not critical by default: when a provider fails, taking this
 // service out of the load balancer does not help; pass
 // WithCheckOptions(checks.WithCritical(true)) to change that.
 func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
@@ -112,7 +112,7 @@ func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
 	if len(cfg.errs) > 0 {
 		return nil, fmt.Errorf("monitor: dependency %q: HealthCheck: %w", d.name, errors.Join(cfg.errs...))
 	}
-	copts := append([]checks.Option{checks.NonCritical(), checks.WithComponentType(componentType(d.kind))}, cfg.checkOpts...)
+	copts := append([]checks.Option{checks.WithCritical(false), checks.WithComponentType(componentType(d.kind))}, cfg.checkOpts...)
 	return checks.NewCheck(cfg.name, func(ctx context.Context) error { return d.judge(ctx, &cfg) }, copts...)
 }
 
@@ -162,15 +162,15 @@ func (d *Dependency) judge(ctx context.Context, cfg *healthConfig) error {
 func componentType(kind string) string {
 	switch kind {
 	case KindPayment:
-		return checks.ComponentPaymentProvider
+		return "payment-provider"
 	case KindGameProvider:
-		return checks.ComponentGameProvider
+		return "game-provider"
 	case KindKYC:
-		return checks.ComponentKYC
+		return "kyc"
 	case KindDatabase, KindCache:
-		return checks.ComponentDatastore
+		return "datastore"
 	case KindInternal:
-		return checks.ComponentHTTP
+		return "http"
 	}
 	return kind
 }

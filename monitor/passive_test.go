@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -24,8 +25,8 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Name() != "psp" || c.ComponentType() != checks.ComponentPaymentProvider || c.Critical() {
-		t.Fatalf("check %s %s critical=%v", c.Name(), c.ComponentType(), c.Critical())
+	if c.Name() != "psp" || checkstest.SettingsOf(c).ComponentType != "payment-provider" || checkstest.SettingsOf(c).Critical {
+		t.Fatalf("check %s %s critical=%v", c.Name(), checkstest.SettingsOf(c).ComponentType, checkstest.SettingsOf(c).Critical)
 	}
 	ctx := context.Background()
 	boom := errors.New("boom")
@@ -36,10 +37,10 @@ func TestHealthCheckFromTraffic(t *testing.T) {
 	}
 	// run lets the engine see the calls (one status interval later) and
 	// runs the check.
-	run := func() checks.Outcome {
+	run := func() checkstest.Outcome {
 		eng.Advance(defaultStatusInterval)
 		cycle(t, m)
-		return c.Run(ctx)
+		return checkstest.Run(ctx, c)
 	}
 	cycle(t, m)
 
@@ -112,7 +113,7 @@ func TestHealthCheckRegistersWithMonitor(t *testing.T) {
 	if err := m.Add(c); err != nil {
 		t.Fatal(err)
 	}
-	if !c.Critical() || c.ComponentType() != checks.ComponentGameProvider {
+	if !checkstest.SettingsOf(c).Critical || checkstest.SettingsOf(c).ComponentType != "game-provider" {
 		t.Fatal("options not applied")
 	}
 }

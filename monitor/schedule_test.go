@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/exporters"
-	"github.com/jackcode/igmon/probes"
+	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
 // syncBuffer is written by the exporter's goroutine and read by the test.
@@ -60,8 +60,8 @@ func TestMonitorEmitsScheduleDuration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scope, ok := scopeOf(rm, "go.schedule.duration"); !ok || scope != probes.ScopeName {
-		t.Errorf("in-process: go.schedule.duration found=%v in scope %q, want scope %q", ok, scope, probes.ScopeName)
+	if scope, ok := scopeOf(rm, "go.schedule.duration"); !ok || scope != buildinfo.ModulePath+"/probes" {
+		t.Errorf("in-process: go.schedule.duration found=%v in scope %q, want scope %q", ok, scope, buildinfo.ModulePath+"/probes")
 	}
 	// Shutdown flushes the push exporter once.
 	if err := m.Shutdown(context.Background()); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -51,7 +52,7 @@ func (r *restartRig) start(extra ...Option) *Monitor {
 		alerting.WithRoute(alerting.Route{Receivers: []string{"oncall", "chat"}, GroupBy: []string{alerting.LabelAlertName},
 			GroupWait: 10 * time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}))
 	opts := append([]Option{quiet, WithServiceName("casino"), WithoutSystemMetrics(), WithDataDir(r.dir),
-		WithRegistryOptions(checks.WithClock(r.fc)), WithAlerting([]alerting.Rule{rule}, aopts...)}, extra...)
+		WithRegistryOptions(checkstest.WithClock(r.fc)), WithAlerting([]alerting.Rule{rule}, aopts...)}, extra...)
 	m, err := New(opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -256,7 +256,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		} else if !r.Time.IsZero() {
 			c.P50 = r.Duration.Seconds()
 		}
-		if r.ComponentType == checks.ComponentDatastore {
+		if r.ComponentType == "datastore" {
 			c.Summary = poolSummary(rm, r.Name)
 		}
 		var sigs []signal
@@ -363,17 +363,17 @@ func groupOfKind(kind string) string {
 
 func groupOfComponentType(t string) string {
 	switch t {
-	case checks.ComponentDatastore:
+	case "datastore":
 		return dashboard.GroupDatabases
-	case checks.ComponentPaymentProvider:
+	case "payment-provider":
 		return dashboard.GroupPayments
-	case checks.ComponentGameProvider:
+	case "game-provider":
 		return dashboard.GroupGames
-	case checks.ComponentKYC:
+	case "kyc":
 		return dashboard.GroupKYC
-	case checks.ComponentSystem:
+	case "system":
 		return dashboard.GroupServers
-	case checks.ComponentHTTP:
+	case "http":
 		return dashboard.GroupNetwork
 	}
 	return dashboard.GroupAPI

@@ -70,7 +70,7 @@ func newPageFixture(t *testing.T) *pageFixture {
 	// A failing datastore check whose error carries a credential.
 	if err := m.Checks().Register("wallet-db", func(context.Context) error {
 		return errors.New("dial postgres://wallet:s3cret@10.0.0.5:5432/wallet: connection refused")
-	}, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
+	}, checks.WithComponentType("datastore")); err != nil {
 		t.Fatal(err)
 	}
 

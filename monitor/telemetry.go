@@ -124,7 +124,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 		return nil
 	}
 	exps := cfg.exporters
-	disabled, err := exporters.Disabled(nil)
+	disabled, err := exporters.Disabled()
 	if err != nil {
 		return closeAll(fmt.Errorf("monitor: %w", err), exps)
 	}
@@ -133,7 +133,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 		m.logger.LogAttrs(context.Background(), slog.LevelInfo, "igmon: OTEL_SDK_DISABLED=true: metrics are not recorded or exported")
 		return closeAll(nil, exps)
 	}
-	if !cfg.exportersSet && exporters.OTLPConfigured(nil) {
+	if !cfg.exportersSet && exporters.OTLPConfigured() {
 		e, err := exporters.OTLP(context.Background())
 		if err != nil {
 			return fmt.Errorf("monitor: %w", err)
@@ -151,7 +151,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 	if err != nil {
 		return closeAll(fmt.Errorf("monitor: option WithExporters: %w", err), exps)
 	}
-	limit := exporters.DefaultCardinalityLimit
+	limit := 2000 // attribute sets per instrument; further ones fold into one overflow series
 	if cfg.cardSet {
 		limit = cfg.cardinality
 	}
@@ -214,7 +214,7 @@ func (m *Monitor) registerTelemetryCheck() error {
 			return checks.Warn(err)
 		}
 		return nil
-	}, checks.NonCritical(), checks.WithComponentType("telemetry"), checks.WithTimeout(time.Second))
+	}, checks.WithCritical(false), checks.WithComponentType("telemetry"), checks.WithTimeout(time.Second))
 	if err != nil {
 		return err
 	}

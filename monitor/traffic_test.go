@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
@@ -90,7 +91,7 @@ func TestCardAlertAndStatsAreOneRead(t *testing.T) {
 // no longer decides the component's status.
 func TestStaleCheckNeverDecides(t *testing.T) {
 	fc := clock.NewFake(time.Now())
-	m, err := New(quiet, WithoutSystemMetrics(), WithRegistryOptions(checks.WithClock(fc)))
+	m, err := New(quiet, WithoutSystemMetrics(), WithRegistryOptions(checkstest.WithClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}

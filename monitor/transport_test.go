@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/checkstest"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -174,7 +175,7 @@ func TestTransportClassifierMakesDeclinesTheirOwnSeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := c.Run(context.Background()); o.Err != nil {
+	if o := checkstest.Run(context.Background(), c); o.Err != nil {
 		t.Fatalf("passive check failed on declines: %v", o.Err)
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()

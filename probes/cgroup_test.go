@@ -32,7 +32,7 @@ func TestCgroupReportsLimits(t *testing.T) {
 		"cpu.stat":           "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n",
 	})
 	mp, rd := testMeter(t)
-	c, err := Cgroup(mp, WithCgroupDir(dir), WithMinInterval(0))
+	c, err := Cgroup(mp, withCgroupDir(dir), WithMinInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,32 +13,32 @@ import (
 // after three failed runs in a row and recovered after two passing ones
 // (the values Gatus users have settled on).
 const (
-	DefaultFailureThreshold = 3
-	DefaultSuccessThreshold = 2
+	defaultFailureThreshold = 3
+	defaultSuccessThreshold = 2
 )
 
 // Check returns a background health check that runs the probe: the
-// registry schedules it every probe interval (with the probe's jitter) and
+// registry schedules it every probe interval (jittered by ±10%, or
+// checks.WithJitter) and
 // applies failure and success thresholds (default 3 and 2) to its runs.
 // The check is non-critical by default, so a failing endpoint shows as
 // warn without failing /readyz; pass checks.WithCritical(true) to make it
 // gate readiness. opts are applied after the defaults and override them.
 func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
 	// The probe cuts itself at its timeout and classifies that as
-	// ReasonTimeout; the check's own timeout is a safety net behind it.
+	// reasonTimeout; the check's own timeout is a safety net behind it.
 	margin := min(time.Second, p.cfg.interval-p.cfg.timeout)
-	ct := checks.ComponentComponent
-	if p.kind == KindHTTP {
-		ct = checks.ComponentHTTP
+	ct := "component"
+	if p.kind == kindHTTP {
+		ct = "http"
 	}
 	base := []checks.Option{
 		checks.WithInterval(p.cfg.interval),
 		checks.WithTimeout(p.cfg.timeout + margin),
 		checks.WithJitter(p.cfg.jitter),
-		checks.WithThresholds(DefaultFailureThreshold, DefaultSuccessThreshold),
-		checks.NonCritical(),
+		checks.WithThresholds(defaultFailureThreshold, defaultSuccessThreshold),
+		checks.WithCritical(false),
 		checks.WithComponentType(ct),
-		checks.WithMeasurement("responseTime"),
 	}
 	return checks.NewCheck(p.name, p.checkFunc, append(base, opts...)...)
 }
@@ -54,10 +54,10 @@ func (p *Probe) checkFunc(ctx context.Context) error {
 	if !r.CertExpiry.IsZero() {
 		checks.Detail(ctx, "certExpiry", r.CertExpiry.UTC().Format(time.RFC3339))
 	}
-	if r.Reason != ReasonNone {
+	if r.Reason != reasonNone {
 		checks.Detail(ctx, "failureReason", string(r.Reason))
 	}
-	if r.Reason == ReasonCanceled {
+	if r.Reason == reasonCanceled {
 		return ctx.Err()
 	}
 	if err := p.errFor(&r); err != nil {

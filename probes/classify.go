@@ -11,13 +11,13 @@ import (
 // classify maps an error to a bounded failure reason. Errors the probes
 // raise themselves carry their reason; network errors are recognised by
 // type, most specific first.
-func classify(err error) FailureReason {
+func classify(err error) failureReason {
 	var re *reasonError
 	if errors.As(err, &re) {
 		return re.reason
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return ReasonTimeout
+		return reasonTimeout
 	}
 	var (
 		dnsErr    *net.DNSError
@@ -33,16 +33,16 @@ func classify(err error) FailureReason {
 	switch {
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsTimeout {
-			return ReasonTimeout
+			return reasonTimeout
 		}
-		return ReasonDNS
+		return reasonDNS
 	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
 		errors.As(err, &invalid), errors.As(err, &recErr), errors.As(err, &alertErr):
-		return ReasonTLS
+		return reasonTLS
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return ReasonTimeout
+		return reasonTimeout
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return ReasonConnect
+		return reasonConnect
 	}
-	return ReasonOther
+	return reasonOther
 }

@@ -11,13 +11,13 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// DefaultMinInterval is how long a host or process sample is reused. Metric
+// defaultMinInterval is how long a host or process sample is reused. Metric
 // readers rarely collect more often than every few seconds; readers that
 // collect within the same second share one read of /proc.
-const DefaultMinInterval = time.Second
+const defaultMinInterval = time.Second
 
-// ErrInvalidOption is wrapped by every error about a bad collector option.
-var ErrInvalidOption = errors.New("probes: invalid option")
+// errInvalidOption is wrapped by every error about a bad collector option.
+var errInvalidOption = errors.New("probes: invalid option")
 
 // CollectorOption configures the in-process collectors ([Host], [Process],
 // [Runtime], [Cgroup]). An option that does not apply to a collector is
@@ -43,7 +43,7 @@ type collectorConfig struct {
 
 func newCollectorConfig(opts []CollectorOption) (collectorConfig, error) {
 	c := collectorConfig{
-		minInterval: DefaultMinInterval,
+		minInterval: defaultMinInterval,
 		readTimeout: 5 * time.Second,
 		cgroupDir:   "",
 		procCgroup:  "/proc/self/cgroup",
@@ -54,13 +54,13 @@ func newCollectorConfig(opts []CollectorOption) (collectorConfig, error) {
 		}
 	}
 	if c.err != nil {
-		return c, fmt.Errorf("%w: %v", ErrInvalidOption, c.err)
+		return c, fmt.Errorf("%w: %v", errInvalidOption, c.err)
 	}
 	return c, nil
 }
 
 // WithMinInterval sets how long a sample is reused before the system is
-// read again (default [DefaultMinInterval]). Zero disables reuse across
+// read again (default 1s). Zero disables reuse across
 // time; concurrent collections still share one read.
 func WithMinInterval(d time.Duration) CollectorOption {
 	return collectorOptionFunc(func(c *collectorConfig) {
@@ -94,10 +94,10 @@ func WithInterfaces(names ...string) CollectorOption {
 	})
 }
 
-// WithCgroupDir makes [Cgroup] read cpu.max, memory.max and memory.current
+// withCgroupDir makes [Cgroup] read cpu.max, memory.max and memory.current
 // from dir instead of the process's own cgroup v2 directory (found through
 // /proc/self/cgroup under /sys/fs/cgroup).
-func WithCgroupDir(dir string) CollectorOption {
+func withCgroupDir(dir string) CollectorOption {
 	return collectorOptionFunc(func(c *collectorConfig) {
 		c.cgroupDir = dir
 		if dir == "" {
@@ -122,7 +122,7 @@ func meterFrom(mp metric.MeterProvider) metric.Meter {
 	if mp == nil {
 		mp = noop.NewMeterProvider()
 	}
-	return mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	return mp.Meter(scopeName, buildinfo.MeterOptions()...)
 }
 
 // set is metric.WithAttributeSet, named for brevity where many are built.

@@ -13,8 +13,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// ErrInvalidPool is wrapped by every error about a bad DBPool argument.
-var ErrInvalidPool = errors.New("probes: invalid db pool")
+// errInvalidPool is wrapped by every error about a bad DBPool argument.
+var errInvalidPool = errors.New("probes: invalid db pool")
 
 // DBPoolOption configures [DBPool].
 type DBPoolOption interface {
@@ -65,10 +65,10 @@ type dbPoolProbe struct {
 // time only; Close unregisters the metrics and does not close db.
 func DBPool(mp metric.MeterProvider, name string, db *sql.DB, opts ...DBPoolOption) (io.Closer, error) {
 	if name == "" {
-		return nil, fmt.Errorf("%w: name: must not be empty", ErrInvalidPool)
+		return nil, fmt.Errorf("%w: name: must not be empty", errInvalidPool)
 	}
 	if db == nil {
-		return nil, fmt.Errorf("%w %q: db: must not be nil", ErrInvalidPool, name)
+		return nil, fmt.Errorf("%w %q: db: must not be nil", errInvalidPool, name)
 	}
 	var cfg dbPoolConfig
 	for _, o := range opts {
@@ -77,7 +77,7 @@ func DBPool(mp metric.MeterProvider, name string, db *sql.DB, opts ...DBPoolOpti
 		}
 	}
 	if cfg.err != nil {
-		return nil, fmt.Errorf("%w %q: %v", ErrInvalidPool, name, cfg.err)
+		return nil, fmt.Errorf("%w %q: %v", errInvalidPool, name, cfg.err)
 	}
 	pn := attribute.String("db.client.connection.pool.name", name)
 	state := func(s string) metric.ObserveOption {

@@ -90,13 +90,13 @@ func TestDBPoolValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := DBPool(nil, "", db); !errors.Is(err, ErrInvalidPool) {
+	if _, err := DBPool(nil, "", db); !errors.Is(err, errInvalidPool) {
 		t.Errorf("empty name: %v", err)
 	}
-	if _, err := DBPool(nil, "x", nil); !errors.Is(err, ErrInvalidPool) {
+	if _, err := DBPool(nil, "x", nil); !errors.Is(err, errInvalidPool) {
 		t.Errorf("nil db: %v", err)
 	}
-	if _, err := DBPool(nil, "x", db, WithIdleMax(-1)); !errors.Is(err, ErrInvalidPool) {
+	if _, err := DBPool(nil, "x", db, WithIdleMax(-1)); !errors.Is(err, errInvalidPool) {
 		t.Errorf("negative idle max: %v", err)
 	}
 	// Unlimited pools report no maximum.

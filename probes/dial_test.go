@@ -301,18 +301,18 @@ func TestProbesSkipBlackHoledAddress(t *testing.T) {
 	clientTLS := &tls.Config{RootCAs: chain.pool, ServerName: "localhost"}
 	const timeout = 10 * time.Second
 	kinds := []struct {
-		kind  Kind
+		kind  probeKind
 		serve func(t *testing.T, ln net.Listener)
 		make  func(name, hostport, resolver string) (*Probe, error)
 	}{
-		{KindTCP, serve, func(name, hostport, res string) (*Probe, error) {
+		{kindTCP, serve, func(name, hostport, res string) (*Probe, error) {
 			return TCP(nil, name, hostport, WithResolver(res), WithTimeout(timeout))
 		}},
-		{KindTLS, func(t *testing.T, ln net.Listener) { serveHTTP(t, ln, chain.serverConfig()) },
+		{kindTLS, func(t *testing.T, ln net.Listener) { serveHTTP(t, ln, chain.serverConfig()) },
 			func(name, hostport, res string) (*Probe, error) {
 				return TLS(nil, name, hostport, WithResolver(res), WithTimeout(timeout), WithTLSConfig(clientTLS))
 			}},
-		{KindHTTP, func(t *testing.T, ln net.Listener) { serveHTTP(t, ln, nil) },
+		{kindHTTP, func(t *testing.T, ln net.Listener) { serveHTTP(t, ln, nil) },
 			func(name, hostport, res string) (*Probe, error) {
 				return HTTP(nil, name, "http://"+hostport+"/", WithResolver(res), WithTimeout(timeout))
 			}},
@@ -329,7 +329,7 @@ func TestProbesSkipBlackHoledAddress(t *testing.T) {
 	// -parallel), and the results are checked afterwards.
 	type run struct {
 		name    string
-		kind    Kind
+		kind    probeKind
 		port    uint16
 		answers []netip.Addr
 		p       *Probe
@@ -373,7 +373,7 @@ func TestProbesSkipBlackHoledAddress(t *testing.T) {
 			if r.Phases.Connect <= 0 || r.Phases.Connect >= timeout {
 				t.Errorf("connect phase %v, want within the %v timeout", r.Phases.Connect, timeout)
 			}
-			if rn.kind != KindHTTP && !slices.Equal(r.Addresses, rn.answers) {
+			if rn.kind != kindHTTP && !slices.Equal(r.Addresses, rn.answers) {
 				t.Errorf("Addresses %v, want %v", r.Addresses, rn.answers)
 			}
 		})
@@ -396,18 +396,18 @@ func serveHTTP(t *testing.T, ln net.Listener, tc *tls.Config) {
 
 // TestProbesAllAddressesFailIsConnect: when the black-holed address uses
 // up its share of the time and the other refuses, the probe fails with
-// ReasonConnect before its timeout, not ReasonTimeout.
+// reasonConnect before its timeout, not reasonTimeout.
 func TestProbesAllAddressesFailIsConnect(t *testing.T) {
 	t.Parallel()                    // waits on black holes: overlap them with the rest
 	const timeout = 4 * time.Second // the hole gets 2 s
 	kinds := []struct {
-		kind Kind
+		kind probeKind
 		make func(hostport, res string) (*Probe, error)
 	}{
-		{KindTCP, func(hp, res string) (*Probe, error) {
+		{kindTCP, func(hp, res string) (*Probe, error) {
 			return TCP(nil, "refused-tcp", hp, WithResolver(res), WithTimeout(timeout))
 		}},
-		{KindHTTP, func(hp, res string) (*Probe, error) {
+		{kindHTTP, func(hp, res string) (*Probe, error) {
 			return HTTP(nil, "refused-http", "http://"+hp+"/", WithResolver(res), WithTimeout(timeout))
 		}},
 	}
@@ -423,8 +423,8 @@ func TestProbesAllAddressesFailIsConnect(t *testing.T) {
 			}
 			defer p.Close()
 			r := p.Run(context.Background())
-			if r.Success || r.Reason != ReasonConnect {
-				t.Fatalf("reason %q (%s), want %q", r.Reason, r.Error, ReasonConnect)
+			if r.Success || r.Reason != reasonConnect {
+				t.Fatalf("reason %q (%s), want %q", r.Reason, r.Error, reasonConnect)
 			}
 			if r.PeerAddr.IsValid() {
 				t.Errorf("PeerAddr %v set without a connection", r.PeerAddr)
@@ -443,7 +443,7 @@ func TestDialerIPNetwork(t *testing.T) {
 	target := fmt.Sprintf("api.psp.test:%d", port)
 	mk := func(network, addr string) (*dialer, error) {
 		// Through the public option: TCP probes accept it.
-		p, cfg, err := newProbe(nil, KindTCP, "net-"+network, addr, []Option{WithResolver(dns.addr), WithIPNetwork(network)})
+		p, cfg, err := newProbe(nil, kindTCP, "net-"+network, addr, []Option{WithResolver(dns.addr), WithIPNetwork(network)})
 		if err != nil {
 			return nil, err
 		}
@@ -479,11 +479,11 @@ func TestDialerIPNetwork(t *testing.T) {
 		t.Errorf("ip6: %v, peer %v, addresses %v; want a failure after trying ::1 only", err, r.PeerAddr, r.Addresses)
 	}
 
-	if _, err := mk("ip4", "[::1]:443"); !errors.Is(err, ErrInvalidProbe) || !strings.Contains(err.Error(), "address") {
-		t.Errorf("IPv6 literal with ip4: %v, want ErrInvalidProbe naming the address", err)
+	if _, err := mk("ip4", "[::1]:443"); !errors.Is(err, errInvalidProbe) || !strings.Contains(err.Error(), "address") {
+		t.Errorf("IPv6 literal with ip4: %v, want errInvalidProbe naming the address", err)
 	}
-	if _, err := mk("ip6", "127.0.0.1:443"); !errors.Is(err, ErrInvalidProbe) {
-		t.Errorf("IPv4 literal with ip6: %v, want ErrInvalidProbe", err)
+	if _, err := mk("ip6", "127.0.0.1:443"); !errors.Is(err, errInvalidProbe) {
+		t.Errorf("IPv4 literal with ip6: %v, want errInvalidProbe", err)
 	}
 }
 

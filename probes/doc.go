@@ -14,7 +14,7 @@
 // Synthetic probes ([HTTP], [TCP], [DNS], [TLS], [GRPCHealth]) actively
 // contact an endpoint and record whether it answered, how long each phase
 // took (dns, connect, tls, processing, transfer), why it failed (a bounded
-// [FailureReason]) and when its certificate expires. [Probe.Check] turns a
+// [failureReason]) and when its certificate expires. [Probe.Check] turns a
 // probe into a background health check with failure and success
 // thresholds; the checks.Registry schedules it on the probe's interval with
 // its jitter. The registry is igmon's one scheduler: probes have none of
@@ -26,6 +26,6 @@
 // into utilization, and the bounded result history of synthetic probes.
 package probes
 
-// ScopeName is the instrumentation scope of every metric this package
+// scopeName is the instrumentation scope of every metric this package
 // emits.
-const ScopeName = "github.com/jackcode/igmon/probes"
+const scopeName = "github.com/jackcode/igmon/probes"

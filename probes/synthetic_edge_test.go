@@ -124,7 +124,7 @@ func TestCertExpiryCoversIntermediates(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer strict.Close()
-			if r := strict.Run(context.Background()); r.Reason != ReasonCertExpiry {
+			if r := strict.Run(context.Background()); r.Reason != reasonCertExpiry {
 				t.Errorf("intermediate expiring in 5 days, 14 required: reason %q (%s)", r.Reason, r.Error)
 			}
 		})
@@ -314,7 +314,7 @@ func TestProbesReachIPv6Targets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := p.Run(context.Background()); r.Reason != ReasonConnect {
+	if r := p.Run(context.Background()); r.Reason != reasonConnect {
 		t.Errorf("closed [::1] port: reason %q (%s)", r.Reason, r.Error)
 	}
 }
@@ -486,13 +486,13 @@ func TestGRPCHealthProbeTLSCertExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer strict.Close()
-	if r := strict.Run(context.Background()); r.Reason != ReasonCertExpiry {
+	if r := strict.Run(context.Background()); r.Reason != reasonCertExpiry {
 		t.Errorf("certificate expiring in 3 days, 14 required: reason %q (%s)", r.Reason, r.Error)
 	}
 }
 
 // TestHTTPProbeBodyReadFailure: a server that promises a body and hangs
-// up half-way fails with ReasonBodyRead, not a timeout or "other".
+// up half-way fails with reasonBodyRead, not a timeout or "other".
 func TestHTTPProbeBodyReadFailure(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
@@ -511,7 +511,7 @@ func TestHTTPProbeBodyReadFailure(t *testing.T) {
 	}
 	defer p.Close()
 	r := p.Run(context.Background())
-	if r.Reason != ReasonBodyRead || r.StatusCode != 200 || r.BodyBytes != int64(len(`{"status":`)) {
+	if r.Reason != reasonBodyRead || r.StatusCode != 200 || r.BodyBytes != int64(len(`{"status":`)) {
 		t.Errorf("reason %q (%s), status %d, %d body bytes", r.Reason, r.Error, r.StatusCode, r.BodyBytes)
 	}
 }

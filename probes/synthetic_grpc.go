@@ -22,18 +22,18 @@ import (
 // target is only a label and may be empty.
 //
 // A gRPC connection is kept between runs, so only the processing phase is
-// reported; Unavailable maps to [ReasonConnect], DeadlineExceeded to
-// [ReasonTimeout], other codes and non-SERVING answers to
-// [ReasonGRPCStatus].
+// reported; Unavailable maps to reason "connect", DeadlineExceeded to
+// reason "timeout", other codes and non-SERVING answers to
+// reason "grpc_status".
 func GRPCHealth(mp metric.MeterProvider, name, target string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, KindGRPC, name, target, opts)
+	p, cfg, err := newProbe(mp, kindGRPC, name, target, opts)
 	if err != nil {
 		return nil, err
 	}
 	g := &grpcProbe{service: cfg.grpcService, conn: cfg.grpcConn}
 	if g.conn == nil {
 		if target == "" {
-			return nil, fmt.Errorf("%w %q (grpc): target: must not be empty without WithGRPCConn", ErrInvalidProbe, name)
+			return nil, fmt.Errorf("%w %q (grpc): target: must not be empty without WithGRPCConn", errInvalidProbe, name)
 		}
 		creds := insecure.NewCredentials()
 		if cfg.tlsConfig != nil {
@@ -42,7 +42,7 @@ func GRPCHealth(mp metric.MeterProvider, name, target string, opts ...Option) (*
 		dopts := append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, cfg.grpcDialOpts...)
 		conn, err := grpc.NewClient(target, dopts...)
 		if err != nil {
-			return nil, fmt.Errorf("%w %q (grpc): target: %v", ErrInvalidProbe, name, err)
+			return nil, fmt.Errorf("%w %q (grpc): target: %v", errInvalidProbe, name, err)
 		}
 		g.conn, g.own = conn, true
 	}
@@ -75,17 +75,17 @@ func (g *grpcProbe) run(ctx context.Context, r *Result) error {
 	if err != nil {
 		switch status.Code(err) {
 		case codes.DeadlineExceeded:
-			return &reasonError{reason: ReasonTimeout, err: err}
+			return &reasonError{reason: reasonTimeout, err: err}
 		case codes.Unavailable:
-			return &reasonError{reason: ReasonConnect, err: err}
+			return &reasonError{reason: reasonConnect, err: err}
 		case codes.Canceled:
 			return err
 		}
-		return &reasonError{reason: ReasonGRPCStatus, err: err}
+		return &reasonError{reason: reasonGRPCStatus, err: err}
 	}
 	r.StatusCode = int(resp.GetStatus())
 	if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-		return failf(ReasonGRPCStatus, "health status %s", resp.GetStatus())
+		return failf(reasonGRPCStatus, "health status %s", resp.GetStatus())
 	}
 	return nil
 }

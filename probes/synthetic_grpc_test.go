@@ -40,11 +40,11 @@ func TestGRPCHealthProbe(t *testing.T) {
 	defer conn.Close()
 	tests := []struct {
 		service string
-		want    FailureReason
+		want    failureReason
 	}{
-		{"wallet", ReasonNone},
-		{"bonus", ReasonGRPCStatus},
-		{"unknown", ReasonGRPCStatus}, // NotFound
+		{"wallet", reasonNone},
+		{"bonus", reasonGRPCStatus},
+		{"unknown", reasonGRPCStatus}, // NotFound
 	}
 	for _, tt := range tests {
 		p, err := GRPCHealth(nil, "svc-"+tt.service, "", WithGRPCConn(conn), WithGRPCService(tt.service))
@@ -65,7 +65,7 @@ func TestGRPCHealthProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer down.Close()
-	if r := down.Run(context.Background()); r.Reason != ReasonConnect {
+	if r := down.Run(context.Background()); r.Reason != reasonConnect {
 		t.Errorf("closed port: reason %q (%s)", r.Reason, r.Error)
 	}
 }

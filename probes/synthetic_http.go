@@ -28,23 +28,23 @@ import (
 // [WithBodyContains], [WithJSONField] and [WithMaxLatency] for assertions.
 // At most [WithMaxBodyBytes] of the body are read.
 func HTTP(mp metric.MeterProvider, name, rawURL string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, KindHTTP, name, rawURL, opts)
+	p, cfg, err := newProbe(mp, kindHTTP, name, rawURL, opts)
 	if err != nil {
 		return nil, err
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// url.Parse quotes the URL in its error: keep credentials out.
-		return nil, fmt.Errorf("%w %q (http): url: not a valid URL", ErrInvalidProbe, name)
+		return nil, fmt.Errorf("%w %q (http): url: not a valid URL", errInvalidProbe, name)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%w %q (http): url: scheme %q is not http or https", ErrInvalidProbe, name, u.Scheme)
+		return nil, fmt.Errorf("%w %q (http): url: scheme %q is not http or https", errInvalidProbe, name, u.Scheme)
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("%w %q (http): url: no host", ErrInvalidProbe, name)
+		return nil, fmt.Errorf("%w %q (http): url: no host", errInvalidProbe, name)
 	}
 	if _, err := http.NewRequest(cfg.method, rawURL, nil); err != nil {
-		return nil, fmt.Errorf("%w %q (http): method: %q is not valid", ErrInvalidProbe, name, cfg.method)
+		return nil, fmt.Errorf("%w %q (http): method: %q is not valid", errInvalidProbe, name, cfg.method)
 	}
 	if net.ParseIP(u.Hostname()) == nil {
 		p.inst.setDNSQuestion(u.Hostname())
@@ -206,18 +206,18 @@ func span(a, b time.Time) time.Duration {
 
 // reason guesses the failed phase of a transport error that classify
 // could not place, from how far the request got.
-func (t *timeline) reason() FailureReason {
+func (t *timeline) reason() failureReason {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch {
 	case t.dnsErr != nil:
-		return ReasonDNS
+		return reasonDNS
 	case !t.connStart.IsZero() && t.connDone.IsZero():
-		return ReasonConnect
+		return reasonConnect
 	case !t.tlsStart.IsZero() && (t.tlsDone.IsZero() || t.tlsErr != nil):
-		return ReasonTLS
+		return reasonTLS
 	}
-	return ReasonOther
+	return reasonOther
 }
 
 func (h *httpProbe) run(ctx context.Context, r *Result) error {
@@ -256,13 +256,13 @@ func (h *httpProbe) run(ctx context.Context, r *Result) error {
 		}
 	}()
 	if err != nil {
-		if ctx.Err() == nil && tl.reason() == ReasonConnect {
+		if ctx.Err() == nil && tl.reason() == reasonConnect {
 			// Every address failed before the probe's timeout, some by
 			// using up their share of it: a connect failure, as for TCP
 			// probes, not a timeout of the probe.
-			return &reasonError{reason: ReasonConnect, err: err}
+			return &reasonError{reason: reasonConnect, err: err}
 		}
-		if reason := classify(err); reason != ReasonOther {
+		if reason := classify(err); reason != reasonOther {
 			return err
 		}
 		return &reasonError{reason: tl.reason(), err: err}
@@ -287,23 +287,23 @@ func (h *httpProbe) run(ctx context.Context, r *Result) error {
 		if errors.Is(readErr, context.DeadlineExceeded) || ctx.Err() != nil {
 			return readErr
 		}
-		return &reasonError{reason: ReasonBodyRead, err: fmt.Errorf("reading body: %w", readErr)}
+		return &reasonError{reason: reasonBodyRead, err: fmt.Errorf("reading body: %w", readErr)}
 	}
 	if !h.statusOK(resp.StatusCode) {
-		return failf(ReasonHTTPStatus, "status %d is not expected", resp.StatusCode)
+		return failf(reasonHTTPStatus, "status %d is not expected", resp.StatusCode)
 	}
 	for _, s := range h.cfg.bodyContains {
 		if !bytes.Contains(buf, []byte(s)) {
-			return failf(ReasonAssertion, "body does not contain %q", s)
+			return failf(reasonAssertion, "body does not contain %q", s)
 		}
 	}
 	for _, a := range h.cfg.jsonFields {
 		got, err := jsonfield.Lookup(buf, jsonfield.Split(a.path))
 		if err != nil {
-			return failf(ReasonAssertion, "json field: %v", err)
+			return failf(reasonAssertion, "json field: %v", err)
 		}
 		if got != a.want {
-			return failf(ReasonAssertion, "json field %s: got %q, want %q", a.path, truncate(got, 64), a.want)
+			return failf(reasonAssertion, "json field %s: got %q, want %q", a.path, truncate(got, 64), a.want)
 		}
 	}
 	return nil

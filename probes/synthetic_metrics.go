@@ -32,13 +32,13 @@ type probeInstruments struct {
 	dnsLookup metric.Float64Histogram
 
 	base     []metric.RecordOption
-	byReason map[FailureReason][]metric.RecordOption
+	byReason map[failureReason][]metric.RecordOption
 	byPhase  [len(phaseNames)][]metric.RecordOption
 	dnsByErr [len(dnsErrorTypes)][]metric.RecordOption
 }
 
 func newProbeInstruments(m metric.Meter, p *Probe) (*probeInstruments, error) {
-	in := &probeInstruments{byReason: make(map[FailureReason][]metric.RecordOption, len(recordedReasons))}
+	in := &probeInstruments{byReason: make(map[failureReason][]metric.RecordOption, len(recordedReasons))}
 	var errs []error
 	var err error
 	in.success, err = m.Int64Gauge(igsemconv.MetricProbeSuccess, metric.WithUnit("1"),
@@ -69,7 +69,7 @@ func newProbeInstruments(m metric.Meter, p *Probe) (*probeInstruments, error) {
 	}
 	in.base = one(name, kind)
 	for _, r := range recordedReasons {
-		if r == ReasonNone {
+		if r == reasonNone {
 			in.byReason[r] = in.base
 			continue
 		}

@@ -21,7 +21,7 @@ type Option interface {
 
 type kindSet uint8
 
-func kinds(ks ...Kind) kindSet {
+func kinds(ks ...probeKind) kindSet {
 	var s kindSet
 	for _, k := range ks {
 		s |= kindBit(k)
@@ -29,17 +29,17 @@ func kinds(ks ...Kind) kindSet {
 	return s
 }
 
-func kindBit(k Kind) kindSet {
+func kindBit(k probeKind) kindSet {
 	switch k {
-	case KindHTTP:
+	case kindHTTP:
 		return 1
-	case KindTCP:
+	case kindTCP:
 		return 2
-	case KindDNS:
+	case kindDNS:
 		return 4
-	case KindTLS:
+	case kindTLS:
 		return 8
-	case KindGRPC:
+	case kindGRPC:
 		return 16
 	}
 	return 0
@@ -65,7 +65,7 @@ type jsonAssertion struct {
 }
 
 type config struct {
-	kind            Kind
+	kind            probeKind
 	interval        time.Duration
 	timeout         time.Duration
 	jitter          float64
@@ -98,16 +98,16 @@ type config struct {
 	errs []error
 }
 
-func defaultConfig(k Kind) config {
+func defaultConfig(k probeKind) config {
 	return config{
 		kind:     k,
-		interval: DefaultProbeInterval,
-		timeout:  DefaultProbeTimeout,
-		jitter:   DefaultProbeJitter,
-		history:  DefaultHistory,
+		interval: defaultProbeInterval,
+		timeout:  defaultProbeTimeout,
+		jitter:   defaultProbeJitter,
+		history:  defaultHistory,
 		method:   http.MethodGet,
 		header:   http.Header{},
-		maxBody:  DefaultMaxBodyBytes,
+		maxBody:  defaultMaxBodyBytes,
 		network:  "ip",
 	}
 }
@@ -128,7 +128,7 @@ func WithInterval(d time.Duration) Option {
 }
 
 // WithTimeout bounds one run (default 10s): a hung target is cut at the
-// timeout and the run fails with [ReasonTimeout].
+// timeout and the run fails with reason "timeout".
 func WithTimeout(d time.Duration) Option {
 	return option{name: "timeout", fn: func(c *config) {
 		c.timeout = d
@@ -138,9 +138,10 @@ func WithTimeout(d time.Duration) Option {
 	}}
 }
 
-// WithJitter spreads runs by up to ±f of the interval (default 0.1) so that
-// replicas do not probe an endpoint in lock step.
-func WithJitter(f float64) Option {
+// withJitter spreads runs by up to ±f of the interval (default 0.1) so that
+// replicas do not probe an endpoint in lock step. Users pass
+// checks.WithJitter to [Probe.Check], which schedules the probe.
+func withJitter(f float64) Option {
 	return option{name: "jitter", fn: func(c *config) {
 		c.jitter = f
 		if f < 0 || f >= 1 {
@@ -149,9 +150,9 @@ func WithJitter(f float64) Option {
 	}}
 }
 
-// WithHistory sets how many recent results are kept for display (default
-// 100; 0 keeps none).
-func WithHistory(n int) Option {
+// withHistory sets how many recent results are kept (default 1, for
+// Last; 0 keeps none). Tests keep more.
+func withHistory(n int) Option {
 	return option{name: "history", fn: func(c *config) {
 		c.history = n
 		if n < 0 {
@@ -161,7 +162,7 @@ func WithHistory(n int) Option {
 }
 
 // WithMaxLatency fails a run that succeeded but took longer than d, with
-// [ReasonAssertion].
+// reason "assertion".
 func WithMaxLatency(d time.Duration) Option {
 	return option{name: "max latency", fn: func(c *config) {
 		c.maxLatency = d
@@ -172,9 +173,9 @@ func WithMaxLatency(d time.Duration) Option {
 }
 
 // WithMinCertValidity fails a run whose peer certificate expires within d,
-// with [ReasonCertExpiry]. HTTPS, TLS and gRPC-over-TLS probes only.
+// with reason "cert_expiry". HTTPS, TLS and gRPC-over-TLS probes only.
 func WithMinCertValidity(d time.Duration) Option {
-	return option{name: "min cert validity", kinds: kinds(KindHTTP, KindTLS, KindGRPC), fn: func(c *config) {
+	return option{name: "min cert validity", kinds: kinds(kindHTTP, kindTLS, kindGRPC), fn: func(c *config) {
 		c.minCertValidity = d
 		if d <= 0 {
 			c.errorf("min cert validity: %v must be positive", d)
@@ -187,7 +188,7 @@ func WithMinCertValidity(d time.Duration) Option {
 // [WithMinCertValidity] fails the run. HTTPS, TLS and gRPC-over-TLS probes
 // only.
 func WithCertWarn(d time.Duration) Option {
-	return option{name: "cert warn", kinds: kinds(KindHTTP, KindTLS, KindGRPC), fn: func(c *config) {
+	return option{name: "cert warn", kinds: kinds(kindHTTP, kindTLS, kindGRPC), fn: func(c *config) {
 		c.certWarn = d
 		if d <= 0 {
 			c.errorf("cert warn: %v must be positive", d)
@@ -196,10 +197,10 @@ func WithCertWarn(d time.Duration) Option {
 }
 
 // WithExpectAddrs fails a DNS run unless every given IP address is in the
-// answer, with [ReasonAssertion]: a hijacked or stale record resolves, but
+// answer, with reason "assertion": a hijacked or stale record resolves, but
 // to the wrong place. DNS probes only.
 func WithExpectAddrs(addrs ...string) Option {
-	return option{name: "expect addrs", kinds: kinds(KindDNS), fn: func(c *config) {
+	return option{name: "expect addrs", kinds: kinds(kindDNS), fn: func(c *config) {
 		if len(addrs) == 0 {
 			c.errorf("expect addrs: at least one address is required")
 		}
@@ -218,7 +219,7 @@ func WithExpectAddrs(addrs ...string) Option {
 // certificates, ServerName). HTTP, TLS and gRPC probes only; for gRPC it
 // turns TLS on.
 func WithTLSConfig(tc *tls.Config) Option {
-	return option{name: "tls config", kinds: kinds(KindHTTP, KindTLS, KindGRPC), fn: func(c *config) {
+	return option{name: "tls config", kinds: kinds(kindHTTP, kindTLS, kindGRPC), fn: func(c *config) {
 		c.tlsConfig = tc
 		if tc == nil {
 			c.errorf("tls config: must not be nil")
@@ -230,7 +231,7 @@ func WithTLSConfig(tc *tls.Config) Option {
 // addr ("ip:port") instead of the system resolver. Not for gRPC probes,
 // which resolve through gRPC's own resolvers.
 func WithResolver(addr string) Option {
-	return option{name: "resolver", kinds: kinds(KindHTTP, KindTCP, KindDNS, KindTLS), fn: func(c *config) {
+	return option{name: "resolver", kinds: kinds(kindHTTP, kindTCP, kindDNS, kindTLS), fn: func(c *config) {
 		c.resolverAddr = addr
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil || host == "" || port == "" {
@@ -241,7 +242,7 @@ func WithResolver(addr string) Option {
 
 // WithMethod sets the HTTP method (default GET).
 func WithMethod(m string) Option {
-	return option{name: "method", kinds: kinds(KindHTTP), fn: func(c *config) {
+	return option{name: "method", kinds: kinds(kindHTTP), fn: func(c *config) {
 		c.method = m
 		if m == "" || strings.ContainsAny(m, " \t\r\n") {
 			c.errorf("method: %q is not an HTTP method", m)
@@ -251,7 +252,7 @@ func WithMethod(m string) Option {
 
 // WithHeader adds a request header. HTTP probes only.
 func WithHeader(key, value string) Option {
-	return option{name: "header", kinds: kinds(KindHTTP), fn: func(c *config) {
+	return option{name: "header", kinds: kinds(kindHTTP), fn: func(c *config) {
 		if key == "" {
 			c.errorf("header: key must not be empty")
 			return
@@ -262,12 +263,12 @@ func WithHeader(key, value string) Option {
 
 // WithBody sets the request body. HTTP probes only.
 func WithBody(b []byte) Option {
-	return option{name: "body", kinds: kinds(KindHTTP), fn: func(c *config) { c.body = append([]byte(nil), b...) }}
+	return option{name: "body", kinds: kinds(kindHTTP), fn: func(c *config) { c.body = append([]byte(nil), b...) }}
 }
 
 // WithExpectStatus sets the accepted HTTP status codes (default any 2xx).
 func WithExpectStatus(codes ...int) Option {
-	return option{name: "expect status", kinds: kinds(KindHTTP), fn: func(c *config) {
+	return option{name: "expect status", kinds: kinds(kindHTTP), fn: func(c *config) {
 		c.expectStatus = append([]int(nil), codes...)
 		for _, s := range codes {
 			if s < 100 || s > 599 {
@@ -280,10 +281,10 @@ func WithExpectStatus(codes ...int) Option {
 	}}
 }
 
-// WithBodyContains fails the run with [ReasonAssertion] unless the body
+// WithBodyContains fails the run with reason "assertion" unless the body
 // (as far as it was read) contains s. HTTP probes only.
 func WithBodyContains(s string) Option {
-	return option{name: "body contains", kinds: kinds(KindHTTP), fn: func(c *config) {
+	return option{name: "body contains", kinds: kinds(kindHTTP), fn: func(c *config) {
 		c.bodyContains = append(c.bodyContains, s)
 		if s == "" {
 			c.errorf("body contains: must not be empty")
@@ -291,13 +292,13 @@ func WithBodyContains(s string) Option {
 	}}
 }
 
-// WithJSONField fails the run with [ReasonAssertion] unless the JSON body
+// WithJSONField fails the run with reason "assertion" unless the JSON body
 // has want at path. The path is dot-separated object keys and array
 // indexes ("status", "checks.0.state"); want is compared with the value's
 // JSON text, without quotes for strings ("ok", "42", "true", "null").
 // HTTP probes only.
 func WithJSONField(path, want string) Option {
-	return option{name: "json field", kinds: kinds(KindHTTP), fn: func(c *config) {
+	return option{name: "json field", kinds: kinds(kindHTTP), fn: func(c *config) {
 		c.jsonFields = append(c.jsonFields, jsonAssertion{path: path, want: want})
 		if path == "" {
 			c.errorf("json field: path must not be empty")
@@ -309,7 +310,7 @@ func WithJSONField(path, want string) Option {
 // 1 MiB). A longer body is not an error: reading stops at the limit and the
 // assertions see the prefix. HTTP probes only.
 func WithMaxBodyBytes(n int64) Option {
-	return option{name: "max body bytes", kinds: kinds(KindHTTP), fn: func(c *config) {
+	return option{name: "max body bytes", kinds: kinds(kindHTTP), fn: func(c *config) {
 		c.maxBody = n
 		if n < 0 {
 			c.errorf("max body bytes: %d must not be negative", n)
@@ -320,7 +321,7 @@ func WithMaxBodyBytes(n int64) Option {
 // WithoutRedirects reports a redirect as the response instead of following
 // it. HTTP probes only.
 func WithoutRedirects() Option {
-	return option{name: "without redirects", kinds: kinds(KindHTTP), fn: func(c *config) { c.noRedirects = true }}
+	return option{name: "without redirects", kinds: kinds(kindHTTP), fn: func(c *config) { c.noRedirects = true }}
 }
 
 // WithIPNetwork selects the address family: "ip" (A and AAAA, the
@@ -328,7 +329,7 @@ func WithoutRedirects() Option {
 // TCP, TLS and HTTP probes look up and dial that family only (an IP
 // literal of the other family is rejected).
 func WithIPNetwork(network string) Option {
-	return option{name: "ip network", kinds: kinds(KindDNS, KindTCP, KindTLS, KindHTTP), fn: func(c *config) {
+	return option{name: "ip network", kinds: kinds(kindDNS, kindTCP, kindTLS, kindHTTP), fn: func(c *config) {
 		c.network = network
 		if network != "ip" && network != "ip4" && network != "ip6" {
 			c.errorf("ip network: %q is not ip, ip4 or ip6", network)
@@ -339,14 +340,14 @@ func WithIPNetwork(network string) Option {
 // WithGRPCService sets the service name sent in the health request
 // (default "", the server's overall health).
 func WithGRPCService(service string) Option {
-	return option{name: "grpc service", kinds: kinds(KindGRPC), fn: func(c *config) { c.grpcService = service }}
+	return option{name: "grpc service", kinds: kinds(kindGRPC), fn: func(c *config) { c.grpcService = service }}
 }
 
 // WithGRPCConn makes a gRPC probe use conn (the application's own
 // connection) instead of dialling the target. The probe does not close
 // conn.
 func WithGRPCConn(conn *grpc.ClientConn) Option {
-	return option{name: "grpc conn", kinds: kinds(KindGRPC), fn: func(c *config) {
+	return option{name: "grpc conn", kinds: kinds(kindGRPC), fn: func(c *config) {
 		c.grpcConn = conn
 		if conn == nil {
 			c.errorf("grpc conn: must not be nil")
@@ -356,7 +357,7 @@ func WithGRPCConn(conn *grpc.ClientConn) Option {
 
 // WithGRPCDialOptions adds options for dialling the target of a gRPC probe.
 func WithGRPCDialOptions(opts ...grpc.DialOption) Option {
-	return option{name: "grpc dial options", kinds: kinds(KindGRPC), fn: func(c *config) {
+	return option{name: "grpc dial options", kinds: kinds(kindGRPC), fn: func(c *config) {
 		c.grpcDialOpts = append(c.grpcDialOpts, opts...)
 	}}
 }

@@ -25,7 +25,7 @@ import (
 // the first attempt to the connection. TLS and HTTP probes dial the same
 // way.
 func TCP(mp metric.MeterProvider, name, addr string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, KindTCP, name, addr, opts)
+	p, cfg, err := newProbe(mp, kindTCP, name, addr, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -65,14 +65,14 @@ type dialer struct {
 func newDialer(p *Probe, cfg config, addr string) (*dialer, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("%w %q (%s): address: %q: %v", ErrInvalidProbe, p.name, p.kind, addr, err)
+		return nil, fmt.Errorf("%w %q (%s): address: %q: %v", errInvalidProbe, p.name, p.kind, addr, err)
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || n == 0 {
-		return nil, fmt.Errorf("%w %q (%s): address: port %q is not in 1-65535", ErrInvalidProbe, p.name, p.kind, port)
+		return nil, fmt.Errorf("%w %q (%s): address: port %q is not in 1-65535", errInvalidProbe, p.name, p.kind, port)
 	}
 	if host == "" {
-		return nil, fmt.Errorf("%w %q (%s): address: %q has no host", ErrInvalidProbe, p.name, p.kind, addr)
+		return nil, fmt.Errorf("%w %q (%s): address: %q has no host", errInvalidProbe, p.name, p.kind, addr)
 	}
 	network := cfg.network
 	if network == "" {
@@ -82,7 +82,7 @@ func newDialer(p *Probe, cfg config, addr string) (*dialer, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		d.ip = ip.Unmap()
 		if (network == "ip4" && !d.ip.Is4()) || (network == "ip6" && !d.ip.Is6()) {
-			return nil, fmt.Errorf("%w %q (%s): address: %s is not an %s address", ErrInvalidProbe, p.name, p.kind, host, network)
+			return nil, fmt.Errorf("%w %q (%s): address: %s is not an %s address", errInvalidProbe, p.name, p.kind, host, network)
 		}
 	} else {
 		p.inst.setDNSQuestion(host)
@@ -127,7 +127,7 @@ func lookup(ctx context.Context, p *Probe, res *net.Resolver, network, host stri
 		return nil, err
 	}
 	if len(ips) == 0 {
-		return nil, failf(ReasonDNS, "lookup %s: no addresses", host)
+		return nil, failf(reasonDNS, "lookup %s: no addresses", host)
 	}
 	return ips, nil
 }
@@ -154,7 +154,7 @@ func (d *dialer) dial(ctx context.Context, r *Result) (net.Conn, error) {
 			// Every address failed before the probe's timeout: a connect
 			// failure, even when an address ran out of its share of the
 			// time (that is a timeout of the address, not of the probe).
-			return nil, &reasonError{reason: ReasonConnect, err: err}
+			return nil, &reasonError{reason: reasonConnect, err: err}
 		}
 		return nil, err
 	}

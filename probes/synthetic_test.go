@@ -133,22 +133,22 @@ func TestHTTPProbeOutcomes(t *testing.T) {
 		name       string
 		path       string
 		opts       []Option
-		wantReason FailureReason
+		wantReason failureReason
 		wantStatus int
 	}{
-		{"ok", "/ok", nil, ReasonNone, 200},
-		{"json field", "/ok", []Option{WithJSONField("status", "ok"), WithJSONField("checks.0.up", "true"), WithJSONField("latency", "12")}, ReasonNone, 200},
-		{"json field mismatch", "/ok", []Option{WithJSONField("checks.0.name", "redis")}, ReasonAssertion, 200},
-		{"json path missing", "/ok", []Option{WithJSONField("nope", "x")}, ReasonAssertion, 200},
-		{"body contains", "/ok", []Option{WithBodyContains(`"ok"`)}, ReasonNone, 200},
-		{"body lacks", "/ok", []Option{WithBodyContains("maintenance")}, ReasonAssertion, 200},
-		{"unexpected status", "/fail", nil, ReasonHTTPStatus, 503},
-		{"expected 503", "/fail", []Option{WithExpectStatus(503)}, ReasonNone, 503},
-		{"method headers body", "/echo", []Option{WithMethod("POST"), WithHeader("X-Api-Key", "k1"), WithBody([]byte("ping")), WithBodyContains("ping")}, ReasonNone, 200},
-		{"missing header", "/echo", []Option{WithMethod("POST")}, ReasonHTTPStatus, 400},
-		{"latency threshold", "/ok", []Option{WithMaxLatency(time.Nanosecond)}, ReasonAssertion, 200},
-		{"slow server", "/slow", []Option{WithTimeout(300 * time.Millisecond)}, ReasonTimeout, 0},
-		{"slow body", "/slowbody", []Option{WithTimeout(300 * time.Millisecond)}, ReasonTimeout, 200},
+		{"ok", "/ok", nil, reasonNone, 200},
+		{"json field", "/ok", []Option{WithJSONField("status", "ok"), WithJSONField("checks.0.up", "true"), WithJSONField("latency", "12")}, reasonNone, 200},
+		{"json field mismatch", "/ok", []Option{WithJSONField("checks.0.name", "redis")}, reasonAssertion, 200},
+		{"json path missing", "/ok", []Option{WithJSONField("nope", "x")}, reasonAssertion, 200},
+		{"body contains", "/ok", []Option{WithBodyContains(`"ok"`)}, reasonNone, 200},
+		{"body lacks", "/ok", []Option{WithBodyContains("maintenance")}, reasonAssertion, 200},
+		{"unexpected status", "/fail", nil, reasonHTTPStatus, 503},
+		{"expected 503", "/fail", []Option{WithExpectStatus(503)}, reasonNone, 503},
+		{"method headers body", "/echo", []Option{WithMethod("POST"), WithHeader("X-Api-Key", "k1"), WithBody([]byte("ping")), WithBodyContains("ping")}, reasonNone, 200},
+		{"missing header", "/echo", []Option{WithMethod("POST")}, reasonHTTPStatus, 400},
+		{"latency threshold", "/ok", []Option{WithMaxLatency(time.Nanosecond)}, reasonAssertion, 200},
+		{"slow server", "/slow", []Option{WithTimeout(300 * time.Millisecond)}, reasonTimeout, 0},
+		{"slow body", "/slowbody", []Option{WithTimeout(300 * time.Millisecond)}, reasonTimeout, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,7 +159,7 @@ func TestHTTPProbeOutcomes(t *testing.T) {
 			}
 			defer p.Close()
 			r := p.Run(context.Background())
-			if r.Reason != tt.wantReason || r.Success != (tt.wantReason == ReasonNone) {
+			if r.Reason != tt.wantReason || r.Success != (tt.wantReason == reasonNone) {
 				t.Fatalf("reason %q success %v (error %q), want reason %q", r.Reason, r.Success, r.Error, tt.wantReason)
 			}
 			if r.StatusCode != tt.wantStatus {
@@ -177,7 +177,7 @@ func TestHTTPProbeOutcomes(t *testing.T) {
 			if v := mustValue(t, rm, igsemconv.MetricProbeSuccess, name, attribute.String(igsemconv.AttrProbeKind, "http")); v != wantOK {
 				t.Errorf("%s = %v, want %v", igsemconv.MetricProbeSuccess, v, wantOK)
 			}
-			if tt.wantReason != ReasonNone {
+			if tt.wantReason != reasonNone {
 				pt, ok := value(rm, igsemconv.MetricProbeDuration, name, attribute.String(igsemconv.AttrFailureReason, string(tt.wantReason)))
 				if !ok || pt.count != 1 {
 					t.Errorf("duration histogram has no run with reason %q: %v", tt.wantReason, points(rm, igsemconv.MetricProbeDuration))
@@ -190,7 +190,7 @@ func TestHTTPProbeOutcomes(t *testing.T) {
 func TestHTTPProbePhasesAndHistory(t *testing.T) {
 	srv := testServer(t)
 	mp, rd := testMeter(t)
-	p, err := HTTP(mp, "game-launch", srv.URL+"/ok", WithHistory(2))
+	p, err := HTTP(mp, "game-launch", srv.URL+"/ok", withHistory(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestHTTPProbePhasesAndHistory(t *testing.T) {
 			t.Fatalf("run failed: %s", r.Error)
 		}
 	}
-	if got := len(p.Results()); got != 2 {
+	if got := len(p.results()); got != 2 {
 		t.Errorf("history holds %d results, want the last 2", got)
 	}
 	last, ok := p.Last()
@@ -267,7 +267,7 @@ func TestHTTPProbeTLSCertExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p2.Close()
-	if r := p2.Run(context.Background()); r.Reason != ReasonCertExpiry {
+	if r := p2.Run(context.Background()); r.Reason != reasonCertExpiry {
 		t.Errorf("cert expiring in 3 days with 14 days required: reason %q", r.Reason)
 	}
 
@@ -277,7 +277,7 @@ func TestHTTPProbeTLSCertExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p3.Close()
-	if r := p3.Run(context.Background()); r.Reason != ReasonTLS {
+	if r := p3.Run(context.Background()); r.Reason != reasonTLS {
 		t.Errorf("untrusted certificate: reason %q (%s)", r.Reason, r.Error)
 	}
 }
@@ -299,15 +299,15 @@ func TestNetworkFailureReasons(t *testing.T) {
 	tests := []struct {
 		name string
 		make func() (*Probe, error)
-		want FailureReason
+		want failureReason
 	}{
-		{"http closed port", mk(func() (*Probe, error) { return HTTP(nil, "p", "http://"+closed+"/") }), ReasonConnect},
-		{"http invalid name", mk(func() (*Probe, error) { return HTTP(nil, "p", "http://provider.invalid/") }), ReasonDNS},
-		{"tcp closed port", mk(func() (*Probe, error) { return TCP(nil, "p", closed) }), ReasonConnect},
-		{"tcp invalid name", mk(func() (*Probe, error) { return TCP(nil, "p", "provider.invalid:443") }), ReasonDNS},
-		{"tls closed port", mk(func() (*Probe, error) { return TLS(nil, "p", closed) }), ReasonConnect},
-		{"dns invalid name", mk(func() (*Probe, error) { return DNS(nil, "p", "provider.invalid") }), ReasonDNS},
-		{"dns resolver down", mk(func() (*Probe, error) { return DNS(nil, "p", "example.com", WithResolver(closed)) }), ReasonDNS},
+		{"http closed port", mk(func() (*Probe, error) { return HTTP(nil, "p", "http://"+closed+"/") }), reasonConnect},
+		{"http invalid name", mk(func() (*Probe, error) { return HTTP(nil, "p", "http://provider.invalid/") }), reasonDNS},
+		{"tcp closed port", mk(func() (*Probe, error) { return TCP(nil, "p", closed) }), reasonConnect},
+		{"tcp invalid name", mk(func() (*Probe, error) { return TCP(nil, "p", "provider.invalid:443") }), reasonDNS},
+		{"tls closed port", mk(func() (*Probe, error) { return TLS(nil, "p", closed) }), reasonConnect},
+		{"dns invalid name", mk(func() (*Probe, error) { return DNS(nil, "p", "provider.invalid") }), reasonDNS},
+		{"dns resolver down", mk(func() (*Probe, error) { return DNS(nil, "p", "example.com", WithResolver(closed)) }), reasonDNS},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -355,7 +355,7 @@ func TestTCPAndTLSProbes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := untrusted.Run(context.Background()); r.Reason != ReasonTLS {
+	if r := untrusted.Run(context.Background()); r.Reason != reasonTLS {
 		t.Errorf("untrusted: reason %q", r.Reason)
 	}
 }
@@ -401,7 +401,7 @@ func TestDNSProbeExpectAddrs(t *testing.T) {
 			if r.Success != tt.ok {
 				t.Fatalf("success %v, want %v (%s: %s)", r.Success, tt.ok, r.Reason, r.Error)
 			}
-			if !tt.ok && (r.Reason != ReasonAssertion || !strings.Contains(r.Error, tt.expect)) {
+			if !tt.ok && (r.Reason != reasonAssertion || !strings.Contains(r.Error, tt.expect)) {
 				t.Errorf("reason %q error %q, want assertion naming %s", r.Reason, r.Error, tt.expect)
 			}
 		})
@@ -463,7 +463,7 @@ func TestRunCancelledIsNotRecorded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
 	r := p.Run(ctx)
-	if r.Reason != ReasonCanceled {
+	if r.Reason != reasonCanceled {
 		t.Errorf("reason %q, want canceled", r.Reason)
 	}
 	if _, ok := p.Last(); ok {
@@ -484,7 +484,7 @@ func TestConstructorErrorsNameProbeAndField(t *testing.T) {
 		{"timeout over interval", func() (*Probe, error) {
 			return HTTP(nil, "psp-a", "http://x/", WithInterval(time.Second), WithTimeout(2*time.Second))
 		}, "timeout"},
-		{"bad jitter", func() (*Probe, error) { return TCP(nil, "psp-a", "x:1", WithJitter(1)) }, "jitter"},
+		{"bad jitter", func() (*Probe, error) { return TCP(nil, "psp-a", "x:1", withJitter(1)) }, "jitter"},
 		{"tcp no port", func() (*Probe, error) { return TCP(nil, "psp-a", "example.com") }, "address"},
 		{"tcp port 0", func() (*Probe, error) { return TCP(nil, "psp-a", "example.com:0") }, "address"},
 		{"tls no host", func() (*Probe, error) { return TLS(nil, "psp-a", ":443") }, "address"},
@@ -502,8 +502,8 @@ func TestConstructorErrorsNameProbeAndField(t *testing.T) {
 				p.Close()
 				t.Fatal("constructor accepted invalid input")
 			}
-			if !errors.Is(err, ErrInvalidProbe) || !strings.Contains(err.Error(), `"psp`) || !strings.Contains(err.Error(), tt.field) {
-				t.Errorf("error %q: want ErrInvalidProbe naming the probe and %q", err, tt.field)
+			if !errors.Is(err, errInvalidProbe) || !strings.Contains(err.Error(), `"psp`) || !strings.Contains(err.Error(), tt.field) {
+				t.Errorf("error %q: want errInvalidProbe naming the probe and %q", err, tt.field)
 			}
 		})
 	}
@@ -516,7 +516,7 @@ func TestURLCredentialsAreRedacted(t *testing.T) {
 	}
 	defer p.Close()
 	r := p.Run(context.Background())
-	if strings.Contains(r.Error, "s3cret") || strings.Contains(p.Target(), "s3cret") {
-		t.Errorf("secret leaked: error %q target %q", r.Error, p.Target())
+	if strings.Contains(r.Error, "s3cret") || strings.Contains(p.target, "s3cret") {
+		t.Errorf("secret leaked: error %q target %q", r.Error, p.target)
 	}
 }

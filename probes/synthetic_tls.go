@@ -13,7 +13,7 @@ import (
 // connect and tls phases and the earliest certificate expiry; combine it
 // with [WithMinCertValidity] to fail (or alert) weeks before expiry.
 func TLS(mp metric.MeterProvider, name, addr string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, KindTLS, name, addr, opts)
+	p, cfg, err := newProbe(mp, kindTLS, name, addr, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (t *tlsProbe) run(ctx context.Context, r *Result) error {
 	r.Phases.TLS = time.Since(start)
 	if err != nil {
 		if ctx.Err() == nil {
-			return &reasonError{reason: ReasonTLS, err: err}
+			return &reasonError{reason: reasonTLS, err: err}
 		}
 		return err
 	}

@@ -28,7 +28,7 @@ var ErrNotServing = errors.New("gRPC service not serving")
 // The default name is "grpc" or "grpc-<service>" and the component type
 // component.
 func Health(conn grpc.ClientConnInterface, service string, opts ...checks.Option) (*checks.Check, error) {
-	b := ext.NewBuilder("grpccheck.Health", ext.DefaultName("grpc", service), checks.ComponentComponent, "responseTime", true)
+	b := ext.NewBuilder("grpccheck.Health", ext.DefaultName("grpc", service), "component", "responseTime", true)
 	ext.Configure(b, &struct{}{}, opts)
 	if cc, ok := conn.(*grpc.ClientConn); conn == nil || ok && cc == nil {
 		b.Fail("conn", "must not be nil")

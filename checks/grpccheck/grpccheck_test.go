@@ -14,6 +14,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 )
 
 // grpcPeer starts a real grpc.Server on loopback and returns a client
@@ -52,14 +53,14 @@ func built(t testing.TB, c *checks.Check, err error) *checks.Check {
 }
 
 // runOnce runs c outside any registry with a generous parent deadline.
-func runOnce(t *testing.T, c *checks.Check) checks.Outcome {
+func runOnce(t *testing.T, c *checks.Check) checkstest.Outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return c.Run(ctx)
+	return checkstest.Run(ctx, c)
 }
 
-func wantOutcome(t *testing.T, o checks.Outcome, st checks.Status, target error) {
+func wantOutcome(t *testing.T, o checkstest.Outcome, st checks.Status, target error) {
 	t.Helper()
 	if o.Status != st {
 		t.Fatalf("status = %v (err %v), want %v", o.Status, o.Err, st)
@@ -79,8 +80,8 @@ func TestHealthFollowsThePeer(t *testing.T) {
 	if c.Name() != "grpc-games.v1.Lobby" {
 		t.Errorf("name = %q", c.Name())
 	}
-	if c.ComponentType() != checks.ComponentComponent {
-		t.Errorf("component = %q", c.ComponentType())
+	if checkstest.SettingsOf(c).ComponentType != "component" {
+		t.Errorf("component = %q", checkstest.SettingsOf(c).ComponentType)
 	}
 	o := runOnce(t, c)
 	wantOutcome(t, o, checks.StatusPass, nil)
@@ -119,8 +120,8 @@ func TestHealthOptions(t *testing.T) {
 	_, conn := grpcPeer(t, func(*grpc.Server) {})
 	c, err := Health(conn, "ledger", checks.WithName("ledger-grpc"), checks.WithEndpoints(checks.Liveness), checks.WithTimeout(2*time.Second))
 	c = built(t, c, err)
-	if c.Name() != "ledger-grpc" || c.Endpoints() != checks.Liveness || c.Timeout() != 2*time.Second {
-		t.Errorf("check = %q %v %v, want ledger-grpc liveness 2s", c.Name(), c.Endpoints(), c.Timeout())
+	if c.Name() != "ledger-grpc" || checkstest.SettingsOf(c).Endpoints != checks.Liveness || checkstest.SettingsOf(c).Timeout != 2*time.Second {
+		t.Errorf("check = %q %v %v, want ledger-grpc liveness 2s", c.Name(), checkstest.SettingsOf(c).Endpoints, checkstest.SettingsOf(c).Timeout)
 	}
 }
 
@@ -134,7 +135,6 @@ func TestHealthConstructorErrors(t *testing.T) {
 	}{
 		{"nil conn", func() (*checks.Check, error) { return Health(nil, "") }, "conn: must not be nil"},
 		{"typed nil conn", func() (*checks.Check, error) { return Health(nilConn, "") }, "conn: must not be nil"},
-		{"foreign option", func() (*checks.Check, error) { return Health(conn, "", checks.WithQuery("SELECT 1")) }, "WithQuery: applies only to checks.SQL"},
 		{"bad latency", func() (*checks.Check, error) { return Health(conn, "", checks.WithLatencyWarn(0)) }, "latency warn"},
 		{"bad name", func() (*checks.Check, error) { return Health(conn, "", checks.WithName("a b")) }, `"a b": name`},
 		{"common option validated", func() (*checks.Check, error) { return Health(conn, "", checks.WithTimeout(0)) }, "timeout"},
@@ -183,7 +183,7 @@ func BenchmarkHealth(b *testing.B) {
 		b.ReportAllocs()
 		n := 0
 		for b.Loop() {
-			if o := c.Run(ctx); o.Status != checks.StatusPass {
+			if o := checkstest.Run(ctx, c); o.Status != checks.StatusPass {
 				b.Fatal(o.Err)
 			}
 			n++

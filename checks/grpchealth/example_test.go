@@ -12,16 +12,16 @@ import (
 	"github.com/jackcode/igmon/checks/grpchealth"
 )
 
-func ExampleNewServer() {
+func ExampleRegister() {
 	reg, _ := checks.NewRegistry()
 	_ = reg.Register("wallet-db", func(ctx context.Context) error { return nil })
 
-	hs, err := grpchealth.NewServer(reg)
+	srv := grpc.NewServer()
+	// grpc.health.v1.Health: "", readiness, liveness, startup, wallet-db
+	stopHealth, err := grpchealth.Register(srv, reg)
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := grpc.NewServer()
-	hs.Register(srv) // grpc.health.v1.Health: "", readiness, liveness, startup, wallet-db
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
@@ -30,7 +30,7 @@ func ExampleNewServer() {
 
 	// On shutdown: drain (Watch streams end with NOT_SERVING), then stop.
 	_ = reg.Drain(context.Background())
-	hs.Shutdown()
+	stopHealth()
 	srv.GracefulStop()
 	fmt.Println("stopped")
 	// Output: stopped

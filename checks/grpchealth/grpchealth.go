@@ -21,21 +21,21 @@ import (
 // check's name; a check named like an endpoint is reachable only through
 // its endpoint.
 const (
-	ServiceLiveness  = "liveness"
-	ServiceReadiness = "readiness"
-	ServiceStartup   = "startup"
+	serviceLiveness  = "liveness"
+	serviceReadiness = "readiness"
+	serviceStartup   = "startup"
 )
 
-// DefaultWatchInterval is how often an open Watch stream re-evaluates its
+// defaultWatchInterval is how often an open Watch stream re-evaluates its
 // service besides reacting to transitions, so that on-request checks
 // ([checks.WithOnRequest]) nobody else asks about are refreshed too.
-const DefaultWatchInterval = 5 * time.Second
+const defaultWatchInterval = 5 * time.Second
 
 // maxListServices is the grpc.health.v1 List cap: above it List answers
 // RESOURCE_EXHAUSTED.
 const maxListServices = 100
 
-// Option configures a [Server].
+// Option configures [Register].
 type Option interface {
 	apply(*config)
 }
@@ -50,39 +50,19 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 // WithWatchInterval sets how often an open Watch stream re-evaluates its
-// service besides reacting to transitions (default DefaultWatchInterval).
+// service besides reacting to transitions (default 5s).
 // It also picks up checks added after the stream opened.
 func WithWatchInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		c.interval = d
 		if d <= 0 {
-			c.err = fmt.Errorf("watch interval: %v must be positive", d)
+			c.err = fmt.Errorf("WithWatchInterval: %v must be positive", d)
 		}
 	})
 }
 
-// Server serves a [checks.Registry] as grpc.health.v1.Health on the
-// service's own *grpc.Server, so gRPC clients, load balancers and
-// Kubernetes' grpc probes see the same health as /livez and /readyz.
-//
-// Service names map to endpoints: "" and "readiness" to readiness,
-// "liveness" to liveness, "startup" to startup, and every other name to the
-// check of that name. pass and warn are SERVING; fail and unknown are
-// NOT_SERVING. Check runs the checks that need a run like an HTTP probe does
-// and answers NOT_FOUND for an unknown name.
-//
-// Watch sends the current status and then only changes. It learns about
-// changes from the registry's transitions (and re-evaluates every
-// WithWatchInterval), and never blocks the registry: a slow reader only
-// ever gets the latest status. When the registry starts draining, or
-// Shutdown is called, every stream sends NOT_SERVING and ends, so
-// grpc.Server.GracefulStop is not held up by open streams. While draining,
-// Check answers NOT_SERVING for every service except "liveness", which
-// keeps reporting the liveness checks so that a kubelet does not restart a
-// pod that is shutting down cleanly.
-//
-// The server owns no goroutines; Watch runs on the stream's goroutine.
-type Server struct {
+// server implements grpc.health.v1.Health over a registry; see [Register].
+type server struct {
 	healthpb.UnimplementedHealthServer
 
 	reg      *checks.Registry
@@ -96,16 +76,47 @@ type Server struct {
 	unsub     func()
 }
 
-var _ healthpb.HealthServer = (*Server)(nil)
+var _ healthpb.HealthServer = (*server)(nil)
 
-// NewServer returns a health server for reg. Register it with
-// healthpb.RegisterHealthServer(grpcServer, hs), or with
-// [Server.Register], and call Shutdown when the gRPC server stops.
-func NewServer(reg *checks.Registry, opts ...Option) (*Server, error) {
+// Register serves reg as grpc.health.v1.Health on the service's own
+// *grpc.Server (any grpc.ServiceRegistrar), so gRPC clients, load balancers and
+// Kubernetes' grpc probes see the same health as /livez and /readyz.
+//
+// Service names map to endpoints: "" and "readiness" to readiness,
+// "liveness" to liveness, "startup" to startup, and every other name to the
+// check of that name. pass and warn are SERVING; fail and unknown are
+// NOT_SERVING. Check runs the checks that need a run like an HTTP probe does
+// and answers NOT_FOUND for an unknown name.
+//
+// Watch sends the current status and then only changes. It learns about
+// changes from the registry's transitions (and re-evaluates every
+// WithWatchInterval), and never blocks the registry: a slow reader only
+// ever gets the latest status. When the registry starts draining, or
+// shutdown is called, every stream sends NOT_SERVING and ends, so
+// grpc.Server.GracefulStop is not held up by open streams. While draining,
+// Check answers NOT_SERVING for every service except "liveness", which
+// keeps reporting the liveness checks so that a kubelet does not restart a
+// pod that is shutting down cleanly.
+//
+// The server owns no goroutines; Watch runs on the stream's goroutine.
+// Call the returned shutdown before grpc.Server.GracefulStop: it sets
+// every service to NOT_SERVING for good, ends every Watch stream and
+// unsubscribes from the registry. It is idempotent.
+func Register(gs grpc.ServiceRegistrar, reg *checks.Registry, opts ...Option) (shutdown func(), err error) {
+	s, err := newServer(reg, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.register(gs)
+	return s.shutdown, nil
+}
+
+// newServer returns a health server for reg.
+func newServer(reg *checks.Registry, opts ...Option) (*server, error) {
 	if reg == nil {
 		return nil, errors.New("grpchealth: registry: must not be nil")
 	}
-	cfg := config{interval: DefaultWatchInterval}
+	cfg := config{interval: defaultWatchInterval}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -115,7 +126,7 @@ func NewServer(reg *checks.Registry, opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("grpchealth: %w", cfg.err)
 		}
 	}
-	s := &Server{
+	s := &server{
 		reg:      reg,
 		interval: cfg.interval,
 		watchers: make(map[chan struct{}]struct{}),
@@ -125,15 +136,15 @@ func NewServer(reg *checks.Registry, opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// Register registers s as the grpc.health.v1.Health service of gs.
-func (s *Server) Register(gs grpc.ServiceRegistrar) {
+// register registers s as the grpc.health.v1.Health service of gs.
+func (s *server) register(gs grpc.ServiceRegistrar) {
 	healthpb.RegisterHealthServer(gs, s)
 }
 
-// Shutdown sets every service to NOT_SERVING for good, ends every Watch
+// shutdown sets every service to NOT_SERVING for good, ends every Watch
 // stream and unsubscribes from the registry. Call it before
 // grpc.Server.GracefulStop. It is idempotent.
-func (s *Server) Shutdown() {
+func (s *server) shutdown() {
 	s.closeOnce.Do(func() {
 		close(s.closed)
 		s.unsub()
@@ -144,7 +155,7 @@ func (s *Server) Shutdown() {
 // stream has a one-slot channel, and a nudge that finds the slot full is
 // already covered by the pending one, which makes the stream compute the
 // newest status (the stale one is never sent).
-func (s *Server) wakeAll() {
+func (s *server) wakeAll() {
 	s.mu.Lock()
 	for ch := range s.watchers {
 		select {
@@ -156,30 +167,32 @@ func (s *Server) wakeAll() {
 }
 
 // stopping reports whether every service must read NOT_SERVING.
-func (s *Server) stopping() bool {
+func (s *server) stopping() bool {
 	select {
 	case <-s.closed:
 		return true
+	case <-s.reg.DrainStarted():
+		return true
 	default:
-		return s.reg.Draining()
+		return false
 	}
 }
 
 // endpointOf maps the service names reserved for endpoints.
 func endpointOf(service string) (checks.Endpoint, bool) {
 	switch service {
-	case "", ServiceReadiness:
+	case "", serviceReadiness:
 		return checks.Readiness, true
-	case ServiceLiveness:
+	case serviceLiveness:
 		return checks.Liveness, true
-	case ServiceStartup:
+	case serviceStartup:
 		return checks.Startup, true
 	}
 	return 0, false
 }
 
 // servingStatus evaluates service, running the checks that need a run.
-func (s *Server) servingStatus(ctx context.Context, service string) (healthpb.HealthCheckResponse_ServingStatus, bool) {
+func (s *server) servingStatus(ctx context.Context, service string) (healthpb.HealthCheckResponse_ServingStatus, bool) {
 	ep, isEP := endpointOf(service)
 	if !isEP {
 		if _, ok := s.reg.Result(service); !ok {
@@ -207,7 +220,7 @@ func servingOf(st checks.Status) healthpb.HealthCheckResponse_ServingStatus {
 }
 
 // Check implements grpc.health.v1.Health/Check.
-func (s *Server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+func (s *server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
 	st, ok := s.servingStatus(ctx, req.GetService())
 	if !ok {
 		return nil, status.Error(codes.NotFound, "unknown service")
@@ -218,13 +231,13 @@ func (s *Server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*
 // List implements grpc.health.v1.Health/List: the endpoints and every
 // check, evaluated once (a non-atomic snapshot, as the protocol allows).
 // More than 100 services answer RESOURCE_EXHAUSTED.
-func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
+func (s *server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
 	names := s.reg.Names()
 	if n := len(names) + 4; n > maxListServices {
 		return nil, status.Errorf(codes.ResourceExhausted, "%d services exceed the List maximum of %d", n, maxListServices)
 	}
 	out := make(map[string]*healthpb.HealthCheckResponse, len(names)+4)
-	for _, svc := range []string{"", ServiceLiveness, ServiceReadiness, ServiceStartup} {
+	for _, svc := range []string{"", serviceLiveness, serviceReadiness, serviceStartup} {
 		st, _ := s.servingStatus(ctx, svc)
 		out[svc] = &healthpb.HealthCheckResponse{Status: st}
 	}
@@ -247,7 +260,7 @@ func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*heal
 // at once, then every change; an unknown service is SERVICE_UNKNOWN until a
 // check of that name appears. The stream ends, after sending NOT_SERVING,
 // when the registry drains or the server shuts down.
-func (s *Server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
+func (s *server) Watch(req *healthpb.HealthCheckRequest, stream grpc.ServerStreamingServer[healthpb.HealthCheckResponse]) error {
 	service := req.GetService()
 	ctx := stream.Context()
 	wake := make(chan struct{}, 1)

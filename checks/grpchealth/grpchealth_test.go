@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -27,7 +28,7 @@ const (
 type healthFixture struct {
 	reg    *checks.Registry
 	clk    *clock.Fake
-	hs     *Server
+	hs     *server
 	srv    *grpc.Server
 	client healthpb.HealthClient
 	dbDown atomic.Bool
@@ -39,12 +40,12 @@ type healthFixture struct {
 func newHealthFixture(t *testing.T, opts ...Option) *healthFixture {
 	t.Helper()
 	f := &healthFixture{clk: clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
-	reg, err := checks.NewRegistry(checks.WithClock(f.clk), checks.WithLogger(slog.New(slog.DiscardHandler)))
+	reg, err := checks.NewRegistry(checkstest.WithClock(f.clk), checks.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.reg = reg
-	add := func(name string, fn checks.CheckFunc, o ...checks.Option) {
+	add := func(name string, fn func(context.Context) error, o ...checks.Option) {
 		t.Helper()
 		if err := reg.Register(name, fn, o...); err != nil {
 			t.Fatal(err)
@@ -55,21 +56,21 @@ func newHealthFixture(t *testing.T, opts ...Option) *healthFixture {
 			return errors.New("connection refused")
 		}
 		return nil
-	}, checks.WithComponentType(checks.ComponentDatastore), checks.WithOnRequest(time.Second))
+	}, checks.WithComponentType("datastore"), checks.WithOnRequest(time.Second))
 	add("goroutines", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Liveness))
 	add("warmup", func(context.Context) error { return nil }, checks.WithEndpoints(checks.Startup))
-	add("bonus-engine", func(context.Context) error { return errors.New("down") }, checks.NonCritical())
+	add("bonus-engine", func(context.Context) error { return errors.New("down") }, checks.WithCritical(false))
 
-	hs, err := NewServer(reg, opts...)
+	hs, err := newServer(reg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.hs = hs
 	var conn *grpc.ClientConn
-	f.srv, conn = grpcPeer(t, func(s *grpc.Server) { hs.Register(s) })
+	f.srv, conn = grpcPeer(t, func(s *grpc.Server) { hs.register(s) })
 	f.client = healthpb.NewHealthClient(conn)
 	t.Cleanup(func() {
-		hs.Shutdown()
+		hs.shutdown()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = reg.Shutdown(ctx)
@@ -323,8 +324,8 @@ func TestGRPCHealthShutdownEndsStreams(t *testing.T) {
 	f := newHealthFixture(t)
 	recv, _ := f.watch(t, "readiness")
 	mustRecv(t, recv, grpcServing)
-	f.hs.Shutdown()
-	f.hs.Shutdown() // idempotent
+	f.hs.shutdown()
+	f.hs.shutdown() // idempotent
 	mustRecv(t, recv, grpcNotServing)
 	if _, err := recv(); err != io.EOF {
 		t.Errorf("after Shutdown: %v, want EOF", err)
@@ -360,14 +361,14 @@ func TestGRPCHealthWatchClientCancel(t *testing.T) {
 }
 
 func TestGRPCHealthServerOptions(t *testing.T) {
-	if _, err := NewServer(nil); err == nil {
+	if _, err := newServer(nil); err == nil {
 		t.Error("nil registry accepted")
 	}
 	reg, err := checks.NewRegistry()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewServer(reg, WithWatchInterval(0)); err == nil {
+	if _, err := newServer(reg, WithWatchInterval(0)); err == nil {
 		t.Error("zero watch interval accepted")
 	}
 }

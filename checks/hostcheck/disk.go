@@ -15,8 +15,8 @@ import (
 // Default thresholds of [DiskFree], in percent of the filesystem's size
 // available to the service.
 const (
-	DefaultDiskWarnPercent = 10
-	DefaultDiskFailPercent = 5
+	defaultDiskWarnPercent = 10
+	defaultDiskFailPercent = 5
 )
 
 type diskConfig struct {
@@ -43,8 +43,8 @@ func WithFreeBytes(warn, fail uint64) checks.Option {
 }
 
 // WithFreePercent makes [DiskFree] warn below warn and fail below fail
-// percent free (0 turns a level off). The defaults are
-// DefaultDiskWarnPercent and DefaultDiskFailPercent.
+// percent free (0 turns a level off). The defaults are 10 and 5
+// percent.
 func WithFreePercent(warn, fail float64) checks.Option {
 	return diskOption("WithFreePercent", func(c *diskConfig) {
 		c.warnPct, c.failPct, c.pctSet = warn, fail, true
@@ -66,8 +66,8 @@ func WithFreePercent(warn, fail float64) checks.Option {
 // The default name is "disk-<path>" and the component type system.
 func DiskFree(path string, opts ...checks.Option) (*checks.Check, error) {
 	cfg := diskConfig{
-		b:       ext.NewBuilder("hostcheck.DiskFree", ext.DefaultName("disk", path), checks.ComponentSystem, "freeBytes", false),
-		warnPct: DefaultDiskWarnPercent, failPct: DefaultDiskFailPercent,
+		b:       ext.NewBuilder("hostcheck.DiskFree", ext.DefaultName("disk", path), "system", "freeBytes", false),
+		warnPct: defaultDiskWarnPercent, failPct: defaultDiskFailPercent,
 	}
 	ext.Configure(cfg.b, &cfg, opts)
 	if cfg.bytesSet && !cfg.pctSet {
@@ -101,9 +101,9 @@ func DiskFree(path string, opts ...checks.Option) (*checks.Check, error) {
 		case c.failPct > 0 && pct < c.failPct:
 			return fmt.Errorf("%w: %.1f%% free, below %v%%", checks.ErrThresholdExceeded, pct, c.failPct)
 		case c.warnBytes > 0 && u.Free < c.warnBytes:
-			return checks.Warnf("%w: %d bytes free, below %d", checks.ErrThresholdExceeded, u.Free, c.warnBytes)
+			return checks.Warn(fmt.Errorf("%w: %d bytes free, below %d", checks.ErrThresholdExceeded, u.Free, c.warnBytes))
 		case c.warnPct > 0 && pct < c.warnPct:
-			return checks.Warnf("%w: %.1f%% free, below %v%%", checks.ErrThresholdExceeded, pct, c.warnPct)
+			return checks.Warn(fmt.Errorf("%w: %.1f%% free, below %v%%", checks.ErrThresholdExceeded, pct, c.warnPct))
 		}
 		return nil
 	})

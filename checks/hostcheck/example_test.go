@@ -15,8 +15,11 @@ func ExampleMemory() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	o := c.Run(context.Background())
-	fmt.Println(c.Name(), o.Status, o.Observation.Measurement)
+	reg, _ := checks.NewRegistry()
+	defer reg.Shutdown(context.Background())
+	_ = reg.Add(c)
+	res := reg.Evaluate(context.Background(), checks.Readiness).Results[0] // runs c, which never ran
+	fmt.Println(res.Name, res.Status, res.Observation.Measurement)
 	// Output: memory pass heapBytes
 }
 
@@ -25,7 +28,10 @@ func ExampleDiskFree() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	o := c.Run(context.Background())
-	fmt.Println(c.Name(), o.Status, o.Observation.Unit)
+	reg, _ := checks.NewRegistry()
+	defer reg.Shutdown(context.Background())
+	_ = reg.Add(c)
+	res := reg.Evaluate(context.Background(), checks.Readiness).Results[0] // runs c, which never ran
+	fmt.Println(res.Name, res.Status, res.Observation.Unit)
 	// Output: tmp-disk pass By
 }

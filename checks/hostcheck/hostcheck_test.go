@@ -11,6 +11,7 @@ import (
 	"github.com/shirou/gopsutil/v4/disk"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 )
 
 func built(t *testing.T, c *checks.Check, err error) *checks.Check {
@@ -22,14 +23,14 @@ func built(t *testing.T, c *checks.Check, err error) *checks.Check {
 }
 
 // runOnce runs c outside any registry with a generous parent deadline.
-func runOnce(t *testing.T, c *checks.Check) checks.Outcome {
+func runOnce(t *testing.T, c *checks.Check) checkstest.Outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return c.Run(ctx)
+	return checkstest.Run(ctx, c)
 }
 
-func wantOutcome(t *testing.T, o checks.Outcome, st checks.Status, target error) {
+func wantOutcome(t *testing.T, o checkstest.Outcome, st checks.Status, target error) {
 	t.Helper()
 	if o.Status != st {
 		t.Fatalf("status = %v (err %v), want %v", o.Status, o.Err, st)
@@ -128,9 +129,8 @@ func TestConstructorErrors(t *testing.T) {
 			return Memory(WithHeapLimit(0, 1), WithFreeBytes(1, 0))
 		}, "WithFreeBytes: applies only to hostcheck.DiskFree"},
 		{"memory option on disk", func() (*checks.Check, error) { return DiskFree("/", WithRSSLimit(0, 1)) }, "WithRSSLimit: applies only to hostcheck.Memory"},
-		{"checks option on disk", func() (*checks.Check, error) { return DiskFree("/", checks.WithQuery("SELECT 1")) }, "WithQuery: applies only to checks.SQL"},
 		{"memory option on a checks built-in", func() (*checks.Check, error) {
-			return checks.Goroutines(100, WithHeapLimit(0, 1))
+			return checks.Goroutines(0, 100, WithHeapLimit(0, 1))
 		}, "WithHeapLimit: applies only to hostcheck.Memory"},
 		{"common option validated", func() (*checks.Check, error) { return DiskFree("/", checks.WithTimeout(0)) }, "timeout"},
 		{"bad name", func() (*checks.Check, error) { return DiskFree("/", checks.WithName("a b")) }, `"a b": name`},
@@ -178,8 +178,8 @@ func TestDefaults(t *testing.T) {
 			if c.Name() != tt.wantName {
 				t.Errorf("name = %q, want %q", c.Name(), tt.wantName)
 			}
-			if c.ComponentType() != checks.ComponentSystem {
-				t.Errorf("component = %q, want system", c.ComponentType())
+			if checkstest.SettingsOf(c).ComponentType != "system" {
+				t.Errorf("component = %q, want system", checkstest.SettingsOf(c).ComponentType)
 			}
 		})
 	}

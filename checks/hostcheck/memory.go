@@ -61,7 +61,7 @@ const heapMetric = "/memory/classes/heap/objects:bytes"
 //
 // The default name is "memory" and the component type system.
 func Memory(opts ...checks.Option) (*checks.Check, error) {
-	cfg := memoryConfig{b: ext.NewBuilder("hostcheck.Memory", "memory", checks.ComponentSystem, "rssBytes", false)}
+	cfg := memoryConfig{b: ext.NewBuilder("hostcheck.Memory", "memory", "system", "rssBytes", false)}
 	ext.Configure(cfg.b, &cfg, opts)
 	useRSS := cfg.rssWarn != 0 || cfg.rssFail != 0
 	useHeap := cfg.heapWarn != 0 || cfg.heapFail != 0
@@ -123,7 +123,7 @@ func overLimits(ls ...limit) error {
 	}
 	for _, l := range ls {
 		if l.warnAt != 0 && l.value > l.warnAt {
-			return checks.Warnf("%w: %s %d bytes, above %d", checks.ErrThresholdExceeded, l.what, l.value, l.warnAt)
+			return checks.Warn(fmt.Errorf("%w: %s %d bytes, above %d", checks.ErrThresholdExceeded, l.what, l.value, l.warnAt))
 		}
 	}
 	return nil

@@ -27,7 +27,6 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
-	"github.com/jackcode/igmon/checks/grpchealth"
 	"github.com/jackcode/igmon/monitor"
 	"github.com/jackcode/igmon/probes"
 )
@@ -632,9 +631,9 @@ func TestKubernetesManifests(t *testing.T) {
 		probe   *k8sProbe
 		service string
 	}{
-		{"startupProbe", gc.StartupProbe, grpchealth.ServiceStartup},
-		{"livenessProbe", gc.LivenessProbe, grpchealth.ServiceLiveness},
-		{"readinessProbe", gc.ReadinessProbe, grpchealth.ServiceReadiness},
+		{"startupProbe", gc.StartupProbe, "startup"},
+		{"livenessProbe", gc.LivenessProbe, "liveness"},
+		{"readinessProbe", gc.ReadinessProbe, "readiness"},
 	}
 	for _, p := range grpcProbes {
 		if p.probe == nil || p.probe.GRPC == nil {

@@ -322,7 +322,7 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	}()
 	// Push exporters only: the scrape is /metrics; newMonitor adds the
 	// OTLP exporter when the environment configures one.
-	if exporters.OTLPConfigured(nil) {
+	if exporters.OTLPConfigured() {
 		ep.exports = append(ep.exports, "otlp")
 	}
 	ep.webhook = cfg.webhookURL != ""
@@ -372,16 +372,15 @@ func run(ctx context.Context, cfg config, started func(endpoints)) (err error) {
 	// The same registry as grpc.health.v1, for gRPC clients and Kubernetes
 	// grpc probes ("", "readiness", "liveness", "startup", each check).
 	if glis != nil {
-		ghs, err := grpchealth.NewServer(m.Checks())
+		gsrv := grpc.NewServer()
+		stopHealth, err := grpchealth.Register(gsrv, m.Checks())
 		if err != nil {
 			_ = srv.Close()
 			return errors.Join(err, glis.Close())
 		}
-		gsrv := grpc.NewServer()
-		ghs.Register(gsrv)
 		go func() { _ = gsrv.Serve(glis) }()
 		defer func() {
-			ghs.Shutdown()
+			stopHealth()
 			gsrv.Stop()
 		}()
 	}
@@ -530,7 +529,7 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 		return nil, nil, err
 	}
 	exps := []*exporters.Exporter{prom.Exporter()}
-	if exporters.OTLPConfigured(nil) {
+	if exporters.OTLPConfigured() {
 		otlp, err := exporters.OTLP(ctx)
 		if err != nil {
 			_ = prom.Exporter().Shutdown(ctx)
@@ -596,12 +595,12 @@ func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers,
 	}
 	// The wallet database is pinged every 5 s in the background: an
 	// outage shows within seconds, whether or not anyone polls /readyz.
-	dbc, err := checks.Pinger("wallet-db", st, checks.WithComponentType(checks.ComponentDatastore), checks.WithTimeout(time.Second),
+	dbc, err := checks.Pinger("wallet-db", st, checks.WithComponentType("datastore"), checks.WithTimeout(time.Second),
 		checks.WithInterval(5*time.Second))
 	if err != nil {
 		return nil, err
 	}
-	gor, err := checks.Goroutines(20000, checks.WithEndpoints(checks.Liveness), checks.WithInterval(10*time.Second), checks.WithTimeout(time.Second))
+	gor, err := checks.Goroutines(0, 20000, checks.WithEndpoints(checks.Liveness), checks.WithInterval(10*time.Second), checks.WithTimeout(time.Second))
 	if err != nil {
 		return nil, err
 	}

@@ -63,12 +63,12 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 			return errors.New("dial tcp 10.0.0.5:5432: connection refused")
 		}
 		return nil
-	}, checks.WithComponentType(checks.ComponentDatastore), checks.WithTimeout(time.Second)); err != nil {
+	}, checks.WithComponentType("datastore"), checks.WithTimeout(time.Second)); err != nil {
 		return err
 	}
 	// The Go runtime itself, for liveness: a goroutine explosion means the
 	// process is wedged.
-	goroutines, err := checks.Goroutines(10000, checks.WithGoroutinesWarn(5000),
+	goroutines, err := checks.Goroutines(5000, 10000,
 		checks.WithEndpoints(checks.Liveness|checks.Readiness), checks.WithInterval(5*time.Second))
 	if err != nil {
 		return err
@@ -115,24 +115,23 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 	// The same registry as grpc.health.v1: "" and "readiness", "liveness",
 	// "startup", and each check by name.
 	var gsrv *grpc.Server
-	var hs *grpchealth.Server
+	stopHealth := func() {}
 	if grpcAddr != "" {
 		lis, err := net.Listen("tcp", grpcAddr)
 		if err != nil {
 			return errors.Join(err, srv.Close())
 		}
-		if hs, err = grpchealth.NewServer(m.Checks()); err != nil {
+		gsrv = grpc.NewServer()
+		if stopHealth, err = grpchealth.Register(gsrv, m.Checks()); err != nil {
 			return errors.Join(err, lis.Close(), srv.Close())
 		}
-		gsrv = grpc.NewServer()
-		hs.Register(gsrv)
 		go func() { errc <- gsrv.Serve(lis) }()
 		logger.Info("quickstart gRPC health listening", "addr", grpcAddr)
 	}
 
 	select {
 	case err := <-errc:
-		stopGRPC(gsrv, hs, time.Second)
+		stopGRPC(gsrv, stopHealth, time.Second)
 		return errors.Join(err, srv.Close())
 	case <-ctx.Done():
 	}
@@ -143,16 +142,16 @@ func run(addr, grpcAddr, token string, logger *slog.Logger) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = m.Shutdown(sctx)
-	stopGRPC(gsrv, hs, 5*time.Second)
+	stopGRPC(gsrv, stopHealth, 5*time.Second)
 	return errors.Join(err, srv.Shutdown(sctx))
 }
 
 // stopGRPC stops the gRPC server gracefully, forcing it after grace.
-func stopGRPC(gsrv *grpc.Server, hs *grpchealth.Server, grace time.Duration) {
+func stopGRPC(gsrv *grpc.Server, stopHealth func(), grace time.Duration) {
 	if gsrv == nil {
 		return
 	}
-	hs.Shutdown()
+	stopHealth()
 	done := make(chan struct{})
 	go func() {
 		gsrv.GracefulStop()

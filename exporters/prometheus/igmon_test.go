@@ -88,10 +88,10 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		t.Fatal(err)
 	}
 
-	if err := m.Checks().Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType(checks.ComponentDatastore)); err != nil {
+	if err := m.Checks().Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType("datastore")); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Checks().Register("kyc-vendor", func(context.Context) error { return errors.New("unreachable") }, checks.NonCritical()); err != nil {
+	if err := m.Checks().Register("kyc-vendor", func(context.Context) error { return errors.New("unreachable") }, checks.WithCritical(false)); err != nil {
 		t.Fatal(err)
 	}
 	m.Checks().Evaluate(ctx, checks.Readiness)

@@ -39,12 +39,12 @@ import (
 //     doublings, 1 ms to 1 s; scale 3 holds 20).
 
 // expMaxScale is the finest scale exponential histograms are stored at
-// (exporters.InProcessHistogramMaxScale: the in-process reader aggregates
-// at no finer scale).
+// (the max scale of the exporters package's in-process aggregation: the
+// reader aggregates at no finer scale).
 const expMaxScale = 4
 
-// expMaxBuckets is the most buckets one series stores
-// (exporters.InProcessHistogramMaxSize).
+// expMaxBuckets is the most buckets one series stores (the max size of the
+// exporters package's in-process aggregation).
 const expMaxBuckets = 160
 
 // expPoint is one exponential histogram data point, whatever its number

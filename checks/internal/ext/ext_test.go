@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/checks/internal/ext"
+	"github.com/jackcode/igmon/internal/checkstest"
 )
 
 type cfgA struct{ n int }
@@ -24,7 +25,7 @@ func optB(s string) checks.Option {
 
 func buildA(opts ...checks.Option) (*checks.Check, cfgA, error) {
 	var cfg cfgA
-	b := ext.NewBuilder("x.A", ext.DefaultName("a", "peer:1"), checks.ComponentSystem, "m", false)
+	b := ext.NewBuilder("x.A", ext.DefaultName("a", "peer:1"), "system", "m", false)
 	ext.Configure(b, &cfg, opts)
 	c, err := ext.Build[*checks.Check](b, func(context.Context) error { return nil })
 	return c, cfg, err
@@ -38,8 +39,8 @@ func TestBuilderRoutesOwnOptionsAndRejectsOthers(t *testing.T) {
 	if cfg.n != 7 {
 		t.Errorf("own option not applied: n = %d", cfg.n)
 	}
-	if c.Name() != "a-peer-1" || c.Endpoints() != checks.Liveness || c.ComponentType() != checks.ComponentSystem {
-		t.Errorf("check = %q %v %q", c.Name(), c.Endpoints(), c.ComponentType())
+	if c.Name() != "a-peer-1" || checkstest.SettingsOf(c).Endpoints != checks.Liveness || checkstest.SettingsOf(c).ComponentType != "system" {
+		t.Errorf("check = %q %v %q", c.Name(), checkstest.SettingsOf(c).Endpoints, checkstest.SettingsOf(c).ComponentType)
 	}
 
 	tests := []struct {
@@ -48,7 +49,6 @@ func TestBuilderRoutesOwnOptionsAndRejectsOthers(t *testing.T) {
 		want string
 	}{
 		{"another subpackage's option", optB("x"), "WithB: applies only to x.B"},
-		{"a checks built-in's option", checks.WithQuery("SELECT 1"), "WithQuery: applies only to checks.SQL"},
 		{"latency on a non-network check", checks.WithLatencyWarn(1), "WithLatencyWarn does not apply to x.A"},
 	}
 	for _, tt := range tests {
