@@ -112,7 +112,7 @@ func TestTelegramEscapesGroupLabelsAndLinks(t *testing.T) {
 	n := testNotification()
 	n.GroupLabels = alerting.Labels{"team": "<payments & co>"}
 	n.Alerts[0].Annotations["runbook_url"] = `https://rb.example/?a=1&b="2"`
-	text := tg.Message(n).Text
+	text := tg.message(n).Text
 	if !strings.Contains(text, "<b>[FIRING:1] &lt;payments &amp; co&gt;</b>") {
 		t.Errorf("title not escaped: %q", text)
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/jackcode/igmon/alerting"
 )
 
-// DefaultOpsgenieURL is the Alert API base (EU: https://api.eu.opsgenie.com).
-const DefaultOpsgenieURL = "https://api.opsgenie.com"
+// defaultOpsgenieURL is the Alert API base (EU: https://api.eu.opsgenie.com).
+const defaultOpsgenieURL = "https://api.opsgenie.com"
 
 // OpsgenieConfig configures the Opsgenie Alert API notifier.
 type OpsgenieConfig struct {
@@ -46,7 +46,7 @@ func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (*Opsgenie, error) {
 		return nil, fmt.Errorf("%w: OpsgenieConfig.APIKey is required", ErrInvalidConfig)
 	}
 	if cfg.URL == "" {
-		cfg.URL = DefaultOpsgenieURL
+		cfg.URL = defaultOpsgenieURL
 	}
 	if err := requireURL("OpsgenieConfig.URL", cfg.URL); err != nil {
 		return nil, err
@@ -67,8 +67,8 @@ func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (*Opsgenie, error) {
 	return &Opsgenie{cfg: cfg, s: sender{name: "opsgenie", opts: o, secrets: []string{cfg.APIKey}}}, nil
 }
 
-// OpsgenieAlert is the create-alert body.
-type OpsgenieAlert struct {
+// opsgenieAlert is the create-alert body.
+type opsgenieAlert struct {
 	Message     string              `json:"message"`
 	Alias       string              `json:"alias"`
 	Description string              `json:"description,omitempty"`
@@ -80,8 +80,8 @@ type OpsgenieAlert struct {
 	Priority    string              `json:"priority"`
 }
 
-// OpsgenieClose is the close-alert body.
-type OpsgenieClose struct {
+// opsgenieClose is the close-alert body.
+type opsgenieClose struct {
 	Source string `json:"source"`
 	Note   string `json:"note,omitempty"`
 }
@@ -101,18 +101,18 @@ func (o *Opsgenie) priority(sev string) string {
 	return "P3"
 }
 
-// Alias is the Opsgenie alias of an alert.
-func Alias(a *alerting.Alert) string { return a.Labels.Fingerprint() }
+// alias is the Opsgenie alias of an alert.
+func alias(a *alerting.Alert) string { return a.Labels.Fingerprint() }
 
 // Notify implements alerting.Notifier.
 func (o *Opsgenie) Notify(ctx context.Context, n *alerting.Notification) error {
 	hdr := http.Header{"Authorization": {"GenieKey " + o.cfg.APIKey}}
 	for i := range n.Alerts {
 		a := &n.Alerts[i]
-		alias := Alias(a)
+		key := alias(a)
 		if a.State == alerting.StateResolved {
-			u := o.cfg.URL + "/v2/alerts/" + url.PathEscape(alias) + "/close?identifierType=alias"
-			if _, _, err := o.s.post(ctx, u, hdr, OpsgenieClose{Source: o.cfg.Source, Note: "resolved"}); err != nil {
+			u := o.cfg.URL + "/v2/alerts/" + url.PathEscape(key) + "/close?identifierType=alias"
+			if _, _, err := o.s.post(ctx, u, hdr, opsgenieClose{Source: o.cfg.Source, Note: "resolved"}); err != nil {
 				return err
 			}
 			continue
@@ -124,9 +124,9 @@ func (o *Opsgenie) Notify(ctx context.Context, n *alerting.Notification) error {
 				tags = append(tags, k+":"+a.Labels[k])
 			}
 		}
-		body := OpsgenieAlert{
+		body := opsgenieAlert{
 			Message:     truncateRunes(summary(a), 130),
-			Alias:       alias,
+			Alias:       key,
 			Description: truncateRunes(a.Annotations["description"], 15000),
 			Responders:  o.cfg.Responders,
 			Tags:        tags,

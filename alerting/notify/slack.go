@@ -35,15 +35,15 @@ func NewSlack(cfg SlackConfig, opts ...Option) (*Slack, error) {
 	return &Slack{url: cfg.WebhookURL, s: sender{name: "slack", opts: o, secrets: urlSecrets(cfg.WebhookURL)}}, nil
 }
 
-// SlackMessage is the webhook body. Attachments are legacy but the only way
+// slackMessage is the webhook body. Attachments are legacy but the only way
 // to get the red/green bar on-call people scan for.
-type SlackMessage struct {
+type slackMessage struct {
 	Text        string            `json:"text"`
-	Attachments []SlackAttachment `json:"attachments,omitempty"`
+	Attachments []slackAttachment `json:"attachments,omitempty"`
 }
 
-// SlackAttachment is one coloured block.
-type SlackAttachment struct {
+// slackAttachment is one coloured block.
+type slackAttachment struct {
 	Color    string `json:"color"`
 	Title    string `json:"title"`
 	Text     string `json:"text"`
@@ -55,8 +55,8 @@ func slackEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// Message builds the Slack body for n.
-func (s *Slack) Message(n *alerting.Notification) SlackMessage {
+// message builds the Slack body for n.
+func (s *Slack) message(n *alerting.Notification) slackMessage {
 	color := "danger"
 	if n.Status == "resolved" {
 		color = "good"
@@ -73,13 +73,13 @@ func (s *Slack) Message(n *alerting.Notification) SlackMessage {
 		}
 	}
 	t := slackEscape(title(n))
-	return SlackMessage{Text: t, Attachments: []SlackAttachment{{
+	return slackMessage{Text: t, Attachments: []slackAttachment{{
 		Color: color, Title: t, Text: truncateRunes(b.String(), 7000), Fallback: t}}}
 }
 
 // Notify implements alerting.Notifier.
 func (s *Slack) Notify(ctx context.Context, n *alerting.Notification) error {
-	body, _, err := s.s.post(ctx, s.url, nil, s.Message(n))
+	body, _, err := s.s.post(ctx, s.url, nil, s.message(n))
 	if err != nil {
 		return err
 	}

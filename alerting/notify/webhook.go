@@ -77,8 +77,8 @@ func webhookAlert(a *alerting.Alert, generatorURL string) WebhookAlert {
 	return w
 }
 
-// Message builds the v4 payload for n.
-func (w *Webhook) Message(n *alerting.Notification) WebhookMessage {
+// message builds the v4 payload for n.
+func (w *Webhook) message(n *alerting.Notification) WebhookMessage {
 	m := WebhookMessage{Version: "4", GroupKey: n.GroupKey, Status: n.Status, Receiver: n.Receiver,
 		GroupLabels: n.GroupLabels, CommonLabels: n.CommonLabels, CommonAnnotations: n.CommonAnnotations,
 		ExternalURL: n.ExternalURL, NotificationReason: n.Reason, Alerts: []WebhookAlert{}}
@@ -95,6 +95,6 @@ func (w *Webhook) Message(n *alerting.Notification) WebhookMessage {
 
 // Notify implements alerting.Notifier.
 func (w *Webhook) Notify(ctx context.Context, n *alerting.Notification) error {
-	_, _, err := w.s.post(ctx, w.cfg.URL, nil, w.Message(n))
+	_, _, err := w.s.post(ctx, w.cfg.URL, nil, w.message(n))
 	return err
 }
