@@ -205,7 +205,7 @@ func (h *handler) now() time.Time {
 	case h.disp != nil:
 		return h.disp.cfg.clock.Now()
 	case h.ev != nil:
-		return h.ev.Now()
+		return h.ev.now()
 	}
 	return clock.Real{}.Now()
 }
@@ -678,9 +678,9 @@ type amPostMatcher struct {
 	IsEqual *bool   `json:"isEqual"` // absent means true
 }
 
-// ErrInvalidAMSilence is wrapped by parse errors of an Alertmanager API v2
+// errInvalidAMSilence is wrapped by parse errors of an Alertmanager API v2
 // postable silence.
-var ErrInvalidAMSilence = errors.New("alerting: invalid Alertmanager silence")
+var errInvalidAMSilence = errors.New("alerting: invalid Alertmanager silence")
 
 // parseAMSilence reads an Alertmanager API v2 postableSilence: the ID of
 // the silence it replaces ("" for a new one) and the silence. It enforces
@@ -690,25 +690,25 @@ var ErrInvalidAMSilence = errors.New("alerting: invalid Alertmanager silence")
 func parseAMSilence(body []byte) (string, Silence, error) {
 	var p amPostable
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&p); err != nil {
-		return "", Silence{}, fmt.Errorf("%w: %v", ErrInvalidAMSilence, err)
+		return "", Silence{}, fmt.Errorf("%w: %v", errInvalidAMSilence, err)
 	}
 	switch {
 	case len(p.Matchers) == 0:
-		return "", Silence{}, fmt.Errorf("%w: matchers: at least one is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: matchers: at least one is required", errInvalidAMSilence)
 	case p.StartsAt == nil:
-		return "", Silence{}, fmt.Errorf("%w: startsAt is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: startsAt is required", errInvalidAMSilence)
 	case p.EndsAt == nil:
-		return "", Silence{}, fmt.Errorf("%w: endsAt is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: endsAt is required", errInvalidAMSilence)
 	case p.CreatedBy == "":
-		return "", Silence{}, fmt.Errorf("%w: createdBy is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: createdBy is required", errInvalidAMSilence)
 	case p.Comment == "":
-		return "", Silence{}, fmt.Errorf("%w: comment is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: comment is required", errInvalidAMSilence)
 	}
 	s := Silence{StartsAt: *p.StartsAt, EndsAt: *p.EndsAt, CreatedBy: p.CreatedBy, Comment: p.Comment}
 	allEmpty := true
 	for i, pm := range p.Matchers {
 		if pm.Name == "" || pm.Value == nil || pm.IsRegex == nil {
-			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: name, value and isRegex are required", ErrInvalidAMSilence, i)
+			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: name, value and isRegex are required", errInvalidAMSilence, i)
 		}
 		t := MatchEqual
 		switch equal := pm.IsEqual == nil || *pm.IsEqual; {
@@ -721,7 +721,7 @@ func parseAMSilence(body []byte) (string, Silence, error) {
 		}
 		m, err := NewMatcher(t, pm.Name, *pm.Value)
 		if err != nil {
-			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: %w", ErrInvalidAMSilence, i, err)
+			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: %w", errInvalidAMSilence, i, err)
 		}
 		if !m.Matches("") {
 			allEmpty = false
@@ -729,7 +729,7 @@ func parseAMSilence(body []byte) (string, Silence, error) {
 		s.Matchers = append(s.Matchers, m)
 	}
 	if allEmpty {
-		return "", Silence{}, fmt.Errorf("%w: matchers: at least one matcher must not match the empty string", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: matchers: at least one matcher must not match the empty string", errInvalidAMSilence)
 	}
 	return p.ID, s, nil
 }

@@ -105,7 +105,7 @@ const amPrefix = "/igmon/alerts"
 func newAMEnv(t *testing.T) *amEnv {
 	t.Helper()
 	m := newMeters(t)
-	d, err := NewDispatcher(WithClock(m.clk),
+	d, err := NewDispatcher(withClock(m.clk),
 		WithReceiver(Receiver{Name: "oncall", Notifier: &recorder{}}),
 		WithReceiver(Receiver{Name: "kyc-team", Notifier: &recorder{}}),
 		WithRoute(Route{Matchers: mustMatchers(t, `team="kyc"`), Receivers: []string{"kyc-team"}, GroupBy: []string{"team"}}),
@@ -685,8 +685,8 @@ func FuzzParseAMSilence(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, s, err := parseAMSilence(body)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidAMSilence) {
-				t.Fatalf("error %v does not wrap ErrInvalidAMSilence", err)
+			if !errors.Is(err, errInvalidAMSilence) {
+				t.Fatalf("error %v does not wrap errInvalidAMSilence", err)
 			}
 			return
 		}

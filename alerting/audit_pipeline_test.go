@@ -302,8 +302,8 @@ func newRetryPipe(t *testing.T, rc Receiver) *retryPipe {
 		defer logMu.Unlock()
 		return p.logs.Write(b)
 	}), nil))
-	d, err := NewDispatcher(WithClock(p.clk), WithMeterProvider(mp), WithLogger(logger),
-		WithRetryWait(func(ctx context.Context, d time.Duration) error {
+	d, err := NewDispatcher(withClock(p.clk), WithMeterProvider(mp), WithLogger(logger),
+		withRetryWait(func(ctx context.Context, d time.Duration) error {
 			p.mu.Lock()
 			p.waits = append(p.waits, d)
 			p.mu.Unlock()
@@ -331,7 +331,7 @@ func (p *retryPipe) fire(t *testing.T) {
 	t.Helper()
 	p.d.Receive([]Alert{firing("DepositErrors", map[string]string{"team": "payments"})})
 	p.clk.Advance(time.Second)
-	p.d.Tick()
+	p.d.tick()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := p.d.Flush(ctx); err != nil {
@@ -519,7 +519,7 @@ func TestResenderNeedsShortRepeat(t *testing.T) {
 	// Without routes the default route adapts, and the alert is re-sent
 	// every minute while it fires.
 	p := &pipe{t: t, clk: clock.NewFake(t0), rec: &am.recorder}
-	d, err := NewDispatcher(WithClock(p.clk), WithReceiver(Receiver{Name: "am", Notifier: am}))
+	d, err := NewDispatcher(withClock(p.clk), WithReceiver(Receiver{Name: "am", Notifier: am}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -324,9 +324,9 @@ func (w *worker) stop() {
 	<-w.done
 }
 
-// WithRetryWait replaces how the delivery loop waits between attempts;
+// withRetryWait replaces how the delivery loop waits between attempts;
 // tests pass a function that advances a fake clock and returns at once.
 // The function must return ctx.Err() when ctx ends.
-func WithRetryWait(f func(ctx context.Context, d time.Duration) error) Option {
+func withRetryWait(f func(ctx context.Context, d time.Duration) error) Option {
 	return optionFunc(func(c *config) { c.sleep = f })
 }

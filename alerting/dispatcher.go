@@ -20,7 +20,7 @@ import (
 // evaluator.
 //
 // Tests drive time with a fake clock and call Tick and Flush; Start runs
-// Tick every tick interval on the real clock.
+// tick every tick interval on the real clock.
 type Dispatcher struct {
 	cfg      config
 	silences *Silences
@@ -208,9 +208,9 @@ func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time)
 	}
 }
 
-// Tick flushes every group whose group_wait or group_interval elapsed at
+// tick flushes every group whose group_wait or group_interval elapsed at
 // the clock's current time and queues the resulting notifications.
-func (d *Dispatcher) Tick() {
+func (d *Dispatcher) tick() {
 	now := d.cfg.clock.Now()
 	var out []*Notification
 	var routes []*Route
@@ -410,7 +410,7 @@ func (d *Dispatcher) Start() error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				d.Tick()
+				d.tick()
 			}
 		}
 	}(d.done)

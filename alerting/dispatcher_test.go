@@ -65,7 +65,7 @@ type pipe struct {
 func newPipe(t *testing.T, opts ...Option) *pipe {
 	t.Helper()
 	p := &pipe{t: t, clk: clock.NewFake(t0), rec: &recorder{}}
-	opts = append([]Option{WithClock(p.clk), WithReceiver(Receiver{Name: "oncall", Notifier: p.rec})}, opts...)
+	opts = append([]Option{withClock(p.clk), WithReceiver(Receiver{Name: "oncall", Notifier: p.rec})}, opts...)
 	d, err := NewDispatcher(opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func newPipe(t *testing.T, opts ...Option) *pipe {
 func (p *pipe) at(d time.Duration) []*Notification {
 	p.t.Helper()
 	p.clk.Set(t0.Add(d))
-	p.d.Tick()
+	p.d.tick()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := p.d.Flush(ctx); err != nil {
@@ -294,7 +294,7 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	d, err := NewDispatcher(WithClock(clk), WithRetryWait(wait), WithMeterProvider(mp),
+	d, err := NewDispatcher(withClock(clk), withRetryWait(wait), WithMeterProvider(mp),
 		WithReceiver(Receiver{Name: "pd", Notifier: primary}),
 		WithRoute(Route{Receivers: []string{"pd"}, GroupWait: time.Second}))
 	if err != nil {
@@ -303,7 +303,7 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 	defer d.Close()
 	d.Receive([]Alert{firing("X", nil)})
 	clk.Advance(time.Second)
-	d.Tick()
+	d.tick()
 	if err := d.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 }
 
 func notificationCounts(t *testing.T, r *sdkmetric.ManualReader) map[string]int64 {
-	return int64Points(t, r, MetricNotifications, AttrAlertReceiver, AttrOutcome)
+	return int64Points(t, r, metricNotifications, attrAlertReceiver, attrOutcome)
 }
 
 func TestPermanentFailureGoesToFallback(t *testing.T) {
@@ -333,7 +333,7 @@ func TestPermanentFailureGoesToFallback(t *testing.T) {
 	})
 	fallback := &recorder{}
 	clk := clock.NewFake(t0)
-	d, err := NewDispatcher(WithClock(clk), WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
+	d, err := NewDispatcher(withClock(clk), withRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
 		WithReceiver(Receiver{Name: "slack", Notifier: primary, Fallback: fallback}),
 		WithRoute(Route{Receivers: []string{"slack"}, GroupWait: time.Second}))
 	if err != nil {
@@ -342,7 +342,7 @@ func TestPermanentFailureGoesToFallback(t *testing.T) {
 	defer d.Close()
 	d.Receive([]Alert{firing("X", nil)})
 	clk.Advance(time.Second)
-	d.Tick()
+	d.tick()
 	_ = d.Flush(context.Background())
 	if attempts.Load() != 1 {
 		t.Fatalf("permanent failure retried: %d attempts", attempts.Load())
@@ -366,7 +366,7 @@ func TestDeadReceiverNeverBlocks(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	d, err := NewDispatcher(WithClock(clk), WithMeterProvider(mp),
+	d, err := NewDispatcher(withClock(clk), WithMeterProvider(mp),
 		WithReceiver(Receiver{Name: "dead", Notifier: stuck, QueueSize: 2, Timeout: time.Hour}),
 		WithRoute(Route{Receivers: []string{"dead"}, GroupBy: []string{"instance"}, GroupWait: time.Second}))
 	if err != nil {
@@ -377,7 +377,7 @@ func TestDeadReceiverNeverBlocks(t *testing.T) {
 	for i := range 50 {
 		d.Receive([]Alert{firing("X", map[string]string{"instance": string(rune('A' + i))})})
 		clk.Advance(time.Second)
-		d.Tick()
+		d.tick()
 	}
 	d.workers["dead"].mu.Lock()
 	q := len(d.workers["dead"].queue)
@@ -431,7 +431,7 @@ func TestSilencingPartOfGroupDoesNotResendEveryInterval(t *testing.T) {
 func TestEvaluatorWithDeadReceiver(t *testing.T) {
 	m := newMeters(t)
 	hang := NotifierFunc(func(ctx context.Context, _ *Notification) error { <-ctx.Done(); return ctx.Err() })
-	d, err := NewDispatcher(WithClock(m.clk),
+	d, err := NewDispatcher(withClock(m.clk),
 		WithReceiver(Receiver{Name: "dead", Notifier: hang, QueueSize: 1, Timeout: time.Hour}),
 		WithRoute(Route{Receivers: []string{"dead"}, GroupWait: time.Second, GroupInterval: time.Second}))
 	if err != nil {
@@ -448,6 +448,6 @@ func TestEvaluatorWithDeadReceiver(t *testing.T) {
 		m.cpu.Record(context.Background(), v)
 		eval(t, e) // would block forever if delivery were synchronous
 		m.clk.Advance(15 * time.Second)
-		d.Tick()
+		d.tick()
 	}
 }

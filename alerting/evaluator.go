@@ -374,9 +374,9 @@ func (r *ruleState) alert(in *instance) Alert {
 // modify it.
 func (e *Evaluator) Alerts() []Alert { return *e.snap.Load() }
 
-// Now returns the time on the evaluator's clock (WithClock), so that code
+// now returns the time on the evaluator's clock (WithClock), so that code
 // reasoning about its alerts' windows uses the same time.
-func (e *Evaluator) Now() time.Time { return e.cfg.clock.Now() }
+func (e *Evaluator) now() time.Time { return e.cfg.clock.Now() }
 
 // Rules returns the rule names in evaluation order.
 func (e *Evaluator) Rules() []string {

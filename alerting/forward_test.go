@@ -222,7 +222,7 @@ func TestWithAlertmanagersRefusesBadConfig(t *testing.T) {
 		{"not http", Alertmanagers{URLs: []string{"ftp://am"}}, "URLs[0]"},
 		{"negative", Alertmanagers{URLs: []string{"http://am"}, Timeout: -1}, "must not be negative"},
 	} {
-		_, err := NewDispatcher(WithClock(clock.NewFake(t0)), WithAlertmanagers(tc.cfg))
+		_, err := NewDispatcher(withClock(clock.NewFake(t0)), WithAlertmanagers(tc.cfg))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
@@ -306,8 +306,8 @@ func TestSilenceStoreDownIsAClearError(t *testing.T) {
 	defer d.Close()
 	_, err = d.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "a", "b")},
 		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "x"})
-	if !errors.Is(err, ErrSilenceStore) || !strings.Contains(err.Error(), "no peer answered") {
-		t.Fatalf("err = %v, want ErrSilenceStore naming the cause", err)
+	if !errors.Is(err, errSilenceStore) || !strings.Contains(err.Error(), "no peer answered") {
+		t.Fatalf("err = %v, want errSilenceStore naming the cause", err)
 	}
 	if len(d.Silences().List()) != 0 {
 		t.Error("a silence the store refused is listed")

@@ -223,7 +223,7 @@ const maxWriteBody = 64 << 10
 func checkWriteText(r *http.Request) error {
 	for k, vs := range r.URL.Query() {
 		for _, v := range vs {
-			if err := checkText(k, v, MaxSilenceAuthorLen); err != nil {
+			if err := checkText(k, v, maxSilenceAuthorLen); err != nil {
 				return err
 			}
 		}

@@ -235,7 +235,7 @@ func (r *ruleState) evalSLO(c *SLO) {
 				burn[g] = math.NaN() // not enough events: never burning
 				continue
 			}
-			burn[g] = BurnRate(r.a[g]/total, c.Objective)
+			burn[g] = burnRate(r.a[g]/total, c.Objective)
 		}
 	}
 	nv := r.nvariants()

@@ -19,16 +19,16 @@ import (
 // few hundred rules and a few hundred kilobytes), far below what hurts a
 // process. WithMaxRuleBytes and WithMaxRules raise or lower them.
 const (
-	// DefaultMaxRuleBytes is the largest rule file ParseRules, LoadRules
+	// defaultMaxRuleBytes is the largest rule file ParseRules, LoadRules
 	// and LoadRulesFile read: 16 MiB, counted after YAML aliases are
 	// expanded. Parsing a file of this size takes about 2 s and 0.5 GB.
-	DefaultMaxRuleBytes = 16 << 20
-	// DefaultMaxRules is the most rules one file may hold.
-	DefaultMaxRules = 10_000
+	defaultMaxRuleBytes = 16 << 20
+	// defaultMaxRules is the most rules one file may hold.
+	defaultMaxRules = 10_000
 )
 
 // ErrRuleLimit is wrapped by the error of a rule set that exceeds a limit:
-// the file size or rule count (DefaultMaxRuleBytes, DefaultMaxRules, or
+// the file size or rule count (defaultMaxRuleBytes, defaultMaxRules, or
 // what WithMaxRuleBytes and WithMaxRules set), what its YAML aliases
 // expand to, or the work of all its annotation templates together. Such
 // errors also wrap ErrInvalidRule.
@@ -55,20 +55,20 @@ type loadConfig struct {
 }
 
 // WithMaxRuleBytes sets the largest rule file, in bytes after YAML aliases
-// are expanded (default DefaultMaxRuleBytes, 16 MiB). A larger input is an
+// are expanded (default defaultMaxRuleBytes, 16 MiB). A larger input is an
 // error wrapping ErrRuleLimit; it is never cut short.
 func WithMaxRuleBytes(n int64) LoadOption {
 	return loadOptionFunc(func(c *loadConfig) { c.maxBytes = n })
 }
 
 // WithMaxRules sets the most rules a file may hold (default
-// DefaultMaxRules, 10,000). More is an error wrapping ErrRuleLimit.
+// defaultMaxRules, 10,000). More is an error wrapping ErrRuleLimit.
 func WithMaxRules(n int) LoadOption {
 	return loadOptionFunc(func(c *loadConfig) { c.maxRules = n })
 }
 
 func newLoadConfig(opts []LoadOption) (loadConfig, error) {
-	c := loadConfig{maxBytes: DefaultMaxRuleBytes, maxRules: DefaultMaxRules}
+	c := loadConfig{maxBytes: defaultMaxRuleBytes, maxRules: defaultMaxRules}
 	for _, o := range opts {
 		if o == nil {
 			return c, fmt.Errorf("%w: nil LoadOption", ErrInvalidOption)
@@ -106,8 +106,8 @@ func (c *loadConfig) tooLarge() error {
 //
 // Durations accept Go syntax plus d (days) and w (weeks): 3d, 1w, 1d12h.
 //
-// The input may hold at most DefaultMaxRuleBytes bytes (counting what YAML
-// aliases expand to) and DefaultMaxRules rules; WithMaxRuleBytes and
+// The input may hold at most defaultMaxRuleBytes bytes (counting what YAML
+// aliases expand to) and defaultMaxRules rules; WithMaxRuleBytes and
 // WithMaxRules change that. Exceeding a limit is an error wrapping
 // ErrRuleLimit. Annotation templates are bounded as Rule.Validate's are,
 // run once per distinct text, and together do at most 5,000,000 steps.
@@ -222,7 +222,7 @@ func expandedSize(n *yaml.Node, limit int64) int64 {
 }
 
 // LoadRules reads r and parses it with ParseRules. An input longer than
-// the byte limit (DefaultMaxRuleBytes, WithMaxRuleBytes) is an error
+// the byte limit (defaultMaxRuleBytes, WithMaxRuleBytes) is an error
 // wrapping ErrRuleLimit; LoadRules reads one byte past the limit and no
 // further.
 func LoadRules(r io.Reader, opts ...LoadOption) ([]Rule, error) {

@@ -116,8 +116,8 @@ func TestLoadRulesRefusesInputOverTheLimitInsteadOfCuttingIt(t *testing.T) {
 		}
 		wantLimit(t, err, "WithMaxRuleBytes")
 	})
-	if g.read > DefaultMaxRuleBytes+1<<16 {
-		t.Errorf("read %d bytes, want one past the %d limit (and a buffer)", g.read, DefaultMaxRuleBytes)
+	if g.read > defaultMaxRuleBytes+1<<16 {
+		t.Errorf("read %d bytes, want one past the %d limit (and a buffer)", g.read, defaultMaxRuleBytes)
 	}
 }
 
@@ -128,7 +128,7 @@ func TestLoadRulesSpacesOverTheLimit(t *testing.T) {
 		_, err := LoadRules(s)
 		wantLimit(t, err, "WithMaxRuleBytes")
 	})
-	if s.read > DefaultMaxRuleBytes+1<<16 {
+	if s.read > defaultMaxRuleBytes+1<<16 {
 		t.Errorf("read %d bytes of 512 MB", s.read)
 	}
 }
@@ -205,15 +205,15 @@ func TestRuleLimitsApplyToEveryEntryPoint(t *testing.T) {
 func TestRuleCountLimitDefault(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("rules:\n")
-	for i := range DefaultMaxRules + 1 {
+	for i := range defaultMaxRules + 1 {
 		fmt.Fprintf(&b, "- {name: R%d, threshold: {metric: m, value: 1}}\n", i)
 	}
 	bounded(t, 2*time.Second, 64<<20, func() {
 		_, err := ParseRules([]byte(b.String()))
 		wantLimit(t, err, "WithMaxRules")
 	})
-	rules, err := ParseRules([]byte(b.String()), WithMaxRules(DefaultMaxRules+1))
-	if err != nil || len(rules) != DefaultMaxRules+1 {
+	rules, err := ParseRules([]byte(b.String()), WithMaxRules(defaultMaxRules+1))
+	if err != nil || len(rules) != defaultMaxRules+1 {
 		t.Fatalf("raised limit: %d rules, %v", len(rules), err)
 	}
 }

@@ -15,7 +15,7 @@ func TestLoadRulesFileAllKinds(t *testing.T) {
 	}
 	kinds := map[string]string{}
 	for _, r := range rules {
-		kinds[r.Name] = r.Condition.Kind()
+		kinds[r.Name] = r.Condition.kind()
 	}
 	want := map[string]string{"HostCPUHigh": "threshold", "DBPoolSaturated": "threshold", "DependencyErrorRate": "ratio",
 		"StripeDepositSlow": "quantile", "CheckFailing": "check_state", "NoSuccessfulDeposits": "absence",

@@ -63,8 +63,8 @@ func defaultConfig() config {
 	}
 }
 
-// WithClock sets the time source; tests pass a *clock.Fake.
-func WithClock(c clock.Clock) Option { return optionFunc(func(cfg *config) { cfg.clock = c }) }
+// withClock sets the time source; tests pass a *clock.Fake.
+func withClock(c clock.Clock) Option { return optionFunc(func(cfg *config) { cfg.clock = c }) }
 
 // WithLogger sets the logger; the default discards.
 func WithLogger(l *slog.Logger) Option { return optionFunc(func(cfg *config) { cfg.logger = l }) }

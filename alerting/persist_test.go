@@ -189,6 +189,6 @@ func FuzzUnmarshalState(f *testing.F) {
 		_ = p.d.Silences().UnmarshalBinary(b)
 		_ = p.d.UnmarshalBinary(b)
 		p.d.Receive(nil)
-		p.d.Tick()
+		p.d.tick()
 	})
 }

@@ -145,11 +145,11 @@ var IgmonMetrics = []MetricInfo{
 	{"igmon.probe.tls.cert.expiry", TypeGauge, "s"},
 	{"dns.lookup.duration", TypeHistogram, "s"},
 	// Alerting itself.
-	{MetricAlerts, TypeGauge, "{alert}"},
-	{MetricEvaluationDuration, TypeHistogram, "s"},
-	{MetricSeries, TypeGauge, "{series}"},
-	{MetricNotifications, TypeCounter, "{notification}"},
-	{MetricSuppressed, TypeCounter, "{alert}"},
+	{metricAlerts, TypeGauge, "{alert}"},
+	{metricEvaluationDuration, TypeHistogram, "s"},
+	{metricSeries, TypeGauge, "{series}"},
+	{metricNotifications, TypeCounter, "{notification}"},
+	{metricSuppressed, TypeCounter, "{alert}"},
 	// The export pipeline (exporters), when a push exporter is configured.
 	{"igmon.telemetry.export.failures", TypeCounter, "{export}"},
 	{"otel.sdk.exporter.metric_data_point.exported", TypeCounter, "{data_point}"},
@@ -301,7 +301,7 @@ type promCtx struct {
 func (p *promCtx) metric(s Selector) MetricInfo {
 	m, ok := p.known[s.Metric]
 	if !ok && p.err == nil {
-		p.err = &FieldError{Rule: p.rule.Name, Field: p.rule.Condition.Kind(),
+		p.err = &FieldError{Rule: p.rule.Name, Field: p.rule.Condition.kind(),
 			Msg: fmt.Sprintf("metric %q is not a known igmon metric; declare it in PrometheusExport.Metrics", s.Metric)}
 	}
 	return m

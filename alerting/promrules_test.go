@@ -654,7 +654,7 @@ func TestPrometheusSLOValueMatchesEvaluator(t *testing.T) {
 		return 100, true
 	})
 	if !got.ok || got.v != a.Value {
-		t.Fatalf("exported value %+v, in process %v (burn rate %v)", got, a.Value, BurnRate(0.07, 0.995))
+		t.Fatalf("exported value %+v, in process %v (burn rate %v)", got, a.Value, burnRate(0.07, 0.995))
 	}
 }
 

@@ -187,7 +187,7 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 					return ctx.Err()
 				}
 			}
-			d, err := NewDispatcher(WithClock(clk), WithMeterProvider(mp), WithRetryWait(wait),
+			d, err := NewDispatcher(withClock(clk), WithMeterProvider(mp), withRetryWait(wait),
 				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
 				WithReceiver(Receiver{Name: "oncall", Notifier: httpNotifier{rcv.srv.URL}, QueueSize: tt.queueSize}),
 				WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{"group"},
@@ -209,7 +209,7 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 				}
 				d.Receive(batch)
 				clk.Advance(time.Minute)
-				d.Tick()
+				d.tick()
 			}
 			apply(step{fire: []string{"g0/a"}})
 			select {
@@ -255,7 +255,7 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 			// The repeat interval re-sends every firing group, including
 			// those whose notification was dropped; resolves stay heard.
 			clk.Advance(tt.repeat)
-			d.Tick()
+			d.tick()
 			flush()
 			heard(got, rcv.take())
 			for id, want := range final {

@@ -181,12 +181,12 @@ func (c *config) validateDispatch() error {
 	return nil
 }
 
-// Resender is implemented by notifiers whose receiving end forgets an
+// resendIntervaler is implemented by notifiers whose receiving end forgets an
 // alert unless it is sent again within an interval, as Alertmanager's API
 // resolves an alert resolve_timeout after the last post. The Dispatcher
 // refuses a route whose RepeatInterval would let such a receiver resolve
 // a firing alert between two notifications.
-type Resender interface {
+type resendIntervaler interface {
 	// ResendInterval is the longest time between two posts of a firing
 	// alert that keeps it firing at the receiving end.
 	ResendInterval() time.Duration
@@ -197,7 +197,7 @@ func checkResend(route int, r *Route, rc *Receiver) error {
 		return nil
 	}
 	for _, nt := range []Notifier{rc.Notifier, rc.Fallback} {
-		rs, ok := nt.(Resender)
+		rs, ok := nt.(resendIntervaler)
 		if !ok {
 			continue
 		}
@@ -227,7 +227,7 @@ func resendLimit(rcvs []Receiver) time.Duration {
 	var limit time.Duration
 	for _, rc := range rcvs {
 		for _, nt := range []Notifier{rc.Notifier, rc.Fallback} {
-			if rs, ok := nt.(Resender); ok {
+			if rs, ok := nt.(resendIntervaler); ok {
 				if l := rs.ResendInterval(); l > 0 && (limit == 0 || l < limit) {
 					limit = l
 				}

@@ -150,9 +150,9 @@ func (r Rule) Selectors() []Selector {
 // Condition is the detection part of a rule. It is implemented by the
 // condition types of this package only.
 type Condition interface {
-	// Kind names the condition: threshold, ratio, quantile, check_state,
+	// kind names the condition: threshold, ratio, quantile, check_state,
 	// absence or slo.
-	Kind() string
+	kind() string
 	validate(fe func(field, format string, args ...any) error) error
 	selectors() []Selector
 }
@@ -244,23 +244,23 @@ type SLO struct {
 	MinEvents        float64
 }
 
-// Kind implements Condition.
-func (*Threshold) Kind() string { return "threshold" }
+// kind implements Condition.
+func (*Threshold) kind() string { return "threshold" }
 
-// Kind implements Condition.
-func (*Ratio) Kind() string { return "ratio" }
+// kind implements Condition.
+func (*Ratio) kind() string { return "ratio" }
 
-// Kind implements Condition.
-func (*Quantile) Kind() string { return "quantile" }
+// kind implements Condition.
+func (*Quantile) kind() string { return "quantile" }
 
-// Kind implements Condition.
-func (*CheckState) Kind() string { return "check_state" }
+// kind implements Condition.
+func (*CheckState) kind() string { return "check_state" }
 
-// Kind implements Condition.
-func (*Absence) Kind() string { return "absence" }
+// kind implements Condition.
+func (*Absence) kind() string { return "absence" }
 
-// Kind implements Condition.
-func (*SLO) Kind() string { return "slo" }
+// kind implements Condition.
+func (*SLO) kind() string { return "slo" }
 
 type fieldErrFn = func(field, format string, args ...any) error
 
@@ -278,10 +278,10 @@ func checkOp(fe fieldErrFn, op Op) error {
 	return nil
 }
 
-// MaxRuleDuration is the longest window, period or hold time (for,
+// maxRuleDuration is the longest window, period or hold time (for,
 // keep_firing_for, flap.window) a rule may have: a year and a day. Longer
 // ones are typos (5y for 5m) or would overflow time arithmetic.
-const MaxRuleDuration = 366 * 24 * time.Hour
+const maxRuleDuration = 366 * 24 * time.Hour
 
 func checkWindow(fe fieldErrFn, field string, w time.Duration) error {
 	if w <= 0 {
@@ -290,12 +290,12 @@ func checkWindow(fe fieldErrFn, field string, w time.Duration) error {
 	return checkDuration(fe, field, w)
 }
 
-// checkDuration refuses negative durations and ones above MaxRuleDuration.
+// checkDuration refuses negative durations and ones above maxRuleDuration.
 func checkDuration(fe fieldErrFn, field string, d time.Duration) error {
 	if d < 0 {
 		return fe(field, "must not be negative")
 	}
-	if d > MaxRuleDuration {
+	if d > maxRuleDuration {
 		return fe(field, "%v is longer than the limit of 366d", d)
 	}
 	return nil
@@ -493,7 +493,7 @@ func (c *SLO) period() time.Duration {
 // Every number must be finite (a NaN threshold would never fire); ratio
 // and quantile values, minimum counts and latency thresholds must not be
 // negative; quantiles and objectives lie strictly between 0 and 1; windows
-// are positive and no duration exceeds MaxRuleDuration.
+// are positive and no duration exceeds maxRuleDuration.
 func (r *Rule) Validate() error { return r.validate(newValidation()) }
 
 // validation is what the rules of one ValidateRules or ParseRules call
@@ -520,7 +520,7 @@ func (r *Rule) validate(v *validation) error {
 	if r.Condition == nil {
 		return fe("kind", "a condition is required (threshold, ratio, quantile, check_state, absence or slo)")
 	}
-	kind := r.Condition.Kind()
+	kind := r.Condition.kind()
 	sub := func(field, format string, args ...any) error {
 		return fe(kind+"."+field, format, args...)
 	}

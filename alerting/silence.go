@@ -111,32 +111,32 @@ func NewSilences(c clock.Clock) *Silences {
 // (they forge log lines and break the page), and at most this long, in
 // bytes.
 const (
-	MaxSilenceCommentLen      = 1024 // Comment
-	MaxSilenceAuthorLen       = 128  // CreatedBy, and who expires a silence
-	MaxSilenceMatchers        = 16   // matchers in one silence
-	MaxSilenceMatcherNameLen  = 128  // a matcher's label name
-	MaxSilenceMatcherValueLen = 256  // a matcher's value or regular expression
+	maxSilenceCommentLen      = 1024 // Comment
+	maxSilenceAuthorLen       = 128  // CreatedBy, and who expires a silence
+	maxSilenceMatchers        = 16   // matchers in one silence
+	maxSilenceMatcherNameLen  = 128  // a matcher's label name
+	maxSilenceMatcherValueLen = 256  // a matcher's value or regular expression
 )
 
 // checkSilenceText is the one text check of a silence, whichever API
 // created it (Go, NewHandler's API, the Alertmanager API v2, the
 // dashboard through the monitor): Add calls it.
 func checkSilenceText(s *Silence) error {
-	if len(s.Matchers) > MaxSilenceMatchers {
-		return fmt.Errorf("%w: matchers: at most %d, got %d", ErrInvalidSilence, MaxSilenceMatchers, len(s.Matchers))
+	if len(s.Matchers) > maxSilenceMatchers {
+		return fmt.Errorf("%w: matchers: at most %d, got %d", ErrInvalidSilence, maxSilenceMatchers, len(s.Matchers))
 	}
 	for i, m := range s.Matchers {
-		if err := checkText(fmt.Sprintf("matchers[%d].name", i), m.Name, MaxSilenceMatcherNameLen); err != nil {
+		if err := checkText(fmt.Sprintf("matchers[%d].name", i), m.Name, maxSilenceMatcherNameLen); err != nil {
 			return err
 		}
-		if err := checkText(fmt.Sprintf("matchers[%d].value", i), m.Value, MaxSilenceMatcherValueLen); err != nil {
+		if err := checkText(fmt.Sprintf("matchers[%d].value", i), m.Value, maxSilenceMatcherValueLen); err != nil {
 			return err
 		}
 	}
-	if err := checkText("createdBy", s.CreatedBy, MaxSilenceAuthorLen); err != nil {
+	if err := checkText("createdBy", s.CreatedBy, maxSilenceAuthorLen); err != nil {
 		return err
 	}
-	return checkText("comment", s.Comment, MaxSilenceCommentLen)
+	return checkText("comment", s.Comment, maxSilenceCommentLen)
 }
 
 // checkText refuses text longer than max bytes, invalid UTF-8 and control
@@ -157,7 +157,7 @@ func checkText(field, s string, max int) error {
 }
 
 // Add validates s, assigns an ID and stores it. A zero StartsAt means now.
-// Its text must pass the limits above (MaxSilenceCommentLen, ...).
+// Its text must pass the limits above (maxSilenceCommentLen, ...).
 func (ss *Silences) Add(s Silence) (string, error) {
 	now := ss.clock.Now()
 	if s.StartsAt.IsZero() {
@@ -207,7 +207,7 @@ func (ss *Silences) Add(s Silence) (string, error) {
 // Expire ends silence id now, recording who ended it. Expiring a silence
 // that already ended changes nothing and reports nothing.
 func (ss *Silences) Expire(id, by string) error {
-	if err := checkText("by", by, MaxSilenceAuthorLen); err != nil {
+	if err := checkText("by", by, maxSilenceAuthorLen); err != nil {
 		return err
 	}
 	if ss.remote != nil {

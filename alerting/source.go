@@ -14,11 +14,11 @@ type MetricSource interface {
 	Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error
 }
 
-// MetricSourceFunc adapts a function to MetricSource.
-type MetricSourceFunc func(ctx context.Context, rm *metricdata.ResourceMetrics) error
+// metricSourceFunc adapts a function to MetricSource.
+type metricSourceFunc func(ctx context.Context, rm *metricdata.ResourceMetrics) error
 
 // Collect calls f.
-func (f MetricSourceFunc) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+func (f metricSourceFunc) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	return f(ctx, rm)
 }
 

@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 var (
 	nan  = math.NaN()
 	inf  = math.Inf(1)
-	year = 400 * 24 * time.Hour // above MaxRuleDuration
+	year = 400 * 24 * time.Hour // above maxRuleDuration
 )
 
 func validRules() map[string]Rule {
@@ -121,8 +122,8 @@ func TestEdgeValuesAccepted(t *testing.T) {
 			r.Condition = &Quantile{Histogram: Selector{Metric: "h"}, Quantile: 0.5, Window: time.Minute}
 		},
 		"windows of 366 days": func(r *Rule) {
-			r.For, r.KeepFiringFor = MaxRuleDuration, MaxRuleDuration
-			r.Condition = &SLO{Objective: 0.9, Total: Selector{Metric: "t"}, Errors: &Selector{Metric: "e"}, Period: MaxRuleDuration}
+			r.For, r.KeepFiringFor = maxRuleDuration, maxRuleDuration
+			r.Condition = &SLO{Objective: 0.9, Total: Selector{Metric: "t"}, Errors: &Selector{Metric: "e"}, Period: maxRuleDuration}
 		},
 	} {
 		r := Rule{Name: "R"}
@@ -158,5 +159,19 @@ func TestLoaderRefusesNonsenseValues(t *testing.T) {
 		if !errors.As(err, &fe) || fe.Rule != "X" || fe.Field != c.field || fe.Line != 3 {
 			t.Errorf("%s = %s: %v, want a FieldError for %s on line 3", c.field, c.value, err, c.field)
 		}
+	}
+}
+
+// 1.44 % errors against a 99.9 % objective burn the budget 14.4× too
+// fast: a 30-day budget is gone in 50 hours, 2 % of it per hour.
+func TestBurnRateArithmetic(t *testing.T) {
+	rate := burnRate(0.0144, 0.999)
+	got := fmt.Sprintf("%.1f %v %.0f%%", rate, timeToExhaustion(rate, 30*24*time.Hour),
+		100*budgetConsumed(rate, time.Hour, 30*24*time.Hour))
+	if got != "14.4 50h0m0s 2%" {
+		t.Fatalf("burn arithmetic = %q, want 14.4 50h0m0s 2%%", got)
+	}
+	if thr := errorRatioThreshold(14.4, 0.999); math.Abs(thr-0.0144) > 1e-12 {
+		t.Fatalf("errorRatioThreshold(14.4, 0.999) = %v, want 0.0144", thr)
 	}
 }

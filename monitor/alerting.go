@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/redact"
 	"github.com/jackcode/igmon/monitor/dashboard"
 )
@@ -134,8 +135,8 @@ func (m *Monitor) initAlerting() error {
 		_ = disp.Close()
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
 	}
-	// The evidence windows follow the evaluator's clock (alerting.WithClock).
-	a.now = a.eval.Now
+	// The evidence windows follow the evaluator's clock (a test sets it through internal/alerthook).
+	a.now = func() time.Time { return alerthook.Now(a.eval) }
 	m.alerting = a
 	return nil
 }

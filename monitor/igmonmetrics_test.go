@@ -119,7 +119,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	m, err := New(quiet, WithServiceName("casino"), WithExporters(exp, failing), WithReader(exported),
 		WithRegistryOptions(checks.WithClock(fc)),
 		WithAction(Action{Name: "page-kyc-vendor", Rule: "KYCDown", Mode: ActionDryRun, Run: func(context.Context, alerting.Alert) error { return nil }}),
-		WithAlerting(rules, alerting.WithClock(fc),
+		WithAlerting(rules, alertClock(fc),
 			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
 			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
 				GroupWait: time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}),
@@ -246,8 +246,8 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		"db.client.connection.count", "db.client.connection.max", "db.client.connection.idle.max", igsemconv.MetricDBWaitCount,
 		igsemconv.MetricProbeSuccess, igsemconv.MetricProbeDuration, igsemconv.MetricProbePhaseDuration,
 		igsemconv.MetricProbeCertExpiry, igsemconv.MetricDNSLookupDuration,
-		alerting.MetricAlerts, alerting.MetricEvaluationDuration, alerting.MetricSeries,
-		alerting.MetricNotifications, alerting.MetricSuppressed,
+		"igmon.alerts", "igmon.alert.evaluation.duration", "igmon.alert.series",
+		"igmon.alert.notifications", "igmon.alert.suppressed",
 		igsemconv.MetricDataPointsExported, igsemconv.MetricExportDuration, igsemconv.MetricExportFailures,
 	}
 	for deadline := time.Now().Add(30 * time.Second); ; {
@@ -417,7 +417,7 @@ func TestIgmonAttributeKeysAreNamespaced(t *testing.T) {
 		AttrDependencyKind, AttrDependencyName, AttrDependencyOperation, AttrDependencyOutcome,
 		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
 		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason, igsemconv.AttrDBCloseReason,
-		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome, alerting.AttrReason,
+		"igmon.alert.rule", "igmon.alert.state", "igmon.alert.receiver", "igmon.alert.notification.outcome", "igmon.alert.suppression.reason",
 	} {
 		if !namespaced(attribute.Key(k)) {
 			t.Errorf("key constant %q is neither a semantic-convention key nor igmon.-prefixed", k)

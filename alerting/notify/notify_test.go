@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -400,8 +401,8 @@ func TestConstructorsNameTheField(t *testing.T) {
 func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...alerting.Receiver) (*alerting.Dispatcher, *clock.Fake) {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	opts := []alerting.Option{alerting.WithClock(clk),
-		alerting.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })}
+	opts := []alerting.Option{alerthook.WithClock(clk).(alerting.Option),
+		alerthook.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }).(alerting.Option)}
 	if logger != nil {
 		opts = append(opts, alerting.WithLogger(logger))
 	}
@@ -423,7 +424,7 @@ func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...alerting.Receive
 func fireOnce(ctx context.Context, d *alerting.Dispatcher, clk *clock.Fake) error {
 	d.Receive(testNotification().Alerts[:1])
 	clk.Advance(time.Second)
-	d.Tick()
+	alerthook.Tick(d)
 	return d.Flush(ctx)
 }
 
@@ -452,7 +453,7 @@ func TestFailThreeTimesThenDeliveredOnce(t *testing.T) {
 	// Nothing more goes out: the group is notified, the alert unchanged.
 	clk.Advance(time.Minute)
 	d.Receive(testNotification().Alerts[:1])
-	d.Tick()
+	alerthook.Tick(d)
 	_ = d.Flush(ctx)
 	if n := len(c.all()); n != 4 {
 		t.Fatalf("alert delivered again: %d requests", n)

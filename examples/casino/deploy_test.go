@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -74,7 +75,7 @@ func promLabels() map[string]bool {
 		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
 		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason,
 		"cpu.mode", "system.memory.state", "db.client.connection.pool.name", "db.client.connection.state",
-		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome,
+		"igmon.alert.rule", "igmon.alert.state", "igmon.alert.receiver", "igmon.alert.notification.outcome",
 		// Resource attributes (resource_to_telemetry_conversion).
 		"host.name", "service.name", "service.instance.id", "deployment.environment.name",
 	}
@@ -210,11 +211,11 @@ func TestDeployRulesLoad(t *testing.T) {
 			r := rules[0]
 			if kind, ok := wantRules[r.Name]; !ok {
 				t.Errorf("unexpected rule %q", r.Name)
-			} else if r.Condition.Kind() != kind {
-				t.Errorf("kind = %s, want %s", r.Condition.Kind(), kind)
+			} else if conditionKind(r.Condition) != kind {
+				t.Errorf("kind = %s, want %s", conditionKind(r.Condition), kind)
 			}
 			// SLO rules get severity per burn window.
-			if _, ok := r.Labels["severity"]; !ok && r.Condition.Kind() != "slo" {
+			if _, ok := r.Labels["severity"]; !ok && conditionKind(r.Condition) != "slo" {
 				t.Error("no severity label")
 			}
 			if r.Labels["team"] == "" {
@@ -874,7 +875,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 		igsemconv.MetricProbeSuccess, igsemconv.MetricProbeDuration, igsemconv.MetricProbePhaseDuration,
 		"system.cpu.utilization", "system.memory.utilization", "process.cpu.utilization", "process.memory.usage",
 		"go.memory.used", "db.client.connection.count", "db.client.connection.max", igsemconv.MetricDBWaitCount,
-		igsemconv.MetricDBWaitDuration, alerting.MetricAlerts,
+		igsemconv.MetricDBWaitDuration, "igmon.alerts",
 	} {
 		needed[name] = true
 	}
@@ -908,4 +909,23 @@ func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
 		}
 	}
 	return false
+}
+
+// conditionKind names a rule's condition as the rule file does.
+func conditionKind(c alerting.Condition) string {
+	switch c.(type) {
+	case *alerting.Threshold:
+		return "threshold"
+	case *alerting.Ratio:
+		return "ratio"
+	case *alerting.Quantile:
+		return "quantile"
+	case *alerting.CheckState:
+		return "check_state"
+	case *alerting.Absence:
+		return "absence"
+	case *alerting.SLO:
+		return "slo"
+	}
+	return fmt.Sprintf("%T", c)
 }

@@ -166,7 +166,7 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		// Utilizations need a second sample: a second collection.
 		"system.cpu.utilization", "process.cpu.utilization",
 		"db.client.connection.count", "igmon.probe.tls.cert.expiry", "dns.lookup.duration",
-		alerting.MetricAlerts, alerting.MetricEvaluationDuration, alerting.MetricSeries,
+		"igmon.alerts", "igmon.alert.evaluation.duration", "igmon.alert.series",
 		igsemconv.MetricDataPointsExported, igsemconv.MetricExportDuration, igsemconv.MetricExportFailures,
 	}
 	var emitted map[string]bool

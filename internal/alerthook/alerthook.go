@@ -1,0 +1,29 @@
+// Package alerthook gives igmon's own packages and tests the seams of
+// package alerting that are not public API: its time source, the wait
+// between delivery attempts, a dispatcher tick and an evaluator's clock
+// reading. Package alerting fills the variables in when it is
+// initialised, so they are set in every program that links alerting.
+// The values are typed any because alerting imports this package.
+package alerthook
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackcode/igmon/internal/clock"
+)
+
+var (
+	// WithClock returns an alerting.Option that sets the time source of an
+	// Evaluator or a Dispatcher (tests pass a *clock.Fake).
+	WithClock func(c clock.Clock) any
+	// WithRetryWait returns an alerting.Option that replaces how delivery
+	// waits between attempts; f must return ctx.Err() when ctx ends.
+	WithRetryWait func(f func(ctx context.Context, d time.Duration) error) any
+	// Tick flushes the groups of an *alerting.Dispatcher that are due at
+	// its clock's time (Start does so every tick interval).
+	Tick func(d any)
+	// Now reads the clock of an *alerting.Evaluator, so that code reasoning
+	// about its alerts' windows uses the same time.
+	Now func(e any) time.Time
+)
