@@ -22,6 +22,7 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/backoff"
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -240,8 +241,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"Fri, 21 Oct 2033 07:28:00 GMT", 24 * time.Hour},
 	}
 	for _, tt := range tests {
-		if got := ParseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("ParseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		if got := deliveryerr.ParseRetryAfter(tt.in, now); got != tt.want {
+			t.Errorf("deliveryerr.ParseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
@@ -268,7 +269,7 @@ func TestHTTPStatusErrorClassification(t *testing.T) {
 		if tt.retryAfter != "" {
 			resp.Header.Set("Retry-After", tt.retryAfter)
 		}
-		err := HTTPStatusError("hook", resp, "body", now)
+		err := deliveryerr.HTTPStatusError("hook", resp, "body", now)
 		permanent, wait := classify(err)
 		if permanent != tt.permanent || wait != tt.wait || errors.Is(err, ErrPermanent) != tt.permanent {
 			t.Errorf("%d Retry-After %q: permanent=%v wait=%v, want %v %v", tt.code, tt.retryAfter, permanent, wait, tt.permanent, tt.wait)
@@ -373,7 +374,7 @@ func TestDeliveryBackoffGrowsWithJitter(t *testing.T) {
 func TestRetryAfterCappedByMaxRetryAfter(t *testing.T) {
 	rec := &recorder{errFn: func(n int) error {
 		if n == 0 {
-			return WithRetryAfter(errors.New("HTTP 429"), time.Hour)
+			return deliveryerr.WithRetryAfter(errors.New("HTTP 429"), time.Hour)
 		}
 		return nil
 	}}
@@ -619,8 +620,8 @@ func FuzzParseRetryAfter(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if d := ParseRetryAfter(s, now); d < 0 || d > 24*time.Hour {
-			t.Fatalf("ParseRetryAfter(%q) = %v, want within [0, 24h]", s, d)
+		if d := deliveryerr.ParseRetryAfter(s, now); d < 0 || d > 24*time.Hour {
+			t.Fatalf("deliveryerr.ParseRetryAfter(%q) = %v, want within [0, 24h]", s, d)
 		}
 	})
 }

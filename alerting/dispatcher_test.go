@@ -10,6 +10,7 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -284,9 +285,9 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 		case 0:
 			return errors.New("connection refused")
 		case 1:
-			return WithRetryAfter(errors.New("HTTP 429"), 42*time.Second)
+			return deliveryerr.WithRetryAfter(errors.New("HTTP 429"), 42*time.Second)
 		case 2:
-			return &DeliveryError{Err: errors.New("HTTP 503"), StatusCode: 503}
+			return &deliveryerr.Error{Err: errors.New("HTTP 503"), StatusCode: 503}
 		}
 		return nil
 	}}
@@ -329,7 +330,7 @@ func TestPermanentFailureGoesToFallback(t *testing.T) {
 	var attempts atomic.Int32
 	primary := NotifierFunc(func(context.Context, *Notification) error {
 		attempts.Add(1)
-		return Permanent(errors.New("HTTP 404 channel_not_found"))
+		return deliveryerr.Permanent(errors.New("HTTP 404 channel_not_found"))
 	})
 	fallback := &recorder{}
 	clk := clock.NewFake(t0)

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -29,11 +30,11 @@ type httpNotifier struct{ url string }
 func (h httpNotifier) Notify(ctx context.Context, n *Notification) error {
 	b, err := json.Marshal(n)
 	if err != nil {
-		return Permanent(err)
+		return deliveryerr.Permanent(err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(b))
 	if err != nil {
-		return Permanent(err)
+		return deliveryerr.Permanent(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -42,7 +43,7 @@ func (h httpNotifier) Notify(ctx context.Context, n *Notification) error {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	if resp.StatusCode/100 != 2 {
-		return HTTPStatusError("test", resp, "", time.Now())
+		return deliveryerr.HTTPStatusError("test", resp, "", time.Now())
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
 // EmailConfig configures SMTP delivery.
@@ -77,11 +78,11 @@ func (e *Email) Notify(ctx context.Context, n *alerting.Notification) error {
 	out := errors.New("email: " + msg)
 	var tp *textproto.Error
 	if errors.As(err, &tp) && tp.Code >= 500 {
-		return alerting.Permanent(out)
+		return deliveryerr.Permanent(out)
 	}
 	var perm *permanentErr
 	if errors.As(err, &perm) {
-		return alerting.Permanent(out)
+		return deliveryerr.Permanent(out)
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -112,7 +113,7 @@ func wantKeys(t *testing.T, what string, m map[string]any, want ...string) {
 }
 
 func retryAfter(err error) time.Duration {
-	var de *alerting.DeliveryError
+	var de *deliveryerr.Error
 	if errors.As(err, &de) {
 		return de.RetryAfter
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
 // SlackConfig configures a Slack incoming webhook. The URL is the secret:
@@ -84,7 +85,7 @@ func (s *Slack) Notify(ctx context.Context, n *alerting.Notification) error {
 		return err
 	}
 	if strings.TrimSpace(string(body)) != "ok" {
-		return alerting.Permanent(errors.New("slack: unexpected answer " + s.s.mask(truncateRunes(string(body), 100))))
+		return deliveryerr.Permanent(errors.New("slack: unexpected answer " + s.s.mask(truncateRunes(string(body), 100))))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
 // defaultTelegramURL is the Bot API base.
@@ -175,13 +176,13 @@ func (t *Telegram) send(ctx context.Context, msg telegramMessage) (unparsable bo
 		e := errors.New("telegram: " + t.s.mask(fmt.Sprintf("%d %s", ans.ErrorCode, ans.Description)))
 		switch {
 		case ans.Parameters.RetryAfter > 0:
-			return false, alerting.WithRetryAfter(e, time.Duration(ans.Parameters.RetryAfter)*time.Second)
+			return false, deliveryerr.WithRetryAfter(e, time.Duration(ans.Parameters.RetryAfter)*time.Second)
 		case ans.ErrorCode == http.StatusTooManyRequests || ans.ErrorCode >= 500:
 			return false, e
 		default:
 			unparsable = ans.ErrorCode == http.StatusBadRequest && msg.ParseMode != "" &&
 				strings.Contains(strings.ToLower(ans.Description), "can't parse entities")
-			return unparsable, alerting.Permanent(e)
+			return unparsable, deliveryerr.Permanent(e)
 		}
 	}
 	if err != nil {
