@@ -186,7 +186,7 @@ func TestWebhookV4Shape(t *testing.T) {
 
 func TestWebhookMaxAlertsTruncates(t *testing.T) {
 	w, _ := NewWebhook(WebhookConfig{URL: "http://127.0.0.1:1/x", MaxAlerts: 1})
-	m := w.message(testNotification())
+	m := w.(*webhookNotifier).message(testNotification())
 	if len(m.Alerts) != 1 || m.TruncatedAlerts != 1 {
 		t.Fatalf("alerts=%d truncated=%d", len(m.Alerts), m.TruncatedAlerts)
 	}

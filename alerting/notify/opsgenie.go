@@ -31,17 +31,17 @@ type OpsgenieResponder struct {
 	ID   string `json:"id,omitempty"`
 }
 
-// Opsgenie creates an alert per firing alert (alias = the alert's
+// opsgenieNotifier creates an alert per firing alert (alias = the alert's
 // fingerprint, so Opsgenie deduplicates across replicas) and closes it by
 // alias when resolved. Atlassian ends Opsgenie support in April 2027; the
 // Jira Service Management ops API has the same shape behind another base URL.
-type Opsgenie struct {
+type opsgenieNotifier struct {
 	cfg OpsgenieConfig
 	s   sender
 }
 
 // NewOpsgenie returns an Opsgenie notifier.
-func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (*Opsgenie, error) {
+func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (alerting.Notifier, error) {
 	if cfg.APIKey == "" {
 		return nil, fmt.Errorf("%w: OpsgenieConfig.APIKey is required", ErrInvalidConfig)
 	}
@@ -64,7 +64,7 @@ func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (*Opsgenie, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Opsgenie{cfg: cfg, s: sender{name: "opsgenie", opts: o, secrets: []string{cfg.APIKey}}}, nil
+	return &opsgenieNotifier{cfg: cfg, s: sender{name: "opsgenie", opts: o, secrets: []string{cfg.APIKey}}}, nil
 }
 
 // opsgenieAlert is the create-alert body.
@@ -86,7 +86,7 @@ type opsgenieClose struct {
 	Note   string `json:"note,omitempty"`
 }
 
-func (o *Opsgenie) priority(sev string) string {
+func (o *opsgenieNotifier) priority(sev string) string {
 	if o.cfg.Priority != "" {
 		return o.cfg.Priority
 	}
@@ -105,7 +105,7 @@ func (o *Opsgenie) priority(sev string) string {
 func alias(a *alerting.Alert) string { return a.Labels.Fingerprint() }
 
 // Notify implements alerting.Notifier.
-func (o *Opsgenie) Notify(ctx context.Context, n *alerting.Notification) error {
+func (o *opsgenieNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
 	hdr := http.Header{"Authorization": {"GenieKey " + o.cfg.APIKey}}
 	for i := range n.Alerts {
 		a := &n.Alerts[i]

@@ -21,17 +21,17 @@ type PagerDutyConfig struct {
 	ClientURL  string // link back to the dashboard
 }
 
-// PagerDuty sends one trigger event per firing alert and one resolve event
+// pagerDutyNotifier sends one trigger event per firing alert and one resolve event
 // per resolved alert. The dedup_key is derived from the alert's labels, so
 // every replica and every restart pages the same incident instead of a
 // new one.
-type PagerDuty struct {
+type pagerDutyNotifier struct {
 	cfg PagerDutyConfig
 	s   sender
 }
 
 // NewPagerDuty returns a PagerDuty notifier.
-func NewPagerDuty(cfg PagerDutyConfig, opts ...Option) (*PagerDuty, error) {
+func NewPagerDuty(cfg PagerDutyConfig, opts ...Option) (alerting.Notifier, error) {
 	if cfg.RoutingKey == "" {
 		return nil, fmt.Errorf("%w: PagerDutyConfig.RoutingKey is required", ErrInvalidConfig)
 	}
@@ -48,7 +48,7 @@ func NewPagerDuty(cfg PagerDutyConfig, opts ...Option) (*PagerDuty, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PagerDuty{cfg: cfg, s: sender{name: "pagerduty", opts: o, secrets: []string{cfg.RoutingKey}}}, nil
+	return &pagerDutyNotifier{cfg: cfg, s: sender{name: "pagerduty", opts: o, secrets: []string{cfg.RoutingKey}}}, nil
 }
 
 // pagerDutyEvent is an Events API v2 event.
@@ -89,7 +89,7 @@ func pdSeverity(s string) string {
 }
 
 // events builds the events for n.
-func (p *PagerDuty) events(n *alerting.Notification) []pagerDutyEvent {
+func (p *pagerDutyNotifier) events(n *alerting.Notification) []pagerDutyEvent {
 	var out []pagerDutyEvent
 	for i := range n.Alerts {
 		a := &n.Alerts[i]
@@ -123,7 +123,7 @@ func (p *PagerDuty) events(n *alerting.Notification) []pagerDutyEvent {
 }
 
 // Notify implements alerting.Notifier.
-func (p *PagerDuty) Notify(ctx context.Context, n *alerting.Notification) error {
+func (p *pagerDutyNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
 	for _, ev := range p.events(n) {
 		if _, _, err := p.s.post(ctx, p.cfg.URL, nil, ev); err != nil {
 			return err

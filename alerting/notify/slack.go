@@ -16,16 +16,16 @@ type SlackConfig struct {
 	WebhookURL string
 }
 
-// Slack posts to an incoming webhook. Slack answers 200 with body "ok";
+// slackNotifier posts to an incoming webhook. Slack answers 200 with body "ok";
 // 400 invalid_payload, 403 action_prohibited, 404 channel_not_found and 410
 // channel_is_archived are permanent, 429 and 5xx are retried.
-type Slack struct {
+type slackNotifier struct {
 	url string
 	s   sender
 }
 
 // NewSlack returns a Slack notifier.
-func NewSlack(cfg SlackConfig, opts ...Option) (*Slack, error) {
+func NewSlack(cfg SlackConfig, opts ...Option) (alerting.Notifier, error) {
 	if err := requireURL("SlackConfig.WebhookURL", cfg.WebhookURL); err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func NewSlack(cfg SlackConfig, opts ...Option) (*Slack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Slack{url: cfg.WebhookURL, s: sender{name: "slack", opts: o, secrets: urlSecrets(cfg.WebhookURL)}}, nil
+	return &slackNotifier{url: cfg.WebhookURL, s: sender{name: "slack", opts: o, secrets: urlSecrets(cfg.WebhookURL)}}, nil
 }
 
 // slackMessage is the webhook body. Attachments are legacy but the only way
@@ -57,7 +57,7 @@ func slackEscape(s string) string {
 }
 
 // message builds the Slack body for n.
-func (s *Slack) message(n *alerting.Notification) slackMessage {
+func (s *slackNotifier) message(n *alerting.Notification) slackMessage {
 	color := "danger"
 	if n.Status == "resolved" {
 		color = "good"
@@ -79,7 +79,7 @@ func (s *Slack) message(n *alerting.Notification) slackMessage {
 }
 
 // Notify implements alerting.Notifier.
-func (s *Slack) Notify(ctx context.Context, n *alerting.Notification) error {
+func (s *slackNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
 	body, _, err := s.s.post(ctx, s.url, nil, s.message(n))
 	if err != nil {
 		return err

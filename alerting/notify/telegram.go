@@ -27,10 +27,10 @@ type TelegramConfig struct {
 	Silent   bool   // disable_notification
 }
 
-// Telegram sends HTML messages: Markdown's reserved characters in host
+// telegramNotifier sends HTML messages: Markdown's reserved characters in host
 // names and error texts make Telegram reject messages, HTML needs only
 // < > & escaped.
-type Telegram struct {
+type telegramNotifier struct {
 	cfg    TelegramConfig
 	url    string
 	chatID any
@@ -38,7 +38,7 @@ type Telegram struct {
 }
 
 // NewTelegram returns a Telegram notifier.
-func NewTelegram(cfg TelegramConfig, opts ...Option) (*Telegram, error) {
+func NewTelegram(cfg TelegramConfig, opts ...Option) (alerting.Notifier, error) {
 	switch {
 	case cfg.Token == "":
 		return nil, fmt.Errorf("%w: TelegramConfig.Token is required", ErrInvalidConfig)
@@ -60,7 +60,7 @@ func NewTelegram(cfg TelegramConfig, opts ...Option) (*Telegram, error) {
 	if _, err := fmt.Sscan(cfg.ChatID, &id); err == nil && fmt.Sprint(id) == cfg.ChatID {
 		chat = id
 	}
-	return &Telegram{cfg: cfg, chatID: chat,
+	return &telegramNotifier{cfg: cfg, chatID: chat,
 		url: strings.TrimRight(cfg.URL, "/") + "/bot" + cfg.Token + "/sendMessage",
 		s:   sender{name: "telegram", opts: o, secrets: []string{cfg.Token}}}, nil
 }
@@ -92,7 +92,7 @@ const telegramMaxText = 4096
 // many whole alert lines as fit, then says how many more there are; an
 // alert line too long on its own is cut between characters, never inside
 // a surrogate pair, an entity or a tag, and open tags are closed.
-func (t *Telegram) message(n *alerting.Notification) telegramMessage {
+func (t *telegramNotifier) message(n *alerting.Notification) telegramMessage {
 	return telegramMessage{ChatID: t.chatID, Text: telegramHTML(n), ParseMode: "HTML",
 		MessageThreadID: t.cfg.ThreadID, DisableNotification: t.cfg.Silent,
 		LinkPreviewOptions: &telegramLinkOption{IsDisabled: true}}
@@ -154,7 +154,7 @@ type telegramAnswer struct {
 // Telegram does not accept), Notify sends the same text once more at once
 // as plain text, tags stripped and entities unescaped, rather than lose
 // the alert; every other 400 is permanent.
-func (t *Telegram) Notify(ctx context.Context, n *alerting.Notification) error {
+func (t *telegramNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
 	msg := t.message(n)
 	unparsable, err := t.send(ctx, msg)
 	if !unparsable {
@@ -169,7 +169,7 @@ func (t *Telegram) Notify(ctx context.Context, n *alerting.Notification) error {
 
 // send posts msg and classifies the answer; unparsable reports Telegram's
 // "can't parse entities".
-func (t *Telegram) send(ctx context.Context, msg telegramMessage) (unparsable bool, err error) {
+func (t *telegramNotifier) send(ctx context.Context, msg telegramMessage) (unparsable bool, err error) {
 	body, resp, err := t.s.post(ctx, t.url, nil, msg)
 	var ans telegramAnswer
 	if body != nil && json.Unmarshal(body, &ans) == nil && !ans.OK && ans.ErrorCode != 0 {

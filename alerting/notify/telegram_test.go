@@ -241,7 +241,7 @@ func TestTelegramMessageLimitInUTF16(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tg, _ := NewTelegram(TelegramConfig{Token: tgSecret, ChatID: "1"})
-			text := tg.message(tt.n).Text
+			text := tg.(*telegramNotifier).message(tt.n).Text
 			units := utf16Units(text)
 			if units > telegramMaxText {
 				t.Fatalf("text is %d UTF-16 code units, limit %d", units, telegramMaxText)
@@ -313,7 +313,7 @@ func FuzzTelegramMessage(f *testing.F) {
 				Annotations: map[string]string{"summary": summary, "runbook_url": runbook}})
 		}
 		n := &alerting.Notification{Status: "firing", GroupLabels: alerting.Labels{"alertname": summary}, Alerts: as}
-		text := tg.message(n).Text
+		text := tg.(*telegramNotifier).message(n).Text
 		if u := utf16Units(text); u > telegramMaxText {
 			t.Fatalf("%d UTF-16 code units", u)
 		}
