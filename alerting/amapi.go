@@ -337,7 +337,7 @@ func parseAMFilter(filters []string) (Matchers, error) {
 }
 
 func (f *amAlertFilter) keep(a *amGettableAlert) bool {
-	if !f.matchers.MatchLabels(a.Labels) {
+	if !f.matchers.matchLabels(a.Labels) {
 		return false
 	}
 	if f.receiver != nil && !slices.ContainsFunc(a.Receivers, func(r amReceiver) bool { return f.receiver.MatchString(r.Name) }) {
@@ -425,7 +425,7 @@ func (v *amView) alert(a *Alert) amGettableAlert {
 		g.Annotations = map[string]string{}
 	}
 	for _, s := range v.silences {
-		if s.Matchers.MatchLabels(a.Labels) {
+		if s.Matchers.matchLabels(a.Labels) {
 			g.Status.SilencedBy = append(g.Status.SilencedBy, s.ID)
 		}
 	}
@@ -463,7 +463,7 @@ func (v *amView) mutedBy(l Labels) []string {
 	out := []string{}
 	for i := range v.h.disp.cfg.maintenance {
 		w := &v.h.disp.cfg.maintenance[i]
-		if w.Matchers.MatchLabels(l) && w.Active(v.now) && !slices.Contains(out, w.Name) {
+		if w.Matchers.matchLabels(l) && w.activeAt(v.now) && !slices.Contains(out, w.Name) {
 			out = append(out, w.Name)
 		}
 	}
@@ -635,7 +635,7 @@ func (h *handler) amSilences(r *http.Request) (int, any) {
 		for _, m := range list[i].Matchers {
 			l[m.Name] = m.Value
 		}
-		if filter.MatchLabels(l) {
+		if filter.matchLabels(l) {
 			out = append(out, toAMSilence(&list[i], now))
 		}
 	}
@@ -723,7 +723,7 @@ func parseAMSilence(body []byte) (string, Silence, error) {
 		if err != nil {
 			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: %w", errInvalidAMSilence, i, err)
 		}
-		if !m.Matches("") {
+		if !m.matches("") {
 			allEmpty = false
 		}
 		s.Matchers = append(s.Matchers, m)

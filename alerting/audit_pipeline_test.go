@@ -40,7 +40,7 @@ func TestLabelsStringEscapesValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != len(l) || !ms.MatchLabels(l) {
+	if len(ms) != len(l) || !ms.matchLabels(l) {
 		t.Fatalf("round trip %v does not match %v", ms, l)
 	}
 }
@@ -67,7 +67,7 @@ func TestParseMatchersAlertmanagerSyntax(t *testing.T) {
 	for _, tt := range tests {
 		ms, err := ParseMatchers(tt.in)
 		if tt.want == "" {
-			if err == nil || !errors.Is(err, ErrSyntax) {
+			if err == nil || !errors.Is(err, errSyntax) {
 				t.Errorf("ParseMatchers(%q) = %v, %v; want a syntax error", tt.in, ms, err)
 			}
 			continue
@@ -163,11 +163,11 @@ func TestHandlerAcceptsAlertmanagerMatchers(t *testing.T) {
 
 func TestParseDurationOverflow(t *testing.T) {
 	for _, in := range []string{"99999999999999d", "106752d", "2562047h1d"} {
-		if d, err := ParseDuration(in); err == nil {
-			t.Errorf("ParseDuration(%q) = %v, want an out-of-range error", in, d)
+		if d, err := parseDuration(in); err == nil {
+			t.Errorf("parseDuration(%q) = %v, want an out-of-range error", in, d)
 		}
 	}
-	if d, err := ParseDuration("106751d"); err != nil || d != 106751*24*time.Hour {
+	if d, err := parseDuration("106751d"); err != nil || d != 106751*24*time.Hour {
 		t.Errorf("largest day count: %v %v", d, err)
 	}
 }
@@ -207,15 +207,15 @@ func TestTemplatesPrometheusCompatibleAndCheckedAtBuild(t *testing.T) {
 	for _, tmpl := range []string{`{{ .Valu }}`, `{{ percent .Labels }}`, `{{ $labels.team.name }}`, `{{ $valeu }}`} {
 		r := Rule{Name: "R", Condition: &Threshold{Metric: Selector{Metric: "x"}}, Labels: map[string]string{"team": "t"},
 			Annotations: map[string]string{"summary": tmpl}}
-		err := r.Validate()
-		var fe *FieldError
+		err := r.validate(newValidation())
+		var fe *fieldError
 		if !errors.As(err, &fe) || fe.Field != "annotations.summary" || strings.Contains(err.Error(), "$value := .Value") {
 			t.Errorf("%s: %v", tmpl, err)
 		}
 	}
 	r := Rule{Name: "R", Condition: &Threshold{Metric: Selector{Metric: "x"}},
 		Annotations: map[string]string{"summary": "ok\n{{ .Valu }}"}}
-	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "R/summary:2:3:") {
+	if err := r.validate(newValidation()); err == nil || !strings.Contains(err.Error(), "R/summary:2:3:") {
 		t.Errorf("second-line error position: %v", err)
 	}
 }
@@ -578,7 +578,7 @@ func TestMaintenanceWindowAcrossDSTChanges(t *testing.T) {
 		{"Malta winter end", maltaWin(malta), utc(2, 0, 1, 11), false},
 	}
 	for _, tt := range tests {
-		if got := tt.w.Active(tt.at); got != tt.want {
+		if got := tt.w.activeAt(tt.at); got != tt.want {
 			t.Errorf("%s: Active(%v) = %v, want %v", tt.name, tt.at.In(tt.w.Location), got, tt.want)
 		}
 	}
@@ -601,8 +601,8 @@ func FuzzParseMatchers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		ms, err := ParseMatchers(s)
 		if err != nil {
-			if !errors.Is(err, ErrSyntax) {
-				t.Fatalf("error does not wrap ErrSyntax: %v", err)
+			if !errors.Is(err, errSyntax) {
+				t.Fatalf("error does not wrap errSyntax: %v", err)
 			}
 			return
 		}

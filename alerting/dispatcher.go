@@ -166,7 +166,7 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 func (d *Dispatcher) eachRoute(l Labels, fn func(i int, r *Route)) {
 	for i := range d.routes {
 		r := &d.routes[i]
-		if !r.Matchers.MatchLabels(l) {
+		if !r.Matchers.matchLabels(l) {
 			continue
 		}
 		fn(i, r)
@@ -256,7 +256,7 @@ func (d *Dispatcher) inhibitors(a *Alert) iter.Seq[*Alert] {
 	return func(yield func(*Alert) bool) {
 		for i := range d.cfg.inhibits {
 			ir := &d.cfg.inhibits[i]
-			if !ir.Target.MatchLabels(a.Labels) {
+			if !ir.Target.matchLabels(a.Labels) {
 				continue
 			}
 			for _, src := range d.firing {
@@ -273,7 +273,7 @@ func (d *Dispatcher) inhibitors(a *Alert) iter.Seq[*Alert] {
 func (d *Dispatcher) inMaintenance(l Labels, now time.Time) bool {
 	for i := range d.cfg.maintenance {
 		w := &d.cfg.maintenance[i]
-		if w.Matchers.MatchLabels(l) && w.Active(now) {
+		if w.Matchers.matchLabels(l) && w.activeAt(now) {
 			return true
 		}
 	}

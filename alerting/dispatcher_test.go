@@ -236,12 +236,12 @@ func TestMaintenanceWindowTimeZones(t *testing.T) {
 		{time.Date(2026, 3, 16, 5, 30, 0, 0, time.UTC), false}, // 01:30 EDT
 	}
 	for _, c := range cases {
-		if got := w.Active(c.t); got != c.want {
+		if got := w.activeAt(c.t); got != c.want {
 			t.Errorf("Active(%v) = %v, want %v", c.t, got, c.want)
 		}
 	}
 	oneOff := MaintenanceWindow{Name: "migration", Start: t0, End: t0.Add(time.Hour)}
-	if !oneOff.Active(t0) || oneOff.Active(t0.Add(time.Hour)) || oneOff.Active(t0.Add(-time.Second)) {
+	if !oneOff.activeAt(t0) || oneOff.activeAt(t0.Add(time.Hour)) || oneOff.activeAt(t0.Add(-time.Second)) {
 		t.Error("one-off window bounds")
 	}
 }

@@ -135,7 +135,7 @@ func (r *ruleState) selectors(st *series.Store, sels []Selector, windows ...time
 	for _, sel := range sels {
 		s, err := st.Select(sel.Metric, sel.String(), sel.Matchers, r.grp, windows...)
 		if err != nil && r.err == nil {
-			r.err = &FieldError{Rule: r.rule.Name, Field: "selector", Msg: err.Error()}
+			r.err = &fieldError{Rule: r.rule.Name, Field: "selector", Msg: err.Error()}
 		}
 		r.sels = append(r.sels, s)
 	}
@@ -157,7 +157,7 @@ func (e *Evaluator) compile(st *series.Store, i int, rule Rule) (*ruleState, err
 	for _, k := range r.tmplKeys {
 		t, err := parseTemplate(rule.Name+"/"+k, rule.Annotations[k])
 		if err != nil {
-			return nil, &FieldError{Rule: rule.Name, Field: "annotations." + k, Msg: err.Error()}
+			return nil, &fieldError{Rule: rule.Name, Field: "annotations." + k, Msg: err.Error()}
 		}
 		r.tmpls = append(r.tmpls, t)
 	}
@@ -221,7 +221,7 @@ func (e *Evaluator) compile(st *series.Store, i int, rule Rule) (*ruleState, err
 		r.slo = make([][]float64, len(r.sloWins))
 		r.eval = func(int64, *Evaluator) { r.evalSLO(&cc) }
 	default:
-		return nil, &FieldError{Rule: rule.Name, Field: "kind", Msg: fmt.Sprintf("unsupported condition %T", c)}
+		return nil, &fieldError{Rule: rule.Name, Field: "kind", Msg: fmt.Sprintf("unsupported condition %T", c)}
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -344,7 +344,7 @@ func (r *ruleState) newInstance(i int) *instance {
 	}
 	if r.rule.PerInstance {
 		if v := r.resource["service.instance.id"]; v != "" {
-			l[LabelInstance] = v
+			l[labelInstance] = v
 		}
 	}
 	if len(r.variants) > 0 {
@@ -377,15 +377,6 @@ func (e *Evaluator) Alerts() []Alert { return *e.snap.Load() }
 // now returns the time on the evaluator's clock (WithClock), so that code
 // reasoning about its alerts' windows uses the same time.
 func (e *Evaluator) now() time.Time { return e.cfg.clock.Now() }
-
-// Rules returns the rule names in evaluation order.
-func (e *Evaluator) Rules() []string {
-	names := make([]string, len(e.rules))
-	for i, r := range e.rules {
-		names[i] = r.rule.Name
-	}
-	return names
-}
 
 // Start runs Evaluate every interval (WithInterval) in a goroutine until
 // Stop. On an engine shared through WithMetricSource it runs the engine's

@@ -547,8 +547,8 @@ func TestInvalidRulesNameField(t *testing.T) {
 		{Rule{Name: "a", Condition: &Threshold{Metric: Selector{Metric: "x"}}, Annotations: map[string]string{"summary": "{{ .Value"}}, "annotations.summary"},
 	}
 	for _, c := range cases {
-		err := c.rule.Validate()
-		fe, ok := err.(*FieldError)
+		err := c.rule.validate(newValidation())
+		fe, ok := err.(*fieldError)
 		if !ok || fe.Field != c.field {
 			t.Errorf("rule %+v: err %v, want field %s", c.rule, err, c.field)
 		}

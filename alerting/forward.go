@@ -246,7 +246,7 @@ func (f *forwarder) update(alerts []Alert) {
 		if a.State != StateFiring && a.State != StateResolved {
 			continue
 		}
-		if a.State == StateResolved && !f.cfg.SingleReplica && a.Labels[LabelInstance] == "" {
+		if a.State == StateResolved && !f.cfg.SingleReplica && a.Labels[labelInstance] == "" {
 			continue // lapses by its endsAt: see SingleReplica
 		}
 		p := amAlert{Labels: f.labels(a.Labels), Annotations: a.Annotations, StartsAt: a.FiredAt,

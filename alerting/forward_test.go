@@ -248,13 +248,13 @@ func TestResourceFillsGroupLabelsAndInstance(t *testing.T) {
 	if host == nil || svc == nil {
 		t.Fatalf("alerts %+v", got)
 	}
-	if host.Labels["host.name"] != "node-7" || host.Labels[LabelInstance] != "pod-1" {
+	if host.Labels["host.name"] != "node-7" || host.Labels[labelInstance] != "pod-1" {
 		t.Errorf("HostCPUHigh labels %v, want host.name and instance from the resource", host.Labels)
 	}
 	if s := host.Annotations["summary"]; s != "CPU busy on node-7" {
 		t.Errorf("summary %q", s)
 	}
-	if _, ok := svc.Labels[LabelInstance]; ok {
+	if _, ok := svc.Labels[labelInstance]; ok {
 		t.Errorf("a service-level rule carries instance: %v", svc.Labels)
 	}
 }

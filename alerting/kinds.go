@@ -183,7 +183,7 @@ func (r *ruleState) evalQuantile(c *Quantile) {
 func (r *ruleState) evalCheck(c *CheckState, src CheckSource, now int64) {
 	names := c.Checks
 	if len(names) == 0 {
-		if l, ok := src.(CheckLister); ok {
+		if l, ok := src.(checkLister); ok {
 			names = l.CheckNames()
 		}
 	}

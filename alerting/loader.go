@@ -135,7 +135,7 @@ func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
 		doc = doc.Content[0]
 	}
 	if doc.Kind != yaml.MappingNode {
-		return nil, &FieldError{Rule: "", Line: doc.Line, Msg: "the file must be a mapping with a rules list"}
+		return nil, &fieldError{Rule: "", Line: doc.Line, Msg: "the file must be a mapping with a rules list"}
 	}
 	if err := checkKeys(doc, "", "", fileKeys); err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
 		return nil, nil
 	}
 	if list.Kind != yaml.SequenceNode {
-		return nil, &FieldError{Field: "rules", Line: list.Line, Msg: "must be a list"}
+		return nil, &fieldError{Field: "rules", Line: list.Line, Msg: "must be a list"}
 	}
 	if n := len(list.Content); n > cfg.maxRules {
 		return nil, &limitError{fmt.Sprintf("the file has %d rules, more than %d (raise the limit with alerting.WithMaxRules)", n, cfg.maxRules)}
@@ -170,7 +170,7 @@ func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
 			return nil, err
 		}
 		if names[r.Name] {
-			return nil, &FieldError{Rule: r.Name, Field: "name", Line: lineOf(rn, "name"), Msg: "duplicate rule name"}
+			return nil, &fieldError{Rule: r.Name, Field: "name", Line: lineOf(rn, "name"), Msg: "duplicate rule name"}
 		}
 		names[r.Name] = true
 		rules = append(rules, r)
@@ -376,12 +376,12 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 
 func checkKeys(n *yaml.Node, rule, prefix string, allowed []string) error {
 	if n.Kind != yaml.MappingNode {
-		return &FieldError{Rule: rule, Field: strings.TrimSuffix(prefix, "."), Line: n.Line, Msg: "must be a mapping"}
+		return &fieldError{Rule: rule, Field: strings.TrimSuffix(prefix, "."), Line: n.Line, Msg: "must be a mapping"}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !slices.Contains(allowed, k.Value) {
-			return &FieldError{Rule: rule, Field: prefix + k.Value, Line: k.Line,
+			return &fieldError{Rule: rule, Field: prefix + k.Value, Line: k.Line,
 				Msg: fmt.Sprintf("unknown field (want one of %s)", strings.Join(allowed, ", "))}
 		}
 	}
@@ -448,7 +448,7 @@ func parseRule(rn *yaml.Node, name string, v *validation) (Rule, error) {
 		}
 	}
 	if kinds != 1 {
-		return Rule{}, &FieldError{Rule: name, Field: "kind", Line: rn.Line,
+		return Rule{}, &fieldError{Rule: name, Field: "kind", Line: rn.Line,
 			Msg: fmt.Sprintf("exactly one of %s is required, found %d", strings.Join(kindOrder, ", "), kinds)}
 	}
 	var s ruleSpec
@@ -462,7 +462,7 @@ func parseRule(rn *yaml.Node, name string, v *validation) (Rule, error) {
 		if errors.As(err, &te) && len(te.Errors) > 0 {
 			msg = te.Errors[0]
 		}
-		return Rule{}, &FieldError{Rule: name, Line: line, Msg: msg}
+		return Rule{}, &fieldError{Rule: name, Line: line, Msg: msg}
 	}
 	c := &conv{node: rn, rule: name}
 	r := Rule{Name: s.Name, By: s.By, Labels: s.Labels, Annotations: s.Annotations, PerInstance: s.PerInstance,
@@ -513,7 +513,7 @@ func parseRule(rn *yaml.Node, name string, v *validation) (Rule, error) {
 		return Rule{}, c.err
 	}
 	if err := r.validate(v); err != nil {
-		var fe *FieldError
+		var fe *fieldError
 		if errors.As(err, &fe) {
 			fe.Rule = name
 			fe.Line = lineOf(rn, fe.Field)
@@ -536,7 +536,7 @@ type conv struct {
 
 func (c *conv) fail(field string, err error) {
 	if c.err == nil {
-		c.err = &FieldError{Rule: c.rule, Field: field, Line: lineOf(c.node, field), Msg: err.Error()}
+		c.err = &fieldError{Rule: c.rule, Field: field, Line: lineOf(c.node, field), Msg: err.Error()}
 	}
 }
 
@@ -555,7 +555,7 @@ func (c *conv) dur(field, s string) time.Duration {
 	if s == "" {
 		return 0
 	}
-	d, err := ParseDuration(s)
+	d, err := parseDuration(s)
 	if err != nil {
 		c.fail(field, err)
 	}
@@ -564,8 +564,8 @@ func (c *conv) dur(field, s string) time.Duration {
 
 var dayWeek = regexp.MustCompile(`(\d+(?:\.\d+)?)([dw])`)
 
-// ParseDuration parses Go durations extended with d (24h) and w (7d).
-func ParseDuration(s string) (time.Duration, error) {
+// parseDuration parses Go durations extended with d (24h) and w (7d).
+func parseDuration(s string) (time.Duration, error) {
 	var extra float64 // nanoseconds; float so that overflow is detectable
 	rest := dayWeek.ReplaceAllStringFunc(s, func(m string) string {
 		sub := dayWeek.FindStringSubmatch(m)

@@ -246,7 +246,7 @@ func TestAliasedLargeTemplateRefusedQuickly(t *testing.T) {
 	})
 	// Without aliases, the same template is refused for its length.
 	_, err := ParseRules([]byte(bigAnchor(1_000_000, 1, "{{ .Value }} ")))
-	var fe *FieldError
+	var fe *fieldError
 	if !errors.As(err, &fe) || fe.Field != "annotations.summary" || !strings.Contains(err.Error(), "longer than 65536 bytes") {
 		t.Fatalf("error = %v, want the annotation named as too long", err)
 	}
@@ -318,7 +318,7 @@ func TestRuleSetTemplateBudget(t *testing.T) {
 		fmt.Fprintf(&b, "  - name: R%d\n    threshold: {metric: m, value: 1}\n    annotations: {summary: '{{ range 90000 }}{{ end }}%d'}\n", i, i)
 	}
 	_, err := ParseRules([]byte(b.String()))
-	var fe *FieldError
+	var fe *fieldError
 	if !errors.As(err, &fe) || fe.Rule != "R2" || fe.Field != "annotations.summary" || fe.Line != 10 || !errors.Is(err, ErrRuleLimit) {
 		t.Fatalf("error = %v, want ErrRuleLimit at R2's summary (line 10)", err)
 	}

@@ -301,7 +301,7 @@ type promCtx struct {
 func (p *promCtx) metric(s Selector) MetricInfo {
 	m, ok := p.known[s.Metric]
 	if !ok && p.err == nil {
-		p.err = &FieldError{Rule: p.rule.Name, Field: p.rule.Condition.kind(),
+		p.err = &fieldError{Rule: p.rule.Name, Field: p.rule.Condition.kind(),
 			Msg: fmt.Sprintf("metric %q is not a known igmon metric; declare it in PrometheusExport.Metrics", s.Metric)}
 	}
 	return m
@@ -471,10 +471,10 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 	for _, k := range r.By {
 		by = append(by, PrometheusLabelName(k))
 	}
-	if r.PerInstance && !slices.Contains(by, LabelInstance) {
+	if r.PerInstance && !slices.Contains(by, labelInstance) {
 		// Prometheus' instance is the OTLP service.instance.id, the
 		// label the in-process alerts of the rule carry.
-		by = append(by, LabelInstance)
+		by = append(by, labelInstance)
 	}
 	p.by = strings.Join(by, ", ")
 	base := promRule{Alert: r.Name, Labels: promLabels(r.Labels), Annotations: promAnnotations(r)}
@@ -500,7 +500,7 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 		}
 	case *Quantile:
 		if p.metric(c.Histogram).Type != TypeHistogram && p.err == nil {
-			p.err = &FieldError{Rule: r.Name, Field: "quantile.histogram", Msg: c.Histogram.Metric + " is not a histogram"}
+			p.err = &fieldError{Rule: r.Name, Field: "quantile.histogram", Msg: c.Histogram.Metric + " is not a histogram"}
 		}
 		w := promDuration(c.Window)
 		base.Expr = "histogram_quantile(" + num(c.Quantile) + ", " + p.sum("rate("+p.series(c.Histogram, "_bucket")+"["+w+"])", "le") +

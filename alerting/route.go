@@ -85,8 +85,8 @@ func WithMaintenanceWindow(w MaintenanceWindow) Option {
 // default the Dispatcher makes its own.
 func WithSilences(s *Silences) Option { return optionFunc(func(c *config) { c.silences = s }) }
 
-// WithTickInterval sets how often Start runs Tick (default 1s).
-func WithTickInterval(d time.Duration) Option {
+// withTickInterval sets how often Start runs Tick (default 1s).
+func withTickInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.tickInterval = d })
 }
 
@@ -125,7 +125,7 @@ func (c *config) validateDispatch() error {
 		return fmt.Errorf("%w: clock, logger and meter provider must not be nil", ErrInvalidOption)
 	}
 	if c.tickInterval <= 0 {
-		return fmt.Errorf("%w: WithTickInterval: must be positive", ErrInvalidOption)
+		return fmt.Errorf("%w: withTickInterval: must be positive", ErrInvalidOption)
 	}
 	if c.am != nil {
 		if err := c.am.validate(); err != nil {

@@ -13,9 +13,9 @@ import (
 // ErrInvalidRule is wrapped by every rule validation error.
 var ErrInvalidRule = errors.New("alerting: invalid rule")
 
-// FieldError names the rule and the field that failed validation. The rule
+// fieldError names the rule and the field that failed validation. The rule
 // loader adds the line the field was written on.
-type FieldError struct {
+type fieldError struct {
 	Rule  string // rule name, or "#<index>" when the name is missing
 	Field string // dotted path, e.g. "ratio.window"
 	Line  int    // 1-based line in a rule file, 0 for Go values
@@ -24,7 +24,7 @@ type FieldError struct {
 	limit bool // a limit of the rule set, not of the rule: also ErrRuleLimit
 }
 
-func (e *FieldError) Error() string {
+func (e *fieldError) Error() string {
 	var b strings.Builder
 	b.WriteString("alerting: rule ")
 	b.WriteString(fmt.Sprintf("%q", e.Rule))
@@ -41,11 +41,11 @@ func (e *FieldError) Error() string {
 }
 
 // Unwrap lets errors.Is(err, ErrInvalidRule) hold.
-func (e *FieldError) Unwrap() error { return ErrInvalidRule }
+func (e *fieldError) Unwrap() error { return ErrInvalidRule }
 
 // Is reports whether e is a limit of the whole rule set (ErrRuleLimit),
 // such as the work of all annotation templates together.
-func (e *FieldError) Is(target error) bool { return e.limit && target == ErrRuleLimit }
+func (e *fieldError) Is(target error) bool { return e.limit && target == ErrRuleLimit }
 
 // Op compares a rule's value with its threshold.
 type Op string
@@ -114,7 +114,7 @@ type Rule struct {
 	// Annotations are text/template strings rendered with the alert's
 	// value: .Value, .Threshold, .Window, .Labels, .Rule, .State (and
 	// Prometheus' $value and $labels); funcs humanize, percent (alias
-	// humanizePercentage), duration (alias humanizeDuration). Validate
+	// humanizePercentage), duration (alias humanizeDuration). ValidateRules
 	// executes each once, so a template that cannot run is refused.
 	// Templates are bounded whatever their data: at most 64 KiB of text
 	// and of output, and 100,000 steps (range iterations times the size
@@ -489,13 +489,6 @@ func (c *SLO) period() time.Duration {
 	return c.Period
 }
 
-// Validate checks r and returns a *FieldError naming the offending field.
-// Every number must be finite (a NaN threshold would never fire); ratio
-// and quantile values, minimum counts and latency thresholds must not be
-// negative; quantiles and objectives lie strictly between 0 and 1; windows
-// are positive and no duration exceeds maxRuleDuration.
-func (r *Rule) Validate() error { return r.validate(newValidation()) }
-
 // validation is what the rules of one ValidateRules or ParseRules call
 // share: the annotation texts already checked, which are not run again (a
 // YAML anchor can put one template in thousands of rules), and the steps
@@ -512,7 +505,7 @@ func newValidation() *validation {
 func (r *Rule) validate(v *validation) error {
 	name := r.Name
 	fe := func(field, format string, args ...any) error {
-		return &FieldError{Rule: name, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &fieldError{Rule: name, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if r.Name == "" {
 		return fe("name", "is required")
@@ -549,7 +542,7 @@ func (r *Rule) validate(v *validation) error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Annotations)) {
 		if err := checkTemplate(v, r.Name+"/"+k, r.Annotations[k], r); err != nil {
-			var lim *FieldError
+			var lim *fieldError
 			if errors.As(err, &lim) && lim.limit {
 				lim.Rule, lim.Field = name, "annotations."+k
 				return lim
@@ -561,7 +554,7 @@ func (r *Rule) validate(v *validation) error {
 }
 
 // ValidateRules validates each rule and checks that names are unique.
-// Annotation templates are bounded as Rule.Validate's are and, together,
+// Annotation templates are bounded as a single rule's are and, together,
 // to 5,000,000 steps (ErrRuleLimit); a text that appears in several
 // rules is run once.
 func ValidateRules(rules []Rule) error {
@@ -572,7 +565,7 @@ func ValidateRules(rules []Rule) error {
 			return err
 		}
 		if seen[rules[i].Name] {
-			return &FieldError{Rule: rules[i].Name, Field: "name", Msg: "duplicate rule name"}
+			return &fieldError{Rule: rules[i].Name, Field: "name", Msg: "duplicate rule name"}
 		}
 		seen[rules[i].Name] = true
 	}

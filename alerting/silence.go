@@ -301,7 +301,7 @@ func (ss *Silences) Mutes(l Labels, now time.Time) (string, bool) {
 	ss.mu.RLock()
 	defer ss.mu.RUnlock()
 	for id, s := range ss.m {
-		if s.Active(now) && s.Matchers.MatchLabels(l) {
+		if s.Active(now) && s.Matchers.matchLabels(l) {
 			return id, true
 		}
 	}

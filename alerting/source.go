@@ -29,8 +29,8 @@ type CheckSource interface {
 	CheckStatus(name string) (status string, since time.Time, ok bool)
 }
 
-// CheckLister is optionally implemented by a CheckSource so that a
+// checkLister is optionally implemented by a CheckSource so that a
 // CheckState rule without explicit check names watches every check.
-type CheckLister interface {
+type checkLister interface {
 	CheckNames() []string
 }

@@ -692,7 +692,7 @@ func checkTemplate(v *validation, name, text string, r *Rule) error {
 			return fmt.Errorf("template: %s: %w", name, err)
 		}
 		if errors.Is(err, errRulesSteps) {
-			return &FieldError{Msg: fmt.Sprintf("%v (more than %d steps; a rule set needs far less)", errRulesSteps, maxRulesTemplateSteps), limit: true}
+			return &fieldError{Msg: fmt.Sprintf("%v (more than %d steps; a rule set needs far less)", errRulesSteps, maxRulesTemplateSteps), limit: true}
 		}
 		return templateError(err)
 	}

@@ -93,10 +93,10 @@ func TestNonsenseValuesRefused(t *testing.T) {
 	for _, c := range nonsense {
 		r := validRules()[c.kind]
 		c.set(&r)
-		err := r.Validate()
-		var fe *FieldError
+		err := r.validate(newValidation())
+		var fe *fieldError
 		if !errors.As(err, &fe) || fe.Rule != r.Name || fe.Field != c.field {
-			t.Errorf("%s %s: Validate = %v, want a FieldError for %s", c.kind, c.field, err, c.field)
+			t.Errorf("%s %s: Validate = %v, want a fieldError for %s", c.kind, c.field, err, c.field)
 			continue
 		}
 		if err := ValidateRules([]Rule{r}); err == nil || err.Error() != fe.Error() {
@@ -128,7 +128,7 @@ func TestEdgeValuesAccepted(t *testing.T) {
 	} {
 		r := Rule{Name: "R"}
 		set(&r)
-		if err := r.Validate(); err != nil {
+		if err := r.validate(newValidation()); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -155,9 +155,9 @@ func TestLoaderRefusesNonsenseValues(t *testing.T) {
 	} {
 		src := "rules:\n  - name: X\n    " + strings.Replace(c.kind, "%s", c.value, 1) + "\n"
 		_, err := ParseRules([]byte(src))
-		var fe *FieldError
+		var fe *fieldError
 		if !errors.As(err, &fe) || fe.Rule != "X" || fe.Field != c.field || fe.Line != 3 {
-			t.Errorf("%s = %s: %v, want a FieldError for %s on line 3", c.field, c.value, err, c.field)
+			t.Errorf("%s = %s: %v, want a fieldError for %s on line 3", c.field, c.value, err, c.field)
 		}
 	}
 }

@@ -231,7 +231,7 @@ func TestPagerDutyTriggerResolveDedupKey(t *testing.T) {
 		t.Error("resolve must not carry a payload")
 	}
 	// Deterministic: the same labels give the same key in any process.
-	want := "igmon-" + n.Alerts[0].Labels.Clone().Fingerprint()
+	want := "igmon-" + n.Alerts[0].Labels.Fingerprint()
 	if trig["dedup_key"] != want || trig["dedup_key"] == res["dedup_key"] {
 		t.Errorf("dedup_key %v, want %v", trig["dedup_key"], want)
 	}
