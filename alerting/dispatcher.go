@@ -38,7 +38,7 @@ type Dispatcher struct {
 	firing map[string]Alert
 	// unconfirmed holds the firing alerts a restore brought back until the
 	// first Receive; those it does not mention resolve (see
-	// UnmarshalBinary).
+	// unmarshalState).
 	unconfirmed map[string]bool
 
 	runMu  sync.Mutex

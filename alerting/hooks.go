@@ -16,4 +16,5 @@ func init() {
 	alerthook.WithRetryWait = func(f func(ctx context.Context, d time.Duration) error) any { return withRetryWait(f) }
 	alerthook.Tick = func(d any) { d.(*Dispatcher).tick() }
 	alerthook.Now = func(e any) time.Time { return e.(*Evaluator).now() }
+	alerthook.State = snapshotOf
 }

@@ -1,13 +1,14 @@
 // Package alerthook gives igmon's own packages and tests the seams of
 // package alerting that are not public API: its time source, the wait
 // between delivery attempts, a dispatcher tick and an evaluator's clock
-// reading. Package alerting fills the variables in when it is
+// reading, the state snapshots of the data directory. Package alerting fills the variables in when it is
 // initialised, so they are set in every program that links alerting.
 // The values are typed any because alerting imports this package.
 package alerthook
 
 import (
 	"context"
+	"encoding"
 	"time"
 
 	"github.com/jackcode/igmon/internal/clock"
@@ -26,4 +27,15 @@ var (
 	// Now reads the clock of an *alerting.Evaluator, so that code reasoning
 	// about its alerts' windows uses the same time.
 	Now func(e any) time.Time
+	// State is the data-directory snapshot of an *alerting.Silences, an
+	// *alerting.Evaluator (alert states) or an *alerting.Dispatcher (the
+	// notification log): versioned JSON that restores after a restart.
+	State func(x any) Snapshot
 )
+
+// Snapshot encodes a piece of alerting state and replaces it with what
+// it encoded.
+type Snapshot interface {
+	encoding.BinaryMarshaler
+	encoding.BinaryUnmarshaler
+}

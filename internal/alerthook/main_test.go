@@ -15,7 +15,7 @@ func TestMain(m *testing.M) {
 
 // Linking alerting fills every hook in, with values of alerting's types.
 func TestAlertingFillsTheHooks(t *testing.T) {
-	if alerthook.WithClock == nil || alerthook.WithRetryWait == nil || alerthook.Tick == nil || alerthook.Now == nil {
+	if alerthook.WithClock == nil || alerthook.WithRetryWait == nil || alerthook.Tick == nil || alerthook.Now == nil || alerthook.State == nil {
 		t.Fatal("a hook is nil although alerting is linked")
 	}
 	if _, ok := alerthook.WithClock(nil).(alerting.Option); !ok {
@@ -27,6 +27,13 @@ func TestAlertingFillsTheHooks(t *testing.T) {
 	ev, err := alerting.NewEvaluator(nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	b, err := alerthook.State(ev).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alerthook.State(ev).UnmarshalBinary(b); err != nil {
+		t.Fatalf("an evaluator does not restore its own snapshot: %v", err)
 	}
 	if alerthook.Now(ev).IsZero() {
 		t.Fatal("Now of an evaluator on the real clock is zero")
