@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/jackcode/igmon/internal/promname"
 )
 
 // The Alertmanager API v2 silence client behind Alertmanagers.Silences.
@@ -115,7 +117,7 @@ func (f *forwarder) createSilence(s Silence) (Silence, error) {
 	for i, m := range s.Matchers {
 		name := m.Name
 		if !f.cfg.UTF8LabelNames {
-			name = PrometheusLabelName(name)
+			name = promname.PrometheusLabelName(name)
 		}
 		nm, err := NewMatcher(m.Type, name, m.Value)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/jackcode/igmon/internal/buildinfo"
+	"github.com/jackcode/igmon/internal/promname"
 	"github.com/jackcode/igmon/internal/redact"
 )
 
@@ -223,7 +224,7 @@ func (f *forwarder) labels(l Labels) Labels {
 			continue
 		}
 		if !f.cfg.UTF8LabelNames {
-			k = PrometheusLabelName(k)
+			k = promname.PrometheusLabelName(k)
 		}
 		out[k] = v
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/internal/igsemconv"
+	"github.com/jackcode/igmon/internal/promname"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"; sql.Open does not connect
 	"go.opentelemetry.io/otel/attribute"
@@ -34,7 +35,7 @@ import (
 	"github.com/jackcode/igmon/probes"
 )
 
-// TestIgmonMetricsListsEverythingEmitted keeps alerting.IgmonMetrics (the
+// TestIgmonMetricsListsEverythingEmitted keeps promname.IgmonMetrics (the
 // table ExportPrometheusRules translates names with) equal to what a
 // Monitor really emits: a Monitor with every feature wired records into
 // its in-process reader, and every collected metric must be in the table
@@ -44,7 +45,7 @@ func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
 	emitted := metricInfos(t, emitEverything(t))
 
 	listed := map[string]alerting.MetricInfo{}
-	for _, mi := range alerting.IgmonMetrics {
+	for _, mi := range promname.IgmonMetrics {
 		listed[mi.Name] = mi
 	}
 	for _, name := range sortedKeys(emitted) {
@@ -52,15 +53,15 @@ func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
 		want, ok := listed[name]
 		switch {
 		case !ok:
-			t.Errorf("%s (%s, unit %q) is emitted but missing from alerting.IgmonMetrics", name, kindName(got.Type), got.Unit)
+			t.Errorf("%s (%s, unit %q) is emitted but missing from promname.IgmonMetrics", name, kindName(got.Type), got.Unit)
 		case got != want:
-			t.Errorf("%s: emitted as %s with unit %q (Prometheus %s), alerting.IgmonMetrics says %s with unit %q (%s)",
-				name, kindName(got.Type), got.Unit, alerting.PrometheusMetricName(got),
-				kindName(want.Type), want.Unit, alerting.PrometheusMetricName(want))
+			t.Errorf("%s: emitted as %s with unit %q (Prometheus %s), promname.IgmonMetrics says %s with unit %q (%s)",
+				name, kindName(got.Type), got.Unit, promname.PrometheusMetricName(got),
+				kindName(want.Type), want.Unit, promname.PrometheusMetricName(want))
 		}
 	}
 	var unseen []string
-	for _, mi := range alerting.IgmonMetrics {
+	for _, mi := range promname.IgmonMetrics {
 		if _, ok := emitted[mi.Name]; !ok {
 			unseen = append(unseen, mi.Name)
 		}

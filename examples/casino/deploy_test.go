@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/internal/igsemconv"
+	"github.com/jackcode/igmon/internal/promname"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -51,8 +52,8 @@ const (
 // igmon emits: histograms as _bucket, _sum and _count.
 func promNames() map[string]bool {
 	names := map[string]bool{}
-	for _, m := range alerting.IgmonMetrics {
-		n := alerting.PrometheusMetricName(m)
+	for _, m := range promname.IgmonMetrics {
+		n := promname.PrometheusMetricName(m)
 		if m.Type == alerting.TypeHistogram {
 			for _, s := range []string{"_bucket", "_sum", "_count"} {
 				names[n+s] = true
@@ -81,7 +82,7 @@ func promLabels() map[string]bool {
 	}
 	labels := map[string]bool{"le": true, "job": true, "instance": true}
 	for _, k := range keys {
-		labels[alerting.PrometheusLabelName(k)] = true
+		labels[promname.PrometheusLabelName(k)] = true
 	}
 	return labels
 }
@@ -244,7 +245,7 @@ func exportRules(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The demo's rules read only metrics igmon emits (alerting.IgmonMetrics),
+	// The demo's rules read only metrics igmon emits (promname.IgmonMetrics),
 	// so PrometheusExport.Metrics, where an application declares its own,
 	// stays empty.
 	out, err := alerting.ExportPrometheusRules(rules, alerting.PrometheusExport{Group: "igmon-casino"})
@@ -743,7 +744,7 @@ func TestDeployOTelCollectorConfig(t *testing.T) {
 }
 
 // TestDeployMetricsEmitted checks the metric table the tests above trust
-// (alerting.IgmonMetrics) against what igmon's packages
+// (promname.IgmonMetrics) against what igmon's packages
 // really emit: each metric is recorded on a real MeterProvider, collected,
 // and its instrument kind and unit (which decide the Prometheus name) are
 // compared.
@@ -866,7 +867,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 	// Only the metrics the demo's rules and dashboard read must all be
 	// exercised here; the rest of the table is checked when present.
 	needed := map[string]bool{}
-	for _, m := range alerting.IgmonMetrics {
+	for _, m := range promname.IgmonMetrics {
 		needed[m.Name] = false
 	}
 	for _, name := range []string{
@@ -879,7 +880,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 	} {
 		needed[name] = true
 	}
-	for _, want := range alerting.IgmonMetrics {
+	for _, want := range promname.IgmonMetrics {
 		got, ok := emitted[want.Name]
 		if !ok {
 			if needed[want.Name] {
@@ -889,7 +890,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: emitted as %+v, the table says %+v (Prometheus name %s, not %s)",
-				want.Name, got, want, alerting.PrometheusMetricName(got), alerting.PrometheusMetricName(want))
+				want.Name, got, want, promname.PrometheusMetricName(got), promname.PrometheusMetricName(want))
 		}
 	}
 }
