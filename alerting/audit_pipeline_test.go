@@ -107,11 +107,11 @@ func TestSilenceRegexAndNegativeMatchers(t *testing.T) {
 		{Labels{"alertname": "psp", "team": "payments"}, false},
 	}
 	for _, tt := range tests {
-		if _, got := ss.Mutes(tt.labels, t0.Add(time.Minute)); got != tt.muted {
+		if _, got := ss.mutedBy(tt.labels, t0.Add(time.Minute)); got != tt.muted {
 			t.Errorf("Mutes(%v) = %v, want %v", tt.labels, got, tt.muted)
 		}
 	}
-	if _, got := ss.Mutes(Labels{"alertname": "PSPDown"}, t0.Add(time.Hour)); got {
+	if _, got := ss.mutedBy(Labels{"alertname": "PSPDown"}, t0.Add(time.Hour)); got {
 		t.Error("silence mutes at its end time")
 	}
 }
@@ -139,7 +139,7 @@ func TestHandlerAcceptsAlertmanagerMatchers(t *testing.T) {
 	if len(l) != 1 || l[0].Matchers.String() != `{alertname=~"PSP.*", team!="games", severity="page"}` {
 		t.Fatalf("stored %+v", l)
 	}
-	if _, ok := sil.Mutes(Labels{"alertname": "PSPDown", "team": "payments", "severity": "page"}, t0); !ok {
+	if _, ok := sil.mutedBy(Labels{"alertname": "PSPDown", "team": "payments", "severity": "page"}, t0); !ok {
 		t.Error("API silence does not mute")
 	}
 	for _, bad := range []string{
@@ -197,7 +197,7 @@ func TestTemplatesPrometheusCompatibleAndCheckedAtBuild(t *testing.T) {
 	// shifted by the $value/$labels prelude).
 	plain := template.Must(template.New("CPU/broken").Funcs(templateFuncs).Option("missingkey=zero").
 		Parse(`{{ if lt .Value 0.99 }}{{ .Labels.team.name }}{{ end }}`))
-	want := plain.Execute(io.Discard, &TemplateData{Value: 0.95, Labels: a.Labels})
+	want := plain.Execute(io.Discard, &templateData{Value: 0.95, Labels: a.Labels})
 	if got := a.Annotations["broken"]; want == nil || got != "template error: "+want.Error() {
 		t.Errorf("runtime template error = %q, want %q", got, want)
 	}
@@ -289,7 +289,7 @@ type retryPipe struct {
 	logs   *bytes.Buffer
 	mu     sync.Mutex
 	waits  []time.Duration
-	outs   []Delivery
+	outs   []deliveryOutcome
 }
 
 func newRetryPipe(t *testing.T, rc Receiver) *retryPipe {
@@ -310,7 +310,7 @@ func newRetryPipe(t *testing.T, rc Receiver) *retryPipe {
 			p.mu.Unlock()
 			return ctx.Err()
 		}),
-		WithDeliveryListener(func(d Delivery) {
+		withDeliveryListener(func(d deliveryOutcome) {
 			p.mu.Lock()
 			p.outs = append(p.outs, d)
 			p.mu.Unlock()

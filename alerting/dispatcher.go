@@ -241,7 +241,7 @@ func (d *Dispatcher) muted(a *Alert, now time.Time) string {
 	for range d.inhibitors(a) {
 		return "inhibited"
 	}
-	if _, ok := d.silences.Mutes(a.Labels, now); ok {
+	if _, ok := d.silences.mutedBy(a.Labels, now); ok {
 		return "silenced"
 	}
 	if d.inMaintenance(a.Labels, now) {

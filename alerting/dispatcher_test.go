@@ -254,13 +254,13 @@ func TestSilencesExpireAndList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := ss.Mutes(Labels{"team": "payments"}, clk.Now()); !ok {
+	if _, ok := ss.mutedBy(Labels{"team": "payments"}, clk.Now()); !ok {
 		t.Fatal("silence does not mute")
 	}
 	if err := ss.Expire(id, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := ss.Mutes(Labels{"team": "payments"}, clk.Now()); ok {
+	if _, ok := ss.mutedBy(Labels{"team": "payments"}, clk.Now()); ok {
 		t.Fatal("expired silence still mutes")
 	}
 	if l := ss.List(); len(l) != 1 || l[0].ExpiredBy != "bob" {

@@ -73,7 +73,7 @@ type ruleState struct {
 	slo     [][]float64 // per distinct window: burn per group
 	sloWins []time.Duration
 	tb      strings.Builder
-	tdata   TemplateData
+	tdata   templateData
 }
 
 // NewEvaluator validates rules and returns an evaluator for them.
@@ -292,7 +292,7 @@ func (e *Evaluator) advance(r *ruleState, now time.Time) {
 		r.instances = append(r.instances, make([]*instance, need-len(r.instances))...)
 	}
 	data := &r.tdata
-	*data = TemplateData{Rule: r.rule.Name, Threshold: r.threshold, Window: r.window}
+	*data = templateData{Rule: r.rule.Name, Threshold: r.threshold, Window: r.window}
 	for i := range r.instances {
 		var res result
 		if i < len(r.results) {

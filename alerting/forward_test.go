@@ -291,11 +291,11 @@ func TestSilencesStoredInAlertmanager(t *testing.T) {
 	if err != nil || len(got.Matchers) != 1 || got.Matchers[0].Name != "igmon_dependency_name" || got.Status.State != "active" {
 		t.Fatalf("Alertmanager has %+v (%v), want the silence on igmon_dependency_name", got, err)
 	}
-	waitFor(t, "replica b to mute with it", func() bool { sid, ok := b.Silences().Mutes(l, time.Now()); return ok && sid == id })
+	waitFor(t, "replica b to mute with it", func() bool { sid, ok := b.Silences().mutedBy(l, time.Now()); return ok && sid == id })
 	if err := b.Silences().Expire(id, "ops"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "replica a to stop muting", func() bool { _, ok := a.Silences().Mutes(l, time.Now()); return !ok })
+	waitFor(t, "replica a to stop muting", func() bool { _, ok := a.Silences().mutedBy(l, time.Now()); return !ok })
 }
 
 func TestSilenceStoreDownIsAClearError(t *testing.T) {

@@ -70,7 +70,7 @@ func TestHandlerAlertsAndSilencesAPI(t *testing.T) {
 		t.Fatalf("POST: %d %v", code, body)
 	}
 	id := body["id"].(string)
-	if _, ok := sil.Mutes(Labels{"team": "platform"}, m.clk.Now().Add(time.Hour)); !ok {
+	if _, ok := sil.mutedBy(Labels{"team": "platform"}, m.clk.Now().Add(time.Hour)); !ok {
 		t.Error("silence not active")
 	}
 	if code, _ := do("DELETE", "/alerting/silences/"+id, "", "ops"); code != http.StatusBadRequest {

@@ -17,4 +17,14 @@ func init() {
 	alerthook.Tick = func(d any) { d.(*Dispatcher).tick() }
 	alerthook.Now = func(e any) time.Time { return e.(*Evaluator).now() }
 	alerthook.State = snapshotOf
+	alerthook.SubscribeSilences = func(s any, fn func(created bool, silence any, at time.Time)) func() {
+		return s.(*Silences).subscribe(func(c silenceChange) { fn(c.Kind == silenceCreated, c.Silence, c.Time) })
+	}
+	alerthook.Muted = func(s any, labels map[string]string, now time.Time) bool {
+		_, ok := s.(*Silences).mutedBy(labels, now)
+		return ok
+	}
+	alerthook.WithDeliveryListener = func(fn func(receiver, groupKey string, firing, resolved int, err error)) any {
+		return withDeliveryListener(func(d deliveryOutcome) { fn(d.Receiver, d.GroupKey, d.Firing, d.Resolved, d.Err) })
+	}
 }

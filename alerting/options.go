@@ -46,7 +46,7 @@ type config struct {
 	tickInterval time.Duration
 	sleep        func(ctx context.Context, d time.Duration) error
 	externalURL  string
-	onDelivery   func(Delivery)
+	onDelivery   func(deliveryOutcome)
 	am           *Alertmanagers
 }
 
@@ -142,9 +142,9 @@ func (c *config) validateEval() error {
 	return nil
 }
 
-// Delivery is the final outcome of one notification to one receiver,
+// deliveryOutcome is the final outcome of one notification to one receiver,
 // after retries.
-type Delivery struct {
+type deliveryOutcome struct {
 	Receiver, GroupKey string
 	Firing, Resolved   int
 	// Err is nil when the receiver accepted the notification. Its text may
@@ -152,9 +152,9 @@ type Delivery struct {
 	Err error
 }
 
-// WithDeliveryListener calls fn with the final outcome of every
+// withDeliveryListener calls fn with the final outcome of every
 // notification (the event log records them). It runs on the receiver's
 // delivery goroutine and must not block.
-func WithDeliveryListener(fn func(Delivery)) Option {
+func withDeliveryListener(fn func(deliveryOutcome)) Option {
 	return optionFunc(func(c *config) { c.onDelivery = fn })
 }

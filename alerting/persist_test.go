@@ -22,7 +22,7 @@ func TestSilencesSurviveMarshalRoundTrip(t *testing.T) {
 	}
 	after := NewSilences(p.clk)
 	created := 0
-	after.Subscribe(func(SilenceChange) { created++ })
+	after.subscribe(func(silenceChange) { created++ })
 	if err := after.unmarshalState(b); err != nil {
 		t.Fatal(err)
 	}
@@ -30,10 +30,10 @@ func TestSilencesSurviveMarshalRoundTrip(t *testing.T) {
 	if len(got) != 1 || got[0].ID != id || !got[0].EndsAt.Equal(t0.Add(2*time.Hour)) || got[0].CreatedBy != "ops" {
 		t.Fatalf("restored %+v", got)
 	}
-	if sid, ok := after.Mutes(Labels{"igmon.dependency.name": "adyen"}, t0.Add(time.Hour)); !ok || sid != id {
+	if sid, ok := after.mutedBy(Labels{"igmon.dependency.name": "adyen"}, t0.Add(time.Hour)); !ok || sid != id {
 		t.Fatal("restored silence does not mute")
 	}
-	if _, ok := after.Mutes(Labels{"igmon.dependency.name": "adyen"}, t0.Add(3*time.Hour)); ok {
+	if _, ok := after.mutedBy(Labels{"igmon.dependency.name": "adyen"}, t0.Add(3*time.Hour)); ok {
 		t.Fatal("restored silence mutes past its end")
 	}
 	if created != 0 {

@@ -65,33 +65,33 @@ type silenceStore interface {
 
 type silenceSub struct {
 	id uint64
-	fn func(SilenceChange)
+	fn func(silenceChange)
 }
 
-// SilenceChangeKind says what happened to a silence.
-type SilenceChangeKind int
+// silenceChangeKind says what happened to a silence.
+type silenceChangeKind int
 
 // Silence changes reported to Subscribe listeners.
 const (
-	SilenceCreated SilenceChangeKind = iota + 1 // Add stored a new silence
-	SilenceExpired                              // Expire ended a silence before its end time
+	silenceCreated silenceChangeKind = iota + 1 // Add stored a new silence
+	silenceExpired                              // Expire ended a silence before its end time
 )
 
-func (k SilenceChangeKind) String() string {
+func (k silenceChangeKind) String() string {
 	switch k {
-	case SilenceCreated:
+	case silenceCreated:
 		return "created"
-	case SilenceExpired:
+	case silenceExpired:
 		return "expired"
 	}
-	return fmt.Sprintf("SilenceChangeKind(%d)", int(k))
+	return fmt.Sprintf("silenceChangeKind(%d)", int(k))
 }
 
-// SilenceChange is one change to a silence set: the silence as it is
+// silenceChange is one change to a silence set: the silence as it is
 // after the change (its ExpiredBy names who ended it) and the set's clock
 // time of the change.
-type SilenceChange struct {
-	Kind    SilenceChangeKind
+type silenceChange struct {
+	Kind    silenceChangeKind
 	Silence Silence
 	Time    time.Time
 }
@@ -200,7 +200,7 @@ func (ss *Silences) Add(s Silence) (string, error) {
 	ss.m[s.ID] = &s
 	ss.gcLocked(now)
 	ss.mu.Unlock()
-	ss.notify(SilenceChange{Kind: SilenceCreated, Silence: s, Time: now})
+	ss.notify(silenceChange{Kind: silenceCreated, Silence: s, Time: now})
 	return s.ID, nil
 }
 
@@ -237,18 +237,18 @@ func (ss *Silences) Expire(id, by string) error {
 	after := *s
 	ss.mu.Unlock()
 	if changed {
-		ss.notify(SilenceChange{Kind: SilenceExpired, Silence: after, Time: now})
+		ss.notify(silenceChange{Kind: silenceExpired, Silence: after, Time: now})
 	}
 	return nil
 }
 
-// Subscribe calls fn after every silence the set creates or expires,
+// subscribe calls fn after every silence the set creates or expires,
 // whichever way the change came (Go code, NewHandler's HTTP API, a
 // dashboard), so that an audit trail fed from here cannot miss a path. fn
 // runs synchronously in the goroutine that made the change, after the
 // set's lock is released (fn may read the set); it must not block. The
 // returned function removes fn.
-func (ss *Silences) Subscribe(fn func(SilenceChange)) (unsubscribe func()) {
+func (ss *Silences) subscribe(fn func(silenceChange)) (unsubscribe func()) {
 	ss.subMu.Lock()
 	defer ss.subMu.Unlock()
 	ss.nextID++
@@ -261,7 +261,7 @@ func (ss *Silences) Subscribe(fn func(SilenceChange)) (unsubscribe func()) {
 	}
 }
 
-func (ss *Silences) notify(c SilenceChange) {
+func (ss *Silences) notify(c silenceChange) {
 	c.Silence.Matchers = slices.Clone(c.Silence.Matchers)
 	ss.subMu.Lock()
 	subs := slices.Clone(ss.subs)
@@ -293,8 +293,8 @@ func (ss *Silences) List() []Silence {
 	return out
 }
 
-// Mutes returns the ID of an active silence matching l.
-func (ss *Silences) Mutes(l Labels, now time.Time) (string, bool) {
+// mutedBy returns the ID of an active silence matching l.
+func (ss *Silences) mutedBy(l Labels, now time.Time) (string, bool) {
 	if ss.view != nil {
 		l = ss.view(l)
 	}

@@ -114,7 +114,7 @@ func TestRenderBoundsRunTimeData(t *testing.T) {
 		}
 		var b strings.Builder
 		bounded(t, time.Second, 16<<20, func() {
-			got := render(tm, &TemplateData{Rule: "R", State: "resolved", Labels: l}, &b)
+			got := render(tm, &templateData{Rule: "R", State: "resolved", Labels: l}, &b)
 			if !strings.HasPrefix(got, "template error: ") || !strings.Contains(got, c.want) {
 				t.Errorf("%s: render = %.200q, want a template error saying %q", c.text, got, c.want)
 			}
@@ -141,8 +141,8 @@ var legitTemplates = []string{
 }
 
 func TestTemplatesRenderAsWithoutTheSandbox(t *testing.T) {
-	data := func() *TemplateData {
-		return &TemplateData{Rule: "R", Value: 0.123, Threshold: 1, Window: 5 * time.Minute,
+	data := func() *templateData {
+		return &templateData{Rule: "R", Value: 0.123, Threshold: 1, Window: 5 * time.Minute,
 			Labels: Labels{"team": "payments", "alertname": "R", "svc": "<psp>"}, State: "firing"}
 	}
 	for _, text := range legitTemplates {
@@ -209,7 +209,7 @@ func FuzzTemplateBounds(f *testing.F) {
 			}
 			var b strings.Builder
 			for _, state := range []string{"firing", "resolved"} {
-				got := render(tm, &TemplateData{Rule: "R", Value: 1e300, Window: 30 * 24 * time.Hour, State: state,
+				got := render(tm, &templateData{Rule: "R", Value: 1e300, Window: 30 * 24 * time.Hour, State: state,
 					Labels: Labels{"team": strings.Repeat("p", 1000)}}, &b)
 				if !strings.HasPrefix(got, "template error: ") && len(got) > maxTemplateOutput {
 					t.Fatalf("rendered %d bytes", len(got))

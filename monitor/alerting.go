@@ -117,7 +117,7 @@ func (m *Monitor) initAlerting() error {
 			res[string(kv.Key)] = kv.Value.Emit()
 		}
 	}
-	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithDeliveryListener(m.recordDelivery),
+	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerthook.WithDeliveryListener(m.recordDelivery).(alerting.Option),
 		alerting.WithResource(res)}
 	disp, err := alerting.NewDispatcher(append(base, m.cfg.alertOpts...)...)
 	if err != nil {
@@ -126,7 +126,7 @@ func (m *Monitor) initAlerting() error {
 	a.disp, a.silences = disp, disp.Silences()
 	// One hook for every way a silence changes (Go code, the alerting
 	// HTTP API, the dashboard): the audit trail cannot miss a path.
-	a.silences.Subscribe(a.recordSilence)
+	alerthook.SubscribeSilences(a.silences, a.recordSilence)
 	// The evaluator joins the Monitor's series engine: its rules, the
 	// component status and the dashboard read one set of windows.
 	eopts := append(base, alerting.WithMetricSource(m.engine), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a))
@@ -496,7 +496,7 @@ func (a *alertingState) dashboardAlerts(alerts []alerting.Alert, now time.Time, 
 		}
 		da := dashboard.Alert{Name: al.Rule, State: al.State.String(), Severity: al.Labels["severity"], Since: since,
 			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value, ValueText: a.valueText(al)}
-		_, da.Silenced = a.silences.Mutes(al.Labels, now)
+		da.Silenced = alerthook.Muted(a.silences, al.Labels, now)
 		if detailed && al.State != alerting.StateResolved {
 			da.Evidence = a.evidence(al)
 		}
@@ -550,24 +550,21 @@ func (a *alertingState) unsilence(id string) error {
 // EventsHandler withhold from the public, and the comment ends the
 // message after ": " so that both can cut it off. The matchers stay in the
 // message, as the public silence list shows them too.
-func (a *alertingState) recordSilence(c alerting.SilenceChange) {
-	s := c.Silence
+func (a *alertingState) recordSilence(created bool, silence any, at time.Time) {
+	s := silence.(alerting.Silence)
 	ms := make([]string, len(s.Matchers))
 	for i, mt := range s.Matchers {
 		ms[i] = mt.String()
 	}
-	e := Event{Time: c.Time, Component: "alerting", Kind: EventSilence, Severity: SeverityInfo,
+	e := Event{Time: at, Component: "alerting", Kind: EventSilence, Severity: SeverityInfo,
 		Attrs: map[string]string{"silence_id": s.ID, "reason": s.Comment}}
-	switch c.Kind {
-	case alerting.SilenceCreated:
+	if created {
 		e.Message = fmt.Sprintf("silence %s {%s} created until %s: %s", s.ID, strings.Join(ms, ", "), s.EndsAt.UTC().Format(time.RFC3339), s.Comment)
 		e.Attrs["by"] = s.CreatedBy
-	case alerting.SilenceExpired:
+	} else {
 		e.Message = fmt.Sprintf("silence %s {%s} expired: %s", s.ID, strings.Join(ms, ", "), s.Comment)
 		e.Attrs["by"] = s.ExpiredBy
 		e.Attrs["created_by"] = s.CreatedBy
-	default:
-		return
 	}
 	a.m.events.Record(e)
 }

@@ -31,6 +31,19 @@ var (
 	// *alerting.Evaluator (alert states) or an *alerting.Dispatcher (the
 	// notification log): versioned JSON that restores after a restart.
 	State func(x any) Snapshot
+	// SubscribeSilences calls fn after every silence an *alerting.Silences
+	// creates (created true) or expires, with the alerting.Silence as it is
+	// after the change and the time on the set's clock, until unsubscribe.
+	// fn runs after the set's lock is released and must not block.
+	SubscribeSilences func(s any, fn func(created bool, silence any, at time.Time)) (unsubscribe func())
+	// Muted reports whether an active silence of an *alerting.Silences
+	// matches labels at now.
+	Muted func(s any, labels map[string]string, now time.Time) bool
+	// WithDeliveryListener returns an alerting.Option that calls fn with
+	// the final outcome of every notification, after retries (err nil:
+	// delivered). fn runs on the receiver's delivery goroutine and must
+	// not block.
+	WithDeliveryListener func(fn func(receiver, groupKey string, firing, resolved int, err error)) any
 )
 
 // Snapshot encodes a piece of alerting state and replaces it with what
