@@ -396,7 +396,7 @@ func (h *handler) newAMView() *amView {
 	v := &amView{h: h, now: h.now()}
 	if h.sil != nil {
 		for _, s := range h.sil.List() {
-			if s.Active(v.now) {
+			if s.active(v.now) {
 				v.silences = append(v.silences, s)
 			}
 		}
@@ -572,7 +572,7 @@ func silenceState(s *Silence, now time.Time) string {
 	switch {
 	case now.Before(s.StartsAt):
 		return "pending"
-	case s.Active(now):
+	case s.active(now):
 		return "active"
 	}
 	return "expired"

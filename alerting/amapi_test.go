@@ -427,7 +427,7 @@ func TestAMSilenceWritesNeedAuthorization(t *testing.T) {
 			t.Errorf("%s %s token %q: %d %s, want %d %q", tc.method, tc.path, tc.token, code, b, tc.code, tc.msg)
 		}
 	}
-	h := NewHandler(nil, NewSilences(nil)) // no authorizer at all
+	h := NewHandler(nil, newSilences(nil)) // no authorizer at all
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/api/v2/silences", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")

@@ -88,7 +88,7 @@ func TestParseMatchersAlertmanagerSyntax(t *testing.T) {
 }
 
 func TestSilenceRegexAndNegativeMatchers(t *testing.T) {
-	ss := NewSilences(clock.NewFake(t0))
+	ss := newSilences(clock.NewFake(t0))
 	ms, err := ParseMatchers(`alertname=~"PSP.*", team!="games"`)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestSilenceRegexAndNegativeMatchers(t *testing.T) {
 
 func TestHandlerAcceptsAlertmanagerMatchers(t *testing.T) {
 	clk := clock.NewFake(t0)
-	sil := NewSilences(clk)
+	sil := newSilences(clk)
 	h := NewHandler(nil, sil, WithAuthorizer(func(*http.Request) error { return nil }))
 	post := func(body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
@@ -476,7 +476,7 @@ func TestInhibitionByUnroutedSourceAndOnlyWhileFiring(t *testing.T) {
 }
 
 func TestGroupByAll(t *testing.T) {
-	p := newPipe(t, WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{GroupByAll}, GroupWait: time.Second}))
+	p := newPipe(t, WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{groupByAll}, GroupWait: time.Second}))
 	p.d.Receive([]Alert{
 		firing("A", map[string]string{"instance": "a"}),
 		firing("A", map[string]string{"instance": "b"}),
@@ -491,8 +491,8 @@ func TestGroupByAll(t *testing.T) {
 		}
 	}
 	if _, err := NewDispatcher(WithReceiver(Receiver{Name: "x", Notifier: &recorder{}}),
-		WithRoute(Route{Receivers: []string{"x"}, GroupBy: []string{GroupByAll, "team"}})); !errors.Is(err, ErrInvalidOption) {
-		t.Errorf("GroupByAll with other labels: %v", err)
+		WithRoute(Route{Receivers: []string{"x"}, GroupBy: []string{groupByAll, "team"}})); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("groupByAll with other labels: %v", err)
 	}
 }
 

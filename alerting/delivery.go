@@ -227,7 +227,7 @@ func (w *worker) run() {
 func (w *worker) deliver(n *Notification) {
 	err := w.attempts(w.rcv.Notifier, n, true)
 	if l := w.cfg.onDelivery; l != nil {
-		l(deliveryOutcome{Receiver: w.rcv.Name, GroupKey: n.GroupKey, Firing: len(n.Firing()), Resolved: len(n.Resolved()), Err: err})
+		l(deliveryOutcome{Receiver: w.rcv.Name, GroupKey: n.GroupKey, Firing: len(n.firing()), Resolved: len(n.resolved()), Err: err})
 	}
 	if err == nil {
 		return

@@ -40,7 +40,7 @@ type dispatchInstruments struct {
 }
 
 func newDispatchInstruments(mp metric.MeterProvider, rcvs []Receiver) (*dispatchInstruments, error) {
-	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	m := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	in := &dispatchInstruments{opts: map[string]*[numOutcomes]metric.AddOption{}, reasons: map[string]metric.AddOption{}}
 	var err error
 	if in.sent, err = m.Int64Counter(metricNotifications, metric.WithUnit("{notification}"),

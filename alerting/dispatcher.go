@@ -84,7 +84,7 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 		firing:   map[string]Alert{},
 	}
 	if d.silences == nil {
-		d.silences = NewSilences(cfg.clock)
+		d.silences = newSilences(cfg.clock)
 	}
 	if len(d.routes) == 0 && len(cfg.receivers) > 0 {
 		r := Route{GroupBy: []string{LabelAlertName}}
@@ -180,7 +180,7 @@ func (d *Dispatcher) eachRoute(l Labels, fn func(i int, r *Route)) {
 // labels l joins on route r, the idx-th route.
 func groupKey(r *Route, idx int, l Labels) (string, Labels) {
 	by := r.GroupBy
-	if len(by) == 1 && by[0] == GroupByAll {
+	if len(by) == 1 && by[0] == groupByAll {
 		by = slices.Sorted(maps.Keys(l))
 	}
 	gl := make(Labels, len(by))

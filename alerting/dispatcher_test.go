@@ -248,7 +248,7 @@ func TestMaintenanceWindowTimeZones(t *testing.T) {
 
 func TestSilencesExpireAndList(t *testing.T) {
 	clk := clock.NewFake(t0)
-	ss := NewSilences(clk)
+	ss := newSilences(clk)
 	m, _ := ParseMatchers(`team="payments"`)
 	id, err := ss.Add(Silence{Matchers: m, EndsAt: t0.Add(time.Hour), CreatedBy: "ana", Comment: "PSP migration"})
 	if err != nil {

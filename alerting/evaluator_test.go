@@ -465,7 +465,7 @@ func TestBurnRateMath(t *testing.T) {
 		t.Errorf("burnRate = %v", got)
 	}
 	const month = 720 * time.Hour
-	for _, w := range DefaultBurnWindows {
+	for _, w := range defaultBurnWindows {
 		got := budgetConsumed(w.Factor, w.Long, month)
 		want := map[float64]float64{14.4: 0.02, 6: 0.05, 1: 0.10}[w.Factor]
 		if math.Abs(got-want) > 1e-9 {

@@ -173,7 +173,7 @@ func newForwarder(cfg *config) (*forwarder, error) {
 	f := &forwarder{cfg: am, logger: cfg.logger, now: cfg.clock.Now, genURL: cfg.externalURL,
 		service: cfg.resource["service.name"], env: cfg.resource["deployment.environment.name"], badSeen: map[string]bool{}}
 	var err error
-	f.posts, err = cfg.meterProvider.Meter(ScopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.alert.forward.requests",
+	f.posts, err = cfg.meterProvider.Meter(scopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.alert.forward.requests",
 		metric.WithUnit("{request}"),
 		metric.WithDescription("POST /api/v2/alerts requests to each Alertmanager peer, by outcome: sent, failed (retried with backoff), rejected (400: a label the peer refuses)"))
 	if err != nil {

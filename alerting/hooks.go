@@ -17,6 +17,7 @@ func init() {
 	alerthook.Tick = func(d any) { d.(*Dispatcher).tick() }
 	alerthook.Now = func(e any) time.Time { return e.(*Evaluator).now() }
 	alerthook.State = snapshotOf
+	alerthook.BurnWindows = func(slo any) any { return slo.(*SLO).windows() }
 	alerthook.SubscribeSilences = func(s any, fn func(created bool, silence any, at time.Time)) func() {
 		return s.(*Silences).subscribe(func(c silenceChange) { fn(c.Kind == silenceCreated, c.Silence, c.Time) })
 	}

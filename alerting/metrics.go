@@ -12,8 +12,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// ScopeName is the instrumentation scope of alerting's metrics.
-const ScopeName = "github.com/jackcode/igmon/alerting"
+// scopeName is the instrumentation scope of alerting's metrics.
+const scopeName = "github.com/jackcode/igmon/alerting"
 
 // Metric and attribute names. No OTel semantic convention covers alerting,
 // so they are igmon names.
@@ -42,7 +42,7 @@ type evalInstruments struct {
 }
 
 func newEvalInstruments(mp metric.MeterProvider, e *Evaluator) (*evalInstruments, error) {
-	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	m := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	in := &evalInstruments{
 		counts: make([][len(listedStates)]int64, len(e.rules)),
 		attrs:  make([][len(listedStates)]metric.ObserveOption, len(e.rules)),

@@ -35,11 +35,11 @@ type Notification struct {
 	ExternalURL       string            `json:"externalURL,omitempty"`
 }
 
-// Firing returns the firing alerts of n.
-func (n *Notification) Firing() []Alert { return n.filter(StateFiring) }
+// firing returns the firing alerts of n.
+func (n *Notification) firing() []Alert { return n.filter(StateFiring) }
 
-// Resolved returns the resolved alerts of n.
-func (n *Notification) Resolved() []Alert { return n.filter(StateResolved) }
+// resolved returns the resolved alerts of n.
+func (n *Notification) resolved() []Alert { return n.filter(StateResolved) }
 
 func (n *Notification) filter(s State) []Alert {
 	var out []Alert

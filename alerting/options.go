@@ -99,9 +99,9 @@ func WithWindowResolution(n int) Option { return optionFunc(func(cfg *config) { 
 // series beyond it are ignored and counted.
 func WithMaxSeries(n int) Option { return optionFunc(func(cfg *config) { cfg.maxSeries = n }) }
 
-// WithResolvedRetention sets how long resolved alerts stay listed (default
+// withResolvedRetention sets how long resolved alerts stay listed (default
 // 15m).
-func WithResolvedRetention(d time.Duration) Option {
+func withResolvedRetention(d time.Duration) Option {
 	return optionFunc(func(cfg *config) { cfg.resolvedRetain = d })
 }
 
@@ -137,7 +137,7 @@ func (c *config) validateEval() error {
 	case c.maxSeries <= 0:
 		return fmt.Errorf("%w: WithMaxSeries: must be positive, got %d", ErrInvalidOption, c.maxSeries)
 	case c.resolvedRetain < 0:
-		return fmt.Errorf("%w: WithResolvedRetention: must not be negative", ErrInvalidOption)
+		return fmt.Errorf("%w: withResolvedRetention: must not be negative", ErrInvalidOption)
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ func TestSilencesSurviveMarshalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := NewSilences(p.clk)
+	after := newSilences(p.clk)
 	created := 0
 	after.subscribe(func(silenceChange) { created++ })
 	if err := after.unmarshalState(b); err != nil {

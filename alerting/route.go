@@ -14,7 +14,7 @@ type Route struct {
 	Matchers  Matchers
 	Receivers []string
 	// GroupBy lists the labels whose values split alerts into groups;
-	// []string{GroupByAll} groups by every label (one group per alert),
+	// []string{"..."} groups by every label (one group per alert),
 	// as Alertmanager's group_by: ['...'] does.
 	GroupBy []string
 	// GroupWait delays the first notification of a new group so that
@@ -28,8 +28,8 @@ type Route struct {
 	Continue       bool
 }
 
-// GroupByAll as the only GroupBy entry groups by all labels.
-const GroupByAll = "..."
+// groupByAll as the only GroupBy entry groups by all labels.
+const groupByAll = "..."
 
 // Backoff shapes the waits between delivery attempts: Initial, growing by
 // Multiplier up to Max, each jittered to between half and all of that
@@ -81,9 +81,9 @@ func WithMaintenanceWindow(w MaintenanceWindow) Option {
 	return optionFunc(func(c *config) { c.maintenance = append(c.maintenance, w) })
 }
 
-// WithSilences shares a silence set (for example with a Handler); by
+// withSilences shares a silence set (for example with a Handler); by
 // default the Dispatcher makes its own.
-func WithSilences(s *Silences) Option { return optionFunc(func(c *config) { c.silences = s }) }
+func withSilences(s *Silences) Option { return optionFunc(func(c *config) { c.silences = s }) }
 
 // withTickInterval sets how often Start runs Tick (default 1s).
 func withTickInterval(d time.Duration) Option {
@@ -163,8 +163,8 @@ func (c *config) validateDispatch() error {
 		if r.GroupWait < 0 || r.GroupInterval < 0 || r.RepeatInterval < 0 {
 			return fmt.Errorf("%w: WithRoute #%d: intervals must not be negative", ErrInvalidOption, i)
 		}
-		if len(r.GroupBy) > 1 && slices.Contains(r.GroupBy, GroupByAll) {
-			return fmt.Errorf("%w: WithRoute #%d: GroupBy: %q must be the only entry", ErrInvalidOption, i, GroupByAll)
+		if len(r.GroupBy) > 1 && slices.Contains(r.GroupBy, groupByAll) {
+			return fmt.Errorf("%w: WithRoute #%d: GroupBy: %q must be the only entry", ErrInvalidOption, i, groupByAll)
 		}
 		r.withDefaults()
 		for _, n := range r.Receivers {

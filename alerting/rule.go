@@ -222,8 +222,8 @@ type BurnWindow struct {
 	Factor   float64
 }
 
-// DefaultBurnWindows is table 5-8 of the SRE workbook.
-var DefaultBurnWindows = []BurnWindow{
+// defaultBurnWindows is table 5-8 of the SRE workbook.
+var defaultBurnWindows = []BurnWindow{
 	{Severity: "page", Long: time.Hour, Short: 5 * time.Minute, Factor: 14.4},
 	{Severity: "page", Long: 6 * time.Hour, Short: 30 * time.Minute, Factor: 6},
 	{Severity: "ticket", Long: 72 * time.Hour, Short: 6 * time.Hour, Factor: 1},
@@ -477,7 +477,7 @@ func (c *SLO) selectors() []Selector {
 
 func (c *SLO) windows() []BurnWindow {
 	if len(c.Windows) == 0 {
-		return DefaultBurnWindows
+		return defaultBurnWindows
 	}
 	return c.Windows
 }

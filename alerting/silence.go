@@ -35,8 +35,8 @@ type Silence struct {
 	ExpiredBy string    `json:"expiredBy,omitempty"`
 }
 
-// Active reports whether s mutes at t.
-func (s *Silence) Active(t time.Time) bool { return !t.Before(s.StartsAt) && t.Before(s.EndsAt) }
+// active reports whether s mutes at t.
+func (s *Silence) active(t time.Time) bool { return !t.Before(s.StartsAt) && t.Before(s.EndsAt) }
 
 // Silences is a concurrency-safe set of silences.
 type Silences struct {
@@ -96,9 +96,9 @@ type silenceChange struct {
 	Time    time.Time
 }
 
-// NewSilences returns an empty set that uses c for "now" (nil: the real
+// newSilences returns an empty set that uses c for "now" (nil: the real
 // clock). Expired silences stay listed for a day for the audit trail.
-func NewSilences(c clock.Clock) *Silences {
+func newSilences(c clock.Clock) *Silences {
 	if c == nil {
 		c = clock.Real{}
 	}
@@ -281,7 +281,7 @@ func (ss *Silences) List() []Silence {
 	}
 	ss.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Silence) int {
-		aa, ba := a.Active(now), b.Active(now)
+		aa, ba := a.active(now), b.active(now)
 		if aa != ba {
 			if aa {
 				return -1
@@ -301,7 +301,7 @@ func (ss *Silences) mutedBy(l Labels, now time.Time) (string, bool) {
 	ss.mu.RLock()
 	defer ss.mu.RUnlock()
 	for id, s := range ss.m {
-		if s.Active(now) && s.Matchers.matchLabels(l) {
+		if s.active(now) && s.Matchers.matchLabels(l) {
 			return id, true
 		}
 	}

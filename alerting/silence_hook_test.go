@@ -37,7 +37,7 @@ func (l *changeLog) take() []silenceChange {
 func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 	t0 := time.Date(2025, 3, 14, 20, 0, 0, 0, time.UTC)
 	fc := clock.NewFake(t0)
-	sil := NewSilences(fc)
+	sil := newSilences(fc)
 	var log changeLog
 	unsubscribe := sil.subscribe(log.add)
 	auth := func(r *http.Request) error {
@@ -140,7 +140,7 @@ func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 // A listener may read the set: it runs after the set's lock is released.
 func TestSilenceListenerMayReadTheSet(t *testing.T) {
 	fc := clock.NewFake(time.Date(2025, 3, 14, 20, 0, 0, 0, time.UTC))
-	sil := NewSilences(fc)
+	sil := newSilences(fc)
 	var listed []int
 	sil.subscribe(func(silenceChange) { listed = append(listed, len(sil.List())) })
 	m, err := NewMatcher(MatchEqual, "team", "payments")

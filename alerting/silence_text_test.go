@@ -23,7 +23,7 @@ func goodSilence(t *testing.T, now time.Time) Silence {
 // Text that the dashboard refuses to take is refused by Silences.Add too,
 // whichever way it comes, naming the field.
 func TestSilenceTextRefused(t *testing.T) {
-	ss := NewSilences(nil)
+	ss := newSilences(nil)
 	now := time.Now()
 	long := func(n int) string { return strings.Repeat("é", n/2) + strings.Repeat("x", n%2) } // n bytes
 	matcher := func(name, value string) Matchers {

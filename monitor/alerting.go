@@ -417,10 +417,7 @@ func ruleWindows(r alerting.Rule) []time.Duration {
 }
 
 func sloWindows(c *alerting.SLO) []alerting.BurnWindow {
-	if len(c.Windows) == 0 {
-		return alerting.DefaultBurnWindows
-	}
-	return c.Windows
+	return alerthook.BurnWindows(c).([]alerting.BurnWindow)
 }
 
 // errorWindow is the window of the alert's rule (for an SLO, the long
@@ -504,7 +501,7 @@ func (a *alertingState) dashboardAlerts(alerts []alerting.Alert, now time.Time, 
 	}
 	var sil []dashboard.Silence
 	for _, s := range a.silences.List() {
-		if !s.Active(now) && s.StartsAt.Before(now) {
+		if active := !now.Before(s.StartsAt) && now.Before(s.EndsAt); !active && s.StartsAt.Before(now) {
 			continue
 		}
 		ds := dashboard.Silence{ID: s.ID, Author: s.CreatedBy, Comment: s.Comment, StartsAt: s.StartsAt, EndsAt: s.EndsAt}

@@ -348,7 +348,7 @@ func TestIgmonScopesCarryVersionAndSchemaURL(t *testing.T) {
 			t.Errorf("scope %s: schema URL %q, want %q", sc.Name, sc.SchemaURL, buildinfo.SchemaURL)
 		}
 	}
-	for _, name := range []string{ScopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
+	for _, name := range []string{ScopeName, checks.ScopeName, probes.ScopeName, exporters.ScopeName, "github.com/jackcode/igmon/alerting", buildinfo.ModulePath + "/failover"} {
 		// More than once is fine: probes.RuntimeProducer's metrics come
 		// as a scope of their own.
 		if seen[name] == 0 {

@@ -31,6 +31,9 @@ var (
 	// *alerting.Evaluator (alert states) or an *alerting.Dispatcher (the
 	// notification log): versioned JSON that restores after a restart.
 	State func(x any) Snapshot
+	// BurnWindows returns the []alerting.BurnWindow an *alerting.SLO is
+	// evaluated over: its Windows, or the SRE workbook's defaults.
+	BurnWindows func(slo any) any
 	// SubscribeSilences calls fn after every silence an *alerting.Silences
 	// creates (created true) or expires, with the alerting.Silence as it is
 	// after the change and the time on the set's clock, until unsubscribe.
