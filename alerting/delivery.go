@@ -328,5 +328,5 @@ func (w *worker) stop() {
 // tests pass a function that advances a fake clock and returns at once.
 // The function must return ctx.Err() when ctx ends.
 func withRetryWait(f func(ctx context.Context, d time.Duration) error) Option {
-	return optionFunc(func(c *config) { c.sleep = f })
+	return single{"WithRetryWait", func(c *config) { c.sleep = f }}
 }

@@ -67,9 +67,9 @@ type group struct {
 // NewDispatcher builds the pipeline and starts one delivery worker per
 // receiver; Close stops them.
 func NewDispatcher(opts ...Option) (*Dispatcher, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o.apply(&cfg)
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	if err := cfg.validateDispatch(); err != nil {
 		return nil, err
@@ -99,7 +99,6 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 		r.withDefaults()
 		d.routes = []Route{r}
 	}
-	var err error
 	if d.inst, err = newDispatchInstruments(cfg.meterProvider, cfg.receivers); err != nil {
 		return nil, err
 	}

@@ -78,9 +78,9 @@ type ruleState struct {
 
 // NewEvaluator validates rules and returns an evaluator for them.
 func NewEvaluator(rules []Rule, opts ...Option) (*Evaluator, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o.apply(&cfg)
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	if err := cfg.validateEval(); err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func NewEvaluator(rules []Rule, opts ...Option) (*Evaluator, error) {
 	} else {
 		e.eng = series.NewEngine(cfg.metrics, cfg.ringCap, cfg.maxSeries, cfg.clock.Now)
 	}
-	err := e.eng.Register(func(st *series.Store) error {
+	err = e.eng.Register(func(st *series.Store) error {
 		for i := range rules {
 			r, err := e.compile(st, i, rules[i])
 			if err != nil {

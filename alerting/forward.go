@@ -95,7 +95,7 @@ const (
 // once per label name and counted, and the alerts stay in the set,
 // posted again at every ResendInterval.
 func WithAlertmanagers(cfg Alertmanagers) Option {
-	return optionFunc(func(c *config) { cp := cfg; cp.URLs = slices.Clone(cfg.URLs); c.am = &cp })
+	return single{"WithAlertmanagers", func(c *config) { cp := cfg; cp.URLs = slices.Clone(cfg.URLs); c.am = &cp }}
 }
 
 func (a *Alertmanagers) validate() error {

@@ -83,15 +83,19 @@ func WithMaintenanceWindow(w MaintenanceWindow) Option {
 
 // withSilences shares a silence set (for example with a Handler); by
 // default the Dispatcher makes its own.
-func withSilences(s *Silences) Option { return optionFunc(func(c *config) { c.silences = s }) }
+func withSilences(s *Silences) Option {
+	return single{"WithSilences", func(c *config) { c.silences = s }}
+}
 
 // withTickInterval sets how often Start runs Tick (default 1s).
 func withTickInterval(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.tickInterval = d })
+	return single{"WithTickInterval", func(c *config) { c.tickInterval = d }}
 }
 
 // WithExternalURL sets the link put into notifications (the dashboard).
-func WithExternalURL(u string) Option { return optionFunc(func(c *config) { c.externalURL = u }) }
+func WithExternalURL(u string) Option {
+	return single{"WithExternalURL", func(c *config) { c.externalURL = u }}
+}
 
 func (r *Route) withDefaults() {
 	if r.GroupWait == 0 {

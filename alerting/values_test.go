@@ -1,8 +1,10 @@
 package alerting
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -174,4 +176,38 @@ func TestBurnRateArithmetic(t *testing.T) {
 	if thr := errorRatioThreshold(14.4, 0.999); math.Abs(thr-0.0144) > 1e-12 {
 		t.Fatalf("errorRatioThreshold(14.4, 0.999) = %v, want 0.0144", thr)
 	}
+}
+
+// A single-valued option given twice would silently replace the first;
+// both constructors refuse it naming the option, and refuse a nil option.
+// List options (WithReceiver, WithRoute) add up as before.
+func TestOptionGivenTwiceIsRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"logger", []Option{WithLogger(slog.New(slog.DiscardHandler)), WithLogger(slog.New(slog.DiscardHandler))}, "WithLogger given more than once"},
+		{"interval", []Option{WithInterval(time.Second), WithInterval(time.Minute)}, "WithInterval given more than once"},
+		{"external URL", []Option{WithExternalURL("https://a/"), WithExternalURL("https://b/")}, "WithExternalURL given more than once"},
+		{"nil", []Option{WithMaxSeries(10), nil}, "option #1 is nil"},
+	} {
+		_, errE := NewEvaluator(nil, tt.opts...)
+		d, errD := NewDispatcher(tt.opts...)
+		if d != nil {
+			_ = d.Close()
+		}
+		for _, err := range []error{errE, errD} {
+			if !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: %v, want ErrInvalidOption naming %q", tt.name, err, tt.want)
+			}
+		}
+	}
+	nop := NotifierFunc(func(context.Context, *Notification) error { return nil })
+	d, err := NewDispatcher(WithReceiver(Receiver{Name: "a", Notifier: nop}), WithReceiver(Receiver{Name: "b", Notifier: nop}),
+		WithRoute(Route{Receivers: []string{"a"}}), WithRoute(Route{Receivers: []string{"b"}}))
+	if err != nil {
+		t.Fatalf("two receivers and two routes: %v", err)
+	}
+	_ = d.Close()
 }
