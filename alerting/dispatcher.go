@@ -15,12 +15,13 @@ import (
 
 // Dispatcher is the notification pipeline: inhibit → silence → maintenance
 // → group → dedup → repeat → deliver. Receive records alerts and returns at
-// once; Tick flushes the groups that are due; delivery runs on one worker
+// once; a tick flushes the groups that are due; delivery runs on one worker
 // per receiver behind a bounded queue, so a dead receiver never blocks the
 // evaluator.
 //
-// Tests drive time with a fake clock and call Tick and Flush; Start runs
-// tick every tick interval on the real clock.
+// Start ticks every second on the real clock; Flush delivers what is
+// queued. igmon's tests drive a fake clock and tick through
+// internal/alerthook.
 type Dispatcher struct {
 	cfg      config
 	silences *Silences
@@ -388,7 +389,7 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Start runs Tick every tick interval until Close.
+// Start ticks every tick interval until Close.
 func (d *Dispatcher) Start() error {
 	d.runMu.Lock()
 	defer d.runMu.Unlock()

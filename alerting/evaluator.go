@@ -374,7 +374,7 @@ func (r *ruleState) alert(in *instance) Alert {
 // modify it.
 func (e *Evaluator) Alerts() []Alert { return *e.snap.Load() }
 
-// now returns the time on the evaluator's clock (WithClock), so that code
+// now returns the time on the evaluator's clock (withClock), so that code
 // reasoning about its alerts' windows uses the same time.
 func (e *Evaluator) now() time.Time { return e.cfg.clock.Now() }
 

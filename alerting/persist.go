@@ -108,7 +108,7 @@ func (ss *Silences) marshalState() ([]byte, error) {
 
 // unmarshalState replaces the set's silences with those marshalState
 // encoded. Silences past the set's retention are left out. Listeners
-// (Subscribe) are not told: nothing was created or expired. Every silence
+// (subscribe) are not told: nothing was created or expired. Every silence
 // passes the same text checks as Add; one that does not fails the whole
 // restore with an error naming it.
 func (ss *Silences) unmarshalState(b []byte) error {

@@ -87,7 +87,7 @@ func withSilences(s *Silences) Option {
 	return single{"WithSilences", func(c *config) { c.silences = s }}
 }
 
-// withTickInterval sets how often Start runs Tick (default 1s).
+// withTickInterval sets how often Start ticks (default 1s).
 func withTickInterval(d time.Duration) Option {
 	return single{"WithTickInterval", func(c *config) { c.tickInterval = d }}
 }

@@ -71,7 +71,7 @@ type silenceSub struct {
 // silenceChangeKind says what happened to a silence.
 type silenceChangeKind int
 
-// Silence changes reported to Subscribe listeners.
+// Silence changes reported to subscribe listeners.
 const (
 	silenceCreated silenceChangeKind = iota + 1 // Add stored a new silence
 	silenceExpired                              // Expire ended a silence before its end time
