@@ -205,7 +205,7 @@ func (h *handler) now() time.Time {
 	case h.disp != nil:
 		return h.disp.cfg.clock.Now()
 	case h.ev != nil:
-		return h.ev.Now()
+		return h.ev.now()
 	}
 	return clock.Real{}.Now()
 }
@@ -337,7 +337,7 @@ func parseAMFilter(filters []string) (Matchers, error) {
 }
 
 func (f *amAlertFilter) keep(a *amGettableAlert) bool {
-	if !f.matchers.MatchLabels(a.Labels) {
+	if !f.matchers.matchLabels(a.Labels) {
 		return false
 	}
 	if f.receiver != nil && !slices.ContainsFunc(a.Receivers, func(r amReceiver) bool { return f.receiver.MatchString(r.Name) }) {
@@ -396,7 +396,7 @@ func (h *handler) newAMView() *amView {
 	v := &amView{h: h, now: h.now()}
 	if h.sil != nil {
 		for _, s := range h.sil.List() {
-			if s.Active(v.now) {
+			if s.active(v.now) {
 				v.silences = append(v.silences, s)
 			}
 		}
@@ -425,7 +425,7 @@ func (v *amView) alert(a *Alert) amGettableAlert {
 		g.Annotations = map[string]string{}
 	}
 	for _, s := range v.silences {
-		if s.Matchers.MatchLabels(a.Labels) {
+		if s.Matchers.matchLabels(a.Labels) {
 			g.Status.SilencedBy = append(g.Status.SilencedBy, s.ID)
 		}
 	}
@@ -463,7 +463,7 @@ func (v *amView) mutedBy(l Labels) []string {
 	out := []string{}
 	for i := range v.h.disp.cfg.maintenance {
 		w := &v.h.disp.cfg.maintenance[i]
-		if w.Matchers.MatchLabels(l) && w.Active(v.now) && !slices.Contains(out, w.Name) {
+		if w.Matchers.matchLabels(l) && w.activeAt(v.now) && !slices.Contains(out, w.Name) {
 			out = append(out, w.Name)
 		}
 	}
@@ -572,7 +572,7 @@ func silenceState(s *Silence, now time.Time) string {
 	switch {
 	case now.Before(s.StartsAt):
 		return "pending"
-	case s.Active(now):
+	case s.active(now):
 		return "active"
 	}
 	return "expired"
@@ -635,7 +635,7 @@ func (h *handler) amSilences(r *http.Request) (int, any) {
 		for _, m := range list[i].Matchers {
 			l[m.Name] = m.Value
 		}
-		if filter.MatchLabels(l) {
+		if filter.matchLabels(l) {
 			out = append(out, toAMSilence(&list[i], now))
 		}
 	}
@@ -678,9 +678,9 @@ type amPostMatcher struct {
 	IsEqual *bool   `json:"isEqual"` // absent means true
 }
 
-// ErrInvalidAMSilence is wrapped by parse errors of an Alertmanager API v2
+// errInvalidAMSilence is wrapped by parse errors of an Alertmanager API v2
 // postable silence.
-var ErrInvalidAMSilence = errors.New("alerting: invalid Alertmanager silence")
+var errInvalidAMSilence = errors.New("alerting: invalid Alertmanager silence")
 
 // parseAMSilence reads an Alertmanager API v2 postableSilence: the ID of
 // the silence it replaces ("" for a new one) and the silence. It enforces
@@ -690,25 +690,25 @@ var ErrInvalidAMSilence = errors.New("alerting: invalid Alertmanager silence")
 func parseAMSilence(body []byte) (string, Silence, error) {
 	var p amPostable
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&p); err != nil {
-		return "", Silence{}, fmt.Errorf("%w: %v", ErrInvalidAMSilence, err)
+		return "", Silence{}, fmt.Errorf("%w: %v", errInvalidAMSilence, err)
 	}
 	switch {
 	case len(p.Matchers) == 0:
-		return "", Silence{}, fmt.Errorf("%w: matchers: at least one is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: matchers: at least one is required", errInvalidAMSilence)
 	case p.StartsAt == nil:
-		return "", Silence{}, fmt.Errorf("%w: startsAt is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: startsAt is required", errInvalidAMSilence)
 	case p.EndsAt == nil:
-		return "", Silence{}, fmt.Errorf("%w: endsAt is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: endsAt is required", errInvalidAMSilence)
 	case p.CreatedBy == "":
-		return "", Silence{}, fmt.Errorf("%w: createdBy is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: createdBy is required", errInvalidAMSilence)
 	case p.Comment == "":
-		return "", Silence{}, fmt.Errorf("%w: comment is required", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: comment is required", errInvalidAMSilence)
 	}
 	s := Silence{StartsAt: *p.StartsAt, EndsAt: *p.EndsAt, CreatedBy: p.CreatedBy, Comment: p.Comment}
 	allEmpty := true
 	for i, pm := range p.Matchers {
 		if pm.Name == "" || pm.Value == nil || pm.IsRegex == nil {
-			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: name, value and isRegex are required", ErrInvalidAMSilence, i)
+			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: name, value and isRegex are required", errInvalidAMSilence, i)
 		}
 		t := MatchEqual
 		switch equal := pm.IsEqual == nil || *pm.IsEqual; {
@@ -721,15 +721,15 @@ func parseAMSilence(body []byte) (string, Silence, error) {
 		}
 		m, err := NewMatcher(t, pm.Name, *pm.Value)
 		if err != nil {
-			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: %w", ErrInvalidAMSilence, i, err)
+			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: %w", errInvalidAMSilence, i, err)
 		}
-		if !m.Matches("") {
+		if !m.matches("") {
 			allEmpty = false
 		}
 		s.Matchers = append(s.Matchers, m)
 	}
 	if allEmpty {
-		return "", Silence{}, fmt.Errorf("%w: matchers: at least one matcher must not match the empty string", ErrInvalidAMSilence)
+		return "", Silence{}, fmt.Errorf("%w: matchers: at least one matcher must not match the empty string", errInvalidAMSilence)
 	}
 	return p.ID, s, nil
 }

@@ -105,7 +105,7 @@ const amPrefix = "/igmon/alerts"
 func newAMEnv(t *testing.T) *amEnv {
 	t.Helper()
 	m := newMeters(t)
-	d, err := NewDispatcher(WithClock(m.clk),
+	d, err := NewDispatcher(withClock(m.clk),
 		WithReceiver(Receiver{Name: "oncall", Notifier: &recorder{}}),
 		WithReceiver(Receiver{Name: "kyc-team", Notifier: &recorder{}}),
 		WithRoute(Route{Matchers: mustMatchers(t, `team="kyc"`), Receivers: []string{"kyc-team"}, GroupBy: []string{"team"}}),
@@ -427,7 +427,7 @@ func TestAMSilenceWritesNeedAuthorization(t *testing.T) {
 			t.Errorf("%s %s token %q: %d %s, want %d %q", tc.method, tc.path, tc.token, code, b, tc.code, tc.msg)
 		}
 	}
-	h := NewHandler(nil, NewSilences(nil)) // no authorizer at all
+	h := NewHandler(nil, newSilences(nil)) // no authorizer at all
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/api/v2/silences", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -685,8 +685,8 @@ func FuzzParseAMSilence(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, s, err := parseAMSilence(body)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidAMSilence) {
-				t.Fatalf("error %v does not wrap ErrInvalidAMSilence", err)
+			if !errors.Is(err, errInvalidAMSilence) {
+				t.Fatalf("error %v does not wrap errInvalidAMSilence", err)
 			}
 			return
 		}
@@ -698,7 +698,7 @@ func FuzzParseAMSilence(f *testing.F) {
 			if m == nil || m.Name == "" {
 				t.Fatalf("accepted an empty matcher in %+v", s)
 			}
-			muting = muting || !m.Matches("")
+			muting = muting || !m.matches("")
 		}
 		if !muting {
 			t.Fatalf("accepted a silence of everything: %v", s.Matchers)

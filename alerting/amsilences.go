@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/jackcode/igmon/internal/promname"
 )
 
 // The Alertmanager API v2 silence client behind Alertmanagers.Silences.
@@ -18,9 +20,9 @@ import (
 // reads come from the first peer that answers. Every call is bounded by
 // Alertmanagers.Timeout as a whole, whatever the number of peers.
 
-// ErrSilenceStore is wrapped by errors of the fleet's silence store (no
+// errSilenceStore is wrapped by errors of the fleet's silence store (no
 // Alertmanager peer answered, or one refused the silence).
-var ErrSilenceStore = errors.New("alerting: Alertmanager silence store")
+var errSilenceStore = errors.New("alerting: Alertmanager silence store")
 
 type amSilenceIn struct {
 	ID       string                 `json:"id"`
@@ -86,14 +88,14 @@ func (f *forwarder) request(method, path string, body any) (int, []byte, error) 
 			last = fmt.Errorf("%s: reading the answer: %s", p.addr.Value.AsString(), amErrorText(err))
 			continue
 		case len(rb) > maxAMResponse:
-			return 0, nil, fmt.Errorf("%w: %s: answer larger than %d bytes", ErrSilenceStore, p.addr.Value.AsString(), maxAMResponse)
+			return 0, nil, fmt.Errorf("%w: %s: answer larger than %d bytes", errSilenceStore, p.addr.Value.AsString(), maxAMResponse)
 		case resp.StatusCode >= 500:
 			last = fmt.Errorf("%s: HTTP %d", p.addr.Value.AsString(), resp.StatusCode)
 			continue
 		}
 		return resp.StatusCode, rb, nil
 	}
-	return 0, nil, fmt.Errorf("%w: no peer answered: %v", ErrSilenceStore, last)
+	return 0, nil, fmt.Errorf("%w: no peer answered: %v", errSilenceStore, last)
 }
 
 // createSilence implements silenceStore: the matchers are renamed as the
@@ -115,7 +117,7 @@ func (f *forwarder) createSilence(s Silence) (Silence, error) {
 	for i, m := range s.Matchers {
 		name := m.Name
 		if !f.cfg.UTF8LabelNames {
-			name = PrometheusLabelName(name)
+			name = promname.PrometheusLabelName(name)
 		}
 		nm, err := NewMatcher(m.Type, name, m.Value)
 		if err != nil {
@@ -130,13 +132,13 @@ func (f *forwarder) createSilence(s Silence) (Silence, error) {
 		return Silence{}, err
 	}
 	if code != http.StatusOK {
-		return Silence{}, fmt.Errorf("%w: %w: Alertmanager refused it: HTTP %d: %s", ErrInvalidSilence, ErrSilenceStore, code, excerpt(body))
+		return Silence{}, fmt.Errorf("%w: %w: Alertmanager refused it: HTTP %d: %s", ErrInvalidSilence, errSilenceStore, code, excerpt(body))
 	}
 	var out struct {
 		SilenceID string `json:"silenceID"`
 	}
 	if err := json.Unmarshal(body, &out); err != nil || out.SilenceID == "" {
-		return Silence{}, fmt.Errorf("%w: unreadable answer to POST /api/v2/silences", ErrSilenceStore)
+		return Silence{}, fmt.Errorf("%w: unreadable answer to POST /api/v2/silences", errSilenceStore)
 	}
 	s.ID = out.SilenceID
 	return s, nil
@@ -151,7 +153,7 @@ func (f *forwarder) expireSilence(id string) error {
 	case code == http.StatusNotFound:
 		return fmt.Errorf("%w: %s", ErrSilenceNotFound, id)
 	case code != http.StatusOK:
-		return fmt.Errorf("%w: expiring %s: HTTP %d: %s", ErrSilenceStore, id, code, excerpt(body))
+		return fmt.Errorf("%w: expiring %s: HTTP %d: %s", errSilenceStore, id, code, excerpt(body))
 	}
 	return nil
 }
@@ -163,14 +165,14 @@ func (f *forwarder) listSilences() ([]Silence, error) {
 		return nil, err
 	}
 	if code != http.StatusOK {
-		return nil, fmt.Errorf("%w: listing silences: HTTP %d: %s", ErrSilenceStore, code, excerpt(body))
+		return nil, fmt.Errorf("%w: listing silences: HTTP %d: %s", errSilenceStore, code, excerpt(body))
 	}
 	var in []amSilenceIn
 	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, fmt.Errorf("%w: listing silences: %v", ErrSilenceStore, err)
+		return nil, fmt.Errorf("%w: listing silences: %v", errSilenceStore, err)
 	}
 	if len(in) > maxAMSilences {
-		return nil, fmt.Errorf("%w: listing silences: %d silences, at most %d", ErrSilenceStore, len(in), maxAMSilences)
+		return nil, fmt.Errorf("%w: listing silences: %d silences, at most %d", errSilenceStore, len(in), maxAMSilences)
 	}
 	out := make([]Silence, 0, len(in))
 	for _, a := range in {

@@ -22,6 +22,7 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/backoff"
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -39,7 +40,7 @@ func TestLabelsStringEscapesValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != len(l) || !ms.MatchLabels(l) {
+	if len(ms) != len(l) || !ms.matchLabels(l) {
 		t.Fatalf("round trip %v does not match %v", ms, l)
 	}
 }
@@ -66,7 +67,7 @@ func TestParseMatchersAlertmanagerSyntax(t *testing.T) {
 	for _, tt := range tests {
 		ms, err := ParseMatchers(tt.in)
 		if tt.want == "" {
-			if err == nil || !errors.Is(err, ErrSyntax) {
+			if err == nil || !errors.Is(err, errSyntax) {
 				t.Errorf("ParseMatchers(%q) = %v, %v; want a syntax error", tt.in, ms, err)
 			}
 			continue
@@ -87,7 +88,7 @@ func TestParseMatchersAlertmanagerSyntax(t *testing.T) {
 }
 
 func TestSilenceRegexAndNegativeMatchers(t *testing.T) {
-	ss := NewSilences(clock.NewFake(t0))
+	ss := newSilences(clock.NewFake(t0))
 	ms, err := ParseMatchers(`alertname=~"PSP.*", team!="games"`)
 	if err != nil {
 		t.Fatal(err)
@@ -106,18 +107,18 @@ func TestSilenceRegexAndNegativeMatchers(t *testing.T) {
 		{Labels{"alertname": "psp", "team": "payments"}, false},
 	}
 	for _, tt := range tests {
-		if _, got := ss.Mutes(tt.labels, t0.Add(time.Minute)); got != tt.muted {
+		if _, got := ss.mutedBy(tt.labels, t0.Add(time.Minute)); got != tt.muted {
 			t.Errorf("Mutes(%v) = %v, want %v", tt.labels, got, tt.muted)
 		}
 	}
-	if _, got := ss.Mutes(Labels{"alertname": "PSPDown"}, t0.Add(time.Hour)); got {
+	if _, got := ss.mutedBy(Labels{"alertname": "PSPDown"}, t0.Add(time.Hour)); got {
 		t.Error("silence mutes at its end time")
 	}
 }
 
 func TestHandlerAcceptsAlertmanagerMatchers(t *testing.T) {
 	clk := clock.NewFake(t0)
-	sil := NewSilences(clk)
+	sil := newSilences(clk)
 	h := NewHandler(nil, sil, WithAuthorizer(func(*http.Request) error { return nil }))
 	post := func(body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
@@ -138,7 +139,7 @@ func TestHandlerAcceptsAlertmanagerMatchers(t *testing.T) {
 	if len(l) != 1 || l[0].Matchers.String() != `{alertname=~"PSP.*", team!="games", severity="page"}` {
 		t.Fatalf("stored %+v", l)
 	}
-	if _, ok := sil.Mutes(Labels{"alertname": "PSPDown", "team": "payments", "severity": "page"}, t0); !ok {
+	if _, ok := sil.mutedBy(Labels{"alertname": "PSPDown", "team": "payments", "severity": "page"}, t0); !ok {
 		t.Error("API silence does not mute")
 	}
 	for _, bad := range []string{
@@ -162,11 +163,11 @@ func TestHandlerAcceptsAlertmanagerMatchers(t *testing.T) {
 
 func TestParseDurationOverflow(t *testing.T) {
 	for _, in := range []string{"99999999999999d", "106752d", "2562047h1d"} {
-		if d, err := ParseDuration(in); err == nil {
-			t.Errorf("ParseDuration(%q) = %v, want an out-of-range error", in, d)
+		if d, err := parseDuration(in); err == nil {
+			t.Errorf("parseDuration(%q) = %v, want an out-of-range error", in, d)
 		}
 	}
-	if d, err := ParseDuration("106751d"); err != nil || d != 106751*24*time.Hour {
+	if d, err := parseDuration("106751d"); err != nil || d != 106751*24*time.Hour {
 		t.Errorf("largest day count: %v %v", d, err)
 	}
 }
@@ -196,7 +197,7 @@ func TestTemplatesPrometheusCompatibleAndCheckedAtBuild(t *testing.T) {
 	// shifted by the $value/$labels prelude).
 	plain := template.Must(template.New("CPU/broken").Funcs(templateFuncs).Option("missingkey=zero").
 		Parse(`{{ if lt .Value 0.99 }}{{ .Labels.team.name }}{{ end }}`))
-	want := plain.Execute(io.Discard, &TemplateData{Value: 0.95, Labels: a.Labels})
+	want := plain.Execute(io.Discard, &templateData{Value: 0.95, Labels: a.Labels})
 	if got := a.Annotations["broken"]; want == nil || got != "template error: "+want.Error() {
 		t.Errorf("runtime template error = %q, want %q", got, want)
 	}
@@ -206,15 +207,15 @@ func TestTemplatesPrometheusCompatibleAndCheckedAtBuild(t *testing.T) {
 	for _, tmpl := range []string{`{{ .Valu }}`, `{{ percent .Labels }}`, `{{ $labels.team.name }}`, `{{ $valeu }}`} {
 		r := Rule{Name: "R", Condition: &Threshold{Metric: Selector{Metric: "x"}}, Labels: map[string]string{"team": "t"},
 			Annotations: map[string]string{"summary": tmpl}}
-		err := r.Validate()
-		var fe *FieldError
+		err := r.validate(newValidation())
+		var fe *fieldError
 		if !errors.As(err, &fe) || fe.Field != "annotations.summary" || strings.Contains(err.Error(), "$value := .Value") {
 			t.Errorf("%s: %v", tmpl, err)
 		}
 	}
 	r := Rule{Name: "R", Condition: &Threshold{Metric: Selector{Metric: "x"}},
 		Annotations: map[string]string{"summary": "ok\n{{ .Valu }}"}}
-	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "R/summary:2:3:") {
+	if err := r.validate(newValidation()); err == nil || !strings.Contains(err.Error(), "R/summary:2:3:") {
 		t.Errorf("second-line error position: %v", err)
 	}
 }
@@ -240,8 +241,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"Fri, 21 Oct 2033 07:28:00 GMT", 24 * time.Hour},
 	}
 	for _, tt := range tests {
-		if got := ParseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("ParseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		if got := deliveryerr.ParseRetryAfter(tt.in, now); got != tt.want {
+			t.Errorf("deliveryerr.ParseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }
@@ -268,7 +269,7 @@ func TestHTTPStatusErrorClassification(t *testing.T) {
 		if tt.retryAfter != "" {
 			resp.Header.Set("Retry-After", tt.retryAfter)
 		}
-		err := HTTPStatusError("hook", resp, "body", now)
+		err := deliveryerr.HTTPStatusError("hook", resp, "body", now)
 		permanent, wait := classify(err)
 		if permanent != tt.permanent || wait != tt.wait || errors.Is(err, ErrPermanent) != tt.permanent {
 			t.Errorf("%d Retry-After %q: permanent=%v wait=%v, want %v %v", tt.code, tt.retryAfter, permanent, wait, tt.permanent, tt.wait)
@@ -288,7 +289,7 @@ type retryPipe struct {
 	logs   *bytes.Buffer
 	mu     sync.Mutex
 	waits  []time.Duration
-	outs   []Delivery
+	outs   []deliveryOutcome
 }
 
 func newRetryPipe(t *testing.T, rc Receiver) *retryPipe {
@@ -302,14 +303,14 @@ func newRetryPipe(t *testing.T, rc Receiver) *retryPipe {
 		defer logMu.Unlock()
 		return p.logs.Write(b)
 	}), nil))
-	d, err := NewDispatcher(WithClock(p.clk), WithMeterProvider(mp), WithLogger(logger),
-		WithRetryWait(func(ctx context.Context, d time.Duration) error {
+	d, err := NewDispatcher(withClock(p.clk), WithMeterProvider(mp), WithLogger(logger),
+		withRetryWait(func(ctx context.Context, d time.Duration) error {
 			p.mu.Lock()
 			p.waits = append(p.waits, d)
 			p.mu.Unlock()
 			return ctx.Err()
 		}),
-		WithDeliveryListener(func(d Delivery) {
+		withDeliveryListener(func(d deliveryOutcome) {
 			p.mu.Lock()
 			p.outs = append(p.outs, d)
 			p.mu.Unlock()
@@ -331,7 +332,7 @@ func (p *retryPipe) fire(t *testing.T) {
 	t.Helper()
 	p.d.Receive([]Alert{firing("DepositErrors", map[string]string{"team": "payments"})})
 	p.clk.Advance(time.Second)
-	p.d.Tick()
+	p.d.tick()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := p.d.Flush(ctx); err != nil {
@@ -373,7 +374,7 @@ func TestDeliveryBackoffGrowsWithJitter(t *testing.T) {
 func TestRetryAfterCappedByMaxRetryAfter(t *testing.T) {
 	rec := &recorder{errFn: func(n int) error {
 		if n == 0 {
-			return WithRetryAfter(errors.New("HTTP 429"), time.Hour)
+			return deliveryerr.WithRetryAfter(errors.New("HTTP 429"), time.Hour)
 		}
 		return nil
 	}}
@@ -475,7 +476,7 @@ func TestInhibitionByUnroutedSourceAndOnlyWhileFiring(t *testing.T) {
 }
 
 func TestGroupByAll(t *testing.T) {
-	p := newPipe(t, WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{GroupByAll}, GroupWait: time.Second}))
+	p := newPipe(t, WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{groupByAll}, GroupWait: time.Second}))
 	p.d.Receive([]Alert{
 		firing("A", map[string]string{"instance": "a"}),
 		firing("A", map[string]string{"instance": "b"}),
@@ -490,8 +491,8 @@ func TestGroupByAll(t *testing.T) {
 		}
 	}
 	if _, err := NewDispatcher(WithReceiver(Receiver{Name: "x", Notifier: &recorder{}}),
-		WithRoute(Route{Receivers: []string{"x"}, GroupBy: []string{GroupByAll, "team"}})); !errors.Is(err, ErrInvalidOption) {
-		t.Errorf("GroupByAll with other labels: %v", err)
+		WithRoute(Route{Receivers: []string{"x"}, GroupBy: []string{groupByAll, "team"}})); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("groupByAll with other labels: %v", err)
 	}
 }
 
@@ -519,7 +520,7 @@ func TestResenderNeedsShortRepeat(t *testing.T) {
 	// Without routes the default route adapts, and the alert is re-sent
 	// every minute while it fires.
 	p := &pipe{t: t, clk: clock.NewFake(t0), rec: &am.recorder}
-	d, err := NewDispatcher(WithClock(p.clk), WithReceiver(Receiver{Name: "am", Notifier: am}))
+	d, err := NewDispatcher(withClock(p.clk), WithReceiver(Receiver{Name: "am", Notifier: am}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,7 +578,7 @@ func TestMaintenanceWindowAcrossDSTChanges(t *testing.T) {
 		{"Malta winter end", maltaWin(malta), utc(2, 0, 1, 11), false},
 	}
 	for _, tt := range tests {
-		if got := tt.w.Active(tt.at); got != tt.want {
+		if got := tt.w.activeAt(tt.at); got != tt.want {
 			t.Errorf("%s: Active(%v) = %v, want %v", tt.name, tt.at.In(tt.w.Location), got, tt.want)
 		}
 	}
@@ -600,8 +601,8 @@ func FuzzParseMatchers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		ms, err := ParseMatchers(s)
 		if err != nil {
-			if !errors.Is(err, ErrSyntax) {
-				t.Fatalf("error does not wrap ErrSyntax: %v", err)
+			if !errors.Is(err, errSyntax) {
+				t.Fatalf("error does not wrap errSyntax: %v", err)
 			}
 			return
 		}
@@ -619,8 +620,8 @@ func FuzzParseRetryAfter(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if d := ParseRetryAfter(s, now); d < 0 || d > 24*time.Hour {
-			t.Fatalf("ParseRetryAfter(%q) = %v, want within [0, 24h]", s, d)
+		if d := deliveryerr.ParseRetryAfter(s, now); d < 0 || d > 24*time.Hour {
+			t.Fatalf("deliveryerr.ParseRetryAfter(%q) = %v, want within [0, 24h]", s, d)
 		}
 	})
 }

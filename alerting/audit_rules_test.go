@@ -73,7 +73,7 @@ func TestAlertsMetricCountsEveryState(t *testing.T) {
 		{Name: "CPU", For: time.Minute, Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}},
 		{Name: "Mem", Condition: &Threshold{Metric: mustSel(t, `system.memory.utilization`), Value: 0.9}},
 	}, WithMeterProvider(mp))
-	counts := func() map[string]int64 { return int64Points(t, own, MetricAlerts, AttrAlertRule, AttrAlertState) }
+	counts := func() map[string]int64 { return int64Points(t, own, metricAlerts, attrAlertRule, attrAlertState) }
 	ctx := context.Background()
 	m.cpu.Record(ctx, 0.95)
 	m.mem.Record(ctx, 0.95)

@@ -202,7 +202,7 @@ func replay(b *testing.B, m *igmonMeters) MetricSource {
 	if err := m.reader.Collect(context.Background(), &rm); err != nil {
 		b.Fatal(err)
 	}
-	return MetricSourceFunc(func(_ context.Context, out *metricdata.ResourceMetrics) error {
+	return metricSourceFunc(func(_ context.Context, out *metricdata.ResourceMetrics) error {
 		*out = rm
 		return nil
 	})
@@ -213,7 +213,7 @@ func replay(b *testing.B, m *igmonMeters) MetricSource {
 func BenchmarkEvaluateRulesOnly(b *testing.B) {
 	m, rules := benchSetup(b, 10)
 	src := replay(b, m)
-	e, err := NewEvaluator(rules, WithClock(m.clk), WithMetricSource(src))
+	e, err := NewEvaluator(rules, withClock(m.clk), WithMetricSource(src))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func benchMemory(b *testing.B, d benchData, histogramsOnly bool) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		e, err := NewEvaluator(rules, WithClock(m.clk), WithMetricSource(src))
+		e, err := NewEvaluator(rules, withClock(m.clk), WithMetricSource(src))
 		if err != nil {
 			b.Fatal(err)
 		}

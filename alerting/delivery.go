@@ -227,7 +227,7 @@ func (w *worker) run() {
 func (w *worker) deliver(n *Notification) {
 	err := w.attempts(w.rcv.Notifier, n, true)
 	if l := w.cfg.onDelivery; l != nil {
-		l(Delivery{Receiver: w.rcv.Name, GroupKey: n.GroupKey, Firing: len(n.Firing()), Resolved: len(n.Resolved()), Err: err})
+		l(deliveryOutcome{Receiver: w.rcv.Name, GroupKey: n.GroupKey, Firing: len(n.firing()), Resolved: len(n.resolved()), Err: err})
 	}
 	if err == nil {
 		return
@@ -324,9 +324,9 @@ func (w *worker) stop() {
 	<-w.done
 }
 
-// WithRetryWait replaces how the delivery loop waits between attempts;
+// withRetryWait replaces how the delivery loop waits between attempts;
 // tests pass a function that advances a fake clock and returns at once.
 // The function must return ctx.Err() when ctx ends.
-func WithRetryWait(f func(ctx context.Context, d time.Duration) error) Option {
-	return optionFunc(func(c *config) { c.sleep = f })
+func withRetryWait(f func(ctx context.Context, d time.Duration) error) Option {
+	return single{"WithRetryWait", func(c *config) { c.sleep = f }}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/jackcode/igmon/internal/buildinfo"
 )
 
-// Delivery outcomes, the values of AttrOutcome.
+// Delivery outcomes, the values of attrOutcome.
 const (
 	outcomeSent = iota
 	outcomeFailed
@@ -24,13 +24,13 @@ const (
 // retried counts extra attempts.
 var outcomeNames = [numOutcomes]string{"sent", "failed", "retried", "dropped", "coalesced"}
 
-// MetricSuppressed counts firing alerts kept out of a notification, by
+// metricSuppressed counts firing alerts kept out of a notification, by
 // reason (inhibited, silenced, maintenance).
-const MetricSuppressed = "igmon.alert.suppressed"
+const metricSuppressed = "igmon.alert.suppressed"
 
-// AttrReason is the reason attribute of MetricSuppressed (inhibited,
+// attrReason is the reason attribute of metricSuppressed (inhibited,
 // silenced, maintenance).
-const AttrReason = "igmon.alert.suppression.reason"
+const attrReason = "igmon.alert.suppression.reason"
 
 type dispatchInstruments struct {
 	sent    metric.Int64Counter
@@ -40,14 +40,14 @@ type dispatchInstruments struct {
 }
 
 func newDispatchInstruments(mp metric.MeterProvider, rcvs []Receiver) (*dispatchInstruments, error) {
-	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	m := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	in := &dispatchInstruments{opts: map[string]*[numOutcomes]metric.AddOption{}, reasons: map[string]metric.AddOption{}}
 	var err error
-	if in.sent, err = m.Int64Counter(MetricNotifications, metric.WithUnit("{notification}"),
+	if in.sent, err = m.Int64Counter(metricNotifications, metric.WithUnit("{notification}"),
 		metric.WithDescription("Alert notification delivery attempts by receiver and outcome (sent, failed, retried, dropped, coalesced).")); err != nil {
 		return nil, err
 	}
-	if in.muted, err = m.Int64Counter(MetricSuppressed, metric.WithUnit("{alert}"),
+	if in.muted, err = m.Int64Counter(metricSuppressed, metric.WithUnit("{alert}"),
 		metric.WithDescription("Firing alerts kept out of notifications, by reason.")); err != nil {
 		return nil, err
 	}
@@ -56,13 +56,13 @@ func newDispatchInstruments(mp metric.MeterProvider, rcvs []Receiver) (*dispatch
 			var o [numOutcomes]metric.AddOption
 			for i, out := range outcomeNames {
 				o[i] = metric.WithAttributeSet(attribute.NewSet(
-					attribute.String(AttrAlertReceiver, name), attribute.String(AttrOutcome, out)))
+					attribute.String(attrAlertReceiver, name), attribute.String(attrOutcome, out)))
 			}
 			in.opts[name] = &o
 		}
 	}
 	for _, r := range []string{"inhibited", "silenced", "maintenance"} {
-		in.reasons[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrReason, r)))
+		in.reasons[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String(attrReason, r)))
 	}
 	return in, nil
 }

@@ -15,12 +15,13 @@ import (
 
 // Dispatcher is the notification pipeline: inhibit → silence → maintenance
 // → group → dedup → repeat → deliver. Receive records alerts and returns at
-// once; Tick flushes the groups that are due; delivery runs on one worker
+// once; a tick flushes the groups that are due; delivery runs on one worker
 // per receiver behind a bounded queue, so a dead receiver never blocks the
 // evaluator.
 //
-// Tests drive time with a fake clock and call Tick and Flush; Start runs
-// Tick every tick interval on the real clock.
+// Start ticks every second on the real clock; Flush delivers what is
+// queued. igmon's tests drive a fake clock and tick through
+// internal/alerthook.
 type Dispatcher struct {
 	cfg      config
 	silences *Silences
@@ -38,7 +39,7 @@ type Dispatcher struct {
 	firing map[string]Alert
 	// unconfirmed holds the firing alerts a restore brought back until the
 	// first Receive; those it does not mention resolve (see
-	// UnmarshalBinary).
+	// unmarshalState).
 	unconfirmed map[string]bool
 
 	runMu  sync.Mutex
@@ -67,9 +68,9 @@ type group struct {
 // NewDispatcher builds the pipeline and starts one delivery worker per
 // receiver; Close stops them.
 func NewDispatcher(opts ...Option) (*Dispatcher, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o.apply(&cfg)
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	if err := cfg.validateDispatch(); err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 		firing:   map[string]Alert{},
 	}
 	if d.silences == nil {
-		d.silences = NewSilences(cfg.clock)
+		d.silences = newSilences(cfg.clock)
 	}
 	if len(d.routes) == 0 && len(cfg.receivers) > 0 {
 		r := Route{GroupBy: []string{LabelAlertName}}
@@ -99,7 +100,6 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 		r.withDefaults()
 		d.routes = []Route{r}
 	}
-	var err error
 	if d.inst, err = newDispatchInstruments(cfg.meterProvider, cfg.receivers); err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 func (d *Dispatcher) eachRoute(l Labels, fn func(i int, r *Route)) {
 	for i := range d.routes {
 		r := &d.routes[i]
-		if !r.Matchers.MatchLabels(l) {
+		if !r.Matchers.matchLabels(l) {
 			continue
 		}
 		fn(i, r)
@@ -180,7 +180,7 @@ func (d *Dispatcher) eachRoute(l Labels, fn func(i int, r *Route)) {
 // labels l joins on route r, the idx-th route.
 func groupKey(r *Route, idx int, l Labels) (string, Labels) {
 	by := r.GroupBy
-	if len(by) == 1 && by[0] == GroupByAll {
+	if len(by) == 1 && by[0] == groupByAll {
 		by = slices.Sorted(maps.Keys(l))
 	}
 	gl := make(Labels, len(by))
@@ -208,9 +208,9 @@ func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time)
 	}
 }
 
-// Tick flushes every group whose group_wait or group_interval elapsed at
+// tick flushes every group whose group_wait or group_interval elapsed at
 // the clock's current time and queues the resulting notifications.
-func (d *Dispatcher) Tick() {
+func (d *Dispatcher) tick() {
 	now := d.cfg.clock.Now()
 	var out []*Notification
 	var routes []*Route
@@ -241,7 +241,7 @@ func (d *Dispatcher) muted(a *Alert, now time.Time) string {
 	for range d.inhibitors(a) {
 		return "inhibited"
 	}
-	if _, ok := d.silences.Mutes(a.Labels, now); ok {
+	if _, ok := d.silences.mutedBy(a.Labels, now); ok {
 		return "silenced"
 	}
 	if d.inMaintenance(a.Labels, now) {
@@ -256,7 +256,7 @@ func (d *Dispatcher) inhibitors(a *Alert) iter.Seq[*Alert] {
 	return func(yield func(*Alert) bool) {
 		for i := range d.cfg.inhibits {
 			ir := &d.cfg.inhibits[i]
-			if !ir.Target.MatchLabels(a.Labels) {
+			if !ir.Target.matchLabels(a.Labels) {
 				continue
 			}
 			for _, src := range d.firing {
@@ -273,7 +273,7 @@ func (d *Dispatcher) inhibitors(a *Alert) iter.Seq[*Alert] {
 func (d *Dispatcher) inMaintenance(l Labels, now time.Time) bool {
 	for i := range d.cfg.maintenance {
 		w := &d.cfg.maintenance[i]
-		if w.Matchers.MatchLabels(l) && w.Active(now) {
+		if w.Matchers.matchLabels(l) && w.activeAt(now) {
 			return true
 		}
 	}
@@ -389,7 +389,7 @@ func (d *Dispatcher) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Start runs Tick every tick interval until Close.
+// Start ticks every tick interval until Close.
 func (d *Dispatcher) Start() error {
 	d.runMu.Lock()
 	defer d.runMu.Unlock()
@@ -410,7 +410,7 @@ func (d *Dispatcher) Start() error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				d.Tick()
+				d.tick()
 			}
 		}
 	}(d.done)

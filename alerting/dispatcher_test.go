@@ -10,6 +10,7 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -65,7 +66,7 @@ type pipe struct {
 func newPipe(t *testing.T, opts ...Option) *pipe {
 	t.Helper()
 	p := &pipe{t: t, clk: clock.NewFake(t0), rec: &recorder{}}
-	opts = append([]Option{WithClock(p.clk), WithReceiver(Receiver{Name: "oncall", Notifier: p.rec})}, opts...)
+	opts = append([]Option{withClock(p.clk), WithReceiver(Receiver{Name: "oncall", Notifier: p.rec})}, opts...)
 	d, err := NewDispatcher(opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func newPipe(t *testing.T, opts ...Option) *pipe {
 func (p *pipe) at(d time.Duration) []*Notification {
 	p.t.Helper()
 	p.clk.Set(t0.Add(d))
-	p.d.Tick()
+	p.d.tick()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := p.d.Flush(ctx); err != nil {
@@ -235,31 +236,31 @@ func TestMaintenanceWindowTimeZones(t *testing.T) {
 		{time.Date(2026, 3, 16, 5, 30, 0, 0, time.UTC), false}, // 01:30 EDT
 	}
 	for _, c := range cases {
-		if got := w.Active(c.t); got != c.want {
+		if got := w.activeAt(c.t); got != c.want {
 			t.Errorf("Active(%v) = %v, want %v", c.t, got, c.want)
 		}
 	}
 	oneOff := MaintenanceWindow{Name: "migration", Start: t0, End: t0.Add(time.Hour)}
-	if !oneOff.Active(t0) || oneOff.Active(t0.Add(time.Hour)) || oneOff.Active(t0.Add(-time.Second)) {
+	if !oneOff.activeAt(t0) || oneOff.activeAt(t0.Add(time.Hour)) || oneOff.activeAt(t0.Add(-time.Second)) {
 		t.Error("one-off window bounds")
 	}
 }
 
 func TestSilencesExpireAndList(t *testing.T) {
 	clk := clock.NewFake(t0)
-	ss := NewSilences(clk)
+	ss := newSilences(clk)
 	m, _ := ParseMatchers(`team="payments"`)
 	id, err := ss.Add(Silence{Matchers: m, EndsAt: t0.Add(time.Hour), CreatedBy: "ana", Comment: "PSP migration"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := ss.Mutes(Labels{"team": "payments"}, clk.Now()); !ok {
+	if _, ok := ss.mutedBy(Labels{"team": "payments"}, clk.Now()); !ok {
 		t.Fatal("silence does not mute")
 	}
 	if err := ss.Expire(id, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := ss.Mutes(Labels{"team": "payments"}, clk.Now()); ok {
+	if _, ok := ss.mutedBy(Labels{"team": "payments"}, clk.Now()); ok {
 		t.Fatal("expired silence still mutes")
 	}
 	if l := ss.List(); len(l) != 1 || l[0].ExpiredBy != "bob" {
@@ -284,9 +285,9 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 		case 0:
 			return errors.New("connection refused")
 		case 1:
-			return WithRetryAfter(errors.New("HTTP 429"), 42*time.Second)
+			return deliveryerr.WithRetryAfter(errors.New("HTTP 429"), 42*time.Second)
 		case 2:
-			return &DeliveryError{Err: errors.New("HTTP 503"), StatusCode: 503}
+			return &deliveryerr.Error{Err: errors.New("HTTP 503"), StatusCode: 503}
 		}
 		return nil
 	}}
@@ -294,7 +295,7 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	d, err := NewDispatcher(WithClock(clk), WithRetryWait(wait), WithMeterProvider(mp),
+	d, err := NewDispatcher(withClock(clk), withRetryWait(wait), WithMeterProvider(mp),
 		WithReceiver(Receiver{Name: "pd", Notifier: primary}),
 		WithRoute(Route{Receivers: []string{"pd"}, GroupWait: time.Second}))
 	if err != nil {
@@ -303,7 +304,7 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 	defer d.Close()
 	d.Receive([]Alert{firing("X", nil)})
 	clk.Advance(time.Second)
-	d.Tick()
+	d.tick()
 	if err := d.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -322,18 +323,18 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 }
 
 func notificationCounts(t *testing.T, r *sdkmetric.ManualReader) map[string]int64 {
-	return int64Points(t, r, MetricNotifications, AttrAlertReceiver, AttrOutcome)
+	return int64Points(t, r, metricNotifications, attrAlertReceiver, attrOutcome)
 }
 
 func TestPermanentFailureGoesToFallback(t *testing.T) {
 	var attempts atomic.Int32
 	primary := NotifierFunc(func(context.Context, *Notification) error {
 		attempts.Add(1)
-		return Permanent(errors.New("HTTP 404 channel_not_found"))
+		return deliveryerr.Permanent(errors.New("HTTP 404 channel_not_found"))
 	})
 	fallback := &recorder{}
 	clk := clock.NewFake(t0)
-	d, err := NewDispatcher(WithClock(clk), WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
+	d, err := NewDispatcher(withClock(clk), withRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
 		WithReceiver(Receiver{Name: "slack", Notifier: primary, Fallback: fallback}),
 		WithRoute(Route{Receivers: []string{"slack"}, GroupWait: time.Second}))
 	if err != nil {
@@ -342,7 +343,7 @@ func TestPermanentFailureGoesToFallback(t *testing.T) {
 	defer d.Close()
 	d.Receive([]Alert{firing("X", nil)})
 	clk.Advance(time.Second)
-	d.Tick()
+	d.tick()
 	_ = d.Flush(context.Background())
 	if attempts.Load() != 1 {
 		t.Fatalf("permanent failure retried: %d attempts", attempts.Load())
@@ -366,7 +367,7 @@ func TestDeadReceiverNeverBlocks(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	d, err := NewDispatcher(WithClock(clk), WithMeterProvider(mp),
+	d, err := NewDispatcher(withClock(clk), WithMeterProvider(mp),
 		WithReceiver(Receiver{Name: "dead", Notifier: stuck, QueueSize: 2, Timeout: time.Hour}),
 		WithRoute(Route{Receivers: []string{"dead"}, GroupBy: []string{"instance"}, GroupWait: time.Second}))
 	if err != nil {
@@ -377,7 +378,7 @@ func TestDeadReceiverNeverBlocks(t *testing.T) {
 	for i := range 50 {
 		d.Receive([]Alert{firing("X", map[string]string{"instance": string(rune('A' + i))})})
 		clk.Advance(time.Second)
-		d.Tick()
+		d.tick()
 	}
 	d.workers["dead"].mu.Lock()
 	q := len(d.workers["dead"].queue)
@@ -431,7 +432,7 @@ func TestSilencingPartOfGroupDoesNotResendEveryInterval(t *testing.T) {
 func TestEvaluatorWithDeadReceiver(t *testing.T) {
 	m := newMeters(t)
 	hang := NotifierFunc(func(ctx context.Context, _ *Notification) error { <-ctx.Done(); return ctx.Err() })
-	d, err := NewDispatcher(WithClock(m.clk),
+	d, err := NewDispatcher(withClock(m.clk),
 		WithReceiver(Receiver{Name: "dead", Notifier: hang, QueueSize: 1, Timeout: time.Hour}),
 		WithRoute(Route{Receivers: []string{"dead"}, GroupWait: time.Second, GroupInterval: time.Second}))
 	if err != nil {
@@ -448,6 +449,6 @@ func TestEvaluatorWithDeadReceiver(t *testing.T) {
 		m.cpu.Record(context.Background(), v)
 		eval(t, e) // would block forever if delivery were synchronous
 		m.clk.Advance(15 * time.Second)
-		d.Tick()
+		d.tick()
 	}
 }

@@ -24,4 +24,11 @@
 // alerting never imports the check engine or the probes: it reads metrics
 // and check states through [MetricSource] and [CheckSource], which the
 // monitor package adapts.
+//
+// What is not API lives in internal packages: alerting/internal/deliveryerr
+// (the retry verdicts the notify package hands the dispatcher),
+// internal/promname (igmon's metric list and the Prometheus name
+// translation ExportPrometheusRules uses) and internal/alerthook (the
+// seams the Monitor and igmon's tests use: clock, tick, state snapshots,
+// silence and delivery feeds).
 package alerting

@@ -73,14 +73,14 @@ type ruleState struct {
 	slo     [][]float64 // per distinct window: burn per group
 	sloWins []time.Duration
 	tb      strings.Builder
-	tdata   TemplateData
+	tdata   templateData
 }
 
 // NewEvaluator validates rules and returns an evaluator for them.
 func NewEvaluator(rules []Rule, opts ...Option) (*Evaluator, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o.apply(&cfg)
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	if err := cfg.validateEval(); err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func NewEvaluator(rules []Rule, opts ...Option) (*Evaluator, error) {
 	} else {
 		e.eng = series.NewEngine(cfg.metrics, cfg.ringCap, cfg.maxSeries, cfg.clock.Now)
 	}
-	err := e.eng.Register(func(st *series.Store) error {
+	err = e.eng.Register(func(st *series.Store) error {
 		for i := range rules {
 			r, err := e.compile(st, i, rules[i])
 			if err != nil {
@@ -135,7 +135,7 @@ func (r *ruleState) selectors(st *series.Store, sels []Selector, windows ...time
 	for _, sel := range sels {
 		s, err := st.Select(sel.Metric, sel.String(), sel.Matchers, r.grp, windows...)
 		if err != nil && r.err == nil {
-			r.err = &FieldError{Rule: r.rule.Name, Field: "selector", Msg: err.Error()}
+			r.err = &fieldError{Rule: r.rule.Name, Field: "selector", Msg: err.Error()}
 		}
 		r.sels = append(r.sels, s)
 	}
@@ -157,7 +157,7 @@ func (e *Evaluator) compile(st *series.Store, i int, rule Rule) (*ruleState, err
 	for _, k := range r.tmplKeys {
 		t, err := parseTemplate(rule.Name+"/"+k, rule.Annotations[k])
 		if err != nil {
-			return nil, &FieldError{Rule: rule.Name, Field: "annotations." + k, Msg: err.Error()}
+			return nil, &fieldError{Rule: rule.Name, Field: "annotations." + k, Msg: err.Error()}
 		}
 		r.tmpls = append(r.tmpls, t)
 	}
@@ -221,7 +221,7 @@ func (e *Evaluator) compile(st *series.Store, i int, rule Rule) (*ruleState, err
 		r.slo = make([][]float64, len(r.sloWins))
 		r.eval = func(int64, *Evaluator) { r.evalSLO(&cc) }
 	default:
-		return nil, &FieldError{Rule: rule.Name, Field: "kind", Msg: fmt.Sprintf("unsupported condition %T", c)}
+		return nil, &fieldError{Rule: rule.Name, Field: "kind", Msg: fmt.Sprintf("unsupported condition %T", c)}
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -292,7 +292,7 @@ func (e *Evaluator) advance(r *ruleState, now time.Time) {
 		r.instances = append(r.instances, make([]*instance, need-len(r.instances))...)
 	}
 	data := &r.tdata
-	*data = TemplateData{Rule: r.rule.Name, Threshold: r.threshold, Window: r.window}
+	*data = templateData{Rule: r.rule.Name, Threshold: r.threshold, Window: r.window}
 	for i := range r.instances {
 		var res result
 		if i < len(r.results) {
@@ -344,7 +344,7 @@ func (r *ruleState) newInstance(i int) *instance {
 	}
 	if r.rule.PerInstance {
 		if v := r.resource["service.instance.id"]; v != "" {
-			l[LabelInstance] = v
+			l[labelInstance] = v
 		}
 	}
 	if len(r.variants) > 0 {
@@ -374,18 +374,9 @@ func (r *ruleState) alert(in *instance) Alert {
 // modify it.
 func (e *Evaluator) Alerts() []Alert { return *e.snap.Load() }
 
-// Now returns the time on the evaluator's clock (WithClock), so that code
+// now returns the time on the evaluator's clock (withClock), so that code
 // reasoning about its alerts' windows uses the same time.
-func (e *Evaluator) Now() time.Time { return e.cfg.clock.Now() }
-
-// Rules returns the rule names in evaluation order.
-func (e *Evaluator) Rules() []string {
-	names := make([]string, len(e.rules))
-	for i, r := range e.rules {
-		names[i] = r.rule.Name
-	}
-	return names
-}
+func (e *Evaluator) now() time.Time { return e.cfg.clock.Now() }
 
 // Start runs Evaluate every interval (WithInterval) in a goroutine until
 // Stop. On an engine shared through WithMetricSource it runs the engine's

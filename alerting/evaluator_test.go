@@ -183,7 +183,7 @@ func TestQuantileInProcessExponential(t *testing.T) {
 		Condition: &Quantile{Histogram: mustSel(t, `igmon.dependency.duration{igmon.dependency.operation="deposit"}`),
 			Quantile: 0.95, Window: 5 * time.Minute, Value: 1, MinCount: 10},
 	}}
-	inproc, err := NewEvaluator(rules, WithClock(clk), WithMetricSource(MetricSourceFunc(
+	inproc, err := NewEvaluator(rules, withClock(clk), WithMetricSource(metricSourceFunc(
 		func(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 			got, err := ip.Collect(ctx)
 			*rm = got
@@ -192,7 +192,7 @@ func TestQuantileInProcessExponential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	explicit, err := NewEvaluator(rules, WithClock(clk), WithMetricSource(exported))
+	explicit, err := NewEvaluator(rules, withClock(clk), WithMetricSource(exported))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,21 +461,21 @@ func TestSLOLatencyObjective(t *testing.T) {
 }
 
 func TestBurnRateMath(t *testing.T) {
-	if got := BurnRate(0.0144, 0.999); math.Abs(got-14.4) > 1e-9 {
-		t.Errorf("BurnRate = %v", got)
+	if got := burnRate(0.0144, 0.999); math.Abs(got-14.4) > 1e-9 {
+		t.Errorf("burnRate = %v", got)
 	}
 	const month = 720 * time.Hour
-	for _, w := range DefaultBurnWindows {
-		got := BudgetConsumed(w.Factor, w.Long, month)
+	for _, w := range defaultBurnWindows {
+		got := budgetConsumed(w.Factor, w.Long, month)
 		want := map[float64]float64{14.4: 0.02, 6: 0.05, 1: 0.10}[w.Factor]
 		if math.Abs(got-want) > 1e-9 {
 			t.Errorf("budget consumed at %v× over %v = %v, want %v", w.Factor, w.Long, got, want)
 		}
 	}
-	if got := TimeToExhaustion(14.4, month); got != 50*time.Hour {
+	if got := timeToExhaustion(14.4, month); got != 50*time.Hour {
 		t.Errorf("time to exhaustion = %v", got)
 	}
-	if got := ErrorRatioThreshold(14.4, 0.999); math.Abs(got-0.0144) > 1e-12 {
+	if got := errorRatioThreshold(14.4, 0.999); math.Abs(got-0.0144) > 1e-12 {
 		t.Errorf("threshold = %v", got)
 	}
 }
@@ -502,7 +502,7 @@ func TestDeltaTemporalityAndCounterReset(t *testing.T) {
 	// reader): the drop must count as a reset, not a negative increase.
 	clk := m.clk
 	var vals []int64
-	src := MetricSourceFunc(func(_ context.Context, rm *metricdata.ResourceMetrics) error {
+	src := metricSourceFunc(func(_ context.Context, rm *metricdata.ResourceMetrics) error {
 		v := vals[0]
 		vals = vals[1:]
 		attrs := attribute.NewSet(attribute.String("igmon.dependency.outcome", "error"))
@@ -516,7 +516,7 @@ func TestDeltaTemporalityAndCounterReset(t *testing.T) {
 	vals = []int64{100, 150, 20, 30}
 	e2, err := NewEvaluator([]Rule{{Name: "ErrorBurst", Condition: &Ratio{
 		Numerator: mustSel(t, `igmon.dependency.calls`), Denominator: mustSel(t, `igmon.dependency.calls`),
-		Window: 5 * time.Minute, MinRequests: 0, Value: 0.5}}}, WithClock(clk), WithMetricSource(src))
+		Window: 5 * time.Minute, MinRequests: 0, Value: 0.5}}}, withClock(clk), WithMetricSource(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,8 +547,8 @@ func TestInvalidRulesNameField(t *testing.T) {
 		{Rule{Name: "a", Condition: &Threshold{Metric: Selector{Metric: "x"}}, Annotations: map[string]string{"summary": "{{ .Value"}}, "annotations.summary"},
 	}
 	for _, c := range cases {
-		err := c.rule.Validate()
-		fe, ok := err.(*FieldError)
+		err := c.rule.validate(newValidation())
+		fe, ok := err.(*fieldError)
 		if !ok || fe.Field != c.field {
 			t.Errorf("rule %+v: err %v, want field %s", c.rule, err, c.field)
 		}
@@ -567,7 +567,7 @@ func TestAlertsMetricByState(t *testing.T) {
 		WithMeterProvider(mp))
 	m.cpu.Record(context.Background(), 0.99)
 	eval(t, e)
-	firing, ok := int64Points(t, own, MetricAlerts, AttrAlertState)["firing"]
+	firing, ok := int64Points(t, own, metricAlerts, attrAlertState)["firing"]
 	if !ok {
 		firing = -1
 	}

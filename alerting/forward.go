@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/jackcode/igmon/internal/buildinfo"
+	"github.com/jackcode/igmon/internal/promname"
 	"github.com/jackcode/igmon/internal/redact"
 )
 
@@ -94,7 +95,7 @@ const (
 // once per label name and counted, and the alerts stay in the set,
 // posted again at every ResendInterval.
 func WithAlertmanagers(cfg Alertmanagers) Option {
-	return optionFunc(func(c *config) { cp := cfg; cp.URLs = slices.Clone(cfg.URLs); c.am = &cp })
+	return single{"WithAlertmanagers", func(c *config) { cp := cfg; cp.URLs = slices.Clone(cfg.URLs); c.am = &cp }}
 }
 
 func (a *Alertmanagers) validate() error {
@@ -172,7 +173,7 @@ func newForwarder(cfg *config) (*forwarder, error) {
 	f := &forwarder{cfg: am, logger: cfg.logger, now: cfg.clock.Now, genURL: cfg.externalURL,
 		service: cfg.resource["service.name"], env: cfg.resource["deployment.environment.name"], badSeen: map[string]bool{}}
 	var err error
-	f.posts, err = cfg.meterProvider.Meter(ScopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.alert.forward.requests",
+	f.posts, err = cfg.meterProvider.Meter(scopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.alert.forward.requests",
 		metric.WithUnit("{request}"),
 		metric.WithDescription("POST /api/v2/alerts requests to each Alertmanager peer, by outcome: sent, failed (retried with backoff), rejected (400: a label the peer refuses)"))
 	if err != nil {
@@ -223,7 +224,7 @@ func (f *forwarder) labels(l Labels) Labels {
 			continue
 		}
 		if !f.cfg.UTF8LabelNames {
-			k = PrometheusLabelName(k)
+			k = promname.PrometheusLabelName(k)
 		}
 		out[k] = v
 	}
@@ -246,7 +247,7 @@ func (f *forwarder) update(alerts []Alert) {
 		if a.State != StateFiring && a.State != StateResolved {
 			continue
 		}
-		if a.State == StateResolved && !f.cfg.SingleReplica && a.Labels[LabelInstance] == "" {
+		if a.State == StateResolved && !f.cfg.SingleReplica && a.Labels[labelInstance] == "" {
 			continue // lapses by its endsAt: see SingleReplica
 		}
 		p := amAlert{Labels: f.labels(a.Labels), Annotations: a.Annotations, StartsAt: a.FiredAt,

@@ -222,7 +222,7 @@ func TestWithAlertmanagersRefusesBadConfig(t *testing.T) {
 		{"not http", Alertmanagers{URLs: []string{"ftp://am"}}, "URLs[0]"},
 		{"negative", Alertmanagers{URLs: []string{"http://am"}, Timeout: -1}, "must not be negative"},
 	} {
-		_, err := NewDispatcher(WithClock(clock.NewFake(t0)), WithAlertmanagers(tc.cfg))
+		_, err := NewDispatcher(withClock(clock.NewFake(t0)), WithAlertmanagers(tc.cfg))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
@@ -248,13 +248,13 @@ func TestResourceFillsGroupLabelsAndInstance(t *testing.T) {
 	if host == nil || svc == nil {
 		t.Fatalf("alerts %+v", got)
 	}
-	if host.Labels["host.name"] != "node-7" || host.Labels[LabelInstance] != "pod-1" {
+	if host.Labels["host.name"] != "node-7" || host.Labels[labelInstance] != "pod-1" {
 		t.Errorf("HostCPUHigh labels %v, want host.name and instance from the resource", host.Labels)
 	}
 	if s := host.Annotations["summary"]; s != "CPU busy on node-7" {
 		t.Errorf("summary %q", s)
 	}
-	if _, ok := svc.Labels[LabelInstance]; ok {
+	if _, ok := svc.Labels[labelInstance]; ok {
 		t.Errorf("a service-level rule carries instance: %v", svc.Labels)
 	}
 }
@@ -291,11 +291,11 @@ func TestSilencesStoredInAlertmanager(t *testing.T) {
 	if err != nil || len(got.Matchers) != 1 || got.Matchers[0].Name != "igmon_dependency_name" || got.Status.State != "active" {
 		t.Fatalf("Alertmanager has %+v (%v), want the silence on igmon_dependency_name", got, err)
 	}
-	waitFor(t, "replica b to mute with it", func() bool { sid, ok := b.Silences().Mutes(l, time.Now()); return ok && sid == id })
+	waitFor(t, "replica b to mute with it", func() bool { sid, ok := b.Silences().mutedBy(l, time.Now()); return ok && sid == id })
 	if err := b.Silences().Expire(id, "ops"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "replica a to stop muting", func() bool { _, ok := a.Silences().Mutes(l, time.Now()); return !ok })
+	waitFor(t, "replica a to stop muting", func() bool { _, ok := a.Silences().mutedBy(l, time.Now()); return !ok })
 }
 
 func TestSilenceStoreDownIsAClearError(t *testing.T) {
@@ -306,8 +306,8 @@ func TestSilenceStoreDownIsAClearError(t *testing.T) {
 	defer d.Close()
 	_, err = d.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "a", "b")},
 		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "x"})
-	if !errors.Is(err, ErrSilenceStore) || !strings.Contains(err.Error(), "no peer answered") {
-		t.Fatalf("err = %v, want ErrSilenceStore naming the cause", err)
+	if !errors.Is(err, errSilenceStore) || !strings.Contains(err.Error(), "no peer answered") {
+		t.Fatalf("err = %v, want errSilenceStore naming the cause", err)
 	}
 	if len(d.Silences().List()) != 0 {
 		t.Error("a silence the store refused is listed")

@@ -16,25 +16,24 @@ import (
 	"github.com/jackcode/igmon/internal/redact"
 )
 
-// Authorizer decides whether a request is an operator's: one the handler
-// shows details to (annotations other than the summary, silence authors
-// and comments) and lets create and expire silences. It returns nil to
-// admit; the error text is not shown to the caller.
-type Authorizer func(r *http.Request) error
-
 // HandlerOption configures NewHandler.
 type HandlerOption func(*handler)
 
-// WithAuthorizer lets requests that a admits see details and create and
-// expire silences. Without it every request is anonymous: reads withhold
-// details and the write endpoints answer 403, as silencing pages is not
-// something an anonymous request may do.
-func WithAuthorizer(a Authorizer) HandlerOption { return func(h *handler) { h.auth = a } }
+// WithAuthorizer lets requests that authorize admits see details and
+// create and expire silences: it decides whether a request is an
+// operator's (one the handler shows annotations other than the summary,
+// silence authors and comments to) and returns nil to admit; its error
+// text is not shown to the caller. Without it every request is anonymous:
+// reads withhold details and the write endpoints answer 403, as silencing
+// pages is not something an anonymous request may do.
+func WithAuthorizer(authorize func(r *http.Request) error) HandlerOption {
+	return func(h *handler) { h.auth = authorize }
+}
 
 type handler struct {
 	ev   *Evaluator
 	sil  *Silences
-	auth Authorizer
+	auth func(r *http.Request) error
 	disp *Dispatcher // WithDispatcher; read by the API v2 routes
 	mux  *http.ServeMux
 }
@@ -223,7 +222,7 @@ const maxWriteBody = 64 << 10
 func checkWriteText(r *http.Request) error {
 	for k, vs := range r.URL.Query() {
 		for _, v := range vs {
-			if err := checkText(k, v, MaxSilenceAuthorLen); err != nil {
+			if err := checkText(k, v, maxSilenceAuthorLen); err != nil {
 				return err
 			}
 		}
@@ -500,7 +499,7 @@ func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 		s.Matchers = append(s.Matchers, mt)
 	}
 	if req.Duration != "" {
-		d, err := ParseDuration(req.Duration)
+		d, err := parseDuration(req.Duration)
 		if err != nil || d <= 0 {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("duration: invalid %q", req.Duration))
 			return
@@ -545,7 +544,7 @@ func parseSilenceMatcher(raw json.RawMessage) (*Matcher, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&am); err != nil {
-		return nil, fmt.Errorf("%w: want a matcher string or {\"name\", \"value\", \"isRegex\", \"isEqual\"}", ErrSyntax)
+		return nil, fmt.Errorf("%w: want a matcher string or {\"name\", \"value\", \"isRegex\", \"isEqual\"}", errSyntax)
 	}
 	t := MatchEqual
 	switch equal := am.IsEqual == nil || *am.IsEqual; {

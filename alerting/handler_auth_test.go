@@ -330,7 +330,7 @@ func TestJSONWritesByOperatorsWorkFromTheSameOriginAndFromNonBrowserClients(t *t
 					}
 				case "DELETE":
 					for _, s := range sil.List() {
-						if s.ID == target && s.Active(f.m.clk.Now()) {
+						if s.ID == target && s.active(f.m.clk.Now()) {
 							t.Errorf("silence %s still active after expiry", target)
 						}
 					}

@@ -17,7 +17,7 @@ func TestHandlerAlertsAndSilencesAPI(t *testing.T) {
 		Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}})
 	m.cpu.Record(context.Background(), 0.97)
 	eval(t, e)
-	sil := NewSilences(m.clk)
+	sil := newSilences(m.clk)
 	auth := func(r *http.Request) error {
 		if r.Header.Get("Authorization") != "Bearer ops" {
 			return errors.New("no")
@@ -70,7 +70,7 @@ func TestHandlerAlertsAndSilencesAPI(t *testing.T) {
 		t.Fatalf("POST: %d %v", code, body)
 	}
 	id := body["id"].(string)
-	if _, ok := sil.Mutes(Labels{"team": "platform"}, m.clk.Now().Add(time.Hour)); !ok {
+	if _, ok := sil.mutedBy(Labels{"team": "platform"}, m.clk.Now().Add(time.Hour)); !ok {
 		t.Error("silence not active")
 	}
 	if code, _ := do("DELETE", "/alerting/silences/"+id, "", "ops"); code != http.StatusBadRequest {
@@ -93,7 +93,7 @@ func TestHandlerAlertsAndSilencesAPI(t *testing.T) {
 }
 
 func TestHandlerWithoutAuthorizerRefusesWrites(t *testing.T) {
-	h := NewHandler(nil, NewSilences(nil))
+	h := NewHandler(nil, newSilences(nil))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/silences", strings.NewReader(`{}`)))
 	if rec.Code != http.StatusForbidden {

@@ -98,7 +98,7 @@ func mustSel(t testing.TB, s string) Selector {
 
 func newEval(t testing.TB, m *igmonMeters, rules []Rule, opts ...Option) *Evaluator {
 	t.Helper()
-	opts = append([]Option{WithClock(m.clk), WithMetricSource(m.reader)}, opts...)
+	opts = append([]Option{withClock(m.clk), WithMetricSource(m.reader)}, opts...)
 	e, err := NewEvaluator(rules, opts...)
 	if err != nil {
 		t.Fatal(err)

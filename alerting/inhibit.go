@@ -14,7 +14,7 @@ func (ir *InhibitRule) inhibits(src, target *Alert) bool {
 	if src.Fingerprint == target.Fingerprint || src.State != StateFiring {
 		return false
 	}
-	if !ir.Target.MatchLabels(target.Labels) || !ir.Source.MatchLabels(src.Labels) {
+	if !ir.Target.matchLabels(target.Labels) || !ir.Source.matchLabels(src.Labels) {
 		return false
 	}
 	for _, k := range ir.Equal {

@@ -183,7 +183,7 @@ func (r *ruleState) evalQuantile(c *Quantile) {
 func (r *ruleState) evalCheck(c *CheckState, src CheckSource, now int64) {
 	names := c.Checks
 	if len(names) == 0 {
-		if l, ok := src.(CheckLister); ok {
+		if l, ok := src.(checkLister); ok {
 			names = l.CheckNames()
 		}
 	}
@@ -235,7 +235,7 @@ func (r *ruleState) evalSLO(c *SLO) {
 				burn[g] = math.NaN() // not enough events: never burning
 				continue
 			}
-			burn[g] = BurnRate(r.a[g]/total, c.Objective)
+			burn[g] = burnRate(r.a[g]/total, c.Objective)
 		}
 	}
 	nv := r.nvariants()

@@ -14,9 +14,9 @@ type Labels map[string]string
 // LabelAlertName is the label that carries the rule name, as in Prometheus.
 const LabelAlertName = "alertname"
 
-// LabelInstance is the label a PerInstance rule's alerts carry the
+// labelInstance is the label a PerInstance rule's alerts carry the
 // service.instance.id in, as Prometheus' "instance".
-const LabelInstance = "instance"
+const labelInstance = "instance"
 
 // Clone returns a copy of l.
 func (l Labels) Clone() Labels { return maps.Clone(l) }

@@ -19,16 +19,16 @@ import (
 // few hundred rules and a few hundred kilobytes), far below what hurts a
 // process. WithMaxRuleBytes and WithMaxRules raise or lower them.
 const (
-	// DefaultMaxRuleBytes is the largest rule file ParseRules, LoadRules
+	// defaultMaxRuleBytes is the largest rule file ParseRules, LoadRules
 	// and LoadRulesFile read: 16 MiB, counted after YAML aliases are
 	// expanded. Parsing a file of this size takes about 2 s and 0.5 GB.
-	DefaultMaxRuleBytes = 16 << 20
-	// DefaultMaxRules is the most rules one file may hold.
-	DefaultMaxRules = 10_000
+	defaultMaxRuleBytes = 16 << 20
+	// defaultMaxRules is the most rules one file may hold.
+	defaultMaxRules = 10_000
 )
 
 // ErrRuleLimit is wrapped by the error of a rule set that exceeds a limit:
-// the file size or rule count (DefaultMaxRuleBytes, DefaultMaxRules, or
+// the file size or rule count (defaultMaxRuleBytes, defaultMaxRules, or
 // what WithMaxRuleBytes and WithMaxRules set), what its YAML aliases
 // expand to, or the work of all its annotation templates together. Such
 // errors also wrap ErrInvalidRule.
@@ -55,20 +55,20 @@ type loadConfig struct {
 }
 
 // WithMaxRuleBytes sets the largest rule file, in bytes after YAML aliases
-// are expanded (default DefaultMaxRuleBytes, 16 MiB). A larger input is an
+// are expanded (default defaultMaxRuleBytes, 16 MiB). A larger input is an
 // error wrapping ErrRuleLimit; it is never cut short.
 func WithMaxRuleBytes(n int64) LoadOption {
 	return loadOptionFunc(func(c *loadConfig) { c.maxBytes = n })
 }
 
 // WithMaxRules sets the most rules a file may hold (default
-// DefaultMaxRules, 10,000). More is an error wrapping ErrRuleLimit.
+// defaultMaxRules, 10,000). More is an error wrapping ErrRuleLimit.
 func WithMaxRules(n int) LoadOption {
 	return loadOptionFunc(func(c *loadConfig) { c.maxRules = n })
 }
 
 func newLoadConfig(opts []LoadOption) (loadConfig, error) {
-	c := loadConfig{maxBytes: DefaultMaxRuleBytes, maxRules: DefaultMaxRules}
+	c := loadConfig{maxBytes: defaultMaxRuleBytes, maxRules: defaultMaxRules}
 	for _, o := range opts {
 		if o == nil {
 			return c, fmt.Errorf("%w: nil LoadOption", ErrInvalidOption)
@@ -106,8 +106,8 @@ func (c *loadConfig) tooLarge() error {
 //
 // Durations accept Go syntax plus d (days) and w (weeks): 3d, 1w, 1d12h.
 //
-// The input may hold at most DefaultMaxRuleBytes bytes (counting what YAML
-// aliases expand to) and DefaultMaxRules rules; WithMaxRuleBytes and
+// The input may hold at most defaultMaxRuleBytes bytes (counting what YAML
+// aliases expand to) and defaultMaxRules rules; WithMaxRuleBytes and
 // WithMaxRules change that. Exceeding a limit is an error wrapping
 // ErrRuleLimit. Annotation templates are bounded as Rule.Validate's are,
 // run once per distinct text, and together do at most 5,000,000 steps.
@@ -135,7 +135,7 @@ func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
 		doc = doc.Content[0]
 	}
 	if doc.Kind != yaml.MappingNode {
-		return nil, &FieldError{Rule: "", Line: doc.Line, Msg: "the file must be a mapping with a rules list"}
+		return nil, &fieldError{Rule: "", Line: doc.Line, Msg: "the file must be a mapping with a rules list"}
 	}
 	if err := checkKeys(doc, "", "", fileKeys); err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
 		return nil, nil
 	}
 	if list.Kind != yaml.SequenceNode {
-		return nil, &FieldError{Field: "rules", Line: list.Line, Msg: "must be a list"}
+		return nil, &fieldError{Field: "rules", Line: list.Line, Msg: "must be a list"}
 	}
 	if n := len(list.Content); n > cfg.maxRules {
 		return nil, &limitError{fmt.Sprintf("the file has %d rules, more than %d (raise the limit with alerting.WithMaxRules)", n, cfg.maxRules)}
@@ -170,7 +170,7 @@ func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
 			return nil, err
 		}
 		if names[r.Name] {
-			return nil, &FieldError{Rule: r.Name, Field: "name", Line: lineOf(rn, "name"), Msg: "duplicate rule name"}
+			return nil, &fieldError{Rule: r.Name, Field: "name", Line: lineOf(rn, "name"), Msg: "duplicate rule name"}
 		}
 		names[r.Name] = true
 		rules = append(rules, r)
@@ -222,7 +222,7 @@ func expandedSize(n *yaml.Node, limit int64) int64 {
 }
 
 // LoadRules reads r and parses it with ParseRules. An input longer than
-// the byte limit (DefaultMaxRuleBytes, WithMaxRuleBytes) is an error
+// the byte limit (defaultMaxRuleBytes, WithMaxRuleBytes) is an error
 // wrapping ErrRuleLimit; LoadRules reads one byte past the limit and no
 // further.
 func LoadRules(r io.Reader, opts ...LoadOption) ([]Rule, error) {
@@ -376,12 +376,12 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 
 func checkKeys(n *yaml.Node, rule, prefix string, allowed []string) error {
 	if n.Kind != yaml.MappingNode {
-		return &FieldError{Rule: rule, Field: strings.TrimSuffix(prefix, "."), Line: n.Line, Msg: "must be a mapping"}
+		return &fieldError{Rule: rule, Field: strings.TrimSuffix(prefix, "."), Line: n.Line, Msg: "must be a mapping"}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !slices.Contains(allowed, k.Value) {
-			return &FieldError{Rule: rule, Field: prefix + k.Value, Line: k.Line,
+			return &fieldError{Rule: rule, Field: prefix + k.Value, Line: k.Line,
 				Msg: fmt.Sprintf("unknown field (want one of %s)", strings.Join(allowed, ", "))}
 		}
 	}
@@ -448,7 +448,7 @@ func parseRule(rn *yaml.Node, name string, v *validation) (Rule, error) {
 		}
 	}
 	if kinds != 1 {
-		return Rule{}, &FieldError{Rule: name, Field: "kind", Line: rn.Line,
+		return Rule{}, &fieldError{Rule: name, Field: "kind", Line: rn.Line,
 			Msg: fmt.Sprintf("exactly one of %s is required, found %d", strings.Join(kindOrder, ", "), kinds)}
 	}
 	var s ruleSpec
@@ -462,7 +462,7 @@ func parseRule(rn *yaml.Node, name string, v *validation) (Rule, error) {
 		if errors.As(err, &te) && len(te.Errors) > 0 {
 			msg = te.Errors[0]
 		}
-		return Rule{}, &FieldError{Rule: name, Line: line, Msg: msg}
+		return Rule{}, &fieldError{Rule: name, Line: line, Msg: msg}
 	}
 	c := &conv{node: rn, rule: name}
 	r := Rule{Name: s.Name, By: s.By, Labels: s.Labels, Annotations: s.Annotations, PerInstance: s.PerInstance,
@@ -513,7 +513,7 @@ func parseRule(rn *yaml.Node, name string, v *validation) (Rule, error) {
 		return Rule{}, c.err
 	}
 	if err := r.validate(v); err != nil {
-		var fe *FieldError
+		var fe *fieldError
 		if errors.As(err, &fe) {
 			fe.Rule = name
 			fe.Line = lineOf(rn, fe.Field)
@@ -536,7 +536,7 @@ type conv struct {
 
 func (c *conv) fail(field string, err error) {
 	if c.err == nil {
-		c.err = &FieldError{Rule: c.rule, Field: field, Line: lineOf(c.node, field), Msg: err.Error()}
+		c.err = &fieldError{Rule: c.rule, Field: field, Line: lineOf(c.node, field), Msg: err.Error()}
 	}
 }
 
@@ -555,7 +555,7 @@ func (c *conv) dur(field, s string) time.Duration {
 	if s == "" {
 		return 0
 	}
-	d, err := ParseDuration(s)
+	d, err := parseDuration(s)
 	if err != nil {
 		c.fail(field, err)
 	}
@@ -564,8 +564,8 @@ func (c *conv) dur(field, s string) time.Duration {
 
 var dayWeek = regexp.MustCompile(`(\d+(?:\.\d+)?)([dw])`)
 
-// ParseDuration parses Go durations extended with d (24h) and w (7d).
-func ParseDuration(s string) (time.Duration, error) {
+// parseDuration parses Go durations extended with d (24h) and w (7d).
+func parseDuration(s string) (time.Duration, error) {
 	var extra float64 // nanoseconds; float so that overflow is detectable
 	rest := dayWeek.ReplaceAllStringFunc(s, func(m string) string {
 		sub := dayWeek.FindStringSubmatch(m)

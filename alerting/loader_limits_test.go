@@ -116,8 +116,8 @@ func TestLoadRulesRefusesInputOverTheLimitInsteadOfCuttingIt(t *testing.T) {
 		}
 		wantLimit(t, err, "WithMaxRuleBytes")
 	})
-	if g.read > DefaultMaxRuleBytes+1<<16 {
-		t.Errorf("read %d bytes, want one past the %d limit (and a buffer)", g.read, DefaultMaxRuleBytes)
+	if g.read > defaultMaxRuleBytes+1<<16 {
+		t.Errorf("read %d bytes, want one past the %d limit (and a buffer)", g.read, defaultMaxRuleBytes)
 	}
 }
 
@@ -128,7 +128,7 @@ func TestLoadRulesSpacesOverTheLimit(t *testing.T) {
 		_, err := LoadRules(s)
 		wantLimit(t, err, "WithMaxRuleBytes")
 	})
-	if s.read > DefaultMaxRuleBytes+1<<16 {
+	if s.read > defaultMaxRuleBytes+1<<16 {
 		t.Errorf("read %d bytes of 512 MB", s.read)
 	}
 }
@@ -205,15 +205,15 @@ func TestRuleLimitsApplyToEveryEntryPoint(t *testing.T) {
 func TestRuleCountLimitDefault(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("rules:\n")
-	for i := range DefaultMaxRules + 1 {
+	for i := range defaultMaxRules + 1 {
 		fmt.Fprintf(&b, "- {name: R%d, threshold: {metric: m, value: 1}}\n", i)
 	}
 	bounded(t, 2*time.Second, 64<<20, func() {
 		_, err := ParseRules([]byte(b.String()))
 		wantLimit(t, err, "WithMaxRules")
 	})
-	rules, err := ParseRules([]byte(b.String()), WithMaxRules(DefaultMaxRules+1))
-	if err != nil || len(rules) != DefaultMaxRules+1 {
+	rules, err := ParseRules([]byte(b.String()), WithMaxRules(defaultMaxRules+1))
+	if err != nil || len(rules) != defaultMaxRules+1 {
 		t.Fatalf("raised limit: %d rules, %v", len(rules), err)
 	}
 }
@@ -246,7 +246,7 @@ func TestAliasedLargeTemplateRefusedQuickly(t *testing.T) {
 	})
 	// Without aliases, the same template is refused for its length.
 	_, err := ParseRules([]byte(bigAnchor(1_000_000, 1, "{{ .Value }} ")))
-	var fe *FieldError
+	var fe *fieldError
 	if !errors.As(err, &fe) || fe.Field != "annotations.summary" || !strings.Contains(err.Error(), "longer than 65536 bytes") {
 		t.Fatalf("error = %v, want the annotation named as too long", err)
 	}
@@ -318,7 +318,7 @@ func TestRuleSetTemplateBudget(t *testing.T) {
 		fmt.Fprintf(&b, "  - name: R%d\n    threshold: {metric: m, value: 1}\n    annotations: {summary: '{{ range 90000 }}{{ end }}%d'}\n", i, i)
 	}
 	_, err := ParseRules([]byte(b.String()))
-	var fe *FieldError
+	var fe *fieldError
 	if !errors.As(err, &fe) || fe.Rule != "R2" || fe.Field != "annotations.summary" || fe.Line != 10 || !errors.Is(err, ErrRuleLimit) {
 		t.Fatalf("error = %v, want ErrRuleLimit at R2's summary (line 10)", err)
 	}

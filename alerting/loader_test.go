@@ -15,7 +15,7 @@ func TestLoadRulesFileAllKinds(t *testing.T) {
 	}
 	kinds := map[string]string{}
 	for _, r := range rules {
-		kinds[r.Name] = r.Condition.Kind()
+		kinds[r.Name] = r.Condition.kind()
 	}
 	want := map[string]string{"HostCPUHigh": "threshold", "DBPoolSaturated": "threshold", "DependencyErrorRate": "ratio",
 		"StripeDepositSlow": "quantile", "CheckFailing": "check_state", "NoSuccessfulDeposits": "absence",
@@ -120,9 +120,9 @@ func TestParseRulesErrorsNameRuleFieldLine(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := ParseRules([]byte(c.src))
-		var fe *FieldError
+		var fe *fieldError
 		if !errors.As(err, &fe) {
-			t.Errorf("%s: err %v is not a FieldError", c.name, err)
+			t.Errorf("%s: err %v is not a fieldError", c.name, err)
 			continue
 		}
 		if fe.Rule != c.rule || fe.Field != c.field || fe.Line != c.line {
@@ -137,12 +137,12 @@ func TestParseRulesErrorsNameRuleFieldLine(t *testing.T) {
 func TestParseDuration(t *testing.T) {
 	for in, want := range map[string]time.Duration{"5m": 5 * time.Minute, "3d": 72 * time.Hour, "1w": 168 * time.Hour,
 		"1d12h": 36 * time.Hour, "90s": 90 * time.Second} {
-		if got, err := ParseDuration(in); err != nil || got != want {
+		if got, err := parseDuration(in); err != nil || got != want {
 			t.Errorf("%s: %v %v", in, got, err)
 		}
 	}
 	for _, bad := range []string{"5 minutes", "d", "1x", "-"} {
-		if _, err := ParseDuration(bad); err == nil {
+		if _, err := parseDuration(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

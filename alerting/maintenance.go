@@ -39,7 +39,7 @@ func (w *MaintenanceWindow) validate() error {
 	return nil
 }
 
-// Active reports whether the window covers t.
+// activeAt reports whether the window covers t.
 //
 // A recurring window opens and closes on the wall clock of Location, as
 // Alertmanager's time intervals and cron do: "Sundays 02:00, 2h" is
@@ -47,7 +47,7 @@ func (w *MaintenanceWindow) validate() error {
 // it lasts three real hours and on the night they go forward one. A
 // start or end that falls into the hour skipped by a DST change is the
 // moment the clock jumps (03:00 in Europe and the USA).
-func (w *MaintenanceWindow) Active(t time.Time) bool {
+func (w *MaintenanceWindow) activeAt(t time.Time) bool {
 	if !w.Start.IsZero() || !w.End.IsZero() {
 		return !t.Before(w.Start) && t.Before(w.End)
 	}

@@ -34,8 +34,8 @@ func (t MatchType) String() string {
 	return "="
 }
 
-// ErrSyntax is wrapped by every selector and matcher parse error.
-var ErrSyntax = errors.New("alerting: syntax error")
+// errSyntax is wrapped by every selector and matcher parse error.
+var errSyntax = errors.New("alerting: syntax error")
 
 // Matcher compares one label or attribute with a value. A missing
 // attribute matches as the empty string, so `error.type!=""` selects
@@ -51,21 +51,21 @@ type Matcher struct {
 // ends, as in PromQL.
 func NewMatcher(t MatchType, name, value string) (*Matcher, error) {
 	if name == "" {
-		return nil, fmt.Errorf("%w: matcher without a name", ErrSyntax)
+		return nil, fmt.Errorf("%w: matcher without a name", errSyntax)
 	}
 	m := &Matcher{Name: name, Type: t, Value: value}
 	if t == MatchRegexp || t == MatchNotRegexp {
 		re, err := regexp.Compile("^(?:" + value + ")$")
 		if err != nil {
-			return nil, fmt.Errorf("%w: matcher %s: %v", ErrSyntax, name, err)
+			return nil, fmt.Errorf("%w: matcher %s: %v", errSyntax, name, err)
 		}
 		m.re = re
 	}
 	return m, nil
 }
 
-// Matches reports whether v satisfies the matcher.
-func (m *Matcher) Matches(v string) bool {
+// matches reports whether v satisfies the matcher.
+func (m *Matcher) matches(v string) bool {
 	switch m.Type {
 	case MatchNotEqual:
 		return v != m.Value
@@ -99,10 +99,10 @@ func labelName(n string) string {
 // Matchers is a conjunction of matchers.
 type Matchers []*Matcher
 
-// MatchLabels reports whether every matcher matches l.
-func (ms Matchers) MatchLabels(l Labels) bool {
+// matchLabels reports whether every matcher matches l.
+func (ms Matchers) matchLabels(l Labels) bool {
 	for _, m := range ms {
-		if !m.Matches(l[m.Name]) {
+		if !m.matches(l[m.Name]) {
 			return false
 		}
 	}
@@ -112,7 +112,7 @@ func (ms Matchers) MatchLabels(l Labels) bool {
 // MatchSet reports whether every matcher matches the attribute set.
 func (ms Matchers) MatchSet(s *attribute.Set) bool {
 	for _, m := range ms {
-		if !m.Matches(attrString(s, m.Name)) {
+		if !m.matches(attrString(s, m.Name)) {
 			return false
 		}
 	}
@@ -205,7 +205,7 @@ type parser struct {
 }
 
 func (p *parser) errorf(format string, args ...any) error {
-	return fmt.Errorf("%w at offset %d: %s", ErrSyntax, p.pos, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w at offset %d: %s", errSyntax, p.pos, fmt.Sprintf(format, args...))
 }
 
 func (p *parser) peek() byte {
@@ -358,7 +358,7 @@ func (m *Matcher) UnmarshalText(b []byte) error {
 		return err
 	}
 	if len(ms) != 1 {
-		return fmt.Errorf("%w: want exactly one matcher, got %d", ErrSyntax, len(ms))
+		return fmt.Errorf("%w: want exactly one matcher, got %d", errSyntax, len(ms))
 	}
 	*m = *ms[0]
 	return nil

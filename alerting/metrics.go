@@ -12,23 +12,23 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// ScopeName is the instrumentation scope of alerting's metrics.
-const ScopeName = "github.com/jackcode/igmon/alerting"
+// scopeName is the instrumentation scope of alerting's metrics.
+const scopeName = "github.com/jackcode/igmon/alerting"
 
 // Metric and attribute names. No OTel semantic convention covers alerting,
 // so they are igmon names.
 const (
-	MetricAlerts             = "igmon.alerts"
-	MetricEvaluationDuration = "igmon.alert.evaluation.duration"
-	MetricSeries             = "igmon.alert.series"
-	MetricNotifications      = "igmon.alert.notifications"
+	metricAlerts             = "igmon.alerts"
+	metricEvaluationDuration = "igmon.alert.evaluation.duration"
+	metricSeries             = "igmon.alert.series"
+	metricNotifications      = "igmon.alert.notifications"
 
-	AttrAlertRule     = "igmon.alert.rule"
-	AttrAlertState    = "igmon.alert.state"
-	AttrAlertReceiver = "igmon.alert.receiver"
-	// AttrOutcome is the delivery outcome of MetricNotifications (sent,
+	attrAlertRule     = "igmon.alert.rule"
+	attrAlertState    = "igmon.alert.state"
+	attrAlertReceiver = "igmon.alert.receiver"
+	// attrOutcome is the delivery outcome of metricNotifications (sent,
 	// failed, retried, dropped, coalesced).
-	AttrOutcome = "igmon.alert.notification.outcome"
+	attrOutcome = "igmon.alert.notification.outcome"
 )
 
 var listedStates = [...]State{StatePending, StateFiring, StateResolved}
@@ -42,7 +42,7 @@ type evalInstruments struct {
 }
 
 func newEvalInstruments(mp metric.MeterProvider, e *Evaluator) (*evalInstruments, error) {
-	m := mp.Meter(ScopeName, buildinfo.MeterOptions()...)
+	m := mp.Meter(scopeName, buildinfo.MeterOptions()...)
 	in := &evalInstruments{
 		counts: make([][len(listedStates)]int64, len(e.rules)),
 		attrs:  make([][len(listedStates)]metric.ObserveOption, len(e.rules)),
@@ -50,21 +50,21 @@ func newEvalInstruments(mp metric.MeterProvider, e *Evaluator) (*evalInstruments
 	for i, r := range e.rules {
 		for j, s := range listedStates {
 			in.attrs[i][j] = metric.WithAttributeSet(attribute.NewSet(
-				attribute.String(AttrAlertRule, r.rule.Name), attribute.String(AttrAlertState, s.String())))
+				attribute.String(attrAlertRule, r.rule.Name), attribute.String(attrAlertState, s.String())))
 		}
 	}
 	var err error
-	if in.duration, err = m.Float64Histogram(MetricEvaluationDuration, metric.WithUnit("s"),
+	if in.duration, err = m.Float64Histogram(metricEvaluationDuration, metric.WithUnit("s"),
 		metric.WithDescription("Duration of one alert evaluation cycle."),
 		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)); err != nil {
 		return nil, err
 	}
-	alerts, err := m.Int64ObservableGauge(MetricAlerts, metric.WithUnit("{alert}"),
+	alerts, err := m.Int64ObservableGauge(metricAlerts, metric.WithUnit("{alert}"),
 		metric.WithDescription("Alerts by rule and state (pending, firing, resolved)."))
 	if err != nil {
 		return nil, err
 	}
-	series, err := m.Int64ObservableGauge(MetricSeries, metric.WithUnit("{series}"),
+	series, err := m.Int64ObservableGauge(metricSeries, metric.WithUnit("{series}"),
 		metric.WithDescription("Metric series the alert evaluator tracks windows for."))
 	if err != nil {
 		return nil, err

@@ -15,14 +15,53 @@ import (
 )
 
 // Option configures an Evaluator or a Dispatcher. Options that concern only
-// one of them are ignored by the other.
+// one of them are ignored by the other (the Monitor passes one list to
+// both). A single-valued option given twice is refused, naming it.
 type Option interface{ apply(*config) }
 
+// optionFunc is an option that adds to a list (WithRoute, WithReceiver,
+// ...): giving it several times is how the list is built.
 type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
+// single is an option that sets one value: a second one would silently
+// replace the first, so newConfig refuses it instead.
+type single struct {
+	name string
+	set  func(*config)
+}
+
+func (o single) apply(c *config) {
+	if c.given[o.name] && c.twice == "" {
+		c.twice = o.name
+	}
+	if c.given == nil {
+		c.given = map[string]bool{}
+	}
+	c.given[o.name] = true
+	o.set(c)
+}
+
+// newConfig applies opts to the defaults.
+func newConfig(opts []Option) (config, error) {
+	cfg := defaultConfig()
+	for i, o := range opts {
+		if o == nil {
+			return cfg, fmt.Errorf("%w: option #%d is nil", ErrInvalidOption, i)
+		}
+		o.apply(&cfg)
+	}
+	if cfg.twice != "" {
+		return cfg, fmt.Errorf("%w: %s given more than once", ErrInvalidOption, cfg.twice)
+	}
+	return cfg, nil
+}
+
 type config struct {
+	given map[string]bool // single-valued options applied, by name
+	twice string          // the first one given twice
+
 	clock         clock.Clock
 	logger        *slog.Logger
 	meterProvider metric.MeterProvider
@@ -46,7 +85,7 @@ type config struct {
 	tickInterval time.Duration
 	sleep        func(ctx context.Context, d time.Duration) error
 	externalURL  string
-	onDelivery   func(Delivery)
+	onDelivery   func(deliveryOutcome)
 	am           *Alertmanagers
 }
 
@@ -63,46 +102,56 @@ func defaultConfig() config {
 	}
 }
 
-// WithClock sets the time source; tests pass a *clock.Fake.
-func WithClock(c clock.Clock) Option { return optionFunc(func(cfg *config) { cfg.clock = c }) }
+// withClock sets the time source; tests pass a *clock.Fake.
+func withClock(c clock.Clock) Option { return single{"WithClock", func(cfg *config) { cfg.clock = c }} }
 
 // WithLogger sets the logger; the default discards.
-func WithLogger(l *slog.Logger) Option { return optionFunc(func(cfg *config) { cfg.logger = l }) }
+func WithLogger(l *slog.Logger) Option {
+	return single{"WithLogger", func(cfg *config) { cfg.logger = l }}
+}
 
 // WithMeterProvider sets where alerting's own metrics go; the default is a
 // no-op provider.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(cfg *config) { cfg.meterProvider = mp })
+	return single{"WithMeterProvider", func(cfg *config) { cfg.meterProvider = mp }}
 }
 
 // WithMetricSource sets where the Evaluator reads metrics, e.g. an
 // *sdkmetric.ManualReader registered on igmon's MeterProvider.
 func WithMetricSource(s MetricSource) Option {
-	return optionFunc(func(cfg *config) { cfg.metrics = s })
+	return single{"WithMetricSource", func(cfg *config) { cfg.metrics = s }}
 }
 
 // WithCheckSource sets where CheckState rules read check states.
-func WithCheckSource(s CheckSource) Option { return optionFunc(func(cfg *config) { cfg.checks = s }) }
+func WithCheckSource(s CheckSource) Option {
+	return single{"WithCheckSource", func(cfg *config) { cfg.checks = s }}
+}
 
 // WithInterval sets the evaluation interval of Start (default 15s).
-func WithInterval(d time.Duration) Option { return optionFunc(func(cfg *config) { cfg.interval = d }) }
+func WithInterval(d time.Duration) Option {
+	return single{"WithInterval", func(cfg *config) { cfg.interval = d }}
+}
 
 // WithSink sets where the Evaluator sends firing and resolved alerts after
 // each cycle, typically a *Dispatcher.
-func WithSink(s Sink) Option { return optionFunc(func(cfg *config) { cfg.sink = s }) }
+func WithSink(s Sink) Option { return single{"WithSink", func(cfg *config) { cfg.sink = s }} }
 
 // WithWindowResolution sets how many snapshots a series keeps per window
 // (default 32): a window is read with an error of at most window/(n-2).
-func WithWindowResolution(n int) Option { return optionFunc(func(cfg *config) { cfg.ringCap = n }) }
+func WithWindowResolution(n int) Option {
+	return single{"WithWindowResolution", func(cfg *config) { cfg.ringCap = n }}
+}
 
 // WithMaxSeries caps the number of tracked series (default 100000); new
 // series beyond it are ignored and counted.
-func WithMaxSeries(n int) Option { return optionFunc(func(cfg *config) { cfg.maxSeries = n }) }
+func WithMaxSeries(n int) Option {
+	return single{"WithMaxSeries", func(cfg *config) { cfg.maxSeries = n }}
+}
 
-// WithResolvedRetention sets how long resolved alerts stay listed (default
+// withResolvedRetention sets how long resolved alerts stay listed (default
 // 15m).
-func WithResolvedRetention(d time.Duration) Option {
-	return optionFunc(func(cfg *config) { cfg.resolvedRetain = d })
+func withResolvedRetention(d time.Duration) Option {
+	return single{"WithResolvedRetention", func(cfg *config) { cfg.resolvedRetain = d }}
 }
 
 // WithResource gives alerting the attributes of the process' OTel
@@ -116,7 +165,7 @@ func WithResolvedRetention(d time.Duration) Option {
 // service.name and deployment.environment.name unless the rule sets them.
 // The Monitor passes its resource.
 func WithResource(attrs map[string]string) Option {
-	return optionFunc(func(cfg *config) { cfg.resource = maps.Clone(attrs) })
+	return single{"WithResource", func(cfg *config) { cfg.resource = maps.Clone(attrs) }}
 }
 
 // ErrInvalidOption is wrapped by errors for invalid options.
@@ -137,14 +186,14 @@ func (c *config) validateEval() error {
 	case c.maxSeries <= 0:
 		return fmt.Errorf("%w: WithMaxSeries: must be positive, got %d", ErrInvalidOption, c.maxSeries)
 	case c.resolvedRetain < 0:
-		return fmt.Errorf("%w: WithResolvedRetention: must not be negative", ErrInvalidOption)
+		return fmt.Errorf("%w: withResolvedRetention: must not be negative", ErrInvalidOption)
 	}
 	return nil
 }
 
-// Delivery is the final outcome of one notification to one receiver,
+// deliveryOutcome is the final outcome of one notification to one receiver,
 // after retries.
-type Delivery struct {
+type deliveryOutcome struct {
 	Receiver, GroupKey string
 	Firing, Resolved   int
 	// Err is nil when the receiver accepted the notification. Its text may
@@ -152,9 +201,9 @@ type Delivery struct {
 	Err error
 }
 
-// WithDeliveryListener calls fn with the final outcome of every
+// withDeliveryListener calls fn with the final outcome of every
 // notification (the event log records them). It runs on the receiver's
 // delivery goroutine and must not block.
-func WithDeliveryListener(fn func(Delivery)) Option {
-	return optionFunc(func(c *config) { c.onDelivery = fn })
+func withDeliveryListener(fn func(deliveryOutcome)) Option {
+	return single{"WithDeliveryListener", func(c *config) { c.onDelivery = fn }}
 }

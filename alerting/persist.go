@@ -11,20 +11,21 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/series"
 )
 
 // The state that survives a restart (monitor.WithDataDir): silences,
 // alert states and the dispatcher's notification log. Each type encodes
-// its state as versioned JSON with MarshalBinary and replaces its state
-// with UnmarshalBinary; the monitor puts the bytes in crash-safe snapshot
+// its state as versioned JSON with marshalState and replaces its state
+// with unmarshalState; the monitor puts the bytes in crash-safe snapshot
 // files. The formats are private: they change with this package, and
 // stateVersion says which one a payload holds.
 
 // stateVersion is the version of every payload below.
 const stateVersion = 1
 
-// errState is wrapped by UnmarshalBinary errors.
+// errState is wrapped by unmarshalState errors.
 var errState = errors.New("alerting: saved state")
 
 func checkVersion(what string, v int) error {
@@ -87,9 +88,9 @@ type savedSilence struct {
 	ExpiredBy string         `json:"expiredBy,omitempty"`
 }
 
-// MarshalBinary encodes every silence the set holds, active and recently
-// expired, with their end times, for UnmarshalBinary after a restart.
-func (ss *Silences) MarshalBinary() ([]byte, error) {
+// marshalState encodes every silence the set holds, active and recently
+// expired, with their end times, for unmarshalState after a restart.
+func (ss *Silences) marshalState() ([]byte, error) {
 	ss.mu.RLock()
 	st := silencesState{V: stateVersion, Silences: make([]savedSilence, 0, len(ss.m))}
 	for _, s := range ss.m {
@@ -105,12 +106,12 @@ func (ss *Silences) MarshalBinary() ([]byte, error) {
 	return json.Marshal(st)
 }
 
-// UnmarshalBinary replaces the set's silences with those MarshalBinary
+// unmarshalState replaces the set's silences with those marshalState
 // encoded. Silences past the set's retention are left out. Listeners
-// (Subscribe) are not told: nothing was created or expired. Every silence
+// (subscribe) are not told: nothing was created or expired. Every silence
 // passes the same text checks as Add; one that does not fails the whole
 // restore with an error naming it.
-func (ss *Silences) UnmarshalBinary(b []byte) error {
+func (ss *Silences) unmarshalState(b []byte) error {
 	var st silencesState
 	if err := json.Unmarshal(b, &st); err != nil {
 		return fmt.Errorf("%w: silences: %v", errState, err)
@@ -169,10 +170,10 @@ type savedInstance struct {
 	Flips       []time.Time       `json:"flips,omitempty"`
 }
 
-// MarshalBinary encodes the state of every pending, firing and resolved
+// marshalState encodes the state of every pending, firing and resolved
 // alert (start times, keep_firing_for and flap history included), for
-// UnmarshalBinary after a restart. It waits for a running cycle to end.
-func (e *Evaluator) MarshalBinary() ([]byte, error) {
+// unmarshalState after a restart. It waits for a running cycle to end.
+func (e *Evaluator) marshalState() ([]byte, error) {
 	st := evaluatorState{V: stateVersion, Alerts: []savedInstance{}}
 	// The engine's lock is the one every cycle holds while it moves the
 	// alerts' state machines.
@@ -193,7 +194,7 @@ func (e *Evaluator) MarshalBinary() ([]byte, error) {
 	return json.Marshal(st)
 }
 
-// UnmarshalBinary restores alert states MarshalBinary encoded, before
+// unmarshalState restores alert states marshalState encoded, before
 // Start. The restored alerts are evaluated again in the next cycle: one
 // whose condition no longer holds resolves then (and its resolve is
 // notified, when the Dispatcher's state was restored too). A firing alert
@@ -201,7 +202,7 @@ func (e *Evaluator) MarshalBinary() ([]byte, error) {
 // whole window since the restore, since the counters started over. An alert whose
 // rule is gone or now yields other labels is dropped. Alerts lists the
 // restored alerts until the first cycle.
-func (e *Evaluator) UnmarshalBinary(b []byte) error {
+func (e *Evaluator) unmarshalState(b []byte) error {
 	if e.started.Load() {
 		return errors.New("alerting: evaluator: restore after Start")
 	}
@@ -310,13 +311,13 @@ type savedAlert struct {
 	Flapping    bool              `json:"flapping,omitempty"`
 }
 
-// MarshalBinary encodes the notification log: per alert group, the alerts
+// marshalState encodes the notification log: per alert group, the alerts
 // it holds, which of them the route's receivers were told are firing, when
 // the group was last sent and when it flushes next. Restored, it keeps an
 // unchanged firing group from being sent again before its repeat
 // interval, and lets a resolve reach the receivers that were told of the
 // firing.
-func (d *Dispatcher) MarshalBinary() ([]byte, error) {
+func (d *Dispatcher) marshalState() ([]byte, error) {
 	st := dispatcherState{V: stateVersion, Groups: []savedGroup{}}
 	d.mu.Lock()
 	for _, k := range slices.Sorted(maps.Keys(d.groups)) {
@@ -344,14 +345,14 @@ func routeIndex(routes []Route, r *Route) int {
 	return -1
 }
 
-// UnmarshalBinary replaces the notification log with one MarshalBinary
+// unmarshalState replaces the notification log with one marshalState
 // encoded, before the first Receive. A group whose route is gone or now
 // groups otherwise is dropped. The first Receive after it is taken as the
 // whole set of alerts, as an Evaluator sends every cycle: a restored firing
 // alert it does not mention (its rule is gone, or the evaluator's state
 // was lost) resolves, so the receivers that were told it fired are told it
 // ended.
-func (d *Dispatcher) UnmarshalBinary(b []byte) error {
+func (d *Dispatcher) unmarshalState(b []byte) error {
 	var st dispatcherState
 	if err := json.Unmarshal(b, &st); err != nil {
 		return fmt.Errorf("%w: notification log: %v", errState, err)
@@ -441,4 +442,27 @@ func (r *ruleState) restoreHold() time.Duration {
 		return slices.Min(r.sloWins)
 	}
 	return r.window
+}
+
+// snapshot adapts one piece of state to the encoding interfaces the
+// Monitor's data directory uses (internal/alerthook.State).
+type snapshot struct {
+	marshal   func() ([]byte, error)
+	unmarshal func([]byte) error
+}
+
+func (s snapshot) MarshalBinary() ([]byte, error) { return s.marshal() }
+
+func (s snapshot) UnmarshalBinary(b []byte) error { return s.unmarshal(b) }
+
+func snapshotOf(x any) alerthook.Snapshot {
+	switch v := x.(type) {
+	case *Silences:
+		return snapshot{v.marshalState, v.unmarshalState}
+	case *Evaluator:
+		return snapshot{v.marshalState, v.unmarshalState}
+	case *Dispatcher:
+		return snapshot{v.marshalState, v.unmarshalState}
+	}
+	panic(fmt.Sprintf("alerting: no state snapshot for %T", x))
 }

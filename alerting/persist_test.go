@@ -16,32 +16,32 @@ func TestSilencesSurviveMarshalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := ss.MarshalBinary()
+	b, err := ss.marshalState()
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := NewSilences(p.clk)
+	after := newSilences(p.clk)
 	created := 0
-	after.Subscribe(func(SilenceChange) { created++ })
-	if err := after.UnmarshalBinary(b); err != nil {
+	after.subscribe(func(silenceChange) { created++ })
+	if err := after.unmarshalState(b); err != nil {
 		t.Fatal(err)
 	}
 	got := after.List()
 	if len(got) != 1 || got[0].ID != id || !got[0].EndsAt.Equal(t0.Add(2*time.Hour)) || got[0].CreatedBy != "ops" {
 		t.Fatalf("restored %+v", got)
 	}
-	if sid, ok := after.Mutes(Labels{"igmon.dependency.name": "adyen"}, t0.Add(time.Hour)); !ok || sid != id {
+	if sid, ok := after.mutedBy(Labels{"igmon.dependency.name": "adyen"}, t0.Add(time.Hour)); !ok || sid != id {
 		t.Fatal("restored silence does not mute")
 	}
-	if _, ok := after.Mutes(Labels{"igmon.dependency.name": "adyen"}, t0.Add(3*time.Hour)); ok {
+	if _, ok := after.mutedBy(Labels{"igmon.dependency.name": "adyen"}, t0.Add(3*time.Hour)); ok {
 		t.Fatal("restored silence mutes past its end")
 	}
 	if created != 0 {
 		t.Fatalf("restore told listeners of %d creations", created)
 	}
 	for _, bad := range []string{`{"v":2,"silences":[]}`, `{"v":1,"silences":[{"id":"x","comment":"a\u0007b"}]}`, `not json`} {
-		if err := after.UnmarshalBinary([]byte(bad)); !errors.Is(err, errState) {
-			t.Errorf("UnmarshalBinary(%s): %v", bad, err)
+		if err := after.unmarshalState([]byte(bad)); !errors.Is(err, errState) {
+			t.Errorf("unmarshalState(%s): %v", bad, err)
 		}
 	}
 }
@@ -59,7 +59,7 @@ func TestNotificationLogSurvivesRestart(t *testing.T) {
 	if got := p.at(30 * time.Second); len(got) != 1 || got[0].Reason != "new" {
 		t.Fatalf("first: %+v", got)
 	}
-	b, err := p.d.MarshalBinary()
+	b, err := p.d.marshalState()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestNotificationLogSurvivesRestart(t *testing.T) {
 	_ = p.d.Close()
 
 	q := newPipe(t, route)
-	if err := q.d.UnmarshalBinary(b); err != nil {
+	if err := q.d.unmarshalState(b); err != nil {
 		t.Fatal(err)
 	}
 	q.d.Receive([]Alert{a})
@@ -87,7 +87,7 @@ func TestNotificationLogSurvivesRestart(t *testing.T) {
 	if got := q.at(52 * time.Minute); len(got) != 0 {
 		t.Fatalf("resolve sent twice: %+v", got)
 	}
-	if err := q.d.UnmarshalBinary([]byte(`{"v":7}`)); !errors.Is(err, errState) || !strings.Contains(err.Error(), "version 7") {
+	if err := q.d.unmarshalState([]byte(`{"v":7}`)); !errors.Is(err, errState) || !strings.Contains(err.Error(), "version 7") {
 		t.Fatalf("other version: %v", err)
 	}
 }
@@ -114,7 +114,7 @@ func TestRestoredMetricAlertWaitsForAWindow(t *testing.T) {
 	if before == nil || before.State != StateFiring {
 		t.Fatalf("before the restart: %+v", before)
 	}
-	b, err := e.MarshalBinary()
+	b, err := e.marshalState()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestRestoredMetricAlertWaitsForAWindow(t *testing.T) {
 	m2 := newMeters(t)
 	m2.clk.Set(m.clk.Now().Add(30 * time.Second))
 	e2 := newEval(t, m2, []Rule{rule})
-	if err := e2.UnmarshalBinary(b); err != nil {
+	if err := e2.unmarshalState(b); err != nil {
 		t.Fatal(err)
 	}
 	if a := find(e2.Alerts(), "DependencyErrorRate"); a == nil || a.State != StateFiring || a.Fingerprint != before.Fingerprint {
@@ -158,12 +158,12 @@ func TestRestoredAlertNobodyReportsResolves(t *testing.T) {
 	if got := p.at(30 * time.Second); len(got) != 1 || len(got[0].Alerts) != 2 {
 		t.Fatalf("first: %+v", got)
 	}
-	state, err := p.d.MarshalBinary()
+	state, err := p.d.marshalState()
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := newPipe(t, route)
-	if err := q.d.UnmarshalBinary(state); err != nil {
+	if err := q.d.unmarshalState(state); err != nil {
 		t.Fatal(err)
 	}
 	q.d.Receive([]Alert{a}) // b is gone
@@ -186,9 +186,9 @@ func FuzzUnmarshalState(f *testing.F) {
 	f.Add([]byte(`{"v":1,"groups":[{"route":-1}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := newPipe(t, WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{"alertname"}}))
-		_ = p.d.Silences().UnmarshalBinary(b)
-		_ = p.d.UnmarshalBinary(b)
+		_ = p.d.Silences().unmarshalState(b)
+		_ = p.d.unmarshalState(b)
 		p.d.Receive(nil)
-		p.d.Tick()
+		p.d.tick()
 	})
 }

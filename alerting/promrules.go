@@ -2,7 +2,6 @@ package alerting
 
 import (
 	"fmt"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"maps"
 	"math"
 	"regexp"
@@ -11,27 +10,26 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackcode/igmon/internal/promname"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
 	"go.yaml.in/yaml/v3"
 )
 
 // MetricType is the OTel instrument kind, which decides the Prometheus
 // suffixes.
-type MetricType int
+type MetricType = promname.MetricType
 
 // Metric types.
 const (
-	TypeGauge         MetricType = iota // gauges and observable gauges
-	TypeCounter                         // monotonic sums: _total
-	TypeUpDownCounter                   // non-monotonic sums: exported as gauges
-	TypeHistogram                       // _bucket, _sum, _count
+	TypeGauge         = promname.TypeGauge         // gauges and observable gauges
+	TypeCounter       = promname.TypeCounter       // monotonic sums: _total
+	TypeUpDownCounter = promname.TypeUpDownCounter // non-monotonic sums: exported as gauges
+	TypeHistogram     = promname.TypeHistogram     // _bucket, _sum, _count
 )
 
-// MetricInfo describes a metric a rule may read.
-type MetricInfo struct {
-	Name string
-	Type MetricType
-	Unit string
-}
+// MetricInfo describes a metric a rule may read: Name, Type and Unit.
+type MetricInfo = promname.MetricInfo
 
 // MetricInfoOf describes a collected metric as the rule export needs it:
 // its name, unit and instrument kind, read from the data's shape. It
@@ -62,168 +60,6 @@ func sumType(monotonic bool) MetricType {
 	return TypeUpDownCounter
 }
 
-// IgmonMetrics are the metrics igmon emits (semantic-convention names where
-// they exist), with the instrument kind and unit that decide their
-// Prometheus names. The list is complete: monitor's tests build a Monitor
-// with every feature wired and fail when a collected metric is missing here
-// or differs in kind or unit, so ExportPrometheusRules accepts exactly the
-// metrics a service running igmon has.
-var IgmonMetrics = []MetricInfo{
-	// HTTP server middleware and instrumented transports (monitor).
-	{"http.server.request.duration", TypeHistogram, "s"},
-	{"http.server.active_requests", TypeUpDownCounter, "{request}"},
-	{"http.client.request.duration", TypeHistogram, "s"},
-	// Dependencies: Track and Transport (monitor).
-	{"igmon.dependency.calls", TypeCounter, "{call}"},
-	{"igmon.dependency.duration", TypeHistogram, "s"},
-	{"igmon.dependency.in_flight", TypeUpDownCounter, "{call}"},
-	// Failover groups (failover) and alert actions (monitor).
-	{"igmon.failover.calls", TypeCounter, "{call}"},
-	{"igmon.failover.breaker.transitions", TypeCounter, "{transition}"},
-	{"igmon.failover.breaker.state", TypeGauge, "1"},
-	{"igmon.failover.route.changes", TypeCounter, "{change}"},
-	{"igmon.action.runs", TypeCounter, "{run}"},
-	// Health checks (checks).
-	{"igmon.check.status", TypeGauge, "1"},
-	{"igmon.check.duration", TypeHistogram, "s"},
-	{"igmon.check.transitions", TypeCounter, "{transition}"},
-	{"igmon.check.result.age", TypeGauge, "s"},
-	// Host (probes.Host). system.cpu.utilization has one series per
-	// cpu.mode, idle included.
-	{"system.cpu.time", TypeCounter, "s"},
-	{"system.cpu.utilization", TypeGauge, "1"},
-	{"system.cpu.logical.count", TypeUpDownCounter, "{cpu}"},
-	{"system.memory.usage", TypeUpDownCounter, "By"},
-	{"system.memory.utilization", TypeGauge, "1"},
-	{"system.memory.limit", TypeUpDownCounter, "By"},
-	{"system.uptime", TypeGauge, "s"},
-	{"system.network.io", TypeCounter, "By"},
-	{"system.network.errors", TypeCounter, "{error}"},
-	{"system.network.packet.count", TypeCounter, "{packet}"},
-	{"system.network.packet.dropped", TypeCounter, "{packet}"},
-	{"system.filesystem.usage", TypeUpDownCounter, "By"},
-	{"system.filesystem.utilization", TypeGauge, "1"},
-	{"system.filesystem.limit", TypeUpDownCounter, "By"},
-	{"igmon.system.cpu.load_average.1m", TypeGauge, "{thread}"},
-	{"igmon.system.cpu.load_average.5m", TypeGauge, "{thread}"},
-	{"igmon.system.cpu.load_average.15m", TypeGauge, "{thread}"},
-	// Process (probes.Process).
-	{"process.cpu.time", TypeCounter, "s"},
-	{"process.cpu.utilization", TypeGauge, "1"},
-	{"process.uptime", TypeGauge, "s"},
-	{"process.memory.usage", TypeUpDownCounter, "By"},
-	{"process.memory.virtual", TypeUpDownCounter, "By"},
-	{"process.thread.count", TypeUpDownCounter, "{thread}"},
-	{"process.unix.file_descriptor.count", TypeUpDownCounter, "{file_descriptor}"},
-	// Go runtime (probes.Runtime).
-	{"go.memory.used", TypeUpDownCounter, "By"},
-	{"go.memory.limit", TypeUpDownCounter, "By"},
-	{"go.memory.allocated", TypeCounter, "By"},
-	{"go.memory.allocations", TypeCounter, "{allocation}"},
-	{"go.memory.gc.goal", TypeUpDownCounter, "By"},
-	{"go.memory.gc.cycles", TypeCounter, "{gc_cycle}"},
-	{"go.goroutine.count", TypeUpDownCounter, "{goroutine}"},
-	{"go.processor.limit", TypeUpDownCounter, "{thread}"},
-	{"go.config.gogc", TypeUpDownCounter, "%"},
-	{"go.schedule.duration", TypeHistogram, "s"},
-	// Container (probes.Cgroup, cgroup v2 only).
-	{"container.cpu.time", TypeCounter, "s"},
-	{"container.memory.usage", TypeCounter, "By"},
-	{"igmon.container.cpu.limit", TypeGauge, "{cpu}"},
-	{"igmon.container.memory.limit", TypeUpDownCounter, "By"},
-	// database/sql pools (probes.DBPool).
-	{"db.client.connection.count", TypeUpDownCounter, "{connection}"},
-	{"db.client.connection.max", TypeUpDownCounter, "{connection}"},
-	{"db.client.connection.idle.max", TypeUpDownCounter, "{connection}"},
-	{"igmon.db.client.connection.wait.count", TypeCounter, "{request}"},
-	{"igmon.db.client.connection.wait.duration", TypeCounter, "s"},
-	{"igmon.db.client.connection.closed", TypeCounter, "{connection}"},
-	// Synthetic probes (probes.HTTP, TCP, TLS, DNS, GRPCHealth).
-	{"igmon.probe.success", TypeGauge, "1"},
-	{"igmon.probe.duration", TypeHistogram, "s"},
-	{"igmon.probe.phase.duration", TypeHistogram, "s"},
-	{"igmon.probe.tls.cert.expiry", TypeGauge, "s"},
-	{"dns.lookup.duration", TypeHistogram, "s"},
-	// Alerting itself.
-	{MetricAlerts, TypeGauge, "{alert}"},
-	{MetricEvaluationDuration, TypeHistogram, "s"},
-	{MetricSeries, TypeGauge, "{series}"},
-	{MetricNotifications, TypeCounter, "{notification}"},
-	{MetricSuppressed, TypeCounter, "{alert}"},
-	// The export pipeline (exporters), when a push exporter is configured.
-	{"igmon.telemetry.export.failures", TypeCounter, "{export}"},
-	{"otel.sdk.exporter.metric_data_point.exported", TypeCounter, "{data_point}"},
-	{"otel.sdk.exporter.operation.duration", TypeHistogram, "s"},
-}
-
-var promUnits = map[string]string{
-	"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds",
-	"min": "minutes", "h": "hours", "d": "days",
-	"By": "bytes", "KiBy": "kibibytes", "MiBy": "mebibytes", "GiBy": "gibibytes",
-	"KBy": "kilobytes", "MBy": "megabytes", "GBy": "gigabytes",
-	"%": "percent", "Hz": "hertz", "V": "volts", "A": "amperes", "J": "joules", "W": "watts", "Cel": "celsius",
-}
-
-var nonWord = regexp.MustCompile(`[^a-zA-Z0-9]+`)
-
-// PrometheusMetricName is the name Prometheus sees for an OTel metric under
-// the default OTel→Prometheus translation (underscore escaping with
-// suffixes): dots become underscores, the unit becomes a suffix
-// (http.server.request.duration → http_server_request_duration_seconds),
-// counters end in _total and unit-1 gauges in _ratio. Histogram series add
-// _bucket, _sum and _count to it.
-func PrometheusMetricName(m MetricInfo) string {
-	tokens := strings.FieldsFunc(nonWord.ReplaceAllString(m.Name, "_"), func(r rune) bool { return r == '_' })
-	unit := promUnit(m.Unit)
-	if unit != "" && !slices.Contains(tokens, unit) {
-		tokens = append(tokens, unit)
-	}
-	if m.Type == TypeGauge && m.Unit == "1" && !slices.Contains(tokens, "ratio") {
-		tokens = append(tokens, "ratio")
-	}
-	if m.Type == TypeCounter && (len(tokens) == 0 || tokens[len(tokens)-1] != "total") {
-		tokens = append(tokens, "total")
-	}
-	name := strings.Join(tokens, "_")
-	if name != "" && name[0] >= '0' && name[0] <= '9' {
-		name = "_" + name
-	}
-	return name
-}
-
-func promUnit(u string) string {
-	if u == "" || u == "1" || strings.HasPrefix(u, "{") {
-		return ""
-	}
-	// Drop annotations such as By{packet}.
-	if i := strings.IndexByte(u, '{'); i >= 0 {
-		u = u[:i]
-	}
-	main, per, hasPer := strings.Cut(u, "/")
-	out := promUnits[main]
-	if out == "" {
-		out = strings.Trim(nonWord.ReplaceAllString(main, "_"), "_")
-	}
-	if hasPer {
-		p := map[string]string{"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}[per]
-		if p == "" {
-			p = strings.Trim(nonWord.ReplaceAllString(per, "_"), "_")
-		}
-		out += "_per_" + p
-	}
-	return out
-}
-
-// PrometheusLabelName translates an attribute key: igmon.dependency.name →
-// igmon_dependency_name.
-func PrometheusLabelName(key string) string {
-	s := nonWord.ReplaceAllString(key, "_")
-	if s != "" && s[0] >= '0' && s[0] <= '9' {
-		s = "key_" + s
-	}
-	return s
-}
-
 // PrometheusExport configures ExportPrometheusRules.
 type PrometheusExport struct {
 	// Group is the rule group name (default "igmon").
@@ -231,7 +67,8 @@ type PrometheusExport struct {
 	// Interval is the evaluation interval of the group (default: none, use
 	// Prometheus' global one).
 	Interval time.Duration
-	// Metrics adds the application's own metrics to IgmonMetrics.
+	// Metrics adds the application's own metrics to the ones igmon emits
+	// (docs/metrics.md).
 	Metrics []MetricInfo
 }
 
@@ -256,8 +93,9 @@ type promRule struct {
 
 // ExportPrometheusRules renders rules as a Prometheus alerting-rules file,
 // so a fleet evaluates the same rules centrally. Expressions use the
-// Prometheus names of the metrics (see PrometheusMetricName); a rule that
-// reads a metric missing from IgmonMetrics and cfg.Metrics is an error.
+// Prometheus names of the metrics (docs/metrics.md, "Names in
+// Prometheus"); a rule that reads a metric igmon does not emit and
+// cfg.Metrics does not list is an error.
 // Numbers are rounded to 12 significant digits. An SLO rule becomes one
 // rule per severity whose value, like the evaluator's, is a burn rate, so
 // $value means the same in both. Flap damping has no PromQL equivalent and
@@ -268,7 +106,7 @@ func ExportPrometheusRules(rules []Rule, cfg PrometheusExport) ([]byte, error) {
 		return nil, err
 	}
 	known := map[string]MetricInfo{}
-	for _, m := range IgmonMetrics {
+	for _, m := range promname.IgmonMetrics {
 		known[m.Name] = m
 	}
 	for _, m := range cfg.Metrics {
@@ -301,7 +139,7 @@ type promCtx struct {
 func (p *promCtx) metric(s Selector) MetricInfo {
 	m, ok := p.known[s.Metric]
 	if !ok && p.err == nil {
-		p.err = &FieldError{Rule: p.rule.Name, Field: p.rule.Condition.Kind(),
+		p.err = &fieldError{Rule: p.rule.Name, Field: p.rule.Condition.kind(),
 			Msg: fmt.Sprintf("metric %q is not a known igmon metric; declare it in PrometheusExport.Metrics", s.Metric)}
 	}
 	return m
@@ -312,10 +150,10 @@ func (p *promCtx) series(s Selector, suffix string, extra ...string) string {
 	m := p.metric(s)
 	var ms []string
 	for _, x := range s.Matchers {
-		ms = append(ms, PrometheusLabelName(x.Name)+x.Type.String()+strconv.Quote(x.Value))
+		ms = append(ms, promname.PrometheusLabelName(x.Name)+x.Type.String()+strconv.Quote(x.Value))
 	}
 	ms = append(ms, extra...)
-	name := PrometheusMetricName(m) + suffix
+	name := promname.PrometheusMetricName(m) + suffix
 	if len(ms) == 0 {
 		return name
 	}
@@ -460,7 +298,7 @@ func promLabels(l map[string]string) map[string]string {
 	}
 	out := make(map[string]string, len(l))
 	for k, v := range l {
-		out[PrometheusLabelName(k)] = v
+		out[promname.PrometheusLabelName(k)] = v
 	}
 	return out
 }
@@ -469,12 +307,12 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 	p := &promCtx{rule: r, known: known}
 	var by []string
 	for _, k := range r.By {
-		by = append(by, PrometheusLabelName(k))
+		by = append(by, promname.PrometheusLabelName(k))
 	}
-	if r.PerInstance && !slices.Contains(by, LabelInstance) {
+	if r.PerInstance && !slices.Contains(by, labelInstance) {
 		// Prometheus' instance is the OTLP service.instance.id, the
 		// label the in-process alerts of the rule carry.
-		by = append(by, LabelInstance)
+		by = append(by, labelInstance)
 	}
 	p.by = strings.Join(by, ", ")
 	base := promRule{Alert: r.Name, Labels: promLabels(r.Labels), Annotations: promAnnotations(r)}
@@ -500,7 +338,7 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 		}
 	case *Quantile:
 		if p.metric(c.Histogram).Type != TypeHistogram && p.err == nil {
-			p.err = &FieldError{Rule: r.Name, Field: "quantile.histogram", Msg: c.Histogram.Metric + " is not a histogram"}
+			p.err = &fieldError{Rule: r.Name, Field: "quantile.histogram", Msg: c.Histogram.Metric + " is not a histogram"}
 		}
 		w := promDuration(c.Window)
 		base.Expr = "histogram_quantile(" + num(c.Quantile) + ", " + p.sum("rate("+p.series(c.Histogram, "_bucket")+"["+w+"])", "le") +
@@ -635,7 +473,7 @@ func promAnnotations(r *Rule) map[string]string {
 		out[k] = tmplAction.ReplaceAllStringFunc(v, func(a string) string {
 			a = tmplIndexLabel.ReplaceAllStringFunc(a, func(m string) string {
 				key := tmplIndexLabel.FindStringSubmatch(m)[1]
-				return `index $labels "` + PrometheusLabelName(key) + `"`
+				return `index $labels "` + promname.PrometheusLabelName(key) + `"`
 			})
 			return rewriteAction(a, fields)
 		})
@@ -688,7 +526,7 @@ func rewriteToken(tok string, fields map[string]string) string {
 	for _, p := range []string{".Labels.", "$labels."} {
 		if rest, ok := strings.CutPrefix(tok, p); ok {
 			name, chain, _ := strings.Cut(rest, ".")
-			out := "$labels." + PrometheusLabelName(name)
+			out := "$labels." + promname.PrometheusLabelName(name)
 			if chain != "" {
 				out += "." + chain
 			}

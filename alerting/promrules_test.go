@@ -19,12 +19,13 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/jackcode/igmon/internal/promname"
 	"github.com/jackcode/igmon/internal/tooltest"
 )
 
 // igmonPromNames is what Prometheus shows for the metrics igmon emits,
 // written out by hand from the OTel→Prometheus translation rules so that
-// the test does not trust PrometheusMetricName.
+// the test does not trust promname.PrometheusMetricName.
 var igmonPromNames = map[string][]string{
 	"http.client.request.duration": {"http_client_request_duration_seconds_bucket", "http_client_request_duration_seconds_count", "http_client_request_duration_seconds_sum"},
 	"http.server.request.duration": {"http_server_request_duration_seconds_bucket", "http_server_request_duration_seconds_count", "http_server_request_duration_seconds_sum"},
@@ -180,23 +181,6 @@ func TestPrometheusExportUnknownMetric(t *testing.T) {
 	}
 }
 
-func TestPrometheusMetricName(t *testing.T) {
-	cases := map[MetricInfo]string{
-		{"http.server.request.duration", TypeHistogram, "s"}:              "http_server_request_duration_seconds",
-		{"igmon.dependency.calls", TypeCounter, "{call}"}:                 "igmon_dependency_calls_total",
-		{"system.cpu.utilization", TypeGauge, "1"}:                        "system_cpu_utilization_ratio",
-		{"db.client.connection.count", TypeUpDownCounter, "{connection}"}: "db_client_connection_count",
-		{"system.network.io", TypeCounter, "By"}:                          "system_network_io_bytes_total",
-		{"process.cpu.time", TypeCounter, "s"}:                            "process_cpu_time_seconds_total",
-		{"net.throughput", TypeGauge, "By/s"}:                             "net_throughput_bytes_per_second",
-	}
-	for in, want := range cases {
-		if got := PrometheusMetricName(in); got != want {
-			t.Errorf("%+v → %s, want %s", in, got, want)
-		}
-	}
-}
-
 func TestPrometheusNumberFormat(t *testing.T) {
 	cases := []struct {
 		name string
@@ -300,7 +284,7 @@ func TestPrometheusLeSpellings(t *testing.T) {
 
 func TestIgmonMetricsTable(t *testing.T) {
 	names, prom := map[string]bool{}, map[string]string{}
-	for _, m := range IgmonMetrics {
+	for _, m := range promname.IgmonMetrics {
 		if names[m.Name] {
 			t.Errorf("%s listed twice", m.Name)
 		}
@@ -309,13 +293,13 @@ func TestIgmonMetricsTable(t *testing.T) {
 			t.Errorf("%s: no unit", m.Name)
 		}
 		// Two OTel metrics must not collapse into one Prometheus name.
-		pn := PrometheusMetricName(m)
+		pn := promname.PrometheusMetricName(m)
 		if prev, dup := prom[pn]; dup {
 			t.Errorf("%s and %s both become %s", prev, m.Name, pn)
 		}
 		prom[pn] = m.Name
 	}
-	// Hand-translated, so the test does not trust PrometheusMetricName.
+	// Hand-translated, so the test does not trust promname.PrometheusMetricName.
 	for name, want := range map[string]string{
 		"igmon.probe.success":                      "igmon_probe_success_ratio",
 		"igmon.probe.duration":                     "igmon_probe_duration_seconds",
@@ -654,7 +638,7 @@ func TestPrometheusSLOValueMatchesEvaluator(t *testing.T) {
 		return 100, true
 	})
 	if !got.ok || got.v != a.Value {
-		t.Fatalf("exported value %+v, in process %v (burn rate %v)", got, a.Value, BurnRate(0.07, 0.995))
+		t.Fatalf("exported value %+v, in process %v (burn rate %v)", got, a.Value, burnRate(0.07, 0.995))
 	}
 }
 

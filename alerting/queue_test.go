@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -29,11 +30,11 @@ type httpNotifier struct{ url string }
 func (h httpNotifier) Notify(ctx context.Context, n *Notification) error {
 	b, err := json.Marshal(n)
 	if err != nil {
-		return Permanent(err)
+		return deliveryerr.Permanent(err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(b))
 	if err != nil {
-		return Permanent(err)
+		return deliveryerr.Permanent(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -42,7 +43,7 @@ func (h httpNotifier) Notify(ctx context.Context, n *Notification) error {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	if resp.StatusCode/100 != 2 {
-		return HTTPStatusError("test", resp, "", time.Now())
+		return deliveryerr.HTTPStatusError("test", resp, "", time.Now())
 	}
 	return nil
 }
@@ -187,7 +188,7 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 					return ctx.Err()
 				}
 			}
-			d, err := NewDispatcher(WithClock(clk), WithMeterProvider(mp), WithRetryWait(wait),
+			d, err := NewDispatcher(withClock(clk), WithMeterProvider(mp), withRetryWait(wait),
 				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
 				WithReceiver(Receiver{Name: "oncall", Notifier: httpNotifier{rcv.srv.URL}, QueueSize: tt.queueSize}),
 				WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{"group"},
@@ -209,7 +210,7 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 				}
 				d.Receive(batch)
 				clk.Advance(time.Minute)
-				d.Tick()
+				d.tick()
 			}
 			apply(step{fire: []string{"g0/a"}})
 			select {
@@ -255,7 +256,7 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 			// The repeat interval re-sends every firing group, including
 			// those whose notification was dropped; resolves stay heard.
 			clk.Advance(tt.repeat)
-			d.Tick()
+			d.tick()
 			flush()
 			heard(got, rcv.take())
 			for id, want := range final {

@@ -14,7 +14,7 @@ type Route struct {
 	Matchers  Matchers
 	Receivers []string
 	// GroupBy lists the labels whose values split alerts into groups;
-	// []string{GroupByAll} groups by every label (one group per alert),
+	// []string{"..."} groups by every label (one group per alert),
 	// as Alertmanager's group_by: ['...'] does.
 	GroupBy []string
 	// GroupWait delays the first notification of a new group so that
@@ -28,8 +28,8 @@ type Route struct {
 	Continue       bool
 }
 
-// GroupByAll as the only GroupBy entry groups by all labels.
-const GroupByAll = "..."
+// groupByAll as the only GroupBy entry groups by all labels.
+const groupByAll = "..."
 
 // Backoff shapes the waits between delivery attempts: Initial, growing by
 // Multiplier up to Max, each jittered to between half and all of that
@@ -81,17 +81,21 @@ func WithMaintenanceWindow(w MaintenanceWindow) Option {
 	return optionFunc(func(c *config) { c.maintenance = append(c.maintenance, w) })
 }
 
-// WithSilences shares a silence set (for example with a Handler); by
+// withSilences shares a silence set (for example with a Handler); by
 // default the Dispatcher makes its own.
-func WithSilences(s *Silences) Option { return optionFunc(func(c *config) { c.silences = s }) }
+func withSilences(s *Silences) Option {
+	return single{"WithSilences", func(c *config) { c.silences = s }}
+}
 
-// WithTickInterval sets how often Start runs Tick (default 1s).
-func WithTickInterval(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.tickInterval = d })
+// withTickInterval sets how often Start ticks (default 1s).
+func withTickInterval(d time.Duration) Option {
+	return single{"WithTickInterval", func(c *config) { c.tickInterval = d }}
 }
 
 // WithExternalURL sets the link put into notifications (the dashboard).
-func WithExternalURL(u string) Option { return optionFunc(func(c *config) { c.externalURL = u }) }
+func WithExternalURL(u string) Option {
+	return single{"WithExternalURL", func(c *config) { c.externalURL = u }}
+}
 
 func (r *Route) withDefaults() {
 	if r.GroupWait == 0 {
@@ -125,7 +129,7 @@ func (c *config) validateDispatch() error {
 		return fmt.Errorf("%w: clock, logger and meter provider must not be nil", ErrInvalidOption)
 	}
 	if c.tickInterval <= 0 {
-		return fmt.Errorf("%w: WithTickInterval: must be positive", ErrInvalidOption)
+		return fmt.Errorf("%w: withTickInterval: must be positive", ErrInvalidOption)
 	}
 	if c.am != nil {
 		if err := c.am.validate(); err != nil {
@@ -163,8 +167,8 @@ func (c *config) validateDispatch() error {
 		if r.GroupWait < 0 || r.GroupInterval < 0 || r.RepeatInterval < 0 {
 			return fmt.Errorf("%w: WithRoute #%d: intervals must not be negative", ErrInvalidOption, i)
 		}
-		if len(r.GroupBy) > 1 && slices.Contains(r.GroupBy, GroupByAll) {
-			return fmt.Errorf("%w: WithRoute #%d: GroupBy: %q must be the only entry", ErrInvalidOption, i, GroupByAll)
+		if len(r.GroupBy) > 1 && slices.Contains(r.GroupBy, groupByAll) {
+			return fmt.Errorf("%w: WithRoute #%d: GroupBy: %q must be the only entry", ErrInvalidOption, i, groupByAll)
 		}
 		r.withDefaults()
 		for _, n := range r.Receivers {
@@ -181,12 +185,12 @@ func (c *config) validateDispatch() error {
 	return nil
 }
 
-// Resender is implemented by notifiers whose receiving end forgets an
+// resendIntervaler is implemented by notifiers whose receiving end forgets an
 // alert unless it is sent again within an interval, as Alertmanager's API
 // resolves an alert resolve_timeout after the last post. The Dispatcher
 // refuses a route whose RepeatInterval would let such a receiver resolve
 // a firing alert between two notifications.
-type Resender interface {
+type resendIntervaler interface {
 	// ResendInterval is the longest time between two posts of a firing
 	// alert that keeps it firing at the receiving end.
 	ResendInterval() time.Duration
@@ -197,7 +201,7 @@ func checkResend(route int, r *Route, rc *Receiver) error {
 		return nil
 	}
 	for _, nt := range []Notifier{rc.Notifier, rc.Fallback} {
-		rs, ok := nt.(Resender)
+		rs, ok := nt.(resendIntervaler)
 		if !ok {
 			continue
 		}
@@ -227,7 +231,7 @@ func resendLimit(rcvs []Receiver) time.Duration {
 	var limit time.Duration
 	for _, rc := range rcvs {
 		for _, nt := range []Notifier{rc.Notifier, rc.Fallback} {
-			if rs, ok := nt.(Resender); ok {
+			if rs, ok := nt.(resendIntervaler); ok {
 				if l := rs.ResendInterval(); l > 0 && (limit == 0 || l < limit) {
 					limit = l
 				}

@@ -13,9 +13,9 @@ import (
 // ErrInvalidRule is wrapped by every rule validation error.
 var ErrInvalidRule = errors.New("alerting: invalid rule")
 
-// FieldError names the rule and the field that failed validation. The rule
+// fieldError names the rule and the field that failed validation. The rule
 // loader adds the line the field was written on.
-type FieldError struct {
+type fieldError struct {
 	Rule  string // rule name, or "#<index>" when the name is missing
 	Field string // dotted path, e.g. "ratio.window"
 	Line  int    // 1-based line in a rule file, 0 for Go values
@@ -24,7 +24,7 @@ type FieldError struct {
 	limit bool // a limit of the rule set, not of the rule: also ErrRuleLimit
 }
 
-func (e *FieldError) Error() string {
+func (e *fieldError) Error() string {
 	var b strings.Builder
 	b.WriteString("alerting: rule ")
 	b.WriteString(fmt.Sprintf("%q", e.Rule))
@@ -41,11 +41,11 @@ func (e *FieldError) Error() string {
 }
 
 // Unwrap lets errors.Is(err, ErrInvalidRule) hold.
-func (e *FieldError) Unwrap() error { return ErrInvalidRule }
+func (e *fieldError) Unwrap() error { return ErrInvalidRule }
 
 // Is reports whether e is a limit of the whole rule set (ErrRuleLimit),
 // such as the work of all annotation templates together.
-func (e *FieldError) Is(target error) bool { return e.limit && target == ErrRuleLimit }
+func (e *fieldError) Is(target error) bool { return e.limit && target == ErrRuleLimit }
 
 // Op compares a rule's value with its threshold.
 type Op string
@@ -114,7 +114,7 @@ type Rule struct {
 	// Annotations are text/template strings rendered with the alert's
 	// value: .Value, .Threshold, .Window, .Labels, .Rule, .State (and
 	// Prometheus' $value and $labels); funcs humanize, percent (alias
-	// humanizePercentage), duration (alias humanizeDuration). Validate
+	// humanizePercentage), duration (alias humanizeDuration). ValidateRules
 	// executes each once, so a template that cannot run is refused.
 	// Templates are bounded whatever their data: at most 64 KiB of text
 	// and of output, and 100,000 steps (range iterations times the size
@@ -150,9 +150,9 @@ func (r Rule) Selectors() []Selector {
 // Condition is the detection part of a rule. It is implemented by the
 // condition types of this package only.
 type Condition interface {
-	// Kind names the condition: threshold, ratio, quantile, check_state,
+	// kind names the condition: threshold, ratio, quantile, check_state,
 	// absence or slo.
-	Kind() string
+	kind() string
 	validate(fe func(field, format string, args ...any) error) error
 	selectors() []Selector
 }
@@ -222,8 +222,8 @@ type BurnWindow struct {
 	Factor   float64
 }
 
-// DefaultBurnWindows is table 5-8 of the SRE workbook.
-var DefaultBurnWindows = []BurnWindow{
+// defaultBurnWindows is table 5-8 of the SRE workbook.
+var defaultBurnWindows = []BurnWindow{
 	{Severity: "page", Long: time.Hour, Short: 5 * time.Minute, Factor: 14.4},
 	{Severity: "page", Long: 6 * time.Hour, Short: 30 * time.Minute, Factor: 6},
 	{Severity: "ticket", Long: 72 * time.Hour, Short: 6 * time.Hour, Factor: 1},
@@ -244,23 +244,23 @@ type SLO struct {
 	MinEvents        float64
 }
 
-// Kind implements Condition.
-func (*Threshold) Kind() string { return "threshold" }
+// kind implements Condition.
+func (*Threshold) kind() string { return "threshold" }
 
-// Kind implements Condition.
-func (*Ratio) Kind() string { return "ratio" }
+// kind implements Condition.
+func (*Ratio) kind() string { return "ratio" }
 
-// Kind implements Condition.
-func (*Quantile) Kind() string { return "quantile" }
+// kind implements Condition.
+func (*Quantile) kind() string { return "quantile" }
 
-// Kind implements Condition.
-func (*CheckState) Kind() string { return "check_state" }
+// kind implements Condition.
+func (*CheckState) kind() string { return "check_state" }
 
-// Kind implements Condition.
-func (*Absence) Kind() string { return "absence" }
+// kind implements Condition.
+func (*Absence) kind() string { return "absence" }
 
-// Kind implements Condition.
-func (*SLO) Kind() string { return "slo" }
+// kind implements Condition.
+func (*SLO) kind() string { return "slo" }
 
 type fieldErrFn = func(field, format string, args ...any) error
 
@@ -278,10 +278,10 @@ func checkOp(fe fieldErrFn, op Op) error {
 	return nil
 }
 
-// MaxRuleDuration is the longest window, period or hold time (for,
+// maxRuleDuration is the longest window, period or hold time (for,
 // keep_firing_for, flap.window) a rule may have: a year and a day. Longer
 // ones are typos (5y for 5m) or would overflow time arithmetic.
-const MaxRuleDuration = 366 * 24 * time.Hour
+const maxRuleDuration = 366 * 24 * time.Hour
 
 func checkWindow(fe fieldErrFn, field string, w time.Duration) error {
 	if w <= 0 {
@@ -290,12 +290,12 @@ func checkWindow(fe fieldErrFn, field string, w time.Duration) error {
 	return checkDuration(fe, field, w)
 }
 
-// checkDuration refuses negative durations and ones above MaxRuleDuration.
+// checkDuration refuses negative durations and ones above maxRuleDuration.
 func checkDuration(fe fieldErrFn, field string, d time.Duration) error {
 	if d < 0 {
 		return fe(field, "must not be negative")
 	}
-	if d > MaxRuleDuration {
+	if d > maxRuleDuration {
 		return fe(field, "%v is longer than the limit of 366d", d)
 	}
 	return nil
@@ -477,7 +477,7 @@ func (c *SLO) selectors() []Selector {
 
 func (c *SLO) windows() []BurnWindow {
 	if len(c.Windows) == 0 {
-		return DefaultBurnWindows
+		return defaultBurnWindows
 	}
 	return c.Windows
 }
@@ -488,13 +488,6 @@ func (c *SLO) period() time.Duration {
 	}
 	return c.Period
 }
-
-// Validate checks r and returns a *FieldError naming the offending field.
-// Every number must be finite (a NaN threshold would never fire); ratio
-// and quantile values, minimum counts and latency thresholds must not be
-// negative; quantiles and objectives lie strictly between 0 and 1; windows
-// are positive and no duration exceeds MaxRuleDuration.
-func (r *Rule) Validate() error { return r.validate(newValidation()) }
 
 // validation is what the rules of one ValidateRules or ParseRules call
 // share: the annotation texts already checked, which are not run again (a
@@ -512,7 +505,7 @@ func newValidation() *validation {
 func (r *Rule) validate(v *validation) error {
 	name := r.Name
 	fe := func(field, format string, args ...any) error {
-		return &FieldError{Rule: name, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &fieldError{Rule: name, Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	if r.Name == "" {
 		return fe("name", "is required")
@@ -520,7 +513,7 @@ func (r *Rule) validate(v *validation) error {
 	if r.Condition == nil {
 		return fe("kind", "a condition is required (threshold, ratio, quantile, check_state, absence or slo)")
 	}
-	kind := r.Condition.Kind()
+	kind := r.Condition.kind()
 	sub := func(field, format string, args ...any) error {
 		return fe(kind+"."+field, format, args...)
 	}
@@ -549,7 +542,7 @@ func (r *Rule) validate(v *validation) error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Annotations)) {
 		if err := checkTemplate(v, r.Name+"/"+k, r.Annotations[k], r); err != nil {
-			var lim *FieldError
+			var lim *fieldError
 			if errors.As(err, &lim) && lim.limit {
 				lim.Rule, lim.Field = name, "annotations."+k
 				return lim
@@ -561,7 +554,7 @@ func (r *Rule) validate(v *validation) error {
 }
 
 // ValidateRules validates each rule and checks that names are unique.
-// Annotation templates are bounded as Rule.Validate's are and, together,
+// Annotation templates are bounded as a single rule's are and, together,
 // to 5,000,000 steps (ErrRuleLimit); a text that appears in several
 // rules is run once.
 func ValidateRules(rules []Rule) error {
@@ -572,7 +565,7 @@ func ValidateRules(rules []Rule) error {
 			return err
 		}
 		if seen[rules[i].Name] {
-			return &FieldError{Rule: rules[i].Name, Field: "name", Msg: "duplicate rule name"}
+			return &fieldError{Rule: rules[i].Name, Field: "name", Msg: "duplicate rule name"}
 		}
 		seen[rules[i].Name] = true
 	}

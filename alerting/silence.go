@@ -35,8 +35,8 @@ type Silence struct {
 	ExpiredBy string    `json:"expiredBy,omitempty"`
 }
 
-// Active reports whether s mutes at t.
-func (s *Silence) Active(t time.Time) bool { return !t.Before(s.StartsAt) && t.Before(s.EndsAt) }
+// active reports whether s mutes at t.
+func (s *Silence) active(t time.Time) bool { return !t.Before(s.StartsAt) && t.Before(s.EndsAt) }
 
 // Silences is a concurrency-safe set of silences.
 type Silences struct {
@@ -65,40 +65,40 @@ type silenceStore interface {
 
 type silenceSub struct {
 	id uint64
-	fn func(SilenceChange)
+	fn func(silenceChange)
 }
 
-// SilenceChangeKind says what happened to a silence.
-type SilenceChangeKind int
+// silenceChangeKind says what happened to a silence.
+type silenceChangeKind int
 
-// Silence changes reported to Subscribe listeners.
+// Silence changes reported to subscribe listeners.
 const (
-	SilenceCreated SilenceChangeKind = iota + 1 // Add stored a new silence
-	SilenceExpired                              // Expire ended a silence before its end time
+	silenceCreated silenceChangeKind = iota + 1 // Add stored a new silence
+	silenceExpired                              // Expire ended a silence before its end time
 )
 
-func (k SilenceChangeKind) String() string {
+func (k silenceChangeKind) String() string {
 	switch k {
-	case SilenceCreated:
+	case silenceCreated:
 		return "created"
-	case SilenceExpired:
+	case silenceExpired:
 		return "expired"
 	}
-	return fmt.Sprintf("SilenceChangeKind(%d)", int(k))
+	return fmt.Sprintf("silenceChangeKind(%d)", int(k))
 }
 
-// SilenceChange is one change to a silence set: the silence as it is
+// silenceChange is one change to a silence set: the silence as it is
 // after the change (its ExpiredBy names who ended it) and the set's clock
 // time of the change.
-type SilenceChange struct {
-	Kind    SilenceChangeKind
+type silenceChange struct {
+	Kind    silenceChangeKind
 	Silence Silence
 	Time    time.Time
 }
 
-// NewSilences returns an empty set that uses c for "now" (nil: the real
+// newSilences returns an empty set that uses c for "now" (nil: the real
 // clock). Expired silences stay listed for a day for the audit trail.
-func NewSilences(c clock.Clock) *Silences {
+func newSilences(c clock.Clock) *Silences {
 	if c == nil {
 		c = clock.Real{}
 	}
@@ -111,32 +111,32 @@ func NewSilences(c clock.Clock) *Silences {
 // (they forge log lines and break the page), and at most this long, in
 // bytes.
 const (
-	MaxSilenceCommentLen      = 1024 // Comment
-	MaxSilenceAuthorLen       = 128  // CreatedBy, and who expires a silence
-	MaxSilenceMatchers        = 16   // matchers in one silence
-	MaxSilenceMatcherNameLen  = 128  // a matcher's label name
-	MaxSilenceMatcherValueLen = 256  // a matcher's value or regular expression
+	maxSilenceCommentLen      = 1024 // Comment
+	maxSilenceAuthorLen       = 128  // CreatedBy, and who expires a silence
+	maxSilenceMatchers        = 16   // matchers in one silence
+	maxSilenceMatcherNameLen  = 128  // a matcher's label name
+	maxSilenceMatcherValueLen = 256  // a matcher's value or regular expression
 )
 
 // checkSilenceText is the one text check of a silence, whichever API
 // created it (Go, NewHandler's API, the Alertmanager API v2, the
 // dashboard through the monitor): Add calls it.
 func checkSilenceText(s *Silence) error {
-	if len(s.Matchers) > MaxSilenceMatchers {
-		return fmt.Errorf("%w: matchers: at most %d, got %d", ErrInvalidSilence, MaxSilenceMatchers, len(s.Matchers))
+	if len(s.Matchers) > maxSilenceMatchers {
+		return fmt.Errorf("%w: matchers: at most %d, got %d", ErrInvalidSilence, maxSilenceMatchers, len(s.Matchers))
 	}
 	for i, m := range s.Matchers {
-		if err := checkText(fmt.Sprintf("matchers[%d].name", i), m.Name, MaxSilenceMatcherNameLen); err != nil {
+		if err := checkText(fmt.Sprintf("matchers[%d].name", i), m.Name, maxSilenceMatcherNameLen); err != nil {
 			return err
 		}
-		if err := checkText(fmt.Sprintf("matchers[%d].value", i), m.Value, MaxSilenceMatcherValueLen); err != nil {
+		if err := checkText(fmt.Sprintf("matchers[%d].value", i), m.Value, maxSilenceMatcherValueLen); err != nil {
 			return err
 		}
 	}
-	if err := checkText("createdBy", s.CreatedBy, MaxSilenceAuthorLen); err != nil {
+	if err := checkText("createdBy", s.CreatedBy, maxSilenceAuthorLen); err != nil {
 		return err
 	}
-	return checkText("comment", s.Comment, MaxSilenceCommentLen)
+	return checkText("comment", s.Comment, maxSilenceCommentLen)
 }
 
 // checkText refuses text longer than max bytes, invalid UTF-8 and control
@@ -157,7 +157,7 @@ func checkText(field, s string, max int) error {
 }
 
 // Add validates s, assigns an ID and stores it. A zero StartsAt means now.
-// Its text must pass the limits above (MaxSilenceCommentLen, ...).
+// Its text must pass the limits above (maxSilenceCommentLen, ...).
 func (ss *Silences) Add(s Silence) (string, error) {
 	now := ss.clock.Now()
 	if s.StartsAt.IsZero() {
@@ -200,14 +200,14 @@ func (ss *Silences) Add(s Silence) (string, error) {
 	ss.m[s.ID] = &s
 	ss.gcLocked(now)
 	ss.mu.Unlock()
-	ss.notify(SilenceChange{Kind: SilenceCreated, Silence: s, Time: now})
+	ss.notify(silenceChange{Kind: silenceCreated, Silence: s, Time: now})
 	return s.ID, nil
 }
 
 // Expire ends silence id now, recording who ended it. Expiring a silence
 // that already ended changes nothing and reports nothing.
 func (ss *Silences) Expire(id, by string) error {
-	if err := checkText("by", by, MaxSilenceAuthorLen); err != nil {
+	if err := checkText("by", by, maxSilenceAuthorLen); err != nil {
 		return err
 	}
 	if ss.remote != nil {
@@ -237,18 +237,18 @@ func (ss *Silences) Expire(id, by string) error {
 	after := *s
 	ss.mu.Unlock()
 	if changed {
-		ss.notify(SilenceChange{Kind: SilenceExpired, Silence: after, Time: now})
+		ss.notify(silenceChange{Kind: silenceExpired, Silence: after, Time: now})
 	}
 	return nil
 }
 
-// Subscribe calls fn after every silence the set creates or expires,
+// subscribe calls fn after every silence the set creates or expires,
 // whichever way the change came (Go code, NewHandler's HTTP API, a
 // dashboard), so that an audit trail fed from here cannot miss a path. fn
 // runs synchronously in the goroutine that made the change, after the
 // set's lock is released (fn may read the set); it must not block. The
 // returned function removes fn.
-func (ss *Silences) Subscribe(fn func(SilenceChange)) (unsubscribe func()) {
+func (ss *Silences) subscribe(fn func(silenceChange)) (unsubscribe func()) {
 	ss.subMu.Lock()
 	defer ss.subMu.Unlock()
 	ss.nextID++
@@ -261,7 +261,7 @@ func (ss *Silences) Subscribe(fn func(SilenceChange)) (unsubscribe func()) {
 	}
 }
 
-func (ss *Silences) notify(c SilenceChange) {
+func (ss *Silences) notify(c silenceChange) {
 	c.Silence.Matchers = slices.Clone(c.Silence.Matchers)
 	ss.subMu.Lock()
 	subs := slices.Clone(ss.subs)
@@ -281,7 +281,7 @@ func (ss *Silences) List() []Silence {
 	}
 	ss.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Silence) int {
-		aa, ba := a.Active(now), b.Active(now)
+		aa, ba := a.active(now), b.active(now)
 		if aa != ba {
 			if aa {
 				return -1
@@ -293,15 +293,15 @@ func (ss *Silences) List() []Silence {
 	return out
 }
 
-// Mutes returns the ID of an active silence matching l.
-func (ss *Silences) Mutes(l Labels, now time.Time) (string, bool) {
+// mutedBy returns the ID of an active silence matching l.
+func (ss *Silences) mutedBy(l Labels, now time.Time) (string, bool) {
 	if ss.view != nil {
 		l = ss.view(l)
 	}
 	ss.mu.RLock()
 	defer ss.mu.RUnlock()
 	for id, s := range ss.m {
-		if s.Active(now) && s.Matchers.MatchLabels(l) {
+		if s.active(now) && s.Matchers.matchLabels(l) {
 			return id, true
 		}
 	}

@@ -15,16 +15,16 @@ import (
 // changeLog collects what a silence set reports.
 type changeLog struct {
 	mu  sync.Mutex
-	got []SilenceChange
+	got []silenceChange
 }
 
-func (l *changeLog) add(c SilenceChange) {
+func (l *changeLog) add(c silenceChange) {
 	l.mu.Lock()
 	l.got = append(l.got, c)
 	l.mu.Unlock()
 }
 
-func (l *changeLog) take() []SilenceChange {
+func (l *changeLog) take() []silenceChange {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := l.got
@@ -37,9 +37,9 @@ func (l *changeLog) take() []SilenceChange {
 func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 	t0 := time.Date(2025, 3, 14, 20, 0, 0, 0, time.UTC)
 	fc := clock.NewFake(t0)
-	sil := NewSilences(fc)
+	sil := newSilences(fc)
 	var log changeLog
-	unsubscribe := sil.Subscribe(log.add)
+	unsubscribe := sil.subscribe(log.add)
 	auth := func(r *http.Request) error {
 		if r.Header.Get("Authorization") != "Bearer ops" {
 			return errors.New("no")
@@ -86,7 +86,7 @@ func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 		t.Fatalf("changes after POST: %+v", got)
 	}
 	c := got[0]
-	if c.Kind != SilenceCreated || c.Kind.String() != "created" || c.Silence.ID == "" || c.Silence.CreatedBy != "ana" ||
+	if c.Kind != silenceCreated || c.Kind.String() != "created" || c.Silence.ID == "" || c.Silence.CreatedBy != "ana" ||
 		c.Silence.Comment != "PSP migration" || !c.Time.Equal(t0) || !c.Silence.EndsAt.Equal(t0.Add(2*time.Hour)) ||
 		len(c.Silence.Matchers) != 1 || c.Silence.Matchers[0].String() != `team="payments"` {
 		t.Fatalf("created change %+v", c)
@@ -98,7 +98,7 @@ func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 		t.Fatalf("DELETE: %d", code)
 	}
 	got = log.take()
-	if len(got) != 1 || got[0].Kind != SilenceExpired || got[0].Silence.ID != id || got[0].Silence.ExpiredBy != "bob" ||
+	if len(got) != 1 || got[0].Kind != silenceExpired || got[0].Silence.ID != id || got[0].Silence.ExpiredBy != "bob" ||
 		got[0].Silence.CreatedBy != "ana" || !got[0].Time.Equal(t0.Add(10*time.Minute)) || !got[0].Silence.EndsAt.Equal(got[0].Time) {
 		t.Fatalf("expired change %+v", got)
 	}
@@ -123,7 +123,7 @@ func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = log.take()
-	if len(got) != 2 || got[0].Kind != SilenceCreated || got[1].Kind != SilenceExpired || got[1].Silence.ID != id2 {
+	if len(got) != 2 || got[0].Kind != silenceCreated || got[1].Kind != silenceExpired || got[1].Silence.ID != id2 {
 		t.Fatalf("changes from Go calls %+v", got)
 	}
 
@@ -140,9 +140,9 @@ func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 // A listener may read the set: it runs after the set's lock is released.
 func TestSilenceListenerMayReadTheSet(t *testing.T) {
 	fc := clock.NewFake(time.Date(2025, 3, 14, 20, 0, 0, 0, time.UTC))
-	sil := NewSilences(fc)
+	sil := newSilences(fc)
 	var listed []int
-	sil.Subscribe(func(SilenceChange) { listed = append(listed, len(sil.List())) })
+	sil.subscribe(func(silenceChange) { listed = append(listed, len(sil.List())) })
 	m, err := NewMatcher(MatchEqual, "team", "payments")
 	if err != nil {
 		t.Fatal(err)

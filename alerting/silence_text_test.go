@@ -23,7 +23,7 @@ func goodSilence(t *testing.T, now time.Time) Silence {
 // Text that the dashboard refuses to take is refused by Silences.Add too,
 // whichever way it comes, naming the field.
 func TestSilenceTextRefused(t *testing.T) {
-	ss := NewSilences(nil)
+	ss := newSilences(nil)
 	now := time.Now()
 	long := func(n int) string { return strings.Repeat("é", n/2) + strings.Repeat("x", n%2) } // n bytes
 	matcher := func(name, value string) Matchers {
@@ -37,22 +37,22 @@ func TestSilenceTextRefused(t *testing.T) {
 		field string
 		set   func(*Silence)
 	}{
-		{"comment", func(s *Silence) { s.Comment = long(MaxSilenceCommentLen + 1) }},
+		{"comment", func(s *Silence) { s.Comment = long(maxSilenceCommentLen + 1) }},
 		{"comment", func(s *Silence) { s.Comment = "PSP \xff maintenance" }},
 		{"comment", func(s *Silence) { s.Comment = "forged\nlog line" }},
 		{"comment", func(s *Silence) { s.Comment = "bell \a" }},
 		{"comment", func(s *Silence) { s.Comment = "DEL \x7f" }},
 		{"comment", func(s *Silence) { s.Comment = "C1 \u0085" }},
-		{"createdBy", func(s *Silence) { s.CreatedBy = long(MaxSilenceAuthorLen + 1) }},
+		{"createdBy", func(s *Silence) { s.CreatedBy = long(maxSilenceAuthorLen + 1) }},
 		{"createdBy", func(s *Silence) { s.CreatedBy = "ana\x00" }},
 		{"createdBy", func(s *Silence) { s.CreatedBy = "\xc3" }},
-		{"matchers[0].name", func(s *Silence) { s.Matchers = matcher(long(MaxSilenceMatcherNameLen+1), "x") }},
+		{"matchers[0].name", func(s *Silence) { s.Matchers = matcher(long(maxSilenceMatcherNameLen+1), "x") }},
 		{"matchers[0].name", func(s *Silence) { s.Matchers = matcher("te\tam", "x") }},
-		{"matchers[0].value", func(s *Silence) { s.Matchers = matcher("team", long(MaxSilenceMatcherValueLen+1)) }},
+		{"matchers[0].value", func(s *Silence) { s.Matchers = matcher("team", long(maxSilenceMatcherValueLen+1)) }},
 		{"matchers[0].value", func(s *Silence) { s.Matchers = matcher("team", "pay\x1bments") }},
 		{"matchers[0].value", func(s *Silence) { s.Matchers = matcher("team", "\xed\xa0\x80") }}, // a surrogate in UTF-8
 		{"matchers", func(s *Silence) {
-			for range MaxSilenceMatchers {
+			for range maxSilenceMatchers {
 				s.Matchers = append(s.Matchers, matcher("team", "x")...)
 			}
 		}},
@@ -70,9 +70,9 @@ func TestSilenceTextRefused(t *testing.T) {
 	// At the limits, in multi-byte text, is fine; so is a U+FFFD typed
 	// on purpose.
 	s := goodSilence(t, now)
-	s.Comment, s.CreatedBy = long(MaxSilenceCommentLen)+"", long(MaxSilenceAuthorLen)
-	s.Matchers = matcher(long(MaxSilenceMatcherNameLen), long(MaxSilenceMatcherValueLen-3)+"\uFFFD")
-	for len(s.Matchers) < MaxSilenceMatchers {
+	s.Comment, s.CreatedBy = long(maxSilenceCommentLen)+"", long(maxSilenceAuthorLen)
+	s.Matchers = matcher(long(maxSilenceMatcherNameLen), long(maxSilenceMatcherValueLen-3)+"\uFFFD")
+	for len(s.Matchers) < maxSilenceMatchers {
 		s.Matchers = append(s.Matchers, s.Matchers[0])
 	}
 	id, err := ss.Add(s)
@@ -83,7 +83,7 @@ func TestSilenceTextRefused(t *testing.T) {
 	if err := ss.Expire(id, "bob\r\n"); !errors.Is(err, ErrInvalidSilence) || !strings.Contains(err.Error(), "by") {
 		t.Errorf("Expire with a control character: %v", err)
 	}
-	if err := ss.Expire(id, long(MaxSilenceAuthorLen+1)); !errors.Is(err, ErrInvalidSilence) {
+	if err := ss.Expire(id, long(maxSilenceAuthorLen+1)); !errors.Is(err, ErrInvalidSilence) {
 		t.Errorf("Expire with a long name: %v", err)
 	}
 	if err := ss.Expire(id, "bob"); err != nil {
@@ -192,16 +192,16 @@ func TestSilenceLimitsMatchDashboard(t *testing.T) {
 		}
 	}
 	for dash, ours := range map[string]int64{
-		"maxTextLen":  MaxSilenceCommentLen,
-		"maxIDLen":    MaxSilenceAuthorLen, // the dashboard's author and label name limit
-		"maxValueLen": MaxSilenceMatcherValueLen,
-		"maxMatchers": MaxSilenceMatchers,
+		"maxTextLen":  maxSilenceCommentLen,
+		"maxIDLen":    maxSilenceAuthorLen, // the dashboard's author and label name limit
+		"maxValueLen": maxSilenceMatcherValueLen,
+		"maxMatchers": maxSilenceMatchers,
 	} {
 		if got, ok := consts[dash]; !ok || got != ours {
 			t.Errorf("dashboard %s = %d (found: %v), alerting's = %d", dash, got, ok, ours)
 		}
 	}
-	if MaxSilenceMatcherNameLen != MaxSilenceAuthorLen {
+	if maxSilenceMatcherNameLen != maxSilenceAuthorLen {
 		t.Errorf("the dashboard limits label names to maxIDLen too")
 	}
 }

@@ -14,11 +14,11 @@ type MetricSource interface {
 	Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error
 }
 
-// MetricSourceFunc adapts a function to MetricSource.
-type MetricSourceFunc func(ctx context.Context, rm *metricdata.ResourceMetrics) error
+// metricSourceFunc adapts a function to MetricSource.
+type metricSourceFunc func(ctx context.Context, rm *metricdata.ResourceMetrics) error
 
 // Collect calls f.
-func (f MetricSourceFunc) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+func (f metricSourceFunc) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	return f(ctx, rm)
 }
 
@@ -29,8 +29,8 @@ type CheckSource interface {
 	CheckStatus(name string) (status string, since time.Time, ok bool)
 }
 
-// CheckLister is optionally implemented by a CheckSource so that a
+// checkLister is optionally implemented by a CheckSource so that a
 // CheckState rule without explicit check names watches every check.
-type CheckLister interface {
+type checkLister interface {
 	CheckNames() []string
 }

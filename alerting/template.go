@@ -13,10 +13,10 @@ import (
 	"time"
 )
 
-// TemplateData is what annotation templates see. As in Prometheus,
+// templateData is what annotation templates see. As in Prometheus,
 // $value and $labels are also defined, so annotations written for a
 // Prometheus rule ({{ $value }}, {{ $labels.team }}) work unchanged.
-type TemplateData struct {
+type templateData struct {
 	Rule      string
 	Value     float64
 	Threshold float64
@@ -82,7 +82,7 @@ func (w *templateWork) charge(n int64) error {
 // workOf returns the budget of the execution whose root data is d (the
 // value of $ in the template).
 func workOf(d any) (*templateWork, error) {
-	td, ok := d.(*TemplateData)
+	td, ok := d.(*templateData)
 	if !ok || !td.work.armed {
 		return nil, errors.New("annotation templates run only with the evaluator's data")
 	}
@@ -327,7 +327,7 @@ const templatePrelude = `{{- $value := .Value -}}{{- $labels := .Labels -}}`
 //
 //   - the text is at most maxTemplateText bytes;
 //   - define, block and template are refused, so there is one template
-//     and no recursion, and $ is always the *TemplateData (declaring or
+//     and no recursion, and $ is always the *templateData (declaring or
 //     assigning $ is refused);
 //   - every range charges its iterations times the size of its body to
 //     the execution's budget (maxTemplateSteps) before it starts, so a
@@ -519,7 +519,7 @@ func callsDataMethod(n parse.Node) bool {
 }
 
 // dataMethods are the names of the methods of every type a template can
-// reach from TemplateData (Labels.String, time.Duration.Minutes, ...).
+// reach from templateData (Labels.String, time.Duration.Minutes, ...).
 var dataMethods = func() map[string]bool {
 	names := map[string]bool{}
 	seen := map[reflect.Type]bool{}
@@ -552,7 +552,7 @@ var dataMethods = func() map[string]bool {
 			visit(t.Elem())
 		}
 	}
-	visit(reflect.TypeFor[TemplateData]())
+	visit(reflect.TypeFor[templateData]())
 	return names
 }()
 
@@ -685,14 +685,14 @@ func checkTemplate(v *validation, name, text string, r *Rule) error {
 		l[k] = "x"
 	}
 	var b strings.Builder
-	d := &TemplateData{Rule: r.Name, Value: 1, Threshold: 1, Window: time.Minute, Labels: l, State: "firing",
+	d := &templateData{Rule: r.Name, Value: 1, Threshold: 1, Window: time.Minute, Labels: l, State: "firing",
 		work: templateWork{armed: true, left: maxTemplateSteps, rules: &v.templateSteps}}
 	if err := t.Execute(&limitWriter{b: &b, left: maxTemplateOutput}, d); err != nil {
 		if errors.Is(err, errTemplateOutput) {
 			return fmt.Errorf("template: %s: %w", name, err)
 		}
 		if errors.Is(err, errRulesSteps) {
-			return &FieldError{Msg: fmt.Sprintf("%v (more than %d steps; a rule set needs far less)", errRulesSteps, maxRulesTemplateSteps), limit: true}
+			return &fieldError{Msg: fmt.Sprintf("%v (more than %d steps; a rule set needs far less)", errRulesSteps, maxRulesTemplateSteps), limit: true}
 		}
 		return templateError(err)
 	}
@@ -704,7 +704,7 @@ func checkTemplate(v *validation, name, text string, r *Rule) error {
 // template yields its error text rather than dropping the annotation, so
 // a broken runbook template is visible in the notification instead of
 // silently empty.
-func render(t *template.Template, d *TemplateData, b *strings.Builder) string {
+func render(t *template.Template, d *templateData, b *strings.Builder) string {
 	b.Reset()
 	d.work = templateWork{armed: true, left: maxTemplateSteps}
 	err := t.Execute(&limitWriter{b: b, left: maxTemplateOutput}, d)

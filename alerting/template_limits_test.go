@@ -52,10 +52,10 @@ func TestHostileTemplatesRefusedQuickly(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := annotationRule(c.text)
 			bounded(t, time.Second, 16<<20, func() {
-				err := r.Validate()
-				var fe *FieldError
+				err := r.validate(newValidation())
+				var fe *fieldError
 				if !errors.As(err, &fe) || fe.Field != "annotations.summary" || !strings.Contains(err.Error(), c.want) {
-					t.Fatalf("Validate = %v, want a FieldError for annotations.summary saying %q", err, c.want)
+					t.Fatalf("Validate = %v, want a fieldError for annotations.summary saying %q", err, c.want)
 				}
 				if c.want != "reserved" && strings.Contains(err.Error(), reservedPrefix) {
 					t.Errorf("the error shows the sandbox: %v", err)
@@ -84,7 +84,7 @@ func TestDataMethodsInLoopsRefusedQuickly(t *testing.T) {
 		r := annotationRule(text)
 		r.Labels = labels
 		bounded(t, 3*time.Second, 256<<20, func() {
-			if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "too much work") && !strings.Contains(err.Error(), "longer than 65536") {
+			if err := r.validate(newValidation()); err == nil || !strings.Contains(err.Error(), "too much work") && !strings.Contains(err.Error(), "longer than 65536") {
 				t.Errorf("%s: %v", text, err)
 			}
 		})
@@ -101,7 +101,7 @@ func TestRenderBoundsRunTimeData(t *testing.T) {
 		{`{{ range .Labels }}{{ range 100 }}{{ . }}{{ end }}{{ end }}`, "too much work"},
 	} {
 		r := annotationRule(c.text)
-		if err := r.Validate(); err != nil {
+		if err := r.validate(newValidation()); err != nil {
 			t.Fatalf("%s: %v", c.text, err)
 		}
 		tm, err := parseTemplate("R/summary", c.text)
@@ -114,7 +114,7 @@ func TestRenderBoundsRunTimeData(t *testing.T) {
 		}
 		var b strings.Builder
 		bounded(t, time.Second, 16<<20, func() {
-			got := render(tm, &TemplateData{Rule: "R", State: "resolved", Labels: l}, &b)
+			got := render(tm, &templateData{Rule: "R", State: "resolved", Labels: l}, &b)
 			if !strings.HasPrefix(got, "template error: ") || !strings.Contains(got, c.want) {
 				t.Errorf("%s: render = %.200q, want a template error saying %q", c.text, got, c.want)
 			}
@@ -141,8 +141,8 @@ var legitTemplates = []string{
 }
 
 func TestTemplatesRenderAsWithoutTheSandbox(t *testing.T) {
-	data := func() *TemplateData {
-		return &TemplateData{Rule: "R", Value: 0.123, Threshold: 1, Window: 5 * time.Minute,
+	data := func() *templateData {
+		return &templateData{Rule: "R", Value: 0.123, Threshold: 1, Window: 5 * time.Minute,
 			Labels: Labels{"team": "payments", "alertname": "R", "svc": "<psp>"}, State: "firing"}
 	}
 	for _, text := range legitTemplates {
@@ -152,7 +152,7 @@ func TestTemplatesRenderAsWithoutTheSandbox(t *testing.T) {
 			t.Fatalf("%s: %v", text, err)
 		}
 		r := annotationRule(text)
-		if err := r.Validate(); err != nil {
+		if err := r.validate(newValidation()); err != nil {
 			t.Fatalf("%s: %v", text, err)
 		}
 		tm, err := parseTemplate("R/summary", text)
@@ -176,7 +176,7 @@ func TestTemplateErrorsHideTheSandbox(t *testing.T) {
 		"\n{{ html .Nope }}":           `template: R/summary:2:8: executing "R/summary" at <.Nope>: can't evaluate field Nope`,
 	} {
 		r := annotationRule(text)
-		err := r.Validate()
+		err := r.validate(newValidation())
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v\nwant %s", text, err, want)
 		}
@@ -197,7 +197,7 @@ func FuzzTemplateBounds(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		start := time.Now()
 		r := annotationRule(text)
-		err := r.Validate()
+		err := r.validate(newValidation())
 		if err != nil {
 			if !errors.Is(err, ErrInvalidRule) {
 				t.Fatalf("error does not wrap ErrInvalidRule: %v", err)
@@ -209,7 +209,7 @@ func FuzzTemplateBounds(f *testing.F) {
 			}
 			var b strings.Builder
 			for _, state := range []string{"firing", "resolved"} {
-				got := render(tm, &TemplateData{Rule: "R", Value: 1e300, Window: 30 * 24 * time.Hour, State: state,
+				got := render(tm, &templateData{Rule: "R", Value: 1e300, Window: 30 * 24 * time.Hour, State: state,
 					Labels: Labels{"team": strings.Repeat("p", 1000)}}, &b)
 				if !strings.HasPrefix(got, "template error: ") && len(got) > maxTemplateOutput {
 					t.Fatalf("rendered %d bytes", len(got))

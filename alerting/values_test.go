@@ -1,7 +1,10 @@
 package alerting
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -11,7 +14,7 @@ import (
 var (
 	nan  = math.NaN()
 	inf  = math.Inf(1)
-	year = 400 * 24 * time.Hour // above MaxRuleDuration
+	year = 400 * 24 * time.Hour // above maxRuleDuration
 )
 
 func validRules() map[string]Rule {
@@ -92,10 +95,10 @@ func TestNonsenseValuesRefused(t *testing.T) {
 	for _, c := range nonsense {
 		r := validRules()[c.kind]
 		c.set(&r)
-		err := r.Validate()
-		var fe *FieldError
+		err := r.validate(newValidation())
+		var fe *fieldError
 		if !errors.As(err, &fe) || fe.Rule != r.Name || fe.Field != c.field {
-			t.Errorf("%s %s: Validate = %v, want a FieldError for %s", c.kind, c.field, err, c.field)
+			t.Errorf("%s %s: Validate = %v, want a fieldError for %s", c.kind, c.field, err, c.field)
 			continue
 		}
 		if err := ValidateRules([]Rule{r}); err == nil || err.Error() != fe.Error() {
@@ -121,13 +124,13 @@ func TestEdgeValuesAccepted(t *testing.T) {
 			r.Condition = &Quantile{Histogram: Selector{Metric: "h"}, Quantile: 0.5, Window: time.Minute}
 		},
 		"windows of 366 days": func(r *Rule) {
-			r.For, r.KeepFiringFor = MaxRuleDuration, MaxRuleDuration
-			r.Condition = &SLO{Objective: 0.9, Total: Selector{Metric: "t"}, Errors: &Selector{Metric: "e"}, Period: MaxRuleDuration}
+			r.For, r.KeepFiringFor = maxRuleDuration, maxRuleDuration
+			r.Condition = &SLO{Objective: 0.9, Total: Selector{Metric: "t"}, Errors: &Selector{Metric: "e"}, Period: maxRuleDuration}
 		},
 	} {
 		r := Rule{Name: "R"}
 		set(&r)
-		if err := r.Validate(); err != nil {
+		if err := r.validate(newValidation()); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -154,9 +157,57 @@ func TestLoaderRefusesNonsenseValues(t *testing.T) {
 	} {
 		src := "rules:\n  - name: X\n    " + strings.Replace(c.kind, "%s", c.value, 1) + "\n"
 		_, err := ParseRules([]byte(src))
-		var fe *FieldError
+		var fe *fieldError
 		if !errors.As(err, &fe) || fe.Rule != "X" || fe.Field != c.field || fe.Line != 3 {
-			t.Errorf("%s = %s: %v, want a FieldError for %s on line 3", c.field, c.value, err, c.field)
+			t.Errorf("%s = %s: %v, want a fieldError for %s on line 3", c.field, c.value, err, c.field)
 		}
 	}
+}
+
+// 1.44 % errors against a 99.9 % objective burn the budget 14.4× too
+// fast: a 30-day budget is gone in 50 hours, 2 % of it per hour.
+func TestBurnRateArithmetic(t *testing.T) {
+	rate := burnRate(0.0144, 0.999)
+	got := fmt.Sprintf("%.1f %v %.0f%%", rate, timeToExhaustion(rate, 30*24*time.Hour),
+		100*budgetConsumed(rate, time.Hour, 30*24*time.Hour))
+	if got != "14.4 50h0m0s 2%" {
+		t.Fatalf("burn arithmetic = %q, want 14.4 50h0m0s 2%%", got)
+	}
+	if thr := errorRatioThreshold(14.4, 0.999); math.Abs(thr-0.0144) > 1e-12 {
+		t.Fatalf("errorRatioThreshold(14.4, 0.999) = %v, want 0.0144", thr)
+	}
+}
+
+// A single-valued option given twice would silently replace the first;
+// both constructors refuse it naming the option, and refuse a nil option.
+// List options (WithReceiver, WithRoute) add up as before.
+func TestOptionGivenTwiceIsRefused(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"logger", []Option{WithLogger(slog.New(slog.DiscardHandler)), WithLogger(slog.New(slog.DiscardHandler))}, "WithLogger given more than once"},
+		{"interval", []Option{WithInterval(time.Second), WithInterval(time.Minute)}, "WithInterval given more than once"},
+		{"external URL", []Option{WithExternalURL("https://a/"), WithExternalURL("https://b/")}, "WithExternalURL given more than once"},
+		{"nil", []Option{WithMaxSeries(10), nil}, "option #1 is nil"},
+	} {
+		_, errE := NewEvaluator(nil, tt.opts...)
+		d, errD := NewDispatcher(tt.opts...)
+		if d != nil {
+			_ = d.Close()
+		}
+		for _, err := range []error{errE, errD} {
+			if !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: %v, want ErrInvalidOption naming %q", tt.name, err, tt.want)
+			}
+		}
+	}
+	nop := NotifierFunc(func(context.Context, *Notification) error { return nil })
+	d, err := NewDispatcher(WithReceiver(Receiver{Name: "a", Notifier: nop}), WithReceiver(Receiver{Name: "b", Notifier: nop}),
+		WithRoute(Route{Receivers: []string{"a"}}), WithRoute(Route{Receivers: []string{"b"}}))
+	if err != nil {
+		t.Fatalf("two receivers and two routes: %v", err)
+	}
+	_ = d.Close()
 }

@@ -33,7 +33,7 @@ func newActionRig(t *testing.T, mode ActionMode, fail error) *actionRig {
 	rule := alerting.Rule{Name: "PSPDown", Condition: &alerting.CheckState{Checks: []string{"psp"}}}
 	m, err := New(quiet, WithoutSystemMetrics(), WithRegistryOptions(checkstest.WithClock(r.fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
-		WithAlerting([]alerting.Rule{rule}, alerting.WithClock(r.fc)),
+		WithAlerting([]alerting.Rule{rule}, alertClock(r.fc)),
 		WithAction(Action{Name: "switch-psp", Rule: "PSPDown", Mode: mode, Run: func(ctx context.Context, a alerting.Alert) error {
 			r.mu.Lock()
 			r.runs = append(r.runs, a.Labels["igmon.check.name"])

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/redact"
 	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
@@ -116,7 +117,7 @@ func (m *Monitor) initAlerting() error {
 			res[string(kv.Key)] = kv.Value.Emit()
 		}
 	}
-	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithDeliveryListener(m.recordDelivery),
+	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerthook.WithDeliveryListener(m.recordDelivery).(alerting.Option),
 		alerting.WithResource(res)}
 	disp, err := alerting.NewDispatcher(append(base, m.cfg.alertOpts...)...)
 	if err != nil {
@@ -125,7 +126,7 @@ func (m *Monitor) initAlerting() error {
 	a.disp, a.silences = disp, disp.Silences()
 	// One hook for every way a silence changes (Go code, the alerting
 	// HTTP API, the dashboard): the audit trail cannot miss a path.
-	a.silences.Subscribe(a.recordSilence)
+	alerthook.SubscribeSilences(a.silences, a.recordSilence)
 	// The evaluator joins the Monitor's series engine: its rules, the
 	// component status and the dashboard read one set of windows.
 	eopts := append(base, alerting.WithMetricSource(m.engine), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a))
@@ -134,8 +135,8 @@ func (m *Monitor) initAlerting() error {
 		_ = disp.Close()
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
 	}
-	// The evidence windows follow the evaluator's clock (alerting.WithClock).
-	a.now = a.eval.Now
+	// The evidence windows follow the evaluator's clock (a test sets it through internal/alerthook).
+	a.now = func() time.Time { return alerthook.Now(a.eval) }
 	m.alerting = a
 	return nil
 }
@@ -416,10 +417,7 @@ func ruleWindows(r alerting.Rule) []time.Duration {
 }
 
 func sloWindows(c *alerting.SLO) []alerting.BurnWindow {
-	if len(c.Windows) == 0 {
-		return alerting.DefaultBurnWindows
-	}
-	return c.Windows
+	return alerthook.BurnWindows(c).([]alerting.BurnWindow)
 }
 
 // errorWindow is the window of the alert's rule (for an SLO, the long
@@ -486,7 +484,7 @@ func (a *alertingState) dashboardAlerts(alerts []alerting.Alert, now time.Time, 
 		}
 		da := dashboard.Alert{Name: al.Rule, State: al.State.String(), Severity: al.Labels["severity"], Since: since,
 			Labels: al.Labels, Annotations: al.Annotations, Value: al.Value, ValueText: a.valueText(al)}
-		_, da.Silenced = a.silences.Mutes(al.Labels, now)
+		da.Silenced = alerthook.Muted(a.silences, al.Labels, now)
 		if detailed && al.State != alerting.StateResolved {
 			da.Evidence = a.evidence(al)
 		}
@@ -494,7 +492,7 @@ func (a *alertingState) dashboardAlerts(alerts []alerting.Alert, now time.Time, 
 	}
 	var sil []dashboard.Silence
 	for _, s := range a.silences.List() {
-		if !s.Active(now) && s.StartsAt.Before(now) {
+		if active := !now.Before(s.StartsAt) && now.Before(s.EndsAt); !active && s.StartsAt.Before(now) {
 			continue
 		}
 		ds := dashboard.Silence{ID: s.ID, Author: s.CreatedBy, Comment: s.Comment, StartsAt: s.StartsAt, EndsAt: s.EndsAt}
@@ -540,24 +538,21 @@ func (a *alertingState) unsilence(id string) error {
 // EventsHandler withhold from the public, and the comment ends the
 // message after ": " so that both can cut it off. The matchers stay in the
 // message, as the public silence list shows them too.
-func (a *alertingState) recordSilence(c alerting.SilenceChange) {
-	s := c.Silence
+func (a *alertingState) recordSilence(created bool, silence any, at time.Time) {
+	s := silence.(alerting.Silence)
 	ms := make([]string, len(s.Matchers))
 	for i, mt := range s.Matchers {
 		ms[i] = mt.String()
 	}
-	e := timelineEvent{Time: c.Time, Component: "alerting", Kind: eventSilence, Severity: severityInfo,
+	e := timelineEvent{Time: at, Component: "alerting", Kind: eventSilence, Severity: severityInfo,
 		Attrs: map[string]string{"silence_id": s.ID, "reason": s.Comment}}
-	switch c.Kind {
-	case alerting.SilenceCreated:
+	if created {
 		e.Message = fmt.Sprintf("silence %s {%s} created until %s: %s", s.ID, strings.Join(ms, ", "), s.EndsAt.UTC().Format(time.RFC3339), s.Comment)
 		e.Attrs["by"] = s.CreatedBy
-	case alerting.SilenceExpired:
+	} else {
 		e.Message = fmt.Sprintf("silence %s {%s} expired: %s", s.ID, strings.Join(ms, ", "), s.Comment)
 		e.Attrs["by"] = s.ExpiredBy
 		e.Attrs["created_by"] = s.CreatedBy
-	default:
-		return
 	}
 	a.m.events.Record(e)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/checkstest"
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -146,7 +147,7 @@ func alertWhere(t *testing.T, m *Monitor, rule string, want alerting.State, ok f
 // what it queued reached the receivers.
 func deliver(t *testing.T, m *Monitor) {
 	t.Helper()
-	m.alerting.disp.Tick()
+	alerthook.Tick(m.alerting.disp)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := m.alerting.disp.Flush(ctx); err != nil {
@@ -165,7 +166,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 	m, err := New(quiet, WithServiceName("casino"),
 		WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAlerting([]alerting.Rule{paymentErrorRule(t)},
-			alerting.WithClock(fc),
+			alertClock(fc),
 			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
 			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
 				GroupWait: 10 * time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}),
@@ -297,7 +298,7 @@ func TestAlertsHandlerAndSilences(t *testing.T) {
 	rule := alerting.Rule{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}
 	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
-		WithAlerting([]alerting.Rule{rule}, alerting.WithClock(fc)))
+		WithAlerting([]alerting.Rule{rule}, alertClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,3 +372,7 @@ func TestAlertingOffAndMisconfigured(t *testing.T) {
 		t.Errorf("invalid rule: %v", err)
 	}
 }
+
+// alertClock is the alerting option that puts the evaluator and the
+// dispatcher on a test's fake clock.
+func alertClock(c clock.Clock) alerting.Option { return alerthook.WithClock(c).(alerting.Option) }

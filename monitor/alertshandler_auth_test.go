@@ -25,7 +25,7 @@ func TestAlertsHandlerShowsEvidenceOnlyToAuthorizedCallers(t *testing.T) {
 	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
 		WithAlerting([]alerting.Rule{{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}},
-			alerting.WithClock(fc),
+			alertClock(fc),
 			alerting.WithReceiver(alerting.Receiver{Name: "oncall",
 				Notifier: alerting.NotifierFunc(func(context.Context, *alerting.Notification) error { return nil })}),
 			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName}})))

@@ -7,7 +7,6 @@ import (
 
 	"fmt"
 
-	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/redact"
 )
@@ -91,14 +90,14 @@ func (m *Monitor) isProbe(name string) bool {
 }
 
 // recordDelivery puts the final outcome of a notification in the event log.
-func (m *Monitor) recordDelivery(d alerting.Delivery) {
+func (m *Monitor) recordDelivery(receiver, groupKey string, firing, resolved int, err error) {
 	e := timelineEvent{Component: "alerting", Kind: eventNotification, Severity: severityInfo,
-		Message: fmt.Sprintf("notification to %s delivered (%d firing, %d resolved)", d.Receiver, d.Firing, d.Resolved),
-		Attrs:   map[string]string{"receiver": d.Receiver, "group": d.GroupKey}}
-	if d.Err != nil {
+		Message: fmt.Sprintf("notification to %s delivered (%d firing, %d resolved)", receiver, firing, resolved),
+		Attrs:   map[string]string{"receiver": receiver, "group": groupKey}}
+	if err != nil {
 		e.Severity = severityWarning
-		e.Message = fmt.Sprintf("notification to %s failed after retries (%d firing, %d resolved)", d.Receiver, d.Firing, d.Resolved)
-		e.Attrs["error"] = redact.Error(d.Err)
+		e.Message = fmt.Sprintf("notification to %s failed after retries (%d firing, %d resolved)", receiver, firing, resolved)
+		e.Attrs["error"] = redact.Error(err)
 	}
 	m.events.Record(e)
 }

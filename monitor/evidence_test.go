@@ -56,7 +56,7 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 			Errors:  &alerting.Selector{Metric: "igmon.dependency.calls", Matchers: alerting.Matchers{mustMatch(t, alerting.MatchEqual, attrDependencyOutcome, "error")}},
 			Windows: []alerting.BurnWindow{{Severity: "page", Long: 2 * time.Minute, Short: 30 * time.Second, Factor: 10}, {Severity: "ticket", Long: 30 * time.Minute, Short: 5 * time.Minute, Factor: 1}}}},
 	}
-	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)), WithAlerting(rules, alerting.WithClock(fc)))
+	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)), WithAlerting(rules, alertClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func mustMatch(t *testing.T, typ alerting.MatchType, name, value string) *alerti
 func TestEvidenceListsRecoveredChecks(t *testing.T) {
 	fc := clock.NewFake(alT0)
 	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
-		WithAlerting([]alerting.Rule{{Name: "DepositsFailing", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}}, alerting.WithClock(fc)))
+		WithAlerting([]alerting.Rule{{Name: "DepositsFailing", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}}, alertClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestAlertsAPISilencesAreInTheEventLog(t *testing.T) {
 	fc := clock.NewFake(alT0)
 	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
-		WithAlerting([]alerting.Rule{{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}}, alerting.WithClock(fc)))
+		WithAlerting([]alerting.Rule{{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}}, alertClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func errorsCollection(pairs int) metricdata.ResourceMetrics {
 // and 6h) and publishes them.
 func BenchmarkEvidenceErrorTypes(b *testing.B) {
 	rm := errorsCollection(2000)
-	src := alerting.MetricSourceFunc(func(_ context.Context, out *metricdata.ResourceMetrics) error {
+	src := sourceFunc(func(_ context.Context, out *metricdata.ResourceMetrics) error {
 		*out = rm
 		return nil
 	})
@@ -412,7 +412,7 @@ func BenchmarkEvidenceErrorTypes(b *testing.B) {
 func TestEvidenceLeavesOutEpisodesOlderThanTheAlertWindow(t *testing.T) {
 	fc := clock.NewFake(alT0)
 	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)),
-		WithAlerting([]alerting.Rule{{Name: "CheckFailing", For: 30 * time.Second, Condition: &alerting.CheckState{}}}, alerting.WithClock(fc)))
+		WithAlerting([]alerting.Rule{{Name: "CheckFailing", For: 30 * time.Second, Condition: &alerting.CheckState{}}}, alertClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,4 +450,11 @@ func TestEvidenceLeavesOutEpisodesOlderThanTheAlertWindow(t *testing.T) {
 	if len(ev) != 2 || !strings.HasPrefix(ev[0], "CheckFailing = 30 s since") || !strings.HasPrefix(ev[1], "check wallet-db turned fail") {
 		t.Fatalf("evidence:\n%s\nwant the value with its unit, then only wallet-db", strings.Join(ev, "\n"))
 	}
+}
+
+// sourceFunc adapts a function to the series engine's metric source.
+type sourceFunc func(ctx context.Context, rm *metricdata.ResourceMetrics) error
+
+func (f sourceFunc) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	return f(ctx, rm)
 }

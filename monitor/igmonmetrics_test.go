@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/igsemconv"
+	"github.com/jackcode/igmon/internal/promname"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"; sql.Open does not connect
 	"go.opentelemetry.io/otel/attribute"
@@ -35,7 +36,7 @@ import (
 	"github.com/jackcode/igmon/probes"
 )
 
-// TestIgmonMetricsListsEverythingEmitted keeps alerting.IgmonMetrics (the
+// TestIgmonMetricsListsEverythingEmitted keeps promname.IgmonMetrics (the
 // table ExportPrometheusRules translates names with) equal to what a
 // Monitor really emits: a Monitor with every feature wired records into
 // its in-process reader, and every collected metric must be in the table
@@ -45,7 +46,7 @@ func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
 	emitted := metricInfos(t, emitEverything(t))
 
 	listed := map[string]alerting.MetricInfo{}
-	for _, mi := range alerting.IgmonMetrics {
+	for _, mi := range promname.IgmonMetrics {
 		listed[mi.Name] = mi
 	}
 	for _, name := range sortedKeys(emitted) {
@@ -53,15 +54,15 @@ func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
 		want, ok := listed[name]
 		switch {
 		case !ok:
-			t.Errorf("%s (%s, unit %q) is emitted but missing from alerting.IgmonMetrics", name, kindName(got.Type), got.Unit)
+			t.Errorf("%s (%s, unit %q) is emitted but missing from promname.IgmonMetrics", name, kindName(got.Type), got.Unit)
 		case got != want:
-			t.Errorf("%s: emitted as %s with unit %q (Prometheus %s), alerting.IgmonMetrics says %s with unit %q (%s)",
-				name, kindName(got.Type), got.Unit, alerting.PrometheusMetricName(got),
-				kindName(want.Type), want.Unit, alerting.PrometheusMetricName(want))
+			t.Errorf("%s: emitted as %s with unit %q (Prometheus %s), promname.IgmonMetrics says %s with unit %q (%s)",
+				name, kindName(got.Type), got.Unit, promname.PrometheusMetricName(got),
+				kindName(want.Type), want.Unit, promname.PrometheusMetricName(want))
 		}
 	}
 	var unseen []string
-	for _, mi := range alerting.IgmonMetrics {
+	for _, mi := range promname.IgmonMetrics {
 		if _, ok := emitted[mi.Name]; !ok {
 			unseen = append(unseen, mi.Name)
 		}
@@ -120,7 +121,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	m, err := New(quiet, WithServiceName("casino"), WithExporters(exp, failing), WithReader(exported),
 		WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAction(Action{Name: "page-kyc-vendor", Rule: "KYCDown", Mode: ActionDryRun, Run: func(context.Context, alerting.Alert) error { return nil }}),
-		WithAlerting(rules, alerting.WithClock(fc),
+		WithAlerting(rules, alertClock(fc),
 			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
 			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
 				GroupWait: time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}),
@@ -247,8 +248,8 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		"db.client.connection.count", "db.client.connection.max", "db.client.connection.idle.max", igsemconv.MetricDBWaitCount,
 		igsemconv.MetricProbeSuccess, igsemconv.MetricProbeDuration, igsemconv.MetricProbePhaseDuration,
 		igsemconv.MetricProbeCertExpiry, igsemconv.MetricDNSLookupDuration,
-		alerting.MetricAlerts, alerting.MetricEvaluationDuration, alerting.MetricSeries,
-		alerting.MetricNotifications, alerting.MetricSuppressed,
+		"igmon.alerts", "igmon.alert.evaluation.duration", "igmon.alert.series",
+		"igmon.alert.notifications", "igmon.alert.suppressed",
 		igsemconv.MetricDataPointsExported, igsemconv.MetricExportDuration, igsemconv.MetricExportFailures,
 	}
 	for deadline := time.Now().Add(30 * time.Second); ; {
@@ -348,7 +349,7 @@ func TestIgmonScopesCarryVersionAndSchemaURL(t *testing.T) {
 			t.Errorf("scope %s: schema URL %q, want %q", sc.Name, sc.SchemaURL, buildinfo.SchemaURL)
 		}
 	}
-	for _, name := range []string{scopeName, buildinfo.ModulePath + "/checks", buildinfo.ModulePath + "/probes", buildinfo.ModulePath + "/exporters", alerting.ScopeName, buildinfo.ModulePath + "/failover"} {
+	for _, name := range []string{scopeName, buildinfo.ModulePath + "/checks", buildinfo.ModulePath + "/probes", buildinfo.ModulePath + "/exporters", "github.com/jackcode/igmon/alerting", buildinfo.ModulePath + "/failover"} {
 		// More than once is fine: probes.RuntimeProducer's metrics come
 		// as a scope of their own.
 		if seen[name] == 0 {
@@ -418,7 +419,7 @@ func TestIgmonAttributeKeysAreNamespaced(t *testing.T) {
 		attrDependencyKind, attrDependencyName, attrDependencyOperation, attrDependencyOutcome,
 		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
 		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason, igsemconv.AttrDBCloseReason,
-		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome, alerting.AttrReason,
+		"igmon.alert.rule", "igmon.alert.state", "igmon.alert.receiver", "igmon.alert.notification.outcome", "igmon.alert.suppression.reason",
 	} {
 		if !namespaced(attribute.Key(k)) {
 			t.Errorf("key constant %q is neither a semantic-convention key nor igmon.-prefixed", k)

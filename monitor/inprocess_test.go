@@ -27,7 +27,7 @@ func TestInProcessOnUserProvider(t *testing.T) {
 
 	fc := clock.NewFake(alT0)
 	m, err := New(quiet, WithMeterProvider(mp), WithInProcess(inproc),
-		WithAlerting([]alerting.Rule{paymentErrorRule(t)}, alerting.WithClock(fc)))
+		WithAlerting([]alerting.Rule{paymentErrorRule(t)}, alertClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/durable"
 )
 
@@ -93,9 +94,9 @@ func (m *Monitor) stateSources() []stateSource {
 	}
 	if a := m.alerting; a != nil {
 		srcs = append(srcs,
-			stateSource{"silences", a.silences},
-			stateSource{"alerts", a.eval},
-			stateSource{"nflog", a.disp})
+			stateSource{"silences", alerthook.State(a.silences)},
+			stateSource{"alerts", alerthook.State(a.eval)},
+			stateSource{"nflog", alerthook.State(a.disp)})
 	}
 	return srcs
 }

@@ -48,7 +48,7 @@ func (r *restartRig) start(extra ...Option) *Monitor {
 	}
 	rule := alerting.Rule{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}},
 		Labels: map[string]string{"severity": "critical"}}
-	aopts := append(rcvs, alerting.WithClock(r.fc),
+	aopts := append(rcvs, alertClock(r.fc),
 		alerting.WithRoute(alerting.Route{Receivers: []string{"oncall", "chat"}, GroupBy: []string{alerting.LabelAlertName},
 			GroupWait: 10 * time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}))
 	opts := append([]Option{quiet, WithServiceName("casino"), WithoutSystemMetrics(), WithDataDir(r.dir),
@@ -219,7 +219,7 @@ func TestCorruptStateFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"silences":[]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := New(quiet, WithoutSystemMetrics(), WithDataDir(r.dir), WithAlerting(nil, alerting.WithClock(r.fc)))
+	_, err := New(quiet, WithoutSystemMetrics(), WithDataDir(r.dir), WithAlerting(nil, alertClock(r.fc)))
 	if !errors.Is(err, ErrCorruptState) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "WithDiscardCorruptState") {
 		t.Fatalf("New with a foreign state file: %v", err)
 	}

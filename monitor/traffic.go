@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/igsemconv"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -365,9 +366,9 @@ func (m *Monitor) initEngine() error {
 			return m.testNow()
 		}
 		// Alert windows, status windows and evidence run on one clock:
-		// the evaluator's (alerting.WithClock) when alerting is on.
+		// the evaluator's (internal/alerthook.WithClock in tests) when alerting is on.
 		if a := m.alerting; a != nil && a.eval != nil {
-			return a.eval.Now()
+			return alerthook.Now(a.eval)
 		}
 		return time.Now()
 	}

@@ -28,21 +28,21 @@ func TestRetryAfterHTTPDateOn5xx(t *testing.T) {
 		{"webhook", func(url string) (alerting.Notifier, error) {
 			w, err := NewWebhook(WebhookConfig{URL: url + "/hook"})
 			if err == nil {
-				fixedNow(&w.s, now)
+				fixedNow(&w.(*webhookNotifier).s, now)
 			}
 			return w, err
 		}},
 		{"slack", func(url string) (alerting.Notifier, error) {
 			s, err := NewSlack(SlackConfig{WebhookURL: url + "/services/T/B/X"})
 			if err == nil {
-				fixedNow(&s.s, now)
+				fixedNow(&s.(*slackNotifier).s, now)
 			}
 			return s, err
 		}},
 		{"pagerduty", func(url string) (alerting.Notifier, error) {
 			p, err := NewPagerDuty(PagerDutyConfig{RoutingKey: "k", URL: url})
 			if err == nil {
-				fixedNow(&p.s, now)
+				fixedNow(&p.(*pagerDutyNotifier).s, now)
 			}
 			return p, err
 		}},
@@ -87,7 +87,7 @@ func TestEmailHeaderInjectionAndSTARTTLSDowngrade(t *testing.T) {
 	withCreds, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"},
 		Username: "igmon", Password: "right-password", AllowPlaintext: true})
 	noCreds, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"}})
-	for name, nf := range map[string]*Email{"credentials with AllowPlaintext": withCreds, "default": noCreds} {
+	for name, nf := range map[string]alerting.Notifier{"credentials with AllowPlaintext": withCreds, "default": noCreds} {
 		err := nf.Notify(context.Background(), testNotification())
 		if !errors.Is(err, alerting.ErrPermanent) || !strings.Contains(err.Error(), "STARTTLS") {
 			t.Errorf("%s: %v, want a permanent STARTTLS error", name, err)
@@ -112,7 +112,7 @@ func TestTelegramEscapesGroupLabelsAndLinks(t *testing.T) {
 	n := testNotification()
 	n.GroupLabels = alerting.Labels{"team": "<payments & co>"}
 	n.Alerts[0].Annotations["runbook_url"] = `https://rb.example/?a=1&b="2"`
-	text := tg.Message(n).Text
+	text := tg.(*telegramNotifier).message(n).Text
 	if !strings.Contains(text, "<b>[FIRING:1] &lt;payments &amp; co&gt;</b>") {
 		t.Errorf("title not escaped: %q", text)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
 // EmailConfig configures SMTP delivery.
@@ -31,16 +32,16 @@ type EmailConfig struct {
 	Hello          string // EHLO name; default "localhost"
 }
 
-// Email sends one message per notification with net/smtp, upgrading the
+// emailNotifier sends one message per notification with net/smtp, upgrading the
 // connection with STARTTLS before authenticating.
-type Email struct {
+type emailNotifier struct {
 	cfg  EmailConfig
 	host string
 	now  func() time.Time
 }
 
 // NewEmail returns an SMTP notifier.
-func NewEmail(cfg EmailConfig) (*Email, error) {
+func NewEmail(cfg EmailConfig) (alerting.Notifier, error) {
 	host, _, err := net.SplitHostPort(cfg.Addr)
 	switch {
 	case cfg.Addr == "" || err != nil:
@@ -61,11 +62,11 @@ func NewEmail(cfg EmailConfig) (*Email, error) {
 	if cfg.Hello == "" {
 		cfg.Hello = "localhost"
 	}
-	return &Email{cfg: cfg, host: host, now: time.Now}, nil
+	return &emailNotifier{cfg: cfg, host: host, now: time.Now}, nil
 }
 
 // Notify implements alerting.Notifier.
-func (e *Email) Notify(ctx context.Context, n *alerting.Notification) error {
+func (e *emailNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
 	err := e.send(ctx, n)
 	if err == nil {
 		return nil
@@ -77,11 +78,11 @@ func (e *Email) Notify(ctx context.Context, n *alerting.Notification) error {
 	out := errors.New("email: " + msg)
 	var tp *textproto.Error
 	if errors.As(err, &tp) && tp.Code >= 500 {
-		return alerting.Permanent(out)
+		return deliveryerr.Permanent(out)
 	}
 	var perm *permanentErr
 	if errors.As(err, &perm) {
-		return alerting.Permanent(out)
+		return deliveryerr.Permanent(out)
 	}
 	return out
 }
@@ -90,7 +91,7 @@ type permanentErr struct{ msg string }
 
 func (p *permanentErr) Error() string { return p.msg }
 
-func (e *Email) send(ctx context.Context, n *alerting.Notification) error {
+func (e *emailNotifier) send(ctx context.Context, n *alerting.Notification) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", e.cfg.Addr)
 	if err != nil {
@@ -150,7 +151,7 @@ func (e *Email) send(ctx context.Context, n *alerting.Notification) error {
 	return c.Quit()
 }
 
-func (e *Email) message(n *alerting.Notification) []byte {
+func (e *emailNotifier) message(n *alerting.Notification) []byte {
 	var b strings.Builder
 	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	h("From", e.cfg.From)

@@ -30,6 +30,6 @@ func ExampleNewPagerDuty() {
 	// The dedup key depends only on the alert's labels: every replica and
 	// every restart pages the same incident.
 	a := alerting.Alert{Labels: alerting.Labels{"alertname": "DependencyErrorRate", "igmon.dependency.name": "stripe"}}
-	fmt.Println(notify.DedupKey(&a))
+	fmt.Println("igmon-" + a.Labels.Fingerprint()) // the PagerDuty dedup key
 	// Output: igmon-3e67650eeb5b8bc2
 }

@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/redact"
 )
 
@@ -71,12 +71,12 @@ func (s *sender) mask(msg string) string {
 func (s *sender) post(ctx context.Context, u string, hdr http.Header, body any) ([]byte, *http.Response, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return nil, nil, alerting.Permanent(fmt.Errorf("%s: encode: %v", s.name, err))
+		return nil, nil, deliveryerr.Permanent(fmt.Errorf("%s: encode: %v", s.name, err))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(b))
 	if err != nil {
 		// The URL may hold the secret: never echo it.
-		return nil, nil, alerting.Permanent(errors.New(s.name + ": invalid URL"))
+		return nil, nil, deliveryerr.Permanent(errors.New(s.name + ": invalid URL"))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "igmon-alerting")
@@ -106,7 +106,7 @@ func (s *sender) statusError(resp *http.Response, body []byte) error {
 	if len(excerpt) > 200 {
 		excerpt = excerpt[:200]
 	}
-	err := alerting.HTTPStatusError(s.name, resp, s.mask(excerpt), s.opts.now())
+	err := deliveryerr.HTTPStatusError(s.name, resp, s.mask(excerpt), s.opts.now())
 	return err
 }
 

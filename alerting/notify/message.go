@@ -12,7 +12,12 @@ import (
 // title renders "[FIRING:2] DepositErrors payments" the way on-call people
 // know from Alertmanager.
 func title(n *alerting.Notification) string {
-	firing := len(n.Firing())
+	firing := 0
+	for i := range n.Alerts {
+		if n.Alerts[i].State == alerting.StateFiring {
+			firing++
+		}
+	}
 	var b strings.Builder
 	if n.Status == "firing" {
 		fmt.Fprintf(&b, "[FIRING:%d]", firing)

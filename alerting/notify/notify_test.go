@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -111,7 +113,7 @@ func wantKeys(t *testing.T, what string, m map[string]any, want ...string) {
 }
 
 func retryAfter(err error) time.Duration {
-	var de *alerting.DeliveryError
+	var de *deliveryerr.Error
 	if errors.As(err, &de) {
 		return de.RetryAfter
 	}
@@ -184,7 +186,7 @@ func TestWebhookV4Shape(t *testing.T) {
 
 func TestWebhookMaxAlertsTruncates(t *testing.T) {
 	w, _ := NewWebhook(WebhookConfig{URL: "http://127.0.0.1:1/x", MaxAlerts: 1})
-	m := w.Message(testNotification())
+	m := w.(*webhookNotifier).message(testNotification())
 	if len(m.Alerts) != 1 || m.TruncatedAlerts != 1 {
 		t.Fatalf("alerts=%d truncated=%d", len(m.Alerts), m.TruncatedAlerts)
 	}
@@ -229,7 +231,7 @@ func TestPagerDutyTriggerResolveDedupKey(t *testing.T) {
 		t.Error("resolve must not carry a payload")
 	}
 	// Deterministic: the same labels give the same key in any process.
-	want := "igmon-" + n.Alerts[0].Labels.Clone().Fingerprint()
+	want := "igmon-" + n.Alerts[0].Labels.Fingerprint()
 	if trig["dedup_key"] != want || trig["dedup_key"] == res["dedup_key"] {
 		t.Errorf("dedup_key %v, want %v", trig["dedup_key"], want)
 	}
@@ -400,8 +402,8 @@ func TestConstructorsNameTheField(t *testing.T) {
 func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...alerting.Receiver) (*alerting.Dispatcher, *clock.Fake) {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	opts := []alerting.Option{alerting.WithClock(clk),
-		alerting.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })}
+	opts := []alerting.Option{alerthook.WithClock(clk).(alerting.Option),
+		alerthook.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }).(alerting.Option)}
 	if logger != nil {
 		opts = append(opts, alerting.WithLogger(logger))
 	}
@@ -423,7 +425,7 @@ func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...alerting.Receive
 func fireOnce(ctx context.Context, d *alerting.Dispatcher, clk *clock.Fake) error {
 	d.Receive(testNotification().Alerts[:1])
 	clk.Advance(time.Second)
-	d.Tick()
+	alerthook.Tick(d)
 	return d.Flush(ctx)
 }
 
@@ -452,7 +454,7 @@ func TestFailThreeTimesThenDeliveredOnce(t *testing.T) {
 	// Nothing more goes out: the group is notified, the alert unchanged.
 	clk.Advance(time.Minute)
 	d.Receive(testNotification().Alerts[:1])
-	d.Tick()
+	alerthook.Tick(d)
 	_ = d.Flush(ctx)
 	if n := len(c.all()); n != 4 {
 		t.Fatalf("alert delivered again: %d requests", n)

@@ -12,8 +12,8 @@ import (
 	"github.com/jackcode/igmon/alerting"
 )
 
-// DefaultOpsgenieURL is the Alert API base (EU: https://api.eu.opsgenie.com).
-const DefaultOpsgenieURL = "https://api.opsgenie.com"
+// defaultOpsgenieURL is the Alert API base (EU: https://api.eu.opsgenie.com).
+const defaultOpsgenieURL = "https://api.opsgenie.com"
 
 // OpsgenieConfig configures the Opsgenie Alert API notifier.
 type OpsgenieConfig struct {
@@ -31,22 +31,22 @@ type OpsgenieResponder struct {
 	ID   string `json:"id,omitempty"`
 }
 
-// Opsgenie creates an alert per firing alert (alias = the alert's
+// opsgenieNotifier creates an alert per firing alert (alias = the alert's
 // fingerprint, so Opsgenie deduplicates across replicas) and closes it by
 // alias when resolved. Atlassian ends Opsgenie support in April 2027; the
 // Jira Service Management ops API has the same shape behind another base URL.
-type Opsgenie struct {
+type opsgenieNotifier struct {
 	cfg OpsgenieConfig
 	s   sender
 }
 
 // NewOpsgenie returns an Opsgenie notifier.
-func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (*Opsgenie, error) {
+func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (alerting.Notifier, error) {
 	if cfg.APIKey == "" {
 		return nil, fmt.Errorf("%w: OpsgenieConfig.APIKey is required", ErrInvalidConfig)
 	}
 	if cfg.URL == "" {
-		cfg.URL = DefaultOpsgenieURL
+		cfg.URL = defaultOpsgenieURL
 	}
 	if err := requireURL("OpsgenieConfig.URL", cfg.URL); err != nil {
 		return nil, err
@@ -64,11 +64,11 @@ func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (*Opsgenie, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Opsgenie{cfg: cfg, s: sender{name: "opsgenie", opts: o, secrets: []string{cfg.APIKey}}}, nil
+	return &opsgenieNotifier{cfg: cfg, s: sender{name: "opsgenie", opts: o, secrets: []string{cfg.APIKey}}}, nil
 }
 
-// OpsgenieAlert is the create-alert body.
-type OpsgenieAlert struct {
+// opsgenieAlert is the create-alert body.
+type opsgenieAlert struct {
 	Message     string              `json:"message"`
 	Alias       string              `json:"alias"`
 	Description string              `json:"description,omitempty"`
@@ -80,13 +80,13 @@ type OpsgenieAlert struct {
 	Priority    string              `json:"priority"`
 }
 
-// OpsgenieClose is the close-alert body.
-type OpsgenieClose struct {
+// opsgenieClose is the close-alert body.
+type opsgenieClose struct {
 	Source string `json:"source"`
 	Note   string `json:"note,omitempty"`
 }
 
-func (o *Opsgenie) priority(sev string) string {
+func (o *opsgenieNotifier) priority(sev string) string {
 	if o.cfg.Priority != "" {
 		return o.cfg.Priority
 	}
@@ -101,18 +101,18 @@ func (o *Opsgenie) priority(sev string) string {
 	return "P3"
 }
 
-// Alias is the Opsgenie alias of an alert.
-func Alias(a *alerting.Alert) string { return a.Labels.Fingerprint() }
+// alias is the Opsgenie alias of an alert.
+func alias(a *alerting.Alert) string { return a.Labels.Fingerprint() }
 
 // Notify implements alerting.Notifier.
-func (o *Opsgenie) Notify(ctx context.Context, n *alerting.Notification) error {
+func (o *opsgenieNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
 	hdr := http.Header{"Authorization": {"GenieKey " + o.cfg.APIKey}}
 	for i := range n.Alerts {
 		a := &n.Alerts[i]
-		alias := Alias(a)
+		key := alias(a)
 		if a.State == alerting.StateResolved {
-			u := o.cfg.URL + "/v2/alerts/" + url.PathEscape(alias) + "/close?identifierType=alias"
-			if _, _, err := o.s.post(ctx, u, hdr, OpsgenieClose{Source: o.cfg.Source, Note: "resolved"}); err != nil {
+			u := o.cfg.URL + "/v2/alerts/" + url.PathEscape(key) + "/close?identifierType=alias"
+			if _, _, err := o.s.post(ctx, u, hdr, opsgenieClose{Source: o.cfg.Source, Note: "resolved"}); err != nil {
 				return err
 			}
 			continue
@@ -124,9 +124,9 @@ func (o *Opsgenie) Notify(ctx context.Context, n *alerting.Notification) error {
 				tags = append(tags, k+":"+a.Labels[k])
 			}
 		}
-		body := OpsgenieAlert{
+		body := opsgenieAlert{
 			Message:     truncateRunes(summary(a), 130),
-			Alias:       alias,
+			Alias:       key,
 			Description: truncateRunes(a.Annotations["description"], 15000),
 			Responders:  o.cfg.Responders,
 			Tags:        tags,

@@ -9,34 +9,34 @@ import (
 	"github.com/jackcode/igmon/alerting"
 )
 
-// DefaultPagerDutyURL is the Events API v2 endpoint (EU accounts use
+// defaultPagerDutyURL is the Events API v2 endpoint (EU accounts use
 // https://events.eu.pagerduty.com/v2/enqueue).
-const DefaultPagerDutyURL = "https://events.pagerduty.com/v2/enqueue"
+const defaultPagerDutyURL = "https://events.pagerduty.com/v2/enqueue"
 
 // PagerDutyConfig configures the Events API v2 notifier.
 type PagerDutyConfig struct {
 	RoutingKey string // the integration key; it is the credential
-	URL        string // default DefaultPagerDutyURL
+	URL        string // default defaultPagerDutyURL
 	Source     string // payload.source, e.g. the service name; default "igmon"
 	ClientURL  string // link back to the dashboard
 }
 
-// PagerDuty sends one trigger event per firing alert and one resolve event
+// pagerDutyNotifier sends one trigger event per firing alert and one resolve event
 // per resolved alert. The dedup_key is derived from the alert's labels, so
 // every replica and every restart pages the same incident instead of a
 // new one.
-type PagerDuty struct {
+type pagerDutyNotifier struct {
 	cfg PagerDutyConfig
 	s   sender
 }
 
 // NewPagerDuty returns a PagerDuty notifier.
-func NewPagerDuty(cfg PagerDutyConfig, opts ...Option) (*PagerDuty, error) {
+func NewPagerDuty(cfg PagerDutyConfig, opts ...Option) (alerting.Notifier, error) {
 	if cfg.RoutingKey == "" {
 		return nil, fmt.Errorf("%w: PagerDutyConfig.RoutingKey is required", ErrInvalidConfig)
 	}
 	if cfg.URL == "" {
-		cfg.URL = DefaultPagerDutyURL
+		cfg.URL = defaultPagerDutyURL
 	}
 	if err := requireURL("PagerDutyConfig.URL", cfg.URL); err != nil {
 		return nil, err
@@ -48,21 +48,21 @@ func NewPagerDuty(cfg PagerDutyConfig, opts ...Option) (*PagerDuty, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PagerDuty{cfg: cfg, s: sender{name: "pagerduty", opts: o, secrets: []string{cfg.RoutingKey}}}, nil
+	return &pagerDutyNotifier{cfg: cfg, s: sender{name: "pagerduty", opts: o, secrets: []string{cfg.RoutingKey}}}, nil
 }
 
-// PagerDutyEvent is an Events API v2 event.
-type PagerDutyEvent struct {
+// pagerDutyEvent is an Events API v2 event.
+type pagerDutyEvent struct {
 	RoutingKey  string            `json:"routing_key"`
 	EventAction string            `json:"event_action"`
 	DedupKey    string            `json:"dedup_key"`
-	Payload     *PagerDutyPayload `json:"payload,omitempty"`
+	Payload     *pagerDutyPayload `json:"payload,omitempty"`
 	Client      string            `json:"client,omitempty"`
 	ClientURL   string            `json:"client_url,omitempty"`
 }
 
-// PagerDutyPayload is the payload of a trigger event.
-type PagerDutyPayload struct {
+// pagerDutyPayload is the payload of a trigger event.
+type pagerDutyPayload struct {
 	Summary       string            `json:"summary"`
 	Source        string            `json:"source"`
 	Severity      string            `json:"severity"`
@@ -73,8 +73,8 @@ type PagerDutyPayload struct {
 	CustomDetails map[string]string `json:"custom_details,omitempty"`
 }
 
-// DedupKey is the deterministic PagerDuty key of an alert.
-func DedupKey(a *alerting.Alert) string { return "igmon-" + a.Labels.Fingerprint() }
+// dedupKey is the deterministic PagerDuty key of an alert.
+func dedupKey(a *alerting.Alert) string { return "igmon-" + a.Labels.Fingerprint() }
 
 func pdSeverity(s string) string {
 	switch s {
@@ -88,12 +88,12 @@ func pdSeverity(s string) string {
 	return "error"
 }
 
-// Events builds the events for n.
-func (p *PagerDuty) Events(n *alerting.Notification) []PagerDutyEvent {
-	var out []PagerDutyEvent
+// events builds the events for n.
+func (p *pagerDutyNotifier) events(n *alerting.Notification) []pagerDutyEvent {
+	var out []pagerDutyEvent
 	for i := range n.Alerts {
 		a := &n.Alerts[i]
-		ev := PagerDutyEvent{RoutingKey: p.cfg.RoutingKey, DedupKey: DedupKey(a), Client: "igmon", ClientURL: p.cfg.ClientURL}
+		ev := pagerDutyEvent{RoutingKey: p.cfg.RoutingKey, DedupKey: dedupKey(a), Client: "igmon", ClientURL: p.cfg.ClientURL}
 		if a.State == alerting.StateResolved {
 			ev.EventAction = "resolve"
 		} else {
@@ -106,7 +106,7 @@ func (p *PagerDuty) Events(n *alerting.Notification) []PagerDutyEvent {
 			if !a.FiredAt.IsZero() {
 				ts = a.FiredAt.UTC().Format(time.RFC3339)
 			}
-			ev.Payload = &PagerDutyPayload{
+			ev.Payload = &pagerDutyPayload{
 				Summary:       truncateRunes(summary(a), 1024),
 				Source:        p.cfg.Source,
 				Severity:      pdSeverity(a.Labels["severity"]),
@@ -123,8 +123,8 @@ func (p *PagerDuty) Events(n *alerting.Notification) []PagerDutyEvent {
 }
 
 // Notify implements alerting.Notifier.
-func (p *PagerDuty) Notify(ctx context.Context, n *alerting.Notification) error {
-	for _, ev := range p.Events(n) {
+func (p *pagerDutyNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+	for _, ev := range p.events(n) {
 		if _, _, err := p.s.post(ctx, p.cfg.URL, nil, ev); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
 // SlackConfig configures a Slack incoming webhook. The URL is the secret:
@@ -15,16 +16,16 @@ type SlackConfig struct {
 	WebhookURL string
 }
 
-// Slack posts to an incoming webhook. Slack answers 200 with body "ok";
+// slackNotifier posts to an incoming webhook. Slack answers 200 with body "ok";
 // 400 invalid_payload, 403 action_prohibited, 404 channel_not_found and 410
 // channel_is_archived are permanent, 429 and 5xx are retried.
-type Slack struct {
+type slackNotifier struct {
 	url string
 	s   sender
 }
 
 // NewSlack returns a Slack notifier.
-func NewSlack(cfg SlackConfig, opts ...Option) (*Slack, error) {
+func NewSlack(cfg SlackConfig, opts ...Option) (alerting.Notifier, error) {
 	if err := requireURL("SlackConfig.WebhookURL", cfg.WebhookURL); err != nil {
 		return nil, err
 	}
@@ -32,18 +33,18 @@ func NewSlack(cfg SlackConfig, opts ...Option) (*Slack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Slack{url: cfg.WebhookURL, s: sender{name: "slack", opts: o, secrets: urlSecrets(cfg.WebhookURL)}}, nil
+	return &slackNotifier{url: cfg.WebhookURL, s: sender{name: "slack", opts: o, secrets: urlSecrets(cfg.WebhookURL)}}, nil
 }
 
-// SlackMessage is the webhook body. Attachments are legacy but the only way
+// slackMessage is the webhook body. Attachments are legacy but the only way
 // to get the red/green bar on-call people scan for.
-type SlackMessage struct {
+type slackMessage struct {
 	Text        string            `json:"text"`
-	Attachments []SlackAttachment `json:"attachments,omitempty"`
+	Attachments []slackAttachment `json:"attachments,omitempty"`
 }
 
-// SlackAttachment is one coloured block.
-type SlackAttachment struct {
+// slackAttachment is one coloured block.
+type slackAttachment struct {
 	Color    string `json:"color"`
 	Title    string `json:"title"`
 	Text     string `json:"text"`
@@ -55,8 +56,8 @@ func slackEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// Message builds the Slack body for n.
-func (s *Slack) Message(n *alerting.Notification) SlackMessage {
+// message builds the Slack body for n.
+func (s *slackNotifier) message(n *alerting.Notification) slackMessage {
 	color := "danger"
 	if n.Status == "resolved" {
 		color = "good"
@@ -73,18 +74,18 @@ func (s *Slack) Message(n *alerting.Notification) SlackMessage {
 		}
 	}
 	t := slackEscape(title(n))
-	return SlackMessage{Text: t, Attachments: []SlackAttachment{{
+	return slackMessage{Text: t, Attachments: []slackAttachment{{
 		Color: color, Title: t, Text: truncateRunes(b.String(), 7000), Fallback: t}}}
 }
 
 // Notify implements alerting.Notifier.
-func (s *Slack) Notify(ctx context.Context, n *alerting.Notification) error {
-	body, _, err := s.s.post(ctx, s.url, nil, s.Message(n))
+func (s *slackNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+	body, _, err := s.s.post(ctx, s.url, nil, s.message(n))
 	if err != nil {
 		return err
 	}
 	if strings.TrimSpace(string(body)) != "ok" {
-		return alerting.Permanent(errors.New("slack: unexpected answer " + s.s.mask(truncateRunes(string(body), 100))))
+		return deliveryerr.Permanent(errors.New("slack: unexpected answer " + s.s.mask(truncateRunes(string(body), 100))))
 	}
 	return nil
 }

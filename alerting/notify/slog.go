@@ -7,22 +7,22 @@ import (
 	"github.com/jackcode/igmon/alerting"
 )
 
-// Slog logs notifications: firing at Warn (Error for severity page),
+// slogNotifier logs notifications: firing at Warn (Error for severity page),
 // resolved at Info. Useful as the last-resort fallback and in development.
-type Slog struct {
+type slogNotifier struct {
 	l *slog.Logger
 }
 
 // NewSlog returns a slog notifier; nil means slog.Default().
-func NewSlog(l *slog.Logger) *Slog {
+func NewSlog(l *slog.Logger) alerting.Notifier {
 	if l == nil {
 		l = slog.Default()
 	}
-	return &Slog{l: l}
+	return &slogNotifier{l: l}
 }
 
 // Notify implements alerting.Notifier.
-func (s *Slog) Notify(ctx context.Context, n *alerting.Notification) error {
+func (s *slogNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
 	for i := range n.Alerts {
 		a := &n.Alerts[i]
 		level := slog.LevelInfo

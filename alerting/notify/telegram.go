@@ -12,24 +12,25 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
-// DefaultTelegramURL is the Bot API base.
-const DefaultTelegramURL = "https://api.telegram.org"
+// defaultTelegramURL is the Bot API base.
+const defaultTelegramURL = "https://api.telegram.org"
 
 // TelegramConfig configures the Bot API sendMessage notifier.
 type TelegramConfig struct {
 	Token    string // bot token; it travels in the URL path
 	ChatID   string // numeric id or "@channel"
 	ThreadID int    // forum topic, optional
-	URL      string // default DefaultTelegramURL
+	URL      string // default defaultTelegramURL
 	Silent   bool   // disable_notification
 }
 
-// Telegram sends HTML messages: Markdown's reserved characters in host
+// telegramNotifier sends HTML messages: Markdown's reserved characters in host
 // names and error texts make Telegram reject messages, HTML needs only
 // < > & escaped.
-type Telegram struct {
+type telegramNotifier struct {
 	cfg    TelegramConfig
 	url    string
 	chatID any
@@ -37,7 +38,7 @@ type Telegram struct {
 }
 
 // NewTelegram returns a Telegram notifier.
-func NewTelegram(cfg TelegramConfig, opts ...Option) (*Telegram, error) {
+func NewTelegram(cfg TelegramConfig, opts ...Option) (alerting.Notifier, error) {
 	switch {
 	case cfg.Token == "":
 		return nil, fmt.Errorf("%w: TelegramConfig.Token is required", ErrInvalidConfig)
@@ -45,7 +46,7 @@ func NewTelegram(cfg TelegramConfig, opts ...Option) (*Telegram, error) {
 		return nil, fmt.Errorf("%w: TelegramConfig.ChatID is required", ErrInvalidConfig)
 	}
 	if cfg.URL == "" {
-		cfg.URL = DefaultTelegramURL
+		cfg.URL = defaultTelegramURL
 	}
 	if err := requireURL("TelegramConfig.URL", cfg.URL); err != nil {
 		return nil, err
@@ -59,42 +60,42 @@ func NewTelegram(cfg TelegramConfig, opts ...Option) (*Telegram, error) {
 	if _, err := fmt.Sscan(cfg.ChatID, &id); err == nil && fmt.Sprint(id) == cfg.ChatID {
 		chat = id
 	}
-	return &Telegram{cfg: cfg, chatID: chat,
+	return &telegramNotifier{cfg: cfg, chatID: chat,
 		url: strings.TrimRight(cfg.URL, "/") + "/bot" + cfg.Token + "/sendMessage",
 		s:   sender{name: "telegram", opts: o, secrets: []string{cfg.Token}}}, nil
 }
 
-// TelegramMessage is the sendMessage body. ParseMode is empty (and
+// telegramMessage is the sendMessage body. ParseMode is empty (and
 // omitted) for a plain-text message.
-type TelegramMessage struct {
+type telegramMessage struct {
 	ChatID              any                 `json:"chat_id"`
 	Text                string              `json:"text"`
 	ParseMode           string              `json:"parse_mode,omitempty"`
 	MessageThreadID     int                 `json:"message_thread_id,omitempty"`
 	DisableNotification bool                `json:"disable_notification,omitempty"`
-	LinkPreviewOptions  *TelegramLinkOption `json:"link_preview_options,omitempty"`
+	LinkPreviewOptions  *telegramLinkOption `json:"link_preview_options,omitempty"`
 }
 
-// TelegramLinkOption turns link previews off.
-type TelegramLinkOption struct {
+// telegramLinkOption turns link previews off.
+type telegramLinkOption struct {
 	IsDisabled bool `json:"is_disabled"`
 }
 
-// TelegramMaxText is sendMessage's limit on text: 4096 characters after
+// telegramMaxText is sendMessage's limit on text: 4096 characters after
 // entity parsing, counted as UTF-16 code units (an emoji outside the Basic
 // Multilingual Plane counts 2).
-const TelegramMaxText = 4096
+const telegramMaxText = 4096
 
-// Message builds the sendMessage body for n: HTML with < > & " '
-// escaped, at most TelegramMaxText UTF-16 code units of HTML source (which
+// message builds the sendMessage body for n: HTML with < > & " '
+// escaped, at most telegramMaxText UTF-16 code units of HTML source (which
 // bounds the parsed text too). A message too long keeps the title and as
 // many whole alert lines as fit, then says how many more there are; an
 // alert line too long on its own is cut between characters, never inside
 // a surrogate pair, an entity or a tag, and open tags are closed.
-func (t *Telegram) Message(n *alerting.Notification) TelegramMessage {
-	return TelegramMessage{ChatID: t.chatID, Text: telegramHTML(n), ParseMode: "HTML",
+func (t *telegramNotifier) message(n *alerting.Notification) telegramMessage {
+	return telegramMessage{ChatID: t.chatID, Text: telegramHTML(n), ParseMode: "HTML",
 		MessageThreadID: t.cfg.ThreadID, DisableNotification: t.cfg.Silent,
-		LinkPreviewOptions: &TelegramLinkOption{IsDisabled: true}}
+		LinkPreviewOptions: &telegramLinkOption{IsDisabled: true}}
 }
 
 func telegramHTML(n *alerting.Notification) string {
@@ -110,10 +111,10 @@ func telegramHTML(n *alerting.Notification) string {
 		// so the note always fits where the first line that does not fit
 		// would have gone. Every line is longer than the note, so the
 		// reservation never leaves out lines that would all have fit.
-		if used+utf16Len(l)+utf16Len(moreAlerts(rest)) > TelegramMaxText {
+		if used+utf16Len(l)+utf16Len(moreAlerts(rest)) > telegramMaxText {
 			if i == 0 {
 				note := moreAlerts(rest)
-				return truncateHTML(b.String()+l, TelegramMaxText-utf16Len(note)) + note
+				return truncateHTML(b.String()+l, telegramMaxText-utf16Len(note)) + note
 			}
 			b.WriteString(moreAlerts(rest + 1))
 			break
@@ -121,7 +122,7 @@ func telegramHTML(n *alerting.Notification) string {
 		b.WriteString(l)
 		used += utf16Len(l)
 	}
-	return truncateHTML(b.String(), TelegramMaxText)
+	return truncateHTML(b.String(), telegramMaxText)
 }
 
 func telegramLine(a *alerting.Alert) string {
@@ -153,8 +154,8 @@ type telegramAnswer struct {
 // Telegram does not accept), Notify sends the same text once more at once
 // as plain text, tags stripped and entities unescaped, rather than lose
 // the alert; every other 400 is permanent.
-func (t *Telegram) Notify(ctx context.Context, n *alerting.Notification) error {
-	msg := t.Message(n)
+func (t *telegramNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+	msg := t.message(n)
 	unparsable, err := t.send(ctx, msg)
 	if !unparsable {
 		return err
@@ -168,20 +169,20 @@ func (t *Telegram) Notify(ctx context.Context, n *alerting.Notification) error {
 
 // send posts msg and classifies the answer; unparsable reports Telegram's
 // "can't parse entities".
-func (t *Telegram) send(ctx context.Context, msg TelegramMessage) (unparsable bool, err error) {
+func (t *telegramNotifier) send(ctx context.Context, msg telegramMessage) (unparsable bool, err error) {
 	body, resp, err := t.s.post(ctx, t.url, nil, msg)
 	var ans telegramAnswer
 	if body != nil && json.Unmarshal(body, &ans) == nil && !ans.OK && ans.ErrorCode != 0 {
 		e := errors.New("telegram: " + t.s.mask(fmt.Sprintf("%d %s", ans.ErrorCode, ans.Description)))
 		switch {
 		case ans.Parameters.RetryAfter > 0:
-			return false, alerting.WithRetryAfter(e, time.Duration(ans.Parameters.RetryAfter)*time.Second)
+			return false, deliveryerr.WithRetryAfter(e, time.Duration(ans.Parameters.RetryAfter)*time.Second)
 		case ans.ErrorCode == http.StatusTooManyRequests || ans.ErrorCode >= 500:
 			return false, e
 		default:
 			unparsable = ans.ErrorCode == http.StatusBadRequest && msg.ParseMode != "" &&
 				strings.Contains(strings.ToLower(ans.Description), "can't parse entities")
-			return unparsable, alerting.Permanent(e)
+			return unparsable, deliveryerr.Permanent(e)
 		}
 	}
 	if err != nil {
@@ -273,7 +274,7 @@ func truncateHTML(s string, limit int) string {
 
 // telegramPlain turns Telegram HTML into the plain text it displays: tags
 // dropped, entities unescaped, a link's target written after its label
-// ("runbook (https://…)"); cut to TelegramMaxText.
+// ("runbook (https://…)"); cut to telegramMaxText.
 func telegramPlain(s string) string {
 	var b strings.Builder
 	var hrefs []string
@@ -295,7 +296,7 @@ func telegramPlain(s string) string {
 			b.WriteString(tok)
 		}
 	}
-	return truncateText(b.String(), TelegramMaxText)
+	return truncateText(b.String(), telegramMaxText)
 }
 
 func hrefOf(tag string) string {

@@ -241,15 +241,15 @@ func TestTelegramMessageLimitInUTF16(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tg, _ := NewTelegram(TelegramConfig{Token: tgSecret, ChatID: "1"})
-			text := tg.Message(tt.n).Text
+			text := tg.(*telegramNotifier).message(tt.n).Text
 			units := utf16Units(text)
-			if units > TelegramMaxText {
-				t.Fatalf("text is %d UTF-16 code units, limit %d", units, TelegramMaxText)
+			if units > telegramMaxText {
+				t.Fatalf("text is %d UTF-16 code units, limit %d", units, telegramMaxText)
 			}
 			// Cut near the limit, not far before it: at most an alert
 			// line or a tag is left out.
-			if units < TelegramMaxText-200 {
-				t.Errorf("text cut to %d UTF-16 code units, want close to %d", units, TelegramMaxText)
+			if units < telegramMaxText-200 {
+				t.Errorf("text cut to %d UTF-16 code units, want close to %d", units, telegramMaxText)
 			}
 			if !utf8.ValidString(text) || strings.ContainsRune(text, utf8.RuneError) {
 				t.Error("text splits a character")
@@ -264,7 +264,7 @@ func TestTelegramMessageLimitInUTF16(t *testing.T) {
 				t.Error("the cut is not marked")
 			}
 			plain := telegramPlain(text)
-			if utf16Units(plain) > TelegramMaxText || !utf8.ValidString(plain) || strings.Contains(plain, "</") {
+			if utf16Units(plain) > telegramMaxText || !utf8.ValidString(plain) || strings.Contains(plain, "</") {
 				t.Errorf("plain text: %d units, valid=%v", utf16Units(plain), utf8.ValidString(plain))
 			}
 		})
@@ -290,7 +290,7 @@ func TestTelegramShortMessageUnchanged(t *testing.T) {
 	if strings.Contains(text, "…") || validTelegramHTML(text) != nil {
 		t.Fatalf("short message altered: %q", text)
 	}
-	if got := truncateHTML(text, TelegramMaxText); got != text {
+	if got := truncateHTML(text, telegramMaxText); got != text {
 		t.Fatalf("truncateHTML changed a short text: %q", got)
 	}
 }
@@ -313,8 +313,8 @@ func FuzzTelegramMessage(f *testing.F) {
 				Annotations: map[string]string{"summary": summary, "runbook_url": runbook}})
 		}
 		n := &alerting.Notification{Status: "firing", GroupLabels: alerting.Labels{"alertname": summary}, Alerts: as}
-		text := tg.Message(n).Text
-		if u := utf16Units(text); u > TelegramMaxText {
+		text := tg.(*telegramNotifier).message(n).Text
+		if u := utf16Units(text); u > telegramMaxText {
 			t.Fatalf("%d UTF-16 code units", u)
 		}
 		if err := validTelegramHTML(text); err != nil {
@@ -323,7 +323,7 @@ func FuzzTelegramMessage(f *testing.F) {
 		if utf8.ValidString(summary) && utf8.ValidString(runbook) && !utf8.ValidString(text) {
 			t.Fatalf("a character was split: %q", text)
 		}
-		if u := utf16Units(telegramPlain(text)); u > TelegramMaxText {
+		if u := utf16Units(telegramPlain(text)); u > telegramMaxText {
 			t.Fatalf("plain text: %d UTF-16 code units", u)
 		}
 	})

@@ -17,14 +17,14 @@ type WebhookConfig struct {
 	MaxAlerts int
 }
 
-// Webhook posts Alertmanager webhook v4 messages.
-type Webhook struct {
+// webhookNotifier posts Alertmanager webhook v4 messages.
+type webhookNotifier struct {
 	cfg WebhookConfig
 	s   sender
 }
 
 // NewWebhook returns a webhook notifier.
-func NewWebhook(cfg WebhookConfig, opts ...Option) (*Webhook, error) {
+func NewWebhook(cfg WebhookConfig, opts ...Option) (alerting.Notifier, error) {
 	if err := requireURL("WebhookConfig.URL", cfg.URL); err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func NewWebhook(cfg WebhookConfig, opts ...Option) (*Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Webhook{cfg: cfg, s: sender{name: "webhook", opts: o, secrets: urlSecrets(cfg.URL)}}, nil
+	return &webhookNotifier{cfg: cfg, s: sender{name: "webhook", opts: o, secrets: urlSecrets(cfg.URL)}}, nil
 }
 
 // WebhookMessage is the Alertmanager webhook payload, version 4.
@@ -77,8 +77,8 @@ func webhookAlert(a *alerting.Alert, generatorURL string) WebhookAlert {
 	return w
 }
 
-// Message builds the v4 payload for n.
-func (w *Webhook) Message(n *alerting.Notification) WebhookMessage {
+// message builds the v4 payload for n.
+func (w *webhookNotifier) message(n *alerting.Notification) WebhookMessage {
 	m := WebhookMessage{Version: "4", GroupKey: n.GroupKey, Status: n.Status, Receiver: n.Receiver,
 		GroupLabels: n.GroupLabels, CommonLabels: n.CommonLabels, CommonAnnotations: n.CommonAnnotations,
 		ExternalURL: n.ExternalURL, NotificationReason: n.Reason, Alerts: []WebhookAlert{}}
@@ -94,7 +94,7 @@ func (w *Webhook) Message(n *alerting.Notification) WebhookMessage {
 }
 
 // Notify implements alerting.Notifier.
-func (w *Webhook) Notify(ctx context.Context, n *alerting.Notification) error {
-	_, _, err := w.s.post(ctx, w.cfg.URL, nil, w.Message(n))
+func (w *webhookNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+	_, _, err := w.s.post(ctx, w.cfg.URL, nil, w.message(n))
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/internal/igsemconv"
+	"github.com/jackcode/igmon/internal/promname"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -49,8 +51,8 @@ const (
 // igmon emits: histograms as _bucket, _sum and _count.
 func promNames() map[string]bool {
 	names := map[string]bool{}
-	for _, m := range alerting.IgmonMetrics {
-		n := alerting.PrometheusMetricName(m)
+	for _, m := range promname.IgmonMetrics {
+		n := promname.PrometheusMetricName(m)
 		if m.Type == alerting.TypeHistogram {
 			for _, s := range []string{"_bucket", "_sum", "_count"} {
 				names[n+s] = true
@@ -73,14 +75,14 @@ func promLabels() map[string]bool {
 		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
 		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason,
 		"cpu.mode", "system.memory.state", "db.client.connection.pool.name", "db.client.connection.state",
-		alerting.AttrAlertRule, alerting.AttrAlertState, alerting.AttrAlertReceiver, alerting.AttrOutcome,
+		"igmon.alert.rule", "igmon.alert.state", "igmon.alert.receiver", "igmon.alert.notification.outcome",
 		"igmon.failover.group", "igmon.failover.provider", "igmon.failover.route", "igmon.failover.breaker.state",
 		// Resource attributes (resource_to_telemetry_conversion).
 		"host.name", "service.name", "service.instance.id", "deployment.environment.name",
 	}
 	labels := map[string]bool{"le": true, "job": true, "instance": true}
 	for _, k := range keys {
-		labels[alerting.PrometheusLabelName(k)] = true
+		labels[promname.PrometheusLabelName(k)] = true
 	}
 	return labels
 }
@@ -211,11 +213,11 @@ func TestDeployRulesLoad(t *testing.T) {
 			r := rules[0]
 			if kind, ok := wantRules[r.Name]; !ok {
 				t.Errorf("unexpected rule %q", r.Name)
-			} else if r.Condition.Kind() != kind {
-				t.Errorf("kind = %s, want %s", r.Condition.Kind(), kind)
+			} else if conditionKind(r.Condition) != kind {
+				t.Errorf("kind = %s, want %s", conditionKind(r.Condition), kind)
 			}
 			// SLO rules get severity per burn window.
-			if _, ok := r.Labels["severity"]; !ok && r.Condition.Kind() != "slo" {
+			if _, ok := r.Labels["severity"]; !ok && conditionKind(r.Condition) != "slo" {
 				t.Error("no severity label")
 			}
 			if r.Labels["team"] == "" {
@@ -244,7 +246,7 @@ func exportRules(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The demo's rules read only metrics igmon emits (alerting.IgmonMetrics),
+	// The demo's rules read only metrics igmon emits (promname.IgmonMetrics),
 	// so PrometheusExport.Metrics, where an application declares its own,
 	// stays empty.
 	out, err := alerting.ExportPrometheusRules(rules, alerting.PrometheusExport{Group: "igmon-casino"})
@@ -743,7 +745,7 @@ func TestDeployOTelCollectorConfig(t *testing.T) {
 }
 
 // TestDeployMetricsEmitted checks the metric table the tests above trust
-// (alerting.IgmonMetrics) against what igmon's packages
+// (promname.IgmonMetrics) against what igmon's packages
 // really emit: each metric is recorded on a real MeterProvider, collected,
 // and its instrument kind and unit (which decide the Prometheus name) are
 // compared.
@@ -866,7 +868,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 	// Only the metrics the demo's rules and dashboard read must all be
 	// exercised here; the rest of the table is checked when present.
 	needed := map[string]bool{}
-	for _, m := range alerting.IgmonMetrics {
+	for _, m := range promname.IgmonMetrics {
 		needed[m.Name] = false
 	}
 	for _, name := range []string{
@@ -875,11 +877,11 @@ func TestDeployMetricsEmitted(t *testing.T) {
 		igsemconv.MetricProbeSuccess, igsemconv.MetricProbeDuration, igsemconv.MetricProbePhaseDuration,
 		"system.cpu.utilization", "system.memory.utilization", "process.cpu.utilization", "process.memory.usage",
 		"go.memory.used", "db.client.connection.count", "db.client.connection.max", igsemconv.MetricDBWaitCount,
-		igsemconv.MetricDBWaitDuration, alerting.MetricAlerts,
+		igsemconv.MetricDBWaitDuration, "igmon.alerts",
 	} {
 		needed[name] = true
 	}
-	for _, want := range alerting.IgmonMetrics {
+	for _, want := range promname.IgmonMetrics {
 		got, ok := emitted[want.Name]
 		if !ok {
 			if needed[want.Name] {
@@ -889,7 +891,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: emitted as %+v, the table says %+v (Prometheus name %s, not %s)",
-				want.Name, got, want, alerting.PrometheusMetricName(got), alerting.PrometheusMetricName(want))
+				want.Name, got, want, promname.PrometheusMetricName(got), promname.PrometheusMetricName(want))
 		}
 	}
 }
@@ -909,4 +911,23 @@ func hasMetric(rm metricdata.ResourceMetrics, name string) bool {
 		}
 	}
 	return false
+}
+
+// conditionKind names a rule's condition as the rule file does.
+func conditionKind(c alerting.Condition) string {
+	switch c.(type) {
+	case *alerting.Threshold:
+		return "threshold"
+	case *alerting.Ratio:
+		return "ratio"
+	case *alerting.Quantile:
+		return "quantile"
+	case *alerting.CheckState:
+		return "check_state"
+	case *alerting.Absence:
+		return "absence"
+	case *alerting.SLO:
+		return "slo"
+	}
+	return fmt.Sprintf("%T", c)
 }

@@ -20,6 +20,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/internal/promname"
 	"github.com/jackcode/igmon/internal/tooltest"
 	"github.com/jackcode/igmon/monitor"
 )
@@ -69,9 +70,9 @@ func get(t *testing.T, h http.Handler, accept string) (string, string) {
 // fleet however it collects.
 func countGauges() map[string]bool {
 	out := map[string]bool{}
-	for _, m := range alerting.IgmonMetrics {
+	for _, m := range promname.IgmonMetrics {
 		if (m.Type == alerting.TypeGauge || m.Type == alerting.TypeUpDownCounter) && strings.HasSuffix(m.Name, ".count") {
-			out[alerting.PrometheusMetricName(m)] = true
+			out[promname.PrometheusMetricName(m)] = true
 		}
 	}
 	return out
@@ -162,15 +163,15 @@ func section(readme, heading string) string {
 }
 
 // TestScrapeNamesAreTheRuleExportNames: every metric igmon emits is in the
-// scrape under the name alerting.PrometheusMetricName gives it, which is
+// scrape under the name promname.PrometheusMetricName gives it, which is
 // what exported rules (alerting.ExportPrometheusRules) and the table in
 // docs/metrics.md use, so a Prometheus that scrapes /metrics evaluates them as one
 // that receives OTLP does.
 func TestScrapeNamesAreTheRuleExportNames(t *testing.T) {
 	prom, _, _ := igmonMonitor(t)
 	fams := scrape(t, prom.Handler())
-	for _, m := range alerting.IgmonMetrics {
-		name := alerting.PrometheusMetricName(m)
+	for _, m := range promname.IgmonMetrics {
+		name := promname.PrometheusMetricName(m)
 		f := fams[name]
 		if f == nil {
 			t.Errorf("%s: no %s in the scrape", m.Name, name)

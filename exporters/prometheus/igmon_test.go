@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/internal/igsemconv"
+	"github.com/jackcode/igmon/internal/promname"
 
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/metric"
@@ -52,7 +53,7 @@ func (collectorDown) Export(context.Context, *metricdata.ResourceMetrics) error 
 // server middleware, a database pool, HTTP, TLS and DNS probes, an alert
 // rule that fires, and two push exporters (one failing). It returns when
 // the in-process collection holds every metric that wiring emits. Metrics
-// of alerting.IgmonMetrics that this machine does not emit (cgroup v2, a
+// of promname.IgmonMetrics that this machine does not emit (cgroup v2, a
 // memory limit) or that need more than one cycle (notifications) are then
 // recorded once, synthetically, with their kind and unit, so that a scrape
 // carries every name igmon can emit. It returns what was synthesized.
@@ -166,7 +167,7 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		// Utilizations need a second sample: a second collection.
 		"system.cpu.utilization", "process.cpu.utilization",
 		"db.client.connection.count", "igmon.probe.tls.cert.expiry", "dns.lookup.duration",
-		alerting.MetricAlerts, alerting.MetricEvaluationDuration, alerting.MetricSeries,
+		"igmon.alerts", "igmon.alert.evaluation.duration", "igmon.alert.series",
 		igsemconv.MetricDataPointsExported, igsemconv.MetricExportDuration, igsemconv.MetricExportFailures,
 	}
 	var emitted map[string]bool
@@ -196,7 +197,7 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 
 	var synthesized []string
 	meter := m.MeterProvider().Meter("github.com/jackcode/igmon/exporters/prometheus/test")
-	for _, mi := range alerting.IgmonMetrics {
+	for _, mi := range promname.IgmonMetrics {
 		if emitted[mi.Name] {
 			continue
 		}
