@@ -18,8 +18,8 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
-	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/alerthook"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
