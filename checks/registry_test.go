@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jackcode/igmon/internal/igsemconv"
@@ -182,46 +183,46 @@ func TestStatusesAndCriticality(t *testing.T) {
 }
 
 func TestHungCheckAnsweredWithinTimeout(t *testing.T) {
-	release := make(chan struct{})
-	var started atomic.Int32
-	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, withMargin(20*time.Millisecond), withClock(fc))
-	// Ignores its context on purpose: the worst kind of check.
-	mustRegister(t, r, "hung", func(context.Context) error {
-		started.Add(1)
-		<-release
-		return nil
-	}, WithTimeout(100*time.Millisecond), WithOnRequest(time.Millisecond))
-	mustRegister(t, r, "fine", pass, WithTimeout(100*time.Millisecond))
-	defer close(release)
+	// In a synctest bubble the clock is the bubble's: the request's wait
+	// is measured exactly, whatever the machine's load.
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		defer close(release)
+		var started atomic.Int32
+		const timeout, margin = 100 * time.Millisecond, 20 * time.Millisecond
+		r := newTestRegistry(t, withMargin(margin))
+		// Ignores its context on purpose: the worst kind of check.
+		mustRegister(t, r, "hung", func(context.Context) error {
+			started.Add(1)
+			<-release
+			return nil
+		}, WithTimeout(timeout), WithOnRequest(time.Millisecond))
+		mustRegister(t, r, "fine", pass, WithTimeout(timeout))
 
-	begin := time.Now()
-	rep := r.Evaluate(context.Background(), Readiness)
-	elapsed := time.Since(begin)
-	// Behaviour, not performance: the request must not wait for the hung
-	// check. The bound is generous for a loaded CI machine but far below
-	// "forever".
-	if elapsed > 2*time.Second {
-		t.Fatalf("request waited %v for a check with a 100ms timeout", elapsed)
-	}
-	res, _ := r.Result("hung")
-	if res.Status != StatusFail || !errors.Is(res.Err, errTimeout) {
-		t.Fatalf("hung check: %v %v, want fail with errTimeout", res.Status, res.Err)
-	}
-	if rep.Status != StatusFail {
-		t.Fatalf("aggregate %v, want fail", rep.Status)
-	}
-	// A second request while the first run is still stuck must not start
-	// another goroutine.
-	fc.Advance(5 * time.Millisecond) // let the 1ms TTL expire
-	r.Evaluate(context.Background(), Readiness)
-	res, _ = r.Result("hung")
-	if !errors.Is(res.Err, errStillRunning) {
-		t.Fatalf("second run: %v, want errStillRunning", res.Err)
-	}
-	if n := started.Load(); n != 1 {
-		t.Fatalf("hung check started %d times, want 1", n)
-	}
+		begin := time.Now()
+		rep := r.Evaluate(context.Background(), Readiness)
+		if elapsed := time.Since(begin); elapsed > timeout+margin {
+			t.Fatalf("request waited %v for a check with a %v timeout", elapsed, timeout)
+		}
+		res, _ := r.Result("hung")
+		if res.Status != StatusFail || !errors.Is(res.Err, errTimeout) {
+			t.Fatalf("hung check: %v %v, want fail with errTimeout", res.Status, res.Err)
+		}
+		if rep.Status != StatusFail {
+			t.Fatalf("aggregate %v, want fail", rep.Status)
+		}
+		// A second request while the first run is still stuck must not
+		// start another goroutine.
+		time.Sleep(5 * time.Millisecond) // the 1ms TTL expires
+		r.Evaluate(context.Background(), Readiness)
+		res, _ = r.Result("hung")
+		if !errors.Is(res.Err, errStillRunning) {
+			t.Fatalf("second run: %v, want errStillRunning", res.Err)
+		}
+		if n := started.Load(); n != 1 {
+			t.Fatalf("hung check started %d times, want 1", n)
+		}
+	})
 }
 
 func TestCheckContextCancelledAtTimeout(t *testing.T) {
