@@ -3,123 +3,69 @@ package grpccheck
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/checkstest"
+	"github.com/jackcode/igmon/internal/grpctest"
 )
-
-// grpcPeer starts a real grpc.Server on loopback and returns a client
-// connection to it. The server and connection are closed at cleanup.
-func grpcPeer(t testing.TB, register func(*grpc.Server)) (*grpc.Server, *grpc.ClientConn) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	register(srv)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(l)
-	}()
-	conn, err := grpc.NewClient(l.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		srv.Stop()
-		<-done
-	})
-	return srv, conn
-}
-
-func built(t testing.TB, c *checks.Check, err error) *checks.Check {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("constructor: %v", err)
-	}
-	return c
-}
-
-// runOnce runs c outside any registry with a generous parent deadline.
-func runOnce(t *testing.T, c *checks.Check) checkstest.Outcome {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return checkstest.Run(ctx, c)
-}
-
-func wantOutcome(t *testing.T, o checkstest.Outcome, st checks.Status, target error) {
-	t.Helper()
-	if o.Status != st {
-		t.Fatalf("status = %v (err %v), want %v", o.Status, o.Err, st)
-	}
-	if target != nil && !errors.Is(o.Err, target) {
-		t.Fatalf("err = %v, want it to wrap %v", o.Err, target)
-	}
-}
 
 func TestHealthFollowsThePeer(t *testing.T) {
 	hs := health.NewServer()
-	srv, conn := grpcPeer(t, func(s *grpc.Server) { healthpb.RegisterHealthServer(s, hs) })
+	srv, conn := grpctest.Peer(t, func(s *grpc.Server) { healthpb.RegisterHealthServer(s, hs) })
 	hs.SetServingStatus("games.v1.Lobby", healthpb.HealthCheckResponse_SERVING)
 
 	c, err := Health(conn, "games.v1.Lobby")
-	c = built(t, c, err)
+	c = checkstest.Built(t, c, err)
 	if c.Name() != "grpc-games.v1.Lobby" {
 		t.Errorf("name = %q", c.Name())
 	}
 	if checkstest.SettingsOf(c).ComponentType != "component" {
 		t.Errorf("component = %q", checkstest.SettingsOf(c).ComponentType)
 	}
-	o := runOnce(t, c)
-	wantOutcome(t, o, checks.StatusPass, nil)
+	o := checkstest.RunOnce(t, c)
+	checkstest.WantOutcome(t, o, checks.StatusPass, nil)
 	if o.Observation == nil || o.Observation.Measurement != "responseTime" {
 		t.Errorf("observation = %+v", o.Observation)
 	}
 
 	// The peer switches status: the same check follows it.
 	hs.SetServingStatus("games.v1.Lobby", healthpb.HealthCheckResponse_NOT_SERVING)
-	wantOutcome(t, runOnce(t, c), checks.StatusFail, ErrNotServing)
+	checkstest.WantOutcome(t, checkstest.RunOnce(t, c), checks.StatusFail, ErrNotServing)
 	hs.SetServingStatus("games.v1.Lobby", healthpb.HealthCheckResponse_SERVING)
-	wantOutcome(t, runOnce(t, c), checks.StatusPass, nil)
+	checkstest.WantOutcome(t, checkstest.RunOnce(t, c), checks.StatusPass, nil)
 
 	overall, err := Health(conn, "", checks.WithLatencyWarn(time.Nanosecond))
-	overall = built(t, overall, err)
+	overall = checkstest.Built(t, overall, err)
 	if overall.Name() != "grpc" {
 		t.Errorf("overall name = %q, want grpc", overall.Name())
 	}
-	wantOutcome(t, runOnce(t, overall), checks.StatusWarn, checks.ErrSlowResponse)
+	checkstest.WantOutcome(t, checkstest.RunOnce(t, overall), checks.StatusWarn, checks.ErrSlowResponse)
 
 	unknown, err := Health(conn, "nope.v1.Nothing")
-	wantOutcome(t, runOnce(t, built(t, unknown, err)), checks.StatusFail, ErrNotServing)
+	checkstest.WantOutcome(t, checkstest.RunOnce(t, checkstest.Built(t, unknown, err)), checks.StatusFail, ErrNotServing)
 
 	// The peer goes away.
 	srv.Stop()
-	wantOutcome(t, runOnce(t, c), checks.StatusFail, nil)
+	checkstest.WantOutcome(t, checkstest.RunOnce(t, c), checks.StatusFail, nil)
 }
 
 func TestHealthFailsOnAPeerWithoutTheHealthService(t *testing.T) {
-	_, conn := grpcPeer(t, func(*grpc.Server) {})
+	_, conn := grpctest.Peer(t, func(*grpc.Server) {})
 	c, err := Health(conn, "")
-	wantOutcome(t, runOnce(t, built(t, c, err)), checks.StatusFail, nil)
+	checkstest.WantOutcome(t, checkstest.RunOnce(t, checkstest.Built(t, c, err)), checks.StatusFail, nil)
 }
 
 func TestHealthOptions(t *testing.T) {
-	_, conn := grpcPeer(t, func(*grpc.Server) {})
+	_, conn := grpctest.Peer(t, func(*grpc.Server) {})
 	c, err := Health(conn, "ledger", checks.WithName("ledger-grpc"), checks.WithEndpoints(checks.Liveness), checks.WithTimeout(2*time.Second))
-	c = built(t, c, err)
+	c = checkstest.Built(t, c, err)
 	if c.Name() != "ledger-grpc" || checkstest.SettingsOf(c).Endpoints != checks.Liveness || checkstest.SettingsOf(c).Timeout != 2*time.Second {
 		t.Errorf("check = %q %v %v, want ledger-grpc liveness 2s", c.Name(), checkstest.SettingsOf(c).Endpoints, checkstest.SettingsOf(c).Timeout)
 	}
@@ -127,7 +73,7 @@ func TestHealthOptions(t *testing.T) {
 
 func TestHealthConstructorErrors(t *testing.T) {
 	var nilConn *grpc.ClientConn
-	_, conn := grpcPeer(t, func(*grpc.Server) {})
+	_, conn := grpctest.Peer(t, func(*grpc.Server) {})
 	tests := []struct {
 		name  string
 		build func() (*checks.Check, error)
@@ -159,7 +105,7 @@ func TestHealthConstructorErrors(t *testing.T) {
 // against the same real peer, both under a per-call deadline.
 func BenchmarkHealth(b *testing.B) {
 	hs := health.NewServer()
-	_, conn := grpcPeer(b, func(s *grpc.Server) { healthpb.RegisterHealthServer(s, hs) })
+	_, conn := grpctest.Peer(b, func(s *grpc.Server) { healthpb.RegisterHealthServer(s, hs) })
 	client := healthpb.NewHealthClient(conn)
 	ctx := context.Background()
 	var bareNs float64
@@ -178,7 +124,7 @@ func BenchmarkHealth(b *testing.B) {
 		bareNs = float64(b.Elapsed().Nanoseconds()) / float64(n)
 	})
 	c, err := Health(conn, "")
-	c = built(b, c, err)
+	c = checkstest.Built(b, c, err)
 	b.Run("check", func(b *testing.B) {
 		b.ReportAllocs()
 		n := 0

@@ -17,6 +17,7 @@ import (
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/grpctest"
 )
 
 const (
@@ -67,7 +68,7 @@ func newHealthFixture(t *testing.T, opts ...Option) *healthFixture {
 	}
 	f.hs = hs
 	var conn *grpc.ClientConn
-	f.srv, conn = grpcPeer(t, func(s *grpc.Server) { hs.register(s) })
+	f.srv, conn = grpctest.Peer(t, func(s *grpc.Server) { hs.register(s) })
 	f.client = healthpb.NewHealthClient(conn)
 	t.Cleanup(func() {
 		hs.shutdown()

@@ -14,32 +14,6 @@ import (
 	"github.com/jackcode/igmon/internal/checkstest"
 )
 
-func built(t *testing.T, c *checks.Check, err error) *checks.Check {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("constructor: %v", err)
-	}
-	return c
-}
-
-// runOnce runs c outside any registry with a generous parent deadline.
-func runOnce(t *testing.T, c *checks.Check) checkstest.Outcome {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return checkstest.Run(ctx, c)
-}
-
-func wantOutcome(t *testing.T, o checkstest.Outcome, st checks.Status, target error) {
-	t.Helper()
-	if o.Status != st {
-		t.Fatalf("status = %v (err %v), want %v", o.Status, o.Err, st)
-	}
-	if target != nil && !errors.Is(o.Err, target) {
-		t.Fatalf("err = %v, want it to wrap %v", o.Err, target)
-	}
-}
-
 func TestDiskFree(t *testing.T) {
 	dir := t.TempDir()
 	u, err := disk.Usage(dir)
@@ -60,11 +34,11 @@ func TestDiskFree(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := DiskFree(dir, tt.opts...)
-			o := runOnce(t, built(t, c, err))
+			o := checkstest.RunOnce(t, checkstest.Built(t, c, err))
 			if tt.status == checks.StatusPass {
-				wantOutcome(t, o, checks.StatusPass, nil)
+				checkstest.WantOutcome(t, o, checks.StatusPass, nil)
 			} else {
-				wantOutcome(t, o, tt.status, checks.ErrThresholdExceeded)
+				checkstest.WantOutcome(t, o, tt.status, checks.ErrThresholdExceeded)
 			}
 			if o.Observation == nil || o.Observation.Measurement != "freeBytes" || o.Observation.Unit != "By" || o.Observation.Value <= 0 {
 				t.Errorf("observation = %+v, want freeBytes > 0", o.Observation)
@@ -94,11 +68,11 @@ func TestMemory(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := Memory(tt.opts...)
-			o := runOnce(t, built(t, c, err))
+			o := checkstest.RunOnce(t, checkstest.Built(t, c, err))
 			if tt.status == checks.StatusPass {
-				wantOutcome(t, o, checks.StatusPass, nil)
+				checkstest.WantOutcome(t, o, checks.StatusPass, nil)
 			} else {
-				wantOutcome(t, o, tt.status, checks.ErrThresholdExceeded)
+				checkstest.WantOutcome(t, o, tt.status, checks.ErrThresholdExceeded)
 			}
 			if o.Observation == nil || o.Observation.Measurement != tt.meas || o.Observation.Value <= 0 {
 				t.Errorf("observation = %+v, want %s > 0", o.Observation, tt.meas)
@@ -174,7 +148,7 @@ func TestDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := tt.build()
-			c = built(t, c, err)
+			c = checkstest.Built(t, c, err)
 			if c.Name() != tt.wantName {
 				t.Errorf("name = %q, want %q", c.Name(), tt.wantName)
 			}

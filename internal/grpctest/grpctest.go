@@ -1,4 +1,6 @@
-package grpchealth
+// Package grpctest starts real gRPC servers on loopback for igmon's
+// tests. It is internal and test-only.
+package grpctest
 
 import (
 	"net"
@@ -8,9 +10,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// grpcPeer starts a real grpc.Server on loopback and returns a client
-// connection to it. The server and connection are closed at cleanup.
-func grpcPeer(t testing.TB, register func(*grpc.Server)) (*grpc.Server, *grpc.ClientConn) {
+// Peer starts a real grpc.Server on loopback, lets register add its
+// services, and returns it with a client connection to it. Both are
+// closed at the test's cleanup, and the server's goroutine is waited for.
+func Peer(t testing.TB, register func(*grpc.Server)) (*grpc.Server, *grpc.ClientConn) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
