@@ -153,21 +153,14 @@ type evaluatorState struct {
 	Alerts []savedInstance `json:"alerts"`
 }
 
+// savedInstance is an alert's state machine: what every saved alert has,
+// plus what the evaluator needs to go on where it stopped.
 type savedInstance struct {
-	Rule        string            `json:"rule"`
-	Fingerprint string            `json:"fingerprint"`
-	Labels      Labels            `json:"labels"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-	State       State             `json:"state"`
-	Value       jsonFloat         `json:"value"`
-	ActiveAt    time.Time         `json:"activeAt,omitzero"`
-	FiredAt     time.Time         `json:"firedAt,omitzero"`
-	ResolvedAt  time.Time         `json:"resolvedAt,omitzero"`
-	LastTrue    time.Time         `json:"lastTrue,omitzero"`
-	LastCond    bool              `json:"lastCond,omitempty"`
-	Evaluated   bool              `json:"evaluated,omitempty"`
-	Flapping    bool              `json:"flapping,omitempty"`
-	Flips       []time.Time       `json:"flips,omitempty"`
+	savedAlert
+	LastTrue  time.Time   `json:"lastTrue,omitzero"`
+	LastCond  bool        `json:"lastCond,omitempty"`
+	Evaluated bool        `json:"evaluated,omitempty"`
+	Flips     []time.Time `json:"flips,omitempty"`
 }
 
 // marshalState encodes the state of every pending, firing and resolved
@@ -183,10 +176,10 @@ func (e *Evaluator) marshalState() ([]byte, error) {
 				if in == nil || in.state == StateInactive {
 					continue
 				}
-				st.Alerts = append(st.Alerts, savedInstance{Rule: r.rule.Name, Fingerprint: in.fingerprint,
+				st.Alerts = append(st.Alerts, savedInstance{savedAlert: savedAlert{Rule: r.rule.Name, Fingerprint: in.fingerprint,
 					Labels: in.labels, Annotations: in.annotations, State: in.state, Value: jsonFloat(in.value),
-					ActiveAt: in.activeAt, FiredAt: in.firedAt, ResolvedAt: in.resolvedAt, LastTrue: in.lastTrue,
-					LastCond: in.lastCond, Evaluated: in.evaluated, Flapping: in.flapping, Flips: in.flips})
+					ActiveAt: in.activeAt, FiredAt: in.firedAt, ResolvedAt: in.resolvedAt, Flapping: in.flapping},
+					LastTrue: in.lastTrue, LastCond: in.lastCond, Evaluated: in.evaluated, Flips: in.flips})
 			}
 		}
 		return nil
