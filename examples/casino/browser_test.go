@@ -31,11 +31,12 @@ type pageStatus struct {
 		} `json:"components"`
 	} `json:"groups"`
 	Alerts []struct {
-		Name      string            `json:"name"`
-		State     string            `json:"state"`
-		Labels    map[string]string `json:"labels"`
-		Value     *float64          `json:"value"`
-		ValueText string            `json:"valueText"`
+		Name        string            `json:"name"`
+		State       string            `json:"state"`
+		Labels      map[string]string `json:"labels"`
+		Value       *float64          `json:"value"`
+		ValueText   string            `json:"valueText"`
+		Annotations map[string]string `json:"annotations"`
 	} `json:"alerts"`
 }
 

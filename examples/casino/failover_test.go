@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,6 +113,10 @@ func TestStripeOutageWithAndWithoutFailover(t *testing.T) {
 		eventually(t, time.Minute, "ProviderBypassed fires for stripe", func() bool {
 			for _, a := range getStatus(t, base).Alerts {
 				if a.Name == "ProviderBypassed" && a.State == "firing" && a.Labels["igmon.failover.provider"] == "stripe" {
+					// The gauge's value (2 open, 1 half-open) is said in words.
+					if sum := a.Annotations["summary"]; !strings.Contains(sum, "breaker is open") && !strings.Contains(sum, "breaker is half-open") {
+						t.Errorf("ProviderBypassed summary %q does not say the breaker state", sum)
+					}
 					return true
 				}
 			}
