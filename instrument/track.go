@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
@@ -119,4 +119,21 @@ func TrackValue[T any](ctx context.Context, d *Dependency, op string, fn func(co
 	o, et := d.classifyError(err)
 	c.end(ctx, o, et)
 	return v, err
+}
+
+// outcome classifies a call's error as Track does, without the
+// error.type it would also record.
+func (d *Dependency) outcome(err error) Outcome {
+	if err == nil {
+		return OutcomeSuccess
+	}
+	o := OutcomeUnset
+	if d.cfg.errClassifier != nil {
+		o = d.cfg.errClassifier(err)
+	}
+	if !o.valid() {
+		info := inspect(err)
+		o = info.outcome()
+	}
+	return o
 }
