@@ -72,8 +72,8 @@ func (d *Dependency) classifyError(err error) (Outcome, string) {
 
 // Track calls fn and records the call as operation op ("" for the
 // operation in ctx, else the default): duration, outcome (classified from
-// fn's error, see WithErrorClassifier and Declined), in-flight count and
-// the passive-health window. It returns fn's error unchanged. Use it for
+// fn's error, see WithErrorClassifier and Declined) and in-flight count,
+// the metrics a Monitor's passive-health window reads. It returns fn's error unchanged. Use it for
 // clients that are not plain HTTP: gRPC, vendor SDKs, database calls.
 //
 // If fn panics, the call is recorded as an error with error.type "panic"
