@@ -1,7 +1,12 @@
 package instrument
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+
+	"go.uber.org/goleak"
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/instrumenthook"
@@ -55,4 +60,22 @@ func BenchmarkDependencyHealth(b *testing.B) {
 		}
 		_ = n
 	})
+}
+
+// TestInstrumentationStartsNoGoroutine: a dependency and a middleware on
+// the global provider record calls and requests without any goroutine of
+// their own, before or after use (a Monitor starts its engine only at
+// Start).
+func TestInstrumentationStartsNoGoroutine(t *testing.T) {
+	d, err := NewDependency(KindPayment, "stripe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := Middleware(http.NotFoundHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Track(context.Background(), "deposit", func(context.Context) error { return nil })
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	goleak.VerifyNone(t)
 }
