@@ -17,7 +17,7 @@
 //     breaker and the provider serves again.
 //
 // Only failures count: Provider.Failure decides, so a business decline
-// (monitor.Declined) never opens a breaker, and a call the caller
+// (instrument.Declined) never opens a breaker, and a call the caller
 // canceled counts neither way. Routing a call takes no allocation and no
 // lock on a closed breaker. monitor.Monitor.Failover builds a group over
 // igmon dependencies with their health, metrics and events wired.

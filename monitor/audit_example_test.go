@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/monitor"
 )
@@ -16,7 +17,7 @@ import (
 // A PSP answers HTTP 402 for a declined card: the classifier makes that a
 // decline, which does not count against the provider. The call is recorded
 // when its body has been read (or closed).
-func ExampleDependency_Transport() {
+func ExampleMonitor_Dependency_declines() {
 	psp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("card") == "declined" {
 			http.Error(w, `{"error":"card_declined"}`, http.StatusPaymentRequired)
@@ -31,13 +32,13 @@ func ExampleDependency_Transport() {
 		log.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	stripe, err := m.Dependency(monitor.KindPayment, "stripe",
-		monitor.WithDefaultOperation("deposit"),
-		monitor.WithClassifier(func(resp *http.Response, err error) monitor.Outcome {
+	stripe, err := m.Dependency(instrument.KindPayment, "stripe",
+		instrument.WithDefaultOperation("deposit"),
+		instrument.WithClassifier(func(resp *http.Response, err error) instrument.Outcome {
 			if resp != nil && resp.StatusCode == http.StatusPaymentRequired {
-				return monitor.OutcomeDeclined
+				return instrument.OutcomeDeclined
 			}
-			return monitor.OutcomeUnset // the default rules
+			return instrument.OutcomeUnset // the default rules
 		}))
 	if err != nil {
 		log.Fatal(err)
@@ -59,14 +60,14 @@ func ExampleDependency_Transport() {
 
 // Passive health: the provider is judged from the service's real calls,
 // without calling it, once the window holds enough of them.
-func ExampleDependency_HealthCheck() {
+func ExampleMonitor_Dependency_passiveHealth() {
 	m, err := monitor.New(monitor.WithServiceName("casino-api"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	evo, _ := m.Dependency(monitor.KindGameProvider, "evolution")
-	check, err := evo.HealthCheck(monitor.WithMinCalls(20), monitor.WithErrorRateThresholds(0.05, 0.25))
+	evo, _ := m.Dependency(instrument.KindGameProvider, "evolution")
+	check, err := evo.HealthCheck(instrument.WithMinCalls(20), instrument.WithErrorRateThresholds(0.05, 0.25))
 	if err != nil {
 		log.Fatal(err)
 	}

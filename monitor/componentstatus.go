@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/instrumenthook"
 	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
@@ -80,7 +81,7 @@ func checkSignal(r checks.Result) (signal, bool) {
 	return s, true
 }
 
-// trafficSignal judges live traffic. Below defaultMinCalls calls one
+// trafficSignal judges live traffic. Below DefaultMinCalls calls one
 // failure says little: a clean window passes, failures only warn.
 func trafficSignal(f figures, window time.Duration) (signal, bool) {
 	if f.calls <= 0 {
@@ -89,7 +90,7 @@ func trafficSignal(f figures, window time.Duration) (signal, bool) {
 	ratio := f.errorRatio()
 	s := signal{status: dashboard.StatusPass, kind: "traffic",
 		reason: fmt.Sprintf("%s of %.0f calls failed over %s", formatPercent(ratio), f.calls, formatDuration(window))}
-	if f.calls < defaultMinCalls {
+	if f.calls < instrumenthook.DefaultMinCalls {
 		if f.failures > 0 {
 			s.status = dashboard.StatusWarn
 			s.reason += " (too few calls to judge)"
@@ -97,9 +98,9 @@ func trafficSignal(f figures, window time.Duration) (signal, bool) {
 		return s, true
 	}
 	switch {
-	case ratio >= defaultErrorRateFail:
+	case ratio >= instrumenthook.DefaultErrorRateFail:
 		s.status = dashboard.StatusFail
-	case ratio >= defaultErrorRateWarn:
+	case ratio >= instrumenthook.DefaultErrorRateWarn:
 		s.status = dashboard.StatusWarn
 	}
 	return s, true

@@ -7,375 +7,75 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
-	igname "github.com/jackcode/igmon/internal/name"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-
-	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/instrument"
+	"github.com/jackcode/igmon/internal/instrumenthook"
 )
-
-// Dependency kinds. Any other name that passes validation is allowed too.
-const (
-	KindPayment      = "payment"
-	KindGameProvider = "game_provider"
-	KindKYC          = "kyc"
-	KindDatabase     = "database"
-	KindCache        = "cache"
-	KindInternal     = "internal"
-)
-
-// Limits on names that become attribute values.
-const (
-	// maxOperations bounds the distinct operations recorded per dependency
-	// when WithOperations is not given; later ones are recorded as _OTHER.
-	maxOperations = 64
-	// maxHosts bounds the distinct server addresses recorded per dependency
-	// when WithHosts is not given.
-	maxHosts = 16
-	// maxErrorTypes bounds error.type values that come from ErrorType()
-	// methods, per dependency.
-	maxErrorTypes = 32
-)
-
-// operationOther is the operation recorded for a call whose operation is
-// unknown, invalid or beyond the bound.
-const operationOther = "_OTHER"
-
-// errInvalidDependency is wrapped by every error about a bad dependency
-// definition.
-var errInvalidDependency = errors.New("invalid dependency")
 
 // errDuplicateDependency is returned when a name is declared twice on one
 // Monitor.
 var errDuplicateDependency = errors.New("duplicate dependency")
 
-// Dependency is something the service calls: a payment provider, a game
-// aggregator, a KYC vendor, a database, an internal service. It records
-// every call (through Transport, Track or TrackValue) as OpenTelemetry
-// metrics and in a sliding window that feeds Stats and HealthCheck.
-//
-// Declare each dependency once with Monitor.Dependency and share it; all
-// methods are safe for concurrent use. A nil *Dependency records nothing
-// and passes calls through.
-type Dependency struct {
-	kind, name string
-	inst       *instruments
-	traffic    *traffic               // the engine's figures behind Stats and HealthCheck
-	health     atomic.Pointer[Health] // the status rule's last verdict; see health.go
-	now        func() time.Time
-	cfg        depConfig
-
-	base      []attribute.KeyValue // kind, name
-	ops       cowMap[string, *opState]
-	otherOp   *opState
-	defaultOp *opState
-	errTypes  bounded
-	hosts     hostTable
-	httpAttrs cowMap[httpKey, []metric.RecordOption]
-}
-
-// DependencyOption configures a Dependency.
-type DependencyOption interface {
-	applyDependency(*depConfig)
-}
-
-type depOptionFunc func(*depConfig)
-
-func (f depOptionFunc) applyDependency(c *depConfig) { f(c) }
-
-type depConfig struct {
-	defaultOp     string
-	operations    []string
-	classifier    func(*http.Response, error) Outcome
-	errClassifier func(error) Outcome
-	hosts         []string
-	clock         clock.Clock
-	errs          []error
-}
-
-func (c *depConfig) fail(option, format string, a ...any) {
-	c.errs = append(c.errs, fmt.Errorf("option %s: "+format, append([]any{option}, a...)...))
-}
-
-// WithDefaultOperation sets the operation recorded for calls that name
-// none (Transport requests without WithOperation, Track with op ""). The
-// default is _OTHER.
-func WithDefaultOperation(op string) DependencyOption {
-	return depOptionFunc(func(c *depConfig) {
-		if err := igname.Validate(op); err != nil {
-			c.fail("WithDefaultOperation", "%v", err)
-		}
-		c.defaultOp = op
-	})
-}
-
-// WithOperations fixes the set of operations recorded; any other operation
-// is recorded as _OTHER. Without it the first 64 distinct valid
-// operation names are recorded as given.
-func WithOperations(ops ...string) DependencyOption {
-	return depOptionFunc(func(c *depConfig) {
-		if len(ops) == 0 {
-			c.fail("WithOperations", "no operations given")
-		}
-		if len(ops) > maxOperations {
-			c.fail("WithOperations", "%d operations exceed the maximum of %d", len(ops), maxOperations)
-		}
-		for _, op := range ops {
-			if err := igname.Validate(op); err != nil {
-				c.fail("WithOperations", "operation %q: %v", op, err)
-			}
-		}
-		c.operations = append(c.operations, ops...)
-	})
-}
-
-// WithClassifier sets how Transport classifies a request's result. fn sees
-// the response (status and headers; it must not read the body) or the
-// transport error, and returns the outcome, or OutcomeUnset for the default:
-// transport errors are OutcomeError (OutcomeTimeout for timeouts,
-// OutcomeCanceled for cancellations), 5xx OutcomeError, 4xx OutcomeRejected,
-// anything else OutcomeSuccess. Use it to make, say, HTTP 402 a
-// OutcomeDeclined that does not count against the provider.
-func WithClassifier(fn func(resp *http.Response, err error) Outcome) DependencyOption {
-	return depOptionFunc(func(c *depConfig) {
-		if fn == nil {
-			c.fail("WithClassifier", "func must not be nil")
-		}
-		c.classifier = fn
-	})
-}
-
-// WithErrorClassifier sets how Track and TrackValue classify a non-nil
-// error; fn returns OutcomeUnset for the default: errors marked by Declined
-// are OutcomeDeclined, deadline errors OutcomeTimeout, cancellations
-// OutcomeCanceled and all others OutcomeError.
-func WithErrorClassifier(fn func(err error) Outcome) DependencyOption {
-	return depOptionFunc(func(c *depConfig) {
-		if fn == nil {
-			c.fail("WithErrorClassifier", "func must not be nil")
-		}
-		c.errClassifier = fn
-	})
-}
-
-// WithHosts fixes the server addresses (host names, without port) that
-// Transport records as server.address; requests to other hosts are recorded
-// as _OTHER. Without it the first 16 distinct hosts are recorded.
-func WithHosts(hosts ...string) DependencyOption {
-	return depOptionFunc(func(c *depConfig) {
-		if len(hosts) == 0 {
-			c.fail("WithHosts", "no hosts given")
-		}
-		for _, h := range hosts {
-			if h == "" || strings.ContainsAny(h, ":/ ") {
-				c.fail("WithHosts", "%q is not a host name", h)
-			}
-		}
-		c.hosts = append(c.hosts, hosts...)
-	})
-}
-
-// withClock sets the clock for latencies and the window (tests).
-func withClock(c clock.Clock) DependencyOption {
-	return depOptionFunc(func(cfg *depConfig) { cfg.clock = c })
-}
-
-// dependencySet is the Monitor's registry of dependencies and the
-// instruments they and the middleware share.
+// dependencySet is the Monitor's registry of the dependencies it watches.
 type dependencySet struct {
 	mu     sync.Mutex
-	inst   *instruments
-	byName map[string]*Dependency
+	byName map[string]*instrument.Dependency
 }
 
-func (m *Monitor) instruments() (*instruments, error) {
-	m.deps.mu.Lock()
-	defer m.deps.mu.Unlock()
-	if m.deps.inst == nil {
-		in, err := newInstruments(m.mp)
-		if err != nil {
-			return nil, fmt.Errorf("monitor: instruments: %w", err)
-		}
-		m.deps.inst = in
-	}
-	return m.deps.inst, nil
+// own is the option that makes instrumentation record into the Monitor's
+// provider and, for a dependency, read Stats from the Monitor's engine.
+func (m *Monitor) own() instrument.Option {
+	return instrumenthook.WithMonitor(m.mp, m.traffic.depFigures).(instrument.Option)
 }
 
-// Dependency declares a dependency of the given kind (KindPayment,
-// KindGameProvider, ... or your own) and name ("stripe",
-// "pragmatic-play"). Kind and name must be 1 to 64 bytes of
-// [A-Za-z0-9._-]; names are unique per Monitor. The error names the field, or says
-// the name is taken.
-func (m *Monitor) Dependency(kind, name string, opts ...DependencyOption) (*Dependency, error) {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("monitor: %w %q: "+format, append([]any{errInvalidDependency, name}, a...)...)
-	}
-	if err := igname.Validate(name); err != nil {
-		return nil, bad("name: %v", err)
-	}
-	if err := igname.Validate(kind); err != nil {
-		return nil, bad("kind: %v", err)
-	}
-	cfg := depConfig{}
-	for _, o := range opts {
-		if o != nil {
-			o.applyDependency(&cfg)
-		}
-	}
-	if len(cfg.errs) > 0 {
-		return nil, bad("%w", errors.Join(cfg.errs...))
-	}
-	if cfg.defaultOp != "" && len(cfg.operations) > 0 && !slices.Contains(cfg.operations, cfg.defaultOp) {
-		return nil, bad("option WithDefaultOperation: %q is not one of WithOperations", cfg.defaultOp)
-	}
-	inst, err := m.instruments()
+// Dependency declares a dependency the Monitor watches: instrument.NewDependency
+// on the Monitor's MeterProvider, with Stats, HealthCheck and Health fed by
+// the Monitor's series engine, a card on the dashboard and a place in the
+// status rule. Kind, name and options are NewDependency's
+// (instrument.WithMeterProvider excepted); names are unique per Monitor.
+// The error names the field or the option, or says the name is taken.
+func (m *Monitor) Dependency(kind, name string, opts ...instrument.DependencyOption) (*instrument.Dependency, error) {
+	d, err := instrument.NewDependency(kind, name, append(slices.Clip(opts), m.own())...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("monitor: %w", err)
 	}
-	d := newDependency(inst, kind, name, cfg)
-	d.traffic = m.traffic
 	m.deps.mu.Lock()
 	defer m.deps.mu.Unlock()
 	if _, dup := m.deps.byName[name]; dup {
 		return nil, fmt.Errorf("monitor: %w %q", errDuplicateDependency, name)
 	}
 	if m.deps.byName == nil {
-		m.deps.byName = make(map[string]*Dependency)
+		m.deps.byName = make(map[string]*instrument.Dependency)
 	}
 	m.deps.byName[name] = d
 	return d, nil
 }
 
-func newDependency(inst *instruments, kind, name string, cfg depConfig) *Dependency {
-	d := &Dependency{
-		kind: kind, name: name, inst: inst, cfg: cfg,
-		now:  time.Now,
-		base: []attribute.KeyValue{attribute.String(attrDependencyKind, kind), attribute.String(attrDependencyName, name)},
+// Middleware is instrument.Middleware recording into the Monitor's
+// MeterProvider, so that the dashboard's route cards and the alert rules
+// see the requests. Options are Middleware's (instrument.WithMeterProvider
+// excepted).
+func (m *Monitor) Middleware(next http.Handler, opts ...instrument.MiddlewareOption) (http.Handler, error) {
+	h, err := instrument.Middleware(next, append(slices.Clip(opts), m.own())...)
+	if err != nil {
+		return nil, fmt.Errorf("monitor: %w", err)
 	}
-	if cfg.clock != nil {
-		d.now = cfg.clock.Now
-	}
-	d.errTypes.limit = maxErrorTypes
-	d.hosts.init(cfg.hosts)
-	d.otherOp = d.newOpState(operationOther)
-	for _, op := range cfg.operations {
-		d.ops.loadOrStore(op, func() *opState { return d.newOpState(op) })
-	}
-	d.defaultOp = d.otherOp
-	if cfg.defaultOp != "" {
-		d.defaultOp = d.ops.loadOrStore(cfg.defaultOp, func() *opState { return d.newOpState(cfg.defaultOp) })
-	}
-	return d
+	return h, nil
 }
 
-// Dependencies returns the declared dependencies, sorted by kind and name.
-func (m *Monitor) dependencyList() []*Dependency {
+// dependencyList returns the declared dependencies, sorted by kind and name.
+func (m *Monitor) dependencyList() []*instrument.Dependency {
 	m.deps.mu.Lock()
-	ds := make([]*Dependency, 0, len(m.deps.byName))
+	ds := make([]*instrument.Dependency, 0, len(m.deps.byName))
 	for _, d := range m.deps.byName {
 		ds = append(ds, d)
 	}
 	m.deps.mu.Unlock()
-	slices.SortFunc(ds, func(a, b *Dependency) int {
-		if c := strings.Compare(a.kind, b.kind); c != 0 {
+	slices.SortFunc(ds, func(a, b *instrument.Dependency) int {
+		if c := strings.Compare(a.Kind(), b.Kind()); c != 0 {
 			return c
 		}
-		return strings.Compare(a.name, b.name)
+		return strings.Compare(a.Name(), b.Name())
 	})
 	return ds
-}
-
-// Kind returns the dependency's kind.
-func (d *Dependency) Kind() string { return d.kind }
-
-// Name returns the dependency's name.
-func (d *Dependency) Name() string { return d.name }
-
-// opState holds the precomputed attribute sets of one operation, so that
-// recording a call builds none.
-type opState struct {
-	name     string
-	attrs    []attribute.KeyValue // kind, name, operation
-	inFlight []metric.AddOption
-	plain    [numOutcomes]outcomeOpts // outcome without error.type
-	withErr  cowMap[errKey, outcomeOpts]
-}
-
-type errKey struct {
-	outcome Outcome
-	errType string
-}
-
-type outcomeOpts struct {
-	rec []metric.RecordOption
-	add []metric.AddOption
-}
-
-func newOutcomeOpts(set attribute.Set) outcomeOpts {
-	o := metric.WithAttributeSet(set)
-	return outcomeOpts{rec: []metric.RecordOption{o}, add: []metric.AddOption{o}}
-}
-
-func (d *Dependency) newOpState(op string) *opState {
-	s := &opState{name: op}
-	s.attrs = append(slices.Clone(d.base), attribute.String(attrDependencyOperation, op))
-	s.inFlight = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(s.attrs...))}
-	for o := OutcomeSuccess; o < numOutcomes; o++ {
-		s.plain[o] = newOutcomeOpts(attribute.NewSet(append(slices.Clone(s.attrs),
-			attribute.String(attrDependencyOutcome, o.String()))...))
-	}
-	return s
-}
-
-// opts returns the measurement options for an outcome and error.type.
-func (s *opState) opts(o Outcome, errType string) outcomeOpts {
-	if errType == "" {
-		return s.plain[o]
-	}
-	k := errKey{o, errType}
-	return s.withErr.loadOrStore(k, func() outcomeOpts {
-		return newOutcomeOpts(attribute.NewSet(append(slices.Clone(s.attrs),
-			attribute.String(attrDependencyOutcome, o.String()),
-			attribute.String(attrErrorType, errType))...))
-	})
-}
-
-// operation resolves an operation name to its state: "" is the default,
-// names outside WithOperations, invalid names and names beyond
-// maxOperations are _OTHER.
-func (d *Dependency) operation(op string) *opState {
-	if op == "" {
-		return d.defaultOp
-	}
-	if s, ok := d.ops.load(op); ok {
-		return s
-	}
-	if len(d.cfg.operations) > 0 || igname.Validate(op) != nil || d.ops.len() >= maxOperations {
-		return d.otherOp
-	}
-	op = strings.Clone(op) // the caller's string may alias a larger buffer
-	if s, ok := d.ops.loadOrStoreLimit(op, maxOperations, func() *opState { return d.newOpState(op) }); ok {
-		return s
-	}
-	return d.otherOp
-}
-
-// errorType returns the bounded error.type of err.
-func (d *Dependency) errorType(err error) string {
-	info := inspect(err)
-	return d.boundErrorType(info.errorType())
-}
-
-func (d *Dependency) boundErrorType(t string, fixed bool) string {
-	if fixed {
-		return t
-	}
-	if igname.Validate(t) != nil {
-		return errorTypeOther
-	}
-	return d.errTypes.get(t)
 }

@@ -10,7 +10,10 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/igsemconv"
+	"github.com/jackcode/igmon/internal/instrumenthook"
 )
 
 // newDepMonitor builds a Monitor recording into its own ManualReader.
@@ -25,13 +28,18 @@ func newDepMonitor(t testing.TB) (*Monitor, *sdkmetric.ManualReader) {
 	return m, reader
 }
 
-func mustDep(t testing.TB, m *Monitor, kind, name string, opts ...DependencyOption) *Dependency {
+func mustDep(t testing.TB, m *Monitor, kind, name string, opts ...instrument.DependencyOption) *instrument.Dependency {
 	t.Helper()
 	d, err := m.Dependency(kind, name, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// withClock times a dependency's calls on c.
+func withClock(c clock.Clock) instrument.DependencyOption {
+	return instrumenthook.WithClock(c).(instrument.DependencyOption)
 }
 
 // scope collects and returns the monitor package's scope metrics.
@@ -102,10 +110,10 @@ func set(kvs ...attribute.KeyValue) attribute.Distinct {
 
 func depAttrs(kind, name, op, outcome, errType string) attribute.Distinct {
 	kvs := []attribute.KeyValue{
-		attribute.String(attrDependencyKind, kind),
-		attribute.String(attrDependencyName, name),
-		attribute.String(attrDependencyOperation, op),
-		attribute.String(attrDependencyOutcome, outcome),
+		attribute.String(igsemconv.AttrDependencyKind, kind),
+		attribute.String(igsemconv.AttrDependencyName, name),
+		attribute.String(igsemconv.AttrDependencyOperation, op),
+		attribute.String(igsemconv.AttrDependencyOutcome, outcome),
 	}
 	if errType != "" {
 		kvs = append(kvs, attribute.String("error.type", errType))
@@ -156,7 +164,7 @@ func cycle(t testing.TB, m *Monitor) {
 }
 
 // statsNow runs an engine cycle and returns d's figures from it.
-func statsNow(t testing.TB, m *Monitor, d *Dependency) Stats {
+func statsNow(t testing.TB, m *Monitor, d *instrument.Dependency) instrument.Stats {
 	t.Helper()
 	cycle(t, m)
 	return d.Stats()

@@ -9,12 +9,13 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/jackcode/igmon/internal/igsemconv"
 	"github.com/jackcode/igmon/internal/series"
 )
 
 // selectorDependencyErrors is the calls that carry an error.type: the
 // evidence counts them by dependency and type over an alert's window.
-const selectorDependencyErrors = metricDependencyCalls + `{error.type!=""}`
+const selectorDependencyErrors = igsemconv.MetricDependencyCalls + `{error.type!=""}`
 
 // errorTypes is the engine reader behind the evidence's "top error types"
 // line: per window of a rule, the increase of every (dependency,
@@ -39,7 +40,7 @@ func newErrorTypes(eng *series.Engine, windows []time.Duration) (*errorTypes, er
 	}
 	err := eng.Register(func(st *series.Store) error {
 		var err error
-		e.sel, err = selectOn(st, selectorDependencyErrors, []attribute.Key{attrDependencyName, attrErrorType}, e.windows...)
+		e.sel, err = selectOn(st, selectorDependencyErrors, []attribute.Key{igsemconv.AttrDependencyName, igsemconv.AttrErrorType}, e.windows...)
 		return err
 	})
 	if err != nil {
@@ -62,8 +63,8 @@ func (e *errorTypes) cycle(c *series.Cycle) {
 				continue
 			}
 			l := g.Labels(i)
-			dep := l[attrDependencyName]
-			byDep[dep] = append(byDep[dep], errorCount{l[attrErrorType], sums.Sum[i]})
+			dep := l[igsemconv.AttrDependencyName]
+			byDep[dep] = append(byDep[dep], errorCount{l[igsemconv.AttrErrorType], sums.Sum[i]})
 		}
 		for _, list := range byDep {
 			slices.SortFunc(list, func(a, b errorCount) int {

@@ -18,8 +18,10 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/igsemconv"
 	"github.com/jackcode/igmon/internal/series"
 )
 
@@ -53,7 +55,7 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 		{Name: "StripeCheckDown", Condition: &alerting.CheckState{Checks: []string{"stripe"}}}, // no window: 10m
 		{Name: "PaymentsSLO", Condition: &alerting.SLO{Objective: 0.99,
 			Total:   alerting.Selector{Metric: "igmon.dependency.calls"},
-			Errors:  &alerting.Selector{Metric: "igmon.dependency.calls", Matchers: alerting.Matchers{mustMatch(t, alerting.MatchEqual, attrDependencyOutcome, "error")}},
+			Errors:  &alerting.Selector{Metric: "igmon.dependency.calls", Matchers: alerting.Matchers{mustMatch(t, alerting.MatchEqual, igsemconv.AttrDependencyOutcome, "error")}},
 			Windows: []alerting.BurnWindow{{Severity: "page", Long: 2 * time.Minute, Short: 30 * time.Second, Factor: 10}, {Severity: "ticket", Long: 30 * time.Minute, Short: 5 * time.Minute, Factor: 1}}}},
 	}
 	m, err := New(quiet, WithRegistryOptions(checkstest.WithClock(fc)), WithAlerting(rules, alertClock(fc)))
@@ -61,7 +63,7 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	client := &http.Client{Transport: mustDep(t, m, KindPayment, "stripe").Transport(nil)}
+	client := &http.Client{Transport: mustDep(t, m, instrument.KindPayment, "stripe").Transport(nil)}
 	evaluate := func() {
 		t.Helper()
 		if err := m.Refresh(context.Background()); err != nil {
@@ -78,7 +80,7 @@ func TestEvidenceCountsErrorTypesOverTheAlertWindow(t *testing.T) {
 		}
 	}
 	evidenceOf := func(rule string, labels map[string]string) string {
-		labels[attrDependencyName] = "stripe"
+		labels[igsemconv.AttrDependencyName] = "stripe"
 		al := alerting.Alert{Rule: rule, Labels: labels, Value: 1, ActiveAt: fc.Now()}
 		return errorTypesLine(m.alerting.evidence(al))
 	}
@@ -354,8 +356,8 @@ func errorsCollection(pairs int) metricdata.ResourceMetrics {
 	var pts []metricdata.DataPoint[int64]
 	for i := range pairs {
 		pts = append(pts, metricdata.DataPoint[int64]{Value: int64(i), Attributes: attribute.NewSet(
-			attribute.String(attrDependencyName, fmt.Sprintf("dep-%d", i%20)),
-			attribute.String(attrDependencyOutcome, "error"),
+			attribute.String(igsemconv.AttrDependencyName, fmt.Sprintf("dep-%d", i%20)),
+			attribute.String(igsemconv.AttrDependencyOutcome, "error"),
 			attribute.String("error.type", fmt.Sprintf("type-%d", i/20)))})
 	}
 	return metricdata.ResourceMetrics{ScopeMetrics: []metricdata.ScopeMetrics{{Metrics: []metricdata.Metrics{{
@@ -383,7 +385,7 @@ func BenchmarkEvidenceErrorTypes(b *testing.B) {
 				b.Fatal(err)
 			}
 		} else if err := eng.Register(func(st *series.Store) error {
-			_, err := selectOn(st, selectorDependencyErrors, []attribute.Key{attrDependencyName, attrErrorType}, windows...)
+			_, err := selectOn(st, selectorDependencyErrors, []attribute.Key{igsemconv.AttrDependencyName, igsemconv.AttrErrorType}, windows...)
 			return err
 		}); err != nil {
 			b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/monitor"
 )
 
@@ -28,14 +29,14 @@ func ExampleMonitor_Dependency() {
 	}
 	defer m.Shutdown(context.Background())
 
-	stripe, err := m.Dependency(monitor.KindPayment, "stripe", monitor.WithDefaultOperation("charge"))
+	stripe, err := m.Dependency(instrument.KindPayment, "stripe", instrument.WithDefaultOperation("charge"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	client := &http.Client{Transport: stripe.Transport(nil)}
 
 	// The operation travels in the request's context.
-	ctx := monitor.WithOperation(context.Background(), "deposit")
+	ctx := instrument.WithOperation(context.Background(), "deposit")
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, psp.URL+"/v1/charges", nil)
 	resp, err := client.Do(req)
 	if err != nil {
@@ -45,15 +46,15 @@ func ExampleMonitor_Dependency() {
 
 	// A non-HTTP client: wrap the call; a business decline is its own
 	// outcome and does not count against the provider.
-	games, _ := m.Dependency(monitor.KindGameProvider, "pragmatic-play")
+	games, _ := m.Dependency(instrument.KindGameProvider, "pragmatic-play")
 	err = games.Track(context.Background(), "place_bet", func(ctx context.Context) error {
-		return monitor.Declined(errInsufficientFunds)
+		return instrument.Declined(errInsufficientFunds)
 	})
 	fmt.Println(errors.Is(err, errInsufficientFunds))
 
 	// Passive health: warn at 5% failures, fail at 25%, once 20 calls are in
 	// the window.
-	check, err := stripe.HealthCheck(monitor.WithMinCalls(20))
+	check, err := stripe.HealthCheck(instrument.WithMinCalls(20))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -91,17 +92,4 @@ func ExampleMonitor_Middleware() {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/games/42", nil))
 	fmt.Println(rec.Code, rec.Body.String())
 	// Output: 200 42
-}
-
-// TrackValue returns the wrapped call's value.
-func ExampleTrackValue() {
-	m, _ := monitor.New(monitor.WithServiceName("kyc-worker"))
-	defer m.Shutdown(context.Background())
-	kyc, _ := m.Dependency(monitor.KindKYC, "sumsub")
-
-	level, err := monitor.TrackValue(context.Background(), kyc, "verify", func(ctx context.Context) (string, error) {
-		return "basic", nil // the vendor SDK call
-	})
-	fmt.Println(level, err)
-	// Output: basic <nil>
 }

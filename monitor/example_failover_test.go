@@ -7,6 +7,7 @@ import (
 	"log"
 	"log/slog"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/monitor"
 )
 
@@ -19,13 +20,13 @@ func ExampleMonitor_Failover() {
 		log.Fatal(err)
 	}
 	defer m.Shutdown(context.Background())
-	stripe, _ := m.Dependency(monitor.KindPayment, "stripe")
-	adyen, _ := m.Dependency(monitor.KindPayment, "adyen")
-	deposits, err := m.Failover("deposits", []*monitor.Dependency{stripe, adyen})
+	stripe, _ := m.Dependency(instrument.KindPayment, "stripe")
+	adyen, _ := m.Dependency(instrument.KindPayment, "adyen")
+	deposits, err := m.Failover("deposits", []*instrument.Dependency{stripe, adyen})
 	if err != nil {
 		log.Fatal(err)
 	}
-	deps := map[string]*monitor.Dependency{"stripe": stripe, "adyen": adyen}
+	deps := map[string]*instrument.Dependency{"stripe": stripe, "adyen": adyen}
 	charge := func(stripeErr error) string {
 		var used string
 		_ = deposits.Do(context.Background(), func(ctx context.Context, provider string) error {
@@ -40,7 +41,7 @@ func ExampleMonitor_Failover() {
 		return used
 	}
 	for range 10 {
-		charge(monitor.Declined(errors.New("card declined")))
+		charge(instrument.Declined(errors.New("card declined")))
 	}
 	fmt.Println("after 10 declines:", charge(nil))
 	for range 5 {

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
@@ -9,17 +8,6 @@ import (
 )
 
 // Test-only helpers: options and accessors the tests need that users do not.
-
-// withMaxRoutes bounds the distinct routes recorded (default
-// defaultMaxRoutes); later routes are recorded as _OTHER.
-func withMaxRoutes(n int) MiddlewareOption {
-	return mwOptionFunc(func(c *mwConfig) {
-		if n < 1 {
-			c.errs = append(c.errs, fmt.Errorf("option withMaxRoutes: %d must be at least 1", n))
-		}
-		c.maxRoutes = n
-	})
-}
 
 // currentAlerts returns the alerts the evaluator holds (pending, firing, recently
 // resolved), or nil when alerting is off.
@@ -59,9 +47,4 @@ func withTelemetryLogInterval(d time.Duration) Option {
 		}
 		c.telemetry.logInterval = d
 	})
-}
-
-// withCheckName sets the check's name (default: the dependency's name).
-func withCheckName(name string) HealthOption {
-	return healthOptionFunc(func(c *healthConfig) { c.name = name })
 }

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/failover"
+	"github.com/jackcode/igmon/instrument"
+	"github.com/jackcode/igmon/internal/instrumenthook"
 )
 
 // eventFailover is the event kind of a breaker transition or a change of
@@ -25,7 +28,7 @@ const eventFailover = "failover"
 // The calls themselves are still recorded by the dependency (Transport,
 // Track): the group only decides where they go. Group names are unique
 // per Monitor.
-func (m *Monitor) Failover(name string, deps []*Dependency, opts ...failover.Option) (*failover.Group, error) {
+func (m *Monitor) Failover(name string, deps []*instrument.Dependency, opts ...failover.Option) (*failover.Group, error) {
 	provs := make([]failover.Provider, 0, len(deps))
 	for i, d := range deps {
 		if d == nil {
@@ -35,9 +38,9 @@ func (m *Monitor) Failover(name string, deps []*Dependency, opts ...failover.Opt
 			Name: d.Name(),
 			Health: func() (bool, string) {
 				h := d.Health()
-				return h.State == HealthFailing, h.Reason
+				return h.State == checks.StatusFail, h.Reason
 			},
-			Failure: func(err error) bool { return d.outcome(err).failure() },
+			Failure: func(err error) bool { return instrumenthook.Failure(d, err) },
 		})
 	}
 	all := append(append([]failover.Option{}, opts...),
@@ -55,23 +58,6 @@ func (m *Monitor) Failover(name string, deps []*Dependency, opts ...failover.Opt
 	}
 	m.failovers = append(m.failovers, g)
 	return g, nil
-}
-
-// outcome classifies a call's error as Track does, without the
-// error.type it would also record.
-func (d *Dependency) outcome(err error) Outcome {
-	if err == nil {
-		return OutcomeSuccess
-	}
-	o := OutcomeUnset
-	if d.cfg.errClassifier != nil {
-		o = d.cfg.errClassifier(err)
-	}
-	if !o.valid() {
-		info := inspect(err)
-		o = info.outcome()
-	}
-	return o
 }
 
 // recordFailover puts a group's change in the event log: leaving the

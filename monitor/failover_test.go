@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/failover"
+	"github.com/jackcode/igmon/instrument"
 )
 
 // TestFailoverGroupOverDependencies: the Monitor's group classifies
@@ -18,17 +20,17 @@ import (
 // log and shows the serving provider in status.json.
 func TestFailoverGroupOverDependencies(t *testing.T) {
 	m, eng := newEngineMonitor(t, time.Now())
-	stripe := mustDep(t, m, KindPayment, "stripe")
-	adyen := mustDep(t, m, KindPayment, "adyen")
-	g, err := m.Failover("deposits", []*Dependency{stripe, adyen})
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe")
+	adyen := mustDep(t, m, instrument.KindPayment, "adyen")
+	g, err := m.Failover("deposits", []*instrument.Dependency{stripe, adyen})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Failover("deposits", []*Dependency{adyen}); err == nil || !strings.Contains(err.Error(), "declared twice") {
+	if _, err := m.Failover("deposits", []*instrument.Dependency{adyen}); err == nil || !strings.Contains(err.Error(), "declared twice") {
 		t.Fatalf("a second group named deposits: %v", err)
 	}
 	ctx := context.Background()
-	deps := map[string]*Dependency{"stripe": stripe, "adyen": adyen}
+	deps := map[string]*instrument.Dependency{"stripe": stripe, "adyen": adyen}
 	deposit := func(fail func(p string) error) string {
 		var used string
 		_ = g.Do(ctx, func(ctx context.Context, p string) error {
@@ -39,7 +41,7 @@ func TestFailoverGroupOverDependencies(t *testing.T) {
 	}
 
 	for range 10 {
-		if p := deposit(func(string) error { return Declined(errors.New("insufficient funds")) }); p != "stripe" {
+		if p := deposit(func(string) error { return instrument.Declined(errors.New("insufficient funds")) }); p != "stripe" {
 			t.Fatalf("declines moved deposits to %s", p)
 		}
 	}
@@ -51,7 +53,7 @@ func TestFailoverGroupOverDependencies(t *testing.T) {
 			if i%3 == 0 {
 				return errors.New("HTTP 503")
 			}
-			return Declined(errors.New("insufficient funds"))
+			return instrument.Declined(errors.New("insufficient funds"))
 		})
 		if p != "stripe" {
 			t.Fatalf("call %d went to %s before the verdict", i, p)
@@ -61,7 +63,7 @@ func TestFailoverGroupOverDependencies(t *testing.T) {
 	if err := m.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if h := stripe.Health(); h.State != HealthFailing {
+	if h := stripe.Health(); h.State != checks.StatusFail {
 		t.Fatalf("stripe health %+v, want failing", h)
 	}
 	if p := deposit(func(string) error { return nil }); p != "adyen" {

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/instrument"
 )
 
 // TestDependencyHealthFollowsTheStatusRule: Health is the dashboard's
@@ -14,13 +17,13 @@ import (
 // threshold, with the card's signal and reason; a decline never counts.
 func TestDependencyHealthFollowsTheStatusRule(t *testing.T) {
 	m, eng := newEngineMonitor(t, time.Now())
-	stripe := mustDep(t, m, KindPayment, "stripe")
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe")
 	ctx := context.Background()
-	if h := stripe.Health(); h.State != HealthUnknown {
+	if h := stripe.Health(); h.State != checks.StatusUnknown {
 		t.Fatalf("before a cycle: %+v, want unknown", h)
 	}
-	var nilDep *Dependency
-	if h := nilDep.Health(); h.State != HealthUnknown {
+	var nilDep *instrument.Dependency
+	if h := nilDep.Health(); h.State != checks.StatusUnknown {
 		t.Fatalf("nil dependency: %+v", h)
 	}
 
@@ -28,19 +31,19 @@ func TestDependencyHealthFollowsTheStatusRule(t *testing.T) {
 		name       string
 		ok, failed int
 		declined   int
-		want       HealthState
+		want       checks.Status
 		reason     string
 	}{
-		{"clean traffic", 30, 0, 0, HealthHealthy, "0 % of 30 calls failed"},
-		{"declines are business", 0, 0, 40, HealthHealthy, "0 % of 70 calls failed"},
-		{"errors past the fail threshold", 0, 60, 0, HealthFailing, "46 % of 130 calls failed"},
+		{"clean traffic", 30, 0, 0, checks.StatusPass, "0 % of 30 calls failed"},
+		{"declines are business", 0, 0, 40, checks.StatusPass, "0 % of 70 calls failed"},
+		{"errors past the fail threshold", 0, 60, 0, checks.StatusFail, "46 % of 130 calls failed"},
 	}
 	for _, st := range steps {
 		for range st.ok {
 			_ = stripe.Track(ctx, "deposit", func(context.Context) error { return nil })
 		}
 		for range st.declined {
-			_ = stripe.Track(ctx, "deposit", func(context.Context) error { return Declined(errors.New("card declined")) })
+			_ = stripe.Track(ctx, "deposit", func(context.Context) error { return instrument.Declined(errors.New("card declined")) })
 		}
 		for range st.failed {
 			_ = stripe.Track(ctx, "deposit", func(context.Context) error { return errors.New("HTTP 503") })
@@ -61,39 +64,4 @@ func TestDependencyHealthFollowsTheStatusRule(t *testing.T) {
 			t.Errorf("%s: card %s %q, Health %s %q: want one verdict", st.name, card.Status, card.Reason, h.State, h.Reason)
 		}
 	}
-}
-
-// BenchmarkDependencyHealth: reading the verdict on a request path is one
-// atomic load and a copy, against a bare atomic load as baseline.
-func BenchmarkDependencyHealth(b *testing.B) {
-	m, err := New(quiet, WithoutSystemMetrics())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Shutdown(context.Background())
-	d := mustDep(b, m, KindPayment, "stripe")
-	if err := m.Refresh(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	d.health.Store(&Health{State: HealthHealthy, Reason: "ok"})
-	b.Run("baseline=atomic-load", func(b *testing.B) {
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			if d.health.Load() != nil {
-				n++
-			}
-		}
-		_ = n
-	})
-	b.Run("Health", func(b *testing.B) {
-		b.ReportAllocs()
-		n := 0
-		for b.Loop() {
-			if d.Health().State == HealthFailing {
-				n++
-			}
-		}
-		_ = n
-	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/series"
 	"github.com/jackcode/igmon/monitor/internal/dashboard"
@@ -51,7 +52,7 @@ func cardOf(t *testing.T, m *Monitor, id string) dashboard.Component {
 
 // trackCalls makes n calls of d, failing the first failing of them, each
 // taking lat on the calls clock.
-func trackCalls(d *Dependency, calls *clock.Fake, n, failing int, lat time.Duration) {
+func trackCalls(d *instrument.Dependency, calls *clock.Fake, n, failing int, lat time.Duration) {
 	for i := range n {
 		_ = d.Track(context.Background(), "deposit", func(context.Context) error {
 			calls.Advance(lat)
@@ -69,7 +70,7 @@ func trackCalls(d *Dependency, calls *clock.Fake, n, failing int, lat time.Durat
 func TestHistoryLastPointIsTheCard(t *testing.T) {
 	m, eng := newEngineMonitor(t, time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC))
 	calls := clock.NewFake(time.Now())
-	stripe := mustDep(t, m, KindPayment, "stripe", withClock(calls))
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe", withClock(calls))
 	cycle(t, m)
 	for range 6 {
 		trackCalls(stripe, calls, 40, 25, 300*time.Millisecond)
@@ -114,7 +115,7 @@ func TestHistoryLastPointIsTheCard(t *testing.T) {
 func TestHistoryMinutesSumTheStatusWindows(t *testing.T) {
 	m, eng := newEngineMonitor(t, time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC))
 	calls := clock.NewFake(time.Now())
-	stripe := mustDep(t, m, KindPayment, "stripe", withClock(calls))
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe", withClock(calls))
 	cycle(t, m) // 06:00:00, the first tile starts
 	// 06:00:05 … 06:00:55: 10 calls per cycle, 2 failing, slow ones.
 	for range 11 {

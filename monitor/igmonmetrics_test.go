@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/igsemconv"
 	"github.com/jackcode/igmon/internal/promname"
@@ -147,7 +148,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	}))
 	defer psp.Close()
-	stripe := mustDep(t, m, KindPayment, "stripe")
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe")
 	client := &http.Client{Transport: stripe.Transport(nil)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/deposits", func(w http.ResponseWriter, r *http.Request) {
@@ -167,8 +168,8 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		t.Fatal(err)
 	}
 	// Deposits fail over from stripe to adyen: breaker, route and calls.
-	adyen := mustDep(t, m, KindPayment, "adyen")
-	deposits, err := m.Failover("deposits", []*Dependency{stripe, adyen})
+	adyen := mustDep(t, m, instrument.KindPayment, "adyen")
+	deposits, err := m.Failover("deposits", []*instrument.Dependency{stripe, adyen})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,8 +241,8 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	// Collect until the export pipeline has exported once (its metrics
 	// exist only after an export) and the utilizations have a second sample.
 	want := []string{
-		metricHTTPServerDuration, metricHTTPServerActive, metricHTTPClientDuration,
-		metricDependencyCalls, metricDependencyDuration, metricDependencyInFlight,
+		igsemconv.MetricHTTPServerDuration, igsemconv.MetricHTTPServerActive, igsemconv.MetricHTTPClientDuration,
+		igsemconv.MetricDependencyCalls, igsemconv.MetricDependencyDuration, igsemconv.MetricDependencyInFlight,
 		igsemconv.MetricCheckStatus, igsemconv.MetricCheckDuration, igsemconv.MetricCheckTransitions, igsemconv.MetricCheckAge,
 		"system.cpu.time", "system.memory.usage", "system.filesystem.utilization",
 		"process.cpu.time", "process.memory.usage", "go.goroutine.count", "go.memory.used",
@@ -416,7 +417,7 @@ func TestIgmonAttributeKeysAreNamespaced(t *testing.T) {
 		t.Fatal("no attributes collected")
 	}
 	for _, k := range []string{
-		attrDependencyKind, attrDependencyName, attrDependencyOperation, attrDependencyOutcome,
+		igsemconv.AttrDependencyKind, igsemconv.AttrDependencyName, igsemconv.AttrDependencyOperation, igsemconv.AttrDependencyOutcome,
 		igsemconv.AttrCheckName, igsemconv.AttrCheckState, igsemconv.AttrComponentType,
 		igsemconv.AttrProbeName, igsemconv.AttrProbeKind, igsemconv.AttrProbePhase, igsemconv.AttrFailureReason, igsemconv.AttrDBCloseReason,
 		"igmon.alert.rule", "igmon.alert.state", "igmon.alert.receiver", "igmon.alert.notification.outcome", "igmon.alert.suppression.reason",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/exporters"
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -42,7 +43,7 @@ func TestInProcessOnUserProvider(t *testing.T) {
 	}
 	psp, code := codePSP(t)
 	code.Store(http.StatusInternalServerError)
-	client := &http.Client{Transport: mustDep(t, m, KindPayment, "stripe").Transport(nil)}
+	client := &http.Client{Transport: mustDep(t, m, instrument.KindPayment, "stripe").Transport(nil)}
 	for range 20 {
 		resp, err := client.Get(psp.URL)
 		if err != nil {

@@ -23,6 +23,10 @@ import (
 	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
+// scopeName is the instrumentation scope of the metrics the monitor
+// package records itself (alert actions).
+const scopeName = "github.com/jackcode/igmon/monitor"
+
 // Monitor wires igmon together inside one service.
 type Monitor struct {
 	cfg      config

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/igsemconv"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -237,7 +238,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 			sigs = append(sigs, s)
 		}
 		method, path, _ := strings.Cut(route, " ")
-		sigs = append(sigs, alertSignals(alerts, [2]string{attrHTTPRoute, path}, [2]string{attrHTTPMethod, method})...)
+		sigs = append(sigs, alertSignals(alerts, [2]string{igsemconv.AttrHTTPRoute, path}, [2]string{igsemconv.AttrHTTPMethod, method})...)
 		p.decide(&c, sigs)
 		c.LatencySparkline, c.ErrorSparkline = m.traffic.sparklines(id)
 		add(dashboard.GroupAPI, c)
@@ -349,13 +350,13 @@ func fillFromCheck(c *dashboard.Component, r checks.Result, detailed bool) {
 
 func groupOfKind(kind string) string {
 	switch kind {
-	case KindPayment:
+	case instrument.KindPayment:
 		return dashboard.GroupPayments
-	case KindGameProvider:
+	case instrument.KindGameProvider:
 		return dashboard.GroupGames
-	case KindKYC:
+	case instrument.KindKYC:
 		return dashboard.GroupKYC
-	case KindDatabase, KindCache:
+	case instrument.KindDatabase, instrument.KindCache:
 		return dashboard.GroupDatabases
 	}
 	return dashboard.GroupAPI

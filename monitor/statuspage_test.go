@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/monitor/internal/dashboard"
 	"github.com/jackcode/igmon/probes"
@@ -54,11 +55,11 @@ func newPageFixture(t *testing.T) *pageFixture {
 		w.Write([]byte(`{"status":"succeeded"}`))
 	}))
 	t.Cleanup(psp.Close)
-	stripe := mustDep(t, m, KindPayment, "stripe")
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe")
 	callPSP(t, &http.Client{Transport: stripe.Transport(nil)}, psp.URL, 20)
 
 	// A game provider judged by its passive health check.
-	pragmatic := mustDep(t, m, KindGameProvider, "pragmatic")
+	pragmatic := mustDep(t, m, instrument.KindGameProvider, "pragmatic")
 	hc, err := pragmatic.HealthCheck()
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/igsemconv"
+	"github.com/jackcode/igmon/internal/instrumenthook"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -40,14 +42,14 @@ const (
 // show the same number because it is the same number.
 const (
 	// selectorDependencyCalls is every dependency call, by outcome.
-	selectorDependencyCalls = metricDependencyCalls
+	selectorDependencyCalls = igsemconv.MetricDependencyCalls
 	// selectorDependencyLatency is the latency of calls that say something
 	// about the provider (canceled ones do not).
-	selectorDependencyLatency = metricDependencyDuration + `{` + attrDependencyOutcome + `!="canceled"}`
+	selectorDependencyLatency = igsemconv.MetricDependencyDuration + `{` + igsemconv.AttrDependencyOutcome + `!="canceled"}`
 	// selectorRoutes is every inbound request, selectorRouteErrors the
 	// ones that carry an error.type.
-	selectorRoutes      = metricHTTPServerDuration
-	selectorRouteErrors = metricHTTPServerDuration + `{error.type!=""}`
+	selectorRoutes      = igsemconv.MetricHTTPServerDuration
+	selectorRouteErrors = igsemconv.MetricHTTPServerDuration + `{error.type!=""}`
 	// selectorProbes is every synthetic probe run, selectorProbeFailures
 	// the failed ones.
 	selectorProbes        = igsemconv.MetricProbeDuration
@@ -56,9 +58,9 @@ const (
 
 // byDependency and byRoute are the groupings of the status selectors.
 var (
-	byDependency = []attribute.Key{attrDependencyKind, attrDependencyName}
-	byOutcome    = []attribute.Key{attrDependencyKind, attrDependencyName, attrDependencyOutcome}
-	byRoute      = []attribute.Key{attrHTTPMethod, attrHTTPRoute}
+	byDependency = []attribute.Key{igsemconv.AttrDependencyKind, igsemconv.AttrDependencyName}
+	byOutcome    = []attribute.Key{igsemconv.AttrDependencyKind, igsemconv.AttrDependencyName, igsemconv.AttrDependencyOutcome}
+	byRoute      = []attribute.Key{igsemconv.AttrHTTPMethod, igsemconv.AttrHTTPRoute}
 	byProbe      = []attribute.Key{igsemconv.AttrProbeName}
 )
 
@@ -66,9 +68,9 @@ var (
 // engine computed them in one cycle. Latencies are in seconds, NaN when
 // nothing was measured.
 type figures struct {
-	calls    float64 // every call but canceled ones
-	failures float64 // errors and timeouts (dependencies), error.type (routes)
-	outcomes [numOutcomes]float64
+	calls    float64                                         // every call but canceled ones
+	failures float64                                         // errors and timeouts (dependencies), error.type (routes)
+	outcomes [len(instrumenthook.Figures{}.Outcomes)]float64 // by instrument.Outcome
 	p50      float64
 	p95      float64
 	p99      float64
@@ -193,17 +195,17 @@ func (t *traffic) cycle(c *series.Cycle) {
 			continue
 		}
 		l := g.Labels(i)
-		k := depKey{l[attrDependencyKind], l[attrDependencyName]}
+		k := depKey{l[igsemconv.AttrDependencyKind], l[igsemconv.AttrDependencyName]}
 		f, seen := snap.deps[k]
 		if !seen {
 			quantiles(&f, nil)
 		}
-		o := outcomeOf(l[attrDependencyOutcome])
+		o := outcomeOf(l[igsemconv.AttrDependencyOutcome])
 		f.outcomes[o] += calls.Sum[i]
-		if o != OutcomeCanceled {
+		if o != instrument.OutcomeCanceled {
 			f.calls += calls.Sum[i]
 		}
-		if o == OutcomeError || o == OutcomeTimeout {
+		if o == instrument.OutcomeError || o == instrument.OutcomeTimeout {
 			f.failures += calls.Sum[i]
 		}
 		f.full = f.full || calls.Full[i]
@@ -213,7 +215,7 @@ func (t *traffic) cycle(c *series.Cycle) {
 	g = t.lat.Grouping()
 	for i := range g.Len() {
 		l := g.Labels(i)
-		k := depKey{l[attrDependencyKind], l[attrDependencyName]}
+		k := depKey{l[igsemconv.AttrDependencyKind], l[igsemconv.AttrDependencyName]}
 		f, ok := snap.deps[k]
 		if !ok {
 			continue
@@ -224,7 +226,7 @@ func (t *traffic) cycle(c *series.Cycle) {
 	}
 
 	eachHistogram(t.routes, t.routeErrs, t.window, c.Seq, func(l map[string]string, f figures, h *series.Hist) {
-		r := routeName(l[attrHTTPMethod], l[attrHTTPRoute])
+		r := routeName(l[igsemconv.AttrHTTPMethod], l[igsemconv.AttrHTTPRoute])
 		snap.routes[r] = f
 		t.hists[routeComponentID(r)] = h
 	})
@@ -301,6 +303,18 @@ func (t *traffic) sparklines(id string) (lat, errs []float64) {
 
 func (t *traffic) snapshot() *trafficSnap { return t.cur.Load() }
 
+// depFigures is the Monitor's instrumenthook.Source: a dependency's
+// figures in the last cycle, read by its Stats.
+func (t *traffic) depFigures(kind, name string) instrumenthook.Figures {
+	snap := t.snapshot()
+	out := instrumenthook.Figures{Window: snap.window, At: snap.at, P50: math.NaN(), P95: math.NaN(), P99: math.NaN()}
+	if f, ok := snap.deps[depKey{kind, name}]; ok {
+		out.Outcomes = f.outcomes
+		out.P50, out.P95, out.P99 = f.p50, f.p95, f.p99
+	}
+	return out
+}
+
 // figuresOf returns a component's figures in snap.
 func (t *traffic) figuresOf(snap *trafficSnap, id string) (figures, bool) {
 	f, ok := snap.byID[id]
@@ -311,13 +325,15 @@ func (t *traffic) figuresOf(snap *trafficSnap, id string) (figures, bool) {
 // call it only inside the cycle.
 func (t *traffic) histOf(id string) *series.Hist { return t.hists[id] }
 
-func outcomeOf(s string) Outcome {
-	for i, n := range outcomeNames {
-		if n == s && i > 0 {
-			return Outcome(i)
+// outcomeOf reads an igmon.dependency.outcome value; an unknown one
+// counts as an error.
+func outcomeOf(s string) instrument.Outcome {
+	for o := instrument.OutcomeSuccess; o <= instrument.OutcomeCanceled; o++ {
+		if o.String() == s {
+			return o
 		}
 	}
-	return OutcomeError
+	return instrument.OutcomeError
 }
 
 func routeName(method, route string) string {

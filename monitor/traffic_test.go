@@ -10,8 +10,10 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/igsemconv"
 	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
@@ -24,7 +26,7 @@ func TestCardAlertAndStatsAreOneRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rule := alerting.Rule{Name: "DependencySlow", By: []string{attrDependencyKind, attrDependencyName},
+	rule := alerting.Rule{Name: "DependencySlow", By: []string{igsemconv.AttrDependencyKind, igsemconv.AttrDependencyName},
 		Labels:    map[string]string{"severity": "page"},
 		Condition: &alerting.Quantile{Histogram: sel, Quantile: 0.95, Window: defaultStatusWindow, Value: 0.8}}
 	m, err := New(quiet, WithoutSystemMetrics(), WithAlerting([]alerting.Rule{rule}))
@@ -35,7 +37,7 @@ func TestCardAlertAndStatsAreOneRead(t *testing.T) {
 	eng := clock.NewFake(time.Now())
 	engineOn(m, eng)
 	calls := clock.NewFake(time.Now())
-	stripe := mustDep(t, m, KindPayment, "stripe", withClock(calls))
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe", withClock(calls))
 	cycle(t, m)
 	ctx := context.Background()
 	for i := range 60 {
@@ -53,7 +55,7 @@ func TestCardAlertAndStatsAreOneRead(t *testing.T) {
 	var alertP95 float64
 	var found bool
 	for _, a := range m.currentAlerts() {
-		if a.Rule == "DependencySlow" && a.Labels[attrDependencyName] == "stripe" {
+		if a.Rule == "DependencySlow" && a.Labels[igsemconv.AttrDependencyName] == "stripe" {
 			alertP95, found = a.Value, true
 		}
 	}
@@ -134,13 +136,13 @@ func TestStatusReadsOncePerCycle(t *testing.T) {
 	m, _ := newDepMonitor(t)
 	eng := clock.NewFake(time.Now())
 	engineOn(m, eng)
-	d := mustDep(t, m, KindPayment, "stripe")
+	d := mustDep(t, m, instrument.KindPayment, "stripe")
 	for range 3 {
 		_ = d.Track(context.Background(), "deposit", func(context.Context) error { return nil })
 		eng.Advance(defaultStatusInterval)
 		cycle(t, m)
 	}
-	if lat, _ := m.traffic.sparklines(depComponentID(KindPayment, "stripe")); len(lat) != 3 {
+	if lat, _ := m.traffic.sparklines(depComponentID(instrument.KindPayment, "stripe")); len(lat) != 3 {
 		t.Fatalf("%d sparkline points after 3 cycles", len(lat))
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/jackcode/igmon/failover"
-	"github.com/jackcode/igmon/monitor"
+	"github.com/jackcode/igmon/instrument"
 )
 
 // api is the platform's own wallet and betting API.
@@ -64,7 +64,7 @@ func (a *api) deposit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	player := r.PathValue("player")
-	ctx := monitor.WithOperation(r.Context(), "deposit")
+	ctx := instrument.WithOperation(r.Context(), "deposit")
 	charge := func(ctx context.Context, c *providerClient) error {
 		return c.post(ctx, "/v1/charges", map[string]any{"amount": amount, "currency": "EUR"}, nil)
 	}
@@ -97,7 +97,7 @@ func (a *api) withdraw(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	ctx := monitor.WithOperation(r.Context(), "withdraw")
+	ctx := instrument.WithOperation(r.Context(), "withdraw")
 	if err := a.psp.post(ctx, "/v1/payouts", map[string]any{"amount": amount, "currency": "EUR"}, nil); err != nil {
 		_, _ = a.store.adjust(r.Context(), player, amount) // refund the wallet
 		fail(w, err)
@@ -107,7 +107,7 @@ func (a *api) withdraw(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) verify(w http.ResponseWriter, r *http.Request) {
-	ctx := monitor.WithOperation(r.Context(), "verify")
+	ctx := instrument.WithOperation(r.Context(), "verify")
 	var out map[string]string
 	if err := a.kyc.post(ctx, "/v1/verifications", map[string]string{"player": r.PathValue("player")}, &out); err != nil {
 		fail(w, err)
@@ -126,7 +126,7 @@ func (a *api) balance(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) launch(w http.ResponseWriter, r *http.Request) {
-	ctx := monitor.WithOperation(r.Context(), "launch_game")
+	ctx := instrument.WithOperation(r.Context(), "launch_game")
 	var out map[string]string
 	if err := a.games.post(ctx, "/v1/sessions", map[string]string{"game": r.PathValue("game")}, &out); err != nil {
 		fail(w, err)
@@ -149,7 +149,7 @@ func (a *api) bet(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	ctx := monitor.WithOperation(r.Context(), "place_bet")
+	ctx := instrument.WithOperation(r.Context(), "place_bet")
 	var out struct {
 		Multiplier float64 `json:"multiplier"`
 	}

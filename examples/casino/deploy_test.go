@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/igsemconv"
 	"github.com/jackcode/igmon/internal/promname"
 
@@ -761,7 +762,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(ctx)
-	stripe, err := m.Dependency(monitor.KindPayment, "stripe")
+	stripe, err := m.Dependency(instrument.KindPayment, "stripe")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL when DATABASE_URL is set
 	_ "modernc.org/sqlite"             // pure-Go SQLite otherwise
 
+	"google.golang.org/grpc"
+
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
@@ -58,9 +60,9 @@ import (
 	"github.com/jackcode/igmon/exporters"
 	promexp "github.com/jackcode/igmon/exporters/prometheus"
 	"github.com/jackcode/igmon/failover"
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/monitor"
 	"github.com/jackcode/igmon/probes"
-	"google.golang.org/grpc"
 )
 
 //go:embed rules.yaml
@@ -546,23 +548,23 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 
 // wire declares the dependencies, checks and probes.
 func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers, st *store, db *sql.DB) (*api, error) {
-	declined := monitor.WithClassifier(func(resp *http.Response, err error) monitor.Outcome {
+	declined := instrument.WithClassifier(func(resp *http.Response, err error) instrument.Outcome {
 		if resp != nil && resp.StatusCode == http.StatusPaymentRequired {
-			return monitor.OutcomeDeclined // the PSP worked; the card did not
+			return instrument.OutcomeDeclined // the PSP worked; the card did not
 		}
-		return monitor.OutcomeUnset
+		return instrument.OutcomeUnset
 	})
 	deps := []struct {
 		kind, name string
-		opts       []monitor.DependencyOption
+		opts       []instrument.DependencyOption
 	}{
-		{monitor.KindPayment, providerPSP, []monitor.DependencyOption{monitor.WithOperations("deposit", "withdraw"), declined}},
-		{monitor.KindPayment, providerPSP2, []monitor.DependencyOption{monitor.WithOperations("deposit", "withdraw"), declined}},
-		{monitor.KindGameProvider, providerGame, []monitor.DependencyOption{monitor.WithOperations("launch_game", "place_bet")}},
-		{monitor.KindKYC, providerKYC, []monitor.DependencyOption{monitor.WithOperations("verify")}},
+		{instrument.KindPayment, providerPSP, []instrument.DependencyOption{instrument.WithOperations("deposit", "withdraw"), declined}},
+		{instrument.KindPayment, providerPSP2, []instrument.DependencyOption{instrument.WithOperations("deposit", "withdraw"), declined}},
+		{instrument.KindGameProvider, providerGame, []instrument.DependencyOption{instrument.WithOperations("launch_game", "place_bet")}},
+		{instrument.KindKYC, providerKYC, []instrument.DependencyOption{instrument.WithOperations("verify")}},
 	}
 	clients := map[string]*providerClient{}
-	declared := map[string]*monitor.Dependency{}
+	declared := map[string]*instrument.Dependency{}
 	for _, d := range deps {
 		dep, err := m.Dependency(d.kind, d.name, d.opts...)
 		if err != nil {
@@ -573,7 +575,7 @@ func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers,
 			Transport: dep.Transport(nil), Timeout: 5 * time.Second,
 		}}
 		// Passive health from real traffic: no extra calls to the PSP.
-		hc, err := dep.HealthCheck(monitor.WithMinCalls(20), monitor.WithLatencyThresholds(800*time.Millisecond, 3*time.Second))
+		hc, err := dep.HealthCheck(instrument.WithMinCalls(20), instrument.WithLatencyThresholds(800*time.Millisecond, 3*time.Second))
 		if err != nil {
 			return nil, err
 		}
@@ -614,7 +616,7 @@ func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers,
 		// is 15 s, doubling after a failed trial up to 30 s: during a
 		// long outage one deposit in that span tries stripe again, and
 		// after the outage deposits return within 30 s and 3 trials.
-		g, err := m.Failover("deposits", []*monitor.Dependency{declared[providerPSP], declared[providerPSP2]},
+		g, err := m.Failover("deposits", []*instrument.Dependency{declared[providerPSP], declared[providerPSP2]},
 			failover.WithBreaker(failover.Breaker{OpenFor: 15 * time.Second, MaxOpenFor: 30 * time.Second, SlowCall: 3 * time.Second}))
 		if err != nil {
 			return nil, err

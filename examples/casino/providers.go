@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackcode/igmon/monitor"
+	"github.com/jackcode/igmon/instrument"
 )
 
 // The local stand-ins for the platform's third parties. Each is a real HTTP
@@ -177,7 +177,7 @@ func (c *providerClient) post(ctx context.Context, path string, body any, out an
 	if resp.StatusCode == http.StatusPaymentRequired {
 		// A business outcome: it must not count against the provider,
 		// nor open its breaker.
-		return monitor.Declined(errDeclined)
+		return instrument.Declined(errDeclined)
 	}
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/igsemconv"
 	"github.com/jackcode/igmon/internal/promname"
 
@@ -101,7 +102,7 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	}))
 	t.Cleanup(psp.Close)
-	stripe, err := m.Dependency(monitor.KindPayment, "stripe")
+	stripe, err := m.Dependency(instrument.KindPayment, "stripe")
 	if err != nil {
 		t.Fatal(err)
 	}

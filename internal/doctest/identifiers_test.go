@@ -21,6 +21,7 @@ var igmonPackages = map[string]string{
 	"grpccheck":  "checks/grpccheck",
 	"grpchealth": "checks/grpchealth",
 	"hostcheck":  "checks/hostcheck",
+	"instrument": "instrument",
 	"monitor":    "monitor",
 	"notify":     "alerting/notify",
 	"probes":     "probes",

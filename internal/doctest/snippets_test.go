@@ -59,6 +59,7 @@ var knownImports = map[string]string{
 	"grpccheck":  "github.com/jackcode/igmon/checks/grpccheck",
 	"grpchealth": "github.com/jackcode/igmon/checks/grpchealth",
 	"hostcheck":  "github.com/jackcode/igmon/checks/hostcheck",
+	"instrument": "github.com/jackcode/igmon/instrument",
 	"monitor":    "github.com/jackcode/igmon/monitor",
 	"notify":     "github.com/jackcode/igmon/alerting/notify",
 	"probes":     "github.com/jackcode/igmon/probes",

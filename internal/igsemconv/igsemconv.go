@@ -5,6 +5,29 @@
 // strings, not Go constants.
 package igsemconv
 
+// Emitted by package instrument. The HTTP ones are OpenTelemetry semantic
+// conventions; igmon.* names exist only where the conventions have none.
+const (
+	MetricHTTPClientDuration   = "http.client.request.duration"
+	MetricHTTPServerDuration   = "http.server.request.duration"
+	MetricHTTPServerActive     = "http.server.active_requests"
+	MetricDependencyDuration   = "igmon.dependency.duration"
+	MetricDependencyCalls      = "igmon.dependency.calls"
+	MetricDependencyInFlight   = "igmon.dependency.in_flight"
+	AttrDependencyKind         = "igmon.dependency.kind"
+	AttrDependencyName         = "igmon.dependency.name"
+	AttrDependencyOperation    = "igmon.dependency.operation"
+	AttrDependencyOutcome      = "igmon.dependency.outcome"
+	AttrErrorType              = "error.type"
+	AttrHTTPMethod             = "http.request.method"
+	AttrHTTPStatus             = "http.response.status_code"
+	AttrHTTPRoute              = "http.route"
+	AttrServerAddress          = "server.address"
+	AttrServerPort             = "server.port"
+	AttrURLScheme              = "url.scheme"
+	AttrNetworkProtocolVersion = "network.protocol.version"
+)
+
 // Emitted by package checks.
 const (
 	MetricCheckStatus      = "igmon.check.status"

@@ -1,4 +1,4 @@
-module github.com/jackcode/igmon/monitor/internal/benchotel
+module github.com/jackcode/igmon/instrument/internal/benchotel
 
 go 1.26.0
 

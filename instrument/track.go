@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
@@ -72,8 +72,8 @@ func (d *Dependency) classifyError(err error) (Outcome, string) {
 
 // Track calls fn and records the call as operation op ("" for the
 // operation in ctx, else the default): duration, outcome (classified from
-// fn's error, see WithErrorClassifier and Declined), in-flight count and
-// the passive-health window. It returns fn's error unchanged. Use it for
+// fn's error, see WithErrorClassifier and Declined) and in-flight count,
+// the metrics a Monitor's passive-health window reads. It returns fn's error unchanged. Use it for
 // clients that are not plain HTTP: gRPC, vendor SDKs, database calls.
 //
 // If fn panics, the call is recorded as an error with error.type "panic"
@@ -119,4 +119,21 @@ func TrackValue[T any](ctx context.Context, d *Dependency, op string, fn func(co
 	o, et := d.classifyError(err)
 	c.end(ctx, o, et)
 	return v, err
+}
+
+// outcome classifies a call's error as Track does, without the
+// error.type it would also record.
+func (d *Dependency) outcome(err error) Outcome {
+	if err == nil {
+		return OutcomeSuccess
+	}
+	o := OutcomeUnset
+	if d.cfg.errClassifier != nil {
+		o = d.cfg.errClassifier(err)
+	}
+	if !o.valid() {
+		info := inspect(err)
+		o = info.outcome()
+	}
+	return o
 }

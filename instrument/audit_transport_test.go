@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"bufio"
@@ -74,7 +74,7 @@ func inFlight(t *testing.T, reader *sdkmetric.ManualReader, kind, name, op strin
 // call to the provider, and the call stays in flight until its body ends.
 func TestTransportBodyErrorsAfterHeaders(t *testing.T) {
 	srv := bodyServer(t)
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	d := mustDep(t, m, KindPayment, "psp", WithDefaultOperation("deposit"))
 	client := &http.Client{Transport: d.Transport(srv.Client().Transport)}
 	ctx := context.Background()
@@ -178,7 +178,7 @@ func TestTransportBodyErrorsAfterHeaders(t *testing.T) {
 // read are recorded at once; a 101's body stays the writable connection.
 func TestTransportBodylessAndUpgradedResponses(t *testing.T) {
 	srv := bodyServer(t)
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	d := mustDep(t, m, KindGameProvider, "agg", WithDefaultOperation("launch"))
 	client := &http.Client{Transport: d.Transport(srv.Client().Transport)}
 
@@ -228,7 +228,7 @@ func TestTransportBodylessAndUpgradedResponses(t *testing.T) {
 // hop is its own request with its own status, as the conventions say.
 func TestTransportRedirectHops(t *testing.T) {
 	srv := bodyServer(t)
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	d := mustDep(t, m, KindKYC, "kyc", WithDefaultOperation("verify"))
 	client := &http.Client{Transport: d.Transport(srv.Client().Transport)}
 	resp, err := client.Get(srv.URL + "/old")
@@ -259,7 +259,7 @@ func TestTransportRedirectHops(t *testing.T) {
 // TestTransportBodyReadCloseRace: a body read in one goroutine and closed
 // in another records its call exactly once (run with -race).
 func TestTransportBodyReadCloseRace(t *testing.T) {
-	m, _ := newDepMonitor(t)
+	m, _ := newRig(t)
 	d := mustDep(t, m, KindInternal, "wallet")
 	next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		pr, pw := io.Pipe()
@@ -290,7 +290,7 @@ func TestTransportBodyReadCloseRace(t *testing.T) {
 // TestTransportBodyAllocations: watching a body costs one allocation (the
 // wrapper), within the issue's budget of two above the bare transport.
 func TestTransportBodyAllocations(t *testing.T) {
-	m, _ := newDepMonitor(t)
+	m, _ := newRig(t)
 	d := mustDep(t, m, KindPayment, "psp")
 	body := &rewindBody{data: []byte(`{"ok":true}`)}
 	resp := &http.Response{StatusCode: 200, ProtoMajor: 1, ProtoMinor: 1, ContentLength: -1}

@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
@@ -17,13 +17,14 @@ import (
 
 // Transport wraps next (http.DefaultTransport when nil) so that every
 // request through it is recorded: the semantic-convention metric
-// http.client.request.duration and the dependency's own metrics and window.
+// http.client.request.duration and the dependency's own metrics (which a
+// Monitor's passive-health window reads).
 // The operation comes from the request's context (WithOperation) or the
 // dependency's default. Requests are not modified.
 //
 // Durations end when next.RoundTrip returns, at the response headers, as
 // in otelhttp. A response with a body is recorded in the dependency's
-// metrics and window only when its body ends, so that a body that breaks
+// metrics only when its body ends, so that a body that breaks
 // after the headers (connection reset, deadline, truncated stream) counts
 // as a failed call, not a success: the body is wrapped, and the call is
 // recorded at io.EOF, at the first read error or at Close, whichever comes

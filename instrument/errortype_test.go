@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
@@ -35,8 +35,8 @@ func TestErrorType(t *testing.T) {
 		{"dns", &net.DNSError{Err: "no such host", Name: "psp.invalid"}, errorTypeDNS, OutcomeError},
 		{"tls", x509.UnknownAuthorityError{}, errorTypeTLS, OutcomeError},
 		{"plain", errors.New("x"), "errors.errorString", OutcomeError},
-		{"fmt wrapped type", fmt.Errorf("a: %w", fmt.Errorf("b: %w", insufficientFunds{})), "monitor.insufficientFunds", OutcomeError},
-		{"declined", Declined(insufficientFunds{}), "monitor.insufficientFunds", OutcomeDeclined},
+		{"fmt wrapped type", fmt.Errorf("a: %w", fmt.Errorf("b: %w", insufficientFunds{})), "instrument.insufficientFunds", OutcomeError},
+		{"declined", Declined(insufficientFunds{}), "instrument.insufficientFunds", OutcomeDeclined},
 		{"joined", errors.Join(errors.New("a"), errors.New("b")), "errors.errorString", OutcomeError},
 	}
 	for _, tt := range tests {

@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"errors"
@@ -43,7 +43,7 @@ func TestMiddlewareGo122Patterns(t *testing.T) {
 	mux.HandleFunc("GET /files/{path...}", ok)
 	mux.HandleFunc("GET /{$}", ok)
 	mux.HandleFunc("/tables/{id}/", ok)
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	h, err := m.Middleware(mux)
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestMiddlewareStreamingHijackAndAbort(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusAccepted)
 	})
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	h, _ := m.Middleware(mux)
 	// The server goroutine's recover may run after the client has seen the
 	// aborted stream: hand the value over, do not share a variable.

@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackcode/igmon/internal/checkstest"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	"github.com/jackcode/igmon/internal/checkstest"
 )
 
 // pspServer is a loopback stand-in for a payment provider.
@@ -59,7 +60,7 @@ func clientAttrs(method, host string, port, status int, errType string) attribut
 
 func TestTransportRecordsSemconvAndDependencyMetrics(t *testing.T) {
 	srv, host, port := pspServer(t)
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	d := mustDep(t, m, KindPayment, "psp", WithDefaultOperation("charge"))
 	client := &http.Client{Transport: d.Transport(srv.Client().Transport)}
 
@@ -147,7 +148,7 @@ func TestTransportRecordsSemconvAndDependencyMetrics(t *testing.T) {
 
 func TestTransportClassifierMakesDeclinesTheirOwnSeries(t *testing.T) {
 	srv, _, _ := pspServer(t)
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	d := mustDep(t, m, KindPayment, "psp", WithDefaultOperation("deposit"),
 		WithClassifier(func(resp *http.Response, err error) Outcome {
 			if resp != nil && resp.StatusCode == http.StatusPaymentRequired {
@@ -182,7 +183,7 @@ func TestTransportClassifierMakesDeclinesTheirOwnSeries(t *testing.T) {
 }
 
 func TestTransportHostsAreBounded(t *testing.T) {
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	var mu sync.Mutex
 	fixed := mustDep(t, m, KindGameProvider, "agg", WithHosts("api.agg.test"))
 	free := mustDep(t, m, KindGameProvider, "free")
@@ -224,7 +225,7 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestTransportPanicInNextIsRecorded(t *testing.T) {
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	d := mustDep(t, m, KindInternal, "wallet")
 	rt := d.Transport(roundTripFunc(func(*http.Request) (*http.Response, error) { panic("bad transport") }))
 	func() {
@@ -240,7 +241,7 @@ func TestTransportPanicInNextIsRecorded(t *testing.T) {
 
 func TestTransportConcurrent(t *testing.T) {
 	srv, _, _ := pspServer(t)
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	d := mustDep(t, m, KindPayment, "psp")
 	client := &http.Client{Transport: d.Transport(srv.Client().Transport)}
 	const goroutines, reqs = 8, 50
@@ -278,7 +279,7 @@ func TestTransportConcurrent(t *testing.T) {
 }
 
 func TestTransportAllocations(t *testing.T) {
-	m, _ := newDepMonitor(t)
+	m, _ := newRig(t)
 	d := mustDep(t, m, KindPayment, "psp")
 	resp := &http.Response{StatusCode: 200, ProtoMajor: 1, ProtoMinor: 1, Body: http.NoBody}
 	next := roundTripFunc(func(*http.Request) (*http.Response, error) { return resp, nil })

@@ -2,5 +2,5 @@
 // otelhttp. It is a separate module so that igmon's own go.mod never
 // depends on otelhttp.
 //
-//	cd monitor/internal/benchotel && go test -run '^$' -bench . -benchtime=200ms -count=5
+//	cd instrument/internal/benchotel && go test -run '^$' -bench . -benchtime=200ms -count=5
 package benchotel

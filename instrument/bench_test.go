@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 //	go test -run '^$' -bench 'Floor|Track|Transport|Middleware|Handler' -benchtime=200ms -count=3 ./monitor/
 
 func benchDep(b *testing.B) *Dependency {
-	m, _ := newDepMonitor(b)
+	m, _ := newRig(b)
 	d := mustDep(b, m, KindPayment, "psp")
 	_ = d.Track(context.Background(), "deposit", func(context.Context) error { return nil })
 	return d
@@ -110,7 +110,7 @@ func benchHandler(b *testing.B, h http.Handler) {
 func BenchmarkHandlerBare(b *testing.B) { benchHandler(b, apiMux()) }
 
 func BenchmarkMiddleware(b *testing.B) {
-	m, _ := newDepMonitor(b)
+	m, _ := newRig(b)
 	h, err := m.Middleware(apiMux())
 	if err != nil {
 		b.Fatal(err)

@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"os"
@@ -7,33 +7,33 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/jackcode/igmon/internal/buildinfo"
+	"github.com/jackcode/igmon/internal/igsemconv"
 )
 
-// scopeName is the instrumentation scope of the metrics the monitor
-// package records (dependency calls, HTTP client and server).
-const scopeName = "github.com/jackcode/igmon/monitor"
+// scopeName is the instrumentation scope of the metrics this package
+// records (dependency calls, HTTP client and server).
+const scopeName = "github.com/jackcode/igmon/instrument"
 
-// Metric names. The HTTP ones are OpenTelemetry semantic conventions;
-// igmon.* names exist only where the conventions have none.
+// Metric and attribute names, spelled once in internal/igsemconv.
 const (
-	metricHTTPClientDuration   = "http.client.request.duration"
-	metricHTTPServerDuration   = "http.server.request.duration"
-	metricHTTPServerActive     = "http.server.active_requests"
-	metricDependencyDuration   = "igmon.dependency.duration"
-	metricDependencyCalls      = "igmon.dependency.calls"
-	metricDependencyInFlight   = "igmon.dependency.in_flight"
-	attrDependencyKind         = "igmon.dependency.kind"
-	attrDependencyName         = "igmon.dependency.name"
-	attrDependencyOperation    = "igmon.dependency.operation"
-	attrDependencyOutcome      = "igmon.dependency.outcome"
-	attrErrorType              = "error.type"
-	attrHTTPMethod             = "http.request.method"
-	attrHTTPStatus             = "http.response.status_code"
-	attrHTTPRoute              = "http.route"
-	attrServerAddress          = "server.address"
-	attrServerPort             = "server.port"
-	attrURLScheme              = "url.scheme"
-	attrNetworkProtocolVersion = "network.protocol.version"
+	metricHTTPClientDuration   = igsemconv.MetricHTTPClientDuration
+	metricHTTPServerDuration   = igsemconv.MetricHTTPServerDuration
+	metricHTTPServerActive     = igsemconv.MetricHTTPServerActive
+	metricDependencyDuration   = igsemconv.MetricDependencyDuration
+	metricDependencyCalls      = igsemconv.MetricDependencyCalls
+	metricDependencyInFlight   = igsemconv.MetricDependencyInFlight
+	attrDependencyKind         = igsemconv.AttrDependencyKind
+	attrDependencyName         = igsemconv.AttrDependencyName
+	attrDependencyOperation    = igsemconv.AttrDependencyOperation
+	attrDependencyOutcome      = igsemconv.AttrDependencyOutcome
+	attrErrorType              = igsemconv.AttrErrorType
+	attrHTTPMethod             = igsemconv.AttrHTTPMethod
+	attrHTTPStatus             = igsemconv.AttrHTTPStatus
+	attrHTTPRoute              = igsemconv.AttrHTTPRoute
+	attrServerAddress          = igsemconv.AttrServerAddress
+	attrServerPort             = igsemconv.AttrServerPort
+	attrURLScheme              = igsemconv.AttrURLScheme
+	attrNetworkProtocolVersion = igsemconv.AttrNetworkProtocolVersion
 )
 
 // httpDurationBuckets are the semantic conventions' advice for HTTP
@@ -44,7 +44,9 @@ var httpDurationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 
 // (cache and database calls) and up to 30s (slow payment and KYC calls).
 var dependencyDurationBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30}
 
-// instruments are created once per Monitor, on first use.
+// instruments are created for each dependency and middleware; the SDK
+// returns the same instrument for the same name and settings, so that all
+// of them record into one set of series.
 type instruments struct {
 	clientDuration metric.Float64Histogram
 	serverDuration metric.Float64Histogram

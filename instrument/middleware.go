@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 // records; later ones are recorded as _OTHER.
 const defaultMaxRoutes = 512
 
-// MiddlewareOption configures Monitor.Middleware.
+// MiddlewareOption configures Middleware (and monitor.Monitor.Middleware).
 type MiddlewareOption interface {
 	applyMiddleware(*mwConfig)
 }
@@ -27,6 +27,7 @@ func (f mwOptionFunc) applyMiddleware(c *mwConfig) { f(c) }
 type mwConfig struct {
 	routeFn   func(*http.Request) string
 	maxRoutes int
+	provider  providerConfig
 	errs      []error
 }
 
@@ -46,7 +47,11 @@ func WithRouteFunc(fn func(*http.Request) string) MiddlewareOption {
 
 // Middleware wraps next so that every request is recorded as the
 // semantic-convention metrics http.server.request.duration (request volume
-// and latency by method, route and status) and http.server.active_requests.
+// and latency by method, route and status) and http.server.active_requests,
+// on the MeterProvider of WithMeterProvider (by default
+// otel.GetMeterProvider()). A Monitor reads the route figures of its
+// dashboard from these metrics when they are recorded into its provider
+// (monitor.Monitor.Middleware does that).
 //
 // http.route is the ServeMux pattern the request matched (r.Pattern, set
 // when next is, or contains, an http.ServeMux that receives the same
@@ -56,7 +61,7 @@ func WithRouteFunc(fn func(*http.Request) string) MiddlewareOption {
 // The ResponseWriter passed on keeps http.Flusher, http.Hijacker,
 // http.Pusher and io.ReaderFrom where the original has them, and supports
 // http.ResponseController.
-func (m *Monitor) Middleware(next http.Handler, opts ...MiddlewareOption) (http.Handler, error) {
+func Middleware(next http.Handler, opts ...MiddlewareOption) (http.Handler, error) {
 	cfg := mwConfig{maxRoutes: defaultMaxRoutes}
 	for _, o := range opts {
 		if o != nil {
@@ -66,12 +71,15 @@ func (m *Monitor) Middleware(next http.Handler, opts ...MiddlewareOption) (http.
 	if next == nil {
 		cfg.errs = append(cfg.errs, errors.New("next: handler must not be nil"))
 	}
+	cfg.provider.validate(func(option, format string, a ...any) {
+		cfg.errs = append(cfg.errs, fmt.Errorf("option %s: "+format, append([]any{option}, a...)...))
+	})
 	if len(cfg.errs) > 0 {
-		return nil, fmt.Errorf("monitor: Middleware: %w", errors.Join(cfg.errs...))
+		return nil, fmt.Errorf("instrument: Middleware: %w", errors.Join(cfg.errs...))
 	}
-	inst, err := m.instruments()
+	inst, err := newInstruments(cfg.provider.meterProvider())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("instrument: Middleware: instruments: %w", err)
 	}
 	h := &middleware{next: next, inst: inst, routeFn: cfg.routeFn}
 	h.routes.limit = cfg.maxRoutes

@@ -3,7 +3,6 @@ package benchotel
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,25 +11,21 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/jackcode/igmon/monitor"
+	"github.com/jackcode/igmon/instrument"
 )
 
-// Both sides record into an SDK MeterProvider with a ManualReader; otelhttp
-// gets a no-op tracer so that only its metrics work is compared.
+// Both sides record into an SDK MeterProvider with a ManualReader, given
+// the same way (WithMeterProvider); otelhttp gets a no-op tracer so that
+// only its metrics work is compared.
 
-func newMonitor(b *testing.B) *monitor.Monitor {
-	m, err := monitor.New(monitor.WithReader(sdkmetric.NewManualReader()), monitor.WithServiceName("bench"),
-		monitor.WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = m.Shutdown(context.Background()) })
-	return m
+func provider(b *testing.B) *sdkmetric.MeterProvider {
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	return mp
 }
 
-func otelOpts() []otelhttp.Option {
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	return []otelhttp.Option{otelhttp.WithMeterProvider(mp), otelhttp.WithTracerProvider(noop.NewTracerProvider())}
+func otelOpts(b *testing.B) []otelhttp.Option {
+	return []otelhttp.Option{otelhttp.WithMeterProvider(provider(b)), otelhttp.WithTracerProvider(noop.NewTracerProvider())}
 }
 
 func benchClient(b *testing.B, wrap func(http.RoundTripper) http.RoundTripper) {
@@ -59,7 +54,8 @@ func BenchmarkTransportBare(b *testing.B) {
 }
 
 func BenchmarkTransportIgmon(b *testing.B) {
-	d, err := newMonitor(b).Dependency(monitor.KindPayment, "psp", monitor.WithDefaultOperation("charge"))
+	d, err := instrument.NewDependency(instrument.KindPayment, "psp",
+		instrument.WithMeterProvider(provider(b)), instrument.WithDefaultOperation("charge"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,7 +63,7 @@ func BenchmarkTransportIgmon(b *testing.B) {
 }
 
 func BenchmarkTransportOtelhttp(b *testing.B) {
-	opts := otelOpts()
+	opts := otelOpts(b)
 	benchClient(b, func(rt http.RoundTripper) http.RoundTripper { return otelhttp.NewTransport(rt, opts...) })
 }
 
@@ -93,7 +89,7 @@ func benchHandler(b *testing.B, h http.Handler) {
 func BenchmarkHandlerBare(b *testing.B) { benchHandler(b, mux()) }
 
 func BenchmarkHandlerIgmon(b *testing.B) {
-	h, err := newMonitor(b).Middleware(mux())
+	h, err := instrument.Middleware(mux(), instrument.WithMeterProvider(provider(b)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,5 +97,5 @@ func BenchmarkHandlerIgmon(b *testing.B) {
 }
 
 func BenchmarkHandlerOtelhttp(b *testing.B) {
-	benchHandler(b, otelhttp.NewHandler(mux(), "api", otelOpts()...))
+	benchHandler(b, otelhttp.NewHandler(mux(), "api", otelOpts(b)...))
 }

@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func apiMux() *http.ServeMux {
 }
 
 func TestMiddlewareRecordsSemconvServerMetrics(t *testing.T) {
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	h, err := m.Middleware(apiMux())
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestMiddlewareRecordsSemconvServerMetrics(t *testing.T) {
 }
 
 func TestMiddlewarePanicIsRecordedThenRepanicked(t *testing.T) {
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	h, _ := m.Middleware(apiMux())
 	func() {
 		defer func() {
@@ -116,7 +116,7 @@ func TestMiddlewarePanicIsRecordedThenRepanicked(t *testing.T) {
 }
 
 func TestMiddlewareActiveRequests(t *testing.T) {
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	entered, release := make(chan struct{}), make(chan struct{})
 	h, _ := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
@@ -143,7 +143,7 @@ func TestMiddlewareActiveRequests(t *testing.T) {
 // become distinct series, whether the route comes from ServeMux or from a
 // route function that (wrongly) returns raw paths.
 func TestMiddleware10000RawPaths(t *testing.T) {
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	mux, _ := m.Middleware(apiMux())
 	raw, err := m.Middleware(http.NotFoundHandler(), WithRouteFunc(func(r *http.Request) string { return r.URL.Path }), withMaxRoutes(50))
 	if err != nil {
@@ -167,7 +167,7 @@ func TestMiddleware10000RawPaths(t *testing.T) {
 }
 
 func TestMiddlewareKeepsOptionalInterfaces(t *testing.T) {
-	m, _ := newDepMonitor(t)
+	m, _ := newRig(t)
 	var sawFlusher, sawHijacker, rcFlush bool
 	mux := http.NewServeMux()
 	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
@@ -264,7 +264,7 @@ func fakeWriter(f, h, p bool) http.ResponseWriter {
 }
 
 func TestMiddlewareOptionsValidated(t *testing.T) {
-	m, _ := newDepMonitor(t)
+	m, _ := newRig(t)
 	for _, tc := range []struct {
 		next  http.Handler
 		opts  []MiddlewareOption
@@ -281,7 +281,7 @@ func TestMiddlewareOptionsValidated(t *testing.T) {
 }
 
 func TestMiddlewareConcurrent(t *testing.T) {
-	m, reader := newDepMonitor(t)
+	m, reader := newRig(t)
 	h, _ := m.Middleware(apiMux())
 	const goroutines, reqs = 8, 200
 	var wg sync.WaitGroup
@@ -300,7 +300,7 @@ func TestMiddlewareConcurrent(t *testing.T) {
 }
 
 func TestMiddlewareAllocations(t *testing.T) {
-	m, _ := newDepMonitor(t)
+	m, _ := newRig(t)
 	mux := apiMux()
 	h, _ := m.Middleware(mux)
 	req := httptest.NewRequest("GET", "/games/7", nil)

@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/instrumenthook"
 )
 
 // Defaults of HealthCheck.
 const (
-	defaultMinCalls      = 20
-	defaultErrorRateWarn = 0.05
-	defaultErrorRateFail = 0.25
+	defaultMinCalls      = instrumenthook.DefaultMinCalls
+	defaultErrorRateWarn = instrumenthook.DefaultErrorRateWarn
+	defaultErrorRateFail = instrumenthook.DefaultErrorRateFail
 )
 
 // errHighErrorRate is wrapped by a passive health check's error when too
@@ -97,7 +98,8 @@ func WithCheckOptions(opts ...checks.Option) HealthOption {
 // holds at least the minimum number of calls. It observes the error rate
 // (percent) and attaches calls, p50/p95/p99 as details. It costs no call to
 // the provider, which matters for PSPs and aggregators that rate-limit or
-// charge per call. Register it with Monitor.Add.
+// charge per call. Register it with monitor.Monitor.Add (or a
+// checks.Registry). Its figures come from a Monitor (see Stats).
 //
 // The check is not critical by default: when a provider fails, taking this
 // service out of the load balancer does not help; pass
@@ -110,13 +112,17 @@ func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
 		}
 	}
 	if len(cfg.errs) > 0 {
-		return nil, fmt.Errorf("monitor: dependency %q: HealthCheck: %w", d.name, errors.Join(cfg.errs...))
+		return nil, fmt.Errorf("instrument: dependency %q: HealthCheck: %w", d.name, errors.Join(cfg.errs...))
 	}
 	copts := append([]checks.Option{checks.WithCritical(false), checks.WithComponentType(componentType(d.kind))}, cfg.checkOpts...)
 	return checks.NewCheck(cfg.name, func(ctx context.Context) error { return d.judge(ctx, &cfg) }, copts...)
 }
 
 func (d *Dependency) judge(ctx context.Context, cfg *healthConfig) error {
+	if d.stats == nil {
+		checks.Detail(ctx, "reason", "no Monitor watches this dependency, so there are no windowed figures: not judged")
+		return nil
+	}
 	st := d.Stats()
 	checks.Detail(ctx, "calls", strconv.FormatUint(st.Calls, 10))
 	checks.Detail(ctx, "window", st.Window.String())

@@ -1,4 +1,4 @@
-package monitor
+package instrument
 
 import (
 	"context"
