@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// The tests in this file run in a synctest bubble: time.Sleep advances a
+// The timing tests in this file run in a synctest bubble: time.Sleep advances a
 // fake clock once every goroutine of the bubble is blocked, so "after
 // Start, wait 25s" is exact and instant, and the registry's default clock
 // (time.Now) follows it.
@@ -303,61 +303,6 @@ func TestPanicValueRedactedAndStackLoggedOncePerStreak(t *testing.T) {
 	})
 }
 
-// TestListenerPanicValueRedacted: a listener's panic is logged through the
-// redactor.
-func TestListenerPanicValueRedacted(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	r := newTestRegistry(t, WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil))),
-		withListener(func(Transition) { panic(panicDSN) }))
-	mustRegister(t, r, "db", pass)
-	r.Evaluate(context.Background(), Readiness)
-	mu.Lock()
-	defer mu.Unlock()
-	if out := logs.String(); !strings.Contains(out, "transition listener panicked") || strings.Contains(out, dsnSecret) {
-		t.Fatalf("listener panic log:\n%s", out)
-	}
-}
-
-// TestListenersCalledInRegistrationOrder: every transition reaches the
-// listeners in the order they subscribed (withListener first), also after
-// one of them unsubscribed.
-func TestListenersCalledInRegistrationOrder(t *testing.T) {
-	var mu sync.Mutex
-	var order []int
-	listen := func(i int) func(Transition) {
-		return func(Transition) { mu.Lock(); order = append(order, i); mu.Unlock() }
-	}
-	r := newTestRegistry(t, withListener(listen(0)), withListener(listen(1)))
-	unsub := make([]func(), 8)
-	for i := 2; i < 8; i++ {
-		unsub[i] = r.Subscribe(listen(i))
-	}
-	var fail atomic.Bool
-	mustRegister(t, r, "wallet", func(context.Context) error {
-		if fail.Load() {
-			return errors.New("down")
-		}
-		return nil
-	}, WithOnRequest(time.Nanosecond))
-	ctx := context.Background()
-	r.Evaluate(ctx, Readiness) // unknown > pass
-	unsub[4]()
-	fail.Store(true)
-	r.Evaluate(ctx, Readiness) // pass > fail
-	mu.Lock()
-	defer mu.Unlock()
-	want := []int{0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 5, 6, 7}
-	if len(order) != len(want) {
-		t.Fatalf("calls %v, want %v", order, want)
-	}
-	for i := range want {
-		if order[i] != want[i] {
-			t.Fatalf("calls %v, want %v", order, want)
-		}
-	}
-}
-
 // TestStatusDoesNotAllocateWhenFresh: the plain /livez and /readyz path
 // must not allocate while every result is fresh, scheduled or on-request,
 // before and after Start.
@@ -408,5 +353,26 @@ func TestEffectiveSchedule(t *testing.T) {
 			t.Errorf("%s: interval %v ttl %v stale after %v on-request %v; want %v %v %v %v", tc.name,
 				c.s.interval, c.s.ttl, c.s.staleAfter, c.s.onRequest, tc.interval, tc.ttl, tc.staleAt, tc.onRequest)
 		}
+	}
+}
+
+// TestJitterBounds: background intervals are spread within ±f, never
+// beyond, and not all equal (replicas must not probe in lock step).
+func TestJitterBounds(t *testing.T) {
+	d, f := time.Minute, 0.1
+	lo, hi := time.Duration(float64(d)*(1-f)), time.Duration(float64(d)*(1+f))
+	seen := map[time.Duration]bool{}
+	for range 1000 {
+		j := jittered(d, f)
+		if j < lo || j > hi {
+			t.Fatalf("jittered(%v, %v) = %v outside [%v, %v]", d, f, j, lo, hi)
+		}
+		seen[j] = true
+	}
+	if len(seen) < 100 {
+		t.Fatalf("only %d distinct intervals in 1000", len(seen))
+	}
+	if jittered(d, 0) != d || jittered(0, f) != 0 {
+		t.Fatal("no jitter, or no initial delay, must stay exact")
 	}
 }

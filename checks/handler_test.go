@@ -9,7 +9,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	igname "github.com/jackcode/igmon/internal/name"
 )
 
 const secretErr = "dial postgres://wallet:Sup3rS3cret@10.0.0.5:5432/wallet: connection refused (password=Sup3rS3cret)"
@@ -299,21 +302,163 @@ func FuzzHandlerRequest(f *testing.F) {
 // A request runs a check that never ran; when the caller gives up before
 // that first run ends, the check is still unknown and the answer 503.
 func TestNeverRunCheckIsNotReady(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		defer close(release)
+		r := newTestRegistry(t)
+		mustRegister(t, r, "ledger", func(context.Context) error { <-release; return nil }, WithTimeout(time.Hour))
+		h := r.Handler()
+		for _, method := range []string{"GET", "HEAD"} {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, method, "/readyz", nil))
+			cancel()
+			if rec.Code != 503 || method == "GET" && !strings.Contains(rec.Body.String(), "[-]ledger failed") {
+				t.Fatalf("%s: a check that never ran must fail readiness: %d\n%s", method, rec.Code, rec.Body)
+			}
+		}
+		if res, _ := r.Result("ledger"); res.Status != StatusUnknown || !errors.Is(res.Err, errNotRun) {
+			t.Fatalf("result %v %v, want unknown errNotRun", res.Status, res.Err)
+		}
+	})
+}
+
+// TestHandlerCheckNamesLikeEndpoints: a check may be named like an endpoint;
+// /readyz/<that name> must answer for the check, not for the endpoint.
+func TestHandlerCheckNamesLikeEndpoints(t *testing.T) {
+	r := newTestRegistry(t)
+	mustRegister(t, r, "livez", func(context.Context) error { return errors.New("down") })
+	mustRegister(t, r, "ping", pass, WithEndpoints(Liveness|Readiness))
+	h := r.Handler()
+	for _, tc := range []struct {
+		target string
+		code   int
+		body   string
+	}{
+		{"/readyz/livez", 503, "failed: reason withheld"}, // the check, not /livez
+		{"/livez", 200, "ok"},
+		{"/healthz/livez", 503, "failed"},
+		{"/readyz", 503, "[-]livez failed"},
+	} {
+		rec := do(h, "GET", tc.target)
+		if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.body) {
+			t.Errorf("%s: %d %q, want %d containing %q", tc.target, rec.Code, rec.Body, tc.code, tc.body)
+		}
+	}
+	// Without such a check, /<endpoint>/<endpoint> is the inner endpoint of
+	// a handler mounted under a prefix of that name.
+	r2 := newTestRegistry(t)
+	mustRegister(t, r2, "ping", pass, WithEndpoints(Liveness))
+	if rec := do(r2.Handler(), "GET", "/readyz/livez"); rec.Code != 200 || rec.Body.String() != "ok" {
+		t.Fatalf("/readyz/livez without a check named livez: %d %q", rec.Code, rec.Body)
+	}
+}
+
+// TestHandlerOddCheckNames: every name the name rule accepts is reachable at
+// /readyz/<name>, and names it rejects cannot be registered.
+func TestHandlerOddCheckNames(t *testing.T) {
+	r := newTestRegistry(t)
+	names := []string{"db.primary", "A_b-C.9", "-", "_", "...", strings.Repeat("x", igname.MaxLen)}
+	for _, n := range names {
+		mustRegister(t, r, n, pass)
+	}
+	h := r.Handler()
+	for _, n := range names {
+		if rec := do(h, "GET", "/readyz/"+n); rec.Code != 200 || rec.Body.String() != "ok" {
+			t.Errorf("/readyz/%s: %d %q", n, rec.Code, rec.Body)
+		}
+		if rec := do(h, "HEAD", "/readyz/"+n); rec.Code != 200 || rec.Body.Len() != 0 {
+			t.Errorf("HEAD /readyz/%s: %d %q", n, rec.Code, rec.Body)
+		}
+	}
+	for _, bad := range []string{".", "..", "a/b", "a b", "é", "a:b", "a%2Fb", "a\nb"} {
+		if err := r.Register(bad, pass); err == nil {
+			t.Errorf("Register(%q) accepted a name that is not a safe path segment", bad)
+		}
+	}
+	for _, target := range []string{"/readyz/..", "/readyz/%2e%2e", "/readyz/a%2Fb", "/readyz/%00"} {
+		if rec := do(h, "GET", target); rec.Code != 404 {
+			t.Errorf("%s: %d, want 404", target, rec.Code)
+		}
+	}
+}
+
+// TestHandlerVerboseAndExcludeSemantics pins the Kubernetes contract
+// details that probes and humans rely on.
+func TestHandlerVerboseAndExcludeSemantics(t *testing.T) {
+	_, h := handlerFixture(t)
+	for _, tc := range []struct {
+		target string
+		code   int
+		body   string // exact
+	}{
+		// ?verbose is a presence flag, whatever its value.
+		{"/livez?verbose=false", 200, "[+]ping ok\nlivez check passed\n"},
+		{"/livez?verbose=0&format=text", 200, "[+]ping ok\nlivez check passed\n"},
+		// Excluding every failing check makes readiness pass, and the
+		// plain answer stays "ok".
+		{"/readyz?exclude=postgres", 200, "ok"},
+		// The exclusion is per request: the next plain probe fails again.
+		{"/readyz", 503, "[+]ping ok\n[-]postgres failed: reason withheld\n[!]stripe warn: reason withheld\nreadyz check failed\n"},
+		// An excluded name that matches nothing is reported, quoted and
+		// with control characters neutralised.
+		{"/readyz?verbose&exclude=postgres&exclude=a%0Ab%22", 200, "[+]ping ok\n[!]stripe warn: reason withheld\n[+]postgres excluded: ok\nwarn: some health checks cannot be excluded: no matches for \"a?b?\"\nreadyz check passed\n"},
+		// Excluding from /livez a check that only affects readiness is
+		// not "unknown": the name exists.
+		{"/livez?verbose&exclude=postgres", 200, "[+]ping ok\nlivez check passed\n"},
+	} {
+		rec := do(h, "GET", tc.target)
+		if rec.Code != tc.code || rec.Body.String() != tc.body {
+			t.Errorf("%s: %d\n%s\nwant %d\n%s", tc.target, rec.Code, rec.Body, tc.code, tc.body)
+		}
+	}
+}
+
+// TestHandlerHungCheckOnItsOwnPath: /readyz/<check> answers for a check
+// that ignores its context within the check's timeout, on a real server,
+// for GET and HEAD.
+func TestHandlerHungCheckOnItsOwnPath(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	r := newTestRegistry(t)
-	mustRegister(t, r, "ledger", func(context.Context) error { <-release; return nil }, WithTimeout(time.Hour))
-	h := r.Handler()
+	mustRegister(t, r, "psp", func(context.Context) error { <-release; return nil },
+		WithTimeout(50*time.Millisecond), WithOnRequest(time.Hour))
+	srv := httptest.NewServer(r.Handler())
+	defer srv.Close()
+	client := srv.Client()
+	client.Timeout = 30 * time.Second // "forever" compared with 50ms; a hang fails the test
 	for _, method := range []string{"GET", "HEAD"} {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, method, "/readyz", nil))
-		cancel()
-		if rec.Code != 503 || method == "GET" && !strings.Contains(rec.Body.String(), "[-]ledger failed") {
-			t.Fatalf("%s: a check that never ran must fail readiness: %d\n%s", method, rec.Code, rec.Body)
+		req, _ := http.NewRequest(method, srv.URL+"/readyz/psp", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", method, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 503 {
+			t.Fatalf("%s /readyz/psp for a hung check: %d, want 503", method, resp.StatusCode)
 		}
 	}
-	if res, _ := r.Result("ledger"); res.Status != StatusUnknown || !errors.Is(res.Err, errNotRun) {
-		t.Fatalf("result %v %v, want unknown errNotRun", res.Status, res.Err)
+}
+
+// TestHealthJSONKeysHaveOneColon: the draft forbids ':' inside either half
+// of "component:measurement"; a measurement passed to Observe may hold one.
+func TestHealthJSONKeysHaveOneColon(t *testing.T) {
+	r := newTestRegistry(t)
+	mustRegister(t, r, "psp", func(ctx context.Context) error {
+		Observe(ctx, "latency:p95", 12, "ms")
+		return nil
+	})
+	rec := do(r.Handler(), "GET", "/readyz", "Accept", "application/health+json")
+	var doc healthDoc
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for k := range doc.Checks {
+		if strings.Count(k, ":") != 1 {
+			t.Fatalf("key %q", k)
+		}
+	}
+	if _, ok := doc.Checks["psp:latency_p95"]; !ok {
+		t.Fatalf("keys %v", doc.Checks)
 	}
 }

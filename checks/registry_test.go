@@ -16,12 +16,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/jackcode/igmon/internal/igsemconv"
-
 	igname "github.com/jackcode/igmon/internal/name"
-
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -226,22 +221,27 @@ func TestHungCheckAnsweredWithinTimeout(t *testing.T) {
 }
 
 func TestCheckContextCancelledAtTimeout(t *testing.T) {
-	cancelled := make(chan error, 1)
-	c, err := NewCheck("slow", func(ctx context.Context) error {
-		<-ctx.Done()
-		cancelled <- ctx.Err()
-		return ctx.Err()
-	}, WithTimeout(20*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := c.run(context.Background())
-	if o.Status != StatusFail || !errors.Is(o.Err, errTimeout) {
-		t.Fatalf("outcome %v %v, want fail errTimeout", o.Status, o.Err)
-	}
-	if err := <-cancelled; !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("check's ctx ended with %v, want DeadlineExceeded", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		cancelled := make(chan error, 1)
+		c, err := NewCheck("slow", func(ctx context.Context) error {
+			<-ctx.Done()
+			cancelled <- ctx.Err()
+			return ctx.Err()
+		}, WithTimeout(20*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := c.run(context.Background())
+		if o.Status != StatusFail || !errors.Is(o.Err, errTimeout) {
+			t.Fatalf("outcome %v %v, want fail errTimeout", o.Status, o.Err)
+		}
+		if o.Duration != 20*time.Millisecond {
+			t.Fatalf("run took %v of the bubble's clock, want its 20ms timeout", o.Duration)
+		}
+		if err := <-cancelled; !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("check's ctx ended with %v, want DeadlineExceeded", err)
+		}
+	})
 }
 
 func TestPanickingCheck(t *testing.T) {
@@ -278,112 +278,94 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func TestConcurrentRequestsShareOneRunPerTTL(t *testing.T) {
-	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, withClock(fc))
-	var runs atomic.Int32
-	mustRegister(t, r, "psp", func(context.Context) error {
-		runs.Add(1)
-		time.Sleep(20 * time.Millisecond) // keep the run open while requests pile in
-		return nil
-	}, WithOnRequest(time.Second))
-	mustRegister(t, r, "kyc", func(context.Context) error { runs.Add(1); return nil }, WithOnRequest(time.Second))
-	h := r.Handler()
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestRegistry(t)
+		var runs atomic.Int32
+		mustRegister(t, r, "psp", func(context.Context) error {
+			runs.Add(1)
+			// The bubble's clock moves only once every request is
+			// blocked: all 1000 pile in while this run is open.
+			time.Sleep(20 * time.Millisecond)
+			return nil
+		}, WithOnRequest(time.Second))
+		mustRegister(t, r, "kyc", func(context.Context) error { runs.Add(1); return nil }, WithOnRequest(time.Second))
+		h := r.Handler()
 
-	burst := func() {
-		var wg sync.WaitGroup
-		var bad atomic.Int32
-		for range 1000 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-				if rec.Code != http.StatusOK {
-					bad.Add(1)
-				}
-			}()
+		burst := func() {
+			var wg sync.WaitGroup
+			var bad atomic.Int32
+			for range 1000 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+					if rec.Code != http.StatusOK {
+						bad.Add(1)
+					}
+				}()
+			}
+			wg.Wait()
+			if bad.Load() != 0 {
+				t.Fatalf("%d requests failed", bad.Load())
+			}
 		}
-		wg.Wait()
-		if bad.Load() != 0 {
-			t.Fatalf("%d requests failed", bad.Load())
+		burst()
+		if n := runs.Load(); n != 2 {
+			t.Fatalf("1000 requests ran the checks %d times, want 2 (one per check)", n)
 		}
-	}
-	burst()
-	if n := runs.Load(); n != 2 {
-		t.Fatalf("1000 requests ran the checks %d times, want 2 (one per check)", n)
-	}
-	fc.Advance(500 * time.Millisecond)
-	burst()
-	if n := runs.Load(); n != 2 {
-		t.Fatalf("within the TTL: %d runs, want still 2", n)
-	}
-	fc.Advance(600 * time.Millisecond)
-	burst()
-	if n := runs.Load(); n != 4 {
-		t.Fatalf("after the TTL: %d runs, want 4", n)
-	}
+		time.Sleep(500 * time.Millisecond)
+		burst()
+		if n := runs.Load(); n != 2 {
+			t.Fatalf("within the TTL: %d runs, want still 2", n)
+		}
+		time.Sleep(600 * time.Millisecond)
+		burst()
+		if n := runs.Load(); n != 4 {
+			t.Fatalf("after the TTL: %d runs, want 4", n)
+		}
+	})
 }
 
 // TestStaleScheduledResultIsUnknown: a scheduled result older than k
 // intervals is stale: unknown, not the fail it would have been, yet still
 // failing readiness.
 func TestStaleScheduledResultIsUnknown(t *testing.T) {
-	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, withClock(fc))
-	ran := make(chan struct{}, 1)
-	mustRegister(t, r, "ledger", func(context.Context) error {
-		select {
-		case ran <- struct{}{}:
-		default:
-		}
-		return nil
-	}, WithInterval(time.Hour), WithTimeout(time.Second), WithJitter(0))
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	<-ran
-	waitFor(t, func() bool { res, _ := r.Result("ledger"); return res.Status == StatusPass })
-	fc.Advance(3 * time.Hour) // exactly k × interval: still fresh
-	if res, _ := r.Result("ledger"); res.Stale {
-		t.Fatal("stale at exactly 3 intervals")
-	}
-	fc.Advance(time.Second)
-	res, _ := r.Result("ledger")
-	if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, errStale) || res.age(fc.Now()) != 3*time.Hour+time.Second {
-		t.Fatalf("after 3h1s: stale=%v status=%v err=%v age %v, want stale unknown 3h1s old", res.Stale, res.Status, res.Err, res.age(fc.Now()))
-	}
-	if st := r.Status(context.Background(), Readiness); st == StatusPass || st == StatusWarn {
-		t.Fatalf("readiness with a stale result = %v, want failing", st)
-	}
-	if rep := r.Evaluate(context.Background(), Readiness); rep.Status != StatusFail {
-		t.Fatalf("readiness report with a stale result = %v, want fail", rep.Status)
-	}
-}
-
-func TestStartupReadinessUntilFirstPass(t *testing.T) {
-	gate := make(chan struct{})
-	r := newTestRegistry(t)
-	mustRegister(t, r, "migrations", func(ctx context.Context) error {
-		select {
-		case <-gate:
+	synctest.Test(t, func(t *testing.T) {
+		fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		r := newTestRegistry(t, withClock(fc))
+		ran := make(chan struct{}, 1)
+		mustRegister(t, r, "ledger", func(context.Context) error {
+			select {
+			case ran <- struct{}{}:
+			default:
+			}
 			return nil
-		default:
-			return errors.New("not yet")
+		}, WithInterval(time.Hour), WithTimeout(time.Second), WithJitter(0))
+		if err := r.Start(context.Background()); err != nil {
+			t.Fatal(err)
 		}
-	}, WithInterval(10*time.Millisecond), WithTimeout(5*time.Millisecond), WithEndpoints(Readiness|Startup))
-	ctx := context.Background()
-	if st := r.Status(ctx, Readiness); st == StatusPass || st == StatusWarn {
-		t.Fatalf("before any run readiness = %v, want failing", st)
-	}
-	if err := r.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, func() bool { res, _ := r.Result("migrations"); return res.Status == StatusFail })
-	close(gate)
-	waitFor(t, func() bool { return r.Status(ctx, Startup) == StatusPass })
-	if st := r.Status(ctx, Readiness); st != StatusPass {
-		t.Fatalf("after first pass readiness = %v", st)
-	}
+		<-ran
+		synctest.Wait() // the loop has recorded the run
+		if res, _ := r.Result("ledger"); res.Status != StatusPass {
+			t.Fatalf("after the first run: %v, want pass", res.Status)
+		}
+		fc.Advance(3 * time.Hour) // exactly k × interval: still fresh
+		if res, _ := r.Result("ledger"); res.Stale {
+			t.Fatal("stale at exactly 3 intervals")
+		}
+		fc.Advance(time.Second)
+		res, _ := r.Result("ledger")
+		if !res.Stale || res.Status != StatusUnknown || !errors.Is(res.Err, errStale) || res.age(fc.Now()) != 3*time.Hour+time.Second {
+			t.Fatalf("after 3h1s: stale=%v status=%v err=%v age %v, want stale unknown 3h1s old", res.Stale, res.Status, res.Err, res.age(fc.Now()))
+		}
+		if st := r.Status(context.Background(), Readiness); st == StatusPass || st == StatusWarn {
+			t.Fatalf("readiness with a stale result = %v, want failing", st)
+		}
+		if rep := r.Evaluate(context.Background(), Readiness); rep.Status != StatusFail {
+			t.Fatalf("readiness report with a stale result = %v, want fail", rep.Status)
+		}
+	})
 }
 
 func TestThresholdsDampFlapping(t *testing.T) {
@@ -415,78 +397,6 @@ func TestThresholdsDampFlapping(t *testing.T) {
 		if got := step(s.failing); got != s.want {
 			t.Fatalf("step %d (failing=%v): %v, want %v", i, s.failing, got, s.want)
 		}
-	}
-}
-
-func TestDrainFailsReadinessKeepsLiveness(t *testing.T) {
-	// An hour-long delay ended by cancelling ctx: "Drain has not returned
-	// during its delay" then holds on any machine, however loaded.
-	r := newTestRegistry(t, WithDrainDelay(time.Hour))
-	mustRegister(t, r, "ping", pass, WithEndpoints(Liveness|Readiness))
-	mustRegister(t, r, "bg", pass, WithInterval(10*time.Millisecond), WithTimeout(5*time.Millisecond))
-	ctx := context.Background()
-	if err := r.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	h := r.Handler()
-	get := func(p string) int {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
-		return rec.Code
-	}
-	waitFor(t, func() bool { return get("/readyz") == http.StatusOK })
-
-	drainCtx, endDelay := context.WithCancel(ctx)
-	defer endDelay()
-	done := make(chan error, 1)
-	go func() { done <- r.Drain(drainCtx) }()
-	<-r.DrainStarted()
-	// During the delay: not ready, still alive, and the drain has not
-	// returned yet.
-	if c := get("/readyz"); c != http.StatusServiceUnavailable {
-		t.Fatalf("readyz during drain = %d, want 503", c)
-	}
-	if c := get("/livez"); c != http.StatusOK {
-		t.Fatalf("livez during drain = %d, want 200", c)
-	}
-	select {
-	case <-done:
-		t.Fatal("Drain returned before its delay")
-	default:
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz?verbose", nil))
-	if !strings.Contains(rec.Body.String(), "[-]shutdown failed") {
-		t.Fatalf("verbose readyz during drain:\n%s", rec.Body.String())
-	}
-	endDelay()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("Drain cut short by ctx returned %v, want ctx's error", err)
-	}
-	if c := get("/readyz"); c != http.StatusServiceUnavailable {
-		t.Fatalf("readyz after drain = %d, want 503", c)
-	}
-	// Background loops are gone: goleak in TestMain proves no goroutine is
-	// left; here, the registry refuses to restart.
-	if err := r.Start(ctx); err == nil {
-		t.Fatal("Start after Drain must fail")
-	}
-}
-
-func TestLivenessGracePeriod(t *testing.T) {
-	fc := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	r := newTestRegistry(t, withClock(fc), WithLivenessGracePeriod(time.Minute))
-	mustRegister(t, r, "event-loop", func(context.Context) error { return errors.New("stuck") }, WithEndpoints(Liveness), WithOnRequest(time.Millisecond))
-	ctx := context.Background()
-	if err := r.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if st := r.Status(ctx, Liveness); st != StatusPass {
-		t.Fatalf("within grace: %v, want pass", st)
-	}
-	fc.Advance(61 * time.Second)
-	if st := r.Status(ctx, Liveness); st != StatusFail {
-		t.Fatalf("after grace: %v, want fail", st)
 	}
 }
 
@@ -548,161 +458,6 @@ func TestEveryOverrideReachesTheOverrideListeners(t *testing.T) {
 	}
 }
 
-func TestTransitionsListenerMayCallBack(t *testing.T) {
-	var got []string
-	var mu sync.Mutex
-	var r *Registry
-	r = newTestRegistry(t, withListener(func(tr Transition) {
-		// Calling back into the registry from a listener must not deadlock.
-		_ = r.Results()
-		if tr.Name == "wallet" && tr.To == StatusFail {
-			_ = r.Override("bonus", StatusFail, "wallet down", "ops")
-		}
-		first := ""
-		if tr.First {
-			first = " (first)"
-		}
-		mu.Lock()
-		got = append(got, tr.Name+":"+tr.From.String()+">"+tr.To.String()+first)
-		mu.Unlock()
-	}))
-	var fail atomic.Bool
-	mustRegister(t, r, "wallet", func(context.Context) error {
-		if fail.Load() {
-			return errors.New("down")
-		}
-		return nil
-	}, WithOnRequest(time.Nanosecond))
-	mustRegister(t, r, "bonus", pass, WithOnRequest(time.Hour))
-	ctx := context.Background()
-	r.Evaluate(ctx, Readiness)
-	fail.Store(true)
-	r.Evaluate(ctx, Readiness)
-	mu.Lock()
-	defer mu.Unlock()
-	// First marks each check's first run, not the override's transition.
-	want := []string{"bonus:unknown>pass (first)", "wallet:unknown>pass (first)", "wallet:pass>fail", "bonus:pass>fail"}
-	if len(got) != len(want) {
-		t.Fatalf("transitions %v, want %v", got, want)
-	}
-	// The first two come from one concurrent evaluation: any order.
-	if !(got[0] == want[0] && got[1] == want[1] || got[0] == want[1] && got[1] == want[0]) || got[2] != want[2] || got[3] != want[3] {
-		t.Fatalf("transitions %v, want %v", got, want)
-	}
-}
-
-func TestTransitionsLoggedOnce(t *testing.T) {
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	r := newTestRegistry(t, WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))))
-	mustRegister(t, r, "db", func(context.Context) error {
-		return errors.New("dial postgres://app:hunter2@db:5432: refused")
-	}, WithOnRequest(time.Nanosecond))
-	for range 5 {
-		r.Evaluate(context.Background(), Readiness)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	out := buf.String()
-	if n := strings.Count(out, "check status changed"); n != 1 {
-		t.Fatalf("%d transition lines for one transition:\n%s", n, out)
-	}
-	if strings.Contains(out, "hunter2") || !strings.Contains(out, "check=db") || !strings.Contains(out, "duration=") {
-		t.Fatalf("log line must name the check and duration and redact the error:\n%s", out)
-	}
-}
-
-func TestRegisterAfterStart(t *testing.T) {
-	r := newTestRegistry(t)
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan struct{}, 1)
-	mustRegister(t, r, "late", func(context.Context) error {
-		select {
-		case ran <- struct{}{}:
-		default:
-		}
-		return nil
-	}, WithInterval(10*time.Millisecond), WithTimeout(5*time.Millisecond))
-	select {
-	case <-ran:
-	case <-time.After(5 * time.Second):
-		t.Fatal("background check added after Start never ran")
-	}
-	if !r.Remove("late") || r.Remove("late") {
-		t.Fatal("Remove must report whether the check existed")
-	}
-}
-
-func TestMetrics(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer mp.Shutdown(context.Background())
-	r := newTestRegistry(t, WithMeterProvider(mp))
-	var fail atomic.Bool
-	mustRegister(t, r, "psp", func(context.Context) error {
-		if fail.Load() {
-			return errors.New("503")
-		}
-		return nil
-	}, WithOnRequest(time.Nanosecond), WithComponentType(componentPaymentProvider))
-	r.Evaluate(context.Background(), Readiness)
-	fail.Store(true)
-	r.Evaluate(context.Background(), Readiness)
-
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	found := map[string]bool{}
-	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != scopeName {
-			continue
-		}
-		for _, m := range sm.Metrics {
-			found[m.Name] = true
-			switch d := m.Data.(type) {
-			case metricdata.Gauge[int64]: // status
-				for _, dp := range d.DataPoints {
-					state, _ := dp.Attributes.Value(igsemconv.AttrCheckState)
-					want := int64(0)
-					if state.AsString() == "fail" {
-						want = 1
-					}
-					if dp.Value != want {
-						t.Errorf("status{%s} = %d, want %d", state.AsString(), dp.Value, want)
-					}
-				}
-				if len(d.DataPoints) != 4 {
-					t.Errorf("status has %d series, want 4 states", len(d.DataPoints))
-				}
-			case metricdata.Histogram[float64]:
-				var n uint64
-				for _, dp := range d.DataPoints {
-					n += dp.Count
-				}
-				if n != 2 || m.Unit != "s" {
-					t.Errorf("duration: %d runs unit %q, want 2 runs in s", n, m.Unit)
-				}
-			case metricdata.Sum[int64]: // transitions: unknown>pass, pass>fail
-				var n int64
-				for _, dp := range d.DataPoints {
-					n += dp.Value
-				}
-				if n != 2 {
-					t.Errorf("transitions = %d, want 2", n)
-				}
-			}
-		}
-	}
-	for _, name := range []string{igsemconv.MetricCheckStatus, igsemconv.MetricCheckDuration, igsemconv.MetricCheckTransitions, igsemconv.MetricCheckAge} {
-		if !found[name] {
-			t.Errorf("metric %s missing; have %v", name, found)
-		}
-	}
-}
-
 func TestObserveAndDetail(t *testing.T) {
 	c, err := NewCheck("disk", func(ctx context.Context) error {
 		Observe(ctx, "freeBytes", 1<<30, "By")
@@ -721,38 +476,61 @@ func TestObserveAndDetail(t *testing.T) {
 	Detail(context.Background(), "k", "v")
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached within 10s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // TestCallerDeadlineEndsTheWait: a caller whose context ends (a probe's
 // timeout, a gRPC deadline) stops waiting even for a single stale check
 // with a long timeout; the check keeps its own timeout.
 func TestCallerDeadlineEndsTheWait(t *testing.T) {
-	release := make(chan struct{})
-	r := newTestRegistry(t)
-	mustRegister(t, r, "slow-psp", func(context.Context) error {
-		<-release
-		return nil
-	}, WithTimeout(30*time.Second))
-	defer close(release)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	done := make(chan Report, 1)
-	go func() { done <- r.Evaluate(ctx, Readiness) }()
-	select {
-	case rep := <-done:
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		r := newTestRegistry(t)
+		mustRegister(t, r, "slow-psp", func(context.Context) error {
+			<-release
+			return nil
+		}, WithTimeout(30*time.Second))
+		defer close(release)
+		const deadline = 50 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		begin := time.Now()
+		rep := r.Evaluate(ctx, Readiness)
+		if waited := time.Since(begin); waited != deadline {
+			t.Fatalf("the request waited %v with a %v deadline (the check's timeout is 30s)", waited, deadline)
+		}
 		if rep.Status == StatusPass {
 			t.Fatalf("status %v without a result, want not pass", rep.Status)
 		}
-	case <-time.After(10 * time.Second): // far below the check's 30s timeout
-		t.Fatal("the request waited for the check's timeout after its own deadline passed")
-	}
+	})
+}
+
+// TestConcurrencyBound: the checks of one request run at most
+// WithConcurrency at a time (exactly that many while they overlap), and
+// all of them run.
+func TestConcurrencyBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestRegistry(t, WithConcurrency(2))
+		var mu sync.Mutex
+		cur, peak, ran := 0, 0, 0
+		for i := range 6 {
+			mustRegister(t, r, "c"+string(rune('a'+i)), func(context.Context) error {
+				mu.Lock()
+				cur++
+				ran++
+				peak = max(peak, cur)
+				mu.Unlock()
+				time.Sleep(20 * time.Millisecond) // blocks until all runs that can start have started
+				mu.Lock()
+				cur--
+				mu.Unlock()
+				return nil
+			}, WithTimeout(time.Minute))
+		}
+		if rep := r.Evaluate(context.Background(), Readiness); rep.Status != StatusPass {
+			t.Fatalf("status %v", rep.Status)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if ran != 6 || peak != 2 {
+			t.Fatalf("%d runs with %d at once, want 6 with 2 at once", ran, peak)
+		}
+	})
 }

@@ -54,42 +54,44 @@ func TestInProcessCachesForTTL(t *testing.T) {
 // TestInProcessCoalesces: many concurrent readers, one collection (the
 // observable callback counts collections).
 func TestInProcessCoalesces(t *testing.T) {
-	ip, _ := NewInProcess()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(ip.Reader()))
-	defer mp.Shutdown(context.Background())
-	var calls atomic.Int64
-	release := make(chan struct{})
-	_, err := mp.Meter("t").Int64ObservableGauge("slow", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-		calls.Add(1)
-		<-release
-		o.Observe(7)
-		return nil
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 32)
-	for range 32 {
-		wg.Go(func() {
-			_, err := ip.Collect(context.Background())
-			errs <- err
-		})
-	}
-	for calls.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	close(release)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	synctest.Test(t, func(t *testing.T) {
+		ip, _ := NewInProcess()
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(ip.Reader()))
+		defer mp.Shutdown(context.Background())
+		var calls atomic.Int64
+		release := make(chan struct{})
+		_, err := mp.Meter("t").Int64ObservableGauge("slow", metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			calls.Add(1)
+			<-release
+			o.Observe(7)
+			return nil
+		}))
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if n := calls.Load(); n != 1 {
-		t.Fatalf("%d collections for 32 concurrent callers, want 1", n)
-	}
+		var wg sync.WaitGroup
+		errs := make(chan error, 32)
+		for range 32 {
+			wg.Go(func() {
+				_, err := ip.Collect(context.Background())
+				errs <- err
+			})
+		}
+		// Every reader has arrived: one is in the callback, the others
+		// wait for its collection.
+		synctest.Wait()
+		close(release)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := calls.Load(); n != 1 {
+			t.Fatalf("%d collections for 32 concurrent callers, want 1", n)
+		}
+	})
 }
 
 func TestInProcessNotRegistered(t *testing.T) {

@@ -3,11 +3,11 @@ package exporters
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -24,16 +24,43 @@ import (
 
 // logRecorder keeps every record logged through it.
 type logRecorder struct {
-	mu   sync.Mutex
-	recs []slog.Record
+	mu      sync.Mutex
+	recs    []slog.Record
+	changed chan struct{} // closed and replaced on every record
 }
 
 func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
 func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	h.recs = append(h.recs, r)
+	if h.changed != nil {
+		close(h.changed)
+		h.changed = nil
+	}
 	h.mu.Unlock()
 	return nil
+}
+
+// waitFor returns once a logged line contains s, or ctx's error. It is
+// how a test waits for a background export on a real network: on the
+// pipeline's own signal, ctx's deadline only a guard against a hang.
+func (h *logRecorder) waitFor(ctx context.Context, s string) error {
+	for {
+		h.mu.Lock()
+		if h.changed == nil {
+			h.changed = make(chan struct{})
+		}
+		changed := h.changed
+		h.mu.Unlock()
+		if len(matching(h.messages(), s)) > 0 {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("no log line containing %q: %w", s, ctx.Err())
+		}
+	}
 }
 func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *logRecorder) WithGroup(string) slog.Handler      { return h }
@@ -194,38 +221,38 @@ func findSum(t *testing.T, rm metricdata.ResourceMetrics, name string) metricdat
 // the OpenTelemetry global error handler (one line per cycle by default)
 // never hears of them.
 func TestPeriodicFailuresStayOffTheGlobalHandler(t *testing.T) {
-	var handled atomic.Int64
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) { handled.Add(1) }))
-	stub := &stubExporter{err: errors.New("backend down")}
-	e, _ := NewPush("stub", stub, WithInterval(10*time.Millisecond))
-	logs := &logRecorder{}
-	p, err := NewPipeline([]*Exporter{e}, WithLogger(slog.New(logs)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
-	p.Start()
-	c, _ := mp.Meter("t").Int64Counter("c")
-	c.Add(context.Background(), 1)
-	deadline := time.Now().Add(waitTimeout)
-	for p.Status()[0].Failures < 5 {
-		if time.Now().After(deadline) {
-			t.Fatal("no periodic exports")
+	synctest.Test(t, func(t *testing.T) {
+		handled := globalErrors(t)
+		const interval = 10 * time.Millisecond
+		stub := &stubExporter{err: errors.New("backend down")}
+		e, _ := NewPush("stub", stub, WithInterval(interval))
+		logs := &logRecorder{}
+		p, err := NewPipeline([]*Exporter{e}, WithLogger(slog.New(logs)))
+		if err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	stub.setErr(nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := mp.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := handled.Load(); n != 0 {
-		t.Fatalf("global error handler called %d times", n)
-	}
-	if msgs := logs.messages(); len(msgs) != 2 || !strings.Contains(msgs[1], "recovered") {
-		t.Fatalf("want one failure line and one recovery line, got:\n%s", strings.Join(msgs, "\n"))
-	}
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+		p.Start()
+		c, _ := mp.Meter("t").Int64Counter("c")
+		c.Add(context.Background(), 1)
+		time.Sleep(5*interval + interval/2) // five periodic exports on the bubble's clock
+		synctest.Wait()
+		if n := p.Status()[0].Failures; n != 5 {
+			t.Fatalf("%d failed periodic exports after 5 intervals, want 5", n)
+		}
+		stub.setErr(nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := mp.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if errs := handled(); len(errs) != 0 {
+			t.Fatalf("global error handler called with %v", errs)
+		}
+		if msgs := logs.messages(); len(msgs) != 2 || !strings.Contains(msgs[1], "recovered") {
+			t.Fatalf("want one failure line and one recovery line, got:\n%s", strings.Join(msgs, "\n"))
+		}
+	})
 }
 
 func TestShutdownReturnsExportError(t *testing.T) {
@@ -346,49 +373,47 @@ func (h *hangingExporter) Export(ctx context.Context, _ *metricdata.ResourceMetr
 // handler and the log; the final one, cut at the caller's deadline, is one
 // warning, and Shutdown's error wraps ErrFinalExportFailed.
 func TestShutdownInterruptingAnExportLogsOneWarning(t *testing.T) {
-	handled := globalErrors(t)
-	hang := &hangingExporter{started: make(chan struct{})}
-	e, _ := NewPush("hang", hang, WithInterval(10*time.Millisecond))
-	logs := &logRecorder{}
-	p, err := NewPipeline([]*Exporter{e}, WithLogger(slog.New(logs)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
-	p.Start()
-	c, _ := mp.Meter("t").Int64Counter("c")
-	c.Add(context.Background(), 1)
-	select {
-	case <-hang.started:
-	case <-time.After(waitTimeout):
-		t.Fatal("no periodic export")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		handled := globalErrors(t)
+		hang := &hangingExporter{started: make(chan struct{})}
+		e, _ := NewPush("hang", hang, WithInterval(10*time.Millisecond))
+		logs := &logRecorder{}
+		p, err := NewPipeline([]*Exporter{e}, WithLogger(slog.New(logs)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(p.Readers()[0]))
+		p.Start()
+		c, _ := mp.Meter("t").Int64Counter("c")
+		c.Add(context.Background(), 1)
+		<-hang.started // the first periodic export, 10ms on the bubble's clock
 
-	const deadline = 300 * time.Millisecond
-	ctx, cancel := context.WithTimeout(context.Background(), deadline)
-	defer cancel()
-	start := time.Now()
-	err = mp.Shutdown(ctx)
-	if took := time.Since(start); took > deadline+2*time.Second {
-		t.Errorf("Shutdown took %v with a %v deadline", took, deadline)
-	}
-	if !errors.Is(err, ErrFinalExportFailed) || !strings.Contains(err.Error(), "exporter hang; 1 point dropped") {
-		t.Errorf("Shutdown = %v, want ErrFinalExportFailed naming the exporter and the point", err)
-	}
-	if errs := handled(); len(errs) > 0 {
-		t.Errorf("the global error handler got %v", errs)
-	}
-	msgs := logs.messages()
-	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "igmon: final metrics export failed: exporter hang; 1 point dropped") {
-		t.Fatalf("want the final-export warning alone, got:\n%s", strings.Join(msgs, "\n"))
-	}
-	logs.mu.Lock()
-	level := logs.recs[0].Level
-	logs.mu.Unlock()
-	if level != slog.LevelWarn {
-		t.Errorf("logged at %v, want WARN", level)
-	}
-	if st := p.Status()[0]; st.Failures == 0 || st.LastError == "" {
-		t.Errorf("status %+v does not count the failed final export", st)
-	}
+		const deadline = 300 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		start := time.Now()
+		err = mp.Shutdown(ctx)
+		if took := time.Since(start); took > deadline {
+			t.Errorf("Shutdown took %v with a %v deadline", took, deadline)
+		}
+		if !errors.Is(err, ErrFinalExportFailed) || !strings.Contains(err.Error(), "exporter hang; 1 point dropped") {
+			t.Errorf("Shutdown = %v, want ErrFinalExportFailed naming the exporter and the point", err)
+		}
+		if errs := handled(); len(errs) > 0 {
+			t.Errorf("the global error handler got %v", errs)
+		}
+		msgs := logs.messages()
+		if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "igmon: final metrics export failed: exporter hang; 1 point dropped") {
+			t.Fatalf("want the final-export warning alone, got:\n%s", strings.Join(msgs, "\n"))
+		}
+		logs.mu.Lock()
+		level := logs.recs[0].Level
+		logs.mu.Unlock()
+		if level != slog.LevelWarn {
+			t.Errorf("logged at %v, want WARN", level)
+		}
+		if st := p.Status()[0]; st.Failures == 0 || st.LastError == "" {
+			t.Errorf("status %+v does not count the failed final export", st)
+		}
+	})
 }

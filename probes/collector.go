@@ -1,10 +1,12 @@
 package probes
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/shirou/gopsutil/v4/cpu"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 
@@ -38,7 +40,10 @@ type collectorConfig struct {
 	cgroupDir   string
 	procCgroup  string
 	readTimeout time.Duration
-	err         error
+	// cpuTimes reads the node's CPU counters for [Host]; nil means
+	// gopsutil's. Tests replace it to drive utilization exactly.
+	cpuTimes func(context.Context) (cpu.TimesStat, error)
+	err      error
 }
 
 func newCollectorConfig(opts []CollectorOption) (collectorConfig, error) {
@@ -102,6 +107,18 @@ func withCgroupDir(dir string) CollectorOption {
 		c.cgroupDir = dir
 		if dir == "" {
 			c.err = errors.New("cgroup dir: must not be empty")
+		}
+	})
+}
+
+// withCPUTimes makes [Host] read its CPU counters from fn instead of
+// /proc/stat, so a test can say exactly how much CPU time passed in each
+// mode.
+func withCPUTimes(fn func(context.Context) (cpu.TimesStat, error)) CollectorOption {
+	return collectorOptionFunc(func(c *collectorConfig) {
+		c.cpuTimes = fn
+		if fn == nil {
+			c.err = errors.New("cpu times: must not be nil")
 		}
 	})
 }

@@ -35,6 +35,18 @@ func cpuTimes(t cpu.TimesStat) [nModes]float64 {
 	return [nModes]float64{t.User, t.System, t.Nice, t.Idle, t.Iowait, t.Irq + t.Softirq, t.Steal}
 }
 
+// systemCPUTimes reads the node's CPU counters summed over all CPUs.
+func systemCPUTimes(ctx context.Context) (cpu.TimesStat, error) {
+	ts, err := cpu.TimesWithContext(ctx, false)
+	if err != nil {
+		return cpu.TimesStat{}, err
+	}
+	if len(ts) == 0 {
+		return cpu.TimesStat{}, errors.New("no cpu times")
+	}
+	return ts[0], nil
+}
+
 // minUtilWindow is the shortest window over which CPU utilization is
 // computed.
 const minUtilWindow = 100 * time.Millisecond
@@ -204,11 +216,15 @@ func (h *hostProbe) Close() error {
 // read into utilization. Deltas over the total CPU time (not wall time) stay
 // correct when CPUs are hot-plugged or the process was paused.
 func (h *hostProbe) readCPU(ctx context.Context) (cur, util [nModes]float64, ok, utilOK bool) {
-	ts, err := cpu.TimesWithContext(ctx, false)
-	if err != nil || len(ts) == 0 {
+	read := h.cfg.cpuTimes
+	if read == nil {
+		read = systemCPUTimes
+	}
+	t, err := read(ctx)
+	if err != nil {
 		return cur, util, false, false
 	}
-	cur = cpuTimes(ts[0])
+	cur = cpuTimes(t)
 	now := time.Now()
 	h.prevMu.Lock()
 	defer h.prevMu.Unlock()

@@ -14,7 +14,11 @@ import (
 
 // Option configures a synthetic probe. Options that apply to some kinds
 // only (WithMethod for HTTP, WithGRPCService for gRPC, ...) make the
-// constructor of any other kind fail, naming the option.
+// constructor of any other kind fail, naming the option. An option that
+// sets one value (WithTimeout, WithMethod, ...) may be given once: a
+// second one would silently replace the first, so the constructor fails
+// naming it. Options that add (WithHeader, WithBodyContains, ...) may be
+// repeated.
 type Option interface {
 	apply(*config)
 }
@@ -48,6 +52,7 @@ func kindBit(k probeKind) kindSet {
 type option struct {
 	name  string
 	kinds kindSet // 0: every kind
+	adds  bool    // repeatable: each one adds to the config
 	fn    func(*config)
 }
 
@@ -55,6 +60,16 @@ func (o option) apply(c *config) {
 	if o.kinds != 0 && o.kinds&kindBit(c.kind) == 0 {
 		c.errs = append(c.errs, fmt.Errorf("%s: does not apply to %s probes", o.name, c.kind))
 		return
+	}
+	if !o.adds {
+		if c.seen[o.name] {
+			c.errs = append(c.errs, fmt.Errorf("%s: given twice; the second would silently replace the first", o.name))
+			return
+		}
+		if c.seen == nil {
+			c.seen = map[string]bool{}
+		}
+		c.seen[o.name] = true
 	}
 	o.fn(c)
 }
@@ -95,6 +110,7 @@ type config struct {
 	grpcConn     *grpc.ClientConn
 	grpcDialOpts []grpc.DialOption
 
+	seen map[string]bool // single-valued options already given
 	errs []error
 }
 
@@ -200,7 +216,7 @@ func WithCertWarn(d time.Duration) Option {
 // answer, with reason "assertion": a hijacked or stale record resolves, but
 // to the wrong place. DNS probes only.
 func WithExpectAddrs(addrs ...string) Option {
-	return option{name: "expect addrs", kinds: kinds(kindDNS), fn: func(c *config) {
+	return option{name: "expect addrs", adds: true, kinds: kinds(kindDNS), fn: func(c *config) {
 		if len(addrs) == 0 {
 			c.errorf("expect addrs: at least one address is required")
 		}
@@ -252,7 +268,7 @@ func WithMethod(m string) Option {
 
 // WithHeader adds a request header. HTTP probes only.
 func WithHeader(key, value string) Option {
-	return option{name: "header", kinds: kinds(kindHTTP), fn: func(c *config) {
+	return option{name: "header", adds: true, kinds: kinds(kindHTTP), fn: func(c *config) {
 		if key == "" {
 			c.errorf("header: key must not be empty")
 			return
@@ -284,7 +300,7 @@ func WithExpectStatus(codes ...int) Option {
 // WithBodyContains fails the run with reason "assertion" unless the body
 // (as far as it was read) contains s. HTTP probes only.
 func WithBodyContains(s string) Option {
-	return option{name: "body contains", kinds: kinds(kindHTTP), fn: func(c *config) {
+	return option{name: "body contains", adds: true, kinds: kinds(kindHTTP), fn: func(c *config) {
 		c.bodyContains = append(c.bodyContains, s)
 		if s == "" {
 			c.errorf("body contains: must not be empty")
@@ -298,7 +314,7 @@ func WithBodyContains(s string) Option {
 // JSON text, without quotes for strings ("ok", "42", "true", "null").
 // HTTP probes only.
 func WithJSONField(path, want string) Option {
-	return option{name: "json field", kinds: kinds(kindHTTP), fn: func(c *config) {
+	return option{name: "json field", adds: true, kinds: kinds(kindHTTP), fn: func(c *config) {
 		c.jsonFields = append(c.jsonFields, jsonAssertion{path: path, want: want})
 		if path == "" {
 			c.errorf("json field: path must not be empty")
@@ -321,7 +337,7 @@ func WithMaxBodyBytes(n int64) Option {
 // WithoutRedirects reports a redirect as the response instead of following
 // it. HTTP probes only.
 func WithoutRedirects() Option {
-	return option{name: "without redirects", kinds: kinds(kindHTTP), fn: func(c *config) { c.noRedirects = true }}
+	return option{name: "without redirects", adds: true, kinds: kinds(kindHTTP), fn: func(c *config) { c.noRedirects = true }}
 }
 
 // WithIPNetwork selects the address family: "ip" (A and AAAA, the
@@ -357,7 +373,7 @@ func WithGRPCConn(conn *grpc.ClientConn) Option {
 
 // WithGRPCDialOptions adds options for dialling the target of a gRPC probe.
 func WithGRPCDialOptions(opts ...grpc.DialOption) Option {
-	return option{name: "grpc dial options", kinds: kinds(kindGRPC), fn: func(c *config) {
+	return option{name: "grpc dial options", adds: true, kinds: kinds(kindGRPC), fn: func(c *config) {
 		c.grpcDialOpts = append(c.grpcDialOpts, opts...)
 	}}
 }

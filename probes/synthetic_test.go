@@ -453,15 +453,24 @@ func TestProbeCheckWarnsBeforeCertExpiry(t *testing.T) {
 	}
 }
 
+// TestRunCancelledIsNotRecorded: a run whose caller cancels it while the
+// endpoint is still answering reports "canceled" and leaves no result: it
+// says nothing about the endpoint.
 func TestRunCancelledIsNotRecorded(t *testing.T) {
-	srv := testServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The caller gives up once the request has reached the endpoint, which
+	// then hangs until the client goes away.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cancel()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
 	p, err := HTTP(nil, "c", srv.URL+"/slow")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
 	r := p.Run(ctx)
 	if r.Reason != reasonCanceled {
 		t.Errorf("reason %q, want canceled", r.Reason)
@@ -471,6 +480,32 @@ func TestRunCancelledIsNotRecorded(t *testing.T) {
 	}
 }
 
+// TestRepeatableOptionsAdd: options that add to the config may be given
+// more than once; each one counts.
+func TestRepeatableOptionsAdd(t *testing.T) {
+	p, err := HTTP(nil, "psp-a", "http://x/",
+		WithHeader("X-A", "1"), WithHeader("X-A", "2"), WithBodyContains("a"), WithBodyContains("b"),
+		WithJSONField("s", "ok"), WithJSONField("n", "1"), WithoutRedirects(), WithoutRedirects())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if h := p.cfg.header.Values("X-A"); len(h) != 2 || len(p.cfg.bodyContains) != 2 || len(p.cfg.jsonFields) != 2 {
+		t.Fatalf("header %v, body contains %v, json fields %v: want two of each", h, p.cfg.bodyContains, p.cfg.jsonFields)
+	}
+	d, err := DNS(nil, "dns-a", "example.com", WithExpectAddrs("192.0.2.1"), WithExpectAddrs("192.0.2.2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if len(d.cfg.expectAddrs) != 2 {
+		t.Fatalf("expect addrs %v, want both", d.cfg.expectAddrs)
+	}
+}
+
+// TestConstructorErrorsNameProbeAndField: every invalid argument or option
+// fails the constructor with an error naming the probe and the field; a
+// single-valued option given twice is one of them.
 func TestConstructorErrorsNameProbeAndField(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -494,6 +529,12 @@ func TestConstructorErrorsNameProbeAndField(t *testing.T) {
 		{"bad status", func() (*Probe, error) { return HTTP(nil, "psp-a", "http://x/", WithExpectStatus(99)) }, "expect status"},
 		{"grpc no target", func() (*Probe, error) { return GRPCHealth(nil, "psp-a", "") }, "target"},
 		{"bad name", func() (*Probe, error) { return HTTP(nil, "psp a", "http://x/") }, "name"},
+		{"timeout twice", func() (*Probe, error) {
+			return HTTP(nil, "psp-a", "http://x/", WithTimeout(time.Second), WithTimeout(2*time.Second))
+		}, "timeout: given twice"},
+		{"method twice", func() (*Probe, error) {
+			return HTTP(nil, "psp-a", "http://x/", WithMethod("POST"), WithMethod("GET"))
+		}, "method: given twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -219,3 +219,54 @@ func TestEmailErrors(t *testing.T) {
 		t.Error("self-signed certificate accepted without trust")
 	}
 }
+
+// TestEmailHeaderInjectionAndSTARTTLSDowngrade: a line break in a header
+// value cannot add a header, and a server that does not offer STARTTLS
+// gets neither the credentials nor the alert, unless AllowPlaintext is set
+// and no credentials are configured.
+func TestEmailHeaderInjectionAndSTARTTLSDowngrade(t *testing.T) {
+	srv := newSMTPServer(t)
+	tc := &tls.Config{RootCAs: srv.pool, ServerName: "localhost"}
+	e, _ := NewEmail(EmailConfig{Addr: srv.ln.Addr().String(), From: "igmon@casino.example", To: []string{"oncall@casino.example"}, TLSConfig: tc})
+	n := testNotification()
+	// A label value carrying CRLF must not become a header of its own.
+	n.GroupLabels = alerting.Labels{"team": "payments\r\nBcc: attacker@evil.example"}
+	if err := e.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	srv.mu.Lock()
+	msg := srv.data[0]
+	srv.mu.Unlock()
+	head, _, _ := strings.Cut(msg, "\r\n\r\n")
+	for _, line := range strings.Split(head, "\r\n") {
+		if strings.HasPrefix(strings.ToLower(line), "bcc:") {
+			t.Fatalf("label value injected a header:\n%s", head)
+		}
+	}
+
+	// A server (or a man in the middle) that does not offer STARTTLS gets
+	// neither the credentials nor the alert text.
+	plain := newSMTPServer(t)
+	plain.noTLS = true
+	withCreds, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"},
+		Username: "igmon", Password: "right-password", AllowPlaintext: true})
+	noCreds, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"}})
+	for name, nf := range map[string]alerting.Notifier{"credentials with AllowPlaintext": withCreds, "default": noCreds} {
+		err := nf.Notify(context.Background(), testNotification())
+		if !errors.Is(err, alerting.ErrPermanent) || !strings.Contains(err.Error(), "STARTTLS") {
+			t.Errorf("%s: %v, want a permanent STARTTLS error", name, err)
+		}
+	}
+	plain.mu.Lock()
+	defer plain.mu.Unlock()
+	if len(plain.data) != 0 || len(plain.authUser) != 0 {
+		t.Errorf("plaintext server got %d messages and %d logins", len(plain.data), len(plain.authUser))
+	}
+	optIn, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"}, AllowPlaintext: true})
+	plain.mu.Unlock()
+	err := optIn.Notify(context.Background(), testNotification())
+	plain.mu.Lock()
+	if err != nil || len(plain.data) != 1 {
+		t.Errorf("AllowPlaintext without credentials: %v, %d messages", err, len(plain.data))
+	}
+}

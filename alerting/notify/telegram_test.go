@@ -335,3 +335,19 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// TestTelegramEscapesGroupLabelsAndLinks: group labels and links reach
+// Telegram HTML-escaped, so a title cannot inject markup.
+func TestTelegramEscapesGroupLabelsAndLinks(t *testing.T) {
+	tg, _ := NewTelegram(TelegramConfig{Token: "1:x", ChatID: "1"})
+	n := testNotification()
+	n.GroupLabels = alerting.Labels{"team": "<payments & co>"}
+	n.Alerts[0].Annotations["runbook_url"] = `https://rb.example/?a=1&b="2"`
+	text := tg.(*telegramNotifier).message(n).Text
+	if !strings.Contains(text, "<b>[FIRING:1] &lt;payments &amp; co&gt;</b>") {
+		t.Errorf("title not escaped: %q", text)
+	}
+	if !strings.Contains(text, `<a href="https://rb.example/?a=1&amp;b=&#34;2&#34;">runbook</a>`) {
+		t.Errorf("link not escaped: %q", text)
+	}
+}

@@ -345,19 +345,14 @@ func TestGRPCHealthWatchClientCancel(t *testing.T) {
 	if _, err := recv(); status.Code(err) != codes.Canceled {
 		t.Errorf("after cancel: %v, want Canceled", err)
 	}
-	// The server side unregisters the stream.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		f.hs.mu.Lock()
-		n := len(f.hs.watchers)
-		f.hs.mu.Unlock()
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d watchers still registered", n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	// The server side unregisters the stream. GracefulStop returns once
+	// every handler has: no poll needed.
+	f.srv.GracefulStop()
+	f.hs.mu.Lock()
+	n := len(f.hs.watchers)
+	f.hs.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d watchers still registered after the client cancelled", n)
 	}
 }
 
