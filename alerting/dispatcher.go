@@ -67,8 +67,8 @@ type group struct {
 
 // NewDispatcher builds the pipeline and starts one delivery worker per
 // receiver; Close stops them.
-func NewDispatcher(opts ...Option) (*Dispatcher, error) {
-	cfg, err := newConfig(opts)
+func NewDispatcher(opts ...DispatcherOption) (*Dispatcher, error) {
+	cfg, err := newConfig("NewDispatcher", opts, DispatcherOption.applyDispatcher)
 	if err != nil {
 		return nil, err
 	}

@@ -229,4 +229,6 @@ func ExampleWithAlertmanagers() {
 
 // fakeClock makes the examples' output deterministic. A program leaves
 // the clock alone: the real one is the default.
-func fakeClock(c clock.Clock) alerting.Option { return alerthook.WithClock(c).(alerting.Option) }
+func fakeClock(c clock.Clock) alerting.SharedOption {
+	return alerthook.WithClock(c).(alerting.SharedOption)
+}

@@ -94,8 +94,12 @@ const (
 // sets them. An answer of 400 (a label name the peer refuses) is logged
 // once per label name and counted, and the alerts stay in the set,
 // posted again at every ResendInterval.
-func WithAlertmanagers(cfg Alertmanagers) Option {
-	return single{"WithAlertmanagers", func(c *config) { cp := cfg; cp.URLs = slices.Clone(cfg.URLs); c.am = &cp }}
+func WithAlertmanagers(cfg Alertmanagers) DispatcherOption {
+	return dispatcherOption{option{name: "WithAlertmanagers", set: func(c *config) {
+		cp := cfg
+		cp.URLs = slices.Clone(cfg.URLs)
+		c.am = &cp
+	}}}
 }
 
 func (a *Alertmanagers) validate() error {

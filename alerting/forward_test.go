@@ -349,7 +349,7 @@ func TestFleetAlertFiresWhileAnyReplicaFires(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	replica := func(opts ...Option) *Dispatcher {
+	replica := func(opts ...DispatcherOption) *Dispatcher {
 		d, err := NewDispatcher(append(opts, WithResource(testResource),
 			WithAlertmanagers(Alertmanagers{URLs: []string{url}, ResendInterval: 200 * time.Millisecond}))...)
 		if err != nil {

@@ -96,9 +96,9 @@ func mustSel(t testing.TB, s string) Selector {
 	return sel
 }
 
-func newEval(t testing.TB, m *igmonMeters, rules []Rule, opts ...Option) *Evaluator {
+func newEval(t testing.TB, m *igmonMeters, rules []Rule, opts ...EvaluatorOption) *Evaluator {
 	t.Helper()
-	opts = append([]Option{withClock(m.clk), WithMetricSource(m.reader)}, opts...)
+	opts = append([]EvaluatorOption{withClock(m.clk), WithMetricSource(m.reader)}, opts...)
 	e, err := NewEvaluator(rules, opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -37,10 +37,20 @@ const maxCauseLines = 5
 // inhibition, maintenance windows, evaluation interval). Firing alerts carry
 // diagnostics in their "evidence" annotation; state changes go to the event
 // log.
+//
+// opts mixes the evaluator's and the dispatcher's options: the Monitor
+// builds both and gives each option to the one it belongs to. It sets the
+// logger, meter provider, resource, metric and check sources and sink
+// itself: giving one of those is refused, naming it.
 func WithAlerting(rules []alerting.Rule, opts ...alerting.Option) Option {
 	return optionFunc(func(c *config) {
 		if err := alerting.ValidateRules(rules); err != nil {
 			c.fail("WithAlerting", "%v", err)
+		}
+		for i, o := range opts {
+			if o == nil {
+				c.fail("WithAlerting", "option #%d is nil", i)
+			}
 		}
 		c.alertRules = append(c.alertRules, rules...)
 		c.alertOpts = append(c.alertOpts, opts...)
@@ -117,9 +127,23 @@ func (m *Monitor) initAlerting() error {
 			res[string(kv.Key)] = kv.Value.Emit()
 		}
 	}
-	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerthook.WithDeliveryListener(m.recordDelivery).(alerting.Option),
-		alerting.WithResource(res)}
-	disp, err := alerting.NewDispatcher(append(base, m.cfg.alertOpts...)...)
+	base := []alerting.SharedOption{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithResource(res)}
+	dopts := []alerting.DispatcherOption{alerthook.WithDeliveryListener(m.recordDelivery).(alerting.DispatcherOption)}
+	eopts := []alerting.EvaluatorOption{alerting.WithMetricSource(m.engine), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a)}
+	for _, o := range base {
+		dopts, eopts = append(dopts, o), append(eopts, o)
+	}
+	// Each option goes to the constructor it belongs to; a SharedOption
+	// to both.
+	for _, o := range m.cfg.alertOpts {
+		if do, ok := o.(alerting.DispatcherOption); ok {
+			dopts = append(dopts, do)
+		}
+		if eo, ok := o.(alerting.EvaluatorOption); ok {
+			eopts = append(eopts, eo)
+		}
+	}
+	disp, err := alerting.NewDispatcher(dopts...)
 	if err != nil {
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
 	}
@@ -129,8 +153,7 @@ func (m *Monitor) initAlerting() error {
 	alerthook.SubscribeSilences(a.silences, a.recordSilence)
 	// The evaluator joins the Monitor's series engine: its rules, the
 	// component status and the dashboard read one set of windows.
-	eopts := append(base, alerting.WithMetricSource(m.engine), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a))
-	a.eval, err = alerting.NewEvaluator(m.cfg.alertRules, append(eopts, m.cfg.alertOpts...)...)
+	a.eval, err = alerting.NewEvaluator(m.cfg.alertRules, eopts...)
 	if err != nil {
 		_ = disp.Close()
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
