@@ -3,7 +3,6 @@ package alerting_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -105,83 +104,6 @@ func ExampleExportPrometheusRules() {
 	//         - alert: DepositSlow
 	//           expr: histogram_quantile(0.95, sum by (igmon_dependency_name, le) (rate(igmon_dependency_duration_seconds_bucket{igmon_dependency_operation="deposit"}[5m]))) > 0.8
 	//           for: 5m
-}
-
-// Alertmanager's API v2 on the same handler: what `amtool --alertmanager.url`
-// and Grafana's Alertmanager data source call. Pending alerts are not
-// listed (an Alertmanager only ever receives firing ones); a silence
-// posted in Alertmanager's JSON turns the matching alert "suppressed".
-func ExampleWithDispatcher() {
-	ctx := context.Background()
-	clk := clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer mp.Shutdown(ctx)
-	cpu, _ := mp.Meter("igmon").Float64Gauge("system.cpu.utilization")
-
-	d, _ := alerting.NewDispatcher(fakeClock(clk), alerting.WithReceiver(alerting.Receiver{Name: "oncall",
-		Notifier: alerting.NotifierFunc(func(context.Context, *alerting.Notification) error { return nil })}))
-	defer d.Close()
-	sel, _ := alerting.ParseSelector("system.cpu.utilization")
-	ev, _ := alerting.NewEvaluator([]alerting.Rule{{Name: "CPUHigh", Labels: map[string]string{"team": "platform"},
-		Condition: &alerting.Threshold{Metric: sel, Value: 0.9}}},
-		fakeClock(clk), alerting.WithMetricSource(reader), alerting.WithSink(d))
-	cpu.Record(ctx, 0.97)
-	_ = ev.Evaluate(ctx)
-
-	h := alerting.NewHandler(ev, d.Silences(), alerting.WithDispatcher(d),
-		alerting.WithAuthorizer(func(r *http.Request) error {
-			if r.Header.Get("Authorization") != "Bearer ops-token" {
-				return errors.New("unknown caller")
-			}
-			return nil
-		}))
-	mux := http.NewServeMux()
-	mux.Handle("/alertmanager/", http.StripPrefix("/alertmanager", h))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	am := srv.URL + "/alertmanager" // amtool --alertmanager.url=<this>
-
-	showAlerts := func() {
-		resp, err := http.Get(am + "/api/v2/alerts")
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		defer resp.Body.Close()
-		var alerts []struct {
-			Labels    map[string]string `json:"labels"`
-			Receivers []struct{ Name string }
-			Status    struct {
-				State      string   `json:"state"`
-				SilencedBy []string `json:"silencedBy"`
-			} `json:"status"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&alerts)
-		for _, a := range alerts {
-			fmt.Println(a.Labels["alertname"], a.Receivers[0].Name, a.Status.State, len(a.Status.SilencedBy))
-		}
-	}
-	showAlerts()
-
-	silence := `{"matchers": [{"name": "team", "value": "platform", "isRegex": false, "isEqual": true}],
-		"startsAt": "2026-03-02T10:00:00Z", "endsAt": "2026-03-02T12:00:00Z",
-		"createdBy": "ana", "comment": "host migration"}`
-	req, _ := http.NewRequest("POST", am+"/api/v2/silences", strings.NewReader(silence))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer ops-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	resp.Body.Close()
-	fmt.Println("POST /api/v2/silences", resp.StatusCode)
-	showAlerts()
-	// Output:
-	// CPUHigh oncall active 0
-	// POST /api/v2/silences 200
-	// CPUHigh oncall suppressed 1
 }
 
 // A receiver with its own retry pacing: a slow-to-recover webhook gets

@@ -191,3 +191,12 @@ func tracked(e *Evaluator) int {
 	_ = e.eng.Register(func(st *series.Store) error { n = st.Tracked(); return nil })
 	return n
 }
+
+func mustMatchers(t testing.TB, s string) Matchers {
+	t.Helper()
+	ms, err := ParseMatchers(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}

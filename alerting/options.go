@@ -121,7 +121,6 @@ type config struct {
 	receivers    []Receiver
 	inhibits     []InhibitRule
 	maintenance  []MaintenanceWindow
-	silences     *Silences
 	tickInterval time.Duration
 	sleep        func(ctx context.Context, d time.Duration) error
 	externalURL  string

@@ -89,14 +89,6 @@ func WithMaintenanceWindow(w MaintenanceWindow) DispatcherOption {
 	}}}
 }
 
-// withSilences shares a silence set (for example with a Handler); by
-// default the Dispatcher makes its own.
-func withSilences(s *Silences) DispatcherOption {
-	return dispatcherOption{option{name: "WithSilences", set: func(c *config) {
-		c.silences = s
-	}}}
-}
-
 // withTickInterval sets how often Start ticks (default 1s).
 func withTickInterval(d time.Duration) DispatcherOption {
 	return dispatcherOption{option{name: "WithTickInterval", set: func(c *config) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/httpapi"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/redact"
@@ -479,18 +481,27 @@ func (m *Monitor) AlertsHandler() http.Handler {
 	if m.alerting == nil {
 		return http.NotFoundHandler()
 	}
-	// The dispatcher gives the Alertmanager API v2 routes receivers,
-	// inhibition and groups.
-	opts := []alerting.HandlerOption{alerting.WithDispatcher(m.alerting.disp)}
+	// The dispatcher gives the API its silences and the Alertmanager API
+	// v2 routes receivers, inhibition and groups.
+	var opts []httpapi.Option
 	if auth := m.cfg.authorizer; auth != nil {
-		opts = append(opts, alerting.WithAuthorizer(func(r *http.Request) error {
+		opts = append(opts, httpapi.WithAuthorizer(func(r *http.Request) error {
 			if !auth(r) {
 				return errors.New("not authorized")
 			}
 			return nil
 		}))
 	}
-	return alerting.NewHandler(m.alerting.eval, m.alerting.silences, opts...)
+	h, err := httpapi.NewHandler(m.alerting.eval, m.alerting.disp, opts...)
+	if err != nil {
+		// Unreachable: the one option above is never nil. Fail closed
+		// rather than serve without the authorizer.
+		m.logger.Error("igmon: alerts handler", slog.String("error", err.Error()))
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "alerts handler misconfigured", http.StatusInternalServerError)
+		})
+	}
+	return h
 }
 
 // dashboardAlerts converts the alerts of one engine cycle and the

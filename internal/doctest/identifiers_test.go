@@ -22,6 +22,7 @@ var igmonPackages = map[string]string{
 	"grpchealth": "checks/grpchealth",
 	"hostcheck":  "checks/hostcheck",
 	"monitor":    "monitor",
+	"httpapi":    "alerting/httpapi",
 	"notify":     "alerting/notify",
 	"probes":     "probes",
 	"prometheus": "exporters/prometheus",

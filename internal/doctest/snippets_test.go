@@ -60,6 +60,7 @@ var knownImports = map[string]string{
 	"grpchealth": "github.com/jackcode/igmon/checks/grpchealth",
 	"hostcheck":  "github.com/jackcode/igmon/checks/hostcheck",
 	"monitor":    "github.com/jackcode/igmon/monitor",
+	"httpapi":    "github.com/jackcode/igmon/alerting/httpapi",
 	"notify":     "github.com/jackcode/igmon/alerting/notify",
 	"probes":     "github.com/jackcode/igmon/probes",
 	"prometheus": "github.com/jackcode/igmon/exporters/prometheus",
