@@ -67,8 +67,8 @@ func Example() {
 	// notify oncall firing stripe: 10.00% errors
 }
 
-func ExampleParseRules() {
-	rules, err := alerting.ParseRules([]byte(`
+func ExampleLoadRules() {
+	rules, err := alerting.LoadRules(strings.NewReader(`
 rules:
   - name: NoSuccessfulDeposits
     by: [igmon.dependency.name]
@@ -81,7 +81,7 @@ rules:
 `))
 	fmt.Println(len(rules), rules[0].Name, fmt.Sprintf("%T", rules[0].Condition), err)
 
-	_, err = alerting.ParseRules([]byte("rules:\n  - name: Slow\n    quantile: {histogram: igmon.dependency.duration, quantile: 95, window: 5m}\n"))
+	_, err = alerting.LoadRules(strings.NewReader("rules:\n  - name: Slow\n    quantile: {histogram: igmon.dependency.duration, quantile: 95, window: 5m}\n"))
 	fmt.Println(err)
 	// Output:
 	// 1 NoSuccessfulDeposits *alerting.Absence <nil>

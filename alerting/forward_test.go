@@ -315,7 +315,7 @@ func TestSilenceStoreDownIsAClearError(t *testing.T) {
 }
 
 func TestRuleFilePerInstance(t *testing.T) {
-	rules, err := ParseRules([]byte(`
+	rules, err := LoadRules(strings.NewReader(`
 rules:
   - name: HeapHigh
     per_instance: true

@@ -20,8 +20,8 @@ import (
 // few hundred rules and a few hundred kilobytes), far below what hurts a
 // process. WithMaxRuleBytes and WithMaxRules raise or lower them.
 const (
-	// defaultMaxRuleBytes is the largest rule file ParseRules, LoadRules
-	// and LoadRulesFile read: 16 MiB, counted after YAML aliases are
+	// defaultMaxRuleBytes is the largest rule file LoadRules and
+	// LoadRulesFile read: 16 MiB, counted after YAML aliases are
 	// expanded. Parsing a file of this size takes about 2 s and 0.5 GB.
 	defaultMaxRuleBytes = 16 << 20
 	// defaultMaxRules is the most rules one file may hold.
@@ -43,7 +43,7 @@ func (e *limitError) Error() string { return "alerting: rules: " + e.msg }
 
 func (e *limitError) Is(target error) bool { return target == ErrRuleLimit || target == ErrInvalidRule }
 
-// LoadOption configures ParseRules, LoadRules and LoadRulesFile.
+// LoadOption configures LoadRules and LoadRulesFile.
 type LoadOption interface{ applyLoad(*loadConfig) }
 
 type loadOptionFunc func(*loadConfig)
@@ -87,37 +87,6 @@ func newLoadConfig(opts []LoadOption) (loadConfig, error) {
 
 func (c *loadConfig) tooLarge() error {
 	return &limitError{fmt.Sprintf("the rule file is larger than %d bytes (raise the limit with alerting.WithMaxRuleBytes)", c.maxBytes)}
-}
-
-// ParseRules reads rules from YAML or JSON (JSON is read by the same YAML
-// parser). Every error names the rule, the field and the line:
-//
-//	rules:
-//	  - name: DependencyErrorRate
-//	    by: [igmon.dependency.name]
-//	    labels: {severity: page, team: payments}
-//	    annotations: {summary: "{{ percent .Value }} errors"}
-//	    for: 2m
-//	    ratio:
-//	      numerator: 'igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}'
-//	      denominator: igmon.dependency.calls
-//	      window: 5m
-//	      min_requests: 100
-//	      value: 0.05
-//
-// Durations accept Go syntax plus d (days) and w (weeks): 3d, 1w, 1d12h.
-//
-// The input may hold at most defaultMaxRuleBytes bytes (counting what YAML
-// aliases expand to) and defaultMaxRules rules; WithMaxRuleBytes and
-// WithMaxRules change that. Exceeding a limit is an error wrapping
-// ErrRuleLimit. Annotation templates are bounded as Rule.Validate's are,
-// run once per distinct text, and together do at most 5,000,000 steps.
-func ParseRules(data []byte, opts ...LoadOption) ([]Rule, error) {
-	cfg, err := newLoadConfig(opts)
-	if err != nil {
-		return nil, err
-	}
-	return cfg.parse(data)
 }
 
 func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
@@ -222,10 +191,32 @@ func expandedSize(n *yaml.Node, limit int64) int64 {
 	return extra(n)
 }
 
-// LoadRules reads r and parses it with ParseRules. An input longer than
-// the byte limit (defaultMaxRuleBytes, WithMaxRuleBytes) is an error
-// wrapping ErrRuleLimit; LoadRules reads one byte past the limit and no
-// further.
+// LoadRules reads rules from YAML or JSON (JSON is read by the same YAML
+// parser). Every error names the rule, the field and the line:
+//
+//	rules:
+//	  - name: DependencyErrorRate
+//	    by: [igmon.dependency.name]
+//	    labels: {severity: page, team: payments}
+//	    annotations: {summary: "{{ percent .Value }} errors"}
+//	    for: 2m
+//	    ratio:
+//	      numerator: 'igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}'
+//	      denominator: igmon.dependency.calls
+//	      window: 5m
+//	      min_requests: 100
+//	      value: 0.05
+//
+// Durations accept Go syntax plus d (days) and w (weeks): 3d, 1w, 1d12h.
+//
+// The input may hold at most defaultMaxRuleBytes bytes (counting what YAML
+// aliases expand to) and defaultMaxRules rules; WithMaxRuleBytes and
+// WithMaxRules change that. Exceeding a limit is an error wrapping
+// ErrRuleLimit; LoadRules reads one byte past the byte limit and no
+// further, so an endless or huge stream is refused without being read
+// (bytes.NewReader or strings.NewReader reads rules held in memory, such
+// as an embedded file). Annotation templates are bounded as Rule.Validate's are,
+// run once per distinct text, and together do at most 5,000,000 steps.
 func LoadRules(r io.Reader, opts ...LoadOption) ([]Rule, error) {
 	cfg, err := newLoadConfig(opts)
 	if err != nil {

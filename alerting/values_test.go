@@ -156,7 +156,7 @@ func TestLoaderRefusesNonsenseValues(t *testing.T) {
 		{"slo: {objective: 0.99, total: t, errors: e, windows: [{severity: page, long: 1h, short: 5m, factor: %s}]}", "slo.windows[0].factor", ".nan"},
 	} {
 		src := "rules:\n  - name: X\n    " + strings.Replace(c.kind, "%s", c.value, 1) + "\n"
-		_, err := ParseRules([]byte(src))
+		_, err := LoadRules(strings.NewReader(src))
 		var fe *fieldError
 		if !errors.As(err, &fe) || fe.Rule != "X" || fe.Field != c.field || fe.Line != 3 {
 			t.Errorf("%s = %s: %v, want a fieldError for %s on line 3", c.field, c.value, err, c.field)

@@ -206,7 +206,7 @@ func TestDeployRulesLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rules, err := alerting.ParseRules(one)
+			rules, err := alerting.LoadRules(bytes.NewReader(one))
 			if err != nil {
 				t.Fatalf("rule does not load: %v", err)
 			}
