@@ -34,7 +34,7 @@
 // that httpapi reads), alerting/internal/duration (the d and w units of
 // rule files and silences),
 // internal/promname (igmon's metric list and the Prometheus name
-// translation ExportPrometheusRules uses) and internal/alerthook (the
+// translation alerting/promrules uses) and internal/alerthook (the
 // seams the Monitor and igmon's tests use: clock, tick, state snapshots,
 // silence and delivery feeds).
 package alerting

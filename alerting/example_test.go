@@ -88,24 +88,6 @@ rules:
 	// alerting: rule "Slow" field quantile.quantile (line 3): must be between 0 and 1 exclusive, got 95
 }
 
-func ExampleExportPrometheusRules() {
-	total, _ := alerting.ParseSelector(`igmon.dependency.duration{igmon.dependency.operation="deposit"}`)
-	out, _ := alerting.ExportPrometheusRules([]alerting.Rule{{
-		Name: "DepositSlow", By: []string{"igmon.dependency.name"}, For: 5 * time.Minute,
-		Condition: &alerting.Quantile{Histogram: total, Quantile: 0.95, Window: 5 * time.Minute, Value: 0.8},
-	}}, alerting.PrometheusExport{})
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fmt.Println(l)
-	}
-	// Output:
-	// groups:
-	//     - name: igmon
-	//       rules:
-	//         - alert: DepositSlow
-	//           expr: histogram_quantile(0.95, sum by (igmon_dependency_name, le) (rate(igmon_dependency_duration_seconds_bucket{igmon_dependency_operation="deposit"}[5m]))) > 0.8
-	//           for: 5m
-}
-
 // A receiver with its own retry pacing: a slow-to-recover webhook gets
 // fewer, longer-spaced attempts.
 func ExampleBackoff() {

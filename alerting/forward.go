@@ -42,7 +42,7 @@ type Alertmanagers struct {
 	// UTF8LabelNames forwards label names as igmon spells them
 	// (igmon.dependency.name). The default spells them as the
 	// OTel→Prometheus translation does (igmon_dependency_name), the names
-	// the exported Prometheus rules (ExportPrometheusRules) use, so an
+	// the exported Prometheus rules (promrules.Export) use, so an
 	// alert raised by both paths is one alert; it is also the only
 	// spelling an Alertmanager in classic mode accepts.
 	UTF8LabelNames bool

@@ -329,17 +329,6 @@ rules:
 	}
 }
 
-func TestExportedPerInstanceRuleKeepsInstance(t *testing.T) {
-	rules := []Rule{{Name: "CPU", PerInstance: true, Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}}
-	out, err := ExportPrometheusRules(rules, PrometheusExport{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(out), "by (instance)") {
-		t.Fatalf("exported rule does not group by instance:\n%s", out)
-	}
-}
-
 // TestFleetAlertFiresWhileAnyReplicaFires runs two replicas against a real
 // Alertmanager: the one that resolves first does not resolve the fleet's
 // alert while the other still posts it; once neither posts it, it

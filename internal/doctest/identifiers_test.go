@@ -24,6 +24,7 @@ var igmonPackages = map[string]string{
 	"monitor":    "monitor",
 	"httpapi":    "alerting/httpapi",
 	"notify":     "alerting/notify",
+	"promrules":  "alerting/promrules",
 	"probes":     "probes",
 	"prometheus": "exporters/prometheus",
 }

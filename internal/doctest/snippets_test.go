@@ -62,6 +62,7 @@ var knownImports = map[string]string{
 	"monitor":    "github.com/jackcode/igmon/monitor",
 	"httpapi":    "github.com/jackcode/igmon/alerting/httpapi",
 	"notify":     "github.com/jackcode/igmon/alerting/notify",
+	"promrules":  "github.com/jackcode/igmon/alerting/promrules",
 	"probes":     "github.com/jackcode/igmon/probes",
 	"prometheus": "github.com/jackcode/igmon/exporters/prometheus",
 
