@@ -231,7 +231,7 @@ func (h *handler) serveWrite(a api, fn http.HandlerFunc) http.Handler {
 		case h.sil == nil:
 			fail(w, r, http.StatusNotFound, "silences are not enabled")
 		case h.auth == nil:
-			fail(w, r, http.StatusForbidden, "silence changes need an authorizer (alerting.WithAuthorizer)")
+			fail(w, r, http.StatusForbidden, "silence changes need an authorizer (httpapi.WithAuthorizer)")
 		case !h.admits(r):
 			fail(w, r, http.StatusForbidden, "not authorized")
 		case !isJSON(r) && !(r.Method == http.MethodDelete && r.Header.Get("Content-Type") == ""):
