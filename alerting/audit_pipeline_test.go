@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -113,51 +112,6 @@ func TestSilenceRegexAndNegativeMatchers(t *testing.T) {
 	}
 	if _, got := ss.mutedBy(Labels{"alertname": "PSPDown"}, t0.Add(time.Hour)); got {
 		t.Error("silence mutes at its end time")
-	}
-}
-
-func TestHandlerAcceptsAlertmanagerMatchers(t *testing.T) {
-	clk := clock.NewFake(t0)
-	sil := newSilences(clk)
-	h := NewHandler(nil, sil, WithAuthorizer(func(*http.Request) error { return nil }))
-	post := func(body string) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, "/silences", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		h.ServeHTTP(rec, req)
-		return rec
-	}
-	// An Alertmanager API v2 postable silence, as amtool or a script sends it.
-	rec := post(`{"matchers":[{"name":"alertname","value":"PSP.*","isRegex":true},
-		{"name":"team","value":"games","isRegex":false,"isEqual":false},
-		"severity=page"],
-		"startsAt":"2026-03-02T10:00:00Z","endsAt":"2026-03-02T12:00:00Z","createdBy":"ana","comment":"cutover"}`)
-	if rec.Code != http.StatusCreated {
-		t.Fatalf("POST: %d %s", rec.Code, rec.Body)
-	}
-	l := sil.List()
-	if len(l) != 1 || l[0].Matchers.String() != `{alertname=~"PSP.*", team!="games", severity="page"}` {
-		t.Fatalf("stored %+v", l)
-	}
-	if _, ok := sil.mutedBy(Labels{"alertname": "PSPDown", "team": "payments", "severity": "page"}, t0); !ok {
-		t.Error("API silence does not mute")
-	}
-	for _, bad := range []string{
-		`{"matchers":[{"name":"","value":"x"}],"duration":"1h","createdBy":"a","comment":"c"}`,
-		`{"matchers":[{"name":"a","value":"(","isRegex":true}],"duration":"1h","createdBy":"a","comment":"c"}`,
-		`{"matchers":[{"name":"a","valeu":"x"}],"duration":"1h","createdBy":"a","comment":"c"}`,
-		`{"matchers":[42],"duration":"1h","createdBy":"a","comment":"c"}`,
-	} {
-		rec := post(bad)
-		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "matchers[0]") {
-			t.Errorf("%s: %d %s", bad, rec.Code, rec.Body)
-		}
-	}
-	// A duration too large for time.Duration is refused, not wrapped
-	// into a silence that ends in the past.
-	rec = post(`{"matchers":["a=b"],"duration":"99999999999999d","createdBy":"a","comment":"c"}`)
-	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "duration") {
-		t.Errorf("huge duration: %d %s", rec.Code, rec.Body)
 	}
 }
 

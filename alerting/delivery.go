@@ -327,6 +327,8 @@ func (w *worker) stop() {
 // withRetryWait replaces how the delivery loop waits between attempts;
 // tests pass a function that advances a fake clock and returns at once.
 // The function must return ctx.Err() when ctx ends.
-func withRetryWait(f func(ctx context.Context, d time.Duration) error) Option {
-	return single{"WithRetryWait", func(c *config) { c.sleep = f }}
+func withRetryWait(f func(ctx context.Context, d time.Duration) error) DispatcherOption {
+	return dispatcherOption{option{name: "WithRetryWait", set: func(c *config) {
+		c.sleep = f
+	}}}
 }

@@ -67,8 +67,8 @@ type group struct {
 
 // NewDispatcher builds the pipeline and starts one delivery worker per
 // receiver; Close stops them.
-func NewDispatcher(opts ...Option) (*Dispatcher, error) {
-	cfg, err := newConfig(opts)
+func NewDispatcher(opts ...DispatcherOption) (*Dispatcher, error) {
+	cfg, err := newConfig("NewDispatcher", opts, DispatcherOption.applyDispatcher)
 	if err != nil {
 		return nil, err
 	}
@@ -77,15 +77,12 @@ func NewDispatcher(opts ...Option) (*Dispatcher, error) {
 	}
 	d := &Dispatcher{
 		cfg:      cfg,
-		silences: cfg.silences,
+		silences: newSilences(cfg.clock),
 		routes:   slices.Clone(cfg.routes),
 		workers:  map[string]*worker{},
 		alerts:   map[string]*alertEntry{},
 		groups:   map[string]*group{},
 		firing:   map[string]Alert{},
-	}
-	if d.silences == nil {
-		d.silences = newSilences(cfg.clock)
 	}
 	if len(d.routes) == 0 && len(cfg.receivers) > 0 {
 		r := Route{GroupBy: []string{LabelAlertName}}
@@ -152,7 +149,7 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 		if known {
 			continue
 		}
-		d.eachRoute(a.Labels, func(i int, r *Route) { d.addToGroup(r, i, e, now) })
+		eachRoute(d.routes, a.Labels, func(i int, r *Route) { d.addToGroup(r, i, e, now) })
 		if e.groups == 0 {
 			delete(d.alerts, a.Fingerprint)
 		}
@@ -163,9 +160,9 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 // eachRoute calls fn for the routes an alert with labels l goes to: the
 // first matching route, and the next ones while a matching route says
 // Continue.
-func (d *Dispatcher) eachRoute(l Labels, fn func(i int, r *Route)) {
-	for i := range d.routes {
-		r := &d.routes[i]
+func eachRoute(routes []Route, l Labels, fn func(i int, r *Route)) {
+	for i := range routes {
+		r := &routes[i]
 		if !r.Matchers.matchLabels(l) {
 			continue
 		}
@@ -238,7 +235,7 @@ func (d *Dispatcher) tick() {
 
 // muted tells why a firing alert must not be notified now, or "".
 func (d *Dispatcher) muted(a *Alert, now time.Time) string {
-	for range d.inhibitors(a) {
+	for range inhibitors(d.cfg.inhibits, d.firing, a) {
 		return "inhibited"
 	}
 	if _, ok := d.silences.mutedBy(a.Labels, now); ok {
@@ -251,15 +248,16 @@ func (d *Dispatcher) muted(a *Alert, now time.Time) string {
 }
 
 // inhibitors yields the firing alerts that inhibit a under the inhibit
-// rules (once per rule that applies). The caller holds d.mu.
-func (d *Dispatcher) inhibitors(a *Alert) iter.Seq[*Alert] {
+// rules (once per rule that applies). The dispatcher calls it with d.mu
+// held, a snapshot with its copy of firing.
+func inhibitors(rules []InhibitRule, firing map[string]Alert, a *Alert) iter.Seq[*Alert] {
 	return func(yield func(*Alert) bool) {
-		for i := range d.cfg.inhibits {
-			ir := &d.cfg.inhibits[i]
+		for i := range rules {
+			ir := &rules[i]
 			if !ir.Target.matchLabels(a.Labels) {
 				continue
 			}
-			for _, src := range d.firing {
+			for _, src := range firing {
 				if ir.inhibits(&src, a) && !yield(&src) {
 					return
 				}

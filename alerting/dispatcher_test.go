@@ -63,10 +63,10 @@ type pipe struct {
 	rec *recorder
 }
 
-func newPipe(t *testing.T, opts ...Option) *pipe {
+func newPipe(t *testing.T, opts ...DispatcherOption) *pipe {
 	t.Helper()
 	p := &pipe{t: t, clk: clock.NewFake(t0), rec: &recorder{}}
-	opts = append([]Option{withClock(p.clk), WithReceiver(Receiver{Name: "oncall", Notifier: p.rec})}, opts...)
+	opts = append([]DispatcherOption{withClock(p.clk), WithReceiver(Receiver{Name: "oncall", Notifier: p.rec})}, opts...)
 	d, err := NewDispatcher(opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -25,10 +25,16 @@
 // and check states through [MetricSource] and [CheckSource], which the
 // monitor package adapts.
 //
+// The alerts and silences HTTP API, with Alertmanager's API v2 for amtool
+// and Grafana, is the httpapi subpackage.
+//
 // What is not API lives in internal packages: alerting/internal/deliveryerr
 // (the retry verdicts the notify package hands the dispatcher),
+// alerting/internal/dispatchview (the read-only snapshot of a Dispatcher
+// that httpapi reads), alerting/internal/duration (the d and w units of
+// rule files and silences),
 // internal/promname (igmon's metric list and the Prometheus name
-// translation ExportPrometheusRules uses) and internal/alerthook (the
+// translation alerting/promrules uses) and internal/alerthook (the
 // seams the Monitor and igmon's tests use: clock, tick, state snapshots,
 // silence and delivery feeds).
 package alerting

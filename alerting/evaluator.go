@@ -77,8 +77,8 @@ type ruleState struct {
 }
 
 // NewEvaluator validates rules and returns an evaluator for them.
-func NewEvaluator(rules []Rule, opts ...Option) (*Evaluator, error) {
-	cfg, err := newConfig(opts)
+func NewEvaluator(rules []Rule, opts ...EvaluatorOption) (*Evaluator, error) {
+	cfg, err := newConfig("NewEvaluator", opts, EvaluatorOption.applyEvaluator)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package alerting_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -68,8 +67,8 @@ func Example() {
 	// notify oncall firing stripe: 10.00% errors
 }
 
-func ExampleParseRules() {
-	rules, err := alerting.ParseRules([]byte(`
+func ExampleLoadRules() {
+	rules, err := alerting.LoadRules(strings.NewReader(`
 rules:
   - name: NoSuccessfulDeposits
     by: [igmon.dependency.name]
@@ -82,106 +81,11 @@ rules:
 `))
 	fmt.Println(len(rules), rules[0].Name, fmt.Sprintf("%T", rules[0].Condition), err)
 
-	_, err = alerting.ParseRules([]byte("rules:\n  - name: Slow\n    quantile: {histogram: igmon.dependency.duration, quantile: 95, window: 5m}\n"))
+	_, err = alerting.LoadRules(strings.NewReader("rules:\n  - name: Slow\n    quantile: {histogram: igmon.dependency.duration, quantile: 95, window: 5m}\n"))
 	fmt.Println(err)
 	// Output:
 	// 1 NoSuccessfulDeposits *alerting.Absence <nil>
 	// alerting: rule "Slow" field quantile.quantile (line 3): must be between 0 and 1 exclusive, got 95
-}
-
-func ExampleExportPrometheusRules() {
-	total, _ := alerting.ParseSelector(`igmon.dependency.duration{igmon.dependency.operation="deposit"}`)
-	out, _ := alerting.ExportPrometheusRules([]alerting.Rule{{
-		Name: "DepositSlow", By: []string{"igmon.dependency.name"}, For: 5 * time.Minute,
-		Condition: &alerting.Quantile{Histogram: total, Quantile: 0.95, Window: 5 * time.Minute, Value: 0.8},
-	}}, alerting.PrometheusExport{})
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fmt.Println(l)
-	}
-	// Output:
-	// groups:
-	//     - name: igmon
-	//       rules:
-	//         - alert: DepositSlow
-	//           expr: histogram_quantile(0.95, sum by (igmon_dependency_name, le) (rate(igmon_dependency_duration_seconds_bucket{igmon_dependency_operation="deposit"}[5m]))) > 0.8
-	//           for: 5m
-}
-
-// Alertmanager's API v2 on the same handler: what `amtool --alertmanager.url`
-// and Grafana's Alertmanager data source call. Pending alerts are not
-// listed (an Alertmanager only ever receives firing ones); a silence
-// posted in Alertmanager's JSON turns the matching alert "suppressed".
-func ExampleWithDispatcher() {
-	ctx := context.Background()
-	clk := clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer mp.Shutdown(ctx)
-	cpu, _ := mp.Meter("igmon").Float64Gauge("system.cpu.utilization")
-
-	d, _ := alerting.NewDispatcher(fakeClock(clk), alerting.WithReceiver(alerting.Receiver{Name: "oncall",
-		Notifier: alerting.NotifierFunc(func(context.Context, *alerting.Notification) error { return nil })}))
-	defer d.Close()
-	sel, _ := alerting.ParseSelector("system.cpu.utilization")
-	ev, _ := alerting.NewEvaluator([]alerting.Rule{{Name: "CPUHigh", Labels: map[string]string{"team": "platform"},
-		Condition: &alerting.Threshold{Metric: sel, Value: 0.9}}},
-		fakeClock(clk), alerting.WithMetricSource(reader), alerting.WithSink(d))
-	cpu.Record(ctx, 0.97)
-	_ = ev.Evaluate(ctx)
-
-	h := alerting.NewHandler(ev, d.Silences(), alerting.WithDispatcher(d),
-		alerting.WithAuthorizer(func(r *http.Request) error {
-			if r.Header.Get("Authorization") != "Bearer ops-token" {
-				return errors.New("unknown caller")
-			}
-			return nil
-		}))
-	mux := http.NewServeMux()
-	mux.Handle("/alertmanager/", http.StripPrefix("/alertmanager", h))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	am := srv.URL + "/alertmanager" // amtool --alertmanager.url=<this>
-
-	showAlerts := func() {
-		resp, err := http.Get(am + "/api/v2/alerts")
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		defer resp.Body.Close()
-		var alerts []struct {
-			Labels    map[string]string `json:"labels"`
-			Receivers []struct{ Name string }
-			Status    struct {
-				State      string   `json:"state"`
-				SilencedBy []string `json:"silencedBy"`
-			} `json:"status"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&alerts)
-		for _, a := range alerts {
-			fmt.Println(a.Labels["alertname"], a.Receivers[0].Name, a.Status.State, len(a.Status.SilencedBy))
-		}
-	}
-	showAlerts()
-
-	silence := `{"matchers": [{"name": "team", "value": "platform", "isRegex": false, "isEqual": true}],
-		"startsAt": "2026-03-02T10:00:00Z", "endsAt": "2026-03-02T12:00:00Z",
-		"createdBy": "ana", "comment": "host migration"}`
-	req, _ := http.NewRequest("POST", am+"/api/v2/silences", strings.NewReader(silence))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer ops-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	resp.Body.Close()
-	fmt.Println("POST /api/v2/silences", resp.StatusCode)
-	showAlerts()
-	// Output:
-	// CPUHigh oncall active 0
-	// POST /api/v2/silences 200
-	// CPUHigh oncall suppressed 1
 }
 
 // A receiver with its own retry pacing: a slow-to-recover webhook gets
@@ -229,4 +133,6 @@ func ExampleWithAlertmanagers() {
 
 // fakeClock makes the examples' output deterministic. A program leaves
 // the clock alone: the real one is the default.
-func fakeClock(c clock.Clock) alerting.Option { return alerthook.WithClock(c).(alerting.Option) }
+func fakeClock(c clock.Clock) alerting.SharedOption {
+	return alerthook.WithClock(c).(alerting.SharedOption)
+}

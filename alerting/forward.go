@@ -42,7 +42,7 @@ type Alertmanagers struct {
 	// UTF8LabelNames forwards label names as igmon spells them
 	// (igmon.dependency.name). The default spells them as the
 	// OTel→Prometheus translation does (igmon_dependency_name), the names
-	// the exported Prometheus rules (ExportPrometheusRules) use, so an
+	// the exported Prometheus rules (promrules.Export) use, so an
 	// alert raised by both paths is one alert; it is also the only
 	// spelling an Alertmanager in classic mode accepts.
 	UTF8LabelNames bool
@@ -94,8 +94,12 @@ const (
 // sets them. An answer of 400 (a label name the peer refuses) is logged
 // once per label name and counted, and the alerts stay in the set,
 // posted again at every ResendInterval.
-func WithAlertmanagers(cfg Alertmanagers) Option {
-	return single{"WithAlertmanagers", func(c *config) { cp := cfg; cp.URLs = slices.Clone(cfg.URLs); c.am = &cp }}
+func WithAlertmanagers(cfg Alertmanagers) DispatcherOption {
+	return dispatcherOption{option{name: "WithAlertmanagers", set: func(c *config) {
+		cp := cfg
+		cp.URLs = slices.Clone(cfg.URLs)
+		c.am = &cp
+	}}}
 }
 
 func (a *Alertmanagers) validate() error {

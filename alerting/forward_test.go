@@ -315,7 +315,7 @@ func TestSilenceStoreDownIsAClearError(t *testing.T) {
 }
 
 func TestRuleFilePerInstance(t *testing.T) {
-	rules, err := ParseRules([]byte(`
+	rules, err := LoadRules(strings.NewReader(`
 rules:
   - name: HeapHigh
     per_instance: true
@@ -329,17 +329,6 @@ rules:
 	}
 }
 
-func TestExportedPerInstanceRuleKeepsInstance(t *testing.T) {
-	rules := []Rule{{Name: "CPU", PerInstance: true, Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}}
-	out, err := ExportPrometheusRules(rules, PrometheusExport{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(out), "by (instance)") {
-		t.Fatalf("exported rule does not group by instance:\n%s", out)
-	}
-}
-
 // TestFleetAlertFiresWhileAnyReplicaFires runs two replicas against a real
 // Alertmanager: the one that resolves first does not resolve the fleet's
 // alert while the other still posts it; once neither posts it, it
@@ -349,7 +338,7 @@ func TestFleetAlertFiresWhileAnyReplicaFires(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	replica := func(opts ...Option) *Dispatcher {
+	replica := func(opts ...DispatcherOption) *Dispatcher {
 		d, err := NewDispatcher(append(opts, WithResource(testResource),
 			WithAlertmanagers(Alertmanagers{URLs: []string{url}, ResendInterval: 200 * time.Millisecond}))...)
 		if err != nil {

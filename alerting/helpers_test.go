@@ -96,9 +96,9 @@ func mustSel(t testing.TB, s string) Selector {
 	return sel
 }
 
-func newEval(t testing.TB, m *igmonMeters, rules []Rule, opts ...Option) *Evaluator {
+func newEval(t testing.TB, m *igmonMeters, rules []Rule, opts ...EvaluatorOption) *Evaluator {
 	t.Helper()
-	opts = append([]Option{withClock(m.clk), WithMetricSource(m.reader)}, opts...)
+	opts = append([]EvaluatorOption{withClock(m.clk), WithMetricSource(m.reader)}, opts...)
 	e, err := NewEvaluator(rules, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -190,4 +190,13 @@ func tracked(e *Evaluator) int {
 	var n int
 	_ = e.eng.Register(func(st *series.Store) error { n = st.Tracked(); return nil })
 	return n
+}
+
+func mustMatchers(t testing.TB, s string) Matchers {
+	t.Helper()
+	ms, err := ParseMatchers(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackcode/igmon/alerting/internal/duration"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -19,8 +20,8 @@ import (
 // few hundred rules and a few hundred kilobytes), far below what hurts a
 // process. WithMaxRuleBytes and WithMaxRules raise or lower them.
 const (
-	// defaultMaxRuleBytes is the largest rule file ParseRules, LoadRules
-	// and LoadRulesFile read: 16 MiB, counted after YAML aliases are
+	// defaultMaxRuleBytes is the largest rule file LoadRules and
+	// LoadRulesFile read: 16 MiB, counted after YAML aliases are
 	// expanded. Parsing a file of this size takes about 2 s and 0.5 GB.
 	defaultMaxRuleBytes = 16 << 20
 	// defaultMaxRules is the most rules one file may hold.
@@ -42,7 +43,7 @@ func (e *limitError) Error() string { return "alerting: rules: " + e.msg }
 
 func (e *limitError) Is(target error) bool { return target == ErrRuleLimit || target == ErrInvalidRule }
 
-// LoadOption configures ParseRules, LoadRules and LoadRulesFile.
+// LoadOption configures LoadRules and LoadRulesFile.
 type LoadOption interface{ applyLoad(*loadConfig) }
 
 type loadOptionFunc func(*loadConfig)
@@ -86,37 +87,6 @@ func newLoadConfig(opts []LoadOption) (loadConfig, error) {
 
 func (c *loadConfig) tooLarge() error {
 	return &limitError{fmt.Sprintf("the rule file is larger than %d bytes (raise the limit with alerting.WithMaxRuleBytes)", c.maxBytes)}
-}
-
-// ParseRules reads rules from YAML or JSON (JSON is read by the same YAML
-// parser). Every error names the rule, the field and the line:
-//
-//	rules:
-//	  - name: DependencyErrorRate
-//	    by: [igmon.dependency.name]
-//	    labels: {severity: page, team: payments}
-//	    annotations: {summary: "{{ percent .Value }} errors"}
-//	    for: 2m
-//	    ratio:
-//	      numerator: 'igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}'
-//	      denominator: igmon.dependency.calls
-//	      window: 5m
-//	      min_requests: 100
-//	      value: 0.05
-//
-// Durations accept Go syntax plus d (days) and w (weeks): 3d, 1w, 1d12h.
-//
-// The input may hold at most defaultMaxRuleBytes bytes (counting what YAML
-// aliases expand to) and defaultMaxRules rules; WithMaxRuleBytes and
-// WithMaxRules change that. Exceeding a limit is an error wrapping
-// ErrRuleLimit. Annotation templates are bounded as Rule.Validate's are,
-// run once per distinct text, and together do at most 5,000,000 steps.
-func ParseRules(data []byte, opts ...LoadOption) ([]Rule, error) {
-	cfg, err := newLoadConfig(opts)
-	if err != nil {
-		return nil, err
-	}
-	return cfg.parse(data)
 }
 
 func (cfg *loadConfig) parse(data []byte) ([]Rule, error) {
@@ -221,10 +191,32 @@ func expandedSize(n *yaml.Node, limit int64) int64 {
 	return extra(n)
 }
 
-// LoadRules reads r and parses it with ParseRules. An input longer than
-// the byte limit (defaultMaxRuleBytes, WithMaxRuleBytes) is an error
-// wrapping ErrRuleLimit; LoadRules reads one byte past the limit and no
-// further.
+// LoadRules reads rules from YAML or JSON (JSON is read by the same YAML
+// parser). Every error names the rule, the field and the line:
+//
+//	rules:
+//	  - name: DependencyErrorRate
+//	    by: [igmon.dependency.name]
+//	    labels: {severity: page, team: payments}
+//	    annotations: {summary: "{{ percent .Value }} errors"}
+//	    for: 2m
+//	    ratio:
+//	      numerator: 'igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}'
+//	      denominator: igmon.dependency.calls
+//	      window: 5m
+//	      min_requests: 100
+//	      value: 0.05
+//
+// Durations accept Go syntax plus d (days) and w (weeks): 3d, 1w, 1d12h.
+//
+// The input may hold at most defaultMaxRuleBytes bytes (counting what YAML
+// aliases expand to) and defaultMaxRules rules; WithMaxRuleBytes and
+// WithMaxRules change that. Exceeding a limit is an error wrapping
+// ErrRuleLimit; LoadRules reads one byte past the byte limit and no
+// further, so an endless or huge stream is refused without being read
+// (bytes.NewReader or strings.NewReader reads rules held in memory, such
+// as an embedded file). Annotation templates are bounded as Rule.Validate's are,
+// run once per distinct text, and together do at most 5,000,000 steps.
 func LoadRules(r io.Reader, opts ...LoadOption) ([]Rule, error) {
 	cfg, err := newLoadConfig(opts)
 	if err != nil {
@@ -562,36 +554,5 @@ func (c *conv) dur(field, s string) time.Duration {
 	return d
 }
 
-var dayWeek = regexp.MustCompile(`(\d+(?:\.\d+)?)([dw])`)
-
 // parseDuration parses Go durations extended with d (24h) and w (7d).
-func parseDuration(s string) (time.Duration, error) {
-	var extra float64 // nanoseconds; float so that overflow is detectable
-	rest := dayWeek.ReplaceAllStringFunc(s, func(m string) string {
-		sub := dayWeek.FindStringSubmatch(m)
-		n, _ := strconv.ParseFloat(sub[1], 64)
-		unit := 24 * time.Hour
-		if sub[2] == "w" {
-			unit *= 7
-		}
-		extra += n * float64(unit)
-		return ""
-	})
-	// Converting an out-of-range float to a Duration yields garbage (a
-	// "99999999999d" silence would end in the past): refuse it.
-	if extra >= float64(math.MaxInt64) {
-		return 0, fmt.Errorf("invalid duration %q: out of range", s)
-	}
-	if rest == "" {
-		return time.Duration(extra), nil
-	}
-	d, err := time.ParseDuration(rest)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (use 30s, 5m, 1h, 3d, 1w)", s)
-	}
-	sum := time.Duration(extra) + d
-	if (d > 0 && sum < d) || (d < 0 && sum > time.Duration(extra)) {
-		return 0, fmt.Errorf("invalid duration %q: out of range", s)
-	}
-	return sum, nil
-}
+func parseDuration(s string) (time.Duration, error) { return duration.Parse(s) }

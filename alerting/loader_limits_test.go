@@ -167,7 +167,6 @@ func TestRuleLimitsApplyToEveryEntryPoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	loaders := map[string]func(...LoadOption) ([]Rule, error){
-		"ParseRules":    func(o ...LoadOption) ([]Rule, error) { return ParseRules(data, o...) },
 		"LoadRules":     func(o ...LoadOption) ([]Rule, error) { return LoadRules(strings.NewReader(string(data)), o...) },
 		"LoadRulesFile": func(o ...LoadOption) ([]Rule, error) { return LoadRulesFile(path, o...) },
 	}
@@ -209,10 +208,10 @@ func TestRuleCountLimitDefault(t *testing.T) {
 		fmt.Fprintf(&b, "- {name: R%d, threshold: {metric: m, value: 1}}\n", i)
 	}
 	bounded(t, 2*time.Second, 64<<20, func() {
-		_, err := ParseRules([]byte(b.String()))
+		_, err := LoadRules(strings.NewReader(b.String()))
 		wantLimit(t, err, "WithMaxRules")
 	})
-	rules, err := ParseRules([]byte(b.String()), WithMaxRules(defaultMaxRules+1))
+	rules, err := LoadRules(strings.NewReader(b.String()), WithMaxRules(defaultMaxRules+1))
 	if err != nil || len(rules) != defaultMaxRules+1 {
 		t.Fatalf("raised limit: %d rules, %v", len(rules), err)
 	}
@@ -238,14 +237,14 @@ func bigAnchor(size, n int, tmpl string) string {
 func TestAliasedLargeTemplateRefusedQuickly(t *testing.T) {
 	data := bigAnchor(1_000_000, 2000, "{{ .Value }} ")
 	bounded(t, 2*time.Second, 128<<20, func() {
-		_, err := ParseRules([]byte(data))
+		_, err := LoadRules(strings.NewReader(data))
 		wantLimit(t, err, "WithMaxRuleBytes")
 		if !strings.Contains(err.Error(), "aliases") {
 			t.Errorf("error does not blame the aliases: %v", err)
 		}
 	})
 	// Without aliases, the same template is refused for its length.
-	_, err := ParseRules([]byte(bigAnchor(1_000_000, 1, "{{ .Value }} ")))
+	_, err := LoadRules(strings.NewReader(bigAnchor(1_000_000, 1, "{{ .Value }} ")))
 	var fe *fieldError
 	if !errors.As(err, &fe) || fe.Field != "annotations.summary" || !strings.Contains(err.Error(), "longer than 65536 bytes") {
 		t.Fatalf("error = %v, want the annotation named as too long", err)
@@ -258,7 +257,7 @@ func TestAliasedTemplateValidatedOnce(t *testing.T) {
 	data := bigAnchor(0, 2000, "") // the loop is the whole template
 	data = strings.Replace(data, "&t ''", "&t '{{ range 45000 }}{{ end }}'", 1)
 	bounded(t, 2*time.Second, 64<<20, func() {
-		rules, err := ParseRules([]byte(data))
+		rules, err := LoadRules(strings.NewReader(data))
 		if err != nil || len(rules) != 2000 {
 			t.Fatalf("%d rules, %v", len(rules), err)
 		}
@@ -270,7 +269,7 @@ func TestAliasedTemplateValidatedOnce(t *testing.T) {
 
 func mustParse(t *testing.T, data string) []Rule {
 	t.Helper()
-	rules, err := ParseRules([]byte(data))
+	rules, err := LoadRules(strings.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +295,7 @@ func TestBillionLaughsRefused(t *testing.T) {
 	data := "rules:\n  - name: R\n    threshold: {metric: m, value: 1}\n    by: &by [x]\n    labels:\n" +
 		indent(doc, "      ") + "\n  - name: S\n    threshold: {metric: m, value: 1}\n    labels: *l8\n"
 	bounded(t, time.Second, 32<<20, func() {
-		_, err := ParseRules([]byte(data))
+		_, err := LoadRules(strings.NewReader(data))
 		wantLimit(t, err, "WithMaxRuleBytes")
 	})
 }
@@ -317,13 +316,13 @@ func TestRuleSetTemplateBudget(t *testing.T) {
 	for i := range 5 {
 		fmt.Fprintf(&b, "  - name: R%d\n    threshold: {metric: m, value: 1}\n    annotations: {summary: '{{ range 90000 }}{{ end }}%d'}\n", i, i)
 	}
-	_, err := ParseRules([]byte(b.String()))
+	_, err := LoadRules(strings.NewReader(b.String()))
 	var fe *fieldError
 	if !errors.As(err, &fe) || fe.Rule != "R2" || fe.Field != "annotations.summary" || fe.Line != 10 || !errors.Is(err, ErrRuleLimit) {
 		t.Fatalf("error = %v, want ErrRuleLimit at R2's summary (line 10)", err)
 	}
 	// Each rule alone is fine.
-	if _, err := ParseRules([]byte(b.String()[:strings.Index(b.String(), "  - name: R1")])); err != nil {
+	if _, err := LoadRules(strings.NewReader(b.String()[:strings.Index(b.String(), "  - name: R1")])); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -339,7 +338,7 @@ func FuzzLoadRulesLimits(f *testing.F) {
 		if maxBytes <= 0 || maxRules <= 0 {
 			return
 		}
-		whole, wholeErr := ParseRules([]byte(data), WithMaxRules(1<<30))
+		whole, wholeErr := LoadRules(strings.NewReader(data), WithMaxRules(1<<30))
 		rules, err := LoadRules(strings.NewReader(data), WithMaxRuleBytes(maxBytes), WithMaxRules(maxRules))
 		if err != nil {
 			if !errors.Is(err, ErrInvalidRule) {

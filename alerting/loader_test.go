@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"strings"
@@ -43,7 +44,7 @@ func TestLoadRulesFileAllKinds(t *testing.T) {
 func TestParseRulesJSON(t *testing.T) {
 	js := `{"rules": [{"name": "CPU", "labels": {"severity": "page"}, "for": "1m",
 	  "threshold": {"metric": "system.cpu.utilization", "op": ">=", "value": 0.95}}]}`
-	rules, err := ParseRules([]byte(js))
+	rules, err := LoadRules(strings.NewReader(js))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestParseRulesErrorsNameRuleFieldLine(t *testing.T) {
 `, "#0", "name", 2},
 	}
 	for _, c := range cases {
-		_, err := ParseRules([]byte(c.src))
+		_, err := LoadRules(strings.NewReader(c.src))
 		var fe *fieldError
 		if !errors.As(err, &fe) {
 			t.Errorf("%s: err %v is not a fieldError", c.name, err)
@@ -148,14 +149,14 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
-func FuzzParseRules(f *testing.F) {
+func FuzzLoadRules(f *testing.F) {
 	seed, _ := os.ReadFile("testdata/rules.yaml")
 	f.Add(seed)
 	f.Add([]byte(`{"rules":[{"name":"x","threshold":{"metric":"a{b=\"c\"}","value":1}}]}`))
 	f.Add([]byte("rules:\n  - name: a\n    slo: {objective: 0.9, total: t, errors: e, windows: [{severity: p, long: 1h, short: 5m, factor: 2}]}\n"))
 	f.Add([]byte("rules: [1, 2]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rules, err := ParseRules(data)
+		rules, err := LoadRules(bytes.NewReader(data))
 		if err != nil {
 			if !errors.Is(err, ErrInvalidRule) {
 				t.Fatalf("error does not wrap ErrInvalidRule: %v", err)

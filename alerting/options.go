@@ -14,46 +14,86 @@ import (
 	"github.com/jackcode/igmon/internal/clock"
 )
 
-// Option configures an Evaluator or a Dispatcher. Options that concern only
-// one of them are ignored by the other (the Monitor passes one list to
-// both). A single-valued option given twice is refused, naming it.
-type Option interface{ apply(*config) }
+// Option is any option of this package: an [EvaluatorOption], a
+// [DispatcherOption] or a [SharedOption]. Only a list that configures both
+// constructors takes it (monitor.WithAlerting builds an Evaluator and a
+// Dispatcher and hands each option to the one it belongs to);
+// NewEvaluator and NewDispatcher each take their own kind, so an option
+// given to the wrong one does not compile.
+type Option interface{ optionName() string }
 
-// optionFunc is an option that adds to a list (WithRoute, WithReceiver,
-// ...): giving it several times is how the list is built.
-type optionFunc func(*config)
+// EvaluatorOption configures NewEvaluator. A single-valued option given
+// twice is refused, naming it.
+type EvaluatorOption interface {
+	Option
+	applyEvaluator(*config)
+}
 
-func (f optionFunc) apply(c *config) { f(c) }
+// DispatcherOption configures NewDispatcher. A single-valued option given
+// twice is refused, naming it; list options (WithRoute, WithReceiver, ...)
+// add up.
+type DispatcherOption interface {
+	Option
+	applyDispatcher(*config)
+}
 
-// single is an option that sets one value: a second one would silently
-// replace the first, so newConfig refuses it instead.
-type single struct {
+// SharedOption configures an Evaluator and a Dispatcher alike (WithLogger,
+// WithMeterProvider, WithResource).
+type SharedOption interface {
+	EvaluatorOption
+	DispatcherOption
+}
+
+// option is the one implementation behind the three kinds: a name for
+// errors and what it sets.
+type option struct {
 	name string
+	// list is true for an option that adds to a list (WithRoute,
+	// WithReceiver, ...): giving it several times is how the list is
+	// built. Any other option sets one value, and a second one would
+	// silently replace the first, so newConfig refuses it instead.
+	list bool
 	set  func(*config)
 }
 
-func (o single) apply(c *config) {
-	if c.given[o.name] && c.twice == "" {
-		c.twice = o.name
+func (o option) optionName() string { return o.name }
+
+func (o option) apply(c *config) {
+	if !o.list {
+		if c.given[o.name] && c.twice == "" {
+			c.twice = o.name
+		}
+		if c.given == nil {
+			c.given = map[string]bool{}
+		}
+		c.given[o.name] = true
 	}
-	if c.given == nil {
-		c.given = map[string]bool{}
-	}
-	c.given[o.name] = true
 	o.set(c)
 }
 
-// newConfig applies opts to the defaults.
-func newConfig(opts []Option) (config, error) {
+type (
+	evaluatorOption  struct{ option }
+	dispatcherOption struct{ option }
+	sharedOption     struct{ option }
+)
+
+func (o evaluatorOption) applyEvaluator(c *config)   { o.apply(c) }
+func (o dispatcherOption) applyDispatcher(c *config) { o.apply(c) }
+func (o sharedOption) applyEvaluator(c *config)      { o.apply(c) }
+func (o sharedOption) applyDispatcher(c *config)     { o.apply(c) }
+
+// newConfig applies opts to the defaults; ctor names the constructor in
+// errors.
+func newConfig[O Option](ctor string, opts []O, apply func(O, *config)) (config, error) {
 	cfg := defaultConfig()
 	for i, o := range opts {
-		if o == nil {
-			return cfg, fmt.Errorf("%w: option #%d is nil", ErrInvalidOption, i)
+		if Option(o) == nil {
+			return cfg, fmt.Errorf("%w: %s: option #%d is nil", ErrInvalidOption, ctor, i)
 		}
-		o.apply(&cfg)
+		apply(o, &cfg)
 	}
 	if cfg.twice != "" {
-		return cfg, fmt.Errorf("%w: %s given more than once", ErrInvalidOption, cfg.twice)
+		return cfg, fmt.Errorf("%w: %s: %s given more than once", ErrInvalidOption, ctor, cfg.twice)
 	}
 	return cfg, nil
 }
@@ -81,7 +121,6 @@ type config struct {
 	receivers    []Receiver
 	inhibits     []InhibitRule
 	maintenance  []MaintenanceWindow
-	silences     *Silences
 	tickInterval time.Duration
 	sleep        func(ctx context.Context, d time.Duration) error
 	externalURL  string
@@ -103,55 +142,79 @@ func defaultConfig() config {
 }
 
 // withClock sets the time source; tests pass a *clock.Fake.
-func withClock(c clock.Clock) Option { return single{"WithClock", func(cfg *config) { cfg.clock = c }} }
+func withClock(c clock.Clock) SharedOption {
+	return sharedOption{option{name: "WithClock", set: func(cfg *config) {
+		cfg.clock = c
+	}}}
+}
 
 // WithLogger sets the logger; the default discards.
-func WithLogger(l *slog.Logger) Option {
-	return single{"WithLogger", func(cfg *config) { cfg.logger = l }}
+func WithLogger(l *slog.Logger) SharedOption {
+	return sharedOption{option{name: "WithLogger", set: func(cfg *config) {
+		cfg.logger = l
+	}}}
 }
 
 // WithMeterProvider sets where alerting's own metrics go; the default is a
 // no-op provider.
-func WithMeterProvider(mp metric.MeterProvider) Option {
-	return single{"WithMeterProvider", func(cfg *config) { cfg.meterProvider = mp }}
+func WithMeterProvider(mp metric.MeterProvider) SharedOption {
+	return sharedOption{option{name: "WithMeterProvider", set: func(cfg *config) {
+		cfg.meterProvider = mp
+	}}}
 }
 
 // WithMetricSource sets where the Evaluator reads metrics, e.g. an
 // *sdkmetric.ManualReader registered on igmon's MeterProvider.
-func WithMetricSource(s MetricSource) Option {
-	return single{"WithMetricSource", func(cfg *config) { cfg.metrics = s }}
+func WithMetricSource(s MetricSource) EvaluatorOption {
+	return evaluatorOption{option{name: "WithMetricSource", set: func(cfg *config) {
+		cfg.metrics = s
+	}}}
 }
 
 // WithCheckSource sets where CheckState rules read check states.
-func WithCheckSource(s CheckSource) Option {
-	return single{"WithCheckSource", func(cfg *config) { cfg.checks = s }}
+func WithCheckSource(s CheckSource) EvaluatorOption {
+	return evaluatorOption{option{name: "WithCheckSource", set: func(cfg *config) {
+		cfg.checks = s
+	}}}
 }
 
 // WithInterval sets the evaluation interval of Start (default 15s).
-func WithInterval(d time.Duration) Option {
-	return single{"WithInterval", func(cfg *config) { cfg.interval = d }}
+func WithInterval(d time.Duration) EvaluatorOption {
+	return evaluatorOption{option{name: "WithInterval", set: func(cfg *config) {
+		cfg.interval = d
+	}}}
 }
 
 // WithSink sets where the Evaluator sends firing and resolved alerts after
 // each cycle, typically a *Dispatcher.
-func WithSink(s Sink) Option { return single{"WithSink", func(cfg *config) { cfg.sink = s }} }
+func WithSink(s Sink) EvaluatorOption {
+	return evaluatorOption{option{name: "WithSink", set: func(cfg *config) {
+		cfg.sink = s
+	}}}
+}
 
 // WithWindowResolution sets how many snapshots a series keeps per window
 // (default 32): a window is read with an error of at most window/(n-2).
-func WithWindowResolution(n int) Option {
-	return single{"WithWindowResolution", func(cfg *config) { cfg.ringCap = n }}
+func WithWindowResolution(n int) EvaluatorOption {
+	return evaluatorOption{option{name: "WithWindowResolution", set: func(cfg *config) {
+		cfg.ringCap = n
+	}}}
 }
 
 // WithMaxSeries caps the number of tracked series (default 100000); new
 // series beyond it are ignored and counted.
-func WithMaxSeries(n int) Option {
-	return single{"WithMaxSeries", func(cfg *config) { cfg.maxSeries = n }}
+func WithMaxSeries(n int) EvaluatorOption {
+	return evaluatorOption{option{name: "WithMaxSeries", set: func(cfg *config) {
+		cfg.maxSeries = n
+	}}}
 }
 
 // withResolvedRetention sets how long resolved alerts stay listed (default
 // 15m).
-func withResolvedRetention(d time.Duration) Option {
-	return single{"WithResolvedRetention", func(cfg *config) { cfg.resolvedRetain = d }}
+func withResolvedRetention(d time.Duration) EvaluatorOption {
+	return evaluatorOption{option{name: "WithResolvedRetention", set: func(cfg *config) {
+		cfg.resolvedRetain = d
+	}}}
 }
 
 // WithResource gives alerting the attributes of the process' OTel
@@ -164,14 +227,17 @@ func withResolvedRetention(d time.Duration) Option {
 // (WithAlertmanagers) get "service" and "environment" labels from
 // service.name and deployment.environment.name unless the rule sets them.
 // The Monitor passes its resource.
-func WithResource(attrs map[string]string) Option {
-	return single{"WithResource", func(cfg *config) { cfg.resource = maps.Clone(attrs) }}
+func WithResource(attrs map[string]string) SharedOption {
+	return sharedOption{option{name: "WithResource", set: func(cfg *config) {
+		cfg.resource = maps.Clone(attrs)
+	}}}
 }
 
 // ErrInvalidOption is wrapped by errors for invalid options.
 var ErrInvalidOption = errors.New("alerting: invalid option")
 
-func (c *config) validateEval() error {
+// validateShared checks what the SharedOptions set.
+func (c *config) validateShared() error {
 	switch {
 	case c.clock == nil:
 		return fmt.Errorf("%w: WithClock: nil clock", ErrInvalidOption)
@@ -179,6 +245,15 @@ func (c *config) validateEval() error {
 		return fmt.Errorf("%w: WithLogger: nil logger", ErrInvalidOption)
 	case c.meterProvider == nil:
 		return fmt.Errorf("%w: WithMeterProvider: nil provider", ErrInvalidOption)
+	}
+	return nil
+}
+
+func (c *config) validateEval() error {
+	if err := c.validateShared(); err != nil {
+		return err
+	}
+	switch {
 	case c.interval <= 0:
 		return fmt.Errorf("%w: WithInterval: must be positive, got %v", ErrInvalidOption, c.interval)
 	case c.ringCap < 4:
@@ -186,7 +261,7 @@ func (c *config) validateEval() error {
 	case c.maxSeries <= 0:
 		return fmt.Errorf("%w: WithMaxSeries: must be positive, got %d", ErrInvalidOption, c.maxSeries)
 	case c.resolvedRetain < 0:
-		return fmt.Errorf("%w: withResolvedRetention: must not be negative", ErrInvalidOption)
+		return fmt.Errorf("%w: WithResolvedRetention: must not be negative", ErrInvalidOption)
 	}
 	return nil
 }
@@ -204,6 +279,8 @@ type deliveryOutcome struct {
 // withDeliveryListener calls fn with the final outcome of every
 // notification (the event log records them). It runs on the receiver's
 // delivery goroutine and must not block.
-func withDeliveryListener(fn func(deliveryOutcome)) Option {
-	return single{"WithDeliveryListener", func(c *config) { c.onDelivery = fn }}
+func withDeliveryListener(fn func(deliveryOutcome)) DispatcherOption {
+	return dispatcherOption{option{name: "WithDeliveryListener", set: func(c *config) {
+		c.onDelivery = fn
+	}}}
 }

@@ -62,39 +62,45 @@ type Receiver struct {
 
 // WithRoute adds a route to a Dispatcher. Without routes every alert goes
 // to every receiver, grouped by alertname.
-func WithRoute(r Route) Option {
-	return optionFunc(func(c *config) { c.routes = append(c.routes, r) })
+func WithRoute(r Route) DispatcherOption {
+	return dispatcherOption{option{name: "WithRoute", list: true, set: func(c *config) {
+		c.routes = append(c.routes, r)
+	}}}
 }
 
 // WithReceiver adds a receiver to a Dispatcher.
-func WithReceiver(r Receiver) Option {
-	return optionFunc(func(c *config) { c.receivers = append(c.receivers, r) })
+func WithReceiver(r Receiver) DispatcherOption {
+	return dispatcherOption{option{name: "WithReceiver", list: true, set: func(c *config) {
+		c.receivers = append(c.receivers, r)
+	}}}
 }
 
 // WithInhibitRule adds an inhibition rule to a Dispatcher.
-func WithInhibitRule(r InhibitRule) Option {
-	return optionFunc(func(c *config) { c.inhibits = append(c.inhibits, r) })
+func WithInhibitRule(r InhibitRule) DispatcherOption {
+	return dispatcherOption{option{name: "WithInhibitRule", list: true, set: func(c *config) {
+		c.inhibits = append(c.inhibits, r)
+	}}}
 }
 
 // WithMaintenanceWindow adds a maintenance window to a Dispatcher.
-func WithMaintenanceWindow(w MaintenanceWindow) Option {
-	return optionFunc(func(c *config) { c.maintenance = append(c.maintenance, w) })
-}
-
-// withSilences shares a silence set (for example with a Handler); by
-// default the Dispatcher makes its own.
-func withSilences(s *Silences) Option {
-	return single{"WithSilences", func(c *config) { c.silences = s }}
+func WithMaintenanceWindow(w MaintenanceWindow) DispatcherOption {
+	return dispatcherOption{option{name: "WithMaintenanceWindow", list: true, set: func(c *config) {
+		c.maintenance = append(c.maintenance, w)
+	}}}
 }
 
 // withTickInterval sets how often Start ticks (default 1s).
-func withTickInterval(d time.Duration) Option {
-	return single{"WithTickInterval", func(c *config) { c.tickInterval = d }}
+func withTickInterval(d time.Duration) DispatcherOption {
+	return dispatcherOption{option{name: "WithTickInterval", set: func(c *config) {
+		c.tickInterval = d
+	}}}
 }
 
 // WithExternalURL sets the link put into notifications (the dashboard).
-func WithExternalURL(u string) Option {
-	return single{"WithExternalURL", func(c *config) { c.externalURL = u }}
+func WithExternalURL(u string) DispatcherOption {
+	return dispatcherOption{option{name: "WithExternalURL", set: func(c *config) {
+		c.externalURL = u
+	}}}
 }
 
 func (r *Route) withDefaults() {
@@ -125,11 +131,11 @@ func (r *Receiver) withDefaults() {
 }
 
 func (c *config) validateDispatch() error {
-	if c.clock == nil || c.logger == nil || c.meterProvider == nil {
-		return fmt.Errorf("%w: clock, logger and meter provider must not be nil", ErrInvalidOption)
+	if err := c.validateShared(); err != nil {
+		return err
 	}
 	if c.tickInterval <= 0 {
-		return fmt.Errorf("%w: withTickInterval: must be positive", ErrInvalidOption)
+		return fmt.Errorf("%w: WithTickInterval: must be positive", ErrInvalidOption)
 	}
 	if c.am != nil {
 		if err := c.am.validate(); err != nil {

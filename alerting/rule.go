@@ -489,7 +489,7 @@ func (c *SLO) period() time.Duration {
 	return c.Period
 }
 
-// validation is what the rules of one ValidateRules or ParseRules call
+// validation is what the rules of one ValidateRules or LoadRules call
 // share: the annotation texts already checked, which are not run again (a
 // YAML anchor can put one template in thousands of rules), and the steps
 // left for all their templates together.

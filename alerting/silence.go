@@ -119,7 +119,7 @@ const (
 )
 
 // checkSilenceText is the one text check of a silence, whichever API
-// created it (Go, NewHandler's API, the Alertmanager API v2, the
+// created it (Go, alerting/httpapi's API, the Alertmanager API v2, the
 // dashboard through the monitor): Add calls it.
 func checkSilenceText(s *Silence) error {
 	if len(s.Matchers) > maxSilenceMatchers {
@@ -243,7 +243,7 @@ func (ss *Silences) Expire(id, by string) error {
 }
 
 // subscribe calls fn after every silence the set creates or expires,
-// whichever way the change came (Go code, NewHandler's HTTP API, a
+// whichever way the change came (Go code, alerting/httpapi's HTTP API, a
 // dashboard), so that an audit trail fed from here cannot miss a path. fn
 // runs synchronously in the goroutine that made the change, after the
 // set's lock is released (fn may read the set); it must not block. The

@@ -49,7 +49,7 @@ const (
 )
 
 // maxRulesTemplateSteps is the work all annotation templates of one
-// ParseRules, LoadRules, LoadRulesFile or ValidateRules call may do
+// LoadRules, LoadRulesFile or ValidateRules call may do
 // together (a variable so that tests can lower it).
 var maxRulesTemplateSteps int64 = 5_000_000
 

@@ -156,7 +156,7 @@ func TestLoaderRefusesNonsenseValues(t *testing.T) {
 		{"slo: {objective: 0.99, total: t, errors: e, windows: [{severity: page, long: 1h, short: 5m, factor: %s}]}", "slo.windows[0].factor", ".nan"},
 	} {
 		src := "rules:\n  - name: X\n    " + strings.Replace(c.kind, "%s", c.value, 1) + "\n"
-		_, err := ParseRules([]byte(src))
+		_, err := LoadRules(strings.NewReader(src))
 		var fe *fieldError
 		if !errors.As(err, &fe) || fe.Rule != "X" || fe.Field != c.field || fe.Line != 3 {
 			t.Errorf("%s = %s: %v, want a fieldError for %s on line 3", c.field, c.value, err, c.field)
@@ -179,25 +179,36 @@ func TestBurnRateArithmetic(t *testing.T) {
 }
 
 // A single-valued option given twice would silently replace the first;
-// both constructors refuse it naming the option, and refuse a nil option.
-// List options (WithReceiver, WithRoute) add up as before.
+// each constructor refuses it naming the constructor and the option, and
+// refuses a nil option. List options (WithReceiver, WithRoute) add up as
+// before.
 func TestOptionGivenTwiceIsRefused(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
 	for _, tt := range []struct {
 		name string
-		opts []Option
+		eval []EvaluatorOption
+		disp []DispatcherOption
 		want string
 	}{
-		{"logger", []Option{WithLogger(slog.New(slog.DiscardHandler)), WithLogger(slog.New(slog.DiscardHandler))}, "WithLogger given more than once"},
-		{"interval", []Option{WithInterval(time.Second), WithInterval(time.Minute)}, "WithInterval given more than once"},
-		{"external URL", []Option{WithExternalURL("https://a/"), WithExternalURL("https://b/")}, "WithExternalURL given more than once"},
-		{"nil", []Option{WithMaxSeries(10), nil}, "option #1 is nil"},
+		{"shared", []EvaluatorOption{WithLogger(logger), WithLogger(logger)},
+			[]DispatcherOption{WithLogger(logger), WithLogger(logger)}, "WithLogger given more than once"},
+		{"evaluator", []EvaluatorOption{WithInterval(time.Second), WithInterval(time.Minute)}, nil, "NewEvaluator: WithInterval given more than once"},
+		{"dispatcher", nil, []DispatcherOption{WithExternalURL("https://a/"), WithExternalURL("https://b/")}, "NewDispatcher: WithExternalURL given more than once"},
+		{"nil", []EvaluatorOption{WithMaxSeries(10), nil}, []DispatcherOption{WithExternalURL("https://a/"), nil}, "option #1 is nil"},
 	} {
-		_, errE := NewEvaluator(nil, tt.opts...)
-		d, errD := NewDispatcher(tt.opts...)
-		if d != nil {
-			_ = d.Close()
+		var errs []error
+		if tt.eval != nil {
+			_, err := NewEvaluator(nil, tt.eval...)
+			errs = append(errs, err)
 		}
-		for _, err := range []error{errE, errD} {
+		if tt.disp != nil {
+			d, err := NewDispatcher(tt.disp...)
+			if d != nil {
+				_ = d.Close()
+			}
+			errs = append(errs, err)
+		}
+		for _, err := range errs {
 			if !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("%s: %v, want ErrInvalidOption naming %q", tt.name, err, tt.want)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/httpapi"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/redact"
@@ -37,10 +39,20 @@ const maxCauseLines = 5
 // inhibition, maintenance windows, evaluation interval). Firing alerts carry
 // diagnostics in their "evidence" annotation; state changes go to the event
 // log.
+//
+// opts mixes the evaluator's and the dispatcher's options: the Monitor
+// builds both and gives each option to the one it belongs to. It sets the
+// logger, meter provider, resource, metric and check sources and sink
+// itself: giving one of those is refused, naming it.
 func WithAlerting(rules []alerting.Rule, opts ...alerting.Option) Option {
 	return optionFunc(func(c *config) {
 		if err := alerting.ValidateRules(rules); err != nil {
 			c.fail("WithAlerting", "%v", err)
+		}
+		for i, o := range opts {
+			if o == nil {
+				c.fail("WithAlerting", "option #%d is nil", i)
+			}
 		}
 		c.alertRules = append(c.alertRules, rules...)
 		c.alertOpts = append(c.alertOpts, opts...)
@@ -117,9 +129,23 @@ func (m *Monitor) initAlerting() error {
 			res[string(kv.Key)] = kv.Value.Emit()
 		}
 	}
-	base := []alerting.Option{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerthook.WithDeliveryListener(m.recordDelivery).(alerting.Option),
-		alerting.WithResource(res)}
-	disp, err := alerting.NewDispatcher(append(base, m.cfg.alertOpts...)...)
+	base := []alerting.SharedOption{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithResource(res)}
+	dopts := []alerting.DispatcherOption{alerthook.WithDeliveryListener(m.recordDelivery).(alerting.DispatcherOption)}
+	eopts := []alerting.EvaluatorOption{alerting.WithMetricSource(m.engine), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a)}
+	for _, o := range base {
+		dopts, eopts = append(dopts, o), append(eopts, o)
+	}
+	// Each option goes to the constructor it belongs to; a SharedOption
+	// to both.
+	for _, o := range m.cfg.alertOpts {
+		if do, ok := o.(alerting.DispatcherOption); ok {
+			dopts = append(dopts, do)
+		}
+		if eo, ok := o.(alerting.EvaluatorOption); ok {
+			eopts = append(eopts, eo)
+		}
+	}
+	disp, err := alerting.NewDispatcher(dopts...)
 	if err != nil {
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
 	}
@@ -129,8 +155,7 @@ func (m *Monitor) initAlerting() error {
 	alerthook.SubscribeSilences(a.silences, a.recordSilence)
 	// The evaluator joins the Monitor's series engine: its rules, the
 	// component status and the dashboard read one set of windows.
-	eopts := append(base, alerting.WithMetricSource(m.engine), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a))
-	a.eval, err = alerting.NewEvaluator(m.cfg.alertRules, append(eopts, m.cfg.alertOpts...)...)
+	a.eval, err = alerting.NewEvaluator(m.cfg.alertRules, eopts...)
 	if err != nil {
 		_ = disp.Close()
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
@@ -456,18 +481,27 @@ func (m *Monitor) AlertsHandler() http.Handler {
 	if m.alerting == nil {
 		return http.NotFoundHandler()
 	}
-	// The dispatcher gives the Alertmanager API v2 routes receivers,
-	// inhibition and groups.
-	opts := []alerting.HandlerOption{alerting.WithDispatcher(m.alerting.disp)}
+	// The dispatcher gives the API its silences and the Alertmanager API
+	// v2 routes receivers, inhibition and groups.
+	var opts []httpapi.Option
 	if auth := m.cfg.authorizer; auth != nil {
-		opts = append(opts, alerting.WithAuthorizer(func(r *http.Request) error {
+		opts = append(opts, httpapi.WithAuthorizer(func(r *http.Request) error {
 			if !auth(r) {
 				return errors.New("not authorized")
 			}
 			return nil
 		}))
 	}
-	return alerting.NewHandler(m.alerting.eval, m.alerting.silences, opts...)
+	h, err := httpapi.NewHandler(m.alerting.eval, m.alerting.disp, opts...)
+	if err != nil {
+		// Unreachable: the one option above is never nil. Fail closed
+		// rather than serve without the authorizer.
+		m.logger.Error("igmon: alerts handler", slog.String("error", err.Error()))
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "alerts handler misconfigured", http.StatusInternalServerError)
+		})
+	}
+	return h
 }
 
 // dashboardAlerts converts the alerts of one engine cycle and the

@@ -375,4 +375,4 @@ func TestAlertingOffAndMisconfigured(t *testing.T) {
 
 // alertClock is the alerting option that puts the evaluator and the
 // dispatcher on a test's fake clock.
-func alertClock(c clock.Clock) alerting.Option { return alerthook.WithClock(c).(alerting.Option) }
+func alertClock(c clock.Clock) alerting.Option { return alerthook.WithClock(c).(alerting.SharedOption) }

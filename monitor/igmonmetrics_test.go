@@ -30,6 +30,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
+	"github.com/jackcode/igmon/alerting/promrules"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/internal/buildinfo"
@@ -38,7 +39,7 @@ import (
 )
 
 // TestIgmonMetricsListsEverythingEmitted keeps promname.IgmonMetrics (the
-// table ExportPrometheusRules translates names with) equal to what a
+// table promrules.Export translates names with) equal to what a
 // Monitor really emits: a Monitor with every feature wired records into
 // its in-process reader, and every collected metric must be in the table
 // with the same instrument kind and unit, which decide its Prometheus name.
@@ -46,7 +47,7 @@ import (
 func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
 	emitted := metricInfos(t, emitEverything(t))
 
-	listed := map[string]alerting.MetricInfo{}
+	listed := map[string]promrules.MetricInfo{}
 	for _, mi := range promname.IgmonMetrics {
 		listed[mi.Name] = mi
 	}
@@ -280,12 +281,12 @@ func (collectorDown) Export(context.Context, *metricdata.ResourceMetrics) error 
 
 // metricInfos turns a collection into name → kind and unit, as the
 // Prometheus translation sees them.
-func metricInfos(t *testing.T, rm metricdata.ResourceMetrics) map[string]alerting.MetricInfo {
+func metricInfos(t *testing.T, rm metricdata.ResourceMetrics) map[string]promrules.MetricInfo {
 	t.Helper()
-	out := map[string]alerting.MetricInfo{}
+	out := map[string]promrules.MetricInfo{}
 	for _, sm := range rm.ScopeMetrics {
 		for _, md := range sm.Metrics {
-			info, ok := alerting.MetricInfoOf(md)
+			info, ok := promrules.MetricInfoOf(md)
 			if !ok {
 				t.Errorf("%s: data type %T has no Prometheus rule translation", md.Name, md.Data)
 				continue
@@ -299,15 +300,15 @@ func metricInfos(t *testing.T, rm metricdata.ResourceMetrics) map[string]alertin
 	return out
 }
 
-func kindName(k alerting.MetricType) string {
+func kindName(k promrules.MetricType) string {
 	switch k {
-	case alerting.TypeGauge:
+	case promrules.TypeGauge:
 		return "gauge"
-	case alerting.TypeCounter:
+	case promrules.TypeCounter:
 		return "counter"
-	case alerting.TypeUpDownCounter:
+	case promrules.TypeUpDownCounter:
 		return "up-down counter"
-	case alerting.TypeHistogram:
+	case promrules.TypeHistogram:
 		return "histogram"
 	}
 	return "unknown"

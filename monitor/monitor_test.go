@@ -15,6 +15,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
 )
 
@@ -36,6 +37,11 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{WithRegistryOptions(checks.WithConcurrency(0)), "WithConcurrency"},
 		// The Monitor sets the registry's logger: a second one is refused.
 		{WithRegistryOptions(checks.WithLogger(slog.Default())), "WithLogger: given twice"},
+		// The same for the alerting options the Monitor sets, whichever
+		// constructor they belong to.
+		{WithAlerting(nil, alerting.WithLogger(slog.Default())), "WithLogger given more than once"},
+		{WithAlerting(nil, alerting.WithSink(nil)), "NewEvaluator: WithSink given more than once"},
+		{WithAlerting(nil, alerting.WithMaxSeries(10), nil), "WithAlerting: option #1 is nil"},
 	}
 	for _, tt := range tests {
 		if _, err := New(tt.opt); err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -402,8 +402,8 @@ func TestConstructorsNameTheField(t *testing.T) {
 func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...alerting.Receiver) (*alerting.Dispatcher, *clock.Fake) {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	opts := []alerting.Option{alerthook.WithClock(clk).(alerting.Option),
-		alerthook.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }).(alerting.Option)}
+	opts := []alerting.DispatcherOption{alerthook.WithClock(clk).(alerting.DispatcherOption),
+		alerthook.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }).(alerting.DispatcherOption)}
 	if logger != nil {
 		opts = append(opts, alerting.WithLogger(logger))
 	}

@@ -29,6 +29,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/promrules"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/monitor"
 	"github.com/jackcode/igmon/probes"
@@ -54,7 +55,7 @@ func promNames() map[string]bool {
 	names := map[string]bool{}
 	for _, m := range promname.IgmonMetrics {
 		n := promname.PrometheusMetricName(m)
-		if m.Type == alerting.TypeHistogram {
+		if m.Type == promrules.TypeHistogram {
 			for _, s := range []string{"_bucket", "_sum", "_count"} {
 				names[n+s] = true
 			}
@@ -207,7 +208,7 @@ func TestDeployRulesLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rules, err := alerting.ParseRules(one)
+			rules, err := alerting.LoadRules(bytes.NewReader(one))
 			if err != nil {
 				t.Fatalf("rule does not load: %v", err)
 			}
@@ -248,13 +249,13 @@ func exportRules(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	// The demo's rules read only metrics igmon emits (promname.IgmonMetrics),
-	// so PrometheusExport.Metrics, where an application declares its own,
+	// so promrules.Config.Metrics, where an application declares its own,
 	// stays empty.
-	out, err := alerting.ExportPrometheusRules(rules, alerting.PrometheusExport{Group: "igmon-casino"})
+	out, err := promrules.Export(rules, promrules.Config{Group: "igmon-casino"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := "# Generated from examples/casino/rules.yaml by alerting.ExportPrometheusRules. DO NOT EDIT.\n" +
+	header := "# Generated from examples/casino/rules.yaml by promrules.Export. DO NOT EDIT.\n" +
 		"# Regenerate: cd examples && go test -run TestPrometheusRulesUpToDate ./casino/ -update\n"
 	return append([]byte(header), out...)
 }
@@ -856,10 +857,10 @@ func TestDeployMetricsEmitted(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	emitted := map[string]alerting.MetricInfo{}
+	emitted := map[string]promrules.MetricInfo{}
 	for _, sm := range rm.ScopeMetrics {
 		for _, md := range sm.Metrics {
-			info, ok := alerting.MetricInfoOf(md)
+			info, ok := promrules.MetricInfoOf(md)
 			if !ok {
 				t.Errorf("%s: unexpected data type %T", md.Name, md.Data)
 			}

@@ -198,7 +198,7 @@ func TestFleetPagesOnceThroughAlertmanagerCluster(t *testing.T) {
 	peers := startAMCluster(t, hsrv.URL)
 	t.Logf("Alertmanager cluster ready after %v", time.Since(start).Round(time.Millisecond))
 
-	rules, err := alerting.ParseRules([]byte(fleetRules))
+	rules, err := alerting.LoadRules(strings.NewReader(fleetRules))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -475,7 +476,7 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 	rules := cfg.rules
 	if rules == nil {
 		var err error
-		if rules, err = alerting.ParseRules(rulesYAML); err != nil {
+		if rules, err = alerting.LoadRules(bytes.NewReader(rulesYAML)); err != nil {
 			return nil, nil, fmt.Errorf("rules.yaml: %w", err)
 		}
 	}

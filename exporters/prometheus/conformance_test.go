@@ -19,7 +19,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/promrules"
 	"github.com/jackcode/igmon/internal/promname"
 	"github.com/jackcode/igmon/internal/tooltest"
 	"github.com/jackcode/igmon/monitor"
@@ -71,7 +71,7 @@ func get(t *testing.T, h http.Handler, accept string) (string, string) {
 func countGauges() map[string]bool {
 	out := map[string]bool{}
 	for _, m := range promname.IgmonMetrics {
-		if (m.Type == alerting.TypeGauge || m.Type == alerting.TypeUpDownCounter) && strings.HasSuffix(m.Name, ".count") {
+		if (m.Type == promrules.TypeGauge || m.Type == promrules.TypeUpDownCounter) && strings.HasSuffix(m.Name, ".count") {
 			out[promname.PrometheusMetricName(m)] = true
 		}
 	}
@@ -164,7 +164,7 @@ func section(readme, heading string) string {
 
 // TestScrapeNamesAreTheRuleExportNames: every metric igmon emits is in the
 // scrape under the name promname.PrometheusMetricName gives it, which is
-// what exported rules (alerting.ExportPrometheusRules) and the table in
+// what exported rules (promrules.Export) and the table in
 // docs/metrics.md use, so a Prometheus that scrapes /metrics evaluates them as one
 // that receives OTLP does.
 func TestScrapeNamesAreTheRuleExportNames(t *testing.T) {
@@ -177,8 +177,8 @@ func TestScrapeNamesAreTheRuleExportNames(t *testing.T) {
 			t.Errorf("%s: no %s in the scrape", m.Name, name)
 			continue
 		}
-		want := map[alerting.MetricType]dto.MetricType{alerting.TypeGauge: dto.MetricType_GAUGE, alerting.TypeUpDownCounter: dto.MetricType_GAUGE,
-			alerting.TypeCounter: dto.MetricType_COUNTER, alerting.TypeHistogram: dto.MetricType_HISTOGRAM}[m.Type]
+		want := map[promrules.MetricType]dto.MetricType{promrules.TypeGauge: dto.MetricType_GAUGE, promrules.TypeUpDownCounter: dto.MetricType_GAUGE,
+			promrules.TypeCounter: dto.MetricType_COUNTER, promrules.TypeHistogram: dto.MetricType_HISTOGRAM}[m.Type]
 		if f.GetType() != want {
 			t.Errorf("%s: %s is a %v, want %v", m.Name, name, f.GetType(), want)
 		}

@@ -25,6 +25,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/promrules"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/monitor"
@@ -207,22 +208,22 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		unit := metric.WithUnit(mi.Unit)
 		var err error
 		switch mi.Type {
-		case alerting.TypeGauge:
+		case promrules.TypeGauge:
 			var g metric.Float64Gauge
 			if g, err = meter.Float64Gauge(mi.Name, desc, unit); err == nil {
 				g.Record(ctx, 1)
 			}
-		case alerting.TypeCounter:
+		case promrules.TypeCounter:
 			var c metric.Float64Counter
 			if c, err = meter.Float64Counter(mi.Name, desc, unit); err == nil {
 				c.Add(ctx, 1)
 			}
-		case alerting.TypeUpDownCounter:
+		case promrules.TypeUpDownCounter:
 			var c metric.Int64UpDownCounter
 			if c, err = meter.Int64UpDownCounter(mi.Name, desc, unit); err == nil {
 				c.Add(ctx, 1)
 			}
-		case alerting.TypeHistogram:
+		case promrules.TypeHistogram:
 			var h metric.Float64Histogram
 			if h, err = meter.Float64Histogram(mi.Name, desc, unit); err == nil {
 				h.Record(ctx, 0.1)

@@ -15,10 +15,10 @@ import (
 )
 
 var (
-	// WithClock returns an alerting.Option that sets the time source of an
-	// Evaluator or a Dispatcher (tests pass a *clock.Fake).
+	// WithClock returns an alerting.SharedOption that sets the time source
+	// of an Evaluator or a Dispatcher (tests pass a *clock.Fake).
 	WithClock func(c clock.Clock) any
-	// WithRetryWait returns an alerting.Option that replaces how delivery
+	// WithRetryWait returns an alerting.DispatcherOption that replaces how delivery
 	// waits between attempts; f must return ctx.Err() when ctx ends.
 	WithRetryWait func(f func(ctx context.Context, d time.Duration) error) any
 	// Tick flushes the groups of an *alerting.Dispatcher that are due at
@@ -42,7 +42,7 @@ var (
 	// Muted reports whether an active silence of an *alerting.Silences
 	// matches labels at now.
 	Muted func(s any, labels map[string]string, now time.Time) bool
-	// WithDeliveryListener returns an alerting.Option that calls fn with
+	// WithDeliveryListener returns an alerting.DispatcherOption that calls fn with
 	// the final outcome of every notification, after retries (err nil:
 	// delivered). fn runs on the receiver's delivery goroutine and must
 	// not block.

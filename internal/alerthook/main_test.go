@@ -18,11 +18,11 @@ func TestAlertingFillsTheHooks(t *testing.T) {
 	if alerthook.WithClock == nil || alerthook.WithRetryWait == nil || alerthook.Tick == nil || alerthook.Now == nil || alerthook.State == nil {
 		t.Fatal("a hook is nil although alerting is linked")
 	}
-	if _, ok := alerthook.WithClock(nil).(alerting.Option); !ok {
-		t.Fatal("WithClock does not return an alerting.Option")
+	if _, ok := alerthook.WithClock(nil).(alerting.SharedOption); !ok {
+		t.Fatal("WithClock does not return an alerting.SharedOption")
 	}
-	if _, ok := alerthook.WithRetryWait(nil).(alerting.Option); !ok {
-		t.Fatal("WithRetryWait does not return an alerting.Option")
+	if _, ok := alerthook.WithRetryWait(nil).(alerting.DispatcherOption); !ok {
+		t.Fatal("WithRetryWait does not return an alerting.DispatcherOption")
 	}
 	ev, err := alerting.NewEvaluator(nil)
 	if err != nil {

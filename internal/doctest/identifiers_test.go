@@ -23,7 +23,9 @@ var igmonPackages = map[string]string{
 	"hostcheck":  "checks/hostcheck",
 	"instrument": "instrument",
 	"monitor":    "monitor",
+	"httpapi":    "alerting/httpapi",
 	"notify":     "alerting/notify",
+	"promrules":  "alerting/promrules",
 	"probes":     "probes",
 	"prometheus": "exporters/prometheus",
 }

@@ -61,7 +61,9 @@ var knownImports = map[string]string{
 	"hostcheck":  "github.com/jackcode/igmon/checks/hostcheck",
 	"instrument": "github.com/jackcode/igmon/instrument",
 	"monitor":    "github.com/jackcode/igmon/monitor",
+	"httpapi":    "github.com/jackcode/igmon/alerting/httpapi",
 	"notify":     "github.com/jackcode/igmon/alerting/notify",
+	"promrules":  "github.com/jackcode/igmon/alerting/promrules",
 	"probes":     "github.com/jackcode/igmon/probes",
 	"prometheus": "github.com/jackcode/igmon/exporters/prometheus",
 

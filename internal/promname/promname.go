@@ -1,7 +1,7 @@
 // Package promname is how igmon's metrics look in Prometheus: the list
 // of metrics igmon emits with the instrument kind and unit that decide
 // their Prometheus names, and the OTel→Prometheus name translation that
-// alerting.ExportPrometheusRules writes and the tests of monitor,
+// promrules.Export writes and the tests of monitor,
 // exporters/prometheus and the casino demo check against. alerting's
 // MetricInfo and MetricType are aliases of the types here.
 package promname
@@ -35,7 +35,7 @@ type MetricInfo struct {
 // they exist), with the instrument kind and unit that decide their
 // Prometheus names. The list is complete: monitor's tests build a Monitor
 // with every feature wired and fail when a collected metric is missing here
-// or differs in kind or unit, so alerting.ExportPrometheusRules accepts exactly the
+// or differs in kind or unit, so promrules.Export accepts exactly the
 // metrics a service running igmon has.
 var IgmonMetrics = []MetricInfo{
 	// HTTP server middleware and instrumented transports (monitor).

@@ -1,4 +1,4 @@
-package alerting
+package promrules
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -67,11 +69,11 @@ func metricNames(expr string) []string {
 }
 
 func TestPrometheusExportNamesRealMetrics(t *testing.T) {
-	rules, err := LoadRulesFile("testdata/rules.yaml")
+	rules, err := alerting.LoadRulesFile("../testdata/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := ExportPrometheusRules(rules, PrometheusExport{})
+	out, err := Export(rules, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,11 +110,11 @@ func TestPrometheusExportNamesRealMetrics(t *testing.T) {
 }
 
 func TestPrometheusExportExpressions(t *testing.T) {
-	rules, err := LoadRulesFile("testdata/rules.yaml")
+	rules, err := alerting.LoadRulesFile("../testdata/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := ExportPrometheusRules(rules, PrometheusExport{Group: "casino"})
+	out, err := Export(rules, Config{Group: "casino"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,12 +172,12 @@ func TestPrometheusExportExpressions(t *testing.T) {
 }
 
 func TestPrometheusExportUnknownMetric(t *testing.T) {
-	_, err := ExportPrometheusRules([]Rule{{Name: "Custom", Condition: &Threshold{Metric: Selector{Metric: "casino.jackpot.size"}, Value: 1}}}, PrometheusExport{})
+	_, err := Export([]alerting.Rule{{Name: "Custom", Condition: &alerting.Threshold{Metric: alerting.Selector{Metric: "casino.jackpot.size"}, Value: 1}}}, Config{})
 	if err == nil || !strings.Contains(err.Error(), "casino.jackpot.size") {
 		t.Fatalf("err %v", err)
 	}
-	out, err := ExportPrometheusRules([]Rule{{Name: "Custom", Condition: &Threshold{Metric: Selector{Metric: "casino.jackpot.size"}, Value: 1}}},
-		PrometheusExport{Metrics: []MetricInfo{{Name: "casino.jackpot.size", Type: TypeGauge, Unit: "{EUR}"}}})
+	out, err := Export([]alerting.Rule{{Name: "Custom", Condition: &alerting.Threshold{Metric: alerting.Selector{Metric: "casino.jackpot.size"}, Value: 1}}},
+		Config{Metrics: []MetricInfo{{Name: "casino.jackpot.size", Type: TypeGauge, Unit: "{EUR}"}}})
 	if err != nil || !strings.Contains(string(out), "max(casino_jackpot_size) > 1") {
 		t.Fatalf("%v %s", err, out)
 	}
@@ -318,22 +320,22 @@ func TestIgmonMetricsTable(t *testing.T) {
 }
 
 // TestHostCPUExampleIgnoresIdle evaluates the HostCPUHigh rule of
-// testdata/rules.yaml on CPU utilization shaped as probes.Host emits it:
+// alerting/testdata/rules.yaml on CPU utilization shaped as probes.Host emits it:
 // one series per cpu.mode, idle included, summing to 1. A rule that
 // aggregates over every mode reads idle itself and fires on a quiet host.
 func TestHostCPUExampleIgnoresIdle(t *testing.T) {
-	rules, err := LoadRulesFile("testdata/rules.yaml")
+	rules, err := alerting.LoadRulesFile("../testdata/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cpu []Rule
+	var cpu []alerting.Rule
 	for _, r := range rules {
 		if r.Name == "HostCPUHigh" {
 			cpu = append(cpu, r)
 		}
 	}
 	if len(cpu) != 1 {
-		t.Fatalf("testdata/rules.yaml: %d HostCPUHigh rules", len(cpu))
+		t.Fatalf("alerting/testdata/rules.yaml: %d HostCPUHigh rules", len(cpu))
 	}
 	modes := []string{"user", "system", "nice", "idle", "iowait", "interrupt", "steal"}
 	cases := []struct {
@@ -354,7 +356,7 @@ func TestHostCPUExampleIgnoresIdle(t *testing.T) {
 				m.cpu.Record(context.Background(), c.share[i], metric.WithAttributeSet(attribute.NewSet(attribute.String("cpu.mode", mode))))
 			}
 			a := find(eval(t, e), "HostCPUHigh")
-			if fired := a != nil && a.State == StatePending; fired != c.fires {
+			if fired := a != nil && a.State == alerting.StatePending; fired != c.fires {
 				t.Fatalf("alert %+v, want active=%v", a, c.fires)
 			}
 			if a != nil && a.Value != c.share[3] {
@@ -546,7 +548,7 @@ func TestMiniPromQL(t *testing.T) {
 // with enough events.
 func TestPrometheusSLOValueIsBurnRate(t *testing.T) {
 	errSel := mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout"}`)
-	page := []BurnWindow{{Severity: "page", Long: time.Hour, Short: 5 * time.Minute, Factor: 14.4},
+	page := []alerting.BurnWindow{{Severity: "page", Long: time.Hour, Short: 5 * time.Minute, Factor: 14.4},
 		{Severity: "page", Long: 6 * time.Hour, Short: 30 * time.Minute, Factor: 6}}
 	type win struct{ errs, total float64 }
 	cases := []struct {
@@ -567,11 +569,11 @@ func TestPrometheusSLOValueIsBurnRate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			slo := &SLO{Objective: c.objective, Total: Selector{Metric: "igmon.dependency.calls"}, Errors: &errSel, Windows: page, MinEvents: c.minEvents}
+			slo := &alerting.SLO{Objective: c.objective, Total: alerting.Selector{Metric: "igmon.dependency.calls"}, Errors: &errSel, Windows: page, MinEvents: c.minEvents}
 			if c.latency {
-				slo = &SLO{Objective: c.objective, Total: Selector{Metric: "http.server.request.duration"}, LatencyThreshold: 0.25, Windows: page, MinEvents: c.minEvents}
+				slo = &alerting.SLO{Objective: c.objective, Total: alerting.Selector{Metric: "http.server.request.duration"}, LatencyThreshold: 0.25, Windows: page, MinEvents: c.minEvents}
 			}
-			out, err := ExportPrometheusRules([]Rule{{Name: "SLO", Condition: slo}}, PrometheusExport{})
+			out, err := Export([]alerting.Rule{{Name: "SLO", Condition: slo}}, Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -610,21 +612,21 @@ func TestPrometheusSLOValueIsBurnRate(t *testing.T) {
 // $value in an annotation means the same in Prometheus and in igmon.
 func TestPrometheusSLOValueMatchesEvaluator(t *testing.T) {
 	errSel := mustSel(t, `igmon.dependency.calls{igmon.dependency.outcome="error"}`)
-	rule := Rule{Name: "DepositAvailability", By: []string{"igmon.dependency.name"},
-		Condition: &SLO{Objective: 0.995, Total: mustSel(t, `igmon.dependency.calls`), Errors: &errSel, MinEvents: 10,
-			Windows: []BurnWindow{{Severity: "page", Long: 10 * time.Minute, Short: time.Minute, Factor: 2}}}}
+	rule := alerting.Rule{Name: "DepositAvailability", By: []string{"igmon.dependency.name"},
+		Condition: &alerting.SLO{Objective: 0.995, Total: mustSel(t, `igmon.dependency.calls`), Errors: &errSel, MinEvents: 10,
+			Windows: []alerting.BurnWindow{{Severity: "page", Long: 10 * time.Minute, Short: time.Minute, Factor: 2}}}}
 	m := newMeters(t)
-	e := newEval(t, m, []Rule{rule})
+	e := newEval(t, m, []alerting.Rule{rule})
 	eval(t, e)
 	m.call("stripe", "deposit", "success", 93, 0.1)
 	m.call("stripe", "deposit", "error", 7, 0.1)
 	m.clk.Advance(30 * time.Second)
 	a := find(eval(t, e), "DepositAvailability")
-	if a == nil || a.State != StateFiring {
+	if a == nil || a.State != alerting.StateFiring {
 		t.Fatalf("in process: %+v", a)
 	}
 
-	out, err := ExportPrometheusRules([]Rule{rule}, PrometheusExport{})
+	out, err := Export([]alerting.Rule{rule}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +640,7 @@ func TestPrometheusSLOValueMatchesEvaluator(t *testing.T) {
 		return 100, true
 	})
 	if !got.ok || got.v != a.Value {
-		t.Fatalf("exported value %+v, in process %v (burn rate %v)", got, a.Value, burnRate(0.07, 0.995))
+		t.Fatalf("exported value %+v, in process %v (burn rate %v)", got, a.Value, 0.07/(1-0.995))
 	}
 }
 
@@ -677,14 +679,14 @@ func TestMetricInfoOf(t *testing.T) {
 // good requests and fired on a healthy service.
 func TestPrometheusLatencySLOEveryLeSpellingPromtool(t *testing.T) {
 	promtool := tooltest.Path(t, tooltest.Promtool)
-	window := []BurnWindow{{Severity: "page", Long: 10 * time.Minute, Short: 5 * time.Minute, Factor: 2}}
-	rules := []Rule{
-		{Name: "APILatency1s", Condition: &SLO{Objective: 0.99, Total: mustSel(t, `http.server.request.duration{http.route="/api/bets"}`),
+	window := []alerting.BurnWindow{{Severity: "page", Long: 10 * time.Minute, Short: 5 * time.Minute, Factor: 2}}
+	rules := []alerting.Rule{
+		{Name: "APILatency1s", Condition: &alerting.SLO{Objective: 0.99, Total: mustSel(t, `http.server.request.duration{http.route="/api/bets"}`),
 			LatencyThreshold: 1, Windows: window}},
-		{Name: "DependencyLatency10us", Condition: &SLO{Objective: 0.99, Total: mustSel(t, `igmon.dependency.duration`),
+		{Name: "DependencyLatency10us", Condition: &alerting.SLO{Objective: 0.99, Total: mustSel(t, `igmon.dependency.duration`),
 			LatencyThreshold: 0.00001, Windows: window}},
 	}
-	out, err := ExportPrometheusRules(rules, PrometheusExport{Group: "slo"})
+	out, err := Export(rules, Config{Group: "slo"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package alerting
+package httpapi
 
 import (
 	"context"
@@ -9,22 +9,33 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/internal/alerthook"
+	"github.com/jackcode/igmon/internal/clock"
 )
 
 func TestHandlerAlertsAndSilencesAPI(t *testing.T) {
 	m := newMeters(t)
-	e := newEval(t, m, []Rule{{Name: "CPU", Labels: map[string]string{"team": "platform"},
-		Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}})
+	e, err := alerting.NewEvaluator([]alerting.Rule{{Name: "CPU", Labels: map[string]string{"team": "platform"},
+		Condition: &alerting.Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}},
+		fakeClock(m.clk), alerting.WithMetricSource(m.reader))
+	if err != nil {
+		t.Fatal(err)
+	}
 	m.cpu.Record(context.Background(), 0.97)
-	eval(t, e)
-	sil := newSilences(m.clk)
+	if err := e.Evaluate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d := newDispatcher(t, m.clk)
+	sil := d.Silences()
 	auth := func(r *http.Request) error {
 		if r.Header.Get("Authorization") != "Bearer ops" {
 			return errors.New("no")
 		}
 		return nil
 	}
-	srv := httptest.NewServer(http.StripPrefix("/alerting", NewHandler(e, sil, WithAuthorizer(auth))))
+	srv := httptest.NewServer(http.StripPrefix("/alerting", newHandler(t, e, d, WithAuthorizer(auth))))
 	defer srv.Close()
 
 	resp, err := http.Get(srv.URL + "/alerting/alerts")
@@ -70,7 +81,7 @@ func TestHandlerAlertsAndSilencesAPI(t *testing.T) {
 		t.Fatalf("POST: %d %v", code, body)
 	}
 	id := body["id"].(string)
-	if _, ok := sil.mutedBy(Labels{"team": "platform"}, m.clk.Now().Add(time.Hour)); !ok {
+	if !alerthook.Muted(sil, alerting.Labels{"team": "platform"}, m.clk.Now().Add(time.Hour)) {
 		t.Error("silence not active")
 	}
 	if code, _ := do("DELETE", "/alerting/silences/"+id, "", "ops"); code != http.StatusBadRequest {
@@ -93,10 +104,30 @@ func TestHandlerAlertsAndSilencesAPI(t *testing.T) {
 }
 
 func TestHandlerWithoutAuthorizerRefusesWrites(t *testing.T) {
-	h := NewHandler(nil, newSilences(nil))
+	h := newHandler(t, nil, newDispatcher(t, clock.NewFake(t0)))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/silences", strings.NewReader(`{}`)))
 	if rec.Code != http.StatusForbidden {
 		t.Fatalf("code %d", rec.Code)
+	}
+}
+
+// Every error names the option; a second authorizer would silently
+// replace the first, so it is refused.
+func TestNewHandlerRefusesInvalidOptions(t *testing.T) {
+	allow := func(*http.Request) error { return nil }
+	for _, tt := range []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"twice", []Option{WithAuthorizer(allow), WithAuthorizer(allow)}, "WithAuthorizer given more than once"},
+		{"nil function", []Option{WithAuthorizer(nil)}, "WithAuthorizer: nil function"},
+		{"nil option", []Option{WithAuthorizer(allow), nil}, "option #1 is nil"},
+	} {
+		h, err := NewHandler(nil, nil, tt.opts...)
+		if h != nil || !errors.Is(err, alerting.ErrInvalidOption) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, %v; want ErrInvalidOption naming %q", tt.name, h, err, tt.want)
+		}
 	}
 }

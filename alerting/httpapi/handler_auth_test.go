@@ -1,4 +1,4 @@
-package alerting
+package httpapi
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
 )
 
 // What the fixture (newAMEnv plus seedSilences) holds that only callers
@@ -45,12 +47,12 @@ func newAuthFixture(t *testing.T) *authFixture {
 	sil := f.d.Silences()
 	now := f.m.clk.Now()
 	var err error
-	f.activeID, err = sil.Add(Silence{Matchers: mustMatchers(t, `alertname="CPU"`), StartsAt: now, EndsAt: now.Add(time.Hour),
+	f.activeID, err = sil.Add(alerting.Silence{Matchers: mustMatchers(t, `alertname="CPU"`), StartsAt: now, EndsAt: now.Add(time.Hour),
 		CreatedBy: secretAuthor, Comment: secretComment})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.expiredID, err = sil.Add(Silence{Matchers: mustMatchers(t, `alertname="Memory"`), StartsAt: now, EndsAt: now.Add(time.Hour),
+	f.expiredID, err = sil.Add(alerting.Silence{Matchers: mustMatchers(t, `alertname="Memory"`), StartsAt: now, EndsAt: now.Add(time.Hour),
 		CreatedBy: secretAuthor, Comment: secretComment})
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +310,7 @@ func TestJSONWritesByOperatorsWorkFromTheSameOriginAndFromNonBrowserClients(t *t
 	} {
 		for _, rt := range handlerRoutes(isWrite) {
 			t.Run(client.name+"/"+rt.method+" "+rt.path, func(t *testing.T) {
-				target, err := sil.Add(Silence{Matchers: mustMatchers(t, `team="kyc"`), EndsAt: f.m.clk.Now().Add(time.Hour),
+				target, err := sil.Add(alerting.Silence{Matchers: mustMatchers(t, `team="kyc"`), EndsAt: f.m.clk.Now().Add(time.Hour),
 					CreatedBy: "ana", Comment: "target of an expiry"})
 				if err != nil {
 					t.Fatal(err)
@@ -330,7 +332,7 @@ func TestJSONWritesByOperatorsWorkFromTheSameOriginAndFromNonBrowserClients(t *t
 					}
 				case "DELETE":
 					for _, s := range sil.List() {
-						if s.ID == target && s.active(f.m.clk.Now()) {
+						if s.ID == target && active(&s, f.m.clk.Now()) {
 							t.Errorf("silence %s still active after expiry", target)
 						}
 					}
@@ -347,7 +349,7 @@ func TestDiscloseRefusesBodiesItDoesNotKnow(t *testing.T) {
 		if _, ok := disclose(struct{ Comment string }{"x"}, detailed); ok {
 			t.Errorf("detailed=%v: unknown type disclosed", detailed)
 		}
-		if _, ok := disclose(map[string]any{"alerts": []Alert{}, "other": 42}, detailed); ok {
+		if _, ok := disclose(map[string]any{"alerts": []alerting.Alert{}, "other": 42}, detailed); ok {
 			t.Errorf("detailed=%v: unknown value inside a map disclosed", detailed)
 		}
 	}

@@ -1,4 +1,4 @@
-package alerting
+package httpapi
 
 import (
 	"bytes"
@@ -17,9 +17,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/dispatchview"
+	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/redact"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // This file serves the subset of Alertmanager's API v2
@@ -29,21 +33,6 @@ import (
 // follow the spec; igmon's own rules apply on top: NewHandler's one
 // disclosure rule for reads, and for writes the authorizer, a JSON content
 // type, cross-origin protection, an author and a comment.
-
-// WithDispatcher lets the Alertmanager API v2 routes report what the
-// notification pipeline knows: each alert's receivers, which firing alerts
-// inhibit it, maintenance windows, the alert groups and the receiver
-// names. It also supplies the silence set when NewHandler got none.
-// Without it alerts list no receivers, are never shown as inhibited and
-// /api/v2/alerts/groups is empty.
-func WithDispatcher(d *Dispatcher) HandlerOption {
-	return func(h *handler) {
-		h.disp = d
-		if h.sil == nil && d != nil {
-			h.sil = d.silences
-		}
-	}
-}
 
 // processStart is what /api/v2/status reports as uptime: Alertmanager
 // reports its process start, not when a handler was built.
@@ -73,7 +62,7 @@ type amAlertStatus struct {
 
 // amGettableAlert is the spec's gettableAlert.
 type amGettableAlert struct {
-	Labels       Labels            `json:"labels"`
+	Labels       alerting.Labels   `json:"labels"`
 	Annotations  map[string]string `json:"annotations"`
 	StartsAt     amTime            `json:"startsAt"`
 	EndsAt       amTime            `json:"endsAt"`
@@ -85,11 +74,9 @@ type amGettableAlert struct {
 }
 
 type amAlertGroup struct {
-	Labels    Labels            `json:"labels"`
-	Receiver  amReceiver        `json:"receiver"`
-	Alerts    []amGettableAlert `json:"alerts"`
-	sortKey   string
-	sortRecvr int
+	Labels   alerting.Labels   `json:"labels"`
+	Receiver amReceiver        `json:"receiver"`
+	Alerts   []amGettableAlert `json:"alerts"`
 }
 
 type amMatcherOut struct {
@@ -198,16 +185,24 @@ func semverBuildIdents(s string) string {
 	return strings.Join(parts, ".")
 }
 
+// now is the time on the pipeline's clock (which its silence set shares),
+// else the evaluator's.
 func (h *handler) now() time.Time {
 	switch {
-	case h.sil != nil:
-		return h.sil.clock.Now()
 	case h.disp != nil:
-		return h.disp.cfg.clock.Now()
+		return dispatchview.Now(h.disp)
 	case h.ev != nil:
-		return h.ev.now()
+		return alerthook.Now(h.ev)
 	}
 	return clock.Real{}.Now()
+}
+
+// snapshot is the dispatcher's view, or nil without one.
+func (h *handler) snapshot() dispatchview.Snapshot {
+	if h.disp == nil {
+		return nil
+	}
+	return dispatchview.Of(h.disp)
 }
 
 // writeAMError answers as Alertmanager's go-swagger server does: the
@@ -248,7 +243,7 @@ func (h *handler) amStatus(*http.Request) (int, any) {
 	return http.StatusOK, amStatus{
 		Cluster:     amClusterStatus{Name: "igmon", Status: "ready", Peers: []string{}},
 		VersionInfo: igmonVersion(),
-		Config:      amConfig{Original: h.amConfigYAML()},
+		Config:      amConfig{Original: amConfigYAML(h.receiverNames())},
 		Uptime:      amTime(processStart),
 	}
 }
@@ -256,8 +251,7 @@ func (h *handler) amStatus(*http.Request) (int, any) {
 // amConfigYAML is a minimal Alertmanager configuration naming the real
 // receivers, so tools that print it show something true; routes,
 // inhibitions and notifiers are configured in Go and are not rendered.
-func (h *handler) amConfigYAML() string {
-	names := h.receiverNames()
+func amConfigYAML(names []string) string {
 	var b strings.Builder
 	b.WriteString("# Served by igmon: routes, inhibitions and receivers are configured in Go.\n")
 	if len(names) == 0 {
@@ -274,11 +268,7 @@ func (h *handler) receiverNames() []string {
 	if h.disp == nil {
 		return nil
 	}
-	names := make([]string, 0, len(h.disp.cfg.receivers))
-	for _, r := range h.disp.cfg.receivers {
-		names = append(names, r.Name)
-	}
-	return names
+	return h.snapshot().Receivers()
 }
 
 func (h *handler) amReceivers(*http.Request) (int, any) {
@@ -292,7 +282,7 @@ func (h *handler) amReceivers(*http.Request) (int, any) {
 // amAlertFilter holds the query parameters of GET /api/v2/alerts and
 // /api/v2/alerts/groups.
 type amAlertFilter struct {
-	matchers                                 Matchers
+	matchers                                 alerting.Matchers
 	receiver                                 *regexp.Regexp
 	active, silenced, inhibited, unprocessed bool
 }
@@ -324,10 +314,10 @@ func parseAMAlertFilter(r *http.Request) (amAlertFilter, error) {
 
 // parseAMFilter reads the repeated filter parameter: one matcher each, as
 // amtool sends them (a braced list is accepted too).
-func parseAMFilter(filters []string) (Matchers, error) {
-	var out Matchers
+func parseAMFilter(filters []string) (alerting.Matchers, error) {
+	var out alerting.Matchers
 	for _, s := range filters {
-		ms, err := ParseMatchers(s)
+		ms, err := alerting.ParseMatchers(s)
 		if err != nil {
 			return nil, fmt.Errorf("filter %q: %w", s, err)
 		}
@@ -337,7 +327,7 @@ func parseAMFilter(filters []string) (Matchers, error) {
 }
 
 func (f *amAlertFilter) keep(a *amGettableAlert) bool {
-	if !f.matchers.matchLabels(a.Labels) {
+	if !matchLabels(f.matchers, a.Labels) {
 		return false
 	}
 	if f.receiver != nil && !slices.ContainsFunc(a.Receivers, func(r amReceiver) bool { return f.receiver.MatchString(r.Name) }) {
@@ -356,56 +346,25 @@ func (f *amAlertFilter) keep(a *amGettableAlert) bool {
 // firingAlerts lists what Alertmanager would hold: firing alerts only.
 // Pending alerts never reach an Alertmanager, and resolved ones leave its
 // API listing once their end time passed, which for igmon is at once.
-func (h *handler) firingAlerts() []Alert {
-	var out []Alert
+func (h *handler) firingAlerts(snap dispatchview.Snapshot) []dispatchview.Alert {
+	var out []dispatchview.Alert
 	if h.ev != nil {
 		for _, a := range h.ev.Alerts() {
-			if a.State == StateFiring {
-				out = append(out, a)
+			if a.State == alerting.StateFiring {
+				out = append(out, dispatchview.Alert{Fingerprint: a.Fingerprint, Labels: a.Labels, Annotations: a.Annotations, FiredAt: a.FiredAt})
 			}
 		}
-	} else if h.disp != nil {
-		d := h.disp
-		d.mu.Lock()
-		seen := map[string]bool{}
-		for fp, e := range d.alerts {
-			if e.alert.State == StateFiring {
-				out, seen[fp] = append(out, e.alert), true
-			}
-		}
-		for fp, a := range d.firing {
-			if !seen[fp] {
-				out = append(out, a)
-			}
-		}
-		d.mu.Unlock()
+	} else if snap != nil {
+		out = snap.Firing()
 	}
-	slices.SortFunc(out, func(a, b Alert) int { return cmp.Compare(a.Fingerprint, b.Fingerprint) })
+	slices.SortFunc(out, func(a, b dispatchview.Alert) int { return cmp.Compare(a.Fingerprint, b.Fingerprint) })
 	return out
 }
 
-// amView converts igmon alerts to gettableAlerts at now, computing the
-// suppression the dispatcher would apply at that moment.
-type amView struct {
-	h        *handler
-	now      time.Time
-	silences []Silence // active at now
-}
-
-func (h *handler) newAMView() *amView {
-	v := &amView{h: h, now: h.now()}
-	if h.sil != nil {
-		for _, s := range h.sil.List() {
-			if s.active(v.now) {
-				v.silences = append(v.silences, s)
-			}
-		}
-		slices.SortFunc(v.silences, func(a, b Silence) int { return cmp.Compare(a.ID, b.ID) })
-	}
-	return v
-}
-
-func (v *amView) alert(a *Alert) amGettableAlert {
+// amAlert converts a firing alert to a gettableAlert, with the
+// suppression the dispatcher (snap, nil without one) applies to it at the
+// snapshot's time.
+func amAlert(snap dispatchview.Snapshot, a *dispatchview.Alert) amGettableAlert {
 	g := amGettableAlert{
 		Labels:      a.Labels,
 		Annotations: a.Annotations,
@@ -419,20 +378,17 @@ func (v *amView) alert(a *Alert) amGettableAlert {
 		Status:      amAlertStatus{State: "active", SilencedBy: []string{}, InhibitedBy: []string{}, MutedBy: []string{}},
 	}
 	if g.Labels == nil {
-		g.Labels = Labels{}
+		g.Labels = alerting.Labels{}
 	}
 	if g.Annotations == nil {
 		g.Annotations = map[string]string{}
 	}
-	for _, s := range v.silences {
-		if s.Matchers.matchLabels(a.Labels) {
-			g.Status.SilencedBy = append(g.Status.SilencedBy, s.ID)
+	if snap != nil {
+		st := snap.Status(a.Fingerprint, a.Labels)
+		for _, n := range st.Receivers {
+			g.Receivers = append(g.Receivers, amReceiver{Name: n})
 		}
-	}
-	if v.h.disp != nil {
-		g.Receivers = v.receivers(a.Labels)
-		g.Status.InhibitedBy = v.inhibitedBy(a)
-		g.Status.MutedBy = v.mutedBy(a.Labels)
+		g.Status.SilencedBy, g.Status.InhibitedBy, g.Status.MutedBy = st.SilencedBy, st.InhibitedBy, st.MutedBy
 	}
 	if len(g.Status.MutedBy) > 0 || len(g.Status.SilencedBy) > 0 || len(g.Status.InhibitedBy) > 0 {
 		g.Status.State = "suppressed"
@@ -440,63 +396,16 @@ func (v *amView) alert(a *Alert) amGettableAlert {
 	return g
 }
 
-// receivers lists the receivers of the routes the dispatcher sends an
-// alert with labels l to.
-func (v *amView) receivers(l Labels) []amReceiver {
-	out := []amReceiver{}
-	seen := map[string]bool{}
-	v.h.disp.eachRoute(l, func(_ int, r *Route) {
-		for _, n := range r.Receivers {
-			if !seen[n] {
-				seen[n] = true
-				out = append(out, amReceiver{Name: n})
-			}
-		}
-	})
-	return out
-}
-
-// mutedBy names the dispatcher's maintenance windows that cover an alert
-// with labels l now, in the order they were configured, as the
-// dispatcher mutes with them (inMaintenance).
-func (v *amView) mutedBy(l Labels) []string {
-	out := []string{}
-	for i := range v.h.disp.cfg.maintenance {
-		w := &v.h.disp.cfg.maintenance[i]
-		if w.Matchers.matchLabels(l) && w.activeAt(v.now) && !slices.Contains(out, w.Name) {
-			out = append(out, w.Name)
-		}
-	}
-	return out
-}
-
-// inhibitedBy lists the fingerprints of the firing alerts that inhibit a,
-// by the dispatcher's own rule (it records that an alert was inhibited,
-// not by whom).
-func (v *amView) inhibitedBy(a *Alert) []string {
-	d := v.h.disp
-	out := []string{}
-	d.mu.Lock()
-	for src := range d.inhibitors(a) {
-		if !slices.Contains(out, src.Fingerprint) {
-			out = append(out, src.Fingerprint)
-		}
-	}
-	d.mu.Unlock()
-	slices.Sort(out)
-	return out
-}
-
 func (h *handler) amAlerts(r *http.Request) (int, any) {
 	f, err := parseAMAlertFilter(r)
 	if err != nil {
 		return http.StatusBadRequest, amErrorBody(err.Error())
 	}
-	v := h.newAMView()
+	snap := h.snapshot()
 	out := []amGettableAlert{}
-	alerts := h.firingAlerts()
+	alerts := h.firingAlerts(snap)
 	for i := range alerts {
-		if g := v.alert(&alerts[i]); f.keep(&g) {
+		if g := amAlert(snap, &alerts[i]); f.keep(&g) {
 			out = append(out, g)
 		}
 	}
@@ -520,65 +429,60 @@ func (h *handler) amAlertGroups(r *http.Request) (int, any) {
 		}
 	}
 	out := []amAlertGroup{}
-	if h.disp == nil {
+	snap := h.snapshot()
+	if snap == nil {
 		return http.StatusOK, out
 	}
-	type snap struct {
-		key       string
-		labels    Labels
-		receivers []string
-		alerts    []Alert
-	}
-	var groups []snap
-	d := h.disp
-	d.mu.Lock()
-	for key, g := range d.groups {
-		s := snap{key: key, labels: g.labels.Clone(), receivers: g.route.Receivers}
-		for _, e := range g.alerts {
-			if e.alert.State == StateFiring {
-				s.alerts = append(s.alerts, e.alert)
-			}
-		}
-		groups = append(groups, s)
-	}
-	d.mu.Unlock()
-	v := h.newAMView()
-	for _, s := range groups {
-		slices.SortFunc(s.alerts, func(a, b Alert) int { return cmp.Compare(a.Fingerprint, b.Fingerprint) })
+	// The snapshot lists the groups by key and their alerts by
+	// fingerprint; receivers keep the route's order.
+	for _, grp := range snap.Groups() {
 		var alerts []amGettableAlert
-		for i := range s.alerts {
-			if g := v.alert(&s.alerts[i]); f.keep(&g) {
+		for i := range grp.Alerts {
+			if g := amAlert(snap, &grp.Alerts[i]); f.keep(&g) {
 				alerts = append(alerts, g)
 			}
 		}
 		if len(alerts) == 0 || !muted && !slices.ContainsFunc(alerts, func(a amGettableAlert) bool { return len(a.Status.MutedBy) == 0 }) {
 			continue
 		}
-		for i, rc := range s.receivers {
+		for _, rc := range grp.Receivers {
 			if f.receiver != nil && !f.receiver.MatchString(rc) {
 				continue
 			}
-			out = append(out, amAlertGroup{Labels: s.labels, Receiver: amReceiver{Name: rc}, Alerts: alerts,
-				sortKey: s.key, sortRecvr: i})
+			out = append(out, amAlertGroup{Labels: grp.Labels, Receiver: amReceiver{Name: rc}, Alerts: alerts})
 		}
 	}
-	slices.SortFunc(out, func(a, b amAlertGroup) int {
-		return cmp.Or(cmp.Compare(a.sortKey, b.sortKey), cmp.Compare(a.sortRecvr, b.sortRecvr))
-	})
 	return http.StatusOK, out
 }
 
-func silenceState(s *Silence, now time.Time) string {
+// active reports whether s mutes alerts at now, as the silence set
+// decides it.
+func active(s *alerting.Silence, now time.Time) bool {
+	return !now.Before(s.StartsAt) && now.Before(s.EndsAt)
+}
+
+// matchLabels reports whether every matcher matches labels l; a missing
+// label matches as the empty string, as for the dispatcher.
+func matchLabels(ms alerting.Matchers, l map[string]string) bool {
+	kvs := make([]attribute.KeyValue, 0, len(l))
+	for k, v := range l {
+		kvs = append(kvs, attribute.String(k, v))
+	}
+	set := attribute.NewSet(kvs...)
+	return ms.MatchSet(&set)
+}
+
+func silenceState(s *alerting.Silence, now time.Time) string {
 	switch {
 	case now.Before(s.StartsAt):
 		return "pending"
-	case s.active(now):
+	case active(s, now):
 		return "active"
 	}
 	return "expired"
 }
 
-func toAMSilence(s *Silence, now time.Time) amGettableSilence {
+func toAMSilence(s *alerting.Silence, now time.Time) amGettableSilence {
 	updated := s.CreatedAt
 	if s.ExpiredBy != "" && s.EndsAt.After(updated) {
 		updated = s.EndsAt // expired early: that was the last change
@@ -590,8 +494,8 @@ func toAMSilence(s *Silence, now time.Time) amGettableSilence {
 	}
 	for _, m := range s.Matchers {
 		g.Matchers = append(g.Matchers, amMatcherOut{Name: m.Name, Value: m.Value,
-			IsRegex: m.Type == MatchRegexp || m.Type == MatchNotRegexp,
-			IsEqual: m.Type == MatchEqual || m.Type == MatchRegexp})
+			IsRegex: m.Type == alerting.MatchRegexp || m.Type == alerting.MatchNotRegexp,
+			IsEqual: m.Type == alerting.MatchEqual || m.Type == alerting.MatchRegexp})
 	}
 	return g
 }
@@ -599,9 +503,9 @@ func toAMSilence(s *Silence, now time.Time) amGettableSilence {
 // amSilenceOrder sorts as Alertmanager lists silences: active ones ending
 // soonest first, then pending ones starting soonest, then expired ones,
 // most recently ended first.
-func amSilenceOrder(now time.Time) func(a, b Silence) int {
+func amSilenceOrder(now time.Time) func(a, b alerting.Silence) int {
 	rank := map[string]int{"active": 0, "pending": 1, "expired": 2}
-	return func(a, b Silence) int {
+	return func(a, b alerting.Silence) int {
 		sa, sb := silenceState(&a, now), silenceState(&b, now)
 		if c := cmp.Compare(rank[sa], rank[sb]); c != 0 {
 			return c
@@ -631,24 +535,24 @@ func (h *handler) amSilences(r *http.Request) (int, any) {
 	for i := range list {
 		// As Alertmanager filters silences: each filter matcher is
 		// applied to the silence's matchers read as name=value pairs.
-		l := make(Labels, len(list[i].Matchers))
+		l := make(alerting.Labels, len(list[i].Matchers))
 		for _, m := range list[i].Matchers {
 			l[m.Name] = m.Value
 		}
-		if filter.matchLabels(l) {
+		if matchLabels(filter, l) {
 			out = append(out, toAMSilence(&list[i], now))
 		}
 	}
 	return http.StatusOK, out
 }
 
-func (h *handler) findSilence(id string) (Silence, bool) {
+func (h *handler) findSilence(id string) (alerting.Silence, bool) {
 	for _, s := range h.silenceList() {
 		if s.ID == id {
 			return s, true
 		}
 	}
-	return Silence{}, false
+	return alerting.Silence{}, false
 }
 
 func (h *handler) amSilence(r *http.Request) (int, any) {
@@ -687,49 +591,49 @@ var errInvalidAMSilence = errors.New("alerting: invalid Alertmanager silence")
 // the spec's required fields and Alertmanager's rule that at least one
 // matcher must not match the empty string (a silence of everything is a
 // mistake); time and author checks are left to Silences.Add.
-func parseAMSilence(body []byte) (string, Silence, error) {
+func parseAMSilence(body []byte) (string, alerting.Silence, error) {
 	var p amPostable
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&p); err != nil {
-		return "", Silence{}, fmt.Errorf("%w: %v", errInvalidAMSilence, err)
+		return "", alerting.Silence{}, fmt.Errorf("%w: %v", errInvalidAMSilence, err)
 	}
 	switch {
 	case len(p.Matchers) == 0:
-		return "", Silence{}, fmt.Errorf("%w: matchers: at least one is required", errInvalidAMSilence)
+		return "", alerting.Silence{}, fmt.Errorf("%w: matchers: at least one is required", errInvalidAMSilence)
 	case p.StartsAt == nil:
-		return "", Silence{}, fmt.Errorf("%w: startsAt is required", errInvalidAMSilence)
+		return "", alerting.Silence{}, fmt.Errorf("%w: startsAt is required", errInvalidAMSilence)
 	case p.EndsAt == nil:
-		return "", Silence{}, fmt.Errorf("%w: endsAt is required", errInvalidAMSilence)
+		return "", alerting.Silence{}, fmt.Errorf("%w: endsAt is required", errInvalidAMSilence)
 	case p.CreatedBy == "":
-		return "", Silence{}, fmt.Errorf("%w: createdBy is required", errInvalidAMSilence)
+		return "", alerting.Silence{}, fmt.Errorf("%w: createdBy is required", errInvalidAMSilence)
 	case p.Comment == "":
-		return "", Silence{}, fmt.Errorf("%w: comment is required", errInvalidAMSilence)
+		return "", alerting.Silence{}, fmt.Errorf("%w: comment is required", errInvalidAMSilence)
 	}
-	s := Silence{StartsAt: *p.StartsAt, EndsAt: *p.EndsAt, CreatedBy: p.CreatedBy, Comment: p.Comment}
+	s := alerting.Silence{StartsAt: *p.StartsAt, EndsAt: *p.EndsAt, CreatedBy: p.CreatedBy, Comment: p.Comment}
 	allEmpty := true
 	for i, pm := range p.Matchers {
 		if pm.Name == "" || pm.Value == nil || pm.IsRegex == nil {
-			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: name, value and isRegex are required", errInvalidAMSilence, i)
+			return "", alerting.Silence{}, fmt.Errorf("%w: matchers[%d]: name, value and isRegex are required", errInvalidAMSilence, i)
 		}
-		t := MatchEqual
+		t := alerting.MatchEqual
 		switch equal := pm.IsEqual == nil || *pm.IsEqual; {
 		case *pm.IsRegex && equal:
-			t = MatchRegexp
+			t = alerting.MatchRegexp
 		case *pm.IsRegex:
-			t = MatchNotRegexp
+			t = alerting.MatchNotRegexp
 		case !equal:
-			t = MatchNotEqual
+			t = alerting.MatchNotEqual
 		}
-		m, err := NewMatcher(t, pm.Name, *pm.Value)
+		m, err := alerting.NewMatcher(t, pm.Name, *pm.Value)
 		if err != nil {
-			return "", Silence{}, fmt.Errorf("%w: matchers[%d]: %w", errInvalidAMSilence, i, err)
+			return "", alerting.Silence{}, fmt.Errorf("%w: matchers[%d]: %w", errInvalidAMSilence, i, err)
 		}
-		if !m.matches("") {
+		if !matchLabels(alerting.Matchers{m}, nil) {
 			allEmpty = false
 		}
 		s.Matchers = append(s.Matchers, m)
 	}
 	if allEmpty {
-		return "", Silence{}, fmt.Errorf("%w: matchers: at least one matcher must not match the empty string", errInvalidAMSilence)
+		return "", alerting.Silence{}, fmt.Errorf("%w: matchers: at least one matcher must not match the empty string", errInvalidAMSilence)
 	}
 	return p.ID, s, nil
 }
@@ -782,9 +686,9 @@ func (h *handler) amDeleteSilence(w http.ResponseWriter, r *http.Request) {
 	if err := h.sil.Expire(r.PathValue("silenceID"), by); err != nil {
 		code := http.StatusInternalServerError
 		switch {
-		case errors.Is(err, ErrSilenceNotFound):
+		case errors.Is(err, alerting.ErrSilenceNotFound):
 			code = http.StatusNotFound
-		case errors.Is(err, ErrInvalidSilence): // who expires it: bad text
+		case errors.Is(err, alerting.ErrInvalidSilence): // who expires it: bad text
 			code = http.StatusBadRequest
 		}
 		writeAMError(w, code, err.Error())

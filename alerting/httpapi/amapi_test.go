@@ -1,4 +1,4 @@
-package alerting
+package httpapi
 
 import (
 	"bytes"
@@ -16,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/buildinfo"
+	"github.com/jackcode/igmon/internal/clock"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // The spec's schemas, written from api/v2/openapi.yaml independently of
@@ -94,9 +97,9 @@ type specStatus struct {
 // prefix as monitor users mount it.
 type amEnv struct {
 	t   *testing.T
-	m   *igmonMeters
-	ev  *Evaluator
-	d   *Dispatcher
+	m   *meters
+	ev  *alerting.Evaluator
+	d   *alerting.Dispatcher
 	srv *httptest.Server
 }
 
@@ -105,51 +108,43 @@ const amPrefix = "/igmon/alerts"
 func newAMEnv(t *testing.T) *amEnv {
 	t.Helper()
 	m := newMeters(t)
-	d, err := NewDispatcher(withClock(m.clk),
-		WithReceiver(Receiver{Name: "oncall", Notifier: &recorder{}}),
-		WithReceiver(Receiver{Name: "kyc-team", Notifier: &recorder{}}),
-		WithRoute(Route{Matchers: mustMatchers(t, `team="kyc"`), Receivers: []string{"kyc-team"}, GroupBy: []string{"team"}}),
-		WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{LabelAlertName}}),
-		WithInhibitRule(InhibitRule{Source: mustMatchers(t, `alertname="CPU"`), Target: mustMatchers(t, `alertname="Memory"`), Equal: []string{"team"}}),
-		WithMaintenanceWindow(MaintenanceWindow{Name: "kyc upgrade", Matchers: mustMatchers(t, `team="kyc"`),
+	d := newDispatcher(t, m.clk,
+		alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: discard}),
+		alerting.WithReceiver(alerting.Receiver{Name: "kyc-team", Notifier: discard}),
+		alerting.WithRoute(alerting.Route{Matchers: mustMatchers(t, `team="kyc"`), Receivers: []string{"kyc-team"}, GroupBy: []string{"team"}}),
+		alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName}}),
+		alerting.WithInhibitRule(alerting.InhibitRule{Source: mustMatchers(t, `alertname="CPU"`), Target: mustMatchers(t, `alertname="Memory"`), Equal: []string{"team"}}),
+		alerting.WithMaintenanceWindow(alerting.MaintenanceWindow{Name: "kyc upgrade", Matchers: mustMatchers(t, `team="kyc"`),
 			Start: t0.Add(-time.Hour), End: t0.Add(time.Hour)}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
 	cpu := mustSel(t, `system.cpu.utilization`)
-	ev := newEval(t, m, []Rule{
+	ev, err := alerting.NewEvaluator([]alerting.Rule{
 		{Name: "CPU", Labels: map[string]string{"team": "platform", "severity": "page"},
 			// The description and evidence are for operators only
 			// (handler_auth_test.go); the summary is public.
 			Annotations: map[string]string{"summary": "CPU high", "description": secretDescription, "evidence": secretEvidence},
-			Condition:   &Threshold{Metric: cpu, Value: 0.9}},
+			Condition:   &alerting.Threshold{Metric: cpu, Value: 0.9}},
 		{Name: "Memory", Labels: map[string]string{"team": "platform"},
-			Condition: &Threshold{Metric: mustSel(t, `system.memory.utilization`), Value: 0.9}},
-		{Name: "KYC", Labels: map[string]string{"team": "kyc"}, Condition: &Threshold{Metric: cpu, Value: 0.9}},
-		{Name: "SlowCPU", For: 5 * time.Minute, Condition: &Threshold{Metric: cpu, Value: 0.9}},
-	}, WithSink(d))
+			Condition: &alerting.Threshold{Metric: mustSel(t, `system.memory.utilization`), Value: 0.9}},
+		{Name: "KYC", Labels: map[string]string{"team": "kyc"}, Condition: &alerting.Threshold{Metric: cpu, Value: 0.9}},
+		{Name: "SlowCPU", For: 5 * time.Minute, Condition: &alerting.Threshold{Metric: cpu, Value: 0.9}},
+	}, fakeClock(m.clk), alerting.WithMetricSource(m.reader), alerting.WithSink(d))
+	if err != nil {
+		t.Fatal(err)
+	}
 	m.cpu.Record(context.Background(), 0.97)
 	m.mem.Record(context.Background(), 0.95)
-	eval(t, ev)
+	if err := ev.Evaluate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	auth := func(r *http.Request) error {
 		if r.Header.Get("Authorization") != "Bearer ops" {
 			return errors.New("no")
 		}
 		return nil
 	}
-	srv := httptest.NewServer(http.StripPrefix(amPrefix, NewHandler(ev, nil, WithAuthorizer(auth), WithDispatcher(d))))
+	srv := httptest.NewServer(http.StripPrefix(amPrefix, newHandler(t, ev, d, WithAuthorizer(auth))))
 	t.Cleanup(srv.Close)
 	return &amEnv{t: t, m: m, ev: ev, d: d, srv: srv}
-}
-
-func mustMatchers(t testing.TB, s string) Matchers {
-	t.Helper()
-	ms, err := ParseMatchers(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ms
 }
 
 // do sends a request and returns the status code and body.
@@ -262,7 +257,7 @@ func TestAMStatus(t *testing.T) {
 
 func TestAMAlerts(t *testing.T) {
 	e := newAMEnv(t)
-	cpuFP := find(e.ev.Alerts(), "CPU").Fingerprint
+	cpuFP := firingFingerprint(t, e.ev, "CPU")
 	type want struct {
 		state       string
 		inhibitedBy []string
@@ -295,7 +290,7 @@ func TestAMAlerts(t *testing.T) {
 			e.get("/api/v2/alerts"+tc.query, &got)
 			var names []string
 			for _, a := range got {
-				n := a.Labels[LabelAlertName]
+				n := a.Labels[alerting.LabelAlertName]
 				names = append(names, n)
 				w, ok := all[n]
 				if !ok {
@@ -358,9 +353,9 @@ func TestAMAlertGroups(t *testing.T) {
 	for _, g := range groups {
 		var names []string
 		for _, a := range g.Alerts {
-			names = append(names, a.Labels[LabelAlertName])
+			names = append(names, a.Labels[alerting.LabelAlertName])
 		}
-		got[g.Receiver.Name+" "+Labels(g.Labels).String()] = names
+		got[g.Receiver.Name+" "+alerting.Labels(g.Labels).String()] = names
 	}
 	want := map[string][]string{
 		`kyc-team {team="kyc"}`:       {"KYC"},
@@ -427,7 +422,7 @@ func TestAMSilenceWritesNeedAuthorization(t *testing.T) {
 			t.Errorf("%s %s token %q: %d %s, want %d %q", tc.method, tc.path, tc.token, code, b, tc.code, tc.msg)
 		}
 	}
-	h := NewHandler(nil, newSilences(nil)) // no authorizer at all
+	h := newHandler(t, nil, newDispatcher(t, clock.NewFake(t0))) // no authorizer at all
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("POST", "/api/v2/silences", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -543,7 +538,7 @@ func TestAMSilenceRoundTrip(t *testing.T) {
 	}
 	e.get("/api/v2/alerts?silenced=false", &alerts)
 	for _, a := range alerts {
-		if a.Labels[LabelAlertName] == "CPU" {
+		if a.Labels[alerting.LabelAlertName] == "CPU" {
 			t.Error("silenced=false still lists the silenced alert")
 		}
 	}
@@ -662,7 +657,7 @@ func TestAMPendingSilence(t *testing.T) {
 
 // Without an evaluator or dispatcher the routes still answer in shape.
 func TestAMEmptyHandler(t *testing.T) {
-	srv := httptest.NewServer(NewHandler(nil, nil))
+	srv := httptest.NewServer(newHandler(t, nil, nil))
 	defer srv.Close()
 	for _, p := range []string{"/api/v2/alerts", "/api/v2/alerts/groups", "/api/v2/silences", "/api/v2/receivers"} {
 		resp, err := http.Get(srv.URL + p)
@@ -698,7 +693,7 @@ func FuzzParseAMSilence(f *testing.F) {
 			if m == nil || m.Name == "" {
 				t.Fatalf("accepted an empty matcher in %+v", s)
 			}
-			muting = muting || !m.matches("")
+			muting = muting || !alerting.Matchers{m}.MatchSet(attribute.EmptySet())
 		}
 		if !muting {
 			t.Fatalf("accepted a silence of everything: %v", s.Matchers)

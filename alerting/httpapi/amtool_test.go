@@ -1,4 +1,4 @@
-package alerting
+package httpapi
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/tooltest"
 )
 
@@ -154,8 +155,8 @@ func TestAmtoolReadsAlertsAndManagesSilences(t *testing.T) {
 		t.Fatalf("alerts %+v", alerts)
 	}
 	for _, a := range alerts {
-		if a.Fingerprint != Labels(a.Labels).Fingerprint() || a.Status.MutedBy == nil {
-			t.Errorf("alert %+v: fingerprint %s, want %s; mutedBy must be present", a, a.Fingerprint, Labels(a.Labels).Fingerprint())
+		if a.Fingerprint != alerting.Labels(a.Labels).Fingerprint() || a.Status.MutedBy == nil {
+			t.Errorf("alert %+v: fingerprint %s, want %s; mutedBy must be present", a, a.Fingerprint, alerting.Labels(a.Labels).Fingerprint())
 		}
 	}
 

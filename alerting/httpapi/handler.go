@@ -1,4 +1,4 @@
-package alerting
+package httpapi
 
 import (
 	"bytes"
@@ -11,13 +11,35 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/duration"
 	"github.com/jackcode/igmon/internal/redact"
 )
 
-// HandlerOption configures NewHandler.
-type HandlerOption func(*handler)
+// Option configures NewHandler.
+type Option interface{ apply(*handler) error }
+
+// option is the one Option implementation: a name for errors and what it
+// sets.
+type option struct {
+	name string
+	set  func(*handler) error
+}
+
+func (o option) apply(h *handler) error {
+	if h.given[o.name] {
+		// A second one would silently replace the first.
+		return fmt.Errorf("%s given more than once", o.name)
+	}
+	h.given[o.name] = true
+	if err := o.set(h); err != nil {
+		return fmt.Errorf("%s: %w", o.name, err)
+	}
+	return nil
+}
 
 // WithAuthorizer lets requests that authorize admits see details and
 // create and expire silences: it decides whether a request is an
@@ -26,16 +48,23 @@ type HandlerOption func(*handler)
 // text is not shown to the caller. Without it every request is anonymous:
 // reads withhold details and the write endpoints answer 403, as silencing
 // pages is not something an anonymous request may do.
-func WithAuthorizer(authorize func(r *http.Request) error) HandlerOption {
-	return func(h *handler) { h.auth = authorize }
+func WithAuthorizer(authorize func(r *http.Request) error) Option {
+	return option{name: "WithAuthorizer", set: func(h *handler) error {
+		if authorize == nil {
+			return errors.New("nil function")
+		}
+		h.auth = authorize
+		return nil
+	}}
 }
 
 type handler struct {
-	ev   *Evaluator
-	sil  *Silences
-	auth func(r *http.Request) error
-	disp *Dispatcher // WithDispatcher; read by the API v2 routes
-	mux  *http.ServeMux
+	ev    *alerting.Evaluator
+	disp  *alerting.Dispatcher // read through dispatchview only
+	sil   *alerting.Silences   // the dispatcher's, nil without one
+	auth  func(r *http.Request) error
+	given map[string]bool // options applied, by name
+	mux   *http.ServeMux
 }
 
 // NewHandler serves alert states and silences as JSON, relative to where it
@@ -57,7 +86,7 @@ type handler struct {
 //	GET    /api/v2/status
 //	GET    /api/v2/receivers
 //	GET    /api/v2/alerts                ?filter=&active=&silenced=&inhibited=&unprocessed=&receiver=
-//	GET    /api/v2/alerts/groups         (same parameters; needs WithDispatcher)
+//	GET    /api/v2/alerts/groups         (same parameters; needs a dispatcher)
 //	GET    /api/v2/silences              ?filter=
 //	POST   /api/v2/silences              postableSilence → 200 {"silenceID": "…"}
 //	GET    /api/v2/silence/{silenceID}
@@ -80,11 +109,26 @@ type handler struct {
 // /api/v2/silences these refusals answer 400 with the reason instead, the
 // code amtool shows a message for (see writeAMRefusal).
 //
-// ev or sil may be nil when the process has no evaluator or no pipeline.
-func NewHandler(ev *Evaluator, sil *Silences, opts ...HandlerOption) http.Handler {
-	h := &handler{ev: ev, sil: sil, mux: http.NewServeMux()}
-	for _, o := range opts {
-		o(h)
+// ev or d may be nil when the process has no evaluator or no pipeline.
+// The alerts come from ev (else d); the silences from d's silence set,
+// and the Alertmanager API's receivers, inhibition, maintenance windows
+// and groups from d, read through a snapshot it copies under its lock.
+// Without d there are no silences (the write routes answer 404), alerts
+// list no receivers, are never shown as inhibited and
+// /api/v2/alerts/groups is empty. An invalid option is an error wrapping
+// alerting.ErrInvalidOption that names it.
+func NewHandler(ev *alerting.Evaluator, d *alerting.Dispatcher, opts ...Option) (http.Handler, error) {
+	h := &handler{ev: ev, disp: d, given: map[string]bool{}, mux: http.NewServeMux()}
+	if d != nil {
+		h.sil = d.Silences()
+	}
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: httpapi.NewHandler: option #%d is nil", alerting.ErrInvalidOption, i)
+		}
+		if err := o.apply(h); err != nil {
+			return nil, fmt.Errorf("%w: httpapi.NewHandler: %w", alerting.ErrInvalidOption, err)
+		}
 	}
 	for _, rt := range h.routes() {
 		pattern := rt.method + " " + rt.path
@@ -94,7 +138,7 @@ func NewHandler(ev *Evaluator, sil *Silences, opts ...HandlerOption) http.Handle
 			h.mux.Handle(pattern, h.serveWrite(rt.api, rt.write))
 		}
 	}
-	return h.mux
+	return h.mux, nil
 }
 
 // api says whose conventions a route follows, which decides the shape of
@@ -187,7 +231,7 @@ func (h *handler) serveWrite(a api, fn http.HandlerFunc) http.Handler {
 		case h.sil == nil:
 			fail(w, r, http.StatusNotFound, "silences are not enabled")
 		case h.auth == nil:
-			fail(w, r, http.StatusForbidden, "silence changes need an authorizer (alerting.WithAuthorizer)")
+			fail(w, r, http.StatusForbidden, "silence changes need an authorizer (httpapi.WithAuthorizer)")
 		case !h.admits(r):
 			fail(w, r, http.StatusForbidden, "not authorized")
 		case !isJSON(r) && !(r.Method == http.MethodDelete && r.Header.Get("Content-Type") == ""):
@@ -216,13 +260,13 @@ const maxWriteBody = 64 << 10
 // text that is not valid UTF-8, naming the parameter or the field. The
 // JSON decoder would store such text with U+FFFD in place of the bad
 // bytes, and an escaped lone surrogate ("\ud800") the same way, so this
-// looks at the body as sent; Silences.Add checks the decoded text (length,
-// control characters) for every API. The body is left for the route to
-// read.
+// looks at the body as sent; Silences.Add and Silences.Expire check the
+// decoded text (length, control characters) for every API. The body is
+// left for the route to read.
 func checkWriteText(r *http.Request) error {
 	for k, vs := range r.URL.Query() {
 		for _, v := range vs {
-			if err := checkText(k, v, maxSilenceAuthorLen); err != nil {
+			if err := checkParam(k, v); err != nil {
 				return err
 			}
 		}
@@ -239,7 +283,20 @@ func checkWriteText(r *http.Request) error {
 		return nil // the route refuses a body it cannot read whole
 	}
 	if field, bad := badTextField(body); bad {
-		return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalidSilence, field)
+		return fmt.Errorf("%w: %s: not valid UTF-8", alerting.ErrInvalidSilence, field)
+	}
+	return nil
+}
+
+// checkParam refuses a query parameter that is not valid UTF-8 or holds
+// control characters (a forged line in a log), naming it. The silence set
+// checks the length of the one it stores (by).
+func checkParam(name, v string) error {
+	if !utf8.ValidString(v) {
+		return fmt.Errorf("%w: %s: not valid UTF-8", alerting.ErrInvalidSilence, name)
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%w: %s: contains control characters", alerting.ErrInvalidSilence, name)
 	}
 	return nil
 }
@@ -372,13 +429,13 @@ func disclose(body any, detailed bool) (out any, ok bool) {
 			}
 		}
 		return m, true
-	case []Alert:
+	case []alerting.Alert:
 		as := slices.Clone(b)
 		for i := range as {
 			as[i].Annotations = discloseAnnotations(as[i].Annotations, detailed)
 		}
 		return as, true
-	case []Silence:
+	case []alerting.Silence:
 		ss := slices.Clone(b)
 		for i := range ss {
 			ss[i].CreatedBy, ss[i].Comment, ss[i].ExpiredBy = discloseSilence(ss[i].CreatedBy, ss[i].Comment, ss[i].ExpiredBy, detailed)
@@ -446,16 +503,16 @@ func discloseSilence(createdBy, comment, expiredBy string, detailed bool) (strin
 	return createdBy, redact.String(comment), expiredBy
 }
 
-func (h *handler) alertList() []Alert {
+func (h *handler) alertList() []alerting.Alert {
 	if h.ev == nil {
-		return []Alert{}
+		return []alerting.Alert{}
 	}
 	return h.ev.Alerts()
 }
 
-func (h *handler) silenceList() []Silence {
+func (h *handler) silenceList() []alerting.Silence {
 	if h.sil == nil {
-		return []Silence{}
+		return []alerting.Silence{}
 	}
 	return h.sil.List()
 }
@@ -489,7 +546,7 @@ func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("invalid JSON: %w", err))
 		return
 	}
-	s := Silence{StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
+	s := alerting.Silence{StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
 	for i, raw := range req.Matchers {
 		mt, err := parseSilenceMatcher(raw)
 		if err != nil {
@@ -499,14 +556,14 @@ func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 		s.Matchers = append(s.Matchers, mt)
 	}
 	if req.Duration != "" {
-		d, err := parseDuration(req.Duration)
+		d, err := duration.Parse(req.Duration)
 		if err != nil || d <= 0 {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("duration: invalid %q", req.Duration))
 			return
 		}
 		start := s.StartsAt
 		if start.IsZero() {
-			start = h.sil.clock.Now()
+			start = h.now()
 		}
 		s.EndsAt = start.Add(d)
 	}
@@ -531,10 +588,10 @@ type amMatcher struct {
 // text (`team="payments"`, `team=payments`, `alertname=~"PSP.*"`) or an
 // Alertmanager API v2 object ({"name","value","isRegex","isEqual"}), so
 // scripts written for Alertmanager work unchanged.
-func parseSilenceMatcher(raw json.RawMessage) (*Matcher, error) {
+func parseSilenceMatcher(raw json.RawMessage) (*alerting.Matcher, error) {
 	var text string
 	if err := json.Unmarshal(raw, &text); err == nil {
-		var m Matcher
+		var m alerting.Matcher
 		if err := m.UnmarshalText([]byte(text)); err != nil {
 			return nil, err
 		}
@@ -544,18 +601,18 @@ func parseSilenceMatcher(raw json.RawMessage) (*Matcher, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&am); err != nil {
-		return nil, fmt.Errorf("%w: want a matcher string or {\"name\", \"value\", \"isRegex\", \"isEqual\"}", errSyntax)
+		return nil, fmt.Errorf("%w: want a matcher string or {\"name\", \"value\", \"isRegex\", \"isEqual\"}", alerting.ErrInvalidSilence)
 	}
-	t := MatchEqual
+	t := alerting.MatchEqual
 	switch equal := am.IsEqual == nil || *am.IsEqual; {
 	case am.IsRegex && equal:
-		t = MatchRegexp
+		t = alerting.MatchRegexp
 	case am.IsRegex:
-		t = MatchNotRegexp
+		t = alerting.MatchNotRegexp
 	case !equal:
-		t = MatchNotEqual
+		t = alerting.MatchNotEqual
 	}
-	return NewMatcher(t, am.Name, am.Value)
+	return alerting.NewMatcher(t, am.Name, am.Value)
 }
 
 func (h *handler) expireSilence(w http.ResponseWriter, r *http.Request) {
@@ -566,7 +623,7 @@ func (h *handler) expireSilence(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.sil.Expire(r.PathValue("id"), by); err != nil {
 		code := http.StatusBadRequest
-		if errors.Is(err, ErrSilenceNotFound) {
+		if errors.Is(err, alerting.ErrSilenceNotFound) {
 			code = http.StatusNotFound
 		}
 		writeError(w, code, err)

@@ -1,4 +1,4 @@
-package alerting
+package promrules
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
 
 	"github.com/jackcode/igmon/internal/promname"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -34,7 +36,7 @@ type MetricInfo = promname.MetricInfo
 // MetricInfoOf describes a collected metric as the rule export needs it:
 // its name, unit and instrument kind, read from the data's shape. It
 // reports false for data the export cannot translate (exponential
-// histograms, summaries). Build PrometheusExport.Metrics for a service's
+// histograms, summaries). Build Config.Metrics for a service's
 // own metrics from one collection with it.
 func MetricInfoOf(md metricdata.Metrics) (MetricInfo, bool) {
 	info := MetricInfo{Name: md.Name, Unit: md.Unit}
@@ -60,8 +62,8 @@ func sumType(monotonic bool) MetricType {
 	return TypeUpDownCounter
 }
 
-// PrometheusExport configures ExportPrometheusRules.
-type PrometheusExport struct {
+// Config configures Export.
+type Config struct {
 	// Group is the rule group name (default "igmon").
 	Group string
 	// Interval is the evaluation interval of the group (default: none, use
@@ -91,7 +93,7 @@ type promRule struct {
 	Annotations   map[string]string `yaml:"annotations,omitempty"`
 }
 
-// ExportPrometheusRules renders rules as a Prometheus alerting-rules file,
+// Export renders rules as a Prometheus alerting-rules file,
 // so a fleet evaluates the same rules centrally. Expressions use the
 // Prometheus names of the metrics (docs/metrics.md, "Names in
 // Prometheus"); a rule that reads a metric igmon does not emit and
@@ -101,8 +103,8 @@ type promRule struct {
 // $value means the same in both. Flap damping has no PromQL equivalent and
 // is left out; annotation templates are translated best-effort ($value,
 // $labels, humanizePercentage).
-func ExportPrometheusRules(rules []Rule, cfg PrometheusExport) ([]byte, error) {
-	if err := ValidateRules(rules); err != nil {
+func Export(rules []alerting.Rule, cfg Config) ([]byte, error) {
+	if err := alerting.ValidateRules(rules); err != nil {
 		return nil, err
 	}
 	known := map[string]MetricInfo{}
@@ -130,23 +132,23 @@ func ExportPrometheusRules(rules []Rule, cfg PrometheusExport) ([]byte, error) {
 }
 
 type promCtx struct {
-	rule  *Rule
+	rule  *alerting.Rule
 	known map[string]MetricInfo
 	by    string
 	err   error
 }
 
-func (p *promCtx) metric(s Selector) MetricInfo {
+func (p *promCtx) metric(s alerting.Selector) MetricInfo {
 	m, ok := p.known[s.Metric]
 	if !ok && p.err == nil {
-		p.err = &fieldError{Rule: p.rule.Name, Field: p.rule.Condition.kind(),
-			Msg: fmt.Sprintf("metric %q is not a known igmon metric; declare it in PrometheusExport.Metrics", s.Metric)}
+		p.err = &fieldError{Rule: p.rule.Name, Field: kind(p.rule.Condition),
+			Msg: fmt.Sprintf("metric %q is not a known igmon metric; declare it in Config.Metrics", s.Metric)}
 	}
 	return m
 }
 
 // series renders the selector for one Prometheus series of s.
-func (p *promCtx) series(s Selector, suffix string, extra ...string) string {
+func (p *promCtx) series(s alerting.Selector, suffix string, extra ...string) string {
 	m := p.metric(s)
 	var ms []string
 	for _, x := range s.Matchers {
@@ -161,7 +163,7 @@ func (p *promCtx) series(s Selector, suffix string, extra ...string) string {
 }
 
 // count renders the "events" series of a counter or histogram.
-func (p *promCtx) count(s Selector) string {
+func (p *promCtx) count(s alerting.Selector) string {
 	if p.metric(s).Type == TypeHistogram {
 		return p.series(s, "_count")
 	}
@@ -183,9 +185,9 @@ func (p *promCtx) sum(expr string, extraBy ...string) string {
 	return "sum by (" + by + ") (" + expr + ")"
 }
 
-func (p *promCtx) agg(a Aggregation, expr string) string {
+func (p *promCtx) agg(a alerting.Aggregation, expr string) string {
 	if a == "" {
-		a = AggMax
+		a = alerting.AggMax
 	}
 	if p.by == "" {
 		return string(a) + "(" + expr + ")"
@@ -193,7 +195,7 @@ func (p *promCtx) agg(a Aggregation, expr string) string {
 	return string(a) + " by (" + p.by + ") (" + expr + ")"
 }
 
-func (p *promCtx) increase(s Selector, w time.Duration) string {
+func (p *promCtx) increase(s alerting.Selector, w time.Duration) string {
 	return p.sum("increase(" + p.count(s) + "[" + promDuration(w) + "])")
 }
 
@@ -303,7 +305,7 @@ func promLabels(l map[string]string) map[string]string {
 	return out
 }
 
-func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
+func exportRule(r *alerting.Rule, known map[string]MetricInfo) ([]promRule, error) {
 	p := &promCtx{rule: r, known: known}
 	var by []string
 	for _, k := range r.By {
@@ -324,19 +326,19 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 	}
 	var out []promRule
 	switch c := r.Condition.(type) {
-	case *Threshold:
+	case *alerting.Threshold:
 		expr := p.agg(c.Aggregation, p.series(c.Metric, ""))
 		if c.Of != nil {
 			expr = "(" + expr + " / " + p.agg(c.Aggregation, p.series(*c.Of, "")) + ")"
 		}
 		base.Expr = expr + " " + string(cmpOp(c.Op)) + " " + num(c.Value)
-	case *Ratio:
+	case *alerting.Ratio:
 		den := p.increase(c.Denominator, c.Window)
 		base.Expr = "(" + p.increase(c.Numerator, c.Window) + " / " + den + ") " + string(cmpOp(c.Op)) + " " + num(c.Value)
 		if c.MinRequests > 0 {
 			base.Expr = "(" + base.Expr + ") and (" + den + " >= " + num(c.MinRequests) + ")"
 		}
-	case *Quantile:
+	case *alerting.Quantile:
 		if p.metric(c.Histogram).Type != TypeHistogram && p.err == nil {
 			p.err = &fieldError{Rule: r.Name, Field: "quantile.histogram", Msg: c.Histogram.Metric + " is not a histogram"}
 		}
@@ -346,7 +348,7 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 		if c.MinCount > 0 {
 			base.Expr = "(" + base.Expr + ") and (" + p.increase(c.Histogram, c.Window) + " >= " + num(c.MinCount) + ")"
 		}
-	case *CheckState:
+	case *alerting.CheckState:
 		states := c.States
 		if len(states) == 0 {
 			states = []string{"fail"}
@@ -359,15 +361,15 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 			}
 			extra = append(extra, "igmon_check_name=~"+strconv.Quote(strings.Join(q, "|")))
 		}
-		status := p.series(Selector{Metric: "igmon.check.status"}, "", extra...)
+		status := p.series(alerting.Selector{Metric: "igmon.check.status"}, "", extra...)
 		base.Expr = "max by (igmon_check_name) (" + status + ") == 1"
 		if d := r.For + c.For; d > 0 {
 			base.For = promDuration(d)
 		}
-	case *Absence:
+	case *alerting.Absence:
 		req := p.increase(c.Requests, c.Window)
 		base.Expr = "(" + req + " >= " + num(max(c.MinRequests, 1)) + ") unless (" + p.increase(c.Success, c.Window) + " > 0)"
-	case *SLO:
+	case *alerting.SLO:
 		out = exportSLO(p, c, base)
 	}
 	if p.err != nil {
@@ -392,7 +394,7 @@ func exportRule(r *Rule, known map[string]MetricInfo) ([]promRule, error) {
 // The budget is written as (1 - objective) so Prometheus computes the
 // same float64 the evaluator does. min_events guards both windows, as the
 // evaluator does (a window with fewer events has no burn rate).
-func exportSLO(p *promCtx, c *SLO, base promRule) []promRule {
+func exportSLO(p *promCtx, c *alerting.SLO, base promRule) []promRule {
 	errRatio := func(w time.Duration) string {
 		if c.Errors != nil {
 			return "(" + p.increase(*c.Errors, w) + " / " + p.increase(c.Total, w) + ")"
@@ -403,7 +405,7 @@ func exportSLO(p *promCtx, c *SLO, base promRule) []promRule {
 	budget := "(1 - " + num(c.Objective) + ")"
 	burn := func(w time.Duration) string { return errRatio(w) + " / " + budget }
 	var sevs []string
-	for _, w := range c.windows() {
+	for _, w := range burnWindows(c) {
 		if !slices.Contains(sevs, w.Severity) {
 			sevs = append(sevs, w.Severity)
 		}
@@ -411,7 +413,7 @@ func exportSLO(p *promCtx, c *SLO, base promRule) []promRule {
 	var out []promRule
 	for _, sev := range sevs {
 		var parts []string
-		for _, w := range c.windows() {
+		for _, w := range burnWindows(c) {
 			if w.Severity != sev {
 				continue
 			}
@@ -443,22 +445,22 @@ var (
 	tmplAction     = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
 )
 
-func promAnnotations(r *Rule) map[string]string {
+func promAnnotations(r *alerting.Rule) map[string]string {
 	if len(r.Annotations) == 0 {
 		return nil
 	}
 	var window string
 	var threshold float64
 	switch c := r.Condition.(type) {
-	case *Threshold:
+	case *alerting.Threshold:
 		threshold = c.Value
-	case *Ratio:
+	case *alerting.Ratio:
 		window, threshold = promDuration(c.Window), c.Value
-	case *Quantile:
+	case *alerting.Quantile:
 		window, threshold = promDuration(c.Window), c.Value
-	case *Absence:
+	case *alerting.Absence:
 		window = promDuration(c.Window)
-	case *SLO:
+	case *alerting.SLO:
 		threshold = c.Objective
 	}
 	fields := map[string]string{
