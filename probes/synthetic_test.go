@@ -20,6 +20,7 @@ import (
 	"github.com/jackcode/igmon/internal/igsemconv"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -565,5 +566,38 @@ func TestURLCredentialsAreRedacted(t *testing.T) {
 	r := p.Run(context.Background())
 	if strings.Contains(r.Error, "s3cret") || strings.Contains(p.target, "s3cret") {
 		t.Errorf("secret leaked: error %q target %q", r.Error, p.target)
+	}
+}
+
+// TestProbeCheckCallerOptionsWinByConstruction: Probe.Check's defaults
+// fill in only what the caller does not set, so checks.WithCritical(true)
+// is not a repeat of the default; the interval and timeout are the
+// probe's own, and giving them to Check fails naming the option.
+func TestProbeCheckCallerOptionsWinByConstruction(t *testing.T) {
+	p, err := TCP(nil, "psp-tcp", "127.0.0.1:1", WithInterval(time.Minute), WithTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := p.Check(checks.WithCritical(true), checks.WithThresholds(1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := checkstest.SettingsOf(c); !s.Critical || s.Interval != time.Minute || s.ComponentType != "component" {
+		t.Errorf("settings %+v: want the caller's critical, the probe's interval, the default component type", s)
+	}
+	for _, o := range []struct {
+		opt  checks.Option
+		want string
+	}{
+		{checks.WithInterval(time.Hour), "WithInterval: a probe's check runs on the probe's own interval"},
+		{checks.WithTimeout(time.Second), "WithTimeout: a probe's check runs on the probe's own interval and timeout"},
+	} {
+		if _, err := p.Check(o.opt); err == nil || !strings.Contains(err.Error(), o.want) {
+			t.Errorf("err = %v, want %q", err, o.want)
+		}
+	}
+	if _, err := p.Check(checks.WithCritical(true), checks.WithCritical(false)); err == nil || !strings.Contains(err.Error(), "WithCritical: given twice") {
+		t.Errorf("repeated option: err = %v, want it named", err)
 	}
 }
