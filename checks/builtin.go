@@ -68,21 +68,6 @@ func (b *builtin) constructor() string {
 	return "checks." + b.kind
 }
 
-// specificOption is an option that belongs to one built-in constructor. It
-// is an Option so that every constructor can take ...Option and accept the
-// common options too; given to any other constructor, or to NewCheck, it
-// makes construction fail with an error naming it.
-type specificOption[T any] struct {
-	name, owner string
-	fn          func(*T)
-}
-
-func (o specificOption[T]) applySQL(c *sqlConfig) { configure(c, &c.builtin, []Option{o}) }
-
-func (o specificOption[T]) apply(s *settings) {
-	s.err = fmt.Errorf("%s: applies only to checks.%s", o.name, o.owner)
-}
-
 // sharedOption is an option every built-in constructor accepts
 // (WithName, WithLatencyWarn) but NewCheck does not.
 type sharedOption struct {
@@ -90,10 +75,16 @@ type sharedOption struct {
 	fn   func(*builtin)
 }
 
-func (o sharedOption) applySQL(c *sqlConfig) { o.fn(&c.builtin) }
+func (o sharedOption) applySQL(c *sqlConfig) { o.configure(&c.builtin) }
 
 func (o sharedOption) apply(s *settings) {
-	s.err = fmt.Errorf("%s: applies only to built-in checks", o.name)
+	s.fail(fmt.Errorf("%s: applies only to built-in checks", o.name))
+}
+
+func (o sharedOption) configure(b *builtin) {
+	if b.s.once(o.name) {
+		o.fn(b)
+	}
 }
 
 // configure applies opts to a built-in's configuration: its own options,
@@ -102,10 +93,8 @@ func configure[T any](cfg *T, b *builtin, opts []Option) {
 	for _, o := range opts {
 		switch o := o.(type) {
 		case nil:
-		case specificOption[T]:
-			o.fn(cfg)
 		case sharedOption:
-			o.fn(b)
+			o.configure(b)
 		default:
 			o.apply(&b.s)
 		}

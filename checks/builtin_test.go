@@ -120,3 +120,41 @@ func TestBuiltinDefaults(t *testing.T) {
 type pingerFunc func(context.Context) error
 
 func (f pingerFunc) PingContext(ctx context.Context) error { return f(ctx) }
+
+// TestRepeatedOptionRefusedNamingIt: every check option sets one value, so
+// a second one of the same option would silently replace the first: each
+// constructor refuses it, naming the option.
+func TestRepeatedOptionRefusedNamingIt(t *testing.T) {
+	fn := func(context.Context) error { return nil }
+	db := sql.OpenDB(nil) // never used: construction fails first
+	defer db.Close()
+	tests := []struct {
+		name  string
+		build func() (*Check, error)
+		want  string
+	}{
+		{"common on NewCheck", func() (*Check, error) {
+			return NewCheck("c", fn, WithTimeout(time.Second), WithTimeout(2*time.Second))
+		}, "WithTimeout: given twice"},
+		{"common on a built-in", func() (*Check, error) {
+			return Goroutines(0, 10, WithCritical(true), WithCritical(false))
+		}, "WithCritical: given twice"},
+		{"shared", func() (*Check, error) {
+			return Func("f", fn, WithLatencyWarn(time.Second), WithLatencyWarn(time.Minute))
+		}, "WithLatencyWarn: given twice"},
+		{"own", func() (*Check, error) {
+			return SQL(db, WithQuery("SELECT 1"), WithQuery("SELECT 2"))
+		}, "WithQuery: given twice"},
+		{"common on SQL", func() (*Check, error) {
+			return SQL(db, WithEndpoints(Liveness), WithEndpoints(Readiness))
+		}, "WithEndpoints: given twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := tt.build()
+			if c != nil || !errors.Is(err, ErrInvalidCheck) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got (%v, %v), want ErrInvalidCheck containing %q", c, err, tt.want)
+			}
+		})
+	}
+}

@@ -62,6 +62,7 @@ type settings struct {
 	staleFactorSet   bool
 	staleAfter       time.Duration // effective after newCheck
 	measurement      string
+	seen             map[string]bool // options already given
 	err              error
 }
 
@@ -85,49 +86,79 @@ type Option interface {
 	applySQL(*sqlConfig) // every Option is also an SQLOption
 }
 
-// optionFunc is the single Option implementation. Built-in checks with
-// options of their own declare an interface that optionFunc also satisfies,
-// so common options can be passed to them directly.
-type optionFunc func(*settings)
+// optionFunc is the implementation of the common options. Built-in checks
+// with options of their own declare an interface that optionFunc also
+// satisfies, so common options can be passed to them directly.
+type optionFunc struct {
+	name string // the option's function name, for errors
+	fn   func(*settings)
+}
 
-func (f optionFunc) apply(s *settings) { f(s) }
+func (o optionFunc) apply(s *settings) {
+	if s.once(o.name) {
+		o.fn(s)
+	}
+}
 
-func (f optionFunc) applySQL(c *sqlConfig) { configure(c, &c.builtin, []Option{f}) }
+func (o optionFunc) applySQL(c *sqlConfig) { configure(c, &c.builtin, []Option{o}) }
+
+// once records that the option called name was given and reports whether
+// it is the first time: every check option sets one value, so a second
+// one would silently replace the first and is refused, naming it.
+func (s *settings) once(name string) bool {
+	if s.seen[name] {
+		s.fail(fmt.Errorf("%s: given twice; the second would silently replace the first", name))
+		return false
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[name] = true
+	return true
+}
+
+// fail records the first option error; later ones are usually
+// consequences.
+func (s *settings) fail(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+}
 
 // WithEndpoints sets which endpoints the check affects. The default is
 // Readiness. /healthz always includes every check.
 func WithEndpoints(e Endpoint) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "WithEndpoints", fn: func(s *settings) {
 		s.endpoints = e
 		s.endpointsSet = true
 		if e == 0 || e&^allEndpoints != 0 {
-			s.err = fmt.Errorf("endpoints: %d is not a combination of Liveness, Readiness and Startup", e)
+			s.fail(fmt.Errorf("endpoints: %d is not a combination of Liveness, Readiness and Startup", e))
 		}
-	})
+	}}
 }
 
 // WithTimeout sets how long one run may take (default 2s, minimum 1ms). The
 // check's context is cancelled at the timeout and the run reported failed.
 func WithTimeout(d time.Duration) Option {
-	return optionFunc(func(s *settings) { s.timeout = d })
+	return optionFunc{name: "WithTimeout", fn: func(s *settings) { s.timeout = d }}
 }
 
 // WithCritical sets whether a failure of the check fails its endpoints
 // (true, the default) or only degrades them to warn (false).
 func WithCritical(critical bool) Option {
-	return optionFunc(func(s *settings) { s.critical = critical })
+	return optionFunc{name: "WithCritical", fn: func(s *settings) { s.critical = critical }}
 }
 
 // WithComponentType sets the IETF componentType: "datastore",
 // "payment-provider", "game-provider", "kyc", "http", "system" (the
 // dashboard groups these) or your own; the default is "component".
 func WithComponentType(t string) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "WithComponentType", fn: func(s *settings) {
 		s.componentType = t
 		if t == "" {
-			s.err = errors.New("component type: must not be empty")
+			s.fail(errors.New("component type: must not be empty"))
 		}
-	})
+	}}
 }
 
 // WithInterval sets how often the check runs in the background after
@@ -135,12 +166,12 @@ func WithComponentType(t string) Option {
 // The interval must be at least the timeout. Every check runs on a schedule
 // unless [WithOnRequest] is given.
 func WithInterval(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "WithInterval", fn: func(s *settings) {
 		s.interval, s.intervalSet = d, true
 		if d <= 0 {
-			s.err = fmt.Errorf("interval: %v must be positive", d)
+			s.fail(fmt.Errorf("interval: %v must be positive", d))
 		}
-	})
+	}}
 }
 
 // WithOnRequest makes the check on-request only: it never runs in the
@@ -154,12 +185,12 @@ func WithInterval(d time.Duration) Option {
 // [WithInitialDelay]; a zero ttl is invalid, use a
 // tiny one to run on every request.
 func WithOnRequest(ttl time.Duration) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "WithOnRequest", fn: func(s *settings) {
 		s.onRequest, s.ttl = true, ttl
 		if ttl <= 0 {
-			s.err = fmt.Errorf("on-request ttl: %v must be positive", ttl)
+			s.fail(fmt.Errorf("on-request ttl: %v must be positive", ttl))
 		}
-	})
+	}}
 }
 
 // WithInitialDelay delays the first background run by d (jittered like the
@@ -168,37 +199,37 @@ func WithOnRequest(ttl time.Duration) Option {
 // fresh process has results within a second while its checks, and those of
 // replicas restarted together, do not all fire in the same instant.
 func WithInitialDelay(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "WithInitialDelay", fn: func(s *settings) {
 		s.initialDelay, s.initialDelaySet = d, true
 		if d < 0 {
-			s.err = fmt.Errorf("initial delay: %v must not be negative", d)
+			s.fail(fmt.Errorf("initial delay: %v must not be negative", d))
 		}
-	})
+	}}
 }
 
 // WithJitter spreads background runs by up to ±f of the interval (default
 // 0.1) so that replicas do not probe a dependency in lock step.
 func WithJitter(f float64) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "WithJitter", fn: func(s *settings) {
 		s.jitter = f
 		if f < 0 || f >= 1 {
-			s.err = fmt.Errorf("jitter: %v must be in [0, 1)", f)
+			s.fail(fmt.Errorf("jitter: %v must be in [0, 1)", f))
 		}
-	})
+	}}
 }
 
 // WithThresholds damps flapping: the check turns fail only after failures
 // consecutive failed runs, and back to pass only after successes consecutive
 // passing runs. Both default to 1.
 func WithThresholds(failures, successes int) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "WithThresholds", fn: func(s *settings) {
 		s.failureThreshold, s.successThreshold = failures, successes
 		if failures < 1 {
-			s.err = fmt.Errorf("failure threshold: %d must be at least 1", failures)
+			s.fail(fmt.Errorf("failure threshold: %d must be at least 1", failures))
 		} else if successes < 1 {
-			s.err = fmt.Errorf("success threshold: %d must be at least 1", successes)
+			s.fail(fmt.Errorf("success threshold: %d must be at least 1", successes))
 		}
-	})
+	}}
 }
 
 // withStaleFactor sets k: a scheduled result older than k intervals is
@@ -206,12 +237,12 @@ func WithThresholds(failures, successes int) Option {
 // [Result.Stale]. For a bound in time rather than in intervals use
 // [WithStaleAfter].
 func withStaleFactor(k int) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "withStaleFactor", fn: func(s *settings) {
 		s.staleFactor, s.staleFactorSet = k, true
 		if k < 1 {
-			s.err = fmt.Errorf("stale factor: %d must be at least 1", k)
+			s.fail(fmt.Errorf("stale factor: %d must be at least 1", k))
 		}
-	})
+	}}
 }
 
 // WithStaleAfter sets the age past which the check's result is stale. The
@@ -224,19 +255,19 @@ func withStaleFactor(k int) Option {
 // shorter bounds would call every result stale before the next one could
 // replace it.
 func WithStaleAfter(d time.Duration) Option {
-	return optionFunc(func(s *settings) {
+	return optionFunc{name: "WithStaleAfter", fn: func(s *settings) {
 		s.staleAfter = d
 		if d <= 0 {
-			s.err = fmt.Errorf("stale after: %v must be positive", d)
+			s.fail(fmt.Errorf("stale after: %v must be positive", d))
 		}
-	})
+	}}
 }
 
 // withMeasurement names what the check measures, the second half of the
 // IETF "component:measurement" key (e.g. "responseTime", "utilization").
 // The default is "responseTime", or the measurement passed to [Observe].
 func withMeasurement(m string) Option {
-	return optionFunc(func(s *settings) { s.measurement = m })
+	return optionFunc{name: "withMeasurement", fn: func(s *settings) { s.measurement = m }}
 }
 
 // NewCheck validates and returns a check. The error wraps ErrInvalidCheck

@@ -43,7 +43,7 @@ type foreignOption struct {
 func (o foreignOption) applySQL(c *sqlConfig) { o.apply(&c.s) }
 
 func (o foreignOption) apply(s *settings) {
-	s.err = fmt.Errorf("%s: applies only to %s", o.name, o.owner)
+	s.fail(fmt.Errorf("%s: applies only to %s", o.name, o.owner))
 }
 
 // extBuilder is a builtin driven by a subpackage.
@@ -58,11 +58,15 @@ func (x *extBuilder) Configure(opt any, own func(any) bool) {
 	switch o := opt.(type) {
 	case nil:
 	case foreignOption:
-		if !own(o.payload) {
+		// Only the owner (the builder's own kind) takes the payload; a
+		// second one of the same option is refused like any repeated one.
+		if o.owner != x.b.kind {
 			o.apply(&x.b.s)
+		} else if x.b.s.once(o.name) && !own(o.payload) {
+			x.b.fail(o.name, "%T is not this constructor's configuration", o.payload)
 		}
 	case sharedOption:
-		o.fn(&x.b)
+		o.configure(&x.b)
 	case Option:
 		o.apply(&x.b.s)
 	default:

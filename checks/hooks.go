@@ -2,7 +2,9 @@ package checks
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/jackcode/igmon/internal/checkhook"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/testhooks"
 )
@@ -25,4 +27,39 @@ func init() {
 		return testhooks.CheckSettings{Endpoints: uint8(s.endpoints), Timeout: s.timeout, Interval: s.interval, TTL: s.ttl,
 			StaleAfter: s.staleAfter, OnRequest: s.onRequest, Critical: s.critical, ComponentType: s.componentType}
 	}
+	checkhook.NewCheck = newCheckWithDefaults
+}
+
+// newCheckWithDefaults is [NewCheck] for igmon's packages that build a
+// check on defaults of their own (see internal/checkhook): the caller's
+// opts are applied first, then fixed and the defaults for what opts did
+// not set, so the caller's options win by construction and a repeated
+// option is still refused. An option in opts of the same function as one
+// in fixed fails, naming it and saying why.
+func newCheckWithDefaults(name string, fn func(context.Context) error, opts, defaults, fixed []any, why string) (any, error) {
+	s := defaultSettings()
+	isFixed := map[string]bool{}
+	for _, f := range fixed {
+		isFixed[f.(optionFunc).name] = true
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if of, ok := o.(optionFunc); ok && isFixed[of.name] {
+			s.fail(fmt.Errorf("%s: %s", of.name, why))
+			continue
+		}
+		o.(Option).apply(&s)
+	}
+	for _, d := range append(fixed, defaults...) {
+		if o := d.(optionFunc); !s.seen[o.name] {
+			o.apply(&s)
+		}
+	}
+	c, err := newCheck(name, fn, s)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }

@@ -22,6 +22,9 @@ type SQLOption interface {
 type queryOption string
 
 func (q queryOption) applySQL(c *sqlConfig) {
+	if !c.s.once("WithQuery") {
+		return
+	}
 	c.query = string(q)
 	if q == "" {
 		c.fail("WithQuery", "must not be empty")

@@ -94,6 +94,7 @@ type depConfig struct {
 	clock         clock.Clock
 	provider      providerConfig
 	errs          []error
+	seen          given // single-valued options already given
 }
 
 func (c *depConfig) fail(option, format string, a ...any) {
@@ -105,6 +106,9 @@ func (c *depConfig) fail(option, format string, a ...any) {
 // default is _OTHER.
 func WithDefaultOperation(op string) DependencyOption {
 	return depOptionFunc(func(c *depConfig) {
+		if !c.seen.once("WithDefaultOperation", &c.errs) {
+			return
+		}
 		if err := igname.Validate(op); err != nil {
 			c.fail("WithDefaultOperation", "%v", err)
 		}
@@ -141,6 +145,9 @@ func WithOperations(ops ...string) DependencyOption {
 // OutcomeDeclined that does not count against the provider.
 func WithClassifier(fn func(resp *http.Response, err error) Outcome) DependencyOption {
 	return depOptionFunc(func(c *depConfig) {
+		if !c.seen.once("WithClassifier", &c.errs) {
+			return
+		}
 		if fn == nil {
 			c.fail("WithClassifier", "func must not be nil")
 		}
@@ -154,6 +161,9 @@ func WithClassifier(fn func(resp *http.Response, err error) Outcome) DependencyO
 // OutcomeCanceled and all others OutcomeError.
 func WithErrorClassifier(fn func(err error) Outcome) DependencyOption {
 	return depOptionFunc(func(c *depConfig) {
+		if !c.seen.once("WithErrorClassifier", &c.errs) {
+			return
+		}
 		if fn == nil {
 			c.fail("WithErrorClassifier", "func must not be nil")
 		}

@@ -29,6 +29,7 @@ type mwConfig struct {
 	maxRoutes int
 	provider  providerConfig
 	errs      []error
+	seen      given // single-valued options already given
 }
 
 // WithRouteFunc sets how the middleware finds a request's route template
@@ -38,6 +39,9 @@ type mwConfig struct {
 // ServeMux pattern (r.Pattern) without its method and host.
 func WithRouteFunc(fn func(*http.Request) string) MiddlewareOption {
 	return mwOptionFunc(func(c *mwConfig) {
+		if !c.seen.once("WithRouteFunc", &c.errs) {
+			return
+		}
 		if fn == nil {
 			c.errs = append(c.errs, errors.New("option WithRouteFunc: func must not be nil"))
 		}

@@ -3,6 +3,7 @@ package instrument
 import (
 	"context"
 	"fmt"
+	"go.opentelemetry.io/otel/metric/noop"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -273,6 +274,7 @@ func TestMiddlewareOptionsValidated(t *testing.T) {
 		{nil, nil, "next"},
 		{http.NotFoundHandler(), []MiddlewareOption{WithRouteFunc(nil)}, "WithRouteFunc"},
 		{http.NotFoundHandler(), []MiddlewareOption{withMaxRoutes(0)}, "withMaxRoutes"},
+		{http.NotFoundHandler(), []MiddlewareOption{WithRouteFunc(routeOf), WithRouteFunc(routeOf)}, "WithRouteFunc: given twice"},
 	} {
 		if _, err := m.Middleware(tc.next, tc.opts...); err == nil || !strings.Contains(err.Error(), tc.field) {
 			t.Errorf("error %v does not name %s", err, tc.field)
@@ -310,5 +312,30 @@ func TestMiddlewareAllocations(t *testing.T) {
 	wrapped := testing.AllocsPerRun(500, func() { w.Body.Reset(); h.ServeHTTP(w, req) })
 	if wrapped-bare > 1 {
 		t.Fatalf("middleware adds %v allocations (bare %v), want at most 1 (the ResponseWriter wrapper)", wrapped-bare, bare)
+	}
+}
+
+func routeOf(*http.Request) string { return "/" }
+
+// TestStandaloneOptionGivenTwiceRefused: WithMeterProvider, WithRouteFunc
+// and the single-valued dependency options given twice fail, naming the
+// option, rather than the last one silently winning.
+func TestStandaloneOptionGivenTwiceRefused(t *testing.T) {
+	mp := noop.NewMeterProvider()
+	if _, err := Middleware(http.NotFoundHandler(), WithMeterProvider(mp), WithMeterProvider(mp)); err == nil ||
+		!strings.Contains(err.Error(), "WithMeterProvider: given twice") {
+		t.Errorf("Middleware: err = %v, want WithMeterProvider named", err)
+	}
+	for _, tc := range []struct {
+		opts []DependencyOption
+		want string
+	}{
+		{[]DependencyOption{WithMeterProvider(mp), WithMeterProvider(mp)}, "WithMeterProvider: given twice"},
+		{[]DependencyOption{WithDefaultOperation("a"), WithDefaultOperation("b")}, "WithDefaultOperation: given twice"},
+		{[]DependencyOption{WithErrorClassifier(func(error) Outcome { return OutcomeUnset }), WithErrorClassifier(func(error) Outcome { return OutcomeUnset })}, "WithErrorClassifier: given twice"},
+	} {
+		if _, err := NewDependency(KindPayment, "psp", tc.opts...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("NewDependency: err = %v, want %q", err, tc.want)
+		}
 	}
 }

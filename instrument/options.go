@@ -1,6 +1,8 @@
 package instrument
 
 import (
+	"fmt"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 
@@ -19,6 +21,7 @@ type Option interface {
 type providerConfig struct {
 	mp      metric.MeterProvider
 	userSet bool                  // WithMeterProvider was given
+	twice   bool                  // WithMeterProvider was given more than once
 	monitor bool                  // a Monitor built it (instrumenthook.WithMonitor)
 	stats   instrumenthook.Source // the Monitor's figures; nil standalone
 }
@@ -28,6 +31,9 @@ type providerConfig struct {
 func (c *providerConfig) validate(fail func(option, format string, a ...any)) {
 	if c.monitor && c.userSet {
 		fail("WithMeterProvider", "not for a Monitor's dependency or middleware, which record into the Monitor's provider")
+	}
+	if c.twice {
+		fail("WithMeterProvider", "given twice; the second would silently replace the first")
 	}
 	if c.userSet && c.mp == nil {
 		fail("WithMeterProvider", "provider must not be nil")
@@ -56,6 +62,7 @@ func (o providerOption) applyMiddleware(c *mwConfig)  { o.fn(&c.provider) }
 // refuse this option.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return providerOption{func(c *providerConfig) {
+		c.twice = c.twice || c.userSet
 		if !c.monitor {
 			c.mp = mp
 		}
@@ -75,4 +82,22 @@ func init() {
 	}
 	instrumenthook.Failure = func(d any, err error) bool { return d.(*Dependency).outcome(err).failure() }
 	instrumenthook.WithClock = func(c clock.Clock) any { return withClock(c) }
+}
+
+// given records the single-valued options already given: a second one
+// would silently replace the first, so it is refused, naming it.
+type given map[string]bool
+
+// once reports whether the option called name is given for the first
+// time, appending the error to errs when it is not.
+func (g *given) once(name string, errs *[]error) bool {
+	if (*g)[name] {
+		*errs = append(*errs, fmt.Errorf("option %s: given twice; the second would silently replace the first", name))
+		return false
+	}
+	if *g == nil {
+		*g = given{}
+	}
+	(*g)[name] = true
+	return true
 }

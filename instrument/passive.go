@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkhook"
 	"github.com/jackcode/igmon/internal/instrumenthook"
 )
 
@@ -43,6 +44,7 @@ type healthConfig struct {
 	p95Warn, p95Fail   time.Duration
 	checkOpts          []checks.Option
 	errs               []error
+	seen               given // single-valued options already given
 }
 
 // WithErrorRateThresholds sets the error rates (failures / calls, in
@@ -50,6 +52,9 @@ type healthConfig struct {
 // default is 5% / 25%.
 func WithErrorRateThresholds(warn, fail float64) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) {
+		if !c.seen.once("WithErrorRateThresholds", &c.errs) {
+			return
+		}
 		switch {
 		case !(warn >= 0 && warn <= 1), !(fail >= 0 && fail <= 1):
 			c.errs = append(c.errs, fmt.Errorf("option WithErrorRateThresholds: %v and %v must be in [0, 1]", warn, fail))
@@ -64,6 +69,9 @@ func WithErrorRateThresholds(warn, fail float64) HealthOption {
 // fails; 0 disables a level. By default latency is not judged.
 func WithLatencyThresholds(warnP95, failP95 time.Duration) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) {
+		if !c.seen.once("WithLatencyThresholds", &c.errs) {
+			return
+		}
 		switch {
 		case warnP95 < 0 || failP95 < 0:
 			c.errs = append(c.errs, fmt.Errorf("option WithLatencyThresholds: %v and %v must not be negative", warnP95, failP95))
@@ -79,6 +87,9 @@ func WithLatencyThresholds(warnP95, failP95 time.Duration) HealthOption {
 // not page. With fewer calls the check passes and says so.
 func WithMinCalls(n int) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) {
+		if !c.seen.once("WithMinCalls", &c.errs) {
+			return
+		}
 		if n < 1 {
 			c.errs = append(c.errs, fmt.Errorf("option WithMinCalls: %d must be at least 1", n))
 		}
@@ -86,8 +97,9 @@ func WithMinCalls(n int) HealthOption {
 	})
 }
 
-// WithCheckOptions passes options to checks.NewCheck, after the defaults
-// (not critical, the component type matching the dependency's kind).
+// WithCheckOptions passes options to the check. The defaults (not
+// critical, the component type matching the dependency's kind) fill in only
+// what these options do not set, so they win without replacing anything.
 func WithCheckOptions(opts ...checks.Option) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) { c.checkOpts = append(c.checkOpts, opts...) })
 }
@@ -114,8 +126,8 @@ func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
 	if len(cfg.errs) > 0 {
 		return nil, fmt.Errorf("instrument: dependency %q: HealthCheck: %w", d.name, errors.Join(cfg.errs...))
 	}
-	copts := append([]checks.Option{checks.WithCritical(false), checks.WithComponentType(componentType(d.kind))}, cfg.checkOpts...)
-	return checks.NewCheck(cfg.name, func(ctx context.Context) error { return d.judge(ctx, &cfg) }, copts...)
+	defaults := []checks.Option{checks.WithCritical(false), checks.WithComponentType(componentType(d.kind))}
+	return checkhook.Build[*checks.Check](cfg.name, func(ctx context.Context) error { return d.judge(ctx, &cfg) }, cfg.checkOpts, defaults, nil, "")
 }
 
 func (d *Dependency) judge(ctx context.Context, cfg *healthConfig) error {

@@ -164,3 +164,24 @@ func TestHealthCheckOptionsValidated(t *testing.T) {
 		}
 	}
 }
+
+// A single-valued option given twice is refused naming it; the check
+// options given through WithCheckOptions win over the defaults without
+// counting as a repeat, but one given twice is refused too.
+func TestHealthCheckRepeatedOptionRefused(t *testing.T) {
+	m, _ := newRig(t)
+	d := mustDep(t, m, KindKYC, "kyc")
+	for _, tc := range []struct {
+		opts []HealthOption
+		want string
+	}{
+		{[]HealthOption{WithMinCalls(5), WithMinCalls(6)}, "WithMinCalls: given twice"},
+		{[]HealthOption{WithErrorRateThresholds(0.1, 0.2), WithErrorRateThresholds(0.1, 0.3)}, "WithErrorRateThresholds: given twice"},
+		{[]HealthOption{WithLatencyThresholds(1, 2), WithLatencyThresholds(1, 3)}, "WithLatencyThresholds: given twice"},
+		{[]HealthOption{WithCheckOptions(checks.WithCritical(true)), WithCheckOptions(checks.WithCritical(false))}, "WithCritical: given twice"},
+	} {
+		if _, err := d.HealthCheck(tc.opts...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want %q", err, tc.want)
+		}
+	}
+}

@@ -44,7 +44,7 @@ type cgroupSample struct {
 // provider). Where no cgroup v2 directory is found (cgroup v1 hosts, macOS,
 // Windows) it registers nothing and its Available reports false.
 func Cgroup(mp metric.MeterProvider, opts ...CollectorOption) (io.Closer, error) {
-	cfg, err := newCollectorConfig(opts)
+	cfg, err := newCollectorConfig(collectorCgroup, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cgroup: %w", err)
 	}

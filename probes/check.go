@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkhook"
 )
 
 // Default check thresholds of a probe: a provider is reported failing
@@ -23,7 +24,10 @@ const (
 // applies failure and success thresholds (default 3 and 2) to its runs.
 // The check is non-critical by default, so a failing endpoint shows as
 // warn without failing /readyz; pass checks.WithCritical(true) to make it
-// gate readiness. opts are applied after the defaults and override them.
+// gate readiness. The defaults fill in only what opts do not set, so the
+// caller's options win without replacing anything. The interval and the
+// timeout are the probe's own (probes.WithInterval, probes.WithTimeout):
+// checks.WithInterval or checks.WithTimeout in opts fails, naming it.
 func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
 	// The probe cuts itself at its timeout and classifies that as
 	// reasonTimeout; the check's own timeout is a safety net behind it.
@@ -32,15 +36,18 @@ func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
 	if p.kind == kindHTTP {
 		ct = "http"
 	}
-	base := []checks.Option{
+	fixed := []checks.Option{
 		checks.WithInterval(p.cfg.interval),
 		checks.WithTimeout(p.cfg.timeout + margin),
+	}
+	defaults := []checks.Option{
 		checks.WithJitter(p.cfg.jitter),
 		checks.WithThresholds(defaultFailureThreshold, defaultSuccessThreshold),
 		checks.WithCritical(false),
 		checks.WithComponentType(ct),
 	}
-	return checks.NewCheck(p.name, p.checkFunc, append(base, opts...)...)
+	return checkhook.Build[*checks.Check](p.name, p.checkFunc, opts, defaults, fixed,
+		"a probe's check runs on the probe's own interval and timeout; set them with probes.WithInterval and probes.WithTimeout")
 }
 
 func (p *Probe) checkFunc(ctx context.Context) error {

@@ -443,7 +443,7 @@ func TestDialerIPNetwork(t *testing.T) {
 	target := fmt.Sprintf("api.psp.test:%d", port)
 	mk := func(network, addr string) (*dialer, error) {
 		// Through the public option: TCP probes accept it.
-		p, cfg, err := newProbe(nil, kindTCP, "net-"+network, addr, []Option{WithResolver(dns.addr), WithIPNetwork(network)})
+		p, cfg, err := newProbe(nil, kindTCP, "net-"+network, addr, optionsOf([]TCPOption{WithResolver(dns.addr), WithIPNetwork(network)}, TCPOption.tcpOption))
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,14 @@
 // their own. [Probe.Run] runs a probe once. The last results of every probe
 // are kept for display.
 //
+// Each synthetic constructor takes its own option type ([HTTPOption],
+// [TCPOption], [TLSOption], [DNSOption], [GRPCOption]), so an option of
+// another kind, such as WithMethod given to TCP, is a compile error; an
+// option valid for several kinds implements each of their types. A
+// single-valued option given twice fails the constructor naming it. The
+// collectors share [CollectorOption] and refuse, naming it, an option that
+// does not apply to them.
+//
 // Probes never keep a second copy of a number that is a metric: the only
 // state they hold is the previous sample needed to turn cumulative CPU time
 // into utilization, and the bounded result history of synthetic probes.

@@ -105,3 +105,13 @@ func mustValue(t testing.TB, rm *metricdata.ResourceMetrics, name string, kv ...
 	}
 	return p.value
 }
+
+// optionsAs converts options valid for several kinds to one constructor's
+// option type, so a table can share them between constructors.
+func optionsAs[O any, T any](opts []T) []O {
+	out := make([]O, len(opts))
+	for i, o := range opts {
+		out[i] = any(o).(O)
+	}
+	return out
+}

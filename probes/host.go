@@ -108,7 +108,7 @@ type hostSample struct {
 // Host registers the host metrics on mp (nil means a no-op provider). Close
 // the returned probe to unregister them.
 func Host(mp metric.MeterProvider, opts ...CollectorOption) (io.Closer, error) {
-	cfg, err := newCollectorConfig(opts)
+	cfg, err := newCollectorConfig(collectorHost, opts)
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}

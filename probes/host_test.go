@@ -2,9 +2,11 @@ package probes
 
 import (
 	"context"
+	"errors"
 	"io"
 	"math"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/shirou/gopsutil/v4/cpu"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
@@ -253,19 +256,36 @@ func TestHostCloseUnregisters(t *testing.T) {
 	}
 }
 
-func TestCollectorOptionErrors(t *testing.T) {
+// TestCollectorOptionErrorsNameTheOption: a bad value, an option given to
+// a collector it does not apply to, and a single-valued option given twice
+// each fail the constructor with errInvalidOption naming the option.
+func TestCollectorOptionErrorsNameTheOption(t *testing.T) {
+	type ctor func(metric.MeterProvider, ...CollectorOption) (io.Closer, error)
 	tests := []struct {
 		name string
-		opt  CollectorOption
+		make ctor
+		opts []CollectorOption
+		want string
 	}{
-		{"negative min interval", WithMinInterval(-time.Second)},
-		{"empty cgroup dir", withCgroupDir("")},
-		{"zero read timeout", WithReadTimeout(0)},
+		{"negative min interval", Host, []CollectorOption{WithMinInterval(-time.Second)}, "min interval: -1s must not be negative"},
+		{"empty cgroup dir", Cgroup, []CollectorOption{withCgroupDir("")}, "cgroup dir: must not be empty"},
+		{"zero read timeout", Process, []CollectorOption{WithReadTimeout(0)}, "read timeout: 0s must be positive"},
+		{"host option on process", Process, []CollectorOption{WithFilesystems("/")}, "filesystems: applies only to probes.Host, not probes.Process"},
+		{"host option on cgroup", Cgroup, []CollectorOption{WithInterfaces("eth0")}, "interfaces: applies only to probes.Host, not probes.Cgroup"},
+		{"read timeout on cgroup", Cgroup, []CollectorOption{WithReadTimeout(time.Second)}, "read timeout: applies only to probes.Host and probes.Process, not probes.Cgroup"},
+		{"cgroup option on host", Host, []CollectorOption{withCgroupDir("/x")}, "cgroup dir: applies only to probes.Cgroup, not probes.Host"},
+		{"min interval twice", Process, []CollectorOption{WithMinInterval(time.Second), WithMinInterval(0)}, "min interval: given twice"},
+		{"filesystems twice", Host, []CollectorOption{WithFilesystems("/"), WithFilesystems()}, "filesystems: given twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Host(nil, tt.opt); err == nil {
-				t.Fatal("Host accepted an invalid option")
+			c, err := tt.make(nil, tt.opts...)
+			if err == nil {
+				c.Close()
+				t.Fatal("constructor accepted the options")
+			}
+			if !errors.Is(err, errInvalidOption) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q: want errInvalidOption containing %q", err, tt.want)
 			}
 		})
 	}

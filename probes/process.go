@@ -54,7 +54,7 @@ type processSample struct {
 // Process registers the process metrics on mp (nil means a no-op
 // provider). Close the returned probe to unregister them.
 func Process(mp metric.MeterProvider, opts ...CollectorOption) (io.Closer, error) {
-	cfg, err := newCollectorConfig(opts)
+	cfg, err := newCollectorConfig(collectorProcess, opts)
 	if err != nil {
 		return nil, fmt.Errorf("process: %w", err)
 	}

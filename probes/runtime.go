@@ -63,8 +63,8 @@ type runtimeProbe struct {
 
 // Runtime registers the Go runtime metrics on mp (nil means a no-op
 // provider). runtime/metrics is cheap to read, so it is read on every
-// collection; the collector options do not apply.
-func Runtime(mp metric.MeterProvider, _ ...CollectorOption) (io.Closer, error) {
+// collection, and there is nothing to configure.
+func Runtime(mp metric.MeterProvider) (io.Closer, error) {
 	r := &runtimeProbe{
 		samples: make([]rtmetrics.Sample, len(runtimeKeys)),
 		stack:   set(attribute.NewSet(attribute.String("go.memory.type", "stack"))),

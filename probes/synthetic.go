@@ -223,15 +223,13 @@ func (p *Probe) Interval() time.Duration { return p.cfg.interval }
 // running it first.
 func (p *Probe) Close() error { return p.impl.close() }
 
-func newProbe(mp metric.MeterProvider, kind probeKind, name, target string, opts []Option) (*Probe, config, error) {
+func newProbe(mp metric.MeterProvider, kind probeKind, name, target string, opts []option) (*Probe, config, error) {
 	cfg := defaultConfig(kind)
 	if err := igname.Validate(name); err != nil {
 		return nil, cfg, fmt.Errorf("%w %q: name: %v", errInvalidProbe, name, err)
 	}
 	for _, o := range opts {
-		if o != nil {
-			o.apply(&cfg)
-		}
+		o.apply(&cfg)
 	}
 	bad := func(err error) error { return fmt.Errorf("%w %q (%s): %v", errInvalidProbe, name, kind, err) }
 	if err := errors.Join(cfg.errs...); err != nil {

@@ -19,8 +19,8 @@ const maxAddresses = 8
 // example the provider's authoritative server, or a public resolver to
 // tell "their DNS is down" from "ours is"); [WithIPNetwork] selects A,
 // AAAA or both. Each lookup is also recorded as dns.lookup.duration.
-func DNS(mp metric.MeterProvider, name, host string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, kindDNS, name, host, opts)
+func DNS(mp metric.MeterProvider, name, host string, opts ...DNSOption) (*Probe, error) {
+	p, cfg, err := newProbe(mp, kindDNS, name, host, optionsOf(opts, DNSOption.dnsOption))
 	if err != nil {
 		return nil, err
 	}

@@ -98,10 +98,13 @@ func TestCertExpiryCoversIntermediates(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 
-	mk := map[string]func(opts ...Option) (*Probe, error){
-		"https": func(opts ...Option) (*Probe, error) { return HTTP(nil, "psp-https", srv.URL, opts...) },
-		"tls": func(opts ...Option) (*Probe, error) {
-			return TLS(nil, "psp-tls", srv.Listener.Addr().String(), opts...)
+	// The options below are tlsKinds: valid for both constructors.
+	mk := map[string]func(opts ...tlsKinds) (*Probe, error){
+		"https": func(opts ...tlsKinds) (*Probe, error) {
+			return HTTP(nil, "psp-https", srv.URL, optionsAs[HTTPOption](opts)...)
+		},
+		"tls": func(opts ...tlsKinds) (*Probe, error) {
+			return TLS(nil, "psp-tls", srv.Listener.Addr().String(), optionsAs[TLSOption](opts)...)
 		},
 	}
 	for kind, newProbe := range mk {

@@ -25,8 +25,8 @@ import (
 // reported; Unavailable maps to reason "connect", DeadlineExceeded to
 // reason "timeout", other codes and non-SERVING answers to
 // reason "grpc_status".
-func GRPCHealth(mp metric.MeterProvider, name, target string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, kindGRPC, name, target, opts)
+func GRPCHealth(mp metric.MeterProvider, name, target string, opts ...GRPCOption) (*Probe, error) {
+	p, cfg, err := newProbe(mp, kindGRPC, name, target, optionsOf(opts, GRPCOption.grpcOption))
 	if err != nil {
 		return nil, err
 	}

@@ -27,8 +27,8 @@ import (
 // By default any 2xx status passes; see [WithExpectStatus],
 // [WithBodyContains], [WithJSONField] and [WithMaxLatency] for assertions.
 // At most [WithMaxBodyBytes] of the body are read.
-func HTTP(mp metric.MeterProvider, name, rawURL string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, kindHTTP, name, rawURL, opts)
+func HTTP(mp metric.MeterProvider, name, rawURL string, opts ...HTTPOption) (*Probe, error) {
+	p, cfg, err := newProbe(mp, kindHTTP, name, rawURL, optionsOf(opts, HTTPOption.httpOption))
 	if err != nil {
 		return nil, err
 	}

@@ -24,8 +24,8 @@ import (
 // address does not use up the whole timeout. The connect phase runs from
 // the first attempt to the connection. TLS and HTTP probes dial the same
 // way.
-func TCP(mp metric.MeterProvider, name, addr string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, kindTCP, name, addr, opts)
+func TCP(mp metric.MeterProvider, name, addr string, opts ...TCPOption) (*Probe, error) {
+	p, cfg, err := newProbe(mp, kindTCP, name, addr, optionsOf(opts, TCPOption.tcpOption))
 	if err != nil {
 		return nil, err
 	}

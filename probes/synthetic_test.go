@@ -20,6 +20,7 @@ import (
 	"github.com/jackcode/igmon/internal/igsemconv"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"go.opentelemetry.io/otel/attribute"
 )
 
@@ -132,23 +133,23 @@ func TestHTTPProbeOutcomes(t *testing.T) {
 	tests := []struct {
 		name       string
 		path       string
-		opts       []Option
+		opts       []HTTPOption
 		wantReason failureReason
 		wantStatus int
 	}{
 		{"ok", "/ok", nil, reasonNone, 200},
-		{"json field", "/ok", []Option{WithJSONField("status", "ok"), WithJSONField("checks.0.up", "true"), WithJSONField("latency", "12")}, reasonNone, 200},
-		{"json field mismatch", "/ok", []Option{WithJSONField("checks.0.name", "redis")}, reasonAssertion, 200},
-		{"json path missing", "/ok", []Option{WithJSONField("nope", "x")}, reasonAssertion, 200},
-		{"body contains", "/ok", []Option{WithBodyContains(`"ok"`)}, reasonNone, 200},
-		{"body lacks", "/ok", []Option{WithBodyContains("maintenance")}, reasonAssertion, 200},
+		{"json field", "/ok", []HTTPOption{WithJSONField("status", "ok"), WithJSONField("checks.0.up", "true"), WithJSONField("latency", "12")}, reasonNone, 200},
+		{"json field mismatch", "/ok", []HTTPOption{WithJSONField("checks.0.name", "redis")}, reasonAssertion, 200},
+		{"json path missing", "/ok", []HTTPOption{WithJSONField("nope", "x")}, reasonAssertion, 200},
+		{"body contains", "/ok", []HTTPOption{WithBodyContains(`"ok"`)}, reasonNone, 200},
+		{"body lacks", "/ok", []HTTPOption{WithBodyContains("maintenance")}, reasonAssertion, 200},
 		{"unexpected status", "/fail", nil, reasonHTTPStatus, 503},
-		{"expected 503", "/fail", []Option{WithExpectStatus(503)}, reasonNone, 503},
-		{"method headers body", "/echo", []Option{WithMethod("POST"), WithHeader("X-Api-Key", "k1"), WithBody([]byte("ping")), WithBodyContains("ping")}, reasonNone, 200},
-		{"missing header", "/echo", []Option{WithMethod("POST")}, reasonHTTPStatus, 400},
-		{"latency threshold", "/ok", []Option{WithMaxLatency(time.Nanosecond)}, reasonAssertion, 200},
-		{"slow server", "/slow", []Option{WithTimeout(300 * time.Millisecond)}, reasonTimeout, 0},
-		{"slow body", "/slowbody", []Option{WithTimeout(300 * time.Millisecond)}, reasonTimeout, 200},
+		{"expected 503", "/fail", []HTTPOption{WithExpectStatus(503)}, reasonNone, 503},
+		{"method headers body", "/echo", []HTTPOption{WithMethod("POST"), WithHeader("X-Api-Key", "k1"), WithBody([]byte("ping")), WithBodyContains("ping")}, reasonNone, 200},
+		{"missing header", "/echo", []HTTPOption{WithMethod("POST")}, reasonHTTPStatus, 400},
+		{"latency threshold", "/ok", []HTTPOption{WithMaxLatency(time.Nanosecond)}, reasonAssertion, 200},
+		{"slow server", "/slow", []HTTPOption{WithTimeout(300 * time.Millisecond)}, reasonTimeout, 0},
+		{"slow body", "/slowbody", []HTTPOption{WithTimeout(300 * time.Millisecond)}, reasonTimeout, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -409,9 +410,7 @@ func TestDNSProbeExpectAddrs(t *testing.T) {
 	if _, err := DNS(nil, "local", "localhost", WithExpectAddrs("not-an-ip")); err == nil || !strings.Contains(err.Error(), "expect addrs") {
 		t.Errorf("a bad address: %v, want an error naming expect addrs", err)
 	}
-	if _, err := TCP(nil, "t", "127.0.0.1:1", WithExpectAddrs("127.0.0.1")); err == nil {
-		t.Error("WithExpectAddrs accepted on a TCP probe")
-	}
+	// WithExpectAddrs given to TCP does not compile: it is a DNSOption.
 }
 
 // A certificate inside the warn window makes the probe's check warn while
@@ -420,16 +419,16 @@ func TestProbeCheckWarnsBeforeCertExpiry(t *testing.T) {
 	srv, pool, _ := tlsServer(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), 3*24*time.Hour)
 	tests := []struct {
 		name string
-		opts []Option
+		opts []HTTPOption
 		want checks.Status
 	}{
-		{"outside the warn window", []Option{WithCertWarn(24 * time.Hour)}, checks.StatusPass},
-		{"inside the warn window", []Option{WithCertWarn(21 * 24 * time.Hour)}, checks.StatusWarn},
-		{"below the minimum validity", []Option{WithCertWarn(21 * 24 * time.Hour), WithMinCertValidity(7 * 24 * time.Hour)}, checks.StatusFail},
+		{"outside the warn window", []HTTPOption{WithCertWarn(24 * time.Hour)}, checks.StatusPass},
+		{"inside the warn window", []HTTPOption{WithCertWarn(21 * 24 * time.Hour)}, checks.StatusWarn},
+		{"below the minimum validity", []HTTPOption{WithCertWarn(21 * 24 * time.Hour), WithMinCertValidity(7 * 24 * time.Hour)}, checks.StatusFail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := append([]Option{WithTLSConfig(&tls.Config{RootCAs: pool})}, tt.opts...)
+			opts := append([]HTTPOption{WithTLSConfig(&tls.Config{RootCAs: pool})}, tt.opts...)
 			p, err := HTTP(nil, "psp-cert", srv.URL, opts...)
 			if err != nil {
 				t.Fatal(err)
@@ -525,7 +524,6 @@ func TestConstructorErrorsNameProbeAndField(t *testing.T) {
 		{"tls no host", func() (*Probe, error) { return TLS(nil, "psp-a", ":443") }, "address"},
 		{"dns bad host", func() (*Probe, error) { return DNS(nil, "psp-a", "a b") }, "host"},
 		{"bad resolver", func() (*Probe, error) { return DNS(nil, "psp-a", "x.com", WithResolver("8.8.8.8")) }, "resolver"},
-		{"http option on tcp", func() (*Probe, error) { return TCP(nil, "psp-a", "x:1", WithMethod("POST")) }, "method"},
 		{"bad status", func() (*Probe, error) { return HTTP(nil, "psp-a", "http://x/", WithExpectStatus(99)) }, "expect status"},
 		{"grpc no target", func() (*Probe, error) { return GRPCHealth(nil, "psp-a", "") }, "target"},
 		{"bad name", func() (*Probe, error) { return HTTP(nil, "psp a", "http://x/") }, "name"},
@@ -535,6 +533,15 @@ func TestConstructorErrorsNameProbeAndField(t *testing.T) {
 		{"method twice", func() (*Probe, error) {
 			return HTTP(nil, "psp-a", "http://x/", WithMethod("POST"), WithMethod("GET"))
 		}, "method: given twice"},
+		{"tls config twice", func() (*Probe, error) {
+			return TLS(nil, "psp-a", "x:443", WithTLSConfig(&tls.Config{}), WithTLSConfig(&tls.Config{}))
+		}, "tls config: given twice"},
+		{"resolver twice", func() (*Probe, error) {
+			return DNS(nil, "psp-a", "x.com", WithResolver("10.0.0.1:53"), WithResolver("10.0.0.2:53"))
+		}, "resolver: given twice"},
+		{"grpc service twice", func() (*Probe, error) {
+			return GRPCHealth(nil, "psp-a", "x:1", WithGRPCService("a"), WithGRPCService("b"))
+		}, "grpc service: given twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -559,5 +566,38 @@ func TestURLCredentialsAreRedacted(t *testing.T) {
 	r := p.Run(context.Background())
 	if strings.Contains(r.Error, "s3cret") || strings.Contains(p.target, "s3cret") {
 		t.Errorf("secret leaked: error %q target %q", r.Error, p.target)
+	}
+}
+
+// TestProbeCheckCallerOptionsWinByConstruction: Probe.Check's defaults
+// fill in only what the caller does not set, so checks.WithCritical(true)
+// is not a repeat of the default; the interval and timeout are the
+// probe's own, and giving them to Check fails naming the option.
+func TestProbeCheckCallerOptionsWinByConstruction(t *testing.T) {
+	p, err := TCP(nil, "psp-tcp", "127.0.0.1:1", WithInterval(time.Minute), WithTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := p.Check(checks.WithCritical(true), checks.WithThresholds(1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := checkstest.SettingsOf(c); !s.Critical || s.Interval != time.Minute || s.ComponentType != "component" {
+		t.Errorf("settings %+v: want the caller's critical, the probe's interval, the default component type", s)
+	}
+	for _, o := range []struct {
+		opt  checks.Option
+		want string
+	}{
+		{checks.WithInterval(time.Hour), "WithInterval: a probe's check runs on the probe's own interval"},
+		{checks.WithTimeout(time.Second), "WithTimeout: a probe's check runs on the probe's own interval and timeout"},
+	} {
+		if _, err := p.Check(o.opt); err == nil || !strings.Contains(err.Error(), o.want) {
+			t.Errorf("err = %v, want %q", err, o.want)
+		}
+	}
+	if _, err := p.Check(checks.WithCritical(true), checks.WithCritical(false)); err == nil || !strings.Contains(err.Error(), "WithCritical: given twice") {
+		t.Errorf("repeated option: err = %v, want it named", err)
 	}
 }

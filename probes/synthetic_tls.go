@@ -12,8 +12,8 @@ import (
 // handshake and verifies the certificate chain. It reports the dns,
 // connect and tls phases and the earliest certificate expiry; combine it
 // with [WithMinCertValidity] to fail (or alert) weeks before expiry.
-func TLS(mp metric.MeterProvider, name, addr string, opts ...Option) (*Probe, error) {
-	p, cfg, err := newProbe(mp, kindTLS, name, addr, opts)
+func TLS(mp metric.MeterProvider, name, addr string, opts ...TLSOption) (*Probe, error) {
+	p, cfg, err := newProbe(mp, kindTLS, name, addr, optionsOf(opts, TLSOption.tlsOption))
 	if err != nil {
 		return nil, err
 	}

@@ -108,6 +108,15 @@ func TestConstructorErrors(t *testing.T) {
 		}, "WithHeapLimit: applies only to hostcheck.Memory"},
 		{"common option validated", func() (*checks.Check, error) { return DiskFree("/", checks.WithTimeout(0)) }, "timeout"},
 		{"bad name", func() (*checks.Check, error) { return DiskFree("/", checks.WithName("a b")) }, `"a b": name`},
+		{"disk option twice", func() (*checks.Check, error) {
+			return DiskFree("/", WithFreePercent(10, 5), WithFreePercent(20, 5))
+		}, "WithFreePercent: given twice"},
+		{"memory option twice", func() (*checks.Check, error) {
+			return Memory(WithHeapLimit(0, 1), WithHeapLimit(0, 2))
+		}, "WithHeapLimit: given twice"},
+		{"name twice", func() (*checks.Check, error) {
+			return DiskFree("/", checks.WithName("a"), checks.WithName("b"))
+		}, "WithName: given twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
