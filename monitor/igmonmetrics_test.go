@@ -76,7 +76,7 @@ func TestIgmonMetricsListsEverythingEmitted(t *testing.T) {
 // emitEverything wires a Monitor with every feature igmon has, makes each
 // record, and returns a collection of its in-process reader that holds
 // every metric the wiring emits (the export pipeline's exist only after an
-// export, the utilizations after a second sample).
+// export, which it forces).
 func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	t.Helper()
 	ctx := context.Background()
@@ -104,8 +104,9 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	}
 
 	// Push exporters, one of them failing, so the export pipeline records
-	// its own metrics, failures included.
-	exp, err := exporters.Stdout(exporters.WithWriter(io.Discard), exporters.WithInterval(100*time.Millisecond))
+	// its own metrics, failures included. The Monitor is not started: no
+	// export loop runs, the test forces one export below.
+	exp, err := exporters.Stdout(exporters.WithWriter(io.Discard), exporters.WithInterval(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	if err != nil {
 		t.Fatal(err)
 	}
-	failing, err := exporters.NewPush("collector", collectorDown{down}, exporters.WithInterval(100*time.Millisecond))
+	failing, err := exporters.NewPush("collector", collectorDown{down}, exporters.WithInterval(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,6 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		t.Fatal(err)
 	}
 	defer m.Shutdown(ctx)
-	m.tel.pipeline.Start() // the export loops alone: the rest stays on the fake clock
 
 	// Checks: one passing, one failing (non-critical: it warns).
 	if err := m.Checks().Register("wallet-db", func(context.Context) error { return nil }, checks.WithComponentType("datastore")); err != nil {
@@ -239,8 +239,12 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		t.Fatalf("notifications %+v, want one for KYCDown", msgs)
 	}
 
-	// Collect until the export pipeline has exported once (its metrics
-	// exist only after an export) and the utilizations have a second sample.
+	// One export per push exporter, made now (the export pipeline's
+	// metrics exist only after an export): the failing one fails.
+	_ = m.ownMP.ForceFlush(ctx) // the failing exporter's error
+	if st := m.telemetryStatus(); len(st) != 2 || st[0].LastSuccess.IsZero() || st[1].Failures != 1 {
+		t.Fatalf("export status %+v, want one success and one failure", st)
+	}
 	want := []string{
 		igsemconv.MetricHTTPServerDuration, igsemconv.MetricHTTPServerActive, igsemconv.MetricHTTPClientDuration,
 		igsemconv.MetricDependencyCalls, igsemconv.MetricDependencyDuration, igsemconv.MetricDependencyInFlight,
@@ -254,21 +258,15 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		"igmon.alert.notifications", "igmon.alert.suppressed",
 		igsemconv.MetricDataPointsExported, igsemconv.MetricExportDuration, igsemconv.MetricExportFailures,
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		var rm metricdata.ResourceMetrics
-		if err := exported.Collect(ctx, &rm); err != nil {
-			t.Fatal(err)
-		}
-		emitted := metricInfos(t, rm)
-		missing := slices.DeleteFunc(slices.Clone(want), func(n string) bool { _, ok := emitted[n]; return ok })
-		if len(missing) == 0 {
-			return rm
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never collected %q; the wiring above should emit them", missing)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var rm metricdata.ResourceMetrics
+	if err := exported.Collect(ctx, &rm); err != nil {
+		t.Fatal(err)
 	}
+	emitted := metricInfos(t, rm)
+	if missing := slices.DeleteFunc(slices.Clone(want), func(n string) bool { _, ok := emitted[n]; return ok }); len(missing) > 0 {
+		t.Fatalf("never collected %q; the wiring above should emit them", missing)
+	}
+	return rm
 }
 
 // collectorDown is a push exporter whose every export fails, like one

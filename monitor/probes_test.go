@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jackcode/igmon/internal/igsemconv"
@@ -31,49 +32,58 @@ func collectedNames(t *testing.T, r *sdkmetric.ManualReader) map[string]bool {
 	return names
 }
 
+// TestMonitorPublishesSystemMetricsAndProbes: a Monitor publishes the
+// host, process and runtime metrics and its synthetic probes' metrics and
+// check status; WithoutSystemMetrics builds one without them.
+//
+// The Monitor runs in a synctest bubble, the probe's target on loopback
+// outside it (see TestProbeEventsStartStreakRecovery).
 func TestMonitorPublishesSystemMetricsAndProbes(t *testing.T) {
-	reader := sdkmetric.NewManualReader()
-	m, err := New(quiet, WithReader(reader))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Shutdown(context.Background())
-
 	psp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"status":"ok"}`)) }))
 	defer psp.Close()
-	p, err := probes.HTTP(m.MeterProvider(), "stripe-api", psp.URL+"/health", probes.WithInterval(50*time.Millisecond), probes.WithTimeout(40*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.AddProbe(p); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if res, ok := m.Checks().Result("stripe-api"); ok && res.Status == checks.StatusPass {
-			break
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 10 * time.Second
+		reader := sdkmetric.NewManualReader()
+		m, err := New(quiet, WithReader(reader))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("probe check never passed")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	names := collectedNames(t, reader)
-	for _, want := range []string{"system.cpu.time", "system.memory.usage", "process.memory.usage", "go.goroutine.count", "igmon.probe.duration", igsemconv.MetricCheckStatus} {
-		if !names[want] {
-			t.Errorf("missing %s", want)
-		}
-	}
-	if len(m.syntheticProbes()) != 1 {
-		t.Fatalf("Probes() = %d", len(m.syntheticProbes()))
-	}
+		defer m.Shutdown(context.Background())
 
-	off, err := New(quiet, WithReader(sdkmetric.NewManualReader()), WithoutSystemMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer off.Shutdown(context.Background())
+		p, err := probes.HTTP(m.MeterProvider(), "stripe-api", psp.URL+"/health", probes.WithInterval(interval), probes.WithTimeout(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.AddProbe(p, checks.WithJitter(0), checks.WithInitialDelay(interval)); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// Two runs: the probe's success threshold.
+		time.Sleep(2 * interval)
+		synctest.Wait()
+		if res, ok := m.Checks().Result("stripe-api"); !ok || res.Status != checks.StatusPass {
+			t.Fatalf("probe check after two passing runs: %+v, want pass", res)
+		}
+		names := collectedNames(t, reader)
+		for _, want := range []string{"system.cpu.time", "system.memory.usage", "process.memory.usage", "go.goroutine.count", "igmon.probe.duration", igsemconv.MetricCheckStatus} {
+			if !names[want] {
+				t.Errorf("missing %s", want)
+			}
+		}
+		if len(m.syntheticProbes()) != 1 {
+			t.Fatalf("Probes() = %d", len(m.syntheticProbes()))
+		}
+
+		offReader := sdkmetric.NewManualReader()
+		off, err := New(quiet, WithReader(offReader), WithoutSystemMetrics())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer off.Shutdown(context.Background())
+		if names := collectedNames(t, offReader); names["system.cpu.time"] {
+			t.Error("WithoutSystemMetrics still publishes system.cpu.time")
+		}
+	})
 }

@@ -24,6 +24,8 @@ import (
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/exporters"
+	"github.com/jackcode/igmon/internal/checkstest"
+	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/otlptest"
 )
 
@@ -261,10 +263,19 @@ func getBody(t *testing.T, url string) (int, string) {
 // and the health endpoints carry on, the telemetry check warns without
 // failing readiness, and when the collector returns export resumes with the
 // cumulative totals.
+//
+// The test makes the export cycles it counts itself (ForceFlush runs the
+// same collect-and-export as a periodic cycle, and returns its error), and
+// the checks run on a fake clock with no loop, so a request an interval
+// later re-runs the telemetry check. Only the export loop runs in the
+// background: after the collector returns, the gRPC connection comes back
+// when it does, and the test waits for the first point to arrive.
 func TestMonitorCollectorDown(t *testing.T) {
 	clearOTelEnv(t)
 	r := startReceiver(t)
-	m, err := New(quiet, WithoutSystemMetrics(), WithExporters(fastOTLP(t, r)), withTelemetryWarnAfter(2))
+	fc := clock.NewFake(alT0)
+	m, err := New(quiet, WithoutSystemMetrics(), WithExporters(fastOTLP(t, r)), withTelemetryWarnAfter(2),
+		WithRegistryOptions(checkstest.WithClock(fc)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,9 +283,7 @@ func TestMonitorCollectorDown(t *testing.T) {
 	if err := m.Checks().Register("db", func(context.Context) error { return nil }, checks.WithOnRequest(time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	m.tel.pipeline.Start() // the export loop alone: the checks stay on the fake clock
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	c, _ := m.MeterProvider().Meter("t").Int64Counter("igmon.test.bets")
@@ -282,43 +291,40 @@ func TestMonitorCollectorDown(t *testing.T) {
 	ctx := context.Background()
 	c.Add(ctx, 10, set)
 	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" && p.Value == 10 })
+	if code, body := getBody(t, srv.URL+"/readyz?verbose"); code != http.StatusOK || !strings.Contains(body, "telemetry") {
+		t.Fatalf("/readyz?verbose = %d with the collector up:\n%s", code, body)
+	}
 
 	r.Stop()
-	deadline := time.Now().Add(eventually)
-	for {
+	added := int64(0)
+	for range 2 { // withTelemetryWarnAfter(2)
 		c.Add(ctx, 1, set) // the service keeps working while exports fail
+		added++
+		if err := m.ownMP.ForceFlush(ctx); err == nil {
+			t.Fatal("an export to the stopped collector succeeded")
+		}
 		if code := get(t, srv.URL+"/readyz"); code != http.StatusOK {
 			t.Fatalf("/readyz = %d while the collector is down", code)
 		}
-		if st := m.telemetryStatus(); st[0].ConsecutiveFailures >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("export failures never counted")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	// The check runs every 10s (the checks default interval); poll until it
-	// shows the warning.
-	for {
-		code, body := getBody(t, srv.URL+"/readyz?verbose")
-		if code != http.StatusOK {
-			t.Fatalf("/readyz?verbose = %d: a dead collector must not fail readiness\n%s", code, body)
-		}
-		if strings.Contains(body, "telemetry") && strings.Contains(body, "warn") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("telemetry check never warned:\n%s", body)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if st := m.telemetryStatus(); st[0].ConsecutiveFailures < 2 {
+		t.Fatalf("export status %+v after two failed exports", st[0])
+	}
+	// The telemetry check's result is an interval (the checks default,
+	// 10s) old: the next request runs it again.
+	fc.Advance(10 * time.Second)
+	code, body := getBody(t, srv.URL+"/readyz?verbose")
+	if code != http.StatusOK {
+		t.Fatalf("/readyz?verbose = %d: a dead collector must not fail readiness\n%s", code, body)
+	}
+	if res, _ := m.Checks().Result(telemetryCheck); res.Status != checks.StatusWarn {
+		t.Fatalf("telemetry check %v after two failed exports, want warn:\n%s", res.Status, body)
 	}
 	rm, err := m.Metrics().Collect(ctx)
 	if err != nil || !hasMetric(rm, igsemconv.MetricExportFailures) {
 		t.Fatalf("failure counter not in the in-process reader: %v", err)
 	}
 
-	var added int64
 	for range 5 {
 		c.Add(ctx, 1, set)
 		added++
@@ -328,21 +334,20 @@ func TestMonitorCollectorDown(t *testing.T) {
 	}
 	r.Reset()
 	// Whatever was added while down is in the next export: totals are
-	// cumulative. At least 10 + the loop's adds + 5.
+	// cumulative.
 	p := waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" })
-	if p.Value < float64(10+added+2) || !p.Cumulative {
-		t.Fatalf("after restart %+v, want a cumulative total ≥ %d", p, 10+added+2)
+	if p.Value != float64(10+added) || !p.Cumulative {
+		t.Fatalf("after restart %+v, want the cumulative total %d", p, 10+added)
 	}
-	for {
-		res, _ := m.Checks().Result(telemetryCheck)
-		_ = m.Checks().Status(ctx, checks.Readiness)
-		if res.Status == checks.StatusPass {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("telemetry check stuck at %v", res.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
+	// The connection is back: an export now succeeds, and the check,
+	// an interval later, passes.
+	if err := m.ownMP.ForceFlush(ctx); err != nil {
+		t.Fatalf("export after the collector returned: %v", err)
+	}
+	fc.Advance(10 * time.Second)
+	_ = m.Checks().Status(ctx, checks.Readiness)
+	if res, _ := m.Checks().Result(telemetryCheck); res.Status != checks.StatusPass {
+		t.Fatalf("telemetry check %v (%v) after a successful export, want pass", res.Status, res.Err)
 	}
 }
 
@@ -406,11 +411,15 @@ func TestMonitorShutdownWithCollectorGone(t *testing.T) {
 	c.Add(context.Background(), 1)
 	waitPoint(t, r, func(p otlptest.Point) bool { return p.Name == "igmon.test.bets" })
 	r.Stop()
-	for deadline := time.Now().Add(eventually); m.telemetryStatus()[0].ConsecutiveFailures == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("exports to the stopped collector never failed")
-		}
-		time.Sleep(20 * time.Millisecond)
+	// The pipeline logs the first failed export to the stopped collector,
+	// after counting it.
+	wctx, wcancel := context.WithTimeout(context.Background(), eventually)
+	defer wcancel()
+	if err := logs.waitFor(wctx, "telemetry export failed"); err != nil {
+		t.Fatalf("exports to the stopped collector never failed: %v", err)
+	}
+	if st := m.telemetryStatus()[0]; st.ConsecutiveFailures == 0 {
+		t.Fatalf("a failed export was logged but not counted: %+v", st)
 	}
 	before := len(logs.String())
 

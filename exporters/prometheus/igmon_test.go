@@ -42,11 +42,36 @@ func (nopDriver) Open(string) (driver.Conn, error) { return nil, errors.New("no 
 func init() { sql.Register("igmon-nop", nopDriver{}) }
 
 // collectorDown is a push exporter whose every export fails, so the
-// export pipeline records its failures too.
-type collectorDown struct{ sdkmetric.Exporter }
+// export pipeline records its failures too. It signals every export.
+type collectorDown struct {
+	sdkmetric.Exporter
+	signal func()
+}
 
-func (collectorDown) Export(context.Context, *metricdata.ResourceMetrics) error {
+func (c collectorDown) Export(context.Context, *metricdata.ResourceMetrics) error {
+	c.signal()
 	return errors.New("connection refused")
+}
+
+// signalWriter signals every write: the stdout exporter writes once per
+// export.
+type signalWriter func()
+
+func (w signalWriter) Write(p []byte) (int, error) {
+	w()
+	return len(p), nil
+}
+
+// exportSignal returns a channel that receives when an export begins
+// (coalesced), and the function that sends on it.
+func exportSignal() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	return ch, func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // igmonMonitor builds a Monitor that serves its metrics through a
@@ -66,7 +91,8 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := exporters.Stdout(exporters.WithWriter(io.Discard), exporters.WithInterval(50*time.Millisecond))
+	exported, signal := exportSignal()
+	stdout, err := exporters.Stdout(exporters.WithWriter(signalWriter(signal)), exporters.WithInterval(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +100,7 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 	if err != nil {
 		t.Fatal(err)
 	}
-	failing, err := exporters.NewPush("collector", collectorDown{down}, exporters.WithInterval(50*time.Millisecond))
+	failing, err := exporters.NewPush("collector", collectorDown{down, signal}, exporters.WithInterval(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +188,12 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 	}
 
 	// One evaluation cycle (alert metrics), and collections until the
-	// push exporters have exported once (their metrics exist only then).
+	// push exporters have exported once (their metrics exist only then)
+	// and the CPU utilizations have a second sample, which takes real
+	// time (minUtilWindow of wall time and CPU counters that moved): the
+	// collection is retried when an export begins (a reader's cycles are
+	// sequential, so the one before has recorded its metrics), never on a
+	// timer; the deadline only fires on failure.
 	want := []string{
 		"http.server.request.duration", "http.client.request.duration", "igmon.dependency.calls",
 		"igmon.check.status", "system.cpu.time", "process.cpu.time", "go.goroutine.count",
@@ -173,7 +204,9 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		igsemconv.MetricDataPointsExported, igsemconv.MetricExportDuration, igsemconv.MetricExportFailures,
 	}
 	var emitted map[string]bool
-	for deadline := time.Now().Add(30 * time.Second); ; {
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
 		if err := m.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -191,10 +224,11 @@ func igmonMonitor(t *testing.T, opts ...Option) (*Exporter, *monitor.Monitor, []
 		if len(missing) == 0 {
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-exported:
+		case <-deadline.C:
 			t.Fatalf("never collected %q", missing)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 
 	var synthesized []string
