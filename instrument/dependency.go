@@ -52,8 +52,8 @@ var errInvalidDependency = errors.New("invalid dependency")
 // Dependency is something the service calls: a payment provider, a game
 // aggregator, a KYC vendor, a database, an internal service. It records
 // every call (through Transport, Track or TrackValue) as OpenTelemetry
-// metrics on its MeterProvider; a Monitor's series engine turns them into
-// the windowed figures behind Stats, HealthCheck and Health.
+// metrics on its MeterProvider and keeps the windowed figures behind
+// Stats, HealthCheck and Health (see the package doc).
 //
 // Create each dependency once (NewDependency, or monitor.Monitor.Dependency
 // to have a Monitor watch it) and share it; all methods are safe for
@@ -62,7 +62,8 @@ var errInvalidDependency = errors.New("invalid dependency")
 type Dependency struct {
 	kind, name string
 	inst       *instruments
-	stats      instrumenthook.Source  // the Monitor's engine figures behind Stats; nil standalone
+	stats      instrumenthook.Source  // the figures behind Stats: the Monitor's engine, or win's
+	win        *window                // the status window of a standalone dependency; nil under a Monitor
 	health     atomic.Pointer[Health] // the status rule's last verdict; see health.go
 	now        func() time.Time
 	cfg        depConfig
@@ -200,12 +201,10 @@ func withClock(c clock.Clock) DependencyOption {
 // be 1 to 64 bytes of [A-Za-z0-9._-]. The error names the field or the
 // option.
 //
-// Its calls are recorded as metrics at once; Stats, HealthCheck and Health
-// need the windowed figures of a Monitor's series engine: declare the
-// dependency with monitor.Monitor.Dependency to have them (a Monitor can
-// be built over your own provider with monitor.WithMeterProvider and
-// monitor.WithInProcess). Standalone, Stats has no calls, HealthCheck
-// passes as "not judged" and Health is unknown.
+// Its calls are recorded as metrics and counted in its own 30 s window,
+// so Stats, HealthCheck and Health work without a Monitor. To have a
+// Monitor watch it (its checks and alerts join the verdict, the dashboard
+// shows it), declare it with monitor.Monitor.Dependency instead.
 func NewDependency(kind, name string, opts ...DependencyOption) (*Dependency, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("instrument: %w %q: "+format, append([]any{errInvalidDependency, name}, a...)...)
@@ -235,6 +234,10 @@ func NewDependency(kind, name string, opts ...DependencyOption) (*Dependency, er
 	}
 	d := newDependency(inst, kind, name, cfg)
 	d.stats = cfg.provider.stats
+	if d.stats == nil {
+		d.win = new(window)
+		d.stats = func(string, string) instrumenthook.Figures { return d.win.figures(d.now()) }
+	}
 	return d, nil
 }
 

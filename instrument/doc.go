@@ -15,11 +15,12 @@
 // of its own.
 //
 // Passive health (Stats, HealthCheck, Health) judges a dependency from its
-// traffic over a sliding window. The windows are computed by igmon's one
-// series engine, which a monitor.Monitor owns and runs after Start: declare
-// the dependency with monitor.Monitor.Dependency to have them. A Monitor
-// can record into a provider you built (monitor.WithMeterProvider with
-// monitor.WithInProcess), so passive health does not require giving up
-// your own provider. Without a Monitor, Stats has no calls, HealthCheck
-// passes as "not judged" and Health is unknown.
+// traffic over the last 30 s, as of the last 5 s boundary, by the same
+// traffic rule as a Monitor's status rule. A standalone dependency
+// (NewDependency) keeps that window itself, in about 6 KB of atomic
+// counters, because it cannot read back the provider it records into. A
+// dependency declared with monitor.Monitor.Dependency has no window of its
+// own: the Monitor's series engine computes its figures from the exported
+// metrics, and its Health adds the Monitor's checks and alerts to the
+// traffic.
 package instrument

@@ -12,18 +12,15 @@ import (
 	"github.com/jackcode/igmon/internal/instrumenthook"
 )
 
-// TestHealthIsWhatTheMonitorPublished: Health is unknown until a Monitor
-// publishes a verdict (never for a standalone dependency), then returns
-// that verdict whole.
+// TestHealthIsWhatTheMonitorPublished: a Monitor's dependency is unknown
+// until the Monitor publishes a verdict, then returns that verdict whole.
 func TestHealthIsWhatTheMonitorPublished(t *testing.T) {
 	var nilDep *Dependency
 	if h := nilDep.Health(); h != (Health{}) {
 		t.Fatalf("nil dependency: %+v", h)
 	}
-	d, err := NewDependency(KindPayment, "stripe")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := newRig(t)
+	d := mustDep(t, m, KindPayment, "stripe")
 	if h := d.Health(); h.State != checks.StatusUnknown || !h.At.IsZero() {
 		t.Fatalf("before any verdict: %+v", h)
 	}

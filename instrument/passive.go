@@ -10,14 +10,14 @@ import (
 
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/checkhook"
-	"github.com/jackcode/igmon/internal/instrumenthook"
+	"github.com/jackcode/igmon/internal/passive"
 )
 
 // Defaults of HealthCheck.
 const (
-	defaultMinCalls      = instrumenthook.DefaultMinCalls
-	defaultErrorRateWarn = instrumenthook.DefaultErrorRateWarn
-	defaultErrorRateFail = instrumenthook.DefaultErrorRateFail
+	defaultMinCalls      = passive.DefaultMinCalls
+	defaultErrorRateWarn = passive.DefaultErrorRateWarn
+	defaultErrorRateFail = passive.DefaultErrorRateFail
 )
 
 // errHighErrorRate is wrapped by a passive health check's error when too
@@ -111,7 +111,7 @@ func WithCheckOptions(opts ...checks.Option) HealthOption {
 // (percent) and attaches calls, p50/p95/p99 as details. It costs no call to
 // the provider, which matters for PSPs and aggregators that rate-limit or
 // charge per call. Register it with monitor.Monitor.Add (or a
-// checks.Registry). Its figures come from a Monitor (see Stats).
+// checks.Registry). Its figures are those of Stats.
 //
 // The check is not critical by default: when a provider fails, taking this
 // service out of the load balancer does not help; pass
@@ -131,10 +131,6 @@ func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
 }
 
 func (d *Dependency) judge(ctx context.Context, cfg *healthConfig) error {
-	if d.stats == nil {
-		checks.Detail(ctx, "reason", "no Monitor watches this dependency, so there are no windowed figures: not judged")
-		return nil
-	}
 	st := d.Stats()
 	checks.Detail(ctx, "calls", strconv.FormatUint(st.Calls, 10))
 	checks.Detail(ctx, "window", st.Window.String())

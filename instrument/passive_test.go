@@ -100,30 +100,6 @@ func TestStatsFromTheFigures(t *testing.T) {
 	}
 }
 
-// TestHealthCheckWithoutMonitorIsNotJudged: a dependency no Monitor
-// watches has no windowed figures; its check passes and says why rather
-// than judging an empty window.
-func TestHealthCheckWithoutMonitorIsNotJudged(t *testing.T) {
-	d, err := NewDependency(KindPayment, "psp", WithMeterProvider(noop.NewMeterProvider()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 50 {
-		_ = d.Track(context.Background(), "deposit", func(context.Context) error { return errors.New("boom") })
-	}
-	c, err := d.HealthCheck()
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := checkstest.Run(context.Background(), c)
-	if o.Status != checks.StatusPass || !strings.Contains(o.Details["reason"], "no Monitor") {
-		t.Fatalf("standalone: %v %v %v", o.Status, o.Err, o.Details)
-	}
-	if st := d.Stats(); st != (Stats{Kind: KindPayment, Name: "psp"}) {
-		t.Fatalf("standalone stats %+v", st)
-	}
-}
-
 func TestHealthCheckRegisters(t *testing.T) {
 	m, _ := newRig(t)
 	d := mustDep(t, m, KindGameProvider, "evolution")

@@ -10,16 +10,18 @@ import (
 // The hook's figures are indexed by Outcome.
 var _ [len(instrumenthook.Figures{}.Outcomes) - numOutcomes]struct{}
 
-// Stats are a dependency's figures over the status window (30 s),
-// computed by a Monitor's series engine from the same metrics that are
-// exported, in its last cycle (every 5 s after monitor.Monitor.Start).
-// Canceled calls are left out: they say nothing about the provider.
+// Stats are a dependency's figures over the status window (30 s) as of
+// its last 5 s boundary: for a dependency a Monitor watches, computed by
+// the Monitor's series engine from the same metrics that are exported, in
+// its last cycle (every 5 s after monitor.Monitor.Start); for a standalone
+// one, from its own window. Canceled calls are left out: they say nothing
+// about the provider.
 type Stats struct {
 	// Kind and Name are the dependency's.
 	Kind, Name string
 	// Window is the length of time the figures cover; At is the engine
-	// cycle they come from (zero before the first one, and for a
-	// dependency no Monitor watches).
+	// cycle or 5 s boundary they come from (zero before a Monitor's first
+	// cycle).
 	Window time.Duration
 	At     time.Time
 	// Calls counts every call in the window but canceled ones; the
@@ -33,14 +35,15 @@ type Stats struct {
 	Failures uint64
 	// ErrorRate is Failures / Calls, 0 without calls.
 	ErrorRate float64
-	// Latency quantiles from the engine's exponential histograms, 0
-	// without calls.
+	// Latency quantiles from exponential histograms (the engine's, or the
+	// standalone window's with 8 buckets per octave: within about 4.4 %),
+	// 0 without calls.
 	P50, P95, P99 time.Duration
 }
 
 // Stats returns the dependency's current figures. It reads what the
-// Monitor's engine published and costs no collection. A dependency no
-// Monitor watches (NewDependency) has only Kind and Name.
+// Monitor's engine published, or sums the standalone window's counters,
+// and costs no collection.
 func (d *Dependency) Stats() Stats {
 	if d == nil {
 		return Stats{}

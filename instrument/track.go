@@ -49,6 +49,9 @@ func (c *call) record(ctx context.Context, lat time.Duration, o Outcome, errType
 	c.d.inst.depDuration.Record(ctx, lat.Seconds(), oo.rec...)
 	c.d.inst.depCalls.Add(ctx, 1, oo.add...)
 	c.d.inst.depInFlight.Add(ctx, -1, c.op.inFlight...)
+	if w := c.d.win; w != nil {
+		w.record(c.start.Add(lat), lat, o)
+	}
 }
 
 // classifyError returns the outcome and error.type of a Track result.
@@ -73,7 +76,7 @@ func (d *Dependency) classifyError(err error) (Outcome, string) {
 // Track calls fn and records the call as operation op ("" for the
 // operation in ctx, else the default): duration, outcome (classified from
 // fn's error, see WithErrorClassifier and Declined) and in-flight count,
-// the metrics a Monitor's passive-health window reads. It returns fn's error unchanged. Use it for
+// the figures passive health judges. It returns fn's error unchanged. Use it for
 // clients that are not plain HTTP: gRPC, vendor SDKs, database calls.
 //
 // If fn panics, the call is recorded as an error with error.type "panic"

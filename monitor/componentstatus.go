@@ -1,14 +1,11 @@
 package monitor
 
 import (
-	"fmt"
-	"math"
-	"strings"
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
-	"github.com/jackcode/igmon/internal/instrumenthook"
+	"github.com/jackcode/igmon/internal/passive"
 	"github.com/jackcode/igmon/monitor/internal/dashboard"
 )
 
@@ -81,29 +78,15 @@ func checkSignal(r checks.Result) (signal, bool) {
 	return s, true
 }
 
-// trafficSignal judges live traffic. Below DefaultMinCalls calls one
-// failure says little: a clean window passes, failures only warn.
+// trafficSignal judges live traffic with the one traffic rule
+// (internal/passive), the rule a standalone dependency's Health uses too.
 func trafficSignal(f figures, window time.Duration) (signal, bool) {
-	if f.calls <= 0 {
+	level, reason, ok := passive.Judge(f.calls, f.failures, window)
+	if !ok {
 		return signal{}, false
 	}
-	ratio := f.errorRatio()
-	s := signal{status: dashboard.StatusPass, kind: "traffic",
-		reason: fmt.Sprintf("%s of %.0f calls failed over %s", formatPercent(ratio), f.calls, formatDuration(window))}
-	if f.calls < instrumenthook.DefaultMinCalls {
-		if f.failures > 0 {
-			s.status = dashboard.StatusWarn
-			s.reason += " (too few calls to judge)"
-		}
-		return s, true
-	}
-	switch {
-	case ratio >= instrumenthook.DefaultErrorRateFail:
-		s.status = dashboard.StatusFail
-	case ratio >= instrumenthook.DefaultErrorRateWarn:
-		s.status = dashboard.StatusWarn
-	}
-	return s, true
+	status := [...]dashboard.Status{passive.Pass: dashboard.StatusPass, passive.Warn: dashboard.StatusWarn, passive.Fail: dashboard.StatusFail}[level]
+	return signal{status: status, kind: "traffic", reason: reason}, true
 }
 
 // alertSignals are the opinions of the firing alerts about the component
@@ -163,34 +146,4 @@ func componentAlerts(alerts []alerting.Alert, rules map[string]alerting.Rule) []
 		out = append(out, componentAlert{Alert: al, labels: l})
 	}
 	return out
-}
-
-// formatPercent writes a ratio as a percentage with a unit: "58 %",
-// "0.4 %".
-func formatPercent(r float64) string {
-	if math.IsNaN(r) {
-		return "–"
-	}
-	p := r * 100
-	switch {
-	case p == 0 || p >= 10:
-		return fmt.Sprintf("%.0f %%", p)
-	case p >= 1:
-		return fmt.Sprintf("%.1f %%", p)
-	}
-	return fmt.Sprintf("%.2f %%", p)
-}
-
-// formatDuration writes a window without trailing zero units: "30 s",
-// "5 min", "1 h".
-func formatDuration(d time.Duration) string {
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%d h", d/time.Hour)
-	case d >= time.Minute && d%time.Minute == 0:
-		return fmt.Sprintf("%d min", d/time.Minute)
-	case d%time.Second == 0:
-		return fmt.Sprintf("%d s", d/time.Second)
-	}
-	return strings.TrimSuffix(d.String(), "0s")
 }

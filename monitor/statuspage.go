@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/igsemconv"
+	"github.com/jackcode/igmon/internal/passive"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -264,7 +265,7 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 		if s, ok := checkSignal(r); ok {
 			sigs = append(sigs, s)
 		} else if r.Stale {
-			c.Reason = "stale result: " + formatDuration(now.Sub(r.Time).Truncate(time.Second)) + " old"
+			c.Reason = "stale result: " + passive.FormatDuration(now.Sub(r.Time).Truncate(time.Second)) + " old"
 		}
 		sigs = append(sigs, alertSignals(alerts, [2]string{"igmon.check.name", r.Name})...)
 		reason := c.Reason

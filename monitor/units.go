@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/internal/passive"
 )
 
 // valueText writes an alert's value with its unit, from what its rule
@@ -23,7 +24,7 @@ func formatRuleValue(r alerting.Rule, v float64) string {
 	}
 	switch c := r.Condition.(type) {
 	case *alerting.Ratio:
-		return formatPercent(v)
+		return passive.FormatPercent(v)
 	case *alerting.Quantile:
 		return formatMetricValue(c.Histogram.Metric, v)
 	case *alerting.SLO:
@@ -31,10 +32,10 @@ func formatRuleValue(r alerting.Rule, v float64) string {
 	case *alerting.Absence:
 		return fmt.Sprintf("%.0f successes", v)
 	case *alerting.CheckState: // how long the check has been in the state
-		return formatDuration(time.Duration(v * float64(time.Second)).Round(time.Second))
+		return passive.FormatDuration(time.Duration(v * float64(time.Second)).Round(time.Second))
 	case *alerting.Threshold:
 		if c.Of != nil {
-			return formatPercent(v)
+			return passive.FormatPercent(v)
 		}
 		return formatMetricValue(c.Metric.Metric, v)
 	}
@@ -48,7 +49,7 @@ func formatMetricValue(metric string, v float64) string {
 	case strings.HasSuffix(metric, ".duration"), strings.HasSuffix(metric, ".time"), strings.HasSuffix(metric, ".latency"):
 		return formatSeconds(v)
 	case strings.HasSuffix(metric, ".utilization"):
-		return formatPercent(v)
+		return passive.FormatPercent(v)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }

@@ -31,16 +31,6 @@ type Figures struct {
 	P50, P95, P99 float64
 }
 
-// Defaults of passive health, shared by instrument's HealthCheck and the
-// traffic signal of a Monitor's status rule: below DefaultMinCalls calls in
-// the window nothing is judged; above, an error rate of DefaultErrorRateWarn
-// warns and DefaultErrorRateFail fails.
-const (
-	DefaultMinCalls      = 20
-	DefaultErrorRateWarn = 0.05
-	DefaultErrorRateFail = 0.25
-)
-
 // Source returns the current figures of the dependency kind/name. It is
 // called on every Stats and must not block.
 type Source func(kind, name string) Figures
