@@ -101,7 +101,10 @@ func TestHandlerPlain(t *testing.T) {
 	}
 }
 
-func TestHandlerMethods(t *testing.T) {
+// TestHandlerAnswersHEADAndRefusesOtherMethods: HEAD gets GET's status
+// and headers without a body; POST, PUT, DELETE and PATCH get 405 with
+// Allow: GET, HEAD.
+func TestHandlerAnswersHEADAndRefusesOtherMethods(t *testing.T) {
 	_, h := handlerFixture(t)
 	rec := do(h, http.MethodHead, "/livez")
 	if rec.Code != 200 || rec.Body.Len() != 0 || rec.Header().Get("Content-Type") == "" {

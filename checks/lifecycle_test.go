@@ -164,10 +164,10 @@ func TestDrainFailsReadinessKeepsLiveness(t *testing.T) {
 	})
 }
 
-// TestRegisterAfterStart: a scheduled check added after Start gets its own
+// TestCheckRegisteredAfterStartGetsItsOwnLoop: a scheduled check added after Start gets its own
 // loop at once (its first run comes within the first-run spread), and
 // Remove reports whether the name existed.
-func TestRegisterAfterStart(t *testing.T) {
+func TestCheckRegisteredAfterStartGetsItsOwnLoop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newTestRegistry(t)
 		if err := r.Start(context.Background()); err != nil {

@@ -138,7 +138,9 @@ func TestRegistryRefusesASingleValuedOptionTwice(t *testing.T) {
 	}
 }
 
-func TestDuplicateName(t *testing.T) {
+// TestDuplicateCheckNameRefused: a name already registered, or twice in
+// one Add, is refused naming it, and a refused Add adds nothing.
+func TestDuplicateCheckNameRefused(t *testing.T) {
 	r := newTestRegistry(t)
 	mustRegister(t, r, "db", pass)
 	err := r.Register("db", pass)
@@ -244,7 +246,9 @@ func TestCheckContextCancelledAtTimeout(t *testing.T) {
 	})
 }
 
-func TestPanickingCheck(t *testing.T) {
+// TestPanickingCheckFailsWithItsStackLogged: a check that panics fails
+// with a panicError holding the value, and the stack is logged.
+func TestPanickingCheckFailsWithItsStackLogged(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil))
@@ -502,10 +506,10 @@ func TestCallerDeadlineEndsTheWait(t *testing.T) {
 	})
 }
 
-// TestConcurrencyBound: the checks of one request run at most
+// TestRequestRunsAtMostConcurrencyChecksAtOnce: the checks of one request run at most
 // WithConcurrency at a time (exactly that many while they overlap), and
 // all of them run.
-func TestConcurrencyBound(t *testing.T) {
+func TestRequestRunsAtMostConcurrencyChecksAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newTestRegistry(t, WithConcurrency(2))
 		var mu sync.Mutex
