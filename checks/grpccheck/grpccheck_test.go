@@ -81,7 +81,7 @@ func TestHealthConstructorErrors(t *testing.T) {
 	}{
 		{"nil conn", func() (*checks.Check, error) { return Health(nil, "") }, "conn: must not be nil"},
 		{"typed nil conn", func() (*checks.Check, error) { return Health(nilConn, "") }, "conn: must not be nil"},
-		{"bad latency", func() (*checks.Check, error) { return Health(conn, "", checks.WithLatencyWarn(0)) }, "latency warn"},
+		{"bad latency", func() (*checks.Check, error) { return Health(conn, "", checks.WithLatencyWarn(0)) }, "WithLatencyWarn: 0s must be positive"},
 		{"bad name", func() (*checks.Check, error) { return Health(conn, "", checks.WithName("a b")) }, `"a b": name`},
 		{"common option validated", func() (*checks.Check, error) { return Health(conn, "", checks.WithTimeout(0)) }, "timeout"},
 	}
