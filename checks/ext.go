@@ -2,7 +2,7 @@ package checks
 
 import (
 	"context"
-		"time"
+	"time"
 
 	"github.com/jackcode/igmon/checks/internal/ext"
 )
