@@ -51,7 +51,7 @@ func (m *Monitor) Failover(name string, deps []*instrument.Dependency, opts ...f
 			"WithMeterProvider", "WithListener").(failover.Option)}, opts...)
 	g, err := failover.New(name, provs, all...)
 	if err != nil {
-		return nil, fmt.Errorf("monitor: %w", err)
+		return nil, err // "failover: group ...": already names where it failed
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -111,3 +111,34 @@ func TestFailoverRefusesTheOptionsTheMonitorSets(t *testing.T) {
 		t.Fatalf("a group with the caller's own breaker: %v", err)
 	}
 }
+
+// TestErrorsOfComposedPackagesHaveOnePrefix: what the Monitor builds with
+// instrument or failover fails with their error, which already says where
+// ("instrument: dependency ...": not "monitor: instrument: ...").
+func TestErrorsOfComposedPackagesHaveOnePrefix(t *testing.T) {
+	m, err := New(quiet, WithExporters())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe")
+	_, depErr := m.Dependency(instrument.KindPayment, "adyen", instrument.WithMeterProvider(noop.NewMeterProvider()))
+	_, mwErr := m.Middleware(nil)
+	_, foErr := m.Failover("deposits", []*instrument.Dependency{stripe}, failover.WithListener(nil))
+	tests := []struct {
+		name   string
+		err    error
+		prefix string
+	}{
+		{"Dependency", depErr, "instrument: "},
+		{"Middleware", mwErr, "instrument: "},
+		{"Failover", foErr, "failover: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.err == nil || !strings.HasPrefix(tt.err.Error(), tt.prefix) || strings.Contains(tt.err.Error(), "monitor: ") {
+				t.Fatalf("err = %v, want one starting %q", tt.err, tt.prefix)
+			}
+		})
+	}
+}

@@ -142,7 +142,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 	if !cfg.exportersSet && exporters.OTLPConfigured() {
 		e, err := exporters.OTLP(context.Background())
 		if err != nil {
-			return fmt.Errorf("monitor: %w", err)
+			return err // "exporters: OTLP: ...": already names where it failed
 		}
 		exps = []*exporters.Exporter{e}
 	}
