@@ -77,7 +77,7 @@ func BenchmarkSQLCheck(b *testing.B) {
 		b.Skip(pgtest.EnvDSN + " is not set")
 	}
 	db := openPostgres(b, pgtest.DSN(b))
-	benchVsBare(b, db.PingContext, benchOK[*Check](b)(SQL(db)))
+	benchVsBare(b, db.PingContext, benchOK[*Check](b)(SQL(db, "")))
 }
 
 // BenchmarkFuncCheck is the engine's floor: a check whose body does

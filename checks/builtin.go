@@ -15,8 +15,8 @@ import (
 // (or the client's own error), so callers can tell the cases apart with
 // errors.Is.
 var (
-	// ErrSlowResponse is wrapped by the warning a network check reports
-	// when its round trip took longer than [WithLatencyWarn].
+	// ErrSlowResponse is wrapped by the warning a check that times a
+	// round trip reports when it took longer than [WithLatencyWarn].
 	ErrSlowResponse = errors.New("response slower than threshold")
 	// ErrThresholdExceeded is reported by [Goroutines] (and hostcheck's
 	// Memory and DiskFree) when a measured value crosses a threshold.
@@ -24,13 +24,14 @@ var (
 )
 
 // builtin is what every built-in constructor shares: the check's name, the
-// common settings, the shared options and the first error an option found.
+// common settings, WithName and WithLatencyWarn, and the first error an
+// option found.
 type builtin struct {
 	kind        string // constructor name, for error messages
 	name        string
 	s           settings
 	latencyWarn time.Duration
-	latencyOK   bool // the constructor accepts WithLatencyWarn
+	nameArg     bool // the constructor takes the name as an argument
 	err         error
 }
 
@@ -50,9 +51,6 @@ func (b *builtin) fail(field, format string, a ...any) {
 
 // build validates the collected configuration and returns the check.
 func (b *builtin) build(fn checkFunc) (*Check, error) {
-	if b.latencyWarn != 0 && !b.latencyOK {
-		b.fail("latency warn", "WithLatencyWarn does not apply to %s", b.constructor())
-	}
 	if b.err != nil {
 		return nil, fmt.Errorf("%w %q: %v", ErrInvalidCheck, b.name, b.err)
 	}
@@ -68,57 +66,82 @@ func (b *builtin) constructor() string {
 	return "checks." + b.kind
 }
 
-// sharedOption is an option every built-in constructor accepts
-// (WithName, WithLatencyWarn) but NewCheck does not.
-type sharedOption struct {
+// builtinOnly is an option of the constructors with a default name
+// (WithName): it has every marker but Option's, so NewCheck and
+// Registry.Register do not take it.
+type builtinOnly struct{ o builtinOpt }
+
+func (builtinOnly) builtinOption()   {}
+func (builtinOnly) roundTripOption() {}
+func (builtinOnly) memoryOption()    {}
+func (builtinOnly) diskOption()      {}
+
+// roundTripOnly is an option of the checks that time a round trip
+// (WithLatencyWarn).
+type roundTripOnly struct{ o builtinOpt }
+
+func (roundTripOnly) roundTripOption() {}
+
+// builtinOpt is one option that configures a built-in's shared state.
+type builtinOpt struct {
 	name string
 	fn   func(*builtin)
 }
 
-func (o sharedOption) applySQL(c *sqlConfig) { o.configure(&c.builtin) }
-
-func (o sharedOption) apply(s *settings) {
-	s.fail(fmt.Errorf("%s: applies only to built-in checks", o.name))
-}
-
-func (o sharedOption) configure(b *builtin) {
+func (o builtinOpt) configure(b *builtin) {
 	if b.s.once(o.name) {
 		o.fn(b)
 	}
 }
 
-// configure applies opts to a built-in's configuration: its own options,
-// the shared ones, and the common check options.
-func configure[T any](cfg *T, b *builtin, opts []Option) {
+// configure applies a built-in constructor's options: the common ones, the
+// built-in ones and, through own, the constructor's own (nil for none).
+// The option types make anything else a compile error; own reports an
+// option it does not know.
+func configure[O any](b *builtin, opts []O, own func(any) bool) {
 	for _, o := range opts {
-		switch o := o.(type) {
+		switch o := any(o).(type) {
 		case nil:
-		case sharedOption:
-			o.configure(b)
-		default:
+		case optionFunc:
 			o.apply(&b.s)
+		case builtinOnly:
+			o.o.configure(b)
+		case roundTripOnly:
+			o.o.configure(b)
+		default:
+			if own == nil || !own(o) {
+				b.fail("option", "%T does not apply to %s", o, b.constructor())
+			}
 		}
 	}
 }
 
 // WithName replaces a built-in check's default name ("database",
-// "http-<host>", "tcp-<host>-<port>", ...). Register two checks of the same
-// kind against different peers under distinct names.
-func WithName(name string) Option {
-	return sharedOption{name: "WithName", fn: func(b *builtin) { b.name = name }}
+// "goroutines", "grpc-<service>", "memory", "disk-<path>"). Register two
+// checks of the same kind against different peers under distinct names.
+// [Func] takes its name as an argument, so it refuses WithName.
+func WithName(name string) BuiltinOption {
+	return builtinOnly{builtinOpt{name: "WithName", fn: func(b *builtin) {
+		if b.nameArg {
+			b.fail("WithName", "%s takes the check's name as an argument", b.constructor())
+			return
+		}
+		b.name = name
+	}}}
 }
 
-// WithLatencyWarn makes a network check (SQL, HTTP, TCP, DNS, TLSCert,
-// Pinger, Func, grpccheck.Health) report warn when a successful round trip
-// took longer than d.
-// The round trip is always reported as the observed "responseTime" in ms.
-func WithLatencyWarn(d time.Duration) Option {
-	return sharedOption{name: "WithLatencyWarn", fn: func(b *builtin) {
+// WithLatencyWarn makes a check that times a round trip ([SQL], [Func],
+// grpccheck.Health) report warn when a successful round trip took longer
+// than d. The round trip is always reported as the observed
+// "responseTime" in ms. It is a [RoundTripOption] only, so giving it to
+// another constructor does not compile.
+func WithLatencyWarn(d time.Duration) RoundTripOption {
+	return roundTripOnly{builtinOpt{name: "WithLatencyWarn", fn: func(b *builtin) {
 		b.latencyWarn = d
 		if d <= 0 {
-			b.fail("latency warn", "%v must be positive", d)
+			b.fail("WithLatencyWarn", "%v must be positive", d)
 		}
-	}}
+	}}}
 }
 
 // latency observes the round trip that began at start and turns it into a

@@ -38,25 +38,23 @@ func wantOutcome(t *testing.T, o outcome, st Status, target error) {
 
 func TestBuiltinConstructorErrors(t *testing.T) {
 	var nilDB *sql.DB
-	var nilPinger *sql.DB
 	tests := []struct {
 		name  string
 		build func() (*Check, error)
 		want  string // substring naming the problem
 	}{
-		{"sql nil db", func() (*Check, error) { return SQL(nil) }, "db: must not be nil"},
-		{"sql typed nil db", func() (*Check, error) { return SQL(nilDB) }, "db: must not be nil"},
-		{"sql empty query", func() (*Check, error) { return SQL(&sql.DB{}, WithQuery("")) }, "WithQuery: must not be empty"},
-		{"pinger nil", func() (*Check, error) { return Pinger("redis", nil) }, "pinger: must not be nil"},
-		{"pinger typed nil", func() (*Check, error) { return Pinger("redis", nilPinger) }, "pinger: must not be nil"},
-		{"pinger bad name", func() (*Check, error) { return Pinger("redis:6379", &sql.DB{}) }, "name:"},
+		{"sql nil db", func() (*Check, error) { return SQL(nil, "") }, "db: must not be nil"},
+		{"sql typed nil db", func() (*Check, error) { return SQL(nilDB, "SELECT 1") }, "db: must not be nil"},
 		{"func nil", func() (*Check, error) { return Func("psp", nil) }, "func: must not be nil"},
+		{"func bad name", func() (*Check, error) { return Func("redis:6379", func(context.Context) error { return nil }) }, "name:"},
+		{"func renamed", func() (*Check, error) {
+			return Func("psp", func(context.Context) error { return nil }, WithName("other"))
+		}, "WithName: checks.Func takes the check's name as an argument"},
 		{"goroutines max", func() (*Check, error) { return Goroutines(0, 0) }, "max: 0"},
 		{"goroutines order", func() (*Check, error) { return Goroutines(200, 100) }, "wrong order"},
-		{"latency", func() (*Check, error) { return SQL(&sql.DB{}, WithLatencyWarn(0)) }, "latency warn"},
-		{"latency on goroutines", func() (*Check, error) { return Goroutines(0, 10, WithLatencyWarn(time.Second)) }, "does not apply to checks.Goroutines"},
-		{"common option still validated", func() (*Check, error) { return SQL(&sql.DB{}, WithTimeout(0)) }, "timeout"},
-		{"bad name option", func() (*Check, error) { return SQL(&sql.DB{}, WithName("a b")) }, `"a b": name`},
+		{"latency", func() (*Check, error) { return SQL(&sql.DB{}, "", WithLatencyWarn(0)) }, "WithLatencyWarn: 0s must be positive"},
+		{"common option still validated", func() (*Check, error) { return SQL(&sql.DB{}, "", WithTimeout(0)) }, "timeout"},
+		{"bad name option", func() (*Check, error) { return SQL(&sql.DB{}, "", WithName("a b")) }, `"a b": name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,14 +78,6 @@ func TestBuiltinConstructorErrors(t *testing.T) {
 	}
 }
 
-func TestBuiltinOptionsRejectedByNewCheck(t *testing.T) {
-	for _, o := range []Option{WithName("x"), WithLatencyWarn(time.Second)} {
-		if _, err := NewCheck("c", func(context.Context) error { return nil }, o); err == nil || !strings.Contains(err.Error(), "applies only") {
-			t.Errorf("NewCheck accepted a built-in option: err = %v", err)
-		}
-	}
-}
-
 func TestBuiltinDefaults(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -95,11 +85,12 @@ func TestBuiltinDefaults(t *testing.T) {
 		wantName  string
 		component string
 	}{
-		{"sql", func() (*Check, error) { return SQL(&sql.DB{}) }, "database", componentDatastore},
-		{"sql renamed", func() (*Check, error) { return SQL(&sql.DB{}, WithName("wallet-db")) }, "wallet-db", componentDatastore},
+		{"sql", func() (*Check, error) { return SQL(&sql.DB{}, "") }, "database", componentDatastore},
+		{"sql renamed", func() (*Check, error) { return SQL(&sql.DB{}, "SELECT 1", WithName("wallet-db")) }, "wallet-db", componentDatastore},
 		{"goroutines", func() (*Check, error) { return Goroutines(0, 1000) }, "goroutines", componentSystem},
-		{"pinger typed", func() (*Check, error) {
-			return Pinger("redis", pingerFunc(func(context.Context) error { return nil }), WithComponentType("cache"))
+		{"goroutines renamed", func() (*Check, error) { return Goroutines(0, 1000, WithName("leaks")) }, "leaks", componentSystem},
+		{"func", func() (*Check, error) {
+			return Func("redis", func(context.Context) error { return nil }, WithComponentType("cache"))
 		}, "redis", "cache"},
 	}
 	for _, tt := range tests {
@@ -116,14 +107,11 @@ func TestBuiltinDefaults(t *testing.T) {
 	}
 }
 
-// pingerFunc is a ContextPinger made of a function.
-type pingerFunc func(context.Context) error
-
-func (f pingerFunc) PingContext(ctx context.Context) error { return f(ctx) }
-
 // TestRepeatedOptionRefusedNamingIt: every check option sets one value, so
 // a second one of the same option would silently replace the first: each
-// constructor refuses it, naming the option.
+// constructor refuses it, naming the option. (A misplaced option, such as
+// WithLatencyWarn given to Goroutines or WithName given to NewCheck, does
+// not compile: each constructor takes its own option type.)
 func TestRepeatedOptionRefusedNamingIt(t *testing.T) {
 	fn := func(context.Context) error { return nil }
 	db := sql.OpenDB(nil) // never used: construction fails first
@@ -142,11 +130,11 @@ func TestRepeatedOptionRefusedNamingIt(t *testing.T) {
 		{"shared", func() (*Check, error) {
 			return Func("f", fn, WithLatencyWarn(time.Second), WithLatencyWarn(time.Minute))
 		}, "WithLatencyWarn: given twice"},
-		{"own", func() (*Check, error) {
-			return SQL(db, WithQuery("SELECT 1"), WithQuery("SELECT 2"))
-		}, "WithQuery: given twice"},
+		{"name", func() (*Check, error) {
+			return SQL(db, "", WithName("a"), WithName("b"))
+		}, "WithName: given twice"},
 		{"common on SQL", func() (*Check, error) {
-			return SQL(db, WithEndpoints(Liveness), WithEndpoints(Readiness))
+			return SQL(db, "SELECT 1", WithEndpoints(Liveness), WithEndpoints(Readiness))
 		}, "WithEndpoints: given twice"},
 	}
 	for _, tt := range tests {

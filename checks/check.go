@@ -79,16 +79,49 @@ func defaultSettings() settings {
 	}
 }
 
-// Option configures a check. The same options are accepted by [NewCheck] and
-// by every built-in check constructor.
+// Option configures a check. The common options (WithTimeout, WithInterval,
+// WithEndpoints, ...) are Options, accepted by [NewCheck],
+// [Registry.Register] and by every built-in constructor. A constructor with
+// options of its own takes an option type of its own, which every Option
+// also is: [BuiltinOption] ([Goroutines]), [RoundTripOption] ([Func],
+// [SQL], grpccheck.Health), [MemoryOption] (hostcheck.Memory) and
+// [DiskOption] (hostcheck.DiskFree). An option that applies to some
+// constructors only (WithName, WithLatencyWarn, hostcheck.WithRSSLimit,
+// ...) implements only their types, so giving it to another constructor
+// does not compile.
 type Option interface {
+	BuiltinOption
 	apply(*settings)
-	applySQL(*sqlConfig) // every Option is also an SQLOption
 }
 
-// optionFunc is the implementation of the common options. Built-in checks
-// with options of their own declare an interface that optionFunc also
-// satisfies, so common options can be passed to them directly.
+// BuiltinOption configures [Goroutines]: any [Option], or [WithName],
+// which every constructor with a default name accepts: WithName is a
+// BuiltinOption, and a BuiltinOption is also a [RoundTripOption], a
+// [MemoryOption] and a [DiskOption]. [WithLatencyWarn] is not one, so
+// giving it to Goroutines does not compile.
+type BuiltinOption interface {
+	RoundTripOption
+	MemoryOption
+	DiskOption
+	builtinOption()
+}
+
+// RoundTripOption configures a check that times a round trip to a
+// dependency: [Func], [SQL] and grpccheck.Health. It is any [Option],
+// [WithName] or [WithLatencyWarn].
+type RoundTripOption interface{ roundTripOption() }
+
+// MemoryOption configures hostcheck.Memory: any [Option], [WithName],
+// hostcheck.WithRSSLimit or hostcheck.WithHeapLimit. It is declared here,
+// not in hostcheck, because the common options must implement it.
+type MemoryOption interface{ memoryOption() }
+
+// DiskOption configures hostcheck.DiskFree: any [Option], [WithName],
+// hostcheck.WithFreeBytes or hostcheck.WithFreePercent; see [MemoryOption].
+type DiskOption interface{ diskOption() }
+
+// optionFunc is the implementation of the common options: it has the
+// marker method of every option type, so it is accepted everywhere.
 type optionFunc struct {
 	name string // the option's function name, for errors
 	fn   func(*settings)
@@ -100,7 +133,10 @@ func (o optionFunc) apply(s *settings) {
 	}
 }
 
-func (o optionFunc) applySQL(c *sqlConfig) { configure(c, &c.builtin, []Option{o}) }
+func (optionFunc) builtinOption()   {}
+func (optionFunc) roundTripOption() {}
+func (optionFunc) memoryOption()    {}
+func (optionFunc) diskOption()      {}
 
 // once records that the option called name was given and reports whether
 // it is the first time: every check option sets one value, so a second

@@ -46,4 +46,10 @@
 // live in subpackages and take the same options: grpccheck (a gRPC peer's
 // grpc.health.v1), grpchealth (this registry served as grpc.health.v1) and
 // hostcheck (process memory and free disk space, through gopsutil).
+//
+// Each check constructor takes an option type of its own ([Option] for
+// [NewCheck], [BuiltinOption], [RoundTripOption], [MemoryOption],
+// [DiskOption]), which every common Option also is: an option given to a
+// constructor it does not apply to does not compile, and one that sets one
+// value given twice fails construction naming it.
 package checks

@@ -12,21 +12,22 @@ import (
 
 func ExampleSQL() {
 	var db *sql.DB // the service's own pool, from sql.Open("pgx", dsn)
-	c, err := checks.SQL(db, checks.WithName("wallet-db"), checks.WithQuery("SELECT 1"),
+	c, err := checks.SQL(db, "SELECT 1", checks.WithName("wallet-db"),
 		checks.WithTimeout(time.Second), checks.WithInterval(5*time.Second))
 	fmt.Println(c == nil, err != nil)
 	// Output: true true
 }
 
-// sessionStore stands in for a client with a PingContext method, such as
-// *sql.DB; a client whose ping method has another name goes through Func.
+// sessionStore stands in for a client with a ping method, such as a Redis
+// or pgx pool.
 type sessionStore struct{}
 
 func (sessionStore) PingContext(context.Context) error { return nil }
 
-func ExamplePinger() {
-	c, err := checks.Pinger("sessions-redis", sessionStore{},
-		checks.WithComponentType("datastore"))
+func ExampleFunc_pingMethod() {
+	var sessions sessionStore
+	c, err := checks.Func("sessions-redis", sessions.PingContext,
+		checks.WithComponentType("datastore"), checks.WithLatencyWarn(50*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackcode/igmon/checks/internal/ext"
@@ -12,13 +11,18 @@ import (
 // hostcheck) build on this package's unexported machinery. They live outside
 // checks so that checks links neither gRPC nor gopsutil.
 func init() {
-	ext.NewBuilder = func(kind, name, component, measurement string, latencyOK bool) ext.Builder {
-		b := newBuiltin(kind, name, component, measurement)
-		b.latencyOK = latencyOK
-		return &extBuilder{b: b}
+	ext.NewBuilder = func(kind, name, component, measurement string) ext.Builder {
+		return &extBuilder{b: newBuiltin(kind, name, component, measurement)}
 	}
 	ext.NewOption = func(name, owner string, payload any) any {
-		return Option(foreignOption{name: name, owner: owner, payload: payload})
+		o := foreignOption{name: name, owner: owner, payload: payload}
+		switch owner {
+		case "hostcheck.Memory":
+			return MemoryOption(memoryOnly{o})
+		case "hostcheck.DiskFree":
+			return DiskOption(diskOnly{o})
+		}
+		panic("checks: no option type for " + owner)
 	}
 	ext.DefaultName = defaultName
 	ext.Latency = latency
@@ -33,18 +37,21 @@ func init() {
 }
 
 // foreignOption is a subpackage's constructor-specific option: only the
-// owner's builder takes its payload; everywhere else it is a
-// configuration error naming it.
+// owner's builder takes its payload. Its type (memoryOnly, diskOnly) has
+// the marker of the owner's option type only, so it cannot be given to
+// another constructor.
 type foreignOption struct {
 	name, owner string
 	payload     any
 }
 
-func (o foreignOption) applySQL(c *sqlConfig) { o.apply(&c.s) }
+type (
+	memoryOnly struct{ foreignOption }
+	diskOnly   struct{ foreignOption }
+)
 
-func (o foreignOption) apply(s *settings) {
-	s.fail(fmt.Errorf("%s: applies only to %s", o.name, o.owner))
-}
+func (memoryOnly) memoryOption() {}
+func (diskOnly) diskOption()     {}
 
 // extBuilder is a builtin driven by a subpackage.
 type extBuilder struct{ b builtin }
@@ -55,23 +62,26 @@ func (x *extBuilder) SetMeasurement(m string)             { x.b.s.measurement = 
 func (x *extBuilder) LatencyWarn() time.Duration          { return x.b.latencyWarn }
 
 func (x *extBuilder) Configure(opt any, own func(any) bool) {
-	switch o := opt.(type) {
-	case nil:
-	case foreignOption:
-		// Only the owner (the builder's own kind) takes the payload; a
-		// second one of the same option is refused like any repeated one.
-		if o.owner != x.b.kind {
-			o.apply(&x.b.s)
-		} else if x.b.s.once(o.name) && !own(o.payload) {
-			x.b.fail(o.name, "%T is not this constructor's configuration", o.payload)
+	configure(&x.b, []any{opt}, func(o any) bool {
+		var f foreignOption
+		switch o := o.(type) {
+		case memoryOnly:
+			f = o.foreignOption
+		case diskOnly:
+			f = o.foreignOption
+		default:
+			return false
 		}
-	case sharedOption:
-		o.configure(&x.b)
-	case Option:
-		o.apply(&x.b.s)
-	default:
-		x.b.fail("option", "%T is not a checks.Option", opt)
-	}
+		// Only the owner (the builder's own kind) takes the payload; the
+		// option types keep others out at compile time. A second one of
+		// the same option is refused like any repeated one.
+		if f.owner != x.b.kind {
+			x.b.fail(f.name, "applies only to %s", f.owner)
+		} else if x.b.s.once(f.name) && !own(f.payload) {
+			x.b.fail(f.name, "%T is not this constructor's configuration", f.payload)
+		}
+		return true
+	})
 }
 
 func (x *extBuilder) Build(fn func(context.Context) error) (any, error) {

@@ -5,21 +5,20 @@ import (
 	"time"
 )
 
-type funcConfig struct{ builtin }
-
 // Func is NewCheck for a call to a dependency: besides what fn returns, it
 // observes the call's duration as "responseTime" in ms and accepts
-// [WithLatencyWarn]. Use it for clients without a ping method: a PSP's
-// status call, a Kafka metadata request.
-func Func(name string, fn func(ctx context.Context) error, opts ...Option) (*Check, error) {
-	cfg := funcConfig{builtin: newBuiltin("Func", name, componentComponent, "responseTime")}
-	cfg.latencyOK = true
-	configure(&cfg, &cfg.builtin, opts)
+// [WithLatencyWarn]. Use it for any client: a PingContext method
+// (Func("sessions", rdb.PingContext)), a pgx pool's Ping, a PSP's status
+// call, a Kafka metadata request.
+func Func(name string, fn func(ctx context.Context) error, opts ...RoundTripOption) (*Check, error) {
+	b := newBuiltin("Func", name, componentComponent, "responseTime")
+	b.nameArg = true
+	configure(&b, opts, nil)
 	if fn == nil {
-		cfg.fail("func", "must not be nil")
+		b.fail("func", "must not be nil")
 	}
-	warn := cfg.latencyWarn
-	return cfg.build(func(ctx context.Context) error {
+	warn := b.latencyWarn
+	return b.build(func(ctx context.Context) error {
 		start := time.Now()
 		if err := fn(ctx); err != nil {
 			return err

@@ -6,8 +6,6 @@ import (
 	"runtime"
 )
 
-type goroutinesConfig struct{ builtin }
-
 // Goroutines fails when the process runs more than max goroutines, and
 // warns above warn (0: no warning; it must be below max): a steadily
 // growing count means something is leaking or wedged. The count is
@@ -15,16 +13,16 @@ type goroutinesConfig struct{ builtin }
 //
 // The default name is "goroutines" and the component type system. A leak
 // is worth a restart, so consider WithEndpoints(Liveness|Readiness).
-func Goroutines(warn, max int, opts ...Option) (*Check, error) {
+func Goroutines(warn, max int, opts ...BuiltinOption) (*Check, error) {
 	return goroutines(runtime.NumGoroutine, warn, max, opts...)
 }
 
 // goroutines is Goroutines counting with count: the tests give it a count
 // of their own, since the process's changes under them as goroutines of
 // earlier tests wind down.
-func goroutines(count func() int, warn, max int, opts ...Option) (*Check, error) {
-	cfg := goroutinesConfig{builtin: newBuiltin("Goroutines", "goroutines", componentSystem, "count")}
-	configure(&cfg, &cfg.builtin, opts)
+func goroutines(count func() int, warn, max int, opts ...BuiltinOption) (*Check, error) {
+	cfg := newBuiltin("Goroutines", "goroutines", componentSystem, "count")
+	configure(&cfg, opts, nil)
 	switch {
 	case max < 1:
 		cfg.fail("max", "%d must be at least 1", max)

@@ -8,55 +8,23 @@ import (
 	"time"
 )
 
-type sqlConfig struct {
-	builtin
-	query string
-}
-
-// SQLOption configures [SQL]: [WithQuery] or any [Option]. WithQuery is
-// not an Option, so giving it to another constructor does not compile.
-type SQLOption interface {
-	applySQL(*sqlConfig)
-}
-
-type queryOption string
-
-func (q queryOption) applySQL(c *sqlConfig) {
-	if !c.s.once("WithQuery") {
-		return
-	}
-	c.query = string(q)
-	if q == "" {
-		c.fail("WithQuery", "must not be empty")
-	}
-}
-
-// WithQuery makes [SQL] run query (e.g. "SELECT 1", or one that touches the
-// tables the service needs) instead of a bare ping. Rows are read and
-// discarded.
-func WithQuery(query string) SQLOption { return queryOption(query) }
-
 // SQL checks a database through the service's own *sql.DB pool: a
-// PingContext, or the query given with [WithQuery]. It never opens a pool of
-// its own. The round trip is observed as "responseTime" in ms and the pool's
-// DBStats (open, inUse, idle, maxOpen, waitCount, waitDuration) are attached
-// as details.
+// PingContext when query is "", else query (e.g. "SELECT 1", or one that
+// touches the tables the service needs), whose rows are read and
+// discarded. It never opens a pool of its own. The round trip is observed
+// as "responseTime" in ms and the pool's DBStats (open, inUse, idle,
+// maxOpen, waitCount, waitDuration) are attached as details.
 //
 // The default name is "database" and the component type datastore. It
-// accepts the common options, [WithName], [WithLatencyWarn] and [WithQuery].
-func SQL(db *sql.DB, opts ...SQLOption) (*Check, error) {
-	cfg := sqlConfig{builtin: newBuiltin("SQL", "database", componentDatastore, "responseTime")}
-	cfg.latencyOK = true
-	for _, o := range opts {
-		if o != nil {
-			o.applySQL(&cfg)
-		}
-	}
+// accepts the common options, [WithName] and [WithLatencyWarn].
+func SQL(db *sql.DB, query string, opts ...RoundTripOption) (*Check, error) {
+	b := newBuiltin("SQL", "database", componentDatastore, "responseTime")
+	configure(&b, opts, nil)
 	if db == nil {
-		cfg.fail("db", "must not be nil")
+		b.fail("db", "must not be nil")
 	}
-	query, warn := cfg.query, cfg.latencyWarn
-	return cfg.build(func(ctx context.Context) error {
+	warn := b.latencyWarn
+	return b.build(func(ctx context.Context) error {
 		start := time.Now()
 		var err error
 		if query == "" {

@@ -22,18 +22,19 @@ func TestSQL(t *testing.T) {
 	db := openPostgres(t, pgtest.DSN(t))
 	tests := []struct {
 		name   string
-		opts   []SQLOption
+		query  string
+		opts   []RoundTripOption
 		status Status
 	}{
-		{"ping", nil, StatusPass},
-		{"select 1", []SQLOption{WithQuery("SELECT 1")}, StatusPass},
-		{"real table query", []SQLOption{WithQuery("SELECT count(*) FROM pg_catalog.pg_tables")}, StatusPass},
-		{"bad query", []SQLOption{WithQuery("SELECT * FROM no_such_wallet_table")}, StatusFail},
-		{"slow is warn", []SQLOption{WithLatencyWarn(time.Nanosecond)}, StatusWarn},
+		{"ping", "", nil, StatusPass},
+		{"select 1", "SELECT 1", nil, StatusPass},
+		{"real table query", "SELECT count(*) FROM pg_catalog.pg_tables", nil, StatusPass},
+		{"bad query", "SELECT * FROM no_such_wallet_table", nil, StatusFail},
+		{"slow is warn", "", []RoundTripOption{WithLatencyWarn(time.Nanosecond)}, StatusWarn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := SQL(db, tt.opts...)
+			c, err := SQL(db, tt.query, tt.opts...)
 			o := runOnce(t, built(t, c, err))
 			wantOutcome(t, o, tt.status, nil)
 			if o.Details["pool.maxOpen"] != "4" {
@@ -57,7 +58,7 @@ func TestSQLServerStopAndRestart(t *testing.T) {
 	// packages testing in parallel never see the outage.
 	db := openPostgres(t, pgtest.RestartDSN(t))
 	const timeout = 2 * time.Second
-	c, err := SQL(db, WithQuery("SELECT 1"), WithTimeout(timeout))
+	c, err := SQL(db, "SELECT 1", WithTimeout(timeout))
 	c = built(t, c, err)
 	wantOutcome(t, runOnce(t, c), StatusPass, nil)
 

@@ -44,6 +44,7 @@ type PushOption interface {
 
 type pushConfig struct {
 	interval, timeout time.Duration
+	given             given
 	err               error
 }
 
@@ -57,6 +58,10 @@ func (f pushOption) applyStdout(c *stdoutConfig) { f(&c.push) }
 // overrides OTEL_METRIC_EXPORT_INTERVAL; the default is 60s.
 func WithInterval(d time.Duration) PushOption {
 	return pushOption(func(c *pushConfig) {
+		if err := c.given.twice("WithInterval"); err != nil {
+			c.err = errors.Join(c.err, err)
+			return
+		}
 		c.interval = d
 		if d <= 0 {
 			c.err = errors.Join(c.err, fmt.Errorf("%w WithInterval: %v must be positive", ErrInvalidOption, d))
@@ -70,6 +75,10 @@ func WithInterval(d time.Duration) PushOption {
 // an OTLP request.
 func WithTimeout(d time.Duration) PushOption {
 	return pushOption(func(c *pushConfig) {
+		if err := c.given.twice("WithTimeout"); err != nil {
+			c.err = errors.Join(c.err, err)
+			return
+		}
 		c.timeout = d
 		if d <= 0 {
 			c.err = errors.Join(c.err, fmt.Errorf("%w WithTimeout: %v must be positive", ErrInvalidOption, d))

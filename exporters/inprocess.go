@@ -47,6 +47,7 @@ type InProcessOption interface {
 type inProcessConfig struct {
 	ttl       time.Duration
 	producers []sdkmetric.Producer
+	given     given
 	err       error
 }
 
@@ -58,8 +59,12 @@ func (f inProcessOption) applyInProcess(c *inProcessConfig) { f(c) }
 // collects on every call (concurrent calls still share one).
 func WithCacheTTL(d time.Duration) InProcessOption {
 	return inProcessOption(func(c *inProcessConfig) {
+		if err := c.given.twice("WithCacheTTL"); err != nil {
+			c.err = errors.Join(c.err, err)
+			return
+		}
 		if d < 0 {
-			c.err = fmt.Errorf("%w WithCacheTTL: %v must not be negative", ErrInvalidOption, d)
+			c.err = errors.Join(c.err, fmt.Errorf("%w WithCacheTTL: %v must not be negative", ErrInvalidOption, d))
 		}
 		c.ttl = d
 	})

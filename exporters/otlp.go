@@ -77,12 +77,23 @@ type otlpConfig struct {
 	compression string
 	noRetry     bool
 	name        string
+	given       given
 	errs        []error
 }
 
 type otlpOption func(*otlpConfig)
 
 func (f otlpOption) applyOTLP(c *otlpConfig) { f(c) }
+
+// once reports whether the single-valued option called name is given for
+// the first time, recording the error of a second one.
+func (c *otlpConfig) once(name string) bool {
+	if err := c.given.twice(name); err != nil {
+		c.errs = append(c.errs, err)
+		return false
+	}
+	return true
+}
 
 func (c *otlpConfig) fail(option, format string, a ...any) {
 	c.errs = append(c.errs, fmt.Errorf("%w %s: "+format, append([]any{ErrInvalidOption, option}, a...)...))
@@ -94,6 +105,9 @@ func (c *otlpConfig) fail(option, format string, a ...any) {
 // collector agent on the same host), and port 4317 when none is named.
 func WithEndpoint(endpoint string) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
+		if !c.once("WithEndpoint") {
+			return
+		}
 		hp, scheme, err := parseEndpoint(endpoint)
 		if err != nil {
 			c.fail("WithEndpoint", "%v", err)
@@ -117,6 +131,9 @@ func WithInsecure() OTLPOption {
 // CERTIFICATE, CLIENT_CERTIFICATE and CLIENT_KEY files.
 func WithTLSConfig(cfg *tls.Config) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
+		if !c.once("WithTLSConfig") {
+			return
+		}
 		if cfg == nil {
 			c.fail("WithTLSConfig", "config must not be nil")
 		}
@@ -126,9 +143,13 @@ func WithTLSConfig(cfg *tls.Config) OTLPOption {
 
 // WithHeaders adds gRPC metadata to every export (an API key for a hosted
 // collector). Keys are lower-cased. It replaces
-// OTEL_EXPORTER_OTLP_[METRICS_]HEADERS.
+// OTEL_EXPORTER_OTLP_[METRICS_]HEADERS. Give all headers in one map:
+// a second WithHeaders is refused.
 func WithHeaders(h map[string]string) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
+		if !c.once("WithHeaders") {
+			return
+		}
 		c.headers = make(map[string]string, len(h))
 		for k, v := range h {
 			k = strings.ToLower(k)
@@ -156,6 +177,9 @@ func WithoutRetry() OTLPOption {
 // check; the default is "otlp".
 func WithName(name string) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
+		if !c.once("WithName") {
+			return
+		}
 		if err := validName(name); err != nil {
 			c.fail("WithName", "%v", err)
 		}
@@ -167,6 +191,9 @@ func WithName(name string) OTLPOption {
 // os.LookupEnv (configuration from a file, tests).
 func withEnvLookup(lookup lookupFunc) OTLPOption {
 	return otlpOption(func(c *otlpConfig) {
+		if !c.once("withEnvLookup") {
+			return
+		}
 		if lookup == nil {
 			c.fail("withEnvLookup", "lookup must not be nil")
 		}

@@ -71,6 +71,7 @@ type pipelineConfig struct {
 	warnAfter int
 	logEvery  time.Duration
 	producers []sdkmetric.Producer
+	given     given
 	errs      []error
 }
 
@@ -82,6 +83,10 @@ func (f pipelineOption) applyPipeline(c *pipelineConfig) { f(c) }
 // default is slog.Default().
 func WithLogger(l *slog.Logger) PipelineOption {
 	return pipelineOption(func(c *pipelineConfig) {
+		if err := c.given.twice("WithLogger"); err != nil {
+			c.errs = append(c.errs, err)
+			return
+		}
 		if l == nil {
 			c.errs = append(c.errs, fmt.Errorf("%w WithLogger: logger must not be nil", ErrInvalidOption))
 		}
@@ -93,6 +98,10 @@ func WithLogger(l *slog.Logger) PipelineOption {
 // report the exporter (default 3).
 func WithWarnAfter(n int) PipelineOption {
 	return pipelineOption(func(c *pipelineConfig) {
+		if err := c.given.twice("WithWarnAfter"); err != nil {
+			c.errs = append(c.errs, err)
+			return
+		}
 		if n < 1 {
 			c.errs = append(c.errs, fmt.Errorf("%w WithWarnAfter: %d must be at least 1", ErrInvalidOption, n))
 		}
@@ -105,6 +114,10 @@ func WithWarnAfter(n int) PipelineOption {
 // logged.
 func WithLogInterval(d time.Duration) PipelineOption {
 	return pipelineOption(func(c *pipelineConfig) {
+		if err := c.given.twice("WithLogInterval"); err != nil {
+			c.errs = append(c.errs, err)
+			return
+		}
 		if d <= 0 {
 			c.errs = append(c.errs, fmt.Errorf("%w WithLogInterval: %v must be positive", ErrInvalidOption, d))
 		}

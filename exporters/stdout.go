@@ -18,6 +18,7 @@ type stdoutConfig struct {
 	push       pushConfig
 	w          io.Writer
 	timestamps bool
+	given      given
 	err        error
 }
 
@@ -28,8 +29,12 @@ func (f stdoutOption) applyStdout(c *stdoutConfig) { f(c) }
 // WithWriter sends the output to w instead of os.Stdout.
 func WithWriter(w io.Writer) StdoutOption {
 	return stdoutOption(func(c *stdoutConfig) {
+		if err := c.given.twice("WithWriter"); err != nil {
+			c.err = errors.Join(c.err, err)
+			return
+		}
 		if w == nil {
-			c.err = fmt.Errorf("%w WithWriter: writer must not be nil", ErrInvalidOption)
+			c.err = errors.Join(c.err, fmt.Errorf("%w WithWriter: writer must not be nil", ErrInvalidOption))
 		}
 		c.w = w
 	})

@@ -11,6 +11,8 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+
+	"github.com/jackcode/igmon/internal/failoverhook"
 )
 
 // Provider is one member of a group.
@@ -107,29 +109,77 @@ func (b *Breaker) defaults() error {
 // Option configures a Group.
 type Option interface{ apply(*config) }
 
-type optionFunc func(*config)
+// optionFunc is one named option. Every option sets one value, so one
+// given twice would silently replace the first: New refuses it, naming it.
+type optionFunc struct {
+	name string
+	fn   func(*config)
+}
 
-func (f optionFunc) apply(c *config) { f(c) }
+func (o optionFunc) apply(c *config) {
+	if why, ok := c.reserved[o.name]; ok {
+		c.errs = append(c.errs, fmt.Errorf("option %s: %s", o.name, why))
+		return
+	}
+	if c.given[o.name] {
+		c.errs = append(c.errs, fmt.Errorf("option %s: given twice; the second would silently replace the first", o.name))
+		return
+	}
+	if c.given == nil {
+		c.given = map[string]bool{}
+	}
+	c.given[o.name] = true
+	o.fn(c)
+}
 
 type config struct {
 	breaker  Breaker
 	mp       metric.MeterProvider
 	listener func(Change)
+	given    map[string]bool   // options already given
+	reserved map[string]string // options the caller may not give, and why
+	errs     []error
+}
+
+// reserveOption is internal/failoverhook.Reserve's option.
+type reserveOption struct {
+	why   string
+	names []string
+}
+
+func (o reserveOption) apply(c *config) {
+	if c.reserved == nil {
+		c.reserved = map[string]string{}
+	}
+	for _, n := range o.names {
+		c.reserved[n] = o.why
+	}
+}
+
+func init() {
+	failoverhook.Reserve = func(why string, names ...string) any {
+		return Option(reserveOption{why: why, names: names})
+	}
 }
 
 // WithBreaker sets the breakers' thresholds; see Breaker for defaults.
-func WithBreaker(b Breaker) Option { return optionFunc(func(c *config) { c.breaker = b }) }
+func WithBreaker(b Breaker) Option {
+	return optionFunc{"WithBreaker", func(c *config) { c.breaker = b }}
+}
 
 // WithMeterProvider records the group's metrics (see the README's metrics
 // list) with mp. Without it nothing is recorded.
 func WithMeterProvider(mp metric.MeterProvider) Option {
-	return optionFunc(func(c *config) { c.mp = mp })
+	return optionFunc{"WithMeterProvider", func(c *config) { c.mp = mp }}
 }
 
 // WithListener calls fn on every breaker transition and every change of
 // the serving provider, on the goroutine of the call that caused it,
-// after the group's locks are released. fn must not block.
-func WithListener(fn func(Change)) Option { return optionFunc(func(c *config) { c.listener = fn }) }
+// after the group's locks are released. fn must not block. One listener
+// per group: a second WithListener is refused.
+func WithListener(fn func(Change)) Option {
+	return optionFunc{"WithListener", func(c *config) { c.listener = fn }}
+}
 
 // Change kinds.
 const (
@@ -180,6 +230,9 @@ func New(name string, providers []Provider, opts ...Option) (*Group, error) {
 	}
 	if err := validName(name); err != nil {
 		return nil, bad("name: %v", err)
+	}
+	if len(cfg.errs) > 0 {
+		return nil, bad("%w", errors.Join(cfg.errs...))
 	}
 	if len(providers) == 0 || len(providers) > 16 {
 		return nil, bad("%d providers: want 1 to 16", len(providers))

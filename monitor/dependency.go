@@ -37,7 +37,7 @@ func (m *Monitor) own() instrument.Option {
 func (m *Monitor) Dependency(kind, name string, opts ...instrument.DependencyOption) (*instrument.Dependency, error) {
 	d, err := instrument.NewDependency(kind, name, append(slices.Clip(opts), m.own())...)
 	if err != nil {
-		return nil, fmt.Errorf("monitor: %w", err)
+		return nil, err // "instrument: dependency ...": already names where it failed
 	}
 	m.deps.mu.Lock()
 	defer m.deps.mu.Unlock()
@@ -58,7 +58,7 @@ func (m *Monitor) Dependency(kind, name string, opts ...instrument.DependencyOpt
 func (m *Monitor) Middleware(next http.Handler, opts ...instrument.MiddlewareOption) (http.Handler, error) {
 	h, err := instrument.Middleware(next, append(slices.Clip(opts), m.own())...)
 	if err != nil {
-		return nil, fmt.Errorf("monitor: %w", err)
+		return nil, err // "instrument: Middleware: ...": already names where it failed
 	}
 	return h, nil
 }

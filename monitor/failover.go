@@ -7,6 +7,7 @@ import (
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/failover"
 	"github.com/jackcode/igmon/instrument"
+	"github.com/jackcode/igmon/internal/failoverhook"
 	"github.com/jackcode/igmon/internal/instrumenthook"
 )
 
@@ -27,7 +28,9 @@ const eventFailover = "failover"
 //
 // The calls themselves are still recorded by the dependency (Transport,
 // Track): the group only decides where they go. Group names are unique
-// per Monitor.
+// per Monitor. The options are failover.New's, failover.WithMeterProvider
+// and failover.WithListener excepted: the Monitor sets them, and refuses
+// them naming them.
 func (m *Monitor) Failover(name string, deps []*instrument.Dependency, opts ...failover.Option) (*failover.Group, error) {
 	provs := make([]failover.Provider, 0, len(deps))
 	for i, d := range deps {
@@ -43,11 +46,12 @@ func (m *Monitor) Failover(name string, deps []*instrument.Dependency, opts ...f
 			Failure: func(err error) bool { return instrumenthook.Failure(d, err) },
 		})
 	}
-	all := append(append([]failover.Option{}, opts...),
-		failover.WithMeterProvider(m.mp), failover.WithListener(m.recordFailover))
+	all := append([]failover.Option{failover.WithMeterProvider(m.mp), failover.WithListener(m.recordFailover),
+		failoverhook.Reserve("not for a Monitor's group, whose metrics and changes go to the Monitor (its meter provider, event log and dashboard)",
+			"WithMeterProvider", "WithListener").(failover.Option)}, opts...)
 	g, err := failover.New(name, provs, all...)
 	if err != nil {
-		return nil, fmt.Errorf("monitor: %w", err)
+		return nil, err // "failover: group ...": already names where it failed
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
-	"github.com/jackcode/igmon/probes"
 )
 
 // Option configures a Monitor.
@@ -39,10 +38,10 @@ type config struct {
 	alerting        bool
 	alertRules      []alerting.Rule
 	alertOpts       []alerting.Option
-	hostOpts        []probes.CollectorOption
 	telemetry       telemetryConfig
-	dataDir         string // WithDataDir; see state.go
-	discardCorrupt  bool   // WithDiscardCorruptState
+	dataDir         string          // WithDataDir; see state.go
+	discardCorrupt  bool            // WithDiscardCorruptState
+	given           map[string]bool // single-valued options already given
 	errs            []error
 }
 
@@ -50,11 +49,32 @@ func (c *config) fail(option, format string, a ...any) {
 	c.errs = append(c.errs, fmt.Errorf("monitor: option %s: "+format, append([]any{option}, a...)...))
 }
 
+// once records that the single-valued option called name was given and
+// reports whether it is the first time: a second one would silently
+// replace the first, so it is refused, naming it. Options that add
+// (WithReader, WithExporters, WithRegistryOptions, WithAlerting,
+// WithAction) and flags (WithoutSystemMetrics, WithDiscardCorruptState)
+// may repeat.
+func (c *config) once(name string) bool {
+	if c.given[name] {
+		c.fail(name, "given twice; the second would silently replace the first")
+		return false
+	}
+	if c.given == nil {
+		c.given = map[string]bool{}
+	}
+	c.given[name] = true
+	return true
+}
+
 // WithServiceName sets service.name. Without it the Monitor uses
 // OTEL_SERVICE_NAME, then service.name from OTEL_RESOURCE_ATTRIBUTES, then
 // the executable's name.
 func WithServiceName(name string) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithServiceName") {
+			return
+		}
 		if name == "" {
 			c.fail("WithServiceName", "name must not be empty")
 		}
@@ -65,18 +85,33 @@ func WithServiceName(name string) Option {
 // WithServiceVersion sets service.version, also shown as the health+json
 // version.
 func WithServiceVersion(v string) Option {
-	return optionFunc(func(c *config) { c.serviceVersion = v })
+	return optionFunc(func(c *config) {
+		if !c.once("WithServiceVersion") {
+			return
+		}
+		c.serviceVersion = v
+	})
 }
 
 // WithEnvironment sets deployment.environment.name (production, staging).
 func WithEnvironment(env string) Option {
-	return optionFunc(func(c *config) { c.environment = env })
+	return optionFunc(func(c *config) {
+		if !c.once("WithEnvironment") {
+			return
+		}
+		c.environment = env
+	})
 }
 
 // WithInstanceID sets service.instance.id. The default is a random UUID per
 // process, as the semantic conventions recommend.
 func WithInstanceID(id string) Option {
-	return optionFunc(func(c *config) { c.instanceID = id })
+	return optionFunc(func(c *config) {
+		if !c.once("WithInstanceID") {
+			return
+		}
+		c.instanceID = id
+	})
 }
 
 // WithMeterProvider makes the Monitor record into mp instead of building
@@ -84,6 +119,9 @@ func WithInstanceID(id string) Option {
 // build.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithMeterProvider") {
+			return
+		}
 		if mp == nil {
 			c.fail("WithMeterProvider", "provider must not be nil")
 		}
@@ -107,6 +145,9 @@ func WithReader(r sdkmetric.Reader) Option {
 // diagnostics. The default is slog.Default().
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithLogger") {
+			return
+		}
 		if l == nil {
 			c.fail("WithLogger", "logger must not be nil")
 		}
@@ -118,6 +159,9 @@ func WithLogger(l *slog.Logger) Option {
 // (error text, observed values). See checks.BearerToken.
 func WithAuthorizer(a checks.Authorizer) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithAuthorizer") {
+			return
+		}
 		if a == nil {
 			c.fail("WithAuthorizer", "authorizer must not be nil")
 		}
@@ -129,6 +173,9 @@ func WithAuthorizer(a checks.Authorizer) Option {
 // 1000).
 func WithEventCapacity(n int) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithEventCapacity") {
+			return
+		}
 		if n < 1 {
 			c.fail("WithEventCapacity", "%d must be at least 1", n)
 		}

@@ -29,9 +29,9 @@ func (m *Monitor) startSystemProbes() error {
 		return nil
 	}
 	mp := m.mp
-	host, err := probes.Host(mp, m.cfg.hostOpts...)
+	host, err := probes.Host(mp)
 	if err != nil {
-		return fmt.Errorf("monitor: option withHostOptions: %w", err)
+		return fmt.Errorf("monitor: host metrics: %w", err)
 	}
 	m.probes.add(host)
 	proc, err := probes.Process(mp)

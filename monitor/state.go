@@ -40,6 +40,9 @@ const minSaveGap = time.Second
 // New locks it (the file LOCK) and fails while another Monitor holds it.
 func WithDataDir(dir string) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithDataDir") {
+			return
+		}
 		if dir == "" {
 			c.fail("WithDataDir", "directory must not be empty")
 		}

@@ -67,8 +67,24 @@ type DashboardOption interface {
 }
 
 type dashboardConfig struct {
-	opts []dashboard.Option
-	errs []error
+	opts  []dashboard.Option
+	given map[string]bool // options already given: each sets one value
+	errs  []error
+}
+
+// once reports whether the option called name is given for the first
+// time; a second one would silently replace the first and is refused,
+// naming it.
+func (c *dashboardConfig) once(name string) bool {
+	if c.given[name] {
+		c.errs = append(c.errs, fmt.Errorf("%s: given twice; the second would silently replace the first", name))
+		return false
+	}
+	if c.given == nil {
+		c.given = map[string]bool{}
+	}
+	c.given[name] = true
+	return true
 }
 
 type dashboardOptionFunc func(*dashboardConfig)
@@ -78,6 +94,9 @@ func (f dashboardOptionFunc) applyDashboard(c *dashboardConfig) { f(c) }
 // WithDashboardTitle sets the page title; the default is the service name.
 func WithDashboardTitle(title string) DashboardOption {
 	return dashboardOptionFunc(func(c *dashboardConfig) {
+		if !c.once("WithDashboardTitle") {
+			return
+		}
 		if title == "" {
 			c.errs = append(c.errs, errors.New("WithDashboardTitle: title must not be empty"))
 			return
@@ -92,6 +111,9 @@ func WithDashboardTitle(title string) DashboardOption {
 // it, so more viewers do not mean more work.
 func WithDashboardRefresh(d time.Duration) DashboardOption {
 	return dashboardOptionFunc(func(c *dashboardConfig) {
+		if !c.once("WithDashboardRefresh") {
+			return
+		}
 		if d < dashboard.MinRefresh || d > dashboard.MaxRefresh {
 			c.errs = append(c.errs, fmt.Errorf("WithDashboardRefresh: %v is outside [%v, %v]", d, dashboard.MinRefresh, dashboard.MaxRefresh))
 			return

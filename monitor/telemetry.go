@@ -56,6 +56,9 @@ func WithExporters(exps ...*exporters.Exporter) Option {
 // series, so an attribute explosion cannot eat memory. 0 means no limit.
 func WithCardinalityLimit(n int) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithCardinalityLimit") {
+			return
+		}
 		if n < 0 {
 			c.fail("WithCardinalityLimit", "%d must not be negative", n)
 		}
@@ -73,6 +76,9 @@ func WithCardinalityLimit(n int) Option {
 // the provider the Monitor records into.
 func WithInProcess(p *exporters.InProcess) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithInProcess") {
+			return
+		}
 		if p == nil {
 			c.fail("WithInProcess", "reader must not be nil")
 		}
@@ -136,7 +142,7 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 	if !cfg.exportersSet && exporters.OTLPConfigured() {
 		e, err := exporters.OTLP(context.Background())
 		if err != nil {
-			return fmt.Errorf("monitor: %w", err)
+			return err // "exporters: OTLP: ...": already names where it failed
 		}
 		exps = []*exporters.Exporter{e}
 	}

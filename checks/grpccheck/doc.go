@@ -4,6 +4,7 @@
 //
 // It lives outside package checks so that a program that only registers
 // checks and serves /readyz links neither gRPC nor protobuf; import it when
-// the service already talks gRPC. Its check takes every [checks.Option] a
-// built-in check takes (WithName, WithLatencyWarn, WithTimeout, ...).
+// the service already talks gRPC. Its check takes a
+// [checks.RoundTripOption]: every [checks.Option], [checks.WithName] and
+// [checks.WithLatencyWarn].
 package grpccheck

@@ -27,8 +27,8 @@ var ErrNotServing = errors.New("gRPC service not serving")
 //
 // The default name is "grpc" or "grpc-<service>" and the component type
 // component.
-func Health(conn grpc.ClientConnInterface, service string, opts ...checks.Option) (*checks.Check, error) {
-	b := ext.NewBuilder("grpccheck.Health", ext.DefaultName("grpc", service), "component", "responseTime", true)
+func Health(conn grpc.ClientConnInterface, service string, opts ...checks.RoundTripOption) (*checks.Check, error) {
+	b := ext.NewBuilder("grpccheck.Health", ext.DefaultName("grpc", service), "component", "responseTime")
 	ext.Configure(b, &struct{}{}, opts)
 	if cc, ok := conn.(*grpc.ClientConn); conn == nil || ok && cc == nil {
 		b.Fail("conn", "must not be nil")

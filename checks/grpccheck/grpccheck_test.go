@@ -81,9 +81,17 @@ func TestHealthConstructorErrors(t *testing.T) {
 	}{
 		{"nil conn", func() (*checks.Check, error) { return Health(nil, "") }, "conn: must not be nil"},
 		{"typed nil conn", func() (*checks.Check, error) { return Health(nilConn, "") }, "conn: must not be nil"},
-		{"bad latency", func() (*checks.Check, error) { return Health(conn, "", checks.WithLatencyWarn(0)) }, "latency warn"},
+		{"bad latency", func() (*checks.Check, error) { return Health(conn, "", checks.WithLatencyWarn(0)) }, "WithLatencyWarn: 0s must be positive"},
 		{"bad name", func() (*checks.Check, error) { return Health(conn, "", checks.WithName("a b")) }, `"a b": name`},
 		{"common option validated", func() (*checks.Check, error) { return Health(conn, "", checks.WithTimeout(0)) }, "timeout"},
+		// A repeated single-valued option fails naming it; a misplaced one
+		// (a hostcheck option) does not compile.
+		{"name twice", func() (*checks.Check, error) {
+			return Health(conn, "", checks.WithName("a"), checks.WithName("b"))
+		}, "WithName: given twice"},
+		{"latency twice", func() (*checks.Check, error) {
+			return Health(conn, "", checks.WithLatencyWarn(time.Second), checks.WithLatencyWarn(time.Minute))
+		}, "WithLatencyWarn: given twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

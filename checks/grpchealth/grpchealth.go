@@ -42,23 +42,40 @@ type Option interface {
 
 type config struct {
 	interval time.Duration
+	given    map[string]bool // options already given
 	err      error
 }
 
-type optionFunc func(*config)
+// optionFunc is one named option. Every option sets one value, so one
+// given twice would silently replace the first: Register refuses it,
+// naming it.
+type optionFunc struct {
+	name string
+	fn   func(*config)
+}
 
-func (f optionFunc) apply(c *config) { f(c) }
+func (o optionFunc) apply(c *config) {
+	if c.given[o.name] {
+		c.err = fmt.Errorf("%s: given twice; the second would silently replace the first", o.name)
+		return
+	}
+	if c.given == nil {
+		c.given = map[string]bool{}
+	}
+	c.given[o.name] = true
+	o.fn(c)
+}
 
 // WithWatchInterval sets how often an open Watch stream re-evaluates its
 // service besides reacting to transitions (default 5s).
 // It also picks up checks added after the stream opened.
 func WithWatchInterval(d time.Duration) Option {
-	return optionFunc(func(c *config) {
+	return optionFunc{"WithWatchInterval", func(c *config) {
 		c.interval = d
 		if d <= 0 {
 			c.err = fmt.Errorf("WithWatchInterval: %v must be positive", d)
 		}
-	})
+	}}
 }
 
 // server implements grpc.health.v1.Health over a registry; see [Register].

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -366,5 +367,29 @@ func TestGRPCHealthServerOptions(t *testing.T) {
 	}
 	if _, err := newServer(reg, WithWatchInterval(0)); err == nil {
 		t.Error("zero watch interval accepted")
+	}
+}
+
+// TestWatchIntervalGivenTwiceFailsNamingIt: a second WithWatchInterval
+// would silently replace the first, so Register refuses it, naming it.
+func TestWatchIntervalGivenTwiceFailsNamingIt(t *testing.T) {
+	reg, err := checks.NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"WithWatchInterval", []Option{WithWatchInterval(time.Second), WithWatchInterval(time.Minute)}, "grpchealth: WithWatchInterval: given twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := newServer(reg, tt.opts...)
+			if s != nil || err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got (%v, %v), want an error containing %q", s, err, tt.want)
+			}
+		})
 	}
 }

@@ -26,14 +26,14 @@ type diskConfig struct {
 	bytesSet, pctSet     bool
 }
 
-func diskOption(name string, fn func(*diskConfig)) checks.Option {
-	return ext.Option[checks.Option](name, "hostcheck.DiskFree", fn)
+func diskOption(name string, fn func(*diskConfig)) checks.DiskOption {
+	return ext.Option[checks.DiskOption](name, "hostcheck.DiskFree", fn)
 }
 
 // WithFreeBytes makes [DiskFree] warn below warn and fail below fail free
 // bytes (0 turns a level off). It replaces the default percentage
 // thresholds unless WithFreePercent is also given.
-func WithFreeBytes(warn, fail uint64) checks.Option {
+func WithFreeBytes(warn, fail uint64) checks.DiskOption {
 	return diskOption("WithFreeBytes", func(c *diskConfig) {
 		c.warnBytes, c.failBytes, c.bytesSet = warn, fail, true
 		if warn != 0 && warn < fail {
@@ -45,7 +45,7 @@ func WithFreeBytes(warn, fail uint64) checks.Option {
 // WithFreePercent makes [DiskFree] warn below warn and fail below fail
 // percent free (0 turns a level off). The defaults are 10 and 5
 // percent.
-func WithFreePercent(warn, fail float64) checks.Option {
+func WithFreePercent(warn, fail float64) checks.DiskOption {
 	return diskOption("WithFreePercent", func(c *diskConfig) {
 		c.warnPct, c.failPct, c.pctSet = warn, fail, true
 		switch {
@@ -64,9 +64,9 @@ func WithFreePercent(warn, fail float64) checks.Option {
 // A crossed threshold reports [checks.ErrThresholdExceeded].
 //
 // The default name is "disk-<path>" and the component type system.
-func DiskFree(path string, opts ...checks.Option) (*checks.Check, error) {
+func DiskFree(path string, opts ...checks.DiskOption) (*checks.Check, error) {
 	cfg := diskConfig{
-		b:       ext.NewBuilder("hostcheck.DiskFree", ext.DefaultName("disk", path), "system", "freeBytes", false),
+		b:       ext.NewBuilder("hostcheck.DiskFree", ext.DefaultName("disk", path), "system", "freeBytes"),
 		warnPct: defaultDiskWarnPercent, failPct: defaultDiskFailPercent,
 	}
 	ext.Configure(cfg.b, &cfg, opts)

@@ -4,8 +4,8 @@
 //
 // It lives outside package checks because it reads the process and the
 // filesystem through gopsutil, which a program that only registers checks
-// and serves /readyz need not link. Its checks take every [checks.Option] a
-// built-in check takes (WithName, WithEndpoints, ...) plus their own
-// options below; an option of one constructor given to another fails
-// construction with an error naming it.
+// and serves /readyz need not link. Its checks take every [checks.Option]
+// and [checks.WithName], plus their own options below: [Memory] takes a
+// [checks.MemoryOption], [DiskFree] a [checks.DiskOption], so an option of
+// one constructor given to another does not compile.
 package hostcheck

@@ -19,8 +19,8 @@ type memoryConfig struct {
 	heapWarn, heapFail uint64
 }
 
-func memoryOption(name string, fn func(*memoryConfig)) checks.Option {
-	return ext.Option[checks.Option](name, "hostcheck.Memory", fn)
+func memoryOption(name string, fn func(*memoryConfig)) checks.MemoryOption {
+	return ext.Option[checks.MemoryOption](name, "hostcheck.Memory", fn)
 }
 
 func limits(field string, warn, fail uint64, b ext.Builder) {
@@ -34,7 +34,7 @@ func limits(field string, warn, fail uint64, b ext.Builder) {
 
 // WithRSSLimit makes [Memory] warn above warn and fail above fail bytes of
 // process resident set size (0 turns a level off).
-func WithRSSLimit(warn, fail uint64) checks.Option {
+func WithRSSLimit(warn, fail uint64) checks.MemoryOption {
 	return memoryOption("WithRSSLimit", func(c *memoryConfig) {
 		c.rssWarn, c.rssFail = warn, fail
 		limits("rss limit", warn, fail, c.b)
@@ -43,7 +43,7 @@ func WithRSSLimit(warn, fail uint64) checks.Option {
 
 // WithHeapLimit makes [Memory] warn above warn and fail above fail bytes of
 // live Go heap objects (0 turns a level off).
-func WithHeapLimit(warn, fail uint64) checks.Option {
+func WithHeapLimit(warn, fail uint64) checks.MemoryOption {
 	return memoryOption("WithHeapLimit", func(c *memoryConfig) {
 		c.heapWarn, c.heapFail = warn, fail
 		limits("heap limit", warn, fail, c.b)
@@ -60,8 +60,8 @@ const heapMetric = "/memory/classes/heap/objects:bytes"
 // [checks.ErrThresholdExceeded].
 //
 // The default name is "memory" and the component type system.
-func Memory(opts ...checks.Option) (*checks.Check, error) {
-	cfg := memoryConfig{b: ext.NewBuilder("hostcheck.Memory", "memory", "system", "rssBytes", false)}
+func Memory(opts ...checks.MemoryOption) (*checks.Check, error) {
+	cfg := memoryConfig{b: ext.NewBuilder("hostcheck.Memory", "memory", "system", "rssBytes")}
 	ext.Configure(cfg.b, &cfg, opts)
 	useRSS := cfg.rssWarn != 0 || cfg.rssFail != 0
 	useHeap := cfg.heapWarn != 0 || cfg.heapFail != 0

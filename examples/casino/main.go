@@ -598,7 +598,7 @@ func wire(ctx context.Context, m *monitor.Monitor, cfg config, provs *providers,
 	}
 	// The wallet database is pinged every 5 s in the background: an
 	// outage shows within seconds, whether or not anyone polls /readyz.
-	dbc, err := checks.Pinger("wallet-db", st, checks.WithComponentType("datastore"), checks.WithTimeout(time.Second),
+	dbc, err := checks.Func("wallet-db", st.PingContext, checks.WithComponentType("datastore"), checks.WithTimeout(time.Second),
 		checks.WithInterval(5*time.Second))
 	if err != nil {
 		return nil, err

@@ -35,6 +35,7 @@ type config struct {
 	maxInFlight  int
 	name         string
 	producers    []sdkmetric.Producer
+	given        map[string]bool // single-valued options already given
 	err          error
 }
 
@@ -42,9 +43,28 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
+// once reports whether the single-valued option called name is given for
+// the first time. A second one would silently replace the first, so it is
+// refused, naming it; WithProducers adds and WithoutTargetInfo is a flag,
+// so both may repeat.
+func (c *config) once(name string) bool {
+	if c.given[name] {
+		c.err = errors.Join(c.err, fmt.Errorf("%w %s: given twice; the second would silently replace the first", exporters.ErrInvalidOption, name))
+		return false
+	}
+	if c.given == nil {
+		c.given = map[string]bool{}
+	}
+	c.given[name] = true
+	return true
+}
+
 // WithNamespace prefixes every metric name (namespace_metric).
 func WithNamespace(ns string) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithNamespace") {
+			return
+		}
 		if ns == "" {
 			c.err = errors.Join(c.err, fmt.Errorf("%w WithNamespace: must not be empty", exporters.ErrInvalidOption))
 		}
@@ -62,6 +82,9 @@ func WithoutTargetInfo() Option {
 // others get 503.
 func WithMaxInFlight(n int) Option {
 	return optionFunc(func(c *config) {
+		if !c.once("WithMaxInFlight") {
+			return
+		}
 		if n < 1 {
 			c.err = errors.Join(c.err, fmt.Errorf("%w WithMaxInFlight: %d must be at least 1", exporters.ErrInvalidOption, n))
 		}
@@ -71,7 +94,11 @@ func WithMaxInFlight(n int) Option {
 
 // WithName sets the exporter's name in igmon (default "prometheus").
 func WithName(name string) Option {
-	return optionFunc(func(c *config) { c.name = name })
+	return optionFunc(func(c *config) {
+		if c.once("WithName") {
+			c.name = name
+		}
+	})
 }
 
 // WithProducers adds ps to every scrape (otelprom.WithProducer). A pull

@@ -16,7 +16,8 @@ type Builder interface {
 	SetMeasurement(m string)
 	// LatencyWarn is the WithLatencyWarn threshold (0 when unset).
 	LatencyWarn() time.Duration
-	// Configure applies one option (a checks.Option or nil). For an option
+	// Configure applies one option (any of checks' option types, or nil).
+	// For an option
 	// made by NewOption it calls own with the option's payload; own reports
 	// whether the payload belongs to this constructor.
 	Configure(opt any, own func(payload any) bool)
@@ -27,12 +28,12 @@ type Builder interface {
 // Hooks set by package checks.
 var (
 	// NewBuilder starts a built-in check. kind names the constructor in
-	// errors ("hostcheck.Memory"); latencyOK says whether WithLatencyWarn
-	// applies.
-	NewBuilder func(kind, name, component, measurement string, latencyOK bool) Builder
-	// NewOption returns a checks.Option that only the constructor owner
-	// accepts (through Builder.Configure); anywhere else it fails
-	// construction with "<name>: applies only to <owner>".
+	// errors ("hostcheck.Memory").
+	NewBuilder func(kind, name, component, measurement string) Builder
+	// NewOption returns an option of the constructor owner's option type
+	// (checks.MemoryOption for "hostcheck.Memory", checks.DiskOption for
+	// "hostcheck.DiskFree"), so giving it to another constructor does not
+	// compile.
 	NewOption func(name, owner string, payload any) any
 	// DefaultName is checks' default check name: prefix-s cleaned to the
 	// bytes a name may hold.
@@ -47,8 +48,9 @@ var (
 	EvaluateCheck func(ctx context.Context, reg any, name string) (status any, ok bool)
 )
 
-// Option returns an O (checks.Option) owned by the constructor owner that
-// applies fn to its configuration T.
+// Option returns an O (the owner's option type, such as
+// checks.MemoryOption) owned by the constructor owner that applies fn to
+// its configuration T.
 func Option[O, T any](name, owner string, fn func(*T)) O {
 	return NewOption(name, owner, fn).(O)
 }
