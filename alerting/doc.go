@@ -26,13 +26,16 @@
 // monitor package adapts.
 //
 // The alerts and silences HTTP API, with Alertmanager's API v2 for amtool
-// and Grafana, is the httpapi subpackage.
+// and Grafana, is the httpapi subpackage; rule files (YAML or JSON) are
+// read by the rulefile subpackage, and exported as Prometheus rules by
+// promrules.
 //
 // What is not API lives in internal packages: alerting/internal/deliveryerr
 // (the retry verdicts the notify package hands the dispatcher),
 // alerting/internal/dispatchview (the read-only snapshot of a Dispatcher
 // that httpapi reads), alerting/internal/duration (the d and w units of
-// rule files and silences),
+// rule files and silences), alerting/internal/ruleerr (the error naming a
+// rule's field, to which rulefile adds the line),
 // internal/promname (igmon's metric list and the Prometheus name
 // translation alerting/promrules uses) and internal/alerthook (the
 // seams the Monitor and igmon's tests use: clock, tick, state snapshots,

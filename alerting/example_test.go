@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -65,27 +64,6 @@ func Example() {
 	// Output:
 	// DependencyErrorRate firing stripe
 	// notify oncall firing stripe: 10.00% errors
-}
-
-func ExampleLoadRules() {
-	rules, err := alerting.LoadRules(strings.NewReader(`
-rules:
-  - name: NoSuccessfulDeposits
-    by: [igmon.dependency.name]
-    labels: {severity: page}
-    absence:
-      success: 'igmon.dependency.calls{igmon.dependency.operation="deposit", igmon.dependency.outcome="success"}'
-      requests: 'igmon.dependency.calls{igmon.dependency.operation="deposit"}'
-      window: 10m
-      min_requests: 5
-`))
-	fmt.Println(len(rules), rules[0].Name, fmt.Sprintf("%T", rules[0].Condition), err)
-
-	_, err = alerting.LoadRules(strings.NewReader("rules:\n  - name: Slow\n    quantile: {histogram: igmon.dependency.duration, quantile: 95, window: 5m}\n"))
-	fmt.Println(err)
-	// Output:
-	// 1 NoSuccessfulDeposits *alerting.Absence <nil>
-	// alerting: rule "Slow" field quantile.quantile (line 3): must be between 0 and 1 exclusive, got 95
 }
 
 // A receiver with its own retry pacing: a slow-to-recover webhook gets

@@ -314,21 +314,6 @@ func TestSilenceStoreDownIsAClearError(t *testing.T) {
 	}
 }
 
-func TestRuleFilePerInstance(t *testing.T) {
-	rules, err := LoadRules(strings.NewReader(`
-rules:
-  - name: HeapHigh
-    per_instance: true
-    threshold: {metric: system.cpu.utilization, value: 0.9}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rules) != 1 || !rules[0].PerInstance {
-		t.Fatalf("rules %+v: want PerInstance", rules)
-	}
-}
-
 // TestFleetAlertFiresWhileAnyReplicaFires runs two replicas against a real
 // Alertmanager: the one that resolves first does not resolve the fleet's
 // alert while the other still posts it; once neither posts it, it

@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +200,25 @@ func mustMatchers(t testing.TB, s string) Matchers {
 		t.Fatal(err)
 	}
 	return ms
+}
+
+// bounded runs fn and fails the test when it allocates more than maxAlloc
+// bytes: the work a hostile input causes is bounded by what it may
+// allocate, which does not depend on how loaded the machine is. The time
+// it took is only logged, against the budget d it would have on an idle
+// machine (the benchmarks measure it).
+func bounded(t *testing.T, d time.Duration, maxAlloc uint64, fn func()) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	fn()
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if took > d {
+		t.Logf("took %v (budget on an idle machine: %v)", took, d)
+	}
+	if a := after.TotalAlloc - before.TotalAlloc; a > maxAlloc {
+		t.Errorf("allocated %d MB, want at most %d MB", a>>20, maxAlloc>>20)
+	}
 }

@@ -6,46 +6,24 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/jackcode/igmon/alerting/internal/ruleerr"
 )
 
 // ErrInvalidRule is wrapped by every rule validation error.
-var ErrInvalidRule = errors.New("alerting: invalid rule")
+var ErrInvalidRule = ruleerr.ErrInvalid
 
-// fieldError names the rule and the field that failed validation. The rule
-// loader adds the line the field was written on.
-type fieldError struct {
-	Rule  string // rule name, or "#<index>" when the name is missing
-	Field string // dotted path, e.g. "ratio.window"
-	Line  int    // 1-based line in a rule file, 0 for Go values
-	Msg   string
+// ErrRuleLimit is wrapped by the error of a rule set that exceeds a limit:
+// the work of all its annotation templates together (ValidateRules), or
+// a limit of the rule-file loader (alerting/rulefile: the file size, the
+// rule count, what its YAML aliases expand to). Such errors also wrap
+// ErrInvalidRule.
+var ErrRuleLimit = ruleerr.ErrLimit
 
-	limit bool // a limit of the rule set, not of the rule: also ErrRuleLimit
-}
-
-func (e *fieldError) Error() string {
-	var b strings.Builder
-	b.WriteString("alerting: rule ")
-	b.WriteString(fmt.Sprintf("%q", e.Rule))
-	if e.Field != "" {
-		b.WriteString(" field ")
-		b.WriteString(e.Field)
-	}
-	if e.Line > 0 {
-		b.WriteString(fmt.Sprintf(" (line %d)", e.Line))
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// Unwrap lets errors.Is(err, ErrInvalidRule) hold.
-func (e *fieldError) Unwrap() error { return ErrInvalidRule }
-
-// Is reports whether e is a limit of the whole rule set (ErrRuleLimit),
-// such as the work of all annotation templates together.
-func (e *fieldError) Is(target error) bool { return e.limit && target == ErrRuleLimit }
+// fieldError names the rule and the field that failed validation; it is
+// shared with alerting/rulefile, which adds the line of a rule file.
+type fieldError = ruleerr.Error
 
 // Op compares a rule's value with its threshold.
 type Op string
@@ -489,7 +467,7 @@ func (c *SLO) period() time.Duration {
 	return c.Period
 }
 
-// validation is what the rules of one ValidateRules or LoadRules call
+// validation is what the rules of one ValidateRules call
 // share: the annotation texts already checked, which are not run again (a
 // YAML anchor can put one template in thousands of rules), and the steps
 // left for all their templates together.
@@ -543,7 +521,7 @@ func (r *Rule) validate(v *validation) error {
 	for _, k := range slices.Sorted(maps.Keys(r.Annotations)) {
 		if err := checkTemplate(v, r.Name+"/"+k, r.Annotations[k], r); err != nil {
 			var lim *fieldError
-			if errors.As(err, &lim) && lim.limit {
+			if errors.As(err, &lim) && lim.Limit {
 				lim.Rule, lim.Field = name, "annotations."+k
 				return lim
 			}

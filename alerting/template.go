@@ -49,7 +49,7 @@ const (
 )
 
 // maxRulesTemplateSteps is the work all annotation templates of one
-// LoadRules, LoadRulesFile or ValidateRules call may do
+// ValidateRules call (and so of one rule file alerting/rulefile loads) may do
 // together (a variable so that tests can lower it).
 var maxRulesTemplateSteps int64 = 5_000_000
 
@@ -692,7 +692,7 @@ func checkTemplate(v *validation, name, text string, r *Rule) error {
 			return fmt.Errorf("template: %s: %w", name, err)
 		}
 		if errors.Is(err, errRulesSteps) {
-			return &fieldError{Msg: fmt.Sprintf("%v (more than %d steps; a rule set needs far less)", errRulesSteps, maxRulesTemplateSteps), limit: true}
+			return &fieldError{Msg: fmt.Sprintf("%v (more than %d steps; a rule set needs far less)", errRulesSteps, maxRulesTemplateSteps), Limit: true}
 		}
 		return templateError(err)
 	}

@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"text/template"
@@ -220,4 +221,28 @@ func FuzzTemplateBounds(f *testing.F) {
 			t.Fatalf("took %v", d)
 		}
 	})
+}
+
+// The annotation templates of one ValidateRules call (one rule file)
+// share a budget: many distinct templates that each do just under an
+// execution's limit are refused together, naming the rule and annotation
+// where the budget ran out.
+func TestRuleSetTemplateBudget(t *testing.T) {
+	old := maxRulesTemplateSteps
+	maxRulesTemplateSteps = 250_000
+	t.Cleanup(func() { maxRulesTemplateSteps = old })
+	var rules []Rule
+	for i := range 5 {
+		rules = append(rules, Rule{Name: fmt.Sprintf("R%d", i), Condition: &Threshold{Metric: mustSel(t, "m"), Value: 1},
+			Annotations: map[string]string{"summary": fmt.Sprintf("{{ range 90000 }}{{ end }}%d", i)}})
+	}
+	err := ValidateRules(rules)
+	var fe *fieldError
+	if !errors.As(err, &fe) || fe.Rule != "R2" || fe.Field != "annotations.summary" || !errors.Is(err, ErrRuleLimit) || !errors.Is(err, ErrInvalidRule) {
+		t.Fatalf("error = %v, want ErrRuleLimit at R2's summary", err)
+	}
+	// Each rule alone is fine.
+	if err := ValidateRules(rules[:1]); err != nil {
+		t.Fatal(err)
+	}
 }

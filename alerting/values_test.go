@@ -136,34 +136,6 @@ func TestEdgeValuesAccepted(t *testing.T) {
 	}
 }
 
-// The loader refuses YAML's .nan, .inf and negative numbers with the line.
-func TestLoaderRefusesNonsenseValues(t *testing.T) {
-	for _, c := range []struct{ kind, field, value string }{
-		{"threshold: {metric: m, value: %s}", "threshold.value", ".nan"},
-		{"threshold: {metric: m, value: %s}", "threshold.value", ".inf"},
-		{"threshold: {metric: m, value: %s}", "threshold.value", "-.inf"},
-		{"ratio: {numerator: a, denominator: b, window: 5m, value: %s}", "ratio.value", "-0.05"},
-		{"ratio: {numerator: a, denominator: b, window: 5m, value: %s}", "ratio.value", ".NaN"},
-		{"ratio: {numerator: a, denominator: b, window: 5m, min_requests: %s}", "ratio.min_requests", ".nan"},
-		{"ratio: {numerator: a, denominator: b, window: %s}", "ratio.window", "400d"},
-		{"quantile: {histogram: h, quantile: 0.9, window: 5m, value: %s}", "quantile.value", "-1"},
-		{"quantile: {histogram: h, quantile: %s, window: 5m}", "quantile.quantile", ".nan"},
-		{"quantile: {histogram: h, quantile: 0.9, window: 5m, min_count: %s}", "quantile.min_count", "-5"},
-		{"absence: {success: s, requests: r, window: 5m, min_requests: %s}", "absence.min_requests", ".inf"},
-		{"slo: {objective: %s, total: t, errors: e}", "slo.objective", ".nan"},
-		{"slo: {objective: 0.99, total: t, latency_threshold: %s}", "slo.latency_threshold", ".inf"},
-		{"slo: {objective: 0.99, total: t, errors: e, min_events: %s}", "slo.min_events", ".nan"},
-		{"slo: {objective: 0.99, total: t, errors: e, windows: [{severity: page, long: 1h, short: 5m, factor: %s}]}", "slo.windows[0].factor", ".nan"},
-	} {
-		src := "rules:\n  - name: X\n    " + strings.Replace(c.kind, "%s", c.value, 1) + "\n"
-		_, err := LoadRules(strings.NewReader(src))
-		var fe *fieldError
-		if !errors.As(err, &fe) || fe.Rule != "X" || fe.Field != c.field || fe.Line != 3 {
-			t.Errorf("%s = %s: %v, want a fieldError for %s on line 3", c.field, c.value, err, c.field)
-		}
-	}
-}
-
 // 1.44 % errors against a 99.9 % objective burn the budget 14.4× too
 // fast: a 30-day budget is gone in 50 hours, 2 % of it per hour.
 func TestBurnRateArithmetic(t *testing.T) {

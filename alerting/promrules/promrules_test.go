@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/rulefile"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -69,7 +70,7 @@ func metricNames(expr string) []string {
 }
 
 func TestPrometheusExportNamesRealMetrics(t *testing.T) {
-	rules, err := alerting.LoadRulesFile("../testdata/rules.yaml")
+	rules, err := rulefile.LoadFile("../rulefile/testdata/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestPrometheusExportNamesRealMetrics(t *testing.T) {
 }
 
 func TestPrometheusExportExpressions(t *testing.T) {
-	rules, err := alerting.LoadRulesFile("../testdata/rules.yaml")
+	rules, err := rulefile.LoadFile("../rulefile/testdata/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,11 +321,11 @@ func TestIgmonMetricsTable(t *testing.T) {
 }
 
 // TestHostCPUExampleIgnoresIdle evaluates the HostCPUHigh rule of
-// alerting/testdata/rules.yaml on CPU utilization shaped as probes.Host emits it:
+// alerting/rulefile/testdata/rules.yaml on CPU utilization shaped as probes.Host emits it:
 // one series per cpu.mode, idle included, summing to 1. A rule that
 // aggregates over every mode reads idle itself and fires on a quiet host.
 func TestHostCPUExampleIgnoresIdle(t *testing.T) {
-	rules, err := alerting.LoadRulesFile("../testdata/rules.yaml")
+	rules, err := rulefile.LoadFile("../rulefile/testdata/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +336,7 @@ func TestHostCPUExampleIgnoresIdle(t *testing.T) {
 		}
 	}
 	if len(cpu) != 1 {
-		t.Fatalf("alerting/testdata/rules.yaml: %d HostCPUHigh rules", len(cpu))
+		t.Fatalf("alerting/rulefile/testdata/rules.yaml: %d HostCPUHigh rules", len(cpu))
 	}
 	modes := []string{"user", "system", "nice", "idle", "iowait", "interrupt", "steal"}
 	cases := []struct {

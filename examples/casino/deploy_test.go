@@ -30,6 +30,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/promrules"
+	"github.com/jackcode/igmon/alerting/rulefile"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/monitor"
 	"github.com/jackcode/igmon/probes"
@@ -208,7 +209,7 @@ func TestDeployRulesLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rules, err := alerting.LoadRules(bytes.NewReader(one))
+			rules, err := rulefile.Load(bytes.NewReader(one))
 			if err != nil {
 				t.Fatalf("rule does not load: %v", err)
 			}
@@ -233,7 +234,7 @@ func TestDeployRulesLoad(t *testing.T) {
 		})
 	}
 	// And the whole file, as the demo loads it.
-	rules, err := alerting.LoadRulesFile(rulesFile)
+	rules, err := rulefile.LoadFile(rulesFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ func TestDeployRulesLoad(t *testing.T) {
 
 func exportRules(t *testing.T) []byte {
 	t.Helper()
-	rules, err := alerting.LoadRulesFile(rulesFile)
+	rules, err := rulefile.LoadFile(rulesFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -832,7 +833,7 @@ func TestDeployMetricsEmitted(t *testing.T) {
 		t.Fatalf("probe run failed: %+v", r)
 	}
 
-	rules, err := alerting.LoadRulesFile(rulesFile)
+	rules, err := rulefile.LoadFile(rulesFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/rulefile"
 	"github.com/jackcode/igmon/internal/tooltest"
 )
 
@@ -198,7 +198,7 @@ func TestFleetPagesOnceThroughAlertmanagerCluster(t *testing.T) {
 	peers := startAMCluster(t, hsrv.URL)
 	t.Logf("Alertmanager cluster ready after %v", time.Since(start).Round(time.Millisecond))
 
-	rules, err := alerting.LoadRules(strings.NewReader(fleetRules))
+	rules, err := rulefile.Load(strings.NewReader(fleetRules))
 	if err != nil {
 		t.Fatal(err)
 	}

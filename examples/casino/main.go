@@ -56,6 +56,7 @@ import (
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
+	"github.com/jackcode/igmon/alerting/rulefile"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/checks/grpchealth"
 	"github.com/jackcode/igmon/exporters"
@@ -183,7 +184,7 @@ func parseFlags(args []string, getenv func(string) string, output io.Writer) (co
 	if *rulesFile != "" {
 		// Loaded here, so a bad file stops the demo before it opens a
 		// port or a database, with the loader's error (rule, field, line).
-		rules, err := alerting.LoadRulesFile(*rulesFile)
+		rules, err := rulefile.LoadFile(*rulesFile)
 		if err != nil {
 			return cfg, fmt.Errorf("-rules: %w", err)
 		}
@@ -476,7 +477,7 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 	rules := cfg.rules
 	if rules == nil {
 		var err error
-		if rules, err = alerting.LoadRules(bytes.NewReader(rulesYAML)); err != nil {
+		if rules, err = rulefile.Load(bytes.NewReader(rulesYAML)); err != nil {
 			return nil, nil, fmt.Errorf("rules.yaml: %w", err)
 		}
 	}

@@ -40,7 +40,7 @@ func TestRulesFlag(t *testing.T) {
 	for _, tt := range []struct{ name, content, want string }{
 		{"NaN threshold", "rules:\n  - name: X\n    threshold: {metric: m, value: .nan}\n", `: alerting: rule "X" field threshold.value (line 3): must be a finite number`},
 		{"unknown field", "rules:\n  - name: X\n    treshold: {metric: m}\n", `field treshold (line 3): unknown field`},
-		{"too many rules", "rules: [" + strings.Repeat("{}, ", 10_001) + "{}]\n", "more than 10000 (raise the limit with alerting.WithMaxRules)"},
+		{"too many rules", "rules: [" + strings.Repeat("{}, ", 10_001) + "{}]\n", "more than 10000 (raise the limit with rulefile.WithMaxRules)"},
 		{"looping template", "rules:\n  - name: X\n    threshold: {metric: m, value: 1}\n    annotations: {summary: '{{ range 100000000 }}{{ end }}'}\n", "too much work"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,7 +13,7 @@
 //     TestUnqualifiedNamesExist does the same for `WithX`, `NewX`, `ErrX`,
 //     `Type.Member` and `m.Method` (m is a *monitor.Monitor in the docs).
 //   - TestYAMLSnippetsParse checks that every ```yaml block is YAML and that a
-//     rule file among them loads with alerting.LoadRules.
+//     rule file among them loads with rulefile.Load.
 //   - TestReadmeIsTheFrontDoor keeps README.md at most 400 lines.
 //
 // # The snippet convention

@@ -26,6 +26,7 @@ var igmonPackages = map[string]string{
 	"httpapi":    "alerting/httpapi",
 	"notify":     "alerting/notify",
 	"promrules":  "alerting/promrules",
+	"rulefile":   "alerting/rulefile",
 	"probes":     "probes",
 	"prometheus": "exporters/prometheus",
 }

@@ -64,6 +64,7 @@ var knownImports = map[string]string{
 	"httpapi":    "github.com/jackcode/igmon/alerting/httpapi",
 	"notify":     "github.com/jackcode/igmon/alerting/notify",
 	"promrules":  "github.com/jackcode/igmon/alerting/promrules",
+	"rulefile":   "github.com/jackcode/igmon/alerting/rulefile",
 	"probes":     "github.com/jackcode/igmon/probes",
 	"prometheus": "github.com/jackcode/igmon/exporters/prometheus",
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/rulefile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -41,7 +41,7 @@ func fencedBlocks(file, text, lang string) []snippet {
 
 // TestYAMLSnippetsParse: every ```yaml block of the docs is valid YAML, and
 // a block that is a rule file (it starts with "rules:") loads with
-// alerting.LoadRules, so the documented rules are ones igmon accepts.
+// rulefile.Load, so the documented rules are ones igmon accepts.
 func TestYAMLSnippetsParse(t *testing.T) {
 	blocks, rules := 0, 0
 	for _, file := range docFiles(t) {
@@ -56,7 +56,7 @@ func TestYAMLSnippetsParse(t *testing.T) {
 				continue
 			}
 			rules++
-			if _, err := alerting.LoadRules(strings.NewReader(s.code)); err != nil {
+			if _, err := rulefile.Load(strings.NewReader(s.code)); err != nil {
 				t.Errorf("%s: the rule file does not load: %v", s, err)
 			}
 		}

@@ -1,26 +1,30 @@
-package alerting
+package rulefile
 
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/ruleerr"
 )
 
-func TestLoadRulesFileAllKinds(t *testing.T) {
-	rules, err := LoadRulesFile("testdata/rules.yaml")
+func TestLoadFileReadsEveryKind(t *testing.T) {
+	rules, err := LoadFile("testdata/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[string]string{}
 	for _, r := range rules {
-		kinds[r.Name] = r.Condition.kind()
+		kinds[r.Name] = fmt.Sprintf("%T", r.Condition)
 	}
-	want := map[string]string{"HostCPUHigh": "threshold", "DBPoolSaturated": "threshold", "DependencyErrorRate": "ratio",
-		"StripeDepositSlow": "quantile", "CheckFailing": "check_state", "NoSuccessfulDeposits": "absence",
-		"DepositAvailability": "slo", "APILatencySLO": "slo"}
+	want := map[string]string{"HostCPUHigh": "*alerting.Threshold", "DBPoolSaturated": "*alerting.Threshold",
+		"DependencyErrorRate": "*alerting.Ratio", "StripeDepositSlow": "*alerting.Quantile", "CheckFailing": "*alerting.CheckState",
+		"NoSuccessfulDeposits": "*alerting.Absence", "DepositAvailability": "*alerting.SLO", "APILatencySLO": "*alerting.SLO"}
 	if len(kinds) != len(want) {
 		t.Fatalf("kinds %v", kinds)
 	}
@@ -30,30 +34,30 @@ func TestLoadRulesFileAllKinds(t *testing.T) {
 		}
 	}
 	r := rules[2]
-	c := r.Condition.(*Ratio)
-	if r.For != 2*time.Minute || r.KeepFiringFor != 5*time.Minute || r.Flap != (FlapDamping{4, 30 * time.Minute}) ||
-		c.Window != 5*time.Minute || c.MinRequests != 100 || c.Numerator.Matchers[0].Type != MatchRegexp {
+	c := r.Condition.(*alerting.Ratio)
+	if r.For != 2*time.Minute || r.KeepFiringFor != 5*time.Minute || r.Flap != (alerting.FlapDamping{Threshold: 4, Window: 30 * time.Minute}) ||
+		c.Window != 5*time.Minute || c.MinRequests != 100 || c.Numerator.Matchers[0].Type != alerting.MatchRegexp {
 		t.Errorf("ratio rule %+v %+v", r, c)
 	}
-	slo := rules[6].Condition.(*SLO)
+	slo := rules[6].Condition.(*alerting.SLO)
 	if slo.Period != 28*24*time.Hour || len(slo.Windows) != 3 || slo.Windows[2].Long != 72*time.Hour {
 		t.Errorf("slo %+v", slo)
 	}
 }
 
-func TestParseRulesJSON(t *testing.T) {
+func TestLoadReadsJSON(t *testing.T) {
 	js := `{"rules": [{"name": "CPU", "labels": {"severity": "page"}, "for": "1m",
 	  "threshold": {"metric": "system.cpu.utilization", "op": ">=", "value": 0.95}}]}`
-	rules, err := LoadRules(strings.NewReader(js))
+	rules, err := Load(strings.NewReader(js))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rules) != 1 || rules[0].Condition.(*Threshold).Op != AboveOrEqual || rules[0].For != time.Minute {
+	if len(rules) != 1 || rules[0].Condition.(*alerting.Threshold).Op != alerting.AboveOrEqual || rules[0].For != time.Minute {
 		t.Fatalf("%+v", rules)
 	}
 }
 
-func TestParseRulesErrorsNameRuleFieldLine(t *testing.T) {
+func TestErrorsNameRuleFieldAndLine(t *testing.T) {
 	cases := []struct {
 		name, src string
 		rule      string
@@ -120,70 +124,38 @@ func TestParseRulesErrorsNameRuleFieldLine(t *testing.T) {
 `, "#0", "name", 2},
 	}
 	for _, c := range cases {
-		_, err := LoadRules(strings.NewReader(c.src))
-		var fe *fieldError
+		_, err := Load(strings.NewReader(c.src))
+		var fe *ruleerr.Error
 		if !errors.As(err, &fe) {
-			t.Errorf("%s: err %v is not a fieldError", c.name, err)
+			t.Errorf("%s: err %v is not a rule field error", c.name, err)
 			continue
 		}
 		if fe.Rule != c.rule || fe.Field != c.field || fe.Line != c.line {
 			t.Errorf("%s: got rule=%q field=%q line=%d (%v), want %q %q %d", c.name, fe.Rule, fe.Field, fe.Line, err, c.rule, c.field, c.line)
 		}
-		if !errors.Is(err, ErrInvalidRule) || !strings.Contains(err.Error(), "line ") {
+		if !errors.Is(err, alerting.ErrInvalidRule) || !strings.Contains(err.Error(), "line ") {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
 }
 
-func TestParseDuration(t *testing.T) {
-	for in, want := range map[string]time.Duration{"5m": 5 * time.Minute, "3d": 72 * time.Hour, "1w": 168 * time.Hour,
-		"1d12h": 36 * time.Hour, "90s": 90 * time.Second} {
-		if got, err := parseDuration(in); err != nil || got != want {
-			t.Errorf("%s: %v %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"5 minutes", "d", "1x", "-"} {
-		if _, err := parseDuration(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
-
-func FuzzLoadRules(f *testing.F) {
+func FuzzLoad(f *testing.F) {
 	seed, _ := os.ReadFile("testdata/rules.yaml")
 	f.Add(seed)
 	f.Add([]byte(`{"rules":[{"name":"x","threshold":{"metric":"a{b=\"c\"}","value":1}}]}`))
 	f.Add([]byte("rules:\n  - name: a\n    slo: {objective: 0.9, total: t, errors: e, windows: [{severity: p, long: 1h, short: 5m, factor: 2}]}\n"))
 	f.Add([]byte("rules: [1, 2]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rules, err := LoadRules(bytes.NewReader(data))
+		rules, err := Load(bytes.NewReader(data))
 		if err != nil {
-			if !errors.Is(err, ErrInvalidRule) {
-				t.Fatalf("error does not wrap ErrInvalidRule: %v", err)
+			if !errors.Is(err, alerting.ErrInvalidRule) {
+				t.Fatalf("error does not wrap alerting.ErrInvalidRule: %v", err)
 			}
 			return
 		}
 		// Whatever parses must validate and compile.
-		if err := ValidateRules(rules); err != nil {
+		if err := alerting.ValidateRules(rules); err != nil {
 			t.Fatalf("parsed rules do not validate: %v", err)
-		}
-	})
-}
-
-func FuzzParseSelector(f *testing.F) {
-	for _, s := range []string{`igmon.dependency.calls{igmon.dependency.outcome=~"error|timeout", igmon.dependency.name="stripe"}`,
-		`a`, `a{}`, `a{b!~"x.*"}`, `a{b="\"q\""}`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		sel, err := ParseSelector(s)
-		if err != nil {
-			return
-		}
-		// Round trip: the rendered selector parses to the same thing.
-		again, err := ParseSelector(sel.String())
-		if err != nil || again.String() != sel.String() {
-			t.Fatalf("round trip %q → %q: %v", s, sel.String(), err)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package alerting
+package rulefile
 
 import (
 	"errors"
@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/internal/ruleerr"
 )
 
 // The loader's limits, tested with the hostile and careless inputs that
@@ -100,35 +103,35 @@ func bounded(t *testing.T, d time.Duration, maxAlloc uint64, fn func()) {
 
 func wantLimit(t *testing.T, err error, option string) {
 	t.Helper()
-	if !errors.Is(err, ErrRuleLimit) || !errors.Is(err, ErrInvalidRule) || !strings.Contains(err.Error(), option) {
-		t.Fatalf("error = %v, want ErrRuleLimit (and ErrInvalidRule) naming %s", err, option)
+	if !errors.Is(err, alerting.ErrRuleLimit) || !errors.Is(err, alerting.ErrInvalidRule) || !strings.Contains(err.Error(), option) {
+		t.Fatalf("error = %v, want alerting.ErrRuleLimit (and alerting.ErrInvalidRule) naming %s", err, option)
 	}
 }
 
 // A valid 20 MB file used to load its first 16 MiB with no error.
-func TestLoadRulesRefusesInputOverTheLimitInsteadOfCuttingIt(t *testing.T) {
+func TestLoadRefusesInputOverTheLimitInsteadOfCuttingIt(t *testing.T) {
 	g := newRuleGen(156_250) // 20,000,128 bytes
 	// Reading 16 MiB with io.ReadAll allocates about 70 MB in all.
 	bounded(t, 2*time.Second, 128<<20, func() {
-		rules, err := LoadRules(g)
+		rules, err := Load(g)
 		if rules != nil {
 			t.Errorf("got %d rules", len(rules))
 		}
-		wantLimit(t, err, "WithMaxRuleBytes")
+		wantLimit(t, err, "WithMaxBytes")
 	})
-	if g.read > defaultMaxRuleBytes+1<<16 {
-		t.Errorf("read %d bytes, want one past the %d limit (and a buffer)", g.read, defaultMaxRuleBytes)
+	if g.read > defaultMaxBytes+1<<16 {
+		t.Errorf("read %d bytes, want one past the %d limit (and a buffer)", g.read, defaultMaxBytes)
 	}
 }
 
 // 512 MB of spaces used to be 0 rules and no error, after reading 16 MiB.
-func TestLoadRulesSpacesOverTheLimit(t *testing.T) {
+func TestLoadRefusesSpacesOverTheLimit(t *testing.T) {
 	s := &spaceReader{n: 512 << 20}
 	bounded(t, 2*time.Second, 128<<20, func() {
-		_, err := LoadRules(s)
-		wantLimit(t, err, "WithMaxRuleBytes")
+		_, err := Load(s)
+		wantLimit(t, err, "WithMaxBytes")
 	})
-	if s.read > defaultMaxRuleBytes+1<<16 {
+	if s.read > defaultMaxBytes+1<<16 {
 		t.Errorf("read %d bytes of 512 MB", s.read)
 	}
 }
@@ -137,8 +140,8 @@ func TestLoadRulesSpacesOverTheLimit(t *testing.T) {
 func TestMillionRulesRefusedQuickly(t *testing.T) {
 	g := newRuleGen(1_000_000)
 	bounded(t, 2*time.Second, 128<<20, func() {
-		_, err := LoadRules(g)
-		wantLimit(t, err, "WithMaxRuleBytes")
+		_, err := Load(g)
+		wantLimit(t, err, "WithMaxBytes")
 	})
 	// The same file on disk is refused without being read: a sparse file
 	// of the same size stands for it.
@@ -152,8 +155,8 @@ func TestMillionRulesRefusedQuickly(t *testing.T) {
 	}
 	f.Close()
 	bounded(t, time.Second, 1<<20, func() {
-		_, err := LoadRulesFile(path)
-		wantLimit(t, err, "WithMaxRuleBytes")
+		_, err := LoadFile(path)
+		wantLimit(t, err, "WithMaxBytes")
 		if !strings.HasPrefix(err.Error(), path+": ") {
 			t.Errorf("error does not start with the path: %v", err)
 		}
@@ -166,9 +169,9 @@ func TestRuleLimitsApplyToEveryEntryPoint(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	loaders := map[string]func(...LoadOption) ([]Rule, error){
-		"LoadRules":     func(o ...LoadOption) ([]Rule, error) { return LoadRules(strings.NewReader(string(data)), o...) },
-		"LoadRulesFile": func(o ...LoadOption) ([]Rule, error) { return LoadRulesFile(path, o...) },
+	loaders := map[string]func(...Option) ([]alerting.Rule, error){
+		"Load":     func(o ...Option) ([]alerting.Rule, error) { return Load(strings.NewReader(string(data)), o...) },
+		"LoadFile": func(o ...Option) ([]alerting.Rule, error) { return LoadFile(path, o...) },
 	}
 	for name, load := range loaders {
 		t.Run(name, func(t *testing.T) {
@@ -176,23 +179,23 @@ func TestRuleLimitsApplyToEveryEntryPoint(t *testing.T) {
 				t.Fatalf("defaults: %d rules, %v", len(rules), err)
 			}
 			// Exactly at the limits loads; one byte or one rule more does not.
-			if rules, err := load(WithMaxRuleBytes(int64(len(data))), WithMaxRules(10)); err != nil || len(rules) != 10 {
+			if rules, err := load(WithMaxBytes(int64(len(data))), WithMaxRules(10)); err != nil || len(rules) != 10 {
 				t.Fatalf("at the limits: %d rules, %v", len(rules), err)
 			}
-			_, err := load(WithMaxRuleBytes(int64(len(data) - 1)))
-			wantLimit(t, err, "WithMaxRuleBytes")
+			_, err := load(WithMaxBytes(int64(len(data) - 1)))
+			wantLimit(t, err, "WithMaxBytes")
 			_, err = load(WithMaxRules(9))
 			wantLimit(t, err, "WithMaxRules")
 			if !strings.Contains(err.Error(), "10 rules, more than 9") {
 				t.Errorf("error does not say the count and the limit: %v", err)
 			}
 			for _, bad := range []struct {
-				opt  LoadOption
+				opt  Option
 				name string
-			}{{WithMaxRules(0), "WithMaxRules"}, {WithMaxRuleBytes(-1), "WithMaxRuleBytes"}, {nil, "LoadOption"}} {
+			}{{WithMaxRules(0), "WithMaxRules"}, {WithMaxBytes(-1), "WithMaxBytes"}, {nil, "option #0 is nil"}} {
 				_, err := load(bad.opt)
-				if !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), bad.name) {
-					t.Errorf("%s: error = %v, want ErrInvalidOption naming it", bad.name, err)
+				if !errors.Is(err, alerting.ErrInvalidOption) || !strings.Contains(err.Error(), bad.name) {
+					t.Errorf("%s: error = %v, want alerting.ErrInvalidOption naming it", bad.name, err)
 				}
 			}
 		})
@@ -208,10 +211,10 @@ func TestRuleCountLimitDefault(t *testing.T) {
 		fmt.Fprintf(&b, "- {name: R%d, threshold: {metric: m, value: 1}}\n", i)
 	}
 	bounded(t, 2*time.Second, 64<<20, func() {
-		_, err := LoadRules(strings.NewReader(b.String()))
+		_, err := Load(strings.NewReader(b.String()))
 		wantLimit(t, err, "WithMaxRules")
 	})
-	rules, err := LoadRules(strings.NewReader(b.String()), WithMaxRules(defaultMaxRules+1))
+	rules, err := Load(strings.NewReader(b.String()), WithMaxRules(defaultMaxRules+1))
 	if err != nil || len(rules) != defaultMaxRules+1 {
 		t.Fatalf("raised limit: %d rules, %v", len(rules), err)
 	}
@@ -237,15 +240,15 @@ func bigAnchor(size, n int, tmpl string) string {
 func TestAliasedLargeTemplateRefusedQuickly(t *testing.T) {
 	data := bigAnchor(1_000_000, 2000, "{{ .Value }} ")
 	bounded(t, 2*time.Second, 128<<20, func() {
-		_, err := LoadRules(strings.NewReader(data))
-		wantLimit(t, err, "WithMaxRuleBytes")
+		_, err := Load(strings.NewReader(data))
+		wantLimit(t, err, "WithMaxBytes")
 		if !strings.Contains(err.Error(), "aliases") {
 			t.Errorf("error does not blame the aliases: %v", err)
 		}
 	})
 	// Without aliases, the same template is refused for its length.
-	_, err := LoadRules(strings.NewReader(bigAnchor(1_000_000, 1, "{{ .Value }} ")))
-	var fe *fieldError
+	_, err := Load(strings.NewReader(bigAnchor(1_000_000, 1, "{{ .Value }} ")))
+	var fe *ruleerr.Error
 	if !errors.As(err, &fe) || fe.Field != "annotations.summary" || !strings.Contains(err.Error(), "longer than 65536 bytes") {
 		t.Fatalf("error = %v, want the annotation named as too long", err)
 	}
@@ -257,19 +260,19 @@ func TestAliasedTemplateValidatedOnce(t *testing.T) {
 	data := bigAnchor(0, 2000, "") // the loop is the whole template
 	data = strings.Replace(data, "&t ''", "&t '{{ range 45000 }}{{ end }}'", 1)
 	bounded(t, 2*time.Second, 64<<20, func() {
-		rules, err := LoadRules(strings.NewReader(data))
+		rules, err := Load(strings.NewReader(data))
 		if err != nil || len(rules) != 2000 {
 			t.Fatalf("%d rules, %v", len(rules), err)
 		}
 	})
-	if err := ValidateRules(mustParse(t, data)); err != nil {
+	if err := alerting.ValidateRules(mustParse(t, data)); err != nil {
 		t.Fatalf("ValidateRules: %v", err)
 	}
 }
 
-func mustParse(t *testing.T, data string) []Rule {
+func mustParse(t *testing.T, data string) []alerting.Rule {
 	t.Helper()
-	rules, err := LoadRules(strings.NewReader(data))
+	rules, err := Load(strings.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,8 +298,8 @@ func TestBillionLaughsRefused(t *testing.T) {
 	data := "rules:\n  - name: R\n    threshold: {metric: m, value: 1}\n    by: &by [x]\n    labels:\n" +
 		indent(doc, "      ") + "\n  - name: S\n    threshold: {metric: m, value: 1}\n    labels: *l8\n"
 	bounded(t, time.Second, 32<<20, func() {
-		_, err := LoadRules(strings.NewReader(data))
-		wantLimit(t, err, "WithMaxRuleBytes")
+		_, err := Load(strings.NewReader(data))
+		wantLimit(t, err, "WithMaxBytes")
 	})
 }
 
@@ -304,33 +307,10 @@ func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+prefix)
 }
 
-// The annotation templates of one load share a budget: many distinct
-// templates that each do just under an execution's limit are refused
-// together, naming the rule and annotation where the budget ran out.
-func TestRuleSetTemplateBudget(t *testing.T) {
-	old := maxRulesTemplateSteps
-	maxRulesTemplateSteps = 250_000
-	t.Cleanup(func() { maxRulesTemplateSteps = old })
-	var b strings.Builder
-	b.WriteString("rules:\n")
-	for i := range 5 {
-		fmt.Fprintf(&b, "  - name: R%d\n    threshold: {metric: m, value: 1}\n    annotations: {summary: '{{ range 90000 }}{{ end }}%d'}\n", i, i)
-	}
-	_, err := LoadRules(strings.NewReader(b.String()))
-	var fe *fieldError
-	if !errors.As(err, &fe) || fe.Rule != "R2" || fe.Field != "annotations.summary" || fe.Line != 10 || !errors.Is(err, ErrRuleLimit) {
-		t.Fatalf("error = %v, want ErrRuleLimit at R2's summary (line 10)", err)
-	}
-	// Each rule alone is fine.
-	if _, err := LoadRules(strings.NewReader(b.String()[:strings.Index(b.String(), "  - name: R1")])); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// FuzzLoadRulesLimits: whatever the input and limits, the loader returns
+// FuzzLoadLimits: whatever the input and limits, the loader returns
 // at most maxRules rules from at most maxBytes bytes, and refuses anything
-// else with ErrRuleLimit rather than returning part of it.
-func FuzzLoadRulesLimits(f *testing.F) {
+// else with alerting.ErrRuleLimit rather than returning part of it.
+func FuzzLoadLimits(f *testing.F) {
 	f.Add(string(newRuleGen(3).bytes()), int64(400), 2)
 	f.Add("rules:\n  - &r {name: a, threshold: {metric: m, value: 1}}\n  - *r\n", int64(1000), 5)
 	f.Add("rules: [{name: a, annotations: {s: &s x}, threshold: {metric: m}}, {name: b, annotations: {s: *s}, threshold: {metric: m}}]", int64(90), 10)
@@ -338,13 +318,13 @@ func FuzzLoadRulesLimits(f *testing.F) {
 		if maxBytes <= 0 || maxRules <= 0 {
 			return
 		}
-		whole, wholeErr := LoadRules(strings.NewReader(data), WithMaxRules(1<<30))
-		rules, err := LoadRules(strings.NewReader(data), WithMaxRuleBytes(maxBytes), WithMaxRules(maxRules))
+		whole, wholeErr := Load(strings.NewReader(data), WithMaxRules(1<<30))
+		rules, err := Load(strings.NewReader(data), WithMaxBytes(maxBytes), WithMaxRules(maxRules))
 		if err != nil {
-			if !errors.Is(err, ErrInvalidRule) {
+			if !errors.Is(err, alerting.ErrInvalidRule) {
 				t.Fatalf("error does not wrap ErrInvalidRule: %v", err)
 			}
-			if errors.Is(err, ErrRuleLimit) && strings.Contains(err.Error(), "WithMaxRuleBytes") && int64(len(data)) <= maxBytes &&
+			if errors.Is(err, alerting.ErrRuleLimit) && strings.Contains(err.Error(), "WithMaxBytes") && int64(len(data)) <= maxBytes &&
 				!strings.Contains(err.Error(), "aliases") {
 				t.Fatalf("%d bytes refused with a limit of %d: %v", len(data), maxBytes, err)
 			}
