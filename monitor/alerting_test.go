@@ -18,9 +18,11 @@ import (
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/igsemconv"
 )
 
 // alT0 is where the fake clocks of these tests start.
@@ -109,16 +111,16 @@ func paymentErrorRule(t *testing.T) alerting.Rule {
 		Name: "PaymentProviderErrors",
 		Condition: &alerting.Ratio{Numerator: num, Denominator: den, Window: time.Minute,
 			MinRequests: 10, Op: alerting.Above, Value: 0.5},
-		By:          []string{attrDependencyName},
+		By:          []string{igsemconv.AttrDependencyName},
 		For:         20 * time.Second,
 		Labels:      map[string]string{"severity": "critical"},
 		Annotations: map[string]string{"summary": `{{ index .Labels "igmon.dependency.name" }} fails {{ percent .Value }} of calls`},
 	}
 }
 
-// alertState evaluates until the alert of rule is in want (the in-process
-// reader reuses a collection for a second of real time, so a cycle may
-// still see the previous numbers) and returns it.
+// alertState runs one cycle and returns the alert of rule, which must be
+// in want: the Monitor's in-process reader collects afresh on every cycle
+// (no cache), so the cycle sees every call made before it.
 func alertState(t *testing.T, m *Monitor, rule string, want alerting.State) alerting.Alert {
 	t.Helper()
 	return alertWhere(t, m, rule, want, func(alerting.Alert) bool { return true })
@@ -126,21 +128,16 @@ func alertState(t *testing.T, m *Monitor, rule string, want alerting.State) aler
 
 func alertWhere(t *testing.T, m *Monitor, rule string, want alerting.State, ok func(alerting.Alert) bool) alerting.Alert {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if err := m.Refresh(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range m.currentAlerts() {
-			if a.Rule == rule && a.State == want && ok(a) {
-				return a
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alert %s never %s; alerts: %+v", rule, want, m.currentAlerts())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := m.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
 	}
+	for _, a := range m.currentAlerts() {
+		if a.Rule == rule && a.State == want && ok(a) {
+			return a
+		}
+	}
+	t.Fatalf("alert %s not %s after a cycle; alerts: %+v", rule, want, m.currentAlerts())
+	return alerting.Alert{}
 }
 
 // deliver ticks the dispatcher at the fake clock's time and waits until
@@ -189,7 +186,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 	}, checks.WithComponentType("datastore"), checks.WithOnRequest(time.Second), checks.WithStaleAfter(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	stripe := mustDep(t, m, KindPayment, "stripe")
+	stripe := mustDep(t, m, instrument.KindPayment, "stripe")
 	client := &http.Client{Transport: stripe.Transport(nil)}
 
 	// A first cycle before any traffic: like Prometheus, the evaluator
@@ -206,7 +203,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 	callPSP(t, client, psp.URL, 20)
 
 	pending := alertState(t, m, "PaymentProviderErrors", alerting.StatePending)
-	if pending.Labels[attrDependencyName] != "stripe" || pending.Value != 1 {
+	if pending.Labels[igsemconv.AttrDependencyName] != "stripe" || pending.Value != 1 {
 		t.Fatalf("pending alert %+v", pending)
 	}
 	deliver(t, m)
@@ -242,7 +239,7 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
 		}
 	}
-	if fa.Labels[attrDependencyName] != "stripe" || fa.Labels["severity"] != "critical" ||
+	if fa.Labels[igsemconv.AttrDependencyName] != "stripe" || fa.Labels["severity"] != "critical" ||
 		fa.Annotations["summary"] != "stripe fails 100.00% of calls" {
 		t.Errorf("firing alert %+v", fa)
 	}
