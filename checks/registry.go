@@ -690,6 +690,12 @@ func (r *Registry) result(e *entry, now time.Time, staleness bool) Result {
 		res.Observation, res.Details = st.last.Observation, st.last.Details
 		res.Time, res.Duration, res.Since = st.ranAt, st.last.Duration, st.since
 		res.ConsecutiveFailures, res.ConsecutiveSuccesses = st.consecFail, st.consecOK
+		if res.Status == StatusUnknown && res.Err == nil {
+			// Passed, but fewer times in a row than the success
+			// threshold: say so rather than show an unknown (or, for a
+			// non-critical check, a warning) without a reason.
+			res.Err = errUndecided
+		}
 		if staleness && now.Sub(st.ranAt) > c.s.staleAfter {
 			// Too old to say anything about the component: not its
 			// last status, and not a failure of it either.

@@ -401,6 +401,13 @@ func TestThresholdsDampFlapping(t *testing.T) {
 		if got := step(s.failing); got != s.want {
 			t.Fatalf("step %d (failing=%v): %v, want %v", i, s.failing, got, s.want)
 		}
+		if i == 0 {
+			// Undecided after one pass: the result says why, so that
+			// /readyz?verbose never shows a status without a reason.
+			if res, _ := r.Result("game-agg"); !errors.Is(res.Err, errUndecided) {
+				t.Fatalf("undecided result err = %v, want errUndecided", res.Err)
+			}
+		}
 	}
 }
 

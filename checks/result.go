@@ -22,6 +22,11 @@ var errStale = errors.New("result is stale")
 // running after its timeout, so no new run was started.
 var errStillRunning = errors.New("previous run still in progress after its timeout")
 
+// errUndecided is reported for a check whose runs passed, but fewer times
+// in a row than its success threshold (WithThresholds) needs to decide its
+// first status.
+var errUndecided = errors.New("passed, not yet as many times in a row as the success threshold")
+
 // errNotRun is reported for a check that has never completed a run.
 var errNotRun = errors.New("check has not run yet")
 

@@ -283,7 +283,7 @@ func TestGeneratedTokenUnlocksHealthDetails(t *testing.T) {
 	}{
 		{"no token", "", "[-]wallet-db failed: reason withheld"},
 		{"wrong token", "not-" + d.ep.token, "[-]wallet-db failed: reason withheld"},
-		{"banner token", d.ep.token, "[-]wallet-db failed: ping: " + errDBDown.Error()},
+		{"banner token", d.ep.token, "[-]wallet-db failed: " + errDBDown.Error()},
 	} {
 		code, body := httpDo(t, http.MethodGet, d.ep.baseURL+"/readyz?verbose", tt.token, "")
 		if code != http.StatusServiceUnavailable || !strings.Contains(body, tt.want) {
