@@ -12,8 +12,8 @@ import (
 
 	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/clock"
-	"github.com/jackcode/igmon/internal/igsemconv"
 	"github.com/jackcode/igmon/internal/instrumenthook"
+	"github.com/jackcode/igmon/internal/metrictest"
 )
 
 // newDepMonitor builds a Monitor recording into its own ManualReader.
@@ -42,96 +42,22 @@ func withClock(c clock.Clock) instrument.DependencyOption {
 	return instrumenthook.WithClock(c).(instrument.DependencyOption)
 }
 
-// scope collects and returns the monitor package's scope metrics.
+// scope collects and returns the package's scope metrics.
 func scope(t testing.TB, r *sdkmetric.ManualReader) metricdata.ScopeMetrics {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name == scopeName {
-			return sm
-		}
-	}
-	return metricdata.ScopeMetrics{}
+	return metrictest.Scope(t, r, scopeName)
 }
 
-func metricNamed(t testing.TB, sm metricdata.ScopeMetrics, name string) metricdata.Metrics {
-	t.Helper()
-	for _, m := range sm.Metrics {
-		if m.Name == name {
-			return m
-		}
-	}
-	t.Fatalf("metric %s not recorded; have %v", name, metricNames(sm))
-	return metricdata.Metrics{}
-}
-
-func metricNames(sm metricdata.ScopeMetrics) []string {
-	var n []string
-	for _, m := range sm.Metrics {
-		n = append(n, m.Name)
-	}
-	return n
-}
-
-// histCounts maps each data point's attribute set to its count.
-func histCounts(t testing.TB, m metricdata.Metrics) map[attribute.Distinct]uint64 {
-	t.Helper()
-	h, ok := m.Data.(metricdata.Histogram[float64])
-	if !ok {
-		t.Fatalf("%s is %T, not a float64 histogram", m.Name, m.Data)
-	}
-	out := map[attribute.Distinct]uint64{}
-	for _, dp := range h.DataPoints {
-		out[dp.Attributes.Equivalent()] = dp.Count
-	}
-	return out
-}
-
-func sumValues(t testing.TB, m metricdata.Metrics) map[attribute.Distinct]int64 {
-	t.Helper()
-	s, ok := m.Data.(metricdata.Sum[int64])
-	if !ok {
-		t.Fatalf("%s is %T, not an int64 sum", m.Name, m.Data)
-	}
-	out := map[attribute.Distinct]int64{}
-	for _, dp := range s.DataPoints {
-		out[dp.Attributes.Equivalent()] = dp.Value
-	}
-	return out
-}
-
-func set(kvs ...attribute.KeyValue) attribute.Distinct {
-	s := attribute.NewSet(kvs...)
-	return s.Equivalent()
-}
-
-func depAttrs(kind, name, op, outcome, errType string) attribute.Distinct {
-	kvs := []attribute.KeyValue{
-		attribute.String(igsemconv.AttrDependencyKind, kind),
-		attribute.String(igsemconv.AttrDependencyName, name),
-		attribute.String(igsemconv.AttrDependencyOperation, op),
-		attribute.String(igsemconv.AttrDependencyOutcome, outcome),
-	}
-	if errType != "" {
-		kvs = append(kvs, attribute.String("error.type", errType))
-	}
-	return set(kvs...)
-}
-
-// seriesWhere counts the data points of a sum whose attribute key has value.
-func seriesWhere(t testing.TB, m metricdata.Metrics, key attribute.Key, value string) int {
-	t.Helper()
-	n := 0
-	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-		if v, ok := dp.Attributes.Value(key); ok && v.AsString() == value {
-			n++
-		}
-	}
-	return n
-}
+// The readers of collected metrics every package's tests share.
+var (
+	metricNamed = metrictest.Metric
+	metricNames = metrictest.Names
+	histCounts  = metrictest.HistCounts
+	sumValues   = metrictest.SumValues
+	seriesWhere = metrictest.SeriesWhere
+	set         = metrictest.Set
+	depAttrs    = metrictest.DepAttrs
+)
 
 func eq(s attribute.Set) attribute.Distinct { return s.Equivalent() }
 
