@@ -31,7 +31,6 @@ type builtin struct {
 	name        string
 	s           settings
 	latencyWarn time.Duration
-	nameArg     bool // the constructor takes the name as an argument
 	err         error
 }
 
@@ -67,8 +66,9 @@ func (b *builtin) constructor() string {
 }
 
 // builtinOnly is an option of the constructors with a default name
-// (WithName): it has every marker but Option's, so NewCheck and
-// Registry.Register do not take it.
+// (WithName): it has the markers of BuiltinOption, RoundTripOption,
+// MemoryOption and DiskOption only, so NewCheck, Registry.Register, Func
+// and probes.Probe.Check do not take it.
 type builtinOnly struct{ o builtinOpt }
 
 func (builtinOnly) builtinOption()   {}
@@ -77,9 +77,10 @@ func (builtinOnly) memoryOption()    {}
 func (builtinOnly) diskOption()      {}
 
 // roundTripOnly is an option of the checks that time a round trip
-// (WithLatencyWarn).
+// (WithLatencyWarn): Func, SQL and grpccheck.Health.
 type roundTripOnly struct{ o builtinOpt }
 
+func (roundTripOnly) funcOption()      {}
 func (roundTripOnly) roundTripOption() {}
 
 // builtinOpt is one option that configures a built-in's shared state.
@@ -102,7 +103,7 @@ func configure[O any](b *builtin, opts []O, own func(any) bool) {
 	for _, o := range opts {
 		switch o := any(o).(type) {
 		case nil:
-		case optionFunc:
+		case Option:
 			o.apply(&b.s)
 		case builtinOnly:
 			o.o.configure(b)
@@ -119,23 +120,19 @@ func configure[O any](b *builtin, opts []O, own func(any) bool) {
 // WithName replaces a built-in check's default name ("database",
 // "goroutines", "grpc-<service>", "memory", "disk-<path>"). Register two
 // checks of the same kind against different peers under distinct names.
-// [Func] takes its name as an argument, so it refuses WithName.
+// [Func] takes its name as an argument: WithName is not a [FuncOption], so
+// giving it to Func does not compile.
 func WithName(name string) BuiltinOption {
-	return builtinOnly{builtinOpt{name: "WithName", fn: func(b *builtin) {
-		if b.nameArg {
-			b.fail("WithName", "%s takes the check's name as an argument", b.constructor())
-			return
-		}
-		b.name = name
-	}}}
+	return builtinOnly{builtinOpt{name: "WithName", fn: func(b *builtin) { b.name = name }}}
 }
 
 // WithLatencyWarn makes a check that times a round trip ([SQL], [Func],
 // grpccheck.Health) report warn when a successful round trip took longer
 // than d. The round trip is always reported as the observed
-// "responseTime" in ms. It is a [RoundTripOption] only, so giving it to
-// another constructor does not compile.
-func WithLatencyWarn(d time.Duration) RoundTripOption {
+// "responseTime" in ms. It is a [FuncOption], which is also a
+// [RoundTripOption], and nothing else, so giving it to another constructor
+// does not compile.
+func WithLatencyWarn(d time.Duration) FuncOption {
 	return roundTripOnly{builtinOpt{name: "WithLatencyWarn", fn: func(b *builtin) {
 		b.latencyWarn = d
 		if d <= 0 {

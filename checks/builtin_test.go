@@ -47,9 +47,6 @@ func TestBuiltinConstructorErrors(t *testing.T) {
 		{"sql typed nil db", func() (*Check, error) { return SQL(nilDB, "SELECT 1") }, "db: must not be nil"},
 		{"func nil", func() (*Check, error) { return Func("psp", nil) }, "func: must not be nil"},
 		{"func bad name", func() (*Check, error) { return Func("redis:6379", func(context.Context) error { return nil }) }, "name:"},
-		{"func renamed", func() (*Check, error) {
-			return Func("psp", func(context.Context) error { return nil }, WithName("other"))
-		}, "WithName: checks.Func takes the check's name as an argument"},
 		{"goroutines max", func() (*Check, error) { return Goroutines(0, 0) }, "max: 0"},
 		{"goroutines order", func() (*Check, error) { return Goroutines(200, 100) }, "wrong order"},
 		{"latency", func() (*Check, error) { return SQL(&sql.DB{}, "", WithLatencyWarn(0)) }, "WithLatencyWarn: 0s must be positive"},
@@ -110,8 +107,9 @@ func TestBuiltinDefaults(t *testing.T) {
 // TestRepeatedOptionRefusedNamingIt: every check option sets one value, so
 // a second one of the same option would silently replace the first: each
 // constructor refuses it, naming the option. (A misplaced option, such as
-// WithLatencyWarn given to Goroutines or WithName given to NewCheck, does
-// not compile: each constructor takes its own option type.)
+// WithLatencyWarn given to Goroutines or WithName given to Func, does not
+// compile: each constructor takes its own option type; see
+// TestOptionTypesAcceptExactlyTheirOptions.)
 func TestRepeatedOptionRefusedNamingIt(t *testing.T) {
 	fn := func(context.Context) error { return nil }
 	db := sql.OpenDB(nil) // never used: construction fails first

@@ -79,19 +79,43 @@ func defaultSettings() settings {
 	}
 }
 
-// Option configures a check. The common options (WithTimeout, WithInterval,
-// WithEndpoints, ...) are Options, accepted by [NewCheck],
-// [Registry.Register] and by every built-in constructor. A constructor with
-// options of its own takes an option type of its own, which every Option
-// also is: [BuiltinOption] ([Goroutines]), [RoundTripOption] ([Func],
-// [SQL], grpccheck.Health), [MemoryOption] (hostcheck.Memory) and
-// [DiskOption] (hostcheck.DiskFree). An option that applies to some
-// constructors only (WithName, WithLatencyWarn, hostcheck.WithRSSLimit,
-// ...) implements only their types, so giving it to another constructor
-// does not compile.
+// Option configures a check. The common options (WithEndpoints,
+// WithCritical, WithTimeout, WithInterval, ...) are Options: [NewCheck] and
+// [Registry.Register] take them and nothing else. Every other constructor
+// takes an option type of its own, which says what it accepts, so an
+// option given where it does not apply does not compile:
+//
+//	constructor                     option type        accepts
+//	probes.Probe.Check              [ProbeOption]      the common options but WithInterval and WithTimeout
+//	NewCheck, Registry.Register     Option             the common options
+//	[Func]                          [FuncOption]       an Option or [WithLatencyWarn]
+//	[Goroutines]                    [BuiltinOption]    an Option or [WithName]
+//	[SQL], grpccheck.Health         [RoundTripOption]  an Option, WithName or WithLatencyWarn
+//	hostcheck.Memory                [MemoryOption]     an Option, WithName or hostcheck's memory limits
+//	hostcheck.DiskFree              [DiskOption]       an Option, WithName or hostcheck's free-space thresholds
+//
+// Each option function returns the narrowest of these types that all the
+// constructors accepting it share: WithCritical a ProbeOption, WithTimeout
+// an Option, WithName a BuiltinOption, WithLatencyWarn a FuncOption. The
+// types nest accordingly: a ProbeOption is also an Option, an Option is
+// also a FuncOption and a BuiltinOption, a FuncOption is also a
+// RoundTripOption, and a BuiltinOption is also a RoundTripOption, a
+// MemoryOption and a DiskOption.
 type Option interface {
 	BuiltinOption
+	FuncOption
 	apply(*settings)
+}
+
+// ProbeOption configures probes.Probe.Check (and monitor.Monitor.AddProbe):
+// every common option except [WithInterval] and [WithTimeout], which are
+// plain Options: a probe's check runs on the probe's own interval and
+// timeout (probes.WithInterval, probes.WithTimeout), so giving it either
+// does not compile. A ProbeOption is also an [Option], accepted by every
+// constructor.
+type ProbeOption interface {
+	Option
+	probeOption()
 }
 
 // BuiltinOption configures [Goroutines]: any [Option], or [WithName],
@@ -106,8 +130,16 @@ type BuiltinOption interface {
 	builtinOption()
 }
 
-// RoundTripOption configures a check that times a round trip to a
-// dependency: [Func], [SQL] and grpccheck.Health. It is any [Option],
+// FuncOption configures [Func]: any [Option], or [WithLatencyWarn]. Func
+// takes the check's name as an argument, so [WithName], not a FuncOption,
+// does not compile there. A FuncOption is also a [RoundTripOption].
+type FuncOption interface {
+	RoundTripOption
+	funcOption()
+}
+
+// RoundTripOption configures [SQL] and grpccheck.Health, the checks that
+// time a round trip to a dependency under a default name: any [Option],
 // [WithName] or [WithLatencyWarn].
 type RoundTripOption interface{ roundTripOption() }
 
@@ -120,8 +152,10 @@ type MemoryOption interface{ memoryOption() }
 // hostcheck.WithFreeBytes or hostcheck.WithFreePercent; see [MemoryOption].
 type DiskOption interface{ diskOption() }
 
-// optionFunc is the implementation of the common options: it has the
-// marker method of every option type, so it is accepted everywhere.
+// optionFunc is the implementation of the common options. It has the
+// marker method of every option type but ProbeOption's, so it is accepted
+// by every constructor but probes.Probe.Check; [WithInterval] and
+// [WithTimeout] return it as it is.
 type optionFunc struct {
 	name string // the option's function name, for errors
 	fn   func(*settings)
@@ -134,9 +168,29 @@ func (o optionFunc) apply(s *settings) {
 }
 
 func (optionFunc) builtinOption()   {}
+func (optionFunc) funcOption()      {}
 func (optionFunc) roundTripOption() {}
 func (optionFunc) memoryOption()    {}
 func (optionFunc) diskOption()      {}
+
+// anywhere is a common option that probes.Probe.Check accepts too: every
+// common option but WithInterval and WithTimeout.
+type anywhere struct{ optionFunc }
+
+func (anywhere) probeOption() {}
+
+// common returns the common option called name that applies fn.
+func common(name string, fn func(*settings)) ProbeOption {
+	return anywhere{optionFunc{name: name, fn: fn}}
+}
+
+// base returns the implementation of a common option.
+func base(o Option) optionFunc {
+	if a, ok := o.(anywhere); ok {
+		return a.optionFunc
+	}
+	return o.(optionFunc)
+}
 
 // once records that the option called name was given and reports whether
 // it is the first time: every check option sets one value, so a second
@@ -163,44 +217,47 @@ func (s *settings) fail(err error) {
 
 // WithEndpoints sets which endpoints the check affects. The default is
 // Readiness. /healthz always includes every check.
-func WithEndpoints(e Endpoint) Option {
-	return optionFunc{name: "WithEndpoints", fn: func(s *settings) {
+func WithEndpoints(e Endpoint) ProbeOption {
+	return common("WithEndpoints", func(s *settings) {
 		s.endpoints = e
 		s.endpointsSet = true
 		if e == 0 || e&^allEndpoints != 0 {
 			s.fail(fmt.Errorf("endpoints: %d is not a combination of Liveness, Readiness and Startup", e))
 		}
-	}}
+	})
 }
 
 // WithTimeout sets how long one run may take (default 2s, minimum 1ms). The
 // check's context is cancelled at the timeout and the run reported failed.
+// It is not a [ProbeOption]: a probe's check is cut at the probe's own
+// timeout (probes.WithTimeout).
 func WithTimeout(d time.Duration) Option {
 	return optionFunc{name: "WithTimeout", fn: func(s *settings) { s.timeout = d }}
 }
 
 // WithCritical sets whether a failure of the check fails its endpoints
 // (true, the default) or only degrades them to warn (false).
-func WithCritical(critical bool) Option {
-	return optionFunc{name: "WithCritical", fn: func(s *settings) { s.critical = critical }}
+func WithCritical(critical bool) ProbeOption {
+	return common("WithCritical", func(s *settings) { s.critical = critical })
 }
 
 // WithComponentType sets the IETF componentType: "datastore",
 // "payment-provider", "game-provider", "kyc", "http", "system" (the
 // dashboard groups these) or your own; the default is "component".
-func WithComponentType(t string) Option {
-	return optionFunc{name: "WithComponentType", fn: func(s *settings) {
+func WithComponentType(t string) ProbeOption {
+	return common("WithComponentType", func(s *settings) {
 		s.componentType = t
 		if t == "" {
 			s.fail(errors.New("component type: must not be empty"))
 		}
-	}}
+	})
 }
 
 // WithInterval sets how often the check runs in the background after
 // [Registry.Start] (default 10s, jittered by [WithJitter]).
 // The interval must be at least the timeout. Every check runs on a schedule
-// unless [WithOnRequest] is given.
+// unless [WithOnRequest] is given. It is not a [ProbeOption]: a probe's
+// check runs every probe interval (probes.WithInterval).
 func WithInterval(d time.Duration) Option {
 	return optionFunc{name: "WithInterval", fn: func(s *settings) {
 		s.interval, s.intervalSet = d, true
@@ -220,13 +277,13 @@ func WithInterval(d time.Duration) Option {
 // reported stale. It cannot be combined with [WithInterval],
 // [WithInitialDelay]; a zero ttl is invalid, use a
 // tiny one to run on every request.
-func WithOnRequest(ttl time.Duration) Option {
-	return optionFunc{name: "WithOnRequest", fn: func(s *settings) {
+func WithOnRequest(ttl time.Duration) ProbeOption {
+	return common("WithOnRequest", func(s *settings) {
 		s.onRequest, s.ttl = true, ttl
 		if ttl <= 0 {
 			s.fail(fmt.Errorf("on-request ttl: %v must be positive", ttl))
 		}
-	}}
+	})
 }
 
 // WithInitialDelay delays the first background run by d (jittered like the
@@ -234,38 +291,38 @@ func WithOnRequest(ttl time.Duration) Option {
 // min(jitter × interval, 1s) after Start (at once with WithJitter(0)), so a
 // fresh process has results within a second while its checks, and those of
 // replicas restarted together, do not all fire in the same instant.
-func WithInitialDelay(d time.Duration) Option {
-	return optionFunc{name: "WithInitialDelay", fn: func(s *settings) {
+func WithInitialDelay(d time.Duration) ProbeOption {
+	return common("WithInitialDelay", func(s *settings) {
 		s.initialDelay, s.initialDelaySet = d, true
 		if d < 0 {
 			s.fail(fmt.Errorf("initial delay: %v must not be negative", d))
 		}
-	}}
+	})
 }
 
 // WithJitter spreads background runs by up to ±f of the interval (default
 // 0.1) so that replicas do not probe a dependency in lock step.
-func WithJitter(f float64) Option {
-	return optionFunc{name: "WithJitter", fn: func(s *settings) {
+func WithJitter(f float64) ProbeOption {
+	return common("WithJitter", func(s *settings) {
 		s.jitter = f
 		if f < 0 || f >= 1 {
 			s.fail(fmt.Errorf("jitter: %v must be in [0, 1)", f))
 		}
-	}}
+	})
 }
 
 // WithThresholds damps flapping: the check turns fail only after failures
 // consecutive failed runs, and back to pass only after successes consecutive
 // passing runs. Both default to 1.
-func WithThresholds(failures, successes int) Option {
-	return optionFunc{name: "WithThresholds", fn: func(s *settings) {
+func WithThresholds(failures, successes int) ProbeOption {
+	return common("WithThresholds", func(s *settings) {
 		s.failureThreshold, s.successThreshold = failures, successes
 		if failures < 1 {
 			s.fail(fmt.Errorf("failure threshold: %d must be at least 1", failures))
 		} else if successes < 1 {
 			s.fail(fmt.Errorf("success threshold: %d must be at least 1", successes))
 		}
-	}}
+	})
 }
 
 // withStaleFactor sets k: a scheduled result older than k intervals is
@@ -290,13 +347,13 @@ func withStaleFactor(k int) Option {
 // plus the timeout, for an on-request one it must be at least the ttl:
 // shorter bounds would call every result stale before the next one could
 // replace it.
-func WithStaleAfter(d time.Duration) Option {
-	return optionFunc{name: "WithStaleAfter", fn: func(s *settings) {
+func WithStaleAfter(d time.Duration) ProbeOption {
+	return common("WithStaleAfter", func(s *settings) {
 		s.staleAfter = d
 		if d <= 0 {
 			s.fail(fmt.Errorf("stale after: %v must be positive", d))
 		}
-	}}
+	})
 }
 
 // withMeasurement names what the check measures, the second half of the

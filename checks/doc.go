@@ -48,8 +48,10 @@
 // hostcheck (process memory and free disk space, through gopsutil).
 //
 // Each check constructor takes an option type of its own ([Option] for
-// [NewCheck], [BuiltinOption], [RoundTripOption], [MemoryOption],
-// [DiskOption]), which every common Option also is: an option given to a
-// constructor it does not apply to does not compile, and one that sets one
-// value given twice fails construction naming it.
+// [NewCheck], [ProbeOption] for probes.Probe.Check, [FuncOption],
+// [BuiltinOption], [RoundTripOption], [MemoryOption], [DiskOption]; the
+// table is at [Option]): an option given to a constructor it does not apply
+// to (WithName to Func, WithInterval to a probe's check, WithLatencyWarn to
+// Goroutines) does not compile, and one that sets one value given twice
+// fails construction naming it.
 package checks

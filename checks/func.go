@@ -9,10 +9,10 @@ import (
 // observes the call's duration as "responseTime" in ms and accepts
 // [WithLatencyWarn]. Use it for any client: a PingContext method
 // (Func("sessions", rdb.PingContext)), a pgx pool's Ping, a PSP's status
-// call, a Kafka metadata request.
-func Func(name string, fn func(ctx context.Context) error, opts ...RoundTripOption) (*Check, error) {
+// call, a Kafka metadata request. The name is an argument, so [WithName]
+// does not compile here.
+func Func(name string, fn func(ctx context.Context) error, opts ...FuncOption) (*Check, error) {
 	b := newBuiltin("Func", name, componentComponent, "responseTime")
-	b.nameArg = true
 	configure(&b, opts, nil)
 	if fn == nil {
 		b.fail("func", "must not be nil")

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackcode/igmon/internal/checkhook"
 	"github.com/jackcode/igmon/internal/clock"
@@ -32,28 +31,19 @@ func init() {
 
 // newCheckWithDefaults is [NewCheck] for igmon's packages that build a
 // check on defaults of their own (see internal/checkhook): the caller's
-// opts are applied first, then fixed and the defaults for what opts did
-// not set, so the caller's options win by construction and a repeated
-// option is still refused. An option in opts of the same function as one
-// in fixed fails, naming it and saying why.
-func newCheckWithDefaults(name string, fn func(context.Context) error, opts, defaults, fixed []any, why string) (any, error) {
+// opts are applied first, then the defaults for what opts did not set, so
+// the caller's options win by construction and a repeated option is still
+// refused. A default the caller may not override at all (a probe's
+// interval and timeout) is kept out of opts by the caller's option type.
+func newCheckWithDefaults(name string, fn func(context.Context) error, opts, defaults []any) (any, error) {
 	s := defaultSettings()
-	isFixed := map[string]bool{}
-	for _, f := range fixed {
-		isFixed[f.(optionFunc).name] = true
-	}
 	for _, o := range opts {
-		if o == nil {
-			continue
+		if o != nil {
+			o.(Option).apply(&s)
 		}
-		if of, ok := o.(optionFunc); ok && isFixed[of.name] {
-			s.fail(fmt.Errorf("%s: %s", of.name, why))
-			continue
-		}
-		o.(Option).apply(&s)
 	}
-	for _, d := range append(fixed, defaults...) {
-		if o := d.(optionFunc); !s.seen[o.name] {
+	for _, d := range defaults {
+		if o := base(d.(Option)); !s.seen[o.name] {
 			o.apply(&s)
 		}
 	}

@@ -127,7 +127,7 @@ func (d *Dependency) HealthCheck(opts ...HealthOption) (*checks.Check, error) {
 		return nil, fmt.Errorf("instrument: dependency %q: HealthCheck: %w", d.name, errors.Join(cfg.errs...))
 	}
 	defaults := []checks.Option{checks.WithCritical(false), checks.WithComponentType(componentType(d.kind))}
-	return checkhook.Build[*checks.Check](cfg.name, func(ctx context.Context) error { return d.judge(ctx, &cfg) }, cfg.checkOpts, defaults, nil, "")
+	return checkhook.Build[*checks.Check](cfg.name, func(ctx context.Context) error { return d.judge(ctx, &cfg) }, cfg.checkOpts, defaults)
 }
 
 func (d *Dependency) judge(ctx context.Context, cfg *healthConfig) error {

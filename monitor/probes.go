@@ -105,7 +105,7 @@ func (m *Monitor) DBPool(name string, db *sql.DB, opts ...probes.DBPoolOption) e
 // or GRPCHealth on m.MeterProvider()) as a background check, so /readyz
 // (only with checks.WithCritical(true) and readiness), the dashboard and
 // alert rules see it. The Monitor closes the probe on Shutdown.
-func (m *Monitor) AddProbe(p *probes.Probe, opts ...checks.Option) error {
+func (m *Monitor) AddProbe(p *probes.Probe, opts ...checks.ProbeOption) error {
 	c, err := p.Check(opts...)
 	if err != nil {
 		return err

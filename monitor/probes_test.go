@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/jackcode/igmon/checks"
+	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/probes"
 )
 
@@ -86,4 +87,26 @@ func TestMonitorPublishesSystemMetricsAndProbes(t *testing.T) {
 			t.Error("WithoutSystemMetrics still publishes system.cpu.time")
 		}
 	})
+}
+
+// TestAddProbeTakesWhatProbeCheckTakes: AddProbe's options are the probe
+// check's, so checks.WithInterval and checks.WithTimeout (the probe's own
+// interval and timeout rule) do not compile there either.
+func TestAddProbeTakesWhatProbeCheckTakes(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opt  any
+		want bool
+	}{
+		{"WithInterval", checks.WithInterval, false},
+		{"WithTimeout", checks.WithTimeout, false},
+		{"WithName", checks.WithName, false},
+		{"WithCritical", checks.WithCritical, true},
+		{"WithEndpoints", checks.WithEndpoints, true},
+		{"WithThresholds", checks.WithThresholds, true},
+	} {
+		if static, dynamic := checkstest.OptionCompiles((*Monitor).AddProbe, tt.opt); static != tt.want || dynamic != tt.want {
+			t.Errorf("AddProbe(p, checks.%s(...)) compiles: %v (value: %v), want %v", tt.name, static, dynamic, tt.want)
+		}
+	}
 }

@@ -27,8 +27,9 @@ const (
 // gate readiness. The defaults fill in only what opts do not set, so the
 // caller's options win without replacing anything. The interval and the
 // timeout are the probe's own (probes.WithInterval, probes.WithTimeout):
-// checks.WithInterval or checks.WithTimeout in opts fails, naming it.
-func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
+// checks.WithInterval and checks.WithTimeout are not checks.ProbeOptions,
+// so giving them here does not compile.
+func (p *Probe) Check(opts ...checks.ProbeOption) (*checks.Check, error) {
 	// The probe cuts itself at its timeout and classifies that as
 	// reasonTimeout; the check's own timeout is a safety net behind it.
 	margin := min(time.Second, p.cfg.interval-p.cfg.timeout)
@@ -36,18 +37,15 @@ func (p *Probe) Check(opts ...checks.Option) (*checks.Check, error) {
 	if p.kind == kindHTTP {
 		ct = "http"
 	}
-	fixed := []checks.Option{
+	defaults := []checks.Option{
 		checks.WithInterval(p.cfg.interval),
 		checks.WithTimeout(p.cfg.timeout + margin),
-	}
-	defaults := []checks.Option{
 		checks.WithJitter(p.cfg.jitter),
 		checks.WithThresholds(defaultFailureThreshold, defaultSuccessThreshold),
 		checks.WithCritical(false),
 		checks.WithComponentType(ct),
 	}
-	return checkhook.Build[*checks.Check](p.name, p.checkFunc, opts, defaults, fixed,
-		"a probe's check runs on the probe's own interval and timeout; set them with probes.WithInterval and probes.WithTimeout")
+	return checkhook.Build[*checks.Check](p.name, p.checkFunc, opts, defaults)
 }
 
 func (p *Probe) checkFunc(ctx context.Context) error {

@@ -17,7 +17,8 @@
 // [failureReason]) and when its certificate expires. [Probe.Check] turns a
 // probe into a background health check with failure and success
 // thresholds; the checks.Registry schedules it on the probe's interval with
-// its jitter. The registry is igmon's one scheduler: probes have none of
+// its jitter (it takes a checks.ProbeOption, so checks.WithInterval and
+// checks.WithTimeout do not compile there). The registry is igmon's one scheduler: probes have none of
 // their own. [Probe.Run] runs a probe once. The last results of every probe
 // are kept for display.
 //

@@ -572,7 +572,7 @@ func TestURLCredentialsAreRedacted(t *testing.T) {
 // TestProbeCheckCallerOptionsWinByConstruction: Probe.Check's defaults
 // fill in only what the caller does not set, so checks.WithCritical(true)
 // is not a repeat of the default; the interval and timeout are the
-// probe's own, and giving them to Check fails naming the option.
+// probe's own (see TestProbeCheckTakesNoCheckInterval).
 func TestProbeCheckCallerOptionsWinByConstruction(t *testing.T) {
 	p, err := TCP(nil, "psp-tcp", "127.0.0.1:1", WithInterval(time.Minute), WithTimeout(time.Second))
 	if err != nil {
@@ -586,18 +586,37 @@ func TestProbeCheckCallerOptionsWinByConstruction(t *testing.T) {
 	if s := checkstest.SettingsOf(c); !s.Critical || s.Interval != time.Minute || s.ComponentType != "component" {
 		t.Errorf("settings %+v: want the caller's critical, the probe's interval, the default component type", s)
 	}
-	for _, o := range []struct {
-		opt  checks.Option
-		want string
-	}{
-		{checks.WithInterval(time.Hour), "WithInterval: a probe's check runs on the probe's own interval"},
-		{checks.WithTimeout(time.Second), "WithTimeout: a probe's check runs on the probe's own interval and timeout"},
-	} {
-		if _, err := p.Check(o.opt); err == nil || !strings.Contains(err.Error(), o.want) {
-			t.Errorf("err = %v, want %q", err, o.want)
-		}
-	}
 	if _, err := p.Check(checks.WithCritical(true), checks.WithCritical(false)); err == nil || !strings.Contains(err.Error(), "WithCritical: given twice") {
 		t.Errorf("repeated option: err = %v, want it named", err)
+	}
+}
+
+// TestProbeCheckTakesNoCheckInterval proves, through the real signature,
+// that checks.WithInterval and checks.WithTimeout given to Probe.Check do
+// not compile (the probe's own interval and timeout rule), while every
+// other common check option does, and no built-in's own option does.
+func TestProbeCheckTakesNoCheckInterval(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opt  any
+		want bool
+	}{
+		{"WithInterval", checks.WithInterval, false},
+		{"WithTimeout", checks.WithTimeout, false},
+		{"WithName", checks.WithName, false},
+		{"WithLatencyWarn", checks.WithLatencyWarn, false},
+		{"WithCritical", checks.WithCritical, true},
+		{"WithThresholds", checks.WithThresholds, true},
+		{"WithJitter", checks.WithJitter, true},
+		{"WithEndpoints", checks.WithEndpoints, true},
+		{"WithComponentType", checks.WithComponentType, true},
+		{"WithInitialDelay", checks.WithInitialDelay, true},
+		{"WithStaleAfter", checks.WithStaleAfter, true},
+		{"WithOnRequest", checks.WithOnRequest, true},
+	} {
+		static, dynamic := checkstest.OptionCompiles((*Probe).Check, tt.opt)
+		if static != tt.want || dynamic != tt.want {
+			t.Errorf("Probe.Check(checks.%s(...)) compiles: %v (its value implements the option type: %v), want %v", tt.name, static, dynamic, tt.want)
+		}
 	}
 }

@@ -6,5 +6,5 @@
 // checks and serves /readyz links neither gRPC nor protobuf; import it when
 // the service already talks gRPC. Its check takes a
 // [checks.RoundTripOption]: every [checks.Option], [checks.WithName] and
-// [checks.WithLatencyWarn].
+// [checks.WithLatencyWarn], like checks.SQL.
 package grpccheck

@@ -11,16 +11,16 @@ import "context"
 
 // NewCheck is set by package checks. It builds a *checks.Check from opts
 // (checks.Option values) and then from the defaults whose option (by
-// function: WithInterval, WithCritical, ...) opts does not give. fixed are
-// options the caller may not give at all, because the builder derives
-// them: one of the same function in opts fails construction naming it,
-// with why (the value of fixedWhy for it) appended.
-var NewCheck func(name string, fn func(context.Context) error, opts, defaults, fixed []any, fixedWhy string) (any, error)
+// function: WithInterval, WithCritical, ...) opts does not give. An option
+// the caller may not give at all (a probe's WithInterval and WithTimeout)
+// is kept out of opts by the caller's option type (checks.ProbeOption), not
+// here.
+var NewCheck func(name string, fn func(context.Context) error, opts, defaults []any) (any, error)
 
-// Build is [NewCheck] with typed options O (checks.Option) and result C
-// (*checks.Check).
-func Build[C, O any](name string, fn func(context.Context) error, opts, defaults, fixed []O, fixedWhy string) (C, error) {
-	c, err := NewCheck(name, fn, anys(opts), anys(defaults), anys(fixed), fixedWhy)
+// Build is [NewCheck] with typed options O (checks.Option or
+// checks.ProbeOption) and D (checks.Option) and result C (*checks.Check).
+func Build[C, O, D any](name string, fn func(context.Context) error, opts []O, defaults []D) (C, error) {
+	c, err := NewCheck(name, fn, anys(opts), anys(defaults))
 	if err != nil {
 		var zero C
 		return zero, err
