@@ -393,16 +393,6 @@ func (r *Registry) rebuild() {
 	r.snap.Store(s)
 }
 
-// Names returns the registered check names in order.
-func (r *Registry) Names() []string {
-	s := r.snap.Load()
-	names := make([]string, len(s.all))
-	for i, e := range s.all {
-		names[i] = e.c.name
-	}
-	return names
-}
-
 // Start starts the background checks: every check not declared
 // [WithOnRequest] runs on its own schedule from now on, whether or not
 // anyone calls an endpoint. Checks added later start at once. Start after

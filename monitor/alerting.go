@@ -92,7 +92,14 @@ func (s checkSource) CheckStatus(name string) (string, time.Time, bool) {
 	return res.Status.String(), res.Since, true
 }
 
-func (s checkSource) CheckNames() []string { return s.r.Names() }
+func (s checkSource) CheckNames() []string {
+	res := s.r.Results()
+	names := make([]string, len(res))
+	for i, r := range res {
+		names[i] = r.Name
+	}
+	return names
+}
 
 func (m *Monitor) initAlerting() error {
 	if !m.cfg.alerting {

@@ -94,6 +94,10 @@ func ExampleProbe_Check_schedule() {
 	}
 	defer reg.Shutdown(context.Background()) // waits for the scheduled runs
 
-	fmt.Println(reg.Names())
-	// Output: [psp-http psp-tcp]
+	for _, r := range reg.Results() {
+		fmt.Println(r.Name)
+	}
+	// Output:
+	// psp-http
+	// psp-tcp
 }

@@ -249,11 +249,11 @@ func (s *server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*
 // check, evaluated once (a non-atomic snapshot, as the protocol allows).
 // More than 100 services answer RESOURCE_EXHAUSTED.
 func (s *server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
-	names := s.reg.Names()
-	if n := len(names) + 4; n > maxListServices {
+	nChecks := len(s.reg.Results())
+	if n := nChecks + 4; n > maxListServices {
 		return nil, status.Errorf(codes.ResourceExhausted, "%d services exceed the List maximum of %d", n, maxListServices)
 	}
-	out := make(map[string]*healthpb.HealthCheckResponse, len(names)+4)
+	out := make(map[string]*healthpb.HealthCheckResponse, nChecks+4)
 	for _, svc := range []string{"", serviceLiveness, serviceReadiness, serviceStartup} {
 		st, _ := s.servingStatus(ctx, svc)
 		out[svc] = &healthpb.HealthCheckResponse{Status: st}
