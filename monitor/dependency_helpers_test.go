@@ -10,17 +10,29 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/instrument"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/instrumenthook"
 	"github.com/jackcode/igmon/internal/metrictest"
 )
 
+// withReader makes the Monitor's provider also feed r (a ManualReader the
+// test collects), as a pull exporter.
+func withReader(t testing.TB, r sdkmetric.Reader) Option {
+	t.Helper()
+	e, err := exporters.NewPull("test-reader", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return WithExporters(e)
+}
+
 // newDepMonitor builds a Monitor recording into its own ManualReader.
 func newDepMonitor(t testing.TB) (*Monitor, *sdkmetric.ManualReader) {
 	t.Helper()
 	reader := sdkmetric.NewManualReader()
-	m, err := New(WithReader(reader), WithServiceName("test"), WithLogger(slog.New(slog.DiscardHandler)))
+	m, err := New(withReader(t, reader), WithServiceName("test"), WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

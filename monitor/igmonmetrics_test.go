@@ -121,7 +121,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 	// What an exporter sees: the in-process reader aggregates histograms
 	// exponentially for the series engine, exporters keep the buckets.
 	exported := sdkmetric.NewManualReader()
-	m, err := New(quiet, WithServiceName("casino"), WithExporters(exp, failing), WithReader(exported),
+	m, err := New(quiet, WithServiceName("casino"), WithExporters(exp, failing), withReader(t, exported),
 		WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAction(Action{Name: "page-kyc-vendor", Rule: "KYCDown", Mode: ActionDryRun, Run: func(context.Context, alerting.Alert) error { return nil }}),
 		WithAlerting(rules, alertClock(fc),

@@ -30,7 +30,6 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 	}{
 		{WithServiceName(""), "WithServiceName"},
 		{WithMeterProvider(nil), "WithMeterProvider"},
-		{WithReader(nil), "WithReader"},
 		{WithLogger(nil), "WithLogger"},
 		{WithAuthorizer(nil), "WithAuthorizer"},
 		{WithRegistryOptions(checks.WithDrainDelay(-time.Second)), "WithRegistryOptions: checks: WithDrainDelay"},
@@ -47,9 +46,6 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		if _, err := New(tt.opt); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("option %s: error %v", tt.want, err)
 		}
-	}
-	if _, err := New(WithMeterProvider(mp), WithReader(sdkmetric.NewManualReader())); err == nil || !strings.Contains(err.Error(), "WithReader") {
-		t.Errorf("provider + reader: %v", err)
 	}
 }
 
@@ -93,7 +89,7 @@ func TestServiceIdentityFromEnv(t *testing.T) {
 
 func TestMonitorServesHealthAndMetrics(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
-	m, err := New(quiet, WithServiceName("wallet"), WithServiceVersion("1.4.2"), WithReader(reader),
+	m, err := New(quiet, WithServiceName("wallet"), WithServiceVersion("1.4.2"), withReader(t, reader),
 		WithRegistryOptions(checks.WithDrainDelay(200*time.Millisecond)), WithAuthorizer(checks.BearerToken("t")))
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 
 	"go.opentelemetry.io/otel/metric"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/checks"
@@ -29,7 +28,6 @@ type config struct {
 	instanceID      string
 	description     string
 	meterProvider   metric.MeterProvider
-	readers         []sdkmetric.Reader
 	logger          *slog.Logger
 	authorizer      checks.Authorizer
 	registryOpts    []checks.RegistryOption
@@ -52,7 +50,7 @@ func (c *config) fail(option, format string, a ...any) {
 // once records that the single-valued option called name was given and
 // reports whether it is the first time: a second one would silently
 // replace the first, so it is refused, naming it. Options that add
-// (WithReader, WithExporters, WithRegistryOptions, WithAlerting,
+// (WithExporters, WithRegistryOptions, WithAlerting,
 // WithAction) and flags (WithoutSystemMetrics, WithDiscardCorruptState)
 // may repeat.
 func (c *config) once(name string) bool {
@@ -129,18 +127,6 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	})
 }
 
-// WithReader adds a metric reader (a PeriodicReader around an exporter, or a
-// ManualReader in tests) to the MeterProvider the Monitor builds. It cannot
-// be combined with WithMeterProvider.
-func WithReader(r sdkmetric.Reader) Option {
-	return optionFunc(func(c *config) {
-		if r == nil {
-			c.fail("WithReader", "reader must not be nil")
-		}
-		c.readers = append(c.readers, r)
-	})
-}
-
 // WithLogger sets the structured logger for transitions, drain and
 // diagnostics. The default is slog.Default().
 func WithLogger(l *slog.Logger) Option {
@@ -200,9 +186,6 @@ func WithRegistryOptions(opts ...checks.RegistryOption) Option {
 }
 
 func (c *config) validate() error {
-	if c.meterProvider != nil && len(c.readers) > 0 {
-		c.fail("WithReader", "cannot be combined with WithMeterProvider: add the reader to your provider")
-	}
 	c.telemetry.validate(c)
 	return errors.Join(c.errs...)
 }

@@ -56,8 +56,8 @@ func (m *Monitor) startSystemProbes() error {
 // record: go.schedule.duration, the Go scheduler's own histogram. A
 // producer is an option of a reader, so initTelemetry passes them when it
 // builds the in-process reader and the push exporters' readers, before
-// startSystemProbes runs. Readers the Monitor did not build (WithReader,
-// WithInProcess, WithMeterProvider, pull exporters) need
+// startSystemProbes runs. Readers the Monitor did not build (WithInProcess,
+// WithMeterProvider, pull exporters) need
 // probes.RuntimeProducer() added by whoever builds them.
 func (m *Monitor) systemProducers() []sdkmetric.Producer {
 	if m.cfg.noSystemMetrics {

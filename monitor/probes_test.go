@@ -45,7 +45,7 @@ func TestMonitorPublishesSystemMetricsAndProbes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const interval = 10 * time.Second
 		reader := sdkmetric.NewManualReader()
-		m, err := New(quiet, WithReader(reader))
+		m, err := New(quiet, withReader(t, reader))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func TestMonitorPublishesSystemMetricsAndProbes(t *testing.T) {
 		}
 
 		offReader := sdkmetric.NewManualReader()
-		off, err := New(quiet, WithReader(offReader), WithoutSystemMetrics())
+		off, err := New(quiet, withReader(t, offReader), WithoutSystemMetrics())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -479,7 +479,7 @@ func TestDashboardOptionsSetTitleAndRejectBadValuesByName(t *testing.T) {
 
 func TestRouteFiguresCoverTheStatusWindow(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
-	m, err := New(quiet, WithoutSystemMetrics(), WithReader(reader))
+	m, err := New(quiet, WithoutSystemMetrics(), withReader(t, reader))
 	if err != nil {
 		t.Fatal(err)
 	}

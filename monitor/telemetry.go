@@ -34,7 +34,9 @@ type telemetryConfig struct {
 
 // WithExporters names where metrics go: exporters.OTLP, exporters.Stdout,
 // the Prometheus handler of github.com/jackcode/igmon/exporters/prometheus,
-// or any exporter adapted with exporters.NewPush / NewPull. Without this
+// or any exporter or reader adapted with exporters.NewPush / NewPull (a
+// ManualReader in tests: WithExporters(exporters.NewPull("test", r))).
+// Without this
 // option the Monitor exports over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT
 // (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) is set, and otherwise keeps
 // metrics in process only (Metrics). WithExporters() with no arguments
@@ -170,9 +172,6 @@ func (m *Monitor) initTelemetry(res *resource.Resource) error {
 		sdkmetric.WithReader(inproc.Reader()),
 	}
 	for _, r := range p.Readers() {
-		mopts = append(mopts, sdkmetric.WithReader(r))
-	}
-	for _, r := range m.cfg.readers {
 		mopts = append(mopts, sdkmetric.WithReader(r))
 	}
 	m.ownMP = sdkmetric.NewMeterProvider(mopts...)
