@@ -85,22 +85,23 @@ func defaultSettings() settings {
 // takes an option type of its own, which says what it accepts, so an
 // option given where it does not apply does not compile:
 //
-//	constructor                     option type        accepts
-//	probes.Probe.Check              [ProbeOption]      the common options but WithInterval and WithTimeout
-//	NewCheck, Registry.Register     Option             the common options
-//	[Func]                          [FuncOption]       an Option or [WithLatencyWarn]
-//	[Goroutines]                    [BuiltinOption]    an Option or [WithName]
-//	[SQL], grpccheck.Health         [RoundTripOption]  an Option, WithName or WithLatencyWarn
-//	hostcheck.Memory                [MemoryOption]     an Option, WithName or hostcheck's memory limits
-//	hostcheck.DiskFree              [DiskOption]       an Option, WithName or hostcheck's free-space thresholds
+//	constructor                   option type      accepts
+//	NewCheck, Registry.Register   Option           the common options
+//	probes.Probe.Check            ProbeOption      the common options but WithInterval and WithTimeout
+//	Func                          FuncOption       an Option or WithLatencyWarn
+//	SQL, grpccheck.Health         RoundTripOption  an Option, WithName or WithLatencyWarn
+//	Goroutines                    BuiltinOption    an Option or WithName
+//	hostcheck.Memory              MemoryOption     an Option, WithName or hostcheck's memory limits
+//	hostcheck.DiskFree            DiskOption       an Option, WithName or hostcheck's free-space thresholds
 //
-// Each option function returns the narrowest of these types that all the
-// constructors accepting it share: WithCritical a ProbeOption, WithTimeout
-// an Option, WithName a BuiltinOption, WithLatencyWarn a FuncOption. The
-// types nest accordingly: a ProbeOption is also an Option, an Option is
-// also a FuncOption and a BuiltinOption, a FuncOption is also a
-// RoundTripOption, and a BuiltinOption is also a RoundTripOption, a
-// MemoryOption and a DiskOption.
+// Each option function returns a type that implements the option types
+// of the constructors accepting it, and no other: [WithCritical] a
+// [ProbeOption], [WithTimeout] an Option,
+// [WithName] a [BuiltinOption], [WithLatencyWarn] a [FuncOption]. The types
+// nest accordingly: a ProbeOption is also an Option; an Option is also a
+// FuncOption and a BuiltinOption; a FuncOption is also a [RoundTripOption];
+// a BuiltinOption is also a RoundTripOption, a [MemoryOption] and a
+// [DiskOption].
 type Option interface {
 	BuiltinOption
 	FuncOption
@@ -110,9 +111,9 @@ type Option interface {
 // ProbeOption configures probes.Probe.Check (and monitor.Monitor.AddProbe):
 // every common option except [WithInterval] and [WithTimeout], which are
 // plain Options: a probe's check runs on the probe's own interval and
-// timeout (probes.WithInterval, probes.WithTimeout), so giving it either
-// does not compile. A ProbeOption is also an [Option], accepted by every
-// constructor.
+// timeout (probes.WithInterval, probes.WithTimeout), so giving either to
+// it does not compile. A ProbeOption is also an [Option], accepted by
+// every constructor.
 type ProbeOption interface {
 	Option
 	probeOption()
@@ -131,8 +132,9 @@ type BuiltinOption interface {
 }
 
 // FuncOption configures [Func]: any [Option], or [WithLatencyWarn]. Func
-// takes the check's name as an argument, so [WithName], not a FuncOption,
-// does not compile there. A FuncOption is also a [RoundTripOption].
+// takes the check's name as an argument: [WithName] is not a FuncOption,
+// so giving it to Func does not compile. A FuncOption is also a
+// [RoundTripOption].
 type FuncOption interface {
 	RoundTripOption
 	funcOption()
