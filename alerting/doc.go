@@ -11,26 +11,26 @@
 // moves inactive → pending → firing → resolved with `for`, `keep_firing_for`
 // and flap damping.
 //
-// Notification: a [Dispatcher] runs the stages inhibit → silence →
-// maintenance → group → dedup → repeat and hands each group notification to
-// a bounded, non-blocking per-receiver delivery queue that retries with
-// exponential backoff and jitter, honours Retry-After, never retries
-// permanent failures, and falls back to a second notifier. Notifiers for
-// webhooks, Slack, PagerDuty, Telegram, Opsgenie, SMTP and slog live in the
-// notify subpackage and implement [Notifier]. A fleet of replicas forwards
-// its alerts to an Alertmanager cluster instead ([WithAlertmanagers]), which
-// dedups them and can hold the fleet's silences.
+// Notification is the dispatch subpackage: a dispatch.Dispatcher is the
+// [Sink] of an Evaluator and routes, groups, silences and delivers its
+// alerts, or forwards them to an Alertmanager cluster. It imports this
+// package (for [Alert], [Labels] and [Matchers]); this package never
+// imports it. [SharedOption]s (logger, meter provider, resource) configure
+// both.
 //
 // alerting never imports the check engine or the probes: it reads metrics
 // and check states through [MetricSource] and [CheckSource], which the
 // monitor package adapts.
 //
 // The alerts and silences HTTP API, with Alertmanager's API v2 for amtool
-// and Grafana, is the httpapi subpackage; rule files (YAML or JSON) are
+// and Grafana, is the httpapi subpackage, which reads a Dispatcher through
+// a read-only snapshot; rule files (YAML or JSON) are
 // read by the rulefile subpackage, and exported as Prometheus rules by
 // promrules.
 //
-// What is not API lives in internal packages: alerting/internal/deliveryerr
+// What is not API lives in internal packages: alerting/internal/opts (the
+// option machinery both constructors share), alerting/internal/statefile
+// (the saved-state format both write), alerting/internal/deliveryerr
 // (the retry verdicts the notify package hands the dispatcher),
 // alerting/internal/dispatchview (the read-only snapshot of a Dispatcher
 // that httpapi reads), alerting/internal/duration (the d and w units of

@@ -29,7 +29,7 @@ type Sink interface {
 // states. Evaluate runs one cycle; Start runs cycles every interval until
 // Stop.
 type Evaluator struct {
-	cfg    config
+	cfg    *config
 	rules  []*ruleState
 	eng    *series.Engine
 	shared bool // eng belongs to whoever passed it as the metric source
@@ -78,11 +78,8 @@ type ruleState struct {
 
 // NewEvaluator validates rules and returns an evaluator for them.
 func NewEvaluator(rules []Rule, opts ...EvaluatorOption) (*Evaluator, error) {
-	cfg, err := newConfig("NewEvaluator", opts, EvaluatorOption.applyEvaluator)
+	cfg, err := newConfig(opts)
 	if err != nil {
-		return nil, err
-	}
-	if err := cfg.validateEval(); err != nil {
 		return nil, err
 	}
 	if err := ValidateRules(rules); err != nil {
@@ -94,7 +91,7 @@ func NewEvaluator(rules []Rule, opts ...EvaluatorOption) (*Evaluator, error) {
 		// read the same series, collected once per cycle.
 		e.eng, e.shared = eng, true
 	} else {
-		e.eng = series.NewEngine(cfg.metrics, cfg.ringCap, cfg.maxSeries, cfg.clock.Now)
+		e.eng = series.NewEngine(cfg.metrics, cfg.ringCap, cfg.maxSeries, cfg.Clock.Now)
 	}
 	err = e.eng.Register(func(st *series.Store) error {
 		for i := range rules {
@@ -112,7 +109,7 @@ func NewEvaluator(rules []Rule, opts ...EvaluatorOption) (*Evaluator, error) {
 	if cfg.metrics == nil && e.needsMetrics() {
 		return nil, fmt.Errorf("%w: WithMetricSource: rules read metrics but no source is set", ErrInvalidOption)
 	}
-	if e.inst, err = newEvalInstruments(cfg.meterProvider, e); err != nil {
+	if e.inst, err = newEvalInstruments(cfg.MeterProvider, e); err != nil {
 		return nil, fmt.Errorf("alerting: metrics: %w", err)
 	}
 	empty := []Alert{}
@@ -144,7 +141,7 @@ func (r *ruleState) selectors(st *series.Store, sels []Selector, windows ...time
 func (e *Evaluator) compile(st *series.Store, i int, rule Rule) (*ruleState, error) {
 	rule.Labels = maps.Clone(rule.Labels)
 	rule.By = slices.Clone(rule.By)
-	r := &ruleState{rule: rule, index: i, resource: e.cfg.resource}
+	r := &ruleState{rule: rule, index: i, resource: e.cfg.Resource}
 	for _, k := range rule.By {
 		r.by = append(r.by, attribute.Key(k))
 	}
@@ -281,7 +278,7 @@ func (e *Evaluator) cycle(c *series.Cycle) {
 		e.cfg.sink.Receive(send)
 	}
 	if c.Err != nil {
-		e.cfg.logger.Warn("alert evaluation incomplete", slog.String("error", "alerting: collect metrics: "+c.Err.Error()))
+		e.cfg.Logger.Warn("alert evaluation incomplete", slog.String("error", "alerting: collect metrics: "+c.Err.Error()))
 	}
 }
 
@@ -376,7 +373,7 @@ func (e *Evaluator) Alerts() []Alert { return *e.snap.Load() }
 
 // now returns the time on the evaluator's clock (withClock), so that code
 // reasoning about its alerts' windows uses the same time.
-func (e *Evaluator) now() time.Time { return e.cfg.clock.Now() }
+func (e *Evaluator) now() time.Time { return e.cfg.Clock.Now() }
 
 // Start runs Evaluate every interval (WithInterval) in a goroutine until
 // Stop. On an engine shared through WithMetricSource it runs the engine's

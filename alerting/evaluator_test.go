@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackcode/igmon/exporters"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/metrictest"
 	"github.com/jackcode/igmon/internal/series"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -567,7 +568,7 @@ func TestAlertsMetricByState(t *testing.T) {
 		WithMeterProvider(mp))
 	m.cpu.Record(context.Background(), 0.99)
 	eval(t, e)
-	firing, ok := int64Points(t, own, metricAlerts, attrAlertState)["firing"]
+	firing, ok := metrictest.Int64Points(t, own, metricAlerts, attrAlertState)["firing"]
 	if !ok {
 		firing = -1
 	}

@@ -2,10 +2,7 @@ package alerting_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -13,6 +10,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -37,13 +35,13 @@ func Example() {
 		Condition:   &alerting.Ratio{Numerator: num, Denominator: den, Window: 5 * time.Minute, MinRequests: 10, Value: 0.05},
 	}}
 
-	d, _ := alerting.NewDispatcher(fakeClock(clk),
-		alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: alerting.NotifierFunc(
-			func(_ context.Context, n *alerting.Notification) error {
+	d, _ := dispatch.New(fakeClock(clk),
+		dispatch.WithReceiver(dispatch.Receiver{Name: "oncall", Notifier: dispatch.NotifierFunc(
+			func(_ context.Context, n *dispatch.Notification) error {
 				fmt.Println("notify", n.Receiver, n.Status, n.Alerts[0].Annotations["summary"])
 				return nil
 			})}),
-		alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{"team"}, GroupWait: 30 * time.Second}))
+		dispatch.WithRoute(dispatch.Route{Receivers: []string{"oncall"}, GroupBy: []string{"team"}, GroupWait: 30 * time.Second}))
 	defer d.Close()
 	ev, _ := alerting.NewEvaluator(rules, fakeClock(clk), alerting.WithMetricSource(reader), alerting.WithSink(d))
 
@@ -64,49 +62,6 @@ func Example() {
 	// Output:
 	// DependencyErrorRate firing stripe
 	// notify oncall firing stripe: 10.00% errors
-}
-
-// A receiver with its own retry pacing: a slow-to-recover webhook gets
-// fewer, longer-spaced attempts.
-func ExampleBackoff() {
-	r := alerting.Receiver{
-		Name:        "ops-webhook",
-		MaxAttempts: 5,
-		Backoff:     alerting.Backoff{Initial: 2 * time.Second, Max: time.Minute, Multiplier: 3},
-	}
-	fmt.Println(r.Backoff.Ceiling(0), r.Backoff.Ceiling(1), r.Backoff.Ceiling(4))
-	// Output: 2s 6s 1m0s
-}
-
-// Fleet mode: every replica forwards its alerts to each Alertmanager peer,
-// labelled with the service's identity and the Prometheus spelling of the
-// exported rules, so the cluster dedups the replicas' identical alerts.
-// (The server here stands in for one peer and prints what it receives.)
-func ExampleWithAlertmanagers() {
-	got := make(chan alerting.Labels, 1)
-	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body []struct{ Labels alerting.Labels }
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		select {
-		case got <- body[0].Labels:
-		default:
-		}
-	}))
-	defer peer.Close()
-	d, err := alerting.NewDispatcher(
-		alerting.WithResource(map[string]string{"service.name": "casino-api", "deployment.environment.name": "production"}),
-		alerting.WithAlertmanagers(alerting.Alertmanagers{URLs: []string{peer.URL}, Silences: false}))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer d.Close()
-	l := alerting.Labels{alerting.LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
-	d.Receive([]alerting.Alert{{Rule: "DependencyErrorRate", Labels: l, Fingerprint: l.Fingerprint(),
-		State: alerting.StateFiring, FiredAt: time.Now()}})
-	fmt.Println(<-got)
-	// Output:
-	// {alertname="DependencyErrorRate", environment="production", igmon_dependency_name="stripe", service="casino-api"}
 }
 
 // fakeClock makes the examples' output deterministic. A program leaves

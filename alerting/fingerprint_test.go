@@ -7,16 +7,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackcode/igmon/internal/tooltest"
 )
@@ -100,7 +95,7 @@ func BenchmarkFingerprint(b *testing.B) {
 // TestFingerprintMatchesAlertmanager posts the cases to the real
 // Alertmanager and compares the fingerprints its API reports.
 func TestFingerprintMatchesAlertmanager(t *testing.T) {
-	url := startAlertmanager(t)
+	url := tooltest.StartAlertmanager(t)
 	var post []map[string]any
 	for _, tc := range fingerprintCases {
 		post = append(post, map[string]any{"labels": tc.labels})
@@ -143,52 +138,5 @@ func TestFingerprintMatchesAlertmanager(t *testing.T) {
 		case am != tc.want:
 			t.Errorf("%s: Alertmanager %s, the table says %s", tc.name, am, tc.want)
 		}
-	}
-}
-
-// startAlertmanager runs the real Alertmanager on a loopback port with a
-// minimal configuration and no cluster, and returns its URL once ready.
-func startAlertmanager(t *testing.T, extraArgs ...string) string {
-	t.Helper()
-	bin := tooltest.Path(t, tooltest.Alertmanager)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "alertmanager.yml")
-	if err := os.WriteFile(cfg, []byte("route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
-	cmd.Args = append(cmd.Args, extraArgs...)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager output:\n%s", logs.String())
-		}
-	})
-	url := "http://" + addr
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		resp, err := http.Get(url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager at %s not ready: %v", url, err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -15,7 +15,7 @@ func TestLabelsStringEscapesValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != len(l) || !ms.matchLabels(l) {
+	if len(ms) != len(l) || !ms.Matches(l) {
 		t.Fatalf("round trip %v does not match %v", ms, l)
 	}
 }

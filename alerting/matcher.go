@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"go.opentelemetry.io/otel/attribute"
 )
 
 // MatchType is the comparison a Matcher makes.
@@ -99,20 +97,12 @@ func labelName(n string) string {
 // Matchers is a conjunction of matchers.
 type Matchers []*Matcher
 
-// matchLabels reports whether every matcher matches l.
-func (ms Matchers) matchLabels(l Labels) bool {
+// Matches reports whether every matcher matches l. A label l does not
+// have matches as the empty string, as in Alertmanager: {team=""} matches
+// labels without a team.
+func (ms Matchers) Matches(l map[string]string) bool {
 	for _, m := range ms {
 		if !m.matches(l[m.Name]) {
-			return false
-		}
-	}
-	return true
-}
-
-// MatchSet reports whether every matcher matches the attribute set.
-func (ms Matchers) MatchSet(s *attribute.Set) bool {
-	for _, m := range ms {
-		if !m.matches(attrString(s, m.Name)) {
 			return false
 		}
 	}
@@ -125,17 +115,6 @@ func (ms Matchers) String() string {
 		parts[i] = m.String()
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
-}
-
-func attrString(s *attribute.Set, key string) string {
-	v, ok := s.Value(attribute.Key(key))
-	if !ok {
-		return ""
-	}
-	if v.Type() == attribute.STRING {
-		return v.AsString()
-	}
-	return v.Emit()
 }
 
 // Selector picks series by metric name and attribute matchers.

@@ -21,14 +21,9 @@ const (
 	metricAlerts             = "igmon.alerts"
 	metricEvaluationDuration = "igmon.alert.evaluation.duration"
 	metricSeries             = "igmon.alert.series"
-	metricNotifications      = "igmon.alert.notifications"
 
-	attrAlertRule     = "igmon.alert.rule"
-	attrAlertState    = "igmon.alert.state"
-	attrAlertReceiver = "igmon.alert.receiver"
-	// attrOutcome is the delivery outcome of metricNotifications (sent,
-	// failed, retried, dropped, coalesced).
-	attrOutcome = "igmon.alert.notification.outcome"
+	attrAlertRule  = "igmon.alert.rule"
+	attrAlertState = "igmon.alert.state"
 )
 
 var listedStates = [...]State{StatePending, StateFiring, StateResolved}

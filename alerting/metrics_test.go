@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/internal/metrictest"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
@@ -17,7 +18,9 @@ func TestAlertsMetricCountsEveryState(t *testing.T) {
 		{Name: "CPU", For: time.Minute, Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}},
 		{Name: "Mem", Condition: &Threshold{Metric: mustSel(t, `system.memory.utilization`), Value: 0.9}},
 	}, WithMeterProvider(mp))
-	counts := func() map[string]int64 { return int64Points(t, own, metricAlerts, attrAlertRule, attrAlertState) }
+	counts := func() map[string]int64 {
+		return metrictest.Int64Points(t, own, metricAlerts, attrAlertRule, attrAlertState)
+	}
 	ctx := context.Background()
 	m.cpu.Record(ctx, 0.95)
 	m.mem.Record(ctx, 0.95)

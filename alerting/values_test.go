@@ -1,7 +1,6 @@
 package alerting
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -151,46 +150,22 @@ func TestBurnRateArithmetic(t *testing.T) {
 }
 
 // A single-valued option given twice would silently replace the first;
-// each constructor refuses it naming the constructor and the option, and
-// refuses a nil option. List options (WithReceiver, WithRoute) add up as
-// before.
+// NewEvaluator refuses it naming itself and the option, and refuses a nil
+// option. (dispatch.New's are in package dispatch.)
 func TestOptionGivenTwiceIsRefused(t *testing.T) {
 	logger := slog.New(slog.DiscardHandler)
 	for _, tt := range []struct {
 		name string
-		eval []EvaluatorOption
-		disp []DispatcherOption
+		opts []EvaluatorOption
 		want string
 	}{
-		{"shared", []EvaluatorOption{WithLogger(logger), WithLogger(logger)},
-			[]DispatcherOption{WithLogger(logger), WithLogger(logger)}, "WithLogger given more than once"},
-		{"evaluator", []EvaluatorOption{WithInterval(time.Second), WithInterval(time.Minute)}, nil, "NewEvaluator: WithInterval given more than once"},
-		{"dispatcher", nil, []DispatcherOption{WithExternalURL("https://a/"), WithExternalURL("https://b/")}, "NewDispatcher: WithExternalURL given more than once"},
-		{"nil", []EvaluatorOption{WithMaxSeries(10), nil}, []DispatcherOption{WithExternalURL("https://a/"), nil}, "option #1 is nil"},
+		{"shared", []EvaluatorOption{WithLogger(logger), WithLogger(logger)}, "NewEvaluator: WithLogger given more than once"},
+		{"evaluator", []EvaluatorOption{WithInterval(time.Second), WithInterval(time.Minute)}, "NewEvaluator: WithInterval given more than once"},
+		{"nil", []EvaluatorOption{WithMaxSeries(10), nil}, "option #1 is nil"},
 	} {
-		var errs []error
-		if tt.eval != nil {
-			_, err := NewEvaluator(nil, tt.eval...)
-			errs = append(errs, err)
-		}
-		if tt.disp != nil {
-			d, err := NewDispatcher(tt.disp...)
-			if d != nil {
-				_ = d.Close()
-			}
-			errs = append(errs, err)
-		}
-		for _, err := range errs {
-			if !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("%s: %v, want ErrInvalidOption naming %q", tt.name, err, tt.want)
-			}
+		_, err := NewEvaluator(nil, tt.opts...)
+		if !errors.Is(err, ErrInvalidOption) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want ErrInvalidOption naming %q", tt.name, err, tt.want)
 		}
 	}
-	nop := NotifierFunc(func(context.Context, *Notification) error { return nil })
-	d, err := NewDispatcher(WithReceiver(Receiver{Name: "a", Notifier: nop}), WithReceiver(Receiver{Name: "b", Notifier: nop}),
-		WithRoute(Route{Receivers: []string{"a"}}), WithRoute(Route{Receivers: []string{"b"}}))
-	if err != nil {
-		t.Fatalf("two receivers and two routes: %v", err)
-	}
-	_ = d.Close()
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/httpapi"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/alerthook"
@@ -64,8 +65,8 @@ func WithAlerting(rules []alerting.Rule, opts ...alerting.Option) Option {
 type alertingState struct {
 	m        *Monitor
 	eval     *alerting.Evaluator
-	disp     *alerting.Dispatcher
-	silences *alerting.Silences
+	disp     *dispatch.Dispatcher
+	silences *dispatch.Silences
 
 	// now is the evaluator's clock. The alerting options that carry a
 	// test's fake clock are opaque to this package, so tests of this
@@ -137,7 +138,7 @@ func (m *Monitor) initAlerting() error {
 		}
 	}
 	base := []alerting.SharedOption{alerting.WithLogger(m.logger), alerting.WithMeterProvider(m.mp), alerting.WithResource(res)}
-	dopts := []alerting.DispatcherOption{alerthook.WithDeliveryListener(m.recordDelivery).(alerting.DispatcherOption)}
+	dopts := []dispatch.Option{alerthook.WithDeliveryListener(m.recordDelivery).(dispatch.Option)}
 	eopts := []alerting.EvaluatorOption{alerting.WithMetricSource(m.engine), alerting.WithCheckSource(checkSource{m.checks}), alerting.WithSink(a)}
 	for _, o := range base {
 		dopts, eopts = append(dopts, o), append(eopts, o)
@@ -145,14 +146,14 @@ func (m *Monitor) initAlerting() error {
 	// Each option goes to the constructor it belongs to; a SharedOption
 	// to both.
 	for _, o := range m.cfg.alertOpts {
-		if do, ok := o.(alerting.DispatcherOption); ok {
+		if do, ok := o.(dispatch.Option); ok {
 			dopts = append(dopts, do)
 		}
 		if eo, ok := o.(alerting.EvaluatorOption); ok {
 			eopts = append(eopts, eo)
 		}
 	}
-	disp, err := alerting.NewDispatcher(dopts...)
+	disp, err := dispatch.New(dopts...)
 	if err != nil {
 		return fmt.Errorf("monitor: option WithAlerting: %w", err)
 	}
@@ -475,7 +476,7 @@ func (a *alertingState) errorWindow(al alerting.Alert) time.Duration {
 }
 
 // Silences returns the silence set, or nil when alerting is off.
-func (m *Monitor) Silences() *alerting.Silences {
+func (m *Monitor) Silences() *dispatch.Silences {
 	if m.alerting == nil {
 		return nil
 	}
@@ -559,7 +560,7 @@ func (a *alertingState) silence(req dashboard.SilenceRequest) (string, error) {
 		ms = append(ms, m)
 	}
 	// The event is recorded by recordSilence, as for every other path.
-	id, err := a.silences.Add(alerting.Silence{Matchers: ms, StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.Author, Comment: req.Comment})
+	id, err := a.silences.Add(dispatch.Silence{Matchers: ms, StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.Author, Comment: req.Comment})
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", dashboard.ErrInvalid, err)
 	}
@@ -580,7 +581,7 @@ func (a *alertingState) unsilence(id string) error {
 // message after ": " so that both can cut it off. The matchers stay in the
 // message, as the public silence list shows them too.
 func (a *alertingState) recordSilence(created bool, silence any, at time.Time) {
-	s := silence.(alerting.Silence)
+	s := silence.(dispatch.Silence)
 	ms := make([]string, len(s.Matchers))
 	for i, mt := range s.Matchers {
 		ms[i] = mt.String()

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/instrument"
@@ -164,8 +165,8 @@ func TestAlertEndToEndThroughMonitor(t *testing.T) {
 		WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAlerting([]alerting.Rule{paymentErrorRule(t)},
 			alertClock(fc),
-			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
-			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
+			dispatch.WithReceiver(dispatch.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
+			dispatch.WithRoute(dispatch.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
 				GroupWait: 10 * time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}),
 		))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/checkstest"
 	"github.com/jackcode/igmon/internal/clock"
@@ -26,9 +27,9 @@ func TestAlertsHandlerShowsEvidenceOnlyToAuthorizedCallers(t *testing.T) {
 		WithAuthorizer(func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer ops" }),
 		WithAlerting([]alerting.Rule{{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}}}},
 			alertClock(fc),
-			alerting.WithReceiver(alerting.Receiver{Name: "oncall",
-				Notifier: alerting.NotifierFunc(func(context.Context, *alerting.Notification) error { return nil })}),
-			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName}})))
+			dispatch.WithReceiver(dispatch.Receiver{Name: "oncall",
+				Notifier: dispatch.NotifierFunc(func(context.Context, *dispatch.Notification) error { return nil })}),
+			dispatch.WithRoute(dispatch.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName}})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/monitor"
 )
 
@@ -29,7 +30,7 @@ func ExampleWithDataDir() {
 
 	m := newMonitor()
 	db, _ := alerting.NewMatcher(alerting.MatchEqual, "igmon.check.name", "wallet-db")
-	_, _ = m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{db}, EndsAt: time.Now().Add(time.Hour),
+	_, _ = m.Silences().Add(dispatch.Silence{Matchers: alerting.Matchers{db}, EndsAt: time.Now().Add(time.Hour),
 		CreatedBy: "ana", Comment: "database migration"})
 	_ = m.Shutdown(ctx)
 

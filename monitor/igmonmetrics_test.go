@@ -29,6 +29,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/alerting/promrules"
 	"github.com/jackcode/igmon/checks"
@@ -125,8 +126,8 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 		WithRegistryOptions(checkstest.WithClock(fc)),
 		WithAction(Action{Name: "page-kyc-vendor", Rule: "KYCDown", Mode: ActionDryRun, Run: func(context.Context, alerting.Alert) error { return nil }}),
 		WithAlerting(rules, alertClock(fc),
-			alerting.WithReceiver(alerting.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
-			alerting.WithRoute(alerting.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
+			dispatch.WithReceiver(dispatch.Receiver{Name: "oncall", Notifier: wh, MaxAttempts: 1}),
+			dispatch.WithRoute(dispatch.Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName},
 				GroupWait: time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}),
 		))
 	if err != nil {
@@ -228,7 +229,7 @@ func emitEverything(t *testing.T) metricdata.ResourceMetrics {
 
 	// Alerting: the first cycle fires the check rules, a silence mutes
 	// one, and the dispatcher notifies after group_wait.
-	if _, err := m.Silences().Add(alerting.Silence{Matchers: mustMatchers(t, `alertname="KYCDownMuted"`),
+	if _, err := m.Silences().Add(dispatch.Silence{Matchers: mustMatchers(t, `alertname="KYCDownMuted"`),
 		EndsAt: alT0.Add(time.Hour), CreatedBy: "test", Comment: "muted to count suppression"}); err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +350,7 @@ func TestIgmonScopesCarryVersionAndSchemaURL(t *testing.T) {
 			t.Errorf("scope %s: schema URL %q, want %q", sc.Name, sc.SchemaURL, buildinfo.SchemaURL)
 		}
 	}
-	for _, name := range []string{scopeName, buildinfo.ModulePath + "/checks", buildinfo.ModulePath + "/probes", buildinfo.ModulePath + "/exporters", "github.com/jackcode/igmon/alerting", buildinfo.ModulePath + "/failover"} {
+	for _, name := range []string{scopeName, buildinfo.ModulePath + "/checks", buildinfo.ModulePath + "/probes", buildinfo.ModulePath + "/exporters", buildinfo.ModulePath + "/alerting", buildinfo.ModulePath + "/alerting/dispatch", buildinfo.ModulePath + "/failover"} {
 		// More than once is fine: probes.RuntimeProducer's metrics come
 		// as a scope of their own.
 		if seen[name] == 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/checks"
 	"github.com/jackcode/igmon/internal/checkstest"
@@ -45,12 +46,12 @@ func (r *restartRig) start(extra ...Option) *Monitor {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rcvs = append(rcvs, alerting.WithReceiver(alerting.Receiver{Name: name, Notifier: wh, MaxAttempts: 1}))
+		rcvs = append(rcvs, dispatch.WithReceiver(dispatch.Receiver{Name: name, Notifier: wh, MaxAttempts: 1}))
 	}
 	rule := alerting.Rule{Name: "WalletDBDown", Condition: &alerting.CheckState{Checks: []string{"wallet-db"}},
 		Labels: map[string]string{"severity": "critical"}}
 	aopts := append(rcvs, alertClock(r.fc),
-		alerting.WithRoute(alerting.Route{Receivers: []string{"oncall", "chat"}, GroupBy: []string{alerting.LabelAlertName},
+		dispatch.WithRoute(dispatch.Route{Receivers: []string{"oncall", "chat"}, GroupBy: []string{alerting.LabelAlertName},
 			GroupWait: 10 * time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}))
 	opts := append([]Option{quiet, WithServiceName("casino"), WithoutSystemMetrics(), WithDataDir(r.dir),
 		WithRegistryOptions(checkstest.WithClock(r.fc)), WithAlerting([]alerting.Rule{rule}, aopts...)}, extra...)
@@ -176,7 +177,7 @@ func TestRestartSilenceStillMutes(t *testing.T) {
 	r := newRestartRig(t)
 	m := r.start()
 	db, _ := alerting.NewMatcher(alerting.MatchEqual, "igmon.check.name", "wallet-db")
-	id, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(2 * time.Hour),
+	id, err := m.Silences().Add(dispatch.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(2 * time.Hour),
 		CreatedBy: "ops", Comment: "database migration"})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +212,7 @@ func TestCorruptStateFile(t *testing.T) {
 	r := newRestartRig(t)
 	m := r.start()
 	db, _ := alerting.NewMatcher(alerting.MatchEqual, "igmon.check.name", "wallet-db")
-	if _, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour),
+	if _, err := m.Silences().Add(dispatch.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour),
 		CreatedBy: "ops", Comment: "x"}); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestStateSavedWhileRunning(t *testing.T) {
 			t.Fatal(err)
 		}
 		db, _ := alerting.NewMatcher(alerting.MatchEqual, "igmon.check.name", "wallet-db")
-		id, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour), CreatedBy: "ops", Comment: "x"})
+		id, err := m.Silences().Add(dispatch.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour), CreatedBy: "ops", Comment: "x"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +285,7 @@ func BenchmarkStateSave(b *testing.B) {
 	}
 	for i := range 100 {
 		mt, _ := alerting.NewMatcher(alerting.MatchEqual, "igmon.dependency.name", fmt.Sprintf("psp-%d", i))
-		if _, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{mt}, EndsAt: time.Now().Add(time.Hour),
+		if _, err := m.Silences().Add(dispatch.Silence{Matchers: alerting.Matchers{mt}, EndsAt: time.Now().Add(time.Hour),
 			CreatedBy: "ops", Comment: "provider maintenance window"}); err != nil {
 			b.Fatal(err)
 		}
@@ -336,13 +337,13 @@ func TestCorruptLatestFallsBackToPrevious(t *testing.T) {
 	r := newRestartRig(t)
 	m := r.start()
 	db, _ := alerting.NewMatcher(alerting.MatchEqual, "igmon.check.name", "wallet-db")
-	id, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour), CreatedBy: "ops", Comment: "x"})
+	id, err := m.Silences().Add(dispatch.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour), CreatedBy: "ops", Comment: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.stop(m)
 	m = r.start()
-	if _, err := m.Silences().Add(alerting.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour), CreatedBy: "ops", Comment: "y"}); err != nil {
+	if _, err := m.Silences().Add(dispatch.Silence{Matchers: alerting.Matchers{db}, EndsAt: alT0.Add(time.Hour), CreatedBy: "ops", Comment: "y"}); err != nil {
 		t.Fatal(err)
 	}
 	r.stop(m) // silences.prev holds one silence, silences two

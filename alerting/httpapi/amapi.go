@@ -18,12 +18,12 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/internal/dispatchview"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/clock"
 	"github.com/jackcode/igmon/internal/redact"
-	"go.opentelemetry.io/otel/attribute"
 )
 
 // This file serves the subset of Alertmanager's API v2
@@ -327,7 +327,7 @@ func parseAMFilter(filters []string) (alerting.Matchers, error) {
 }
 
 func (f *amAlertFilter) keep(a *amGettableAlert) bool {
-	if !matchLabels(f.matchers, a.Labels) {
+	if !f.matchers.Matches(a.Labels) {
 		return false
 	}
 	if f.receiver != nil && !slices.ContainsFunc(a.Receivers, func(r amReceiver) bool { return f.receiver.MatchString(r.Name) }) {
@@ -457,22 +457,11 @@ func (h *handler) amAlertGroups(r *http.Request) (int, any) {
 
 // active reports whether s mutes alerts at now, as the silence set
 // decides it.
-func active(s *alerting.Silence, now time.Time) bool {
+func active(s *dispatch.Silence, now time.Time) bool {
 	return !now.Before(s.StartsAt) && now.Before(s.EndsAt)
 }
 
-// matchLabels reports whether every matcher matches labels l; a missing
-// label matches as the empty string, as for the dispatcher.
-func matchLabels(ms alerting.Matchers, l map[string]string) bool {
-	kvs := make([]attribute.KeyValue, 0, len(l))
-	for k, v := range l {
-		kvs = append(kvs, attribute.String(k, v))
-	}
-	set := attribute.NewSet(kvs...)
-	return ms.MatchSet(&set)
-}
-
-func silenceState(s *alerting.Silence, now time.Time) string {
+func silenceState(s *dispatch.Silence, now time.Time) string {
 	switch {
 	case now.Before(s.StartsAt):
 		return "pending"
@@ -482,7 +471,7 @@ func silenceState(s *alerting.Silence, now time.Time) string {
 	return "expired"
 }
 
-func toAMSilence(s *alerting.Silence, now time.Time) amGettableSilence {
+func toAMSilence(s *dispatch.Silence, now time.Time) amGettableSilence {
 	updated := s.CreatedAt
 	if s.ExpiredBy != "" && s.EndsAt.After(updated) {
 		updated = s.EndsAt // expired early: that was the last change
@@ -503,9 +492,9 @@ func toAMSilence(s *alerting.Silence, now time.Time) amGettableSilence {
 // amSilenceOrder sorts as Alertmanager lists silences: active ones ending
 // soonest first, then pending ones starting soonest, then expired ones,
 // most recently ended first.
-func amSilenceOrder(now time.Time) func(a, b alerting.Silence) int {
+func amSilenceOrder(now time.Time) func(a, b dispatch.Silence) int {
 	rank := map[string]int{"active": 0, "pending": 1, "expired": 2}
-	return func(a, b alerting.Silence) int {
+	return func(a, b dispatch.Silence) int {
 		sa, sb := silenceState(&a, now), silenceState(&b, now)
 		if c := cmp.Compare(rank[sa], rank[sb]); c != 0 {
 			return c
@@ -539,20 +528,20 @@ func (h *handler) amSilences(r *http.Request) (int, any) {
 		for _, m := range list[i].Matchers {
 			l[m.Name] = m.Value
 		}
-		if matchLabels(filter, l) {
+		if filter.Matches(l) {
 			out = append(out, toAMSilence(&list[i], now))
 		}
 	}
 	return http.StatusOK, out
 }
 
-func (h *handler) findSilence(id string) (alerting.Silence, bool) {
+func (h *handler) findSilence(id string) (dispatch.Silence, bool) {
 	for _, s := range h.silenceList() {
 		if s.ID == id {
 			return s, true
 		}
 	}
-	return alerting.Silence{}, false
+	return dispatch.Silence{}, false
 }
 
 func (h *handler) amSilence(r *http.Request) (int, any) {
@@ -591,28 +580,28 @@ var errInvalidAMSilence = errors.New("alerting: invalid Alertmanager silence")
 // the spec's required fields and Alertmanager's rule that at least one
 // matcher must not match the empty string (a silence of everything is a
 // mistake); time and author checks are left to Silences.Add.
-func parseAMSilence(body []byte) (string, alerting.Silence, error) {
+func parseAMSilence(body []byte) (string, dispatch.Silence, error) {
 	var p amPostable
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&p); err != nil {
-		return "", alerting.Silence{}, fmt.Errorf("%w: %v", errInvalidAMSilence, err)
+		return "", dispatch.Silence{}, fmt.Errorf("%w: %v", errInvalidAMSilence, err)
 	}
 	switch {
 	case len(p.Matchers) == 0:
-		return "", alerting.Silence{}, fmt.Errorf("%w: matchers: at least one is required", errInvalidAMSilence)
+		return "", dispatch.Silence{}, fmt.Errorf("%w: matchers: at least one is required", errInvalidAMSilence)
 	case p.StartsAt == nil:
-		return "", alerting.Silence{}, fmt.Errorf("%w: startsAt is required", errInvalidAMSilence)
+		return "", dispatch.Silence{}, fmt.Errorf("%w: startsAt is required", errInvalidAMSilence)
 	case p.EndsAt == nil:
-		return "", alerting.Silence{}, fmt.Errorf("%w: endsAt is required", errInvalidAMSilence)
+		return "", dispatch.Silence{}, fmt.Errorf("%w: endsAt is required", errInvalidAMSilence)
 	case p.CreatedBy == "":
-		return "", alerting.Silence{}, fmt.Errorf("%w: createdBy is required", errInvalidAMSilence)
+		return "", dispatch.Silence{}, fmt.Errorf("%w: createdBy is required", errInvalidAMSilence)
 	case p.Comment == "":
-		return "", alerting.Silence{}, fmt.Errorf("%w: comment is required", errInvalidAMSilence)
+		return "", dispatch.Silence{}, fmt.Errorf("%w: comment is required", errInvalidAMSilence)
 	}
-	s := alerting.Silence{StartsAt: *p.StartsAt, EndsAt: *p.EndsAt, CreatedBy: p.CreatedBy, Comment: p.Comment}
+	s := dispatch.Silence{StartsAt: *p.StartsAt, EndsAt: *p.EndsAt, CreatedBy: p.CreatedBy, Comment: p.Comment}
 	allEmpty := true
 	for i, pm := range p.Matchers {
 		if pm.Name == "" || pm.Value == nil || pm.IsRegex == nil {
-			return "", alerting.Silence{}, fmt.Errorf("%w: matchers[%d]: name, value and isRegex are required", errInvalidAMSilence, i)
+			return "", dispatch.Silence{}, fmt.Errorf("%w: matchers[%d]: name, value and isRegex are required", errInvalidAMSilence, i)
 		}
 		t := alerting.MatchEqual
 		switch equal := pm.IsEqual == nil || *pm.IsEqual; {
@@ -625,15 +614,15 @@ func parseAMSilence(body []byte) (string, alerting.Silence, error) {
 		}
 		m, err := alerting.NewMatcher(t, pm.Name, *pm.Value)
 		if err != nil {
-			return "", alerting.Silence{}, fmt.Errorf("%w: matchers[%d]: %w", errInvalidAMSilence, i, err)
+			return "", dispatch.Silence{}, fmt.Errorf("%w: matchers[%d]: %w", errInvalidAMSilence, i, err)
 		}
-		if !matchLabels(alerting.Matchers{m}, nil) {
+		if !(alerting.Matchers{m}).Matches(nil) {
 			allEmpty = false
 		}
 		s.Matchers = append(s.Matchers, m)
 	}
 	if allEmpty {
-		return "", alerting.Silence{}, fmt.Errorf("%w: matchers: at least one matcher must not match the empty string", errInvalidAMSilence)
+		return "", dispatch.Silence{}, fmt.Errorf("%w: matchers: at least one matcher must not match the empty string", errInvalidAMSilence)
 	}
 	return p.ID, s, nil
 }
@@ -686,9 +675,9 @@ func (h *handler) amDeleteSilence(w http.ResponseWriter, r *http.Request) {
 	if err := h.sil.Expire(r.PathValue("silenceID"), by); err != nil {
 		code := http.StatusInternalServerError
 		switch {
-		case errors.Is(err, alerting.ErrSilenceNotFound):
+		case errors.Is(err, dispatch.ErrSilenceNotFound):
 			code = http.StatusNotFound
-		case errors.Is(err, alerting.ErrInvalidSilence): // who expires it: bad text
+		case errors.Is(err, dispatch.ErrInvalidSilence): // who expires it: bad text
 			code = http.StatusBadRequest
 		}
 		writeAMError(w, code, err.Error())

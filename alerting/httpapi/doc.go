@@ -3,7 +3,7 @@
 // amtool and Grafana's Alertmanager data source use ([NewHandler]).
 //
 // It reads an alerting.Evaluator through its public methods and an
-// alerting.Dispatcher through a read-only snapshot the dispatcher copies
+// dispatch.Dispatcher through a read-only snapshot the dispatcher copies
 // under its own lock (alerting/internal/dispatchview), so what the
 // Alertmanager routes report (receivers, inhibition, maintenance windows,
 // groups, silences) is the pipeline's own verdict at one moment, and this

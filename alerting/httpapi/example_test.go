@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/httpapi"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
@@ -29,8 +30,8 @@ func ExampleNewHandler() {
 	defer mp.Shutdown(ctx)
 	cpu, _ := mp.Meter("igmon").Float64Gauge("system.cpu.utilization")
 
-	d, _ := alerting.NewDispatcher(fakeClock(clk), alerting.WithReceiver(alerting.Receiver{Name: "oncall",
-		Notifier: alerting.NotifierFunc(func(context.Context, *alerting.Notification) error { return nil })}))
+	d, _ := dispatch.New(fakeClock(clk), dispatch.WithReceiver(dispatch.Receiver{Name: "oncall",
+		Notifier: dispatch.NotifierFunc(func(context.Context, *dispatch.Notification) error { return nil })}))
 	defer d.Close()
 	sel, _ := alerting.ParseSelector("system.cpu.utilization")
 	ev, _ := alerting.NewEvaluator([]alerting.Rule{{Name: "CPUHigh", Labels: map[string]string{"team": "platform"},

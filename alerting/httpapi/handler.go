@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/internal/duration"
 	"github.com/jackcode/igmon/internal/redact"
 )
@@ -60,8 +61,8 @@ func WithAuthorizer(authorize func(r *http.Request) error) Option {
 
 type handler struct {
 	ev    *alerting.Evaluator
-	disp  *alerting.Dispatcher // read through dispatchview only
-	sil   *alerting.Silences   // the dispatcher's, nil without one
+	disp  *dispatch.Dispatcher // read through dispatchview only
+	sil   *dispatch.Silences   // the dispatcher's, nil without one
 	auth  func(r *http.Request) error
 	given map[string]bool // options applied, by name
 	mux   *http.ServeMux
@@ -117,7 +118,7 @@ type handler struct {
 // list no receivers, are never shown as inhibited and
 // /api/v2/alerts/groups is empty. An invalid option is an error wrapping
 // alerting.ErrInvalidOption that names it.
-func NewHandler(ev *alerting.Evaluator, d *alerting.Dispatcher, opts ...Option) (http.Handler, error) {
+func NewHandler(ev *alerting.Evaluator, d *dispatch.Dispatcher, opts ...Option) (http.Handler, error) {
 	h := &handler{ev: ev, disp: d, given: map[string]bool{}, mux: http.NewServeMux()}
 	if d != nil {
 		h.sil = d.Silences()
@@ -283,7 +284,7 @@ func checkWriteText(r *http.Request) error {
 		return nil // the route refuses a body it cannot read whole
 	}
 	if field, bad := badTextField(body); bad {
-		return fmt.Errorf("%w: %s: not valid UTF-8", alerting.ErrInvalidSilence, field)
+		return fmt.Errorf("%w: %s: not valid UTF-8", dispatch.ErrInvalidSilence, field)
 	}
 	return nil
 }
@@ -293,10 +294,10 @@ func checkWriteText(r *http.Request) error {
 // checks the length of the one it stores (by).
 func checkParam(name, v string) error {
 	if !utf8.ValidString(v) {
-		return fmt.Errorf("%w: %s: not valid UTF-8", alerting.ErrInvalidSilence, name)
+		return fmt.Errorf("%w: %s: not valid UTF-8", dispatch.ErrInvalidSilence, name)
 	}
 	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-		return fmt.Errorf("%w: %s: contains control characters", alerting.ErrInvalidSilence, name)
+		return fmt.Errorf("%w: %s: contains control characters", dispatch.ErrInvalidSilence, name)
 	}
 	return nil
 }
@@ -435,7 +436,7 @@ func disclose(body any, detailed bool) (out any, ok bool) {
 			as[i].Annotations = discloseAnnotations(as[i].Annotations, detailed)
 		}
 		return as, true
-	case []alerting.Silence:
+	case []dispatch.Silence:
 		ss := slices.Clone(b)
 		for i := range ss {
 			ss[i].CreatedBy, ss[i].Comment, ss[i].ExpiredBy = discloseSilence(ss[i].CreatedBy, ss[i].Comment, ss[i].ExpiredBy, detailed)
@@ -510,9 +511,9 @@ func (h *handler) alertList() []alerting.Alert {
 	return h.ev.Alerts()
 }
 
-func (h *handler) silenceList() []alerting.Silence {
+func (h *handler) silenceList() []dispatch.Silence {
 	if h.sil == nil {
-		return []alerting.Silence{}
+		return []dispatch.Silence{}
 	}
 	return h.sil.List()
 }
@@ -546,7 +547,7 @@ func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("invalid JSON: %w", err))
 		return
 	}
-	s := alerting.Silence{StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
+	s := dispatch.Silence{StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
 	for i, raw := range req.Matchers {
 		mt, err := parseSilenceMatcher(raw)
 		if err != nil {
@@ -601,7 +602,7 @@ func parseSilenceMatcher(raw json.RawMessage) (*alerting.Matcher, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&am); err != nil {
-		return nil, fmt.Errorf("%w: want a matcher string or {\"name\", \"value\", \"isRegex\", \"isEqual\"}", alerting.ErrInvalidSilence)
+		return nil, fmt.Errorf("%w: want a matcher string or {\"name\", \"value\", \"isRegex\", \"isEqual\"}", dispatch.ErrInvalidSilence)
 	}
 	t := alerting.MatchEqual
 	switch equal := am.IsEqual == nil || *am.IsEqual; {
@@ -623,7 +624,7 @@ func (h *handler) expireSilence(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.sil.Expire(r.PathValue("id"), by); err != nil {
 		code := http.StatusBadRequest
-		if errors.Is(err, alerting.ErrSilenceNotFound) {
+		if errors.Is(err, dispatch.ErrSilenceNotFound) {
 			code = http.StatusNotFound
 		}
 		writeError(w, code, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 // What the fixture (newAMEnv plus seedSilences) holds that only callers
@@ -47,12 +48,12 @@ func newAuthFixture(t *testing.T) *authFixture {
 	sil := f.d.Silences()
 	now := f.m.clk.Now()
 	var err error
-	f.activeID, err = sil.Add(alerting.Silence{Matchers: mustMatchers(t, `alertname="CPU"`), StartsAt: now, EndsAt: now.Add(time.Hour),
+	f.activeID, err = sil.Add(dispatch.Silence{Matchers: mustMatchers(t, `alertname="CPU"`), StartsAt: now, EndsAt: now.Add(time.Hour),
 		CreatedBy: secretAuthor, Comment: secretComment})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.expiredID, err = sil.Add(alerting.Silence{Matchers: mustMatchers(t, `alertname="Memory"`), StartsAt: now, EndsAt: now.Add(time.Hour),
+	f.expiredID, err = sil.Add(dispatch.Silence{Matchers: mustMatchers(t, `alertname="Memory"`), StartsAt: now, EndsAt: now.Add(time.Hour),
 		CreatedBy: secretAuthor, Comment: secretComment})
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +311,7 @@ func TestJSONWritesByOperatorsWorkFromTheSameOriginAndFromNonBrowserClients(t *t
 	} {
 		for _, rt := range handlerRoutes(isWrite) {
 			t.Run(client.name+"/"+rt.method+" "+rt.path, func(t *testing.T) {
-				target, err := sil.Add(alerting.Silence{Matchers: mustMatchers(t, `team="kyc"`), EndsAt: f.m.clk.Now().Add(time.Hour),
+				target, err := sil.Add(dispatch.Silence{Matchers: mustMatchers(t, `team="kyc"`), EndsAt: f.m.clk.Now().Add(time.Hour),
 					CreatedBy: "ana", Comment: "target of an expiry"})
 				if err != nil {
 					t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -47,9 +48,9 @@ func fakeClock(c clock.Clock) alerting.SharedOption {
 }
 
 // newDispatcher is a dispatcher on clk; Close runs at cleanup.
-func newDispatcher(t testing.TB, clk clock.Clock, opts ...alerting.DispatcherOption) *alerting.Dispatcher {
+func newDispatcher(t testing.TB, clk clock.Clock, opts ...dispatch.Option) *dispatch.Dispatcher {
 	t.Helper()
-	d, err := alerting.NewDispatcher(append([]alerting.DispatcherOption{fakeClock(clk)}, opts...)...)
+	d, err := dispatch.New(append([]dispatch.Option{fakeClock(clk)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func newDispatcher(t testing.TB, clk clock.Clock, opts ...alerting.DispatcherOpt
 }
 
 // newHandler is NewHandler for options that are valid.
-func newHandler(t testing.TB, ev *alerting.Evaluator, d *alerting.Dispatcher, opts ...Option) http.Handler {
+func newHandler(t testing.TB, ev *alerting.Evaluator, d *dispatch.Dispatcher, opts ...Option) http.Handler {
 	t.Helper()
 	h, err := NewHandler(ev, d, opts...)
 	if err != nil {
@@ -86,7 +87,7 @@ func mustMatchers(t testing.TB, s string) alerting.Matchers {
 }
 
 // discard is a notifier that accepts everything.
-var discard = alerting.NotifierFunc(func(context.Context, *alerting.Notification) error { return nil })
+var discard = dispatch.NotifierFunc(func(context.Context, *dispatch.Notification) error { return nil })
 
 // firingFingerprint is the fingerprint of rule's firing alert.
 func firingFingerprint(t testing.TB, ev *alerting.Evaluator, rule string) string {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
 )
@@ -19,7 +20,7 @@ import (
 // silenceChange is what internal/alerthook.SubscribeSilences reports.
 type silenceChange struct {
 	Created bool
-	Silence alerting.Silence
+	Silence dispatch.Silence
 	Time    time.Time
 }
 
@@ -31,7 +32,7 @@ type changeLog struct {
 
 func (l *changeLog) add(created bool, s any, at time.Time) {
 	l.mu.Lock()
-	l.got = append(l.got, silenceChange{created, s.(alerting.Silence), at})
+	l.got = append(l.got, silenceChange{created, s.(dispatch.Silence), at})
 	l.mu.Unlock()
 }
 
@@ -128,7 +129,7 @@ func TestSilenceSubscribeSeesEveryPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id2, err := sil.Add(alerting.Silence{Matchers: alerting.Matchers{m}, EndsAt: fc.Now().Add(time.Hour), CreatedBy: "cron", Comment: "nightly batch"})
+	id2, err := sil.Add(dispatch.Silence{Matchers: alerting.Matchers{m}, EndsAt: fc.Now().Add(time.Hour), CreatedBy: "cron", Comment: "nightly batch"})
 	if err != nil {
 		t.Fatal(err)
 	}

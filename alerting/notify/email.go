@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
@@ -41,7 +41,7 @@ type emailNotifier struct {
 }
 
 // NewEmail returns an SMTP notifier.
-func NewEmail(cfg EmailConfig) (alerting.Notifier, error) {
+func NewEmail(cfg EmailConfig) (dispatch.Notifier, error) {
 	host, _, err := net.SplitHostPort(cfg.Addr)
 	switch {
 	case cfg.Addr == "" || err != nil:
@@ -65,8 +65,8 @@ func NewEmail(cfg EmailConfig) (alerting.Notifier, error) {
 	return &emailNotifier{cfg: cfg, host: host, now: time.Now}, nil
 }
 
-// Notify implements alerting.Notifier.
-func (e *emailNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+// Notify implements dispatch.Notifier.
+func (e *emailNotifier) Notify(ctx context.Context, n *dispatch.Notification) error {
 	err := e.send(ctx, n)
 	if err == nil {
 		return nil
@@ -91,7 +91,7 @@ type permanentErr struct{ msg string }
 
 func (p *permanentErr) Error() string { return p.msg }
 
-func (e *emailNotifier) send(ctx context.Context, n *alerting.Notification) error {
+func (e *emailNotifier) send(ctx context.Context, n *dispatch.Notification) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", e.cfg.Addr)
 	if err != nil {
@@ -151,7 +151,7 @@ func (e *emailNotifier) send(ctx context.Context, n *alerting.Notification) erro
 	return c.Quit()
 }
 
-func (e *emailNotifier) message(n *alerting.Notification) []byte {
+func (e *emailNotifier) message(n *dispatch.Notification) []byte {
 	var b strings.Builder
 	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	h("From", e.cfg.From)

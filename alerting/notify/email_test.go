@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 // smtpServer is a minimal real SMTP server on loopback speaking EHLO,
@@ -205,12 +206,12 @@ func TestEmailErrors(t *testing.T) {
 	e, _ := NewEmail(EmailConfig{Addr: srv.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"},
 		Username: "igmon", Password: "wrong-password-xyz", TLSConfig: tc})
 	err := e.Notify(context.Background(), testNotification())
-	if !errors.Is(err, alerting.ErrPermanent) || strings.Contains(err.Error(), "wrong-password-xyz") {
+	if !errors.Is(err, dispatch.ErrPermanent) || strings.Contains(err.Error(), "wrong-password-xyz") {
 		t.Errorf("bad credentials: %v", err)
 	}
 	srv.rcptErr = "450 4.2.1 mailbox busy"
 	e2, _ := NewEmail(EmailConfig{Addr: srv.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"}, TLSConfig: tc})
-	if err := e2.Notify(context.Background(), testNotification()); err == nil || errors.Is(err, alerting.ErrPermanent) {
+	if err := e2.Notify(context.Background(), testNotification()); err == nil || errors.Is(err, dispatch.ErrPermanent) {
 		t.Errorf("4xx must be retryable: %v", err)
 	}
 	// An untrusted certificate fails the STARTTLS handshake.
@@ -251,9 +252,9 @@ func TestEmailHeaderInjectionAndSTARTTLSDowngrade(t *testing.T) {
 	withCreds, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"},
 		Username: "igmon", Password: "right-password", AllowPlaintext: true})
 	noCreds, _ := NewEmail(EmailConfig{Addr: plain.ln.Addr().String(), From: "a@b.example", To: []string{"c@d.example"}})
-	for name, nf := range map[string]alerting.Notifier{"credentials with AllowPlaintext": withCreds, "default": noCreds} {
+	for name, nf := range map[string]dispatch.Notifier{"credentials with AllowPlaintext": withCreds, "default": noCreds} {
 		err := nf.Notify(context.Background(), testNotification())
-		if !errors.Is(err, alerting.ErrPermanent) || !strings.Contains(err.Error(), "STARTTLS") {
+		if !errors.Is(err, dispatch.ErrPermanent) || !strings.Contains(err.Error(), "STARTTLS") {
 			t.Errorf("%s: %v, want a permanent STARTTLS error", name, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/notify"
 )
 
@@ -19,9 +20,9 @@ func ExampleNewPagerDuty() {
 	if err != nil {
 		panic(err)
 	}
-	d, err := alerting.NewDispatcher(
-		alerting.WithReceiver(alerting.Receiver{Name: "pagerduty", Notifier: pd, Fallback: tg, Timeout: 10 * time.Second}),
-		alerting.WithRoute(alerting.Route{Receivers: []string{"pagerduty"}, GroupBy: []string{"igmon.dependency.name"}}))
+	d, err := dispatch.New(
+		dispatch.WithReceiver(dispatch.Receiver{Name: "pagerduty", Notifier: pd, Fallback: tg, Timeout: 10 * time.Second}),
+		dispatch.WithRoute(dispatch.Route{Receivers: []string{"pagerduty"}, GroupBy: []string{"igmon.dependency.name"}}))
 	if err != nil {
 		panic(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 // fixedNow makes an HTTP notifier read time from now, so an HTTP-date
@@ -21,21 +21,21 @@ func TestRetryAfterHTTPDateOn5xx(t *testing.T) {
 		name  string
 		newAt notifierAt
 	}{
-		{"webhook", func(url string) (alerting.Notifier, error) {
+		{"webhook", func(url string) (dispatch.Notifier, error) {
 			w, err := NewWebhook(WebhookConfig{URL: url + "/hook"})
 			if err == nil {
 				fixedNow(&w.(*webhookNotifier).s, now)
 			}
 			return w, err
 		}},
-		{"slack", func(url string) (alerting.Notifier, error) {
+		{"slack", func(url string) (dispatch.Notifier, error) {
 			s, err := NewSlack(SlackConfig{WebhookURL: url + "/services/T/B/X"})
 			if err == nil {
 				fixedNow(&s.(*slackNotifier).s, now)
 			}
 			return s, err
 		}},
-		{"pagerduty", func(url string) (alerting.Notifier, error) {
+		{"pagerduty", func(url string) (dispatch.Notifier, error) {
 			p, err := NewPagerDuty(PagerDutyConfig{RoutingKey: "k", URL: url})
 			if err == nil {
 				fixedNow(&p.(*pagerDutyNotifier).s, now)
@@ -48,7 +48,7 @@ func TestRetryAfterHTTPDateOn5xx(t *testing.T) {
 			for _, code := range []int{503, 429} {
 				_, err := deliver(t, tt.newAt, testNotification(),
 					response{status: code, body: "maintenance", header: map[string]string{"Retry-After": "Wed, 21 Oct 2026 07:31:00 GMT"}})
-				if err == nil || errors.Is(err, alerting.ErrPermanent) || retryAfter(err) != 3*time.Minute {
+				if err == nil || errors.Is(err, dispatch.ErrPermanent) || retryAfter(err) != 3*time.Minute {
 					t.Errorf("%d: err=%v retryAfter=%v, want retryable after 3m", code, err, retryAfter(err))
 				}
 			}

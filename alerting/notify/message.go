@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 // title renders "[FIRING:2] DepositErrors payments" the way on-call people
 // know from Alertmanager.
-func title(n *alerting.Notification) string {
+func title(n *dispatch.Notification) string {
 	firing := 0
 	for i := range n.Alerts {
 		if n.Alerts[i].State == alerting.StateFiring {
@@ -46,7 +47,7 @@ func summary(a *alerting.Alert) string {
 	return a.Labels[alerting.LabelAlertName] + " " + a.Labels.String()
 }
 
-func plainText(n *alerting.Notification) string {
+func plainText(n *dispatch.Notification) string {
 	var b strings.Builder
 	b.WriteString(title(n))
 	for i := range n.Alerts {

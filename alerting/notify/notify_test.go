@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/alerthook"
 	"github.com/jackcode/igmon/internal/clock"
@@ -22,7 +23,7 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-func testNotification() *alerting.Notification {
+func testNotification() *dispatch.Notification {
 	l := alerting.Labels{"alertname": "DepositErrors", "severity": "page", "team": "payments",
 		"igmon.dependency.name": "stripe"}
 	l2 := alerting.Labels{"alertname": "DepositErrors", "severity": "page", "team": "payments",
@@ -33,7 +34,7 @@ func testNotification() *alerting.Notification {
 			"runbook_url": "https://runbooks.example/deposits"}}
 	res := alerting.Alert{Rule: "DepositErrors", Labels: l2, Fingerprint: l2.Fingerprint(), State: alerting.StateResolved,
 		FiredAt: t0.Add(-time.Hour), ResolvedAt: t0, Annotations: map[string]string{"summary": "adyen ok"}}
-	return &alerting.Notification{
+	return &dispatch.Notification{
 		Receiver: "oncall", GroupKey: `{}:{team="payments"}`, GroupLabels: alerting.Labels{"team": "payments"},
 		Status: "firing", Reason: "new", Alerts: []alerting.Alert{firing, res},
 		CommonLabels:      alerting.Labels{"alertname": "DepositErrors", "severity": "page", "team": "payments"},
@@ -122,13 +123,13 @@ func retryAfter(err error) time.Duration {
 
 // notifierAt builds a notifier that delivers to the receiver at url (an
 // httptest server's).
-type notifierAt func(url string) (alerting.Notifier, error)
+type notifierAt func(url string) (dispatch.Notifier, error)
 
 // deliver sends n through the notifier newAt builds for a receiver that
 // answers with responses, and returns the requests the receiver got and
 // Notify's error. Every provider posts JSON, so every request must be a
 // JSON POST.
-func deliver(t *testing.T, newAt notifierAt, n *alerting.Notification, responses ...response) ([]captured, error) {
+func deliver(t *testing.T, newAt notifierAt, n *dispatch.Notification, responses ...response) ([]captured, error) {
 	t.Helper()
 	var c capture
 	srv := c.server(t, responses...)
@@ -148,7 +149,7 @@ func deliver(t *testing.T, newAt notifierAt, n *alerting.Notification, responses
 
 // mustDeliver is deliver for a delivery that must succeed with want
 // requests.
-func mustDeliver(t *testing.T, newAt notifierAt, n *alerting.Notification, want int, responses ...response) []captured {
+func mustDeliver(t *testing.T, newAt notifierAt, n *dispatch.Notification, want int, responses ...response) []captured {
 	t.Helper()
 	reqs, err := deliver(t, newAt, n, responses...)
 	if err != nil {
@@ -161,7 +162,7 @@ func mustDeliver(t *testing.T, newAt notifierAt, n *alerting.Notification, want 
 }
 
 func TestWebhookV4Shape(t *testing.T) {
-	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+	r := mustDeliver(t, func(url string) (dispatch.Notifier, error) {
 		return NewWebhook(WebhookConfig{URL: url + "/hook?token=s3cr3t"})
 	}, testNotification(), 1, response{status: 200})[0]
 	if r.path != "/hook" || r.query != "token=s3cr3t" {
@@ -193,7 +194,7 @@ func TestWebhookMaxAlertsTruncates(t *testing.T) {
 }
 
 func TestSlackShape(t *testing.T) {
-	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+	r := mustDeliver(t, func(url string) (dispatch.Notifier, error) {
 		return NewSlack(SlackConfig{WebhookURL: url + "/services/T000/B000/XXXX"})
 	}, testNotification(), 1, response{status: 200, body: "ok"})[0]
 	if r.path != "/services/T000/B000/XXXX" {
@@ -212,7 +213,7 @@ func TestSlackShape(t *testing.T) {
 func TestPagerDutyTriggerResolveDedupKey(t *testing.T) {
 	const key = "R0UT1NGK3Y0123456789abcdef012345"
 	n := testNotification()
-	reqs := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+	reqs := mustDeliver(t, func(url string) (dispatch.Notifier, error) {
 		return NewPagerDuty(PagerDutyConfig{RoutingKey: key, URL: url + "/v2/enqueue", Source: "casino-api"})
 	}, n, 2, response{status: 202, body: `{"status":"success","message":"Event processed","dedup_key":"x"}`})
 	if reqs[0].path != "/v2/enqueue" {
@@ -239,7 +240,7 @@ func TestPagerDutyTriggerResolveDedupKey(t *testing.T) {
 
 func TestTelegramHTML(t *testing.T) {
 	const token = "123456:AAH-secret-token"
-	r := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+	r := mustDeliver(t, func(url string) (dispatch.Notifier, error) {
 		return NewTelegram(TelegramConfig{Token: token, ChatID: "-1001234", URL: url})
 	}, testNotification(), 1, response{status: 200, body: `{"ok":true,"result":{"message_id":1}}`})[0]
 	if r.path != "/bot"+token+"/sendMessage" {
@@ -260,7 +261,7 @@ func TestTelegramHTML(t *testing.T) {
 
 func TestOpsgenieCreateAndClose(t *testing.T) {
 	n := testNotification()
-	reqs := mustDeliver(t, func(url string) (alerting.Notifier, error) {
+	reqs := mustDeliver(t, func(url string) (dispatch.Notifier, error) {
 		return NewOpsgenie(OpsgenieConfig{APIKey: "genie-secret", URL: url,
 			Responders: []OpsgenieResponder{{Type: "team", Name: "payments"}}})
 	}, n, 2, response{status: 202, body: `{"result":"Request will be processed","requestId":"abc"}`})
@@ -289,14 +290,14 @@ func TestProviderErrors(t *testing.T) {
 		tgToken   = "123456:AAH-secret-token"
 		genieKey  = "genie-secret"
 	)
-	slack := func(url string) (alerting.Notifier, error) { return NewSlack(SlackConfig{WebhookURL: url + slackPath}) }
-	pagerDuty := func(url string) (alerting.Notifier, error) {
+	slack := func(url string) (dispatch.Notifier, error) { return NewSlack(SlackConfig{WebhookURL: url + slackPath}) }
+	pagerDuty := func(url string) (dispatch.Notifier, error) {
 		return NewPagerDuty(PagerDutyConfig{RoutingKey: pdKey, URL: url})
 	}
-	telegram := func(url string) (alerting.Notifier, error) {
+	telegram := func(url string) (dispatch.Notifier, error) {
 		return NewTelegram(TelegramConfig{Token: tgToken, ChatID: "@alerts", URL: url})
 	}
-	opsgenie := func(url string) (alerting.Notifier, error) {
+	opsgenie := func(url string) (dispatch.Notifier, error) {
 		return NewOpsgenie(OpsgenieConfig{APIKey: genieKey, URL: url})
 	}
 	pdBody := `{"status":"invalid event","message":"routing_key ` + pdKey + ` unknown"}`
@@ -336,9 +337,9 @@ func TestProviderErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("Notify succeeded")
 			}
-			if errors.Is(err, alerting.ErrPermanent) != tt.permanent || retryAfter(err) != tt.retryAfter {
+			if errors.Is(err, dispatch.ErrPermanent) != tt.permanent || retryAfter(err) != tt.retryAfter {
 				t.Errorf("err=%v permanent=%v retryAfter=%v, want permanent=%v retryAfter=%v",
-					err, errors.Is(err, alerting.ErrPermanent), retryAfter(err), tt.permanent, tt.retryAfter)
+					err, errors.Is(err, dispatch.ErrPermanent), retryAfter(err), tt.permanent, tt.retryAfter)
 			}
 			if strings.Contains(err.Error(), tt.secret) {
 				t.Errorf("error leaks the credential: %v", err)
@@ -399,20 +400,20 @@ func TestConstructorsNameTheField(t *testing.T) {
 // dispatchTo returns the real dispatcher, on a fake clock, routing every
 // alert to receivers after a one-second group wait and retrying without
 // waiting. logger nil keeps the dispatcher's default.
-func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...alerting.Receiver) (*alerting.Dispatcher, *clock.Fake) {
+func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...dispatch.Receiver) (*dispatch.Dispatcher, *clock.Fake) {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	opts := []alerting.DispatcherOption{alerthook.WithClock(clk).(alerting.DispatcherOption),
-		alerthook.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }).(alerting.DispatcherOption)}
+	opts := []dispatch.Option{alerthook.WithClock(clk).(dispatch.Option),
+		alerthook.WithRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }).(dispatch.Option)}
 	if logger != nil {
 		opts = append(opts, alerting.WithLogger(logger))
 	}
-	route := alerting.Route{GroupWait: time.Second}
+	route := dispatch.Route{GroupWait: time.Second}
 	for _, r := range receivers {
-		opts = append(opts, alerting.WithReceiver(r))
+		opts = append(opts, dispatch.WithReceiver(r))
 		route.Receivers = append(route.Receivers, r.Name)
 	}
-	d, err := alerting.NewDispatcher(append(opts, alerting.WithRoute(route))...)
+	d, err := dispatch.New(append(opts, dispatch.WithRoute(route))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +423,7 @@ func dispatchTo(t *testing.T, logger *slog.Logger, receivers ...alerting.Receive
 
 // fireOnce hands the dispatcher the test notification's firing alert, lets
 // the group wait pass and waits for the deliveries.
-func fireOnce(ctx context.Context, d *alerting.Dispatcher, clk *clock.Fake) error {
+func fireOnce(ctx context.Context, d *dispatch.Dispatcher, clk *clock.Fake) error {
 	d.Receive(testNotification().Alerts[:1])
 	clk.Advance(time.Second)
 	alerthook.Tick(d)
@@ -441,7 +442,7 @@ func TestFailThreeTimesThenDeliveredOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, clk := dispatchTo(t, nil, alerting.Receiver{Name: "hook", Notifier: wh})
+	d, clk := dispatchTo(t, nil, dispatch.Receiver{Name: "hook", Notifier: wh})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := fireOnce(ctx, d, clk); err != nil {
@@ -477,10 +478,10 @@ func TestSecretsNeverLogged(t *testing.T) {
 	sl, _ := NewSlack(SlackConfig{WebhookURL: echo("/services/T1/B1/HOOKSECRET") + "/services/T1/B1/HOOKSECRET"})
 	var logs bytes.Buffer
 	d, clk := dispatchTo(t, slog.New(slog.NewTextHandler(&logs, nil)),
-		alerting.Receiver{Name: "tg", Notifier: tg},
-		alerting.Receiver{Name: "pd", Notifier: pd},
-		alerting.Receiver{Name: "og", Notifier: og},
-		alerting.Receiver{Name: "slack", Notifier: sl})
+		dispatch.Receiver{Name: "tg", Notifier: tg},
+		dispatch.Receiver{Name: "pd", Notifier: pd},
+		dispatch.Receiver{Name: "og", Notifier: og},
+		dispatch.Receiver{Name: "slack", Notifier: sl})
 	_ = fireOnce(context.Background(), d, clk)
 	out := logs.String()
 	if strings.Count(out, "alert notification failed") != 4 {

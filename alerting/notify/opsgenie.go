@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 // defaultOpsgenieURL is the Alert API base (EU: https://api.eu.opsgenie.com).
@@ -41,7 +42,7 @@ type opsgenieNotifier struct {
 }
 
 // NewOpsgenie returns an Opsgenie notifier.
-func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (alerting.Notifier, error) {
+func NewOpsgenie(cfg OpsgenieConfig, opts ...Option) (dispatch.Notifier, error) {
 	if cfg.APIKey == "" {
 		return nil, fmt.Errorf("%w: OpsgenieConfig.APIKey is required", ErrInvalidConfig)
 	}
@@ -104,8 +105,8 @@ func (o *opsgenieNotifier) priority(sev string) string {
 // alias is the Opsgenie alias of an alert.
 func alias(a *alerting.Alert) string { return a.Labels.Fingerprint() }
 
-// Notify implements alerting.Notifier.
-func (o *opsgenieNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+// Notify implements dispatch.Notifier.
+func (o *opsgenieNotifier) Notify(ctx context.Context, n *dispatch.Notification) error {
 	hdr := http.Header{"Authorization": {"GenieKey " + o.cfg.APIKey}}
 	for i := range n.Alerts {
 		a := &n.Alerts[i]

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 // defaultPagerDutyURL is the Events API v2 endpoint (EU accounts use
@@ -31,7 +32,7 @@ type pagerDutyNotifier struct {
 }
 
 // NewPagerDuty returns a PagerDuty notifier.
-func NewPagerDuty(cfg PagerDutyConfig, opts ...Option) (alerting.Notifier, error) {
+func NewPagerDuty(cfg PagerDutyConfig, opts ...Option) (dispatch.Notifier, error) {
 	if cfg.RoutingKey == "" {
 		return nil, fmt.Errorf("%w: PagerDutyConfig.RoutingKey is required", ErrInvalidConfig)
 	}
@@ -89,7 +90,7 @@ func pdSeverity(s string) string {
 }
 
 // events builds the events for n.
-func (p *pagerDutyNotifier) events(n *alerting.Notification) []pagerDutyEvent {
+func (p *pagerDutyNotifier) events(n *dispatch.Notification) []pagerDutyEvent {
 	var out []pagerDutyEvent
 	for i := range n.Alerts {
 		a := &n.Alerts[i]
@@ -122,8 +123,8 @@ func (p *pagerDutyNotifier) events(n *alerting.Notification) []pagerDutyEvent {
 	return out
 }
 
-// Notify implements alerting.Notifier.
-func (p *pagerDutyNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+// Notify implements dispatch.Notifier.
+func (p *pagerDutyNotifier) Notify(ctx context.Context, n *dispatch.Notification) error {
 	for _, ev := range p.events(n) {
 		if _, _, err := p.s.post(ctx, p.cfg.URL, nil, ev); err != nil {
 			return err

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
@@ -25,7 +25,7 @@ type slackNotifier struct {
 }
 
 // NewSlack returns a Slack notifier.
-func NewSlack(cfg SlackConfig, opts ...Option) (alerting.Notifier, error) {
+func NewSlack(cfg SlackConfig, opts ...Option) (dispatch.Notifier, error) {
 	if err := requireURL("SlackConfig.WebhookURL", cfg.WebhookURL); err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func slackEscape(s string) string {
 }
 
 // message builds the Slack body for n.
-func (s *slackNotifier) message(n *alerting.Notification) slackMessage {
+func (s *slackNotifier) message(n *dispatch.Notification) slackMessage {
 	color := "danger"
 	if n.Status == "resolved" {
 		color = "good"
@@ -78,8 +78,8 @@ func (s *slackNotifier) message(n *alerting.Notification) slackMessage {
 		Color: color, Title: t, Text: truncateRunes(b.String(), 7000), Fallback: t}}}
 }
 
-// Notify implements alerting.Notifier.
-func (s *slackNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+// Notify implements dispatch.Notifier.
+func (s *slackNotifier) Notify(ctx context.Context, n *dispatch.Notification) error {
 	body, _, err := s.s.post(ctx, s.url, nil, s.message(n))
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 // slogNotifier logs notifications: firing at Warn (Error for severity page),
@@ -14,15 +15,15 @@ type slogNotifier struct {
 }
 
 // NewSlog returns a slog notifier; nil means slog.Default().
-func NewSlog(l *slog.Logger) alerting.Notifier {
+func NewSlog(l *slog.Logger) dispatch.Notifier {
 	if l == nil {
 		l = slog.Default()
 	}
 	return &slogNotifier{l: l}
 }
 
-// Notify implements alerting.Notifier.
-func (s *slogNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+// Notify implements dispatch.Notifier.
+func (s *slogNotifier) Notify(ctx context.Context, n *dispatch.Notification) error {
 	for i := range n.Alerts {
 		a := &n.Alerts[i]
 		level := slog.LevelInfo

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
@@ -38,7 +39,7 @@ type telegramNotifier struct {
 }
 
 // NewTelegram returns a Telegram notifier.
-func NewTelegram(cfg TelegramConfig, opts ...Option) (alerting.Notifier, error) {
+func NewTelegram(cfg TelegramConfig, opts ...Option) (dispatch.Notifier, error) {
 	switch {
 	case cfg.Token == "":
 		return nil, fmt.Errorf("%w: TelegramConfig.Token is required", ErrInvalidConfig)
@@ -92,13 +93,13 @@ const telegramMaxText = 4096
 // many whole alert lines as fit, then says how many more there are; an
 // alert line too long on its own is cut between characters, never inside
 // a surrogate pair, an entity or a tag, and open tags are closed.
-func (t *telegramNotifier) message(n *alerting.Notification) telegramMessage {
+func (t *telegramNotifier) message(n *dispatch.Notification) telegramMessage {
 	return telegramMessage{ChatID: t.chatID, Text: telegramHTML(n), ParseMode: "HTML",
 		MessageThreadID: t.cfg.ThreadID, DisableNotification: t.cfg.Silent,
 		LinkPreviewOptions: &telegramLinkOption{IsDisabled: true}}
 }
 
-func telegramHTML(n *alerting.Notification) string {
+func telegramHTML(n *dispatch.Notification) string {
 	var b strings.Builder
 	b.WriteString("<b>" + html.EscapeString(title(n)) + "</b>")
 	used := utf16Len(b.String())
@@ -149,12 +150,12 @@ type telegramAnswer struct {
 	} `json:"parameters"`
 }
 
-// Notify implements alerting.Notifier. When Telegram answers 400 "Bad
+// Notify implements dispatch.Notifier. When Telegram answers 400 "Bad
 // Request: can't parse entities" (the HTML did not parse: a tag or link
 // Telegram does not accept), Notify sends the same text once more at once
 // as plain text, tags stripped and entities unescaped, rather than lose
 // the alert; every other 400 is permanent.
-func (t *telegramNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+func (t *telegramNotifier) Notify(ctx context.Context, n *dispatch.Notification) error {
 	msg := t.message(n)
 	unparsable, err := t.send(ctx, msg)
 	if !unparsable {

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 const tgSecret = "123456:AAH-telegram-secret"
@@ -115,9 +116,9 @@ func TestTelegramParseEntitiesRetriesAsPlainText(t *testing.T) {
 			if len(reqs) != tt.requests {
 				t.Fatalf("%d requests, want %d", len(reqs), tt.requests)
 			}
-			if (err == nil) != tt.ok || errors.Is(err, alerting.ErrPermanent) != tt.permanent || retryAfter(err) != tt.retryAfter {
+			if (err == nil) != tt.ok || errors.Is(err, dispatch.ErrPermanent) != tt.permanent || retryAfter(err) != tt.retryAfter {
 				t.Fatalf("err=%v permanent=%v retryAfter=%v, want ok=%v permanent=%v retryAfter=%v",
-					err, errors.Is(err, alerting.ErrPermanent), retryAfter(err), tt.ok, tt.permanent, tt.retryAfter)
+					err, errors.Is(err, dispatch.ErrPermanent), retryAfter(err), tt.ok, tt.permanent, tt.retryAfter)
 			}
 			if err != nil && (!strings.Contains(err.Error(), tt.reason) || strings.Contains(err.Error(), tgSecret)) {
 				t.Errorf("error %q: want the reason %q and no token", err, tt.reason)
@@ -155,7 +156,7 @@ func TestTelegramTokenNeverLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	d, clk := dispatchTo(t, slog.New(slog.NewTextHandler(&logs, nil)), alerting.Receiver{Name: "tg", Notifier: tg})
+	d, clk := dispatchTo(t, slog.New(slog.NewTextHandler(&logs, nil)), dispatch.Receiver{Name: "tg", Notifier: tg})
 	_ = fireOnce(context.Background(), d, clk)
 	out := logs.String()
 	if !strings.Contains(out, "alert notification failed") || !strings.Contains(out, "can't parse entities") {
@@ -214,10 +215,10 @@ func TestTelegramMessageLimitInUTF16(t *testing.T) {
 		return alerting.Alert{Labels: l, Fingerprint: l.Fingerprint(), State: alerting.StateFiring,
 			Annotations: map[string]string{"summary": summary, "runbook_url": "https://runbooks.example/launch?a=1&b=2"}}
 	}
-	note := func(alerts ...alerting.Alert) *alerting.Notification {
-		return &alerting.Notification{Status: "firing", GroupLabels: alerting.Labels{"alertname": "GameLaunch"}, Alerts: alerts}
+	note := func(alerts ...alerting.Alert) *dispatch.Notification {
+		return &dispatch.Notification{Status: "firing", GroupLabels: alerting.Labels{"alertname": "GameLaunch"}, Alerts: alerts}
 	}
-	many := func(n int, summary string) *alerting.Notification {
+	many := func(n int, summary string) *dispatch.Notification {
 		var as []alerting.Alert
 		for i := range n {
 			as = append(as, alert(i, summary))
@@ -226,7 +227,7 @@ func TestTelegramMessageLimitInUTF16(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		n        *alerting.Notification
+		n        *dispatch.Notification
 		wantMore string // the "… and N more" note, if whole lines were left out
 	}{
 		// 3000 emoji are 3000 runes but 6000 UTF-16 code units.
@@ -235,7 +236,7 @@ func TestTelegramMessageLimitInUTF16(t *testing.T) {
 		{"astral letters", note(alert(0, strings.Repeat("𝐁", 5000))), ""},
 		// 32 lines of 125 code units fit after the 30 of the title.
 		{"many lines of emoji", many(200, strings.Repeat("💳", 20)), "\n… and 168 more"},
-		{"long title", &alerting.Notification{Status: "firing",
+		{"long title", &dispatch.Notification{Status: "firing",
 			GroupLabels: alerting.Labels{"provider": strings.Repeat("🃏&", 3000)}, Alerts: []alerting.Alert{alert(0, "x")}}, ""},
 	}
 	for _, tt := range tests {
@@ -312,7 +313,7 @@ func FuzzTelegramMessage(f *testing.F) {
 			as = append(as, alerting.Alert{Labels: l, State: alerting.StateFiring,
 				Annotations: map[string]string{"summary": summary, "runbook_url": runbook}})
 		}
-		n := &alerting.Notification{Status: "firing", GroupLabels: alerting.Labels{"alertname": summary}, Alerts: as}
+		n := &dispatch.Notification{Status: "firing", GroupLabels: alerting.Labels{"alertname": summary}, Alerts: as}
 		text := tg.(*telegramNotifier).message(n).Text
 		if u := utf16Units(text); u > telegramMaxText {
 			t.Fatalf("%d UTF-16 code units", u)

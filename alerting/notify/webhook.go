@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 )
 
 // WebhookConfig configures a generic webhook that receives the
@@ -24,7 +25,7 @@ type webhookNotifier struct {
 }
 
 // NewWebhook returns a webhook notifier.
-func NewWebhook(cfg WebhookConfig, opts ...Option) (alerting.Notifier, error) {
+func NewWebhook(cfg WebhookConfig, opts ...Option) (dispatch.Notifier, error) {
 	if err := requireURL("WebhookConfig.URL", cfg.URL); err != nil {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func webhookAlert(a *alerting.Alert, generatorURL string) WebhookAlert {
 }
 
 // message builds the v4 payload for n.
-func (w *webhookNotifier) message(n *alerting.Notification) WebhookMessage {
+func (w *webhookNotifier) message(n *dispatch.Notification) WebhookMessage {
 	m := WebhookMessage{Version: "4", GroupKey: n.GroupKey, Status: n.Status, Receiver: n.Receiver,
 		GroupLabels: n.GroupLabels, CommonLabels: n.CommonLabels, CommonAnnotations: n.CommonAnnotations,
 		ExternalURL: n.ExternalURL, NotificationReason: n.Reason, Alerts: []WebhookAlert{}}
@@ -93,8 +94,8 @@ func (w *webhookNotifier) message(n *alerting.Notification) WebhookMessage {
 	return m
 }
 
-// Notify implements alerting.Notifier.
-func (w *webhookNotifier) Notify(ctx context.Context, n *alerting.Notification) error {
+// Notify implements dispatch.Notifier.
+func (w *webhookNotifier) Notify(ctx context.Context, n *dispatch.Notification) error {
 	_, _, err := w.s.post(ctx, w.cfg.URL, nil, w.message(n))
 	return err
 }

@@ -55,6 +55,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/alerting/notify"
 	"github.com/jackcode/igmon/alerting/rulefile"
 	"github.com/jackcode/igmon/checks"
@@ -484,25 +485,25 @@ func newMonitor(ctx context.Context, cfg config, baseURL string) (*monitor.Monit
 	receivers := []string{"log"}
 	aopts := []alerting.Option{
 		alerting.WithInterval(cfg.evalInterval),
-		alerting.WithExternalURL(baseURL + "/"),
-		alerting.WithReceiver(alerting.Receiver{Name: "log", Notifier: notify.NewSlog(cfg.logger)}),
+		dispatch.WithExternalURL(baseURL + "/"),
+		dispatch.WithReceiver(dispatch.Receiver{Name: "log", Notifier: notify.NewSlog(cfg.logger)}),
 	}
 	if cfg.webhookURL != "" {
 		wh, err := notify.NewWebhook(notify.WebhookConfig{URL: cfg.webhookURL})
 		if err != nil {
 			return nil, nil, err
 		}
-		aopts = append(aopts, alerting.WithReceiver(alerting.Receiver{Name: "webhook", Notifier: wh}))
+		aopts = append(aopts, dispatch.WithReceiver(dispatch.Receiver{Name: "webhook", Notifier: wh}))
 		receivers = append(receivers, "webhook")
 	}
 	if len(cfg.alertmanagers) > 0 {
 		// The fleet's notifications come from the Alertmanager cluster,
 		// which dedups the replicas' identical alerts; igmon's own
 		// receivers stay per replica (the log here).
-		aopts = append(aopts, alerting.WithAlertmanagers(alerting.Alertmanagers{URLs: cfg.alertmanagers,
+		aopts = append(aopts, dispatch.WithAlertmanagers(dispatch.Alertmanagers{URLs: cfg.alertmanagers,
 			ResendInterval: cfg.amResend, Silences: true, SilenceRefresh: cfg.amSilenceRefresh}))
 	}
-	aopts = append(aopts, alerting.WithRoute(alerting.Route{
+	aopts = append(aopts, dispatch.WithRoute(dispatch.Route{
 		Receivers: receivers, GroupBy: []string{alerting.LabelAlertName},
 		GroupWait: cfg.groupWait, GroupInterval: 30 * time.Second, RepeatInterval: time.Hour,
 	}))

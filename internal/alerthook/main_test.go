@@ -6,6 +6,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/jackcode/igmon/alerting"
+	"github.com/jackcode/igmon/alerting/dispatch"
 	"github.com/jackcode/igmon/internal/alerthook"
 )
 
@@ -21,8 +22,8 @@ func TestAlertingFillsTheHooks(t *testing.T) {
 	if _, ok := alerthook.WithClock(nil).(alerting.SharedOption); !ok {
 		t.Fatal("WithClock does not return an alerting.SharedOption")
 	}
-	if _, ok := alerthook.WithRetryWait(nil).(alerting.DispatcherOption); !ok {
-		t.Fatal("WithRetryWait does not return an alerting.DispatcherOption")
+	if _, ok := alerthook.WithRetryWait(nil).(dispatch.Option); !ok {
+		t.Fatal("WithRetryWait does not return an dispatch.Option")
 	}
 	ev, err := alerting.NewEvaluator(nil)
 	if err != nil {

@@ -23,6 +23,7 @@ var igmonPackages = map[string]string{
 	"hostcheck":  "checks/hostcheck",
 	"instrument": "instrument",
 	"monitor":    "monitor",
+	"dispatch":   "alerting/dispatch",
 	"httpapi":    "alerting/httpapi",
 	"notify":     "alerting/notify",
 	"promrules":  "alerting/promrules",

@@ -61,6 +61,7 @@ var knownImports = map[string]string{
 	"hostcheck":  "github.com/jackcode/igmon/checks/hostcheck",
 	"instrument": "github.com/jackcode/igmon/instrument",
 	"monitor":    "github.com/jackcode/igmon/monitor",
+	"dispatch":   "github.com/jackcode/igmon/alerting/dispatch",
 	"httpapi":    "github.com/jackcode/igmon/alerting/httpapi",
 	"notify":     "github.com/jackcode/igmon/alerting/notify",
 	"promrules":  "github.com/jackcode/igmon/alerting/promrules",

@@ -2,6 +2,7 @@ package metrictest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -113,4 +114,40 @@ func DepAttrs(kind, name, op, outcome, errType string) attribute.Distinct {
 		kvs = append(kvs, attribute.String("error.type", errType))
 	}
 	return Set(kvs...)
+}
+
+// Int64Points collects r and returns the int64 gauge or sum points of the
+// metric name, keyed by the values of keys joined with "/".
+func Int64Points(t testing.TB, r *sdkmetric.ManualReader, name string, keys ...attribute.Key) map[string]int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, md := range sm.Metrics {
+			if md.Name != name {
+				continue
+			}
+			var dps []metricdata.DataPoint[int64]
+			switch d := md.Data.(type) {
+			case metricdata.Gauge[int64]:
+				dps = d.DataPoints
+			case metricdata.Sum[int64]:
+				dps = d.DataPoints
+			default:
+				t.Fatalf("%s: %T is not an int64 gauge or sum", name, md.Data)
+			}
+			for _, dp := range dps {
+				vals := make([]string, len(keys))
+				for i, k := range keys {
+					v, _ := dp.Attributes.Value(k)
+					vals[i] = v.AsString()
+				}
+				out[strings.Join(vals, "/")] = dp.Value
+			}
+		}
+	}
+	return out
 }

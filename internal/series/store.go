@@ -93,8 +93,25 @@ type Selection struct {
 }
 
 // Matcher decides which series of a metric a Selection holds.
+// It reads a series' attributes as labels: a string attribute's value, or
+// any other's text (attribute.Value.Emit). The store asks once per new
+// series, not per cycle.
 type Matcher interface {
-	MatchSet(*attribute.Set) bool
+	Matches(labels map[string]string) bool
+}
+
+// labelsOf is attrs as a Matcher reads them.
+func labelsOf(attrs *attribute.Set) map[string]string {
+	l := make(map[string]string, attrs.Len())
+	for it := attrs.Iter(); it.Next(); {
+		kv := it.Attribute()
+		if kv.Value.Type() == attribute.STRING {
+			l[string(kv.Key)] = kv.Value.AsString()
+		} else {
+			l[string(kv.Key)] = kv.Value.Emit()
+		}
+	}
+	return l
 }
 
 type metricState struct {
@@ -368,8 +385,12 @@ func (st *Store) lookup(m *metricState, attrs *attribute.Set, kind seriesKind, w
 	}
 	s = &series{attrs: *attrs, hash: d, lastSeen: now, slot: -1}
 	m.byHash[d] = s
+	var labels map[string]string
 	for _, sel := range m.sels {
-		if sel.match.MatchSet(attrs) {
+		if labels == nil {
+			labels = labelsOf(attrs)
+		}
+		if sel.match.Matches(labels) {
 			if !s.tracked {
 				if st.tracked >= st.maxSeries {
 					st.overflowed++

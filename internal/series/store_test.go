@@ -75,7 +75,7 @@ func newHarness(t *testing.T, maxSeries int, metric string) *harness {
 
 type matchAll struct{}
 
-func (matchAll) MatchSet(*attribute.Set) bool { return true }
+func (matchAll) Matches(map[string]string) bool { return true }
 
 // callsStore returns a store with one selection over the scripted counter
 // "calls" split by its attribute s (5-minute window).

@@ -15,7 +15,7 @@ import (
 )
 
 // ErrPermanent marks delivery failures that retrying cannot fix
-// (alerting.ErrPermanent is this value).
+// (dispatch.ErrPermanent is this value).
 var ErrPermanent = errors.New("permanent delivery failure")
 
 // Error carries how a failed delivery should be retried.

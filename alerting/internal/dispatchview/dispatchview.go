@@ -1,4 +1,4 @@
-// Package dispatchview is the read-only view of an alerting.Dispatcher that
+// Package dispatchview is the read-only view of an dispatch.Dispatcher that
 // the HTTP API (alerting/httpapi) serves: a copy the dispatcher takes under
 // its own lock, so the API never reads the dispatcher's fields. Package
 // alerting fills Of and Now in when it is initialised. The types are plain
@@ -53,9 +53,9 @@ type Snapshot interface {
 }
 
 var (
-	// Of takes a Snapshot of an *alerting.Dispatcher.
+	// Of takes a Snapshot of an *dispatch.Dispatcher.
 	Of func(d any) Snapshot
-	// Now reads the clock of an *alerting.Dispatcher (which its silence
+	// Now reads the clock of an *dispatch.Dispatcher (which its silence
 	// set shares) without copying anything.
 	Now func(d any) time.Time
 )

@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/backoff"
 	"github.com/jackcode/igmon/internal/clock"
@@ -74,7 +75,7 @@ func newRetryPipe(t *testing.T, rc Receiver) *retryPipe {
 		defer logMu.Unlock()
 		return p.logs.Write(b)
 	}), nil))
-	d, err := NewDispatcher(withClock(p.clk), WithMeterProvider(mp), WithLogger(logger),
+	d, err := New(withClock(p.clk), alerting.WithMeterProvider(mp), alerting.WithLogger(logger),
 		withRetryWait(func(ctx context.Context, d time.Duration) error {
 			p.mu.Lock()
 			p.waits = append(p.waits, d)
@@ -101,7 +102,7 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 func (p *retryPipe) fire(t *testing.T) {
 	t.Helper()
-	p.d.Receive([]Alert{firing("DepositErrors", map[string]string{"team": "payments"})})
+	p.d.Receive([]alerting.Alert{firing("DepositErrors", map[string]string{"team": "payments"})})
 	p.clk.Advance(time.Second)
 	p.d.tick()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"cmp"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
 )
 
 // Dispatcher is the notification pipeline: inhibit → silence → maintenance
@@ -23,7 +25,7 @@ import (
 // queued. igmon's tests drive a fake clock and tick through
 // internal/alerthook.
 type Dispatcher struct {
-	cfg      config
+	cfg      *config
 	silences *Silences
 	routes   []Route
 	workers  map[string]*worker
@@ -36,7 +38,7 @@ type Dispatcher struct {
 	// firing holds every firing alert received, routed or not, by
 	// fingerprint: an inhibition source need not be routed anywhere (an
 	// "egress down" alert may exist only to mute its children).
-	firing map[string]Alert
+	firing map[string]alerting.Alert
 	// unconfirmed holds the firing alerts a restore brought back until the
 	// first Receive; those it does not mention resolve (see
 	// unmarshalState).
@@ -49,14 +51,14 @@ type Dispatcher struct {
 }
 
 type alertEntry struct {
-	alert  Alert
+	alert  alerting.Alert
 	groups int // how many groups hold it
 }
 
 type group struct {
 	key       string
 	route     *Route
-	labels    Labels
+	labels    alerting.Labels
 	alerts    map[string]*alertEntry
 	nextFlush time.Time
 	flushed   bool
@@ -65,27 +67,24 @@ type group struct {
 	last      map[string]bool // firing fingerprints of the last notification
 }
 
-// NewDispatcher builds the pipeline and starts one delivery worker per
+// New builds the pipeline and starts one delivery worker per
 // receiver; Close stops them.
-func NewDispatcher(opts ...DispatcherOption) (*Dispatcher, error) {
-	cfg, err := newConfig("NewDispatcher", opts, DispatcherOption.applyDispatcher)
+func New(opts ...Option) (*Dispatcher, error) {
+	cfg, err := newConfig(opts)
 	if err != nil {
-		return nil, err
-	}
-	if err := cfg.validateDispatch(); err != nil {
 		return nil, err
 	}
 	d := &Dispatcher{
 		cfg:      cfg,
-		silences: newSilences(cfg.clock),
+		silences: newSilences(cfg.Clock),
 		routes:   slices.Clone(cfg.routes),
 		workers:  map[string]*worker{},
 		alerts:   map[string]*alertEntry{},
 		groups:   map[string]*group{},
-		firing:   map[string]Alert{},
+		firing:   map[string]alerting.Alert{},
 	}
 	if len(d.routes) == 0 && len(cfg.receivers) > 0 {
-		r := Route{GroupBy: []string{LabelAlertName}}
+		r := Route{GroupBy: []string{alerting.LabelAlertName}}
 		for _, rc := range cfg.receivers {
 			r.Receivers = append(r.Receivers, rc.Name)
 		}
@@ -97,17 +96,17 @@ func NewDispatcher(opts ...DispatcherOption) (*Dispatcher, error) {
 		r.withDefaults()
 		d.routes = []Route{r}
 	}
-	if d.inst, err = newDispatchInstruments(cfg.meterProvider, cfg.receivers); err != nil {
+	if d.inst, err = newDispatchInstruments(cfg.MeterProvider, cfg.receivers); err != nil {
 		return nil, err
 	}
 	if cfg.am != nil {
-		if d.fwd, err = newForwarder(&d.cfg); err != nil {
+		if d.fwd, err = newForwarder(d.cfg); err != nil {
 			return nil, err
 		}
 		d.fwd.start(d.silences)
 	}
 	for _, rc := range cfg.receivers {
-		d.workers[rc.Name] = newWorker(rc, &d.cfg, d.inst)
+		d.workers[rc.Name] = newWorker(rc, d.cfg, d.inst)
 	}
 	return d, nil
 }
@@ -121,17 +120,17 @@ func (d *Dispatcher) Silences() *Silences { return d.silences }
 // With WithAlertmanagers, each call's alerts are the complete set the
 // peers get (the Evaluator passes every firing and recently resolved
 // alert of a cycle), muted or not.
-func (d *Dispatcher) Receive(alerts []Alert) {
+func (d *Dispatcher) Receive(alerts []alerting.Alert) {
 	if d.fwd != nil {
 		d.fwd.update(alerts)
 	}
-	now := d.cfg.clock.Now()
+	now := d.cfg.Clock.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, a := range alerts {
 		delete(d.unconfirmed, a.Fingerprint)
 		if len(d.cfg.inhibits) > 0 {
-			if a.State == StateFiring {
+			if a.State == alerting.StateFiring {
 				d.firing[a.Fingerprint] = a
 			} else {
 				delete(d.firing, a.Fingerprint)
@@ -139,7 +138,7 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 		}
 		e, known := d.alerts[a.Fingerprint]
 		if !known {
-			if a.State != StateFiring {
+			if a.State != alerting.StateFiring {
 				continue // resolved before we ever saw it fire
 			}
 			e = &alertEntry{}
@@ -160,10 +159,10 @@ func (d *Dispatcher) Receive(alerts []Alert) {
 // eachRoute calls fn for the routes an alert with labels l goes to: the
 // first matching route, and the next ones while a matching route says
 // Continue.
-func eachRoute(routes []Route, l Labels, fn func(i int, r *Route)) {
+func eachRoute(routes []Route, l alerting.Labels, fn func(i int, r *Route)) {
 	for i := range routes {
 		r := &routes[i]
-		if !r.Matchers.matchLabels(l) {
+		if !r.Matchers.Matches(l) {
 			continue
 		}
 		fn(i, r)
@@ -175,12 +174,12 @@ func eachRoute(routes []Route, l Labels, fn func(i int, r *Route)) {
 
 // groupKey returns the key and the labels of the group that an alert with
 // labels l joins on route r, the idx-th route.
-func groupKey(r *Route, idx int, l Labels) (string, Labels) {
+func groupKey(r *Route, idx int, l alerting.Labels) (string, alerting.Labels) {
 	by := r.GroupBy
 	if len(by) == 1 && by[0] == groupByAll {
 		by = slices.Sorted(maps.Keys(l))
 	}
-	gl := make(Labels, len(by))
+	gl := make(alerting.Labels, len(by))
 	var kb strings.Builder
 	kb.WriteString(strconv.Itoa(idx))
 	for _, k := range by {
@@ -208,7 +207,7 @@ func (d *Dispatcher) addToGroup(r *Route, idx int, e *alertEntry, now time.Time)
 // tick flushes every group whose group_wait or group_interval elapsed at
 // the clock's current time and queues the resulting notifications.
 func (d *Dispatcher) tick() {
-	now := d.cfg.clock.Now()
+	now := d.cfg.Clock.Now()
 	var out []*Notification
 	var routes []*Route
 	d.mu.Lock()
@@ -234,7 +233,7 @@ func (d *Dispatcher) tick() {
 }
 
 // muted tells why a firing alert must not be notified now, or "".
-func (d *Dispatcher) muted(a *Alert, now time.Time) string {
+func (d *Dispatcher) muted(a *alerting.Alert, now time.Time) string {
 	for range inhibitors(d.cfg.inhibits, d.firing, a) {
 		return "inhibited"
 	}
@@ -250,11 +249,11 @@ func (d *Dispatcher) muted(a *Alert, now time.Time) string {
 // inhibitors yields the firing alerts that inhibit a under the inhibit
 // rules (once per rule that applies). The dispatcher calls it with d.mu
 // held, a snapshot with its copy of firing.
-func inhibitors(rules []InhibitRule, firing map[string]Alert, a *Alert) iter.Seq[*Alert] {
-	return func(yield func(*Alert) bool) {
+func inhibitors(rules []InhibitRule, firing map[string]alerting.Alert, a *alerting.Alert) iter.Seq[*alerting.Alert] {
+	return func(yield func(*alerting.Alert) bool) {
 		for i := range rules {
 			ir := &rules[i]
-			if !ir.Target.matchLabels(a.Labels) {
+			if !ir.Target.Matches(a.Labels) {
 				continue
 			}
 			for _, src := range firing {
@@ -268,10 +267,10 @@ func inhibitors(rules []InhibitRule, firing map[string]Alert, a *Alert) iter.Seq
 
 // inMaintenance reports whether a maintenance window covers labels l at
 // now.
-func (d *Dispatcher) inMaintenance(l Labels, now time.Time) bool {
+func (d *Dispatcher) inMaintenance(l alerting.Labels, now time.Time) bool {
 	for i := range d.cfg.maintenance {
 		w := &d.cfg.maintenance[i]
-		if w.Matchers.matchLabels(l) && w.activeAt(now) {
+		if w.Matchers.Matches(l) && w.activeAt(now) {
 			return true
 		}
 	}
@@ -283,16 +282,16 @@ func (d *Dispatcher) inMaintenance(l Labels, now time.Time) bool {
 // never muted: closing an open page is always wanted.
 func (d *Dispatcher) flush(g *group, now time.Time) *Notification {
 	g.nextFlush = now.Add(g.route.GroupInterval)
-	var firing, resolved []Alert
+	var firing, resolved []alerting.Alert
 	for fp, e := range g.alerts {
 		switch e.alert.State {
-		case StateFiring:
+		case alerting.StateFiring:
 			if reason := d.muted(&e.alert, now); reason != "" {
 				d.inst.suppressed(reason)
 				continue
 			}
 			firing = append(firing, e.alert)
-		case StateResolved:
+		case alerting.StateResolved:
 			if g.notified[fp] {
 				resolved = append(resolved, e.alert)
 			}
@@ -355,8 +354,8 @@ func (d *Dispatcher) flush(g *group, now time.Time) *Notification {
 
 // sortAlerts orders a notification's alerts: firing before resolved, then
 // by fingerprint, so equal states render equally.
-func sortAlerts(all []Alert) {
-	slices.SortFunc(all, func(a, b Alert) int {
+func sortAlerts(all []alerting.Alert) {
+	slices.SortFunc(all, func(a, b alerting.Alert) int {
 		return cmp.Or(cmp.Compare(a.State, b.State), cmp.Compare(a.Fingerprint, b.Fingerprint))
 	})
 }

@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"context"
@@ -8,10 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/metrictest"
 )
 
 type recorder struct {
@@ -43,16 +46,16 @@ func (r *recorder) take() []*Notification {
 	return g
 }
 
-func firing(name string, labels map[string]string) Alert {
-	l := Labels{LabelAlertName: name}
+func firing(name string, labels map[string]string) alerting.Alert {
+	l := alerting.Labels{alerting.LabelAlertName: name}
 	for k, v := range labels {
 		l[k] = v
 	}
-	return Alert{Rule: name, Labels: l, Fingerprint: l.Fingerprint(), State: StateFiring, FiredAt: t0}
+	return alerting.Alert{Rule: name, Labels: l, Fingerprint: l.Fingerprint(), State: alerting.StateFiring, FiredAt: t0}
 }
 
-func resolved(a Alert) Alert {
-	a.State, a.ResolvedAt = StateResolved, t0
+func resolved(a alerting.Alert) alerting.Alert {
+	a.State, a.ResolvedAt = alerting.StateResolved, t0
 	return a
 }
 
@@ -63,11 +66,11 @@ type pipe struct {
 	rec *recorder
 }
 
-func newPipe(t *testing.T, opts ...DispatcherOption) *pipe {
+func newPipe(t *testing.T, opts ...Option) *pipe {
 	t.Helper()
 	p := &pipe{t: t, clk: clock.NewFake(t0), rec: &recorder{}}
-	opts = append([]DispatcherOption{withClock(p.clk), WithReceiver(Receiver{Name: "oncall", Notifier: p.rec})}, opts...)
-	d, err := NewDispatcher(opts...)
+	opts = append([]Option{withClock(p.clk), WithReceiver(Receiver{Name: "oncall", Notifier: p.rec})}, opts...)
+	d, err := New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +92,8 @@ func (p *pipe) at(d time.Duration) []*Notification {
 	return p.rec.take()
 }
 
-func fps(n *Notification) map[string]State {
-	m := map[string]State{}
+func fps(n *Notification) map[string]alerting.State {
+	m := map[string]alerting.State{}
 	for _, a := range n.Alerts {
 		m[a.Labels["instance"]] = a.State
 	}
@@ -102,12 +105,12 @@ func TestGroupWaitIntervalDedupRepeat(t *testing.T) {
 		GroupWait: 30 * time.Second, GroupInterval: 5 * time.Minute, RepeatInterval: time.Hour}))
 	a := firing("DepositErrors", map[string]string{"team": "payments", "instance": "a"})
 	b := firing("DepositErrors", map[string]string{"team": "payments", "instance": "b"})
-	p.d.Receive([]Alert{a})
+	p.d.Receive([]alerting.Alert{a})
 	if got := p.at(10 * time.Second); len(got) != 0 {
 		t.Fatalf("before group_wait: %d notifications", len(got))
 	}
 	p.clk.Set(t0.Add(20 * time.Second))
-	p.d.Receive([]Alert{a, b})
+	p.d.Receive([]alerting.Alert{a, b})
 	got := p.at(30 * time.Second)
 	if len(got) != 1 || len(got[0].Alerts) != 2 || got[0].Reason != "new" || got[0].Receiver != "oncall" {
 		t.Fatalf("first flush: %+v", got)
@@ -117,13 +120,13 @@ func TestGroupWaitIntervalDedupRepeat(t *testing.T) {
 	}
 	// Unchanged group: dedup until the repeat interval.
 	for _, at := range []time.Duration{5*time.Minute + 30*time.Second, 30*time.Minute + 30*time.Second} {
-		p.d.Receive([]Alert{a, b})
+		p.d.Receive([]alerting.Alert{a, b})
 		if got := p.at(at); len(got) != 0 {
 			t.Fatalf("unchanged group re-sent at %v", at)
 		}
 	}
 	c := firing("DepositErrors", map[string]string{"team": "payments", "instance": "c"})
-	p.d.Receive([]Alert{a, b, c})
+	p.d.Receive([]alerting.Alert{a, b, c})
 	if got := p.at(31 * time.Minute); len(got) != 0 {
 		t.Fatal("a change must wait for group_interval")
 	}
@@ -142,18 +145,18 @@ func TestResolvedOnlyAfterNotifiedFiring(t *testing.T) {
 		GroupWait: 30 * time.Second, GroupInterval: time.Minute}))
 	a := firing("PSPDown", map[string]string{"instance": "a"})
 	b := firing("PSPDown", map[string]string{"instance": "b"})
-	p.d.Receive([]Alert{a})
+	p.d.Receive([]alerting.Alert{a})
 	if got := p.at(30 * time.Second); len(got) != 1 {
 		t.Fatalf("want first notification, got %d", len(got))
 	}
-	p.d.Receive([]Alert{b})           // new, joins the group
-	p.d.Receive([]Alert{resolved(b)}) // resolves before it was ever notified
-	p.d.Receive([]Alert{resolved(a)})
+	p.d.Receive([]alerting.Alert{b})           // new, joins the group
+	p.d.Receive([]alerting.Alert{resolved(b)}) // resolves before it was ever notified
+	p.d.Receive([]alerting.Alert{resolved(a)})
 	got := p.at(90 * time.Second)
 	if len(got) != 1 || got[0].Status != "resolved" || got[0].Reason != "resolved" {
 		t.Fatalf("got %+v", got)
 	}
-	if s := fps(got[0]); len(s) != 1 || s["a"] != StateResolved {
+	if s := fps(got[0]); len(s) != 1 || s["a"] != alerting.StateResolved {
 		t.Fatalf("resolved alerts = %v, want only a", s)
 	}
 	if got := p.at(10 * time.Minute); len(got) != 0 {
@@ -162,13 +165,13 @@ func TestResolvedOnlyAfterNotifiedFiring(t *testing.T) {
 }
 
 func TestInhibitionSilenceMaintenance(t *testing.T) {
-	src, _ := ParseMatchers(`alertname="DatabaseDown"`)
-	tgt, _ := ParseMatchers(`alertname="QueryErrors"`)
+	src, _ := alerting.ParseMatchers(`alertname="DatabaseDown"`)
+	tgt, _ := alerting.ParseMatchers(`alertname="QueryErrors"`)
 	malta, err := time.LoadLocation("Europe/Malta")
 	if err != nil {
 		t.Skip("no tzdata:", err)
 	}
-	mw, _ := ParseMatchers(`team="games"`)
+	mw, _ := alerting.ParseMatchers(`team="games"`)
 	p := newPipe(t,
 		WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{"instance"}, GroupWait: time.Second, GroupInterval: time.Minute}),
 		WithInhibitRule(InhibitRule{Source: src, Target: tgt, Equal: []string{"db"}}),
@@ -181,7 +184,7 @@ func TestInhibitionSilenceMaintenance(t *testing.T) {
 	qLedger := firing("QueryErrors", map[string]string{"db": "ledger", "instance": "qledger"})
 	kyc := firing("KYCSlow", map[string]string{"team": "kyc", "instance": "kyc"})
 	games := firing("LaunchFailures", map[string]string{"team": "games", "instance": "games"})
-	sel, _ := ParseMatchers(`team="kyc"`)
+	sel, _ := alerting.ParseMatchers(`team="kyc"`)
 	if _, err := p.d.Silences().Add(Silence{Matchers: sel, EndsAt: t0.Add(10 * time.Minute)}); !errors.Is(err, ErrInvalidSilence) {
 		t.Fatalf("silence without author/comment: %v", err)
 	}
@@ -189,7 +192,7 @@ func TestInhibitionSilenceMaintenance(t *testing.T) {
 		CreatedBy: "ana", Comment: "vendor maintenance INC-42"}); err != nil {
 		t.Fatal(err)
 	}
-	p.d.Receive([]Alert{dbDown, qWallet, qLedger, kyc, games})
+	p.d.Receive([]alerting.Alert{dbDown, qWallet, qLedger, kyc, games})
 	got := p.at(2 * time.Second)
 	sent := map[string]bool{}
 	for _, n := range got {
@@ -202,7 +205,7 @@ func TestInhibitionSilenceMaintenance(t *testing.T) {
 		t.Fatalf("sent %v, want %v (qwallet inhibited, kyc silenced, games in maintenance)", sent, want)
 	}
 	// After the silence and the window end, the muted alerts are notified.
-	p.d.Receive([]Alert{dbDown, qWallet, qLedger, kyc, games})
+	p.d.Receive([]alerting.Alert{dbDown, qWallet, qLedger, kyc, games})
 	got = p.at(61 * time.Minute)
 	sent = map[string]bool{}
 	for _, n := range got {
@@ -249,18 +252,18 @@ func TestMaintenanceWindowTimeZones(t *testing.T) {
 func TestSilencesExpireAndList(t *testing.T) {
 	clk := clock.NewFake(t0)
 	ss := newSilences(clk)
-	m, _ := ParseMatchers(`team="payments"`)
+	m, _ := alerting.ParseMatchers(`team="payments"`)
 	id, err := ss.Add(Silence{Matchers: m, EndsAt: t0.Add(time.Hour), CreatedBy: "ana", Comment: "PSP migration"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := ss.mutedBy(Labels{"team": "payments"}, clk.Now()); !ok {
+	if _, ok := ss.mutedBy(alerting.Labels{"team": "payments"}, clk.Now()); !ok {
 		t.Fatal("silence does not mute")
 	}
 	if err := ss.Expire(id, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := ss.mutedBy(Labels{"team": "payments"}, clk.Now()); ok {
+	if _, ok := ss.mutedBy(alerting.Labels{"team": "payments"}, clk.Now()); ok {
 		t.Fatal("expired silence still mutes")
 	}
 	if l := ss.List(); len(l) != 1 || l[0].ExpiredBy != "bob" {
@@ -295,14 +298,14 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	d, err := NewDispatcher(withClock(clk), withRetryWait(wait), WithMeterProvider(mp),
+	d, err := New(withClock(clk), withRetryWait(wait), alerting.WithMeterProvider(mp),
 		WithReceiver(Receiver{Name: "pd", Notifier: primary}),
 		WithRoute(Route{Receivers: []string{"pd"}, GroupWait: time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	d.Receive([]Alert{firing("X", nil)})
+	d.Receive([]alerting.Alert{firing("X", nil)})
 	clk.Advance(time.Second)
 	d.tick()
 	if err := d.Flush(context.Background()); err != nil {
@@ -323,7 +326,7 @@ func TestRetryBackoffRetryAfterAndFallback(t *testing.T) {
 }
 
 func notificationCounts(t *testing.T, r *sdkmetric.ManualReader) map[string]int64 {
-	return int64Points(t, r, metricNotifications, attrAlertReceiver, attrOutcome)
+	return metrictest.Int64Points(t, r, metricNotifications, attrAlertReceiver, attrOutcome)
 }
 
 func TestPermanentFailureGoesToFallback(t *testing.T) {
@@ -334,14 +337,14 @@ func TestPermanentFailureGoesToFallback(t *testing.T) {
 	})
 	fallback := &recorder{}
 	clk := clock.NewFake(t0)
-	d, err := NewDispatcher(withClock(clk), withRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
+	d, err := New(withClock(clk), withRetryWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }),
 		WithReceiver(Receiver{Name: "slack", Notifier: primary, Fallback: fallback}),
 		WithRoute(Route{Receivers: []string{"slack"}, GroupWait: time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	d.Receive([]Alert{firing("X", nil)})
+	d.Receive([]alerting.Alert{firing("X", nil)})
 	clk.Advance(time.Second)
 	d.tick()
 	_ = d.Flush(context.Background())
@@ -367,7 +370,7 @@ func TestDeadReceiverNeverBlocks(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	d, err := NewDispatcher(withClock(clk), WithMeterProvider(mp),
+	d, err := New(withClock(clk), alerting.WithMeterProvider(mp),
 		WithReceiver(Receiver{Name: "dead", Notifier: stuck, QueueSize: 2, Timeout: time.Hour}),
 		WithRoute(Route{Receivers: []string{"dead"}, GroupBy: []string{"instance"}, GroupWait: time.Second}))
 	if err != nil {
@@ -376,7 +379,7 @@ func TestDeadReceiverNeverBlocks(t *testing.T) {
 	// 50 groups flush while the receiver hangs: Receive and Tick return,
 	// the queue stays bounded.
 	for i := range 50 {
-		d.Receive([]Alert{firing("X", map[string]string{"instance": string(rune('A' + i))})})
+		d.Receive([]alerting.Alert{firing("X", map[string]string{"instance": string(rune('A' + i))})})
 		clk.Advance(time.Second)
 		d.tick()
 	}
@@ -401,11 +404,11 @@ func TestSilencingPartOfGroupDoesNotResendEveryInterval(t *testing.T) {
 		GroupWait: time.Second, GroupInterval: time.Minute, RepeatInterval: time.Hour}))
 	a := firing("LaunchErrors", map[string]string{"team": "games", "instance": "a"})
 	b := firing("LaunchErrors", map[string]string{"team": "games", "instance": "b"})
-	p.d.Receive([]Alert{a, b})
+	p.d.Receive([]alerting.Alert{a, b})
 	if got := p.at(time.Second); len(got) != 1 || len(got[0].Alerts) != 2 {
 		t.Fatalf("first: %+v", got)
 	}
-	m, _ := ParseMatchers(`instance="b"`)
+	m, _ := alerting.ParseMatchers(`instance="b"`)
 	if _, err := p.d.Silences().Add(Silence{Matchers: m, EndsAt: t0.Add(3 * time.Hour), CreatedBy: "ana", Comment: "known"}); err != nil {
 		t.Fatal(err)
 	}
@@ -420,9 +423,9 @@ func TestSilencingPartOfGroupDoesNotResendEveryInterval(t *testing.T) {
 	}
 	// b resolves while silenced: the receiver was told it fired, so it
 	// hears that it resolved.
-	p.d.Receive([]Alert{resolved(b)})
+	p.d.Receive([]alerting.Alert{resolved(b)})
 	got = p.at(31*time.Minute + time.Second)
-	if len(got) != 1 || fps(got[0])["b"] != StateResolved {
+	if len(got) != 1 || fps(got[0])["b"] != alerting.StateResolved {
 		t.Fatalf("resolve of a silenced, notified alert: %+v", got)
 	}
 }
@@ -430,25 +433,38 @@ func TestSilencingPartOfGroupDoesNotResendEveryInterval(t *testing.T) {
 // TestEvaluatorWithDeadReceiver runs evaluation cycles into a pipeline
 // whose only receiver hangs: every cycle completes.
 func TestEvaluatorWithDeadReceiver(t *testing.T) {
-	m := newMeters(t)
+	clk := clock.NewFake(t0)
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	cpu, err := mp.Meter("test").Float64Gauge("system.cpu.utilization", metric.WithUnit("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	hang := NotifierFunc(func(ctx context.Context, _ *Notification) error { <-ctx.Done(); return ctx.Err() })
-	d, err := NewDispatcher(withClock(m.clk),
+	d, err := New(withClock(clk),
 		WithReceiver(Receiver{Name: "dead", Notifier: hang, QueueSize: 1, Timeout: time.Hour}),
 		WithRoute(Route{Receivers: []string{"dead"}, GroupWait: time.Second, GroupInterval: time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	e := newEval(t, m, []Rule{{Name: "CPU", Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}},
-		WithSink(d))
+	e, err := alerting.NewEvaluator([]alerting.Rule{{Name: "CPU", Condition: &alerting.Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}}},
+		withClock(clk), alerting.WithMetricSource(reader), alerting.WithSink(d))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range 30 {
 		v := 0.95
 		if i%2 == 1 {
 			v = 0.1
 		}
-		m.cpu.Record(context.Background(), v)
-		eval(t, e) // would block forever if delivery were synchronous
-		m.clk.Advance(15 * time.Second)
+		cpu.Record(context.Background(), v)
+		// Evaluate would block forever if delivery were synchronous.
+		if err := e.Evaluate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(15 * time.Second)
 		d.tick()
 	}
 }

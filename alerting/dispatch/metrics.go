@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"context"
@@ -10,6 +10,19 @@ import (
 )
 
 // Delivery outcomes, the values of attrOutcome.
+// scopeName is the instrumentation scope of the dispatcher's metrics.
+const scopeName = "github.com/jackcode/igmon/alerting/dispatch"
+
+// Metric and attribute names. No OTel semantic convention covers alerting,
+// so they are igmon names.
+const (
+	metricNotifications = "igmon.alert.notifications"
+	attrAlertReceiver   = "igmon.alert.receiver"
+	// attrOutcome is the delivery outcome of metricNotifications (sent,
+	// failed, retried, dropped, coalesced).
+	attrOutcome = "igmon.alert.notification.outcome"
+)
+
 const (
 	outcomeSent = iota
 	outcomeFailed

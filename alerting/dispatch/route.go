@@ -1,17 +1,18 @@
-package alerting
+package dispatch
 
 import (
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/backoff"
 )
 
 // Route sends the alerts matching Matchers to Receivers, grouped by the
 // GroupBy labels. The first matching route wins unless it sets Continue.
 type Route struct {
-	Matchers  Matchers
+	Matchers  alerting.Matchers
 	Receivers []string
 	// GroupBy lists the labels whose values split alerts into groups;
 	// []string{"..."} groups by every label (one group per alert),
@@ -62,45 +63,33 @@ type Receiver struct {
 
 // WithRoute adds a route to a Dispatcher. Without routes every alert goes
 // to every receiver, grouped by alertname.
-func WithRoute(r Route) DispatcherOption {
-	return dispatcherOption{option{name: "WithRoute", list: true, set: func(c *config) {
-		c.routes = append(c.routes, r)
-	}}}
+func WithRoute(r Route) Option {
+	return option("WithRoute", true, func(c *config) { c.routes = append(c.routes, r) })
 }
 
 // WithReceiver adds a receiver to a Dispatcher.
-func WithReceiver(r Receiver) DispatcherOption {
-	return dispatcherOption{option{name: "WithReceiver", list: true, set: func(c *config) {
-		c.receivers = append(c.receivers, r)
-	}}}
+func WithReceiver(r Receiver) Option {
+	return option("WithReceiver", true, func(c *config) { c.receivers = append(c.receivers, r) })
 }
 
 // WithInhibitRule adds an inhibition rule to a Dispatcher.
-func WithInhibitRule(r InhibitRule) DispatcherOption {
-	return dispatcherOption{option{name: "WithInhibitRule", list: true, set: func(c *config) {
-		c.inhibits = append(c.inhibits, r)
-	}}}
+func WithInhibitRule(r InhibitRule) Option {
+	return option("WithInhibitRule", true, func(c *config) { c.inhibits = append(c.inhibits, r) })
 }
 
 // WithMaintenanceWindow adds a maintenance window to a Dispatcher.
-func WithMaintenanceWindow(w MaintenanceWindow) DispatcherOption {
-	return dispatcherOption{option{name: "WithMaintenanceWindow", list: true, set: func(c *config) {
-		c.maintenance = append(c.maintenance, w)
-	}}}
+func WithMaintenanceWindow(w MaintenanceWindow) Option {
+	return option("WithMaintenanceWindow", true, func(c *config) { c.maintenance = append(c.maintenance, w) })
 }
 
 // withTickInterval sets how often Start ticks (default 1s).
-func withTickInterval(d time.Duration) DispatcherOption {
-	return dispatcherOption{option{name: "WithTickInterval", set: func(c *config) {
-		c.tickInterval = d
-	}}}
+func withTickInterval(d time.Duration) Option {
+	return option("WithTickInterval", false, func(c *config) { c.tickInterval = d })
 }
 
 // WithExternalURL sets the link put into notifications (the dashboard).
-func WithExternalURL(u string) DispatcherOption {
-	return dispatcherOption{option{name: "WithExternalURL", set: func(c *config) {
-		c.externalURL = u
-	}}}
+func WithExternalURL(u string) Option {
+	return option("WithExternalURL", false, func(c *config) { c.externalURL = u })
 }
 
 func (r *Route) withDefaults() {
@@ -130,12 +119,9 @@ func (r *Receiver) withDefaults() {
 	}
 }
 
-func (c *config) validateDispatch() error {
-	if err := c.validateShared(); err != nil {
-		return err
-	}
+func (c *config) validate() error {
 	if c.tickInterval <= 0 {
-		return fmt.Errorf("%w: WithTickInterval: must be positive", ErrInvalidOption)
+		return fmt.Errorf("%w: WithTickInterval: must be positive", alerting.ErrInvalidOption)
 	}
 	if c.am != nil {
 		if err := c.am.validate(); err != nil {
@@ -148,13 +134,13 @@ func (c *config) validateDispatch() error {
 		r := &c.receivers[i]
 		switch {
 		case r.Name == "":
-			return fmt.Errorf("%w: WithReceiver: Name is required", ErrInvalidOption)
+			return fmt.Errorf("%w: WithReceiver: Name is required", alerting.ErrInvalidOption)
 		case names[r.Name]:
-			return fmt.Errorf("%w: WithReceiver: duplicate name %q", ErrInvalidOption, r.Name)
+			return fmt.Errorf("%w: WithReceiver: duplicate name %q", alerting.ErrInvalidOption, r.Name)
 		case r.Notifier == nil:
-			return fmt.Errorf("%w: WithReceiver %q: Notifier is required", ErrInvalidOption, r.Name)
+			return fmt.Errorf("%w: WithReceiver %q: Notifier is required", alerting.ErrInvalidOption, r.Name)
 		case r.Timeout < 0 || r.MaxAttempts < 0 || r.QueueSize < 0 || r.MaxRetryAfter < 0:
-			return fmt.Errorf("%w: WithReceiver %q: Timeout, MaxAttempts, QueueSize and MaxRetryAfter must not be negative", ErrInvalidOption, r.Name)
+			return fmt.Errorf("%w: WithReceiver %q: Timeout, MaxAttempts, QueueSize and MaxRetryAfter must not be negative", alerting.ErrInvalidOption, r.Name)
 		}
 		names[r.Name] = true
 		rcv[r.Name] = r
@@ -163,18 +149,18 @@ func (c *config) validateDispatch() error {
 	for i := range c.routes {
 		r := &c.routes[i]
 		if len(r.Receivers) == 0 {
-			return fmt.Errorf("%w: WithRoute #%d: Receivers is empty", ErrInvalidOption, i)
+			return fmt.Errorf("%w: WithRoute #%d: Receivers is empty", alerting.ErrInvalidOption, i)
 		}
 		for _, n := range r.Receivers {
 			if !names[n] {
-				return fmt.Errorf("%w: WithRoute #%d: unknown receiver %q", ErrInvalidOption, i, n)
+				return fmt.Errorf("%w: WithRoute #%d: unknown receiver %q", alerting.ErrInvalidOption, i, n)
 			}
 		}
 		if r.GroupWait < 0 || r.GroupInterval < 0 || r.RepeatInterval < 0 {
-			return fmt.Errorf("%w: WithRoute #%d: intervals must not be negative", ErrInvalidOption, i)
+			return fmt.Errorf("%w: WithRoute #%d: intervals must not be negative", alerting.ErrInvalidOption, i)
 		}
 		if len(r.GroupBy) > 1 && slices.Contains(r.GroupBy, groupByAll) {
-			return fmt.Errorf("%w: WithRoute #%d: GroupBy: %q must be the only entry", ErrInvalidOption, i, groupByAll)
+			return fmt.Errorf("%w: WithRoute #%d: GroupBy: %q must be the only entry", alerting.ErrInvalidOption, i, groupByAll)
 		}
 		r.withDefaults()
 		for _, n := range r.Receivers {
@@ -214,7 +200,7 @@ func checkResend(route int, r *Route, rc *Receiver) error {
 		if limit := rs.ResendInterval(); limit > 0 && r.resendPeriod() > limit {
 			return fmt.Errorf("%w: WithRoute #%d: GroupInterval %v and RepeatInterval %v re-send a firing group every %v, "+
 				"but receiver %q needs it at least every %v (its alerts would resolve between notifications)",
-				ErrInvalidOption, route, r.GroupInterval, r.RepeatInterval, r.resendPeriod(), rc.Name, limit)
+				alerting.ErrInvalidOption, route, r.GroupInterval, r.RepeatInterval, r.resendPeriod(), rc.Name, limit)
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"cmp"
@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/internal/dispatchview"
 )
 
@@ -14,7 +15,7 @@ import (
 // applies the dispatcher's own rules without reading its fields.
 func init() {
 	dispatchview.Of = func(d any) dispatchview.Snapshot { return d.(*Dispatcher).snapshot() }
-	dispatchview.Now = func(d any) time.Time { return d.(*Dispatcher).cfg.clock.Now() }
+	dispatchview.Now = func(d any) time.Time { return d.(*Dispatcher).cfg.Clock.Now() }
 }
 
 // dispatchSnapshot implements dispatchview.Snapshot. The routes, receivers,
@@ -26,20 +27,20 @@ type dispatchSnapshot struct {
 	receivers   []string
 	inhibits    []InhibitRule
 	maintenance []MaintenanceWindow
-	silences    []Silence        // active at now, by ID
-	firing      map[string]Alert // the inhibition sources, by fingerprint
+	silences    []Silence                 // active at now, by ID
+	firing      map[string]alerting.Alert // the inhibition sources, by fingerprint
 	alerts      []dispatchview.Alert
 	groups      []dispatchview.Group
 }
 
-func viewAlert(a *Alert) dispatchview.Alert {
+func viewAlert(a *alerting.Alert) dispatchview.Alert {
 	return dispatchview.Alert{Fingerprint: a.Fingerprint, Labels: a.Labels, Annotations: a.Annotations, FiredAt: a.FiredAt}
 }
 
 func byFingerprint(a, b dispatchview.Alert) int { return cmp.Compare(a.Fingerprint, b.Fingerprint) }
 
 func (d *Dispatcher) snapshot() *dispatchSnapshot {
-	s := &dispatchSnapshot{now: d.cfg.clock.Now(), routes: d.routes, inhibits: d.cfg.inhibits, maintenance: d.cfg.maintenance}
+	s := &dispatchSnapshot{now: d.cfg.Clock.Now(), routes: d.routes, inhibits: d.cfg.inhibits, maintenance: d.cfg.maintenance}
 	for _, r := range d.cfg.receivers {
 		s.receivers = append(s.receivers, r.Name)
 	}
@@ -53,7 +54,7 @@ func (d *Dispatcher) snapshot() *dispatchSnapshot {
 	s.firing = maps.Clone(d.firing)
 	seen := map[string]bool{}
 	for fp, e := range d.alerts {
-		if e.alert.State == StateFiring {
+		if e.alert.State == alerting.StateFiring {
 			s.alerts, seen[fp] = append(s.alerts, viewAlert(&e.alert)), true
 		}
 	}
@@ -65,7 +66,7 @@ func (d *Dispatcher) snapshot() *dispatchSnapshot {
 	for key, g := range d.groups {
 		vg := dispatchview.Group{Key: key, Labels: maps.Clone(g.labels), Receivers: slices.Clone(g.route.Receivers)}
 		for _, e := range g.alerts {
-			if e.alert.State == StateFiring {
+			if e.alert.State == alerting.StateFiring {
 				vg.Alerts = append(vg.Alerts, viewAlert(&e.alert))
 			}
 		}
@@ -86,7 +87,7 @@ func (s *dispatchSnapshot) Firing() []dispatchview.Alert { return s.alerts }
 func (s *dispatchSnapshot) Groups() []dispatchview.Group { return s.groups }
 
 func (s *dispatchSnapshot) Status(fingerprint string, labels map[string]string) dispatchview.Status {
-	a := Alert{Fingerprint: fingerprint, Labels: labels, State: StateFiring}
+	a := alerting.Alert{Fingerprint: fingerprint, Labels: labels, State: alerting.StateFiring}
 	st := dispatchview.Status{Receivers: []string{}, SilencedBy: []string{}, InhibitedBy: []string{}, MutedBy: []string{}}
 	eachRoute(s.routes, a.Labels, func(_ int, r *Route) {
 		for _, n := range r.Receivers {
@@ -96,7 +97,7 @@ func (s *dispatchSnapshot) Status(fingerprint string, labels map[string]string) 
 		}
 	})
 	for _, sl := range s.silences {
-		if sl.Matchers.matchLabels(a.Labels) {
+		if sl.Matchers.Matches(a.Labels) {
 			st.SilencedBy = append(st.SilencedBy, sl.ID)
 		}
 	}
@@ -108,7 +109,7 @@ func (s *dispatchSnapshot) Status(fingerprint string, labels map[string]string) 
 	slices.Sort(st.InhibitedBy)
 	for i := range s.maintenance {
 		w := &s.maintenance[i]
-		if w.Matchers.matchLabels(a.Labels) && w.activeAt(s.now) && !slices.Contains(st.MutedBy, w.Name) {
+		if w.Matchers.Matches(a.Labels) && w.activeAt(s.now) && !slices.Contains(st.MutedBy, w.Name) {
 			st.MutedBy = append(st.MutedBy, w.Name)
 		}
 	}

@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/promname"
 )
 
@@ -40,16 +41,16 @@ type amSilenceIn struct {
 	Comment   string    `json:"comment"`
 }
 
-func matchType(regex, equal bool) MatchType {
+func matchType(regex, equal bool) alerting.MatchType {
 	switch {
 	case regex && equal:
-		return MatchRegexp
+		return alerting.MatchRegexp
 	case regex:
-		return MatchNotRegexp
+		return alerting.MatchNotRegexp
 	case !equal:
-		return MatchNotEqual
+		return alerting.MatchNotEqual
 	}
-	return MatchEqual
+	return alerting.MatchEqual
 }
 
 // request sends one request to each peer in turn until one answers with
@@ -119,13 +120,13 @@ func (f *forwarder) createSilence(s Silence) (Silence, error) {
 		if !f.cfg.UTF8LabelNames {
 			name = promname.PrometheusLabelName(name)
 		}
-		nm, err := NewMatcher(m.Type, name, m.Value)
+		nm, err := alerting.NewMatcher(m.Type, name, m.Value)
 		if err != nil {
 			return Silence{}, fmt.Errorf("%w: matchers[%d]: %v", ErrInvalidSilence, i, err)
 		}
 		s.Matchers[i] = nm
 		post.Matchers = append(post.Matchers, matcher{Name: name, Value: m.Value,
-			IsRegex: m.Type == MatchRegexp || m.Type == MatchNotRegexp, IsEqual: m.Type == MatchEqual || m.Type == MatchRegexp})
+			IsRegex: m.Type == alerting.MatchRegexp || m.Type == alerting.MatchNotRegexp, IsEqual: m.Type == alerting.MatchEqual || m.Type == alerting.MatchRegexp})
 	}
 	code, body, err := f.request(http.MethodPost, "/api/v2/silences", post)
 	if err != nil {
@@ -179,7 +180,7 @@ func (f *forwarder) listSilences() ([]Silence, error) {
 		s := Silence{ID: a.ID, StartsAt: a.StartsAt, EndsAt: a.EndsAt, CreatedBy: a.CreatedBy, Comment: a.Comment, CreatedAt: a.UpdatedAt}
 		ok := true
 		for _, m := range a.Matchers {
-			nm, err := NewMatcher(matchType(m.IsRegex, m.IsEqual == nil || *m.IsEqual), m.Name, m.Value)
+			nm, err := alerting.NewMatcher(matchType(m.IsRegex, m.IsEqual == nil || *m.IsEqual), m.Name, m.Value)
 			if err != nil {
 				ok = false // a matcher igmon cannot evaluate: the cluster still applies it
 				break

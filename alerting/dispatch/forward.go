@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/buildinfo"
 	"github.com/jackcode/igmon/internal/promname"
 	"github.com/jackcode/igmon/internal/redact"
@@ -94,27 +95,27 @@ const (
 // sets them. An answer of 400 (a label name the peer refuses) is logged
 // once per label name and counted, and the alerts stay in the set,
 // posted again at every ResendInterval.
-func WithAlertmanagers(cfg Alertmanagers) DispatcherOption {
-	return dispatcherOption{option{name: "WithAlertmanagers", set: func(c *config) {
+func WithAlertmanagers(cfg Alertmanagers) Option {
+	return option("WithAlertmanagers", false, func(c *config) {
 		cp := cfg
 		cp.URLs = slices.Clone(cfg.URLs)
 		c.am = &cp
-	}}}
+	})
 }
 
 func (a *Alertmanagers) validate() error {
 	switch {
 	case len(a.URLs) == 0:
-		return fmt.Errorf("%w: WithAlertmanagers: URLs is empty", ErrInvalidOption)
+		return fmt.Errorf("%w: WithAlertmanagers: URLs is empty", alerting.ErrInvalidOption)
 	case len(a.URLs) > maxAMPeers:
-		return fmt.Errorf("%w: WithAlertmanagers: %d URLs, at most %d", ErrInvalidOption, len(a.URLs), maxAMPeers)
+		return fmt.Errorf("%w: WithAlertmanagers: %d URLs, at most %d", alerting.ErrInvalidOption, len(a.URLs), maxAMPeers)
 	case a.ResendInterval < 0 || a.Timeout < 0 || a.SilenceRefresh < 0:
-		return fmt.Errorf("%w: WithAlertmanagers: ResendInterval, Timeout and SilenceRefresh must not be negative", ErrInvalidOption)
+		return fmt.Errorf("%w: WithAlertmanagers: ResendInterval, Timeout and SilenceRefresh must not be negative", alerting.ErrInvalidOption)
 	}
 	for i, raw := range a.URLs {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%w: WithAlertmanagers: URLs[%d] must be an http(s) URL", ErrInvalidOption, i)
+			return fmt.Errorf("%w: WithAlertmanagers: URLs[%d] must be an http(s) URL", alerting.ErrInvalidOption, i)
 		}
 	}
 	if a.ResendInterval == 0 {
@@ -134,7 +135,7 @@ func (a *Alertmanagers) validate() error {
 
 // amAlert is one element of POST /api/v2/alerts.
 type amAlert struct {
-	Labels       Labels            `json:"labels"`
+	Labels       alerting.Labels   `json:"labels"`
 	Annotations  map[string]string `json:"annotations,omitempty"`
 	StartsAt     time.Time         `json:"startsAt,omitzero"`
 	EndsAt       time.Time         `json:"endsAt,omitzero"`
@@ -174,10 +175,10 @@ type amPeer struct {
 
 func newForwarder(cfg *config) (*forwarder, error) {
 	am := *cfg.am
-	f := &forwarder{cfg: am, logger: cfg.logger, now: cfg.clock.Now, genURL: cfg.externalURL,
-		service: cfg.resource["service.name"], env: cfg.resource["deployment.environment.name"], badSeen: map[string]bool{}}
+	f := &forwarder{cfg: am, logger: cfg.Logger, now: cfg.Clock.Now, genURL: cfg.externalURL,
+		service: cfg.Resource["service.name"], env: cfg.Resource["deployment.environment.name"], badSeen: map[string]bool{}}
 	var err error
-	f.posts, err = cfg.meterProvider.Meter(scopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.alert.forward.requests",
+	f.posts, err = cfg.MeterProvider.Meter(scopeName, buildinfo.MeterOptions()...).Int64Counter("igmon.alert.forward.requests",
 		metric.WithUnit("{request}"),
 		metric.WithDescription("POST /api/v2/alerts requests to each Alertmanager peer, by outcome: sent, failed (retried with backoff), rejected (400: a label the peer refuses)"))
 	if err != nil {
@@ -221,8 +222,8 @@ func (f *forwarder) stop() {
 // labels is the label set an alert is forwarded (and silenced by the
 // cluster) with: names spelled for the peers, service and environment
 // added.
-func (f *forwarder) labels(l Labels) Labels {
-	out := make(Labels, len(l)+2)
+func (f *forwarder) labels(l alerting.Labels) alerting.Labels {
+	out := make(alerting.Labels, len(l)+2)
 	for k, v := range l {
 		if v == "" {
 			continue
@@ -243,19 +244,19 @@ func (f *forwarder) labels(l Labels) Labels {
 
 // update replaces the set with the firing and resolved alerts of one
 // evaluation and wakes the peers when it changed.
-func (f *forwarder) update(alerts []Alert) {
+func (f *forwarder) update(alerts []alerting.Alert) {
 	set := make([]amAlert, 0, len(alerts))
 	var kb strings.Builder
 	for i := range alerts {
 		a := &alerts[i]
-		if a.State != StateFiring && a.State != StateResolved {
+		if a.State != alerting.StateFiring && a.State != alerting.StateResolved {
 			continue
 		}
-		if a.State == StateResolved && !f.cfg.SingleReplica && a.Labels[labelInstance] == "" {
+		if a.State == alerting.StateResolved && !f.cfg.SingleReplica && a.Labels["instance"] == "" /* a PerInstance rule's alert */ {
 			continue // lapses by its endsAt: see SingleReplica
 		}
 		p := amAlert{Labels: f.labels(a.Labels), Annotations: a.Annotations, StartsAt: a.FiredAt,
-			GeneratorURL: f.genURL, firing: a.State == StateFiring}
+			GeneratorURL: f.genURL, firing: a.State == alerting.StateFiring}
 		if !p.firing {
 			p.EndsAt = a.ResolvedAt
 		}

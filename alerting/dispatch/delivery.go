@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/redact"
 )
 
@@ -90,11 +91,11 @@ func (w *worker) enqueue(n *Notification) {
 	w.mu.Unlock()
 	if victim != nil {
 		w.inst.outcome(w.rcv.Name, outcomeDropped)
-		w.cfg.logger.Warn("alert notification dropped: queue full",
+		w.cfg.Logger.Warn("alert notification dropped: queue full",
 			slog.String("receiver", w.rcv.Name), slog.Int("queue_size", w.rcv.QueueSize),
 			slog.String("group", victim.GroupKey), slog.String("reason", victim.Reason),
-			slog.Int("firing", countState(victim, StateFiring)),
-			slog.Int("resolved", countState(victim, StateResolved)))
+			slog.Int("firing", countState(victim, alerting.StateFiring)),
+			slog.Int("resolved", countState(victim, alerting.StateResolved)))
 		if victim == n {
 			return
 		}
@@ -114,7 +115,7 @@ const (
 
 func dropClass(n *Notification) int {
 	switch {
-	case countState(n, StateResolved) > 0:
+	case countState(n, alerting.StateResolved) > 0:
 		return dropResolved
 	case n.Reason == "repeat":
 		return dropRepeat
@@ -145,25 +146,25 @@ func coalesce(older, newer *Notification) *Notification {
 	for i := range newer.Alerts {
 		seen[newer.Alerts[i].Fingerprint] = true
 	}
-	var carried []Alert
+	var carried []alerting.Alert
 	for _, a := range older.Alerts {
-		if a.State == StateResolved && !seen[a.Fingerprint] {
+		if a.State == alerting.StateResolved && !seen[a.Fingerprint] {
 			carried = append(carried, a)
 		}
 	}
 	if len(carried) == 0 {
 		m := *newer
-		m.Reason = mergedReason(older, newer, countState(newer, StateFiring), false)
+		m.Reason = mergedReason(older, newer, countState(newer, alerting.StateFiring), false)
 		return &m
 	}
-	all := make([]Alert, 0, len(newer.Alerts)+len(carried))
+	all := make([]alerting.Alert, 0, len(newer.Alerts)+len(carried))
 	all = append(append(all, newer.Alerts...), carried...)
 	sortAlerts(all)
 	m := *newer
 	m.Alerts = all
 	m.CommonLabels = commonLabels(all)
 	m.CommonAnnotations = commonAnnotations(all)
-	firing := countState(&m, StateFiring)
+	firing := countState(&m, alerting.StateFiring)
 	m.Status = "firing"
 	if firing == 0 {
 		m.Status = "resolved"
@@ -187,7 +188,7 @@ func mergedReason(older, newer *Notification, firing int, carried bool) string {
 	}
 }
 
-func countState(n *Notification, s State) int {
+func countState(n *Notification, s alerting.State) int {
 	c := 0
 	for i := range n.Alerts {
 		if n.Alerts[i].State == s {
@@ -232,13 +233,13 @@ func (w *worker) deliver(n *Notification) {
 	if err == nil {
 		return
 	}
-	w.cfg.logger.Error("alert notification failed",
+	w.cfg.Logger.Error("alert notification failed",
 		slog.String("receiver", w.rcv.Name), slog.String("group", n.GroupKey),
 		slog.Int("alerts", len(n.Alerts)), slog.String("error", redact.Error(err)),
 		slog.Bool("fallback", w.rcv.Fallback != nil))
 	if w.rcv.Fallback != nil {
 		if ferr := w.attempts(w.rcv.Fallback, n, false); ferr != nil {
-			w.cfg.logger.Error("alert notification fallback failed",
+			w.cfg.Logger.Error("alert notification fallback failed",
 				slog.String("receiver", w.rcv.Name), slog.String("group", n.GroupKey),
 				slog.String("error", redact.Error(ferr)))
 		}
@@ -327,8 +328,6 @@ func (w *worker) stop() {
 // withRetryWait replaces how the delivery loop waits between attempts;
 // tests pass a function that advances a fake clock and returns at once.
 // The function must return ctx.Err() when ctx ends.
-func withRetryWait(f func(ctx context.Context, d time.Duration) error) DispatcherOption {
-	return dispatcherOption{option{name: "WithRetryWait", set: func(c *config) {
-		c.sleep = f
-	}}}
+func withRetryWait(f func(ctx context.Context, d time.Duration) error) Option {
+	return option("WithRetryWait", false, func(c *config) { c.sleep = f })
 }

@@ -1,9 +1,11 @@
-package alerting
+package dispatch
 
 import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
 )
 
 // MaintenanceWindow mutes matching firing alerts while it is active. It is
@@ -12,7 +14,7 @@ import (
 // daylight saving time).
 type MaintenanceWindow struct {
 	Name     string
-	Matchers Matchers // empty: everything
+	Matchers alerting.Matchers // empty: everything
 
 	// One-off.
 	Start, End time.Time
@@ -28,13 +30,13 @@ func (w *MaintenanceWindow) validate() error {
 	oneOff := !w.Start.IsZero() || !w.End.IsZero()
 	switch {
 	case w.Name == "":
-		return fmt.Errorf("%w: maintenance window: name is required", ErrInvalidOption)
+		return fmt.Errorf("%w: maintenance window: name is required", alerting.ErrInvalidOption)
 	case oneOff && !w.End.After(w.Start):
-		return fmt.Errorf("%w: maintenance window %q: end must be after start", ErrInvalidOption, w.Name)
+		return fmt.Errorf("%w: maintenance window %q: end must be after start", alerting.ErrInvalidOption, w.Name)
 	case !oneOff && w.Duration <= 0:
-		return fmt.Errorf("%w: maintenance window %q: duration must be positive", ErrInvalidOption, w.Name)
+		return fmt.Errorf("%w: maintenance window %q: duration must be positive", alerting.ErrInvalidOption, w.Name)
 	case !oneOff && (w.TimeOfDay < 0 || w.TimeOfDay >= 24*time.Hour):
-		return fmt.Errorf("%w: maintenance window %q: time of day must be within a day", ErrInvalidOption, w.Name)
+		return fmt.Errorf("%w: maintenance window %q: time of day must be within a day", alerting.ErrInvalidOption, w.Name)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"bytes"
@@ -17,13 +17,15 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/clock"
+	"github.com/jackcode/igmon/internal/tooltest"
 )
 
 // amListed is one alert as GET /api/v2/alerts lists it.
 type amListed struct {
-	Labels Labels    `json:"labels"`
-	EndsAt time.Time `json:"endsAt"`
+	Labels alerting.Labels `json:"labels"`
+	EndsAt time.Time       `json:"endsAt"`
 }
 
 func amAlerts(t *testing.T, url string) []amListed {
@@ -62,8 +64,8 @@ func deadPeer(t *testing.T) string {
 	return "http://" + addr
 }
 
-func firingAlert(labels Labels, at time.Time) Alert {
-	return Alert{Rule: labels[LabelAlertName], Labels: labels, Fingerprint: labels.Fingerprint(), State: StateFiring, FiredAt: at, ActiveAt: at}
+func firingAlert(labels alerting.Labels, at time.Time) alerting.Alert {
+	return alerting.Alert{Rule: labels[alerting.LabelAlertName], Labels: labels, Fingerprint: labels.Fingerprint(), State: alerting.StateFiring, FiredAt: at, ActiveAt: at}
 }
 
 var testResource = map[string]string{"service.name": "casino-api", "deployment.environment.name": "production", "service.instance.id": "pod-1"}
@@ -74,7 +76,7 @@ var testResource = map[string]string{"service.name": "casino-api", "deployment.e
 // and it keeps being re-posted (endsAt moves on) although igmon silences
 // it, so the Alertmanager never resolves it falsely.
 func TestForwardReachesEveryPeerAndKeepsSilencedAlertsAlive(t *testing.T) {
-	url := startAlertmanager(t)
+	url := tooltest.StartAlertmanager(t)
 	// A peer that accepts and never answers: its requests hang for the
 	// whole Timeout (an hour), which must delay nobody else.
 	release := make(chan struct{})
@@ -86,23 +88,23 @@ func TestForwardReachesEveryPeerAndKeepsSilencedAlertsAlive(t *testing.T) {
 	}))
 	defer hanging.Close()
 	defer close(release)
-	d, err := NewDispatcher(WithResource(testResource),
+	d, err := New(alerting.WithResource(testResource),
 		WithAlertmanagers(Alertmanagers{URLs: []string{hanging.URL, deadPeer(t), url}, ResendInterval: 300 * time.Millisecond, Timeout: time.Hour,
 			SingleReplica: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe", "severity": "page"}
-	if _, err := d.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "igmon.dependency.name", "stripe")},
+	l := alerting.Labels{alerting.LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe", "severity": "page"}
+	if _, err := d.Silences().Add(Silence{Matchers: alerting.Matchers{mustMatcher(t, alerting.MatchEqual, "igmon.dependency.name", "stripe")},
 		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "maintenance"}); err != nil {
 		t.Fatal(err)
 	}
-	d.Receive([]Alert{firingAlert(l, time.Now())})
+	d.Receive([]alerting.Alert{firingAlert(l, time.Now())})
 	var first time.Time
 	waitFor(t, "the alert at the live peer", func() bool {
 		for _, a := range amAlerts(t, url) {
-			want := Labels{LabelAlertName: "DependencyErrorRate", "igmon_dependency_name": "stripe", "severity": "page",
+			want := alerting.Labels{alerting.LabelAlertName: "DependencyErrorRate", "igmon_dependency_name": "stripe", "severity": "page",
 				"service": "casino-api", "environment": "production"}
 			if a.Labels.String() == want.String() {
 				first = a.EndsAt
@@ -117,14 +119,14 @@ func TestForwardReachesEveryPeerAndKeepsSilencedAlertsAlive(t *testing.T) {
 		return len(as) == 1 && as[0].EndsAt.After(first)
 	})
 	resolved := firingAlert(l, time.Now())
-	resolved.State, resolved.ResolvedAt = StateResolved, time.Now()
-	d.Receive([]Alert{resolved})
+	resolved.State, resolved.ResolvedAt = alerting.StateResolved, time.Now()
+	d.Receive([]alerting.Alert{resolved})
 	waitFor(t, "the resolve", func() bool { return len(amAlerts(t, url)) == 0 })
 }
 
-func mustMatcher(t *testing.T, mt MatchType, name, value string) *Matcher {
+func mustMatcher(t *testing.T, mt alerting.MatchType, name, value string) *alerting.Matcher {
 	t.Helper()
-	m, err := NewMatcher(mt, name, value)
+	m, err := alerting.NewMatcher(mt, name, value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,20 +156,20 @@ func (s *syncBuffer) String() string {
 // label name and counted, and the alert stays in the set (posted again);
 // the default spelling is accepted.
 func TestForwardClassicModeRefusalIsReported(t *testing.T) {
-	url := startAlertmanager(t, "--enable-feature=classic-mode")
-	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
+	url := tooltest.StartAlertmanager(t, "--enable-feature=classic-mode")
+	l := alerting.Labels{alerting.LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
 	t.Run("dotted names", func(t *testing.T) {
 		var logs syncBuffer
 		reader := sdkmetric.NewManualReader()
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 		defer mp.Shutdown(context.Background())
-		d, err := NewDispatcher(WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), WithMeterProvider(mp),
+		d, err := New(alerting.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), alerting.WithMeterProvider(mp),
 			WithAlertmanagers(Alertmanagers{URLs: []string{url}, ResendInterval: 100 * time.Millisecond, UTF8LabelNames: true}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		d.Receive([]Alert{firingAlert(l, time.Now())})
+		d.Receive([]alerting.Alert{firingAlert(l, time.Now())})
 		waitFor(t, "two refused posts", func() bool { return forwardPosts(t, reader, "rejected") >= 2 })
 		if got := strings.Count(logs.String(), "invalid label name"); got != 1 {
 			t.Errorf("logged %d times, want once:\n%s", got, logs.String())
@@ -177,12 +179,12 @@ func TestForwardClassicModeRefusalIsReported(t *testing.T) {
 		}
 	})
 	t.Run("default spelling", func(t *testing.T) {
-		d, err := NewDispatcher(WithAlertmanagers(Alertmanagers{URLs: []string{url}}))
+		d, err := New(WithAlertmanagers(Alertmanagers{URLs: []string{url}}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		d.Receive([]Alert{firingAlert(l, time.Now())})
+		d.Receive([]alerting.Alert{firingAlert(l, time.Now())})
 		waitFor(t, "the alert", func() bool {
 			as := amAlerts(t, url)
 			return len(as) == 1 && as[0].Labels["igmon_dependency_name"] == "stripe"
@@ -222,40 +224,10 @@ func TestWithAlertmanagersRefusesBadConfig(t *testing.T) {
 		{"not http", Alertmanagers{URLs: []string{"ftp://am"}}, "URLs[0]"},
 		{"negative", Alertmanagers{URLs: []string{"http://am"}, Timeout: -1}, "must not be negative"},
 	} {
-		_, err := NewDispatcher(withClock(clock.NewFake(t0)), WithAlertmanagers(tc.cfg))
+		_, err := New(withClock(clock.NewFake(t0)), WithAlertmanagers(tc.cfg))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
-	}
-}
-
-// TestResourceFillsGroupLabelsAndInstance groups by host.name, which the
-// series lack (it is a resource attribute): the alert and its summary get
-// it from WithResource; only the PerInstance rule carries "instance".
-func TestResourceFillsGroupLabelsAndInstance(t *testing.T) {
-	m := newMeters(t)
-	res := map[string]string{"host.name": "node-7", "service.instance.id": "pod-1"}
-	rules := []Rule{
-		{Name: "HostCPUHigh", By: []string{"host.name"}, PerInstance: true,
-			Condition:   &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9},
-			Annotations: map[string]string{"summary": `CPU busy on {{ index .Labels "host.name" }}`}},
-		{Name: "ServiceCPU", Condition: &Threshold{Metric: mustSel(t, `system.cpu.utilization`), Value: 0.9}},
-	}
-	e := newEval(t, m, rules, WithResource(res))
-	m.cpu.Record(context.Background(), 0.95)
-	got := eval(t, e)
-	host, svc := find(got, "HostCPUHigh"), find(got, "ServiceCPU")
-	if host == nil || svc == nil {
-		t.Fatalf("alerts %+v", got)
-	}
-	if host.Labels["host.name"] != "node-7" || host.Labels[labelInstance] != "pod-1" {
-		t.Errorf("HostCPUHigh labels %v, want host.name and instance from the resource", host.Labels)
-	}
-	if s := host.Annotations["summary"]; s != "CPU busy on node-7" {
-		t.Errorf("summary %q", s)
-	}
-	if _, ok := svc.Labels[labelInstance]; ok {
-		t.Errorf("a service-level rule carries instance: %v", svc.Labels)
 	}
 }
 
@@ -264,9 +236,9 @@ func TestResourceFillsGroupLabelsAndInstance(t *testing.T) {
 // other replica reads it back and mutes with it, and expiring it on the
 // other replica ends it for both.
 func TestSilencesStoredInAlertmanager(t *testing.T) {
-	url := startAlertmanager(t)
+	url := tooltest.StartAlertmanager(t)
 	replica := func() *Dispatcher {
-		d, err := NewDispatcher(WithResource(testResource), WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t), url},
+		d, err := New(alerting.WithResource(testResource), WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t), url},
 			Silences: true, SilenceRefresh: 50 * time.Millisecond, Timeout: 5 * time.Second}))
 		if err != nil {
 			t.Fatal(err)
@@ -275,8 +247,8 @@ func TestSilencesStoredInAlertmanager(t *testing.T) {
 		return d
 	}
 	a, b := replica(), replica()
-	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
-	id, err := a.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "igmon.dependency.name", "stripe")},
+	l := alerting.Labels{alerting.LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
+	id, err := a.Silences().Add(Silence{Matchers: alerting.Matchers{mustMatcher(t, alerting.MatchEqual, "igmon.dependency.name", "stripe")},
 		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "PSP maintenance"})
 	if err != nil {
 		t.Fatal(err)
@@ -299,12 +271,12 @@ func TestSilencesStoredInAlertmanager(t *testing.T) {
 }
 
 func TestSilenceStoreDownIsAClearError(t *testing.T) {
-	d, err := NewDispatcher(WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t)}, Silences: true, Timeout: 5 * time.Second}))
+	d, err := New(WithAlertmanagers(Alertmanagers{URLs: []string{deadPeer(t)}, Silences: true, Timeout: 5 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	_, err = d.Silences().Add(Silence{Matchers: Matchers{mustMatcher(t, MatchEqual, "a", "b")},
+	_, err = d.Silences().Add(Silence{Matchers: alerting.Matchers{mustMatcher(t, alerting.MatchEqual, "a", "b")},
 		EndsAt: time.Now().Add(time.Hour), CreatedBy: "ops", Comment: "x"})
 	if !errors.Is(err, errSilenceStore) || !strings.Contains(err.Error(), "no peer answered") {
 		t.Fatalf("err = %v, want errSilenceStore naming the cause", err)
@@ -319,12 +291,12 @@ func TestSilenceStoreDownIsAClearError(t *testing.T) {
 // alert while the other still posts it; once neither posts it, it
 // resolves by its endsAt.
 func TestFleetAlertFiresWhileAnyReplicaFires(t *testing.T) {
-	url := startAlertmanager(t)
+	url := tooltest.StartAlertmanager(t)
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(context.Background())
-	replica := func(opts ...DispatcherOption) *Dispatcher {
-		d, err := NewDispatcher(append(opts, WithResource(testResource),
+	replica := func(opts ...Option) *Dispatcher {
+		d, err := New(append(opts, alerting.WithResource(testResource),
 			WithAlertmanagers(Alertmanagers{URLs: []string{url}, ResendInterval: 200 * time.Millisecond}))...)
 		if err != nil {
 			t.Fatal(err)
@@ -332,23 +304,23 @@ func TestFleetAlertFiresWhileAnyReplicaFires(t *testing.T) {
 		t.Cleanup(func() { d.Close() })
 		return d
 	}
-	a, b := replica(WithMeterProvider(mp)), replica()
-	l := Labels{LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
+	a, b := replica(alerting.WithMeterProvider(mp)), replica()
+	l := alerting.Labels{alerting.LabelAlertName: "DependencyErrorRate", "igmon.dependency.name": "stripe"}
 	firing := firingAlert(l, time.Now())
-	a.Receive([]Alert{firing})
-	b.Receive([]Alert{firing})
+	a.Receive([]alerting.Alert{firing})
+	b.Receive([]alerting.Alert{firing})
 	waitFor(t, "the alert", func() bool { return len(amAlerts(t, url)) == 1 })
 	resolved := firing
-	resolved.State, resolved.ResolvedAt = StateResolved, time.Now()
+	resolved.State, resolved.ResolvedAt = alerting.StateResolved, time.Now()
 	before := forwardPosts(t, reader, "sent")
 	// a keeps another alert firing, so it goes on posting its set; the
 	// resolved alert is not in it.
-	other := firingAlert(Labels{LabelAlertName: "Other"}, time.Now())
-	a.Receive([]Alert{resolved, other})
+	other := firingAlert(alerting.Labels{alerting.LabelAlertName: "Other"}, time.Now())
+	a.Receive([]alerting.Alert{resolved, other})
 	waitFor(t, "replica a posting after its resolve", func() bool { return forwardPosts(t, reader, "sent") >= before+2 })
 	if as := amAlerts(t, url); len(as) != 2 {
 		t.Fatalf("one replica's resolve resolved the fleet's alert: %v", as)
 	}
-	b.Receive([]Alert{resolved})
+	b.Receive([]alerting.Alert{resolved})
 	waitFor(t, "the resolve by endsAt", func() bool { return len(amAlerts(t, url)) == 1 })
 }

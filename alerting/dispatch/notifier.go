@@ -1,10 +1,11 @@
-package alerting
+package dispatch
 
 import (
 	"context"
 	"maps"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
 )
 
@@ -26,23 +27,23 @@ func (f NotifierFunc) Notify(ctx context.Context, n *Notification) error { retur
 type Notification struct {
 	Receiver          string            `json:"receiver"`
 	GroupKey          string            `json:"groupKey"`
-	GroupLabels       Labels            `json:"groupLabels"`
+	GroupLabels       alerting.Labels   `json:"groupLabels"`
 	Status            string            `json:"status"` // firing or resolved
 	Reason            string            `json:"reason"` // new, changed, resolved, repeat
-	Alerts            []Alert           `json:"alerts"`
-	CommonLabels      Labels            `json:"commonLabels"`
+	Alerts            []alerting.Alert  `json:"alerts"`
+	CommonLabels      alerting.Labels   `json:"commonLabels"`
 	CommonAnnotations map[string]string `json:"commonAnnotations"`
 	ExternalURL       string            `json:"externalURL,omitempty"`
 }
 
 // firing returns the firing alerts of n.
-func (n *Notification) firing() []Alert { return n.filter(StateFiring) }
+func (n *Notification) firing() []alerting.Alert { return n.filter(alerting.StateFiring) }
 
 // resolved returns the resolved alerts of n.
-func (n *Notification) resolved() []Alert { return n.filter(StateResolved) }
+func (n *Notification) resolved() []alerting.Alert { return n.filter(alerting.StateResolved) }
 
-func (n *Notification) filter(s State) []Alert {
-	var out []Alert
+func (n *Notification) filter(s alerting.State) []alerting.Alert {
+	var out []alerting.Alert
 	for _, a := range n.Alerts {
 		if a.State == s {
 			out = append(out, a)
@@ -51,9 +52,9 @@ func (n *Notification) filter(s State) []Alert {
 	return out
 }
 
-func commonLabels(alerts []Alert) Labels {
+func commonLabels(alerts []alerting.Alert) alerting.Labels {
 	if len(alerts) == 0 {
-		return Labels{}
+		return alerting.Labels{}
 	}
 	c := alerts[0].Labels.Clone()
 	for _, a := range alerts[1:] {
@@ -62,7 +63,7 @@ func commonLabels(alerts []Alert) Labels {
 	return c
 }
 
-func commonAnnotations(alerts []Alert) map[string]string {
+func commonAnnotations(alerts []alerting.Alert) map[string]string {
 	if len(alerts) == 0 {
 		return map[string]string{}
 	}

@@ -1,10 +1,11 @@
-package alerting
+package dispatch
 
 import (
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/internal/dispatchview"
 )
 
@@ -16,12 +17,12 @@ func TestDispatchSnapshotIsACopyWithThePipelinesVerdicts(t *testing.T) {
 	p := newPipe(t,
 		WithReceiver(Receiver{Name: "kyc", Notifier: &recorder{}}),
 		WithRoute(Route{Matchers: mustMatchers(t, `team="kyc"`), Receivers: []string{"kyc"}, GroupBy: []string{"team"}, Continue: true}),
-		WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{LabelAlertName}}),
+		WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{alerting.LabelAlertName}}),
 		WithInhibitRule(InhibitRule{Source: mustMatchers(t, `alertname="DBDown"`), Target: mustMatchers(t, `alertname="QueryErrors"`)}),
 		WithMaintenanceWindow(MaintenanceWindow{Name: "kyc upgrade", Matchers: mustMatchers(t, `team="kyc"`),
 			Start: t0.Add(-time.Hour), End: t0.Add(time.Hour)}))
 	db, q := firing("DBDown", map[string]string{"team": "kyc"}), firing("QueryErrors", map[string]string{"team": "kyc"})
-	p.d.Receive([]Alert{db, q})
+	p.d.Receive([]alerting.Alert{db, q})
 	if _, err := p.d.Silences().Add(Silence{Matchers: mustMatchers(t, `alertname="DBDown"`), EndsAt: t0.Add(time.Hour),
 		CreatedBy: "ana", Comment: "failover"}); err != nil {
 		t.Fatal(err)
@@ -52,7 +53,7 @@ func TestDispatchSnapshotIsACopyWithThePipelinesVerdicts(t *testing.T) {
 	}
 
 	// The pipeline moves on; the snapshot does not.
-	p.d.Receive([]Alert{resolved(db), resolved(q)})
+	p.d.Receive([]alerting.Alert{resolved(db), resolved(q)})
 	p.at(time.Minute)
 	if len(snap.Firing()) != 2 || len(snap.Groups()) != 3 || len(snap.Status(q.Fingerprint, q.Labels).InhibitedBy) != 1 {
 		t.Errorf("snapshot changed with the dispatcher: firing %d, groups %d", len(snap.Firing()), len(snap.Groups()))

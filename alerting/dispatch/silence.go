@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -25,14 +26,14 @@ var ErrInvalidSilence = errors.New("alerting: invalid silence")
 // StartsAt and EndsAt. Every silence names its author and says why, so the
 // audit trail survives.
 type Silence struct {
-	ID        string    `json:"id"`
-	Matchers  Matchers  `json:"matchers"`
-	StartsAt  time.Time `json:"startsAt"`
-	EndsAt    time.Time `json:"endsAt"`
-	CreatedBy string    `json:"createdBy"`
-	Comment   string    `json:"comment"`
-	CreatedAt time.Time `json:"createdAt"`
-	ExpiredBy string    `json:"expiredBy,omitempty"`
+	ID        string            `json:"id"`
+	Matchers  alerting.Matchers `json:"matchers"`
+	StartsAt  time.Time         `json:"startsAt"`
+	EndsAt    time.Time         `json:"endsAt"`
+	CreatedBy string            `json:"createdBy"`
+	Comment   string            `json:"comment"`
+	CreatedAt time.Time         `json:"createdAt"`
+	ExpiredBy string            `json:"expiredBy,omitempty"`
 }
 
 // active reports whether s mutes at t.
@@ -53,7 +54,7 @@ type Silences struct {
 	// m then mirrors what it last read. view turns an alert's labels
 	// into the ones the remote's matchers are written for.
 	remote silenceStore
-	view   func(Labels) Labels
+	view   func(alerting.Labels) alerting.Labels
 }
 
 // silenceStore is a fleet-wide silence store (an Alertmanager cluster).
@@ -294,14 +295,14 @@ func (ss *Silences) List() []Silence {
 }
 
 // mutedBy returns the ID of an active silence matching l.
-func (ss *Silences) mutedBy(l Labels, now time.Time) (string, bool) {
+func (ss *Silences) mutedBy(l alerting.Labels, now time.Time) (string, bool) {
 	if ss.view != nil {
 		l = ss.view(l)
 	}
 	ss.mu.RLock()
 	defer ss.mu.RUnlock()
 	for id, s := range ss.m {
-		if s.active(now) && s.Matchers.matchLabels(l) {
+		if s.active(now) && s.Matchers.Matches(l) {
 			return id, true
 		}
 	}

@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"errors"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackcode/igmon/alerting"
 )
 
 func goodSilence(t *testing.T, now time.Time) Silence {
@@ -23,12 +25,12 @@ func TestSilenceTextRefused(t *testing.T) {
 	ss := newSilences(nil)
 	now := time.Now()
 	long := func(n int) string { return strings.Repeat("é", n/2) + strings.Repeat("x", n%2) } // n bytes
-	matcher := func(name, value string) Matchers {
-		m, err := NewMatcher(MatchEqual, name, value)
+	matcher := func(name, value string) alerting.Matchers {
+		m, err := alerting.NewMatcher(alerting.MatchEqual, name, value)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return Matchers{m}
+		return alerting.Matchers{m}
 	}
 	for _, c := range []struct {
 		field string
@@ -92,7 +94,7 @@ func TestSilenceTextRefused(t *testing.T) {
 // package): this reads its constants from the source.
 func TestSilenceLimitsMatchDashboard(t *testing.T) {
 	fset := token.NewFileSet()
-	f, err := goparser.ParseFile(fset, "../monitor/internal/dashboard/actions.go", nil, 0)
+	f, err := goparser.ParseFile(fset, "../../monitor/internal/dashboard/actions.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

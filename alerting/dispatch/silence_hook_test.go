@@ -1,10 +1,11 @@
-package alerting
+package dispatch
 
 import (
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -36,11 +37,11 @@ func TestSilenceSubscribeSeesGoCalls(t *testing.T) {
 	sil := newSilences(fc)
 	var log changeLog
 	unsubscribe := sil.subscribe(log.add)
-	m, err := NewMatcher(MatchEqual, "alertname", "CPU")
+	m, err := alerting.NewMatcher(alerting.MatchEqual, "alertname", "CPU")
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := sil.Add(Silence{Matchers: Matchers{m}, EndsAt: fc.Now().Add(time.Hour), CreatedBy: "cron", Comment: "nightly batch"})
+	id, err := sil.Add(Silence{Matchers: alerting.Matchers{m}, EndsAt: fc.Now().Add(time.Hour), CreatedBy: "cron", Comment: "nightly batch"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestSilenceSubscribeSeesGoCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	unsubscribe()
-	if _, err := sil.Add(Silence{Matchers: Matchers{m}, EndsAt: fc.Now().Add(time.Hour), CreatedBy: "cron", Comment: "again"}); err != nil {
+	if _, err := sil.Add(Silence{Matchers: alerting.Matchers{m}, EndsAt: fc.Now().Add(time.Hour), CreatedBy: "cron", Comment: "again"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := log.take(); len(got) != 0 {
@@ -72,11 +73,11 @@ func TestSilenceListenerMayReadTheSet(t *testing.T) {
 	sil := newSilences(fc)
 	var listed []int
 	sil.subscribe(func(silenceChange) { listed = append(listed, len(sil.List())) })
-	m, err := NewMatcher(MatchEqual, "team", "payments")
+	m, err := alerting.NewMatcher(alerting.MatchEqual, "team", "payments")
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := sil.Add(Silence{Matchers: Matchers{m}, EndsAt: fc.Now().Add(time.Hour), CreatedBy: "ana", Comment: "drill"})
+	id, err := sil.Add(Silence{Matchers: alerting.Matchers{m}, EndsAt: fc.Now().Add(time.Hour), CreatedBy: "ana", Comment: "drill"})
 	if err != nil {
 		t.Fatal(err)
 	}

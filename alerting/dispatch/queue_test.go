@@ -1,4 +1,4 @@
-package alerting
+package dispatch
 
 import (
 	"bytes"
@@ -19,7 +19,9 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/jackcode/igmon/alerting"
 	"github.com/jackcode/igmon/alerting/internal/deliveryerr"
+	"github.com/jackcode/igmon/alerting/internal/opts"
 	"github.com/jackcode/igmon/internal/clock"
 )
 
@@ -87,7 +89,7 @@ func (f *flakyReceiver) take() []Notification {
 }
 
 // heard is the last state in which the receiver heard of each alert id.
-func heard(into map[string]State, ns []Notification) {
+func heard(into map[string]alerting.State, ns []Notification) {
 	for _, n := range ns {
 		for _, a := range n.Alerts {
 			into[a.Labels["group"]+"/"+a.Labels["id"]] = a.State
@@ -113,7 +115,7 @@ func (l *lockedBuffer) String() string {
 }
 
 // queueAlert is alert id ("g1/a") of group g1.
-func queueAlert(id string) Alert {
+func queueAlert(id string) alerting.Alert {
 	g, name, _ := strings.Cut(id, "/")
 	return firing("Queue", map[string]string{"group": g, "id": name})
 }
@@ -188,8 +190,8 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 					return ctx.Err()
 				}
 			}
-			d, err := NewDispatcher(withClock(clk), WithMeterProvider(mp), withRetryWait(wait),
-				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+			d, err := New(withClock(clk), alerting.WithMeterProvider(mp), withRetryWait(wait),
+				alerting.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
 				WithReceiver(Receiver{Name: "oncall", Notifier: httpNotifier{rcv.srv.URL}, QueueSize: tt.queueSize}),
 				WithRoute(Route{Receivers: []string{"oncall"}, GroupBy: []string{"group"},
 					GroupWait: time.Minute, GroupInterval: time.Minute, RepeatInterval: tt.repeat}))
@@ -197,16 +199,16 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = d.Close() })
-			final := map[string]State{}
+			final := map[string]alerting.State{}
 			apply := func(s step) {
-				var batch []Alert
+				var batch []alerting.Alert
 				for _, id := range s.fire {
 					batch = append(batch, queueAlert(id))
-					final[id] = StateFiring
+					final[id] = alerting.StateFiring
 				}
 				for _, id := range s.resolve {
 					batch = append(batch, resolved(queueAlert(id)))
-					final[id] = StateResolved
+					final[id] = alerting.StateResolved
 				}
 				d.Receive(batch)
 				clk.Advance(time.Minute)
@@ -232,16 +234,16 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 				}
 			}
 			flush()
-			got := map[string]State{}
+			got := map[string]alerting.State{}
 			heard(got, rcv.take())
 			for id, want := range final {
 				lost := slices.Contains(tt.wantLost, strings.Split(id, "/")[0])
 				switch {
-				case want == StateResolved && got[id] != StateResolved:
+				case want == alerting.StateResolved && got[id] != alerting.StateResolved:
 					t.Errorf("%s resolved, but the receiver last heard %v", id, got[id])
-				case want == StateFiring && !lost && got[id] != StateFiring:
+				case want == alerting.StateFiring && !lost && got[id] != alerting.StateFiring:
 					t.Errorf("%s firing, but the receiver last heard %v", id, got[id])
-				case lost && got[id] != StateInactive:
+				case lost && got[id] != alerting.StateInactive:
 					t.Errorf("%s: want its dropped notification lost until the repeat, heard %v", id, got[id])
 				}
 			}
@@ -270,9 +272,9 @@ func TestQueueWhileReceiverDown(t *testing.T) {
 
 func TestCoalesce(t *testing.T) {
 	a, b, c := queueAlert("g/a"), queueAlert("g/b"), queueAlert("g/c")
-	note := func(reason string, alerts ...Alert) *Notification {
+	note := func(reason string, alerts ...alerting.Alert) *Notification {
 		n := &Notification{GroupKey: "g", Reason: reason, Status: "firing", Alerts: alerts}
-		if countState(n, StateFiring) == 0 {
+		if countState(n, alerting.StateFiring) == 0 {
 			n.Status = "resolved"
 		}
 		return n
@@ -280,29 +282,29 @@ func TestCoalesce(t *testing.T) {
 	tests := []struct {
 		name          string
 		older, newer  *Notification
-		want          map[string]State
+		want          map[string]alerting.State
 		status, cause string
 	}{
 		{"newer state wins", note("new", a), note("changed", a, b),
-			map[string]State{"a": StateFiring, "b": StateFiring}, "firing", "new"},
+			map[string]alerting.State{"a": alerting.StateFiring, "b": alerting.StateFiring}, "firing", "new"},
 		{"resolve replaces firing", note("new", a, b), note("changed", b, resolved(a)),
-			map[string]State{"a": StateResolved, "b": StateFiring}, "firing", "new"},
+			map[string]alerting.State{"a": alerting.StateResolved, "b": alerting.StateFiring}, "firing", "new"},
 		{"older resolve is carried", note("changed", resolved(a), b), note("changed", b, c),
-			map[string]State{"a": StateResolved, "b": StateFiring, "c": StateFiring}, "firing", "changed"},
+			map[string]alerting.State{"a": alerting.StateResolved, "b": alerting.StateFiring, "c": alerting.StateFiring}, "firing", "changed"},
 		{"repeat carrying a resolve is a change", note("changed", resolved(a), b), note("repeat", b),
-			map[string]State{"a": StateResolved, "b": StateFiring}, "firing", "changed"},
+			map[string]alerting.State{"a": alerting.StateResolved, "b": alerting.StateFiring}, "firing", "changed"},
 		{"two repeats stay a repeat", note("repeat", b), note("repeat", b),
-			map[string]State{"b": StateFiring}, "firing", "repeat"},
+			map[string]alerting.State{"b": alerting.StateFiring}, "firing", "repeat"},
 		{"fired again after a queued resolve", note("resolved", resolved(a)), note("new", a),
-			map[string]State{"a": StateFiring}, "firing", "new"},
+			map[string]alerting.State{"a": alerting.StateFiring}, "firing", "new"},
 		{"all resolved", note("changed", resolved(a), b), note("resolved", resolved(b)),
-			map[string]State{"a": StateResolved, "b": StateResolved}, "resolved", "resolved"},
+			map[string]alerting.State{"a": alerting.StateResolved, "b": alerting.StateResolved}, "resolved", "resolved"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			olderAlerts, newerAlerts := slices.Clone(tt.older.Alerts), slices.Clone(tt.newer.Alerts)
 			m := coalesce(tt.older, tt.newer)
-			got := map[string]State{}
+			got := map[string]alerting.State{}
 			for _, x := range m.Alerts {
 				got[x.Labels["id"]] = x.State
 			}
@@ -326,9 +328,9 @@ func TestCoalesce(t *testing.T) {
 	}
 }
 
-func sameAlert(x, y Alert) bool { return x.Fingerprint == y.Fingerprint && x.State == y.State }
+func sameAlert(x, y alerting.Alert) bool { return x.Fingerprint == y.Fingerprint && x.State == y.State }
 
-func mapsEqual(a, b map[string]State) bool {
+func mapsEqual(a, b map[string]alerting.State) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -342,10 +344,10 @@ func mapsEqual(a, b map[string]State) bool {
 
 func TestDropVictim(t *testing.T) {
 	a := queueAlert("g/a")
-	repeat := &Notification{Reason: "repeat", Alerts: []Alert{a}}
-	fire := &Notification{Reason: "new", Alerts: []Alert{a}}
-	res := &Notification{Reason: "resolved", Alerts: []Alert{resolved(a)}}
-	mixed := &Notification{Reason: "changed", Alerts: []Alert{a, resolved(queueAlert("g/b"))}}
+	repeat := &Notification{Reason: "repeat", Alerts: []alerting.Alert{a}}
+	fire := &Notification{Reason: "new", Alerts: []alerting.Alert{a}}
+	res := &Notification{Reason: "resolved", Alerts: []alerting.Alert{resolved(a)}}
+	mixed := &Notification{Reason: "changed", Alerts: []alerting.Alert{a, resolved(queueAlert("g/b"))}}
 	tests := []struct {
 		name     string
 		queue    []*Notification
@@ -375,7 +377,7 @@ func BenchmarkEnqueue(b *testing.B) {
 	notes := make([]*Notification, size)
 	for i := range notes {
 		a := queueAlert(fmt.Sprintf("g%d/a", i))
-		notes[i] = &Notification{GroupKey: a.Labels["group"], Reason: "new", Alerts: []Alert{a}}
+		notes[i] = &Notification{GroupKey: a.Labels["group"], Reason: "new", Alerts: []alerting.Alert{a}}
 	}
 	newW := func(b *testing.B) *worker {
 		inst, err := newDispatchInstruments(noop.NewMeterProvider(), []Receiver{{Name: "down"}})
@@ -383,7 +385,7 @@ func BenchmarkEnqueue(b *testing.B) {
 			b.Fatal(err)
 		}
 		return &worker{rcv: Receiver{Name: "down", QueueSize: size}, inst: inst,
-			cfg: &config{logger: slog.New(slog.DiscardHandler)}, wake: make(chan struct{}, 1)}
+			cfg: &config{Config: opts.Config{Logger: slog.New(slog.DiscardHandler)}}, wake: make(chan struct{}, 1)}
 	}
 	fill := func(w *worker) {
 		w.queue = w.queue[:0]
@@ -416,7 +418,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		others := make([]*Notification, 2*size)
 		for i := range others {
 			a := queueAlert(fmt.Sprintf("d%d/a", i))
-			others[i] = &Notification{GroupKey: a.Labels["group"], Reason: "new", Alerts: []Alert{a}}
+			others[i] = &Notification{GroupKey: a.Labels["group"], Reason: "new", Alerts: []alerting.Alert{a}}
 		}
 		w := newW(b)
 		fill(w)
