@@ -87,7 +87,7 @@ func defaultSettings() settings {
 //
 //	constructor                   option type      accepts
 //	NewCheck, Registry.Register   Option           the common options
-//	probes.Probe.Check            ProbeOption      the common options but WithInterval and WithTimeout
+//	probes.Probe.Check            ProbeOption      the common options but WithInterval, WithTimeout and WithOnRequest
 //	Func                          FuncOption       an Option or WithLatencyWarn
 //	SQL, grpccheck.Health         RoundTripOption  an Option, WithName or WithLatencyWarn
 //	Goroutines                    BuiltinOption    an Option or WithName
@@ -109,10 +109,10 @@ type Option interface {
 }
 
 // ProbeOption configures probes.Probe.Check (and monitor.Monitor.AddProbe):
-// every common option except [WithInterval] and [WithTimeout], which are
-// plain Options: a probe's check runs on the probe's own interval and
-// timeout (probes.WithInterval, probes.WithTimeout), so giving either to
-// it does not compile. A ProbeOption is also an [Option], accepted by
+// every common option except [WithInterval], [WithTimeout] and
+// [WithOnRequest], which are plain Options: a probe's check runs on the
+// probe's own interval and timeout (probes.WithInterval,
+// probes.WithTimeout), so giving one of them to it does not compile. A ProbeOption is also an [Option], accepted by
 // every constructor.
 type ProbeOption interface {
 	Option
@@ -278,14 +278,15 @@ func WithInterval(d time.Duration) Option {
 // ages and, past [WithStaleAfter] (default 1 min), is
 // reported stale. It cannot be combined with [WithInterval],
 // [WithInitialDelay]; a zero ttl is invalid, use a
-// tiny one to run on every request.
-func WithOnRequest(ttl time.Duration) ProbeOption {
-	return common("WithOnRequest", func(s *settings) {
+// tiny one to run on every request. It is not a [ProbeOption]: a probe's
+// check runs on the probe's interval.
+func WithOnRequest(ttl time.Duration) Option {
+	return optionFunc{name: "WithOnRequest", fn: func(s *settings) {
 		s.onRequest, s.ttl = true, ttl
 		if ttl <= 0 {
 			s.fail(fmt.Errorf("on-request ttl: %v must be positive", ttl))
 		}
-	})
+	}}
 }
 
 // WithInitialDelay delays the first background run by d (jittered like the

@@ -15,7 +15,8 @@ import (
 // (not NewCheck, Register or Func, which take the name as an argument);
 // WithLatencyWarn only on the checks that time a round trip; hostcheck's
 // own options only on their constructor. probes.Probe.Check, which takes
-// no WithInterval or WithTimeout, is proved in package probes.
+// no WithInterval, WithTimeout or WithOnRequest, is proved in package
+// probes.
 func TestOptionTypesAcceptExactlyTheirOptions(t *testing.T) {
 	common := map[string]any{
 		"WithEndpoints": checks.WithEndpoints, "WithTimeout": checks.WithTimeout,

@@ -612,7 +612,7 @@ func TestProbeCheckTakesNoCheckInterval(t *testing.T) {
 		{"WithComponentType", checks.WithComponentType, true},
 		{"WithInitialDelay", checks.WithInitialDelay, true},
 		{"WithStaleAfter", checks.WithStaleAfter, true},
-		{"WithOnRequest", checks.WithOnRequest, true},
+		{"WithOnRequest", checks.WithOnRequest, false},
 	} {
 		static, dynamic := checkstest.OptionCompiles((*Probe).Check, tt.opt)
 		if static != tt.want || dynamic != tt.want {
