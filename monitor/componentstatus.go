@@ -30,8 +30,10 @@ type signal struct {
 	kind   string // "check", "traffic" or "alert"
 	reason string
 	since  time.Time // when the signal took this status, when known
-	// rule and severity name an alert signal's rule and its severity.
-	rule, severity string
+	// rule and severity name an alert signal's rule and its severity;
+	// fingerprint tells it from the rule's other alerts, which may have
+	// fired in the same cycle (one per route).
+	rule, severity, fingerprint string
 }
 
 // decide applies the status rule to a component's signals. An
@@ -115,7 +117,7 @@ func alertSignals(alerts []componentAlert, id ...[2]string) []signal {
 		if sev != "" {
 			reason += " (" + sev + ")"
 		}
-		out = append(out, signal{status: dashboard.AlertStatus(sev), kind: "alert", reason: reason, since: a.Alert.FiredAt, rule: a.Alert.Rule, severity: sev})
+		out = append(out, signal{status: dashboard.AlertStatus(sev), kind: "alert", reason: reason, since: a.Alert.FiredAt, rule: a.Alert.Rule, severity: sev, fingerprint: a.Alert.Fingerprint})
 	}
 	return out
 }

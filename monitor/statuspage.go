@@ -30,13 +30,9 @@ type statusPage struct {
 	// alertsOf, when set, is told every component's signals: the history
 	// reader records the alerts about each component from them.
 	alertsOf func(id string, sigs []signal)
-	// about maps a firing alert (rule and firing time) to the components
-	// it is about, for the page's links between alerts and cards.
+	// about maps a firing alert (by fingerprint) to the components it is
+	// about, for the page's links between alerts and cards.
 	about map[string][]string
-}
-
-func alertKey(rule string, since time.Time) string {
-	return rule + "\x00" + since.UTC().Format(time.RFC3339Nano)
 }
 
 // decide applies the status rule and reports the signals to alertsOf.
@@ -52,8 +48,7 @@ func (p *statusPage) decide(c *dashboard.Component, sigs []signal) {
 			if p.about == nil {
 				p.about = map[string][]string{}
 			}
-			k := alertKey(s.rule, s.since)
-			p.about[k] = append(p.about[k], c.ID)
+			p.about[s.fingerprint] = append(p.about[s.fingerprint], c.ID)
 		}
 	}
 	if p.alertsOf != nil {
@@ -313,9 +308,10 @@ func (p *statusPage) Snapshot(ctx context.Context, detailed bool) (dashboard.Sna
 
 	if m.alerting != nil {
 		snap.Alerts, snap.Silences = m.alerting.dashboardAlerts(tr.alerts, now, detailed)
+		// dashboardAlerts keeps the order of tr.alerts.
 		for i, a := range snap.Alerts {
 			if a.State == dashboard.AlertFiring {
-				snap.Alerts[i].Components = p.about[alertKey(a.Name, a.Since)]
+				snap.Alerts[i].Components = p.about[tr.alerts[i].Fingerprint]
 			}
 		}
 	}

@@ -146,3 +146,58 @@ func TestStatusReadsOncePerCycle(t *testing.T) {
 		t.Fatalf("%d sparkline points after 3 cycles", len(lat))
 	}
 }
+
+// TestAlertsLinkOnlyTheirOwnCard: one rule grouped by dependency fires for
+// two dependencies in the same cycle, so both alerts share a rule and a
+// firing time. Each links to its own card only, and each card to its own
+// alert: the page must not send the on-call from stripe's alert to adyen.
+func TestAlertsLinkOnlyTheirOwnCard(t *testing.T) {
+	sel, err := alerting.ParseSelector(selectorDependencyLatency)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := alerting.Rule{Name: "DependencySlow", By: []string{igsemconv.AttrDependencyKind, igsemconv.AttrDependencyName},
+		Labels:    map[string]string{"severity": "page"},
+		Condition: &alerting.Quantile{Histogram: sel, Quantile: 0.95, Window: defaultStatusWindow, Value: 0.8}}
+	m, err := New(quiet, WithoutSystemMetrics(), WithAlerting([]alerting.Rule{rule}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown(context.Background())
+	eng := clock.NewFake(time.Now())
+	engineOn(m, eng)
+	calls := clock.NewFake(time.Now())
+	ctx := context.Background()
+	deps := []*instrument.Dependency{
+		mustDep(t, m, instrument.KindPayment, "stripe", withClock(calls)),
+		mustDep(t, m, instrument.KindPayment, "adyen", withClock(calls)),
+	}
+	cycle(t, m)
+	for _, d := range deps {
+		for range 30 {
+			_ = d.Track(ctx, "deposit", func(context.Context) error { calls.Advance(1500 * time.Millisecond); return nil })
+		}
+	}
+	eng.Advance(defaultStatusInterval)
+	if err := m.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := (&statusPage{m: m}).Snapshot(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firing := 0
+	for _, a := range snap.Alerts {
+		if a.Name != "DependencySlow" || a.State != dashboard.AlertFiring {
+			continue
+		}
+		firing++
+		want := "payment-" + a.Labels[igsemconv.AttrDependencyName]
+		if len(a.Components) != 1 || a.Components[0] != want {
+			t.Errorf("alert for %s links to %v, want [%s]", a.Labels[igsemconv.AttrDependencyName], a.Components, want)
+		}
+	}
+	if firing != 2 {
+		t.Fatalf("%d DependencySlow alerts firing, want stripe's and adyen's: %+v", firing, snap.Alerts)
+	}
+}

@@ -172,6 +172,7 @@ func checkPromQL(t *testing.T, where, expr string, names, labels map[string]bool
 // wantRules are the demo's rules and their kinds.
 var wantRules = map[string]string{
 	"DependencyErrorRate":     "ratio",
+	"APIErrorRate":            "ratio",
 	"DependencySlow":          "quantile",
 	"NoSuccessfulDeposits":    "absence",
 	"CheckFailing":            "check_state",
