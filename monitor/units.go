@@ -42,10 +42,18 @@ func formatRuleValue(r alerting.Rule, v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
+// metricBreakerState is failover's breaker gauge: 0 closed, 1 half-open,
+// 2 open. A rule over it (min or max of the gauge) has one of these codes
+// as its value, which the on-call reads as a word.
+const metricBreakerState = "igmon.failover.breaker.state"
+
 // formatMetricValue uses the unit the OpenTelemetry naming conventions
-// imply: durations in seconds, utilizations as ratios.
+// imply: durations in seconds, utilizations as ratios; a breaker's state
+// in words.
 func formatMetricValue(metric string, v float64) string {
 	switch {
+	case metric == metricBreakerState && v == math.Trunc(v) && v >= 0 && v <= 2:
+		return [...]string{"closed", "half-open", "open"}[int(v)]
 	case strings.HasSuffix(metric, ".duration"), strings.HasSuffix(metric, ".time"), strings.HasSuffix(metric, ".latency"):
 		return formatSeconds(v)
 	case strings.HasSuffix(metric, ".utilization"):
